@@ -1,0 +1,3 @@
+"""clinic-app: clinical records and partner-safe summaries for stalking intervention programmes."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,141 @@
+"""Errors a clinician or administrator can cause or meet, each with a message fit to show.
+
+Every error the application expects derives from :class:`ClinicError`. Its message is
+plain English, names no internal ids, SQL or file internals, and says what to do next.
+Anything that is not a ``ClinicError`` is a bug and goes to the crash handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ClinicError(Exception):
+    """Root of the errors that carry a message fit to show to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# -- storage -------------------------------------------------------------------------------
+
+
+class StorageError(ClinicError):
+    """The database could not be opened or used."""
+
+
+class DatabaseMissing(StorageError):
+    """No database file where one was expected."""
+
+
+class NotADatabase(StorageError):
+    """The file is not an encrypted clinic-app database."""
+
+
+class WrongKey(StorageError):
+    """The key does not open this database."""
+
+
+class CorruptDatabase(StorageError):
+    """The database opened but its contents are damaged."""
+
+
+class DatabaseLocked(StorageError):
+    """Another program holds the database."""
+
+
+class DatabaseExists(StorageError):
+    """Refusing to overwrite an existing database."""
+
+
+class KeyStoreError(ClinicError):
+    """The database key cannot be kept or found."""
+
+
+class NoCredentialStore(KeyStoreError):
+    """The computer has no usable credential store."""
+
+
+class KeyNotFound(KeyStoreError):
+    """The credential store holds no key for this database."""
+
+
+class InvalidRecoveryKey(KeyStoreError):
+    """The recovery key was mistyped or is not a recovery key."""
+
+
+class SchemaTooNew(StorageError):
+    """The database was written by a newer version of clinic-app."""
+
+
+# -- accounts and access -------------------------------------------------------------------
+
+
+class AuthError(ClinicError):
+    """Sign-in failed."""
+
+
+class AccountLocked(AuthError):
+    """Too many failed attempts."""
+
+
+class AccessDenied(ClinicError):
+    """The signed-in user may not do this."""
+
+
+class EmergencyAccessRequired(AccessDenied):
+    """The client is not assigned to the user; emergency access with a reason is needed."""
+
+
+# -- records -------------------------------------------------------------------------------
+
+
+class NotFound(ClinicError):
+    """A record that should exist does not."""
+
+
+class ConflictError(ClinicError):
+    """Someone else changed the record first."""
+
+
+class AlreadySigned(ClinicError):
+    """A signed note cannot be changed; add an addendum instead."""
+
+
+class InvalidTransition(ClinicError):
+    """A status change that the workflow does not allow."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with some input: where (a field or JSON path) and what."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ValidationError(ClinicError):
+    """Input that cannot be stored; lists every problem found, not only the first."""
+
+    def __init__(self, problems: Sequence[Problem] | str, *, where: str = "") -> None:
+        if isinstance(problems, str):
+            problems = [Problem(where, problems)]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if len(self.problems) == 1:
+            message = str(self.problems[0])
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"{len(self.problems)} problems were found:\n{lines}"
+        super().__init__(message)
+
+
+class AuditTampered(ClinicError):
+    """The audit trail does not verify."""

@@ -1,0 +1,61 @@
+"""SQLAlchemy typed models of the whole clinical record; every column has a privacy class."""
+
+from clinic_app.models.audit import AppSetting, AuditEvent
+from clinic_app.models.base import Base, Privacy, privacy_of, utcnow
+from clinic_app.models.client import (
+    Client,
+    ClientAssignment,
+    EmergencyAccess,
+    RiskAssessment,
+    ThirdParty,
+    TypologyAssessment,
+)
+from clinic_app.models.disclosure import Disclosure
+from clinic_app.models.measure import MeasureAdministration, MeasureResponse, MeasureSchedule
+from clinic_app.models.plan import (
+    GoalProgress,
+    InterventionPlan,
+    PlanGoal,
+    PlannedIntervention,
+    PlanReview,
+    PlanRevision,
+)
+from clinic_app.models.referral import Referral, ReferralStatusChange, SpecialistService
+from clinic_app.models.risk import RiskEvent, RiskShareDecision
+from clinic_app.models.session_note import NOTE_SECTIONS, NoteAddendum, NoteDraft, SessionNote
+from clinic_app.models.staff import StaffUser
+
+__all__ = [
+    "NOTE_SECTIONS",
+    "AppSetting",
+    "AuditEvent",
+    "Base",
+    "Client",
+    "ClientAssignment",
+    "Disclosure",
+    "EmergencyAccess",
+    "GoalProgress",
+    "InterventionPlan",
+    "MeasureAdministration",
+    "MeasureResponse",
+    "MeasureSchedule",
+    "NoteAddendum",
+    "NoteDraft",
+    "PlanGoal",
+    "PlanReview",
+    "PlanRevision",
+    "PlannedIntervention",
+    "Privacy",
+    "Referral",
+    "ReferralStatusChange",
+    "RiskAssessment",
+    "RiskEvent",
+    "RiskShareDecision",
+    "SessionNote",
+    "SpecialistService",
+    "StaffUser",
+    "ThirdParty",
+    "TypologyAssessment",
+    "privacy_of",
+    "utcnow",
+]

@@ -1,0 +1,43 @@
+"""The disclosure register: every document shared and every decision not to share."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clinic_app.models.base import CLINICAL, OPERATIONAL, Base, UtcDateTime, str_enum, utcnow
+from clinic_app.models.enums import DisclosureKind, Gateway
+
+
+class Disclosure(Base):
+    """One entry in the register (append-only)."""
+
+    __tablename__ = "disclosure"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    document_id: Mapped[str] = mapped_column(String(36), unique=True, info=OPERATIONAL)
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("client.id"), index=True, info=OPERATIONAL
+    )
+    risk_event_id: Mapped[int | None] = mapped_column(ForeignKey("risk_event.id"), info=OPERATIONAL)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), info=OPERATIONAL)
+    kind: Mapped[DisclosureKind] = mapped_column(str_enum(DisclosureKind), info=OPERATIONAL)
+    audience: Mapped[str] = mapped_column(String(40), info=OPERATIONAL)
+    recipient_agency: Mapped[str] = mapped_column(String(200), info=OPERATIONAL)
+    recipient_person: Mapped[str] = mapped_column(String(200), default="", info=OPERATIONAL)
+    purpose: Mapped[str] = mapped_column(Text, info=OPERATIONAL)
+    gateway: Mapped[Gateway | None] = mapped_column(str_enum(Gateway), info=OPERATIONAL)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    client_informed: Mapped[bool] = mapped_column(info=OPERATIONAL)
+    client_not_informed_reason: Mapped[str] = mapped_column(Text, default="", info=CLINICAL)
+    period_from: Mapped[date | None] = mapped_column(Date, info=OPERATIONAL)
+    period_to: Mapped[date | None] = mapped_column(Date, info=OPERATIONAL)
+    document_sha256: Mapped[str | None] = mapped_column(String(64), info=OPERATIONAL)
+    # The exact content the document was rendered from, so it can be regenerated. It may
+    # hold clinical text (referral letters), so it is classed CLINICAL and never re-read
+    # into a partner document.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=CLINICAL)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)

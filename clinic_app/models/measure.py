@@ -1,0 +1,58 @@
+"""Self-report measure administrations and their item answers. Scores are always derived."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic_app.models.base import CLINICAL, OPERATIONAL, Base, UtcDateTime, str_enum, utcnow
+from clinic_app.models.enums import MeasureMode
+
+
+class MeasureAdministration(Base):
+    """One completion of a measure by the client, scored by the definition version given."""
+
+    __tablename__ = "measure_administration"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True, info=OPERATIONAL)
+    measure_id: Mapped[str] = mapped_column(String(60), info=OPERATIONAL)
+    measure_version: Mapped[str] = mapped_column(String(40), info=OPERATIONAL)
+    administered_on: Mapped[date] = mapped_column(Date, info=OPERATIONAL)
+    mode: Mapped[MeasureMode] = mapped_column(str_enum(MeasureMode), info=OPERATIONAL)
+    session_note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session_note.id"), info=OPERATIONAL
+    )
+    entered_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
+
+    responses: Mapped[list[MeasureResponse]] = relationship(order_by="MeasureResponse.item")
+
+
+class MeasureResponse(Base):
+    """The client's answer to one item; ``value`` None means the item was left unanswered."""
+
+    __tablename__ = "measure_response"
+    __table_args__ = (UniqueConstraint("administration_id", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    administration_id: Mapped[int] = mapped_column(
+        ForeignKey("measure_administration.id"), index=True, info=OPERATIONAL
+    )
+    item: Mapped[int] = mapped_column(Integer, info=OPERATIONAL)
+    value: Mapped[int | None] = mapped_column(Integer, info=CLINICAL)
+
+
+class MeasureSchedule(Base):
+    """When a measure falls due for a client (every N sessions, or at plan review)."""
+
+    __tablename__ = "measure_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True, info=OPERATIONAL)
+    measure_id: Mapped[str] = mapped_column(String(60), info=OPERATIONAL)
+    every_n_sessions: Mapped[int | None] = mapped_column(Integer, info=OPERATIONAL)
+    at_plan_review: Mapped[bool] = mapped_column(default=False, info=OPERATIONAL)
+    active: Mapped[bool] = mapped_column(default=True, info=OPERATIONAL)

@@ -1,0 +1,1 @@
+"""Encrypted storage: database engine, keys, migrations and backup. No Qt here."""

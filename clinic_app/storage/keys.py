@@ -1,0 +1,181 @@
+"""Database keys: generation, the recovery key, and where a key is kept.
+
+The database is opened with a random 256-bit raw key (no passphrase derivation at every
+start). The key is kept in the operating system's credential store through keyring. When
+there is no usable credential store we say so and name the alternatives; we never fall
+back to keeping the key in plain text on our own. An administrator may *explicitly*
+choose a key file instead (for example on an encrypted volume), and takes responsibility
+for protecting it.
+
+The recovery key is the database key itself, written for people: Crockford base32 in
+groups of five, with a two-byte checksum so a mistyped character is caught.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import stat
+import sys
+from pathlib import Path
+from typing import Protocol
+
+from clinic_app.errors import InvalidRecoveryKey, KeyNotFound, KeyStoreError, NoCredentialStore
+
+KEY_BYTES = 32
+SERVICE_NAME = "clinic-app"
+
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TO_CROCKFORD = str.maketrans(_B32, _CROCKFORD)
+_FROM_CROCKFORD = str.maketrans(_CROCKFORD, _B32)
+# Crockford base32 reads easily-confused letters as the digits they look like.
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+NO_STORE_MESSAGE = (
+    "No credential store is available on this computer, so the database key cannot be kept "
+    "safely. Either start one (Windows Credential Manager; on Linux a Secret Service such as "
+    "GNOME Keyring or KWallet) and try again, or explicitly choose a key file that you "
+    "protect yourself with --key-file PATH (or the CLINIC_APP_KEY_FILE setting). The key "
+    "is never stored in plain text without your say-so."
+)
+
+
+def generate_key() -> bytes:
+    """A new random 256-bit database key."""
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def _checksum(key: bytes) -> bytes:
+    return hashlib.sha256(b"clinic-app recovery key" + key).digest()[:2]
+
+
+def recovery_key_from(key: bytes) -> str:
+    """The recovery key to show once, e.g. ``4DQ8Z-...`` (11 groups of five characters)."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("a database key is 32 bytes")
+    text = base64.b32encode(key + _checksum(key)).decode("ascii").rstrip("=")
+    text = text.translate(_TO_CROCKFORD)
+    return "-".join(text[i : i + 5] for i in range(0, len(text), 5))
+
+
+def key_from_recovery(text: str) -> bytes:
+    """The database key from a typed recovery key; spaces, dashes and case are ignored."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_CONFUSABLE)
+    bad = "That is not a recovery key. It is 55 letters and digits, usually in groups of five."
+    if len(cleaned) != 55 or any(ch not in _CROCKFORD for ch in cleaned):
+        raise InvalidRecoveryKey(bad)
+    padded = cleaned.translate(_FROM_CROCKFORD) + "=" * 1
+    raw = base64.b32decode(padded)
+    key, check = raw[:KEY_BYTES], raw[KEY_BYTES:]
+    if _checksum(key) != check:
+        raise InvalidRecoveryKey(
+            "The recovery key does not check out: a character has probably been mistyped."
+        )
+    return key
+
+
+def database_identity(path: Path) -> str:
+    """The name a database's key is kept under: its absolute, normalised path."""
+    return os.path.normcase(str(path.expanduser().resolve()))
+
+
+class KeyStore(Protocol):
+    """Somewhere a database key can be kept and found again."""
+
+    def get(self, db_path: Path) -> bytes: ...
+
+    def put(self, db_path: Path, key: bytes) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+class CredentialStore:
+    """The operating system's credential store, through keyring."""
+
+    def __init__(self) -> None:
+        import keyring  # noqa: PLC0415 - keyring probes the platform on import; do it lazily
+        from keyring.backends import fail  # noqa: PLC0415
+
+        self._keyring = keyring
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) <= 0:
+            raise NoCredentialStore(NO_STORE_MESSAGE)
+        chained = getattr(backend, "backends", None)
+        if chained is not None and not chained:
+            raise NoCredentialStore(NO_STORE_MESSAGE)
+        self._backend_name = type(backend).__name__
+
+    def describe(self) -> str:
+        return f"the credential store ({self._backend_name})"
+
+    def get(self, db_path: Path) -> bytes:
+        try:
+            stored = self._keyring.get_password(SERVICE_NAME, database_identity(db_path))
+        except Exception as exc:  # keyring backends raise many kinds of error
+            raise NoCredentialStore(NO_STORE_MESSAGE) from exc
+        if stored is None:
+            raise KeyNotFound(
+                "This computer's credential store holds no key for this database. If the "
+                "database came from another computer, an administrator can enter its "
+                "recovery key with 'clinic-app recover'."
+            )
+        return _decode_hex_key(stored)
+
+    def put(self, db_path: Path, key: bytes) -> None:
+        try:
+            self._keyring.set_password(SERVICE_NAME, database_identity(db_path), key.hex())
+        except Exception as exc:
+            raise NoCredentialStore(NO_STORE_MESSAGE) from exc
+
+
+class KeyFile:
+    """A key file an administrator chose explicitly; readable by its owner only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def describe(self) -> str:
+        return f"the key file {self.path}"
+
+    def get(self, db_path: Path) -> bytes:
+        try:
+            text = self.path.read_text(encoding="ascii")
+        except FileNotFoundError:
+            raise KeyNotFound(f"The key file {self.path} does not exist.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KeyStoreError(f"The key file {self.path} cannot be read.") from exc
+        return _decode_hex_key(text.strip())
+
+    def put(self, db_path: Path, key: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        fd = os.open(tmp, flags, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.hex() + "\n")
+        if sys.platform != "win32":
+            os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
+        os.replace(tmp, self.path)
+
+
+def _decode_hex_key(text: str) -> bytes:
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise KeyStoreError("The stored database key is damaged. Use the recovery key instead.")
+    return key
+
+
+def default_key_store(key_file: Path | None = None) -> KeyStore:
+    """The key file when one is chosen (argument or CLINIC_APP_KEY_FILE), else the OS store."""
+    if key_file is None:
+        env = os.environ.get("CLINIC_APP_KEY_FILE")
+        key_file = Path(env) if env else None
+    if key_file is not None:
+        return KeyFile(key_file)
+    return CredentialStore()

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Set up and run clinic-app from a source checkout with nothing but Python 3.11+.
+
+    python3 dev.py start   # create .venv if needed, install, open the application
+    python3 dev.py test    # create .venv if needed, install, run quality gates and all tests
+
+Any further arguments are passed on: to `clinic-app` for `start`, to pytest for `test`.
+The virtual environment is rebuilt only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".clinic-app-installed"
+
+# Shared libraries Qt's widgets need on a minimal Debian or Ubuntu machine.
+DEBIAN_QT_LIBRARIES = [
+    "libegl1",
+    "libgl1",
+    "libxkbcommon0",
+    "libfontconfig1",
+    "libdbus-1-3",
+    "libglib2.0-0",
+]
+
+
+def _run(*args: str | Path, env: dict[str, str] | None = None) -> int:
+    return subprocess.call([str(a) for a in args], cwd=ROOT, env=env)
+
+
+def _check(*args: str | Path) -> None:
+    code = _run(*args)
+    if code != 0:
+        sys.exit(code)
+
+
+def ensure_environment() -> None:
+    """Create the virtual environment and install the project with its test extra."""
+    if sys.version_info < (3, 11):
+        sys.exit("clinic-app needs Python 3.11 or newer; this is " + sys.version.split()[0])
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        print("Creating the virtual environment in .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    print("Installing clinic-app and its test tools ...", flush=True)
+    _check(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    _check(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[test]")
+    STAMP.write_text(wanted)
+
+
+def ensure_qt_libraries() -> None:
+    """Qt wheels need a few system libraries; install them on Debian when we are root."""
+    probe = "import PySide6.QtWidgets"
+    if _run(PYTHON, "-c", probe) == 0:
+        return
+    if sys.platform.startswith("linux") and shutil.which("apt-get") and os.geteuid() == 0:
+        print("Installing the system libraries Qt needs ...", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.call(["apt-get", "update", "-qq"], env=env)
+        subprocess.call(["apt-get", "install", "-y", "-qq", *DEBIAN_QT_LIBRARIES], env=env)
+        if _run(PYTHON, "-c", probe) == 0:
+            return
+    sys.exit(
+        "Qt cannot load on this machine. Install these system packages and try again: "
+        + " ".join(DEBIAN_QT_LIBRARIES)
+    )
+
+
+def run_tests(extra: list[str]) -> int:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    gates = [
+        ("ruff lint", [BIN / "ruff", "check", "."]),
+        ("ruff format", [BIN / "ruff", "format", "--check", "."]),
+        ("mypy --strict", [BIN / "mypy", "--strict", "clinic_app"]),
+        ("layer contract", [BIN / "lint-imports"]),
+    ]
+    failed = []
+    for name, command in gates:
+        print(f"== {name}", flush=True)
+        if _run(*command, env=env) != 0:
+            failed.append(name)
+    print("== pytest", flush=True)
+    code = _run(PYTHON, "-m", "pytest", *extra, env=env)
+    if failed:
+        print("Quality gates failed: " + ", ".join(failed), flush=True)
+        return 1
+    return code
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"start", "test"}:
+        print(__doc__)
+        return 2
+    ensure_environment()
+    ensure_qt_libraries()
+    if argv[0] == "test":
+        return run_tests(argv[1:])
+    return _run(BIN / "clinic-app", *argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
