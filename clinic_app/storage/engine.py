@@ -236,6 +236,11 @@ def create_database(path: Path, key: bytes) -> Database:
     return open_database(path, key)
 
 
+def discard_database(path: Path) -> None:
+    """Remove a database that was just created and could not be completed."""
+    _remove_with_sidecars(path)
+
+
 def _sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 

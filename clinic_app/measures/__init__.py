@@ -1,0 +1,1 @@
+"""Instrument definitions and pure scoring functions (no database, no Qt)."""

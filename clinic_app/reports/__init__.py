@@ -1,0 +1,1 @@
+"""Renderers of documents: plain dataclasses in, PDF bytes out (no Qt)."""

@@ -1,0 +1,1 @@
+"""Use cases: ``fn(session, ...)`` returning frozen dataclasses. No Qt, no commits here."""

@@ -1,0 +1,191 @@
+"""The audit trail: append events to a hash chain, and verify the chain.
+
+Each event's hash covers its own contents and the previous event's hash, so editing,
+deleting, inserting or reordering events breaks the chain where it happened. The head
+of the chain (last sequence number and hash) is also kept as a setting, so removing
+events from the end is caught too. Events carry ids and actions, never names or text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic_app.models import AppSetting, AuditEvent
+from clinic_app.models.base import utcnow
+
+GENESIS = "0" * 64
+HEAD_SETTING = "audit_chain_head"
+
+
+class Action(StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOCKOUT = "lockout"
+    VIEW = "view"
+    CREATE = "create"
+    UPDATE = "update"
+    SIGN = "sign"
+    EXPORT = "export"
+    IMPORT = "import"
+    DISCLOSURE = "disclosure"
+    EMERGENCY_ACCESS = "emergency_access"
+    ACCOUNT_CREATED = "account_created"
+    ACCOUNT_DISABLED = "account_disabled"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action name, not a secret
+    BACKUP = "backup"
+    RESTORE = "restore"
+    RECOVER = "recover"
+    DATABASE_CREATED = "database_created"
+
+
+def _event_hash(
+    *,
+    seq: int,
+    occurred_at: str,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    client_id: int | None,
+    detail: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    canonical = json.dumps(
+        [seq, occurred_at, actor_id, action, entity, entity_id, client_id, detail, prev_hash],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def _hash_of(event: AuditEvent) -> str:
+    return _event_hash(
+        seq=event.seq,
+        occurred_at=event.occurred_at.isoformat(),
+        actor_id=event.actor_id,
+        action=event.action,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        client_id=event.client_id,
+        detail=event.detail,
+        prev_hash=event.prev_hash,
+    )
+
+
+def record(
+    session: Session,
+    action: Action,
+    *,
+    actor_id: int | None,
+    entity: str = "",
+    entity_id: int | None = None,
+    client_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one event to the chain (in the caller's unit of work)."""
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    # Microseconds dropped: what is hashed must be exactly what the database gives back.
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=utcnow().replace(microsecond=0),
+        actor_id=actor_id,
+        action=action.value,
+        entity=entity,
+        entity_id=entity_id,
+        client_id=client_id,
+        detail=dict(detail or {}),
+        prev_hash=prev_hash,
+        hash="",
+    )
+    event.hash = _hash_of(event)
+    session.add(event)
+    head = session.get(AppSetting, HEAD_SETTING)
+    value = f"{seq}:{event.hash}"
+    if head is None:
+        session.add(AppSetting(key=HEAD_SETTING, value=value))
+    else:
+        head.value = value
+    session.flush()
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One place where the chain does not verify, in words an administrator can act on."""
+
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"event {self.seq}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    events: int
+    findings: tuple[AuditFinding, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def verify(session: Session) -> AuditReport:
+    """Walk the whole chain and report every edit, deletion, insertion or reordering."""
+    findings: list[AuditFinding] = []
+    previous: AuditEvent | None = None
+    count = 0
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+        count += 1
+        if _hash_of(event) != event.hash:
+            findings.append(AuditFinding(event.seq, "its contents were changed after writing"))
+        expected_seq = previous.seq + 1 if previous else 1
+        expected_prev = previous.hash if previous else GENESIS
+        if event.seq != expected_seq:
+            missing = event.seq - expected_seq
+            findings.append(
+                AuditFinding(
+                    event.seq,
+                    f"{missing} event(s) before it are missing (deleted)"
+                    if missing > 0
+                    else "it is out of sequence",
+                )
+            )
+        elif event.prev_hash != expected_prev:
+            findings.append(
+                AuditFinding(
+                    event.seq, "it does not follow the event before it (inserted or moved)"
+                )
+            )
+        if previous is not None and event.id < previous.id and event.seq > previous.seq:
+            findings.append(AuditFinding(event.seq, "it was written before the event before it"))
+        previous = event
+    head = session.get(AppSetting, HEAD_SETTING)
+    if head is not None:
+        head_seq, _, head_hash = head.value.partition(":")
+        last_seq = previous.seq if previous else 0
+        if int(head_seq) > last_seq:
+            findings.append(
+                AuditFinding(
+                    last_seq + 1, f"the last {int(head_seq) - last_seq} event(s) are missing"
+                )
+            )
+        elif previous is not None and int(head_seq) == last_seq and head_hash != previous.hash:
+            findings.append(AuditFinding(last_seq, "the last event was replaced"))
+        elif int(head_seq) < last_seq:
+            findings.append(
+                AuditFinding(int(head_seq) + 1, "events were added after the recorded end")
+            )
+    elif count:
+        findings.append(AuditFinding(1, "the record of the chain's end is missing"))
+    return AuditReport(count, tuple(findings))

@@ -1,0 +1,500 @@
+"""Client records: registration, identity, assignment, typology, risk assessments, access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clinic_app.config import EMERGENCY_ACCESS_HOURS
+from clinic_app.errors import AccessDenied, ConflictError, ValidationError
+from clinic_app.models import (
+    Client,
+    ClientAssignment,
+    EmergencyAccess,
+    RiskAssessment,
+    StaffUser,
+    ThirdParty,
+    TypologyAssessment,
+)
+from clinic_app.models.base import utcnow
+from clinic_app.models.enums import (
+    ClientStatus,
+    ConsentToShare,
+    RiskTool,
+    Role,
+    ThirdPartyRelation,
+    Typology,
+)
+from clinic_app.services import audit
+from clinic_app.services.common import (
+    StaffRef,
+    get_or_raise,
+    get_setting,
+    is_assigned,
+    require_clinical_access,
+)
+from clinic_app.services.validation import (
+    Checker,
+    date_problem,
+    nhs_number_problem,
+    normalise_nhs_number,
+)
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+JUDGEMENT_LEVELS = ("low", "moderate", "high", "not rated")
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    """What a clinician types to register or edit a client."""
+
+    local_ref: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    site: str
+    referral_date: date
+    nhs_number: str = ""
+    police_ref: str = ""
+    address: str = ""
+    referral_source: str = ""
+    status: ClientStatus = ClientStatus.REFERRED
+    consent_to_share: ConsentToShare = ConsentToShare.NOT_ASKED
+    sharing_notes: str = ""
+    is_demo: bool = False
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """A client as a caseload row shows them."""
+
+    id: int
+    local_ref: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    nhs_number: str | None
+    site: str
+    status: ClientStatus
+    is_demo: bool
+    version: int
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_name}"
+
+
+def summary_of(client: Client) -> ClientSummary:
+    return ClientSummary(
+        client.id,
+        client.local_ref,
+        client.given_name,
+        client.family_name,
+        client.date_of_birth,
+        client.nhs_number,
+        client.site,
+        client.status,
+        client.is_demo,
+        client.version,
+    )
+
+
+def check_details(
+    session: Session, details: ClientDetails, *, today: date, client_id: int | None = None
+) -> list[Any]:
+    """Every problem with the details, without stopping at the first."""
+    check = Checker()
+    check.text(
+        "local_ref", details.local_ref, label="The case reference", required=True, max_length=40
+    )
+    check.text(
+        "given_name", details.given_name, label="The given name", required=True, max_length=200
+    )
+    check.text(
+        "family_name", details.family_name, label="The family name", required=True, max_length=200
+    )
+    check.text("site", details.site, label="The programme site", required=True, max_length=120)
+    check.text("police_ref", details.police_ref, label="The police reference", max_length=60)
+    check.text("address", details.address, label="The address", max_length=2000)
+    check.text(
+        "referral_source", details.referral_source, label="The referral source", max_length=200
+    )
+    check.text("sharing_notes", details.sharing_notes, label="The sharing notes", max_length=20000)
+    check.add(
+        "date_of_birth",
+        date_problem(
+            details.date_of_birth, label="The date of birth", today=today, not_before=EARLIEST_BIRTH
+        ),
+    )
+    check.add(
+        "referral_date",
+        date_problem(
+            details.referral_date,
+            label="The referral date",
+            today=today,
+            not_before=details.date_of_birth,
+        ),
+    )
+    if details.nhs_number.strip():
+        problem = nhs_number_problem(details.nhs_number, is_demo=details.is_demo)
+        check.add("nhs_number", problem)
+        if problem is None:
+            number = normalise_nhs_number(details.nhs_number)
+            other = session.scalar(select(Client.id).where(Client.nhs_number == number))
+            if other is not None and other != client_id:
+                check.add("nhs_number", "Another client already has this NHS number.")
+    ref = details.local_ref.strip()
+    if ref:
+        other = session.scalar(select(Client.id).where(Client.local_ref == ref))
+        if other is not None and other != client_id:
+            check.add("local_ref", f"The case reference '{ref}' is already in use.")
+    return check.problems
+
+
+def _apply(client: Client, details: ClientDetails) -> None:
+    client.local_ref = details.local_ref.strip()
+    client.given_name = details.given_name.strip()
+    client.family_name = details.family_name.strip()
+    client.date_of_birth = details.date_of_birth
+    client.nhs_number = normalise_nhs_number(details.nhs_number) or None
+    client.police_ref = details.police_ref.strip()
+    client.address = details.address.strip()
+    client.site = details.site.strip()
+    client.referral_source = details.referral_source.strip()
+    client.referral_date = details.referral_date
+    client.status = details.status
+    client.consent_to_share = details.consent_to_share
+    client.sharing_notes = details.sharing_notes
+    client.is_demo = details.is_demo
+    if details.status is ClientStatus.CLOSED and client.closed_at is None:
+        client.closed_at = utcnow()
+    elif details.status is not ClientStatus.CLOSED:
+        client.closed_at = None
+
+
+def register_client(
+    session: Session,
+    by: StaffRef,
+    details: ClientDetails,
+    *,
+    today: date | None = None,
+) -> ClientSummary:
+    """Register a client; the clinician registering them becomes the lead."""
+    if not by.is_clinical:
+        raise AccessDenied("Only clinical staff register clients.")
+    problems = check_details(session, details, today=today or date.today())
+    if problems:
+        raise ValidationError(problems)
+    client = Client()
+    _apply(client, details)
+    session.add(client)
+    session.flush()
+    session.add(ClientAssignment(client_id=client.id, staff_id=by.id, is_lead=True))
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="client",
+        entity_id=client.id,
+        client_id=client.id,
+    )
+    return summary_of(client)
+
+
+def update_client(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    details: ClientDetails,
+    *,
+    expected_version: int,
+    today: date | None = None,
+) -> ClientSummary:
+    require_clinical_access(session, by, client_id)
+    client = get_or_raise(session, Client, client_id, "client")
+    if client.version != expected_version:
+        raise ConflictError(
+            "Someone else changed this client's details while you were editing. Your "
+            "changes have not been saved; reopen the record to see theirs."
+        )
+    problems = check_details(session, details, today=today or date.today(), client_id=client_id)
+    if problems:
+        raise ValidationError(problems)
+    _apply(client, details)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="client",
+        entity_id=client.id,
+        client_id=client.id,
+    )
+    return summary_of(client)
+
+
+def assign_staff(
+    session: Session, by: StaffRef, client_id: int, staff_id: int, *, is_lead: bool = False
+) -> None:
+    """Assign another clinician to the client (by someone who may see the client)."""
+    require_clinical_access(session, by, client_id)
+    staff = get_or_raise(session, StaffUser, staff_id, "member of staff")
+    if not staff.role.is_clinical or staff.disabled_at is not None:
+        raise ValidationError("Clients can only be assigned to active clinical staff.")
+    if is_assigned(session, staff_id, client_id):
+        raise ValidationError(f"{staff.display_name} is already assigned to this client.")
+    assignment = ClientAssignment(client_id=client_id, staff_id=staff_id, is_lead=is_lead)
+    session.add(assignment)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="client_assignment",
+        entity_id=assignment.id,
+        client_id=client_id,
+    )
+
+
+def grant_emergency_access(session: Session, by: StaffRef, client_id: int, reason: str) -> datetime:
+    """Break-glass access to an unassigned client; the reason is kept and the access audited."""
+    if not by.is_clinical:
+        raise AccessDenied("Only clinical staff may use emergency access to a client record.")
+    get_or_raise(session, Client, client_id, "client")
+    check = Checker()
+    check.text("reason", reason, label="The reason", required=True, max_length=2000)
+    if reason.strip() and len(reason.strip()) < 10:
+        check.add("reason", "Please give the reason in a few words (at least 10 characters).")
+    check.raise_if_any()
+    hours = get_setting(session, EMERGENCY_ACCESS_HOURS)
+    grant = EmergencyAccess(
+        client_id=client_id,
+        staff_id=by.id,
+        reason=reason.strip(),
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    session.add(grant)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.EMERGENCY_ACCESS,
+        actor_id=by.id,
+        entity="emergency_access",
+        entity_id=grant.id,
+        client_id=client_id,
+    )
+    return grant.expires_at
+
+
+def set_typology(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    typology: Typology,
+    *,
+    rationale: str,
+    assessed_on: date,
+    today: date | None = None,
+) -> None:
+    """Record the clinician's current judgement of typology (earlier ones are kept)."""
+    require_clinical_access(session, by, client_id)
+    check = Checker()
+    check.text(
+        "rationale",
+        rationale,
+        label="The rationale",
+        max_length=20000,
+        required=typology is not Typology.NOT_YET_DETERMINED,
+    )
+    check.add(
+        "assessed_on", date_problem(assessed_on, label="The date", today=today or date.today())
+    )
+    check.raise_if_any()
+    row = TypologyAssessment(
+        client_id=client_id,
+        typology=typology,
+        rationale=rationale,
+        assessed_on=assessed_on,
+        assessed_by=by.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="typology_assessment",
+        entity_id=row.id,
+        client_id=client_id,
+    )
+
+
+def record_risk_assessment(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    *,
+    tool: RiskTool,
+    tool_version: str,
+    assessed_on: date,
+    judgements: dict[str, str],
+    rationale: str,
+    shareable_summary: str = "",
+    tool_name: str = "",
+    today: date | None = None,
+) -> int:
+    """Store a structured professional judgement's summary judgements as the assessor gave them.
+
+    No item text is stored and no level is computed: the clinician enters each judgement.
+    """
+    require_clinical_access(session, by, client_id)
+    check = Checker()
+    check.text("tool_version", tool_version, label="The tool version", required=True, max_length=40)
+    check.text(
+        "tool_name",
+        tool_name,
+        label="The tool name",
+        max_length=120,
+        required=tool is RiskTool.OTHER,
+    )
+    check.text("rationale", rationale, label="The rationale", required=True, max_length=20000)
+    check.text(
+        "shareable_summary", shareable_summary, label="The shareable summary", max_length=5000
+    )
+    check.add(
+        "assessed_on",
+        date_problem(assessed_on, label="The assessment date", today=today or date.today()),
+    )
+    if not judgements:
+        check.add("judgements", "Enter at least one judgement (for example, risk of persistence).")
+    for domain, level in judgements.items():
+        check.text(
+            f"judgements.{domain}",
+            domain,
+            label="A judgement's name",
+            required=True,
+            max_length=120,
+        )
+        if level not in JUDGEMENT_LEVELS:
+            check.add(
+                f"judgements.{domain}", f"A judgement is one of: {', '.join(JUDGEMENT_LEVELS)}."
+            )
+    check.raise_if_any()
+    row = RiskAssessment(
+        client_id=client_id,
+        tool=tool,
+        tool_name=tool_name.strip(),
+        tool_version=tool_version.strip(),
+        assessor_id=by.id,
+        assessed_on=assessed_on,
+        judgements=dict(judgements),
+        rationale=rationale,
+        shareable_summary=shareable_summary,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="risk_assessment",
+        entity_id=row.id,
+        client_id=client_id,
+    )
+    return row.id
+
+
+def add_third_party(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    *,
+    relation: ThirdPartyRelation,
+    name: str,
+    details: str = "",
+) -> str:
+    """Record a victim or other person; returns the label the record uses for them."""
+    require_clinical_access(session, by, client_id)
+    check = Checker()
+    check.text("name", name, label="The name", required=True, max_length=200)
+    check.text("details", details, label="The details", max_length=20000)
+    check.raise_if_any()
+    count = (
+        session.scalar(
+            select(func.count()).select_from(ThirdParty).where(ThirdParty.client_id == client_id)
+        )
+        or 0
+    )
+    label = f"Person {count + 1}"
+    row = ThirdParty(
+        client_id=client_id, label=label, relation=relation, name=name.strip(), details=details
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="third_party",
+        entity_id=row.id,
+        client_id=client_id,
+    )
+    return label
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    """One line of a caseload: identity and status only, no clinical content."""
+
+    client: ClientSummary
+    typology: Typology | None
+    lead_clinician: str
+    assigned: tuple[str, ...] = field(default=())
+
+
+def caseload(session: Session, by: StaffRef, *, everyone: bool = False) -> list[CaseloadRow]:
+    """Clients assigned to the user; administrators (or ``everyone``) see every client."""
+    query = select(Client).order_by(Client.family_name, Client.given_name, Client.id)
+    if not everyone and by.role is not Role.ADMINISTRATOR:
+        assigned = select(ClientAssignment.client_id).where(
+            ClientAssignment.staff_id == by.id, ClientAssignment.ended_at.is_(None)
+        )
+        query = query.where(Client.id.in_(assigned))
+    clients = list(session.scalars(query))
+    staff = dict(session.execute(select(StaffUser.id, StaffUser.display_name)).tuples().all())
+    assigned_map: dict[int, list[tuple[bool, int]]] = {}
+    for client_id, staff_id, lead in session.execute(
+        select(
+            ClientAssignment.client_id, ClientAssignment.staff_id, ClientAssignment.is_lead
+        ).where(ClientAssignment.ended_at.is_(None))
+    ):
+        assigned_map.setdefault(client_id, []).append((lead, staff_id))
+    latest = (
+        select(TypologyAssessment.client_id, func.max(TypologyAssessment.id).label("last"))
+        .group_by(TypologyAssessment.client_id)
+        .subquery()
+    )
+    typologies = dict(
+        session.execute(
+            select(TypologyAssessment.client_id, TypologyAssessment.typology).join(
+                latest, TypologyAssessment.id == latest.c.last
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rows = []
+    for client in clients:
+        team = sorted(assigned_map.get(client.id, []), key=lambda t: (not t[0], t[1]))
+        names = tuple(staff[s] for _, s in team)
+        rows.append(
+            CaseloadRow(
+                summary_of(client), typologies.get(client.id), names[0] if names else "", names
+            )
+        )
+    return rows

@@ -1,0 +1,120 @@
+"""What every use case needs: who is acting, access to a client, lookups, settings."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic_app.config import IntSetting
+from clinic_app.errors import AccessDenied, EmergencyAccessRequired, NotFound
+from clinic_app.models import AppSetting, Base, Client, ClientAssignment, EmergencyAccess
+from clinic_app.models.base import utcnow
+from clinic_app.models.enums import Role
+
+T = TypeVar("T", bound=Base)
+
+
+@dataclass(frozen=True)
+class StaffRef:
+    """The signed-in member of staff, as services need to know them."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+
+    @property
+    def is_clinical(self) -> bool:
+        return self.role.is_clinical
+
+
+def get_or_raise(session: Session, model: type[T], ident: int, what: str) -> T:
+    """The row with this id, or a NotFound naming the kind of record in plain words."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(f"That {what} could not be found. It may have been removed or moved.")
+    return row
+
+
+def client_by_ref(session: Session, local_ref: str) -> Client:
+    client = session.scalar(select(Client).where(Client.local_ref == local_ref.strip()))
+    if client is None:
+        raise NotFound(f"There is no client with the case reference '{local_ref.strip()}'.")
+    return client
+
+
+def is_assigned(session: Session, staff_id: int, client_id: int) -> bool:
+    return (
+        session.scalar(
+            select(ClientAssignment.id).where(
+                ClientAssignment.client_id == client_id,
+                ClientAssignment.staff_id == staff_id,
+                ClientAssignment.ended_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def has_emergency_access(session: Session, staff_id: int, client_id: int) -> bool:
+    return (
+        session.scalar(
+            select(EmergencyAccess.id).where(
+                EmergencyAccess.client_id == client_id,
+                EmergencyAccess.staff_id == staff_id,
+                EmergencyAccess.expires_at > utcnow(),
+            )
+        )
+        is not None
+    )
+
+
+def require_clinical_access(session: Session, by: StaffRef, client_id: int) -> None:
+    """Allow a clinical user assigned to the client, or holding emergency access to it."""
+    if not by.is_clinical:
+        raise AccessDenied(
+            "Administrators manage the system but do not read or write clinical records."
+        )
+    if is_assigned(session, by.id, client_id) or has_emergency_access(session, by.id, client_id):
+        return
+    raise EmergencyAccessRequired(
+        "This client is not assigned to you. To open the record in an emergency, give "
+        "your reason; the access is recorded."
+    )
+
+
+def require_role(by: StaffRef, *roles: Role, action: str) -> None:
+    if by.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise AccessDenied(f"Only a {allowed} may {action}.")
+
+
+def get_setting(session: Session, setting: IntSetting) -> int:
+    row = session.get(AppSetting, setting.key)
+    if row is None:
+        return setting.default
+    try:
+        value = int(row.value)
+    except ValueError:
+        return setting.default
+    return min(max(value, setting.minimum), setting.maximum)
+
+
+def content_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 over a canonical JSON form, for signatures and documents."""
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=_jsonable)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _jsonable(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value.total_seconds())
+    return str(value)

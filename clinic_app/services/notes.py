@@ -1,0 +1,383 @@
+"""Session notes: drafts, signing, addenda, entered-in-error marks and autosaved drafts.
+
+A note is a draft until signed. Signing asks for the password again and fixes the
+note's content with a hash; after that it changes only through signed addenda, and a
+wrong note is marked *entered in error*, never deleted. The database's triggers hold the
+same rules, so no code path can get round them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic_app.errors import AlreadySigned, ConflictError, NotFound, ValidationError
+from clinic_app.models import NOTE_SECTIONS, NoteAddendum, NoteDraft, SessionNote
+from clinic_app.models.base import utcnow
+from clinic_app.models.enums import Attendance, Engagement, Modality
+from clinic_app.services import audit, staff
+from clinic_app.services.common import (
+    StaffRef,
+    content_hash,
+    get_or_raise,
+    require_clinical_access,
+)
+from clinic_app.services.validation import Checker, date_problem
+
+MAX_SECTION_LENGTH = 100_000
+MAX_DURATION_MINUTES = 600
+
+
+@dataclass(frozen=True)
+class NoteContent:
+    """What a clinician writes for one session."""
+
+    session_date: date
+    duration_minutes: int
+    modality: Modality
+    attendance: Attendance
+    engagement: Engagement = Engagement.NOT_ASSESSED
+    plan_goal_key: str | None = None
+    risk_checkin: str = ""
+    agenda: str = ""
+    intervention_content: str = ""
+    homework: str = ""
+    risk_rerating: str = ""
+    actions: str = ""
+    partner_update: str = ""
+
+
+@dataclass(frozen=True)
+class AddendumRow:
+    id: int
+    reason: str
+    text: str
+    author_id: int
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """A note as the record shows it."""
+
+    id: int
+    client_id: int
+    author_id: int
+    content: NoteContent
+    signed_at: datetime | None
+    signed_by: int | None
+    content_sha256: str | None
+    entered_in_error_at: datetime | None
+    entered_in_error_reason: str
+    version: int
+    addenda: tuple[AddendumRow, ...] = ()
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+_SECTION_LABELS = {
+    "risk_checkin": "The risk check-in",
+    "agenda": "The agenda and plan goal",
+    "intervention_content": "The intervention content",
+    "homework": "The homework",
+    "risk_rerating": "The risk re-rating",
+    "actions": "The actions",
+    "partner_update": "The partner update",
+}
+
+
+def check_content(content: NoteContent, *, today: date) -> None:
+    check = Checker()
+    check.add(
+        "session_date", date_problem(content.session_date, label="The session date", today=today)
+    )
+    if not 0 <= content.duration_minutes <= MAX_DURATION_MINUTES:
+        check.add(
+            "duration_minutes", f"The duration is in minutes, from 0 to {MAX_DURATION_MINUTES}."
+        )
+    if content.attendance in (Attendance.ATTENDED, Attendance.LATE) and not (
+        content.duration_minutes
+    ):
+        check.add("duration_minutes", "Give the length of a session the client attended.")
+    for name, label in _SECTION_LABELS.items():
+        check.text(name, getattr(content, name), label=label, max_length=MAX_SECTION_LENGTH)
+    check.raise_if_any()
+
+
+def _content_of(note: SessionNote) -> NoteContent:
+    return NoteContent(
+        session_date=note.session_date,
+        duration_minutes=note.duration_minutes,
+        modality=note.modality,
+        attendance=note.attendance,
+        engagement=note.engagement,
+        plan_goal_key=note.plan_goal_key,
+        **{name: getattr(note, name) for name in (*NOTE_SECTIONS, "partner_update")},
+    )
+
+
+def _signed_fields(note: SessionNote) -> dict[str, Any]:
+    content = _content_of(note)
+    return {
+        "client_id": note.client_id,
+        "author_id": note.author_id,
+        **{k: getattr(content, k) for k in content.__dataclass_fields__},
+    }
+
+
+def row_of(note: SessionNote, addenda: list[NoteAddendum] | None = None) -> NoteRow:
+    return NoteRow(
+        id=note.id,
+        client_id=note.client_id,
+        author_id=note.author_id,
+        content=_content_of(note),
+        signed_at=note.signed_at,
+        signed_by=note.signed_by,
+        content_sha256=note.content_sha256,
+        entered_in_error_at=note.entered_in_error_at,
+        entered_in_error_reason=note.entered_in_error_reason,
+        version=note.version,
+        addenda=tuple(
+            AddendumRow(a.id, a.reason, a.text, a.author_id, a.signed_at) for a in addenda or []
+        ),
+    )
+
+
+def _apply(note: SessionNote, content: NoteContent) -> None:
+    for name in content.__dataclass_fields__:
+        setattr(note, name, getattr(content, name))
+    note.updated_at = utcnow()
+
+
+def create_draft(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    content: NoteContent,
+    *,
+    today: date | None = None,
+) -> NoteRow:
+    require_clinical_access(session, by, client_id)
+    check_content(content, today=today or date.today())
+    note = SessionNote(client_id=client_id, author_id=by.id)
+    _apply(note, content)
+    session.add(note)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="session_note",
+        entity_id=note.id,
+        client_id=client_id,
+    )
+    return row_of(note)
+
+
+def _note_for_change(session: Session, by: StaffRef, note_id: int) -> SessionNote:
+    note = get_or_raise(session, SessionNote, note_id, "session note")
+    require_clinical_access(session, by, note.client_id)
+    return note
+
+
+def edit_draft(
+    session: Session,
+    by: StaffRef,
+    note_id: int,
+    content: NoteContent,
+    *,
+    expected_version: int,
+    today: date | None = None,
+) -> NoteRow:
+    note = _note_for_change(session, by, note_id)
+    if note.signed_at is not None:
+        raise AlreadySigned("This note is signed and cannot be changed. Add an addendum instead.")
+    if note.version != expected_version:
+        raise ConflictError(
+            "This draft was changed elsewhere since you opened it. Your text is kept in "
+            "your editor; reopen the note to compare."
+        )
+    check_content(content, today=today or date.today())
+    _apply(note, content)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="session_note",
+        entity_id=note.id,
+        client_id=note.client_id,
+    )
+    return row_of(note)
+
+
+def sign_note(session: Session, by: StaffRef, note_id: int, *, password: str) -> NoteRow:
+    """Sign a draft note; from now on it changes only through addenda."""
+    note = _note_for_change(session, by, note_id)
+    if note.signed_at is not None:
+        raise AlreadySigned("This note is already signed. Add an addendum instead.")
+    if note.entered_in_error_at is not None:
+        raise ValidationError("A note marked as entered in error cannot be signed.")
+    staff.verify_password(session, by, password)
+    note.signed_at = utcnow()
+    note.signed_by = by.id
+    note.content_sha256 = content_hash(_signed_fields(note))
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.SIGN,
+        actor_id=by.id,
+        entity="session_note",
+        entity_id=note.id,
+        client_id=note.client_id,
+    )
+    return row_of(note)
+
+
+def add_addendum(
+    session: Session, by: StaffRef, note_id: int, *, reason: str, text: str, password: str
+) -> AddendumRow:
+    """Add a signed correction or addition to a signed note."""
+    note = _note_for_change(session, by, note_id)
+    if note.signed_at is None:
+        raise ValidationError("This note is still a draft: edit it directly instead.")
+    check = Checker()
+    check.text("reason", reason, label="The reason", required=True, max_length=2000)
+    check.text("text", text, label="The addendum", required=True, max_length=MAX_SECTION_LENGTH)
+    check.raise_if_any()
+    staff.verify_password(session, by, password)
+    signed_at = utcnow()
+    addendum = NoteAddendum(
+        note_id=note.id,
+        reason=reason.strip(),
+        text=text,
+        author_id=by.id,
+        signed_at=signed_at,
+        content_sha256=content_hash(
+            {"note": note.content_sha256, "reason": reason.strip(), "text": text, "author": by.id}
+        ),
+    )
+    session.add(addendum)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.SIGN,
+        actor_id=by.id,
+        entity="note_addendum",
+        entity_id=addendum.id,
+        client_id=note.client_id,
+    )
+    return AddendumRow(addendum.id, addendum.reason, addendum.text, by.id, signed_at)
+
+
+def mark_entered_in_error(session: Session, by: StaffRef, note_id: int, *, reason: str) -> NoteRow:
+    """Mark a note as entered in error (for example, written on the wrong client's record)."""
+    note = _note_for_change(session, by, note_id)
+    if note.entered_in_error_at is not None:
+        raise ValidationError("This note is already marked as entered in error.")
+    check = Checker()
+    check.text("reason", reason, label="The reason", required=True, max_length=2000)
+    check.raise_if_any()
+    note.entered_in_error_at = utcnow()
+    note.entered_in_error_by = by.id
+    note.entered_in_error_reason = reason.strip()
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="session_note",
+        entity_id=note.id,
+        client_id=note.client_id,
+        detail={"entered_in_error": True},
+    )
+    return row_of(note)
+
+
+def notes_for_client(session: Session, by: StaffRef, client_id: int) -> list[NoteRow]:
+    require_clinical_access(session, by, client_id)
+    notes = list(
+        session.scalars(
+            select(SessionNote)
+            .where(SessionNote.client_id == client_id)
+            .order_by(SessionNote.session_date, SessionNote.id)
+        )
+    )
+    addenda: dict[int, list[NoteAddendum]] = {}
+    for addendum in session.scalars(
+        select(NoteAddendum)
+        .join(SessionNote, NoteAddendum.note_id == SessionNote.id)
+        .where(SessionNote.client_id == client_id)
+        .order_by(NoteAddendum.id)
+    ):
+        addenda.setdefault(addendum.note_id, []).append(addendum)
+    return [row_of(n, addenda.get(n.id)) for n in notes]
+
+
+# -- autosave --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    id: int
+    client_id: int
+    note_id: int | None
+    fields: dict[str, Any]
+    saved_at: datetime
+
+
+def autosave(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    fields: dict[str, Any],
+    *,
+    note_id: int | None = None,
+) -> DraftRow:
+    """Keep the editor's unsaved text; one autosaved draft per user, client and note."""
+    require_clinical_access(session, by, client_id)
+    check = Checker()
+    for key, value in fields.items():
+        if not isinstance(value, str | int | None):
+            check.add(key, "This field cannot be kept as a draft.")
+        elif isinstance(value, str):
+            check.text(key, value, label="The text", max_length=MAX_SECTION_LENGTH)
+    check.raise_if_any()
+    draft = session.scalar(
+        select(NoteDraft).where(
+            NoteDraft.staff_id == by.id,
+            NoteDraft.client_id == client_id,
+            NoteDraft.note_id.is_(None) if note_id is None else NoteDraft.note_id == note_id,
+        )
+    )
+    if draft is None:
+        draft = NoteDraft(staff_id=by.id, client_id=client_id, note_id=note_id, fields={})
+        session.add(draft)
+    draft.fields = dict(fields)
+    draft.saved_at = utcnow()
+    session.flush()
+    return DraftRow(draft.id, client_id, note_id, dict(draft.fields), draft.saved_at)
+
+
+def drafts_to_recover(session: Session, by: StaffRef) -> list[DraftRow]:
+    """The user's autosaved drafts left behind (for example by a crash)."""
+    return [
+        DraftRow(d.id, d.client_id, d.note_id, dict(d.fields), d.saved_at)
+        for d in session.scalars(
+            select(NoteDraft).where(NoteDraft.staff_id == by.id).order_by(NoteDraft.saved_at)
+        )
+    ]
+
+
+def discard_draft(session: Session, by: StaffRef, draft_id: int) -> None:
+    draft = session.get(NoteDraft, draft_id)
+    if draft is None or draft.staff_id != by.id:
+        raise NotFound("That autosaved draft could not be found.")
+    session.delete(draft)
+    session.flush()

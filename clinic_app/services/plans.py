@@ -1,0 +1,351 @@
+"""Intervention plans: each save is a new revision; goals keep their identity across them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clinic_app.errors import ConflictError, ValidationError
+from clinic_app.models import (
+    GoalProgress,
+    InterventionPlan,
+    PlanGoal,
+    PlannedIntervention,
+    PlanReview,
+    PlanRevision,
+)
+from clinic_app.models.enums import InterventionKind, Phase, PlanStatus
+from clinic_app.services import audit
+from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.validation import Checker, date_problem
+
+MAX_TEXT = 50_000
+
+
+@dataclass(frozen=True)
+class GoalInput:
+    private_detail: str
+    partner_wording: str
+    involves_victim: bool = False
+    victim_review_note: str = ""
+    goal_key: str | None = None  # None for a new goal
+
+
+@dataclass(frozen=True)
+class InterventionInput:
+    kind: InterventionKind
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    status: PlanStatus
+    phase: Phase
+    formulation: str = ""
+    planned_sessions: int | None = None
+    planned_weeks: int | None = None
+    next_review_on: date | None = None
+    change_note: str = ""
+    goals: tuple[GoalInput, ...] = ()
+    interventions: tuple[InterventionInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    goal_key: str
+    private_detail: str
+    partner_wording: str
+    involves_victim: bool
+    victim_review_note: str
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    plan_id: int
+    client_id: int
+    number: int
+    status: PlanStatus
+    phase: Phase
+    formulation: str
+    planned_sessions: int | None
+    planned_weeks: int | None
+    next_review_on: date | None
+    change_note: str
+    saved_at: datetime
+    saved_by: int
+    goals: tuple[GoalRow, ...]
+    interventions: tuple[tuple[InterventionKind, str], ...]
+    goals_needing_review: tuple[str, ...] = field(default=())
+    """Goals that would involve the victim and have not yet been reviewed."""
+
+
+def _check(plan: PlanInput) -> None:
+    check = Checker()
+    check.text("formulation", plan.formulation, label="The formulation", max_length=MAX_TEXT)
+    check.text("change_note", plan.change_note, label="The note of what changed", max_length=5000)
+    for name in ("planned_sessions", "planned_weeks"):
+        value = getattr(plan, name)
+        if value is not None and not 1 <= value <= 520:
+            check.add(name, "The planned length is a number from 1 to 520.")
+    if plan.next_review_on is not None and plan.next_review_on < date(2000, 1, 1):
+        check.add("next_review_on", "The review date is not a plausible date.")
+    keys = [g.goal_key for g in plan.goals if g.goal_key]
+    if len(keys) != len(set(keys)):
+        check.add("goals", "The same goal appears twice.")
+    for i, goal in enumerate(plan.goals, start=1):
+        check.text(
+            f"goals[{i}].private_detail",
+            goal.private_detail,
+            label=f"Goal {i}'s detail",
+            required=True,
+            max_length=MAX_TEXT,
+        )
+        check.text(
+            f"goals[{i}].partner_wording",
+            goal.partner_wording,
+            label=f"Goal {i}'s partner wording",
+            required=True,
+            max_length=5000,
+        )
+        check.text(
+            f"goals[{i}].victim_review_note",
+            goal.victim_review_note,
+            label=f"Goal {i}'s review note",
+            max_length=MAX_TEXT,
+        )
+    for i, item in enumerate(plan.interventions, start=1):
+        check.text(
+            f"interventions[{i}].detail",
+            item.detail,
+            label="The intervention detail",
+            max_length=MAX_TEXT,
+        )
+    if plan.status is PlanStatus.ACTIVE and not plan.goals:
+        check.add("goals", "An active plan needs at least one goal.")
+    check.raise_if_any()
+
+
+def _revision_row(plan: InterventionPlan, revision: PlanRevision) -> RevisionRow:
+    goals = tuple(
+        GoalRow(
+            g.goal_key, g.private_detail, g.partner_wording, g.involves_victim, g.victim_review_note
+        )
+        for g in revision.goals
+    )
+    return RevisionRow(
+        plan_id=plan.id,
+        client_id=plan.client_id,
+        number=revision.number,
+        status=revision.status,
+        phase=revision.phase,
+        formulation=revision.formulation,
+        planned_sessions=revision.planned_sessions,
+        planned_weeks=revision.planned_weeks,
+        next_review_on=revision.next_review_on,
+        change_note=revision.change_note,
+        saved_at=revision.saved_at,
+        saved_by=revision.saved_by,
+        goals=goals,
+        interventions=tuple((i.kind, i.detail) for i in revision.interventions),
+        goals_needing_review=tuple(
+            g.goal_key for g in goals if g.involves_victim and not g.victim_review_note.strip()
+        ),
+    )
+
+
+def _write_revision(
+    session: Session, by: StaffRef, plan: InterventionPlan, number: int, data: PlanInput
+) -> PlanRevision:
+    revision = PlanRevision(
+        plan_id=plan.id,
+        number=number,
+        status=data.status,
+        phase=data.phase,
+        formulation=data.formulation,
+        planned_sessions=data.planned_sessions,
+        planned_weeks=data.planned_weeks,
+        next_review_on=data.next_review_on,
+        change_note=data.change_note,
+        saved_by=by.id,
+    )
+    session.add(revision)
+    session.flush()
+    for position, goal in enumerate(data.goals):
+        session.add(
+            PlanGoal(
+                revision_id=revision.id,
+                goal_key=goal.goal_key or str(uuid.uuid4()),
+                position=position,
+                private_detail=goal.private_detail,
+                partner_wording=goal.partner_wording.strip(),
+                involves_victim=goal.involves_victim,
+                victim_review_note=goal.victim_review_note,
+            )
+        )
+    for position, item in enumerate(data.interventions):
+        session.add(
+            PlannedIntervention(
+                revision_id=revision.id, position=position, kind=item.kind, detail=item.detail
+            )
+        )
+    session.flush()
+    session.refresh(revision)
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="plan_revision",
+        entity_id=revision.id,
+        client_id=plan.client_id,
+    )
+    return revision
+
+
+def create_plan(session: Session, by: StaffRef, client_id: int, data: PlanInput) -> RevisionRow:
+    require_clinical_access(session, by, client_id)
+    _check(data)
+    plan = InterventionPlan(client_id=client_id, created_by=by.id)
+    session.add(plan)
+    session.flush()
+    return _revision_row(plan, _write_revision(session, by, plan, 1, data))
+
+
+def save_revision(
+    session: Session,
+    by: StaffRef,
+    plan_id: int,
+    data: PlanInput,
+    *,
+    based_on: int,
+) -> RevisionRow:
+    """Save the plan as a new revision; ``based_on`` is the revision the editor started from."""
+    plan = get_or_raise(session, InterventionPlan, plan_id, "plan")
+    require_clinical_access(session, by, plan.client_id)
+    latest = (
+        session.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan_id))
+        or 0
+    )
+    if latest != based_on:
+        raise ConflictError(
+            f"The plan was revised by someone else (revision {latest}) while you edited "
+            f"revision {based_on}. Your changes are not saved yet; compare and save again."
+        )
+    known = set(
+        session.scalars(
+            select(PlanGoal.goal_key).join(PlanRevision).where(PlanRevision.plan_id == plan_id)
+        )
+    )
+    unknown = [g.goal_key for g in data.goals if g.goal_key and g.goal_key not in known]
+    if unknown:
+        raise ValidationError("A goal does not belong to this plan.", where="goals")
+    _check(data)
+    return _revision_row(plan, _write_revision(session, by, plan, latest + 1, data))
+
+
+def revisions(session: Session, by: StaffRef, plan_id: int) -> list[RevisionRow]:
+    plan = get_or_raise(session, InterventionPlan, plan_id, "plan")
+    require_clinical_access(session, by, plan.client_id)
+    return [_revision_row(plan, r) for r in plan.revisions]
+
+
+def plans_for_client(session: Session, by: StaffRef, client_id: int) -> list[RevisionRow]:
+    """The latest revision of each of the client's plans."""
+    require_clinical_access(session, by, client_id)
+    plans = session.scalars(
+        select(InterventionPlan)
+        .where(InterventionPlan.client_id == client_id)
+        .order_by(InterventionPlan.id)
+    )
+    return [_revision_row(p, p.revisions[-1]) for p in plans if p.revisions]
+
+
+def rate_goal(
+    session: Session,
+    by: StaffRef,
+    plan_id: int,
+    goal_key: str,
+    *,
+    rating: int,
+    rated_on: date,
+    comment: str = "",
+    today: date | None = None,
+) -> None:
+    """Record progress on a goal, 0 (none) to 10 (achieved); ratings accumulate."""
+    plan = get_or_raise(session, InterventionPlan, plan_id, "plan")
+    require_clinical_access(session, by, plan.client_id)
+    check = Checker()
+    if not isinstance(rating, int) or not 0 <= rating <= 10:
+        check.add("rating", "A progress rating is a whole number from 0 to 10.")
+    check.add(
+        "rated_on", date_problem(rated_on, label="The rating date", today=today or date.today())
+    )
+    check.text("comment", comment, label="The comment", max_length=MAX_TEXT)
+    exists = session.scalar(
+        select(PlanGoal.id)
+        .join(PlanRevision)
+        .where(PlanRevision.plan_id == plan_id, PlanGoal.goal_key == goal_key)
+        .limit(1)
+    )
+    if exists is None:
+        check.add("goal", "That goal is not part of this plan.")
+    check.raise_if_any()
+    row = GoalProgress(
+        plan_id=plan_id,
+        goal_key=goal_key,
+        rated_on=rated_on,
+        rating=rating,
+        comment=comment,
+        rated_by=by.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="goal_progress",
+        entity_id=row.id,
+        client_id=plan.client_id,
+    )
+
+
+def record_review(
+    session: Session,
+    by: StaffRef,
+    plan_id: int,
+    *,
+    due_on: date,
+    held_on: date | None,
+    outcome: str,
+    today: date | None = None,
+) -> None:
+    plan = get_or_raise(session, InterventionPlan, plan_id, "plan")
+    require_clinical_access(session, by, plan.client_id)
+    check = Checker()
+    if held_on is not None:
+        check.add(
+            "held_on", date_problem(held_on, label="The review date", today=today or date.today())
+        )
+    check.text("outcome", outcome, label="The outcome", max_length=MAX_TEXT)
+    check.raise_if_any()
+    row = PlanReview(
+        plan_id=plan_id,
+        due_on=due_on,
+        held_on=held_on,
+        outcome=outcome,
+        reviewed_by=by.id if held_on else None,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="plan_review",
+        entity_id=row.id,
+        client_id=plan.client_id,
+    )

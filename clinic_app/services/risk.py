@@ -1,0 +1,212 @@
+"""Risk events and share decisions. Urgent events without a decision must not be missed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic_app.models import RiskEvent, RiskShareDecision, SessionNote
+from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
+from clinic_app.services import audit
+from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.validation import Checker, date_problem
+
+
+@dataclass(frozen=True)
+class ShareDecisionRow:
+    decision: ShareDecisionKind
+    reason: str
+    gateway: Gateway | None
+    shared_with: str
+    decided_by: int
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class RiskEventRow:
+    id: int
+    client_id: int
+    kind: RiskEventKind
+    urgency: Urgency
+    occurred_on: date
+    detail: str
+    shareable_statement: str
+    session_note_id: int | None
+    recorded_by: int
+    recorded_at: datetime
+    decision: ShareDecisionRow | None
+
+    @property
+    def needs_decision(self) -> bool:
+        return self.decision is None
+
+
+def _row(event: RiskEvent, decision: RiskShareDecision | None) -> RiskEventRow:
+    return RiskEventRow(
+        event.id,
+        event.client_id,
+        event.kind,
+        event.urgency,
+        event.occurred_on,
+        event.detail,
+        event.shareable_statement,
+        event.session_note_id,
+        event.recorded_by,
+        event.recorded_at,
+        None
+        if decision is None
+        else ShareDecisionRow(
+            decision.decision,
+            decision.reason,
+            decision.gateway,
+            decision.shared_with,
+            decision.decided_by,
+            decision.decided_at,
+        ),
+    )
+
+
+def record_risk_event(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    *,
+    kind: RiskEventKind,
+    urgency: Urgency,
+    occurred_on: date,
+    detail: str,
+    shareable_statement: str = "",
+    session_note_id: int | None = None,
+    today: date | None = None,
+) -> RiskEventRow:
+    require_clinical_access(session, by, client_id)
+    check = Checker()
+    check.add(
+        "occurred_on",
+        date_problem(occurred_on, label="The date of the event", today=today or date.today()),
+    )
+    check.text("detail", detail, label="The description", required=True, max_length=50_000)
+    check.text(
+        "shareable_statement",
+        shareable_statement,
+        label="The shareable statement",
+        max_length=5000,
+        required=urgency is Urgency.URGENT,
+    )
+    if session_note_id is not None:
+        note = session.get(SessionNote, session_note_id)
+        if note is None or note.client_id != client_id:
+            check.add("session_note_id", "That session note is not part of this client's record.")
+    check.raise_if_any()
+    event = RiskEvent(
+        client_id=client_id,
+        kind=kind,
+        urgency=urgency,
+        occurred_on=occurred_on,
+        detail=detail,
+        shareable_statement=shareable_statement.strip(),
+        session_note_id=session_note_id,
+        recorded_by=by.id,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.CREATE,
+        actor_id=by.id,
+        entity="risk_event",
+        entity_id=event.id,
+        client_id=client_id,
+        detail={"urgency": urgency.value},
+    )
+    return _row(event, None)
+
+
+def record_share_decision(
+    session: Session,
+    by: StaffRef,
+    risk_event_id: int,
+    *,
+    decision: ShareDecisionKind,
+    reason: str,
+    gateway: Gateway | None = None,
+    shared_with: str = "",
+) -> ShareDecisionRow:
+    """Record whether a risk event is shared, why, under which gateway and with whom."""
+    event = get_or_raise(session, RiskEvent, risk_event_id, "risk event")
+    require_clinical_access(session, by, event.client_id)
+    check = Checker()
+    check.text("reason", reason, label="The reason", required=True, max_length=5000)
+    check.text(
+        "shared_with",
+        shared_with,
+        label="Who it was shared with",
+        max_length=300,
+        required=decision is ShareDecisionKind.SHARED,
+    )
+    if decision is ShareDecisionKind.SHARED and gateway is None:
+        check.add("gateway", "Choose the legal gateway the information is shared under.")
+    if decision is ShareDecisionKind.SHARED and not event.shareable_statement.strip():
+        check.add(
+            "shareable_statement", "Write a shareable statement for this event before sharing it."
+        )
+    check.raise_if_any()
+    row = RiskShareDecision(
+        risk_event_id=event.id,
+        decision=decision,
+        reason=reason.strip(),
+        gateway=gateway,
+        shared_with=shared_with.strip(),
+        decided_by=by.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.DISCLOSURE if decision is ShareDecisionKind.SHARED else audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="risk_share_decision",
+        entity_id=row.id,
+        client_id=event.client_id,
+    )
+    return ShareDecisionRow(
+        row.decision, row.reason, row.gateway, row.shared_with, by.id, row.decided_at
+    )
+
+
+def _latest_decisions(session: Session, event_ids: list[int]) -> dict[int, RiskShareDecision]:
+    latest: dict[int, RiskShareDecision] = {}
+    if not event_ids:
+        return latest
+    for decision in session.scalars(
+        select(RiskShareDecision)
+        .where(RiskShareDecision.risk_event_id.in_(event_ids))
+        .order_by(RiskShareDecision.id)
+    ):
+        latest[decision.risk_event_id] = decision
+    return latest
+
+
+def events_for_client(session: Session, by: StaffRef, client_id: int) -> list[RiskEventRow]:
+    require_clinical_access(session, by, client_id)
+    events = list(
+        session.scalars(
+            select(RiskEvent)
+            .where(RiskEvent.client_id == client_id)
+            .order_by(RiskEvent.occurred_on, RiskEvent.id)
+        )
+    )
+    decisions = _latest_decisions(session, [e.id for e in events])
+    return [_row(e, decisions.get(e.id)) for e in events]
+
+
+def urgent_without_decision(session: Session, by: StaffRef, client_id: int) -> list[RiskEventRow]:
+    """Urgent events still awaiting a share decision: these go in the banner."""
+    return [
+        e
+        for e in events_for_client(session, by, client_id)
+        if e.urgency is Urgency.URGENT and e.needs_decision
+    ]

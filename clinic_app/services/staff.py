@@ -1,0 +1,299 @@
+"""Staff accounts: first administrator, adding and disabling accounts, signing in.
+
+Passwords are hashed with Argon2id. Repeated failed sign-ins lock the account for a
+while and the message says so. A failed sign-in still changes the account (its count of
+failures), so callers commit the unit of work even when ``sign_in`` raises ``AuthError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT, LOCKOUT_MINUTES
+from clinic_app.errors import AccessDenied, AccountLocked, AuthError, NotFound, ValidationError
+from clinic_app.models import StaffUser
+from clinic_app.models.base import utcnow
+from clinic_app.models.enums import Role
+from clinic_app.services import audit
+from clinic_app.services.common import StaffRef, get_setting, require_role
+from clinic_app.services.validation import Checker
+
+MIN_PASSWORD_LENGTH = 10
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()  # Argon2id with the library's recommended parameters
+# Verified against when the username is unknown, so a wrong name takes as long as a
+# wrong password and sign-in does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """An account as administrators see it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    job_title: str
+    disabled: bool
+    locked_until: datetime | None
+
+
+def _ref(user: StaffUser) -> StaffRef:
+    return StaffRef(user.id, user.username, user.display_name, user.role)
+
+
+def _row(user: StaffUser) -> StaffRow:
+    return StaffRow(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.job_title,
+        user.disabled_at is not None,
+        user.locked_until,
+    )
+
+
+def normalise_username(name: str) -> str:
+    return name.strip().lower()
+
+
+def password_problem(password: str, *, username: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"A password needs at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > 1024:
+        return "That password is too long (at most 1,024 characters)."
+    if password.strip().lower() == username.lower() or len(set(password)) < 4:
+        return "That password is too easy to guess; choose another."
+    return None
+
+
+def _find(session: Session, username: str) -> StaffUser | None:
+    return session.scalar(
+        select(StaffUser).where(StaffUser.username == normalise_username(username))
+    )
+
+
+def _check_new_account(
+    session: Session, username: str, display_name: str, password: str
+) -> tuple[str, str]:
+    name = normalise_username(username)
+    check = Checker()
+    if not USERNAME_PATTERN.match(name):
+        check.add(
+            "username",
+            "A username is 2 to 64 characters: letters, digits, dots, dashes or "
+            "underscores, starting with a letter.",
+        )
+    elif _find(session, name) is not None:
+        check.add("username", f"There is already an account called '{name}'.")
+    display = display_name.strip() or name
+    check.text("display_name", display, label="The full name", required=True, max_length=200)
+    check.add("password", password_problem(password, username=name))
+    check.raise_if_any()
+    return name, display
+
+
+def create_first_admin(
+    session: Session, username: str, password: str, *, display_name: str = ""
+) -> StaffRef:
+    """The first account of a new database; refused once any account exists."""
+    if session.scalar(select(func.count()).select_from(StaffUser)):
+        raise AccessDenied("This database already has accounts; sign in to add more.")
+    name, display = _check_new_account(session, username, display_name, password)
+    user = StaffUser(
+        username=name,
+        display_name=display,
+        role=Role.ADMINISTRATOR,
+        password_hash=_hasher.hash(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, audit.Action.DATABASE_CREATED, actor_id=user.id)
+    audit.record(
+        session,
+        audit.Action.ACCOUNT_CREATED,
+        actor_id=user.id,
+        entity="staff_user",
+        entity_id=user.id,
+        detail={"role": user.role.value},
+    )
+    return _ref(user)
+
+
+def add_user(
+    session: Session,
+    by: StaffRef,
+    username: str,
+    *,
+    role: Role,
+    password: str,
+    display_name: str = "",
+    job_title: str = "",
+    contact: str = "",
+) -> StaffRow:
+    """An administrator adds an account; the new user must change the password first."""
+    require_role(by, Role.ADMINISTRATOR, action="add accounts")
+    name, display = _check_new_account(session, username, display_name, password)
+    check = Checker()
+    check.text("job_title", job_title, label="The job title", max_length=200)
+    check.text("contact", contact, label="The contact details", max_length=300)
+    check.raise_if_any()
+    user = StaffUser(
+        username=name,
+        display_name=display,
+        role=role,
+        job_title=job_title.strip(),
+        contact=contact.strip(),
+        password_hash=_hasher.hash(password),
+        must_change_password=True,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.ACCOUNT_CREATED,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=user.id,
+        detail={"role": role.value},
+    )
+    return _row(user)
+
+
+def list_users(session: Session, by: StaffRef) -> list[StaffRow]:
+    require_role(by, Role.ADMINISTRATOR, action="list accounts")
+    return [_row(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
+
+
+def disable_user(session: Session, by: StaffRef, username: str) -> StaffRow:
+    """Stop an account signing in. Accounts are never deleted: their work stays attributed."""
+    require_role(by, Role.ADMINISTRATOR, action="disable accounts")
+    user = _find(session, username)
+    if user is None:
+        raise NotFound(f"There is no account called '{normalise_username(username)}'.")
+    if user.id == by.id:
+        raise AccessDenied("You cannot disable your own account.")
+    if user.disabled_at is not None:
+        raise ValidationError(f"The account '{user.username}' is already disabled.")
+    if user.role is Role.ADMINISTRATOR:
+        others = session.scalar(
+            select(func.count())
+            .select_from(StaffUser)
+            .where(
+                StaffUser.role == Role.ADMINISTRATOR,
+                StaffUser.disabled_at.is_(None),
+                StaffUser.id != user.id,
+            )
+        )
+        if not others:
+            raise AccessDenied("This is the last active administrator; it cannot be disabled.")
+    user.disabled_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.ACCOUNT_DISABLED,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=user.id,
+    )
+    return _row(user)
+
+
+def sign_in(session: Session, username: str, password: str) -> StaffRef:
+    """Check a username and password. Commit the session even when this raises."""
+    user = _find(session, username)
+    now = utcnow()
+    failure = AuthError("The username or password is not right.")
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=None)
+        raise failure
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id, detail={"locked": True})
+        raise AccountLocked(_locked_message(user.locked_until))
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_attempts += 1
+        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id)
+        limit = get_setting(session, FAILED_SIGN_INS_BEFORE_LOCKOUT)
+        if user.failed_attempts >= limit:
+            minutes = get_setting(session, LOCKOUT_MINUTES)
+            user.locked_until = now + timedelta(minutes=minutes)
+            user.failed_attempts = 0
+            audit.record(session, audit.Action.LOCKOUT, actor_id=user.id)
+            session.flush()
+            raise AccountLocked(_locked_message(user.locked_until)) from None
+        session.flush()
+        raise failure from None
+    if user.disabled_at is not None:
+        audit.record(
+            session, audit.Action.LOGIN_FAILED, actor_id=user.id, detail={"disabled": True}
+        )
+        raise AuthError("This account has been disabled. Ask an administrator.")
+    user.failed_attempts = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    audit.record(session, audit.Action.LOGIN, actor_id=user.id)
+    session.flush()
+    return _ref(user)
+
+
+def _locked_message(until: datetime) -> str:
+    return (
+        "Too many failed sign-in attempts: this account is locked until "
+        f"{until.astimezone():%H:%M}. Try again then, or ask an administrator."
+    )
+
+
+def change_password(session: Session, by: StaffRef, old_password: str, new_password: str) -> None:
+    user = session.get(StaffUser, by.id)
+    if user is None:
+        raise NotFound("Your account could not be found.")
+    try:
+        _hasher.verify(user.password_hash, old_password)
+    except (VerificationError, InvalidHashError):
+        raise AuthError("Your current password is not right.") from None
+    problem = password_problem(new_password, username=user.username)
+    if problem is None and new_password == old_password:
+        problem = "The new password must differ from the current one."
+    if problem:
+        raise ValidationError(problem, where="new password")
+    user.password_hash = _hasher.hash(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.PASSWORD_CHANGED,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=by.id,
+    )
+
+
+def staff_ids_by_username(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(StaffUser.username, StaffUser.id)).tuples().all())
+
+
+def verify_password(session: Session, by: StaffRef, password: str) -> None:
+    """Re-check the signed-in user's password (signing a note asks for it again)."""
+    user = session.get(StaffUser, by.id)
+    try:
+        if user is None:
+            raise VerificationError
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthError("That password is not right; nothing was signed.") from None

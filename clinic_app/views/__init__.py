@@ -1,0 +1,1 @@
+"""Qt widgets, item models and dialogs. The only package, with app.py, that imports Qt."""
