@@ -133,7 +133,8 @@ def cmd_init(ctx: _Context) -> None:
         engine.discard_database(path)
         raise
     database.close()
-    ctx.say(f"Created the encrypted database at {path.resolve()}; its key is kept in {store.describe()}.")
+    ctx.say(f"Created the encrypted database at {path.resolve()}.")
+    ctx.say(f"Its key is kept in {store.describe()}.")
     ctx.say("RECOVERY KEY (shown only now; write it down and store it safely, apart from this")
     ctx.say("computer. With it an administrator can reopen the database if the key is lost):")
     ctx.say(f"    {recovery_key_from(key)}")

@@ -12,8 +12,8 @@ from keyring.backend import KeyringBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from clinic_app.storage.engine import Database, create_database  # noqa: E402
-from clinic_app.storage.keys import generate_key  # noqa: E402
+from clinic_app.storage.engine import Database, create_database
+from clinic_app.storage.keys import generate_key
 
 
 class MemoryKeyring(KeyringBackend):
@@ -57,3 +57,73 @@ def db(tmp_path: Path, db_key: bytes) -> Iterator[Database]:
     database = create_database(tmp_path / "clinic.db", db_key)
     yield database
     database.close()
+
+
+# -- staff and clients -------------------------------------------------------------------------
+
+ADMIN_PASSWORD = "admin password 1"
+STAFF_PASSWORD = "staff password 1"
+
+
+def _add(database: Database, admin: object, username: str, role: str) -> object:
+    from clinic_app.models.enums import Role
+    from clinic_app.services import staff
+    from clinic_app.services.common import StaffRef
+
+    with database.transaction() as session:
+        row = staff.add_user(
+            session,
+            admin,  # type: ignore[arg-type]
+            username,
+            role=Role(role),
+            password=STAFF_PASSWORD,
+            display_name=username.replace(".", " ").title(),
+        )
+    return StaffRef(row.id, row.username, row.display_name, row.role)
+
+
+@pytest.fixture
+def admin(db: Database):  # type: ignore[no-untyped-def]
+    from clinic_app.services import staff
+
+    with db.transaction() as session:
+        return staff.create_first_admin(session, "admin", ADMIN_PASSWORD, display_name="Admin")
+
+
+@pytest.fixture
+def psychologist(db: Database, admin):  # type: ignore[no-untyped-def]
+    return _add(db, admin, "dr.jones", "psychologist")
+
+
+@pytest.fixture
+def clinician(db: Database, admin):  # type: ignore[no-untyped-def]
+    return _add(db, admin, "nurse.patel", "clinician")
+
+
+def client_details(**overrides):  # type: ignore[no-untyped-def]
+    """Valid details of a (non-demo) client; override any field."""
+    from datetime import date
+
+    from clinic_app.services.clients import ClientDetails
+
+    values = {
+        "local_ref": "MASIP-0001",
+        "given_name": "Alex",
+        "family_name": "Example",
+        "date_of_birth": date(1985, 4, 12),
+        "site": "North",
+        "referral_date": date(2026, 1, 5),
+        "nhs_number": "943 476 5919",
+        "police_ref": "PR/12345",
+        "referral_source": "Police",
+    }
+    values.update(overrides)
+    return ClientDetails(**values)
+
+
+@pytest.fixture
+def client_id(db: Database, psychologist) -> int:  # type: ignore[no-untyped-def]
+    from clinic_app.services import clients
+
+    with db.transaction() as session:
+        return clients.register_client(session, psychologist, client_details()).id

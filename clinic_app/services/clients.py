@@ -466,7 +466,7 @@ def caseload(session: Session, by: StaffRef, *, everyone: bool = False) -> list[
         )
         query = query.where(Client.id.in_(assigned))
     clients = list(session.scalars(query))
-    staff = dict(session.execute(select(StaffUser.id, StaffUser.display_name)).tuples().all())
+    staff = dict(session.execute(select(StaffUser.id, StaffUser.display_name)))
     assigned_map: dict[int, list[tuple[bool, int]]] = {}
     for client_id, staff_id, lead in session.execute(
         select(
@@ -485,8 +485,6 @@ def caseload(session: Session, by: StaffRef, *, everyone: bool = False) -> list[
                 latest, TypologyAssessment.id == latest.c.last
             )
         )
-        .tuples()
-        .all()
     )
     rows = []
     for client in clients:

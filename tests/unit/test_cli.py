@@ -1,0 +1,266 @@
+"""The command line, run as an administrator would: one clear line, non-zero on error."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from clinic_app import __version__, cli
+from clinic_app.storage.keys import key_from_recovery
+
+ADMIN_PW = "admin password 1"
+PSY_PW = "psych password 1"
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+def run(*args: str, stdin: str = "") -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(args), stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def dbfile(tmp_path: Path) -> Path:
+    return tmp_path / "site" / "clinic.db"
+
+
+@pytest.fixture
+def initialised(dbfile: Path) -> tuple[Path, str]:
+    result = run(
+        "init", "--db", str(dbfile), "--admin", "Admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
+    assert result.code == 0, result.err
+    recovery = result.out.splitlines()[-1].strip()
+    result = run(
+        "user",
+        "add",
+        "dr.jones",
+        "--role",
+        "psychologist",
+        "--display-name",
+        "Dr Jones",
+        "--db",
+        str(dbfile),
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin=f"{ADMIN_PW}\n{PSY_PW}\n",
+    )
+    assert result.code == 0, result.err
+    return dbfile, recovery
+
+
+def as_user(dbfile: Path, user: str, password: str, *args: str, extra: str = "") -> Run:
+    return run(
+        *args, "--db", str(dbfile), "--user", user, "--password-stdin", stdin=f"{password}\n{extra}"
+    )
+
+
+def test_init_creates_the_database_and_shows_a_working_recovery_key(initialised, memory_keyring):
+    dbfile, recovery = initialised
+    assert dbfile.exists()
+    [stored] = memory_keyring.secrets.values()
+    assert key_from_recovery(recovery) == bytes.fromhex(stored)
+
+
+def test_init_refuses_an_existing_database(initialised):
+    dbfile, _ = initialised
+    before = dbfile.read_bytes()
+    result = run(
+        "init", "--db", str(dbfile), "--admin", "other", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
+    assert result.code == 1
+    assert "already exists" in result.err
+    assert dbfile.read_bytes() == before
+
+
+def test_init_with_a_weak_password_writes_nothing(dbfile, memory_keyring):
+    result = run(
+        "init", "--db", str(dbfile), "--admin", "admin", "--password-stdin", stdin="short\n"
+    )
+    assert result.code == 1
+    assert "at least 10 characters" in result.err
+    assert not dbfile.exists()
+    assert memory_keyring.secrets == {}
+
+
+def test_init_without_a_credential_store_names_the_alternatives(dbfile, tmp_path):
+    keyring.set_keyring(fail.Keyring())
+    result = run(
+        "init", "--db", str(dbfile), "--admin", "admin", "--password-stdin", stdin=ADMIN_PW + "\n"
+    )
+    assert result.code == 1
+    assert "No credential store" in result.err and "--key-file" in result.err
+    assert not dbfile.exists()
+    # The explicit alternative works, and the key file is the owner's alone.
+    key_file = tmp_path / "keys" / "clinic.key"
+    result = run(
+        "init",
+        "--db",
+        str(dbfile),
+        "--key-file",
+        str(key_file),
+        "--admin",
+        "admin",
+        "--password-stdin",
+        stdin=ADMIN_PW + "\n",
+    )
+    assert result.code == 0, result.err
+    if os.name == "posix":
+        assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_user_list_and_disable(initialised):
+    dbfile, _ = initialised
+    listing = as_user(dbfile, "admin", ADMIN_PW, "user", "list")
+    assert listing.code == 0
+    assert "dr.jones\tpsychologist\tactive\tDr Jones" in listing.out
+    result = as_user(dbfile, "admin", ADMIN_PW, "user", "disable", "dr.jones")
+    assert result.code == 0 and "Disabled" in result.out
+    result = as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "1")
+    assert result.code == 1 and "disabled" in result.err
+
+
+def test_a_clinician_cannot_manage_accounts(initialised):
+    dbfile, _ = initialised
+    result = as_user(dbfile, "dr.jones", PSY_PW, "user", "list")
+    assert result.code == 1
+    assert "administrator" in result.err
+
+
+def test_wrong_password_is_one_clear_line(initialised):
+    dbfile, _ = initialised
+    result = as_user(dbfile, "admin", "wrong password", "user", "list")
+    assert result.code == 1
+    assert result.err.strip().count("\n") == 0
+    assert "username or password is not right" in result.err
+
+
+def test_no_password_on_stdin_is_explained(initialised):
+    dbfile, _ = initialised
+    result = run("user", "list", "--db", str(dbfile), "--user", "admin", "--password-stdin")
+    assert result.code == 1
+    assert "standard input" in result.err
+
+
+def test_missing_database_is_explained(tmp_path):
+    result = as_user(tmp_path / "nowhere.db", "admin", ADMIN_PW, "user", "list")
+    assert result.code == 1
+    assert "There is no database" in result.err
+
+
+def test_demo_loads_a_marked_caseload_assigned_to_a_clinician(initialised):
+    dbfile, _ = initialised
+    result = as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "5")
+    assert result.code == 0, result.err
+    assert "Loaded 5 demo clients (DEMO-00001 to DEMO-00005" in result.out
+    assert "assigned to you" in result.out
+    again = as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "2")
+    assert "DEMO-00006 to DEMO-00007" in again.out
+    bad = as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "0")
+    assert bad.code == 1
+
+
+def test_audit_verify_passes_on_an_untouched_database(initialised):
+    dbfile, _ = initialised
+    as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "3")
+    result = as_user(dbfile, "admin", ADMIN_PW, "audit", "verify")
+    assert result.code == 0
+    assert "verifies" in result.out
+
+
+def test_backup_and_restore_round_trip(initialised, tmp_path):
+    dbfile, _ = initialised
+    backup = tmp_path / "backups" / "monday.db"
+    result = as_user(dbfile, "admin", ADMIN_PW, "backup", "--out", str(backup))
+    assert result.code == 0, result.err
+    as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "2")  # a change after the backup
+    exists = as_user(dbfile, "admin", ADMIN_PW, "backup", "--out", str(backup))
+    assert exists.code == 1 and "already exists" in exists.err
+    result = as_user(dbfile, "admin", ADMIN_PW, "restore", str(backup))
+    assert result.code == 0, result.err
+    assert "kept at" in result.out
+    # The demo clients made after the backup are gone; the accounts are still there.
+    listing = as_user(dbfile, "admin", ADMIN_PW, "user", "list")
+    assert "dr.jones" in listing.out
+    demo = as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "1")
+    assert "DEMO-00001 to DEMO-00001" in demo.out
+    verify = as_user(dbfile, "admin", ADMIN_PW, "audit", "verify")
+    assert verify.code == 0, verify.out + verify.err
+
+
+def test_only_administrators_back_up(initialised, tmp_path):
+    dbfile, _ = initialised
+    result = as_user(dbfile, "dr.jones", PSY_PW, "backup", "--out", str(tmp_path / "b.db"))
+    assert result.code == 1
+    assert not (tmp_path / "b.db").exists()
+
+
+def test_recover_puts_the_key_back_after_the_credential_store_is_lost(initialised, memory_keyring):
+    dbfile, recovery = initialised
+    memory_keyring.secrets.clear()
+    lost = as_user(dbfile, "admin", ADMIN_PW, "user", "list")
+    assert lost.code == 1 and "recover" in lost.err
+    typo = run(
+        "recover",
+        "--db",
+        str(dbfile),
+        "--recovery-key-stdin",
+        stdin=recovery[:-1] + ("0" if recovery[-1] != "0" else "1") + "\n",
+    )
+    assert typo.code == 1 and "mistyped" in typo.err
+    result = run(
+        "recover", "--db", str(dbfile), "--recovery-key-stdin", stdin=recovery.lower() + "\n"
+    )
+    assert result.code == 0, result.err
+    assert as_user(dbfile, "admin", ADMIN_PW, "user", "list").code == 0
+
+
+def test_version_and_help():
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["--version"], stdout=io.StringIO())
+    assert caught.value.code == 0
+    result = run()
+    assert result.code == 2 and "init" in result.out
+
+
+def test_the_installed_entry_point_runs_a_command():
+    """`python -m clinic_app --version` goes to the command line, not the window."""
+    done = subprocess.run(
+        [sys.executable, "-m", "clinic_app", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"clinic-app {__version__}"
+
+
+def test_database_file_holds_no_plaintext_after_a_demo_load(initialised):
+    dbfile, _ = initialised
+    as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "20")
+    data = dbfile.read_bytes()
+    for sidecar in (dbfile.with_name(dbfile.name + "-wal"),):
+        if sidecar.exists():
+            data += sidecar.read_bytes()
+    for canary in (
+        "Demo Victim-Name",
+        "Reduce rumination",
+        "dr.jones",
+        "DEMO-00001",
+        "SQLite format 3",
+    ):
+        assert canary.encode() not in data
+        assert canary.encode("utf-16-le") not in data

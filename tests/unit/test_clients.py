@@ -1,0 +1,205 @@
+"""Client registration, NHS numbers, access rules, typology and risk assessments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic_app.errors import (
+    AccessDenied,
+    ConflictError,
+    EmergencyAccessRequired,
+    ValidationError,
+)
+from clinic_app.models import AuditEvent, Client, EmergencyAccess
+from clinic_app.models.enums import RiskTool, Typology
+from clinic_app.services import clients, record
+from clinic_app.services.validation import nhs_check_digit, nhs_number_problem
+from tests.conftest import client_details
+
+
+@pytest.mark.parametrize("number", ["9434765919", "943 476 5919", "943-476-5919", " 9434765919 "])
+def test_valid_nhs_numbers_in_the_forms_people_type(number):
+    assert nhs_number_problem(number, is_demo=False) is None
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["9434765918", "943476591", "94347659190", "943476591X", "", "٩٤٣٤٧٦٥٩١٩"],
+)
+def test_invalid_nhs_numbers(number):
+    assert nhs_number_problem(number, is_demo=False) is not None
+
+
+def test_check_digit_arithmetic():
+    # 9*10 + 4*9 + 3*8 + 4*7 + 7*6 + 6*5 + 5*4 + 9*3 + 1*2 = 299; 299 % 11 = 2; 11 - 2 = 9
+    assert nhs_check_digit("943476591") == 9
+    # A remainder of 0 gives 11, which means a check digit of 0:
+    # 0*10+0*9+0*8+0*7+0*6+0*5+0*4+0*3+0*2 = 0 -> 11 -> 0
+    assert nhs_check_digit("000000000") == 0
+    # A remainder of 1 gives 10: no valid number can start with these nine digits.
+    # 1*10 = 10; 10 % 11 = 10 -> 1; try 0000000 10 -> digits "000000010": 1*3 = 3...
+    first_nine = next(
+        f"{n:09d}"
+        for n in range(1000)
+        if sum(int(d) * w for d, w in zip(f"{n:09d}", range(10, 1, -1), strict=True)) % 11 == 1
+    )
+    assert nhs_check_digit(first_nine) is None
+
+
+def test_999_numbers_only_on_demo_records():
+    test_number = "9990000018"
+    assert nhs_check_digit(test_number[:9]) == int(test_number[9])
+    assert "test numbers" in nhs_number_problem(test_number, is_demo=False)
+    assert nhs_number_problem(test_number, is_demo=True) is None
+
+
+def test_register_assigns_the_clinician_as_lead_and_audits(db, psychologist, client_id):
+    with db.session() as session:
+        rows = clients.caseload(session, psychologist)
+        assert [r.client.id for r in rows] == [client_id]
+        assert rows[0].lead_clinician == "Dr Jones"
+        assert rows[0].client.nhs_number == "9434765919"  # stored without spaces
+        events = session.scalars(select(AuditEvent).where(AuditEvent.client_id == client_id))
+        assert [e.action for e in events] == ["create"]
+
+
+def test_every_problem_is_reported_at_once_and_nothing_is_stored(db, psychologist):
+    bad = client_details(
+        local_ref="",
+        given_name="",
+        nhs_number="1234567890",
+        date_of_birth=date.today() + timedelta(days=1),
+    )
+    with db.session() as session:
+        with pytest.raises(ValidationError) as caught:
+            clients.register_client(session, psychologist, bad)
+        fields = {p.where for p in caught.value.problems}
+        assert {"local_ref", "given_name", "nhs_number", "date_of_birth"} <= fields
+        assert session.scalar(select(func.count()).select_from(Client)) == 0
+
+
+def test_duplicate_reference_and_nhs_number_are_refused(db, psychologist, client_id):
+    with db.session() as session, pytest.raises(ValidationError) as caught:
+        clients.register_client(session, psychologist, client_details())
+    assert {p.where for p in caught.value.problems} == {"local_ref", "nhs_number"}
+
+
+def test_administrators_cannot_register_or_read_records(db, admin, client_id):
+    with db.session() as session:
+        with pytest.raises(AccessDenied):
+            clients.register_client(session, admin, client_details(local_ref="X-2"))
+        with pytest.raises(AccessDenied):
+            record.open_record(session, admin, client_id)
+
+
+def test_unassigned_staff_need_emergency_access_with_a_reason(db, clinician, client_id):
+    with db.session() as session:
+        assert clients.caseload(session, clinician) == []
+        with pytest.raises(EmergencyAccessRequired):
+            record.open_record(session, clinician, client_id)
+        with pytest.raises(ValidationError):
+            clients.grant_emergency_access(session, clinician, client_id, "   ")
+        clients.grant_emergency_access(
+            session, clinician, client_id, "Police report an incident tonight; lead is away."
+        )
+        opened = record.open_record(session, clinician, client_id)
+        assert opened.client.id == client_id
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor_id == clinician.id)
+        ).all()
+        assert actions == ["emergency_access", "view"]
+        # The reason is kept with the access, never in the audit trail.
+        detail = session.scalars(select(AuditEvent.detail)).all()
+        assert all("Police" not in str(d) for d in detail)
+        assert session.scalar(select(EmergencyAccess.reason)).startswith("Police")
+
+
+def test_emergency_access_expires(db, clinician, client_id, monkeypatch):
+    from clinic_app.services import common
+
+    with db.transaction() as session:
+        clients.grant_emergency_access(session, clinician, client_id, "Urgent call from police.")
+    later = common.utcnow() + timedelta(hours=13)
+    monkeypatch.setattr(common, "utcnow", lambda: later)
+    with db.session() as session, pytest.raises(EmergencyAccessRequired):
+        record.open_record(session, clinician, client_id)
+
+
+def test_update_detects_a_concurrent_change(db, psychologist, client_id):
+    with db.transaction() as session:
+        current = clients.update_client(
+            session, psychologist, client_id, client_details(police_ref="NEW"), expected_version=1
+        )
+    assert current.version == 2
+    with db.session() as session, pytest.raises(ConflictError):
+        clients.update_client(
+            session, psychologist, client_id, client_details(police_ref="OLD"), expected_version=1
+        )
+
+
+def test_typology_keeps_its_history(db, psychologist, client_id):
+    with db.transaction() as session:
+        clients.set_typology(
+            session,
+            psychologist,
+            client_id,
+            Typology.NOT_YET_DETERMINED,
+            rationale="",
+            assessed_on=date(2026, 2, 1),
+        )
+        clients.set_typology(
+            session,
+            psychologist,
+            client_id,
+            Typology.REJECTED,
+            rationale="Pursuit began after the relationship ended.",
+            assessed_on=date(2026, 3, 1),
+        )
+    with db.session() as session:
+        opened = record.open_record(session, psychologist, client_id)
+    assert [t.typology for t in opened.typologies] == [
+        Typology.NOT_YET_DETERMINED,
+        Typology.REJECTED,
+    ]
+    assert opened.current_typology is Typology.REJECTED
+    with db.session() as session, pytest.raises(ValidationError):
+        clients.set_typology(
+            session,
+            psychologist,
+            client_id,
+            Typology.RESENTFUL,
+            rationale=" ",
+            assessed_on=date(2026, 3, 1),
+        )
+
+
+def test_risk_assessment_stores_judgements_as_entered(db, psychologist, client_id):
+    with db.transaction() as session:
+        clients.record_risk_assessment(
+            session,
+            psychologist,
+            client_id,
+            tool=RiskTool.SRP,
+            tool_version="2",
+            assessed_on=date(2026, 2, 1),
+            judgements={"persistence": "high", "violence": "low"},
+            rationale="Clinical rationale.",
+        )
+    with db.session() as session:
+        [assessment] = record.open_record(session, psychologist, client_id).risk_assessments
+    assert assessment.judgements == (("persistence", "high"), ("violence", "low"))
+    with db.session() as session, pytest.raises(ValidationError) as caught:
+        clients.record_risk_assessment(
+            session,
+            psychologist,
+            client_id,
+            tool=RiskTool.SRP,
+            tool_version="2",
+            assessed_on=date(2026, 2, 1),
+            judgements={"persistence": "extreme"},
+            rationale="x",
+        )
+    assert caught.value.problems[0].where == "judgements.persistence"

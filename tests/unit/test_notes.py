@@ -1,0 +1,208 @@
+"""Session notes: drafts, signing with the password, immutability, addenda, errors, autosave."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from clinic_app.errors import (
+    AlreadySigned,
+    AuthError,
+    ConflictError,
+    EmergencyAccessRequired,
+    StorageError,
+    ValidationError,
+)
+from clinic_app.models.enums import Attendance, Modality
+from clinic_app.services import notes
+from clinic_app.services.common import content_hash
+from tests.conftest import STAFF_PASSWORD
+
+CONTENT = notes.NoteContent(
+    session_date=date(2026, 3, 2),
+    duration_minutes=50,
+    modality=Modality.IN_PERSON,
+    attendance=Attendance.ATTENDED,
+    risk_checkin="No contact reported.",
+    intervention_content="Worked on rumination.",
+    partner_update="Attended and engaged.",
+)
+
+
+@pytest.fixture
+def note(db, psychologist, client_id):
+    with db.transaction() as session:
+        return notes.create_draft(session, psychologist, client_id, CONTENT)
+
+
+def test_a_draft_can_be_edited_and_keeps_its_sections(db, psychologist, note):
+    changed = notes.NoteContent(**{**CONTENT.__dict__, "homework": "Thought record."})
+    with db.transaction() as session:
+        row = notes.edit_draft(session, psychologist, note.id, changed, expected_version=1)
+    assert row.content.homework == "Thought record."
+    assert row.version == 2
+    assert not row.is_signed
+
+
+def test_a_stale_edit_is_refused(db, psychologist, note):
+    with db.transaction() as session:
+        notes.edit_draft(session, psychologist, note.id, CONTENT, expected_version=1)
+    with db.session() as session, pytest.raises(ConflictError):
+        notes.edit_draft(session, psychologist, note.id, CONTENT, expected_version=1)
+
+
+def test_signing_needs_the_password(db, psychologist, note):
+    with db.session() as session, pytest.raises(AuthError):
+        notes.sign_note(session, psychologist, note.id, password="wrong password")
+    with db.transaction() as session:
+        signed = notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+    assert signed.is_signed
+    assert signed.signed_by == psychologist.id
+    expected = content_hash(
+        {"client_id": signed.client_id, "author_id": psychologist.id, **CONTENT.__dict__}
+    )
+    assert signed.content_sha256 == expected
+
+
+def test_signed_note_cannot_be_edited(db, psychologist, note):
+    with db.transaction() as session:
+        notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+    with db.session() as session:
+        with pytest.raises(AlreadySigned):
+            notes.edit_draft(session, psychologist, note.id, CONTENT, expected_version=2)
+        with pytest.raises(AlreadySigned):
+            notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+
+
+def test_the_database_refuses_to_change_a_signed_note_whatever_the_code(db, psychologist, note):
+    with db.transaction() as session:
+        notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+    for sql in (
+        "UPDATE session_note SET intervention_content = 'changed' WHERE id = :id",
+        "UPDATE session_note SET signed_at = NULL WHERE id = :id",
+        "DELETE FROM session_note WHERE id = :id",
+    ):
+        with db.session() as session, pytest.raises(Exception, match="signed") as caught:
+            session.execute(text(sql), {"id": note.id})
+        assert not isinstance(caught.value, StorageError)
+
+
+def test_addenda_are_signed_and_kept_in_order(db, psychologist, note):
+    with db.transaction() as session:
+        notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+    with db.session() as session:
+        with pytest.raises(ValidationError):
+            notes.add_addendum(
+                session, psychologist, note.id, reason="", text="x", password=STAFF_PASSWORD
+            )
+        with pytest.raises(AuthError):
+            notes.add_addendum(
+                session,
+                psychologist,
+                note.id,
+                reason="Correction",
+                text="x",
+                password="wrong password",
+            )
+    with db.transaction() as session:
+        notes.add_addendum(
+            session,
+            psychologist,
+            note.id,
+            reason="Correction",
+            text="Homework was a diary.",
+            password=STAFF_PASSWORD,
+        )
+        notes.add_addendum(
+            session,
+            psychologist,
+            note.id,
+            reason="Addition",
+            text="Client phoned after.",
+            password=STAFF_PASSWORD,
+        )
+    with db.session() as session:
+        [row] = notes.notes_for_client(session, psychologist, note.client_id)
+    assert [a.reason for a in row.addenda] == ["Correction", "Addition"]
+    assert row.content == CONTENT  # the signed note itself is untouched
+
+
+def test_an_addendum_to_a_draft_is_refused(db, psychologist, note):
+    with db.session() as session, pytest.raises(ValidationError, match="draft"):
+        notes.add_addendum(
+            session, psychologist, note.id, reason="r", text="t", password=STAFF_PASSWORD
+        )
+
+
+def test_entered_in_error_marks_a_signed_note_without_deleting_it(db, psychologist, note):
+    with db.transaction() as session:
+        notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+        notes.mark_entered_in_error(
+            session, psychologist, note.id, reason="Written on the wrong client's record."
+        )
+    with db.session() as session:
+        [row] = notes.notes_for_client(session, psychologist, note.client_id)
+        assert row.entered_in_error_at is not None
+        assert row.content == CONTENT
+        with pytest.raises(ValidationError):
+            notes.mark_entered_in_error(session, psychologist, note.id, reason="again")
+        with pytest.raises(Exception, match="entered-in-error"):
+            session.execute(
+                text("UPDATE session_note SET entered_in_error_reason = 'x' WHERE id = :id"),
+                {"id": note.id},
+            )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"session_date": date.today() + timedelta(days=1)}, "session_date"),
+        ({"duration_minutes": -5}, "duration_minutes"),
+        ({"duration_minutes": 0}, "duration_minutes"),  # attended, but no length
+        ({"agenda": "bad\x00text"}, "agenda"),
+        ({"homework": "x" * 100_001}, "homework"),
+    ],
+)
+def test_bad_note_content_is_refused_naming_the_field(db, psychologist, client_id, change, field):
+    bad = notes.NoteContent(**{**CONTENT.__dict__, **change})
+    with db.session() as session:
+        with pytest.raises(ValidationError) as caught:
+            notes.create_draft(session, psychologist, client_id, bad)
+        assert field in {p.where for p in caught.value.problems}
+        assert notes.notes_for_client(session, psychologist, client_id) == []
+
+
+def test_a_did_not_attend_needs_no_duration(db, psychologist, client_id):
+    dna = notes.NoteContent(
+        session_date=date(2026, 3, 2),
+        duration_minutes=0,
+        modality=Modality.PHONE,
+        attendance=Attendance.DID_NOT_ATTEND,
+    )
+    with db.transaction() as session:
+        assert notes.create_draft(session, psychologist, client_id, dna).content == dna
+
+
+def test_other_staff_cannot_write_notes_on_unassigned_clients(db, clinician, client_id):
+    with db.session() as session, pytest.raises(EmergencyAccessRequired):
+        notes.create_draft(session, clinician, client_id, CONTENT)
+
+
+def test_autosave_keeps_one_draft_and_offers_it_back(db, psychologist, client_id):
+    with db.transaction() as session:
+        notes.autosave(session, psychologist, client_id, {"agenda": "first"})
+        notes.autosave(session, psychologist, client_id, {"agenda": "second", "duration": 50})
+    with db.session() as session:
+        [draft] = notes.drafts_to_recover(session, psychologist)
+    assert draft.fields == {"agenda": "second", "duration": 50}
+    with db.transaction() as session:
+        notes.discard_draft(session, psychologist, draft.id)
+    with db.session() as session:
+        assert notes.drafts_to_recover(session, psychologist) == []
+
+
+def test_autosave_refuses_values_it_cannot_keep(db, psychologist, client_id):
+    with db.session() as session, pytest.raises(ValidationError):
+        notes.autosave(session, psychologist, client_id, {"agenda": ["not", "text"]})

@@ -1,0 +1,158 @@
+"""Staff accounts: creation, roles, sign-in, lockout, disabling, password change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from clinic_app.errors import AccessDenied, AccountLocked, AuthError, NotFound, ValidationError
+from clinic_app.models import AuditEvent, StaffUser
+from clinic_app.models.base import utcnow
+from clinic_app.models.enums import Role
+from clinic_app.services import staff
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
+
+
+def _sign_in(db, username, password):
+    """Sign in the way the application does: commit even when sign-in fails."""
+    with db.session() as session:
+        try:
+            return staff.sign_in(session, username, password)
+        finally:
+            session.commit()
+
+
+def _actions(db):
+    with db.session() as session:
+        return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_first_admin_is_an_administrator_with_an_argon2id_hash(db, admin):
+    assert admin.role is Role.ADMINISTRATOR
+    with db.session() as session:
+        user = session.get(StaffUser, admin.id)
+        assert user.password_hash.startswith("$argon2id$")
+        assert ADMIN_PASSWORD not in user.password_hash
+
+
+def test_a_second_first_admin_is_refused(db, admin):
+    with db.session() as session, pytest.raises(AccessDenied):
+        staff.create_first_admin(session, "other", "another password")
+
+
+def test_admin_adds_accounts_of_each_role(db, admin):
+    with db.transaction() as session:
+        for name, role in (("a.psych", Role.PSYCHOLOGIST), ("b.clin", Role.CLINICIAN)):
+            row = staff.add_user(session, admin, name, role=role, password=STAFF_PASSWORD)
+            assert row.role is role
+        names = [r.username for r in staff.list_users(session, admin)]
+    assert names == ["a.psych", "admin", "b.clin"]
+
+
+def test_clinical_staff_cannot_add_or_list_accounts(db, psychologist):
+    with db.session() as session:
+        with pytest.raises(AccessDenied):
+            staff.add_user(
+                session, psychologist, "x.y", role=Role.CLINICIAN, password=STAFF_PASSWORD
+            )
+        with pytest.raises(AccessDenied):
+            staff.list_users(session, psychologist)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "where"),
+    [
+        ("ok.name", "short", "password"),
+        ("ok.name", "aaaaaaaaaaaa", "password"),
+        ("Bad Name!", STAFF_PASSWORD, "username"),
+        ("9starts.with.digit", STAFF_PASSWORD, "username"),
+        ("admin", STAFF_PASSWORD, "username"),  # already taken
+    ],
+)
+def test_bad_new_accounts_are_refused_with_the_field_named(db, admin, username, password, where):
+    with db.session() as session:
+        before = session.scalars(select(StaffUser.id)).all()
+        with pytest.raises(ValidationError) as caught:
+            staff.add_user(session, admin, username, role=Role.CLINICIAN, password=password)
+        assert [p.where for p in caught.value.problems] == [where]
+        assert session.scalars(select(StaffUser.id)).all() == before
+
+
+def test_usernames_are_case_insensitive(db, admin, psychologist):
+    me = _sign_in(db, "  DR.Jones ", STAFF_PASSWORD)
+    assert me.id == psychologist.id
+
+
+def test_wrong_password_and_unknown_user_give_the_same_message(db, psychologist):
+    with pytest.raises(AuthError) as wrong:
+        _sign_in(db, "dr.jones", "not the password")
+    with pytest.raises(AuthError) as unknown:
+        _sign_in(db, "nobody", "not the password")
+    assert str(wrong.value) == str(unknown.value)
+    assert _actions(db).count("login_failed") == 2
+
+
+def test_repeated_failures_lock_the_account_and_say_so(db, psychologist):
+    for _ in range(4):
+        with pytest.raises(AuthError) as caught:
+            _sign_in(db, "dr.jones", "wrong password")
+        assert not isinstance(caught.value, AccountLocked)
+    with pytest.raises(AccountLocked) as locked:
+        _sign_in(db, "dr.jones", "wrong password")
+    assert "locked until" in str(locked.value)
+    # Even the right password is refused while the account is locked.
+    with pytest.raises(AccountLocked):
+        _sign_in(db, "dr.jones", STAFF_PASSWORD)
+    assert "lockout" in _actions(db)
+
+
+def test_lock_expires(db, psychologist, monkeypatch):
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            _sign_in(db, "dr.jones", "wrong password")
+    later = utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr(staff, "utcnow", lambda: later)
+    assert _sign_in(db, "dr.jones", STAFF_PASSWORD).id == psychologist.id
+
+
+def test_a_success_resets_the_failure_count(db, psychologist):
+    for _ in range(4):
+        with pytest.raises(AuthError):
+            _sign_in(db, "dr.jones", "wrong password")
+    _sign_in(db, "dr.jones", STAFF_PASSWORD)
+    for _ in range(4):
+        with pytest.raises(AuthError) as caught:
+            _sign_in(db, "dr.jones", "wrong password")
+        assert not isinstance(caught.value, AccountLocked)
+
+
+def test_disabled_accounts_cannot_sign_in(db, admin, psychologist):
+    with db.transaction() as session:
+        row = staff.disable_user(session, admin, "dr.jones")
+    assert row.disabled
+    with pytest.raises(AuthError, match="disabled"):
+        _sign_in(db, "dr.jones", STAFF_PASSWORD)
+    assert "account_disabled" in _actions(db)
+
+
+def test_an_admin_cannot_disable_themselves_or_the_last_admin(db, admin):
+    with db.session() as session:
+        with pytest.raises(AccessDenied):
+            staff.disable_user(session, admin, "admin")
+        with pytest.raises(NotFound):
+            staff.disable_user(session, admin, "ghost")
+
+
+def test_password_change_needs_the_current_password(db, psychologist):
+    with db.session() as session:
+        with pytest.raises(AuthError):
+            staff.change_password(session, psychologist, "wrong password", "a new password 2")
+        with pytest.raises(ValidationError):
+            staff.change_password(session, psychologist, STAFF_PASSWORD, STAFF_PASSWORD)
+        staff.change_password(session, psychologist, STAFF_PASSWORD, "a new password 2")
+        session.commit()
+    assert _sign_in(db, "dr.jones", "a new password 2").id == psychologist.id
+    with pytest.raises(AuthError):
+        _sign_in(db, "dr.jones", STAFF_PASSWORD)
