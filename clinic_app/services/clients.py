@@ -466,7 +466,7 @@ def caseload(session: Session, by: StaffRef, *, everyone: bool = False) -> list[
         )
         query = query.where(Client.id.in_(assigned))
     clients = list(session.scalars(query))
-    staff = dict(session.execute(select(StaffUser.id, StaffUser.display_name)))
+    staff = dict(session.execute(select(StaffUser.id, StaffUser.display_name)).all())
     assigned_map: dict[int, list[tuple[bool, int]]] = {}
     for client_id, staff_id, lead in session.execute(
         select(
@@ -484,7 +484,7 @@ def caseload(session: Session, by: StaffRef, *, everyone: bool = False) -> list[
             select(TypologyAssessment.client_id, TypologyAssessment.typology).join(
                 latest, TypologyAssessment.id == latest.c.last
             )
-        )
+        ).all()
     )
     rows = []
     for client in clients:

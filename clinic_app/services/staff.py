@@ -285,7 +285,7 @@ def change_password(session: Session, by: StaffRef, old_password: str, new_passw
 
 
 def staff_ids_by_username(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(StaffUser.username, StaffUser.id)))
+    return dict(session.execute(select(StaffUser.username, StaffUser.id)).all())
 
 
 def verify_password(session: Session, by: StaffRef, password: str) -> None:
