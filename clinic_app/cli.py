@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app import __version__, config
 from clinic_app.errors import AuthError, ClinicError, ValidationError
+from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
 from clinic_app.services import audit, demo, staff
 from clinic_app.services.common import StaffRef, client_by_ref
@@ -276,7 +277,10 @@ def cmd_restore(ctx: _Context) -> None:
     restored = engine.open_database(ctx.db_path, key, backup_dir=ctx.backups_dir())
     try:
         with restored.transaction() as session:
-            audit.record(session, audit.Action.RESTORE, actor_id=None, detail={"by": me.username})
+            # The restored database may predate the account that restored it.
+            same = session.get(StaffUser, me.id)
+            actor = me.id if same is not None and same.username == me.username else None
+            audit.record(session, audit.Action.RESTORE, actor_id=actor)
     finally:
         restored.close()
     ctx.say(f"Restored the database from {source}; the database it replaced was kept at {kept}.")
