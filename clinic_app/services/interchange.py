@@ -9,8 +9,8 @@ described for people in ``docs/record-format.md``. In short:
 - every array is in a fixed order (by date, then in the order recorded), so exporting
   an unchanged record twice gives the same document apart from ``exported_at``;
 - signed notes and addenda carry a *portable seal*: the hash the app signs
-  (``notes._signed_fields`` through ``content_hash``) with database ids replaced by the
-  author's username, so the seal can be checked in another database.
+  (``notes._signed_fields`` through ``content_hash``) with the database ids replaced
+  (client left out, author by username), so the seal can be checked in another database.
 
 Import is all or nothing. Every problem with the document is collected, with the JSON
 path where it was found (``$.sessions[3].session_date``), and reported together as one
@@ -18,17 +18,23 @@ path where it was found (``$.sessions[3].session_date``), and reported together 
 the record's own rules (NHS number, dates, staff and services known here, cross
 references, text limits, seals) are checked once it does. Rows are then written with
 their final values, because history tables and signed notes cannot be updated.
+
+Each part of the record is described once, as a tuple of ``_Field``: export, the checks
+and import all read the same description, so the two directions cannot drift apart.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, Literal, TypeVar, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema import ValidationError as SchemaError
@@ -38,6 +44,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from clinic_app.config import resources_dir
 from clinic_app.errors import AccessDenied, Problem, ValidationError
 from clinic_app.models import (
+    NOTE_SECTIONS,
     Base,
     Client,
     ClientAssignment,
@@ -87,12 +94,7 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.services import audit
-from clinic_app.services.clients import (
-    ClientDetails,
-    ClientSummary,
-    check_details,
-    summary_of,
-)
+from clinic_app.services.clients import ClientDetails, ClientSummary, check_details, summary_of
 from clinic_app.services.common import (
     StaffRef,
     content_hash,
@@ -108,8 +110,8 @@ FORMAT: Final = "clinic-app/client-record"
 FORMAT_VERSION: Final = 1
 SCHEMA_FILENAME: Final = "client-record.schema.json"
 
-# Patterns the schema uses, so a mismatch can be explained in words (kept equal to the
-# schema's by a test).
+# The patterns the schema uses, so a mismatch can be explained in words (a test keeps
+# these equal to the schema's).
 DATE_PATTERN: Final = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIMESTAMP_PATTERN: Final = (
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
@@ -118,19 +120,6 @@ TIMESTAMP_PATTERN: Final = (
 SHA256_PATTERN: Final = "^[0-9a-f]{64}$"
 
 JUDGEMENT_LEVELS: Final = ("low", "moderate", "high", "not rated")
-
-# Text limits, as the services that write each field apply them.
-_NOTE_SECTION_LIMIT: Final = 100_000
-_PLAN_TEXT_LIMIT: Final = 50_000
-_NOTE_SECTIONS: Final = (
-    ("risk_checkin", "The risk check-in"),
-    ("agenda", "The agenda and plan goal"),
-    ("intervention_content", "The intervention content"),
-    ("homework", "The homework"),
-    ("risk_rerating", "The risk re-rating"),
-    ("actions", "The actions"),
-    ("partner_update", "The partner update"),
-)
 
 M = TypeVar("M", bound=Base)
 
@@ -156,45 +145,358 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(load_schema())
 
 
-# -- small conversions -----------------------------------------------------------------------
+# -- how each part of the record maps to JSON ------------------------------------------------
+
+_Kind = Literal["value", "int", "text", "date", "time", "staff", "enum", "mapping", "json"]
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One field of one part of the record: its JSON name, model attribute and kind.
+
+    ``value`` and ``int`` are JSON values as they are; ``text`` is free text checked
+    against ``label``, ``limit`` and ``required`` (a rule on the item when it depends on
+    other fields); ``date`` is YYYY-MM-DD (``past`` refuses a future date); ``time`` is
+    an ISO 8601 timestamp; ``staff`` a username; ``enum`` a value of ``enum``; ``mapping``
+    a JSON object of text, written with sorted keys; ``json`` any JSON, copied.
+    """
+
+    key: str
+    kind: _Kind
+    attr: str = ""
+    enum: type[StrEnum] | None = None
+    label: str = ""
+    limit: int = 0
+    required: bool | Callable[[dict[str, Any]], bool] = False
+    past: bool = False
+
+    @property
+    def attribute(self) -> str:
+        return self.attr or self.key
+
+
+def _value(key: str, attr: str = "") -> _Field:
+    return _Field(key, "value", attr)
+
+
+def _int(key: str) -> _Field:
+    return _Field(key, "int")
+
+
+def _text(
+    key: str, label: str, limit: int, required: bool | Callable[[dict[str, Any]], bool] = False
+) -> _Field:
+    return _Field(key, "text", label=label, limit=limit, required=required)
+
+
+def _date(key: str, label: str, *, past: bool = True) -> _Field:
+    return _Field(key, "date", label=label, past=past)
+
+
+def _time(key: str) -> _Field:
+    return _Field(key, "time")
+
+
+def _staff(key: str, attr: str = "") -> _Field:
+    return _Field(key, "staff", attr)
+
+
+def _enum(key: str, enum: type[StrEnum]) -> _Field:
+    return _Field(key, "enum", enum=enum)
+
+
+_NOTE_LIMIT: Final = 100_000
+_PLAN_LIMIT: Final = 50_000
+
+# Client text is checked by clients.check_details, so it is mapped as plain values here.
+_CLIENT: Final = (
+    _value("local_ref"),
+    _value("given_name"),
+    _value("family_name"),
+    _date("date_of_birth", "The date of birth", past=False),
+    _value("nhs_number"),
+    _value("police_ref"),
+    _value("address"),
+    _value("site"),
+    _value("referral_source"),
+    _date("referral_date", "The referral date", past=False),
+    _enum("status", ClientStatus),
+    _enum("consent_to_share", ConsentToShare),
+    _value("sharing_notes"),
+    _value("is_demo"),
+    _time("created_at"),
+    _time("closed_at"),
+)
+_CLIENT_TEXT_STRIPPED: Final = (
+    "local_ref",
+    "given_name",
+    "family_name",
+    "police_ref",
+    "address",
+    "site",
+    "referral_source",
+)
+_ASSIGNMENT: Final = (
+    _staff("staff", "staff_id"),
+    _value("is_lead"),
+    _time("assigned_at"),
+    _time("ended_at"),
+)
+_TYPOLOGY: Final = (
+    _enum("typology", Typology),
+    _text(
+        "rationale",
+        "The rationale",
+        20_000,
+        lambda t: t["typology"] != Typology.NOT_YET_DETERMINED.value,
+    ),
+    _date("assessed_on", "The date"),
+    _staff("assessed_by"),
+    _time("recorded_at"),
+)
+_RISK_ASSESSMENT: Final = (
+    _enum("tool", RiskTool),
+    _text("tool_name", "The tool name", 120, lambda r: r["tool"] == RiskTool.OTHER.value),
+    _text("tool_version", "The tool version", 40, required=True),
+    _staff("assessor", "assessor_id"),
+    _date("assessed_on", "The assessment date"),
+    _Field("judgements", "mapping"),
+    _text("rationale", "The rationale", 20_000, required=True),
+    _text("shareable_summary", "The shareable summary", 5000),
+    _time("recorded_at"),
+)
+_THIRD_PARTY: Final = (
+    _text("label", "The label", 40, required=True),
+    _enum("relation", ThirdPartyRelation),
+    _text("name", "The name", 200, required=True),
+    _text("details", "The details", 20_000),
+    _time("recorded_at"),
+)
+_PLAN: Final = (_time("created_at"), _staff("created_by"))
+_REVISION: Final = (
+    _int("number"),
+    _enum("status", PlanStatus),
+    _enum("phase", Phase),
+    _text("formulation", "The formulation", _PLAN_LIMIT),
+    _int("planned_sessions"),
+    _int("planned_weeks"),
+    _date("next_review_on", "The review date", past=False),
+    _text("change_note", "The note of what changed", 5000),
+    _time("saved_at"),
+    _staff("saved_by"),
+)
+_GOAL: Final = (
+    _value("goal_key"),
+    _text("private_detail", "The goal's detail", _PLAN_LIMIT, required=True),
+    _text("partner_wording", "The goal's partner wording", 5000, required=True),
+    _value("involves_victim"),
+    _text("victim_review_note", "The goal's review note", _PLAN_LIMIT),
+)
+_INTERVENTION: Final = (
+    _enum("kind", InterventionKind),
+    _text("detail", "The intervention detail", _PLAN_LIMIT),
+)
+_PROGRESS: Final = (
+    _value("goal_key"),
+    _date("rated_on", "The rating date"),
+    _int("rating"),
+    _text("comment", "The comment", _PLAN_LIMIT),
+    _staff("rated_by"),
+    _time("recorded_at"),
+)
+_REVIEW: Final = (
+    _date("due_on", "The due date", past=False),
+    _date("held_on", "The review date"),
+    _text("outcome", "The outcome", _PLAN_LIMIT),
+    _staff("reviewed_by"),
+)
+_SECTION_LABELS: Final = {
+    "risk_checkin": "The risk check-in",
+    "agenda": "The agenda and plan goal",
+    "intervention_content": "The intervention content",
+    "homework": "The homework",
+    "risk_rerating": "The risk re-rating",
+    "actions": "The actions",
+    "partner_update": "The partner update",
+}
+# What a signature covers, apart from the client and author (see notes._signed_fields).
+_NOTE_CONTENT: Final = (
+    _date("session_date", "The session date"),
+    _int("duration_minutes"),
+    _enum("modality", Modality),
+    _enum("attendance", Attendance),
+    _enum("engagement", Engagement),
+    _value("plan_goal_key"),
+    *(
+        _text(name, _SECTION_LABELS[name], _NOTE_LIMIT)
+        for name in (*NOTE_SECTIONS, "partner_update")
+    ),
+)
+_NOTE: Final = (
+    _staff("author", "author_id"),
+    *_NOTE_CONTENT,
+    _time("created_at"),
+    _time("updated_at"),
+    _time("signed_at"),
+    _staff("signed_by"),
+    _time("entered_in_error_at"),
+    _staff("entered_in_error_by"),
+    _text(
+        "entered_in_error_reason",
+        "The reason the note was entered in error",
+        2000,
+        lambda n: n["entered_in_error_at"] is not None,
+    ),
+)
+_ADDENDUM: Final = (
+    _text("reason", "The reason", 2000, required=True),
+    _text("text", "The addendum", _NOTE_LIMIT, required=True),
+    _staff("author", "author_id"),
+    _time("signed_at"),
+)
+_RISK_EVENT: Final = (
+    _enum("kind", RiskEventKind),
+    _enum("urgency", Urgency),
+    _date("occurred_on", "The date of the event"),
+    _text("detail", "The description", 50_000, required=True),
+    _text(
+        "shareable_statement",
+        "The shareable statement",
+        5000,
+        lambda e: e["urgency"] == Urgency.URGENT.value,
+    ),
+    _staff("recorded_by"),
+    _time("recorded_at"),
+)
+_DECISION: Final = (
+    _enum("decision", ShareDecisionKind),
+    _text("reason", "The reason", 5000, required=True),
+    _enum("gateway", Gateway),
+    _text(
+        "shared_with",
+        "Who it was shared with",
+        300,
+        lambda d: d["decision"] == ShareDecisionKind.SHARED.value,
+    ),
+    _staff("decided_by"),
+    _time("decided_at"),
+)
+_REFERRAL: Final = (
+    _text("reason", "The reason for referral", 20_000, required=True),
+    _text("clinical_detail", "The clinical detail", 50_000),
+    _enum("urgency", ReferralUrgency),
+    _enum("status", ReferralStatus),
+    _date("created_on", "The referral date"),
+    _date("sent_on", "The date sent"),
+    _value("fact_shareable"),
+    _enum("share_gateway", Gateway),
+    _staff("created_by"),
+)
+_STATUS_CHANGE: Final = (
+    _enum("from_status", ReferralStatus),
+    _enum("to_status", ReferralStatus),
+    _date("changed_on", "The date"),
+    _text("note", "The note", 20_000, lambda c: c["to_status"] == ReferralStatus.DECLINED.value),
+    _staff("changed_by"),
+    _time("recorded_at"),
+)
+_ADMINISTRATION: Final = (
+    _value("measure_id"),
+    _text("measure_version", "The measure version", 40, required=True),
+    _date("administered_on", "The date completed"),
+    _enum("mode", MeasureMode),
+    _staff("entered_by"),
+    _time("recorded_at"),
+)
+_RESPONSE: Final = (_int("item"), _int("value"))
+_SCHEDULE: Final = (
+    _value("measure_id"),
+    _int("every_n_sessions"),
+    _value("at_plan_review"),
+    _value("active"),
+)
+_DISCLOSURE: Final = (
+    _value("document_id"),
+    _enum("kind", DisclosureKind),
+    _text("audience", "The audience", 40, required=True),
+    _text("recipient_agency", "The receiving agency", 200, required=True),
+    _text("recipient_person", "The receiving person", 200),
+    _text("purpose", "The purpose", 20_000, required=True),
+    _enum("gateway", Gateway),
+    _staff("decided_by"),
+    _value("client_informed"),
+    _text("client_not_informed_reason", "The reason the client was not told", 20_000),
+    _date("period_from", "The start of the period", past=False),
+    _date("period_to", "The end of the period", past=False),
+    _value("document_sha256"),
+    _Field("payload", "json"),
+    _time("recorded_at"),
+)
 
 
 def _ts(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _ts_or_none(value: datetime | None) -> str | None:
-    return None if value is None else _ts(value)
-
-
-def _day(value: date) -> str:
-    return value.isoformat()
-
-
-def _day_or_none(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _parse_ts(text: str) -> datetime:
     value = datetime.fromisoformat(text)
-    if value.tzinfo is None:  # the schema's pattern requires an offset; be safe anyway
-        raise ValueError("no offset")
+    if value.tzinfo is None:  # the schema requires an offset; this is a second guard
+        raise ValueError("a timestamp needs a UTC offset")
     return value.astimezone(UTC)
 
 
-def _parse_ts_or_none(text: str | None) -> datetime | None:
-    return None if text is None else _parse_ts(text)
+def _to_json(row: Base, fields: Sequence[_Field], usernames: dict[int, str]) -> dict[str, Any]:
+    """One row's fields as JSON values, in the field map's order."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        value = getattr(row, f.attribute)
+        if value is None:
+            out[f.key] = None
+        elif f.kind == "date":
+            out[f.key] = value.isoformat()
+        elif f.kind == "time":
+            out[f.key] = _ts(value)
+        elif f.kind == "staff":
+            out[f.key] = usernames[value]
+        elif f.kind == "enum":
+            out[f.key] = value.value
+        elif f.kind == "mapping":
+            out[f.key] = dict(sorted(value.items()))
+        elif f.kind == "json":
+            out[f.key] = json.loads(json.dumps(value))
+        else:
+            out[f.key] = value
+    return out
 
 
-def _parse_day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def _parse_day_or_none(text: str | None) -> date | None:
-    return None if text is None else date.fromisoformat(text)
+def _from_json(
+    item: dict[str, Any], fields: Sequence[_Field], staff_ids: dict[str, int]
+) -> dict[str, Any]:
+    """A checked item's fields as model attributes, ready for the model's constructor."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        value = item[f.key]
+        if value is None:
+            out[f.attribute] = None
+        elif f.kind == "date":
+            out[f.attribute] = date.fromisoformat(value)
+        elif f.kind == "time":
+            out[f.attribute] = _parse_ts(value)
+        elif f.kind == "staff":
+            out[f.attribute] = staff_ids[value]
+        elif f.kind == "enum" and f.enum is not None:
+            out[f.attribute] = f.enum(value)
+        elif f.kind == "int":
+            out[f.attribute] = int(value)
+        elif f.kind in ("mapping", "json"):
+            out[f.attribute] = copy.deepcopy(value)
+        else:
+            out[f.attribute] = value
+    return out
 
 
 def _path(base: str, *parts: str | int) -> str:
+    """A JSON path such as ``$.sessions[3].session_date``."""
     out = base
     for part in parts:
         if isinstance(part, int):
@@ -206,14 +508,14 @@ def _path(base: str, *parts: str | int) -> str:
     return out
 
 
-# -- export ------------------------------------------------------------------------------------
+# -- seals -----------------------------------------------------------------------------------
 
 
 def _portable_note_seal(note: SessionNote, author: str) -> str:
-    """The note's signed fields hashed with database ids replaced by portable values.
+    """The note's signed fields hashed with the database ids replaced by portable values.
 
-    The client is left out (``client_id`` is null) so that a case reference can be
-    changed on import; the author is named by username.
+    The client is left out (``client_id`` is null), so a case reference may be changed
+    before import; the author is named by username.
     """
     fields = _signed_fields(note)
     fields["client_id"] = None
@@ -222,15 +524,42 @@ def _portable_note_seal(note: SessionNote, author: str) -> str:
 
 
 def _addendum_seal(note_seal: str | None, reason: str, text: str, author: object) -> str:
-    # The same fields notes.add_addendum hashes; ``author`` is the id in the database and
-    # the username in a file.
+    # The fields notes.add_addendum hashes: ``author`` is the author's id in a database
+    # and their username in a file, and ``note_seal`` the note's seal in the same place.
     return content_hash({"note": note_seal, "reason": reason, "text": text, "author": author})
 
 
+# -- export ------------------------------------------------------------------------------------
+
+
 def _ordered(
-    session: Session, model: type[M], where: ColumnElement[bool], *order: InstrumentedAttribute[Any]
+    session: Session,
+    model: type[M],
+    where: ColumnElement[bool],
+    *order: InstrumentedAttribute[Any],
 ) -> list[M]:
     return list(session.scalars(select(model).where(where).order_by(*order)))
+
+
+def _grouped(
+    session: Session,
+    model: type[M],
+    parent: InstrumentedAttribute[int],
+    parent_ids: Sequence[int],
+    *order: InstrumentedAttribute[Any],
+) -> dict[int, list[M]]:
+    """Child rows by their parent's id, each list in the given order."""
+    groups: dict[int, list[M]] = {}
+    if parent_ids:
+        for row in _ordered(session, model, parent.in_(parent_ids), *order):
+            groups.setdefault(getattr(row, parent.key), []).append(row)
+    return groups
+
+
+_ALTERED: Final = (
+    "no longer matches its signature, so the record may have been altered. Nothing has "
+    "been exported; ask an administrator to look into it."
+)
 
 
 def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, Any]:
@@ -238,302 +567,204 @@ def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, A
 
     Only a clinical user with access to the client may export. Autosaved editor drafts,
     emergency access grants and the audit trail are not part of the record. The export
-    is audited (ids only). A signed note whose content no longer matches its signature
-    is not exported: the record may have been altered and must be looked into first.
+    is audited (ids only). A signed note or addendum whose content no longer matches
+    its signature is not exported: the record may have been altered and must be looked
+    into first (``ValidationError`` naming where).
     """
     require_clinical_access(session, by, client_id)
     client = get_or_raise(session, Client, client_id, "client")
-    usernames: dict[int, str] = dict(
-        session.execute(select(StaffUser.id, StaffUser.username)).tuples().all()
-    )
+    names: dict[int, str] = dict(session.execute(select(StaffUser.id, StaffUser.username)).all())
 
-    def who(staff_id: int) -> str:
-        return usernames[staff_id]
+    def rows(
+        model: type[M], owner: InstrumentedAttribute[Any], *order: InstrumentedAttribute[Any]
+    ) -> list[M]:
+        return _ordered(session, model, owner == client_id, *order)
 
-    def who_or_none(staff_id: int | None) -> str | None:
-        return None if staff_id is None else usernames[staff_id]
+    def out(row: Base, fields: Sequence[_Field], **extra: Any) -> dict[str, Any]:
+        return {**_to_json(row, fields, names), **extra}
 
     document: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "exported_at": _ts(datetime.now(UTC)),
-        "client": {
-            "local_ref": client.local_ref,
-            "given_name": client.given_name,
-            "family_name": client.family_name,
-            "date_of_birth": _day(client.date_of_birth),
-            "nhs_number": client.nhs_number,
-            "police_ref": client.police_ref,
-            "address": client.address,
-            "site": client.site,
-            "referral_source": client.referral_source,
-            "referral_date": _day(client.referral_date),
-            "status": client.status.value,
-            "consent_to_share": client.consent_to_share.value,
-            "sharing_notes": client.sharing_notes,
-            "is_demo": client.is_demo,
-            "created_at": _ts(client.created_at),
-            "closed_at": _ts_or_none(client.closed_at),
-        },
+        "client": out(client, _CLIENT),
     }
     document["assignments"] = [
-        {
-            "staff": who(a.staff_id),
-            "is_lead": a.is_lead,
-            "assigned_at": _ts(a.assigned_at),
-            "ended_at": _ts_or_none(a.ended_at),
-        }
-        for a in _ordered(
-            session,
+        out(a, _ASSIGNMENT)
+        for a in rows(
             ClientAssignment,
-            ClientAssignment.client_id == client_id,
+            ClientAssignment.client_id,
             ClientAssignment.assigned_at,
             ClientAssignment.id,
         )
     ]
     document["typology_assessments"] = [
-        {
-            "typology": t.typology.value,
-            "rationale": t.rationale,
-            "assessed_on": _day(t.assessed_on),
-            "assessed_by": who(t.assessed_by),
-            "recorded_at": _ts(t.recorded_at),
-        }
-        for t in _ordered(
-            session,
+        out(t, _TYPOLOGY)
+        for t in rows(
             TypologyAssessment,
-            TypologyAssessment.client_id == client_id,
+            TypologyAssessment.client_id,
             TypologyAssessment.assessed_on,
             TypologyAssessment.id,
         )
     ]
     document["risk_assessments"] = [
-        {
-            "tool": r.tool.value,
-            "tool_name": r.tool_name,
-            "tool_version": r.tool_version,
-            "assessor": who(r.assessor_id),
-            "assessed_on": _day(r.assessed_on),
-            "judgements": dict(sorted(r.judgements.items())),
-            "rationale": r.rationale,
-            "shareable_summary": r.shareable_summary,
-            "recorded_at": _ts(r.recorded_at),
-        }
-        for r in _ordered(
-            session,
-            RiskAssessment,
-            RiskAssessment.client_id == client_id,
-            RiskAssessment.assessed_on,
-            RiskAssessment.id,
+        out(r, _RISK_ASSESSMENT)
+        for r in rows(
+            RiskAssessment, RiskAssessment.client_id, RiskAssessment.assessed_on, RiskAssessment.id
         )
     ]
     document["third_parties"] = [
-        {
-            "label": p.label,
-            "relation": p.relation.value,
-            "name": p.name,
-            "details": p.details,
-            "recorded_at": _ts(p.recorded_at),
-        }
-        for p in _ordered(
-            session,
-            ThirdParty,
-            ThirdParty.client_id == client_id,
-            ThirdParty.recorded_at,
-            ThirdParty.id,
-        )
-    ]
-    document["plans"] = [
-        _export_plan(session, plan, who)
-        for plan in _ordered(
-            session,
-            InterventionPlan,
-            InterventionPlan.client_id == client_id,
-            InterventionPlan.created_at,
-            InterventionPlan.id,
-        )
+        out(p, _THIRD_PARTY)
+        for p in rows(ThirdParty, ThirdParty.client_id, ThirdParty.recorded_at, ThirdParty.id)
     ]
 
-    notes = _ordered(
-        session,
-        SessionNote,
-        SessionNote.client_id == client_id,
-        SessionNote.session_date,
-        SessionNote.id,
+    plans = rows(
+        InterventionPlan,
+        InterventionPlan.client_id,
+        InterventionPlan.created_at,
+        InterventionPlan.id,
     )
+    plan_ids = [p.id for p in plans]
+    progress = _grouped(
+        session,
+        GoalProgress,
+        GoalProgress.plan_id,
+        plan_ids,
+        GoalProgress.rated_on,
+        GoalProgress.id,
+    )
+    reviews = _grouped(
+        session, PlanReview, PlanReview.plan_id, plan_ids, PlanReview.due_on, PlanReview.id
+    )
+    document["plans"] = [
+        out(
+            plan,
+            _PLAN,
+            revisions=[
+                out(
+                    r,
+                    _REVISION,
+                    goals=[out(g, _GOAL) for g in r.goals],
+                    interventions=[out(i, _INTERVENTION) for i in r.interventions],
+                )
+                for r in plan.revisions
+            ],
+            goal_progress=[out(g, _PROGRESS) for g in progress.get(plan.id, [])],
+            reviews=[out(v, _REVIEW) for v in reviews.get(plan.id, [])],
+        )
+        for plan in plans
+    ]
+
+    notes = rows(SessionNote, SessionNote.client_id, SessionNote.session_date, SessionNote.id)
     note_index = {n.id: i for i, n in enumerate(notes)}
-    addenda: dict[int, list[NoteAddendum]] = {}
-    if notes:
-        for addendum in session.scalars(
-            select(NoteAddendum)
-            .where(NoteAddendum.note_id.in_(note_index))
-            .order_by(NoteAddendum.signed_at, NoteAddendum.id)
-        ):
-            addenda.setdefault(addendum.note_id, []).append(addendum)
+    addenda = _grouped(
+        session,
+        NoteAddendum,
+        NoteAddendum.note_id,
+        list(note_index),
+        NoteAddendum.signed_at,
+        NoteAddendum.id,
+    )
     altered: list[Problem] = []
-    sessions_out = []
+    document["sessions"] = []
     for i, note in enumerate(notes):
-        out, problems = _export_note(note, addenda.get(note.id, []), who, who_or_none, i)
-        sessions_out.append(out)
-        altered.extend(problems)
+        where = _path("$", "sessions", i)
+        seal = None
+        if note.signed_at is not None:
+            if note.content_sha256 != content_hash(_signed_fields(note)):
+                altered.append(Problem(where, f"This signed note {_ALTERED}"))
+            seal = _portable_note_seal(note, names[note.author_id])
+        addenda_out = []
+        for j, a in enumerate(addenda.get(note.id, [])):
+            if a.content_sha256 != _addendum_seal(
+                note.content_sha256, a.reason, a.text, a.author_id
+            ):
+                altered.append(Problem(_path(where, "addenda", j), f"This addendum {_ALTERED}"))
+            portable = _addendum_seal(seal, a.reason, a.text, names[a.author_id])
+            addenda_out.append(out(a, _ADDENDUM, content_sha256=portable))
+        document["sessions"].append(out(note, _NOTE, content_sha256=seal, addenda=addenda_out))
     if altered:
         raise ValidationError(altered)
-    document["sessions"] = sessions_out
 
-    events = _ordered(
-        session,
-        RiskEvent,
-        RiskEvent.client_id == client_id,
-        RiskEvent.occurred_on,
-        RiskEvent.id,
-    )
+    events = rows(RiskEvent, RiskEvent.client_id, RiskEvent.occurred_on, RiskEvent.id)
     event_index = {e.id: i for i, e in enumerate(events)}
-    decisions: dict[int, list[RiskShareDecision]] = {}
-    if events:
-        for decision in session.scalars(
-            select(RiskShareDecision)
-            .where(RiskShareDecision.risk_event_id.in_(event_index))
-            .order_by(RiskShareDecision.decided_at, RiskShareDecision.id)
-        ):
-            decisions.setdefault(decision.risk_event_id, []).append(decision)
+    decisions = _grouped(
+        session,
+        RiskShareDecision,
+        RiskShareDecision.risk_event_id,
+        list(event_index),
+        RiskShareDecision.decided_at,
+        RiskShareDecision.id,
+    )
     document["risk_events"] = [
-        {
-            "session_index": None if e.session_note_id is None else note_index[e.session_note_id],
-            "kind": e.kind.value,
-            "urgency": e.urgency.value,
-            "occurred_on": _day(e.occurred_on),
-            "detail": e.detail,
-            "shareable_statement": e.shareable_statement,
-            "recorded_by": who(e.recorded_by),
-            "recorded_at": _ts(e.recorded_at),
-            "share_decisions": [
-                {
-                    "decision": d.decision.value,
-                    "reason": d.reason,
-                    "gateway": None if d.gateway is None else d.gateway.value,
-                    "shared_with": d.shared_with,
-                    "decided_by": who(d.decided_by),
-                    "decided_at": _ts(d.decided_at),
-                }
-                for d in decisions.get(e.id, [])
-            ],
-        }
+        out(
+            e,
+            _RISK_EVENT,
+            session_index=_index_of(note_index, e.session_note_id),
+            share_decisions=[out(d, _DECISION) for d in decisions.get(e.id, [])],
+        )
         for e in events
     ]
 
-    referrals = _ordered(
-        session,
-        Referral,
-        Referral.client_id == client_id,
-        Referral.created_on,
-        Referral.id,
-    )
+    referrals = rows(Referral, Referral.client_id, Referral.created_on, Referral.id)
     referral_index = {r.id: i for i, r in enumerate(referrals)}
     services = {s.id: s for s in session.scalars(select(SpecialistService))}
-    history: dict[int, list[ReferralStatusChange]] = {}
-    if referrals:
-        for change in session.scalars(
-            select(ReferralStatusChange)
-            .where(ReferralStatusChange.referral_id.in_(referral_index))
-            .order_by(ReferralStatusChange.recorded_at, ReferralStatusChange.id)
-        ):
-            history.setdefault(change.referral_id, []).append(change)
+    history = _grouped(
+        session,
+        ReferralStatusChange,
+        ReferralStatusChange.referral_id,
+        list(referral_index),
+        ReferralStatusChange.recorded_at,
+        ReferralStatusChange.id,
+    )
     document["referrals"] = [
-        {
-            "service": {
+        out(
+            r,
+            _REFERRAL,
+            service={
                 "name": services[r.service_id].name,
                 "kind": services[r.service_id].kind.value,
             },
-            "reason": r.reason,
-            "clinical_detail": r.clinical_detail,
-            "urgency": r.urgency.value,
-            "status": r.status.value,
-            "created_on": _day(r.created_on),
-            "sent_on": _day_or_none(r.sent_on),
-            "fact_shareable": r.fact_shareable,
-            "share_gateway": None if r.share_gateway is None else r.share_gateway.value,
-            "created_by": who(r.created_by),
-            "status_history": [
-                {
-                    "from_status": None if c.from_status is None else c.from_status.value,
-                    "to_status": c.to_status.value,
-                    "changed_on": _day(c.changed_on),
-                    "note": c.note,
-                    "changed_by": who(c.changed_by),
-                    "recorded_at": _ts(c.recorded_at),
-                }
-                for c in history.get(r.id, [])
-            ],
-        }
+            status_history=[out(c, _STATUS_CHANGE) for c in history.get(r.id, [])],
+        )
         for r in referrals
     ]
 
-    administrations = _ordered(
-        session,
+    administrations = rows(
         MeasureAdministration,
-        MeasureAdministration.client_id == client_id,
+        MeasureAdministration.client_id,
         MeasureAdministration.administered_on,
         MeasureAdministration.id,
     )
-    responses: dict[int, list[MeasureResponse]] = {}
-    if administrations:
-        for response in session.scalars(
-            select(MeasureResponse)
-            .where(MeasureResponse.administration_id.in_([a.id for a in administrations]))
-            .order_by(MeasureResponse.item, MeasureResponse.id)
-        ):
-            responses.setdefault(response.administration_id, []).append(response)
+    responses = _grouped(
+        session,
+        MeasureResponse,
+        MeasureResponse.administration_id,
+        [a.id for a in administrations],
+        MeasureResponse.item,
+        MeasureResponse.id,
+    )
     document["measure_administrations"] = [
-        {
-            "measure_id": a.measure_id,
-            "measure_version": a.measure_version,
-            "administered_on": _day(a.administered_on),
-            "mode": a.mode.value,
-            "session_index": None if a.session_note_id is None else note_index[a.session_note_id],
-            "entered_by": who(a.entered_by),
-            "recorded_at": _ts(a.recorded_at),
-            "responses": [{"item": x.item, "value": x.value} for x in responses.get(a.id, [])],
-        }
+        out(
+            a,
+            _ADMINISTRATION,
+            session_index=_index_of(note_index, a.session_note_id),
+            responses=[out(x, _RESPONSE) for x in responses.get(a.id, [])],
+        )
         for a in administrations
     ]
     document["measure_schedules"] = [
-        {
-            "measure_id": s.measure_id,
-            "every_n_sessions": s.every_n_sessions,
-            "at_plan_review": s.at_plan_review,
-            "active": s.active,
-        }
-        for s in _ordered(
-            session, MeasureSchedule, MeasureSchedule.client_id == client_id, MeasureSchedule.id
-        )
+        out(s, _SCHEDULE)
+        for s in rows(MeasureSchedule, MeasureSchedule.client_id, MeasureSchedule.id)
     ]
     document["disclosures"] = [
-        {
-            "document_id": d.document_id,
-            "risk_event_index": None if d.risk_event_id is None else event_index[d.risk_event_id],
-            "referral_index": None if d.referral_id is None else referral_index[d.referral_id],
-            "kind": d.kind.value,
-            "audience": d.audience,
-            "recipient_agency": d.recipient_agency,
-            "recipient_person": d.recipient_person,
-            "purpose": d.purpose,
-            "gateway": None if d.gateway is None else d.gateway.value,
-            "decided_by": who(d.decided_by),
-            "client_informed": d.client_informed,
-            "client_not_informed_reason": d.client_not_informed_reason,
-            "period_from": _day_or_none(d.period_from),
-            "period_to": _day_or_none(d.period_to),
-            "document_sha256": d.document_sha256,
-            "payload": None if d.payload is None else json.loads(json.dumps(d.payload)),
-            "recorded_at": _ts(d.recorded_at),
-        }
-        for d in _ordered(
-            session,
-            Disclosure,
-            Disclosure.client_id == client_id,
-            Disclosure.recorded_at,
-            Disclosure.id,
+        out(
+            d,
+            _DISCLOSURE,
+            risk_event_index=_index_of(event_index, d.risk_event_id),
+            referral_index=_index_of(referral_index, d.referral_id),
         )
+        for d in rows(Disclosure, Disclosure.client_id, Disclosure.recorded_at, Disclosure.id)
     ]
     audit.record(
         session,
@@ -547,138 +778,11 @@ def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, A
     return document
 
 
-def _export_plan(
-    session: Session, plan: InterventionPlan, who: Callable[[int], str]
-) -> dict[str, Any]:
-    progress = _ordered(
-        session,
-        GoalProgress,
-        GoalProgress.plan_id == plan.id,
-        GoalProgress.rated_on,
-        GoalProgress.id,
-    )
-    reviews = _ordered(
-        session, PlanReview, PlanReview.plan_id == plan.id, PlanReview.due_on, PlanReview.id
-    )
-    return {
-        "created_at": _ts(plan.created_at),
-        "created_by": who(plan.created_by),
-        "revisions": [
-            {
-                "number": r.number,
-                "status": r.status.value,
-                "phase": r.phase.value,
-                "formulation": r.formulation,
-                "planned_sessions": r.planned_sessions,
-                "planned_weeks": r.planned_weeks,
-                "next_review_on": _day_or_none(r.next_review_on),
-                "change_note": r.change_note,
-                "saved_at": _ts(r.saved_at),
-                "saved_by": who(r.saved_by),
-                "goals": [
-                    {
-                        "goal_key": g.goal_key,
-                        "private_detail": g.private_detail,
-                        "partner_wording": g.partner_wording,
-                        "involves_victim": g.involves_victim,
-                        "victim_review_note": g.victim_review_note,
-                    }
-                    for g in r.goals
-                ],
-                "interventions": [
-                    {"kind": i.kind.value, "detail": i.detail} for i in r.interventions
-                ],
-            }
-            for r in plan.revisions
-        ],
-        "goal_progress": [
-            {
-                "goal_key": p.goal_key,
-                "rated_on": _day(p.rated_on),
-                "rating": p.rating,
-                "comment": p.comment,
-                "rated_by": who(p.rated_by),
-                "recorded_at": _ts(p.recorded_at),
-            }
-            for p in progress
-        ],
-        "reviews": [
-            {
-                "due_on": _day(v.due_on),
-                "held_on": _day_or_none(v.held_on),
-                "outcome": v.outcome,
-                "reviewed_by": None if v.reviewed_by is None else who(v.reviewed_by),
-            }
-            for v in reviews
-        ],
-    }
-
-
-_ALTERED = (
-    "This signed note no longer matches its signature, so the record may have been "
-    "altered. It has not been exported; ask an administrator to look into it."
-)
-
-
-def _export_note(
-    note: SessionNote,
-    addenda: list[NoteAddendum],
-    who: Callable[[int], str],
-    who_or_none: Callable[[int | None], str | None],
-    index: int,
-) -> tuple[dict[str, Any], list[Problem]]:
-    problems: list[Problem] = []
-    where = _path("$", "sessions", index)
-    author = who(note.author_id)
-    seal: str | None = None
-    if note.signed_at is not None:
-        if note.content_sha256 != content_hash(_signed_fields(note)):
-            problems.append(Problem(where, _ALTERED))
-        seal = _portable_note_seal(note, author)
-    addenda_out = []
-    for j, a in enumerate(addenda):
-        if a.content_sha256 != _addendum_seal(note.content_sha256, a.reason, a.text, a.author_id):
-            problems.append(
-                Problem(
-                    _path(where, "addenda", j),
-                    "This addendum no longer matches its signature, so the record may have "
-                    "been altered. It has not been exported; ask an administrator to look "
-                    "into it.",
-                )
-            )
-        addenda_out.append(
-            {
-                "reason": a.reason,
-                "text": a.text,
-                "author": who(a.author_id),
-                "signed_at": _ts(a.signed_at),
-                "content_sha256": _addendum_seal(seal, a.reason, a.text, who(a.author_id)),
-            }
-        )
-    out: dict[str, Any] = {
-        "author": author,
-        "session_date": _day(note.session_date),
-        "duration_minutes": note.duration_minutes,
-        "modality": note.modality.value,
-        "attendance": note.attendance.value,
-        "engagement": note.engagement.value,
-        "plan_goal_key": note.plan_goal_key,
-        **{name: getattr(note, name) for name, _ in _NOTE_SECTIONS},
-        "created_at": _ts(note.created_at),
-        "updated_at": _ts(note.updated_at),
-        "signed_at": _ts_or_none(note.signed_at),
-        "signed_by": who_or_none(note.signed_by),
-        "content_sha256": seal,
-        "entered_in_error_at": _ts_or_none(note.entered_in_error_at),
-        "entered_in_error_by": who_or_none(note.entered_in_error_by),
-        "entered_in_error_reason": note.entered_in_error_reason,
-        "addenda": addenda_out,
-    }
-    return out, problems
+def _index_of(index: dict[int, int], ident: int | None) -> int | None:
+    return None if ident is None else index[ident]
 
 
 # -- schema problems in plain English ---------------------------------------------------------
-
 
 _TYPE_WORDS: Final = {
     "string": "text",
@@ -719,12 +823,15 @@ def _kind_of(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    text = (
-        json.dumps(value, ensure_ascii=False)
-        if _kind_of(value) != "a value that is not JSON"
-        else "?"
-    )
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = "this value"
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
 def _schema_problems(error: SchemaError) -> list[Problem]:
@@ -750,43 +857,37 @@ def _schema_problems(error: SchemaError) -> list[Problem]:
             for name in value
             if name not in known
         ]
-    if keyword == "type":
+    message: str
+    if keyword == "type" and where == "$":
+        message = "A client record file holds one JSON object; this is not one."
+    elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
-        if where == "$":
-            return [Problem(where, "A client record file holds one JSON object; this is not one.")]
-        return [Problem(where, f"This should be {wanted}, not {_kind_of(value)}.")]
-    if keyword == "enum":
-        choices = ", ".join("null" if c is None else str(c) for c in expected)
-        return [Problem(where, f"{_show(value)} is not allowed here. Use one of: {choices}.")]
-    if keyword == "const":
-        return [Problem(where, f"This should be {_show(expected)}, not {_show(value)}.")]
-    if keyword == "pattern":
-        return [
-            Problem(
-                where,
-                f"{_show(value)} {_PATTERN_WORDS.get(expected, 'is not in the expected form.')}",
-            )
-        ]
-    if keyword == "minimum":
-        return [Problem(where, f"This should be at least {expected}; it is {_show(value)}.")]
-    if keyword == "maximum":
-        return [Problem(where, f"This should be at most {expected}; it is {_show(value)}.")]
-    if keyword == "minItems":
-        return [
-            Problem(
-                where, f"This list needs at least {expected} entr{'y' if expected == 1 else 'ies'}."
-            )
-        ]
-    if keyword == "minProperties":
-        return [
-            Problem(where, f"This needs at least {expected} entr{'y' if expected == 1 else 'ies'}.")
-        ]
-    if keyword == "minLength":
-        return [Problem(where, "This cannot be empty.")]
-    if keyword == "maxLength":
-        return [Problem(where, f"This is too long (at most {expected} characters).")]
-    return [Problem(where, f"This does not fit the format: {error.message}")]
+        message = f"This should be {wanted}, not {_kind_of(value)}."
+    elif keyword == "enum":
+        choices = ", ".join(str(c) for c in expected if c is not None)
+        if None in expected:
+            choices += " or null"
+        message = f"{_show(value)} is not allowed here. Use one of: {choices}."
+    elif keyword == "const":
+        message = f"This should be {_show(expected)}, not {_show(value)}."
+    elif keyword == "pattern":
+        message = f"{_show(value)} {_PATTERN_WORDS.get(expected, 'is not in the expected form.')}"
+    elif keyword == "minimum":
+        message = f"This should be at least {expected}; it is {_show(value)}."
+    elif keyword == "maximum":
+        message = f"This should be at most {expected}; it is {_show(value)}."
+    elif keyword == "minItems":
+        message = f"This list needs at least {_entries(expected)}."
+    elif keyword == "minProperties":
+        message = f"This needs at least {_entries(expected)}."
+    elif keyword == "minLength":
+        message = "This cannot be empty."
+    elif keyword == "maxLength":
+        message = f"This is too long (at most {expected} characters)."
+    else:
+        message = f"This does not fit the format: {error.message}"
+    return [Problem(where, message)]
 
 
 def _path_key(error: SchemaError) -> tuple[tuple[int, int, str], ...]:
@@ -794,13 +895,17 @@ def _path_key(error: SchemaError) -> tuple[tuple[int, int, str], ...]:
 
 
 def check_schema(document: object) -> list[Problem]:
-    """Every way the document fails to match the format's JSON Schema, in plain English."""
+    """Every way the document fails to match the format's JSON Schema, in plain English.
+
+    A file of another kind, or of another version of the format, gets one problem that
+    says so rather than a list of everything that differs.
+    """
     if isinstance(document, dict):
         if document.get("format") != FORMAT:
             return [
                 Problem(
                     "$.format",
-                    "This file is not a clinic-app client record (its 'format' should be "
+                    f"This file is not a clinic-app client record (its 'format' should be "
                     f"'{FORMAT}').",
                 )
             ]
@@ -822,321 +927,188 @@ def check_schema(document: object) -> list[Problem]:
 # -- the record's own rules ---------------------------------------------------------------------
 
 
+def _real_date(value: str | None) -> date | None:
+    try:
+        return None if value is None else date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _real_time(value: str | None) -> datetime | None:
+    try:
+        return None if value is None else _parse_ts(value)
+    except ValueError:
+        return None
+
+
+def _note_content(n: dict[str, Any]) -> SessionNote:
+    """A note outside any session holding a document note's signed content."""
+    return SessionNote(**_from_json(n, _NOTE_CONTENT, {}))
+
+
+def _note_seal_matches(n: dict[str, Any]) -> bool:
+    if _real_date(n["session_date"]) is None:
+        return True  # the impossible date is reported where it is
+    return bool(n["content_sha256"] == _portable_note_seal(_note_content(n), n["author"]))
+
+
 class _Checks:
-    """Collects the problems of a schema-valid document against the record's rules."""
+    """Collects every problem of a schema-valid document against the record's rules."""
 
     def __init__(self, session: Session, doc: dict[str, Any], today: date) -> None:
         self.session = session
         self.doc = doc
         self.today = today
         self.problems: list[Problem] = []
-        self.staff: dict[str, tuple[int, Role]] = {
-            name: (ident, role)
-            for ident, name, role in session.execute(
-                select(StaffUser.id, StaffUser.username, StaffUser.role)
-            ).tuples()
-        }
-        self.services: dict[str, tuple[int, ServiceKind]] = {
-            name: (ident, kind)
-            for ident, name, kind in session.execute(
-                select(SpecialistService.id, SpecialistService.name, SpecialistService.kind)
-            ).tuples()
-        }
-
-    # helpers
+        self.roles: dict[str, Role] = dict(
+            session.execute(select(StaffUser.username, StaffUser.role)).all()
+        )
+        self.services: dict[str, ServiceKind] = dict(
+            session.execute(select(SpecialistService.name, SpecialistService.kind)).all()
+        )
 
     def add(self, where: str, message: str | None) -> None:
         if message is not None:
             self.problems.append(Problem(where, message))
 
-    def text(
-        self,
-        where: str,
-        value: str,
-        *,
-        label: str,
-        max_length: int,
-        required: bool = False,
-    ) -> None:
-        self.add(where, text_problem(value, label=label, required=required, max_length=max_length))
+    def each(self, array: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for i, item in enumerate(self.doc[array]):
+            yield _path("$", array, i), item
 
-    def who(self, where: str, username: str | None) -> None:
-        if username is not None and username not in self.staff:
-            self.add(where, f"There is no account named '{username}' on this database.")
-
-    def day(
-        self,
-        where: str,
-        value: str | None,
-        *,
-        label: str,
-        not_future: bool = True,
-        parse_only: bool = False,
-    ) -> date | None:
-        if value is None:
-            return None
-        try:
-            parsed = _parse_day(value)
-        except ValueError:
-            self.add(where, f"{label} is not a real date.")
-            return None
-        if not parse_only:
-            self.add(
-                where, date_problem(parsed, label=label, today=self.today, not_future=not_future)
-            )
-        return parsed
-
-    def moment(self, where: str, value: str | None, *, label: str) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            return _parse_ts(value)
-        except ValueError:
-            self.add(where, f"{label} is not a real date and time.")
-            return None
+    def fields(self, where: str, item: dict[str, Any], fields: Sequence[_Field]) -> None:
+        """The checks every field of its kind gets: text, dates, timestamps, usernames."""
+        for f in fields:
+            value = item[f.key]
+            at = _path(where, f.key)
+            if f.kind == "text":
+                required = f.required(item) if callable(f.required) else f.required
+                self.add(
+                    at, text_problem(value, label=f.label, required=required, max_length=f.limit)
+                )
+            elif value is None:
+                continue
+            elif f.kind == "date":
+                day = _real_date(value)
+                if day is None:
+                    self.add(at, f"{f.label} is not a real date.")
+                elif f.past:
+                    self.add(at, date_problem(day, label=f.label, today=self.today))
+            elif f.kind == "time" and _real_time(value) is None:
+                self.add(at, "This is not a real date and time.")
+            elif f.kind == "staff" and value not in self.roles:
+                self.add(at, f"There is no account named '{value}' on this database.")
 
     def index(self, where: str, value: int | None, array: str, what: str) -> None:
-        if value is None:
-            return
         size = len(self.doc[array])
-        if value >= size:
+        if value is not None and value >= size:
             self.add(
                 where,
                 f"This refers to {what} {value} (counting from 0), but the record has "
                 f"{'no' if size == 0 else 'only ' + str(size)} {array.replace('_', ' ')}.",
             )
 
-    # sections
-
     def run(self) -> list[Problem]:
         self.client()
         self.assignments()
-        for i, item in enumerate(self.doc["typology_assessments"]):
-            self.typology(_path("$", "typology_assessments", i), item)
-        for i, item in enumerate(self.doc["risk_assessments"]):
-            self.risk_assessment(_path("$", "risk_assessments", i), item)
-        self.third_parties()
+        for where, t in self.each("typology_assessments"):
+            self.fields(where, t, _TYPOLOGY)
+        for where, r in self.each("risk_assessments"):
+            self.fields(where, r, _RISK_ASSESSMENT)
+            for domain in r["judgements"]:
+                self.add(
+                    _path(where, "judgements", domain),
+                    text_problem(domain, label="A judgement's name", required=True, max_length=120),
+                )
+        labels: set[str] = set()
+        for where, p in self.each("third_parties"):
+            self.fields(where, p, _THIRD_PARTY)
+            if p["label"] in labels:
+                self.add(_path(where, "label"), f"The label '{p['label']}' is used twice.")
+            labels.add(p["label"])
         goal_keys: set[str] = set()
-        for i, item in enumerate(self.doc["plans"]):
-            goal_keys |= self.plan(_path("$", "plans", i), item)
-        for i, item in enumerate(self.doc["sessions"]):
-            self.note(_path("$", "sessions", i), item, goal_keys)
-        for i, item in enumerate(self.doc["risk_events"]):
-            self.risk_event(_path("$", "risk_events", i), item)
-        for i, item in enumerate(self.doc["referrals"]):
-            self.referral(_path("$", "referrals", i), item)
-        for i, item in enumerate(self.doc["measure_administrations"]):
-            self.administration(_path("$", "measure_administrations", i), item)
-        for i, item in enumerate(self.doc["measure_schedules"]):
-            where = _path("$", "measure_schedules", i)
-            if not MEASURE_ID.match(item["measure_id"]):
+        for where, plan in self.each("plans"):
+            goal_keys |= self.plan(where, plan)
+        for where, n in self.each("sessions"):
+            self.note(where, n, goal_keys)
+        for where, e in self.each("risk_events"):
+            self.risk_event(where, e)
+        for where, r in self.each("referrals"):
+            self.referral(where, r)
+        for where, a in self.each("measure_administrations"):
+            self.administration(where, a)
+        for where, s in self.each("measure_schedules"):
+            if not MEASURE_ID.match(s["measure_id"]):
                 self.add(_path(where, "measure_id"), "That is not a valid measure identifier.")
         self.disclosures()
         return self.problems
 
     def client(self) -> None:
         c = self.doc["client"]
-        where = "$.client"
-        # check_details judges these dates; here they need only be real dates.
-        born = self.day(
-            _path(where, "date_of_birth"),
-            c["date_of_birth"],
-            label="The date of birth",
-            parse_only=True,
-        )
-        referred = self.day(
-            _path(where, "referral_date"),
-            c["referral_date"],
-            label="The referral date",
-            parse_only=True,
-        )
-        self.moment(_path(where, "created_at"), c["created_at"], label="The creation time")
-        self.moment(_path(where, "closed_at"), c["closed_at"], label="The closing time")
+        self.fields("$.client", c, _CLIENT)
+        born, referred = _real_date(c["date_of_birth"]), _real_date(c["referral_date"])
         if born is None or referred is None:
-            return  # check_details needs real dates; the problem is already reported
-        for problem in check_details(self.session, _details(c), today=self.today):
-            self.add(_path(where, problem.where), problem.message)
+            return  # check_details needs real dates; the problem is reported already
+        values = _from_json(c, [f for f in _CLIENT if f.kind != "time"], {})
+        values["nhs_number"] = c["nhs_number"] or ""
+        for problem in check_details(self.session, ClientDetails(**values), today=self.today):
+            self.add(_path("$.client", problem.where), problem.message)
 
     def assignments(self) -> None:
         current: set[str] = set()
-        for i, a in enumerate(self.doc["assignments"]):
-            where = _path("$", "assignments", i)
-            self.who(_path(where, "staff"), a["staff"])
-            start = self.moment(_path(where, "assigned_at"), a["assigned_at"], label="The start")
-            end = self.moment(_path(where, "ended_at"), a["ended_at"], label="The end")
+        for where, a in self.each("assignments"):
+            self.fields(where, a, _ASSIGNMENT)
+            start, end = _real_time(a["assigned_at"]), _real_time(a["ended_at"])
             if start is not None and end is not None and end < start:
                 self.add(_path(where, "ended_at"), "An assignment cannot end before it began.")
-            if a["ended_at"] is None:
-                if a["staff"] in current:
-                    self.add(_path(where, "staff"), "This person is assigned twice.")
-                current.add(a["staff"])
-                known = self.staff.get(a["staff"])
-                if known is not None and not known[1].is_clinical:
-                    self.add(
-                        _path(where, "staff"),
-                        f"'{a['staff']}' is an administrator's account here; clients can only "
-                        "be assigned to clinical staff.",
-                    )
-
-    def typology(self, where: str, t: dict[str, Any]) -> None:
-        self.text(
-            _path(where, "rationale"),
-            t["rationale"],
-            label="The rationale",
-            max_length=20_000,
-            required=t["typology"] != Typology.NOT_YET_DETERMINED.value,
-        )
-        self.day(_path(where, "assessed_on"), t["assessed_on"], label="The date")
-        self.who(_path(where, "assessed_by"), t["assessed_by"])
-        self.moment(_path(where, "recorded_at"), t["recorded_at"], label="The time recorded")
-
-    def risk_assessment(self, where: str, r: dict[str, Any]) -> None:
-        self.text(
-            _path(where, "tool_name"),
-            r["tool_name"],
-            label="The tool name",
-            max_length=120,
-            required=r["tool"] == RiskTool.OTHER.value,
-        )
-        self.text(
-            _path(where, "tool_version"),
-            r["tool_version"],
-            label="The tool version",
-            max_length=40,
-            required=True,
-        )
-        self.who(_path(where, "assessor"), r["assessor"])
-        self.day(_path(where, "assessed_on"), r["assessed_on"], label="The assessment date")
-        for domain in r["judgements"]:
-            self.text(
-                _path(where, "judgements", domain),
-                domain,
-                label="A judgement's name",
-                max_length=120,
-                required=True,
-            )
-        self.text(
-            _path(where, "rationale"),
-            r["rationale"],
-            label="The rationale",
-            max_length=20_000,
-            required=True,
-        )
-        self.text(
-            _path(where, "shareable_summary"),
-            r["shareable_summary"],
-            label="The shareable summary",
-            max_length=5000,
-        )
-        self.moment(_path(where, "recorded_at"), r["recorded_at"], label="The time recorded")
-
-    def third_parties(self) -> None:
-        labels: set[str] = set()
-        for i, p in enumerate(self.doc["third_parties"]):
-            where = _path("$", "third_parties", i)
-            self.text(
-                _path(where, "label"), p["label"], label="The label", max_length=40, required=True
-            )
-            if p["label"] in labels:
-                self.add(_path(where, "label"), f"The label '{p['label']}' is used twice.")
-            labels.add(p["label"])
-            self.text(
-                _path(where, "name"), p["name"], label="The name", max_length=200, required=True
-            )
-            self.text(_path(where, "details"), p["details"], label="The details", max_length=20_000)
-            self.moment(_path(where, "recorded_at"), p["recorded_at"], label="The time recorded")
+            if a["ended_at"] is not None:
+                continue
+            if a["staff"] in current:
+                self.add(_path(where, "staff"), "This person is assigned twice.")
+            current.add(a["staff"])
+            role = self.roles.get(a["staff"])
+            if role is not None and not role.is_clinical:
+                self.add(
+                    _path(where, "staff"),
+                    f"'{a['staff']}' is an administrator's account here; clients can only be "
+                    "assigned to clinical staff.",
+                )
 
     def plan(self, where: str, plan: dict[str, Any]) -> set[str]:
-        self.moment(_path(where, "created_at"), plan["created_at"], label="The creation time")
-        self.who(_path(where, "created_by"), plan["created_by"])
+        """Check one plan; returns the keys of the goals in any of its revisions."""
+        self.fields(where, plan, _PLAN)
         keys: set[str] = set()
         numbers: set[int] = set()
         for i, r in enumerate(plan["revisions"]):
             at = _path(where, "revisions", i)
+            self.fields(at, r, _REVISION)
             if r["number"] in numbers:
                 self.add(_path(at, "number"), f"Revision {r['number']} appears twice.")
             numbers.add(r["number"])
-            self.text(
-                _path(at, "formulation"),
-                r["formulation"],
-                label="The formulation",
-                max_length=_PLAN_TEXT_LIMIT,
-            )
-            self.text(
-                _path(at, "change_note"),
-                r["change_note"],
-                label="The note of what changed",
-                max_length=5000,
-            )
-            self.day(
-                _path(at, "next_review_on"),
-                r["next_review_on"],
-                label="The review date",
-                not_future=False,
-            )
-            self.moment(_path(at, "saved_at"), r["saved_at"], label="The time saved")
-            self.who(_path(at, "saved_by"), r["saved_by"])
             if r["status"] == PlanStatus.ACTIVE.value and not r["goals"]:
                 self.add(_path(at, "goals"), "An active plan needs at least one goal.")
             in_revision: set[str] = set()
             for j, g in enumerate(r["goals"]):
-                gat = _path(at, "goals", j)
+                self.fields(_path(at, "goals", j), g, _GOAL)
                 if g["goal_key"] in in_revision:
                     self.add(
-                        _path(gat, "goal_key"), "The same goal appears twice in this revision."
+                        _path(at, "goals", j, "goal_key"),
+                        "The same goal appears twice in this revision.",
                     )
                 in_revision.add(g["goal_key"])
-                self.text(
-                    _path(gat, "private_detail"),
-                    g["private_detail"],
-                    label="The goal's detail",
-                    max_length=_PLAN_TEXT_LIMIT,
-                    required=True,
-                )
-                self.text(
-                    _path(gat, "partner_wording"),
-                    g["partner_wording"],
-                    label="The goal's partner wording",
-                    max_length=5000,
-                    required=True,
-                )
-                self.text(
-                    _path(gat, "victim_review_note"),
-                    g["victim_review_note"],
-                    label="The goal's review note",
-                    max_length=_PLAN_TEXT_LIMIT,
-                )
             keys |= in_revision
             for j, item in enumerate(r["interventions"]):
-                self.text(
-                    _path(at, "interventions", j, "detail"),
-                    item["detail"],
-                    label="The intervention detail",
-                    max_length=_PLAN_TEXT_LIMIT,
-                )
-        for i, p in enumerate(plan["goal_progress"]):
+                self.fields(_path(at, "interventions", j), item, _INTERVENTION)
+        for i, g in enumerate(plan["goal_progress"]):
             at = _path(where, "goal_progress", i)
-            if p["goal_key"] not in keys:
+            self.fields(at, g, _PROGRESS)
+            if g["goal_key"] not in keys:
                 self.add(_path(at, "goal_key"), "This goal is not part of this plan.")
-            self.day(_path(at, "rated_on"), p["rated_on"], label="The rating date")
-            self.text(
-                _path(at, "comment"), p["comment"], label="The comment", max_length=_PLAN_TEXT_LIMIT
-            )
-            self.who(_path(at, "rated_by"), p["rated_by"])
-            self.moment(_path(at, "recorded_at"), p["recorded_at"], label="The time recorded")
         for i, v in enumerate(plan["reviews"]):
-            at = _path(where, "reviews", i)
-            self.day(_path(at, "due_on"), v["due_on"], label="The due date", not_future=False)
-            self.day(_path(at, "held_on"), v["held_on"], label="The review date")
-            self.text(
-                _path(at, "outcome"), v["outcome"], label="The outcome", max_length=_PLAN_TEXT_LIMIT
-            )
-            self.who(_path(at, "reviewed_by"), v["reviewed_by"])
+            self.fields(_path(where, "reviews", i), v, _REVIEW)
         return keys
 
     def note(self, where: str, n: dict[str, Any], goal_keys: set[str]) -> None:
-        self.who(_path(where, "author"), n["author"])
-        self.day(_path(where, "session_date"), n["session_date"], label="The session date")
+        self.fields(where, n, _NOTE)
         if (
             n["attendance"] in (Attendance.ATTENDED.value, Attendance.LATE.value)
             and not (n["duration_minutes"])
@@ -1149,211 +1121,117 @@ class _Checks:
             self.add(
                 _path(where, "plan_goal_key"), "This goal is not part of any plan in this record."
             )
-        for name, label in _NOTE_SECTIONS:
-            self.text(_path(where, name), n[name], label=label, max_length=_NOTE_SECTION_LIMIT)
-        self.moment(_path(where, "created_at"), n["created_at"], label="The creation time")
-        self.moment(_path(where, "updated_at"), n["updated_at"], label="The time last changed")
-        signed = [n["signed_at"], n["signed_by"], n["content_sha256"]]
-        self.moment(_path(where, "signed_at"), n["signed_at"], label="The signing time")
-        self.who(_path(where, "signed_by"), n["signed_by"])
+        signature = (n["signed_at"], n["signed_by"], n["content_sha256"])
         if n["signed_at"] is not None and n["content_sha256"] is None:
             self.add(
                 _path(where, "content_sha256"),
                 "A signed note must carry its content hash, so its signature can be checked.",
             )
-        elif any(v is None for v in signed) and any(v is not None for v in signed):
+        elif None in signature and any(v is not None for v in signature):
             self.add(
                 _path(where, "signed_at"),
                 "signed_at, signed_by and content_sha256 go together: give all three for a "
                 "signed note, or none for a draft.",
             )
-        elif n["content_sha256"] is not None and not self._seal_matches(n):
+        elif n["content_sha256"] is not None and not _note_seal_matches(n):
             self.add(
                 _path(where, "content_sha256"),
                 "The note's content does not match its signature: it was changed after "
                 "signing. Import the record as it was exported.",
             )
-        marked = [n["entered_in_error_at"], n["entered_in_error_by"]]
-        self.moment(
-            _path(where, "entered_in_error_at"), n["entered_in_error_at"], label="The time marked"
-        )
-        self.who(_path(where, "entered_in_error_by"), n["entered_in_error_by"])
-        if any(v is None for v in marked) and any(v is not None for v in marked):
+        if (n["entered_in_error_at"] is None) != (n["entered_in_error_by"] is None):
             self.add(
                 _path(where, "entered_in_error_at"),
-                "entered_in_error_at and entered_in_error_by go together: give both for a note "
-                "marked as entered in error, or neither.",
+                "entered_in_error_at and entered_in_error_by go together: give both for a "
+                "note marked as entered in error, or neither.",
             )
-        self.text(
-            _path(where, "entered_in_error_reason"),
-            n["entered_in_error_reason"],
-            label="The reason the note was entered in error",
-            max_length=2000,
-            required=n["entered_in_error_at"] is not None,
-        )
         if n["signed_at"] is None and n["addenda"]:
             self.add(_path(where, "addenda"), "Only a signed note can have addenda.")
         for j, a in enumerate(n["addenda"]):
             at = _path(where, "addenda", j)
-            self.text(
-                _path(at, "reason"), a["reason"], label="The reason", max_length=2000, required=True
-            )
-            self.text(
-                _path(at, "text"),
-                a["text"],
-                label="The addendum",
-                max_length=_NOTE_SECTION_LIMIT,
-                required=True,
-            )
-            self.who(_path(at, "author"), a["author"])
-            self.moment(_path(at, "signed_at"), a["signed_at"], label="The signing time")
-            expected = _addendum_seal(n["content_sha256"], a["reason"], a["text"], a["author"])
-            if n["content_sha256"] is not None and a["content_sha256"] != expected:
+            self.fields(at, a, _ADDENDUM)
+            seal = _addendum_seal(n["content_sha256"], a["reason"], a["text"], a["author"])
+            if n["content_sha256"] is not None and a["content_sha256"] != seal:
                 self.add(
                     _path(at, "content_sha256"),
                     "The addendum does not match its signature: it was changed after signing. "
                     "Import the record as it was exported.",
                 )
 
-    def _seal_matches(self, n: dict[str, Any]) -> bool:
-        try:
-            note = _note_row(n)
-        except ValueError:
-            return True  # the bad date is reported where it is
-        return bool(n["content_sha256"] == _portable_note_seal(note, n["author"]))
-
     def risk_event(self, where: str, e: dict[str, Any]) -> None:
+        self.fields(where, e, _RISK_EVENT)
         self.index(_path(where, "session_index"), e["session_index"], "sessions", "session")
-        self.day(_path(where, "occurred_on"), e["occurred_on"], label="The date of the event")
-        self.text(
-            _path(where, "detail"),
-            e["detail"],
-            label="The description",
-            max_length=50_000,
-            required=True,
-        )
-        self.text(
-            _path(where, "shareable_statement"),
-            e["shareable_statement"],
-            label="The shareable statement",
-            max_length=5000,
-            required=e["urgency"] == Urgency.URGENT.value,
-        )
-        self.who(_path(where, "recorded_by"), e["recorded_by"])
-        self.moment(_path(where, "recorded_at"), e["recorded_at"], label="The time recorded")
         for j, d in enumerate(e["share_decisions"]):
             at = _path(where, "share_decisions", j)
-            shared = d["decision"] == ShareDecisionKind.SHARED.value
-            self.text(
-                _path(at, "reason"), d["reason"], label="The reason", max_length=5000, required=True
-            )
-            self.text(
-                _path(at, "shared_with"),
-                d["shared_with"],
-                label="Who it was shared with",
-                max_length=300,
-                required=shared,
-            )
-            if shared and d["gateway"] is None:
+            self.fields(at, d, _DECISION)
+            if d["decision"] != ShareDecisionKind.SHARED.value:
+                continue
+            if d["gateway"] is None:
                 self.add(_path(at, "gateway"), "A decision to share needs the legal gateway.")
-            if shared and not e["shareable_statement"].strip():
+            if not e["shareable_statement"].strip():
                 self.add(
                     _path(where, "shareable_statement"),
                     "An event that was shared needs its shareable statement.",
                 )
-            self.who(_path(at, "decided_by"), d["decided_by"])
-            self.moment(_path(at, "decided_at"), d["decided_at"], label="The time decided")
 
     def referral(self, where: str, r: dict[str, Any]) -> None:
         name, kind = r["service"]["name"], r["service"]["kind"]
-        found = self.services.get(name)
-        if found is None:
+        listed = self.services.get(name)
+        if listed is None:
             self.add(
                 _path(where, "service", "name"),
                 f"There is no specialist service named '{name}' in this database's directory. "
                 "Ask an administrator or psychologist to add it, then import again.",
             )
-        elif found[1].value != kind:
+        elif listed.value != kind:
             self.add(
                 _path(where, "service", "kind"),
-                f"The service '{name}' is listed here as {found[1].value.replace('_', ' ')}, "
+                f"The service '{name}' is listed here as {listed.value.replace('_', ' ')}, "
                 f"not {kind.replace('_', ' ')}.",
             )
-        self.text(
-            _path(where, "reason"),
-            r["reason"],
-            label="The reason for referral",
-            max_length=20_000,
-            required=True,
-        )
-        self.text(
-            _path(where, "clinical_detail"),
-            r["clinical_detail"],
-            label="The clinical detail",
-            max_length=50_000,
-        )
-        created = self.day(_path(where, "created_on"), r["created_on"], label="The referral date")
-        self.day(_path(where, "sent_on"), r["sent_on"], label="The date sent")
+        self.fields(where, r, _REFERRAL)
         if r["fact_shareable"] and r["share_gateway"] is None:
             self.add(
                 _path(where, "share_gateway"),
                 "Record the consent or gateway that allows the referral to be mentioned.",
             )
-        self.who(_path(where, "created_by"), r["created_by"])
-        previous: str | None = None
+        created = _real_date(r["created_on"])
+        reached: str | None = None
         for j, c in enumerate(r["status_history"]):
             at = _path(where, "status_history", j)
-            if c["from_status"] != previous:
+            self.fields(at, c, _STATUS_CHANGE)
+            if c["from_status"] != reached:
+                start = "null, for the first step" if reached is None else reached
                 self.add(
                     _path(at, "from_status"),
-                    "Each step must start from the status the one before reached "
-                    f"({'null, for the first step' if previous is None else previous}).",
+                    f"Each step must start from the status the one before reached ({start}).",
                 )
-            elif (
-                previous is not None
-                and ReferralStatus(c["to_status"]) not in TRANSITIONS[ReferralStatus(previous)]
+            elif reached is not None and (
+                ReferralStatus(c["to_status"]) not in TRANSITIONS[ReferralStatus(reached)]
             ):
                 self.add(
                     _path(at, "to_status"),
-                    f"A referral that is {previous.replace('_', ' ')} cannot become "
+                    f"A referral that is {reached.replace('_', ' ')} cannot become "
                     f"{c['to_status'].replace('_', ' ')}.",
                 )
-            previous = c["to_status"]
-            changed = self.day(_path(at, "changed_on"), c["changed_on"], label="The date")
+            reached = c["to_status"]
+            changed = _real_date(c["changed_on"])
             if created is not None and changed is not None and changed < created:
                 self.add(
                     _path(at, "changed_on"), "A status cannot change before the referral was made."
                 )
-            self.text(
-                _path(at, "note"),
-                c["note"],
-                label="The note",
-                max_length=20_000,
-                required=c["to_status"] == ReferralStatus.DECLINED.value,
-            )
-            self.who(_path(at, "changed_by"), c["changed_by"])
-            self.moment(_path(at, "recorded_at"), c["recorded_at"], label="The time recorded")
-        if previous is not None and previous != r["status"]:
+        if reached is not None and reached != r["status"]:
             self.add(
                 _path(where, "status"),
                 f"The status is {r['status'].replace('_', ' ')}, but the history ends at "
-                f"{previous.replace('_', ' ')}.",
+                f"{reached.replace('_', ' ')}.",
             )
 
     def administration(self, where: str, a: dict[str, Any]) -> None:
         if not MEASURE_ID.match(a["measure_id"]):
             self.add(_path(where, "measure_id"), "That is not a valid measure identifier.")
-        self.text(
-            _path(where, "measure_version"),
-            a["measure_version"],
-            label="The measure version",
-            max_length=40,
-            required=True,
-        )
-        self.day(_path(where, "administered_on"), a["administered_on"], label="The date completed")
+        self.fields(where, a, _ADMINISTRATION)
         self.index(_path(where, "session_index"), a["session_index"], "sessions", "session")
-        self.who(_path(where, "entered_by"), a["entered_by"])
-        self.moment(_path(where, "recorded_at"), a["recorded_at"], label="The time recorded")
         items: set[int] = set()
         for j, response in enumerate(a["responses"]):
             if response["item"] in items:
@@ -1364,12 +1242,11 @@ class _Checks:
             items.add(response["item"])
 
     def disclosures(self) -> None:
-        ids: set[str] = set()
-        for i, d in enumerate(self.doc["disclosures"]):
-            where = _path("$", "disclosures", i)
-            if d["document_id"] in ids:
+        seen: set[str] = set()
+        for where, d in self.each("disclosures"):
+            if d["document_id"] in seen:
                 self.add(_path(where, "document_id"), "This document ID appears twice.")
-            ids.add(d["document_id"])
+            seen.add(d["document_id"])
             if self.session.scalar(
                 select(Disclosure.id).where(Disclosure.document_id == d["document_id"])
             ):
@@ -1381,81 +1258,10 @@ class _Checks:
                 _path(where, "risk_event_index"), d["risk_event_index"], "risk_events", "risk event"
             )
             self.index(_path(where, "referral_index"), d["referral_index"], "referrals", "referral")
-            self.text(
-                _path(where, "audience"),
-                d["audience"],
-                label="The audience",
-                max_length=40,
-                required=True,
-            )
-            self.text(
-                _path(where, "recipient_agency"),
-                d["recipient_agency"],
-                label="The receiving agency",
-                max_length=200,
-                required=True,
-            )
-            self.text(
-                _path(where, "recipient_person"),
-                d["recipient_person"],
-                label="The receiving person",
-                max_length=200,
-            )
-            self.text(
-                _path(where, "purpose"),
-                d["purpose"],
-                label="The purpose",
-                max_length=20_000,
-                required=True,
-            )
-            self.who(_path(where, "decided_by"), d["decided_by"])
-            self.text(
-                _path(where, "client_not_informed_reason"),
-                d["client_not_informed_reason"],
-                label="The reason the client was not told",
-                max_length=20_000,
-            )
-            start = self.day(
-                _path(where, "period_from"), d["period_from"], label="The start", not_future=False
-            )
-            end = self.day(
-                _path(where, "period_to"), d["period_to"], label="The end", not_future=False
-            )
+            self.fields(where, d, _DISCLOSURE)
+            start, end = _real_date(d["period_from"]), _real_date(d["period_to"])
             if start is not None and end is not None and end < start:
                 self.add(_path(where, "period_to"), "The period cannot end before it starts.")
-            self.moment(_path(where, "recorded_at"), d["recorded_at"], label="The time recorded")
-
-
-def _details(c: dict[str, Any]) -> ClientDetails:
-    return ClientDetails(
-        local_ref=c["local_ref"],
-        given_name=c["given_name"],
-        family_name=c["family_name"],
-        date_of_birth=_parse_day(c["date_of_birth"]),
-        site=c["site"],
-        referral_date=_parse_day(c["referral_date"]),
-        nhs_number=c["nhs_number"] or "",
-        police_ref=c["police_ref"],
-        address=c["address"],
-        referral_source=c["referral_source"],
-        status=ClientStatus(c["status"]),
-        consent_to_share=ConsentToShare(c["consent_to_share"]),
-        sharing_notes=c["sharing_notes"],
-        is_demo=c["is_demo"],
-    )
-
-
-def _note_row(n: dict[str, Any]) -> SessionNote:
-    """A session note (not yet in any session) holding a document note's content."""
-    return SessionNote(
-        session_date=_parse_day(n["session_date"]),
-        duration_minutes=int(n["duration_minutes"]),
-        modality=Modality(n["modality"]),
-        attendance=Attendance(n["attendance"]),
-        engagement=Engagement(n["engagement"]),
-        plan_goal_key=n["plan_goal_key"],
-        **{name: n[name] for name, _ in _NOTE_SECTIONS},
-    )
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -1488,11 +1294,9 @@ def import_client(
     problems = check_document(session, document, today=today)
     if problems:
         raise ValidationError(problems)
-    document = cast(dict[str, Any], document)  # a schema-valid document is a JSON object
-    client = _Writer(session, document).write()
-    if not any(
-        a["staff"] == by.username and a["ended_at"] is None for a in document["assignments"]
-    ):
+    doc = cast(dict[str, Any], document)  # a schema-valid document is a JSON object
+    client = _write(session, doc)
+    if not any(a["staff"] == by.username and a["ended_at"] is None for a in doc["assignments"]):
         session.add(ClientAssignment(client_id=client.id, staff_id=by.id, is_lead=False))
         session.flush()
     audit.record(
@@ -1507,343 +1311,159 @@ def import_client(
     return summary_of(client)
 
 
-class _Writer:
-    """Adds a checked document's rows, each with its final values (history is never updated)."""
+def _write(session: Session, doc: dict[str, Any]) -> Client:
+    """Add a checked document's rows, each with its final values (history is never updated).
 
-    def __init__(self, session: Session, doc: dict[str, Any]) -> None:
-        self.session = session
-        self.doc = doc
-        self.staff = dict(session.execute(select(StaffUser.username, StaffUser.id)).tuples().all())
-        self.services = dict(
-            session.execute(select(SpecialistService.name, SpecialistService.id)).tuples().all()
-        )
+    Rows are added in document order, so re-exporting gives the same order back.
+    """
+    staff_ids: dict[str, int] = dict(
+        session.execute(select(StaffUser.username, StaffUser.id)).all()
+    )
+    service_ids: dict[str, int] = dict(
+        session.execute(select(SpecialistService.name, SpecialistService.id)).all()
+    )
 
-    def who(self, username: str) -> int:
-        return self.staff[username]
+    def new(model: type[M], item: dict[str, Any], fields: Sequence[_Field], **extra: Any) -> M:
+        return model(**_from_json(item, fields, staff_ids), **extra)
 
-    def who_or_none(self, username: str | None) -> int | None:
-        return None if username is None else self.staff[username]
+    def added(rows: list[M]) -> list[M]:
+        session.add_all(rows)
+        session.flush()
+        return rows
 
-    def add_all(self, rows: Iterable[Base]) -> None:
-        self.session.add_all(rows)
-        self.session.flush()
+    client = new(Client, doc["client"], _CLIENT)
+    for name in _CLIENT_TEXT_STRIPPED:
+        setattr(client, name, getattr(client, name).strip())
+    client.nhs_number = normalise_nhs_number(client.nhs_number or "") or None
+    cid = added([client])[0].id
 
-    def write(self) -> Client:
-        c = self.doc["client"]
-        client = Client(
-            local_ref=c["local_ref"].strip(),
-            given_name=c["given_name"].strip(),
-            family_name=c["family_name"].strip(),
-            date_of_birth=_parse_day(c["date_of_birth"]),
-            nhs_number=normalise_nhs_number(c["nhs_number"] or "") or None,
-            police_ref=c["police_ref"].strip(),
-            address=c["address"].strip(),
-            site=c["site"].strip(),
-            referral_source=c["referral_source"].strip(),
-            referral_date=_parse_day(c["referral_date"]),
-            status=ClientStatus(c["status"]),
-            consent_to_share=ConsentToShare(c["consent_to_share"]),
-            sharing_notes=c["sharing_notes"],
-            is_demo=c["is_demo"],
-            created_at=_parse_ts(c["created_at"]),
-            closed_at=_parse_ts_or_none(c["closed_at"]),
-        )
-        self.add_all([client])
-        cid = client.id
-        self.add_all(
-            ClientAssignment(
-                client_id=cid,
-                staff_id=self.who(a["staff"]),
-                is_lead=a["is_lead"],
-                assigned_at=_parse_ts(a["assigned_at"]),
-                ended_at=_parse_ts_or_none(a["ended_at"]),
-            )
-            for a in self.doc["assignments"]
-        )
-        self.add_all(
-            TypologyAssessment(
-                client_id=cid,
-                typology=Typology(t["typology"]),
-                rationale=t["rationale"],
-                assessed_on=_parse_day(t["assessed_on"]),
-                assessed_by=self.who(t["assessed_by"]),
-                recorded_at=_parse_ts(t["recorded_at"]),
-            )
-            for t in self.doc["typology_assessments"]
-        )
-        self.add_all(
-            RiskAssessment(
-                client_id=cid,
-                tool=RiskTool(r["tool"]),
-                tool_name=r["tool_name"],
-                tool_version=r["tool_version"],
-                assessor_id=self.who(r["assessor"]),
-                assessed_on=_parse_day(r["assessed_on"]),
-                judgements=dict(r["judgements"]),
-                rationale=r["rationale"],
-                shareable_summary=r["shareable_summary"],
-                recorded_at=_parse_ts(r["recorded_at"]),
-            )
-            for r in self.doc["risk_assessments"]
-        )
-        self.add_all(
-            ThirdParty(
-                client_id=cid,
-                label=p["label"],
-                relation=ThirdPartyRelation(p["relation"]),
-                name=p["name"],
-                details=p["details"],
-                recorded_at=_parse_ts(p["recorded_at"]),
-            )
-            for p in self.doc["third_parties"]
-        )
-        for plan in self.doc["plans"]:
-            self.plan(cid, plan)
-        note_ids = self.notes(cid)
-        event_ids = self.risk_events(cid, note_ids)
-        referral_ids = self.referrals(cid)
-        self.measures(cid, note_ids)
-        self.add_all(
-            MeasureSchedule(
-                client_id=cid,
-                measure_id=s["measure_id"],
-                every_n_sessions=_int_or_none(s["every_n_sessions"]),
-                at_plan_review=s["at_plan_review"],
-                active=s["active"],
-            )
-            for s in self.doc["measure_schedules"]
-        )
-        self.add_all(
-            Disclosure(
-                document_id=d["document_id"],
-                client_id=cid,
-                risk_event_id=_pick(event_ids, d["risk_event_index"]),
-                referral_id=_pick(referral_ids, d["referral_index"]),
-                kind=DisclosureKind(d["kind"]),
-                audience=d["audience"],
-                recipient_agency=d["recipient_agency"],
-                recipient_person=d["recipient_person"],
-                purpose=d["purpose"],
-                gateway=_gateway(d["gateway"]),
-                decided_by=self.who(d["decided_by"]),
-                client_informed=d["client_informed"],
-                client_not_informed_reason=d["client_not_informed_reason"],
-                period_from=_parse_day_or_none(d["period_from"]),
-                period_to=_parse_day_or_none(d["period_to"]),
-                document_sha256=d["document_sha256"],
-                payload=d["payload"],
-                recorded_at=_parse_ts(d["recorded_at"]),
-            )
-            for d in self.doc["disclosures"]
-        )
-        return client
+    added([new(ClientAssignment, a, _ASSIGNMENT, client_id=cid) for a in doc["assignments"]])
+    added(
+        [new(TypologyAssessment, t, _TYPOLOGY, client_id=cid) for t in doc["typology_assessments"]]
+    )
+    added(
+        [new(RiskAssessment, r, _RISK_ASSESSMENT, client_id=cid) for r in doc["risk_assessments"]]
+    )
+    added([new(ThirdParty, p, _THIRD_PARTY, client_id=cid) for p in doc["third_parties"]])
 
-    def plan(self, client_id: int, p: dict[str, Any]) -> None:
-        plan = InterventionPlan(
-            client_id=client_id,
-            created_at=_parse_ts(p["created_at"]),
-            created_by=self.who(p["created_by"]),
+    for p in doc["plans"]:
+        plan = added([new(InterventionPlan, p, _PLAN, client_id=cid)])[0]
+        revisions = added(
+            [new(PlanRevision, r, _REVISION, plan_id=plan.id) for r in p["revisions"]]
         )
-        self.add_all([plan])
-        revisions = [
-            PlanRevision(
-                plan_id=plan.id,
-                number=int(r["number"]),
-                status=PlanStatus(r["status"]),
-                phase=Phase(r["phase"]),
-                formulation=r["formulation"],
-                planned_sessions=_int_or_none(r["planned_sessions"]),
-                planned_weeks=_int_or_none(r["planned_weeks"]),
-                next_review_on=_parse_day_or_none(r["next_review_on"]),
-                change_note=r["change_note"],
-                saved_at=_parse_ts(r["saved_at"]),
-                saved_by=self.who(r["saved_by"]),
-            )
-            for r in sorted(p["revisions"], key=lambda r: int(r["number"]))
-        ]
-        self.add_all(revisions)
-        by_number = {r.number: r.id for r in revisions}
-        rows: list[Base] = []
-        for r in p["revisions"]:
-            revision_id = by_number[int(r["number"])]
-            rows.extend(
-                PlanGoal(
-                    revision_id=revision_id,
-                    goal_key=g["goal_key"],
-                    position=position,
-                    private_detail=g["private_detail"],
-                    partner_wording=g["partner_wording"],
-                    involves_victim=g["involves_victim"],
-                    victim_review_note=g["victim_review_note"],
-                )
-                for position, g in enumerate(r["goals"])
-            )
-            rows.extend(
-                PlannedIntervention(
-                    revision_id=revision_id,
-                    position=position,
-                    kind=InterventionKind(i["kind"]),
-                    detail=i["detail"],
-                )
-                for position, i in enumerate(r["interventions"])
-            )
-        rows.extend(
-            GoalProgress(
-                plan_id=plan.id,
-                goal_key=g["goal_key"],
-                rated_on=_parse_day(g["rated_on"]),
-                rating=int(g["rating"]),
-                comment=g["comment"],
-                rated_by=self.who(g["rated_by"]),
-                recorded_at=_parse_ts(g["recorded_at"]),
-            )
-            for g in p["goal_progress"]
-        )
-        rows.extend(
-            PlanReview(
-                plan_id=plan.id,
-                due_on=_parse_day(v["due_on"]),
-                held_on=_parse_day_or_none(v["held_on"]),
-                outcome=v["outcome"],
-                reviewed_by=self.who_or_none(v["reviewed_by"]),
-            )
-            for v in p["reviews"]
-        )
-        self.add_all(rows)
+        children: list[Base] = []
+        for revision, r in zip(revisions, p["revisions"], strict=True):
+            children += [
+                new(PlanGoal, g, _GOAL, revision_id=revision.id, position=i)
+                for i, g in enumerate(r["goals"])
+            ]
+            children += [
+                new(PlannedIntervention, x, _INTERVENTION, revision_id=revision.id, position=i)
+                for i, x in enumerate(r["interventions"])
+            ]
+        children += [new(GoalProgress, g, _PROGRESS, plan_id=plan.id) for g in p["goal_progress"]]
+        children += [new(PlanReview, v, _REVIEW, plan_id=plan.id) for v in p["reviews"]]
+        added(children)
 
-    def notes(self, client_id: int) -> list[int]:
-        notes: list[SessionNote] = []
-        for n in self.doc["sessions"]:
-            note = _note_row(n)
-            note.client_id = client_id
-            note.author_id = self.who(n["author"])
-            note.created_at = _parse_ts(n["created_at"])
-            note.updated_at = _parse_ts(n["updated_at"])
-            note.entered_in_error_at = _parse_ts_or_none(n["entered_in_error_at"])
-            note.entered_in_error_by = self.who_or_none(n["entered_in_error_by"])
-            note.entered_in_error_reason = n["entered_in_error_reason"]
-            if n["signed_at"] is not None:
-                # Sealed here with this database's ids, as notes.sign_note seals it.
-                note.signed_at = _parse_ts(n["signed_at"])
-                note.signed_by = self.who(n["signed_by"])
-                note.content_sha256 = content_hash(_signed_fields(note))
-            notes.append(note)
-        self.add_all(notes)
-        self.add_all(
-            NoteAddendum(
+    notes = [new(SessionNote, n, _NOTE, client_id=cid) for n in doc["sessions"]]
+    for note in notes:
+        if note.signed_at is not None:
+            # Sealed with this database's ids, exactly as notes.sign_note seals a note.
+            note.content_sha256 = content_hash(_signed_fields(note))
+    note_ids = [n.id for n in added(notes)]
+    added(
+        [
+            new(
+                NoteAddendum,
+                a,
+                _ADDENDUM,
                 note_id=note.id,
-                reason=a["reason"],
-                text=a["text"],
-                author_id=self.who(a["author"]),
-                signed_at=_parse_ts(a["signed_at"]),
                 content_sha256=_addendum_seal(
-                    note.content_sha256, a["reason"], a["text"], self.who(a["author"])
+                    note.content_sha256, a["reason"], a["text"], staff_ids[a["author"]]
                 ),
             )
-            for note, n in zip(notes, self.doc["sessions"], strict=True)
+            for note, n in zip(notes, doc["sessions"], strict=True)
             for a in n["addenda"]
-        )
-        return [n.id for n in notes]
+        ]
+    )
 
-    def risk_events(self, client_id: int, note_ids: Sequence[int]) -> list[int]:
-        events = [
-            RiskEvent(
-                client_id=client_id,
+    events = added(
+        [
+            new(
+                RiskEvent,
+                e,
+                _RISK_EVENT,
+                client_id=cid,
                 session_note_id=_pick(note_ids, e["session_index"]),
-                kind=RiskEventKind(e["kind"]),
-                urgency=Urgency(e["urgency"]),
-                occurred_on=_parse_day(e["occurred_on"]),
-                detail=e["detail"],
-                shareable_statement=e["shareable_statement"],
-                recorded_by=self.who(e["recorded_by"]),
-                recorded_at=_parse_ts(e["recorded_at"]),
             )
-            for e in self.doc["risk_events"]
+            for e in doc["risk_events"]
         ]
-        self.add_all(events)
-        self.add_all(
-            RiskShareDecision(
-                risk_event_id=event.id,
-                decision=ShareDecisionKind(d["decision"]),
-                reason=d["reason"],
-                gateway=_gateway(d["gateway"]),
-                shared_with=d["shared_with"],
-                decided_by=self.who(d["decided_by"]),
-                decided_at=_parse_ts(d["decided_at"]),
-            )
-            for event, e in zip(events, self.doc["risk_events"], strict=True)
+    )
+    added(
+        [
+            new(RiskShareDecision, d, _DECISION, risk_event_id=event.id)
+            for event, e in zip(events, doc["risk_events"], strict=True)
             for d in e["share_decisions"]
-        )
-        return [e.id for e in events]
-
-    def referrals(self, client_id: int) -> list[int]:
-        referrals = [
-            Referral(
-                client_id=client_id,
-                service_id=self.services[r["service"]["name"]],
-                reason=r["reason"],
-                clinical_detail=r["clinical_detail"],
-                urgency=ReferralUrgency(r["urgency"]),
-                status=ReferralStatus(r["status"]),
-                created_on=_parse_day(r["created_on"]),
-                sent_on=_parse_day_or_none(r["sent_on"]),
-                fact_shareable=r["fact_shareable"],
-                share_gateway=_gateway(r["share_gateway"]),
-                created_by=self.who(r["created_by"]),
-            )
-            for r in self.doc["referrals"]
         ]
-        self.add_all(referrals)
-        self.add_all(
-            ReferralStatusChange(
-                referral_id=referral.id,
-                from_status=None if c["from_status"] is None else ReferralStatus(c["from_status"]),
-                to_status=ReferralStatus(c["to_status"]),
-                changed_on=_parse_day(c["changed_on"]),
-                note=c["note"],
-                changed_by=self.who(c["changed_by"]),
-                recorded_at=_parse_ts(c["recorded_at"]),
+    )
+
+    referrals = added(
+        [
+            new(
+                Referral,
+                r,
+                _REFERRAL,
+                client_id=cid,
+                service_id=service_ids[r["service"]["name"]],
             )
-            for referral, r in zip(referrals, self.doc["referrals"], strict=True)
+            for r in doc["referrals"]
+        ]
+    )
+    added(
+        [
+            new(ReferralStatusChange, c, _STATUS_CHANGE, referral_id=referral.id)
+            for referral, r in zip(referrals, doc["referrals"], strict=True)
             for c in r["status_history"]
-        )
-        return [r.id for r in referrals]
-
-    def measures(self, client_id: int, note_ids: Sequence[int]) -> None:
-        administrations = [
-            MeasureAdministration(
-                client_id=client_id,
-                measure_id=a["measure_id"],
-                measure_version=a["measure_version"],
-                administered_on=_parse_day(a["administered_on"]),
-                mode=MeasureMode(a["mode"]),
-                session_note_id=_pick(note_ids, a["session_index"]),
-                entered_by=self.who(a["entered_by"]),
-                recorded_at=_parse_ts(a["recorded_at"]),
-            )
-            for a in self.doc["measure_administrations"]
         ]
-        self.add_all(administrations)
-        self.add_all(
-            MeasureResponse(
-                administration_id=administration.id,
-                item=int(x["item"]),
-                value=_int_or_none(x["value"]),
+    )
+
+    administrations = added(
+        [
+            new(
+                MeasureAdministration,
+                a,
+                _ADMINISTRATION,
+                client_id=cid,
+                session_note_id=_pick(note_ids, a["session_index"]),
             )
+            for a in doc["measure_administrations"]
+        ]
+    )
+    added(
+        [
+            new(MeasureResponse, x, _RESPONSE, administration_id=administration.id)
             for administration, a in zip(
-                administrations, self.doc["measure_administrations"], strict=True
+                administrations, doc["measure_administrations"], strict=True
             )
-            for x in sorted(a["responses"], key=lambda x: int(x["item"]))
-        )
+            for x in a["responses"]
+        ]
+    )
+    added([new(MeasureSchedule, s, _SCHEDULE, client_id=cid) for s in doc["measure_schedules"]])
+    added(
+        [
+            new(
+                Disclosure,
+                d,
+                _DISCLOSURE,
+                client_id=cid,
+                risk_event_id=_pick([e.id for e in events], d["risk_event_index"]),
+                referral_id=_pick([r.id for r in referrals], d["referral_index"]),
+            )
+            for d in doc["disclosures"]
+        ]
+    )
+    return client
 
 
 def _pick(ids: Sequence[int], index: int | None) -> int | None:
     return None if index is None else ids[int(index)]
-
-
-def _int_or_none(value: int | float | None) -> int | None:
-    return None if value is None else int(value)
-
-
-def _gateway(value: str | None) -> Gateway | None:
-    return None if value is None else Gateway(value)

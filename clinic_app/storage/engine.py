@@ -24,6 +24,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from clinic_app.errors import (
     CorruptDatabase,
@@ -109,10 +110,20 @@ def _check_file(path: Path) -> None:
         header = handle.read(len(SQLITE_HEADER))
     if header == SQLITE_HEADER:
         raise NotADatabase(
-            f"{path} is an ordinary, unencrypted SQLite file, not a clinic-app database."
+            f"{path} is an ordinary, unencrypted database file, not a clinic-app database."
         )
-    if size == 0 or size % 512 != 0:
+    if size == 0 or size % 512 != 0 or _looks_like_text(path):
         raise NotADatabase(f"{path} is not a clinic-app database.")
+
+
+def _looks_like_text(path: Path) -> bool:
+    """True for a file that starts with readable text: an encrypted page looks random.
+
+    The chance that 512 random bytes are all printable is far below one in a billion.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(512)
+    return all(32 <= b < 127 or b in b"\t\r\n" for b in start)
 
 
 @dataclass
@@ -142,6 +153,9 @@ def _make_engine(path: Path, key: bytes) -> Engine:
         "sqlite+pysqlite://",
         module=sqlcipher3,
         creator=lambda: _connect(path, key),
+        # The URL names no file, so SQLAlchemy would assume an in-memory database and share
+        # one connection per thread; a file needs a real pool, one connection per unit of work.
+        poolclass=QueuePool,
     )
 
     @event.listens_for(engine, "begin")

@@ -8,7 +8,7 @@ choose a key file instead (for example on an encrypted volume), and takes respon
 for protecting it.
 
 The recovery key is the database key itself, written for people: Crockford base32 in
-groups of five, with a two-byte checksum so a mistyped character is caught.
+groups of five, with a four-byte checksum so a mistyped character is caught.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from typing import Protocol
 from clinic_app.errors import InvalidRecoveryKey, KeyNotFound, KeyStoreError, NoCredentialStore
 
 KEY_BYTES = 32
+CHECKSUM_BYTES = 4
+# 36 bytes of key and checksum make 58 base32 characters (the last carries 2 spare bits).
+RECOVERY_LENGTH = 58
 SERVICE_NAME = "clinic-app"
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -49,11 +52,11 @@ def generate_key() -> bytes:
 
 
 def _checksum(key: bytes) -> bytes:
-    return hashlib.sha256(b"clinic-app recovery key" + key).digest()[:2]
+    return hashlib.sha256(b"clinic-app recovery key" + key).digest()[:CHECKSUM_BYTES]
 
 
 def recovery_key_from(key: bytes) -> str:
-    """The recovery key to show once, e.g. ``4DQ8Z-...`` (11 groups of five characters)."""
+    """The recovery key to show once, e.g. ``4DQ8Z-...`` (58 characters in groups of five)."""
     if len(key) != KEY_BYTES:
         raise ValueError("a database key is 32 bytes")
     text = base64.b32encode(key + _checksum(key)).decode("ascii").rstrip("=")
@@ -64,13 +67,18 @@ def recovery_key_from(key: bytes) -> str:
 def key_from_recovery(text: str) -> bytes:
     """The database key from a typed recovery key; spaces, dashes and case are ignored."""
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_CONFUSABLE)
-    bad = "That is not a recovery key. It is 55 letters and digits, usually in groups of five."
-    if len(cleaned) != 55 or any(ch not in _CROCKFORD for ch in cleaned):
+    bad = (
+        f"That is not a recovery key. It is {RECOVERY_LENGTH} letters and digits, "
+        "usually in groups of five."
+    )
+    if len(cleaned) != RECOVERY_LENGTH or any(ch not in _CROCKFORD for ch in cleaned):
         raise InvalidRecoveryKey(bad)
-    padded = cleaned.translate(_FROM_CROCKFORD) + "=" * 1
+    padded = cleaned.translate(_FROM_CROCKFORD) + "=" * (-RECOVERY_LENGTH % 8)
     raw = base64.b32decode(padded)
     key, check = raw[:KEY_BYTES], raw[KEY_BYTES:]
-    if _checksum(key) != check:
+    # The last character also carries three unused bits; a typo there can leave key and
+    # checksum intact, so only the exact encoding of the key is accepted.
+    if _checksum(key) != check or recovery_key_from(key).replace("-", "") != cleaned:
         raise InvalidRecoveryKey(
             "The recovery key does not check out: a character has probably been mistyped."
         )

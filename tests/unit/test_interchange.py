@@ -33,6 +33,7 @@ from clinic_app.models import (
     MeasureSchedule,
     NoteAddendum,
     SessionNote,
+    SpecialistService,
 )
 from clinic_app.models import enums as E
 from clinic_app.services import (
@@ -104,8 +105,6 @@ def make_team(session: Session, *, extra_first: bool = False) -> Team:
 
 
 def _service_id(session: Session, name: str) -> int:
-    from clinic_app.models import SpecialistService
-
     ident = session.scalar(select(SpecialistService.id).where(SpecialistService.name == name))
     assert ident is not None
     return ident
@@ -276,14 +275,15 @@ def build_rich_record(session: Session, team: Team) -> int:
     n2 = note(date(2024, 3, 8), modality=E.Modality.VIDEO, agenda="Wrong client's note")
     notes.sign_note(session, psy, n2.id, password=PASSWORD)
     notes.mark_entered_in_error(session, psy, n2.id, reason="Written on the wrong record")
+    # Written out of date order, so the export's order by session date shows.
+    n4 = note(date(2024, 3, 22), duration=0, attendance=E.Attendance.DID_NOT_ATTEND)
+    notes.sign_note(session, psy, n4.id, password=PASSWORD)
     note(
         date(2024, 3, 15),
         modality=E.Modality.PHONE,
         plan_goal_key=second.goals[1].goal_key,
         agenda="Draft still being written",
     )
-    n4 = note(date(2024, 3, 22), duration=0, attendance=E.Attendance.DID_NOT_ATTEND)
-    notes.sign_note(session, psy, n4.id, password=PASSWORD)
 
     urgent = risk.record_risk_event(
         session,
@@ -447,6 +447,36 @@ def target(db: Database) -> Team:
 def import_into(db: Database, by: StaffRef, document: object) -> clients.ClientSummary:
     with db.transaction() as session:
         return interchange.import_client(session, by, document)
+
+
+@dataclass
+class Checker:
+    """A database to try bad documents against; every attempt is rolled back."""
+
+    db: Database
+    team: Team
+
+    def problems(self, document: object) -> list[tuple[str, str]]:
+        return [(p.where, p.message) for p in self.error(document).problems]
+
+    def error(self, document: object) -> ValidationError:
+        with self.db.session() as session:
+            try:
+                with pytest.raises(ValidationError) as caught:
+                    interchange.import_client(session, self.team.psychologist, document)
+            finally:
+                session.rollback()
+        return caught.value
+
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checker]:
+    """A database like ``target``, shared by the tests whose imports must fail."""
+    database = create_database(tmp_path_factory.mktemp("checker") / "checker.db", generate_key())
+    with database.transaction() as session:
+        team = make_team(session, extra_first=True)
+    yield Checker(database, team)
+    database.close()
 
 
 def problems_of(db: Database, by: StaffRef, document: object) -> list[tuple[str, str]]:
@@ -814,14 +844,13 @@ def test_import_assigns_the_importing_clinician(
 ) -> None:
     summary = import_into(db, target.locum, doc)
     with db.session() as session:
-        assigned = {
-            staff_id: ended
-            for staff_id, ended in session.execute(
+        assigned = dict(
+            session.execute(
                 select(ClientAssignment.staff_id, ClientAssignment.ended_at).where(
                     ClientAssignment.client_id == summary.id
                 )
-            )
-        }
+            ).all()
+        )
     assert set(assigned) == {target.psychologist.id, target.clinician.id, target.locum.id}
     assert assigned[target.locum.id] is None
     with db.transaction() as session:
@@ -1099,24 +1128,21 @@ DRAFT = 2  # sessions[2]: an unsigned draft
 )
 def test_import_names_the_json_path_of_each_problem(
     doc: dict[str, Any],
-    db: Database,
-    target: Team,
+    checker: Checker,
     path: tuple[str | int, ...],
     value: Any,
     where: str,
     fragment: str,
 ) -> None:
     _set(doc, path, value)
-    problems = problems_of(db, target.psychologist, doc)
+    problems = checker.problems(doc)
     assert has_problem(problems, where, fragment), problems
 
 
-def test_a_missing_field_is_named_by_its_path(
-    doc: dict[str, Any], db: Database, target: Team
-) -> None:
+def test_a_missing_field_is_named_by_its_path(doc: dict[str, Any], checker: Checker) -> None:
     _drop(doc, ("client", "given_name"))
     _drop(doc, ("sessions", 3, "attendance"))
-    problems = problems_of(db, target.psychologist, doc)
+    problems = checker.problems(doc)
     assert has_problem(problems, "$.client.given_name", "missing")
     assert has_problem(problems, "$.sessions[3].attendance", "missing")
     assert len(problems) == 2
@@ -1124,17 +1150,15 @@ def test_a_missing_field_is_named_by_its_path(
     assert not any("required property" in m or "is not of type" in m for _, m in problems)
 
 
-def test_a_file_of_another_kind_is_refused_in_one_sentence(db: Database, target: Team) -> None:
-    assert problems_of(db, target.psychologist, {"format": "something/else"}) == [
+def test_a_file_of_another_kind_is_refused_in_one_sentence(checker: Checker) -> None:
+    assert checker.problems({"format": "something/else"}) == [
         (
             "$.format",
             "This file is not a clinic-app client record (its 'format' should be "
             "'clinic-app/client-record').",
         )
     ]
-    problems = problems_of(
-        db, target.psychologist, {"format": "clinic-app/client-record", "format_version": 2}
-    )
+    problems = checker.problems({"format": "clinic-app/client-record", "format_version": 2})
     assert problems == [
         (
             "$.format_version",
@@ -1142,23 +1166,20 @@ def test_a_file_of_another_kind_is_refused_in_one_sentence(db: Database, target:
             "version of clinic-app reads version 1.",
         )
     ]
-    assert problems_of(db, target.psychologist, ["not", "an", "object"]) == [
+    assert checker.problems(["not", "an", "object"]) == [
         ("$", "A client record file holds one JSON object; this is not one.")
     ]
 
 
-def test_every_problem_is_reported_together(
-    doc: dict[str, Any], db: Database, target: Team
-) -> None:
+def test_every_problem_is_reported_together(doc: dict[str, Any], checker: Checker) -> None:
     _set(doc, ("client", "nhs_number"), "943 476 5918")
     _set(doc, ("sessions", DRAFT, "author"), "ghost")
     _set(doc, ("sessions", SIGNED, "homework"), "Diary (changed)")
     _set(doc, ("risk_events", 0, "session_index"), 12)
     _set(doc, ("referrals", 1, "service", "name"), "Nowhere Clinic")
     _set(doc, ("third_parties", 0, "details"), "tab\tok but escape \x1b is not")
-    with pytest.raises(ValidationError) as caught, db.transaction() as session:
-        interchange.import_client(session, target.psychologist, doc)
-    wheres = [p.where for p in caught.value.problems]
+    error = checker.error(doc)
+    wheres = [p.where for p in error.problems]
     assert wheres == [
         "$.client.nhs_number",
         "$.third_parties[0].details",
@@ -1167,18 +1188,16 @@ def test_every_problem_is_reported_together(
         "$.risk_events[0].session_index",
         "$.referrals[1].service.name",
     ]
-    message = str(caught.value)
+    message = str(error)
     assert message.startswith("6 problems were found:")
     assert "$.sessions[2].author: There is no account named 'ghost' on this database." in message
 
 
-def test_schema_problems_are_reported_together(
-    doc: dict[str, Any], db: Database, target: Team
-) -> None:
+def test_schema_problems_are_reported_together(doc: dict[str, Any], checker: Checker) -> None:
     _set(doc, ("sessions", 3, "modality"), "telepathy")
     _set(doc, ("sessions", 1, "duration_minutes"), "long")
     _set(doc, ("client", "is_demo"), None)
-    problems = problems_of(db, target.psychologist, doc)
+    problems = checker.problems(doc)
     assert [w for w, _ in problems] == [
         "$.client.is_demo",
         "$.sessions[1].duration_minutes",
