@@ -61,7 +61,8 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, content_hash
+from clinic_app.services.common import StaffRef
+from clinic_app.services.notes import NoteContent, addendum_seal, note_seal
 from clinic_app.services.validation import nhs_check_digit
 
 MAX_DEMO_CLIENTS = 100_000
@@ -477,9 +478,7 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
             entered_in_error_reason="",
         )
         values["content_sha256"] = (
-            content_hash({"client_id": client_id, "author_id": by.id, **content})
-            if signed
-            else None
+            note_seal(NoteContent(**content), by.username) if signed else None
         )
         note_id = b.add(SessionNote, **values)
         note_ids.append(note_id)
@@ -492,14 +491,7 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
                 text=text,
                 author_id=by.id,
                 signed_at=written + timedelta(days=1),
-                content_sha256=content_hash(
-                    {
-                        "note": values["content_sha256"],
-                        "reason": reason,
-                        "text": text,
-                        "author": by.id,
-                    }
-                ),
+                content_sha256=addendum_seal(values["content_sha256"], reason, text, by.username),
             )
     for kind in rng.sample(list(RISK_DETAILS), k=rng.randrange(0, 3)):
         day = min(today, start + timedelta(days=rng.randrange(0, 120)))

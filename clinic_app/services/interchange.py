@@ -8,9 +8,9 @@ described for people in ``docs/record-format.md``. In short:
   in their array (``risk_events[i].session_index`` and so on);
 - every array is in a fixed order (by date, then in the order recorded), so exporting
   an unchanged record twice gives the same document apart from ``exported_at``;
-- signed notes and addenda carry a *portable seal*: the hash the app signs
-  (``notes._signed_fields`` through ``content_hash``) with the database ids replaced
-  (client left out, author by username), so the seal can be checked in another database.
+- signed notes and addenda carry their seals (``notes.note_seal`` and
+  ``notes.addendum_seal``), which hold no database ids, so they are checked on import and
+  stored unchanged.
 
 Import is all or nothing. Every problem with the document is collected, with the JSON
 path where it was found (``$.sessions[3].session_date``), and reported together as one
@@ -97,12 +97,11 @@ from clinic_app.services import audit
 from clinic_app.services.clients import ClientDetails, ClientSummary, check_details, summary_of
 from clinic_app.services.common import (
     StaffRef,
-    content_hash,
     get_or_raise,
     require_clinical_access,
 )
 from clinic_app.services.measures import MEASURE_ID
-from clinic_app.services.notes import _signed_fields
+from clinic_app.services.notes import addendum_seal, content_of, note_seal
 from clinic_app.services.referrals import TRANSITIONS
 from clinic_app.services.validation import date_problem, normalise_nhs_number, text_problem
 
@@ -319,7 +318,7 @@ _SECTION_LABELS: Final = {
     "actions": "The actions",
     "partner_update": "The partner update",
 }
-# What a signature covers, apart from the client and author (see notes._signed_fields).
+# What a signature covers, apart from the author (see notes.note_seal).
 _NOTE_CONTENT: Final = (
     _date("session_date", "The session date"),
     _int("duration_minutes"),
@@ -511,24 +510,6 @@ def _path(base: str, *parts: str | int) -> str:
 # -- seals -----------------------------------------------------------------------------------
 
 
-def _portable_note_seal(note: SessionNote, author: str) -> str:
-    """The note's signed fields hashed with the database ids replaced by portable values.
-
-    The client is left out (``client_id`` is null), so a case reference may be changed
-    before import; the author is named by username.
-    """
-    fields = _signed_fields(note)
-    fields["client_id"] = None
-    fields["author_id"] = author
-    return content_hash(fields)
-
-
-def _addendum_seal(note_seal: str | None, reason: str, text: str, author: object) -> str:
-    # The fields notes.add_addendum hashes: ``author`` is the author's id in a database
-    # and their username in a file, and ``note_seal`` the note's seal in the same place.
-    return content_hash({"note": note_seal, "reason": reason, "text": text, "author": author})
-
-
 # -- export ------------------------------------------------------------------------------------
 
 
@@ -669,20 +650,20 @@ def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, A
     document["sessions"] = []
     for i, note in enumerate(notes):
         where = _path("$", "sessions", i)
-        seal = None
-        if note.signed_at is not None:
-            if note.content_sha256 != content_hash(_signed_fields(note)):
-                altered.append(Problem(where, f"This signed note {_ALTERED}"))
-            seal = _portable_note_seal(note, names[note.author_id])
+        if note.signed_at is not None and note.content_sha256 != note_seal(
+            content_of(note), names[note.author_id]
+        ):
+            altered.append(Problem(where, f"This signed note {_ALTERED}"))
         addenda_out = []
         for j, a in enumerate(addenda.get(note.id, [])):
-            if a.content_sha256 != _addendum_seal(
-                note.content_sha256, a.reason, a.text, a.author_id
+            if a.content_sha256 != addendum_seal(
+                note.content_sha256, a.reason, a.text, names[a.author_id]
             ):
                 altered.append(Problem(_path(where, "addenda", j), f"This addendum {_ALTERED}"))
-            portable = _addendum_seal(seal, a.reason, a.text, names[a.author_id])
-            addenda_out.append(out(a, _ADDENDUM, content_sha256=portable))
-        document["sessions"].append(out(note, _NOTE, content_sha256=seal, addenda=addenda_out))
+            addenda_out.append(out(a, _ADDENDUM, content_sha256=a.content_sha256))
+        document["sessions"].append(
+            out(note, _NOTE, content_sha256=note.content_sha256, addenda=addenda_out)
+        )
     if altered:
         raise ValidationError(altered)
 
@@ -949,7 +930,7 @@ def _note_content(n: dict[str, Any]) -> SessionNote:
 def _note_seal_matches(n: dict[str, Any]) -> bool:
     if _real_date(n["session_date"]) is None:
         return True  # the impossible date is reported where it is
-    return bool(n["content_sha256"] == _portable_note_seal(_note_content(n), n["author"]))
+    return bool(n["content_sha256"] == note_seal(content_of(_note_content(n)), n["author"]))
 
 
 class _Checks:
@@ -1150,7 +1131,7 @@ class _Checks:
         for j, a in enumerate(n["addenda"]):
             at = _path(where, "addenda", j)
             self.fields(at, a, _ADDENDUM)
-            seal = _addendum_seal(n["content_sha256"], a["reason"], a["text"], a["author"])
+            seal = addendum_seal(n["content_sha256"], a["reason"], a["text"], a["author"])
             if n["content_sha256"] is not None and a["content_sha256"] != seal:
                 self.add(
                     _path(at, "content_sha256"),
@@ -1365,23 +1346,14 @@ def _write(session: Session, doc: dict[str, Any]) -> Client:
         children += [new(PlanReview, v, _REVIEW, plan_id=plan.id) for v in p["reviews"]]
         added(children)
 
-    notes = [new(SessionNote, n, _NOTE, client_id=cid) for n in doc["sessions"]]
-    for note in notes:
-        if note.signed_at is not None:
-            # Sealed with this database's ids, exactly as notes.sign_note seals a note.
-            note.content_sha256 = content_hash(_signed_fields(note))
+    notes = [
+        new(SessionNote, n, _NOTE, client_id=cid, content_sha256=n["content_sha256"])
+        for n in doc["sessions"]
+    ]
     note_ids = [n.id for n in added(notes)]
     added(
         [
-            new(
-                NoteAddendum,
-                a,
-                _ADDENDUM,
-                note_id=note.id,
-                content_sha256=_addendum_seal(
-                    note.content_sha256, a["reason"], a["text"], staff_ids[a["author"]]
-                ),
-            )
+            new(NoteAddendum, a, _ADDENDUM, note_id=note.id, content_sha256=a["content_sha256"])
             for note, n in zip(notes, doc["sessions"], strict=True)
             for a in n["addenda"]
         ]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic_app.errors import AlreadySigned, ConflictError, NotFound, ValidationError
+from clinic_app.errors import AccessDenied, AlreadySigned, ConflictError, NotFound, ValidationError
 from clinic_app.models import NOTE_SECTIONS, NoteAddendum, NoteDraft, SessionNote
 from clinic_app.models.base import utcnow
 from clinic_app.models.enums import Attendance, Engagement, Modality
@@ -110,7 +110,8 @@ def check_content(content: NoteContent, *, today: date) -> None:
     check.raise_if_any()
 
 
-def _content_of(note: SessionNote) -> NoteContent:
+def content_of(note: SessionNote) -> NoteContent:
+    """The content of a stored note, as the clinician wrote it."""
     return NoteContent(
         session_date=note.session_date,
         duration_minutes=note.duration_minutes,
@@ -122,13 +123,19 @@ def _content_of(note: SessionNote) -> NoteContent:
     )
 
 
-def _signed_fields(note: SessionNote) -> dict[str, Any]:
-    content = _content_of(note)
-    return {
-        "client_id": note.client_id,
-        "author_id": note.author_id,
-        **{k: getattr(content, k) for k in content.__dataclass_fields__},
-    }
+def note_seal(content: NoteContent, author: str) -> str:
+    """The hash a signature fixes: the note's content and its author's username.
+
+    No database id is part of it, so a signed note's seal can be checked wherever the
+    record travels (an export checked in another database gives the same hash).
+    """
+    fields = {name: getattr(content, name) for name in content.__dataclass_fields__}
+    return content_hash({"author": author, **fields})
+
+
+def addendum_seal(note_seal: str | None, reason: str, text: str, author: str) -> str:
+    """The hash of a signed addendum, chained to the seal of the note it amends."""
+    return content_hash({"note": note_seal, "reason": reason, "text": text, "author": author})
 
 
 def row_of(note: SessionNote, addenda: list[NoteAddendum] | None = None) -> NoteRow:
@@ -136,7 +143,7 @@ def row_of(note: SessionNote, addenda: list[NoteAddendum] | None = None) -> Note
         id=note.id,
         client_id=note.client_id,
         author_id=note.author_id,
-        content=_content_of(note),
+        content=content_of(note),
         signed_at=note.signed_at,
         signed_by=note.signed_by,
         content_sha256=note.content_sha256,
@@ -224,10 +231,12 @@ def sign_note(session: Session, by: StaffRef, note_id: int, *, password: str) ->
         raise AlreadySigned("This note is already signed. Add an addendum instead.")
     if note.entered_in_error_at is not None:
         raise ValidationError("A note marked as entered in error cannot be signed.")
+    if note.author_id != by.id:
+        raise AccessDenied("Only the note's author can sign it.")
     staff.verify_password(session, by, password)
     note.signed_at = utcnow()
     note.signed_by = by.id
-    note.content_sha256 = content_hash(_signed_fields(note))
+    note.content_sha256 = note_seal(content_of(note), by.username)
     session.flush()
     audit.record(
         session,
@@ -259,9 +268,7 @@ def add_addendum(
         text=text,
         author_id=by.id,
         signed_at=signed_at,
-        content_sha256=content_hash(
-            {"note": note.content_sha256, "reason": reason.strip(), "text": text, "author": by.id}
-        ),
+        content_sha256=addendum_seal(note.content_sha256, reason.strip(), text, by.username),
     )
     session.add(addendum)
     session.flush()

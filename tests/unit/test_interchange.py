@@ -47,7 +47,7 @@ from clinic_app.services import (
     risk,
     staff,
 )
-from clinic_app.services.common import StaffRef, content_hash
+from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import Database, create_database
 from clinic_app.storage.keys import generate_key
 
@@ -791,7 +791,8 @@ def test_imported_signatures_verify_in_the_new_database(
         )
         assert len(signed) == 3
         for note in signed:
-            assert note.content_sha256 == content_hash(notes._signed_fields(note))
+            username = target.psychologist.username
+            assert note.content_sha256 == notes.note_seal(notes.content_of(note), username)
             assert note.author_id == target.psychologist.id
         first = next(n for n in signed if n.session_date == date(2024, 3, 1))
         addenda = list(
@@ -802,13 +803,8 @@ def test_imported_signatures_verify_in_the_new_database(
             "Client phoned later — calm.",
         ]
         for a in addenda:
-            assert a.content_sha256 == content_hash(
-                {
-                    "note": first.content_sha256,
-                    "reason": a.reason,
-                    "text": a.text,
-                    "author": a.author_id,
-                }
+            assert a.content_sha256 == notes.addendum_seal(
+                first.content_sha256, a.reason, a.text, target.psychologist.username
             )
         # The signature still protects the note: the database refuses any change to it.
         first.agenda = "changed after import"

@@ -60,9 +60,8 @@ def test_signing_needs_the_password(db, psychologist, note):
         signed = notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
     assert signed.is_signed
     assert signed.signed_by == psychologist.id
-    expected = content_hash(
-        {"client_id": signed.client_id, "author_id": psychologist.id, **CONTENT.__dict__}
-    )
+    # The seal covers the content and the author's username, and no database id.
+    expected = content_hash({"author": "dr.jones", **CONTENT.__dict__})
     assert signed.content_sha256 == expected
 
 
