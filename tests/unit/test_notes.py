@@ -205,3 +205,13 @@ def test_autosave_keeps_one_draft_and_offers_it_back(db, psychologist, client_id
 def test_autosave_refuses_values_it_cannot_keep(db, psychologist, client_id):
     with db.session() as session, pytest.raises(ValidationError):
         notes.autosave(session, psychologist, client_id, {"agenda": ["not", "text"]})
+
+
+def test_only_the_author_signs_a_note(db, clinician, note):
+    from clinic_app.errors import AccessDenied
+    from clinic_app.services import clients
+
+    with db.transaction() as session:
+        clients.grant_emergency_access(session, clinician, note.client_id, "Covering for lead.")
+    with db.session() as session, pytest.raises(AccessDenied, match="author"):
+        notes.sign_note(session, clinician, note.id, password=STAFF_PASSWORD)
