@@ -1,0 +1,48 @@
+"""The signed-in user's bridge to the services: one unit of work per call.
+
+Views never hold a database session. They are handed small callables made from a
+``Workspace`` (``partial(workspace.call, clients.caseload)``), each of which opens a
+unit of work, runs one use case as the signed-in user, commits, and returns plain
+frozen dataclasses. A GUI test hands views fakes instead and needs no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+
+from clinic_app.services.common import StaffRef
+from clinic_app.storage.engine import Database
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Workspace:
+    """A database and the member of staff signed in to it."""
+
+    def __init__(self, database: Database, me: StaffRef) -> None:
+        self.database = database
+        self.me = me
+
+    def call(
+        self,
+        use_case: Callable[Concatenate[Session, StaffRef, P], R],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        """Run one use case as the signed-in user; commit on success, roll back on error."""
+        with self.database.transaction() as session:
+            return use_case(session, self.me, *args, **kwargs)
+
+    def bind(self, use_case: Callable[Concatenate[Session, StaffRef, P], R]) -> Callable[P, R]:
+        """A callable running ``use_case`` as the signed-in user, for a view's constructor."""
+
+        def bound(*args: P.args, **kwargs: P.kwargs) -> R:
+            return self.call(use_case, *args, **kwargs)
+
+        bound.__name__ = getattr(use_case, "__name__", "use_case")
+        return bound
