@@ -155,6 +155,29 @@ def check_details(
     return check.problems
 
 
+def client_details(session: Session, by: StaffRef, client_id: int) -> tuple[ClientDetails, int]:
+    """A client's editable details and the version they were read at (for update_client)."""
+    require_clinical_access(session, by, client_id)
+    c = get_or_raise(session, Client, client_id, "client")
+    details = ClientDetails(
+        local_ref=c.local_ref,
+        given_name=c.given_name,
+        family_name=c.family_name,
+        date_of_birth=c.date_of_birth,
+        site=c.site,
+        referral_date=c.referral_date,
+        nhs_number=c.nhs_number or "",
+        police_ref=c.police_ref,
+        address=c.address,
+        referral_source=c.referral_source,
+        status=c.status,
+        consent_to_share=c.consent_to_share,
+        sharing_notes=c.sharing_notes,
+        is_demo=c.is_demo,
+    )
+    return details, c.version
+
+
 def _apply(client: Client, details: ClientDetails) -> None:
     client.local_ref = details.local_ref.strip()
     client.given_name = details.given_name.strip()

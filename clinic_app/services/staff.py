@@ -297,3 +297,15 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise AuthError("That password is not right; nothing was signed.") from None
+
+
+def clinical_staff(session: Session, by: StaffRef) -> list[StaffRow]:
+    """Active psychologists and clinicians, e.g. to assign to a client."""
+    if not by.is_clinical:
+        raise AccessDenied("Only clinical staff assign clients.")
+    query = (
+        select(StaffUser)
+        .where(StaffUser.role != Role.ADMINISTRATOR, StaffUser.disabled_at.is_(None))
+        .order_by(StaffUser.display_name)
+    )
+    return [_row(u) for u in session.scalars(query)]

@@ -203,3 +203,22 @@ def test_risk_assessment_stores_judgements_as_entered(db, psychologist, client_i
             rationale="x",
         )
     assert caught.value.problems[0].where == "judgements.persistence"
+
+
+def test_details_read_back_for_editing(db, psychologist, client_id):
+    with db.session() as session:
+        details, version = clients.client_details(session, psychologist, client_id)
+    assert details == client_details(nhs_number="9434765919")
+    assert version == 1
+
+
+def test_clinical_staff_lists_active_clinicians_only(db, admin, psychologist, clinician):
+    from clinic_app.services import staff
+
+    with db.transaction() as session:
+        staff.disable_user(session, admin, "nurse.patel")
+    with db.session() as session:
+        names = [r.username for r in staff.clinical_staff(session, psychologist)]
+        assert names == ["dr.jones"]
+        with pytest.raises(AccessDenied):
+            staff.clinical_staff(session, admin)
