@@ -245,3 +245,16 @@ def referrals_for_client(session: Session, by: StaffRef, client_id: int) -> list
             select(Referral).where(Referral.client_id == client_id).order_by(Referral.id)
         )
     ]
+
+
+def service_directory(session: Session, by: StaffRef) -> list[ServiceRow]:
+    """The specialist services, active first, by name."""
+    del by  # any signed-in user may read the directory
+    return [
+        ServiceRow(s.id, s.name, s.kind, s.expected_response_days)
+        for s in session.scalars(
+            select(SpecialistService).order_by(
+                SpecialistService.active.desc(), SpecialistService.name
+            )
+        )
+    ]

@@ -1,0 +1,55 @@
+"""Noticing when the workstation is left idle, so the screen can lock itself."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+
+# Events that show someone is at the keyboard.
+_ACTIVITY = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+    }
+)
+
+
+class IdleWatcher(QObject):
+    """Emits ``idle`` after a period with no keyboard, mouse or touch input.
+
+    Install it on the QApplication with ``app.installEventFilter(watcher)``.
+
+    Signals:
+        idle(): no input for the configured period.
+    """
+
+    idle = Signal()
+
+    def __init__(self, minutes: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.idle)
+        self.set_minutes(minutes)
+
+    def set_minutes(self, minutes: float) -> None:
+        self._timer.setInterval(max(1, int(minutes * 60_000)))
+        self._timer.start()
+
+    def pause(self) -> None:
+        """Stop counting (while the screen is already locked)."""
+        self._timer.stop()
+
+    def resume(self) -> None:
+        self._timer.start()
+
+    @property
+    def interval_ms(self) -> int:
+        return self._timer.interval()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ACTIVITY and self._timer.isActive():
+            self._timer.start()
+        return False

@@ -1,0 +1,204 @@
+"""The main window: the caseload, note search and open client records as tabs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+from clinic_app.errors import ClinicError, EmergencyAccessRequired
+from clinic_app.services.common import StaffRef
+from clinic_app.views.feedback import show_error
+from clinic_app.views.record import ClientRecordView
+
+
+@dataclass(frozen=True)
+class MainWindowParts:
+    """What the main window is built from (the app supplies these; tests supply fakes).
+
+    ``make_caseload`` returns a widget with a ``client_activated(int)`` signal and a
+    ``refresh()`` method; ``make_search`` one with ``note_activated(int, int)``;
+    ``make_record`` builds a client's record and may raise ``EmergencyAccessRequired``;
+    ``ask_emergency_access`` asks for a reason and returns True once access is granted;
+    ``new_client`` runs the registration dialog and returns the new client's id.
+    """
+
+    me: StaffRef
+    database: str
+    make_caseload: Callable[[], QWidget]
+    make_search: Callable[[], QWidget]
+    make_record: Callable[[int], ClientRecordView]
+    ask_emergency_access: Callable[[QWidget, int], bool]
+    new_client: Callable[[QWidget], int | None]
+
+
+class MainWindow(QMainWindow):
+    """Caseload and search tabs, then one closable tab per open client record.
+
+    Signals:
+        lock_requested(): the user asked to lock the screen (Ctrl+L).
+        sign_out_requested(): the user asked to sign out.
+    """
+
+    lock_requested = Signal()
+    sign_out_requested = Signal()
+
+    def __init__(self, parts: MainWindowParts, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.parts = parts
+        self._closing_for_lock = False
+        self.setWindowTitle(f"clinic-app: {parts.me.display_name}")
+        self.setAccessibleName("clinic-app main window")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Caseload, search and open records")
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self._on_close_tab)
+        self.setCentralWidget(self.tabs)
+
+        self.caseload = parts.make_caseload()
+        self.caseload.client_activated.connect(self.open_client)  # type: ignore[attr-defined]
+        self.tabs.addTab(self.caseload, "&Caseload")
+        self.search = parts.make_search()
+        self.search.note_activated.connect(self.open_note)  # type: ignore[attr-defined]
+        self.tabs.addTab(self.search, "Search &notes")
+        for fixed in (0, 1):
+            self.tabs.tabBar().setTabButton(
+                fixed, self.tabs.tabBar().ButtonPosition.RightSide, None
+            )
+
+        self._build_menus()
+        who = QLabel(f"Signed in as {parts.me.display_name} ({parts.me.role.value})")
+        who.setAccessibleName("Signed-in user")
+        where = QLabel(f"Database: {parts.database}")
+        where.setAccessibleName("Database in use")
+        self.statusBar().addWidget(who)
+        self.statusBar().addPermanentWidget(where)
+        self.resize(1280, 800)
+
+    # -- menus -------------------------------------------------------------------------------
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence.StandardKey, slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("&New client…", "Ctrl+Shift+N", self._on_new_client))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Lock screen", "Ctrl+L", self.lock_requested.emit))
+        file_menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+        view = bar.addMenu("&View")
+        view.addAction(self._action("&Caseload", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0)))
+        view.addAction(self._action("&Search notes", "Ctrl+Shift+F", self._on_show_search))
+        view.addAction(self._action("Close &record", "Ctrl+W", self._on_close_current))
+        view.addAction(self._action("&Refresh caseload", "F5", self._on_refresh))
+
+    # -- records -----------------------------------------------------------------------------
+
+    def record_views(self) -> list[ClientRecordView]:
+        return [
+            w
+            for i in range(self.tabs.count())
+            if isinstance(w := self.tabs.widget(i), ClientRecordView)
+        ]
+
+    def open_client_ids(self) -> list[int]:
+        return [view.client.id for view in self.record_views()]
+
+    def current_client_id(self) -> int | None:
+        widget = self.tabs.currentWidget()
+        return widget.client.id if isinstance(widget, ClientRecordView) else None
+
+    def open_client(self, client_id: int) -> ClientRecordView | None:
+        """Show the client's record, opening it if needed (asking for emergency access)."""
+        for view in self.record_views():
+            if view.client.id == client_id:
+                self.tabs.setCurrentWidget(view)
+                return view
+        try:
+            view = self.parts.make_record(client_id)
+        except EmergencyAccessRequired:
+            if not self.parts.ask_emergency_access(self, client_id):
+                return None
+            try:
+                view = self.parts.make_record(client_id)
+            except ClinicError as error:
+                show_error(self, error)
+                return None
+        except ClinicError as error:
+            show_error(self, error)
+            return None
+        view.record_changed.connect(self._on_record_changed)
+        index = self.tabs.addTab(view, view.client.display_name)
+        self.tabs.setTabToolTip(index, f"{view.client.display_name} ({view.client.local_ref})")
+        self.tabs.setCurrentIndex(index)
+        return view
+
+    def open_note(self, client_id: int, note_id: int) -> None:
+        view = self.open_client(client_id)
+        if view is None:
+            return
+        sessions = view.show_tab("Sessions")
+        select = getattr(sessions, "select_note", None)
+        if select is not None:
+            select(note_id)
+
+    def prepare_to_lock(self) -> None:
+        for view in self.record_views():
+            view.prepare_to_lock()
+
+    def close_for_lock(self) -> None:
+        """Close without asking anything: the screen is locking."""
+        self._closing_for_lock = True
+        self.close()
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def _on_close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, ClientRecordView):
+            widget.prepare_to_lock()  # keep any unsaved text as an autosaved draft
+            self.tabs.removeTab(index)
+            widget.deleteLater()
+
+    def _on_close_current(self) -> None:
+        index = self.tabs.currentIndex()
+        if isinstance(self.tabs.widget(index), ClientRecordView):
+            self._on_close_tab(index)
+
+    def _on_show_search(self) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        focus = getattr(self.search, "focus_search", None)
+        if focus is not None:
+            focus()
+        else:
+            self.search.setFocus()
+
+    def _on_refresh(self) -> None:
+        refresh = getattr(self.caseload, "refresh", None)
+        if refresh is not None:
+            refresh()
+
+    def _on_new_client(self) -> None:
+        client_id = self.parts.new_client(self)
+        if client_id is not None:
+            self._on_refresh()
+            self.open_client(client_id)
+
+    def _on_record_changed(self, _client_id: int) -> None:
+        self._on_refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing_for_lock:
+            self.prepare_to_lock()
+        super().closeEvent(event)

@@ -1,0 +1,132 @@
+"""Signing in, and unlocking a locked screen.
+
+The same dialog serves both: at start it asks for any account; when the screen is
+locked it names who was signed in, but anyone may sign in (another user gets their own
+fresh session, and the locked user's drafts stay autosaved for them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.errors import AccountLocked, ClinicError
+from clinic_app.services.common import StaffRef
+
+ERROR_STYLE = "color: #a4000f; font-weight: bold;"
+
+
+class SignInDialog(QDialog):
+    """Asks for a username and password and signs in through the given callable.
+
+    Signals:
+        signed_in(StaffRef): emitted with the member of staff once the password is right.
+    """
+
+    signed_in = Signal(object)
+
+    def __init__(
+        self,
+        sign_in: Callable[[str, str], StaffRef],
+        *,
+        database: str,
+        locked_user: StaffRef | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._sign_in = sign_in
+        self.staff: StaffRef | None = None
+        self.setWindowTitle("clinic-app: screen locked" if locked_user else "clinic-app: sign in")
+        self.setAccessibleName(self.windowTitle())
+        layout = QVBoxLayout(self)
+        if locked_user is not None:
+            intro = (
+                f"<b>The screen is locked.</b><br>{locked_user.display_name} was signed in. "
+                "Sign in again to carry on where you left off. Anyone else who signs in "
+                "gets their own session."
+            )
+        else:
+            intro = "<b>Sign in to clinic-app</b>"
+        heading = QLabel(intro)
+        heading.setWordWrap(True)
+        heading.setAccessibleName("Sign-in instructions")
+        layout.addWidget(heading)
+
+        form = QFormLayout()
+        self.username = QLineEdit(locked_user.username if locked_user else "")
+        self.username.setAccessibleName("Username")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        user_label = QLabel("&Username")
+        user_label.setBuddy(self.username)
+        password_label = QLabel("&Password")
+        password_label.setBuddy(self.password)
+        form.addRow(user_label, self.username)
+        form.addRow(password_label, self.password)
+        layout.addLayout(form)
+
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Sign-in problem")
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        where = QLabel(f"Database: {database}")
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where.setStyleSheet("color: palette(placeholder-text);")
+        where.setWordWrap(True)
+        where.setAccessibleName("Database in use")
+        layout.addWidget(where)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Sign in")
+        self.ok_button.setAccessibleName("Sign in")
+        buttons.accepted.connect(self._on_sign_in)
+        layout.addWidget(buttons)
+        self.setTabOrder(self.username, self.password)
+        (self.password if locked_user else self.username).setFocus()
+        self.resize(420, 0)
+
+    def _on_sign_in(self) -> None:
+        username = self.username.text().strip()
+        if not username or not self.password.text():
+            self._show("Enter your username and password.")
+            return
+        try:
+            staff = self._sign_in(username, self.password.text())
+        except AccountLocked as error:
+            self._show(error.message)
+            self.password.clear()
+            return
+        except ClinicError as error:
+            self._show(error.message)
+            self.password.clear()
+            self.password.setFocus()
+            return
+        self.staff = staff
+        self.password.clear()
+        self.signed_in.emit(staff)
+        self.accept()
+
+    def _show(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setAccessibleDescription(text)
+        self.message.show()
+
+    def reject(self) -> None:
+        # Escape must not dismiss a lock screen into the locked session; the app decides.
+        self.password.clear()
+        super().reject()
