@@ -1,0 +1,358 @@
+"""Sign-in and lock dialog, idle watcher, record host, main window and the list tabs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from clinic_app.errors import AccountLocked, AuthError, EmergencyAccessRequired
+from clinic_app.models.enums import (
+    ClientStatus,
+    Gateway,
+    MeasureMode,
+    ReferralStatus,
+    ReferralUrgency,
+    Role,
+    ServiceKind,
+)
+from clinic_app.services.clients import ClientSummary
+from clinic_app.services.common import StaffRef
+from clinic_app.services.measures import AdministrationRow
+from clinic_app.services.referrals import ReferralRow, ServiceRow
+from clinic_app.views.idle import IdleWatcher
+from clinic_app.views.main_window import MainWindow, MainWindowParts
+from clinic_app.views.record import ClientRecordView
+from clinic_app.views.record_lists import (
+    MeasuresActions,
+    MeasuresTab,
+    ReferralModel,
+    ReferralsActions,
+    ReferralsTab,
+)
+from clinic_app.views.signin import SignInDialog
+
+ME = StaffRef(2, "dr.jones", "Dr Jones", Role.PSYCHOLOGIST)
+
+
+def summary(client_id: int = 7, *, demo: bool = False) -> ClientSummary:
+    return ClientSummary(
+        client_id,
+        f"MASIP-{client_id:04d}",
+        "Alex",
+        "Example",
+        date(1985, 4, 12),
+        "9434765919",
+        "North",
+        ClientStatus.ACTIVE,
+        demo,
+        1,
+    )
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+
+
+def test_sign_in_succeeds_and_emits_the_staff(qtbot):
+    calls = []
+
+    def sign_in(username, password):
+        calls.append((username, password))
+        return ME
+
+    dialog = SignInDialog(sign_in, database="/data/clinic.db")
+    qtbot.addWidget(dialog)
+    dialog.username.setText("dr.jones")
+    dialog.password.setText("secret password")
+    with qtbot.waitSignal(dialog.signed_in) as signal:
+        dialog.ok_button.click()
+    assert signal.args == [ME]
+    assert calls == [("dr.jones", "secret password")]
+    assert dialog.password.text() == ""  # the password does not linger in the widget
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        AuthError("The username or password is not right."),
+        AccountLocked("Too many failed sign-in attempts: locked"),
+    ],
+)
+def test_a_failed_sign_in_says_why_and_keeps_the_dialog(qtbot, error):
+    def sign_in(username, password):
+        raise error
+
+    dialog = SignInDialog(sign_in, database="x")
+    qtbot.addWidget(dialog)
+    dialog.username.setText("dr.jones")
+    dialog.password.setText("wrong password")
+    dialog.ok_button.click()
+    assert not dialog.message.isHidden()
+    assert dialog.message.text() == error.message
+    assert dialog.staff is None
+    assert dialog.password.text() == ""
+
+
+def test_empty_fields_are_explained_without_calling_the_service(qtbot):
+    dialog = SignInDialog(lambda u, p: pytest.fail("should not sign in"), database="x")
+    qtbot.addWidget(dialog)
+    dialog.ok_button.click()
+    assert "Enter your username and password" in dialog.message.text()
+
+
+def test_the_lock_screen_names_who_was_signed_in(qtbot):
+    dialog = SignInDialog(lambda u, p: ME, database="x", locked_user=ME)
+    qtbot.addWidget(dialog)
+    assert "locked" in dialog.windowTitle()
+    assert dialog.username.text() == "dr.jones"
+    assert all(w.accessibleName() for w in dialog.findChildren(QLabel))
+
+
+# -- idle --------------------------------------------------------------------------------------
+
+
+def test_idle_fires_after_the_period_and_input_postpones_it(qtbot):
+    watcher = IdleWatcher(minutes=0.005)  # 300 ms
+    app = QApplication.instance()
+    app.installEventFilter(watcher)
+    try:
+        target = QWidget()
+        qtbot.addWidget(target)
+        fired = []
+        watcher.idle.connect(lambda: fired.append(True))
+        for _ in range(4):  # keep moving the mouse for ~400 ms: no lock
+            qtbot.wait(100)
+            move = QMouseEvent(
+                QEvent.Type.MouseMove,
+                QPointF(1, 1),
+                QPointF(1, 1),
+                Qt.MouseButton.NoButton,
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+            )
+            QApplication.sendEvent(target, move)
+        assert fired == []
+        qtbot.waitUntil(lambda: fired == [True], timeout=2000)
+    finally:
+        app.removeEventFilter(watcher)
+
+
+# -- record host -------------------------------------------------------------------------------
+
+
+class FakeTab(QWidget):
+    changed = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.refreshed = 0
+        self.saved = 0
+
+    def refresh(self):
+        self.refreshed += 1
+
+    def save_drafts_now(self):
+        self.saved += 1
+
+
+def test_a_change_in_one_tab_refreshes_the_others_and_the_banner(qtbot):
+    tabs = [FakeTab(), FakeTab()]
+    banner = FakeTab()
+    view = ClientRecordView(
+        summary(demo=True), [("&Overview", tabs[0]), ("&Risk", tabs[1])], banner=banner
+    )
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.record_changed) as signal:
+        tabs[0].changed.emit()
+    assert signal.args == [7]
+    assert (tabs[0].refreshed, tabs[1].refreshed, banner.refreshed) == (0, 1, 1)
+    assert "DEMO RECORD" in view.header.text()
+    assert view.show_tab("Risk") is tabs[1]
+    view.prepare_to_lock()
+    assert [t.saved for t in tabs] == [1, 1]
+
+
+# -- main window -------------------------------------------------------------------------------
+
+
+class FakeCaseload(QWidget):
+    client_activated = Signal(int)
+
+    def __init__(self):
+        super().__init__()
+        self.refreshed = 0
+
+    def refresh(self):
+        self.refreshed += 1
+
+
+class FakeSearch(QWidget):
+    note_activated = Signal(int, int)
+
+
+class SessionsWithSelect(FakeTab):
+    def __init__(self):
+        super().__init__()
+        self.selected = []
+
+    def select_note(self, note_id):
+        self.selected.append(note_id)
+
+
+def make_window(qtbot, *, assigned=(7,), grant=True):
+    made = []
+
+    def make_record(client_id):
+        if client_id not in assigned and client_id not in granted:
+            raise EmergencyAccessRequired("not assigned")
+        sessions = SessionsWithSelect()
+        view = ClientRecordView(
+            summary(client_id), [("&Overview", FakeTab()), ("&Sessions", sessions)]
+        )
+        made.append(view)
+        return view
+
+    granted: set[int] = set()
+
+    def ask(parent, client_id):
+        if grant:
+            granted.add(client_id)
+        return grant
+
+    parts = MainWindowParts(
+        me=ME,
+        database="/data/clinic.db",
+        make_caseload=FakeCaseload,
+        make_search=FakeSearch,
+        make_record=make_record,
+        ask_emergency_access=ask,
+        new_client=lambda parent: 9,
+    )
+    window = MainWindow(parts)
+    qtbot.addWidget(window)
+    return window, made
+
+
+def test_activating_a_client_opens_one_tab_per_client(qtbot):
+    window, made = make_window(qtbot)
+    window.caseload.client_activated.emit(7)
+    window.caseload.client_activated.emit(7)
+    assert window.open_client_ids() == [7]
+    assert window.current_client_id() == 7
+    assert len(made) == 1
+
+
+def test_unassigned_clients_need_emergency_access(qtbot):
+    window, _ = make_window(qtbot, grant=False)
+    assert window.open_client(8) is None
+    assert window.open_client_ids() == []
+    window, _ = make_window(qtbot, grant=True)
+    assert window.open_client(8) is not None
+
+
+def test_a_search_result_opens_the_note_in_its_record(qtbot):
+    window, made = make_window(qtbot)
+    window.search.note_activated.emit(7, 42)
+    sessions = made[0].tab("Sessions")
+    assert sessions.selected == [42]
+    assert made[0].tabs.currentWidget() is sessions
+
+
+def test_closing_a_record_keeps_its_drafts(qtbot):
+    window, made = make_window(qtbot)
+    window.open_client(7)
+    window._on_close_current()
+    assert window.open_client_ids() == []
+    assert made[0].tab("Sessions").saved == 1
+
+
+def test_new_client_refreshes_the_caseload_and_opens_the_record(qtbot):
+    window, _ = make_window(qtbot, assigned=(7, 9))
+    window._on_new_client()
+    assert window.open_client_ids() == [9]
+    assert window.caseload.refreshed == 1
+
+
+def test_status_bar_names_the_user_and_database(qtbot):
+    window, _ = make_window(qtbot)
+    texts = [w.text() for w in window.statusBar().findChildren(QLabel)]
+    assert "Signed in as Dr Jones (psychologist)" in texts
+    assert "Database: /data/clinic.db" in texts
+
+
+def test_ctrl_l_requests_a_lock(qtbot):
+    window, _ = make_window(qtbot)
+    lock = next(a for a in window.actions() if a.shortcut().toString() == "Ctrl+L")
+    with qtbot.waitSignal(window.lock_requested):
+        lock.trigger()
+
+
+# -- list tabs ---------------------------------------------------------------------------------
+
+
+REFERRAL = ReferralRow(
+    3,
+    7,
+    1,
+    "Private reason: longstanding low mood.",
+    ReferralUrgency.ROUTINE,
+    ReferralStatus.WAITING_LIST,
+    date(2026, 3, 1),
+    date(2026, 3, 2),
+    True,
+    Gateway.CONSENT,
+    1,
+)
+
+
+def test_referrals_tab_lists_and_explains(qtbot, qtmodeltester):
+    tab = ReferralsTab(
+        7,
+        ReferralsActions(
+            referrals_for_client=lambda cid: [REFERRAL],
+            service_directory=lambda: [
+                ServiceRow(1, "PD Service", ServiceKind.PERSONALITY_DISORDER, 28)
+            ],
+        ),
+    )
+    qtbot.addWidget(tab)
+    qtmodeltester.check(tab.model)
+    model = tab.model
+    assert isinstance(model, ReferralModel)
+    row = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert row == [
+        "PD Service",
+        "Routine",
+        "Waiting list",
+        "01/03/2026",
+        "02/03/2026",
+        "Yes (consent)",
+    ]
+    tab.table.selectRow(0)
+    assert "longstanding low mood" in tab.detail.toPlainText()
+
+
+def test_empty_list_tabs_say_so(qtbot):
+    tab = MeasuresTab(7, MeasuresActions(administrations_for_client=lambda cid: []))
+    qtbot.addWidget(tab)
+    assert not tab.empty.isHidden()
+    assert tab.table.isHidden()
+
+
+def test_measures_show_every_answer(qtbot, qtmodeltester):
+    row = AdministrationRow(
+        1,
+        7,
+        "phq9",
+        "1",
+        date(2026, 3, 1),
+        MeasureMode.SELF_COMPLETION,
+        ((1, 2), (2, None), (3, 0)),
+    )
+    tab = MeasuresTab(7, MeasuresActions(administrations_for_client=lambda cid: [row]))
+    qtbot.addWidget(tab)
+    qtmodeltester.check(tab.model)
+    assert tab.model.index(0, 3).data() == "1: 2  2: no answer  3: 0"
