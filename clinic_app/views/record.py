@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from clinic_app.services.clients import ClientSummary
 
-TAB_TITLES = ("&Overview", "&Plan", "&Sessions", "&Risk", "Re&ferrals", "&Measures", "Su&mmaries")
+TAB_TITLES = ("&Overview", "&Plan", "&Sessions", "&Risk", "Re&ferrals", "&Measures", "Summ&aries")
 
 
 class ClientRecordView(QWidget):
