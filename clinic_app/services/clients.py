@@ -519,3 +519,36 @@ def caseload(session: Session, by: StaffRef, *, everyone: bool = False) -> list[
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A member of staff on a client's team."""
+
+    staff_id: int
+    name: str
+    is_lead: bool
+
+
+def client_team(session: Session, by: StaffRef, client_id: int) -> list[TeamRow]:
+    """The staff currently assigned to the client, lead first."""
+    require_clinical_access(session, by, client_id)
+    rows = session.execute(
+        select(StaffUser.id, StaffUser.display_name, ClientAssignment.is_lead)
+        .join(ClientAssignment, ClientAssignment.staff_id == StaffUser.id)
+        .where(ClientAssignment.client_id == client_id, ClientAssignment.ended_at.is_(None))
+        .order_by(ClientAssignment.is_lead.desc(), StaffUser.display_name)
+    ).all()
+    return [TeamRow(staff_id, name, lead) for staff_id, name, lead in rows]
+
+
+def known_sites(session: Session, by: StaffRef) -> list[str]:
+    """The programme sites already in use, to offer when registering a client."""
+    del by  # site names are operational, not clinical
+    return list(session.scalars(select(Client.site).distinct().order_by(Client.site)))
+
+
+def client_summary(session: Session, by: StaffRef, client_id: int) -> ClientSummary:
+    """One client as the record header shows them."""
+    require_clinical_access(session, by, client_id)
+    return summary_of(get_or_raise(session, Client, client_id, "client"))

@@ -63,7 +63,25 @@ class ClientRecord:
 
 
 def open_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
-    """Read a client's whole record; the view is audited."""
+    """Open a client's whole record: the view is audited."""
+    record = read_record(session, by, client_id)
+    audit.record(
+        session,
+        audit.Action.VIEW,
+        actor_id=by.id,
+        entity="client",
+        entity_id=client_id,
+        client_id=client_id,
+    )
+    return record
+
+
+def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
+    """Read again a record the user already has open (a screen refreshing itself).
+
+    Opening a record is audited once, by :func:`open_record`; a refresh after a change
+    is part of that same view and is not audited again.
+    """
     require_clinical_access(session, by, client_id)
     client = get_or_raise(session, Client, client_id, "client")
     typologies = tuple(
@@ -107,13 +125,5 @@ def open_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
         risk_events=tuple(risk.events_for_client(session, by, client_id)),
         referrals=tuple(referrals.referrals_for_client(session, by, client_id)),
         measures=tuple(measures.administrations_for_client(session, by, client_id)),
-    )
-    audit.record(
-        session,
-        audit.Action.VIEW,
-        actor_id=by.id,
-        entity="client",
-        entity_id=client_id,
-        client_id=client_id,
     )
     return record

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.models.enums import Attendance, ReferralStatus, RiskTool, Urgency
-from clinic_app.services.clients import CaseloadRow, ClientDetails
+from clinic_app.services.clients import ClientDetails
 from clinic_app.services.record import ClientRecord, RiskAssessmentRow, TypologyRow
 from clinic_app.services.staff import StaffRow
 from clinic_app.views import feedback
@@ -76,27 +76,6 @@ class TeamMember:
     is_lead: bool
 
 
-def team_from_caseload(
-    caseload: Callable[[], Sequence[CaseloadRow]],
-) -> Callable[[int], tuple[TeamMember, ...]]:
-    """A ``client_team`` callable built on ``clients.caseload`` (its lead is listed first).
-
-    Until the services offer the team of one client, the app can pass
-    ``team_from_caseload(lambda: workspace.call(clients.caseload, everyone=True))``.
-    """
-
-    def team(client_id: int) -> tuple[TeamMember, ...]:
-        for row in caseload():
-            if row.client.id == client_id:
-                return tuple(
-                    TeamMember(name, is_lead=(n == 0 and name == row.lead_clinician))
-                    for n, name in enumerate(row.assigned)
-                )
-        return ()
-
-    return team
-
-
 def _no_sites() -> Sequence[str]:
     return ()
 
@@ -105,7 +84,7 @@ def _no_sites() -> Sequence[str]:
 class OverviewActions:
     """What the Overview tab needs, each bound to the signed-in user (``Workspace.bind``).
 
-    ``client_team`` lists the client's team (see :func:`team_from_caseload`);
+    ``client_team`` lists the client's team (``clients.client_team``), lead first;
     ``known_sites`` the programme sites to offer when editing details.
     """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
@@ -30,25 +30,16 @@ class ClientRecordView(QWidget):
         tabs: Sequence[tuple[str, QWidget]],
         *,
         banner: QWidget | None = None,
+        reload_client: Callable[[], ClientSummary] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.client = client
+        self._reload_client = reload_client
         self.setAccessibleName(f"Record of {client.display_name}")
         layout = QVBoxLayout(self)
-        demo = "  <b>[DEMO RECORD]</b>" if client.is_demo else ""
-        nhs = client.nhs_number or "no NHS number"
-        if client.nhs_number and len(client.nhs_number) == 10:
-            nhs = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
-        self.header = QLabel(
-            f"<span style='font-size: 14pt'><b>{_escape(client.display_name)}</b></span>"
-            f"  &nbsp; {_escape(client.local_ref)} &nbsp;·&nbsp; born "
-            f"{client.date_of_birth:%d/%m/%Y} &nbsp;·&nbsp; NHS {nhs}{demo}"
-        )
-        self.header.setAccessibleName(
-            f"{client.display_name}, case reference {client.local_ref}"
-            + (", demo record" if client.is_demo else "")
-        )
+        self.header = QLabel()
+        self._show_header(client)
         layout.addWidget(self.header)
         self.banner = banner
         if banner is not None:
@@ -62,6 +53,21 @@ class ClientRecordView(QWidget):
             if changed is not None:
                 changed.connect(self._on_tab_changed)
         layout.addWidget(self.tabs, stretch=1)
+
+    def _show_header(self, client: ClientSummary) -> None:
+        demo = "  <b>[DEMO RECORD]</b>" if client.is_demo else ""
+        nhs = client.nhs_number or "no NHS number"
+        if client.nhs_number and len(client.nhs_number) == 10:
+            nhs = f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"
+        self.header.setText(
+            f"<span style='font-size: 14pt'><b>{_escape(client.display_name)}</b></span>"
+            f"  &nbsp; {_escape(client.local_ref)} &nbsp;·&nbsp; born "
+            f"{client.date_of_birth:%d/%m/%Y} &nbsp;·&nbsp; NHS {nhs}{demo}"
+        )
+        self.header.setAccessibleName(
+            f"{client.display_name}, case reference {client.local_ref}"
+            + (", demo record" if client.is_demo else "")
+        )
 
     def tab(self, title: str) -> QWidget | None:
         """The tab whose title (without its mnemonic) is ``title``."""
@@ -103,6 +109,9 @@ class ClientRecordView(QWidget):
             if widget is not source and refresh is not None:
                 refresh()
         self._refresh_banner()
+        if self._reload_client is not None:
+            self.client = self._reload_client()
+            self._show_header(self.client)
         self.record_changed.emit(self.client.id)
 
 

@@ -29,7 +29,7 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
-from clinic_app.services.clients import CaseloadRow, ClientDetails, ClientSummary
+from clinic_app.services.clients import ClientDetails, ClientSummary
 from clinic_app.services.notes import NoteContent, NoteRow
 from clinic_app.services.record import ClientRecord, RiskAssessmentRow, TypologyRow
 from clinic_app.services.referrals import ReferralRow
@@ -51,7 +51,6 @@ from clinic_app.views.overview import (
     OverviewActions,
     OverviewTab,
     TeamMember,
-    team_from_caseload,
 )
 
 TODAY = date(2026, 3, 2)
@@ -562,16 +561,3 @@ def test_details_that_cannot_be_read_are_explained_and_no_form_opens(qtbot, show
     tab.edit_button.click()
     assert shown_errors == ["That client could not be found."]
     assert tab.current_dialog is None
-
-
-# -- the team, until a service lists it ------------------------------------------------------------
-
-
-def test_team_from_caseload_lists_the_lead_first():
-    rows = [
-        CaseloadRow(replace(SUMMARY, id=1), None, "Dr A", ("Dr A", "Nurse B")),
-        CaseloadRow(SUMMARY, Typology.REJECTED, "Dr Priya Jones", ("Dr Priya Jones", "Sam Patel")),
-    ]
-    team = team_from_caseload(lambda: rows)
-    assert team(CLIENT_ID) == TEAM
-    assert team(99) == ()

@@ -222,3 +222,31 @@ def test_clinical_staff_lists_active_clinicians_only(db, admin, psychologist, cl
         assert names == ["dr.jones"]
         with pytest.raises(AccessDenied):
             staff.clinical_staff(session, admin)
+
+
+def test_team_lists_the_lead_first(db, psychologist, clinician, client_id):
+    with db.transaction() as session:
+        clients.assign_staff(session, psychologist, client_id, clinician.id)
+    with db.session() as session:
+        team = clients.client_team(session, psychologist, client_id)
+    assert [(t.name, t.is_lead) for t in team] == [("Dr Jones", True), ("Nurse Patel", False)]
+
+
+def test_known_sites_are_distinct_and_sorted(db, psychologist, client_id):
+    with db.transaction() as session:
+        clients.register_client(
+            session, psychologist, client_details(local_ref="X-2", nhs_number="", site="Central")
+        )
+    with db.session() as session:
+        assert clients.known_sites(session, psychologist) == ["Central", "North"]
+
+
+def test_opening_a_record_is_audited_once_and_refreshes_are_not(db, psychologist, client_id):
+    with db.transaction() as session:
+        record.open_record(session, psychologist, client_id)
+        record.read_record(session, psychologist, client_id)
+        record.read_record(session, psychologist, client_id)
+        views = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.client_id == client_id)
+        ).all()
+    assert len(views) == 1
