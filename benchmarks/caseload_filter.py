@@ -213,36 +213,9 @@ def _application() -> Any:
     return QApplication.instance() or QApplication(["caseload-filter-benchmark"])
 
 
-def _prop_up_none() -> str | None:
-    """Work around a binding bug so a long run can finish; say so when it was needed.
-
-    PySide6 6.12.0 on Python 3.11 loses one reference to None on every call of a void Qt
-    method (setText, processEvents, ...). None is not immortal before Python 3.12, so after
-    a few thousand calls the interpreter aborts ("none_dealloc"). This run makes thousands.
-    When the loss is seen, None's count is raised far out of reach; nothing timed changes.
-    """
-    from PySide6.QtCore import QSize
-
-    size = QSize()
-    before = sys.getrefcount(None)
-    for _ in range(100):
-        size.setWidth(1)
-    if before - sys.getrefcount(None) < 50:
-        return None
-    import ctypes
-
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-    return (
-        "this PySide6 loses a reference to None on every void Qt call on this Python "
-        "(it aborts the interpreter after a few thousand calls); the run raised None's "
-        "reference count so it could finish"
-    )
-
-
 def measure(rows: int = 10_000, repeats: int = 20) -> dict[str, object]:
     """Time search typing and filter changes on a fake caseload of ``rows`` clients."""
     app = _application()
-    binding_note = _prop_up_none()
     from clinic_app.models.enums import ClientStatus
     from clinic_app.views.caseload import CaseloadFilter, CaseloadModel, CaseloadView
 
@@ -319,7 +292,7 @@ def measure(rows: int = 10_000, repeats: int = 20) -> dict[str, object]:
         for key in ("search_proxy", "combo_proxy", "search_view", "combo_view")
     )
     figures["within_budget"] = worst <= TARGET_MS
-    figures["notes"] = [binding_note] if binding_note else []
+    figures["notes"] = []
     return figures
 
 
