@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clinic_app.config import EMERGENCY_ACCESS_HOURS
-from clinic_app.errors import AccessDenied, ConflictError, ValidationError
+from clinic_app.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from clinic_app.models import (
     Client,
     ClientAssignment,
@@ -552,3 +552,24 @@ def client_summary(session: Session, by: StaffRef, client_id: int) -> ClientSumm
     """One client as the record header shows them."""
     require_clinical_access(session, by, client_id)
     return summary_of(get_or_raise(session, Client, client_id, "client"))
+
+
+def find_client(session: Session, by: StaffRef, reference: str) -> int:
+    """The id of the client with exactly this case reference or NHS number.
+
+    Used to reach a client who is not on the user's caseload (emergency access follows);
+    it reveals nothing but whether such a client exists.
+    """
+    if not by.is_clinical:
+        raise AccessDenied("Only clinical staff open client records.")
+    text = reference.strip()
+    number = normalise_nhs_number(text)
+    found = session.scalar(
+        select(Client.id).where(
+            (Client.local_ref == text)
+            | ((Client.nhs_number == number) if number.isdigit() else False)
+        )
+    )
+    if found is None:
+        raise NotFound("No client has that case reference or NHS number. Check it and try again.")
+    return found

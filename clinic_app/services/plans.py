@@ -349,3 +349,74 @@ def record_review(
         entity_id=row.id,
         client_id=plan.client_id,
     )
+
+
+# -- reads: progress ratings and reviews ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One progress rating of a goal: 0 (no progress) to 10 (achieved), on a date."""
+
+    plan_id: int
+    goal_key: str
+    rated_on: date
+    rating: int
+    comment: str
+    rated_by: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A review of a plan: when it was due, when (if yet) it was held, and its outcome."""
+
+    plan_id: int
+    due_on: date
+    held_on: date | None
+    outcome: str
+    reviewed_by: int | None
+
+
+def goal_progress(session: Session, by: StaffRef, plan_id: int) -> list[ProgressRow]:
+    """Every progress rating of the plan's goals, oldest first (by date, then when recorded)."""
+    plan = get_or_raise(session, InterventionPlan, plan_id, "plan")
+    require_clinical_access(session, by, plan.client_id)
+    rows = session.scalars(
+        select(GoalProgress)
+        .where(GoalProgress.plan_id == plan_id)
+        .order_by(GoalProgress.rated_on, GoalProgress.recorded_at, GoalProgress.id)
+    )
+    return [
+        ProgressRow(
+            plan_id=row.plan_id,
+            goal_key=row.goal_key,
+            rated_on=row.rated_on,
+            rating=row.rating,
+            comment=row.comment,
+            rated_by=row.rated_by,
+            recorded_at=row.recorded_at,
+        )
+        for row in rows
+    ]
+
+
+def plan_reviews(session: Session, by: StaffRef, plan_id: int) -> list[ReviewRow]:
+    """The plan's reviews, earliest due first."""
+    plan = get_or_raise(session, InterventionPlan, plan_id, "plan")
+    require_clinical_access(session, by, plan.client_id)
+    rows = session.scalars(
+        select(PlanReview)
+        .where(PlanReview.plan_id == plan_id)
+        .order_by(PlanReview.due_on, PlanReview.id)
+    )
+    return [
+        ReviewRow(
+            plan_id=row.plan_id,
+            due_on=row.due_on,
+            held_on=row.held_on,
+            outcome=row.outcome,
+            reviewed_by=row.reviewed_by,
+        )
+        for row in rows
+    ]

@@ -309,3 +309,9 @@ def clinical_staff(session: Session, by: StaffRef) -> list[StaffRow]:
         .order_by(StaffUser.display_name)
     )
     return [_row(u) for u in session.scalars(query)]
+
+
+def display_names(session: Session, by: StaffRef) -> dict[int, str]:
+    """Every account's name by id, to say who wrote or decided something."""
+    del by  # staff names are not clinical; any signed-in user may read them
+    return dict(session.execute(select(StaffUser.id, StaffUser.display_name)).all())

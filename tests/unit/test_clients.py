@@ -250,3 +250,17 @@ def test_opening_a_record_is_audited_once_and_refreshes_are_not(db, psychologist
             select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.client_id == client_id)
         ).all()
     assert len(views) == 1
+
+
+def test_find_client_by_exact_reference_or_nhs_number(db, psychologist, clinician, client_id):
+    from clinic_app.errors import NotFound
+
+    with db.session() as session:
+        assert clients.find_client(session, clinician, " MASIP-0001 ") == client_id
+        assert clients.find_client(session, clinician, "943-476-5919") == client_id
+        for text in ("MASIP", "943 476", "", "x' OR '1'='1"):
+            with pytest.raises(NotFound):
+                clients.find_client(session, clinician, text)
+        # Finding a client grants nothing: the record still needs emergency access.
+        with pytest.raises(EmergencyAccessRequired):
+            record.open_record(session, clinician, client_id)
