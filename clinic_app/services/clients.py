@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from clinic_app.config import EMERGENCY_ACCESS_HOURS
@@ -564,12 +564,10 @@ def find_client(session: Session, by: StaffRef, reference: str) -> int:
         raise AccessDenied("Only clinical staff open client records.")
     text = reference.strip()
     number = normalise_nhs_number(text)
-    found = session.scalar(
-        select(Client.id).where(
-            (Client.local_ref == text)
-            | ((Client.nhs_number == number) if number.isdigit() else False)
-        )
-    )
+    matches = [Client.local_ref == text]
+    if number.isdigit():
+        matches.append(Client.nhs_number == number)
+    found = session.scalar(select(Client.id).where(or_(*matches)))
     if found is None:
         raise NotFound("No client has that case reference or NHS number. Check it and try again.")
     return found
