@@ -127,6 +127,10 @@ VALID_NHS_NUMBER = "Valid NHS number"
 NHS_NUMBER_HINT = "Optional. 10 digits; spaces and dashes are fine."
 
 
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
 def format_nhs_number(number: str | None) -> str:
     """An NHS number as people read it (943 476 5919); anything else as stored."""
     digits = normalise_nhs_number(number or "")
@@ -204,10 +208,10 @@ class BlankableDateEdit(QDateEdit):
 
     def __init__(self, seed: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._seed = QDate(seed)
+        self._seed = _qdate(seed)
         self._seeded = False
         self.setCalendarPopup(True)  # creates the calendar connected to below
-        self.setMinimumDate(QDate(EARLIEST_DATE).addDays(-1))
+        self.setMinimumDate(_qdate(EARLIEST_DATE).addDays(-1))
         self.setSpecialValueText("Not entered")
         self.setDate(self.minimumDate())
         self.calendarWidget().clicked.connect(self._on_picked)
@@ -244,10 +248,10 @@ def date_edit(value: date | None, *, maximum: date, name: str) -> QDateEdit:
     edit = QDateEdit() if value is not None else BlankableDateEdit(date(maximum.year - 35, 1, 1))
     edit.setDisplayFormat("dd/MM/yyyy")
     edit.setCalendarPopup(True)
-    edit.setMaximumDate(QDate(maximum))
+    edit.setMaximumDate(_qdate(maximum))
     if value is not None:
-        edit.setMinimumDate(QDate(EARLIEST_DATE))
-        edit.setDate(QDate(value))
+        edit.setMinimumDate(_qdate(EARLIEST_DATE))
+        edit.setDate(_qdate(value))
     edit.setAccessibleName(name)
     return edit
 
