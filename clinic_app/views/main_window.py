@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from clinic_app.errors import ClinicError, EmergencyAccessRequired
 from clinic_app.services.common import StaffRef
@@ -23,7 +23,8 @@ class MainWindowParts:
     ``refresh()`` method; ``make_search`` one with ``note_activated(int, int)``;
     ``make_record`` builds a client's record and may raise ``EmergencyAccessRequired``;
     ``ask_emergency_access`` asks for a reason and returns True once access is granted;
-    ``new_client`` runs the registration dialog and returns the new client's id.
+    ``new_client`` runs the registration dialog and returns the new client's id;
+    ``find_client`` turns an exact case reference or NHS number into a client id.
     """
 
     me: StaffRef
@@ -33,6 +34,7 @@ class MainWindowParts:
     make_record: Callable[[int], ClientRecordView]
     ask_emergency_access: Callable[[QWidget, int], bool]
     new_client: Callable[[QWidget], int | None]
+    find_client: Callable[[str], int]
 
 
 class MainWindow(QMainWindow):
@@ -93,6 +95,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self._action("&New client…", "Ctrl+Shift+N", self._on_new_client))
+        file_menu.addAction(
+            self._action("&Open client by reference…", "Ctrl+O", self._on_find_client)
+        )
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Lock screen", "Ctrl+L", self.lock_requested.emit))
         file_menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
@@ -194,6 +199,22 @@ class MainWindow(QMainWindow):
         if client_id is not None:
             self._on_refresh()
             self.open_client(client_id)
+
+    def _on_find_client(self) -> None:
+        text, ok = QInputDialog.getText(
+            self,
+            "Open a client",
+            "Case reference or NHS number (exactly). Clients not assigned to you need "
+            "emergency access, which is recorded:",
+        )
+        if not ok or not text.strip():
+            return
+        try:
+            client_id = self.parts.find_client(text)
+        except ClinicError as error:
+            show_error(self, error)
+            return
+        self.open_client(client_id)
 
     def _on_record_changed(self, _client_id: int) -> None:
         self._on_refresh()

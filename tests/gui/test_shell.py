@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from clinic_app.errors import AccountLocked, AuthError, EmergencyAccessRequired
+from clinic_app.errors import AccountLocked, AuthError, EmergencyAccessRequired, NotFound
 from clinic_app.models.enums import (
     ClientStatus,
     Gateway,
@@ -205,6 +205,11 @@ class SessionsWithSelect(FakeTab):
 def make_window(qtbot, *, assigned=(7,), grant=True):
     made = []
 
+    def find_client(text):
+        if text.strip() != "MASIP-0008":
+            raise NotFound("No client has that case reference or NHS number.")
+        return 8
+
     def make_record(client_id):
         if client_id not in assigned and client_id not in granted:
             raise EmergencyAccessRequired("not assigned")
@@ -230,6 +235,7 @@ def make_window(qtbot, *, assigned=(7,), grant=True):
         make_record=make_record,
         ask_emergency_access=ask,
         new_client=lambda parent: 9,
+        find_client=find_client,
     )
     window = MainWindow(parts)
     qtbot.addWidget(window)
@@ -356,3 +362,20 @@ def test_measures_show_every_answer(qtbot, qtmodeltester):
     qtbot.addWidget(tab)
     qtmodeltester.check(tab.model)
     assert tab.model.index(0, 3).data() == "1: 2  2: no answer  3: 0"
+
+
+def test_open_by_reference_finds_the_client_then_asks_for_emergency_access(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from clinic_app.views import main_window
+
+    window, _ = make_window(qtbot, grant=True)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("MASIP-0008", True))
+    window._on_find_client()
+    assert window.open_client_ids() == [8]
+
+    shown = []
+    monkeypatch.setattr(main_window, "show_error", lambda parent, error: shown.append(error))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("NOPE", True))
+    window._on_find_client()
+    assert [e.message for e in shown] == ["No client has that case reference or NHS number."]
