@@ -7,7 +7,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
 
 from clinic_app.errors import ClinicError, EmergencyAccessRequired
 from clinic_app.services.common import StaffRef
@@ -43,10 +52,12 @@ class MainWindow(QMainWindow):
     Signals:
         lock_requested(): the user asked to lock the screen (Ctrl+L).
         sign_out_requested(): the user asked to sign out.
+        closed_by_user(): the user closed the window (to quit), drafts already autosaved.
     """
 
     lock_requested = Signal()
     sign_out_requested = Signal()
+    closed_by_user = Signal()
 
     def __init__(self, parts: MainWindowParts, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,8 +174,19 @@ class MainWindow(QMainWindow):
             view.prepare_to_lock()
 
     def close_for_lock(self) -> None:
-        """Close without asking anything: the screen is locking."""
+        """Close and empty every text widget at once: the screen is locking.
+
+        The window itself is deleted later by the event loop; until then no widget in it
+        may still hold clinical text, so each is cleared now (with its signals blocked,
+        so clearing an editor does not autosave an empty draft over the real one).
+        """
         self._closing_for_lock = True
+        for widget in self.findChildren(QWidget):
+            clear = getattr(widget, "clear", None)
+            if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit | QLabel) and clear:
+                blocked = widget.blockSignals(True)
+                clear()
+                widget.blockSignals(blocked)
         self.close()
 
     # -- slots -------------------------------------------------------------------------------
