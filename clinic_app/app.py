@@ -1,22 +1,391 @@
 """Composition root of the desktop application.
 
-This version opens a start window that reports the state of the per-user database and
-how to set it up; the clinical screens are composed here as they are added.
+Starts the first-run setup when there is no database, opens the encrypted database with
+the key from the credential store (or the recovery key), signs a user in, and builds the
+main window from the views, each handed callables bound to the signed-in user.
+
+Locking destroys the main window and every widget holding clinical data; whatever was
+being typed is autosaved (encrypted) first. Unlocking as the same user rebuilds the
+window, reopens the same records and puts the autosaved text back in its editors;
+another user who signs in gets a fresh window of their own.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QWidget
 
 from clinic_app import config
-from clinic_app.views.start_window import StartWindow
+from clinic_app.config import IDLE_LOCK_MINUTES
+from clinic_app.errors import AuthError, ClinicError, KeyNotFound
+from clinic_app.services import (
+    clients,
+    measures,
+    notes,
+    plans,
+    record,
+    referrals,
+    risk,
+    search,
+    staff,
+)
+from clinic_app.services.common import StaffRef, get_setting
+from clinic_app.services.workspace import Workspace
+from clinic_app.storage import engine
+from clinic_app.storage.keys import KeyStore, default_key_store, key_from_recovery
+from clinic_app.views.caseload import CaseloadView
+from clinic_app.views.client_form import ask_emergency_access, register_new_client
+from clinic_app.views.feedback import install_excepthook, show_error
+from clinic_app.views.idle import IdleWatcher
+from clinic_app.views.main_window import MainWindow, MainWindowParts
+from clinic_app.views.notes import RecoverDraftsDialog, SessionsActions, SessionsTab
+from clinic_app.views.overview import OverviewActions, OverviewTab, TeamMember
+from clinic_app.views.plan import PlanActions, PlanTab
+from clinic_app.views.record import TAB_TITLES, ClientRecordView
+from clinic_app.views.record_lists import (
+    MeasuresActions,
+    MeasuresTab,
+    ReferralsActions,
+    ReferralsTab,
+    SummariesTab,
+)
+from clinic_app.views.risk import RiskActions, RiskTab
+from clinic_app.views.search import NoteSearchPanel
+from clinic_app.views.setup import SetupActions, SetupWizard
+from clinic_app.views.signin import SignInDialog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Resume:
+    """What to put back when the same user unlocks: open records and the current one."""
+
+    me: StaffRef
+    open_clients: list[int] = field(default_factory=list)
+    current: int | None = None
+
+
+class ClinicApp(QObject):
+    """Owns the database, the signed-in workspace, the main window and the screen lock."""
+
+    def __init__(self, database_path: Path, *, key_file: Path | None = None) -> None:
+        super().__init__()
+        self.database_path = database_path
+        self.key_file = key_file
+        self.database: engine.Database | None = None
+        self.workspace: Workspace | None = None
+        self.window: MainWindow | None = None
+        self.idle = IdleWatcher(IDLE_LOCK_MINUTES.default, self)
+        self.idle.idle.connect(self.lock)
+        self.locked = False
+
+    # -- start -------------------------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Set up (first run), open the database and sign in; False if the user gave up."""
+        if not self.database_path.exists() and not self._run_setup():
+            return False
+        self.database = self._open_database()
+        if self.database is None:
+            return False
+        me = self._ask_sign_in(None)
+        if me is None:
+            return False
+        self._show_main(me)
+        self._offer_draft_recovery()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        return True
+
+    def _run_setup(self) -> bool:
+        wizard = SetupWizard(SetupActions.for_database(self.database_path, self.key_file))
+        return wizard.exec() == QDialog.DialogCode.Accepted and wizard.setup_result is not None
+
+    def _key_store(self) -> KeyStore:
+        return default_key_store(self.key_file)
+
+    def _open_database(self) -> engine.Database | None:
+        try:
+            store = self._key_store()
+            try:
+                key = store.get(self.database_path)
+            except KeyNotFound as missing:
+                recovered = self._ask_recovery_key(missing.message)
+                if recovered is None:
+                    return None
+                database = engine.open_database(self.database_path, recovered)
+                store.put(self.database_path, recovered)
+                return database
+            return engine.open_database(self.database_path, key)
+        except ClinicError as error:
+            show_error(None, error, title="clinic-app cannot open the database")
+            return None
+
+    def _ask_recovery_key(self, why: str) -> bytes | None:
+        while True:
+            text, ok = QInputDialog.getText(
+                None,
+                "clinic-app: recovery key",
+                f"{why}\n\nEnter the recovery key to open the database on this computer:",
+                QLineEdit.EchoMode.Normal,
+            )
+            if not ok:
+                return None
+            try:
+                return key_from_recovery(text)
+            except ClinicError as error:
+                show_error(None, error)
+
+    # -- sign-in and lock ------------------------------------------------------------------------
+
+    def _sign_in(self, username: str, password: str) -> StaffRef:
+        assert self.database is not None
+        with self.database.session() as session:
+            try:
+                me = staff.sign_in(session, username, password)
+            except AuthError:
+                session.commit()  # the failed attempt counts towards lockout
+                raise
+            session.commit()
+        return me
+
+    def _ask_sign_in(self, locked_user: StaffRef | None) -> StaffRef | None:
+        dialog = SignInDialog(
+            self._sign_in, database=str(self.database_path), locked_user=locked_user
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.staff
+
+    def lock(self) -> None:
+        """Lock the screen: autosave, destroy every clinical widget, ask for a sign-in."""
+        if self.locked or self.window is None or self.workspace is None:
+            return
+        self.locked = True
+        self.idle.pause()
+        window = self.window
+        window.prepare_to_lock()
+        resume = _Resume(self.workspace.me, window.open_client_ids(), window.current_client_id())
+        self._close_window()
+        # Ask only once control is back in the event loop, which first deletes the window:
+        # a dialog's own loop would keep it (and what its widgets held) alive meanwhile.
+        QTimer.singleShot(0, lambda: self._unlock(resume))
+
+    def _unlock(self, resume: _Resume | None) -> None:
+        me = self._ask_sign_in(resume.me if resume else None)
+        self.locked = False
+        if me is None:
+            QApplication.quit()
+            return
+        if resume is not None and me.id == resume.me.id:
+            self._show_main(me, resume)
+        else:
+            self._show_main(me)
+            self._offer_draft_recovery()
+
+    def sign_out(self) -> None:
+        if self.locked or self.window is None:
+            return
+        self.locked = True
+        self.idle.pause()
+        self.window.prepare_to_lock()
+        self._close_window()
+        QTimer.singleShot(0, lambda: self._unlock(None))
+
+    def _close_window(self) -> None:
+        if self.window is not None:
+            self.window.close_for_lock()
+            self.window.deleteLater()
+        self.window = None
+        self.workspace = None
+
+    # -- the main window ---------------------------------------------------------------------
+
+    def _show_main(self, me: StaffRef, resume: _Resume | None = None) -> None:
+        assert self.database is not None
+        workspace = Workspace(self.database, me)
+        self.workspace = workspace
+        parts = MainWindowParts(
+            me=me,
+            database=str(self.database_path),
+            make_caseload=lambda: CaseloadView(workspace.bind(clients.caseload)),
+            make_search=lambda: NoteSearchPanel(workspace.bind(search.search_notes)),
+            make_record=lambda client_id: self._make_record(workspace, client_id),
+            ask_emergency_access=lambda parent, client_id: ask_emergency_access(
+                parent, client_id, workspace.bind(clients.grant_emergency_access)
+            ),
+            new_client=lambda parent: self._new_client(workspace, parent),
+            find_client=workspace.bind(clients.find_client),
+        )
+        window = MainWindow(parts)
+        window.lock_requested.connect(self.lock)
+        window.sign_out_requested.connect(self.sign_out)
+        window.closed_by_user.connect(QApplication.quit)
+        self.window = window
+        with self.database.session() as session:
+            self.idle.set_minutes(get_setting(session, IDLE_LOCK_MINUTES))
+        window.show()
+        self.idle.resume()
+        if resume is not None:
+            self._resume(window, workspace, resume)
+
+    def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
+        for client_id in resume.open_clients:
+            window.open_client(client_id)
+        drafts = workspace.call(notes.drafts_to_recover)
+        for draft in drafts:
+            if draft.client_id in resume.open_clients:
+                view = window.open_client(draft.client_id)
+                sessions = view.tab("Sessions") if view is not None else None
+                if isinstance(sessions, SessionsTab):
+                    sessions.open_draft(draft)
+        if resume.current is not None:
+            window.open_client(resume.current)
+
+    def _offer_draft_recovery(self) -> None:
+        window, workspace = self.window, self.workspace
+        if window is None or workspace is None:
+            return
+        drafts = workspace.call(notes.drafts_to_recover)
+        if not drafts:
+            return
+        names = {
+            row.client.id: f"{row.client.display_name} ({row.client.local_ref})"
+            for row in workspace.call(clients.caseload, everyone=True)
+        }
+        dialog = RecoverDraftsDialog(
+            drafts,
+            lambda client_id: names.get(client_id, "a client"),
+            workspace.bind(notes.discard_draft),
+            parent=window,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
+            return
+        view = window.open_client(dialog.chosen.client_id)
+        sessions = view.show_tab("Sessions") if view is not None else None
+        if isinstance(sessions, SessionsTab):
+            sessions.open_draft(dialog.chosen)
+
+    def _new_client(self, workspace: Workspace, parent: QWidget) -> int | None:
+        summary = register_new_client(
+            parent,
+            workspace.bind(clients.register_client),
+            sites=workspace.call(clients.known_sites),
+        )
+        return None if summary is None else summary.id
+
+    def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
+        """Build a client's record; opening it is the audited view of the record."""
+        opened = workspace.call(record.open_record, client_id)
+        names = workspace.call(staff.display_names)
+
+        def describe_staff(staff_id: int) -> str:
+            return names.get(staff_id, "a former member of staff")
+
+        risk_tab = RiskTab(
+            client_id,
+            RiskActions(
+                events_for_client=workspace.bind(risk.events_for_client),
+                urgent_without_decision=workspace.bind(risk.urgent_without_decision),
+                record_risk_event=workspace.bind(risk.record_risk_event),
+                record_share_decision=workspace.bind(risk.record_share_decision),
+                describe_staff=describe_staff,
+            ),
+        )
+
+        def open_risk_event(session_note_id: int | None) -> None:
+            risk_tab.open_new_event(session_note_id=session_note_id)
+
+        tabs: list[QWidget] = [
+            OverviewTab(
+                client_id,
+                OverviewActions(
+                    open_record=workspace.bind(record.read_record),
+                    client_details=workspace.bind(clients.client_details),
+                    client_team=lambda cid: [
+                        TeamMember(t.name, t.is_lead)
+                        for t in workspace.call(clients.client_team, cid)
+                    ],
+                    update_client=workspace.bind(clients.update_client),
+                    set_typology=workspace.bind(clients.set_typology),
+                    record_risk_assessment=workspace.bind(clients.record_risk_assessment),
+                    clinical_staff=workspace.bind(staff.clinical_staff),
+                    assign_staff=workspace.bind(clients.assign_staff),
+                    known_sites=workspace.bind(clients.known_sites),
+                ),
+            ),
+            PlanTab(
+                client_id,
+                PlanActions(
+                    plans_for_client=workspace.bind(plans.plans_for_client),
+                    revisions=workspace.bind(plans.revisions),
+                    goal_progress=workspace.bind(plans.goal_progress),
+                    create_plan=workspace.bind(plans.create_plan),
+                    save_revision=workspace.bind(plans.save_revision),
+                    rate_goal=workspace.bind(plans.rate_goal),
+                    describe_staff=describe_staff,
+                ),
+            ),
+            SessionsTab(
+                client_id,
+                SessionsActions(
+                    notes_for_client=workspace.bind(notes.notes_for_client),
+                    create_draft=workspace.bind(notes.create_draft),
+                    edit_draft=workspace.bind(notes.edit_draft),
+                    sign_note=workspace.bind(notes.sign_note),
+                    add_addendum=workspace.bind(notes.add_addendum),
+                    mark_entered_in_error=workspace.bind(notes.mark_entered_in_error),
+                    autosave=workspace.bind(notes.autosave),
+                    drafts_to_recover=workspace.bind(notes.drafts_to_recover),
+                    discard_draft=workspace.bind(notes.discard_draft),
+                    plans_for_client=workspace.bind(plans.plans_for_client),
+                    clinical_staff=workspace.bind(staff.clinical_staff),
+                    open_risk_event=open_risk_event,
+                ),
+            ),
+            risk_tab,
+            ReferralsTab(
+                client_id,
+                ReferralsActions(
+                    referrals_for_client=workspace.bind(referrals.referrals_for_client),
+                    service_directory=workspace.bind(referrals.service_directory),
+                ),
+            ),
+            MeasuresTab(
+                client_id,
+                MeasuresActions(
+                    administrations_for_client=workspace.bind(measures.administrations_for_client)
+                ),
+            ),
+            SummariesTab(client_id),
+        ]
+        return ClientRecordView(
+            opened.client,
+            list(zip(TAB_TITLES, tabs, strict=True)),
+            banner=risk_tab.make_banner(),
+            reload_client=lambda: workspace.call(clients.client_summary, client_id),
+        )
 
 
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
     app.setApplicationName(config.APP_NAME)
-    window = StartWindow(config.default_database_path())
-    window.show()
+    app.setApplicationDisplayName("clinic-app")
+    app.setQuitOnLastWindowClosed(False)
+    install_excepthook(config.log_dir() / "clinic-app.log")
+    key_file = os.environ.get("CLINIC_APP_KEY_FILE")
+    controller = ClinicApp(
+        config.default_database_path(), key_file=Path(key_file) if key_file else None
+    )
+    if not controller.start():
+        return 0
     return int(app.exec())

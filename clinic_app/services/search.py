@@ -26,30 +26,38 @@ open: assigned clients, or clients opened in an emergency, which was itself audi
 its reason. Opening a note from the results goes through the record, which is audited.
 
 The budget (ARCHITECTURE.md) is 100 ms p95 over 100,000 notes, within 1.5x of raw FTS5 on
-the same file; ``benchmarks/note_search.py`` measures it. Each search is two statements:
-the notes themselves (ranked, filtered to visible clients and cut to the limit inside
-SQLite before any excerpt is built) and the addenda (a small table).
+the same file; ``benchmarks/note_search.py`` measures it. A search is one statement in
+the common case, run on the session's own connection: FTS5 ranks and sorts, the visible
+clients are checked per note inside SQLite, and excerpts are built only for the page.
+Notes found only through an addendum, and long runs of equal rank at the end of the page,
+cost one more statement each.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import AccessDenied, ValidationError
 from clinic_app.models.base import UtcDateTime, utcnow
 from clinic_app.services.common import StaffRef, require_clinical_access
+from clinic_app.storage.engine import classify
 
+DEFAULT_LIMIT = 100
 MAX_RESULTS = 500
 MAX_WORDS = 16  # more than any real search; words beyond it are ignored
 MAX_QUERY_CHARS = 1000
 MIN_PREFIX_CHARS = 2  # one letter as a prefix would match nearly every note
 EXCERPT_TOKENS = 14
+TIE_READ_AHEAD = 100  # notes read past the page while their rank equals the last one's
 
 MARK_OPEN = "«"
 MARK_CLOSE = "»"
@@ -122,8 +130,8 @@ def parse_query(typed: str) -> NoteQuery | None:
     chunks = [runs for runs in (_runs(chunk) for chunk in typed.split()) if runs]
     if not chunks:
         return None
+    finished = typed[-1:].isspace() or len(chunks) > MAX_WORDS
     chunks = chunks[:MAX_WORDS]
-    finished = typed[-1:].isspace() or len(chunks) == MAX_WORDS
     phrases = []
     for n, runs in enumerate(chunks):
         # The runs hold no quote characters, so quoting them cannot be escaped from.
@@ -137,11 +145,16 @@ def parse_query(typed: str) -> NoteQuery | None:
 
 def excerpt(marked: str) -> str:
     """An FTS5 snippet as one line of plain text, each match between « and »."""
-    cleaned = marked.replace(_START, MARK_OPEN).replace(_END, MARK_CLOSE).translate(_BLANKS)
+    cleaned = marked.replace(_START, MARK_OPEN).replace(_END, MARK_CLOSE)
+    if not cleaned.isprintable():  # newlines and tabs; other controls cannot be stored
+        cleaned = cleaned.translate(_BLANKS)
     return " ".join(cleaned.split())
 
 
 # -- SQL ---------------------------------------------------------------------------------------
+#
+# A search is one statement in the common case. Notes found only through an addendum, and
+# equal ranks running past the end of the page, each cost one more.
 
 # Whether the user may see note ``n``'s client: asked per note, by the client's id, so
 # its cost follows the rows looked at, not the size of the user's caseload. The unary
@@ -154,52 +167,47 @@ _VISIBLE = """(
                 WHERE e.client_id = n.client_id AND +e.staff_id = :me AND e.expires_at > :now))"""
 _ONE_CLIENT = "n.client_id = :client_id"
 
+# What a result row holds, for the notes of a page CTE (note_id, score, excerpt); the
+# source says whether the excerpt is from the note (0) or from an addendum (1).
 _PAGE_COLUMNS = """
-    SELECT page.note_id, n.client_id, c.local_ref, c.given_name, c.family_name,
+    SELECT {source}, {page}.note_id, n.client_id, c.local_ref, c.given_name, c.family_name,
            n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
-           page.score, page.excerpt
-      FROM page
-      JOIN session_note AS n ON n.id = page.note_id
+           {page}.score, {page}.excerpt
+      FROM {page}
+      JOIN session_note AS n ON n.id = {page}.note_id
       JOIN client AS c ON c.id = n.client_id"""
 
-# The fast path, which is raw FTS5 plus a filter. ``ORDER BY rank`` alone lets FTS5 sort
-# the matches itself and hand them over best first, so SQLite stops at the limit and
-# builds excerpts for the page only, from the positions FTS5 kept. CROSS JOIN keeps the
-# full-text match as the outer loop. One row more than asked for tells whether a tie
-# in rank straddles the end of the page (see search_notes).
-_NOTES_SQL = """
-WITH page AS (
-    SELECT session_note_fts.rowid AS note_id, session_note_fts.rank AS score,
-           snippet(session_note_fts, -1, :start, :end, '…', :tokens) AS excerpt
-      FROM session_note_fts CROSS JOIN session_note AS n ON n.id = session_note_fts.rowid
+# The notes with an addendum holding at least one of the words (candidates: their ids
+# and scores only, so whether the user may see them is asked later, for the few that
+# could make the page), then the notes whose own text has every word.
+#
+# The notes are raw FTS5 plus a filter: ``ORDER BY rank`` alone lets FTS5 sort the
+# matches itself and hand them over best first, building each excerpt as its row is
+# read, from the positions FTS5 kept. CROSS JOIN keeps the full-text match as the outer
+# loop. search_notes reads a page and then only as far as equal ranks run on past it,
+# so excerpts are built for little more than the page.
+_SEARCH_SQL = """
+SELECT 2, a.note_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, note_addendum_fts.rank, NULL
+  FROM note_addendum_fts CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
+ WHERE note_addendum_fts MATCH :any_word
+UNION ALL
+SELECT * FROM (
+    SELECT 0, session_note_fts.rowid, n.client_id, c.local_ref, c.given_name, c.family_name,
+           n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
+           session_note_fts.rank,
+           snippet(session_note_fts, -1, :start, :end, '…', :tokens)
+      FROM session_note_fts
+      CROSS JOIN session_note AS n ON n.id = session_note_fts.rowid
+      CROSS JOIN client AS c ON c.id = n.client_id
      WHERE session_note_fts MATCH :all_words AND {visible}
      ORDER BY session_note_fts.rank
-     LIMIT :limit + 1
-)
-{page_columns}"""
+     LIMIT :limit + :read_ahead
+)"""
 
-# The exact path, for a tie at the end of the page: rank, then newest first, decided by
-# SQLite over all the matches; excerpts are then made for the page, one note at a time.
-_NOTES_EXACT_SQL = """
-WITH ranked AS MATERIALIZED (
-    SELECT session_note_fts.rowid AS note_id, session_note_fts.rank AS score
-      FROM session_note_fts CROSS JOIN session_note AS n ON n.id = session_note_fts.rowid
-     WHERE session_note_fts MATCH :all_words AND {visible}
-     ORDER BY session_note_fts.rank, n.session_date DESC, n.id DESC
-     LIMIT :limit
-),
-page AS (
-    SELECT ranked.note_id, ranked.score,
-           snippet(session_note_fts, -1, :start, :end, '…', :tokens) AS excerpt
-      FROM ranked CROSS JOIN session_note_fts ON session_note_fts.rowid = ranked.note_id
-     WHERE session_note_fts MATCH :all_words
-)
-{page_columns}"""
-
-# Notes found through an addendum: an addendum holds at least one of the words, and every
-# word is in the note's own text or in one of its addenda. The addenda side is tested
-# first (a small table, each word's set made once); the note's own index only after, by
-# id. The excerpt comes from the note's best-matching addendum.
+# Candidates found through their addenda (their ids in :candidates, as JSON), of clients
+# the user may see, that have every word in their own text or in one of their addenda.
+# The addenda side is tested first (each word's set made once); the note's own index
+# only after, by id. The excerpt comes from the note's best-matching addendum.
 _ADDENDA_SQL = """
 WITH candidates AS MATERIALIZED (
     SELECT a.note_id AS note_id, min(note_addendum_fts.rank) AS score,
@@ -207,23 +215,20 @@ WITH candidates AS MATERIALIZED (
       FROM note_addendum_fts
       CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
       CROSS JOIN session_note AS n ON n.id = a.note_id
-     WHERE note_addendum_fts MATCH :any_word AND {visible}
+     WHERE note_addendum_fts MATCH :any_word
+       AND a.note_id IN (SELECT value FROM json_each(:candidates)) AND {visible}
      GROUP BY a.note_id
 ),
 found AS MATERIALIZED (
-    SELECT candidates.* FROM candidates
-      JOIN session_note AS n ON n.id = candidates.note_id
-     WHERE {every_word}
-     ORDER BY candidates.score, n.session_date DESC, n.id DESC
-     LIMIT :limit
+    SELECT candidates.* FROM candidates WHERE {every_word}
 ),
-page AS (
+addendum_page AS (
     SELECT found.note_id, found.score,
            snippet(note_addendum_fts, 0, :start, :end, '…', :tokens) AS excerpt
       FROM found CROSS JOIN note_addendum_fts ON note_addendum_fts.rowid = found.addendum_id
      WHERE note_addendum_fts MATCH :any_word
 )
-{page_columns}"""
+{addendum_page_columns}"""
 
 _WORD_CHECK = """(
     candidates.note_id IN (
@@ -233,49 +238,128 @@ _WORD_CHECK = """(
         SELECT 1 FROM session_note_fts
          WHERE session_note_fts MATCH :word_{n} AND rowid = candidates.note_id))"""
 
+# Equal ranks running on far past the end of the page: of the notes tied at the
+# boundary rank, the newest ones, with their excerpts. The tie is found over all the
+# matches, and FTS5's sorted stream is read again only up to the last of them, so
+# excerpts are built for the chosen notes alone.
+_TIED_SQL = """
+WITH tied AS MATERIALIZED (
+    SELECT session_note_fts.rowid AS note_id
+      FROM session_note_fts CROSS JOIN session_note AS n ON n.id = session_note_fts.rowid
+     WHERE session_note_fts MATCH :all_words AND +session_note_fts.rank = :boundary
+       AND {visible}
+     ORDER BY n.session_date DESC, n.id DESC
+     LIMIT :needed
+),
+note_page AS (
+    SELECT session_note_fts.rowid AS note_id, session_note_fts.rank AS score,
+           snippet(session_note_fts, -1, :start, :end, '…', :tokens) AS excerpt
+      FROM session_note_fts
+     WHERE session_note_fts MATCH :all_words AND +session_note_fts.rowid IN tied
+     ORDER BY session_note_fts.rank
+     LIMIT :needed
+)
+{note_page_columns}"""
+
 
 @cache
-def _statement(template: str, words: int, *, one_client: bool) -> str:
-    every_word = " AND ".join(_WORD_CHECK.format(n=n) for n in range(words))
-    visible = _ONE_CLIENT if one_client else _VISIBLE
-    return template.format(visible=visible, every_word=every_word, page_columns=_PAGE_COLUMNS)
+def _statement(template: str, words: int = 0, *, one_client: bool = False) -> str:
+    # With one word, an addendum holding any of the words holds all of them.
+    checks = [_WORD_CHECK.format(n=n) for n in range(words)] if words > 1 else ["1"]
+    return template.format(
+        visible=_ONE_CLIENT if one_client else _VISIBLE,
+        every_word=" AND ".join(checks),
+        note_page_columns=_PAGE_COLUMNS.format(page="note_page", source=0),
+        addendum_page_columns=_PAGE_COLUMNS.format(page="addendum_page", source=1),
+    )
 
 
-Scored = tuple[float, NoteHit]
+class _Row(NamedTuple):
+    """A result row as the statements return it."""
+
+    source: int  # 0: the note's own text; 1: through an addendum; 2: a candidate
+    note_id: int
+    client_id: int
+    client_ref: str
+    given_name: str
+    family_name: str
+    session_date: str
+    is_signed: int
+    entered_in_error: int
+    score: float
+    excerpt: str | None
 
 
-def _run(connection: Connection, sql: str, params: dict[str, object]) -> list[Scored]:
-    # Straight to the driver: the statements are fixed strings with named parameters, so
-    # SQLAlchemy's statement cache would only add its own bookkeeping to every keystroke.
-    hits = []
-    for row in connection.exec_driver_sql(sql, params):
-        note_id, client_id, ref, given, family, day, signed, in_error, score, marked = row
-        hit = NoteHit(
-            note_id=note_id,
-            client_id=client_id,
-            client_ref=ref,
-            client_name=f"{family.upper()}, {given}",
-            session_date=date.fromisoformat(day),
-            snippet=excerpt(marked or ""),
-            is_signed=bool(signed),
-            entered_in_error=bool(in_error),
-        )
-        hits.append((float(score), hit))
-    return hits
+def _rows(
+    connection: Connection, sql: str, params: dict[str, object], *, page: int | None = None
+) -> list[_Row]:
+    """Run one of the statements above within the session's transaction.
+
+    With ``page``, stop reading notes (source 0) once ``page`` of them are in and the
+    next one ranks lower than the last: rows not read are never computed.
+
+    Straight to the driver: the statements are fixed strings with named parameters that
+    the driver keeps prepared, and the rows are plain tuples, so SQLAlchemy's statement
+    cache and result objects would only add their bookkeeping to every keystroke.
+    Driver errors are translated as the engine translates them.
+    """
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        cursor = driver.execute(sql, params)
+        try:
+            if page is None:
+                return list(map(_Row._make, cursor.fetchall()))
+            rows: list[_Row] = []
+            notes = 0
+            for row in map(_Row._make, cursor):
+                if row.source == 0:
+                    if notes >= page and row.score != rows[-1].score:
+                        break
+                    notes += 1
+                rows.append(row)
+            return rows
+        finally:
+            cursor.close()  # ends the statement, read to the end or not
+    except Exception as error:
+        translated = classify(error)
+        if translated is not None:
+            raise translated from error
+        raise
+
+
+def _score(row: _Row) -> float:
+    return row.score
+
+
+def _order(row: _Row) -> tuple[float, int, int]:
+    # Best match first (bm25 is lower for a better match), then the newest session.
+    return (row.score, -date.fromisoformat(row.session_date).toordinal(), -row.note_id)
+
+
+def _hit(row: _Row) -> NoteHit:
+    return NoteHit(
+        note_id=row.note_id,
+        client_id=row.client_id,
+        client_ref=row.client_ref,
+        client_name=f"{row.family_name.upper()}, {row.given_name}",
+        session_date=date.fromisoformat(row.session_date),
+        snippet=(ADDENDUM_LABEL if row.source else "") + excerpt(row.excerpt or ""),
+        is_signed=bool(row.is_signed),
+        entered_in_error=bool(row.entered_in_error),
+    )
+
+
+@cache
+def _timestamp_processor(dialect: Dialect) -> Callable[[object], object] | None:
+    return UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
 
 
 def _stored_form_of_now(connection: Connection) -> object:
     """The current time as the models store timestamps, for comparing in raw SQL."""
-    dialect = connection.dialect
-    process = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    process = _timestamp_processor(connection.dialect)
     now = utcnow()
     return process(now) if process is not None else now
-
-
-def _order(hit: Scored) -> tuple[float, int, int]:
-    # Best match first (bm25 is lower for a better match), then the newest session.
-    score, note = hit
-    return (score, -note.session_date.toordinal(), -note.note_id)
 
 
 def search_notes(
@@ -284,7 +368,7 @@ def search_notes(
     text: str,
     *,
     client_id: int | None = None,
-    limit: int = 100,
+    limit: int = DEFAULT_LIMIT,
 ) -> list[NoteHit]:
     """The notes the user may see that contain every word of ``text``, best match first.
 
@@ -311,28 +395,41 @@ def search_notes(
         "tokens": EXCERPT_TOKENS,
         "all_words": query.all_words,
         "any_word": query.any_word,
-        **{f"word_{n}": phrase for n, phrase in enumerate(query.phrases)},
     }
     if one_client:
         params["client_id"] = client_id
     else:
         params.update(me=by.id, now=_stored_form_of_now(connection))
 
-    direct = _run(connection, _statement(_NOTES_SQL, 0, one_client=one_client), params)
-    direct.sort(key=lambda pair: pair[0])
-    if len(direct) > limit and direct[limit][0] == direct[limit - 1][0]:
-        # Equal ranks run past the end of the page: which of them are the newest is
-        # decided over all the matches, not only the ones FTS5 happened to hand over.
-        direct = _run(connection, _statement(_NOTES_EXACT_SQL, 0, one_client=one_client), params)
+    search = _statement(_SEARCH_SQL, one_client=one_client)
+    rows = _rows(connection, search, {**params, "read_ahead": TIE_READ_AHEAD}, page=limit)
+    direct = [row for row in rows if row.source == 0]  # best first
+    if len(direct) == limit + TIE_READ_AHEAD and direct[-1].score == direct[limit - 1].score:
+        # Equal ranks run on past all that was read: which of the tied notes are the
+        # newest is decided over all of them, not only those FTS5 happened to hand over.
+        boundary = direct[limit - 1].score
+        direct = [row for row in direct if row.score < boundary]
+        tied = {**params, "boundary": boundary, "needed": limit - len(direct)}
+        direct += _rows(connection, _statement(_TIED_SQL, one_client=one_client), tied)
     direct = sorted(direct, key=_order)[:limit]
 
-    found = {hit.note_id for _, hit in direct}
-    addenda = _run(
-        connection, _statement(_ADDENDA_SQL, len(query.phrases), one_client=one_client), params
-    )
-    merged = direct + [
-        (score, replace(hit, snippet=ADDENDUM_LABEL + hit.snippet))
-        for score, hit in addenda
-        if hit.note_id not in found
-    ]
-    return [hit for _, hit in sorted(merged, key=_order)[:limit]]
+    # Notes found through an addendum that are not on the page already and could still
+    # make it (a full page ends with its worst score). Whether the user may see them, and
+    # whether they hold every word, is asked by the next statement.
+    found = {row.note_id for row in direct}
+    worst = direct[-1].score if len(direct) == limit else float("inf")
+    best: dict[int, float] = {}
+    for row in rows:
+        if row.source == 2 and row.note_id not in found:
+            best[row.note_id] = min(row.score, best.get(row.note_id, row.score))
+    candidates = sorted(note for note, score in best.items() if score <= worst)
+    if candidates:
+        addenda = {
+            **params,
+            "candidates": json.dumps(candidates),
+            **{f"word_{n}": phrase for n, phrase in enumerate(query.phrases)},
+        }
+        words = len(query.phrases)
+        through_addenda = _statement(_ADDENDA_SQL, words, one_client=one_client)
+        direct += _rows(connection, through_addenda, addenda)
+    return [_hit(row) for row in sorted(direct, key=_order)[:limit]]

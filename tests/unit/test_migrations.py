@@ -47,6 +47,6 @@ def test_every_migration_downgrades_and_upgrades_cleanly(tmp_path, db_key):
             triggers = conn.exec_driver_sql(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
             ).scalar()
-        assert triggers == 30
+        assert triggers == 34
     finally:
         database.close()
