@@ -1,8 +1,9 @@
 """Start-up, note saving and autosave, against the budget in the architecture notes.
 
-- start to sign-in window: a new process running the real start path (open the database
-  with the key from the credential store, build the sign-in dialog, show it), against a
-  new process showing a bare PySide6 window, in the same run. Target: <= 2x the bare one.
+- start to sign-in window: a new process running the real start path to the moment the
+  sign-in window is on screen, against a new process showing a bare PySide6 window, in
+  the same run. Target: <= 2x the bare one. The app then opens the database (key from
+  the store) while the user types; that moment is reported too.
 - save a note durably: ``notes.create_draft`` committed with ``synchronous=FULL``.
   Target: <= 50 ms p95.
 - autosave: ``notes.autosave`` committed; it runs on the GUI thread after typing pauses,
@@ -39,7 +40,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from clinic_app.app import ClinicApp
-from clinic_app.storage.keys import KeyFile
 from clinic_app.views.signin import SignInDialog
 
 class Timed(ClinicApp):
@@ -47,6 +47,9 @@ class Timed(ClinicApp):
         dialog = SignInDialog(self._sign_in, database=str(self.database_path))
         dialog.show()
         app.processEvents()
+        print(time.time())
+        self._prepare(dialog)  # what the app does next, while the user types
+        assert self.database is not None and dialog.ok_button.isEnabled()
         print(time.time())
         sys.stdout.flush()
         self.database.close()
@@ -56,7 +59,7 @@ Timed(Path(sys.argv[1]), key_file=Path(sys.argv[2])).start()
 """
 
 
-def _spawn(script: str, *args: str) -> float:
+def _spawn(script: str, *args: str) -> list[float]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     started = time.time()
     done = subprocess.run(
@@ -67,8 +70,7 @@ def _spawn(script: str, *args: str) -> float:
         check=True,
         timeout=120,
     )
-    shown = float(done.stdout.strip().splitlines()[-1])
-    return (shown - started) * 1000
+    return [(float(line) - started) * 1000 for line in done.stdout.split()]
 
 
 def _database(work: Path) -> tuple[Path, Path, Any, Any]:
@@ -114,10 +116,12 @@ def measure(starts: int = 7, saves: int = 200) -> dict[str, Any]:
                 ),
             )
         database.close()
-        bare, app = [], []
+        bare, app, ready = [], [], []
         for _ in range(starts):  # alternate, so both meet the same noise
-            bare.append(_spawn(BARE))
-            app.append(_spawn(APP, str(path), str(key_file)))
+            bare += _spawn(BARE)
+            shown, opened = _spawn(APP, str(path), str(key_file))
+            app.append(shown)
+            ready.append(opened)
 
         from clinic_app.storage import engine
         from clinic_app.storage.keys import KeyFile
@@ -146,6 +150,7 @@ def measure(starts: int = 7, saves: int = 200) -> dict[str, Any]:
     return {
         "start_to_sign_in": {**_summary(app), "target": "<= 2x a bare PySide6 window"},
         "bare_pyside6_window": _summary(bare),
+        "database_ready_behind_sign_in": _summary(ready),
         "start_ratio": round(ratio, 2),
         "save_note": {**_summary(save), "target": "<= 50 ms p95"},
         "autosave": {**_summary(autosave), "target": "<= 16 ms (one frame) p95"},

@@ -1,8 +1,10 @@
 """Composition root of the desktop application.
 
-Starts the first-run setup when there is no database, opens the encrypted database with
-the key from the credential store (or the recovery key), signs a user in, and builds the
-main window from the views, each handed callables bound to the signed-in user.
+Starts the first-run setup when there is no database; otherwise shows the sign-in window
+at once and opens the encrypted database (key from the credential store, or the recovery
+key) while the user types. After sign-in it builds the main window from the views, each
+handed callables bound to the signed-in user. The database layer and the record screens
+are imported only when needed, so the sign-in window appears quickly.
 
 Locking destroys the main window and every widget holding clinical data; whatever was
 being typed is autosaved (encrypted) first. Unlocking as the same user rebuilds the
@@ -17,6 +19,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QWidget
@@ -24,41 +27,16 @@ from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QW
 from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AuthError, ClinicError, KeyNotFound
-from clinic_app.services import (
-    clients,
-    measures,
-    notes,
-    plans,
-    record,
-    referrals,
-    risk,
-    search,
-    staff,
-)
-from clinic_app.services.common import StaffRef, get_setting
-from clinic_app.services.workspace import Workspace
-from clinic_app.storage import engine
-from clinic_app.storage.keys import KeyStore, default_key_store, key_from_recovery
-from clinic_app.views.caseload import CaseloadView
-from clinic_app.views.client_form import ask_emergency_access, register_new_client
 from clinic_app.views.feedback import install_excepthook, show_error
 from clinic_app.views.idle import IdleWatcher
-from clinic_app.views.main_window import MainWindow, MainWindowParts
-from clinic_app.views.notes import RecoverDraftsDialog, SessionsActions, SessionsTab
-from clinic_app.views.overview import OverviewActions, OverviewTab, TeamMember
-from clinic_app.views.plan import PlanActions, PlanTab
-from clinic_app.views.record import TAB_TITLES, ClientRecordView
-from clinic_app.views.record_lists import (
-    MeasuresActions,
-    MeasuresTab,
-    ReferralsActions,
-    ReferralsTab,
-    SummariesTab,
-)
-from clinic_app.views.risk import RiskActions, RiskTab
-from clinic_app.views.search import NoteSearchPanel
-from clinic_app.views.setup import SetupActions, SetupWizard
 from clinic_app.views.signin import SignInDialog
+
+if TYPE_CHECKING:
+    from clinic_app.services.common import StaffRef
+    from clinic_app.services.workspace import Workspace
+    from clinic_app.storage.engine import Database
+    from clinic_app.views.main_window import MainWindow
+    from clinic_app.views.record import ClientRecordView
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +57,7 @@ class ClinicApp(QObject):
         super().__init__()
         self.database_path = database_path
         self.key_file = key_file
-        self.database: engine.Database | None = None
+        self.database: Database | None = None
         self.workspace: Workspace | None = None
         self.window: MainWindow | None = None
         self.idle = IdleWatcher(IDLE_LOCK_MINUTES.default, self)
@@ -89,11 +67,8 @@ class ClinicApp(QObject):
     # -- start -------------------------------------------------------------------------------
 
     def start(self) -> bool:
-        """Set up (first run), open the database and sign in; False if the user gave up."""
+        """Set up (first run), then sign in; False if the user gave up."""
         if not self.database_path.exists() and not self._run_setup():
-            return False
-        self.database = self._open_database()
-        if self.database is None:
             return False
         me = self._ask_sign_in(None)
         if me is None:
@@ -106,30 +81,31 @@ class ClinicApp(QObject):
         return True
 
     def _run_setup(self) -> bool:
+        from clinic_app.views.setup import SetupActions, SetupWizard  # noqa: PLC0415
+
         wizard = SetupWizard(SetupActions.for_database(self.database_path, self.key_file))
         return wizard.exec() == QDialog.DialogCode.Accepted and wizard.setup_result is not None
 
-    def _key_store(self) -> KeyStore:
-        return default_key_store(self.key_file)
+    def _open_database(self) -> Database:
+        """Open the database with the stored key (asking for the recovery key if need be)."""
+        from clinic_app.storage import engine  # noqa: PLC0415 - loaded after the window shows
+        from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
 
-    def _open_database(self) -> engine.Database | None:
+        store = default_key_store(self.key_file)
         try:
-            store = self._key_store()
-            try:
-                key = store.get(self.database_path)
-            except KeyNotFound as missing:
-                recovered = self._ask_recovery_key(missing.message)
-                if recovered is None:
-                    return None
-                database = engine.open_database(self.database_path, recovered)
-                store.put(self.database_path, recovered)
-                return database
-            return engine.open_database(self.database_path, key)
-        except ClinicError as error:
-            show_error(None, error, title="clinic-app cannot open the database")
-            return None
+            key = store.get(self.database_path)
+        except KeyNotFound as missing:
+            recovered = self._ask_recovery_key(missing.message)
+            if recovered is None:
+                raise
+            database = engine.open_database(self.database_path, recovered)
+            store.put(self.database_path, recovered)
+            return database
+        return engine.open_database(self.database_path, key)
 
     def _ask_recovery_key(self, why: str) -> bytes | None:
+        from clinic_app.storage.keys import key_from_recovery  # noqa: PLC0415
+
         while True:
             text, ok = QInputDialog.getText(
                 None,
@@ -144,10 +120,22 @@ class ClinicApp(QObject):
             except ClinicError as error:
                 show_error(None, error)
 
+    def _prepare(self, dialog: SignInDialog) -> None:
+        """Open the database while the sign-in window waits for the user."""
+        if self.database is not None:
+            return
+        try:
+            self.database = self._open_database()
+        except ClinicError as error:
+            dialog.show_unavailable(error.message)
+
     # -- sign-in and lock ------------------------------------------------------------------------
 
     def _sign_in(self, username: str, password: str) -> StaffRef:
-        assert self.database is not None
+        from clinic_app.services import staff  # noqa: PLC0415
+
+        if self.database is None:
+            self.database = self._open_database()
         with self.database.session() as session:
             try:
                 me = staff.sign_in(session, username, password)
@@ -161,6 +149,7 @@ class ClinicApp(QObject):
         dialog = SignInDialog(
             self._sign_in, database=str(self.database_path), locked_user=locked_user
         )
+        QTimer.singleShot(0, lambda: self._prepare(dialog))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.staff
@@ -210,6 +199,14 @@ class ClinicApp(QObject):
     # -- the main window ---------------------------------------------------------------------
 
     def _show_main(self, me: StaffRef, resume: _Resume | None = None) -> None:
+        from clinic_app.services import clients, search  # noqa: PLC0415
+        from clinic_app.services.common import get_setting  # noqa: PLC0415
+        from clinic_app.services.workspace import Workspace  # noqa: PLC0415
+        from clinic_app.views.caseload import CaseloadView  # noqa: PLC0415
+        from clinic_app.views.client_form import ask_emergency_access  # noqa: PLC0415
+        from clinic_app.views.main_window import MainWindow, MainWindowParts  # noqa: PLC0415
+        from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
+
         assert self.database is not None
         workspace = Workspace(self.database, me)
         self.workspace = workspace
@@ -238,6 +235,9 @@ class ClinicApp(QObject):
             self._resume(window, workspace, resume)
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
+        from clinic_app.services import notes  # noqa: PLC0415
+        from clinic_app.views.notes import SessionsTab  # noqa: PLC0415
+
         for client_id in resume.open_clients:
             window.open_client(client_id)
         drafts = workspace.call(notes.drafts_to_recover)
@@ -251,6 +251,9 @@ class ClinicApp(QObject):
             window.open_client(resume.current)
 
     def _offer_draft_recovery(self) -> None:
+        from clinic_app.services import clients, notes  # noqa: PLC0415
+        from clinic_app.views.notes import RecoverDraftsDialog, SessionsTab  # noqa: PLC0415
+
         window, workspace = self.window, self.workspace
         if window is None or workspace is None:
             return
@@ -275,6 +278,9 @@ class ClinicApp(QObject):
             sessions.open_draft(dialog.chosen)
 
     def _new_client(self, workspace: Workspace, parent: QWidget) -> int | None:
+        from clinic_app.services import clients  # noqa: PLC0415
+        from clinic_app.views.client_form import register_new_client  # noqa: PLC0415
+
         summary = register_new_client(
             parent,
             workspace.bind(clients.register_client),
@@ -284,6 +290,33 @@ class ClinicApp(QObject):
 
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """Build a client's record; opening it is the audited view of the record."""
+        from clinic_app.services import (  # noqa: PLC0415
+            clients,
+            measures,
+            notes,
+            plans,
+            record,
+            referrals,
+            risk,
+            staff,
+        )
+        from clinic_app.views.notes import SessionsActions, SessionsTab  # noqa: PLC0415
+        from clinic_app.views.overview import (  # noqa: PLC0415
+            OverviewActions,
+            OverviewTab,
+            TeamMember,
+        )
+        from clinic_app.views.plan import PlanActions, PlanTab  # noqa: PLC0415
+        from clinic_app.views.record import TAB_TITLES, ClientRecordView  # noqa: PLC0415
+        from clinic_app.views.record_lists import (  # noqa: PLC0415
+            MeasuresActions,
+            MeasuresTab,
+            ReferralsActions,
+            ReferralsTab,
+            SummariesTab,
+        )
+        from clinic_app.views.risk import RiskActions, RiskTab  # noqa: PLC0415
+
         opened = workspace.call(record.open_record, client_id)
         names = workspace.call(staff.display_names)
 

@@ -29,8 +29,8 @@ The budget (ARCHITECTURE.md) is 100 ms p95 over 100,000 notes, within 1.5x of ra
 the same file; ``benchmarks/note_search.py`` measures it. A search is one statement in
 the common case, run on the session's own connection: FTS5 ranks and sorts, the visible
 clients are checked per note inside SQLite, and excerpts are built only for the page.
-Notes found only through an addendum, and long runs of equal rank at the end of the page,
-cost one more statement each.
+With several words, notes that may match through an addendum cost one more statement;
+so does a run of equal ranks going on far past the end of the page.
 """
 
 from __future__ import annotations
@@ -153,8 +153,8 @@ def excerpt(marked: str) -> str:
 
 # -- SQL ---------------------------------------------------------------------------------------
 #
-# A search is one statement in the common case. Notes found only through an addendum, and
-# equal ranks running past the end of the page, each cost one more.
+# A search is one statement in the common case. With several words, notes that may match
+# through an addendum cost one more; so do equal ranks running far past the page's end.
 
 # Whether the user may see note ``n``'s client: asked per note, by the client's id, so
 # its cost follows the rows looked at, not the size of the user's caseload. The unary
@@ -177,9 +177,14 @@ _PAGE_COLUMNS = """
       JOIN session_note AS n ON n.id = {page}.note_id
       JOIN client AS c ON c.id = n.client_id"""
 
-# The notes with an addendum holding at least one of the words (candidates: their ids
-# and scores only, so whether the user may see them is asked later, for the few that
-# could make the page), then the notes whose own text has every word.
+# First the notes with an addendum holding the words, then the notes whose own text has
+# every word.
+#
+# With several words, the first part gives candidates only (source 2): notes with an
+# addendum holding at least one of the words, by id and score, so whether the user may
+# see them and whether they hold every word is asked later, for the few that could make
+# the page. With one word, an addendum that holds it is a match, and the first part gives
+# the finished rows (source 1), excerpt and all, sparing a statement.
 #
 # The notes are raw FTS5 plus a filter: ``ORDER BY rank`` alone lets FTS5 sort the
 # matches itself and hand them over best first, building each excerpt as its row is
@@ -187,9 +192,7 @@ _PAGE_COLUMNS = """
 # loop. search_notes reads a page and then only as far as equal ranks run on past it,
 # so excerpts are built for little more than the page.
 _SEARCH_SQL = """
-SELECT 2, a.note_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, note_addendum_fts.rank, NULL
-  FROM note_addendum_fts CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
- WHERE note_addendum_fts MATCH :any_word
+{addenda_part}
 UNION ALL
 SELECT * FROM (
     SELECT 0, session_note_fts.rowid, n.client_id, c.local_ref, c.given_name, c.family_name,
@@ -203,6 +206,22 @@ SELECT * FROM (
      ORDER BY session_note_fts.rank
      LIMIT :limit + :read_ahead
 )"""
+
+_CANDIDATES = """
+SELECT 2, a.note_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, note_addendum_fts.rank, NULL
+  FROM note_addendum_fts CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
+ WHERE note_addendum_fts MATCH :any_word"""
+
+_ONE_WORD_ADDENDA = """
+SELECT 1, a.note_id, n.client_id, c.local_ref, c.given_name, c.family_name,
+       n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
+       note_addendum_fts.rank,
+       snippet(note_addendum_fts, 0, :start, :end, '…', :tokens)
+  FROM note_addendum_fts
+  CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
+  CROSS JOIN session_note AS n ON n.id = a.note_id
+  CROSS JOIN client AS c ON c.id = n.client_id
+ WHERE note_addendum_fts MATCH :any_word AND {visible}"""
 
 # Candidates found through their addenda (their ids in :candidates, as JSON), of clients
 # the user may see, that have every word in their own text or in one of their addenda.
@@ -264,11 +283,14 @@ note_page AS (
 
 @cache
 def _statement(template: str, words: int = 0, *, one_client: bool = False) -> str:
+    visible = _ONE_CLIENT if one_client else _VISIBLE
     # With one word, an addendum holding any of the words holds all of them.
     checks = [_WORD_CHECK.format(n=n) for n in range(words)] if words > 1 else ["1"]
+    addenda_part = _ONE_WORD_ADDENDA.format(visible=visible) if words == 1 else _CANDIDATES
     return template.format(
-        visible=_ONE_CLIENT if one_client else _VISIBLE,
+        visible=visible,
         every_word=" AND ".join(checks),
+        addenda_part=addenda_part,
         note_page_columns=_PAGE_COLUMNS.format(page="note_page", source=0),
         addendum_page_columns=_PAGE_COLUMNS.format(page="addendum_page", source=1),
     )
@@ -401,7 +423,8 @@ def search_notes(
     else:
         params.update(me=by.id, now=_stored_form_of_now(connection))
 
-    search = _statement(_SEARCH_SQL, one_client=one_client)
+    words = len(query.phrases)
+    search = _statement(_SEARCH_SQL, words, one_client=one_client)
     rows = _rows(connection, search, {**params, "read_ahead": TIE_READ_AHEAD}, page=limit)
     direct = [row for row in rows if row.source == 0]  # best first
     if len(direct) == limit + TIE_READ_AHEAD and direct[-1].score == direct[limit - 1].score:
@@ -413,23 +436,24 @@ def search_notes(
         direct += _rows(connection, _statement(_TIED_SQL, one_client=one_client), tied)
     direct = sorted(direct, key=_order)[:limit]
 
-    # Notes found through an addendum that are not on the page already and could still
-    # make it (a full page ends with its worst score). Whether the user may see them, and
-    # whether they hold every word, is asked by the next statement.
+    # Notes found through an addendum that are not on the page already; with one word
+    # they are found, with more they are candidates, looked at further only if they could
+    # still make the page (a full page ends with its worst score).
     found = {row.note_id for row in direct}
     worst = direct[-1].score if len(direct) == limit else float("inf")
-    best: dict[int, float] = {}
+    through_addenda: dict[int, _Row] = {}
     for row in rows:
-        if row.source == 2 and row.note_id not in found:
-            best[row.note_id] = min(row.score, best.get(row.note_id, row.score))
-    candidates = sorted(note for note, score in best.items() if score <= worst)
-    if candidates:
+        if row.source in (1, 2) and row.note_id not in found and row.score <= worst:
+            best = through_addenda.get(row.note_id)
+            if best is None or row.score < best.score:
+                through_addenda[row.note_id] = row  # the note's best-matching addendum
+    if words > 1 and through_addenda:
         addenda = {
             **params,
-            "candidates": json.dumps(candidates),
+            "candidates": json.dumps(sorted(through_addenda)),
             **{f"word_{n}": phrase for n, phrase in enumerate(query.phrases)},
         }
-        words = len(query.phrases)
-        through_addenda = _statement(_ADDENDA_SQL, words, one_client=one_client)
-        direct += _rows(connection, through_addenda, addenda)
+        checked = _statement(_ADDENDA_SQL, words, one_client=one_client)
+        through_addenda = {row.note_id: row for row in _rows(connection, checked, addenda)}
+    direct += through_addenda.values()
     return [_hit(row) for row in sorted(direct, key=_order)[:limit]]

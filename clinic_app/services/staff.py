@@ -8,6 +8,7 @@ failures), so callers commit the unit of work even when ``sign_in`` raises ``Aut
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,9 +30,14 @@ from clinic_app.services.validation import Checker
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()  # Argon2id with the library's recommended parameters
-# Verified against when the username is unknown, so a wrong name takes as long as a
-# wrong password and sign-in does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a wrong name takes as long as a
+    wrong password and sign-in does not reveal which accounts exist. Made on first use:
+    hashing takes a noticeable moment, which start-up should not pay."""
+    return _hasher.hash("not a real password")
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,7 @@ def sign_in(session: Session, username: str, password: str) -> StaffRef:
     failure = AuthError("The username or password is not right.")
     if user is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         audit.record(session, audit.Action.LOGIN_FAILED, actor_id=None)
         raise failure
     if user.locked_until is not None and user.locked_until > now:

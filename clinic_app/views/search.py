@@ -416,6 +416,7 @@ class NoteSearchPanel(QWidget):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.count_label)
         self.setTabOrder(self.search_box, self.table)
+        self.setFocusProxy(self.search_box)  # focusing the panel puts the cursor in the box
 
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)

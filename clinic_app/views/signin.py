@@ -8,6 +8,7 @@ fresh session, and the locked user's drafts stay autosaved for them).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import AccountLocked, ClinicError
-from clinic_app.services.common import StaffRef
+
+if TYPE_CHECKING:  # the sign-in window must appear before the database layer is loaded
+    from clinic_app.services.common import StaffRef
 
 ERROR_STYLE = "color: #a4000f; font-weight: bold;"
 
@@ -122,6 +125,11 @@ class SignInDialog(QDialog):
         self.password.clear()
         self.signed_in.emit(staff)
         self.accept()
+
+    def show_unavailable(self, text: str) -> None:
+        """The database cannot be used: say why, and stop signing in."""
+        self._show(text)
+        self.ok_button.setEnabled(False)
 
     def _show(self, text: str) -> None:
         self.message.setText(text)

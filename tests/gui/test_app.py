@@ -14,6 +14,7 @@ from clinic_app.storage.keys import CredentialStore
 from clinic_app.views.caseload import CaseloadView
 from clinic_app.views.notes import SessionsTab
 from clinic_app.views.record import ClientRecordView
+from clinic_app.views.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
 
 CANARY = "Canary-7f3a unsaved clinical words"
@@ -141,9 +142,19 @@ def test_another_user_unlocking_gets_a_fresh_session(qtbot, start, seeded):
 
 def test_cancelling_sign_in_at_start_opens_nothing(seeded):
     app = ScriptedApp(seeded, [None])
-    try:
-        assert not app.start()
-        assert app.window is None
-    finally:
-        assert app.database is not None
-        app.database.close()
+    assert not app.start()
+    assert app.window is None
+    assert app.database is None  # nobody signed in, so the database was never opened
+
+
+def test_the_sign_in_window_says_why_when_the_database_cannot_open(qtbot, seeded, memory_keyring):
+    """A database whose key is not in the store (and no recovery key given) is explained."""
+    app = ClinicApp(seeded)
+    memory_keyring.secrets.clear()  # as if the credential store had been lost
+    app._ask_recovery_key = lambda why: None
+    dialog = SignInDialog(app._sign_in, database=str(seeded))
+    qtbot.addWidget(dialog)
+    app._prepare(dialog)
+    assert not dialog.ok_button.isEnabled()
+    assert "recovery key" in dialog.message.text()
+    assert app.database is None

@@ -50,3 +50,9 @@ def test_every_migration_downgrades_and_upgrades_cleanly(tmp_path, db_key):
         assert triggers == 34
     finally:
         database.close()
+
+
+def test_the_recorded_head_is_the_scripts_head():
+    # Opening a database compares with HEAD_REVISION instead of loading Alembic; a new
+    # migration must move it.
+    assert migrations.head_revision() == migrations.scripts_head()
