@@ -298,6 +298,7 @@ class ClinicApp(QObject):
             record,
             referrals,
             risk,
+            search,
             staff,
         )
         from clinic_app.views.notes import SessionsActions, SessionsTab  # noqa: PLC0415
@@ -316,6 +317,7 @@ class ClinicApp(QObject):
             SummariesTab,
         )
         from clinic_app.views.risk import RiskActions, RiskTab  # noqa: PLC0415
+        from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
 
         opened = workspace.call(record.open_record, client_id)
         names = workspace.call(staff.display_names)
@@ -400,12 +402,24 @@ class ClinicApp(QObject):
             ),
             SummariesTab(client_id),
         ]
-        return ClientRecordView(
+        search_notes = workspace.bind(search.search_notes)
+        finder = NoteSearchPanel(
+            lambda text: search_notes(text, client_id=client_id), show_client=False
+        )
+        view = ClientRecordView(
             opened.client,
-            list(zip(TAB_TITLES, tabs, strict=True)),
+            [*zip(TAB_TITLES, tabs, strict=True), ("Searc&h notes", finder)],
             banner=risk_tab.make_banner(),
             reload_client=lambda: workspace.call(clients.client_summary, client_id),
         )
+
+        def show_note(_client_id: int, note_id: int) -> None:
+            sessions = view.show_tab("Sessions")
+            if isinstance(sessions, SessionsTab):
+                sessions.select_note(note_id)
+
+        finder.note_activated.connect(show_note)
+        return view
 
 
 def main() -> int:

@@ -158,3 +158,27 @@ def test_the_sign_in_window_says_why_when_the_database_cannot_open(qtbot, seeded
     assert not dialog.ok_button.isEnabled()
     assert "recovery key" in dialog.message.text()
     assert app.database is None
+
+
+def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, seeded):
+    from clinic_app.views.search import NoteSearchPanel
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    client_id = app.workspace.call(clients.caseload)[0].client.id
+    written = [
+        n
+        for n in app.workspace.call(notes.notes_for_client, client_id)
+        if n.content.intervention_content
+    ]
+    word = written[0].content.intervention_content.split()[0]
+    view = app.window.open_client(client_id)
+    finder = view.show_tab("Search notes")
+    assert isinstance(finder, NoteSearchPanel)
+    hits = finder._search(word)
+    assert hits
+    assert {h.client_id for h in hits} == {client_id}  # other clients' notes never appear
+    finder.note_activated.emit(client_id, hits[0].note_id)
+    sessions = view.tabs.currentWidget()
+    assert isinstance(sessions, SessionsTab)
+    assert sessions.current_note() is not None
+    assert sessions.current_note().id == hits[0].note_id
