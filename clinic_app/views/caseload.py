@@ -44,29 +44,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.models.enums import ClientStatus, Typology
+from clinic_app.models.enums import ClientStatus
 from clinic_app.services.clients import CaseloadRow
 from clinic_app.views import feedback
+from clinic_app.views.wording import (
+    STATUS_WORDS,
+    TYPOLOGY_WORDS,
+    age_on,
+    digits_of,
+    format_nhs_number,
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-STATUS_WORDS: dict[ClientStatus, str] = {
-    ClientStatus.REFERRED: "Referred",
-    ClientStatus.ACTIVE: "Active",
-    ClientStatus.ON_HOLD: "On hold",
-    ClientStatus.CLOSED: "Closed",
-}
 # Sorting by status follows the work, not the alphabet.
 STATUS_ORDER: dict[ClientStatus, int] = {status: n for n, status in enumerate(STATUS_WORDS)}
 
-TYPOLOGY_WORDS: dict[Typology, str] = {
-    Typology.REJECTED: "Rejected",
-    Typology.RESENTFUL: "Resentful",
-    Typology.INTIMACY_SEEKING: "Intimacy seeking",
-    Typology.INCOMPETENT_SUITOR: "Incompetent suitor",
-    Typology.PREDATORY: "Predatory",
-    Typology.NOT_YET_DETERMINED: "Not yet determined",
-}
 NOT_RECORDED = "Not recorded"
 NOT_ASSIGNED = "Not assigned"
 DEMO_MARKER = "(demo)"
@@ -77,31 +70,6 @@ NO_MATCHES = "No clients match your search."
 NO_MATCHES_HINT = "Try fewer words, or choose All sites, All statuses and All clinicians."
 LOAD_FAILED = "Your caseload could not be loaded."
 SEARCH_PLACEHOLDER = "Search by name, case reference or NHS number"
-
-
-def digits_of(text: str | None) -> str:
-    """Only the digits of ``text`` (NHS numbers are stored as digits, so usually all of it)."""
-    if not text:
-        return ""
-    if text.isdigit():
-        return text
-    return "".join(ch for ch in text if ch.isdigit())
-
-
-def format_nhs_number(number: str | None) -> str:
-    """An NHS number as people read it (943 476 5919); anything else as stored."""
-    if not number:
-        return ""
-    digits = digits_of(number)
-    if len(digits) != 10:
-        return number
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-
-
-def age_on(born: date, today: date) -> int:
-    """Whole years of age on ``today``."""
-    before_birthday = (today.month, today.day) < (born.month, born.day)
-    return today.year - born.year - int(before_birthday)
 
 
 class CaseloadColumn(IntEnum):

@@ -55,33 +55,20 @@ from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import ClientStatus, ConsentToShare, RiskTool, Typology
 from clinic_app.services.clients import JUDGEMENT_LEVELS, ClientDetails, ClientSummary
 from clinic_app.services.staff import StaffRow
-from clinic_app.services.validation import nhs_number_problem, normalise_nhs_number
+from clinic_app.services.validation import nhs_number_problem
 from clinic_app.views import feedback
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.wording import STATUS_WORDS, TYPOLOGY_WORDS, format_nhs_number
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 # -- the clinic's words for stored values ------------------------------------------------------
 
-STATUS_WORDS: dict[ClientStatus, str] = {
-    ClientStatus.REFERRED: "Referred",
-    ClientStatus.ACTIVE: "Active",
-    ClientStatus.ON_HOLD: "On hold",
-    ClientStatus.CLOSED: "Closed",
-}
 CONSENT_WORDS: dict[ConsentToShare, str] = {
     ConsentToShare.GIVEN: "Given",
     ConsentToShare.REFUSED: "Refused",
     ConsentToShare.NOT_ASKED: "Not asked",
     ConsentToShare.NOT_REQUIRED: "Not required (a statutory gateway applies)",
-}
-TYPOLOGY_WORDS: dict[Typology, str] = {
-    Typology.REJECTED: "Rejected",
-    Typology.RESENTFUL: "Resentful",
-    Typology.INTIMACY_SEEKING: "Intimacy seeking",
-    Typology.INCOMPETENT_SUITOR: "Incompetent suitor",
-    Typology.PREDATORY: "Predatory",
-    Typology.NOT_YET_DETERMINED: "Not yet determined",
 }
 RISK_TOOL_WORDS: dict[RiskTool, str] = {
     RiskTool.SRP: "Stalking Risk Profile (SRP)",
@@ -129,14 +116,6 @@ NHS_NUMBER_HINT = "Optional. 10 digits; spaces and dashes are fine."
 
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
-
-
-def format_nhs_number(number: str | None) -> str:
-    """An NHS number as people read it (943 476 5919); anything else as stored."""
-    digits = normalise_nhs_number(number or "")
-    if len(digits) != 10 or not digits.isdigit():
-        return number or ""
-    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
 
 
 def nhs_number_feedback(text: str, *, is_demo: bool) -> tuple[bool | None, str]:

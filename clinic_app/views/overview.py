@@ -38,8 +38,6 @@ from clinic_app.views.client_form import (
     CONSENT_WORDS,
     LEVEL_WORDS,
     RISK_TOOL_WORDS,
-    STATUS_WORDS,
-    TYPOLOGY_WORDS,
     AssignStaff,
     AssignStaffDialog,
     ClientDialog,
@@ -48,9 +46,9 @@ from clinic_app.views.client_form import (
     SetTypology,
     TypologyDialog,
     UpdateClient,
-    format_nhs_number,
 )
 from clinic_app.views.forms import ERROR_STYLE
+from clinic_app.views.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
 
 NO_TYPOLOGY = "No typology recorded yet."
 NO_RISK_ASSESSMENT = "No risk assessment recorded yet."
@@ -98,11 +96,6 @@ class OverviewActions:
     assign_staff: AssignStaff
     known_sites: Callable[[], Sequence[str]] = _no_sites
     today: Callable[[], date] = date.today
-
-
-def age_on(born: date, today: date) -> int:
-    """Whole years of age on ``today``."""
-    return today.year - born.year - int((today.month, today.day) < (born.month, born.day))
 
 
 def tool_words(row: RiskAssessmentRow) -> str:
