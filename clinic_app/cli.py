@@ -25,7 +25,7 @@ from clinic_app import __version__, config
 from clinic_app.errors import AuthError, ClinicError, ValidationError
 from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
-from clinic_app.services import audit, demo, staff
+from clinic_app.services import audit, demo, settings, staff
 from clinic_app.services.common import StaffRef, client_by_ref
 from clinic_app.storage import engine
 from clinic_app.storage.keys import (
@@ -251,6 +251,25 @@ def cmd_audit_verify(ctx: _Context) -> None:
     _acting(ctx, work)
 
 
+def cmd_setting_list(ctx: _Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        for row in settings.list_settings(session, me):
+            ctx.say(
+                f"{row.key}\t{row.value}\t({row.minimum}-{row.maximum}, default "
+                f"{row.default})\t{row.title}"
+            )
+
+    _acting(ctx, work)
+
+
+def cmd_setting_set(ctx: _Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        row = settings.change_setting(session, me, ctx.args.key, ctx.args.value)
+        ctx.say(f"{row.title}: now {row.value}.")
+
+    _acting(ctx, work)
+
+
 def cmd_backup(ctx: _Context) -> None:
     out: Path = ctx.args.out
     if out.exists():
@@ -385,6 +404,19 @@ def build_parser() -> argparse.ArgumentParser:
     verify = auds.add_parser("verify", help="verify the hash chain of the audit trail")
     _common(verify)
     verify.set_defaults(run=cmd_audit_verify)
+
+    setting = commands.add_parser("setting", help="administrators' settings (e.g. idle lock)")
+    setting_actions = setting.add_subparsers(
+        dest="setting_command", metavar="ACTION", required=True
+    )
+    setting_list = setting_actions.add_parser("list", help="show every setting and its limits")
+    _common(setting_list)
+    setting_list.set_defaults(run=cmd_setting_list)
+    setting_set = setting_actions.add_parser("set", help="change a setting within its limits")
+    _common(setting_set)
+    setting_set.add_argument("key", help="e.g. idle_lock_minutes")
+    setting_set.add_argument("value")
+    setting_set.set_defaults(run=cmd_setting_set)
 
     backup = commands.add_parser("backup", help="write a verified, encrypted backup")
     _common(backup)

@@ -182,3 +182,36 @@ def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, 
     assert isinstance(sessions, SessionsTab)
     assert sessions.current_note() is not None
     assert sessions.current_note().id == hits[0].note_id
+
+
+def test_the_idle_lock_follows_the_administrators_setting(start, seeded, db_key):
+    from clinic_app.services import settings
+    from clinic_app.storage import engine
+
+    database = engine.open_database(seeded, db_key)
+    with database.transaction() as session:
+        admin = staff.sign_in(session, "admin", "admin password 1")
+        settings.change_setting(session, admin, "idle_lock_minutes", "3")
+    database.close()
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    assert app.idle.interval_ms == 3 * 60_000
+
+
+def test_an_unexpected_error_is_logged_and_explained_calmly(tmp_path, monkeypatch):
+    import sys
+
+    from clinic_app.views import feedback
+
+    shown = []
+    monkeypatch.setattr(feedback.QMessageBox, "exec", lambda box: shown.append(box.text()))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    log_file = tmp_path / "logs" / "clinic-app.log"
+    feedback.install_excepthook(log_file)
+    try:
+        raise KeyError("internal detail")
+    except KeyError as error:
+        sys.excepthook(type(error), error, error.__traceback__)
+    assert "KeyError" in log_file.read_text()
+    assert len(shown) == 1
+    assert "Something unexpected went wrong" in shown[0]
+    assert "internal detail" not in shown[0] and "Traceback" not in shown[0]

@@ -264,3 +264,29 @@ def test_database_file_holds_no_plaintext_after_a_demo_load(initialised):
     ):
         assert canary.encode() not in data
         assert canary.encode("utf-16-le") not in data
+
+
+def test_an_administrator_sets_the_idle_lock_within_its_limit(initialised):
+    from clinic_app.config import IDLE_LOCK_MINUTES
+    from clinic_app.services.common import get_setting
+    from clinic_app.storage import engine
+    from clinic_app.storage.keys import CredentialStore
+
+    dbfile, _ = initialised
+    listing = as_user(dbfile, "admin", ADMIN_PW, "setting", "list")
+    assert "idle_lock_minutes\t10\t(1-15, default 10)" in listing.out
+    assert as_user(dbfile, "admin", ADMIN_PW, "setting", "set", "idle_lock_minutes", "5").code == 0
+    too_long = as_user(dbfile, "admin", ADMIN_PW, "setting", "set", "idle_lock_minutes", "30")
+    assert too_long.code == 1 and "from 1 to 15" in too_long.err
+    not_number = as_user(dbfile, "admin", ADMIN_PW, "setting", "set", "idle_lock_minutes", "ten")
+    assert not_number.code == 1 and "not a whole number" in not_number.err
+    unknown = as_user(dbfile, "admin", ADMIN_PW, "setting", "set", "colour", "1")
+    assert unknown.code == 1 and "idle_lock_minutes" in unknown.err
+    clinician = as_user(dbfile, "dr.jones", PSY_PW, "setting", "set", "idle_lock_minutes", "2")
+    assert clinician.code == 1
+    database = engine.open_database(dbfile, CredentialStore().get(dbfile))
+    try:
+        with database.session() as session:
+            assert get_setting(session, IDLE_LOCK_MINUTES) == 5
+    finally:
+        database.close()
