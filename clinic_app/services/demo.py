@@ -22,6 +22,7 @@ from clinic_app.errors import AccessDenied, ValidationError
 from clinic_app.models import (
     Client,
     ClientAssignment,
+    GoalProgress,
     InterventionPlan,
     MeasureAdministration,
     MeasureResponse,
@@ -246,6 +247,7 @@ ORDER: tuple[type[Any], ...] = (
     PlanRevision,
     PlanGoal,
     PlannedIntervention,
+    GoalProgress,
     SessionNote,
     NoteAddendum,
     RiskEvent,
@@ -433,6 +435,23 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
             kind=InterventionKind.MOTIVATIONAL_INTERVIEWING,
             detail="",
         )
+    for goal_key in keys[:3]:
+        rating = rng.randrange(1, 4)
+        for month in range(1, 4):
+            rated_on = start + timedelta(days=30 * month)
+            if rated_on > today:
+                break
+            rating = min(10, rating + rng.randrange(0, 3))
+            b.add(
+                GoalProgress,
+                plan_id=plan_id,
+                goal_key=goal_key,
+                rated_on=rated_on,
+                rating=rating,
+                comment="",
+                rated_by=by.id,
+                recorded_at=_at(rated_on),
+            )
     sessions = rng.randrange(4, 16)
     note_ids: list[int] = []
     for i in range(sessions):

@@ -290,3 +290,29 @@ def test_an_administrator_sets_the_idle_lock_within_its_limit(initialised):
             assert get_setting(session, IDLE_LOCK_MINUTES) == 5
     finally:
         database.close()
+
+
+def test_demo_records_are_complete_enough_to_try_every_screen(initialised):
+    from sqlalchemy import func, select
+
+    from clinic_app.models import Client, GoalProgress, PlanRevision, RiskEvent, SessionNote
+    from clinic_app.storage import engine
+    from clinic_app.storage.keys import CredentialStore
+
+    dbfile, _ = initialised
+    as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "10")
+    database = engine.open_database(dbfile, CredentialStore().get(dbfile))
+    try:
+        with database.session() as session:
+
+            def count(model):
+                return session.scalar(select(func.count()).select_from(model))
+
+            assert count(Client) == 10
+            assert session.scalar(select(func.count()).where(Client.is_demo.is_(False))) == 0
+            for model in (SessionNote, PlanRevision, GoalProgress, RiskEvent):
+                assert count(model) > 0, model.__name__
+            numbers = session.scalars(select(Client.nhs_number)).all()
+            assert all(n.startswith("999") for n in numbers)
+    finally:
+        database.close()
