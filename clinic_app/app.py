@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QWidget
 
 from clinic_app import config
@@ -62,6 +62,10 @@ class ClinicApp(QObject):
         self.window: MainWindow | None = None
         self.idle = IdleWatcher(IDLE_LOCK_MINUTES.default, self)
         self.idle.idle.connect(self.lock)
+        self.idle.pause()  # counting starts when a main window is shown
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
         self.locked = False
 
     # -- start -------------------------------------------------------------------------------
@@ -75,9 +79,6 @@ class ClinicApp(QObject):
             return False
         self._show_main(me)
         self._offer_draft_recovery()
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
         return True
 
     def _run_setup(self) -> bool:
@@ -158,6 +159,11 @@ class ClinicApp(QObject):
         """Lock the screen: autosave, destroy every clinical widget, ask for a sign-in."""
         if self.locked or self.window is None or self.workspace is None:
             return
+        if self._close_modal_dialogs():
+            # A dialog's own event loop is running: lock once it has unwound, or the
+            # window would be destroyed underneath the code waiting for that dialog.
+            QTimer.singleShot(0, self.lock)
+            return
         self.locked = True
         self.idle.pause()
         window = self.window
@@ -168,17 +174,36 @@ class ClinicApp(QObject):
         # a dialog's own loop would keep it (and what its widgets held) alive meanwhile.
         QTimer.singleShot(0, lambda: self._unlock(resume))
 
+    def _close_modal_dialogs(self) -> bool:
+        """Dismiss open dialogs (what they held is not kept); True while any event loop of
+        theirs is still running."""
+        modal = QApplication.activeModalWidget()
+        while modal is not None:
+            if isinstance(modal, QDialog):
+                modal.reject()
+            else:
+                modal.close()
+            if QApplication.activeModalWidget() is modal:
+                break
+            modal = QApplication.activeModalWidget()
+        return QThread.currentThread().loopLevel() > 1
+
     def _unlock(self, resume: _Resume | None) -> None:
         me = self._ask_sign_in(resume.me if resume else None)
         self.locked = False
         if me is None:
             QApplication.quit()
             return
-        if resume is not None and me.id == resume.me.id:
-            self._show_main(me, resume)
-        else:
-            self._show_main(me)
-            self._offer_draft_recovery()
+        try:
+            if resume is not None and me.id == resume.me.id:
+                self._show_main(me, resume)
+            else:
+                self._show_main(me)
+                self._offer_draft_recovery()
+        except ClinicError as error:
+            # Never leave a process with no window: say what happened and stop.
+            show_error(None, error)
+            QApplication.quit()
 
     def sign_out(self) -> None:
         if self.locked or self.window is None:

@@ -13,6 +13,7 @@ import getpass
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -279,9 +280,9 @@ def cmd_backup(ctx: _Context) -> None:
         if me.role is not Role.ADMINISTRATOR:
             raise CommandError("Only an administrator may make backups.")
         key = ctx.key_store().get(ctx.db_path)
+        engine.backup_database(database.engine, key, out)
         with database.transaction() as session:
             audit.record(session, audit.Action.BACKUP, actor_id=me.id)
-        engine.backup_database(database.engine, key, out)
     ctx.say(f"Backed up the database to {out} (encrypted with the same key, and verified).")
 
 
@@ -481,11 +482,11 @@ def _log_crash() -> Path:
     directory = config.log_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "clinic-app.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
-    log.addHandler(handler)
-    try:
-        log.exception("unexpected error at %s", datetime.now(UTC).isoformat())
-    finally:
-        log.removeHandler(handler)
-        handler.close()
+    kind, _value, tb = sys.exc_info()
+    frames = traceback.extract_tb(tb)
+    where = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in frames)
+    name = "unknown" if kind is None else f"{kind.__module__}.{kind.__qualname__}"
+    # The message itself is left out: it may quote clinical text.
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"{datetime.now(UTC).isoformat()} unexpected error {name}\n{where}\n")
     return path

@@ -171,8 +171,10 @@ def verify(session: Session) -> AuditReport:
             findings.append(AuditFinding(event.seq, "it was written before the event before it"))
         previous = event
     head = session.get(AppSetting, HEAD_SETTING)
-    if head is not None:
-        head_seq, _, head_hash = head.value.partition(":")
+    head_seq, _, head_hash = head.value.partition(":") if head is not None else ("", "", "")
+    if head is not None and not head_seq.isdigit():
+        findings.append(AuditFinding(0, "the record of the chain's end has been altered"))
+    elif head is not None:
         last_seq = previous.seq if previous else 0
         if int(head_seq) > last_seq:
             findings.append(

@@ -153,6 +153,9 @@ def _make_engine(path: Path, key: bytes) -> Engine:
         "sqlite+pysqlite://",
         module=sqlcipher3,
         creator=lambda: _connect(path, key),
+        # Statement values are clinical text: never copy them into error messages (and
+        # from there into logs).
+        hide_parameters=True,
         # The URL names no file, so SQLAlchemy would assume an in-memory database and share
         # one connection per thread; a file needs a real pool, one connection per unit of work.
         poolclass=QueuePool,

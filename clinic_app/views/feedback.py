@@ -71,13 +71,24 @@ def run_guarded(parent: QWidget | None, action: Callable[[], R]) -> R | None:
         return None
 
 
+def safe_traceback(kind: type[BaseException], tb: TracebackType | None) -> str:
+    """Where an error happened (type, files, lines, functions) without its message.
+
+    An error's message can quote the values being handled, which may be clinical text,
+    so logs keep only the shape of the failure.
+    """
+    frames = traceback.extract_tb(tb)
+    lines = [f"  {f.filename}:{f.lineno} in {f.name}" for f in frames]
+    return f"{kind.__module__}.{kind.__qualname__}\n" + "\n".join(lines) + "\n"
+
+
 def install_excepthook(log_file: Path, *, show: bool = True) -> None:
     """Route unexpected errors to the log and a calm dialog."""
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         with log_file.open("a", encoding="utf-8") as handle:
-            handle.write("".join(traceback.format_exception(kind, value, tb)))
+            handle.write(safe_traceback(kind, tb))
         log.error("unexpected error: %s", kind.__name__)
         if show:
             box = QMessageBox()

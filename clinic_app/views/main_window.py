@@ -242,6 +242,7 @@ class MainWindow(QMainWindow):
         self._on_refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._closing_for_lock:
-            self.prepare_to_lock()
         super().closeEvent(event)
+        if not self._closing_for_lock:
+            self.prepare_to_lock()  # keep unsaved text as autosaved drafts
+            self.closed_by_user.emit()

@@ -215,3 +215,30 @@ def test_an_unexpected_error_is_logged_and_explained_calmly(tmp_path, monkeypatc
     assert len(shown) == 1
     assert "Something unexpected went wrong" in shown[0]
     assert "internal detail" not in shown[0] and "Traceback" not in shown[0]
+
+
+def test_locking_dismisses_an_open_dialog_first(qtbot, start, seeded):
+    from PySide6.QtWidgets import QDialog
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
+    dialog = QDialog(app.window)
+    dialog.setModal(True)
+    dialog.open()
+    assert QApplication.activeModalWidget() is dialog
+    app.lock()
+    qtbot.waitUntil(lambda: not app.locked and app.window is not None, timeout=5000)
+    qtbot.addWidget(app.window)
+    assert app.asked[-1] is not None  # the lock screen was shown
+    assert QApplication.activeModalWidget() is None
+
+
+def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, monkeypatch):
+    quits = []
+    monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    sessions = _type_in_new_note(app)
+    app.window.close()
+    assert quits == [True]
+    drafts = app.workspace.call(notes.drafts_to_recover)
+    assert [d.fields.get("intervention_content") for d in drafts] == [CANARY]
+    assert sessions.client_id == drafts[0].client_id

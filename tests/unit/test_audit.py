@@ -146,3 +146,11 @@ def test_the_cli_says_which_events(chain, db_key):
     assert code == 1
     assert "event 3: its contents were changed after writing" in out.getvalue()
     assert "does not verify" in err.getvalue()
+
+
+def test_a_damaged_chain_end_record_is_reported_not_a_crash(chain):
+    with chain.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE app_setting SET value = 'garbage' WHERE key = 'audit_chain_head'"
+        )
+    assert _findings(chain) == ["event 0: the record of the chain's end has been altered"]
