@@ -285,10 +285,10 @@ class ClinicApp(QObject):
         drafts = workspace.call(notes.drafts_to_recover)
         if not drafts:
             return
-        names = {
-            row.client.id: f"{row.client.display_name} ({row.client.local_ref})"
-            for row in workspace.call(clients.caseload, everyone=True)
-        }
+        names = {}
+        for client_id in {d.client_id for d in drafts}:
+            client = workspace.call(clients.client_summary, client_id)
+            names[client_id] = f"{client.display_name} ({client.local_ref})"
         dialog = RecoverDraftsDialog(
             drafts,
             lambda client_id: names.get(client_id, "a client"),

@@ -480,10 +480,10 @@ class CaseloadRow:
     assigned: tuple[str, ...] = field(default=())
 
 
-def caseload(session: Session, by: StaffRef, *, everyone: bool = False) -> list[CaseloadRow]:
-    """Clients assigned to the user; administrators (or ``everyone``) see every client."""
+def caseload(session: Session, by: StaffRef) -> list[CaseloadRow]:
+    """Clients assigned to the user; administrators see every client's identity only."""
     query = select(Client).order_by(Client.family_name, Client.given_name, Client.id)
-    if not everyone and by.role is not Role.ADMINISTRATOR:
+    if by.role is not Role.ADMINISTRATOR:
         assigned = select(ClientAssignment.client_id).where(
             ClientAssignment.staff_id == by.id, ClientAssignment.ended_at.is_(None)
         )
@@ -570,4 +570,12 @@ def find_client(session: Session, by: StaffRef, reference: str) -> int:
     found = session.scalar(select(Client.id).where(or_(*matches)))
     if found is None:
         raise NotFound("No client has that case reference or NHS number. Check it and try again.")
+    audit.record(
+        session,
+        audit.Action.VIEW,
+        actor_id=by.id,
+        entity="client_lookup",
+        entity_id=found,
+        client_id=found,
+    )
     return found

@@ -24,6 +24,8 @@ from clinic_app.services.common import (
     StaffRef,
     content_hash,
     get_or_raise,
+    has_emergency_access,
+    is_assigned,
     require_clinical_access,
 )
 from clinic_app.services.validation import Checker, date_problem
@@ -224,11 +226,27 @@ def edit_draft(
     return row_of(note)
 
 
-def sign_note(session: Session, by: StaffRef, note_id: int, *, password: str) -> NoteRow:
-    """Sign a draft note; from now on it changes only through addenda."""
+def sign_note(
+    session: Session,
+    by: StaffRef,
+    note_id: int,
+    *,
+    password: str,
+    expected_version: int | None = None,
+) -> NoteRow:
+    """Sign a draft note; from now on it changes only through addenda.
+
+    ``expected_version`` is the version the author read before signing: a signature must
+    never cover text someone else changed in the meantime.
+    """
     note = _note_for_change(session, by, note_id)
     if note.signed_at is not None:
         raise AlreadySigned("This note is already signed. Add an addendum instead.")
+    if expected_version is not None and note.version != expected_version:
+        raise ConflictError(
+            "This draft was changed by someone else since you read it, so it has not been "
+            "signed. Read it again, then sign."
+        )
     if note.entered_in_error_at is not None:
         raise ValidationError("A note marked as entered in error cannot be signed.")
     if note.author_id != by.id:
@@ -350,6 +368,10 @@ def autosave(
     """Keep the editor's unsaved text; one autosaved draft per user, client and note."""
     require_clinical_access(session, by, client_id)
     check = Checker()
+    if note_id is not None:
+        note = session.get(SessionNote, note_id)
+        if note is None or note.client_id != client_id:
+            check.add("note_id", "That session note is not part of this client's record.")
     for key, value in fields.items():
         if not isinstance(value, str | int | None):
             check.add(key, "This field cannot be kept as a draft.")
@@ -373,12 +395,21 @@ def autosave(
 
 
 def drafts_to_recover(session: Session, by: StaffRef) -> list[DraftRow]:
-    """The user's autosaved drafts left behind (for example by a crash)."""
+    """The user's autosaved drafts left behind (for example by a crash).
+
+    Only drafts on clients the user may still open are returned: a draft does not
+    outlive the end of an assignment or of emergency access.
+    """
+    if not by.is_clinical:
+        return []
+    drafts = session.scalars(
+        select(NoteDraft).where(NoteDraft.staff_id == by.id).order_by(NoteDraft.saved_at)
+    )
     return [
         DraftRow(d.id, d.client_id, d.note_id, dict(d.fields), d.saved_at)
-        for d in session.scalars(
-            select(NoteDraft).where(NoteDraft.staff_id == by.id).order_by(NoteDraft.saved_at)
-        )
+        for d in drafts
+        if is_assigned(session, by.id, d.client_id)
+        or has_emergency_access(session, by.id, d.client_id)
     ]
 
 

@@ -206,7 +206,9 @@ class EditDraft(Protocol):
 
 
 class SignNote(Protocol):
-    def __call__(self, note_id: int, /, *, password: str) -> NoteRow: ...
+    def __call__(
+        self, note_id: int, /, *, password: str, expected_version: int | None = None
+    ) -> NoteRow: ...
 
 
 class AddAddendum(Protocol):
@@ -1718,7 +1720,9 @@ class SessionsTab(QWidget):
             return
         dialog = SignNoteDialog(
             note_description(note),
-            lambda password: self._actions.sign_note(note.id, password=password),
+            lambda password: self._actions.sign_note(
+                note.id, password=password, expected_version=note.version
+            ),
             self,
         )
         signed = run_dialog(dialog)

@@ -138,6 +138,7 @@ class Fake:
     def __init__(self, notes: list[NoteRow] | None = None) -> None:
         self.notes = list(notes if notes is not None else caseload_of_notes())
         self.calls: list[tuple[str, Any]] = []
+        self.signed_versions: list[int | None] = []
         self.kept: list[DraftRow] = []
         self.autosave_error: Exception | None = None
         self.create_error: Exception | None = None
@@ -183,8 +184,11 @@ class Fake:
         self.notes = [row if n.id == note_id else n for n in self.notes]
         return row
 
-    def sign_note(self, note_id: int, *, password: str) -> NoteRow:
+    def sign_note(
+        self, note_id: int, *, password: str, expected_version: int | None = None
+    ) -> NoteRow:
         self.calls.append(("sign_note", (note_id, password)))
+        self.signed_versions.append(expected_version)
         if self.sign_error is not None:
             raise self.sign_error
         old = next(n for n in self.notes if n.id == note_id)
@@ -513,6 +517,8 @@ def test_signing_saves_unsaved_text_first_then_shows_the_note_read_only(qtbot, f
         tab.sign_button.click()
     assert [c for c, _ in fake.calls if c != "autosave"][-2:] == ["edit_draft", "sign_note"]
     assert fake.named("sign_note") == [(6, "right password")]
+    # The signature covers the version the author has just saved and read, no other.
+    assert fake.signed_versions == [next(n.version for n in fake.notes if n.id == 6)]
     assert cell(tab, 0, SessionColumn.STATUS) == "Signed"
     assert tab.pane.currentWidget() is tab.reader
     assert "Write to probation." in tab.reader_text.toPlainText()

@@ -215,3 +215,38 @@ def test_only_the_author_signs_a_note(db, clinician, note):
         clients.grant_emergency_access(session, clinician, note.client_id, "Covering for lead.")
     with db.session() as session, pytest.raises(AccessDenied, match="author"):
         notes.sign_note(session, clinician, note.id, password=STAFF_PASSWORD)
+
+
+def test_a_draft_changed_since_it_was_read_is_not_signed(db, psychologist, note):
+    with db.transaction() as session:
+        notes.edit_draft(session, psychologist, note.id, CONTENT, expected_version=1)
+    with db.session() as session, pytest.raises(ConflictError):
+        notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD, expected_version=1)
+
+
+def test_drafts_are_offered_back_only_while_the_client_is_still_open_to_the_user(
+    db, psychologist, clinician, client_id, monkeypatch
+):
+    from clinic_app.services import clients, common
+
+    with db.transaction() as session:
+        clients.grant_emergency_access(session, clinician, client_id, "Covering for the lead.")
+        notes.autosave(session, clinician, client_id, {"agenda": "covering"})
+    with db.session() as session:
+        assert len(notes.drafts_to_recover(session, clinician)) == 1
+    later = common.utcnow() + timedelta(hours=13)
+    monkeypatch.setattr(common, "utcnow", lambda: later)
+    with db.session() as session:
+        assert notes.drafts_to_recover(session, clinician) == []
+
+
+def test_autosave_refuses_a_note_of_another_client(db, psychologist, client_id, note):
+    from clinic_app.services import clients
+    from tests.conftest import client_details
+
+    with db.transaction() as session:
+        other = clients.register_client(
+            session, psychologist, client_details(local_ref="X-2", nhs_number="")
+        )
+    with db.session() as session, pytest.raises(ValidationError):
+        notes.autosave(session, psychologist, other.id, {"agenda": "x"}, note_id=note.id)
