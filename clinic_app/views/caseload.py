@@ -19,7 +19,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 from clinic_app.models.enums import ClientStatus
 from clinic_app.services.clients import CaseloadRow
 from clinic_app.views import feedback
+from clinic_app.views.table import ListTableModel
 from clinic_app.views.wording import (
     STATUS_WORDS,
     TYPOLOGY_WORDS,
@@ -174,7 +174,7 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
     return CaseloadLine(row, texts, sort_keys, search_key, team)
 
 
-class CaseloadModel(QAbstractTableModel):
+class CaseloadModel(ListTableModel[CaseloadLine]):
     """The caseload as a table: one row per client, columns as in :class:`CaseloadColumn`.
 
     ``CaseloadRole.SORT`` gives values that sort as values (dates chronologically, ages as
@@ -184,16 +184,13 @@ class CaseloadModel(QAbstractTableModel):
     def __init__(
         self, parent: QObject | None = None, *, today: Callable[[], date] = date.today
     ) -> None:
-        super().__init__(parent)
+        super().__init__(CaseloadColumn, HEADERS, parent, header_tips=HEADER_TIPS)
         self._today = today
-        self._lines: list[CaseloadLine] = []
         self._generation = 0
         self._sort_column: int | None = None
         self._sort_order = Qt.SortOrder.AscendingOrder
         # One font for every demo cell: data() runs for each cell on every repaint, so it
-        # must stay cheap, and PySide6 6.12.0 on Python 3.11 loses a reference to None on
-        # every call of a void Qt method such as setItalic (the interpreter aborts once
-        # None's count reaches zero), so data() makes no such calls.
+        # must stay cheap.
         self._demo_font = QFont()
         self._demo_font.setItalic(True)
 
@@ -203,7 +200,7 @@ class CaseloadModel(QAbstractTableModel):
         """Replace the caseload (kept in the order last sorted by, if any)."""
         today = self._today()
         self.beginResetModel()
-        self._lines = self._sorted([prepare_line(row, today) for row in rows])
+        self._items = self._sorted([prepare_line(row, today) for row in rows])
         self._generation += 1
         self.endResetModel()
 
@@ -229,9 +226,9 @@ class CaseloadModel(QAbstractTableModel):
         self._sort_column, self._sort_order = column, order
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
-        old_lines = [self._lines[index.row()] for index in old]
-        self._lines = self._sorted(self._lines)
-        position = {id(line): row for row, line in enumerate(self._lines)}
+        old_lines = [self._items[index.row()] for index in old]
+        self._items = self._sorted(self._items)
+        position = {id(line): row for row, line in enumerate(self._items)}
         new = [
             self.index(position[id(line)], index.column())
             for line, index in zip(old_lines, old, strict=True)
@@ -246,39 +243,24 @@ class CaseloadModel(QAbstractTableModel):
         return self._generation
 
     def lines(self) -> Sequence[CaseloadLine]:
-        return self._lines
+        return self._items
 
     def line(self, row: int) -> CaseloadLine:
-        return self._lines[row]
+        return self._items[row]
 
     def row_of_client(self, client_id: int) -> int | None:
-        for n, line in enumerate(self._lines):
+        for n, line in enumerate(self._items):
             if line.row.client.id == client_id:
                 return n
         return None
 
     # -- Qt model --------------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self._lines)
-
-    def columnCount(self, parent: AnyIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(CaseloadColumn)
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Asked for every visible cell and many roles on each repaint: leave early.
         if role not in _ANSWERED_ROLES or not index.isValid():
             return None
-        line = self._lines[index.row()]
+        line = self._items[index.row()]
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return line.texts[column]
@@ -302,21 +284,6 @@ class CaseloadModel(QAbstractTableModel):
             return f"Born {client.date_of_birth.strftime('%d %B %Y')}"
         if column == CaseloadColumn.LEAD_CLINICIAN and line.row.assigned:
             return "Team: " + ", ".join(line.row.assigned)
-        return None
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(CaseloadColumn):
-            return None
-        column = CaseloadColumn(section)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return HEADERS[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS.get(column)
         return None
 
 

@@ -27,7 +27,6 @@ from enum import IntEnum
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QItemSelectionModel,
     QModelIndex,
@@ -72,6 +71,7 @@ from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.feedback import show_error
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.table import ListTableModel
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +295,7 @@ HEADERS: dict[SessionColumn, str] = {
 }
 
 
-class SessionModel(QAbstractTableModel):
+class SessionModel(ListTableModel[NoteRow]):
     """The client's session notes, one row each; authors named from the staff list.
 
     Entered-in-error notes are struck through and drafts are in italics, but the Status
@@ -303,55 +303,33 @@ class SessionModel(QAbstractTableModel):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._notes: list[NoteRow] = []
+        super().__init__(SessionColumn, HEADERS, parent)
         self._authors: dict[int, str] = {}
 
     def set_notes(self, notes: Sequence[NoteRow], authors: Mapping[int, str]) -> None:
-        self.beginResetModel()
-        self._notes = list(notes)
         self._authors = dict(authors)
-        self.endResetModel()
+        self.reset_items(notes)
 
     def note_at(self, row: int) -> NoteRow:
-        return self._notes[row]
+        return self.item(row)
 
     def row_of(self, note_id: int) -> int | None:
-        for row, note in enumerate(self._notes):
+        for row, note in enumerate(self._items):
             if note.id == note_id:
                 return row
         return None
 
     def note(self, note_id: int) -> NoteRow | None:
         row = self.row_of(note_id)
-        return None if row is None else self._notes[row]
+        return None if row is None else self._items[row]
 
     def author_name(self, staff_id: int) -> str:
         return self._authors.get(staff_id, FORMER_STAFF)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._notes)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(SessionColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(SessionColumn)
-        ):
-            return HEADERS[SessionColumn(section)]
-        return None
-
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._notes):
+        if not self.in_range(index):
             return None
-        if not 0 <= index.column() < len(SessionColumn):
-            return None
-        note = self._notes[index.row()]
+        note = self._items[index.row()]
         column = SessionColumn(index.column())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.display(note, column)

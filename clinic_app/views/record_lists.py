@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError
 from clinic_app.services.measures import AdministrationRow
 from clinic_app.services.referrals import ReferralRow, ServiceRow
+from clinic_app.views.table import ListTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -43,41 +44,19 @@ def words(value: str) -> str:
     return value.replace("_", " ").replace("-", " ").capitalize()
 
 
-class _RowsModel(QAbstractTableModel):
-    """A read-only table over a list of rows, one column per IntEnum member."""
-
-    headers: tuple[str, ...] = ()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[Any] = []
+class _RowsModel(ListTableModel[Any]):
+    """A read-only table whose cells come from ``display`` and sort by ``sort_key``."""
 
     def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        self.reset_items(rows)
 
     def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.headers):
-            return self.headers[section]
-        return None
+        return self.item(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not self.in_range(index):
             return None
-        row = self._rows[index.row()]
+        row = self._items[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.display(row, index.column())
         if role == SORT_ROLE:
@@ -121,10 +100,17 @@ class ReferralColumn(IntEnum):
 class ReferralModel(_RowsModel):
     """The client's referrals; the service named from the directory."""
 
-    headers = ("Service", "Urgency", "Status", "Created", "Sent", "Fact may be shared")
-
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(
+            ReferralColumn,
+            dict(
+                zip(
+                    ReferralColumn,
+                    ("Service", "Urgency", "Status", "Created", "Sent", "Fact may be shared"),
+                    strict=True,
+                )
+            ),
+        )
         self.services: dict[int, str] = {}
 
     def display(self, row: ReferralRow, column: int) -> str:
@@ -241,7 +227,9 @@ class MeasureColumn(IntEnum):
 class MeasureModel(_RowsModel):
     """Completed self-report measures with the item answers as given."""
 
-    headers = ("Date", "Measure", "Completed by", "Answers (item: value)")
+    def __init__(self) -> None:
+        headers = ("Date", "Measure", "Completed by", "Answers (item: value)")
+        super().__init__(MeasureColumn, dict(zip(MeasureColumn, headers, strict=True)))
 
     def display(self, row: AdministrationRow, column: int) -> str:
         match MeasureColumn(column):

@@ -18,7 +18,6 @@ from enum import IntEnum
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QPersistentModelIndex,
@@ -58,6 +57,7 @@ from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, U
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views import feedback
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.table import ListTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -862,25 +862,22 @@ RISK_HEADERS: dict[RiskColumn, str] = {
 }
 
 
-class RiskEventModel(QAbstractTableModel):
+class RiskEventModel(ListTableModel[RiskEventRow]):
     """A client's risk events, one row each, with the latest share decision in words."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[RiskEventRow] = []
+        super().__init__(RiskColumn, RISK_HEADERS)
         self._staff: dict[int, str] = {}
 
     def set_rows(self, rows: Sequence[RiskEventRow], staff: dict[int, str]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
         self._staff = dict(staff)
-        self.endResetModel()
+        self.reset_items(rows)
 
     def row_at(self, row: int) -> RiskEventRow:
-        return self._rows[row]
+        return self.item(row)
 
     def row_of_event(self, event_id: int) -> int | None:
-        for n, event in enumerate(self._rows):
+        for n, event in enumerate(self._items):
             if event.id == event_id:
                 return n
         return None
@@ -888,29 +885,10 @@ class RiskEventModel(QAbstractTableModel):
     def staff_name(self, staff_id: int) -> str:
         return self._staff.get(staff_id, UNKNOWN_STAFF)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(RiskColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(RiskColumn)
-        ):
-            return RISK_HEADERS[RiskColumn(section)]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not self.in_range(index):
             return None
-        if not 0 <= index.column() < len(RiskColumn):
-            return None
-        event = self._rows[index.row()]
+        event = self._items[index.row()]
         column = RiskColumn(index.column())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.display(event, column)

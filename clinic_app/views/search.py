@@ -19,7 +19,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -56,6 +55,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.services.search import DEFAULT_LIMIT, MARK_CLOSE, MARK_OPEN, NoteHit
+from clinic_app.views.table import ListTableModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -137,42 +137,24 @@ class SearchRole(IntEnum):
     CLIENT_ID = Qt.ItemDataRole.UserRole + 3  # the client's id, on every column
 
 
-class NoteHitModel(QAbstractTableModel):
+class NoteHitModel(ListTableModel[NoteHit]):
     """The notes found, best match first, one row per note (columns: :class:`SearchColumn`)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._hits: list[NoteHit] = []
+        super().__init__(SearchColumn, HEADERS, parent, header_tips=HEADER_TIPS)
 
     def set_hits(self, hits: Sequence[NoteHit]) -> None:
-        self.beginResetModel()
-        self._hits = list(hits)
-        self.endResetModel()
+        self.reset_items(hits)
 
     def hit(self, row: int) -> NoteHit:
-        return self._hits[row]
-
-    def rowCount(self, parent: AnyIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self._hits)
-
-    def columnCount(self, parent: AnyIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(SearchColumn)
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return self.item(row)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid():
             return None
-        if not 0 <= index.row() < len(self._hits):
+        if not 0 <= index.row() < len(self._items):
             return None
-        hit = self._hits[index.row()]
+        hit = self._items[index.row()]
         column = SearchColumn(index.column())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(hit, column)
@@ -222,21 +204,6 @@ class NoteHitModel(QAbstractTableModel):
             return f"<p>{html.escape(hit.snippet)}</p>"
         if column == SearchColumn.DATE:
             return f"Session on {hit.session_date.strftime('%A %d %B %Y')}"
-        return None
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(SearchColumn):
-            return None
-        column = SearchColumn(section)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return HEADERS[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS.get(column)
         return None
 
 

@@ -1,0 +1,84 @@
+"""A read-only table over a list of rows: the part every list in the views shares.
+
+Subclasses say what a cell shows (``data``); this base keeps the rows, counts them,
+names the columns from an IntEnum and a header mapping, and makes rows selectable but
+never editable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+R = TypeVar("R")
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ListTableModel(QAbstractTableModel, Generic[R]):
+    """Rows of one kind, one per line; columns from ``columns``, titles from ``headers``."""
+
+    def __init__(
+        self,
+        columns: type[IntEnum],
+        headers: Mapping[Any, str],
+        parent: QObject | None = None,
+        *,
+        header_tips: Mapping[Any, str] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._columns = columns
+        self._headers = headers
+        self._header_tips = header_tips or {}
+        self._items: list[R] = []
+
+    def reset_items(self, items: Sequence[R]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def item(self, row: int) -> R:
+        return self._items[row]
+
+    def items(self) -> list[R]:
+        return list(self._items)
+
+    def rowCount(self, parent: AnyIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self._items)
+
+    def columnCount(self, parent: AnyIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self._columns)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        column = self._columns(section)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._headers[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._header_tips.get(column)
+        return None
+
+    def in_range(self, index: AnyIndex) -> bool:
+        """True for an index of an existing row and column."""
+        return (
+            index.isValid()
+            and 0 <= index.row() < len(self._items)
+            and 0 <= index.column() < len(self._columns)
+        )
