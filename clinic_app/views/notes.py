@@ -314,10 +314,7 @@ class SessionModel(ListTableModel[NoteRow]):
         return self.item(row)
 
     def row_of(self, note_id: int) -> int | None:
-        for row, note in enumerate(self._items):
-            if note.id == note_id:
-                return row
-        return None
+        return self.row_with_id(note_id)
 
     def note(self, note_id: int) -> NoteRow | None:
         row = self.row_of(note_id)

@@ -877,10 +877,7 @@ class RiskEventModel(ListTableModel[RiskEventRow]):
         return self.item(row)
 
     def row_of_event(self, event_id: int) -> int | None:
-        for n, event in enumerate(self._items):
-            if event.id == event_id:
-                return n
-        return None
+        return self.row_with_id(event_id)
 
     def staff_name(self, staff_id: int) -> str:
         return self._staff.get(staff_id, UNKNOWN_STAFF)

@@ -42,6 +42,13 @@ class ListTableModel(QAbstractTableModel, Generic[R]):
     def item(self, row: int) -> R:
         return self._items[row]
 
+    def row_with_id(self, ident: int) -> int | None:
+        """The row of the item whose ``id`` is ``ident`` (rows that are records have one)."""
+        for row, item in enumerate(self._items):
+            if getattr(item, "id", None) == ident:
+                return row
+        return None
+
     def items(self) -> list[R]:
         return list(self._items)
 
