@@ -151,9 +151,27 @@ class ClinicApp(QObject):
             self._sign_in, database=str(self.database_path), locked_user=locked_user
         )
         QTimer.singleShot(0, lambda: self._prepare(dialog))
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.staff is None:
             return None
-        return dialog.staff
+        me = dialog.staff
+        if me.must_change_password and not self._ask_new_password(me):
+            return None
+        return me
+
+    def _ask_new_password(self, me: StaffRef) -> bool:
+        """A password an administrator set must be replaced before anything else."""
+        from clinic_app.services import staff  # noqa: PLC0415
+        from clinic_app.views.password import ChangePasswordDialog  # noqa: PLC0415
+
+        assert self.database is not None
+        database = self.database
+
+        def change(current: str, new: str) -> None:
+            with database.transaction() as session:
+                staff.change_password(session, me, current, new)
+
+        dialog = ChangePasswordDialog(change, required=True)
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
     def lock(self) -> None:
         """Lock the screen: autosave, destroy every clinical widget, ask for a sign-in."""

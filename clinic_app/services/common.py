@@ -28,6 +28,7 @@ class StaffRef:
     username: str
     display_name: str
     role: Role
+    must_change_password: bool = False
 
     @property
     def is_clinical(self) -> bool:

@@ -54,7 +54,7 @@ class StaffRow:
 
 
 def _ref(user: StaffUser) -> StaffRef:
-    return StaffRef(user.id, user.username, user.display_name, user.role)
+    return StaffRef(user.id, user.username, user.display_name, user.role, user.must_change_password)
 
 
 def _row(user: StaffUser) -> StaffRow:

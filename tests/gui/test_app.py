@@ -242,3 +242,34 @@ def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, mon
     drafts = app.workspace.call(notes.drafts_to_recover)
     assert [d.fields.get("intervention_content") for d in drafts] == [CANARY]
     assert sessions.client_id == drafts[0].client_id
+
+
+def test_a_user_with_an_administrator_set_password_must_choose_their_own(seeded, monkeypatch):
+    from clinic_app.views.password import ChangePasswordDialog
+
+    def choose(dialog):
+        dialog.current.setText(STAFF_PASSWORD)
+        dialog.new.setText("my own password 9")
+        dialog.again.setText("my own password 9")
+        dialog.ok_button.click()
+        return dialog.result()
+
+    monkeypatch.setattr(ChangePasswordDialog, "exec", choose)
+    monkeypatch.setattr(
+        SignInDialog,
+        "exec",
+        lambda d: (
+            d.username.setText("dr.jones"),
+            d.password.setText(STAFF_PASSWORD),
+            d.ok_button.click(),
+            d.result(),
+        )[-1],
+    )
+    app = ClinicApp(seeded)
+    try:
+        me = app._ask_sign_in(None)
+        assert me is not None and me.username == "dr.jones"
+        assert app._sign_in("dr.jones", "my own password 9").must_change_password is False
+    finally:
+        if app.database is not None:
+            app.database.close()

@@ -156,3 +156,11 @@ def test_password_change_needs_the_current_password(db, psychologist):
     assert _sign_in(db, "dr.jones", "a new password 2").id == psychologist.id
     with pytest.raises(AuthError):
         _sign_in(db, "dr.jones", STAFF_PASSWORD)
+
+
+def test_an_administrator_set_password_must_be_changed_once(db, psychologist):
+    me = _sign_in(db, "dr.jones", STAFF_PASSWORD)
+    assert me.must_change_password
+    with db.transaction() as session:
+        staff.change_password(session, me, STAFF_PASSWORD, "my own password 9")
+    assert not _sign_in(db, "dr.jones", "my own password 9").must_change_password
