@@ -295,14 +295,32 @@ def staff_ids_by_username(session: Session) -> dict[str, int]:
 
 
 def verify_password(session: Session, by: StaffRef, password: str) -> None:
-    """Re-check the signed-in user's password (signing a note asks for it again)."""
+    """Re-check the signed-in user's password (signing a note asks for it again).
+
+    Wrong answers count towards lockout exactly as at sign-in, so a signing dialog is no
+    way round it; the caller keeps the count (``Workspace.call`` commits on ``AuthError``).
+    """
     user = session.get(StaffUser, by.id)
+    if user is None:
+        raise AuthError("Your account could not be found; nothing was signed.")
     try:
-        if user is None:
-            raise VerificationError
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
+        user.failed_attempts += 1
+        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id, detail={"reauth": True})
+        if user.failed_attempts >= get_setting(session, FAILED_SIGN_INS_BEFORE_LOCKOUT):
+            user.locked_until = utcnow() + timedelta(minutes=get_setting(session, LOCKOUT_MINUTES))
+            user.failed_attempts = 0
+            audit.record(session, audit.Action.LOCKOUT, actor_id=user.id)
+            session.flush()
+            raise AccountLocked(
+                "Too many wrong passwords: nothing was signed, and your account is locked "
+                f"until {user.locked_until.astimezone():%H:%M}. Lock the screen (Ctrl+L) and "
+                "try again then, or ask an administrator."
+            ) from None
+        session.flush()
         raise AuthError("That password is not right; nothing was signed.") from None
+    user.failed_attempts = 0
 
 
 def clinical_staff(session: Session, by: StaffRef) -> list[StaffRow]:

@@ -13,6 +13,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
+from clinic_app.errors import AuthError
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import Database
 
@@ -34,9 +35,22 @@ class Workspace:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R:
-        """Run one use case as the signed-in user; commit on success, roll back on error."""
-        with self.database.transaction() as session:
-            return use_case(session, self.me, *args, **kwargs)
+        """Run one use case as the signed-in user; commit on success, roll back on error.
+
+        A wrong password is the one error that is kept: services check passwords before
+        changing anything else, and the failed attempt must count towards lockout.
+        """
+        with self.database.session() as session:
+            try:
+                result = use_case(session, self.me, *args, **kwargs)
+            except AuthError:
+                session.commit()
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+            return result
 
     def bind(self, use_case: Callable[Concatenate[Session, StaffRef, P], R]) -> Callable[P, R]:
         """A callable running ``use_case`` as the signed-in user, for a view's constructor."""

@@ -250,3 +250,22 @@ def test_autosave_refuses_a_note_of_another_client(db, psychologist, client_id, 
         )
     with db.session() as session, pytest.raises(ValidationError):
         notes.autosave(session, psychologist, other.id, {"agenda": "x"}, note_id=note.id)
+
+
+def test_wrong_passwords_when_signing_count_towards_lockout(db, psychologist, note):
+    from clinic_app.errors import AccountLocked
+    from clinic_app.services import staff
+    from clinic_app.services.workspace import Workspace
+
+    workspace = Workspace(db, psychologist)
+    for _ in range(4):
+        with pytest.raises(AuthError) as caught:
+            workspace.call(notes.sign_note, note.id, password="guess password")
+        assert not isinstance(caught.value, AccountLocked)
+    with pytest.raises(AccountLocked):
+        workspace.call(notes.sign_note, note.id, password="guess password")
+    with db.session() as session:
+        assert not notes.notes_for_client(session, psychologist, note.client_id)[0].is_signed
+    # The account is locked for sign-in too, even with the right password.
+    with db.session() as session, pytest.raises(AccountLocked):
+        staff.sign_in(session, "dr.jones", STAFF_PASSWORD)
