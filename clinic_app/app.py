@@ -362,7 +362,7 @@ class ClinicApp(QObject):
         from clinic_app.views.risk import RiskActions, RiskTab  # noqa: PLC0415
         from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
 
-        opened = workspace.call(record.open_record, client_id)
+        client = workspace.call(record.open_client, client_id)
         names = workspace.call(staff.display_names)
 
         def describe_staff(staff_id: int) -> str:
@@ -450,7 +450,7 @@ class ClinicApp(QObject):
             lambda text: search_notes(text, client_id=client_id), show_client=False
         )
         view = ClientRecordView(
-            opened.client,
+            client,
             [*zip(TAB_TITLES, tabs, strict=True), ("Searc&h notes", finder)],
             banner=risk_tab.make_banner(),
             reload_client=lambda: workspace.call(clients.client_summary, client_id),

@@ -64,7 +64,17 @@ class ClientRecord:
 
 def open_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
     """Open a client's whole record: the view is audited."""
-    record = read_record(session, by, client_id)
+    open_client(session, by, client_id)
+    return read_record(session, by, client_id)
+
+
+def open_client(session: Session, by: StaffRef, client_id: int) -> ClientSummary:
+    """Open a client's record (the audited view) and return its header.
+
+    The record screen calls this once; its tabs then read their own parts.
+    """
+    require_clinical_access(session, by, client_id)
+    client = get_or_raise(session, Client, client_id, "client")
     audit.record(
         session,
         audit.Action.VIEW,
@@ -73,7 +83,7 @@ def open_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
         entity_id=client_id,
         client_id=client_id,
     )
-    return record
+    return summary_of(client)
 
 
 def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +45,7 @@ from PySide6.QtWidgets import (
 from clinic_app.models.enums import ClientStatus
 from clinic_app.services.clients import CaseloadRow
 from clinic_app.views import feedback
-from clinic_app.views.table import ListTableModel
+from clinic_app.views.table import ListTableModel, OpenableTable
 from clinic_app.views.wording import (
     STATUS_WORDS,
     TYPOLOGY_WORDS,
@@ -427,23 +426,6 @@ class CaseloadFilter(QSortFilterProxyModel):
         return int(self.index(row, 0).data(CaseloadRole.CLIENT_ID))
 
 
-class _CaseloadTable(QTableView):
-    """The caseload table; Enter asks to open the current row on every platform.
-
-    Signals:
-        open_requested(QModelIndex): Enter or Return was pressed on a row.
-    """
-
-    open_requested = Signal(QModelIndex)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
 def _sized(text: str, widget: QWidget, padding: int = 28) -> int:
     return widget.fontMetrics().horizontalAdvance(text) + padding
 
@@ -495,7 +477,7 @@ class CaseloadView(QWidget):
         self.status_filter = self._combo("Filter by status")
         self.clinician_filter = self._combo("Filter by clinician on the team")
 
-        self.table = _CaseloadTable()
+        self.table = OpenableTable()
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Caseload")
         self.table.setAccessibleDescription("Press Enter to open the selected client's record.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from clinic_app.errors import Problem
 
@@ -31,6 +31,15 @@ class FieldErrors:
         label.hide()
         self._fields[where] = (field, label)
         return label
+
+    def with_field(self, where: str, field: QWidget) -> QWidget:
+        """``field`` with its error label under it, as one widget for a form row."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(field)
+        column.addWidget(self.label_for(where, field))
+        return box
 
     def clear(self) -> None:
         for field, label in self._fields.values():

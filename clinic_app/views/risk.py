@@ -307,7 +307,9 @@ class RiskEventDialog(QDialog):
             self.kind.addItem(KIND_WORDS[kind])
         self.kind.setPlaceholderText("Choose the kind of event")
         self.kind.setCurrentIndex(-1)
-        form.addRow(self._buddy("&Kind of event", self.kind), self._with_error("kind", self.kind))
+        form.addRow(
+            self._buddy("&Kind of event", self.kind), self.errors.with_field("kind", self.kind)
+        )
 
         self.occurred_on = QDateEdit()
         self.occurred_on.setAccessibleName("Date it happened")
@@ -318,7 +320,7 @@ class RiskEventDialog(QDialog):
         self.occurred_on.setDate(today)
         form.addRow(
             self._buddy("&Date it happened", self.occurred_on),
-            self._with_error("occurred_on", self.occurred_on),
+            self.errors.with_field("occurred_on", self.occurred_on),
         )
         layout.addLayout(form)
 
@@ -388,14 +390,6 @@ class RiskEventDialog(QDialog):
             font.setBold(True)
             label.setFont(font)
         return label
-
-    def _with_error(self, where: str, field: QWidget) -> QWidget:
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(field)
-        column.addWidget(self.errors.label_for(where, field))
-        return box
 
     def chosen_kind(self) -> RiskEventKind | None:
         index = self.kind.currentIndex()
@@ -554,7 +548,7 @@ class ShareDecisionDialog(QDialog):
         self.reason.setMaximumHeight(110)
         reason_label = QLabel("&Reason for the decision")
         reason_label.setBuddy(self.reason)
-        form.addRow(reason_label, self._with_error("reason", self.reason))
+        form.addRow(reason_label, self.errors.with_field("reason", self.reason))
 
         self.gateway = QComboBox()
         self.gateway.setAccessibleName("Legal gateway")
@@ -565,14 +559,14 @@ class ShareDecisionDialog(QDialog):
         self.gateway.setCurrentIndex(-1)
         self.gateway_label = QLabel("Legal &gateway")
         self.gateway_label.setBuddy(self.gateway)
-        form.addRow(self.gateway_label, self._with_error("gateway", self.gateway))
+        form.addRow(self.gateway_label, self.errors.with_field("gateway", self.gateway))
 
         self.shared_with = QLineEdit()
         self.shared_with.setAccessibleName("Shared with: agency and person")
         self.shared_with.setPlaceholderText("Agency and person, e.g. Metropolitan Police, DC Patel")
         self.shared_with_label = QLabel("Shared &with (agency and person)")
         self.shared_with_label.setBuddy(self.shared_with)
-        form.addRow(self.shared_with_label, self._with_error("shared_with", self.shared_with))
+        form.addRow(self.shared_with_label, self.errors.with_field("shared_with", self.shared_with))
         layout.addLayout(form)
 
         self.general_errors = _general_error_label()
@@ -620,14 +614,6 @@ class ShareDecisionDialog(QDialog):
         label.setAccessibleName(name)
         label.setAccessibleDescription(text)
         return label
-
-    def _with_error(self, where: str, field: QWidget) -> QWidget:
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(field)
-        column.addWidget(self.errors.label_for(where, field))
-        return box
 
     def chosen_decision(self) -> ShareDecisionKind | None:
         if self.share.isChecked():

@@ -48,14 +48,13 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic_app.errors import ClinicError
 from clinic_app.services.search import DEFAULT_LIMIT, MARK_CLOSE, MARK_OPEN, NoteHit
-from clinic_app.views.table import ListTableModel
+from clinic_app.views.table import ListTableModel, OpenableTable
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -251,23 +250,6 @@ class ExcerptDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-class _ResultsTable(QTableView):
-    """The results table; Enter asks to open the current row on every platform.
-
-    Signals:
-        open_requested(QModelIndex): Enter or Return was pressed on a row.
-    """
-
-    open_requested = Signal(QModelIndex)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
 class NoteSearchPanel(QWidget):
     """Search session notes as you type, and open a note from the results.
 
@@ -316,7 +298,7 @@ class NoteSearchPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SearchRole.SORT)
 
-        self.table = _ResultsTable()
+        self.table = OpenableTable()
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Notes found")
         self.table.setAccessibleDescription("Press Enter to open the selected note.")

@@ -11,7 +11,16 @@ from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QTableView
 
 R = TypeVar("R")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -89,3 +98,20 @@ class ListTableModel(QAbstractTableModel, Generic[R]):
             and 0 <= index.row() < len(self._items)
             and 0 <= index.column() < len(self._columns)
         )
+
+
+class OpenableTable(QTableView):
+    """A table where Enter or Return asks to open the current row, on every platform.
+
+    Signals:
+        open_requested(QModelIndex): Enter or Return was pressed on a row.
+    """
+
+    open_requested = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)

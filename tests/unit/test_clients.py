@@ -264,3 +264,13 @@ def test_find_client_by_exact_reference_or_nhs_number(db, psychologist, clinicia
         # Finding a client grants nothing: the record still needs emergency access.
         with pytest.raises(EmergencyAccessRequired):
             record.open_record(session, clinician, client_id)
+
+
+def test_opening_a_client_is_the_audited_view_and_gives_its_header(db, psychologist, client_id):
+    with db.transaction() as session:
+        header = record.open_client(session, psychologist, client_id)
+        views = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.client_id == client_id)
+        ).all()
+    assert header.local_ref == "MASIP-0001"
+    assert len(views) == 1
