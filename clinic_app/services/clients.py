@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from clinic_app.config import EMERGENCY_ACCESS_HOURS
-from clinic_app.errors import AccessDenied, ConflictError, NotFound, ValidationError
+from clinic_app.errors import AccessDenied, ConflictError, NotFound, Problem, ValidationError
 from clinic_app.models import (
     Client,
     ClientAssignment,
@@ -103,10 +102,8 @@ def summary_of(client: Client) -> ClientSummary:
     )
 
 
-def check_details(
-    session: Session, details: ClientDetails, *, today: date, client_id: int | None = None
-) -> list[Any]:
-    """Every problem with the details, without stopping at the first."""
+def detail_problems(details: ClientDetails, *, today: date) -> list[Problem]:
+    """The problems that can be seen in the details alone (no database needed)."""
     check = Checker()
     check.text(
         "local_ref", details.local_ref, label="The case reference", required=True, max_length=40
@@ -140,19 +137,27 @@ def check_details(
         ),
     )
     if details.nhs_number.strip():
-        problem = nhs_number_problem(details.nhs_number, is_demo=details.is_demo)
-        check.add("nhs_number", problem)
-        if problem is None:
-            number = normalise_nhs_number(details.nhs_number)
-            other = session.scalar(select(Client.id).where(Client.nhs_number == number))
-            if other is not None and other != client_id:
-                check.add("nhs_number", "Another client already has this NHS number.")
+        check.add("nhs_number", nhs_number_problem(details.nhs_number, is_demo=details.is_demo))
+    return check.problems
+
+
+def check_details(
+    session: Session, details: ClientDetails, *, today: date, client_id: int | None = None
+) -> list[Problem]:
+    """Every problem with the details, without stopping at the first."""
+    problems = detail_problems(details, today=today)
+    check = Checker()
+    if details.nhs_number.strip() and not any(p.where == "nhs_number" for p in problems):
+        number = normalise_nhs_number(details.nhs_number)
+        other = session.scalar(select(Client.id).where(Client.nhs_number == number))
+        if other is not None and other != client_id:
+            check.add("nhs_number", "Another client already has this NHS number.")
     ref = details.local_ref.strip()
     if ref:
         other = session.scalar(select(Client.id).where(Client.local_ref == ref))
         if other is not None and other != client_id:
             check.add("local_ref", f"The case reference '{ref}' is already in use.")
-    return check.problems
+    return problems + check.problems
 
 
 def client_details(session: Session, by: StaffRef, client_id: int) -> tuple[ClientDetails, int]:

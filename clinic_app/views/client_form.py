@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from enum import IntEnum
 from typing import Any, Protocol
@@ -53,7 +54,13 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import ClientStatus, ConsentToShare, RiskTool, Typology
-from clinic_app.services.clients import JUDGEMENT_LEVELS, ClientDetails, ClientSummary
+from clinic_app.services.clients import (
+    EARLIEST_BIRTH,
+    JUDGEMENT_LEVELS,
+    ClientDetails,
+    ClientSummary,
+    detail_problems,
+)
 from clinic_app.services.staff import StaffRow
 from clinic_app.services.validation import nhs_number_problem
 from clinic_app.views import feedback
@@ -434,6 +441,7 @@ class ClientDialog(_SavingDialog):
             save_text = "&Save changes"
         super().__init__(title, save_text, parent)
         self._save = save
+        self._today = today
         self.version = existing[1] if existing is not None else None
         self.summary: ClientSummary | None = None
         now = today()
@@ -610,7 +618,17 @@ class ClientDialog(_SavingDialog):
     def save(self) -> None:
         edit = self.date_of_birth
         if isinstance(edit, BlankableDateEdit) and edit.is_blank():
-            raise ValidationError("The date of birth is required.", where="date_of_birth")
+            # Say everything else that is wrong too, by the service's own rules, with a
+            # date of birth that raises no problem of its own standing in for the blank.
+            stand_in = replace(self.details(), date_of_birth=EARLIEST_BIRTH)
+            others = [
+                p
+                for p in detail_problems(stand_in, today=self._today())
+                if p.where not in ("date_of_birth", "referral_date")
+            ]
+            raise ValidationError(
+                [Problem("date_of_birth", "The date of birth is required."), *others]
+            )
         summary = self._save(self.details())
         self.summary = summary
         self.saved.emit(summary)

@@ -165,6 +165,7 @@ class _ListTab(QWidget):
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setAccessibleName("Details of the selected row")
+        self.detail.setPlaceholderText("Choose a row above to see it in full here.")
         layout.addWidget(self.detail, stretch=1)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.error: ClinicError | None = None

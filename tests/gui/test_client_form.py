@@ -179,6 +179,17 @@ def test_a_new_client_has_no_date_of_birth_until_one_is_entered(qtbot):
     assert dialog.result() != QDialog.DialogCode.Accepted
 
 
+def test_an_empty_form_lists_every_missing_field_not_only_the_date_of_birth(qtbot):
+    register = FakeRegister()
+    dialog = registration(qtbot, register)
+    dialog.save_button.click()
+    assert register.calls == []
+    error_label_beside(dialog.date_of_birth, "The date of birth is required.")
+    error_label_beside(dialog.local_ref, "The case reference is required.")
+    error_label_beside(dialog.given_name, "The given name is required.")
+    error_label_beside(dialog.family_name, "The family name is required.")
+
+
 def test_passing_through_an_empty_date_of_birth_leaves_it_empty(qtbot):
     edit = BlankableDateEdit(date(1990, 1, 1))
     qtbot.addWidget(edit)
