@@ -634,6 +634,14 @@ class ClientDialog(_SavingDialog):
         self.saved.emit(summary)
         self.accept()
 
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        # The live check under the NHS number already says what is wrong with the number
+        # itself; say it once. Other problems with it (already in use) still show.
+        live = self.nhs_feedback.text()
+        super().show_problems(
+            [p for p in problems if not (p.where == "nhs_number" and p.message == live)]
+        )
+
     def _on_nhs_number_changed(self) -> None:
         valid, text = nhs_number_feedback(self.nhs_number.text(), is_demo=self.is_demo.isChecked())
         self.nhs_feedback.setText(text)

@@ -182,6 +182,7 @@ def test_a_new_client_has_no_date_of_birth_until_one_is_entered(qtbot):
 def test_an_empty_form_lists_every_missing_field_not_only_the_date_of_birth(qtbot):
     register = FakeRegister()
     dialog = registration(qtbot, register)
+    dialog.show()
     dialog.save_button.click()
     assert register.calls == []
     error_label_beside(dialog.date_of_birth, "The date of birth is required.")
@@ -820,3 +821,17 @@ def test_a_conflicting_edit_through_the_real_services(
     assert len(shown_errors) == 1 and "Someone else changed" in shown_errors[0]
     assert dialog.family_name.text() == "Changed"
     assert workspace.call(clients.client_details, client_id)[0].family_name == "Example"
+
+
+def test_a_bad_nhs_number_is_explained_once_after_saving(qtbot):
+    register = FakeRegister()
+    dialog = registration(qtbot, register)
+    dialog.show()
+    dialog.nhs_number.setText("943 476 5918")
+    dialog.save_button.click()
+    shown = [
+        label.text()
+        for label in dialog.findChildren(QLabel)
+        if label.isVisible() and "check digit" in label.text()
+    ]
+    assert len(shown) == 1
