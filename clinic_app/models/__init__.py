@@ -10,8 +10,13 @@ from clinic_app.models.client import (
     ThirdParty,
     TypologyAssessment,
 )
-from clinic_app.models.disclosure import Disclosure
-from clinic_app.models.measure import MeasureAdministration, MeasureResponse, MeasureSchedule
+from clinic_app.models.disclosure import AudienceProfile, Disclosure
+from clinic_app.models.measure import (
+    MeasureAdministration,
+    MeasureDefinition,
+    MeasureResponse,
+    MeasureSchedule,
+)
 from clinic_app.models.plan import (
     GoalProgress,
     InterventionPlan,
@@ -28,6 +33,7 @@ from clinic_app.models.staff import StaffUser
 __all__ = [
     "NOTE_SECTIONS",
     "AppSetting",
+    "AudienceProfile",
     "AuditEvent",
     "Base",
     "Client",
@@ -37,6 +43,7 @@ __all__ = [
     "GoalProgress",
     "InterventionPlan",
     "MeasureAdministration",
+    "MeasureDefinition",
     "MeasureResponse",
     "MeasureSchedule",
     "NoteAddendum",

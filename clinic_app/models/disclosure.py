@@ -41,3 +41,19 @@ class Disclosure(Base):
     # into a partner document.
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=CLINICAL)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
+
+
+class AudienceProfile(Base):
+    """An administrator's change to what one partner audience may receive.
+
+    The built-in policies live in code; a row here replaces one audience's policy. The
+    policy is checked against the privacy classes when it is saved and again when it is
+    used, so no stored policy can ever reach CLINICAL or THIRD_PARTY data.
+    """
+
+    __tablename__ = "audience_profile"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True, info=OPERATIONAL)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+    updated_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)

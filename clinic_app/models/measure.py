@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.models.base import CLINICAL, OPERATIONAL, Base, UtcDateTime, str_enum, utcnow
@@ -55,4 +55,25 @@ class MeasureSchedule(Base):
     measure_id: Mapped[str] = mapped_column(String(60), info=OPERATIONAL)
     every_n_sessions: Mapped[int | None] = mapped_column(Integer, info=OPERATIONAL)
     at_plan_review: Mapped[bool] = mapped_column(default=False, info=OPERATIONAL)
+    active: Mapped[bool] = mapped_column(default=True, info=OPERATIONAL)
+
+
+class MeasureDefinition(Base):
+    """A clinic-supplied instrument definition, exactly as imported (one row per version).
+
+    The content is the definition file itself (item wording, options, scoring rules), not
+    anything about a client. Rows are never changed or deleted, so an administration keeps
+    scoring by the version it was given with; ``active`` only stops a version being offered.
+    """
+
+    __tablename__ = "measure_definition"
+    __table_args__ = (UniqueConstraint("measure_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    measure_id: Mapped[str] = mapped_column(String(60), index=True, info=OPERATIONAL)
+    version: Mapped[str] = mapped_column(String(40), info=OPERATIONAL)
+    content: Mapped[str] = mapped_column(Text, info=OPERATIONAL)
+    content_sha256: Mapped[str] = mapped_column(String(64), info=OPERATIONAL)
+    imported_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
     active: Mapped[bool] = mapped_column(default=True, info=OPERATIONAL)
