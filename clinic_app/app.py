@@ -19,10 +19,17 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
 
 from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
@@ -33,6 +40,7 @@ from clinic_app.views.signin import SignInDialog
 
 if TYPE_CHECKING:
     from clinic_app.services.common import StaffRef
+    from clinic_app.services.form_drafts import OpenForm
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
     from clinic_app.views.main_window import MainWindow
@@ -67,6 +75,7 @@ class ClinicApp(QObject):
         if app is not None:
             app.installEventFilter(self.idle)
         self.locked = False
+        self._forms_to_reopen: list[OpenForm] = []
 
     # -- start -------------------------------------------------------------------------------
 
@@ -79,6 +88,7 @@ class ClinicApp(QObject):
             return False
         self._show_main(me)
         self._offer_draft_recovery()
+        self._offer_open_forms()
         return True
 
     def _run_setup(self) -> bool:
@@ -177,6 +187,7 @@ class ClinicApp(QObject):
         """Lock the screen: autosave, destroy every clinical widget, ask for a sign-in."""
         if self.locked or self.window is None or self.workspace is None:
             return
+        self._keep_open_forms()
         if self._close_modal_dialogs():
             # A dialog's own event loop is running: lock once it has unwound, or the
             # window would be destroyed underneath the code waiting for that dialog.
@@ -191,6 +202,65 @@ class ClinicApp(QObject):
         # Ask only once control is back in the event loop, which first deletes the window:
         # a dialog's own loop would keep it (and what its widgets held) alive meanwhile.
         QTimer.singleShot(0, lambda: self._unlock(resume))
+
+    def _keep_open_forms(self) -> None:
+        """Keep every open form's text (encrypted, in the database) before it is closed.
+
+        Forms still waiting to be reopened after the last unlock are kept too. If they
+        cannot be kept the screen locks all the same: the lock matters more.
+        """
+        from clinic_app.services import form_drafts  # noqa: PLC0415
+        from clinic_app.views.form_drafts import open_forms  # noqa: PLC0415
+
+        if self.window is None or self.workspace is None:
+            return
+        found = open_forms([self.window])  # every form is opened from within the window
+        forms = [form for _dialog, form in found] + self._forms_to_reopen
+        self._forms_to_reopen = []
+        if forms:
+            try:
+                self.workspace.call(form_drafts.keep_open_forms, forms)
+            except ClinicError as error:
+                log.warning("Open forms could not be kept at lock: %s", type(error).__name__)
+        for dialog, _form in found:
+            # Closed now, so that a second pass of the lock cannot keep them twice.
+            if isinstance(dialog, QDialog):
+                dialog.reject()
+            dialog.hide()
+
+    def _reopen_forms(self, forms: list[OpenForm]) -> None:
+        """Open the forms kept at lock again, one at a time (each may run its own loop)."""
+        self._forms_to_reopen = list(forms)
+        QTimer.singleShot(0, self._reopen_next_form)
+
+    def _reopen_next_form(self) -> None:
+        if self.locked or self.window is None or self.workspace is None:
+            return  # the lock keeps what is still waiting
+        if not self._forms_to_reopen:
+            return
+        form = self._forms_to_reopen.pop(0)
+        window = self.window
+        try:
+            if form.client_id is None:
+                if form.form == "register":
+                    client_id = self._new_client(self.workspace, window, restore=form.state)
+                    if client_id is not None:
+                        window.open_client(client_id)
+            else:
+                view = window.open_client(form.client_id)
+                if view is not None and not view.reopen_form(
+                    form.tab, form.form, form.params, form.state
+                ):
+                    show_error(
+                        window,
+                        ClinicError(
+                            "A form that was open when the screen locked could not be "
+                            "opened again: what it was about has changed since."
+                        ),
+                    )
+        except ClinicError as error:
+            show_error(window, error)
+        QTimer.singleShot(0, self._reopen_next_form)
 
     def _close_modal_dialogs(self) -> bool:
         """Dismiss open dialogs (what they held is not kept); True while any event loop of
@@ -215,9 +285,11 @@ class ClinicApp(QObject):
         try:
             if resume is not None and me.id == resume.me.id:
                 self._show_main(me, resume)
+                self._take_back_open_forms()
             else:
                 self._show_main(me)
                 self._offer_draft_recovery()
+                self._offer_open_forms()
         except ClinicError as error:
             # Never leave a process with no window: say what happened and stop.
             show_error(None, error)
@@ -226,6 +298,7 @@ class ClinicApp(QObject):
     def sign_out(self) -> None:
         if self.locked or self.window is None:
             return
+        self._keep_open_forms()
         self.locked = True
         self.idle.pause()
         self.window.prepare_to_lock()
@@ -293,6 +366,37 @@ class ClinicApp(QObject):
         if resume.current is not None:
             window.open_client(resume.current)
 
+    def _take_back_open_forms(self) -> None:
+        from clinic_app.services import form_drafts  # noqa: PLC0415
+
+        if self.workspace is not None:
+            self._reopen_forms(self.workspace.call(form_drafts.take_open_forms))
+
+    def _offer_open_forms(self) -> None:
+        """After a crash, or when another user had the screen: offer the user's kept forms."""
+        from clinic_app.services import form_drafts  # noqa: PLC0415
+
+        window, workspace = self.window, self.workspace
+        if window is None or workspace is None:
+            return
+        waiting = workspace.call(form_drafts.waiting_forms)
+        if not waiting:
+            return
+        count = len(waiting)
+        answer = QMessageBox.question(
+            window,
+            "Forms left open",
+            f"{count} form{'s were' if count != 1 else ' was'} open with unsaved text when "
+            f"the screen was last locked ({waiting[0].saved_at.astimezone():%d/%m/%Y %H:%M})."
+            " Open them again now? If you choose No, that text is discarded.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._take_back_open_forms()
+        else:
+            workspace.call(form_drafts.discard_open_forms)
+
     def _offer_draft_recovery(self) -> None:
         from clinic_app.services import clients, notes  # noqa: PLC0415
         from clinic_app.views.notes import RecoverDraftsDialog, SessionsTab  # noqa: PLC0415
@@ -320,7 +424,9 @@ class ClinicApp(QObject):
         if isinstance(sessions, SessionsTab):
             sessions.open_draft(dialog.chosen)
 
-    def _new_client(self, workspace: Workspace, parent: QWidget) -> int | None:
+    def _new_client(
+        self, workspace: Workspace, parent: QWidget, *, restore: dict[str, Any] | None = None
+    ) -> int | None:
         from clinic_app.services import clients  # noqa: PLC0415
         from clinic_app.views.client_form import register_new_client  # noqa: PLC0415
 
@@ -328,6 +434,7 @@ class ClinicApp(QObject):
             parent,
             workspace.bind(clients.register_client),
             sites=workspace.call(clients.known_sites),
+            restore=restore,
         )
         return None if summary is None else summary.id
 

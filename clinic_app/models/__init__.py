@@ -27,7 +27,13 @@ from clinic_app.models.plan import (
 )
 from clinic_app.models.referral import Referral, ReferralStatusChange, SpecialistService
 from clinic_app.models.risk import RiskEvent, RiskShareDecision
-from clinic_app.models.session_note import NOTE_SECTIONS, NoteAddendum, NoteDraft, SessionNote
+from clinic_app.models.session_note import (
+    NOTE_SECTIONS,
+    FormDraft,
+    NoteAddendum,
+    NoteDraft,
+    SessionNote,
+)
 from clinic_app.models.staff import StaffUser
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "ClientAssignment",
     "Disclosure",
     "EmergencyAccess",
+    "FormDraft",
     "GoalProgress",
     "InterventionPlan",
     "MeasureAdministration",

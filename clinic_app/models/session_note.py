@@ -100,3 +100,23 @@ class NoteDraft(Base):
     note_id: Mapped[int | None] = mapped_column(ForeignKey("session_note.id"), info=OPERATIONAL)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, info=CLINICAL)
     saved_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
+
+
+class FormDraft(Base):
+    """A form that was open, with what was typed in it, when the screen locked.
+
+    Kept encrypted with the record so that the same user finds the form open again, with
+    their text in it, when they unlock (or after a crash, when they next sign in). Read
+    back once and then deleted.
+    """
+
+    __tablename__ = "form_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True, info=OPERATIONAL)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"), info=OPERATIONAL)
+    tab: Mapped[str] = mapped_column(String(40), info=OPERATIONAL)
+    form: Mapped[str] = mapped_column(String(60), info=OPERATIONAL)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, info=CLINICAL)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)

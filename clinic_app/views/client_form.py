@@ -64,6 +64,7 @@ from clinic_app.services.clients import (
 from clinic_app.services.staff import StaffRow
 from clinic_app.services.validation import nhs_number_problem
 from clinic_app.views import feedback
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.wording import STATUS_WORDS, TYPOLOGY_WORDS, format_nhs_number
 
@@ -1188,9 +1189,16 @@ def register_new_client(
     register_client: Callable[[ClientDetails], ClientSummary],
     *,
     sites: Sequence[str] = (),
+    restore: dict[str, Any] | None = None,
 ) -> ClientSummary | None:
-    """Run the registration dialog (blocking); the new client, or None if cancelled."""
+    """Run the registration dialog (blocking); the new client, or None if cancelled.
+
+    ``restore`` puts back what the form held when the screen locked.
+    """
     dialog = ClientDialog(register_client, sites=sites, parent=parent)
+    remember_form(dialog, client_id=None, tab="", form="register")
+    if restore:
+        restore_input_state(dialog, restore)
     try:
         dialog.exec()
         return dialog.summary

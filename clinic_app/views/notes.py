@@ -70,6 +70,7 @@ from clinic_app.services.notes import AddendumRow, DraftRow, NoteContent, NoteRo
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.feedback import show_error
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.table import ListTableModel
 
@@ -1709,6 +1710,9 @@ class SessionsTab(QWidget):
         self._finish_change(row.id)
 
     def _on_addendum(self) -> None:
+        self._open_addendum()
+
+    def _open_addendum(self, restore: dict[str, Any] | None = None) -> None:
         note = self.current_note()
         if note is None:
             return
@@ -1719,12 +1723,16 @@ class SessionsTab(QWidget):
             ),
             self,
         )
+        self._remember(dialog, "addendum", note.id, restore)
         added = run_dialog(dialog)
         dialog.deleteLater()
         if added:
             self._finish_change(note.id)
 
     def _on_entered_in_error(self) -> None:
+        self._open_entered_in_error()
+
+    def _open_entered_in_error(self, restore: dict[str, Any] | None = None) -> None:
         note = self.current_note()
         if note is None:
             return
@@ -1733,12 +1741,36 @@ class SessionsTab(QWidget):
             lambda reason: self._actions.mark_entered_in_error(note.id, reason=reason),
             self,
         )
+        self._remember(dialog, "entered_in_error", note.id, restore)
         marked = run_dialog(dialog)
         dialog.deleteLater()
         if marked:
             # A note in error is never edited again, so its unsaved text has no use.
             self._close_editor(keep_text=False)
             self._finish_change(note.id)
+
+    def _remember(
+        self, dialog: QDialog, form: str, note_id: int, restore: dict[str, Any] | None
+    ) -> None:
+        remember_form(
+            dialog, client_id=self.client_id, tab="Sessions", form=form, params={"note_id": note_id}
+        )
+        if restore:
+            restore_input_state(dialog, restore)
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        note_id = params.get("note_id")
+        if form not in ("addendum", "entered_in_error") or not isinstance(note_id, int):
+            return False
+        if self.model.note(note_id) is None:
+            return False
+        self.select_note(note_id)
+        if form == "addendum":
+            self._open_addendum(state)
+        else:
+            self._open_entered_in_error(state)
+        return True
 
     def _finish_change(self, note_id: int) -> None:
         self._shown = None

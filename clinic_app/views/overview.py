@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -47,6 +48,7 @@ from clinic_app.views.client_form import (
     TypologyDialog,
     UpdateClient,
 )
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE
 from clinic_app.views.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
 
@@ -546,9 +548,14 @@ class OverviewTab(QWidget):
         dialog.saved.connect(self._on_saved)
         return dialog
 
-    def _open(self, dialog: QDialog | None) -> None:
+    def _open(
+        self, dialog: QDialog | None, form: str, restore: dict[str, Any] | None = None
+    ) -> None:
         if dialog is None:
             return
+        remember_form(dialog, client_id=self.client_id, tab="Overview", form=form)
+        if restore:
+            restore_input_state(dialog, restore)
         self.current_dialog = dialog
         dialog.finished.connect(lambda _result: self._on_dialog_finished(dialog))
         dialog.open()
@@ -559,16 +566,34 @@ class OverviewTab(QWidget):
         dialog.deleteLater()
 
     def _on_edit_details(self) -> None:
-        self._open(self.edit_details_dialog())
+        self._open(self.edit_details_dialog(), "details")
 
     def _on_set_typology(self) -> None:
-        self._open(self.typology_dialog())
+        self._open(self.typology_dialog(), "typology")
 
     def _on_record_risk_assessment(self) -> None:
-        self._open(self.risk_assessment_dialog())
+        self._open(self.risk_assessment_dialog(), "risk_assessment")
 
     def _on_assign_staff(self) -> None:
-        self._open(self.assign_staff_dialog())
+        self._open(self.assign_staff_dialog(), "assign_staff")
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        del params  # the overview's forms are about the client itself
+        makers = {
+            "details": self.edit_details_dialog,
+            "typology": self.typology_dialog,
+            "risk_assessment": self.risk_assessment_dialog,
+            "assign_staff": self.assign_staff_dialog,
+        }
+        maker = makers.get(form)
+        if maker is None:
+            return False
+        dialog = maker()
+        if dialog is None:
+            return False
+        self._open(dialog, form, state)
+        return True
 
     def _on_typology_history_toggled(self, shown: bool) -> None:
         count = len(self.record.typologies) - 1 if self.record is not None else 0

@@ -71,6 +71,7 @@ from clinic_app.services.plans import (
     RevisionRow,
 )
 from clinic_app.views.feedback import run_guarded
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import FieldErrors
 
 # -- words for the controlled vocabularies -----------------------------------------------------
@@ -1164,6 +1165,76 @@ class PlanEditor(QDialog):
             interventions=tuple(self._intervention_values()),
         )
 
+    def set_values(self, data: PlanInput) -> None:
+        """Show ``data`` in the editor (a plan put back after the screen was locked)."""
+        self.status.setCurrentIndex(max(0, self.status.findData(data.status)))
+        self.phase.setCurrentIndex(max(0, self.phase.findData(data.phase)))
+        self.planned_sessions.setValue(data.planned_sessions or 0)
+        self.planned_weeks.setValue(data.planned_weeks or 0)
+        self.review_set.setChecked(data.next_review_on is not None)
+        if data.next_review_on is not None:
+            self.next_review_on.setDate(_qdate(data.next_review_on))
+        self.formulation.setPlainText(data.formulation)
+        self.change_note.setPlainText(data.change_note)
+        self._show_items(list(data.goals), list(data.interventions))
+
+    def draft_state(self) -> dict[str, Any]:
+        """What the editor holds, as plain values, to be kept while the screen is locked."""
+        data = self.values()
+        return {
+            "based_on": self._based_on,
+            "status": data.status.value,
+            "phase": data.phase.value,
+            "formulation": data.formulation,
+            "planned_sessions": data.planned_sessions,
+            "planned_weeks": data.planned_weeks,
+            "next_review_on": data.next_review_on.isoformat() if data.next_review_on else None,
+            "change_note": data.change_note,
+            "goals": [
+                {
+                    "private_detail": g.private_detail,
+                    "partner_wording": g.partner_wording,
+                    "involves_victim": g.involves_victim,
+                    "victim_review_note": g.victim_review_note,
+                    "goal_key": g.goal_key,
+                }
+                for g in data.goals
+            ],
+            "interventions": [
+                {"kind": i.kind.value, "detail": i.detail} for i in data.interventions
+            ],
+        }
+
+    def restore_draft_state(self, state: dict[str, Any]) -> None:
+        """Put back what :meth:`draft_state` kept, saving against the same revision."""
+        self._based_on = int(state.get("based_on", self._based_on))
+        review = state.get("next_review_on")
+        self.set_values(
+            PlanInput(
+                status=PlanStatus(state["status"]),
+                phase=Phase(state["phase"]),
+                formulation=str(state.get("formulation", "")),
+                planned_sessions=state.get("planned_sessions"),
+                planned_weeks=state.get("planned_weeks"),
+                next_review_on=date.fromisoformat(review) if review else None,
+                change_note=str(state.get("change_note", "")),
+                goals=tuple(
+                    GoalInput(
+                        str(g.get("private_detail", "")),
+                        str(g.get("partner_wording", "")),
+                        bool(g.get("involves_victim", False)),
+                        str(g.get("victim_review_note", "")),
+                        goal_key=g.get("goal_key"),
+                    )
+                    for g in state.get("goals", [])
+                ),
+                interventions=tuple(
+                    InterventionInput(InterventionKind(i["kind"]), str(i.get("detail", "")))
+                    for i in state.get("interventions", [])
+                ),
+            )
+        )
+
     @property
     def based_on(self) -> int:
         """The revision this edit starts from (0 for a new plan)."""
@@ -1953,7 +2024,9 @@ class PlanTab(QWidget):
                 today=self._actions.today(),
                 describe_staff=self._actions.describe_staff,
                 parent=self,
-            )
+            ),
+            "create",
+            {},
         )
 
     def _on_revise(self) -> None:
@@ -1971,16 +2044,47 @@ class PlanTab(QWidget):
                 latest=lambda: revisions(plan_id)[-1],
                 describe_staff=self._actions.describe_staff,
                 parent=self,
-            )
+            ),
+            "revise",
+            {"plan_id": plan_id},
         )
 
-    def _open_editor(self, editor: PlanEditor) -> None:
+    def _open_editor(self, editor: PlanEditor, form: str, params: dict[str, Any]) -> None:
         if self.editor is not None:
             self.editor.deleteLater()
         self.editor = editor
+        remember_form(
+            editor,
+            client_id=self.client_id,
+            tab="Plan",
+            form=form,
+            params=params,
+            state=editor.draft_state,
+        )
         editor.saved.connect(self._on_saved)
         editor.setWindowModality(Qt.WindowModality.WindowModal)
         editor.open()
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        if form == "create":
+            self._on_create()
+        elif form == "revise":
+            if self.current is None or self.current.plan_id != params.get("plan_id"):
+                return False
+            self._on_revise()
+        elif form == "rate":
+            self._on_rate()
+            if self.progress_dialog is None:
+                return False
+            restore_input_state(self.progress_dialog, state)
+            return True
+        else:
+            return False
+        if self.editor is None:
+            return False
+        self.editor.restore_draft_state(state)
+        return True
 
     def _on_saved(self, row: RevisionRow) -> None:
         self.current = row
@@ -2012,6 +2116,7 @@ class PlanTab(QWidget):
             parent=self,
         )
         self.progress_dialog = dialog
+        remember_form(dialog, client_id=self.client_id, tab="Plan", form="rate")
         dialog.rated.connect(self._on_rated)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.open()

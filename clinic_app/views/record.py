@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
@@ -81,6 +82,16 @@ class ClientRecordView(QWidget):
         if widget is not None:
             self.tabs.setCurrentWidget(widget)
         return widget
+
+    def reopen_form(
+        self, tab: str, form: str, params: dict[str, Any], state: dict[str, Any]
+    ) -> bool:
+        """Open one of the record's forms again, as it was when the screen locked."""
+        widget = self.show_tab(tab)
+        reopen = getattr(widget, "reopen_form", None)
+        if reopen is None:
+            return False
+        return bool(reopen(form, params, state))
 
     def refresh_all(self) -> None:
         for i in range(self.tabs.count()):

@@ -56,6 +56,7 @@ from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views import feedback
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.table import ListTableModel
 
@@ -1138,15 +1139,27 @@ class RiskTab(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def open_new_event(self, session_note_id: int | None = None) -> RiskEventRow | None:
+    def open_new_event(
+        self, session_note_id: int | None = None, *, restore: dict[str, Any] | None = None
+    ) -> RiskEventRow | None:
         """Record a risk event (from a session note when its id is given).
 
         After an urgent event is saved the share decision dialog opens straight away.
-        Returns the stored event, or None if the clinician cancelled.
+        Returns the stored event, or None if the clinician cancelled. ``restore`` puts
+        back what the form held when the screen locked.
         """
         dialog = RiskEventDialog(
             self.client_id, self._actions, session_note_id=session_note_id, parent=self
         )
+        remember_form(
+            dialog,
+            client_id=self.client_id,
+            tab="Risk",
+            form="event",
+            params={"session_note_id": session_note_id},
+        )
+        if restore:
+            restore_input_state(dialog, restore)
         exec_dialog(dialog)
         event = dialog.saved_event
         dialog.deleteLater()
@@ -1160,10 +1173,23 @@ class RiskTab(QWidget):
         return event
 
     def open_decision(
-        self, event: RiskEventRow, *, prompt_now: bool = False
+        self,
+        event: RiskEventRow,
+        *,
+        prompt_now: bool = False,
+        restore: dict[str, Any] | None = None,
     ) -> ShareDecisionRow | None:
         """Record the share decision for ``event``; returns it, or None if cancelled."""
         dialog = ShareDecisionDialog(event, self._actions, self, prompt_now=prompt_now)
+        remember_form(
+            dialog,
+            client_id=self.client_id,
+            tab="Risk",
+            form="decision",
+            params={"event_id": event.id, "prompt_now": prompt_now},
+        )
+        if restore:
+            restore_input_state(dialog, restore)
         exec_dialog(dialog)
         decision = dialog.decision
         dialog.deleteLater()
@@ -1173,6 +1199,20 @@ class RiskTab(QWidget):
         self.select_event(event.id)
         self.changed.emit()
         return decision
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        if form == "event":
+            note_id = params.get("session_note_id")
+            self.open_new_event(note_id if isinstance(note_id, int) else None, restore=state)
+            return True
+        if form == "decision":
+            event = next((e for e in self.events() if e.id == params.get("event_id")), None)
+            if event is None:
+                return False
+            self.open_decision(event, prompt_now=bool(params.get("prompt_now")), restore=state)
+            return True
+        return False
 
     def make_banner(self, parent: QWidget | None = None) -> UrgentRiskBanner:
         """The urgent-risk banner for this client, recording decisions through this tab."""

@@ -2,78 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
+from PySide6.QtWidgets import QApplication
 
 from clinic_app.app import ClinicApp
-from clinic_app.services import clients, demo, notes, staff
-from clinic_app.services.common import StaffRef
-from clinic_app.storage.keys import CredentialStore
+from clinic_app.services import clients, notes, staff
 from clinic_app.views.caseload import CaseloadView
 from clinic_app.views.notes import SessionsTab
 from clinic_app.views.record import ClientRecordView
 from clinic_app.views.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
+from tests.gui.conftest import ScriptedApp, visible_texts
 
 CANARY = "Canary-7f3a unsaved clinical words"
-
-
-class ScriptedApp(ClinicApp):
-    """The real application, with the sign-in dialog answered by a script."""
-
-    def __init__(self, path: Path, sign_ins: list[tuple[str, str] | None]) -> None:
-        super().__init__(path)
-        self.sign_ins = sign_ins
-        self.asked: list[StaffRef | None] = []
-
-    def _ask_sign_in(self, locked_user):
-        self.asked.append(locked_user)
-        answer = self.sign_ins.pop(0)
-        return None if answer is None else self._sign_in(*answer)
-
-    def _offer_draft_recovery(self):
-        """Tested through the Sessions tab; the modal prompt is not driven here."""
-
-
-@pytest.fixture
-def seeded(db, db_key, psychologist, clinician):
-    """A database with a small demo caseload for the psychologist, key in the store."""
-    with db.transaction() as session:
-        demo.load_demo_caseload(session, psychologist, 3)
-    CredentialStore().put(db.path, db_key)
-    path = db.path
-    db.close()
-    return path
-
-
-def _visible_texts() -> str:
-    texts = []
-    for widget in QApplication.allWidgets():
-        if isinstance(widget, QPlainTextEdit | QTextEdit):
-            texts.append(widget.toPlainText())
-        elif isinstance(widget, QLineEdit | QLabel):
-            texts.append(widget.text())
-    return "\n".join(texts)
-
-
-@pytest.fixture
-def start(qtbot):
-    started = []
-
-    def run(path, sign_ins):
-        app = ScriptedApp(path, sign_ins)
-        started.append(app)
-        assert app.start()
-        qtbot.addWidget(app.window)
-        return app
-
-    yield run
-    for app in started:
-        app.idle.pause()
-        if app.database is not None:
-            app.database.close()
 
 
 def _type_in_new_note(app) -> SessionsTab:
@@ -99,13 +39,13 @@ def test_lock_leaves_no_clinical_text_in_any_widget_and_unlock_restores_it(qtbot
     app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
     sessions = _type_in_new_note(app)
     client_id = sessions.client_id
-    assert CANARY in _visible_texts()
+    assert CANARY in visible_texts()
 
     seen_while_locked = []
     original = app._ask_sign_in
 
     def ask_while_checking(locked_user):
-        seen_while_locked.append(CANARY in _visible_texts())
+        seen_while_locked.append(CANARY in visible_texts())
         return original(locked_user)
 
     app._ask_sign_in = ask_while_checking
@@ -132,7 +72,7 @@ def test_another_user_unlocking_gets_a_fresh_session(qtbot, start, seeded):
     assert app.workspace.me.username == "nurse.patel"
     assert app.window.open_client_ids() == []
     QApplication.sendPostedEvents(None, 0)
-    assert CANARY not in _visible_texts()
+    assert CANARY not in visible_texts()
     # The first user's words were kept for them as an autosaved draft.
     with app.database.session() as session:
         jones = staff.sign_in(session, "dr.jones", STAFF_PASSWORD)

@@ -1,0 +1,69 @@
+"""Fixtures for tests of the whole application: a seeded database and a scripted start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
+
+from clinic_app.app import ClinicApp
+from clinic_app.services import demo
+from clinic_app.services.common import StaffRef
+from clinic_app.storage.keys import CredentialStore
+
+
+class ScriptedApp(ClinicApp):
+    """The real application, with the sign-in dialog answered by a script."""
+
+    def __init__(self, path: Path, sign_ins: list[tuple[str, str] | None]) -> None:
+        super().__init__(path)
+        self.sign_ins = sign_ins
+        self.asked: list[StaffRef | None] = []
+
+    def _ask_sign_in(self, locked_user):
+        self.asked.append(locked_user)
+        answer = self.sign_ins.pop(0)
+        return None if answer is None else self._sign_in(*answer)
+
+    def _offer_draft_recovery(self):
+        """Tested through the Sessions tab; the modal prompt is not driven here."""
+
+
+@pytest.fixture
+def seeded(db, db_key, psychologist, clinician):
+    """A database with a small demo caseload for the psychologist, key in the store."""
+    with db.transaction() as session:
+        demo.load_demo_caseload(session, psychologist, 3)
+    CredentialStore().put(db.path, db_key)
+    path = db.path
+    db.close()
+    return path
+
+
+def visible_texts() -> str:
+    texts = []
+    for widget in QApplication.allWidgets():
+        if isinstance(widget, QPlainTextEdit | QTextEdit):
+            texts.append(widget.toPlainText())
+        elif isinstance(widget, QLineEdit | QLabel):
+            texts.append(widget.text())
+    return "\n".join(texts)
+
+
+@pytest.fixture
+def start(qtbot):
+    started = []
+
+    def run(path, sign_ins):
+        app = ScriptedApp(path, sign_ins)
+        started.append(app)
+        assert app.start()
+        qtbot.addWidget(app.window)
+        return app
+
+    yield run
+    for app in started:
+        app.idle.pause()
+        if app.database is not None:
+            app.database.close()
