@@ -558,7 +558,7 @@ class ClinicApp(QObject):
         )
         view = ClientRecordView(
             client,
-            [*zip(TAB_TITLES, tabs, strict=True), ("Searc&h notes", finder)],
+            [*zip(TAB_TITLES, tabs, strict=True), ("Search notes", finder)],
             banner=risk_tab.make_banner(),
             reload_client=lambda: workspace.call(clients.client_summary, client_id),
         )

@@ -73,10 +73,12 @@ class MainWindow(QMainWindow):
 
         self.caseload = parts.make_caseload()
         self.caseload.client_activated.connect(self.open_client)  # type: ignore[attr-defined]
-        self.tabs.addTab(self.caseload, "&Caseload")
+        self.tabs.addTab(self.caseload, "Caseload")
+        self.tabs.setTabToolTip(0, "Caseload (Ctrl+1)")
         self.search = parts.make_search()
         self.search.note_activated.connect(self.open_note)  # type: ignore[attr-defined]
-        self.tabs.addTab(self.search, "Search &notes")
+        self.tabs.addTab(self.search, "Search notes")
+        self.tabs.setTabToolTip(1, "Search notes (Ctrl+Shift+F)")
         for fixed in (0, 1):
             self.tabs.tabBar().setTabButton(
                 fixed, self.tabs.tabBar().ButtonPosition.RightSide, None

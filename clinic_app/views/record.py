@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from clinic_app.services.clients import ClientSummary
 
-TAB_TITLES = ("&Overview", "&Plan", "&Sessions", "&Risk", "Re&ferrals", "&Measures", "Summ&aries")
+# No mnemonics in the titles: Alt+letter belongs to the buttons inside each part, which
+# would otherwise clash with them. The parts are reached with Alt+1, Alt+2... instead.
+TAB_TITLES = ("Overview", "Plan", "Sessions", "Risk", "Referrals", "Measures", "Summaries")
 
 
 class ClientRecordView(QWidget):
@@ -48,8 +51,14 @@ class ClientRecordView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Parts of the record")
         self.tabs.setDocumentMode(True)
-        for title, widget in tabs:
-            self.tabs.addTab(widget, title)
+        for position, (title, widget) in enumerate(tabs, start=1):
+            index = self.tabs.addTab(widget, title.replace("&", ""))
+            if position <= 9:
+                keys = QKeySequence(f"Alt+{position}")
+                self.tabs.setTabToolTip(index, f"{title.replace('&', '')} ({keys.toString()})")
+                shortcut = QShortcut(keys, self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(lambda i=index: self._on_go_to_part(i))
             changed = getattr(widget, "changed", None)
             if changed is not None:
                 changed.connect(self._on_tab_changed)
@@ -111,6 +120,12 @@ class ClientRecordView(QWidget):
         refresh = getattr(self.banner, "refresh", None)
         if refresh is not None:
             refresh()
+
+    def _on_go_to_part(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+        current = self.tabs.currentWidget()
+        if current is not None:
+            current.setFocus()
 
     def _on_tab_changed(self) -> None:
         source = self.sender()
