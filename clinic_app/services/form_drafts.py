@@ -49,7 +49,6 @@ class SavedForm:
 
 
 def keep_open_forms(session: Session, by: StaffRef, forms: list[OpenForm]) -> int:
-
     """Keep the user's open forms until they come back; how many were kept."""
     check = Checker()
     if len(forms) > MAX_FORMS:
