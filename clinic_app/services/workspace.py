@@ -8,16 +8,25 @@ frozen dataclasses. A GUI test hands views fakes instead and needs no database.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
-from clinic_app.errors import AuthError
+from clinic_app.errors import AuthError, DatabaseLocked
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import Database
 
 P = ParamSpec("P")
+
+# When another program (the command line, a second window) is writing, SQLite refuses
+# a unit of work that has already read at once, "database is locked", without waiting:
+# waiting could deadlock. The refused unit of work wrote nothing, so it is run again,
+# with growing pauses, for up to LOCK_PATIENCE seconds before the user is told.
+LOCK_PATIENCE = 3.0
+FIRST_PAUSE = 0.02
+LONGEST_PAUSE = 0.4
 R = TypeVar("R")
 
 
@@ -40,17 +49,29 @@ class Workspace:
         A wrong password is the one error that is kept: services check passwords before
         changing anything else, and the failed attempt must count towards lockout.
         """
-        with self.database.session() as session:
-            try:
-                result = use_case(session, self.me, *args, **kwargs)
-            except AuthError:
-                session.commit()
-                raise
-            except BaseException:
-                session.rollback()
-                raise
-            session.commit()
-            return result
+        started = time.monotonic()
+        pause = FIRST_PAUSE
+        while True:
+            with self.database.session() as session:
+                try:
+                    result = use_case(session, self.me, *args, **kwargs)
+                    session.commit()
+                except AuthError:
+                    session.commit()
+                    raise
+                except DatabaseLocked:
+                    session.rollback()
+                    # Nothing of this unit of work was written: run it again, on fresh
+                    # data, until the other program lets go or patience runs out.
+                    if time.monotonic() - started + pause > LOCK_PATIENCE:
+                        raise
+                except BaseException:
+                    session.rollback()
+                    raise
+                else:
+                    return result
+            time.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE)
 
     def bind(self, use_case: Callable[Concatenate[Session, StaffRef, P], R]) -> Callable[P, R]:
         """A callable running ``use_case`` as the signed-in user, for a view's constructor."""
