@@ -318,8 +318,10 @@ def verify_file(path: Path, key: bytes) -> None:
 def restore_database(backup: Path, target: Path, key: bytes, *, keep_dir: Path) -> Path | None:
     """Replace ``target`` with a verified backup; the database replaced is kept in ``keep_dir``.
 
-    Returns where the replaced database was kept (None when there was none). The target
-    must not be open anywhere.
+    Returns where the replaced database was kept (None when there was none). Refused with
+    ``DatabaseLocked`` while the target is open anywhere (clinic-app running on it). A
+    damaged target, the usual reason to restore, is kept as a plain copy of its files,
+    since it cannot be backed up through SQLCipher.
     """
     backup, target = Path(backup), Path(target)
     verify_file(backup, key)
@@ -329,16 +331,66 @@ def restore_database(backup: Path, target: Path, key: bytes, *, keep_dir: Path) 
         shutil.copyfile(backup, staged)
         verify_file(staged, key)
         if target.exists():
+            _refuse_if_open_elsewhere(target, key)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             kept = keep_dir / f"replaced-by-restore-{stamp}.db"
-            current = open_database(target, key, migrate=False)
             try:
-                backup_database(current.engine, key, kept)
-            finally:
-                current.close()
+                current = open_database(target, key, migrate=False)
+            except (CorruptDatabase, NotADatabase, WrongKey):
+                # Unreadable with the key that opens the backup: damaged (a damaged first
+                # page looks like a wrong key).
+                kept = _copy_files(target, keep_dir / f"replaced-by-restore-{stamp}-damaged.db")
+            else:
+                try:
+                    backup_database(current.engine, key, kept)
+                except (CorruptDatabase, sqlcipher3.Error):
+                    # Opens, but damaged further in.
+                    kept = _copy_files(target, keep_dir / f"replaced-by-restore-{stamp}-damaged.db")
+                finally:
+                    current.close()
         _remove_sidecars(target)
         os.replace(staged, target)
     except BaseException:
         _remove_with_sidecars(staged)
         raise
     return kept
+
+
+IN_USE_MESSAGE = (
+    "The database is open in clinic-app (or another program) on this computer. Close "
+    "clinic-app everywhere it is using this database, then restore again."
+)
+
+
+def _refuse_if_open_elsewhere(path: Path, key: bytes) -> None:
+    """Raise ``DatabaseLocked`` if any other connection has the database open.
+
+    An exclusive-mode connection needs the file to itself: every connection of a running
+    app holds a shared lock on it, even when idle. A file too damaged to tell is not
+    refused here (it cannot be in use by the app either).
+    """
+    try:
+        conn = sqlcipher3.connect(str(path), timeout=0.2, isolation_level=None)
+    except sqlcipher3.Error:
+        return
+    try:
+        conn.execute(_pragma_key(key))
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        conn.execute("ROLLBACK")
+    except sqlcipher3.Error as exc:
+        if isinstance(classify(exc), DatabaseLocked):
+            raise DatabaseLocked(IN_USE_MESSAGE) from exc
+    finally:
+        conn.close()
+
+
+def _copy_files(path: Path, out: Path) -> Path:
+    """Copy a database file and its sidecars as they are (for a file that cannot be read)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, out)
+    for sidecar in _sidecars(path):
+        if sidecar.exists():
+            shutil.copyfile(sidecar, out.with_name(out.name + sidecar.name[len(path.name) :]))
+    return out

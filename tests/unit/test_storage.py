@@ -1182,3 +1182,44 @@ def test_a_database_from_a_newer_version_is_refused_and_left_alone(
     assert not (folder / "backups").exists()
     with raw_connection(db.path, db_key) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(newer,)]
+
+
+def test_restore_is_refused_while_the_database_is_open_elsewhere(
+    tmp_path: Path, db_key: bytes
+) -> None:
+    target = tmp_path / "clinic.db"
+    database = populated(target, db_key, given_name="Open")
+    backup = backup_database(database.engine, db_key, tmp_path / "b" / "backup.db")
+    add_client(database, "MASIP-0002", given_name="Typed today")
+    before = dump(database)
+    try:
+        # The running app: its idle pooled connection is enough to refuse.
+        with pytest.raises(DatabaseLocked) as caught:
+            restore_database(backup, target, db_key, keep_dir=tmp_path / "kept")
+        assert "Close clinic-app" in str(caught.value)
+        assert dump(database) == before  # nothing replaced underneath it
+    finally:
+        database.close()
+    assert not (tmp_path / "kept").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".restoring")]
+
+
+def test_a_damaged_database_is_replaced_and_kept_as_it_was(tmp_path: Path, db_key: bytes) -> None:
+    target = tmp_path / "clinic.db"
+    database = populated(target, db_key)
+    try:
+        backup = backup_database(database.engine, db_key, tmp_path / "b" / "backup.db")
+        at_backup = dump(database)
+    finally:
+        database.close()
+    damaged = bytearray(target.read_bytes())
+    damaged[4096:8192] = b"\xff" * 4096  # a page of the file overwritten
+    target.write_bytes(bytes(damaged))
+    kept = restore_database(backup, target, db_key, keep_dir=tmp_path / "kept")
+    assert kept is not None and kept.name.endswith("-damaged.db")
+    assert kept.read_bytes() == bytes(damaged)  # kept exactly, for whoever investigates
+    restored = open_database(target, db_key)
+    try:
+        assert dump(restored) == at_backup
+    finally:
+        restored.close()
