@@ -758,7 +758,7 @@ def build_big_client(
         admin_id = b.add(
             MeasureAdministration,
             client_id=client_id,
-            measure_id="phq9",
+            measure_id="phq-9",
             measure_version="1",
             administered_on=day,
             mode=MeasureMode.CLINICIAN_ENTRY,
@@ -1016,7 +1016,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("open", "cold", "demo", "record", "app", "caseload", "search"),
+        choices=("open", "cold", "demo", "record", "app", "caseload", "search", "summary"),
         help="run only these benchmarks",
     )
     parser.add_argument(
@@ -1034,7 +1034,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _child_cold_open(args.child_cold_open)
         return 0
     quick: bool = args.quick
-    chosen = set(args.only or ("open", "cold", "demo", "record", "app", "caseload", "search"))
+    chosen = set(
+        args.only or ("open", "cold", "demo", "record", "app", "caseload", "search", "summary")
+    )
     reps = 15 if quick else 60
     record_reps = 10 if quick else 40
     cold_reps = 2 if quick else 5
@@ -1091,6 +1093,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks import note_search
 
         others["note_search"] = note_search.measure(notes=20_000 if quick else 100_000)
+    if "summary" in chosen:
+        say("partner summary ...")
+        from benchmarks import partner_summary
+
+        others["partner_summary"] = partner_summary.measure(repeats=5 if quick else 20)
     elapsed = time.perf_counter() - started
 
     print(table(results))

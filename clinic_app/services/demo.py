@@ -582,7 +582,8 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
                 recorded_at=_at(min(on, today)),
             )
             previous = status
-    for measure, items in (("phq9", 9), ("gad7", 7)):
+    # Shipped measures (resources/measures), so the demo's scores, bands and changes show.
+    for measure, items in (("phq-9", 9), ("gad-7", 7)):
         level = rng.randrange(1, 3)
         for k, note_id in enumerate(note_ids[::4]):
             day = start + timedelta(days=7 * 4 * k + 3)
@@ -599,5 +600,7 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
             )
             for item in range(1, items + 1):
                 value = max(0, min(3, level - (k // 2) + rng.choice((-1, 0, 0, 1))))
+                if measure == "phq-9" and item == 9:
+                    value = 0  # no demo client reports thoughts of self-harm
                 b.add(MeasureResponse, administration_id=admin_id, item=item, value=value)
     return len(note_ids)

@@ -100,7 +100,7 @@ from clinic_app.services.common import (
     get_or_raise,
     require_clinical_access,
 )
-from clinic_app.services.measures import MEASURE_ID
+from clinic_app.services.measures import MEASURE_ID, computed_results
 from clinic_app.services.notes import addendum_seal, content_of, note_seal
 from clinic_app.services.referrals import TRANSITIONS
 from clinic_app.services.validation import date_problem, normalise_nhs_number, text_problem
@@ -725,12 +725,16 @@ def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, A
         MeasureResponse.item,
         MeasureResponse.id,
     )
+    # Scores, bands and reliable change are derived here for people checking the results;
+    # an import never trusts them (see "computed" in docs/record-format.md).
+    computed = computed_results(session, by, client_id)
     document["measure_administrations"] = [
         out(
             a,
             _ADMINISTRATION,
             session_index=_index_of(note_index, a.session_note_id),
             responses=[out(x, _RESPONSE) for x in responses.get(a.id, [])],
+            computed=computed.get(a.id),
         )
         for a in administrations
     ]

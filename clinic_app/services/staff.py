@@ -302,7 +302,7 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
     """
     user = session.get(StaffUser, by.id)
     if user is None:
-        raise AuthError("Your account could not be found; nothing was signed.")
+        raise AuthError("Your account could not be found; nothing was done.")
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -314,12 +314,12 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
             audit.record(session, audit.Action.LOCKOUT, actor_id=user.id)
             session.flush()
             raise AccountLocked(
-                "Too many wrong passwords: nothing was signed, and your account is locked "
-                f"until {user.locked_until.astimezone():%H:%M}. Lock the screen (Ctrl+L) and "
-                "try again then, or ask an administrator."
+                "Too many wrong passwords: nothing was done, and your account is locked "
+                f"until {user.locked_until.astimezone():%H:%M}. Try again then, or ask an "
+                "administrator."
             ) from None
         session.flush()
-        raise AuthError("That password is not right; nothing was signed.") from None
+        raise AuthError("That password is not right; nothing was done.") from None
     user.failed_attempts = 0
 
 

@@ -1,0 +1,946 @@
+"""Instrument definitions: what a measure asks, how it is scored, and under which licence.
+
+A definition is data, not code: a JSON file in the format described by
+``resources/schemas/measure-definition.schema.json`` and, for people, ``docs/measures.md``.
+The measures shipped with the app live in ``resources/measures/`` (one file per measure and
+version, e.g. ``phq-9.v1.json``, so a revised file never changes how older administrations
+are scored); a clinic adds its own licensed measures by importing a file of the same format.
+
+``parse_definition`` checks a file twice and reports every problem at once, each with the
+JSON path where it was found (``$.items[2].options[1].value``): first against the JSON
+Schema, then against the rules a schema cannot express (items numbered 1 to n, severity
+bands contiguous and covering the whole score range, subscale items that exist, a
+prorating minimum no larger than the number of items, unique answer values...).
+
+Nothing here touches the database or Qt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from jsonschema import Draft202012Validator
+from jsonschema import ValidationError as SchemaError
+
+from clinic_app.config import resources_dir
+from clinic_app.errors import Problem, ValidationError
+
+FORMAT: Final = "clinic-app/measure-definition"
+FORMAT_VERSION: Final = 1
+SCHEMA_FILENAME: Final = "measure-definition.schema.json"
+MAX_DEFINITION_BYTES: Final = 1_000_000
+
+MEASURE_ID_PATTERN: Final = "^[a-z0-9][a-z0-9_.-]{0,59}$"
+VERSION_PATTERN: Final = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+MAX_ITEMS: Final = 200
+MAX_VALUE: Final = 100  # the largest answer value the answer store accepts
+
+
+class ScoringMethod(StrEnum):
+    """How item scores (after reverse scoring) become the total."""
+
+    SUM = "sum"
+    MEAN = "mean"
+    MEAN_TIMES_10 = "mean_x10"
+
+    @property
+    def words(self) -> str:
+        return {
+            ScoringMethod.SUM: "the sum of the item scores",
+            ScoringMethod.MEAN: "the mean of the answered item scores",
+            ScoringMethod.MEAN_TIMES_10: "the mean of the answered item scores, times 10",
+        }[self]
+
+
+class ReliableChangeMethod(StrEnum):
+    """How a change between two administrations is judged reliable."""
+
+    JACOBSON_TRUAX = "jacobson_truax"
+    PUBLISHED_THRESHOLD = "published_threshold"
+
+
+class Origin(StrEnum):
+    """Where a definition came from: shipped with the app, or imported by the clinic."""
+
+    SHIPPED = "shipped"
+    CLINIC = "clinic"
+
+
+@dataclass(frozen=True)
+class ResponseOption:
+    """One answer the client can choose, and the value recorded for it."""
+
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question (numbered from 1) with its answers.
+
+    ``reverse`` items are reverse scored: the scored value is
+    ``(lowest value + highest value) - answer``, so on a 0-4 item an answer of 1 scores 3.
+    """
+
+    number: int
+    text: str
+    options: tuple[ResponseOption, ...]
+    reverse: bool = False
+
+    @property
+    def lowest(self) -> int:
+        return min(o.value for o in self.options)
+
+    @property
+    def highest(self) -> int:
+        return max(o.value for o in self.options)
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(o.value for o in self.options)
+
+    def label_for(self, value: int) -> str | None:
+        """The wording of the answer with this value, or None when there is none."""
+        for option in self.options:
+            if option.value == value:
+                return option.label
+        return None
+
+    def scored(self, value: int) -> int:
+        """The value that counts towards the total (reversed when the item is)."""
+        return self.lowest + self.highest - value if self.reverse else value
+
+    @property
+    def short_text(self) -> str:
+        """The start of the wording, to name the item in a message."""
+        return shorten(self.text)
+
+
+@dataclass(frozen=True)
+class Subscale:
+    """A named group of items scored on its own (e.g. the PCL-5 clusters)."""
+
+    id: str
+    title: str
+    items: tuple[int, ...]
+    minimum_answered: int
+    """Fewest answered items for the subscale to be scored (prorated when fewer than all)."""
+
+
+@dataclass(frozen=True)
+class ScoringRule:
+    """How the total is computed.
+
+    ``minimum_answered`` is the fewest answered items for a score; when it is lower than the
+    number of items, a sum is prorated (sum of answered x items / answered) and a mean is
+    over the answered items. ``decimals`` is the precision the total is rounded to (half
+    up). ``per_item_change`` says that change is read item by item (e.g. each goal of the
+    Goal-Based Outcomes) rather than from the total alone.
+    """
+
+    method: ScoringMethod
+    minimum_answered: int
+    decimals: int
+    per_item_change: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class SeverityBand:
+    """A labelled range of totals, both ends included."""
+
+    minimum: float
+    maximum: float
+    label: str
+
+    def contains(self, total: float) -> bool:
+        return self.minimum <= total <= self.maximum
+
+
+@dataclass(frozen=True)
+class CutoffRange:
+    """The range within which an administrator may set a measure's cut-off, and why."""
+
+    minimum: float
+    maximum: float
+    note: str
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """The clinical cut-off: the first score of the clinical range.
+
+    When higher is worse a total at or above ``value`` is in the clinical range; when
+    higher is better, a total at or below it. ``configurable`` is set when the definition
+    lets an administrator choose another value within a stated range.
+    """
+
+    value: float
+    label: str
+    source: str
+    configurable: CutoffRange | None
+
+
+@dataclass(frozen=True)
+class ReliableChangeRule:
+    """How a change is judged reliable, with the published source of the figures.
+
+    Jacobson and Truax: ``S_diff = reference_sd x sqrt(2) x sqrt(1 - reliability)`` and a
+    change is reliable when ``|later - earlier| / S_diff > 1.96``. A published threshold:
+    reliable when the change is at least ``threshold`` points.
+    """
+
+    method: ReliableChangeMethod
+    source: str
+    reference_sd: float | None = None
+    reliability: float | None = None
+    threshold: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CriticalItem:
+    """An item whose answer at or above ``minimum_value`` raises ``alert`` (risk review)."""
+
+    item: int
+    minimum_value: int
+    alert: str
+
+
+@dataclass(frozen=True)
+class Licence:
+    """The terms the instrument is used under, shown with it."""
+
+    licence: str
+    copyright_line: str
+    attribution: str
+    text_may_change: bool
+    commercial_use: bool
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class MeasureDefinition:
+    """One version of one instrument, as parsed and checked from its definition file.
+
+    ``higher_is_worse`` gives the direction of the scale. ``content_sha256`` is the SHA-256
+    of the exact file text, so what was used can be proven later.
+    """
+
+    id: str
+    title: str
+    short_title: str
+    version: str
+    instructions: str
+    items: tuple[Item, ...]
+    subscales: tuple[Subscale, ...]
+    scoring: ScoringRule
+    bands: tuple[SeverityBand, ...]
+    cutoff: Cutoff | None
+    reliable_change: ReliableChangeRule | None
+    higher_is_worse: bool
+    critical_items: tuple[CriticalItem, ...]
+    licence: Licence
+    source: str
+    source_url: str
+    origin: Origin
+    content_sha256: str
+
+    def item(self, number: int) -> Item:
+        return self.items[number - 1]
+
+    @property
+    def item_count(self) -> int:
+        return len(self.items)
+
+    @property
+    def score_range(self) -> tuple[float, float]:
+        """The lowest and highest total the scoring rule can give."""
+        return score_range(self.items, self.scoring.method)
+
+
+def score_range(items: Sequence[Item], method: ScoringMethod) -> tuple[float, float]:
+    """The lowest and highest total of these items under this scoring method."""
+    if not items:
+        return (0.0, 0.0)
+    low = sum(i.lowest for i in items)
+    high = sum(i.highest for i in items)
+    if method is ScoringMethod.SUM:
+        return (float(low), float(high))
+    if method is ScoringMethod.MEAN:
+        # Only a total over the items all answered reaches the extremes when items differ;
+        # with equal scales (the usual case) the mean's range is the item range.
+        return (min(i.lowest for i in items) * 1.0, max(i.highest for i in items) * 1.0)
+    return (min(i.lowest for i in items) * 10.0, max(i.highest for i in items) * 10.0)
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """The start of a text, cut at a word and marked with '...' when it is long."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 4]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-\u2014") + "..."
+
+
+# -- the schema ---------------------------------------------------------------------------
+
+
+def schema_path() -> Path:
+    """Where the bundled JSON Schema of definition files lives."""
+    return resources_dir() / "schemas" / SCHEMA_FILENAME
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of measure definition files (read once)."""
+    with schema_path().open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema())
+
+
+def _path(*parts: str | int) -> str:
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
+_TYPE_WORDS: Final = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a group of named fields",
+    "null": "null",
+}
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a group of named fields"
+
+
+def _show(value: object) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = "this value"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _schema_problems(error: SchemaError) -> list[Problem]:
+    """One jsonschema error in plain English, at its JSON path."""
+    where = _path(*error.absolute_path)
+    keyword = error.validator
+    expected: Any = error.validator_value
+    value = error.instance
+    if keyword == "required" and isinstance(value, dict):
+        return [
+            Problem(_path(*error.absolute_path, name), "This field is missing.")
+            for name in expected
+            if name not in value
+        ]
+    if keyword == "additionalProperties" and isinstance(value, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return [
+            Problem(
+                _path(*error.absolute_path, name),
+                "This field is not part of a measure definition; check its spelling.",
+            )
+            for name in value
+            if name not in known
+        ]
+    if keyword == "type" and where == "$":
+        message = "A measure definition file holds one JSON object; this is not one."
+    elif keyword == "type":
+        types = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        message = f"This should be {wanted}, not {_kind_of(value)}."
+    elif keyword == "enum":
+        choices = ", ".join(str(c) for c in expected)
+        message = f"{_show(value)} is not allowed here. Use one of: {choices}."
+    elif keyword == "const":
+        message = f"This should be {_show(expected)}, not {_show(value)}."
+    elif keyword == "pattern":
+        message = f"{_show(value)} is not in the expected form."
+        if where.endswith(".id"):
+            message = (
+                f"{_show(value)} is not a valid measure id: use lower-case letters, digits, "
+                "dots, dashes and underscores (at most 60 characters), e.g. 'my-scale'."
+            )
+        elif where.endswith(".version"):
+            message = (
+                f"{_show(value)} is not a valid version: use letters, digits, dots, dashes "
+                "and underscores (at most 40 characters), e.g. '2' or '2024.1'."
+            )
+    elif keyword == "minimum":
+        message = f"This should be at least {expected}; it is {_show(value)}."
+    elif keyword == "exclusiveMinimum":
+        message = f"This should be more than {expected}; it is {_show(value)}."
+    elif keyword == "maximum":
+        message = f"This should be at most {expected}; it is {_show(value)}."
+    elif keyword == "exclusiveMaximum":
+        message = f"This should be less than {expected}; it is {_show(value)}."
+    elif keyword == "minItems":
+        message = f"This list needs at least {expected} entr{'y' if expected == 1 else 'ies'}."
+    elif keyword == "maxItems":
+        message = f"This list can have at most {expected} entries."
+    elif keyword == "minLength":
+        message = "This cannot be empty."
+    elif keyword == "maxLength":
+        message = f"This is too long (at most {expected} characters)."
+    else:
+        message = f"This does not fit the format of a measure definition: {error.message}"
+    return [Problem(where, message)]
+
+
+def _where_key(problem: Problem) -> tuple[tuple[int, int, str], ...]:
+    """Order problems by where they are, in document order of array positions."""
+    parts = re.findall(r"\[(\d+)\]|\.([A-Za-z_][A-Za-z0-9_]*)|\[(\"[^\"]*\")\]", problem.where)
+    return tuple((0, int(i), "") if i else (1, 0, name or quoted) for i, name, quoted in parts)
+
+
+def check_schema(document: object) -> list[Problem]:
+    """Every way a parsed definition fails to match the JSON Schema, in plain English."""
+    if isinstance(document, dict):
+        if document.get("format") != FORMAT:
+            return [
+                Problem(
+                    "$.format",
+                    f"This file is not a clinic-app measure definition (its 'format' should be "
+                    f"'{FORMAT}').",
+                )
+            ]
+        version = document.get("format_version")
+        if version != FORMAT_VERSION or isinstance(version, bool):
+            return [
+                Problem(
+                    "$.format_version",
+                    f"This file is in version {_show(version)} of the measure definition "
+                    f"format; this version of clinic-app reads version {FORMAT_VERSION}.",
+                )
+            ]
+    problems: list[Problem] = []
+    for error in _validator().iter_errors(document):
+        problems.extend(_schema_problems(error))
+    return sorted(problems, key=_where_key)
+
+
+# -- the rules a schema cannot express ------------------------------------------------------
+
+
+def _dec(value: float | int | Decimal) -> Decimal:
+    return Decimal(str(value))
+
+
+def _fmt(value: float | Decimal) -> str:
+    """A number as people write it: 10, 10.5 (no trailing .0)."""
+    d = _dec(value).normalize()
+    text = format(d, "f")
+    return text
+
+
+class _Semantics:
+    """Collects every problem of a schema-valid definition."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def run(self) -> list[Problem]:
+        doc = self.doc
+        items = doc["items"]
+        count = len(items)
+        default_options = doc.get("response_options")
+        usable = True  # every item has answers, so the score range can be worked out
+        for i, item in enumerate(items):
+            at = _path("items", i)
+            if item["number"] != i + 1:
+                self.add(
+                    _path("items", i, "number"),
+                    f"Items must be numbered 1, 2, 3... in order; this is entry {i + 1} of "
+                    f"the list but is numbered {item['number']}.",
+                )
+            options = item.get("options")
+            if options is None and default_options is None:
+                usable = False
+                self.add(
+                    at,
+                    f"Item {i + 1} has no answers: give it 'options', or give the whole "
+                    "measure 'response_options'.",
+                )
+            if options is not None:
+                self.options(_path("items", i, "options"), options, f"item {i + 1}")
+        if default_options is not None:
+            self.options(_path("response_options"), default_options, "the measure")
+
+        scoring = doc["scoring"]
+        minimum = scoring["minimum_answered"]
+        if minimum > count:
+            self.add(
+                _path("scoring", "minimum_answered"),
+                f"At least {minimum} items must be answered, but the measure has only {count} "
+                f"item{'s' if count != 1 else ''}.",
+            )
+
+        seen_ids: set[str] = set()
+        for j, subscale in enumerate(doc.get("subscales", [])):
+            at = _path("subscales", j)
+            if subscale["id"] in seen_ids:
+                self.add(
+                    _path("subscales", j, "id"),
+                    f"The subscale id '{subscale['id']}' is used twice.",
+                )
+            seen_ids.add(subscale["id"])
+            members: set[int] = set()
+            for k, number in enumerate(subscale["items"]):
+                if not 1 <= number <= count:
+                    self.add(
+                        _path("subscales", j, "items", k),
+                        f"Subscale '{subscale['id']}' lists item {number}, but the measure has "
+                        f"items 1 to {count} only.",
+                    )
+                if number in members:
+                    self.add(
+                        _path("subscales", j, "items", k),
+                        f"Subscale '{subscale['id']}' lists item {number} twice.",
+                    )
+                members.add(number)
+            sub_min = subscale.get("minimum_answered")
+            if sub_min is not None and sub_min > len(subscale["items"]):
+                self.add(
+                    _path("subscales", j, "minimum_answered"),
+                    f"Subscale '{subscale['id']}' needs {sub_min} answered items but has only "
+                    f"{len(subscale['items'])}.",
+                )
+            del at
+
+        if not usable:
+            return self.problems  # the rest needs every item's answers
+        parsed_items = _items(doc)
+        method = ScoringMethod(scoring["method"])
+        low, high = score_range(parsed_items, method)
+        decimals = scoring.get("decimals", 0)
+        step = Decimal(1).scaleb(-decimals)
+        self.bands(doc.get("bands", []), _dec(low), _dec(high), step, decimals)
+        self.cutoff(doc.get("cutoff"), low, high)
+        self.reliable_change(doc.get("reliable_change"), low, high)
+        for j, critical in enumerate(doc.get("critical_items", [])):
+            number = critical["item"]
+            if not 1 <= number <= count:
+                self.add(
+                    _path("critical_items", j, "item"),
+                    f"Item {number} is not part of the measure (it has items 1 to {count}).",
+                )
+                continue
+            item = parsed_items[number - 1]
+            if critical["minimum_value"] not in item.values:
+                self.add(
+                    _path("critical_items", j, "minimum_value"),
+                    f"{critical['minimum_value']} is not one of the answers to item {number} "
+                    f"({_values_words(item.values)}).",
+                )
+        licence = doc["licence"]
+        if not licence["text_may_change"] and not licence["copyright_line"].strip():
+            self.add(
+                _path("licence", "copyright_line"),
+                "A measure whose text may not be changed must carry the copyright line to show "
+                "with it.",
+            )
+        return self.problems
+
+    def options(self, where: str, options: list[dict[str, Any]], owner: str) -> None:
+        values: set[int] = set()
+        labels: set[str] = set()
+        for k, option in enumerate(options):
+            if option["value"] in values:
+                self.add(
+                    f"{where}[{k}].value",
+                    f"The answer value {option['value']} is used twice for {owner}; each answer "
+                    "needs its own value.",
+                )
+            values.add(option["value"])
+            label = option["label"].strip()
+            if label in labels:
+                self.add(f"{where}[{k}].label", f"The answer '{label}' appears twice for {owner}.")
+            labels.add(label)
+
+    def bands(
+        self,
+        bands: list[dict[str, Any]],
+        low: Decimal,
+        high: Decimal,
+        step: Decimal,
+        decimals: int,
+    ) -> None:
+        if not bands:
+            return
+        previous: dict[str, Any] | None = None
+        for j, band in enumerate(bands):
+            lo, hi = _dec(band["minimum"]), _dec(band["maximum"])
+            if lo.as_tuple().exponent < -decimals or hi.as_tuple().exponent < -decimals:  # type: ignore[operator]
+                self.add(
+                    _path("bands", j),
+                    f"Band '{band['label']}' has more decimal places than the total ({decimals}).",
+                )
+            if lo > hi:
+                self.add(
+                    _path("bands", j, "maximum"),
+                    f"Band '{band['label']}' ends ({_fmt(hi)}) before it starts ({_fmt(lo)}).",
+                )
+            if previous is None:
+                if lo != low:
+                    self.add(
+                        _path("bands", j, "minimum"),
+                        f"The first band must start at the lowest possible total, {_fmt(low)}; "
+                        f"it starts at {_fmt(lo)}.",
+                    )
+            else:
+                expected = _dec(previous["maximum"]) + step
+                if lo != expected:
+                    gap = "overlaps the band before" if lo < expected else "leaves a gap after"
+                    self.add(
+                        _path("bands", j, "minimum"),
+                        f"Band '{band['label']}' starts at {_fmt(lo)} and so {gap} "
+                        f"'{previous['label']}' (which ends at {_fmt(_dec(previous['maximum']))}); "
+                        f"it should start at {_fmt(expected)}.",
+                    )
+            previous = band
+        if previous is not None and _dec(previous["maximum"]) != high:
+            self.add(
+                _path("bands", len(bands) - 1, "maximum"),
+                f"The last band must end at the highest possible total, {_fmt(high)}; it ends "
+                f"at {_fmt(_dec(previous['maximum']))}.",
+            )
+        labels = [b["label"].strip() for b in bands]
+        for j, label in enumerate(labels):
+            if label in labels[:j]:
+                self.add(_path("bands", j, "label"), f"The band label '{label}' is used twice.")
+
+    def cutoff(self, cutoff: dict[str, Any] | None, low: float, high: float) -> None:
+        if cutoff is None:
+            return
+        value = cutoff["value"]
+        if not low <= value <= high:
+            self.add(
+                _path("cutoff", "value"),
+                f"The cut-off {_fmt(value)} is outside the range of totals "
+                f"({_fmt(low)} to {_fmt(high)}).",
+            )
+        configurable = cutoff.get("configurable")
+        if configurable is not None:
+            lo, hi = configurable["minimum"], configurable["maximum"]
+            if lo > hi:
+                self.add(
+                    _path("cutoff", "configurable", "maximum"),
+                    f"The highest allowed cut-off ({_fmt(hi)}) is below the lowest ({_fmt(lo)}).",
+                )
+            elif not lo <= value <= hi:
+                self.add(
+                    _path("cutoff", "value"),
+                    f"The cut-off {_fmt(value)} is outside the range an administrator may "
+                    f"choose ({_fmt(lo)} to {_fmt(hi)}).",
+                )
+            if lo < low or hi > high:
+                self.add(
+                    _path("cutoff", "configurable"),
+                    f"The range an administrator may choose ({_fmt(lo)} to {_fmt(hi)}) goes "
+                    f"outside the range of totals ({_fmt(low)} to {_fmt(high)}).",
+                )
+
+    def reliable_change(self, rule: dict[str, Any] | None, low: float, high: float) -> None:
+        if rule is None:
+            return
+        method = ReliableChangeMethod(rule["method"])
+        if method is ReliableChangeMethod.JACOBSON_TRUAX:
+            for name, words in (
+                ("reference_sd", "the reference standard deviation"),
+                ("reliability", "the test-retest reliability"),
+            ):
+                if rule.get(name) is None:
+                    self.add(
+                        _path("reliable_change", name),
+                        f"The Jacobson and Truax method needs {words} ('{name}').",
+                    )
+            if rule.get("threshold") is not None:
+                self.add(
+                    _path("reliable_change", "threshold"),
+                    "A threshold belongs to the 'published_threshold' method; the Jacobson and "
+                    "Truax method computes its own from the standard deviation and reliability.",
+                )
+        else:
+            threshold = rule.get("threshold")
+            if threshold is None:
+                self.add(
+                    _path("reliable_change", "threshold"),
+                    "The published-threshold method needs the threshold ('threshold'): the "
+                    "smallest change, in points, that counts as reliable.",
+                )
+            elif threshold > high - low:
+                self.add(
+                    _path("reliable_change", "threshold"),
+                    f"A change of {_fmt(threshold)} points is impossible on a scale from "
+                    f"{_fmt(low)} to {_fmt(high)}.",
+                )
+            for name in ("reference_sd", "reliability"):
+                if rule.get(name) is not None:
+                    self.add(
+                        _path("reliable_change", name),
+                        f"'{name}' belongs to the 'jacobson_truax' method, not to a published "
+                        "threshold.",
+                    )
+
+
+def _values_words(values: Sequence[int]) -> str:
+    ordered = sorted(values)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]} to {ordered[-1]}"
+    return ", ".join(str(v) for v in ordered[:-1]) + f" or {ordered[-1]}"
+
+
+def values_words(item: Item) -> str:
+    """The answers an item accepts, in words: '0 to 3' or '0, 1, 2 or 4'."""
+    return _values_words(item.values)
+
+
+# -- building the dataclasses -------------------------------------------------------------------
+
+
+def _options(raw: list[dict[str, Any]]) -> tuple[ResponseOption, ...]:
+    return tuple(ResponseOption(int(o["value"]), o["label"].strip()) for o in raw)
+
+
+def _items(doc: dict[str, Any]) -> tuple[Item, ...]:
+    default = doc.get("response_options")
+    return tuple(
+        Item(
+            number=int(i["number"]),
+            text=i["text"].strip(),
+            options=_options(i["options"] if i.get("options") is not None else default or []),
+            reverse=bool(i.get("reverse", False)),
+        )
+        for i in doc["items"]
+    )
+
+
+def _number(value: Any) -> float:
+    return float(value)
+
+
+def _build(doc: dict[str, Any], origin: Origin, sha256: str) -> MeasureDefinition:
+    items = _items(doc)
+    scoring = doc["scoring"]
+    cutoff = doc.get("cutoff")
+    rule = doc.get("reliable_change")
+    licence = doc["licence"]
+    source = doc["source"]
+    configurable = cutoff.get("configurable") if cutoff is not None else None
+    return MeasureDefinition(
+        id=doc["id"],
+        title=doc["title"].strip(),
+        short_title=doc.get("short_title", doc["id"].upper()).strip(),
+        version=doc["version"],
+        instructions=doc["instructions"].strip(),
+        items=items,
+        subscales=tuple(
+            Subscale(
+                id=s["id"],
+                title=s["title"].strip(),
+                items=tuple(s["items"]),
+                minimum_answered=int(s.get("minimum_answered", len(s["items"]))),
+            )
+            for s in doc.get("subscales", [])
+        ),
+        scoring=ScoringRule(
+            method=ScoringMethod(scoring["method"]),
+            minimum_answered=int(scoring["minimum_answered"]),
+            decimals=int(scoring.get("decimals", 0)),
+            per_item_change=bool(scoring.get("per_item_change", False)),
+            note=scoring.get("note", "").strip(),
+        ),
+        bands=tuple(
+            SeverityBand(_number(b["minimum"]), _number(b["maximum"]), b["label"].strip())
+            for b in doc.get("bands", [])
+        ),
+        cutoff=None
+        if cutoff is None
+        else Cutoff(
+            value=_number(cutoff["value"]),
+            label=cutoff["label"].strip(),
+            source=cutoff["source"].strip(),
+            configurable=None
+            if configurable is None
+            else CutoffRange(
+                _number(configurable["minimum"]),
+                _number(configurable["maximum"]),
+                configurable.get("note", "").strip(),
+            ),
+        ),
+        reliable_change=None
+        if rule is None
+        else ReliableChangeRule(
+            method=ReliableChangeMethod(rule["method"]),
+            source=rule["source"].strip(),
+            reference_sd=None
+            if rule.get("reference_sd") is None
+            else _number(rule["reference_sd"]),
+            reliability=None if rule.get("reliability") is None else _number(rule["reliability"]),
+            threshold=None if rule.get("threshold") is None else _number(rule["threshold"]),
+            note=rule.get("note", "").strip(),
+        ),
+        higher_is_worse=doc["direction"] == "higher_is_worse",
+        critical_items=tuple(
+            CriticalItem(int(c["item"]), int(c["minimum_value"]), c["alert"].strip())
+            for c in doc.get("critical_items", [])
+        ),
+        licence=Licence(
+            licence=licence["licence"].strip(),
+            copyright_line=licence["copyright_line"].strip(),
+            attribution=licence["attribution"].strip(),
+            text_may_change=bool(licence["text_may_change"]),
+            commercial_use=bool(licence["commercial_use"]),
+            url=licence.get("url", "").strip(),
+        ),
+        source=source["citation"].strip(),
+        source_url=source.get("url", "").strip(),
+        origin=origin,
+        content_sha256=sha256,
+    )
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(name)
+
+
+def parse_definition(text: str, *, origin: Origin = Origin.CLINIC) -> MeasureDefinition:
+    """Parse and check a definition file's text; raises ``ValidationError`` listing every problem.
+
+    Each problem names where it is (a JSON path such as ``$.bands[2].minimum``) and says in
+    plain English what is wrong. Nothing about the file is trusted until every check passes.
+    """
+    if len(text.encode("utf-8", errors="replace")) > MAX_DEFINITION_BYTES:
+        raise ValidationError(
+            f"This file is too large to be a measure definition (at most "
+            f"{MAX_DEFINITION_BYTES // 1000:,} KB)."
+        )
+    try:
+        document = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+        )
+    except _DuplicateKey as exc:
+        raise ValidationError(
+            f"The field '{exc.key}' appears twice in the same place; each field may appear "
+            "only once.",
+            where="$",
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"This file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
+            where="$",
+        ) from None
+    except ValueError:
+        raise ValidationError(
+            "This file holds a number JSON does not allow (NaN or Infinity).", where="$"
+        ) from None
+    problems = check_schema(document)
+    if not problems:
+        problems = sorted(_Semantics(document).run(), key=_where_key)
+    if problems:
+        raise ValidationError(problems)
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _build(document, origin, sha256)
+
+
+# -- the shipped measures -----------------------------------------------------------------------
+
+
+def shipped_dir() -> Path:
+    """The folder of the measure definitions shipped with the app."""
+    return resources_dir() / "measures"
+
+
+def shipped_file_name(measure_id: str, version: str) -> str:
+    """The file a shipped definition must be kept in: one file per measure and version."""
+    return f"{measure_id}.v{version}.json"
+
+
+def _shipped_files() -> Iterator[Path]:
+    yield from sorted(shipped_dir().glob("*.json"))
+
+
+@cache
+def shipped_definitions() -> tuple[MeasureDefinition, ...]:
+    """Every shipped definition, every version, ordered by measure id then file name.
+
+    A shipped file that does not parse, or is not named ``<id>.v<version>.json``, is a fault
+    in the release, so it stops the app with the problems listed (tests check all parse).
+    """
+    found: list[MeasureDefinition] = []
+    for path in _shipped_files():
+        try:
+            definition = parse_definition(path.read_text(encoding="utf-8"), origin=Origin.SHIPPED)
+        except ValidationError as exc:
+            raise RuntimeError(f"The shipped measure file {path.name} is faulty: {exc}") from exc
+        expected = shipped_file_name(definition.id, definition.version)
+        if path.name != expected:
+            raise RuntimeError(f"The shipped measure file {path.name} should be named {expected}.")
+        found.append(definition)
+    return tuple(found)
