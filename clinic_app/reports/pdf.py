@@ -1,0 +1,728 @@
+"""PDF documents drawn with reportlab: content dataclasses and a frame in, bytes out.
+
+One page template serves every document (and may serve referral letters too): the
+marking at the top and bottom of every page, the document title, audience and ID in
+the header, and recipient, purpose, issue date, handling text and "Page X of Y" in the
+footer. Output is deterministic: reportlab's invariant mode, the standard Helvetica fonts
+(never embedded, so no random subset names) and a creation date taken from the frame,
+so rendering the same content and frame again gives the same bytes and the same SHA-256.
+The PDF metadata carries the document's kind, audience, marking and ID only: never a
+name or anything clinical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Final
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors  # type: ignore[import-untyped]
+from reportlab.lib.enums import TA_CENTER  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.platypus import (  # type: ignore[import-untyped]
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from clinic_app import __version__
+from clinic_app.reports.content import (
+    AttendanceCounts,
+    ClinicalSummary,
+    DocumentFrame,
+    PartnerSummary,
+    RiskNotice,
+    Subject,
+    long_date,
+    words,
+)
+from clinic_app.services.audiences import Section
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN: Final = 18 * mm
+TOP: Final = 30 * mm
+BOTTOM: Final = 34 * mm
+FOOTER_PURPOSE_CHARS: Final = 90
+METADATA_AUTHOR: Final = "Health team"
+GREY = colors.Color(0.35, 0.35, 0.35)
+RULE = colors.Color(0.6, 0.6, 0.6)
+SHADE = colors.Color(0.92, 0.92, 0.92)
+
+BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13.5, spaceAfter=4)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=8.5, leading=11, spaceAfter=0)
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=9, leading=11.5, spaceAfter=0)
+CELL_BOLD = ParagraphStyle("cellbold", parent=CELL, fontName="Helvetica-Bold")
+CELL_PADDING: Final = 6
+HANDLING = ParagraphStyle(
+    "handling",
+    parent=BODY,
+    fontName="Helvetica-Oblique",
+    fontSize=8.5,
+    leading=10,
+    alignment=TA_CENTER,
+    spaceAfter=0,
+)
+TITLE = ParagraphStyle(
+    "title", parent=BODY, fontName="Helvetica-Bold", fontSize=17, leading=21, spaceAfter=2
+)
+SUBTITLE = ParagraphStyle("subtitle", parent=BODY, fontSize=11, leading=14, textColor=GREY)
+HEADING = ParagraphStyle(
+    "heading",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=12.5,
+    leading=16,
+    spaceBefore=10,
+    spaceAfter=4,
+    keepWithNext=1,
+)
+WARNING = ParagraphStyle(
+    "warning",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=10.5,
+    alignment=TA_CENTER,
+    spaceAfter=0,
+)
+
+Renderable = PartnerSummary | RiskNotice | ClinicalSummary
+
+
+# -- text helpers --------------------------------------------------------------------------------
+
+
+def text(value: str) -> str:
+    """User text made safe for a Paragraph: markup escaped, line breaks kept.
+
+    Characters the standard fonts cannot draw are replaced by '?', so nothing is silently
+    dropped from a shared document.
+    """
+    safe = value.encode("cp1252", errors="replace").decode("cp1252")
+    return escape(safe).replace("\n", "<br/>")
+
+
+def para(value: str, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(text(value), style)
+
+
+def markup(value: str, style: ParagraphStyle = BODY) -> Paragraph:
+    """A Paragraph from trusted markup (our own words with <b> and escaped user text)."""
+    return Paragraph(value, style)
+
+
+def heading(value: str) -> Paragraph:
+    return Paragraph(text(value), HEADING)
+
+
+def warning_box(value: str) -> Table:
+    """A boxed, bold line that cannot be missed (e.g. the urgency of a notification)."""
+    box = Table([[Paragraph(value, WARNING)]], colWidths=[CONTENT_WIDTH], hAlign="LEFT")
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.5, colors.black),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    box.spaceBefore = 8
+    box.spaceAfter = 4
+    return box
+
+
+def table(
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    *,
+    header: bool = True,
+    label_column: bool = False,
+) -> Table:
+    """A readable table of text cells; the header row repeats on every page.
+
+    A cell that fits on one line is drawn as plain text (fast: a 500-row attendance table
+    is most of a long summary); longer text wraps in a Paragraph.
+    """
+    cells: list[list[Flowable | str]] = []
+    for r, row in enumerate(rows):
+        out: list[Flowable | str] = []
+        for c, value in enumerate(row):
+            bold = (header and r == 0) or (label_column and c == 0)
+            plain = value.encode("cp1252", errors="replace").decode("cp1252")
+            font = "Helvetica-Bold" if bold else "Helvetica"
+            fits = "\n" not in plain and (
+                stringWidth(plain, font, CELL.fontSize) <= widths[c] - 2 * CELL_PADDING
+            )
+            out.append(plain if fits else para(value, CELL_BOLD if bold else CELL))
+        cells.append(out)
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("FONT", (0, 0), (-1, -1), "Helvetica", CELL.fontSize, CELL.leading),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
+        style.append(("FONT", (0, 0), (-1, 0), "Helvetica-Bold", CELL.fontSize, CELL.leading))
+    if label_column:
+        style.append(("BACKGROUND", (0, 0), (0, -1), SHADE))
+        style.append(("FONT", (0, 0), (0, -1), "Helvetica-Bold", CELL.fontSize, CELL.leading))
+    result = Table(cells, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
+    result.setStyle(TableStyle(style))
+    return result
+
+
+CONTENT_WIDTH: Final = PAGE_WIDTH - 2 * MARGIN
+
+
+# -- the page template ----------------------------------------------------------------------------
+
+
+def _numbered_canvas(frame: DocumentFrame) -> type[Canvas]:
+    """A canvas that holds its pages until the end, so each can say "Page X of Y"."""
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+            issued = frame.issued_on
+            # The creation date is the issue date: the same document, the same bytes.
+            self.setDateFormatter(
+                lambda *_: f"D:{issued.year:04d}{issued.month:02d}{issued.day:02d}000000+00'00'"
+            )
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                draw_page_frame(self, frame, number, total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def draw_page_frame(canvas: Canvas, frame: DocumentFrame, number: int, total: int) -> None:
+    """The marking, title, ID, recipient, purpose, date, handling and page number."""
+    canvas.saveState()
+    left, right = MARGIN, PAGE_WIDTH - MARGIN
+    # Marking, top and bottom, centred and bold.
+    canvas.setFont("Helvetica-Bold", 11)
+    canvas.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 12 * mm, _plain(frame.marking))
+    canvas.drawCentredString(PAGE_WIDTH / 2, 6 * mm, _plain(frame.marking))
+    # Header: what the document is and its ID.
+    canvas.setFont("Helvetica", 8.5)
+    canvas.setFillColor(GREY)
+    what = frame.title + (f" for {frame.audience_title}" if frame.audience_title else "")
+    canvas.drawString(left, PAGE_HEIGHT - 19 * mm, _plain(what))
+    canvas.drawRightString(right, PAGE_HEIGHT - 19 * mm, f"Document ID {frame.document_id}")
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(left, PAGE_HEIGHT - 21 * mm, right, PAGE_HEIGHT - 21 * mm)
+    # Footer: recipient, purpose, date, handling text and page number.
+    canvas.line(left, 30 * mm, right, 30 * mm)
+    purpose = " ".join(frame.purpose.split())
+    if len(purpose) > FOOTER_PURPOSE_CHARS:
+        purpose = purpose[: FOOTER_PURPOSE_CHARS - 3].rstrip() + "..."
+    canvas.drawString(left, 26.5 * mm, _plain(f"To: {frame.recipient}"))
+    canvas.drawRightString(right, 26.5 * mm, f"Issued {long_date(frame.issued_on)}")
+    canvas.drawString(left, 23 * mm, _plain(f"Purpose: {purpose}"))
+    canvas.drawRightString(right, 23 * mm, f"Page {number} of {total}")
+    # The handling text may run to three lines (it is limited to 300 characters).
+    handling = Paragraph(text(" ".join(frame.handling.split())), HANDLING)
+    _, height = handling.wrap(CONTENT_WIDTH, 12 * mm)
+    handling.drawOn(canvas, left, 20 * mm - height)
+    canvas.restoreState()
+
+
+def _nhs(number: str | None) -> str:
+    if number and len(number) == 10 and number.isdigit():
+        return f"{number[:3]} {number[3:6]} {number[6:]}"
+    return number or ""
+
+
+def _plain(value: str) -> str:
+    return " ".join(value.encode("cp1252", errors="replace").decode("cp1252").split())
+
+
+def build_pdf(frame: DocumentFrame, story: list[Flowable]) -> bytes:
+    """Lay ``story`` out on A4 pages with the page frame; the same input gives the same bytes.
+
+    Other documents (e.g. referral letters) may use this with their own story.
+    """
+    buffer = BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=frame.title,
+        subject=frame.title + (f" for {frame.audience_title}" if frame.audience_title else ""),
+        author=METADATA_AUTHOR,
+        keywords=f"{frame.marking}, document {frame.document_id}",
+        creator=f"clinic-app {__version__}",
+        invariant=1,
+        pageCompression=1,
+        lang="en-GB",
+    )
+    body = Frame(MARGIN, BOTTOM, CONTENT_WIDTH, PAGE_HEIGHT - TOP - BOTTOM, id="body")
+    doc.addPageTemplates([PageTemplate(id="page", frames=[body])])
+    doc.build(story, canvasmaker=_numbered_canvas(frame))
+    return buffer.getvalue()
+
+
+def document_head(frame: DocumentFrame, subtitle: str) -> list[Flowable]:
+    """Title, subtitle and the box saying who it is for and why."""
+    rows = [("To", frame.recipient), ("Purpose", frame.purpose)]
+    if frame.gateway:
+        rows.append(("Shared under", frame.gateway))
+    rows.append(("Issued", long_date(frame.issued_on)))
+    rows.append(("Document ID", frame.document_id))
+    return [
+        para(frame.title, TITLE),
+        para(subtitle, SUBTITLE),
+        Spacer(1, 4),
+        table(rows, (35 * mm, CONTENT_WIDTH - 35 * mm), header=False, label_column=True),
+    ]
+
+
+def subject_block(subject: Subject) -> list[Flowable]:
+    lines = subject.lines()
+    if not lines:
+        return []
+    return [
+        heading("About"),
+        table(lines, (55 * mm, CONTENT_WIDTH - 55 * mm), header=False, label_column=True),
+    ]
+
+
+def author_block(name: str, role: str, contact: str) -> list[Flowable]:
+    who = name + (f", {role}" if role else "")
+    lines = [
+        heading("Prepared by"),
+        para(who),
+        para(f"Contact: {contact}" if contact else "Contact through the health team."),
+    ]
+    return [KeepTogether(lines)]
+
+
+# -- the partner summary ------------------------------------------------------------------------
+
+
+def _counts_table(counts: AttendanceCounts) -> Table:
+    rows = [
+        ("Attended", str(counts.attended)),
+        ("Attended late", str(counts.late)),
+        ("Did not attend", str(counts.did_not_attend)),
+        ("Cancelled by the client", str(counts.cancelled_by_client)),
+        ("Cancelled by the service", str(counts.cancelled_by_service)),
+        ("Sessions offered", str(counts.offered)),
+    ]
+    return table(rows, (70 * mm, 25 * mm), header=False, label_column=True)
+
+
+def _partner_sections(summary: PartnerSummary) -> list[Flowable]:
+    out: list[Flowable] = []
+    for section in summary.sections:
+        body = _SECTION_RENDERERS[section](summary)
+        # A short section stays in one piece; a long one at least keeps its heading.
+        if len(body) <= 3 and not any(
+            isinstance(f, Table) and len(f._cellvalues) > 8 for f in body
+        ):
+            out.append(KeepTogether([heading(section.heading), *body]))
+        else:
+            out.append(heading(section.heading))
+            out.extend(body)
+    return out
+
+
+def _attendance(summary: PartnerSummary) -> list[Flowable]:
+    section = summary.attendance
+    if section is None or not section.entries:
+        return [para("No sessions were offered in this period.")]
+    counts = section.counts
+    out: list[Flowable] = [
+        para(
+            f"{counts.attended_including_late} of {counts.offered} sessions offered were "
+            f"attended ({counts.late} of them late)."
+        ),
+        _counts_table(counts),
+        Spacer(1, 6),
+    ]
+    rows = [("Date", "Type", "Attendance", "Length")]
+    rows.extend(
+        (
+            long_date(e.session_date),
+            words(e.modality),
+            words(e.attendance),
+            f"{e.duration_minutes} minutes",
+        )
+        for e in section.entries
+    )
+    w = CONTENT_WIDTH
+    out.append(table(rows, (w * 0.28, w * 0.2, w * 0.34, w * 0.18)))
+    return out
+
+
+def _engagement(summary: PartnerSummary) -> list[Flowable]:
+    section = summary.engagement
+    if section is None or section.rated == 0:
+        return [para("Engagement was not rated at any session in this period.")]
+    lines = [
+        para(
+            f"Engagement was rated at {section.rated} session(s): good at {section.good}, "
+            f"partial at {section.partial}, poor at {section.poor}."
+        )
+    ]
+    if section.latest is not None and section.latest_on is not None:
+        lines.append(
+            para(
+                f"Most recently ({long_date(section.latest_on)}): {words(section.latest).lower()}."
+            )
+        )
+    return lines
+
+
+def _updates(summary: PartnerSummary) -> list[Flowable]:
+    updates = summary.session_updates or ()
+    if not updates:
+        return [para("No updates for partners were written in this period.")]
+    rows = [("Session", "Update")]
+    rows.extend((long_date(u.session_date), u.text) for u in updates)
+    return [table(rows, (35 * mm, CONTENT_WIDTH - 35 * mm))]
+
+
+def _phase(summary: PartnerSummary) -> list[Flowable]:
+    phase = summary.phase
+    if phase is None:
+        return [para("There is no intervention plan yet.")]
+    length = []
+    if phase.planned_sessions:
+        length.append(f"{phase.planned_sessions} sessions")
+    if phase.planned_weeks:
+        length.append(f"{phase.planned_weeks} weeks")
+    rows = [
+        ("Phase", words(phase.phase)),
+        ("Plan", words(phase.plan_status)),
+        ("Planned length", " over ".join(length) if length else "Not set"),
+    ]
+    return [table(rows, (45 * mm, CONTENT_WIDTH - 45 * mm), header=False, label_column=True)]
+
+
+def _goals(summary: PartnerSummary) -> list[Flowable]:
+    goals = summary.goals or ()
+    if not goals:
+        return [para("No goals have been set yet.")]
+    rows = [("Goal", "Progress (0 none to 10 achieved)")]
+    for g in goals:
+        if g.rating is None or g.rated_on is None:
+            progress = "Not yet rated"
+        else:
+            progress = f"{g.rating} of 10 on {long_date(g.rated_on)}"
+            if g.rating_at_start is not None:
+                progress += f" (was {g.rating_at_start} of 10 before the period)"
+        rows.append((f"{g.number}. {g.partner_wording}", progress))
+    return [table(rows, (CONTENT_WIDTH * 0.62, CONTENT_WIDTH * 0.38))]
+
+
+def _risk(summary: PartnerSummary) -> list[Flowable]:
+    risk = summary.risk
+    out: list[Flowable] = []
+    if risk is not None and risk.assessment is not None:
+        a = risk.assessment
+        out.append(
+            markup(
+                f"<b>Latest risk assessment</b> ({text(a.tool_name)}, "
+                f"{long_date(a.assessed_on)}): {text(a.summary)}"
+            )
+        )
+    if risk is None or not risk.statements:
+        out.append(para("No risk-relevant events to report in this period."))
+        return out
+    rows = [("Date", "Event", "Urgency", "Statement", "Shared")]
+    for s in risk.statements:
+        shared = (
+            "Not yet decided"
+            if s.decision is None
+            else words(s.decision) + (f" {long_date(s.decided_on)}" if s.decided_on else "")
+        )
+        rows.append(
+            (long_date(s.occurred_on), words(s.kind), words(s.urgency), s.statement, shared)
+        )
+    w = CONTENT_WIDTH
+    out.append(table(rows, (w * 0.16, w * 0.2, w * 0.11, w * 0.35, w * 0.18)))
+    return out
+
+
+def _referrals(summary: PartnerSummary) -> list[Flowable]:
+    facts = summary.referrals or ()
+    if not facts:
+        return [para("No referrals to report.")]
+    rows = [("Service", "Status", "Sent")]
+    rows.extend(
+        (
+            _service(f.service_name, words(f.service_kind)),
+            words(f.status),
+            long_date(f.sent_on) if f.sent_on else "-",
+        )
+        for f in facts
+    )
+    w = CONTENT_WIDTH
+    return [table(rows, (w * 0.55, w * 0.25, w * 0.2))]
+
+
+def _service(name: str, kind: str) -> str:
+    """The service's name, with its kind when the name does not already say it."""
+    if kind.casefold() in name.casefold() or name.casefold() in kind.casefold():
+        return name
+    return f"{name} ({kind})"
+
+
+def _measures(summary: PartnerSummary) -> list[Flowable]:
+    found = summary.measure_directions or ()
+    if not found:
+        return [para("No questionnaire was repeated in this period.")]
+    rows = [("Questionnaire", "Between", "Direction")]
+    rows.extend(
+        (m.measure, f"{long_date(m.first_on)} and {long_date(m.last_on)}", m.direction)
+        for m in found
+    )
+    w = CONTENT_WIDTH
+    return [table(rows, (w * 0.35, w * 0.4, w * 0.25))]
+
+
+def _next_review(summary: PartnerSummary) -> list[Flowable]:
+    if summary.next_review is None:
+        return [para("No review date is set.")]
+    return [para(f"The plan is next reviewed on {long_date(summary.next_review)}.")]
+
+
+_SECTION_RENDERERS: Final[dict[Section, Callable[[PartnerSummary], list[Flowable]]]] = {
+    Section.ATTENDANCE: _attendance,
+    Section.ENGAGEMENT: _engagement,
+    Section.SESSION_UPDATES: _updates,
+    Section.PHASE: _phase,
+    Section.GOALS: _goals,
+    Section.RISK: _risk,
+    Section.REFERRALS: _referrals,
+    Section.MEASURE_DIRECTION: _measures,
+    Section.NEXT_REVIEW: _next_review,
+}
+
+
+def render_partner_summary(summary: PartnerSummary, frame: DocumentFrame) -> bytes:
+    """The partner progress summary as PDF bytes."""
+    story: list[Flowable] = document_head(
+        frame, f"For {summary.audience_title}. Reporting period {summary.period.words}."
+    )
+    story.extend(subject_block(summary.subject))
+    story.extend(_partner_sections(summary))
+    story.extend(author_block(summary.author.name, summary.author.role, summary.author.contact))
+    return build_pdf(frame, story)
+
+
+# -- the urgent risk notification ---------------------------------------------------------------
+
+
+def render_risk_notice(notice: RiskNotice, frame: DocumentFrame) -> bytes:
+    """The one-page urgent risk notification as PDF bytes."""
+    story: list[Flowable] = document_head(
+        frame, f"For {notice.audience_title}: a risk-relevant event to act on."
+    )
+    story.append(
+        warning_box(
+            f"{text(words(notice.urgency).upper())}: please read this now, and contact the "
+            "author if you need more."
+        )
+    )
+    story.extend(subject_block(notice.subject))
+    story.append(heading("The event"))
+    rows = [
+        ("Date", long_date(notice.occurred_on)),
+        ("What", words(notice.kind)),
+        ("Urgency", words(notice.urgency)),
+        ("Statement", notice.statement),
+    ]
+    story.append(table(rows, (35 * mm, CONTENT_WIDTH - 35 * mm), header=False, label_column=True))
+    story.extend(author_block(notice.author.name, notice.author.role, notice.author.contact))
+    return build_pdf(frame, story)
+
+
+# -- the clinical summary -----------------------------------------------------------------------
+
+
+def render_clinical_summary(summary: ClinicalSummary, frame: DocumentFrame) -> bytes:
+    """The clinical summary (full content, clinical marking) as PDF bytes."""
+    period = f"Period {summary.period.words}." if summary.period else "Whole record."
+    story: list[Flowable] = document_head(frame, f"For the clinical record. {period}")
+    story.append(warning_box(text(frame.marking)))
+    ident = summary.identity
+    rows = [
+        ("Name", ident.name),
+        ("Date of birth", long_date(ident.date_of_birth)),
+        ("NHS number", _nhs(ident.nhs_number) or "Not recorded"),
+        ("Health team reference", ident.local_ref),
+        ("Police or partner reference", ident.police_ref or "Not recorded"),
+        ("Site", ident.site),
+        ("Typology", words(summary.typology) if summary.typology else "Not recorded"),
+    ]
+    w = CONTENT_WIDTH
+    story.append(heading("Client"))
+    story.append(table(rows, (55 * mm, w - 55 * mm), header=False, label_column=True))
+    story.append(heading("Plan"))
+    if summary.phase is None or summary.plan_status is None:
+        story.append(para("There is no intervention plan yet."))
+    else:
+        story.append(para(f"Phase: {words(summary.phase)}. Plan: {words(summary.plan_status)}."))
+        story.append(markup("<b>Formulation</b>"))
+        story.append(para(summary.formulation or "Not written."))
+        if summary.goals:
+            goal_rows = [("Goal", "Detail", "Partner wording", "Progress")]
+            goal_rows.extend(
+                (
+                    str(g.number),
+                    g.private_detail,
+                    g.partner_wording,
+                    "-"
+                    if g.rating is None or g.rated_on is None
+                    else f"{g.rating}/10 ({long_date(g.rated_on)})",
+                )
+                for g in summary.goals
+            )
+            story.append(table(goal_rows, (w * 0.08, w * 0.4, w * 0.32, w * 0.2)))
+        if summary.interventions:
+            story.append(Spacer(1, 4))
+            item_rows = [("Intervention", "Detail")]
+            item_rows.extend((words(kind), detail) for kind, detail in summary.interventions)
+            story.append(table(item_rows, (w * 0.3, w * 0.7)))
+    story.append(heading("Sessions"))
+    story.append(_counts_table(summary.attendance))
+    if summary.sessions:
+        story.append(Spacer(1, 6))
+        session_rows = [("Date", "Attendance", "Engagement", "Note (start)")]
+        session_rows.extend(
+            (
+                long_date(s.session_date),
+                words(s.attendance),
+                words(s.engagement),
+                (s.excerpt or "-") + ("" if s.signed else " [unsigned draft]"),
+            )
+            for s in summary.sessions
+        )
+        story.append(table(session_rows, (w * 0.17, w * 0.17, w * 0.14, w * 0.52)))
+    story.append(heading("Risk events"))
+    if not summary.risk_events:
+        story.append(para("No risk events recorded."))
+    else:
+        risk_rows = [("Date", "Event", "Detail", "Shared?")]
+        risk_rows.extend(
+            (
+                long_date(e.occurred_on),
+                f"{words(e.kind)} ({words(e.urgency).lower()})",
+                e.detail,
+                ("Not decided" if e.decision is None else words(e.decision))
+                + (f": {e.decision_reason}" if e.decision_reason else ""),
+            )
+            for e in summary.risk_events
+        )
+        story.append(table(risk_rows, (w * 0.15, w * 0.2, w * 0.4, w * 0.25)))
+    story.append(heading("Questionnaires"))
+    if not summary.measures:
+        story.append(para("No questionnaires recorded."))
+    else:
+        measure_rows = [("Questionnaire", "Date", "Score", "Change")]
+        measure_rows.extend(
+            (m.measure, long_date(m.administered_on), m.score, m.change or "-")
+            for m in summary.measures
+        )
+        story.append(table(measure_rows, (w * 0.25, w * 0.2, w * 0.25, w * 0.3)))
+    story.append(heading("Referrals"))
+    if not summary.referrals:
+        story.append(para("No referrals recorded."))
+    else:
+        ref_rows = [("Service", "Status", "Reason")]
+        ref_rows.extend(
+            (
+                f"{r.service_name} ({words(r.urgency).lower()}, {long_date(r.created_on)})",
+                words(r.status),
+                r.reason,
+            )
+            for r in summary.referrals
+        )
+        story.append(table(ref_rows, (w * 0.3, w * 0.17, w * 0.53)))
+    story.append(heading("Next review"))
+    story.append(
+        para(long_date(summary.next_review) if summary.next_review else "No review date is set.")
+    )
+    story.extend(author_block(summary.author.name, summary.author.role, summary.author.contact))
+    return build_pdf(frame, story)
+
+
+def render(content: Renderable, frame: DocumentFrame) -> bytes:
+    """Render any document content with its frame."""
+    if isinstance(content, PartnerSummary):
+        return render_partner_summary(content, frame)
+    if isinstance(content, RiskNotice):
+        return render_risk_notice(content, frame)
+    return render_clinical_summary(content, frame)
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all or nothing: a temporary file in the same folder,
+    flushed to disk, then renamed over the target. A failure leaves no partial file."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path()
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable where the platform allows it (not on Windows)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,1720 @@
+"""Producing a document that leaves the service, step by step, with every check on screen.
+
+A partner progress summary (:class:`PartnerSummaryWizard`), an urgent risk notification
+(:class:`RiskNoticeDialog`) and a clinical summary (:class:`ClinicalSummaryDialog`) are
+made in the same steps:
+
+1. **Who and why**: the audience and reporting period, the recipient agency and person,
+   the purpose, the legal gateway (with its basis in law) and whether the client was told
+   (or why not).
+2. **Check the wording** (partner documents only): every word in the shareable text that
+   suggests clinical or third-party content is shown in its context, the word marked in
+   bold and [brackets] so it never depends on colour. Each needs an explicit choice: keep
+   it, or edit the text (which is checked again). Next stays disabled, with the reason
+   beside it, until every one is resolved.
+3. **Caldicott**: necessary, minimum, relevant, accurate: all four must be ticked.
+4. **Preview**: the exact pages (the very bytes that will be written), every page.
+5. **Save**: a file name without the client's name; the service checks everything again,
+   enters the document in the disclosure register, then writes the file atomically.
+
+Problems the service finds are shown at the step and field they are about; nothing typed
+is lost. Dialogs and file choices go through :func:`run_dialog` and
+:func:`clinic_app.views.register.ask_save_path`, which tests replace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QStackedWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.models.enums import Gateway
+from clinic_app.reports.documents import ExportResult, RenderedDocument
+from clinic_app.services.audiences import SECTION_TITLES, AudiencePolicy, Section
+from clinic_app.services.disclosures import CaldicottConfirmation, SharingDecision
+from clinic_app.services.lexicon import LexiconHit, TextField
+from clinic_app.services.summaries import Draft, NoticeDraft, SummaryDraft, long_date
+from clinic_app.views import feedback
+from clinic_app.views import register as register_view
+from clinic_app.views.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.pdf_preview import PdfPreview
+from clinic_app.views.register import GATEWAY_BASIS, GATEWAY_TITLES
+
+# -- words -------------------------------------------------------------------------------------
+
+CALDICOTT_QUESTIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "necessary",
+        "Ne&cessary: sharing this is necessary for the purpose given",
+        "Would the purpose fail without it? If not, do not share.",
+    ),
+    (
+        "minimum",
+        "&Minimum: the document holds only the minimum the recipient needs",
+        "Nothing beyond what the purpose needs: no clinical detail, nothing about others.",
+    ),
+    (
+        "relevant",
+        "&Relevant: the recipient needs this for their role (need to know)",
+        "The person named has a part to play in managing the risk or the client's care.",
+    ),
+    (
+        "accurate",
+        "&Accurate: the content is accurate and up to date",
+        "You have read the preview and it is correct as of today.",
+    ),
+)
+
+CATEGORY_WORDS: dict[str, str] = {
+    "diagnoses": "Diagnosis",
+    "medications": "Medication",
+    "therapy": "Therapy term",
+    "clinical": "Clinical term",
+    "third_party_name": "Name of a third party",
+}
+
+NEEDS_CHOICE = "Needs your choice"
+KEPT = "Kept: this wording will be shared"
+DETAILS_STEP = "Who and why"
+WORDING_STEP = "Check the wording"
+CALDICOTT_STEP = "Caldicott questions"
+PREVIEW_STEP = "Preview"
+SAVE_STEP = "Save"
+DEFAULT_PERIOD_DAYS = 91  # about three months, a usual reporting interval
+FEW_FIELDS = 3  # a document with this few pieces of text shows them on the wording step
+
+# Where each problem the services may report is shown: fields of step 1, or a step.
+DETAILS_FIELDS = (
+    "audience",
+    "period_from",
+    "period_to",
+    "recipient_agency",
+    "recipient_person",
+    "purpose",
+    "gateway",
+    "client_informed",
+    "client_not_informed_reason",
+)
+
+
+def run_dialog(dialog: QDialog) -> int:
+    """Run a dialog modally. Tests replace this to drive dialogs without blocking."""
+    return dialog.exec()
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _to_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _documents_folder() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(folder) if folder else Path.home()
+
+
+def _error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.setAccessibleName(name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.hide()
+    return label
+
+
+def _show_messages(label: QLabel, messages: Sequence[str]) -> None:
+    label.setText("\n".join(messages))
+    label.setAccessibleDescription(label.text())
+    label.setVisible(bool(messages))
+
+
+def _buddy(text: str, field: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(field)
+    label.setWordWrap(True)
+    return label
+
+
+def hit_context_html(hit: LexiconHit) -> str:
+    """The hit in its context: the term in bold and in [brackets], never colour alone."""
+    before = html.escape(hit.before)
+    after = html.escape(hit.after)
+    return f"{before}<b>[{html.escape(hit.term)}]</b>{after}"
+
+
+def hit_context_text(hit: LexiconHit) -> str:
+    """The same as plain text, for screen readers."""
+    return f"{hit.before}[{hit.term}]{hit.after}"
+
+
+def field_words(label: str) -> str:
+    """A field's label inside a sentence: "in the partner update of 3 May"."""
+    return label[0].lower() + label[1:] if label.startswith("The ") else label
+
+
+def category_words(hit: LexiconHit) -> str:
+    return CATEGORY_WORDS.get(hit.category.value, hit.category.value.replace("_", " "))
+
+
+# -- what the dialogs call ---------------------------------------------------------------------
+
+
+class PreparePartnerSummary(Protocol):
+    """``summaries.prepare_partner_summary`` bound to the signed-in user."""
+
+    def __call__(
+        self, client_id: int, *, audience: str, period_from: date, period_to: date
+    ) -> SummaryDraft: ...
+
+
+class ReviseSummary(Protocol):
+    """``summaries.revise`` bound to the signed-in user, for a partner summary."""
+
+    def __call__(
+        self,
+        draft: SummaryDraft,
+        *,
+        keep: Iterable[str] = (),
+        edits: Mapping[str, str] | None = None,
+    ) -> SummaryDraft: ...
+
+
+class PreviewSummary(Protocol):
+    """``documents.preview_partner_summary`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        draft: SummaryDraft,
+        decision: SharingDecision | None = None,
+        *,
+        document_id: str | None = None,
+        issued_on: date | None = None,
+    ) -> RenderedDocument: ...
+
+
+class ExportSummary(Protocol):
+    """``documents.export_partner_summary`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        draft: SummaryDraft,
+        decision: SharingDecision,
+        out: Path,
+        *,
+        document_id: str | None = None,
+        issued_on: date | None = None,
+        accept_warnings: bool = False,
+    ) -> ExportResult: ...
+
+
+class PrepareRiskNotice(Protocol):
+    """``summaries.prepare_risk_notice`` bound to the signed-in user."""
+
+    def __call__(self, risk_event_id: int, *, audience: str = "police") -> NoticeDraft: ...
+
+
+class ReviseNotice(Protocol):
+    """``summaries.revise`` bound to the signed-in user, for an urgent risk notification."""
+
+    def __call__(
+        self,
+        draft: NoticeDraft,
+        *,
+        keep: Iterable[str] = (),
+        edits: Mapping[str, str] | None = None,
+    ) -> NoticeDraft: ...
+
+
+class PreviewNotice(Protocol):
+    """``documents.preview_risk_notice`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        draft: NoticeDraft,
+        decision: SharingDecision | None = None,
+        *,
+        document_id: str | None = None,
+        issued_on: date | None = None,
+    ) -> RenderedDocument: ...
+
+
+class ExportNotice(Protocol):
+    """``documents.export_risk_notice`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        draft: NoticeDraft,
+        decision: SharingDecision,
+        out: Path,
+        *,
+        document_id: str | None = None,
+        issued_on: date | None = None,
+        accept_warnings: bool = False,
+    ) -> ExportResult: ...
+
+
+class PreviewClinical(Protocol):
+    """``documents.preview_clinical_summary`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        client_id: int,
+        decision: SharingDecision | None = None,
+        *,
+        period_from: date | None = None,
+        period_to: date | None = None,
+        document_id: str | None = None,
+        issued_on: date | None = None,
+    ) -> RenderedDocument: ...
+
+
+class ExportClinical(Protocol):
+    """``documents.export_clinical_summary`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        client_id: int,
+        decision: SharingDecision,
+        out: Path,
+        *,
+        period_from: date | None = None,
+        period_to: date | None = None,
+        referral_id: int | None = None,
+        document_id: str | None = None,
+        issued_on: date | None = None,
+    ) -> ExportResult: ...
+
+
+@dataclass(frozen=True)
+class PartnerSummaryActions:
+    """The use cases the partner summary wizard calls, bound to the signed-in user."""
+
+    list_audiences: Callable[[], list[AudiencePolicy]]
+    prepare: PreparePartnerSummary
+    revise: ReviseSummary
+    preview: PreviewSummary
+    export: ExportSummary
+
+
+@dataclass(frozen=True)
+class RiskNoticeActions:
+    """The use cases the urgent risk notification dialog calls."""
+
+    list_audiences: Callable[[], list[AudiencePolicy]]
+    prepare: PrepareRiskNotice
+    revise: ReviseNotice
+    preview: PreviewNotice
+    export: ExportNotice
+
+
+@dataclass(frozen=True)
+class ClinicalSummaryActions:
+    """The use cases the clinical summary dialog calls."""
+
+    preview: PreviewClinical
+    export: ExportClinical
+
+
+# -- step 1: who and why -----------------------------------------------------------------------
+
+
+class SharingDetails(QWidget):
+    """Audience, period, recipient, purpose, gateway and whether the client was told.
+
+    Which parts appear depends on the document: ``audiences`` (None for no audience
+    choice), ``period`` ("required", "optional" or "none") and ``gateway_required``.
+    Problems from the services are shown under their fields through ``errors``.
+
+    Signals:
+        edited(): something in the form changed.
+    """
+
+    edited = Signal()
+
+    def __init__(
+        self,
+        *,
+        audiences: Sequence[AudiencePolicy] | None,
+        period: str,
+        gateway_required: bool,
+        today: date,
+        default_audience: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.errors = FieldErrors()
+        self._audiences = list(audiences or [])
+        self._period_mode = period
+        self.gateway_required = gateway_required
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.audience: QComboBox | None = None
+        self.audience_about = QLabel()
+        if audiences is not None:
+            self.audience = QComboBox()
+            self.audience.setAccessibleName("Audience: who the document is for")
+            for policy in self._audiences:
+                self.audience.addItem(policy.title, policy.name)
+            self.audience.setPlaceholderText("Choose the audience")
+            chosen = next(
+                (i for i, p in enumerate(self._audiences) if p.name == default_audience), -1
+            )
+            self.audience.setCurrentIndex(chosen)
+            self.audience_about.setWordWrap(True)
+            self.audience_about.setAccessibleName("What this audience receives")
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.addWidget(self.errors.with_field("audience", self.audience))
+            column.addWidget(self.audience_about)
+            form.addRow(_buddy("&Audience", self.audience), box)
+            self.audience.currentIndexChanged.connect(self._on_audience_changed)
+
+        self.limit_period: QCheckBox | None = None
+        self.period_from = QDateEdit()
+        self.period_to = QDateEdit()
+        for edit, name in ((self.period_from, "Period from"), (self.period_to, "Period to")):
+            edit.setAccessibleName(name)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setMaximumDate(_qdate(today))
+            edit.dateChanged.connect(self._on_edited)
+        self.period_from.setDate(_qdate(today).addDays(-DEFAULT_PERIOD_DAYS))
+        self.period_to.setDate(_qdate(today))
+        if period != "none":
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            if period == "optional":
+                self.limit_period = QCheckBox("Only &this period:")
+                self.limit_period.setAccessibleName("Limit the summary to a period")
+                self.limit_period.toggled.connect(self._on_limit_toggled)
+                line.addWidget(self.limit_period)
+            line.addWidget(self.errors.with_field("period_from", self.period_from))
+            to_label = QLabel("to")  # Tab reaches it from the start date
+            line.addWidget(to_label)
+            line.addWidget(self.errors.with_field("period_to", self.period_to))
+            line.addStretch()
+            label = _buddy("Reporting &period", self.period_from)
+            form.addRow(label, row)
+            self._on_limit_toggled()
+
+        self.recipient_agency = QLineEdit()
+        self.recipient_agency.setAccessibleName("Recipient agency")
+        self.recipient_agency.setPlaceholderText("e.g. Metropolitan Police, Stalking Unit")
+        form.addRow(
+            _buddy("Recipient a&gency", self.recipient_agency),
+            self.errors.with_field("recipient_agency", self.recipient_agency),
+        )
+        self.recipient_person = QLineEdit()
+        self.recipient_person.setAccessibleName("Recipient: the person, with their role")
+        self.recipient_person.setPlaceholderText("e.g. DC Priya Patel, case officer (optional)")
+        form.addRow(
+            _buddy("Recipient p&erson", self.recipient_person),
+            self.errors.with_field("recipient_person", self.recipient_person),
+        )
+        self.purpose = QPlainTextEdit()
+        self.purpose.setAccessibleName("Purpose of sharing")
+        self.purpose.setPlaceholderText(
+            "Why the recipient needs this, e.g. review at the multi-agency panel on 14 May."
+        )
+        self.purpose.setTabChangesFocus(True)
+        self.purpose.setFixedHeight(64)
+        form.addRow(
+            _buddy("P&urpose", self.purpose), self.errors.with_field("purpose", self.purpose)
+        )
+
+        self.gateway = QComboBox()
+        self.gateway.setAccessibleName("Legal gateway")
+        self._gateways: list[Gateway | None] = []
+        if not gateway_required:
+            self.gateway.addItem("None needed (our own clinical record)", None)
+            self._gateways.append(None)
+        for gateway in Gateway:
+            self.gateway.addItem(GATEWAY_TITLES[gateway], gateway)
+            self._gateways.append(gateway)
+        self.gateway.setPlaceholderText("Choose the legal gateway")
+        self.gateway.setCurrentIndex(-1)
+        self.gateway_basis = QLabel()
+        self.gateway_basis.setWordWrap(True)
+        self.gateway_basis.setAccessibleName("The legal basis of the chosen gateway")
+        gateway_box = QWidget()
+        gateway_column = QVBoxLayout(gateway_box)
+        gateway_column.setContentsMargins(0, 0, 0, 0)
+        gateway_column.addWidget(self.errors.with_field("gateway", self.gateway))
+        gateway_column.addWidget(self.gateway_basis)
+        form.addRow(_buddy("Legal gate&way", self.gateway), gateway_box)
+        self.gateway.currentIndexChanged.connect(self._on_gateway_changed)
+
+        told_box = QWidget()
+        told_column = QVBoxLayout(told_box)
+        told_column.setContentsMargins(0, 0, 0, 0)
+        told_row = QHBoxLayout()
+        self.told_yes = QRadioButton("&Yes, the client was told")
+        self.told_yes.setAccessibleName("The client was told")
+        self.told_no = QRadioButton("N&o, the client was not told")
+        self.told_no.setAccessibleName("The client was not told")
+        self.told_group = QButtonGroup(self)
+        self.told_group.addButton(self.told_yes)
+        self.told_group.addButton(self.told_no)
+        told_row.addWidget(self.told_yes)
+        told_row.addWidget(self.told_no)
+        told_row.addStretch()
+        told_column.addLayout(told_row)
+        told_column.addWidget(self.errors.label_for("client_informed", self.told_yes))
+        self.not_told_reason = QPlainTextEdit()
+        self.not_told_reason.setAccessibleName("Why the client was not told")
+        self.not_told_reason.setPlaceholderText(
+            "e.g. Telling him now would raise the risk to the victim; review in 4 weeks."
+        )
+        self.not_told_reason.setTabChangesFocus(True)
+        self.not_told_reason.setFixedHeight(56)
+        self.not_told_label = _buddy("W&hy not:", self.not_told_reason)
+        told_column.addWidget(self.not_told_label)
+        told_column.addWidget(
+            self.errors.with_field("client_not_informed_reason", self.not_told_reason)
+        )
+        form.addRow(QLabel("Was the client told?"), told_box)
+        self.told_yes.toggled.connect(self._on_told_changed)
+        self.told_no.toggled.connect(self._on_told_changed)
+
+        for line_edit in (self.recipient_agency, self.recipient_person):
+            line_edit.textChanged.connect(self._on_edited)
+        for box in (self.purpose, self.not_told_reason):
+            box.textChanged.connect(self._on_edited)
+        self._on_told_changed()
+        self._on_gateway_changed()
+        self._on_audience_changed()
+
+    # -- values ----------------------------------------------------------------------------
+
+    def chosen_audience(self) -> AudiencePolicy | None:
+        if self.audience is None:
+            return None
+        index = self.audience.currentIndex()
+        return self._audiences[index] if 0 <= index < len(self._audiences) else None
+
+    def period(self) -> tuple[date, date] | None:
+        if self._period_mode == "none":
+            return None
+        if self.limit_period is not None and not self.limit_period.isChecked():
+            return None
+        return _to_date(self.period_from.date()), _to_date(self.period_to.date())
+
+    def chosen_gateway(self) -> Gateway | None:
+        index = self.gateway.currentIndex()
+        return self._gateways[index] if 0 <= index < len(self._gateways) else None
+
+    def client_informed(self) -> bool | None:
+        if self.told_yes.isChecked():
+            return True
+        if self.told_no.isChecked():
+            return False
+        return None
+
+    def decision(self, caldicott: CaldicottConfirmation) -> SharingDecision:
+        return SharingDecision(
+            recipient_agency=self.recipient_agency.text(),
+            purpose=self.purpose.toPlainText(),
+            gateway=self.chosen_gateway(),
+            client_informed=bool(self.client_informed()),
+            caldicott=caldicott,
+            recipient_person=self.recipient_person.text(),
+            client_not_informed_reason=""
+            if self.client_informed()
+            else self.not_told_reason.toPlainText(),
+        )
+
+    def problems(self) -> list[Problem]:
+        """What is missing before the next step, in the words the services use."""
+        found: list[Problem] = []
+        if self.audience is not None and self.chosen_audience() is None:
+            found.append(Problem("audience", "Choose who the document is for."))
+        period = self.period()
+        if period is not None and period[0] > period[1]:
+            found.append(
+                Problem("period_from", "The start of the period must not be after its end.")
+            )
+        if not self.recipient_agency.text().strip():
+            found.append(Problem("recipient_agency", "The recipient agency is required."))
+        if not self.purpose.toPlainText().strip():
+            found.append(Problem("purpose", "The purpose is required."))
+        if self.gateway.currentIndex() < 0:
+            found.append(
+                Problem("gateway", "Choose the legal gateway the document is shared under.")
+            )
+        informed = self.client_informed()
+        if informed is None:
+            found.append(Problem("client_informed", "Say whether the client was told."))
+        elif not informed and not self.not_told_reason.toPlainText().strip():
+            found.append(
+                Problem(
+                    "client_not_informed_reason",
+                    "Say why the client was not told (for example, it would raise the risk).",
+                )
+            )
+        return found
+
+    # -- slots -----------------------------------------------------------------------------
+
+    def _on_edited(self, *_args: object) -> None:
+        self.edited.emit()
+
+    def _on_limit_toggled(self, _checked: bool = False) -> None:
+        enabled = self.limit_period is None or self.limit_period.isChecked()
+        self.period_from.setEnabled(enabled)
+        self.period_to.setEnabled(enabled)
+        self.edited.emit()
+
+    def _on_audience_changed(self, _index: int = -1) -> None:
+        policy = self.chosen_audience()
+        if policy is None:
+            self.audience_about.setText("")
+            self.audience_about.hide()
+        else:
+            sections = ", ".join(SECTION_TITLES[s].lower() for s in policy.sections) or "nothing"
+            text = (
+                f"{policy.title} receive: {sections}. They are told who the client is by: "
+                f"{policy.describe_identifying()}."
+            )
+            self.audience_about.setText(text)
+            self.audience_about.setAccessibleDescription(text)
+            self.audience_about.show()
+        self.edited.emit()
+
+    def _on_gateway_changed(self, _index: int = -1) -> None:
+        gateway = self.chosen_gateway()
+        if gateway is None:
+            text = (
+                ""
+                if self.gateway.currentIndex() < 0
+                else "No gateway: the document stays within the health record."
+            )
+        else:
+            text = GATEWAY_BASIS[gateway]
+        self.gateway_basis.setText(text)
+        self.gateway_basis.setVisible(bool(text))
+        self.gateway.setAccessibleDescription(text)
+        self.edited.emit()
+
+    def _on_told_changed(self, _checked: bool = False) -> None:
+        needed = self.told_no.isChecked()
+        self.not_told_reason.setVisible(needed)
+        self.not_told_label.setVisible(needed)
+        self.edited.emit()
+
+
+# -- step 2: the wording check -----------------------------------------------------------------
+
+
+class HitRow(QFrame):
+    """One flagged word in its context, with the choice to keep it or edit the text.
+
+    Signals:
+        keep_toggled(str, bool): the hit's key, and whether it is now kept.
+        edit_requested(str): the path of the field to edit.
+    """
+
+    keep_toggled = Signal(str, bool)
+    edit_requested = Signal(str)
+
+    def __init__(self, number: int, hit: LexiconHit, kept: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.hit = hit
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(f"Warning {number}: {hit.explanation}")
+        layout = QVBoxLayout(self)
+        where = field_words(hit.field_label)
+        title = QLabel(
+            f"<b>{number}. {html.escape(category_words(hit))}</b> in {html.escape(where)}"
+        )
+        title.setTextFormat(Qt.TextFormat.RichText)
+        title.setWordWrap(True)
+        title.setAccessibleName(f"Warning {number}: {category_words(hit)} in {where}")
+        title.setAccessibleDescription(hit.explanation)
+        layout.addWidget(title)
+        self.context = QLabel(hit_context_html(hit))
+        self.context.setTextFormat(Qt.TextFormat.RichText)
+        self.context.setWordWrap(True)
+        self.context.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.context.setAccessibleName(f"In context: {hit_context_text(hit)}")
+        self.context.setContentsMargins(12, 0, 0, 0)
+        layout.addWidget(self.context)
+
+        choice = QHBoxLayout()
+        self.keep_button = QPushButton("&Keep it")
+        self.keep_button.setCheckable(True)
+        self.keep_button.setChecked(kept)
+        self.keep_button.setAccessibleName(f"Keep '{hit.term}': it is needed and fine to share")
+        self.keep_button.setToolTip("The word is needed and fine to share: keep it as it is.")
+        self.edit_button = QPushButton("&Edit the text…")
+        self.edit_button.setAccessibleName(f"Edit {hit.field_label}")
+        self.edit_button.setToolTip("Change the wording for this document (checked again).")
+        self.state = QLabel()
+        self.state.setAccessibleName("Choice made")
+        choice.addWidget(self.keep_button)
+        choice.addWidget(self.edit_button)
+        choice.addWidget(self.state)
+        choice.addStretch()
+        layout.addLayout(choice)
+        self.show_state(kept)
+        self.keep_button.toggled.connect(self._on_keep_toggled)
+        self.edit_button.clicked.connect(self._on_edit)
+
+    def show_state(self, kept: bool) -> None:
+        """Show whether the hit is kept, in words and a mark (never colour alone)."""
+        button_font = self.keep_button.font()
+        button_font.setBold(kept)
+        self.keep_button.setFont(button_font)
+        self.state.setText(f"\u2714 {KEPT}" if kept else f"\u26a0 {NEEDS_CHOICE}")
+        font = self.state.font()
+        font.setBold(not kept)
+        self.state.setFont(font)
+        self.state.setAccessibleDescription(self.state.text())
+
+    def _on_keep_toggled(self, checked: bool) -> None:
+        self.show_state(checked)
+        self.keep_toggled.emit(self.hit.key, checked)
+
+    def _on_edit(self) -> None:
+        self.edit_requested.emit(self.hit.field)
+
+
+class LexiconReview(QWidget):
+    """Every lexicon hit of a draft, each with its own keep-or-edit choice.
+
+    Signals:
+        keep_toggled(str, bool): a hit's key, and whether the author now keeps it.
+        edit_requested(str): the path of a field the author wants to edit.
+    """
+
+    keep_toggled = Signal(str, bool)
+    edit_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Words to check before sharing")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Result of the wording check")
+        layout.addWidget(self.summary)
+        self.checked_text = QLabel()
+        self.checked_text.setWordWrap(True)
+        self.checked_text.setTextFormat(Qt.TextFormat.RichText)
+        self.checked_text.setAccessibleName("The text that was checked")
+        self.checked_text.hide()
+        layout.addWidget(self.checked_text)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setAccessibleName("Notes for you, not part of the document")
+        self.notes.hide()
+        layout.addWidget(self.notes)
+        self.hits_area = QScrollArea()
+        self.hits_area.setWidgetResizable(True)
+        self.hits_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.hits_area.setAccessibleName("Warnings")
+        layout.addWidget(self.hits_area, stretch=1)
+        layout.addStretch(0)  # takes the space while there is nothing to ask about
+        self.rows: list[HitRow] = []
+
+    def show_draft(self, draft: Draft[Any]) -> None:
+        fields = draft.text_fields()
+        hits = draft.hits
+        checked = f"{len(fields)} piece{'s' if len(fields) != 1 else ''} of shareable text"
+        if not hits:
+            text = (
+                f"The wording check found nothing to ask about in {checked}: no words that "
+                "suggest clinical content or name a third party."
+            )
+        else:
+            text = (
+                f"The wording check found {len(hits)} word{'s' if len(hits) != 1 else ''} in "
+                f"{checked} that may be clinical or may name a third party. For each, keep "
+                "it (it is needed and fine to share) or edit the text. Edits change this "
+                "document only, not the record."
+            )
+        self.summary.setText(text)
+        self.summary.setAccessibleDescription(text)
+        if 0 < len(fields) <= FEW_FIELDS:
+            # A short document (an urgent notification): show what was checked in full.
+            listed = "".join(
+                f"<p><b>{html.escape(f.label)}:</b><br>{html.escape(f.text)}</p>" for f in fields
+            )
+            self.checked_text.setText(listed)
+            self.checked_text.setAccessibleDescription(
+                " ".join(f"{f.label}: {f.text}" for f in fields)
+            )
+            self.checked_text.show()
+        else:
+            self.checked_text.hide()
+        if draft.notes:
+            notes = "Notes for you (not part of the document):\n" + "\n".join(
+                f"\u2022 {n}" for n in draft.notes
+            )
+            self.notes.setText(notes)
+            self.notes.show()
+        else:
+            self.notes.hide()
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        self.rows = []
+        for number, hit in enumerate(hits, start=1):
+            row = HitRow(number, hit, hit.key in draft.kept)
+            row.keep_toggled.connect(self.keep_toggled)
+            row.edit_requested.connect(self.edit_requested)
+            column.addWidget(row)
+            self.rows.append(row)
+        column.addStretch()
+        old = self.hits_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.hits_area.setWidget(holder)
+        self.hits_area.setVisible(bool(hits))
+
+    def row_for(self, key: str) -> HitRow | None:
+        return next((r for r in self.rows if r.hit.key == key), None)
+
+
+class FieldEditDialog(QDialog):
+    """Edit one piece of shareable text for this document; the check runs again on save.
+
+    ``save`` is called with the new text and raises ValidationError if it cannot be used;
+    the problem is shown under the text, which stays as typed.
+
+    Signals: none (``accepted`` when the text was used).
+    """
+
+    def __init__(
+        self,
+        field: TextField,
+        hits: Sequence[LexiconHit],
+        save: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.field = field
+        self._save = save
+        self.setWindowTitle(f"Edit {field.label}")
+        self.setAccessibleName(f"Edit {field.label}")
+        self.setMinimumWidth(620)
+        layout = QVBoxLayout(self)
+        about = QLabel(
+            f"<b>{html.escape(field.label)}</b><br>Your change is used in this document "
+            "only; the record is not changed. The flagged words are selected in the text "
+            "and listed here:"
+        )
+        about.setTextFormat(Qt.TextFormat.RichText)
+        about.setWordWrap(True)
+        about.setAccessibleName("About this edit")
+        layout.addWidget(about)
+        listed = QLabel(
+            "<br>".join(
+                f"\u2022 <b>[{html.escape(h.term)}]</b>: {html.escape(category_words(h))}"
+                for h in hits
+            )
+            or "No flagged words remain in this text."
+        )
+        listed.setTextFormat(Qt.TextFormat.RichText)
+        listed.setWordWrap(True)
+        listed.setAccessibleName(
+            "Flagged words: " + ", ".join(f"{h.term} ({category_words(h)})" for h in hits)
+        )
+        layout.addWidget(listed)
+        self.text = QPlainTextEdit(field.text)
+        self.text.setAccessibleName(f"Text of {field.label}")
+        self.text.setTabChangesFocus(True)
+        self.text.setMinimumHeight(140)
+        text_label = _buddy("&Text", self.text)
+        layout.addWidget(text_label)
+        layout.addWidget(self.text, stretch=1)
+        self.error = _error_label("Problem with the text")
+        layout.addWidget(self.error)
+        self._mark(hits)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(
+            "&Use this text", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.save_button.setAccessibleName("Use this text and check it again")
+        self.save_button.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel the edit")
+        buttons.accepted.connect(self._on_save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.text.setFocus()
+
+    def _mark(self, hits: Sequence[LexiconHit]) -> None:
+        """Underline and embolden the flagged words; select the first."""
+        selections = []
+        text = self.text.toPlainText()
+        for hit in hits:
+            if text[hit.start : hit.end] != hit.term:
+                continue
+            cursor = self.text.textCursor()
+            cursor.setPosition(hit.start)
+            cursor.setPosition(hit.end, QTextCursor.MoveMode.KeepAnchor)
+            fmt = QTextCharFormat()
+            fmt.setFontWeight(QFont.Weight.Bold)
+            fmt.setFontUnderline(True)
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = cursor
+            selection.format = fmt
+            selections.append(selection)
+        self.text.setExtraSelections(selections)
+        if selections:
+            self.text.setTextCursor(selections[0].cursor)
+
+    def _on_save(self) -> None:
+        try:
+            self._save(self.text.toPlainText())
+        except ValidationError as error:
+            _show_messages(self.error, [p.message for p in error.problems])
+            return
+        except ClinicError as error:
+            _show_messages(self.error, [error.message])
+            return
+        self.accept()
+
+
+# -- step 3: Caldicott -------------------------------------------------------------------------
+
+
+class CaldicottBox(QGroupBox):
+    """The four Caldicott questions as checkboxes; every one must be ticked to share.
+
+    Signals:
+        changed(): a box was ticked or cleared.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Before anything is shared, confirm each of these", parent)
+        self.setAccessibleName("Caldicott questions")
+        layout = QVBoxLayout(self)
+        self.boxes: dict[str, QCheckBox] = {}
+        for key, label, hint in CALDICOTT_QUESTIONS:
+            box = QCheckBox(label)
+            box.setAccessibleName(label.replace("&", ""))
+            box.setAccessibleDescription(hint)
+            box.setToolTip(hint)
+            box.toggled.connect(self._on_toggled)
+            explained = QLabel(hint)
+            explained.setWordWrap(True)
+            explained.setContentsMargins(24, 0, 0, 6)
+            explained.setAccessibleName(f"{label.replace('&', '').split(':')[0]}: what it means")
+            layout.addWidget(box)
+            layout.addWidget(explained)
+            self.boxes[key] = box
+
+    def confirmation(self) -> CaldicottConfirmation:
+        return CaldicottConfirmation(**{key: box.isChecked() for key, box in self.boxes.items()})
+
+    def _on_toggled(self, _checked: bool) -> None:
+        self.changed.emit()
+
+
+# -- the steps ---------------------------------------------------------------------------------
+
+
+class Step(Enum):
+    """The steps of producing a document, named as the step list shows them."""
+
+    DETAILS = DETAILS_STEP
+    WORDING = WORDING_STEP
+    CALDICOTT = CALDICOTT_STEP
+    PREVIEW = PREVIEW_STEP
+    SAVE = SAVE_STEP
+
+
+class _ShareWizard(QDialog):
+    """The steps every outgoing document goes through; subclasses say what they call.
+
+    Signals:
+        exported(object): the :class:`ExportResult` of the saved document.
+    """
+
+    exported = Signal(object)
+
+    TITLE = ""
+    INTRO = ""
+    FILE_STEM = "document"
+    KIND_WORDS = "document"
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        details: SharingDetails,
+        parent: QWidget | None,
+        *,
+        today: date,
+    ) -> None:
+        super().__init__(parent)
+        self.steps = list(steps)
+        self.today = today
+        self.draft: Draft[Any] | None = None
+        self._prepared_for: tuple[Any, ...] | None = None
+        self.rendered: RenderedDocument | None = None
+        self.editor: FieldEditDialog | None = None
+        self.result_row: ExportResult | None = None
+        self._document_id: str | None = None
+        self._issued_on: date | None = None
+        self.setWindowTitle(self.TITLE)
+        self.setAccessibleName(self.TITLE)
+        self.resize(1000, 760)
+
+        outer = QHBoxLayout(self)
+        self.step_list = QLabel()
+        self.step_list.setTextFormat(Qt.TextFormat.RichText)
+        self.step_list.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.step_list.setMinimumWidth(170)
+        self.step_list.setAccessibleName("Steps")
+        outer.addWidget(self.step_list)
+        right = QVBoxLayout()
+        outer.addLayout(right, stretch=1)
+        self.heading = QLabel()
+        heading_font = self.heading.font()
+        heading_font.setBold(True)
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.2)
+        self.heading.setFont(heading_font)
+        self.heading.setAccessibleName("Step")
+        right.addWidget(self.heading)
+        self.stack = QStackedWidget()
+        right.addWidget(self.stack, stretch=1)
+        self.page_errors = _error_label("Problems on this step")
+        right.addWidget(self.page_errors)
+
+        # Step 1
+        self.details = details
+        details_page = QWidget()
+        details_column = QVBoxLayout(details_page)
+        intro = QLabel(self.INTRO)
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        intro.setAccessibleName("What this document is")
+        details_column.addWidget(intro)
+        details_column.addWidget(details)
+        details_column.addStretch(1)
+        details_scroll = QScrollArea()
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setWidget(details_page)
+        self.pages: dict[Step, QWidget] = {Step.DETAILS: details_scroll}
+        details.edited.connect(self._on_details_edited)
+
+        # Step 2
+        self.review = LexiconReview()
+        self.review.keep_toggled.connect(self._on_keep_toggled)
+        self.review.edit_requested.connect(self._on_edit_requested)
+        self.pages[Step.WORDING] = self.review
+
+        # Step 3
+        caldicott_page = QWidget()
+        caldicott_column = QVBoxLayout(caldicott_page)
+        caldicott_intro = QLabel(
+            "The Caldicott principles: share what is needed for care and safety, and no "
+            "more. Your answers are part of the record of this decision."
+        )
+        caldicott_intro.setWordWrap(True)
+        caldicott_intro.setAccessibleName("About the Caldicott questions")
+        caldicott_column.addWidget(caldicott_intro)
+        self.caldicott = CaldicottBox()
+        self.caldicott.changed.connect(self._update_buttons)
+        caldicott_column.addWidget(self.caldicott)
+        caldicott_column.addStretch(1)
+        self.pages[Step.CALDICOTT] = caldicott_page
+
+        # Step 4
+        preview_page = QWidget()
+        preview_column = QVBoxLayout(preview_page)
+        preview_column.setContentsMargins(0, 0, 0, 0)
+        self.preview_about = QLabel()
+        self.preview_about.setWordWrap(True)
+        self.preview_about.setAccessibleName("About the preview")
+        preview_column.addWidget(self.preview_about)
+        self.preview = PdfPreview()
+        preview_column.addWidget(self.preview, stretch=1)
+        self.pages[Step.PREVIEW] = preview_page
+
+        # Step 5
+        save_page = QWidget()
+        save_column = QVBoxLayout(save_page)
+        self.save_summary = QLabel()
+        self.save_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.save_summary.setWordWrap(True)
+        self.save_summary.setAccessibleName("What will be saved and recorded")
+        save_column.addWidget(self.save_summary)
+        self.saved_label = QLabel()
+        self.saved_label.setTextFormat(Qt.TextFormat.RichText)
+        self.saved_label.setWordWrap(True)
+        self.saved_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.saved_label.setAccessibleName("Saved and recorded")
+        self.saved_label.hide()
+        save_column.addWidget(self.saved_label)
+        save_column.addStretch()
+        self.pages[Step.SAVE] = save_page
+
+        for step in self.steps:
+            self.stack.addWidget(self.pages[step])
+
+        buttons = QHBoxLayout()
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setAccessibleName("Why you cannot go on yet")
+        buttons.addWidget(self.reason, stretch=1)
+        self.back_button = QPushButton("< &Back")
+        self.back_button.setAccessibleName("Back to the previous step")
+        self.back_button.clicked.connect(self._on_back)
+        self.next_button = QPushButton("&Next >")
+        self.next_button.setAccessibleName("Next step")
+        self.next_button.setDefault(True)
+        self.next_button.clicked.connect(self._on_next)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel: nothing is saved or shared")
+        self.cancel_button.clicked.connect(self.reject)
+        buttons.addWidget(self.back_button)
+        buttons.addWidget(self.next_button)
+        buttons.addWidget(self.cancel_button)
+        right.addLayout(buttons)
+        self._go(0)
+
+    # -- what subclasses provide -----------------------------------------------------------
+
+    def _prepare_key(self) -> tuple[Any, ...]:
+        """What the draft depends on: a new draft is prepared when it changes."""
+        return ()
+
+    def _prepare(self) -> Draft[Any] | None:
+        """A fresh draft with its lexicon hits (partner documents), or None."""
+        return None
+
+    def _revise(
+        self, draft: Draft[Any], *, keep: Iterable[str] = (), edits: Mapping[str, str] | None
+    ) -> Draft[Any]:
+        raise NotImplementedError
+
+    def _render(self, decision: SharingDecision) -> RenderedDocument:
+        raise NotImplementedError
+
+    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+        raise NotImplementedError
+
+    def _save_facts(self) -> list[tuple[str, str]]:
+        """Extra (label, value) lines for the last step's summary."""
+        return []
+
+    # -- navigation ------------------------------------------------------------------------
+
+    @property
+    def current_step(self) -> Step:
+        return self.steps[self.stack.currentIndex()]
+
+    def _go(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        step = self.steps[index]
+        self.heading.setText(f"Step {index + 1} of {len(self.steps)}: {step.value}")
+        self.heading.setAccessibleDescription(self.heading.text())
+        lines = []
+        for number, each in enumerate(self.steps, start=1):
+            if each is step:
+                lines.append(f"<b>\u25b6 {number}. {html.escape(each.value)}</b>")
+            else:
+                lines.append(f"&nbsp;&nbsp;&nbsp;{number}. {html.escape(each.value)}")
+        self.step_list.setText("<br><br>".join(lines))
+        self.step_list.setAccessibleDescription(
+            f"Step {index + 1} of {len(self.steps)}: {step.value}"
+        )
+        _show_messages(self.page_errors, [])
+        self._update_buttons()
+
+    def go_to(self, step: Step) -> None:
+        self._go(self.steps.index(step))
+
+    def next_blocked_reason(self) -> str:
+        """Why Next is disabled on this step, in words (empty when it is enabled)."""
+        step = self.current_step
+        if step is Step.WORDING and self.draft is not None:
+            left = len(self.draft.unresolved)
+            if left:
+                return (
+                    f"{left} warning{'s' if left != 1 else ''} still need{'s' if left == 1 else ''}"
+                    " your choice: keep the wording or edit the text."
+                )
+        if step is Step.CALDICOTT:
+            missing = self.caldicott.confirmation().missing()
+            if missing:
+                return f"Tick all four questions to go on ({len(missing)} not yet ticked)."
+        if step is Step.PREVIEW and self.rendered is None:
+            return "The preview could not be made; see the message above."
+        return ""
+
+    def _update_buttons(self) -> None:
+        index = self.stack.currentIndex()
+        finished = self.result_row is not None
+        reason = "" if finished else self.next_blocked_reason()
+        self.reason.setText(reason)
+        self.reason.setAccessibleDescription(reason)
+        last = self.current_step is Step.SAVE
+        self.next_button.setText("&Save the PDF…" if last else "&Next >")
+        self.next_button.setAccessibleName(
+            f"Save the {self.KIND_WORDS} as a PDF file and record it" if last else "Next step"
+        )
+        self.next_button.setEnabled(not reason)
+        self.next_button.setAccessibleDescription(reason)
+        self.next_button.setVisible(not finished)
+        self.back_button.setVisible(index > 0 and not finished)
+        self.cancel_button.setText("&Close" if finished else "Cancel")
+        self.cancel_button.setAccessibleName(
+            "Close" if finished else "Cancel: nothing is saved or shared"
+        )
+
+    def _on_back(self) -> None:
+        index = self.stack.currentIndex()
+        if index > 0:
+            self._go(index - 1)
+
+    def _on_next(self) -> None:
+        if self.next_blocked_reason():
+            return
+        step = self.current_step
+        if step is Step.DETAILS and not self._leave_details():
+            return
+        if step is Step.SAVE:
+            self.save()
+            return
+        index = self.stack.currentIndex() + 1
+        following = self.steps[index]
+        if following is Step.PREVIEW:
+            self._make_preview()
+        if following is Step.SAVE:
+            self._show_save_summary()
+        self._go(index)
+
+    # -- step 1 ----------------------------------------------------------------------------
+
+    def _leave_details(self) -> bool:
+        problems = self.details.problems()
+        if problems:
+            self.show_problems(problems)
+            return False
+        self.details.errors.clear()
+        key = self._prepare_key()
+        if Step.WORDING in self.steps and (self.draft is None or key != self._prepared_for):
+            try:
+                draft = self._prepare()
+            except ValidationError as error:
+                self.show_problems(error.problems)
+                return False
+            except ClinicError as error:
+                _show_messages(self.page_errors, [error.message])
+                return False
+            self.draft = draft
+            self._prepared_for = key
+            self.rendered = None
+            if draft is not None:
+                self.review.show_draft(draft)
+        return True
+
+    def _on_details_edited(self) -> None:
+        # Anything on the first page may appear on the pages: the preview is out of date.
+        self.rendered = None
+
+    # -- step 2 ----------------------------------------------------------------------------
+
+    def _on_keep_toggled(self, key: str, keep: bool) -> None:
+        draft = self.draft
+        if draft is None:
+            return
+        if keep:
+            try:
+                self.draft = self._revise(draft, keep=[key], edits=None)
+            except ClinicError as error:
+                _show_messages(self.page_errors, [error.message])
+                row = self.review.row_for(key)
+                if row is not None:
+                    blocked = row.keep_button.blockSignals(True)
+                    row.keep_button.setChecked(False)
+                    row.show_state(False)
+                    row.keep_button.blockSignals(blocked)
+        else:
+            # Taking a keep back only makes the draft stricter; no service call is needed.
+            self.draft = dataclasses.replace(draft, kept=draft.kept - {key})
+        self.rendered = None
+        self._update_buttons()
+
+    def _on_edit_requested(self, path: str) -> None:
+        self.edit_field(path)
+
+    def edit_field(self, path: str) -> bool:
+        """Open the text at ``path`` for editing; True when an edit was used."""
+        draft = self.draft
+        if draft is None:
+            return False
+        field = next((f for f in draft.text_fields() if f.path == path), None)
+        if field is None:
+            return False
+        hits = [h for h in draft.hits if h.field == path]
+
+        def save(text: str) -> None:
+            current = self.draft
+            assert current is not None
+            self.draft = self._revise(current, keep=(), edits={path: text})
+
+        dialog = FieldEditDialog(field, hits, save, self)
+        self.editor = dialog
+        run_dialog(dialog)
+        used = dialog.result() == QDialog.DialogCode.Accepted
+        self.editor = None
+        dialog.deleteLater()
+        if used and self.draft is not None:
+            self.rendered = None
+            self.review.show_draft(self.draft)
+            self._update_buttons()
+        return used
+
+    # -- step 4 ----------------------------------------------------------------------------
+
+    def _make_preview(self) -> None:
+        decision = self.details.decision(self.caldicott.confirmation())
+        try:
+            rendered = self._render(decision)
+        except ClinicError as error:
+            self.rendered = None
+            self.preview.clear()
+            self.preview_about.setText(
+                f"The preview could not be made. {error.message} Nothing has been saved."
+            )
+            return
+        self.rendered = rendered
+        self._document_id = rendered.document_id
+        self._issued_on = rendered.frame.issued_on
+        pages = self.preview.show_pdf(rendered.data)
+        text = (
+            f"These are the exact pages that will be saved: {pages} "
+            f"page{'s' if pages != 1 else ''}, document ID {rendered.document_id}. Read them "
+            "through before you go on."
+        )
+        self.preview_about.setText(text)
+        self.preview_about.setAccessibleDescription(text)
+
+    # -- step 5 ----------------------------------------------------------------------------
+
+    def _show_save_summary(self) -> None:
+        details = self.details
+        gateway = details.chosen_gateway()
+        told = details.client_informed()
+        facts = [
+            *self._save_facts(),
+            ("To", self._recipient_words()),
+            ("Purpose", " ".join(details.purpose.toPlainText().split())),
+            (
+                "Gateway",
+                GATEWAY_TITLES[gateway] if gateway is not None else "None (clinical record)",
+            ),
+            (
+                "Client told",
+                "Yes" if told else "No: " + " ".join(details.not_told_reason.toPlainText().split()),
+            ),
+        ]
+        if self.rendered is not None:
+            facts.append(("Document ID", self.rendered.document_id))
+        rows = "".join(
+            f"<tr><td><b>{html.escape(k)}:</b>&nbsp;</td><td>{html.escape(v)}</td></tr>"
+            for k, v in facts
+        )
+        intro = (
+            "<p>Saving writes the PDF you previewed to a file you choose and enters it in "
+            "the disclosure register with its SHA-256 fingerprint. Share the file only with "
+            "the recipient named.</p>"
+            if self.result_row is None
+            else "<p><b>What was shared</b></p>"
+        )
+        self.save_summary.setText(f"{intro}<table>{rows}</table>")
+
+    def _recipient_words(self) -> str:
+        person = self.details.recipient_person.text().strip()
+        agency = self.details.recipient_agency.text().strip()
+        return f"{person}, {agency}" if person else agency
+
+    def suggested_file_name(self) -> str:
+        """No name of the client: the kind of document and its ID."""
+        return f"{self.FILE_STEM}-{self._document_id or 'new'}.pdf"
+
+    def save(self) -> ExportResult | None:
+        """Ask where to save, then export: checked again, recorded, written atomically."""
+        chosen = register_view.ask_save_path(
+            self,
+            f"Save the {self.KIND_WORDS}",
+            str(_documents_folder() / self.suggested_file_name()),
+            "PDF documents (*.pdf)",
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        decision = self.details.decision(self.caldicott.confirmation())
+        try:
+            result = self._export(decision, path)
+        except ValidationError as error:
+            self.show_problems(error.problems)
+            return None
+        except ClinicError as error:
+            feedback.show_error(self, error, title=f"The {self.KIND_WORDS} was not saved")
+            return None
+        except OSError as error:
+            reason = error.strerror or "the folder could not be written to"
+            feedback.show_error(
+                self,
+                ClinicError(
+                    f"The file could not be written ({reason}). Nothing was recorded in the "
+                    "register. Choose another folder and try again."
+                ),
+                title=f"The {self.KIND_WORDS} was not saved",
+            )
+            return None
+        self.result_row = result
+        self._show_save_summary()
+        same = self.rendered is not None and self.rendered.sha256 == result.sha256
+        sameness = (
+            "The saved file is exactly the document you previewed."
+            if same
+            else "The saved file was drawn again from the record as it is now."
+        )
+        self.saved_label.setText(
+            f"<p><b>\u2714 Saved and recorded.</b></p><p>Saved to: {html.escape(str(path))}<br>"
+            f"Entered in the disclosure register on {html.escape(long_date(self.today))}.<br>"
+            f"SHA-256: <tt>{html.escape(result.sha256)}</tt><br>{sameness}</p>"
+        )
+        self.saved_label.setAccessibleDescription(
+            f"Saved to {path}. Entered in the disclosure register. {sameness}"
+        )
+        self.saved_label.show()
+        self._update_buttons()
+        self.cancel_button.setFocus()
+        self.exported.emit(result)
+        return result
+
+    # -- problems --------------------------------------------------------------------------
+
+    def _step_for(self, where: str) -> Step:
+        if where in DETAILS_FIELDS or where in ("statement", "decision", "fields", "sections"):
+            return Step.DETAILS
+        if where == "caldicott" and Step.CALDICOTT in self.steps:
+            return Step.CALDICOTT
+        if (where == "lexicon" or "[" in where or "." in where) and Step.WORDING in self.steps:
+            return Step.WORDING
+        if where == "content":
+            return Step.DETAILS
+        return self.steps[-1]
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        """Go to the first step with a problem and show each problem where it belongs."""
+        if not problems:
+            return
+        if any(p.where == "content" for p in problems):
+            # The record changed since the draft was made: prepare it again from step 1.
+            self.draft = None
+            self.rendered = None
+        steps = [self._step_for(p.where) for p in problems]
+        first = min(steps, key=self.steps.index)
+        self._go(self.steps.index(first))
+        here = [p for p, s in zip(problems, steps, strict=True) if s is first]
+        unplaced = self.details.errors.show(here) if first is Step.DETAILS else list(here)
+        _show_messages(self.page_errors, [p.message for p in unplaced])
+
+
+# -- the partner summary -----------------------------------------------------------------------
+
+
+class PartnerSummaryWizard(_ShareWizard):
+    """A progress summary for a partner agency, from choosing the audience to the register.
+
+    Signals:
+        exported(object): the :class:`ExportResult` of the saved summary.
+    """
+
+    TITLE = "Partner progress summary"
+    INTRO = (
+        "A progress summary for a partner agency holds only what this record marks as "
+        "shareable and the audience may receive: <b>never</b> clinical notes, diagnoses, "
+        "the formulation, questionnaire answers or scores, referral reasons, or anything "
+        "about the victim or other people."
+    )
+    FILE_STEM = "partner-summary"
+    KIND_WORDS = "progress summary"
+
+    def __init__(
+        self,
+        client_id: int,
+        actions: PartnerSummaryActions,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self._actions = actions
+        day = today or date.today()
+        try:
+            audiences = list(actions.list_audiences())
+            load_problem = ""
+        except ClinicError as error:
+            audiences, load_problem = [], error.message
+        details = SharingDetails(
+            audiences=audiences, period="required", gateway_required=True, today=day
+        )
+        super().__init__(
+            [Step.DETAILS, Step.WORDING, Step.CALDICOTT, Step.PREVIEW, Step.SAVE],
+            details,
+            parent,
+            today=day,
+        )
+        if load_problem:
+            _show_messages(self.page_errors, [f"The audiences could not be loaded. {load_problem}"])
+
+    def _prepare_key(self) -> tuple[Any, ...]:
+        policy = self.details.chosen_audience()
+        return (policy.name if policy else None, self.details.period())
+
+    def _prepare(self) -> SummaryDraft:
+        policy = self.details.chosen_audience()
+        period = self.details.period()
+        assert policy is not None and period is not None
+        return self._actions.prepare(
+            self.client_id, audience=policy.name, period_from=period[0], period_to=period[1]
+        )
+
+    def _revise(
+        self, draft: Draft[Any], *, keep: Iterable[str] = (), edits: Mapping[str, str] | None
+    ) -> Draft[Any]:
+        return self._actions.revise(draft, keep=keep, edits=edits)
+
+    def _render(self, decision: SharingDecision) -> RenderedDocument:
+        assert self.draft is not None
+        return self._actions.preview(
+            self.draft, decision, document_id=self._document_id, issued_on=self._issued_on
+        )
+
+    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+        assert self.draft is not None
+        return self._actions.export(
+            self.draft, decision, path, document_id=self._document_id, issued_on=self._issued_on
+        )
+
+    def _save_facts(self) -> list[tuple[str, str]]:
+        policy = self.details.chosen_audience()
+        period = self.details.period()
+        facts = [("Audience", policy.title if policy else "")]
+        if period is not None:
+            facts.append(("Period", f"{long_date(period[0])} to {long_date(period[1])}"))
+        return facts
+
+
+# -- the urgent risk notification --------------------------------------------------------------
+
+
+class RiskNoticeDialog(_ShareWizard):
+    """A one-page urgent risk notification about one risk event, logged like any disclosure.
+
+    Only the event's shareable statement, date, kind and urgency and the author's contact
+    go on the page. Open it from the risk event screen with the event's id.
+
+    Signals:
+        exported(object): the :class:`ExportResult` of the saved notification.
+    """
+
+    TITLE = "Urgent risk notification"
+    INTRO = (
+        "A one-page notification of a risk event for a partner agency: the event's "
+        "<b>shareable statement</b>, its date and urgency, and how to contact you. The "
+        "private detail of the event is never included."
+    )
+    FILE_STEM = "urgent-risk-notification"
+    KIND_WORDS = "urgent risk notification"
+
+    def __init__(
+        self,
+        risk_event_id: int,
+        actions: RiskNoticeActions,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        self.risk_event_id = risk_event_id
+        self._actions = actions
+        day = today or date.today()
+        try:
+            audiences = [p for p in actions.list_audiences() if p.includes(Section.RISK)]
+            load_problem = ""
+        except ClinicError as error:
+            audiences, load_problem = [], error.message
+        details = SharingDetails(
+            audiences=audiences,
+            period="none",
+            gateway_required=True,
+            today=day,
+            default_audience="police",
+        )
+        super().__init__(
+            [Step.DETAILS, Step.WORDING, Step.CALDICOTT, Step.PREVIEW, Step.SAVE],
+            details,
+            parent,
+            today=day,
+        )
+        if load_problem:
+            _show_messages(self.page_errors, [f"The audiences could not be loaded. {load_problem}"])
+
+    def _prepare_key(self) -> tuple[Any, ...]:
+        policy = self.details.chosen_audience()
+        return (policy.name if policy else None,)
+
+    def _prepare(self) -> NoticeDraft:
+        policy = self.details.chosen_audience()
+        assert policy is not None
+        return self._actions.prepare(self.risk_event_id, audience=policy.name)
+
+    def _revise(
+        self, draft: Draft[Any], *, keep: Iterable[str] = (), edits: Mapping[str, str] | None
+    ) -> Draft[Any]:
+        return self._actions.revise(draft, keep=keep, edits=edits)
+
+    def _render(self, decision: SharingDecision) -> RenderedDocument:
+        assert self.draft is not None
+        return self._actions.preview(
+            self.draft, decision, document_id=self._document_id, issued_on=self._issued_on
+        )
+
+    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+        assert self.draft is not None
+        return self._actions.export(
+            self.draft, decision, path, document_id=self._document_id, issued_on=self._issued_on
+        )
+
+    def _save_facts(self) -> list[tuple[str, str]]:
+        policy = self.details.chosen_audience()
+        return [("Audience", policy.title if policy else "")]
+
+
+# -- the clinical summary ----------------------------------------------------------------------
+
+
+class ClinicalSummaryDialog(_ShareWizard):
+    """A clinical summary for the clinical record or a referral letter: never for partners.
+
+    It holds clinical content, so it is marked "CLINICAL — NOT FOR PARTNER AGENCIES" and
+    offers no partner audience. It is still entered in the disclosure register.
+
+    Signals:
+        exported(object): the :class:`ExportResult` of the saved summary.
+    """
+
+    TITLE = "Clinical summary (not for partner agencies)"
+    INTRO = (
+        "<b>CLINICAL: NOT FOR PARTNER AGENCIES.</b> A full clinical summary for the "
+        "clinical record or a referral letter to a health service. It includes clinical "
+        "content (the formulation, notes, risk detail, referral reasons), so it is never "
+        "offered to police, probation, victim advocates or the multi-agency panel. For "
+        "those, use a partner summary."
+    )
+    FILE_STEM = "clinical-summary"
+    KIND_WORDS = "clinical summary"
+
+    def __init__(
+        self,
+        client_id: int,
+        actions: ClinicalSummaryActions,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self._actions = actions
+        day = today or date.today()
+        details = SharingDetails(
+            audiences=None, period="optional", gateway_required=False, today=day
+        )
+        details.recipient_agency.setPlaceholderText(
+            "e.g. Clinical record, or the service referred to (Community Psychiatry, North)"
+        )
+        details.recipient_person.setPlaceholderText(
+            "e.g. Dr Ahmed, consultant psychiatrist (optional)"
+        )
+        details.purpose.setPlaceholderText(
+            "e.g. Referral for a psychiatric assessment, or a summary for the clinical record."
+        )
+        super().__init__(
+            [Step.DETAILS, Step.CALDICOTT, Step.PREVIEW, Step.SAVE], details, parent, today=day
+        )
+
+    def _render(self, decision: SharingDecision) -> RenderedDocument:
+        period = self.details.period()
+        return self._actions.preview(
+            self.client_id,
+            decision,
+            period_from=period[0] if period else None,
+            period_to=period[1] if period else None,
+            document_id=self._document_id,
+            issued_on=self._issued_on,
+        )
+
+    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+        period = self.details.period()
+        return self._actions.export(
+            self.client_id,
+            decision,
+            path,
+            period_from=period[0] if period else None,
+            period_to=period[1] if period else None,
+            document_id=self._document_id,
+            issued_on=self._issued_on,
+        )
+
+    def _save_facts(self) -> list[tuple[str, str]]:
+        period = self.details.period()
+        return [
+            ("Marked", "CLINICAL: NOT FOR PARTNER AGENCIES"),
+            (
+                "Period",
+                f"{long_date(period[0])} to {long_date(period[1])}"
+                if period
+                else "The whole record",
+            ),
+        ]
