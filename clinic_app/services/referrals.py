@@ -1,24 +1,68 @@
-"""Referrals to specialist services and their status history.
+"""Referrals to specialist services, their status history, follow-up, and the directory.
 
-Only sensible status changes are allowed (see ``TRANSITIONS``); each change is kept with
-who made it and when. The bare fact of a referral may be shared only when consent or a
-gateway is recorded on it.
+**Directory.** Administrators keep the specialist services: name, kind, contact details,
+the response time the service usually keeps to (days), an optional SNOMED CT concept id
+for the referral type, and whether the service is active. Services are never deleted:
+an inactive one keeps its past referrals but takes no new ones.
+
+**Status machine.** A referral is a draft until sent; then the service acknowledges it,
+accepts it (perhaps with a waiting list) or declines it (a reason is required); the
+client is seen; the referral is closed. Only the steps in ``TRANSITIONS`` are allowed,
+each kept with who made it, the date it happened and when it was recorded. A status
+change cannot be dated before the referral was written or before the previous change.
+
+**Follow-up** (``follow_up``; every rule counts whole calendar days):
+
+- *Overdue*: a **sent** referral the service has not responded to (acknowledged,
+  accepted, declined or waiting list) is due a response on ``sent_on + N`` days, where N
+  is the service's expected response time; it is overdue from the day after, i.e. when
+  ``today > sent_on + N``. On the due day itself it is not yet overdue.
+- *Awaiting action*, each due on a date and flagged from the day after it:
+
+  ===============  ==============================  ========================================
+  status           due on                          what to do
+  ===============  ==============================  ========================================
+  draft            written + 7 days                send it or close it
+  acknowledged     acknowledged + N days           ask the service for its decision
+  accepted         accepted + 90 days              ask when the client will be seen
+  waiting list     put on the list + 90 days       ask about the expected wait
+  declined         the day it was declined         agree next steps with the client, close
+  seen             seen + 28 days                  close it, or record what happens next
+  ===============  ==============================  ========================================
+
+  ("acknowledged", "accepted", ... stand for the date of the change to that status.)
+  A closed referral needs nothing.
+
+The bare fact of a referral may be shared only when consent or a gateway is recorded on
+it; the reason and clinical detail are clinical and never shared with partners.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinic_app.errors import InvalidTransition
-from clinic_app.models import Referral, ReferralStatusChange, SpecialistService
+from clinic_app.errors import ConflictError, InvalidTransition
+from clinic_app.models import (
+    Client,
+    Referral,
+    ReferralStatusChange,
+    RiskAssessment,
+    RiskEvent,
+    SpecialistService,
+    StaffUser,
+)
 from clinic_app.models.enums import (
     Gateway,
     ReferralStatus,
     ReferralUrgency,
+    RiskEventKind,
+    RiskTool,
     Role,
     ServiceKind,
 )
@@ -28,27 +72,195 @@ from clinic_app.services.validation import Checker, date_problem
 
 S = ReferralStatus
 TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    # A draft is sent, or closed without sending (withdrawn).
     S.DRAFT: frozenset({S.SENT, S.CLOSED}),
-    S.SENT: frozenset({S.ACKNOWLEDGED, S.ACCEPTED, S.DECLINED, S.CLOSED}),
+    # The service's first response: an acknowledgement, or straight to its decision.
+    S.SENT: frozenset({S.ACKNOWLEDGED, S.ACCEPTED, S.DECLINED, S.WAITING_LIST, S.CLOSED}),
     S.ACKNOWLEDGED: frozenset({S.ACCEPTED, S.DECLINED, S.WAITING_LIST, S.CLOSED}),
     S.ACCEPTED: frozenset({S.WAITING_LIST, S.SEEN, S.CLOSED}),
+    # A waiting list can still end in a decline (the service re-triages).
     S.WAITING_LIST: frozenset({S.SEEN, S.DECLINED, S.CLOSED}),
     S.DECLINED: frozenset({S.CLOSED}),
     S.SEEN: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
 }
+"""The status a referral may move to from each status (nothing else is allowed)."""
+
+STATUS_WORDS: dict[ReferralStatus, str] = {
+    S.DRAFT: "Draft",
+    S.SENT: "Sent",
+    S.ACKNOWLEDGED: "Acknowledged",
+    S.ACCEPTED: "Accepted",
+    S.DECLINED: "Declined",
+    S.WAITING_LIST: "Waiting list",
+    S.SEEN: "Seen",
+    S.CLOSED: "Closed",
+}
+# The order a referral normally moves in, for sorting and for offering next steps.
+STATUS_ORDER: dict[ReferralStatus, int] = {s: i for i, s in enumerate(STATUS_WORDS)}
+
+SERVICE_KIND_WORDS: dict[ServiceKind, str] = {
+    ServiceKind.PERSONALITY_DISORDER: "Personality disorder service",
+    ServiceKind.PSYCHIATRY: "Psychiatry",
+    ServiceKind.TALKING_THERAPIES: "NHS Talking Therapies",
+    ServiceKind.SUBSTANCE_MISUSE: "Substance misuse",
+    ServiceKind.FORENSIC: "Forensic service",
+    ServiceKind.GP: "GP",
+    ServiceKind.OTHER: "Other",
+}
+URGENCY_WORDS: dict[ReferralUrgency, str] = {
+    ReferralUrgency.ROUTINE: "Routine",
+    ReferralUrgency.URGENT: "Urgent",
+    ReferralUrgency.EMERGENCY: "Emergency",
+}
+
+DEFAULT_RESPONSE_DAYS = 28
+MAX_RESPONSE_DAYS = 365
+DRAFT_SEND_DAYS = 7
+ACCEPTED_SEEN_DAYS = 90
+WAITING_LIST_SEEN_DAYS = 90
+DECLINED_CLOSE_DAYS = 0
+SEEN_CLOSE_DAYS = 28
+MAX_REASON = 20_000
+MAX_DETAIL = 50_000
+MAX_CONTACT = 2_000
+
+
+# -- SNOMED CT identifiers ------------------------------------------------------------------
+
+# Verhoeff's dihedral-group tables, as SNOMED International's identifier guide gives them.
+_VERHOEFF_D = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
+    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
+    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
+    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
+    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
+    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
+    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
+    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+)
+_VERHOEFF_P = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
+    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
+    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
+    (9, 4, 5, 3, 1, 2, 7, 6, 8, 0),
+    (4, 2, 8, 9, 5, 7, 6, 3, 0, 1),
+    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
+    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
+)
+CONCEPT_PARTITIONS = frozenset({"00", "10"})  # short (core) and long (extension) format
+OTHER_PARTITIONS = {
+    "01": "a description",
+    "11": "a description",
+    "02": "a relationship",
+    "12": "a relationship",
+}
+
+
+def verhoeff_valid(digits: str) -> bool:
+    """True when the last digit of ``digits`` is their Verhoeff check digit."""
+    check = 0
+    for position, digit in enumerate(reversed(digits)):
+        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][int(digit)]]
+    return check == 0
+
+
+def snomed_concept_id_problem(text: str) -> str | None:
+    """Why ``text`` is not a SNOMED CT concept id, in plain words, or None when it is one.
+
+    A concept id (SCTID) is 6 to 18 digits with no leading zero; the last digit is a
+    Verhoeff check digit and the two before it (the partition identifier) are 00 or 10
+    for a concept. Example: 3457005 (patient referral).
+    """
+    sctid = text.strip()
+    if not (sctid.isascii() and sctid.isdigit() and 6 <= len(sctid) <= 18):
+        return "A SNOMED CT concept id is 6 to 18 digits, for example 3457005."
+    if sctid.startswith("0"):
+        return "A SNOMED CT concept id never starts with 0. Check it was copied in full."
+    if not verhoeff_valid(sctid):
+        return (
+            "This is not a valid SNOMED CT id: its check digit does not match. "
+            "Check it was copied correctly."
+        )
+    partition = sctid[-3:-1]
+    if partition not in CONCEPT_PARTITIONS:
+        what = OTHER_PARTITIONS.get(partition)
+        if what is not None:
+            return (
+                f"This SNOMED CT id identifies {what}, not a concept. "
+                "Enter the concept id of the referral type."
+            )
+        return "This is not a SNOMED CT concept id. Enter the concept id of the referral type."
+    return None
+
+
+# -- rows -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ServiceRow:
+    """A specialist service in the directory."""
+
     id: int
     name: str
     kind: ServiceKind
     expected_response_days: int
+    contact: str = ""
+    snomed_concept_id: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StatusChangeRow:
+    """One step of a referral's history: from what to what, on which date, by whom."""
+
+    from_status: ReferralStatus | None
+    to_status: ReferralStatus
+    changed_on: date
+    note: str
+    changed_by: int
+    changed_by_name: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Where a referral stands against the follow-up rules (see the module docstring).
+
+    ``due_on`` is the date the next step was due (None when nothing is expected);
+    ``overdue`` is set for a sent referral with no response after its due date,
+    ``awaiting_action`` for the other rules; ``message`` says it in words, and what to
+    do; ``summary`` says it in a few.
+    """
+
+    due_on: date | None
+    overdue: bool
+    awaiting_action: bool
+    message: str
+    summary: str = ""
+    """A few words for a list, e.g. "no response, 3 days overdue"."""
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.overdue or self.awaiting_action
+
+    @property
+    def flag(self) -> str:
+        """One or two words for a list: "Overdue", "Awaiting action" or ""."""
+        if self.overdue:
+            return "Overdue"
+        if self.awaiting_action:
+            return "Awaiting action"
+        return ""
 
 
 @dataclass(frozen=True)
 class ReferralRow:
+    """A referral as the record shows it, with its service and full status history."""
+
     id: int
     client_id: int
     service_id: int
@@ -60,22 +272,248 @@ class ReferralRow:
     fact_shareable: bool
     share_gateway: Gateway | None
     version: int
+    clinical_detail: str = ""
+    service_name: str = ""
+    expected_response_days: int = DEFAULT_RESPONSE_DAYS
+    history: tuple[StatusChangeRow, ...] = field(default=())
+    created_by: int | None = None
+
+    @property
+    def status_on(self) -> date:
+        """The date the referral reached its current status."""
+        return self.history[-1].changed_on if self.history else self.created_on
+
+    @property
+    def decline_reason(self) -> str:
+        """The reason given when the referral was declined, if it was."""
+        for change in reversed(self.history):
+            if change.to_status is S.DECLINED:
+                return change.note
+        return ""
+
+    def follow_up(self, today: date) -> FollowUp:
+        return follow_up(
+            self.status,
+            created_on=self.created_on,
+            sent_on=self.sent_on,
+            status_on=self.status_on,
+            expected_response_days=self.expected_response_days,
+            today=today,
+        )
 
 
-def _row(r: Referral) -> ReferralRow:
-    return ReferralRow(
-        r.id,
-        r.client_id,
-        r.service_id,
-        r.reason,
-        r.urgency,
-        r.status,
-        r.created_on,
-        r.sent_on,
-        r.fact_shareable,
-        r.share_gateway,
-        r.version,
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def follow_up(
+    status: ReferralStatus,
+    *,
+    created_on: date,
+    sent_on: date | None,
+    status_on: date,
+    expected_response_days: int,
+    today: date,
+) -> FollowUp:
+    """Whether a referral is overdue or awaiting action on ``today`` (module docstring)."""
+    n = expected_response_days
+    if status is S.CLOSED:
+        return FollowUp(None, False, False, "Closed: nothing more to do.", "closed")
+    if status is S.SENT:
+        sent = sent_on or status_on
+        due = sent + timedelta(days=n)
+        if today > due:
+            late = (today - due).days
+            return FollowUp(
+                due,
+                True,
+                False,
+                f"Overdue by {_days(late)}: sent on {long_date(sent)} and the service, which "
+                f"usually responds within {_days(n)}, has not responded. Contact the service.",
+                f"no response, {_days(late)} overdue",
+            )
+        return FollowUp(
+            due,
+            False,
+            False,
+            f"Sent on {long_date(sent)}: a response is expected by {long_date(due)}.",
+            f"response expected by {long_date(due)}",
+        )
+    # status: (clock starts, days allowed, message when late, summary when late,
+    #          message in time)
+    rules: dict[ReferralStatus, tuple[date, int, str, str, str]] = {
+        S.DRAFT: (
+            created_on,
+            DRAFT_SEND_DAYS,
+            "Still a draft {age} after it was written: send it or close it.",
+            "draft, not sent after {age}",
+            "Draft: send it by {due}, or close it.",
+        ),
+        S.ACKNOWLEDGED: (
+            status_on,
+            n,
+            "Acknowledged {age} ago with no decision yet: ask the service for its decision.",
+            "no decision {age} after it was acknowledged",
+            "Acknowledged: the service's decision is expected by {due}.",
+        ),
+        S.ACCEPTED: (
+            status_on,
+            ACCEPTED_SEEN_DAYS,
+            "Accepted {age} ago and the client has not been seen: ask when they will be.",
+            "accepted {age} ago, client not yet seen",
+            "Accepted: the client should be seen by {due}.",
+        ),
+        S.WAITING_LIST: (
+            status_on,
+            WAITING_LIST_SEEN_DAYS,
+            "On the waiting list for {age}: ask the service about the expected wait.",
+            "on the waiting list for {age}",
+            "On the waiting list: check the expected wait after {due}.",
+        ),
+        S.DECLINED: (
+            status_on,
+            DECLINED_CLOSE_DAYS,
+            "Declined {age} ago: agree the next steps with the client, then close it.",
+            "declined {age} ago: agree next steps, then close it",
+            "Declined: agree the next steps with the client, then close it.",
+        ),
+        S.SEEN: (
+            status_on,
+            SEEN_CLOSE_DAYS,
+            "Seen {age} ago: close the referral, or record what happens next.",
+            "seen {age} ago: close it",
+            "Seen: close the referral once nothing more is expected (by {due}).",
+        ),
+    }
+    since, allowed, late_text, late_summary, waiting_text = rules[status]
+    due = since + timedelta(days=allowed)
+    if today > due:
+        age = _days((today - since).days)
+        return FollowUp(due, False, True, late_text.format(age=age), late_summary.format(age=age))
+    message = waiting_text.format(due=long_date(due))
+    return FollowUp(due, False, False, message, message[0].lower() + message[1:].rstrip("."))
+
+
+def _service_row(s: SpecialistService) -> ServiceRow:
+    return ServiceRow(
+        s.id,
+        s.name,
+        s.kind,
+        s.expected_response_days,
+        s.contact,
+        s.snomed_concept_id,
+        s.active,
     )
+
+
+def _histories(session: Session, referral_ids: Sequence[int]) -> dict[int, list[StatusChangeRow]]:
+    """The status history of each referral, oldest first, with who made each change."""
+    histories: dict[int, list[StatusChangeRow]] = {}
+    if not referral_ids:
+        return histories
+    rows = session.execute(
+        select(ReferralStatusChange, StaffUser.display_name)
+        .join(StaffUser, StaffUser.id == ReferralStatusChange.changed_by)
+        .where(ReferralStatusChange.referral_id.in_(referral_ids))
+        .order_by(ReferralStatusChange.referral_id, ReferralStatusChange.id)
+    ).all()
+    for change, name in rows:
+        histories.setdefault(change.referral_id, []).append(
+            StatusChangeRow(
+                change.from_status,
+                change.to_status,
+                change.changed_on,
+                change.note,
+                change.changed_by,
+                name,
+                change.recorded_at,
+            )
+        )
+    return histories
+
+
+def _rows(session: Session, referrals: Iterable[Referral]) -> list[ReferralRow]:
+    """Rows for the referrals, with their services and histories (two queries in all)."""
+    referrals = list(referrals)
+    service_ids = {r.service_id for r in referrals}
+    services = {
+        s.id: s
+        for s in session.scalars(
+            select(SpecialistService).where(SpecialistService.id.in_(service_ids))
+        )
+    }
+    histories = _histories(session, [r.id for r in referrals])
+    rows = []
+    for r in referrals:
+        service = services[r.service_id]
+        rows.append(
+            ReferralRow(
+                r.id,
+                r.client_id,
+                r.service_id,
+                r.reason,
+                r.urgency,
+                r.status,
+                r.created_on,
+                r.sent_on,
+                r.fact_shareable,
+                r.share_gateway,
+                r.version,
+                clinical_detail=r.clinical_detail,
+                service_name=service.name,
+                expected_response_days=service.expected_response_days,
+                history=tuple(histories.get(r.id, [])),
+                created_by=r.created_by,
+            )
+        )
+    return rows
+
+
+def _row(session: Session, referral: Referral) -> ReferralRow:
+    return _rows(session, [referral])[0]
+
+
+# -- the directory ------------------------------------------------------------------------------
+
+
+def _check_service(
+    session: Session,
+    check: Checker,
+    *,
+    name: str,
+    contact: str,
+    expected_response_days: int,
+    snomed_concept_id: str | None,
+    service_id: int | None = None,
+) -> None:
+    check.text("name", name, label="The service name", required=True, max_length=200)
+    check.text("contact", contact, label="The contact details", max_length=MAX_CONTACT)
+    if (
+        not isinstance(expected_response_days, int)
+        or not 1 <= expected_response_days <= MAX_RESPONSE_DAYS
+    ):
+        check.add(
+            "expected_response_days",
+            f"The expected response time is a whole number of days, 1 to {MAX_RESPONSE_DAYS}.",
+        )
+    if snomed_concept_id is not None and snomed_concept_id.strip():
+        check.add("snomed_concept_id", snomed_concept_id_problem(snomed_concept_id))
+    if name.strip():
+        same = session.scalar(
+            select(SpecialistService.id).where(
+                func.lower(SpecialistService.name) == name.strip().lower()
+            )
+        )
+        if same is not None and same != service_id:
+            check.add("name", "A service with this name is already in the directory.")
+
+
+def _clean_sctid(text: str | None) -> str | None:
+    return text.strip() if text is not None and text.strip() else None
 
 
 def add_service(
@@ -85,28 +523,28 @@ def add_service(
     name: str,
     kind: ServiceKind,
     contact: str = "",
-    expected_response_days: int = 28,
+    expected_response_days: int = DEFAULT_RESPONSE_DAYS,
     snomed_concept_id: str | None = None,
 ) -> ServiceRow:
-    require_role(by, Role.ADMINISTRATOR, Role.PSYCHOLOGIST, action="add specialist services")
+    """Add a specialist service to the directory (administrators only)."""
+    require_role(by, Role.ADMINISTRATOR, action="add specialist services")
     check = Checker()
-    check.text("name", name, label="The service name", required=True, max_length=200)
-    check.text("contact", contact, label="The contact details", max_length=2000)
-    if not 1 <= expected_response_days <= 365:
-        check.add("expected_response_days", "The expected response time is 1 to 365 days.")
-    if snomed_concept_id is not None and not (
-        snomed_concept_id.isdigit() and 6 <= len(snomed_concept_id) <= 18
-    ):
-        check.add("snomed_concept_id", "A SNOMED CT concept id is 6 to 18 digits.")
-    if session.scalar(select(SpecialistService.id).where(SpecialistService.name == name.strip())):
-        check.add("name", "A service with this name is already in the directory.")
+    _check_service(
+        session,
+        check,
+        name=name,
+        contact=contact,
+        expected_response_days=expected_response_days,
+        snomed_concept_id=snomed_concept_id,
+    )
     check.raise_if_any()
     service = SpecialistService(
         name=name.strip(),
         kind=kind,
-        contact=contact,
+        contact=contact.strip(),
         expected_response_days=expected_response_days,
-        snomed_concept_id=snomed_concept_id,
+        snomed_concept_id=_clean_sctid(snomed_concept_id),
+        active=True,
     )
     session.add(service)
     session.flush()
@@ -117,7 +555,85 @@ def add_service(
         entity="specialist_service",
         entity_id=service.id,
     )
-    return ServiceRow(service.id, service.name, service.kind, service.expected_response_days)
+    return _service_row(service)
+
+
+def update_service(
+    session: Session,
+    by: StaffRef,
+    service_id: int,
+    *,
+    name: str,
+    kind: ServiceKind,
+    contact: str,
+    expected_response_days: int,
+    snomed_concept_id: str | None,
+) -> ServiceRow:
+    """Change a service's details (administrators only); its referrals keep pointing at it."""
+    require_role(by, Role.ADMINISTRATOR, action="change specialist services")
+    service = get_or_raise(session, SpecialistService, service_id, "specialist service")
+    check = Checker()
+    _check_service(
+        session,
+        check,
+        name=name,
+        contact=contact,
+        expected_response_days=expected_response_days,
+        snomed_concept_id=snomed_concept_id,
+        service_id=service_id,
+    )
+    check.raise_if_any()
+    service.name = name.strip()
+    service.kind = kind
+    service.contact = contact.strip()
+    service.expected_response_days = expected_response_days
+    service.snomed_concept_id = _clean_sctid(snomed_concept_id)
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="specialist_service",
+        entity_id=service.id,
+    )
+    return _service_row(service)
+
+
+def set_service_active(
+    session: Session, by: StaffRef, service_id: int, *, active: bool
+) -> ServiceRow:
+    """Take a service out of use (or back into use). Services are never deleted."""
+    require_role(by, Role.ADMINISTRATOR, action="change specialist services")
+    service = get_or_raise(session, SpecialistService, service_id, "specialist service")
+    if service.active == active:
+        return _service_row(service)
+    service.active = active
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="specialist_service",
+        entity_id=service.id,
+        detail={"active": active},
+    )
+    return _service_row(service)
+
+
+def service_directory(session: Session, by: StaffRef) -> list[ServiceRow]:
+    """The specialist services, active first, by name."""
+    del by  # any signed-in user may read the directory
+    return [
+        _service_row(s)
+        for s in session.scalars(
+            select(SpecialistService).order_by(
+                SpecialistService.active.desc(), SpecialistService.name
+            )
+        )
+    ]
+
+
+# -- referrals --------------------------------------------------------------------------------
 
 
 def create_referral(
@@ -134,15 +650,20 @@ def create_referral(
     created_on: date | None = None,
     today: date | None = None,
 ) -> ReferralRow:
+    """Write a draft referral to a service in the directory."""
     require_clinical_access(session, by, client_id)
     today = today or date.today()
     created_on = created_on or today
     service = get_or_raise(session, SpecialistService, service_id, "specialist service")
     check = Checker()
     if not service.active:
-        check.add("service", "That service is no longer taking referrals.")
-    check.text("reason", reason, label="The reason for referral", required=True, max_length=20000)
-    check.text("clinical_detail", clinical_detail, label="The clinical detail", max_length=50000)
+        check.add("service", "That service is no longer taking referrals. Choose another.")
+    check.text(
+        "reason", reason, label="The reason for referral", required=True, max_length=MAX_REASON
+    )
+    check.text(
+        "clinical_detail", clinical_detail, label="The clinical detail", max_length=MAX_DETAIL
+    )
     check.add("created_on", date_problem(created_on, label="The referral date", today=today))
     if fact_shareable and share_gateway is None:
         check.add(
@@ -159,7 +680,7 @@ def create_referral(
         status=S.DRAFT,
         created_on=created_on,
         fact_shareable=fact_shareable,
-        share_gateway=share_gateway,
+        share_gateway=share_gateway if fact_shareable else None,
         created_by=by.id,
     )
     session.add(referral)
@@ -182,7 +703,25 @@ def create_referral(
         entity_id=referral.id,
         client_id=client_id,
     )
-    return _row(referral)
+    return _row(session, referral)
+
+
+def allowed_next(status: ReferralStatus) -> tuple[ReferralStatus, ...]:
+    """The statuses a referral may move to next, in the order a referral normally goes."""
+    return tuple(sorted(TRANSITIONS[status], key=STATUS_ORDER.__getitem__))
+
+
+def transition_problem(current: ReferralStatus, to: ReferralStatus) -> str | None:
+    """Why a referral that is ``current`` cannot become ``to``, or None when it can."""
+    if to in TRANSITIONS[current]:
+        return None
+    now, then = STATUS_WORDS[current].lower(), STATUS_WORDS[to].lower()
+    if current is to:
+        return f"The referral is already {now}."
+    options = [STATUS_WORDS[s].lower() for s in allowed_next(current)]
+    if not options:
+        return "A closed referral cannot change. To refer again, write a new referral."
+    return f"A referral that is {now} cannot become {then}. It can become: {', '.join(options)}."
 
 
 def change_status(
@@ -193,23 +732,42 @@ def change_status(
     *,
     on: date | None = None,
     note: str = "",
+    expected_version: int | None = None,
     today: date | None = None,
 ) -> ReferralRow:
-    """Move a referral on; declining needs a reason, and only allowed steps are accepted."""
+    """Move a referral on; declining needs a reason, and only allowed steps are accepted.
+
+    ``expected_version`` is the version the user saw: a change made meanwhile by someone
+    else is not silently built upon.
+    """
     referral = get_or_raise(session, Referral, referral_id, "referral")
     require_clinical_access(session, by, referral.client_id)
     today = today or date.today()
     on = on or today
-    if to not in TRANSITIONS[referral.status]:
-        allowed = ", ".join(sorted(s.value.replace("_", " ") for s in TRANSITIONS[referral.status]))
-        raise InvalidTransition(
-            f"A referral that is {referral.status.value.replace('_', ' ')} cannot become "
-            f"{to.value.replace('_', ' ')}."
-            + (f" It can become: {allowed}." if allowed else " It is closed.")
+    if expected_version is not None and referral.version != expected_version:
+        raise ConflictError(
+            "Someone else changed this referral since you opened it. Look at its status "
+            "again, then make your change."
         )
+    problem = transition_problem(referral.status, to)
+    if problem is not None:
+        raise InvalidTransition(problem)
+    last_on = session.scalar(
+        select(ReferralStatusChange.changed_on)
+        .where(ReferralStatusChange.referral_id == referral.id)
+        .order_by(ReferralStatusChange.id.desc())
+        .limit(1)
+    )
+    earliest = max(referral.created_on, last_on or referral.created_on)
     check = Checker()
-    check.add("on", date_problem(on, label="The date", today=today, not_before=referral.created_on))
-    check.text("note", note, label="The note", max_length=20000, required=to is S.DECLINED)
+    check.add("on", date_problem(on, label="The date", today=today, not_before=earliest))
+    check.text(
+        "note",
+        note,
+        label="The reason for declining" if to is S.DECLINED else "The note",
+        max_length=MAX_REASON,
+        required=to is S.DECLINED,
+    )
     check.raise_if_any()
     session.add(
         ReferralStatusChange(
@@ -217,7 +775,7 @@ def change_status(
             from_status=referral.status,
             to_status=to,
             changed_on=on,
-            note=note,
+            note=note.strip(),
             changed_by=by.id,
         )
     )
@@ -234,27 +792,238 @@ def change_status(
         client_id=referral.client_id,
         detail={"status": to.value},
     )
-    return _row(referral)
+    return _row(session, referral)
 
 
 def referrals_for_client(session: Session, by: StaffRef, client_id: int) -> list[ReferralRow]:
+    """The client's referrals, oldest first, each with its service and status history."""
     require_clinical_access(session, by, client_id)
-    return [
-        _row(r)
-        for r in session.scalars(
+    return _rows(
+        session,
+        session.scalars(
             select(Referral).where(Referral.client_id == client_id).order_by(Referral.id)
-        )
-    ]
+        ),
+    )
 
 
-def service_directory(session: Session, by: StaffRef) -> list[ServiceRow]:
-    """The specialist services, active first, by name."""
-    del by  # any signed-in user may read the directory
-    return [
-        ServiceRow(s.id, s.name, s.kind, s.expected_response_days)
-        for s in session.scalars(
-            select(SpecialistService).order_by(
-                SpecialistService.active.desc(), SpecialistService.name
-            )
+def get_referral(session: Session, by: StaffRef, referral_id: int) -> ReferralRow:
+    """One referral with its service and history."""
+    found = get_or_raise(session, Referral, referral_id, "referral")
+    require_clinical_access(session, by, found.client_id)
+    return _row(session, found)
+
+
+# -- what a referral letter is made from ------------------------------------------------------
+
+RISK_TOOL_WORDS: dict[RiskTool, str] = {
+    RiskTool.SRP: "Stalking Risk Profile",
+    RiskTool.SAM: "Stalking Assessment and Management (SAM)",
+    RiskTool.S_DASH: "S-DASH",
+    RiskTool.OTHER: "Other tool",
+}
+RISK_EVENT_WORDS: dict[RiskEventKind, str] = {
+    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
+    RiskEventKind.CONTACT_WITH_VICTIM: "Contact or attempted contact with the victim",
+    RiskEventKind.ORDER_BREACH: "Breach of an order or condition",
+    RiskEventKind.NEW_VICTIM: "A new victim",
+    RiskEventKind.ESCALATION: "Escalation",
+    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state",
+    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
+}
+LETTER_RISK_EVENT_DAYS = 365
+"""Risk events from the last year go in a letter's risk summary."""
+
+
+@dataclass(frozen=True)
+class LetterRiskAssessment:
+    """The latest structured risk assessment, as the assessor summarised it."""
+
+    tool: str
+    version: str
+    assessed_on: date
+    judgements: tuple[tuple[str, str], ...]
+    summary: str
+
+
+@dataclass(frozen=True)
+class LetterRiskEvent:
+    """A recent risk event, by its kind, date and the statement written for sharing.
+
+    The private detail of an event is left out: it often names the victim or other
+    people, and information about other people never leaves the record.
+    """
+
+    occurred_on: date
+    kind: str
+    urgency: str
+    statement: str
+
+
+@dataclass(frozen=True)
+class LetterFacts:
+    """Everything a referral letter says, read from the referral and the client's record."""
+
+    referral_id: int
+    client_id: int
+    letter_date: date
+    service_name: str
+    service_kind: str
+    service_contact: str
+    snomed_concept_id: str | None
+    client_name: str
+    date_of_birth: date
+    nhs_number: str | None
+    address: str
+    local_ref: str
+    is_demo: bool
+    urgency: str
+    status: str
+    created_on: date
+    sent_on: date | None
+    reason: str
+    clinical_detail: str
+    fact_shareable: bool
+    risk_assessment: LetterRiskAssessment | None
+    risk_events: tuple[LetterRiskEvent, ...]
+    referrer_name: str
+    referrer_title: str
+    referrer_contact: str
+
+    def as_payload(self) -> dict[str, Any]:
+        """The facts as JSON-ready values (kept with the disclosure so it can be reproduced)."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, date):
+                return value.isoformat()
+            if isinstance(value, tuple | list):
+                return [plain(v) for v in value]
+            if isinstance(value, LetterRiskAssessment | LetterRiskEvent):
+                return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
+            return value
+
+        return {k: plain(getattr(self, k)) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> LetterFacts:
+        """The facts back from :meth:`as_payload` (to draw a past letter again)."""
+
+        def day(value: Any) -> date:
+            return date.fromisoformat(str(value))
+
+        assessment = data.get("risk_assessment")
+        return cls(
+            **{
+                **data,
+                "letter_date": day(data["letter_date"]),
+                "date_of_birth": day(data["date_of_birth"]),
+                "created_on": day(data["created_on"]),
+                "sent_on": day(data["sent_on"]) if data.get("sent_on") else None,
+                "risk_assessment": None
+                if assessment is None
+                else LetterRiskAssessment(
+                    str(assessment["tool"]),
+                    str(assessment["version"]),
+                    day(assessment["assessed_on"]),
+                    tuple((str(k), str(v)) for k, v in assessment["judgements"]),
+                    str(assessment["summary"]),
+                ),
+                "risk_events": tuple(
+                    LetterRiskEvent(
+                        day(e["occurred_on"]),
+                        str(e["kind"]),
+                        str(e["urgency"]),
+                        str(e["statement"]),
+                    )
+                    for e in data["risk_events"]
+                ),
+            }
         )
-    ]
+
+
+def letter_facts(
+    session: Session, by: StaffRef, referral_id: int, *, today: date | None = None
+) -> LetterFacts:
+    """What the letter for this referral will say, addressed from the signed-in user."""
+    found = get_or_raise(session, Referral, referral_id, "referral")
+    require_clinical_access(session, by, found.client_id)
+    today = today or date.today()
+    service = get_or_raise(session, SpecialistService, found.service_id, "specialist service")
+    client = get_or_raise(session, Client, found.client_id, "client")
+    me = get_or_raise(session, StaffUser, by.id, "member of staff")
+    latest = session.scalar(
+        select(RiskAssessment)
+        .where(RiskAssessment.client_id == client.id)
+        .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.id.desc())
+        .limit(1)
+    )
+    assessment = None
+    if latest is not None:
+        tool = RISK_TOOL_WORDS[latest.tool]
+        if latest.tool is RiskTool.OTHER and latest.tool_name:
+            tool = latest.tool_name
+        assessment = LetterRiskAssessment(
+            tool,
+            latest.tool_version,
+            latest.assessed_on,
+            tuple(sorted((str(k), str(v)) for k, v in latest.judgements.items())),
+            latest.shareable_summary,
+        )
+    since = today - timedelta(days=LETTER_RISK_EVENT_DAYS)
+    events = tuple(
+        LetterRiskEvent(
+            e.occurred_on,
+            RISK_EVENT_WORDS[e.kind],
+            e.urgency.value.capitalize(),
+            e.shareable_statement,
+        )
+        for e in session.scalars(
+            select(RiskEvent)
+            .where(RiskEvent.client_id == client.id, RiskEvent.occurred_on >= since)
+            .order_by(RiskEvent.occurred_on, RiskEvent.id)
+        )
+    )
+    return LetterFacts(
+        referral_id=found.id,
+        client_id=client.id,
+        letter_date=today,
+        service_name=service.name,
+        service_kind=SERVICE_KIND_WORDS[service.kind],
+        service_contact=service.contact,
+        snomed_concept_id=service.snomed_concept_id,
+        client_name=f"{client.given_name} {client.family_name}",
+        date_of_birth=client.date_of_birth,
+        nhs_number=client.nhs_number,
+        address=client.address,
+        local_ref=client.local_ref,
+        is_demo=client.is_demo,
+        urgency=URGENCY_WORDS[found.urgency],
+        status=STATUS_WORDS[found.status],
+        created_on=found.created_on,
+        sent_on=found.sent_on,
+        reason=found.reason,
+        clinical_detail=found.clinical_detail,
+        fact_shareable=found.fact_shareable,
+        risk_assessment=assessment,
+        risk_events=events,
+        referrer_name=me.display_name,
+        referrer_title=me.job_title,
+        referrer_contact=me.contact,
+    )
+
+
+def check_letter_choices(
+    *, gateway: Gateway | None, client_informed: bool, client_not_informed_reason: str
+) -> None:
+    """The sharing choices a letter needs before it may be produced."""
+    check = Checker()
+    if gateway is None:
+        check.add("gateway", "Choose the basis on which the letter is shared with the service.")
+    if not client_informed:
+        check.text(
+            "client_not_informed_reason",
+            client_not_informed_reason,
+            label="The reason the client has not been told",
+            required=True,
+            max_length=5000,
+        )
+    check.raise_if_any()

@@ -1,0 +1,291 @@
+"""The referral letter: what it says, the same bytes every time, and the register entry."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from clinic_app.errors import ValidationError
+from clinic_app.models.enums import (
+    DisclosureKind,
+    Gateway,
+    ReferralStatus,
+    ReferralUrgency,
+    RiskEventKind,
+    RiskTool,
+    ServiceKind,
+    ThirdPartyRelation,
+    Urgency,
+)
+from clinic_app.reports import documents, referral_letter
+from clinic_app.reports.content import CLINICAL_MARKING
+from clinic_app.services import clients, disclosures, referrals, risk
+from tests.conftest import client_details
+
+ISSUED = date(2026, 3, 20)
+DOCUMENT_ID = "7f3a2c1e-0000-4000-8000-000000000001"
+
+
+@pytest.fixture
+def referral_id(db, admin, psychologist, client_id):
+    with db.transaction() as session:
+        service = referrals.add_service(
+            session,
+            admin,
+            name="Demo Personality Disorder Service",
+            kind=ServiceKind.PERSONALITY_DISORDER,
+            contact="Ward 4, Demo Hospital, Demotown DT1 1AA",
+            expected_response_days=42,
+            snomed_concept_id="3457005",
+        ).id
+        clients.record_risk_assessment(
+            session,
+            psychologist,
+            client_id,
+            tool=RiskTool.SRP,
+            tool_version="2",
+            assessed_on=date(2026, 2, 1),
+            judgements={"persistence": "high"},
+            rationale="RATIONALE-CANARY",
+            shareable_summary="Risk of persistence is high and actively managed.",
+            today=ISSUED,
+        )
+        risk.record_risk_event(
+            session,
+            psychologist,
+            client_id,
+            kind=RiskEventKind.MENTAL_STATE_DETERIORATION,
+            urgency=Urgency.SOON,
+            occurred_on=date(2026, 3, 1),
+            detail="DETAIL-CANARY low mood after seeing Jane Victim",
+            shareable_statement="A deterioration in mental state is being managed.",
+            today=ISSUED,
+        )
+        clients.add_third_party(
+            session,
+            psychologist,
+            client_id,
+            relation=ThirdPartyRelation.VICTIM,
+            name="Jane Victim",
+            details="THIRD-PARTY-CANARY",
+        )
+        row = referrals.create_referral(
+            session,
+            psychologist,
+            client_id,
+            service_id=service,
+            reason="Longstanding emotional instability and self-harm; assessment requested.",
+            clinical_detail="Diagnosis under consideration: emotionally unstable PD.",
+            urgency=ReferralUrgency.URGENT,
+            created_on=date(2026, 3, 2),
+            today=ISSUED,
+        )
+        referrals.change_status(
+            session, psychologist, row.id, ReferralStatus.SENT, on=date(2026, 3, 3), today=ISSUED
+        )
+        return row.id
+
+
+def _preview(db, by, referral_id, **kwargs):
+    kwargs.setdefault("document_id", DOCUMENT_ID)
+    kwargs.setdefault("issued_on", ISSUED)
+    with db.session() as session:
+        return referral_letter.preview_referral_letter(session, by, referral_id, **kwargs)
+
+
+def _text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _issue(db, by, referral_id, out: Path, preview, **overrides):
+    values = {
+        "document_id": preview.document_id,
+        "issued_on": preview.issued_on,
+        "expected_sha256": preview.sha256,
+        "gateway": Gateway.DPA_SCH1_PARA2,
+        "client_informed": True,
+    }
+    values.update(overrides)
+    with db.transaction() as session:
+        return referral_letter.issue_referral_letter(session, by, referral_id, out, **values)
+
+
+def test_the_letter_says_what_the_service_needs(db, psychologist, referral_id):
+    preview = _preview(db, psychologist, referral_id)
+    text = " ".join(_text(preview.data).split())
+    for expected in (
+        "Referral letter",
+        "Confidential clinical referral to Demo Personality Disorder Service (Personality "
+        "disorder service)",
+        "Ward 4, Demo Hospital, Demotown DT1 1AA",
+        "3457005",
+        "Alex Example",
+        "12 April 1985",
+        "943 476 5919",  # the NHS number, as people read it
+        "MASIP-0001",
+        "URGENT REFERRAL: please respond promptly",
+        "Urgency Urgent",
+        "Longstanding emotional instability and self-harm; assessment requested.",
+        "Diagnosis under consideration: emotionally unstable PD.",
+        "Stalking Risk Profile (version 2), 1 February 2026",
+        "persistence: high",
+        "Risk of persistence is high and actively managed.",
+        "A deterioration in mental state is being managed.",
+        "Dr Jones",
+        "Document ID " + DOCUMENT_ID,
+        "Issued 20 March 2026",
+    ):
+        assert expected in text, expected
+    assert "Address" not in text  # none recorded for this client
+    for private in ("RATIONALE-CANARY", "DETAIL-CANARY", "THIRD-PARTY-CANARY", "Jane"):
+        assert private not in text
+
+
+def test_every_page_is_marked_clinical(db, psychologist, referral_id):
+    reader = PdfReader(io.BytesIO(_preview(db, psychologist, referral_id).data))
+    for page in reader.pages:
+        page_text = page.extract_text()
+        # Top and bottom of the page, and the handling text.
+        assert page_text.count(CLINICAL_MARKING) >= 2
+        assert "clinical referral only" in " ".join(page_text.split())
+    metadata = " ".join(str(v) for v in (reader.metadata or {}).values())
+    assert "Alex" not in metadata and "Example" not in metadata
+    assert "emotional" not in metadata
+
+
+def test_the_address_is_included_when_recorded(db, admin, psychologist):
+    with db.transaction() as session:
+        cid = clients.register_client(
+            session,
+            psychologist,
+            client_details(local_ref="MASIP-0002", nhs_number="", address="2 Sample Road, Town"),
+            today=ISSUED,
+        ).id
+        service = referrals.add_service(session, admin, name="GP", kind=ServiceKind.GP)
+        row = referrals.create_referral(
+            session,
+            psychologist,
+            cid,
+            service_id=service.id,
+            reason="Physical health review.",
+            urgency=ReferralUrgency.ROUTINE,
+            today=ISSUED,
+        )
+    text = " ".join(_text(_preview(db, psychologist, row.id).data).split())
+    assert "Address 2 Sample Road, Town" in text
+    assert "NHS number Not recorded" in text
+    assert "No structured risk assessment is recorded." in text
+    assert "Urgency Routine" in text
+    assert "REFERRAL: please respond promptly" not in text
+
+
+def test_the_same_referral_gives_the_same_bytes(db, psychologist, referral_id):
+    first = _preview(db, psychologist, referral_id)
+    second = _preview(db, psychologist, referral_id)
+    assert first.data == second.data
+    assert first.sha256 == hashlib.sha256(first.data).hexdigest()
+    other_day = _preview(db, psychologist, referral_id, issued_on=date(2026, 3, 21))
+    assert other_day.data != first.data
+
+
+def test_issuing_writes_the_reviewed_letter_and_records_the_disclosure(
+    db, psychologist, referral_id, tmp_path
+):
+    preview = _preview(db, psychologist, referral_id)
+    out = tmp_path / preview.suggested_filename
+    issued = _issue(db, psychologist, referral_id, out, preview)
+    assert out.read_bytes() == preview.data
+    assert issued.sha256 == preview.sha256
+    assert preview.suggested_filename == "Referral letter MASIP-0001 2026-03-20.pdf"
+    with db.session() as session:
+        (entry,) = disclosures.register_for_client(
+            session, psychologist, issued.disclosure.client_id
+        )
+        stored = disclosures.stored_document(session, psychologist, entry.id)
+    assert (entry.kind, entry.recipient_agency, entry.referral_id) == (
+        DisclosureKind.REFERRAL_LETTER,
+        "Demo Personality Disorder Service",
+        referral_id,
+    )
+    assert (entry.document_id, entry.document_sha256) == (DOCUMENT_ID, preview.sha256)
+    assert (entry.gateway, entry.client_informed) == (Gateway.DPA_SCH1_PARA2, True)
+    assert entry.decided_by == psychologist.id
+    # The register keeps what the letter was drawn from: drawing it again gives its bytes.
+    assert referral_letter.render_from_payload(stored.payload) == preview.data
+    # ... and so does regenerating it from the Summaries tab's register.
+    with db.session() as session:
+        assert documents.regenerate(session, psychologist, entry.id) == preview.data
+
+
+def test_a_letter_that_changed_since_review_is_not_issued(db, psychologist, referral_id, tmp_path):
+    preview = _preview(db, psychologist, referral_id)
+    with db.transaction() as session:
+        referrals.change_status(
+            session, psychologist, referral_id, ReferralStatus.ACKNOWLEDGED, today=ISSUED
+        )
+        clients.record_risk_assessment(
+            session,
+            psychologist,
+            referrals.get_referral(session, psychologist, referral_id).client_id,
+            tool=RiskTool.SAM,
+            tool_version="1",
+            assessed_on=date(2026, 3, 10),
+            judgements={"nature": "moderate"},
+            rationale="r",
+            today=ISSUED,
+        )
+    out = tmp_path / "letter.pdf"
+    with pytest.raises(ValidationError) as refused:
+        _issue(db, psychologist, referral_id, out, preview)
+    assert "changed since you reviewed this letter" in refused.value.message
+    assert not out.exists()
+    with db.session() as session:
+        assert disclosures.register_for_service(session, psychologist) == []
+
+
+def test_the_sharing_choices_are_required(db, psychologist, referral_id, tmp_path):
+    preview = _preview(db, psychologist, referral_id)
+    out = tmp_path / "letter.pdf"
+    with pytest.raises(ValidationError) as refused:
+        _issue(
+            db,
+            psychologist,
+            referral_id,
+            out,
+            preview,
+            gateway=None,
+            client_informed=False,
+            client_not_informed_reason=" ",
+        )
+    assert {p.where: p.message for p in refused.value.problems} == {
+        "gateway": "Choose the basis on which the letter is shared with the service.",
+        "client_not_informed_reason": "The reason the client has not been told is required.",
+    }
+    assert not out.exists()
+    issued = _issue(
+        db,
+        psychologist,
+        referral_id,
+        out,
+        preview,
+        gateway=Gateway.CONSENT,
+        client_informed=False,
+        client_not_informed_reason="Client in crisis; to be told at the next session.",
+    )
+    assert issued.disclosure.client_not_informed_reason == (
+        "Client in crisis; to be told at the next session."
+    )
+
+
+def test_a_letter_that_cannot_be_written_is_not_recorded(db, psychologist, referral_id, tmp_path):
+    preview = _preview(db, psychologist, referral_id)
+    with pytest.raises(OSError):
+        _issue(db, psychologist, referral_id, tmp_path / "no such folder" / "x.pdf", preview)
+    with db.session() as session:
+        assert disclosures.register_for_service(session, psychologist) == []
