@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
 """Set up and run clinic-app from a source checkout with nothing but Python 3.11+.
 
-    python3 dev.py start   # create .venv if needed, install, open the application
-    python3 dev.py test    # create .venv if needed, install, run quality gates and all tests
+    python3 dev.py start     # create .venv if needed, install, open the application
+    python3 dev.py test      # create .venv if needed, install, run quality gates and all tests
+    python3 dev.py package   # build the bundle and the Linux package, then test them
 
 Any further arguments are passed on: to `clinic-app` for `start`, to pytest for `test`.
 The virtual environment is rebuilt only when pyproject.toml changes.
+
+On Linux, `test` also builds the PyInstaller bundle and the .deb and tests them (about
+two minutes; tests/installers). Run as root on Debian or Ubuntu, it installs the tools
+that needs (wixl and msitools for the MSI tables, and what the .deb depends on).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -57,7 +65,7 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     print("Installing clinic-app and its test tools ...", flush=True)
     _check(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _check(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[test]")
+    _check(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[test,package]")
     STAMP.write_text(wanted)
 
 
@@ -79,8 +87,47 @@ def ensure_qt_libraries() -> None:
     )
 
 
+def _build_script() -> ModuleType:
+    """installers/build.py (standard library only), loaded by path."""
+    spec = importlib.util.spec_from_file_location("build", ROOT / "installers" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ensure_packaging_tools() -> None:
+    """The Debian packages the installer builds and tests need, installed when we are root."""
+    if not sys.platform.startswith("linux") or not shutil.which("dpkg-query"):
+        return
+    wanted = _build_script().apt_prerequisites()
+
+    def installed(name: str) -> bool:
+        query = ["dpkg-query", "-W", "-f=${Status}", name]
+        done = subprocess.run(query, capture_output=True, text=True, check=False)
+        return "ok installed" in done.stdout
+
+    missing = [name for name in wanted if not installed(name)]
+    if not missing:
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("Installing the tools the installer tests need: " + " ".join(missing), flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.call(["apt-get", "update", "-qq"], env=env)
+        subprocess.call(["apt-get", "install", "-y", "-qq", *missing], env=env)
+    else:
+        print(
+            "Some installer tests will be skipped; they need these Debian packages: "
+            + " ".join(missing),
+            flush=True,
+        )
+
+
 def run_tests(extra: list[str]) -> int:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    if sys.platform.startswith("linux"):
+        # tests/installers builds the bundle and the .deb once and tests them.
+        env.setdefault("CLINIC_APP_PACKAGE_TESTS", "1")
     gates = [
         ("ruff lint", [BIN / "ruff", "check", "."]),
         ("ruff format", [BIN / "ruff", "format", "--check", "."]),
@@ -100,14 +147,33 @@ def run_tests(extra: list[str]) -> int:
     return code
 
 
+def build_packages() -> int:
+    """Build the bundle (it must pass its self-test) and the .deb, then test them."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    started = time.monotonic()
+    _check(PYTHON, ROOT / "installers" / "build.py", "bundle")
+    if sys.platform.startswith("linux"):
+        _check(PYTHON, ROOT / "installers" / "build.py", "deb")
+    built = time.monotonic()
+    print(f"== installer tests (built in {built - started:.0f} s)", flush=True)
+    env["CLINIC_APP_BUNDLE"] = str(ROOT / "dist" / "clinic-app")
+    code = _run(PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests/installers", env=env)
+    print(f"== done in {time.monotonic() - started:.0f} s; packages are in dist/", flush=True)
+    return code
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"start", "test"}:
+    if not argv or argv[0] not in {"start", "test", "package"}:
         print(__doc__)
         return 2
     ensure_environment()
     ensure_qt_libraries()
     if argv[0] == "test":
+        ensure_packaging_tools()
         return run_tests(argv[1:])
+    if argv[0] == "package":
+        ensure_packaging_tools()
+        return build_packages()
     return _run(BIN / "clinic-app", *argv[1:])
 
 

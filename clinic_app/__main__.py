@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import sys
 
+QT_PROBE = ["self-test", "--qt-probe"]
+
 
 def main() -> int:
+    if sys.argv[1:] == QT_PROBE:
+        # The Qt half of the self-test, in the child process the self-test starts: it is
+        # a window-side check, so it is not part of the (Qt-free) command line.
+        from clinic_app.views.selftest_qt import probe_main  # noqa: PLC0415
+
+        return probe_main()
     if len(sys.argv) > 1:
         from clinic_app.cli import main as cli_main  # noqa: PLC0415 - no Qt for commands
 
