@@ -33,18 +33,22 @@ from PySide6.QtWidgets import (
 
 from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
-from clinic_app.errors import AuthError, ClinicError, KeyNotFound
+from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
 from clinic_app.views.feedback import install_excepthook, show_error
 from clinic_app.views.idle import IdleWatcher
 from clinic_app.views.signin import SignInDialog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from clinic_app.services.common import StaffRef
     from clinic_app.services.form_drafts import OpenForm
+    from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
-    from clinic_app.views.main_window import MainWindow
+    from clinic_app.views.main_window import MainWindow, MenuEntries
     from clinic_app.views.record import ClientRecordView
+    from clinic_app.views.summary_wizard import RiskNoticeActions
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +191,11 @@ class ClinicApp(QObject):
         """Lock the screen: autosave, destroy every clinical widget, ask for a sign-in."""
         if self.locked or self.window is None or self.workspace is None:
             return
+        if self._client_is_answering():
+            # The client's questionnaire covers the screen and only a member of staff's
+            # password ends it: it is a lock already, and locking would lose the answers.
+            self.idle.resume()
+            return
         self._keep_open_forms()
         if self._close_modal_dialogs():
             # A dialog's own event loop is running: lock once it has unwound, or the
@@ -202,6 +211,13 @@ class ClinicApp(QObject):
         # Ask only once control is back in the event loop, which first deletes the window:
         # a dialog's own loop would keep it (and what its widgets held) alive meanwhile.
         QTimer.singleShot(0, lambda: self._unlock(resume))
+
+    def _client_is_answering(self) -> bool:
+        from clinic_app.views.self_completion import SelfCompletionWindow  # noqa: PLC0415
+
+        return self.window is not None and any(
+            window.isVisible() for window in self.window.findChildren(SelfCompletionWindow)
+        )
 
     def _keep_open_forms(self) -> None:
         """Keep every open form's text (encrypted, in the database) before it is closed.
@@ -337,6 +353,8 @@ class ClinicApp(QObject):
             ),
             new_client=lambda parent: self._new_client(workspace, parent),
             find_client=workspace.bind(clients.find_client),
+            make_home=(lambda: self._make_home(workspace)) if me.is_clinical else None,
+            menus=self._menus(workspace),
         )
         window = MainWindow(parts)
         window.lock_requested.connect(self.lock)
@@ -438,10 +456,154 @@ class ClinicApp(QObject):
         )
         return None if summary is None else summary.id
 
+    @staticmethod
+    def _make_home(workspace: Workspace) -> QWidget:
+        from clinic_app.services import dashboard  # noqa: PLC0415
+        from clinic_app.views.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
+
+        return DashboardView(DashboardActions(dashboard=workspace.bind(dashboard.dashboard)))
+
+    def _menus(self, workspace: Workspace) -> list[MenuEntries]:
+        """The Records menu for everyone; the Administration menu for administrators."""
+
+        def run(make: Callable[[QWidget], QDialog]) -> Callable[[QWidget], object]:
+            def show(parent: QWidget) -> object:
+                dialog = make(parent)
+                try:
+                    return dialog.exec()
+                finally:
+                    dialog.deleteLater()
+
+            return show
+
+        records: MenuEntries = (
+            "Reg&isters",
+            [
+                (
+                    "&Disclosure register…",
+                    "Ctrl+Shift+D",
+                    run(lambda parent: self._service_register(workspace, parent)),
+                )
+            ],
+        )
+        if workspace.me.is_clinical:
+            return [records]
+        administration: MenuEntries = (
+            "&Administration",
+            [
+                (
+                    "&Specialist services…",
+                    "",
+                    run(lambda parent: self._services_directory(workspace, parent)),
+                ),
+                (
+                    "&Partner audiences…",
+                    "",
+                    run(lambda parent: self._audience_policies(workspace, parent)),
+                ),
+                (
+                    "Import a &measure definition…",
+                    "",
+                    run(lambda parent: self._import_definition(workspace, parent)),
+                ),
+            ],
+        )
+        return [records, administration]
+
+    @staticmethod
+    def _service_register(workspace: Workspace, parent: QWidget) -> QDialog:
+        from clinic_app.services import disclosures  # noqa: PLC0415
+        from clinic_app.views.register import (  # noqa: PLC0415
+            ServiceRegisterActions,
+            ServiceRegisterWindow,
+        )
+
+        return ServiceRegisterWindow(
+            ServiceRegisterActions(
+                register_for_service=workspace.bind(disclosures.register_for_service),
+                register_csv=workspace.bind(disclosures.register_csv),
+            ),
+            parent,
+        )
+
+    @staticmethod
+    def _services_directory(workspace: Workspace, parent: QWidget) -> QDialog:
+        from clinic_app.services import referrals  # noqa: PLC0415
+        from clinic_app.views.services_directory import (  # noqa: PLC0415
+            ServicesActions,
+            ServicesDirectoryDialog,
+        )
+
+        return ServicesDirectoryDialog(
+            ServicesActions(
+                service_directory=workspace.bind(referrals.service_directory),
+                add_service=workspace.bind(referrals.add_service),
+                update_service=workspace.bind(referrals.update_service),
+                set_service_active=workspace.bind(referrals.set_service_active),
+            ),
+            parent,
+        )
+
+    @staticmethod
+    def _audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
+        from clinic_app.services import audiences, staff  # noqa: PLC0415
+        from clinic_app.views.audiences import (  # noqa: PLC0415
+            AudiencePolicyActions,
+            AudiencePolicyDialog,
+        )
+
+        names = workspace.call(staff.display_names)
+        return AudiencePolicyDialog(
+            AudiencePolicyActions(
+                audience_policy=workspace.bind(audiences.audience_policy),
+                set_audience_policy=workspace.bind(audiences.set_audience_policy),
+                reset_audience_policy=workspace.bind(audiences.reset_audience_policy),
+                describe_staff=lambda staff_id: names.get(staff_id, "a former member of staff"),
+            ),
+            parent,
+        )
+
+    @staticmethod
+    def _import_definition(workspace: Workspace, parent: QWidget) -> QDialog:
+        from clinic_app.services import measures  # noqa: PLC0415
+        from clinic_app.views.measures import ImportDefinitionDialog  # noqa: PLC0415
+
+        return ImportDefinitionDialog(workspace.bind(measures.import_definition), parent)
+
+    @staticmethod
+    def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:
+        from clinic_app.reports import documents  # noqa: PLC0415
+        from clinic_app.services import audiences, summaries  # noqa: PLC0415
+        from clinic_app.views.summary_wizard import RiskNoticeActions  # noqa: PLC0415
+
+        return RiskNoticeActions(
+            list_audiences=workspace.bind(audiences.list_audiences),
+            prepare=workspace.bind(summaries.prepare_risk_notice),
+            revise=workspace.bind(summaries.revise),
+            preview=workspace.bind(documents.preview_risk_notice),
+            export=workspace.bind(documents.export_risk_notice),
+        )
+
+    @staticmethod
+    def _verify_staff(workspace: Workspace, password: str) -> bool:
+        """True when ``password`` is the signed-in user's (ends client self-completion)."""
+        from clinic_app.services import staff  # noqa: PLC0415
+
+        try:
+            workspace.call(staff.verify_password, password)
+        except AccountLocked:
+            raise  # shown as it is: the window stays open
+        except AuthError:
+            return False
+        return True
+
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """Build a client's record; opening it is the audited view of the record."""
-        from clinic_app.services import (  # noqa: PLC0415
+        from clinic_app.reports import documents, referral_letter  # noqa: PLC0415
+        from clinic_app.services import (  # noqa: PLC0415  # noqa: PLC0415
+            audiences,
             clients,
+            disclosures,
             measures,
             notes,
             plans,
@@ -450,7 +612,9 @@ class ClinicApp(QObject):
             risk,
             search,
             staff,
+            summaries,
         )
+        from clinic_app.views.measures import MeasuresActions, MeasuresTab  # noqa: PLC0415
         from clinic_app.views.notes import SessionsActions, SessionsTab  # noqa: PLC0415
         from clinic_app.views.overview import (  # noqa: PLC0415
             OverviewActions,
@@ -459,21 +623,33 @@ class ClinicApp(QObject):
         )
         from clinic_app.views.plan import PlanActions, PlanTab  # noqa: PLC0415
         from clinic_app.views.record import TAB_TITLES, ClientRecordView  # noqa: PLC0415
-        from clinic_app.views.record_lists import (  # noqa: PLC0415
-            MeasuresActions,
-            MeasuresTab,
-            ReferralsActions,
-            ReferralsTab,
-            SummariesTab,
-        )
+        from clinic_app.views.referrals import ReferralsActions, ReferralsTab  # noqa: PLC0415
         from clinic_app.views.risk import RiskActions, RiskTab  # noqa: PLC0415
         from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
+        from clinic_app.views.summaries import SummariesActions, SummariesTab  # noqa: PLC0415
+        from clinic_app.views.summary_wizard import (  # noqa: PLC0415
+            ClinicalSummaryActions,
+            PartnerSummaryActions,
+            RiskNoticeDialog,
+        )
 
         client = workspace.call(record.open_client, client_id)
         names = workspace.call(staff.display_names)
 
         def describe_staff(staff_id: int) -> str:
             return names.get(staff_id, "a former member of staff")
+
+        notice_actions = self._risk_notice_actions(workspace)
+
+        def produce_risk_notice(parent: QWidget, event: RiskEventRow) -> bool:
+            dialog = RiskNoticeDialog(event.id, notice_actions, parent)
+            produced: list[object] = []
+            dialog.exported.connect(produced.append)
+            try:
+                dialog.exec()
+            finally:
+                dialog.deleteLater()
+            return bool(produced)
 
         risk_tab = RiskTab(
             client_id,
@@ -483,6 +659,7 @@ class ClinicApp(QObject):
                 record_risk_event=workspace.bind(risk.record_risk_event),
                 record_share_decision=workspace.bind(risk.record_share_decision),
                 describe_staff=describe_staff,
+                produce_risk_notice=produce_risk_notice,
             ),
         )
 
@@ -542,15 +719,50 @@ class ClinicApp(QObject):
                 ReferralsActions(
                     referrals_for_client=workspace.bind(referrals.referrals_for_client),
                     service_directory=workspace.bind(referrals.service_directory),
+                    create_referral=workspace.bind(referrals.create_referral),
+                    change_status=workspace.bind(referrals.change_status),
+                    preview_referral_letter=workspace.bind(referral_letter.preview_referral_letter),
+                    issue_referral_letter=workspace.bind(referral_letter.issue_referral_letter),
                 ),
             ),
             MeasuresTab(
                 client_id,
                 MeasuresActions(
-                    administrations_for_client=workspace.bind(measures.administrations_for_client)
+                    results_for_client=workspace.bind(measures.results_for_client),
+                    measures_due=workspace.bind(measures.measures_due),
+                    available_measures=workspace.bind(measures.available_measures),
+                    record_administration=workspace.bind(measures.record_administration),
+                    sessions_for_client=workspace.bind(notes.notes_for_client),
+                    schedules_for_client=workspace.bind(measures.schedules_for_client),
+                    set_schedule=workspace.bind(measures.set_schedule),
+                    stop_schedule=workspace.bind(measures.stop_schedule),
+                    verify_staff=lambda password: self._verify_staff(workspace, password),
+                    record_risk_event=lambda: open_risk_event(None),
                 ),
             ),
-            SummariesTab(client_id),
+            SummariesTab(
+                client_id,
+                SummariesActions(
+                    register_for_client=workspace.bind(disclosures.register_for_client),
+                    register_csv=workspace.bind(disclosures.register_csv),
+                    record_decision_not_to_share=workspace.bind(
+                        disclosures.record_decision_not_to_share
+                    ),
+                    regenerate=workspace.bind(documents.regenerate),
+                    partner=PartnerSummaryActions(
+                        list_audiences=workspace.bind(audiences.list_audiences),
+                        prepare=workspace.bind(summaries.prepare_partner_summary),
+                        revise=workspace.bind(summaries.revise),
+                        preview=workspace.bind(documents.preview_partner_summary),
+                        export=workspace.bind(documents.export_partner_summary),
+                    ),
+                    clinical=ClinicalSummaryActions(
+                        preview=workspace.bind(documents.preview_clinical_summary),
+                        export=workspace.bind(documents.export_clinical_summary),
+                    ),
+                    my_name=lambda: workspace.me.display_name,
+                ),
+            ),
         ]
         search_notes = workspace.bind(search.search_notes)
         finder = NoteSearchPanel(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
@@ -34,6 +35,11 @@ class MainWindowParts:
     ``ask_emergency_access`` asks for a reason and returns True once access is granted;
     ``new_client`` runs the registration dialog and returns the new client's id;
     ``find_client`` turns an exact case reference or NHS number into a client id.
+    ``make_home`` (optional) builds the home screen shown first, a widget with an
+    ``open_requested(object)`` signal carrying something with ``client_id``, ``tab`` and
+    ``item_id``, and a ``refresh()`` method. ``menus`` adds menus after View: each a title
+    and its entries, each entry a title, a shortcut (or "") and what to run, given the
+    window as parent.
     """
 
     me: StaffRef
@@ -44,6 +50,18 @@ class MainWindowParts:
     ask_emergency_access: Callable[[QWidget, int], bool]
     new_client: Callable[[QWidget], int | None]
     find_client: Callable[[str], int]
+    make_home: Callable[[], QWidget] | None = None
+    menus: Sequence[MenuEntries] = ()
+
+
+MenuEntries = tuple[str, Sequence[tuple[str, str, Callable[[QWidget], object]]]]
+
+# Selecting a record's item by its id, tab by tab (what a home-screen entry points at).
+_SELECTORS = {
+    "Sessions": "select_note",
+    "Referrals": "select_referral",
+    "Risk": "select_event",
+}
 
 
 class MainWindow(QMainWindow):
@@ -71,15 +89,22 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self._on_close_tab)
         self.setCentralWidget(self.tabs)
 
+        self.home: QWidget | None = None
+        if parts.make_home is not None:
+            self.home = parts.make_home()
+            self.home.open_requested.connect(self._on_open_target)  # type: ignore[attr-defined]
+            self.tabs.addTab(self.home, "Home")
+            self.tabs.setTabToolTip(0, "Home: what needs doing (Ctrl+0)")
         self.caseload = parts.make_caseload()
         self.caseload.client_activated.connect(self.open_client)  # type: ignore[attr-defined]
-        self.tabs.addTab(self.caseload, "Caseload")
-        self.tabs.setTabToolTip(0, "Caseload (Ctrl+1)")
+        index = self.tabs.addTab(self.caseload, "Caseload")
+        self.tabs.setTabToolTip(index, "Caseload (Ctrl+1)")
         self.search = parts.make_search()
         self.search.note_activated.connect(self.open_note)  # type: ignore[attr-defined]
-        self.tabs.addTab(self.search, "Search notes")
-        self.tabs.setTabToolTip(1, "Search notes (Ctrl+Shift+F)")
-        for fixed in (0, 1):
+        index = self.tabs.addTab(self.search, "Search notes")
+        self.tabs.setTabToolTip(index, "Search notes (Ctrl+Shift+F)")
+        self._fixed_tabs = self.tabs.count()
+        for fixed in range(self._fixed_tabs):
             self.tabs.tabBar().setTabButton(
                 fixed, self.tabs.tabBar().ButtonPosition.RightSide, None
             )
@@ -116,10 +141,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         view = bar.addMenu("&View")
-        view.addAction(self._action("&Caseload", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0)))
+        if self.home is not None:
+            view.addAction(self._action("&Home", "Ctrl+0", self._on_show_home))
+        view.addAction(
+            self._action("&Caseload", "Ctrl+1", lambda: self.tabs.setCurrentWidget(self.caseload))
+        )
         view.addAction(self._action("&Search notes", "Ctrl+Shift+F", self._on_show_search))
         view.addAction(self._action("Close &record", "Ctrl+W", self._on_close_current))
-        view.addAction(self._action("&Refresh caseload", "F5", self._on_refresh))
+        view.addAction(self._action("&Refresh", "F5", self._on_refresh))
+        for title, entries in self.parts.menus:
+            menu = bar.addMenu(title)
+            for text, shortcut, run in entries:
+                menu.addAction(self._action(text, shortcut, functools.partial(run, self)))
 
     # -- records -----------------------------------------------------------------------------
 
@@ -161,6 +194,17 @@ class MainWindow(QMainWindow):
         self.tabs.setTabToolTip(index, f"{view.client.display_name} ({view.client.local_ref})")
         self.tabs.setCurrentIndex(index)
         return view
+
+    def open_at(self, client_id: int, tab: str, item_id: int | None = None) -> None:
+        """Open a client's record at one of its parts, with an item there selected."""
+        view = self.open_client(client_id)
+        if view is None:
+            return
+        part = view.show_tab(tab)
+        selector = _SELECTORS.get(tab)
+        select = getattr(part, selector, None) if selector else None
+        if select is not None and item_id is not None:
+            select(item_id)
 
     def open_note(self, client_id: int, note_id: int) -> None:
         view = self.open_client(client_id)
@@ -214,9 +258,21 @@ class MainWindow(QMainWindow):
             self.search.setFocus()
 
     def _on_refresh(self) -> None:
-        refresh = getattr(self.caseload, "refresh", None)
-        if refresh is not None:
-            refresh()
+        for widget in (self.home, self.caseload):
+            refresh = getattr(widget, "refresh", None)
+            if refresh is not None:
+                refresh()
+
+    def _on_show_home(self) -> None:
+        if self.home is not None:
+            self.tabs.setCurrentWidget(self.home)
+
+    def _on_open_target(self, target: object) -> None:
+        client_id = getattr(target, "client_id", None)
+        tab = getattr(target, "tab", None)
+        if isinstance(client_id, int) and isinstance(tab, str):
+            item_id = getattr(target, "item_id", None)
+            self.open_at(client_id, tab, item_id if isinstance(item_id, int) else None)
 
     def _on_new_client(self) -> None:
         client_id = self.parts.new_client(self)

@@ -222,6 +222,9 @@ class RiskActions:
     record_risk_event: RecordRiskEvent
     record_share_decision: RecordShareDecision
     describe_staff: Callable[[int], str]
+    # Opens the urgent risk notification for one event (a partner PDF, logged in the
+    # disclosure register); True once one was produced. Without it the tab offers none.
+    produce_risk_notice: Callable[[QWidget, RiskEventRow], bool] | None = None
 
 
 def _staff_name(describe: Callable[[int], str], staff_id: int) -> str:
@@ -983,6 +986,15 @@ class RiskTab(QWidget):
         self.decide_button.setToolTip("Record whether the selected event is shared (Enter)")
         self.decide_button.clicked.connect(self._on_record_decision)
         buttons.addWidget(self.decide_button)
+        self.notice_button = QPushButton("Urgent &notification…")
+        self.notice_button.setAccessibleName("Produce an urgent risk notification for partners")
+        self.notice_button.setToolTip(
+            "A one-page notification of the selected event's shareable statement for a "
+            "partner agency, recorded in the disclosure register"
+        )
+        self.notice_button.clicked.connect(self._on_risk_notice)
+        self.notice_button.setVisible(False)
+        buttons.addWidget(self.notice_button)
         buttons.addStretch()
         layout.addLayout(buttons)
         self.record_shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
@@ -1053,6 +1065,7 @@ class RiskTab(QWidget):
         self.table.setVisible(has_rows)
         self.details.setVisible(has_rows)
         self.decide_button.setVisible(has_rows)
+        self.notice_button.setVisible(has_rows and self._actions.produce_risk_notice is not None)
         self._fit_columns()
         if not has_rows or keep is None or not self.select_event(keep.id):
             self._select_proxy_row(0)
@@ -1234,6 +1247,16 @@ class RiskTab(QWidget):
             event = waiting[0] if waiting else next(iter(self.events()), None)
         if event is not None:
             self.open_decision(event)
+
+    def _on_risk_notice(self) -> None:
+        produce = self._actions.produce_risk_notice
+        event = self.selected_event() or next(iter(self.events()), None)
+        if produce is None or event is None:
+            return
+        if produce(self, event):
+            self.refresh()
+            self.select_event(event.id)
+            self.changed.emit()
 
     def _on_row_activated(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -212,3 +212,20 @@ def test_the_overviews_forms_reopen(qtbot, start, seeded, form):
     assert overview.current_dialog is not None and overview.current_dialog.isVisible()
     overview.current_dialog.reject()
     assert not view.reopen_form("Overview", "no such form", {}, {})
+
+
+def test_the_screen_does_not_lock_under_a_clients_questionnaire(qtbot, start, seeded):
+    from clinic_app.measures.definitions import shipped_definitions
+    from clinic_app.views.self_completion import SelfCompletionWindow
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    gad7 = next(d for d in shipped_definitions() if d.id == "gad-7")
+    window = SelfCompletionWindow(
+        gad7, verify_staff=lambda _password: False, save_answers=dict, parent=app.window
+    )
+    window.start()
+    qtbot.waitExposed(window)
+    app.lock()  # the idle timer ran out while the client was answering
+    assert not app.locked and window.isVisible()
+    assert app.idle._timer.isActive()  # counting again from now
+    window.close_for_lock()

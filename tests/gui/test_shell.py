@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -12,27 +13,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from clinic_app.errors import AccountLocked, AuthError, EmergencyAccessRequired, NotFound
 from clinic_app.models.enums import (
     ClientStatus,
-    Gateway,
-    MeasureMode,
-    ReferralStatus,
-    ReferralUrgency,
     Role,
-    ServiceKind,
 )
 from clinic_app.services.clients import ClientSummary
 from clinic_app.services.common import StaffRef
-from clinic_app.services.measures import AdministrationRow
-from clinic_app.services.referrals import ReferralRow, ServiceRow
 from clinic_app.views.idle import IdleWatcher
 from clinic_app.views.main_window import MainWindow, MainWindowParts
 from clinic_app.views.record import ClientRecordView
-from clinic_app.views.record_lists import (
-    MeasuresActions,
-    MeasuresTab,
-    ReferralModel,
-    ReferralsActions,
-    ReferralsTab,
-)
 from clinic_app.views.signin import SignInDialog
 
 ME = StaffRef(2, "dr.jones", "Dr Jones", Role.PSYCHOLOGIST)
@@ -202,7 +189,7 @@ class SessionsWithSelect(FakeTab):
         self.selected.append(note_id)
 
 
-def make_window(qtbot, *, assigned=(7,), grant=True):
+def make_window(qtbot, *, assigned=(7,), grant=True, home=None, menus=()):
     made = []
 
     def find_client(text):
@@ -236,6 +223,8 @@ def make_window(qtbot, *, assigned=(7,), grant=True):
         ask_emergency_access=ask,
         new_client=lambda parent: 9,
         find_client=find_client,
+        make_home=home,
+        menus=menus,
     )
     window = MainWindow(parts)
     qtbot.addWidget(window)
@@ -299,71 +288,6 @@ def test_ctrl_l_requests_a_lock(qtbot):
 # -- list tabs ---------------------------------------------------------------------------------
 
 
-REFERRAL = ReferralRow(
-    3,
-    7,
-    1,
-    "Private reason: longstanding low mood.",
-    ReferralUrgency.ROUTINE,
-    ReferralStatus.WAITING_LIST,
-    date(2026, 3, 1),
-    date(2026, 3, 2),
-    True,
-    Gateway.CONSENT,
-    1,
-)
-
-
-def test_referrals_tab_lists_and_explains(qtbot, qtmodeltester):
-    tab = ReferralsTab(
-        7,
-        ReferralsActions(
-            referrals_for_client=lambda cid: [REFERRAL],
-            service_directory=lambda: [
-                ServiceRow(1, "PD Service", ServiceKind.PERSONALITY_DISORDER, 28)
-            ],
-        ),
-    )
-    qtbot.addWidget(tab)
-    qtmodeltester.check(tab.model)
-    model = tab.model
-    assert isinstance(model, ReferralModel)
-    row = [model.index(0, c).data() for c in range(model.columnCount())]
-    assert row == [
-        "PD Service",
-        "Routine",
-        "Waiting list",
-        "01/03/2026",
-        "02/03/2026",
-        "Yes (consent)",
-    ]
-    tab.table.selectRow(0)
-    assert "longstanding low mood" in tab.detail.toPlainText()
-
-
-def test_empty_list_tabs_say_so(qtbot):
-    tab = MeasuresTab(7, MeasuresActions(administrations_for_client=lambda cid: []))
-    qtbot.addWidget(tab)
-    assert not tab.empty.isHidden()
-    assert tab.table.isHidden()
-
-
-def test_measures_show_every_answer(qtbot, qtmodeltester):
-    row = AdministrationRow(
-        1,
-        7,
-        "phq9",
-        "1",
-        date(2026, 3, 1),
-        MeasureMode.SELF_COMPLETION,
-        ((1, 2), (2, None), (3, 0)),
-    )
-    tab = MeasuresTab(7, MeasuresActions(administrations_for_client=lambda cid: [row]))
-    qtbot.addWidget(tab)
-    qtmodeltester.check(tab.model)
-    assert tab.model.index(0, 3).data() == "1: 2  2: no answer  3: 0"
-
-
 def test_open_by_reference_finds_the_client_then_asks_for_emergency_access(qtbot, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
@@ -379,3 +303,43 @@ def test_open_by_reference_finds_the_client_then_asks_for_emergency_access(qtbot
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("NOPE", True))
     window._on_find_client()
     assert [e.message for e in shown] == ["No client has that case reference or NHS number."]
+
+
+class FakeHome(FakeCaseload):
+    open_requested = Signal(object)
+
+
+@dataclass(frozen=True)
+class Target:
+    client_id: int
+    tab: str
+    item_id: int | None
+
+
+def test_the_home_screen_comes_first_and_its_items_open_where_they_are_dealt_with(qtbot):
+    window, made = make_window(qtbot, home=FakeHome)
+    assert [window.tabs.tabText(i) for i in range(3)] == ["Home", "Caseload", "Search notes"]
+    assert window.tabs.currentWidget() is window.home
+    window.home.open_requested.emit(Target(7, "Sessions", 42))
+    assert window.current_client_id() == 7
+    assert made[0].tabs.currentWidget() is made[0].tab("Sessions")
+    assert made[0].tab("Sessions").selected == [42]
+    # F5 and any change to a record refresh the home screen as well as the caseload.
+    before = window.home.refreshed
+    window._on_refresh()
+    assert window.home.refreshed == before + 1
+
+
+def test_menus_from_the_app_run_with_the_window_as_parent(qtbot):
+    ran = []
+    window, _ = make_window(
+        qtbot, menus=[("&Records", [("&Disclosure register…", "Ctrl+Shift+D", ran.append)])]
+    )
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles == ["&File", "&View", "&Records"]
+    [entry] = window.menuBar().actions()[2].menu().actions()
+    assert entry.shortcut().toString() == "Ctrl+Shift+D"
+    entry.trigger()
+    assert ran == [window]
+    assert window.home is None  # no home screen was given: the caseload comes first
+    assert window.tabs.tabText(0) == "Caseload"

@@ -275,6 +275,9 @@ def test_an_administrator_sets_the_idle_lock_within_its_limit(initialised):
     dbfile, _ = initialised
     listing = as_user(dbfile, "admin", ADMIN_PW, "setting", "list")
     assert "idle_lock_minutes\t10\t(1-15, default 10)" in listing.out
+    assert "document_marking\tOFFICIAL-SENSITIVE\t(text, default 'OFFICIAL-SENSITIVE')" in (
+        listing.out
+    )
     assert as_user(dbfile, "admin", ADMIN_PW, "setting", "set", "idle_lock_minutes", "5").code == 0
     too_long = as_user(dbfile, "admin", ADMIN_PW, "setting", "set", "idle_lock_minutes", "30")
     assert too_long.code == 1 and "from 1 to 15" in too_long.err
@@ -316,3 +319,21 @@ def test_demo_records_are_complete_enough_to_try_every_screen(initialised):
             assert all(n.startswith("999") for n in numbers)
     finally:
         database.close()
+
+
+def test_a_damaged_database_can_be_restored_signing_in_with_the_backups_account(
+    initialised, tmp_path
+):
+    dbfile, _ = initialised
+    backup = tmp_path / "backups" / "monday.db"
+    assert as_user(dbfile, "admin", ADMIN_PW, "backup", "--out", str(backup)).code == 0
+    dbfile.write_bytes(b"\x00" * 8192)  # the database file is ruined
+    wrong = as_user(dbfile, "admin", "not the password", "restore", str(backup))
+    assert wrong.code == 1 and "Traceback" not in wrong.err
+    not_admin = as_user(dbfile, "dr.jones", PSY_PW, "restore", str(backup))
+    assert not_admin.code == 1 and "Only an administrator" in not_admin.err
+    result = as_user(dbfile, "admin", ADMIN_PW, "restore", str(backup))
+    assert result.code == 0, result.err
+    listing = as_user(dbfile, "admin", ADMIN_PW, "user", "list")
+    assert listing.code == 0 and "dr.jones" in listing.out
+    assert as_user(dbfile, "admin", ADMIN_PW, "audit", "verify").code == 0
