@@ -160,6 +160,8 @@ class DisclosureRow:
     recorded_at: datetime
     referral_id: int | None
     risk_event_id: int | None
+    decision_reason: str | None = None
+    """Why it was not shared (decisions not to share): CLINICAL, None in the service register."""
 
     @property
     def kind_words(self) -> str:
@@ -211,6 +213,11 @@ def _row(
         recorded_at=d.recorded_at,
         referral_id=d.referral_id,
         risk_event_id=d.risk_event_id,
+        decision_reason=(
+            str((d.payload or {}).get("reason", ""))
+            if clinical and d.kind is DisclosureKind.DECISION_NOT_TO_SHARE
+            else None
+        ),
     )
 
 
@@ -342,10 +349,12 @@ def record_decision_not_to_share(
     risk_event_id: int | None = None,
     period_from: date | None = None,
     period_to: date | None = None,
+    gateway: Gateway | None = None,
 ) -> DisclosureRow:
     """Record a decision not to share (what was asked for, by whom, and why not).
 
-    The reason is kept with the entry's clinical content, never in the service register.
+    ``gateway`` is the legal basis that was considered, if any. The reason is kept with
+    the entry's clinical content, never in the service register.
     """
     check = Checker()
     check.text("reason", reason, label="The reason for not sharing", required=True, max_length=5000)
@@ -359,7 +368,7 @@ def record_decision_not_to_share(
         recipient_agency=recipient_agency,
         recipient_person=recipient_person,
         purpose=purpose,
-        gateway=None,
+        gateway=gateway,
         client_informed=client_informed,
         client_not_informed_reason=client_not_informed_reason,
         document_sha256=None,

@@ -402,6 +402,8 @@ def describe_entry(row: DisclosureRow) -> str:
     ]
     if period_text(row):
         parts.append(line("Reporting period", period_text(row)))
+    if row.decision_reason:
+        parts.append(line("Reason not to share", row.decision_reason))
     parts.append(line("Document ID", row.document_id))
     parts.append("</p>")
     if row.document_sha256:

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
-from clinic_app.models.enums import DisclosureKind
+from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.reports.pdf import write_atomically
 from clinic_app.services.audiences import AudiencePolicy
 from clinic_app.services.disclosures import KIND_WORDS, DisclosureRow
@@ -106,6 +106,7 @@ class RecordDecisionNotToShare(Protocol):
         risk_event_id: int | None = None,
         period_from: date | None = None,
         period_to: date | None = None,
+        gateway: Gateway | None = None,
     ) -> DisclosureRow: ...
 
 
@@ -226,6 +227,15 @@ class DecisionNotToShareDialog(QDialog):
         form.addRow(
             self._buddy("P&urpose", self.purpose), self.errors.with_field("purpose", self.purpose)
         )
+        self.gateway = QComboBox()
+        self.gateway.setAccessibleName("Legal gateway considered")
+        self.gateway.addItem("None considered", None)
+        for gateway in Gateway:
+            self.gateway.addItem(register_view.GATEWAY_TITLES[gateway], gateway)
+        form.addRow(
+            self._buddy("Ga&teway considered", self.gateway),
+            self.errors.with_field("gateway", self.gateway),
+        )
         self.reason = self._text(
             "Reason for not sharing",
             "Why sharing is not justified: e.g. not necessary for the purpose, or the "
@@ -308,6 +318,10 @@ class DecisionNotToShareDialog(QDialog):
         box.setFixedHeight(64)
         return box
 
+    def chosen_gateway(self) -> Gateway | None:
+        data = self.gateway.currentData()
+        return Gateway(data) if data else None
+
     def chosen_audience(self) -> str | None:
         index = self.audience.currentIndex()
         return self._audiences[index].name if 0 <= index < len(self._audiences) else None
@@ -351,6 +365,7 @@ class DecisionNotToShareDialog(QDialog):
                 client_not_informed_reason="" if informed else self.not_told_reason.toPlainText(),
                 period_from=_to_date(self.period_from.date()) if summary else None,
                 period_to=_to_date(self.period_to.date()) if summary else None,
+                gateway=self.chosen_gateway(),
             )
         except ValidationError as error:
             self.show_problems(error.problems)

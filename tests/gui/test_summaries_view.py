@@ -1106,6 +1106,7 @@ def test_decision_not_to_share_is_recorded_with_what_whom_why_and_why_not(qtbot)
     dialog.recipient_person.setText("Sam Okafor")
     dialog.purpose.setPlainText("Asked for his session notes")
     dialog.reason.setPlainText("Session notes are clinical; no gateway applies.")
+    dialog.gateway.setCurrentIndex(dialog.gateway.findData(Gateway.CDA_S115))
     dialog.told_yes.setChecked(True)
 
     with qtbot.waitSignal(dialog.saved):
@@ -1123,6 +1124,7 @@ def test_decision_not_to_share_is_recorded_with_what_whom_why_and_why_not(qtbot)
         "client_not_informed_reason": "",
         "period_from": date(2025, 3, 31),
         "period_to": TODAY,
+        "gateway": Gateway.CDA_S115,
     }
     assert dialog.result() == QDialog.DialogCode.Accepted
 

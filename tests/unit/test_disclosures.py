@@ -177,9 +177,10 @@ def test_a_decision_not_to_share_is_recorded_without_a_document(db, psychologist
     assert row.kind is DisclosureKind.DECISION_NOT_TO_SHARE
     assert row.document_sha256 is None and row.gateway is None
     with db.session() as s:
-        assert disclosures.register_for_client(s, psychologist, client_id)[
-            0
-        ].client_not_informed_reason == ("NOT-TOLD-PRIVATE")
+        [entry] = disclosures.register_for_client(s, psychologist, client_id)
+        assert entry.client_not_informed_reason == "NOT-TOLD-PRIVATE"
+        # The clinical register shows why it was not shared; the service register never.
+        assert entry.decision_reason == "NOT-SHARED-REASON-PRIVATE"
         with pytest.raises(ValidationError, match="no document"):
             documents.regenerate(s, psychologist, row.id)
 
@@ -201,6 +202,7 @@ def test_the_service_register_has_no_clinical_columns(db, psychologist, admin, c
         rows = disclosures.register_for_service(s, admin)  # administrators may read it
         csv_text = disclosures.register_csv(s, admin)
     assert rows[0].client_not_informed_reason is None
+    assert rows[0].decision_reason is None
     assert rows[0].client_ref == "MASIP-0001"
     assert "PRIVATE" not in csv_text
     parsed = list(csv.reader(io.StringIO(csv_text)))
