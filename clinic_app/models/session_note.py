@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.models.base import (
@@ -39,6 +39,16 @@ class SessionNote(Base):
     """One session with the client and its structured note."""
 
     __tablename__ = "session_note"
+    __table_args__ = (
+        # The dashboard's "notes left unsigned": a user's drafts, found without a scan.
+        Index(
+            "ix_session_note_unsigned_by_author",
+            "author_id",
+            "session_date",
+            sqlite_where=text("signed_at IS NULL"),
+            postgresql_where=text("signed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True, info=OPERATIONAL)
