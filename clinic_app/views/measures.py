@@ -84,6 +84,7 @@ from clinic_app.services.measures import (
 )
 from clinic_app.services.notes import NoteRow
 from clinic_app.views import feedback
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.measures_chart import TrendChart, TrendPoint
 from clinic_app.views.self_completion import SelfCompletionWindow
@@ -1310,8 +1311,13 @@ class MeasuresTab(QWidget):
         except ClinicError:
             return []  # the link to a session is optional; the measure can still be given
 
-    def give_measure(self, definition: MeasureDefinition) -> AdministrationRow | None:
-        """Enter the client's answers to ``definition``; returns the stored row, or None."""
+    def give_measure(
+        self, definition: MeasureDefinition, *, restore: dict[str, Any] | None = None
+    ) -> AdministrationRow | None:
+        """Enter the client's answers to ``definition``; returns the stored row, or None.
+
+        ``restore`` puts back the answers chosen when the screen locked.
+        """
         dialog = AdministerDialog(
             self.client_id,
             definition,
@@ -1319,6 +1325,15 @@ class MeasuresTab(QWidget):
             sessions=self._sessions(),
             parent=self,
         )
+        remember_form(
+            dialog,
+            client_id=self.client_id,
+            tab="Measures",
+            form="give",
+            params={"measure_id": definition.id, "version": definition.version},
+        )
+        if restore:
+            restore_input_state(dialog, restore)
         exec_dialog(dialog)
         row = dialog.saved_row
         dialog.deleteLater()
@@ -1326,6 +1341,27 @@ class MeasuresTab(QWidget):
             return None
         self._after_saving(row)
         return row
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        if form != "give":
+            return False
+        try:
+            available = list(self._actions.available_measures())
+        except ClinicError:
+            return False
+        definition = next(
+            (
+                d
+                for d in available
+                if d.id == params.get("measure_id") and d.version == params.get("version")
+            ),
+            None,
+        )
+        if definition is None:
+            return False
+        self.give_measure(definition, restore=state)
+        return True
 
     def start_self_completion(self, definition: MeasureDefinition) -> SelfCompletionWindow:
         """Open the full-screen self-completion window for ``definition`` on this device."""

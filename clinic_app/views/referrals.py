@@ -69,6 +69,7 @@ from clinic_app.services.referrals import (
     allowed_next,
 )
 from clinic_app.views import feedback
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.pdf_preview import PdfPreview
 from clinic_app.views.table import ListTableModel, OpenableTable
@@ -1137,8 +1138,11 @@ class ReferralsTab(QWidget):
         self.message.setAccessibleDescription(text)
         self.message.setVisible(bool(text))
 
-    def open_new_referral(self) -> ReferralRow | None:
-        """Write a new referral; returns it, or None if none was saved."""
+    def open_new_referral(self, *, restore: dict[str, Any] | None = None) -> ReferralRow | None:
+        """Write a new referral; returns it, or None if none was saved.
+
+        ``restore`` puts back what the form held when the screen locked.
+        """
         try:
             services = [s for s in self._actions.service_directory() if s.active]
         except ClinicError as error:
@@ -1148,6 +1152,9 @@ class ReferralsTab(QWidget):
             feedback.show_error(self, ClinicError(NO_SERVICES), title="No services to refer to")
             return None
         dialog = NewReferralDialog(self.client_id, services, self._actions.create_referral, self)
+        remember_form(dialog, client_id=self.client_id, tab="Referrals", form="new")
+        if restore:
+            restore_input_state(dialog, restore)
         exec_dialog(dialog)
         row = dialog.saved_referral
         dialog.deleteLater()
@@ -1159,7 +1166,9 @@ class ReferralsTab(QWidget):
         self.changed.emit()
         return row
 
-    def open_change_status(self, referral: ReferralRow | None = None) -> ReferralRow | None:
+    def open_change_status(
+        self, referral: ReferralRow | None = None, *, restore: dict[str, Any] | None = None
+    ) -> ReferralRow | None:
         """Change the status of ``referral`` (default: the selected one)."""
         referral = referral or self.selected_referral()
         if referral is None:
@@ -1171,6 +1180,15 @@ class ReferralsTab(QWidget):
         dialog = ChangeStatusDialog(
             referral, self._actions.change_status, today=self._actions.today(), parent=self
         )
+        remember_form(
+            dialog,
+            client_id=self.client_id,
+            tab="Referrals",
+            form="change_status",
+            params={"referral_id": referral.id},
+        )
+        if restore:
+            restore_input_state(dialog, restore)
         exec_dialog(dialog)
         row = dialog.updated
         dialog.deleteLater()
@@ -1205,6 +1223,21 @@ class ReferralsTab(QWidget):
         )
         self.changed.emit()
         return issued
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        if form == "new":
+            self.open_new_referral(restore=state)
+            return True
+        if form == "change_status":
+            referral = next(
+                (r for r in self.referrals() if r.id == params.get("referral_id")), None
+            )
+            if referral is None or not allowed_next(referral.status):
+                return False
+            self.open_change_status(referral, restore=state)
+            return True
+        return False
 
     # -- slots -----------------------------------------------------------------------------
 

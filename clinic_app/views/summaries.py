@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -51,6 +51,7 @@ from clinic_app.services.audiences import AudiencePolicy
 from clinic_app.services.disclosures import KIND_WORDS, DisclosureRow
 from clinic_app.views import feedback, summary_wizard
 from clinic_app.views import register as register_view
+from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.pdf_preview import PdfPreview
 from clinic_app.views.register import (
@@ -698,24 +699,45 @@ class SummariesTab(QWidget):
         dialog.saved.connect(self._on_decision_saved)
         return dialog
 
-    def _run(self, dialog: QDialog) -> None:
+    def _run(self, dialog: QDialog, form: str = "", restore: dict[str, Any] | None = None) -> None:
+        if form:
+            # Kept if the screen locks while it is open (what was typed on its first step
+            # comes back; warnings and the Caldicott questions are asked again).
+            remember_form(dialog, client_id=self.client_id, tab="Summaries", form=form)
+        if restore:
+            restore_input_state(dialog, restore)
         self.wizard = dialog
         summary_wizard.run_dialog(dialog)
         self.wizard = None
         dialog.deleteLater()
 
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        del params  # these forms are about the client itself
+        makers: dict[str, Callable[[], QDialog | None]] = {
+            "partner_summary": self.make_partner_wizard,
+            "clinical_summary": self.make_clinical_dialog,
+            "decision_not_to_share": self.make_decision_dialog,
+        }
+        maker = makers.get(form)
+        dialog = maker() if maker is not None else None
+        if dialog is None:
+            return False
+        self._run(dialog, form, state)
+        return True
+
     # -- slots -----------------------------------------------------------------------------
 
     def _on_partner_summary(self) -> None:
-        self._run(self.make_partner_wizard())
+        self._run(self.make_partner_wizard(), "partner_summary")
 
     def _on_clinical_summary(self) -> None:
-        self._run(self.make_clinical_dialog())
+        self._run(self.make_clinical_dialog(), "clinical_summary")
 
     def _on_decision_not_to_share(self) -> None:
         dialog = self.make_decision_dialog()
         if dialog is not None:
-            self._run(dialog)
+            self._run(dialog, "decision_not_to_share")
 
     def _on_exported(self, result: object) -> None:
         disclosure = getattr(result, "disclosure", None)

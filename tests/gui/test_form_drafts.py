@@ -229,3 +229,29 @@ def test_the_screen_does_not_lock_under_a_clients_questionnaire(qtbot, start, se
     assert not app.locked and window.isVisible()
     assert app.idle._timer.isActive()  # counting again from now
     window.close_for_lock()
+
+
+def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, monkeypatch):
+    from clinic_app.views import measures as measures_view
+    from clinic_app.views import referrals as referrals_view
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    client_id = app.workspace.call(clients.caseload)[0].client.id
+    view = app.window.open_client(client_id)
+    shown = []
+
+    def fake_exec(dialog):
+        shown.append(input_state(dialog))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(referrals_view, "exec_dialog", fake_exec)
+    monkeypatch.setattr(measures_view, "exec_dialog", fake_exec)
+    reason = "Reason for referral, private"
+    assert view.reopen_form("Referrals", "new", {}, {reason: "Canary-77 low mood"})
+    assert shown[-1][reason] == "Canary-77 low mood"
+    first = "Several days (1), item 1: Little interest or pleasure in doing things"
+    assert view.reopen_form(
+        "Measures", "give", {"measure_id": "phq-9", "version": "1"}, {first: True}
+    )
+    assert shown[-1][first] is True
+    assert not view.reopen_form("Measures", "give", {"measure_id": "gone", "version": "1"}, {})

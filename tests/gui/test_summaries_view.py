@@ -1368,3 +1368,34 @@ def test_every_step_and_dialog_has_one_control_per_alt_letter(qtbot, save_to):
     tab.show()
     seen["tab"] = clashes(tab)
     assert {k: v for k, v in seen.items() if v} == {}
+
+
+def test_forms_left_open_at_a_lock_come_back_with_what_was_typed(qtbot, monkeypatch):
+    from clinic_app.views.form_drafts import input_state, open_forms
+
+    fake = FakeSharing()
+    tab = SummariesTab(CLIENT, fake.tab_actions())
+    qtbot.addWidget(tab)
+    kept = []
+
+    def lock_while_open(dialog):
+        dialog.recipient_agency.setText("National Probation Service")
+        dialog.reason.setPlainText("Clinical; no gateway applies.")
+        dialog.show()
+        kept.extend(form for _widget, form in open_forms([tab]))
+        return dialog.reject() or 0
+
+    monkeypatch.setattr(summary_wizard, "run_dialog", lock_while_open)
+    tab.decision_button.click()
+    [form] = kept
+    assert (form.client_id, form.tab, form.form) == (CLIENT, "Summaries", "decision_not_to_share")
+
+    reopened = []
+    monkeypatch.setattr(
+        summary_wizard, "run_dialog", lambda dialog: reopened.append(input_state(dialog)) or 0
+    )
+    assert tab.reopen_form(form.form, form.params, form.state)
+    agency = "Agency that asked or would have received it"
+    assert reopened[0][agency] == "National Probation Service"
+    assert reopened[0]["Reason for not sharing"] == "Clinical; no gateway applies."
+    assert not tab.reopen_form("no such form", {}, {})
