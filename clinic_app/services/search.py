@@ -26,22 +26,25 @@ open: assigned clients, or clients opened in an emergency, which was itself audi
 its reason. Opening a note from the results goes through the record, which is audited.
 
 The budget (ARCHITECTURE.md) is 100 ms p95 over 100,000 notes, within 1.5x of raw FTS5 on
-the same file; ``benchmarks/note_search.py`` measures it. A search is one statement in
-the common case, run on the session's own connection: FTS5 ranks and sorts, the visible
-clients are checked per note inside SQLite, and excerpts are built only for the page.
-With several words, notes that may match through an addendum cost one more statement;
-so does a run of equal ranks going on far past the end of the page.
+the same file; ``benchmarks/note_search.py`` measures it. A search is two statements run on
+the session's own connection, one over each index: FTS5 ranks and sorts, the visible
+clients are checked per note inside SQLite, and the rows are read best first only for as
+long as one could still make the page, so excerpts are built for little more than the
+page, however many notes or addenda match. A run of equal ranks going on far past the
+end of the page costs one more statement.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import unicodedata
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from typing import NamedTuple
+from functools import cache, partial
+from operator import attrgetter
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.orm import Session
@@ -153,8 +156,11 @@ def excerpt(marked: str) -> str:
 
 # -- SQL ---------------------------------------------------------------------------------------
 #
-# A search is one statement in the common case. With several words, notes that may match
-# through an addendum cost one more; so do equal ranks running far past the page's end.
+# A search is two statements: the notes whose own text has every word, then the notes
+# found through an addendum. Equal ranks running far past the page's end cost a third.
+# Both main statements let FTS5 hand its matches over best first and build each excerpt
+# as its row is read, and search_notes stops reading once no further row could make the
+# page, so excerpts are built for little more than the page however many notes match.
 
 # Whether the user may see note ``n``'s client: asked per note, by the client's id, so
 # its cost follows the rows looked at, not the size of the user's caseload. The unary
@@ -167,95 +173,61 @@ _VISIBLE = """(
                 WHERE e.client_id = n.client_id AND +e.staff_id = :me AND e.expires_at > :now))"""
 _ONE_CLIENT = "n.client_id = :client_id"
 
-# What a result row holds, for the notes of a page CTE (note_id, score, excerpt); the
-# source says whether the excerpt is from the note (0) or from an addendum (1).
-_PAGE_COLUMNS = """
-    SELECT {source}, {page}.note_id, n.client_id, c.local_ref, c.given_name, c.family_name,
-           n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
-           {page}.score, {page}.excerpt
-      FROM {page}
-      JOIN session_note AS n ON n.id = {page}.note_id
-      JOIN client AS c ON c.id = n.client_id"""
-
-# First the notes with an addendum holding the words, then the notes whose own text has
-# every word.
-#
-# With several words, the first part gives candidates only (source 2): notes with an
-# addendum holding at least one of the words, by id and score, so whether the user may
-# see them and whether they hold every word is asked later, for the few that could make
-# the page. With one word, an addendum that holds it is a match, and the first part gives
-# the finished rows (source 1), excerpt and all, sparing a statement.
-#
-# The notes are raw FTS5 plus a filter: ``ORDER BY rank`` alone lets FTS5 sort the
-# matches itself and hand them over best first, building each excerpt as its row is
-# read, from the positions FTS5 kept. CROSS JOIN keeps the full-text match as the outer
-# loop. search_notes reads a page and then only as far as equal ranks run on past it,
-# so excerpts are built for little more than the page.
-_SEARCH_SQL = """
-{addenda_part}
-UNION ALL
-SELECT * FROM (
-    SELECT 0, session_note_fts.rowid, n.client_id, c.local_ref, c.given_name, c.family_name,
-           n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
-           session_note_fts.rank,
-           snippet(session_note_fts, -1, :start, :end, '…', :tokens)
-      FROM session_note_fts
-      CROSS JOIN session_note AS n ON n.id = session_note_fts.rowid
-      CROSS JOIN client AS c ON c.id = n.client_id
-     WHERE session_note_fts MATCH :all_words AND {visible}
-     ORDER BY session_note_fts.rank
-     LIMIT :limit + :read_ahead
-)"""
-
-_CANDIDATES = """
-SELECT 2, a.note_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, note_addendum_fts.rank, NULL
-  FROM note_addendum_fts CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
- WHERE note_addendum_fts MATCH :any_word"""
-
-_ONE_WORD_ADDENDA = """
-SELECT 1, a.note_id, n.client_id, c.local_ref, c.given_name, c.family_name,
+# The notes whose own text has every word: raw FTS5 plus a filter. ``ORDER BY rank``
+# alone lets FTS5 sort the matches itself and hand them over best first, building each
+# excerpt as its row is read, from the positions FTS5 kept. CROSS JOIN keeps the
+# full-text match as the outer loop. search_notes reads a page and then only as far as
+# equal ranks run on past it. The last column (no addendum) says the excerpt is the
+# note's own.
+_NOTES_SQL = """
+SELECT session_note_fts.rowid, n.client_id, c.local_ref, c.given_name, c.family_name,
        n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
-       note_addendum_fts.rank,
-       snippet(note_addendum_fts, 0, :start, :end, '…', :tokens)
-  FROM note_addendum_fts
-  CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
-  CROSS JOIN session_note AS n ON n.id = a.note_id
+       session_note_fts.rank,
+       snippet(session_note_fts, -1, :start, :end, '…', :tokens), NULL
+  FROM session_note_fts
+  CROSS JOIN session_note AS n ON n.id = session_note_fts.rowid
   CROSS JOIN client AS c ON c.id = n.client_id
- WHERE note_addendum_fts MATCH :any_word AND {visible}"""
+ WHERE session_note_fts MATCH :all_words AND {visible}
+ ORDER BY session_note_fts.rank
+ LIMIT :limit + :read_ahead"""
 
-# Candidates found through their addenda (their ids in :candidates, as JSON), of clients
-# the user may see, that have every word in their own text or in one of their addenda.
-# The addenda side is tested first (each word's set made once); the note's own index
-# only after, by id. The excerpt comes from the note's best-matching addendum.
+# The notes found through their addenda, one row per addendum, best first: addenda
+# holding any of the words, of notes the user may see that have every word in their own
+# text or in one of their addenda (with one word, an addendum that holds it is a match).
+# The excerpt is the addendum's. search_notes keeps each note's best addendum and stops
+# reading once no further addendum could make the page, so the checks below run for
+# the rows read and no more.
 _ADDENDA_SQL = """
-WITH candidates AS MATERIALIZED (
-    SELECT a.note_id AS note_id, min(note_addendum_fts.rank) AS score,
-           note_addendum_fts.rowid AS addendum_id
-      FROM note_addendum_fts
-      CROSS JOIN note_addendum AS a ON a.id = note_addendum_fts.rowid
-      CROSS JOIN session_note AS n ON n.id = a.note_id
-     WHERE note_addendum_fts MATCH :any_word
-       AND a.note_id IN (SELECT value FROM json_each(:candidates)) AND {visible}
-     GROUP BY a.note_id
-),
-found AS MATERIALIZED (
-    SELECT candidates.* FROM candidates WHERE {every_word}
-),
-addendum_page AS (
-    SELECT found.note_id, found.score,
-           snippet(note_addendum_fts, 0, :start, :end, '…', :tokens) AS excerpt
-      FROM found CROSS JOIN note_addendum_fts ON note_addendum_fts.rowid = found.addendum_id
+WITH with_addenda AS MATERIALIZED (
+    SELECT ad.note_id FROM note_addendum_fts
+      CROSS JOIN note_addendum AS ad ON ad.id = note_addendum_fts.rowid
      WHERE note_addendum_fts MATCH :any_word
 )
-{addendum_page_columns}"""
+SELECT ad.note_id, n.client_id, c.local_ref, c.given_name, c.family_name,
+       n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
+       note_addendum_fts.rank,
+       snippet(note_addendum_fts, 0, :start, :end, '…', :tokens), ad.id
+  FROM note_addendum_fts
+  CROSS JOIN note_addendum AS ad ON ad.id = note_addendum_fts.rowid
+  CROSS JOIN session_note AS n ON n.id = ad.note_id
+  CROSS JOIN client AS c ON c.id = n.client_id
+ WHERE note_addendum_fts MATCH :any_word AND {visible} AND {every_word}
+ ORDER BY note_addendum_fts.rank"""
 
+# Whether word n is in the note's own text or in one of its addenda. Each side is a set
+# made once per statement, on first use: the notes whose addenda hold the word (the
+# addenda index is small), and the notes whose own text holds it, read once from the
+# word's list in the notes index and kept only for notes with a matching addendum. That
+# read costs at most what one pass over the word's matches costs. Asking the notes index
+# once per note instead costs a lookup in every index segment each time: with a few
+# thousand addenda holding a common word, that was seconds per search.
 _WORD_CHECK = """(
-    candidates.note_id IN (
+    ad.note_id IN (
         SELECT note_id FROM note_addendum WHERE id IN (
             SELECT rowid FROM note_addendum_fts WHERE note_addendum_fts MATCH :word_{n}))
-    OR EXISTS (
-        SELECT 1 FROM session_note_fts
-         WHERE session_note_fts MATCH :word_{n} AND rowid = candidates.note_id))"""
+    OR ad.note_id IN (
+        SELECT rowid FROM session_note_fts
+         WHERE session_note_fts MATCH :word_{n} AND +rowid IN with_addenda))"""
 
 # Equal ranks running on far past the end of the page: of the notes tied at the
 # boundary rank, the newest ones, with their excerpts. The tie is found over all the
@@ -278,47 +250,52 @@ note_page AS (
      ORDER BY session_note_fts.rank
      LIMIT :needed
 )
-{note_page_columns}"""
+SELECT note_page.note_id, n.client_id, c.local_ref, c.given_name, c.family_name,
+       n.session_date, n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL,
+       note_page.score, note_page.excerpt, NULL
+  FROM note_page
+  JOIN session_note AS n ON n.id = note_page.note_id
+  JOIN client AS c ON c.id = n.client_id"""
 
 
 @cache
 def _statement(template: str, words: int = 0, *, one_client: bool = False) -> str:
-    visible = _ONE_CLIENT if one_client else _VISIBLE
     # With one word, an addendum holding any of the words holds all of them.
     checks = [_WORD_CHECK.format(n=n) for n in range(words)] if words > 1 else ["1"]
-    addenda_part = _ONE_WORD_ADDENDA.format(visible=visible) if words == 1 else _CANDIDATES
     return template.format(
-        visible=visible,
-        every_word=" AND ".join(checks),
-        addenda_part=addenda_part,
-        note_page_columns=_PAGE_COLUMNS.format(page="note_page", source=0),
-        addendum_page_columns=_PAGE_COLUMNS.format(page="addendum_page", source=1),
+        visible=_ONE_CLIENT if one_client else _VISIBLE, every_word=" AND ".join(checks)
     )
 
 
 class _Row(NamedTuple):
     """A result row as the statements return it."""
 
-    source: int  # 0: the note's own text; 1: through an addendum; 2: a candidate
     note_id: int
     client_id: int
     client_ref: str
     given_name: str
     family_name: str
-    session_date: str
+    session_date: str  # ISO 8601, as SQLite stores dates: it sorts as the date does
     is_signed: int
     entered_in_error: int
     score: float
     excerpt: str | None
+    addendum_id: int | None  # the addendum the excerpt is from; None for the note's own
 
 
-def _rows(
-    connection: Connection, sql: str, params: dict[str, object], *, page: int | None = None
-) -> list[_Row]:
+_T = TypeVar("_T")
+
+
+def _read(
+    connection: Connection,
+    sql: str,
+    params: dict[str, object],
+    take: Callable[[Iterator[_Row]], _T],
+) -> _T:
     """Run one of the statements above within the session's transaction.
 
-    With ``page``, stop reading notes (source 0) once ``page`` of them are in and the
-    next one ranks lower than the last: rows not read are never computed.
+    ``take`` reads the rows it needs and returns what it makes of them; rows it does not
+    read are never computed.
 
     Straight to the driver: the statements are fixed strings with named parameters that
     the driver keeps prepared, and the rows are plain tuples, so SQLAlchemy's statement
@@ -330,17 +307,7 @@ def _rows(
     try:
         cursor = driver.execute(sql, params)
         try:
-            if page is None:
-                return list(map(_Row._make, cursor.fetchall()))
-            rows: list[_Row] = []
-            notes = 0
-            for row in map(_Row._make, cursor):
-                if row.source == 0:
-                    if notes >= page and row.score != rows[-1].score:
-                        break
-                    notes += 1
-                rows.append(row)
-            return rows
+            return take(map(_Row._make, cursor))
         finally:
             cursor.close()  # ends the statement, read to the end or not
     except Exception as error:
@@ -350,13 +317,54 @@ def _rows(
         raise
 
 
-def _score(row: _Row) -> float:
-    return row.score
+def _page_of_notes(page: int, rows: Iterator[_Row]) -> list[_Row]:
+    """The first ``page`` rows, and then those ranking equal with the last of them."""
+    taken: list[_Row] = []
+    for row in rows:
+        if len(taken) >= page and row.score != taken[-1].score:
+            break
+        taken.append(row)
+    return taken
 
 
-def _order(row: _Row) -> tuple[float, int, int]:
-    # Best match first (bm25 is lower for a better match), then the newest session.
-    return (row.score, -date.fromisoformat(row.session_date).toordinal(), -row.note_id)
+def _through_addenda(page: list[_Row], limit: int, rows: Iterator[_Row]) -> list[_Row]:
+    """Each note's best addendum, for notes not on ``page``, while one could make it.
+
+    ``page`` is the notes found in their own text, best first; ``rows`` the addenda,
+    best first. Reading stops at the first addendum that ``limit`` notes already found
+    score better than: every row after it scores no better. (On a full page that
+    includes any addendum scoring worse than the page's last note.)
+    """
+    on_page = {row.note_id for row in page}
+    page_scores = [row.score for row in page]  # best (lowest) first
+    best: dict[int, _Row] = {}
+    better = tied = 0  # notes kept that score better than the current row, and as well
+    current = -math.inf
+    for row in rows:
+        if row.score > current:
+            better, tied, current = better + tied, 0, row.score
+            if bisect_left(page_scores, row.score) + better >= limit:
+                break
+        if row.note_id in on_page:
+            continue  # its own text comes first
+        kept = best.get(row.note_id)
+        if kept is None:
+            best[row.note_id] = row
+            tied += 1
+        elif row.score == kept.score and (row.addendum_id or 0) < (kept.addendum_id or 0):
+            best[row.note_id] = row  # equally good addenda: the first written
+    return list(best.values())
+
+
+_NEWEST = attrgetter("session_date", "note_id")
+_SCORE = attrgetter("score")
+
+
+def _best_first(rows: list[_Row]) -> list[_Row]:
+    """Best match first (bm25 is lower for a better match), then the newest session."""
+    ordered = sorted(rows, key=_NEWEST, reverse=True)
+    ordered.sort(key=_SCORE)  # stable: equal scores stay newest first
+    return ordered
 
 
 def _hit(row: _Row) -> NoteHit:
@@ -366,7 +374,7 @@ def _hit(row: _Row) -> NoteHit:
         client_ref=row.client_ref,
         client_name=f"{row.family_name.upper()}, {row.given_name}",
         session_date=date.fromisoformat(row.session_date),
-        snippet=(ADDENDUM_LABEL if row.source else "") + excerpt(row.excerpt or ""),
+        snippet=("" if row.addendum_id is None else ADDENDUM_LABEL) + excerpt(row.excerpt or ""),
         is_signed=bool(row.is_signed),
         entered_in_error=bool(row.entered_in_error),
     )
@@ -423,37 +431,25 @@ def search_notes(
     else:
         params.update(me=by.id, now=_stored_form_of_now(connection))
 
-    words = len(query.phrases)
-    search = _statement(_SEARCH_SQL, words, one_client=one_client)
-    rows = _rows(connection, search, {**params, "read_ahead": TIE_READ_AHEAD}, page=limit)
-    direct = [row for row in rows if row.source == 0]  # best first
+    notes = _statement(_NOTES_SQL, one_client=one_client)
+    direct = _read(
+        connection,
+        notes,
+        {**params, "read_ahead": TIE_READ_AHEAD},
+        partial(_page_of_notes, limit),
+    )
     if len(direct) == limit + TIE_READ_AHEAD and direct[-1].score == direct[limit - 1].score:
         # Equal ranks run on past all that was read: which of the tied notes are the
         # newest is decided over all of them, not only those FTS5 happened to hand over.
         boundary = direct[limit - 1].score
         direct = [row for row in direct if row.score < boundary]
         tied = {**params, "boundary": boundary, "needed": limit - len(direct)}
-        direct += _rows(connection, _statement(_TIED_SQL, one_client=one_client), tied)
-    direct = sorted(direct, key=_order)[:limit]
+        direct += _read(connection, _statement(_TIED_SQL, one_client=one_client), tied, list)
+    direct = _best_first(direct)[:limit]
 
-    # Notes found through an addendum that are not on the page already; with one word
-    # they are found, with more they are candidates, looked at further only if they could
-    # still make the page (a full page ends with its worst score).
-    found = {row.note_id for row in direct}
-    worst = direct[-1].score if len(direct) == limit else float("inf")
-    through_addenda: dict[int, _Row] = {}
-    for row in rows:
-        if row.source in (1, 2) and row.note_id not in found and row.score <= worst:
-            best = through_addenda.get(row.note_id)
-            if best is None or row.score < best.score:
-                through_addenda[row.note_id] = row  # the note's best-matching addendum
-    if words > 1 and through_addenda:
-        addenda = {
-            **params,
-            "candidates": json.dumps(sorted(through_addenda)),
-            **{f"word_{n}": phrase for n, phrase in enumerate(query.phrases)},
-        }
-        checked = _statement(_ADDENDA_SQL, words, one_client=one_client)
-        through_addenda = {row.note_id: row for row in _rows(connection, checked, addenda)}
-    direct += through_addenda.values()
-    return [_hit(row) for row in sorted(direct, key=_order)[:limit]]
+    words = len(query.phrases)
+    addenda = _statement(_ADDENDA_SQL, words, one_client=one_client)
+    if words > 1:
+        params.update({f"word_{n}": phrase for n, phrase in enumerate(query.phrases)})
+    found = _read(connection, addenda, params, partial(_through_addenda, direct, limit))
+    return [_hit(row) for row in _best_first(direct + found)[:limit]]

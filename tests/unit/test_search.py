@@ -266,6 +266,132 @@ def test_a_note_found_through_an_addendum_competes_for_a_full_page(db, psycholog
     assert ids(find(db, psychologist, "quokka", limit=2)) == [strong.id, weak.id]
 
 
+def test_notes_found_through_addenda_fill_a_page_best_first_then_newest(
+    db, psychologist, client_id
+):
+    # Eight notes whose addenda say the same thing rank equally; a ninth, whose addendum
+    # says the word twice in as many words, ranks first. Whatever the page size, the
+    # page is the start of the full list: the best, then the newest of the equals.
+    first = date(2026, 1, 5)
+    equal = []
+    for n in range(8):
+        note = write_note(db, psychologist, client_id, day=first + timedelta(days=7 * n), sign=True)
+        add_addendum(db, psychologist, note.id, "Quince discussed.")
+        equal.append(note.id)
+    best = write_note(db, psychologist, client_id, day=first, sign=True)
+    add_addendum(db, psychologist, best.id, "Quince, quince.")
+    expected = [best.id, *reversed(equal)]
+
+    assert ids(find(db, psychologist, "quince")) == expected
+    for limit in (1, 2, 5, 8):
+        assert ids(find(db, psychologist, "quince", limit=limit)) == expected[:limit]
+    assert all(hit.snippet.startswith("Addendum: ") for hit in find(db, psychologist, "quince"))
+
+
+def test_words_split_with_addenda_are_found_however_many_addenda_hold_one_word(
+    db, psychologist, client_id
+):
+    # Every addendum holds "correction", as every real addendum holds some common word;
+    # only the notes that have "damson" in their own text have both words.
+    first = date(2026, 2, 2)
+    split = []
+    for n in range(6):
+        text = "Damson jam made." if n % 2 else "Plain session."
+        day = first + timedelta(days=7 * n)
+        note = write_note(db, psychologist, client_id, day=day, sign=True, agenda=text)
+        add_addendum(db, psychologist, note.id, "Correction: the date.")
+        if n % 2:
+            split.append(note.id)
+    own = write_note(db, psychologist, client_id, agenda="Damson, correction made.")
+    everything = {own.id, *split}
+
+    for typed in ("correction damson", "damson correction ", "correction dams", "damson corr"):
+        assert set(ids(find(db, psychologist, typed))) == everything, typed
+    assert find(db, psychologist, "correction greengage") == []
+    hits = find(db, psychologist, "correction damson")
+    assert hits[0].note_id == own.id  # its own text holds both: it ranks on that
+    assert not hits[0].snippet.startswith("Addendum")
+    assert all("«Correction»" in hit.snippet for hit in hits[1:])
+    whole = ids(hits)
+    for limit in range(1, len(whole)):
+        assert ids(find(db, psychologist, "correction damson", limit=limit)) == whole[:limit]
+
+
+def test_a_note_with_several_matching_addenda_is_listed_once_with_the_best(
+    db, psychologist, client_id
+):
+    note = write_note(db, psychologist, client_id, sign=True, agenda="Session held.")
+    add_addendum(
+        db,
+        psychologist,
+        note.id,
+        "A long account of the week that mentions a greengage once among a great many "
+        "other words about other things.",
+    )
+    add_addendum(db, psychologist, note.id, "Greengage.")  # shorter: a better match
+
+    [hit] = find(db, psychologist, "greengage")
+    assert hit.snippet == "Addendum: «Greengage»."
+    [hit] = find(db, psychologist, "greengage session")  # split between note and addenda
+    assert hit.snippet == "Addendum: «Greengage»."
+
+
+def test_a_search_in_one_record_finds_only_that_clients_addenda(
+    db, psychologist, client_id, clinician, second_client
+):
+    with db.transaction() as session:
+        clients.assign_staff(session, clinician, second_client, psychologist.id)
+    mine = write_note(db, psychologist, client_id, sign=True, agenda="Session held.")
+    add_addendum(db, psychologist, mine.id, "Medlar.")
+    theirs = write_note(db, psychologist, second_client, sign=True, agenda="Session held.")
+    add_addendum(db, psychologist, theirs.id, "Medlar.")
+
+    assert set(ids(find(db, psychologist, "medlar"))) == {mine.id, theirs.id}
+    for typed in ("medlar", "medlar session"):
+        assert ids(find(db, psychologist, typed, client_id=client_id)) == [mine.id]
+        assert ids(find(db, psychologist, typed, client_id=second_client)) == [theirs.id]
+
+
+def _row(note_id: int, score: float, addendum_id: int | None = None) -> search._Row:
+    return search._Row(
+        note_id, 1, "MASIP-0001", "Alex", "Example", "2026-03-02", 1, 0, score, "", addendum_id
+    )
+
+
+def test_addenda_are_read_only_while_one_could_still_make_the_page():
+    # Scores are bm25: lower is better. Notes 1 and 2 matched in their own text.
+    page = [_row(1, -9.0), _row(2, -5.0)]
+    addenda = [
+        _row(3, -8.0, 30),
+        _row(1, -7.0, 31),  # note 1 is on the page already, by its own text
+        _row(4, -6.0, 33),
+        _row(4, -6.0, 32),  # as good as 33 and written first: its excerpt is used
+        _row(5, -6.0, 34),  # ties with note 4 at the end of the page: still read
+        _row(6, -4.0, 35),  # 1, 2, 3, 4 and 5 all score better: no later row can make it
+        _row(7, -3.0, 36),
+    ]
+    read: list[search._Row] = []
+
+    def stream():  # type: ignore[no-untyped-def]
+        for row in addenda:
+            read.append(row)
+            yield row
+
+    found = search._through_addenda(page, 3, stream())
+
+    assert [(row.note_id, row.addendum_id) for row in found] == [(3, 30), (4, 32), (5, 34)]
+    assert read == addenda[:6]
+
+    # A page of two: notes 1 and 3 score better than -7, so note 1's addendum is the
+    # last row read, and nothing scoring worse than the page's last note can join it.
+    read.clear()
+    assert search._through_addenda(page, 2, stream()) == [addenda[0]]
+    assert read == addenda[:2]
+    read.clear()
+    assert search._through_addenda([_row(1, -9.0), _row(2, -8.5)], 2, stream()) == []
+    assert read == addenda[:1]
+
+
 # -- hostile input -------------------------------------------------------------------------
 
 HOSTILE = [
