@@ -303,6 +303,21 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
     user = session.get(StaffUser, by.id)
     if user is None:
         raise AuthError("Your account could not be found; nothing was done.")
+    if user.locked_until is not None and user.locked_until > utcnow():
+        # Locked means no password is checked at all, here as at sign-in: otherwise a
+        # dialog that asks for the password again (signing, ending a client's
+        # questionnaire) would let someone keep guessing.
+        audit.record(
+            session,
+            audit.Action.LOGIN_FAILED,
+            actor_id=user.id,
+            detail={"reauth": True, "locked": True},
+        )
+        raise AccountLocked(
+            "Your account is locked after too many wrong passwords: nothing was done. "
+            f"It unlocks at {user.locked_until.astimezone():%H:%M}, or an administrator "
+            "can unlock it."
+        )
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):

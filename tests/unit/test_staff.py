@@ -164,3 +164,24 @@ def test_an_administrator_set_password_must_be_changed_once(db, psychologist):
     with db.transaction() as session:
         staff.change_password(session, me, STAFF_PASSWORD, "my own password 9")
     assert not _sign_in(db, "dr.jones", "my own password 9").must_change_password
+
+
+def test_a_locked_account_checks_no_password_when_asked_again(db, psychologist):
+    # Re-entering a password (signing a note, ending a client's questionnaire) counts
+    # towards lockout; once locked, not even the right password is accepted there.
+    for _ in range(5):
+        with db.session() as session:
+            with pytest.raises(AuthError):
+                staff.verify_password(session, psychologist, "wrong guess")
+            session.commit()
+    for guess in ("another guess", STAFF_PASSWORD):
+        with db.session() as session:
+            with pytest.raises(AccountLocked, match="locked"):
+                staff.verify_password(session, psychologist, guess)
+            session.commit()
+    with db.session() as session:
+        user = session.get(StaffUser, psychologist.id)
+        user.locked_until = utcnow() - timedelta(seconds=1)  # the lock has run out
+        session.commit()
+    with db.session() as session:
+        staff.verify_password(session, psychologist, STAFF_PASSWORD)
