@@ -316,6 +316,7 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
         (ClientStatus.ACTIVE,) * 6
         + (ClientStatus.REFERRED, ClientStatus.ON_HOLD, ClientStatus.CLOSED)
     )
+    consent = rng.choice(list(ConsentToShare))
     client_id = b.add(
         Client,
         local_ref=ref,
@@ -329,7 +330,7 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
         referral_source=rng.choice(SOURCES),
         referral_date=referral_date,
         status=status,
-        consent_to_share=rng.choice(list(ConsentToShare)),
+        consent_to_share=consent,
         sharing_notes="Demo record: sharing basis discussed at first appointment.",
         is_demo=True,
         created_at=_at(referral_date),
@@ -560,9 +561,10 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
             urgency=ReferralUrgency.ROUTINE,
             status=path[-1],
             created_on=created,
-            sent_on=created,
-            fact_shareable=True,
-            share_gateway=Gateway.CONSENT,
+            sent_on=created + timedelta(days=7),  # as the history below: sent a week later
+            # The bare fact may be shared on consent only where the client gave it.
+            fact_shareable=consent is ConsentToShare.GIVEN,
+            share_gateway=Gateway.CONSENT if consent is ConsentToShare.GIVEN else None,
             created_by=by.id,
             version=1,
         )
