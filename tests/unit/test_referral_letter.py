@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -289,3 +291,107 @@ def test_a_letter_that_cannot_be_written_is_not_recorded(db, psychologist, refer
         _issue(db, psychologist, referral_id, tmp_path / "no such folder" / "x.pdf", preview)
     with db.session() as session:
         assert disclosures.register_for_service(session, psychologist) == []
+
+
+# -- every text field at its longest ------------------------------------------------------------
+
+
+def _filler(tag: str, length: int) -> str:
+    """Exactly ``length`` characters of numbered words ("ab00001 ab00002 ..."), each findable
+    in the PDF's text however the lines and pages break."""
+    count = length // 8 + 1  # each word and its space are 8 characters
+    value = " ".join(f"{tag}{i:05d}" for i in range(1, count + 1))[:length]
+    value = value if not value.endswith(" ") else value[:-1] + "z"
+    assert len(value) == length
+    return value
+
+
+def _longest_facts() -> referrals.LetterFacts:
+    # The longest text each field can hold, from the services' validation.
+    return referrals.LetterFacts(
+        referral_id=1,
+        client_id=1,
+        letter_date=ISSUED,
+        service_name=_filler("sn", 200),  # referrals.add_service
+        service_kind=referrals.SERVICE_KIND_WORDS[ServiceKind.PERSONALITY_DISORDER],
+        service_contact=_filler("sc", referrals.MAX_CONTACT),
+        snomed_concept_id="123456789012345678",  # 18 digits, the longest SCTID
+        client_name=f"{_filler('gn', 200)} {_filler('fn', 200)}",  # clients: each name 200
+        date_of_birth=date(1985, 4, 12),
+        nhs_number="9434765919",
+        address=_filler("ad", 2000),  # clients.check_details
+        local_ref=_filler("lr", 40),  # clients.check_details
+        is_demo=True,
+        urgency="Emergency",
+        status="Sent",
+        created_on=date(2026, 3, 2),
+        sent_on=date(2026, 3, 3),
+        reason=_filler("re", referrals.MAX_REASON),
+        clinical_detail=_filler("cd", referrals.MAX_DETAIL),
+        fact_shareable=True,
+        risk_assessment=referrals.LetterRiskAssessment(
+            _filler("tn", 120),  # clients.record_risk_assessment: the tool's name
+            _filler("tv", 40),  # ... its version
+            date(2026, 2, 1),
+            tuple((_filler(f"j{n}", 120), "high") for n in range(5)),  # names of 120
+            _filler("as", 5000),  # ... the shareable summary
+        ),
+        risk_events=tuple(
+            referrals.LetterRiskEvent(
+                date(2026, 3, n),
+                "Contact or attempted contact with the victim",
+                "Urgent",
+                _filler(f"s{n}", 5000),  # risk.record_risk_event: the shareable statement
+            )
+            for n in (1, 2)
+        ),
+        referrer_name=_filler("rn", 200),  # staff: full name
+        referrer_title=_filler("rt", 200),  # staff: job title
+        referrer_contact=_filler("rc", 300),  # staff: contact details
+    )
+
+
+def test_a_letter_with_every_field_at_its_longest_is_drawn_in_full():
+    # A 3,000-character statement was enough to break the risk events table before.
+    facts = _longest_facts()
+    frame = referral_letter.letter_frame(facts, document_id=DOCUMENT_ID, issued_on=ISSUED)
+    data = referral_letter.render_referral_letter(facts, frame)
+    reader = PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) > 20  # 50,000 characters of clinical detail alone are many pages
+    for number, page in enumerate(pages, start=1):
+        assert page.count(CLINICAL_MARKING) >= 2, number  # top and bottom
+        assert f"Page {number} of {len(pages)}" in page
+    found = set(re.findall(r"\w+", " ".join(pages)))
+    assessment = facts.risk_assessment
+    assert assessment is not None
+    for field in (
+        facts.service_name,
+        facts.service_contact,
+        facts.snomed_concept_id or "",
+        facts.client_name,
+        "943 476 5919",
+        facts.address,
+        facts.local_ref,
+        facts.reason,
+        facts.clinical_detail,
+        assessment.tool,
+        assessment.version,
+        *(name for name, _ in assessment.judgements),
+        assessment.summary,
+        *(e.statement for e in facts.risk_events),
+        facts.referrer_name,
+        facts.referrer_title,
+        facts.referrer_contact,
+    ):
+        assert field and not set(re.findall(r"\w+", field)) - found, field[:20]
+    # A clinical document may say what kind of service it is addressed to.
+    assert "(Personality disorder service)" in " ".join(pages[0].split())
+    assert referral_letter.render_referral_letter(facts, frame) == data  # the same bytes
+
+
+def test_a_client_name_in_any_european_or_cyrillic_letters_prints_as_written():
+    facts = dataclasses.replace(_longest_facts(), client_name="Олег Łukasz Nguyễn Thị Hà")
+    frame = referral_letter.letter_frame(facts, document_id=DOCUMENT_ID, issued_on=ISSUED)
+    text = " ".join(_text(referral_letter.render_referral_letter(facts, frame)).split())
+    assert "Name Олег Łukasz Nguyễn Thị Hà" in text
