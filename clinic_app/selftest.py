@@ -125,6 +125,7 @@ def run(
     checks.append(check_schemas(folder))
     checks.append(check_measures(folder))
     checks.append(check_lexicon(folder))
+    checks.append(check_fonts(folder))
     checks.append(check_pdf())
     checks.append(check_credential_store())
     return Report(describe_installation(), tuple(checks))
@@ -445,6 +446,25 @@ def check_lexicon(resources: Path) -> Check:
             return Check(name, Status.FAILED, f"{path.name} holds no terms")
         total += len(terms)
     return Check(name, Status.OK, f"{len(wanted)} files, {total:,} terms")
+
+
+def check_fonts(resources: Path) -> Check:
+    """The fonts every document is drawn in are there and load (they draw every name)."""
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    from clinic_app.reports.pdf import FONT_FILES  # noqa: PLC0415
+
+    name = "Document fonts"
+    folder = resources / "fonts"
+    missing = [f for f in FONT_FILES.values() if not (folder / f).is_file()]
+    if missing:
+        return Check(name, Status.MISSING, f"not in {folder}: {', '.join(missing)}")
+    for font_name, file_name in FONT_FILES.items():
+        try:
+            TTFont(f"selftest-{font_name}", str(folder / file_name))
+        except (TTFError, OSError) as exc:
+            return Check(name, Status.FAILED, f"{file_name} does not load: {_failure(exc)}")
+    return Check(name, Status.OK, f"{len(FONT_FILES)} fonts: {', '.join(FONT_FILES.values())}")
 
 
 # -- PDF and credential store -----------------------------------------------------------------

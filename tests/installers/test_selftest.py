@@ -26,6 +26,7 @@ CHECK_NAMES = [
     "JSON schemas",
     "Measure definitions",
     "Lexicon",
+    "Document fonts",
     "PDF (reportlab)",
     "Credential store",
 ]
@@ -103,6 +104,20 @@ def test_a_missing_lexicon_file_fails_and_is_named(
     assert err == (
         "clinic-app: this installation is not complete: Lexicon (see the report above).\n"
     )
+
+
+def test_a_missing_or_damaged_font_fails_and_is_named(
+    monkeypatch: pytest.MonkeyPatch, resources: Path
+) -> None:
+    (resources / "fonts" / "DejaVuSans-Bold.ttf").unlink()
+    code, out, _err = run_cli(monkeypatch, resources)
+    assert code == cli.EXIT_ERROR
+    assert line_of(out, "Document fonts").split()[:3] == ["MISSING", "Document", "fonts"]
+    assert "DejaVuSans-Bold.ttf" in line_of(out, "Document fonts")
+    (resources / "fonts" / "DejaVuSans-Bold.ttf").write_bytes(b"not a font at all")
+    code, out, _err = run_cli(monkeypatch, resources)
+    assert code == cli.EXIT_ERROR
+    assert line_of(out, "Document fonts").split()[0] == "FAILED"
 
 
 def test_a_broken_measure_definition_fails_and_is_named(
