@@ -111,6 +111,7 @@ class Dashboard:
     referrals: tuple[DashboardItem, ...] = ()
     measures_due: tuple[DashboardItem, ...] = ()
     urgent_risk: tuple[DashboardItem, ...] = ()
+    critical_answers: tuple[DashboardItem, ...] = ()
     caseload_size: int = 0
 
     @property
@@ -124,6 +125,7 @@ class Dashboard:
                 self.referrals,
                 self.measures_due,
                 self.urgent_risk,
+                self.critical_answers,
             )
         )
 
@@ -432,6 +434,35 @@ def _urgent_risk(session: Session, by: StaffRef) -> tuple[DashboardItem, ...]:
     )
 
 
+def _critical_answers(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
+    found = measures.critical_answers_for_caseload(session, by, today)
+    if not found:
+        return ()
+    people = {
+        client_id: (_name(given, family), ref)
+        for client_id, given, family, ref in session.execute(
+            select(Client.id, Client.given_name, Client.family_name, Client.local_ref).where(
+                Client.id.in_(sorted({a.client_id for a in found}))
+            )
+        )
+    }
+    return tuple(
+        DashboardItem(
+            a.client_id,
+            people.get(a.client_id, ("", ""))[0],
+            people.get(a.client_id, ("", ""))[1],
+            MEASURES,
+            a.administration_id,
+            f"{a.short_title} item {a.item}: review risk",
+            a.administered_on,
+            "CRITICAL",
+            f"{a.short_title} given on {_long(a.administered_on)}: {a.alert} No risk event "
+            "has been recorded for this client since.",
+        )
+        for a in found
+    )
+
+
 def _measures_due(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
     due = measures.measures_due_for_caseload(session, by, today)
     if not due:
@@ -486,5 +517,6 @@ def dashboard(session: Session, by: StaffRef, *, today: date | None = None) -> D
         referrals=_referrals(session, by, today),
         measures_due=_measures_due(session, by, today),
         urgent_risk=_urgent_risk(session, by),
+        critical_answers=_critical_answers(session, by, today),
         caseload_size=size,
     )

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import AccessDenied, NotFound, ValidationError
@@ -55,6 +55,7 @@ from clinic_app.models import (
     MeasureSchedule,
     PlanReview,
     PlanRevision,
+    RiskEvent,
     SessionNote,
     StaffUser,
 )
@@ -1145,3 +1146,92 @@ __all__ = [
     "set_schedule",
     "stop_schedule",
 ]
+
+
+# -- critical items across a caseload ----------------------------------------------------------
+
+CRITICAL_LOOKBACK_DAYS: Final = 30
+
+
+@dataclass(frozen=True)
+class CriticalAnswer:
+    """A critical item answered (or left blank) with no risk event recorded since."""
+
+    client_id: int
+    administration_id: int
+    measure_id: str
+    short_title: str
+    administered_on: date
+    item: int
+    alert: str
+
+
+def critical_answers_for_caseload(
+    session: Session, by: StaffRef, today: date | None = None
+) -> tuple[CriticalAnswer, ...]:
+    """Critical items on the user's open caseload in the last 30 days not yet followed up.
+
+    An answer at or above a critical item's threshold (or the item left blank: the risk
+    cannot be assumed absent) raises its alert until a risk event is recorded for the
+    client after the answers were entered: that is the risk review the alert asks for.
+    """
+    if not by.is_clinical:
+        raise AccessDenied(
+            "Administrators manage the system but do not read or write clinical records."
+        )
+    today = today or date.today()
+    since = today - timedelta(days=CRITICAL_LOOKBACK_DAYS)
+    caseload = (
+        select(ClientAssignment.client_id)
+        .join(Client, Client.id == ClientAssignment.client_id)
+        .where(
+            ClientAssignment.staff_id == by.id,
+            ClientAssignment.ended_at.is_(None),
+            Client.status != ClientStatus.CLOSED,
+        )
+    )
+    reviewed = exists(
+        select(RiskEvent.id).where(
+            RiskEvent.client_id == MeasureAdministration.client_id,
+            RiskEvent.recorded_at >= MeasureAdministration.recorded_at,
+        )
+    )
+    found: list[CriticalAnswer] = []
+    for definition, _active, _row in _all_definitions(session):
+        for critical in definition.critical_items:
+            rows = session.execute(
+                select(
+                    MeasureAdministration.id,
+                    MeasureAdministration.client_id,
+                    MeasureAdministration.administered_on,
+                )
+                .join(
+                    MeasureResponse, MeasureResponse.administration_id == MeasureAdministration.id
+                )
+                .where(
+                    MeasureAdministration.measure_id == definition.id,
+                    MeasureAdministration.measure_version == definition.version,
+                    MeasureAdministration.administered_on >= since,
+                    MeasureAdministration.client_id.in_(caseload),
+                    MeasureResponse.item == critical.item,
+                    or_(
+                        MeasureResponse.value.is_(None),
+                        MeasureResponse.value >= critical.minimum_value,
+                    ),
+                    ~reviewed,
+                )
+            ).all()
+            found.extend(
+                CriticalAnswer(
+                    client_id,
+                    admin_id,
+                    definition.id,
+                    definition.short_title,
+                    given_on,
+                    critical.item,
+                    critical.alert,
+                )
+                for admin_id, client_id, given_on in rows
+            )
+    found.sort(key=lambda a: (a.administered_on, a.administration_id, a.item))
+    return tuple(found)

@@ -80,6 +80,12 @@ SECTIONS: tuple[Section, ...] = (
         "None: no urgent risk event is waiting for a share decision.",
         "Happened",
     ),
+    Section(
+        "critical_answers",
+        "&Critical items answered: review risk",
+        "None: no critical item answered in the last 30 days is waiting for a risk review.",
+        "Given",
+    ),
     Section("sessions_today", "&Today's sessions", "No session recorded today.", "Session"),
     Section(
         "unsigned_notes",

@@ -571,3 +571,43 @@ def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
     after = _dash(db, psychologist)
     assert overdue.item_id not in _ids(after.referrals)
     assert unsigned.item_id not in _ids(after.unsigned_notes)
+
+
+def test_critical_items_wait_on_the_dashboard_until_a_risk_event_is_recorded(
+    db, psychologist, client_id, other_client, clinician
+):
+    def phq9(session, by, client, item9, on):
+        answers = dict.fromkeys(range(1, 10), 0) | {9: item9}
+        return measures.record_administration(
+            session,
+            by,
+            client,
+            measure_id="phq-9",
+            measure_version="1",
+            administered_on=on,
+            answers=answers,
+            today=TODAY,
+        )
+
+    with db.transaction() as session:
+        flagged = phq9(session, psychologist, client_id, 1, TODAY - timedelta(days=2))
+        phq9(session, psychologist, client_id, 0, TODAY - timedelta(days=1))  # item 9 is 0
+        phq9(session, psychologist, client_id, 2, TODAY - timedelta(days=31))  # too long ago
+        phq9(session, clinician, other_client, 3, TODAY)  # not this user's caseload
+    board = _dash(db, psychologist)
+    (item,) = board.critical_answers
+    assert (item.item_id, item.tab, item.flag) == (flagged.id, "Measures", "CRITICAL")
+    assert item.what == "PHQ-9 item 9: review risk"
+    assert board.needing_attention >= 1
+    with db.transaction() as session:
+        risk.record_risk_event(
+            session,
+            psychologist,
+            client_id,
+            kind=RiskEventKind.MENTAL_STATE_DETERIORATION,
+            urgency=Urgency.SOON,
+            occurred_on=TODAY,
+            detail="Risk review after PHQ-9 item 9.",
+            today=TODAY,
+        )
+    assert _dash(db, psychologist).critical_answers == ()
