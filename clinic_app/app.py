@@ -347,8 +347,12 @@ class ClinicApp(QObject):
         parts = MainWindowParts(
             me=me,
             database=str(self.database_path),
-            make_caseload=lambda: CaseloadView(workspace.bind(clients.caseload)),
-            make_search=lambda: NoteSearchPanel(workspace.bind(search.search_notes)),
+            make_caseload=lambda: CaseloadView(
+                workspace.bind(clients.caseload), show_typology=me.is_clinical
+            ),
+            make_search=(lambda: NoteSearchPanel(workspace.bind(search.search_notes)))
+            if me.is_clinical
+            else None,
             make_record=lambda client_id: self._make_record(workspace, client_id),
             ask_emergency_access=lambda parent, client_id: ask_emergency_access(
                 parent, client_id, workspace.bind(clients.grant_emergency_access)

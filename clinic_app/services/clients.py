@@ -507,12 +507,17 @@ def caseload(session: Session, by: StaffRef) -> list[CaseloadRow]:
         .group_by(TypologyAssessment.client_id)
         .subquery()
     )
-    typologies = dict(
-        session.execute(
-            select(TypologyAssessment.client_id, TypologyAssessment.typology).join(
-                latest, TypologyAssessment.id == latest.c.last
-            )
-        ).all()
+    # Typology is a clinician's judgement: administrators get identity and status only.
+    typologies = (
+        dict(
+            session.execute(
+                select(TypologyAssessment.client_id, TypologyAssessment.typology).join(
+                    latest, TypologyAssessment.id == latest.c.last
+                )
+            ).all()
+        )
+        if by.role is not Role.ADMINISTRATOR
+        else {}
     )
     rows = []
     for client in clients:

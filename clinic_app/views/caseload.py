@@ -450,6 +450,7 @@ class CaseloadView(QWidget):
         parent: QWidget | None = None,
         *,
         today: Callable[[], date] = date.today,
+        show_typology: bool = True,
     ) -> None:
         super().__init__(parent)
         self._load_caseload = load_caseload
@@ -479,6 +480,8 @@ class CaseloadView(QWidget):
 
         self.table = OpenableTable()
         self.table.setModel(self.proxy)
+        # Administrators see who is on the caseload, not clinicians' judgements about them.
+        self.table.setColumnHidden(CaseloadColumn.TYPOLOGY, not show_typology)
         self.table.setAccessibleName("Caseload")
         self.table.setAccessibleDescription("Press Enter to open the selected client's record.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

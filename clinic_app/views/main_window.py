@@ -45,7 +45,7 @@ class MainWindowParts:
     me: StaffRef
     database: str
     make_caseload: Callable[[], QWidget]
-    make_search: Callable[[], QWidget]
+    make_search: Callable[[], QWidget] | None
     make_record: Callable[[int], ClientRecordView]
     ask_emergency_access: Callable[[QWidget, int], bool]
     new_client: Callable[[QWidget], int | None]
@@ -99,10 +99,13 @@ class MainWindow(QMainWindow):
         self.caseload.client_activated.connect(self.open_client)  # type: ignore[attr-defined]
         index = self.tabs.addTab(self.caseload, "Caseload")
         self.tabs.setTabToolTip(index, "Caseload (Ctrl+1)")
-        self.search = parts.make_search()
-        self.search.note_activated.connect(self.open_note)  # type: ignore[attr-defined]
-        index = self.tabs.addTab(self.search, "Search notes")
-        self.tabs.setTabToolTip(index, "Search notes (Ctrl+Shift+F)")
+        # Administrators have no note search: they do not read clinical records.
+        self.search: QWidget | None = None
+        if parts.make_search is not None:
+            self.search = parts.make_search()
+            self.search.note_activated.connect(self.open_note)  # type: ignore[attr-defined]
+            index = self.tabs.addTab(self.search, "Search notes")
+            self.tabs.setTabToolTip(index, "Search notes (Ctrl+Shift+F)")
         self._fixed_tabs = self.tabs.count()
         for fixed in range(self._fixed_tabs):
             self.tabs.tabBar().setTabButton(
@@ -146,7 +149,8 @@ class MainWindow(QMainWindow):
         view.addAction(
             self._action("&Caseload", "Ctrl+1", lambda: self.tabs.setCurrentWidget(self.caseload))
         )
-        view.addAction(self._action("&Search notes", "Ctrl+Shift+F", self._on_show_search))
+        if self.search is not None:
+            view.addAction(self._action("&Search notes", "Ctrl+Shift+F", self._on_show_search))
         view.addAction(self._action("Close &record", "Ctrl+W", self._on_close_current))
         view.addAction(self._action("&Refresh", "F5", self._on_refresh))
         for title, entries in self.parts.menus:
@@ -250,6 +254,8 @@ class MainWindow(QMainWindow):
             self._on_close_tab(index)
 
     def _on_show_search(self) -> None:
+        if self.search is None:
+            return
         self.tabs.setCurrentWidget(self.search)
         focus = getattr(self.search, "focus_search", None)
         if focus is not None:

@@ -595,3 +595,11 @@ def test_activation_ignores_an_invalid_index(qtbot):
     view.client_activated.connect(opened.append)
     view.table.doubleClicked.emit(QModelIndex())
     assert opened == []
+
+
+def test_the_typology_column_is_left_out_for_administrators(qtbot):
+    view = CaseloadView(small_caseload, today=lambda: TODAY, show_typology=False)
+    qtbot.addWidget(view)
+    assert view.table.isColumnHidden(CaseloadColumn.TYPOLOGY)
+    clinician_view, _ = make_view(qtbot)
+    assert not clinician_view.table.isColumnHidden(CaseloadColumn.TYPOLOGY)

@@ -343,3 +343,22 @@ def test_menus_from_the_app_run_with_the_window_as_parent(qtbot):
     assert ran == [window]
     assert window.home is None  # no home screen was given: the caseload comes first
     assert window.tabs.tabText(0) == "Caseload"
+
+
+def test_administrators_get_no_note_search(qtbot):
+    parts = MainWindowParts(
+        me=StaffRef(1, "admin", "Admin", Role.ADMINISTRATOR),
+        database="/data/clinic.db",
+        make_caseload=FakeCaseload,
+        make_search=None,
+        make_record=lambda client_id: None,
+        ask_emergency_access=lambda parent, client_id: False,
+        new_client=lambda parent: None,
+        find_client=lambda text: 1,
+    )
+    window = MainWindow(parts)
+    qtbot.addWidget(window)
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Caseload"]
+    view_menu = window.menuBar().actions()[1].menu()
+    assert "&Search notes" not in [a.text() for a in view_menu.actions()]
+    window._on_show_search()  # the shortcut does nothing rather than fail

@@ -274,3 +274,24 @@ def test_opening_a_client_is_the_audited_view_and_gives_its_header(db, psycholog
         ).all()
     assert header.local_ref == "MASIP-0001"
     assert len(views) == 1
+
+
+def test_administrators_see_the_caseload_without_clinicians_judgements(
+    db, admin, psychologist, client_id
+):
+    from clinic_app.models.enums import Typology
+
+    with db.transaction() as session:
+        clients.set_typology(
+            session,
+            psychologist,
+            client_id,
+            Typology.REJECTED,
+            rationale="Pursuit began when the relationship ended.",
+            assessed_on=date(2026, 3, 1),
+        )
+    with db.session() as session:
+        [mine] = clients.caseload(session, psychologist)
+        [theirs] = clients.caseload(session, admin)
+    assert mine.typology is Typology.REJECTED
+    assert theirs.client.id == client_id and theirs.typology is None
