@@ -9,11 +9,18 @@ Each export, in the caller's unit of work:
    accepts every warning, which the register records), or while the sharing decision
    is incomplete: recipient, purpose, gateway, whether the client was told (or why not)
    and all four Caldicott confirmations;
-3. renders the PDF, records the disclosure (with the document's SHA-256 and the content
-   and frame it was rendered from) and only then writes the file atomically.
+3. refuses while the purpose or the recipient's name (printed on every page) holds a
+   term the lexicon flags, unless the caller accepts every warning (recorded too);
+4. renders the PDF, records the disclosure (with the document's SHA-256 and the content
+   and frame it was rendered from; of the lexicon's hits, only where and of what kind,
+   never the words), and for an urgent risk notification the decision to share the
+   event;
+5. writes the file beside its target, flushed to disk, and moves it into place only
+   when the caller's unit of work commits (:func:`write_when_committed`).
 
-If anything fails nothing is written and, as the caller rolls back, nothing is logged.
-:func:`regenerate` renders a past disclosure again from its register entry: same bytes.
+If anything fails, or the commit itself fails, no file is left and, as the caller rolls
+back, nothing is logged. :func:`regenerate` renders a past disclosure again from its
+register entry (same bytes), and audits that a copy was made.
 
 Functions here take ``(session, by, ...)`` like services (bind them with
 ``Workspace.bind``); they read the database only through the services.
@@ -21,15 +28,20 @@ Functions here take ``(session, by, ...)`` like services (bind them with
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
-from clinic_app.errors import Problem, ValidationError
-from clinic_app.models.enums import DisclosureKind
+from clinic_app.errors import Problem, StorageError, ValidationError
+from clinic_app.models import Client
+from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
 from clinic_app.reports import pdf, referral_letter
 from clinic_app.reports.content import (
     CLINICAL_HANDLING,
@@ -39,7 +51,7 @@ from clinic_app.reports.content import (
     PartnerSummary,
     RiskNotice,
 )
-from clinic_app.services import disclosures, settings, summaries
+from clinic_app.services import audit, disclosures, lexicon, risk, settings, summaries
 from clinic_app.services.common import StaffRef, require_clinical_access
 from clinic_app.services.disclosures import (
     CLINICAL_AUDIENCE,
@@ -47,6 +59,8 @@ from clinic_app.services.disclosures import (
     DisclosureRow,
     SharingDecision,
 )
+from clinic_app.services.lexicon import LexiconHit, TextField
+from clinic_app.services.referrals import CONSENT_WORDS
 from clinic_app.services.summaries import (
     ContentT,
     Draft,
@@ -78,13 +92,18 @@ class RenderedDocument:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """A document written to disk and entered in the register."""
+    """A document entered in the register, and where it is written.
+
+    The file appears at ``path`` when the caller's unit of work commits (the workspace
+    commits as the use case returns); until then it waits beside it, hidden.
+    """
 
     disclosure: DisclosureRow
     path: Path
     sha256: str
     warnings_accepted: int
-    """How many lexicon warnings were accepted wholesale (0 when each was resolved)."""
+    """How many lexicon warnings were accepted wholesale (0 when each was resolved),
+    those on the purpose and the recipient's name included."""
 
 
 # -- frames ---------------------------------------------------------------------------------------
@@ -141,8 +160,58 @@ def _fresh(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[Cont
     return fresh
 
 
+# The parts of a sharing decision printed on every page of a partner document, with the
+# words a refusal uses for each. The recipient agency is not checked: it names who the
+# document is for and must stay exactly as the author gives it.
+_PRINTED_DECISION: Final = (
+    ("purpose", "the purpose", "The purpose"),
+    ("recipient_person", "the recipient's name", "The recipient's name"),
+)
+
+
+def decision_hits(
+    session: Session, by: StaffRef, client_id: int, decision: SharingDecision
+) -> tuple[LexiconHit, ...]:
+    """The lexicon's hits in the purpose and the recipient's name of a sharing decision.
+
+    Both are printed in the header box and the footer of every page, so they are checked
+    like the document's own text (third-party names of this client included).
+    """
+    fields = [
+        TextField(path, words, getattr(decision, path))
+        for path, words, _ in _PRINTED_DECISION
+        if getattr(decision, path).strip()
+    ]
+    if not fields:
+        return ()
+    return lexicon.check_fields(fields, names=lexicon.third_party_names(session, by, client_id))
+
+
+def _decision_problem(hit: LexiconHit) -> Problem:
+    title = next(t for path, _, t in _PRINTED_DECISION if path == hit.field)
+    return Problem(
+        hit.field,
+        f"'{hit.term}' in {hit.field_label} looks like {hit.category.label}. {title} is "
+        "printed on every page of the document: reword it.",
+    )
+
+
+def _shared_with(decision: SharingDecision) -> str:
+    agency, person = decision.recipient_agency.strip(), decision.recipient_person.strip()
+    return f"{agency} ({person})" if person else agency
+
+
+SHARED_WITH_MAX: Final = 300
+"""The longest "shared with" a risk event's share decision holds."""
+
+
 def _refusals(
-    draft: Draft[Any], decision: SharingDecision, *, accept_warnings: bool
+    draft: Draft[Any],
+    decision: SharingDecision,
+    printed_hits: tuple[LexiconHit, ...],
+    *,
+    kind: DisclosureKind,
+    accept_warnings: bool,
 ) -> list[Problem]:
     problems = disclosures.sharing_problems(decision)
     if not accept_warnings and draft.unresolved:
@@ -154,16 +223,61 @@ def _refusals(
                 f"Keep or edit each one: {listed}",
             )
         )
+    if not accept_warnings:
+        problems.extend(_decision_problem(h) for h in printed_hits)
+    if kind is DisclosureKind.RISK_NOTICE and len(_shared_with(decision)) > SHARED_WITH_MAX:
+        problems.append(
+            Problem(
+                "recipient_person",
+                "The recipient agency and the recipient's name are too long together to "
+                f"record against the risk event (at most {SHARED_WITH_MAX} characters). "
+                "Shorten one of them.",
+            )
+        )
     return problems
 
 
-def _lexicon_record(draft: Draft[Any], accepted: int) -> dict[str, Any]:
+def _consent_problems(session: Session, client_id: int, decision: SharingDecision) -> list[Problem]:
+    """Consent is a gateway only when the client's record shows it was given."""
+    if decision.gateway is not Gateway.CONSENT:
+        return []
+    consent = session.scalar(select(Client.consent_to_share).where(Client.id == client_id))
+    if consent is ConsentToShare.GIVEN:
+        return []
+    recorded = CONSENT_WORDS[consent] if consent is not None else "nothing"
+    return [
+        Problem(
+            "gateway",
+            "Consent cannot be the gateway: the client's record does not show consent to "
+            f"share ({recorded}). Record the client's consent on the Overview first, or "
+            "choose the gateway that applies.",
+        )
+    ]
+
+
+def _lexicon_record(
+    draft: Draft[Any],
+    accepted_keys: frozenset[str],
+    printed_hits: tuple[LexiconHit, ...],
+) -> dict[str, Any]:
+    """How each lexicon hit was resolved, for the register: where and what kind, never
+    the words (a term may be a victim's name)."""
     return {
-        "kept": [
-            {"field": h.field, "term": h.term, "category": h.category.value} for h in draft.hits
+        "hits": [
+            {
+                "key": h.key,
+                "field": h.field,
+                "category": h.category.value,
+                "resolution": "accepted" if h.key in accepted_keys else "kept",
+            }
+            for h in draft.hits
         ],
         "edited_fields": [path for path, _ in draft.edits],
-        "warnings_accepted": accepted,
+        "decision_hits": [
+            {"field": h.field, "category": h.category.value, "resolution": "accepted"}
+            for h in printed_hits
+        ],
+        "warnings_accepted": len(accepted_keys) + len(printed_hits),
     }
 
 
@@ -193,12 +307,15 @@ def _export(
 ) -> ExportResult:
     require_clinical_access(session, by, draft.request.client_id)
     fresh = _fresh(session, by, draft)
-    accepted = len(fresh.unresolved) if accept_warnings else 0
-    problems = _refusals(fresh, decision, accept_warnings=accept_warnings)
+    printed_hits = decision_hits(session, by, draft.request.client_id, decision)
+    problems = _refusals(fresh, decision, printed_hits, kind=kind, accept_warnings=accept_warnings)
+    problems += _consent_problems(session, draft.request.client_id, decision)
     if problems:
         raise ValidationError(problems)
-    if accepted:
+    accepted_keys = frozenset(h.key for h in fresh.unresolved) if accept_warnings else frozenset()
+    if accepted_keys:
         fresh = summaries.accept_all_warnings(fresh)
+    record = _lexicon_record(fresh, accepted_keys, printed_hits)
     content = fresh.content
     frame = document_frame(
         session,
@@ -223,14 +340,29 @@ def _export(
         client_informed=decision.client_informed,
         client_not_informed_reason=decision.client_not_informed_reason,
         document_sha256=rendered.sha256,
-        payload=_payload(content, frame, _lexicon_record(fresh, accepted)),
+        payload=_payload(content, frame, record),
         risk_event_id=request.risk_event_id if isinstance(request, NoticeRequest) else None,
         period_from=request.period_from if isinstance(request, SummaryRequest) else None,
         period_to=request.period_to if isinstance(request, SummaryRequest) else None,
         document_id=frame.document_id,
     )
-    pdf.write_atomically(out, rendered.data)
-    return ExportResult(row, Path(out), rendered.sha256, accepted)
+    if isinstance(request, NoticeRequest):
+        # Sending the notification is the decision to share the event: record it, so
+        # the event stops showing as awaiting a decision and summaries say "Shared".
+        risk.record_share_decision(
+            session,
+            by,
+            request.risk_event_id,
+            decision=ShareDecisionKind.SHARED,
+            reason=(
+                f"{TITLES[kind]} {frame.document_id} sent to {_shared_with(decision)} "
+                f"for: {decision.purpose.strip()}"
+            ),
+            gateway=decision.gateway,
+            shared_with=_shared_with(decision),
+        )
+    write_when_committed(session, out, rendered.data)
+    return ExportResult(row, Path(out), rendered.sha256, record["warnings_accepted"])
 
 
 # -- partner summary ------------------------------------------------------------------------------
@@ -418,7 +550,7 @@ def export_clinical_summary(
         period_to=content.period.end if content.period else None,
         document_id=frame.document_id,
     )
-    pdf.write_atomically(out, rendered.data)
+    write_when_committed(session, out, rendered.data)
     return ExportResult(row, Path(out), rendered.sha256, 0)
 
 
@@ -428,8 +560,10 @@ def export_clinical_summary(
 def regenerate(session: Session, by: StaffRef, disclosure_id: int) -> bytes:
     """A past document rendered again from its register entry: the very same bytes.
 
-    Raises ValidationError when the entry has no document or the bytes no longer match
-    its recorded SHA-256 (which would mean the renderer changed since).
+    The copy is audited (an export of the entry, ids only): whoever regenerates a
+    document can read or save it. Raises ValidationError when the entry has no document
+    or the bytes no longer match its recorded SHA-256 (which would mean the renderer
+    changed since); then nothing is audited, as the caller rolls back.
     """
     stored = disclosures.stored_document(session, by, disclosure_id)
     payload = stored.payload
@@ -444,4 +578,117 @@ def regenerate(session: Session, by: StaffRef, disclosure_id: int) -> bytes:
             "This document can no longer be reproduced exactly (the program that drew it "
             "has changed); its recorded content is unchanged."
         )
+    audit.record(
+        session,
+        audit.Action.EXPORT,
+        actor_id=by.id,
+        entity="disclosure",
+        entity_id=stored.disclosure.id,
+        client_id=stored.disclosure.client_id,
+        detail={"regenerated": True},
+    )
     return data
+
+
+# -- writing the file when the unit of work commits -----------------------------------------------
+
+_STAGED: Final = "clinic_app.reports.documents.staged_files"
+"""The key in ``Session.info`` of the files waiting for their unit of work to end."""
+
+
+@dataclass
+class _StagedFile:
+    temp: Path
+    target: Path
+    transaction: SessionTransaction
+    committed: bool = False
+
+
+def write_when_committed(session: Session, path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` when, and only if, ``session``'s unit of work commits.
+
+    The bytes are written now to a hidden temporary file beside ``path`` and flushed to
+    disk (so a full disk or a missing folder fails the use case, before anything is
+    committed); when the outermost transaction commits the file is renamed over ``path``
+    (``os.replace``, then the folder is synced), and when it rolls back (or a savepoint
+    around the write does), or the session closes without committing, the temporary file
+    is deleted. So the file exists exactly when its register entry does. If the rename
+    fails after the commit, StorageError (raised by ``commit()``) says the entry is
+    recorded and the document can be regenerated from the register.
+    """
+    path = Path(path)
+    # The innermost transaction: a savepoint rolled back takes the file with it.
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".partial", dir=path.parent
+    )
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    staged: list[_StagedFile] | None = session.info.get(_STAGED)
+    if staged is None:
+        staged = session.info[_STAGED] = []
+        event.listen(session, "after_commit", _after_commit)
+        event.listen(session, "after_transaction_end", _after_transaction_end)
+    staged.append(_StagedFile(temp, path, transaction))
+
+
+def _after_commit(session: Session) -> None:
+    # Fired for the outermost transaction and for savepoints, once committed (no longer
+    # active); the transactions still open around it are active.
+    for staged in session.info.get(_STAGED, ()):
+        if not staged.transaction.is_active:
+            staged.committed = True
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # Renaming here rather than in after_commit: the session is closed cleanly by now, so
+    # an error raised below reaches the caller of commit() and leaves the session usable.
+    staged: list[_StagedFile] = session.info.get(_STAGED, [])
+    ending = [f for f in staged if f.transaction is transaction]
+    if not ending:
+        return
+    staged[:] = [f for f in staged if f.transaction is not transaction]
+    parent = transaction.parent
+    failed: list[Path] = []
+    for f in ending:
+        if f.committed and transaction.nested and parent is not None:
+            # A savepoint committed: the file now waits for the transaction around it.
+            staged.append(_StagedFile(f.temp, f.target, parent))
+            continue
+        if not f.committed:
+            with contextlib.suppress(OSError):
+                f.temp.unlink(missing_ok=True)
+            continue
+        try:
+            os.replace(f.temp, f.target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                f.temp.unlink(missing_ok=True)
+            failed.append(f.target)
+            continue
+        with contextlib.suppress(OSError):
+            _sync_folder(f.target.parent)
+    if failed:
+        raise StorageError(
+            f"The document is recorded in the disclosure register, but it could not be "
+            f"saved as {failed[0]}. Check that the folder can be written to, then "
+            "regenerate the document from the register to save a copy."
+        )
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable where the platform allows it (not on Windows)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,7 +1,9 @@
 """The lexicon check: words in shareable text that suggest clinical or third-party content.
 
 Before a partner document leaves, every free-text field in it (goal wordings, risk
-statements, partner updates, service names) is scanned for:
+statements, partner updates, service names, a risk tool's typed name, an imported
+questionnaire's title, and the purpose and recipient's name printed on every page) is
+scanned for:
 
 - terms in ``resources/lexicon/*.txt``: diagnoses, medications, therapy terms and other
   clinical words (UK spelling and common variants; whole words, any case; multiword terms
@@ -77,7 +79,8 @@ class LexiconHit:
     """One flagged term in one field, with the text either side of it."""
 
     key: str
-    """Stable identifier for resolving this hit ("keep"); unique within a document."""
+    """Stable identifier for resolving this hit ("keep"); unique within a document. It
+    holds the field, category and position, never the term (see :func:`hit_key`)."""
     field: str
     """The field's path (see :class:`TextField`)."""
     field_label: str
@@ -181,6 +184,16 @@ def load_lexicon(directory: Path | None = None) -> Lexicon:
     return Lexicon(terms)
 
 
+def hit_key(path: str, category: TermCategory, n: int) -> str:
+    """The key of the ``n``-th hit (from 0) of ``category`` in the field at ``path``.
+
+    It names the field, the category and the position only, never the term: keys are
+    kept in the register, and a term may be a victim's name. The same text always gives
+    the same keys, and editing a field drops the keeps of its hits.
+    """
+    return f"{path}#{category.value}:{n}"
+
+
 def check_fields(
     fields: Iterable[TextField], *, lexicon: Lexicon | None = None, names: Iterable[str] = ()
 ) -> tuple[LexiconHit, ...]:
@@ -190,15 +203,14 @@ def check_fields(
     active = base.with_names(names) if names else base
     hits: list[LexiconHit] = []
     for field in fields:
-        seen: dict[str, int] = {}
+        seen: dict[TermCategory, int] = {}
         for match in active.matches(field.text):
             term = field.text[match.start : match.end]
-            norm = " ".join(re.split(r"[\s-]+", term.casefold()))
-            n = seen.get(norm, 0)
-            seen[norm] = n + 1
+            n = seen.get(match.category, 0)
+            seen[match.category] = n + 1
             hits.append(
                 LexiconHit(
-                    key=f"{field.path}#{match.category.value}:{norm}:{n}",
+                    key=hit_key(field.path, match.category, n),
                     field=field.path,
                     field_label=field.label,
                     term=term,

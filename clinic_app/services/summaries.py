@@ -38,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import NotFound, ValidationError
+from clinic_app.measures.definitions import shipped_definitions
 from clinic_app.measures.scoring import Verdict, reliable_change
 from clinic_app.models import (
     Client,
@@ -59,7 +60,9 @@ from clinic_app.models import (
 )
 from clinic_app.models.enums import (
     Attendance,
+    ConsentToShare,
     Engagement,
+    Gateway,
     InterventionKind,
     Modality,
     Phase,
@@ -67,6 +70,7 @@ from clinic_app.models.enums import (
     ReferralStatus,
     ReferralUrgency,
     RiskEventKind,
+    RiskTool,
     ServiceKind,
     ShareDecisionKind,
     Typology,
@@ -335,7 +339,9 @@ class RiskSection:
 
 @dataclass(frozen=True)
 class ReferralFact:
-    """The bare fact of a referral (only where consent or a gateway is recorded)."""
+    """The bare fact of a referral: only where consent or a gateway is recorded, and only
+    once it was sent (a draft, or one withdrawn before sending, is no referral to report).
+    ``status`` is as it stood at the end of the period."""
 
     service_name: str
     service_kind: ServiceKind
@@ -580,12 +586,20 @@ def text_fields(content: PartnerSummary | RiskNotice) -> tuple[TextField, ...]:
                     statement.statement,
                 )
             )
-        if content.risk.assessment is not None:
+        assessment = content.risk.assessment
+        if assessment is not None:
+            if assessment.tool_name not in TOOL_WORDS.values():
+                # Typed by the assessor (a tool of their own, or a fuller name).
+                out.append(
+                    TextField(
+                        "risk.assessment.tool_name",
+                        "The name of the risk assessment tool",
+                        assessment.tool_name,
+                    )
+                )
             out.append(
                 TextField(
-                    "risk.assessment.summary",
-                    "The risk assessment summary",
-                    content.risk.assessment.summary,
+                    "risk.assessment.summary", "The risk assessment summary", assessment.summary
                 )
             )
     for i, referral in enumerate(content.referrals or ()):
@@ -596,7 +610,29 @@ def text_fields(content: PartnerSummary | RiskNotice) -> tuple[TextField, ...]:
                 referral.service_name,
             )
         )
+    shipped = shipped_titles()
+    for i, direction in enumerate(content.measure_directions or ()):
+        if direction.measure not in shipped:
+            # A measure the clinic imported: its title was written by the clinic.
+            out.append(
+                TextField(
+                    f"measure_directions[{i}].measure",
+                    f"Questionnaire {i + 1} (its name)",
+                    direction.measure,
+                )
+            )
     return tuple(out)
+
+
+TOOL_WORDS: dict[RiskTool, str] = {
+    tool: str(tool.value).upper() for tool in RiskTool if tool is not RiskTool.OTHER
+}
+"""How a structured risk assessment tool is named when the assessor typed no name."""
+
+
+def shipped_titles() -> frozenset[str]:
+    """The short titles of the measures shipped with the app (fixed, vetted text)."""
+    return frozenset(d.short_title for d in shipped_definitions())
 
 
 _STEP = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?$")
@@ -902,10 +938,13 @@ def _risk(
 def _referrals(
     session: Session, reader: PartnerReader, client_id: int, period: ReportingPeriod
 ) -> tuple[ReferralFact, ...]:
+    # A referral whose fact may be shared on consent is left out once the record no
+    # longer shows consent (refused since, or never asked).
+    consent = session.scalar(select(Client.consent_to_share).where(Client.id == client_id))
+    on_consent_only = consent is not ConsentToShare.GIVEN
     rows = session.execute(
         reader.select(
             Referral.id,
-            Referral.status,
             Referral.sent_on,
             SpecialistService.name,
             SpecialistService.kind,
@@ -916,15 +955,22 @@ def _referrals(
             Referral.fact_shareable.is_(True),
             Referral.share_gateway.is_not(None),
             Referral.created_on <= period.end,
+            *((Referral.share_gateway != Gateway.CONSENT,) if on_consent_only else ()),
         )
         .order_by(Referral.created_on, Referral.id)
     ).all()
     if not rows:
         return ()
-    # The status as it stood at the end of the period, from the status history.
+    # The status as it stood at the end of the period, and when it was first sent, from
+    # the status history.
     as_at: dict[int, ReferralStatus] = {}
-    for referral_id, to_status in session.execute(
-        reader.select(ReferralStatusChange.referral_id, ReferralStatusChange.to_status)
+    sent_in_history: dict[int, date] = {}
+    for referral_id, to_status, changed_on in session.execute(
+        reader.select(
+            ReferralStatusChange.referral_id,
+            ReferralStatusChange.to_status,
+            ReferralStatusChange.changed_on,
+        )
         .where(
             ReferralStatusChange.referral_id.in_([r[0] for r in rows]),
             ReferralStatusChange.changed_on <= period.end,
@@ -932,17 +978,22 @@ def _referrals(
         .order_by(ReferralStatusChange.changed_on, ReferralStatusChange.id)
     ):
         as_at[referral_id] = to_status
+        if to_status is ReferralStatus.SENT:
+            sent_in_history.setdefault(referral_id, changed_on)
     facts = []
-    for referral_id, status, sent_on, name, kind in rows:
-        status_then = as_at.get(referral_id, status)
+    for referral_id, sent_on, name, kind in rows:
+        recorded_sent = sent_on if sent_on is not None and sent_on <= period.end else None
+        sent_then = recorded_sent or sent_in_history.get(referral_id)
+        if sent_then is None:
+            # Not sent by the end of the period (a draft, or closed without being sent,
+            # i.e. withdrawn): there is no referral to speak of.
+            continue
+        status_then = as_at.get(referral_id, ReferralStatus.SENT)
         if status_then is ReferralStatus.DRAFT:
-            continue  # not yet sent: there is no referral to speak of
+            status_then = ReferralStatus.SENT  # sent, though the history lacks that step
         facts.append(
             ReferralFact(
-                service_name=name,
-                service_kind=kind,
-                status=status_then,
-                sent_on=sent_on if sent_on is not None and sent_on <= period.end else None,
+                service_name=name, service_kind=kind, status=status_then, sent_on=sent_then
             )
         )
     return tuple(facts)

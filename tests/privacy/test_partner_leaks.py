@@ -20,7 +20,7 @@ import re
 import string
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,11 @@ from sqlalchemy import JSON, Enum, String, Text, event, inspect, select
 from sqlalchemy.orm import Session
 
 from clinic_app import cli
+from clinic_app.errors import ValidationError
 from clinic_app.models import Base, Client, Privacy, privacy_of
 from clinic_app.models.enums import (
     Attendance,
+    ConsentToShare,
     Engagement,
     Gateway,
     InterventionKind,
@@ -236,6 +238,7 @@ def build(
                 police_ref=identity.police_ref,
                 address=identity.address,
                 sharing_notes="x",
+                consent_to_share=ConsentToShare.GIVEN,
             ),
         ).id
         clients.add_third_party(
@@ -567,3 +570,60 @@ def test_every_audience_through_the_command_line(keyed, psychologist, clinician,
         keyed, record, tmp_path, list(audiences.AUDIENCE_NAMES)
     ):
         assert_no_leak(data, record, audience, where)
+
+
+def test_a_third_party_named_in_the_purpose_or_recipient_never_reaches_a_document(
+    keyed, psychologist, clinician, admin, tmp_path
+):
+    """The purpose and the recipient's name are printed on every page: a third party's
+    name typed there is refused on every export path, and nothing is written or logged."""
+    canaries = Canaries("purpose1")
+    identity = Identity(
+        "Zyfirst", "Zylast", date(1981, 5, 17), "9434765919", "LRP", "PRP", "3 Zy Close"
+    )
+    record = build(keyed, psychologist, clinician, admin, identity, canaries, ["Shareable"] * 4, 3)
+    victim = canaries.values["third_party.name"]
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with keyed.session() as s:
+        entries_before = len(disclosures.register_for_client(s, psychologist, record.client_id))
+    for decision in (
+        replace(DECISION, purpose=f"Update after contact with {victim}"),
+        replace(DECISION, recipient_person=victim),
+    ):
+        with keyed.transaction() as s:
+            draft = summaries.prepare_partner_summary(
+                s,
+                psychologist,
+                record.client_id,
+                audience="panel",
+                period_from=START,
+                period_to=TODAY,
+            )
+            notice = summaries.prepare_risk_notice(s, psychologist, record.urgent_event)
+        for export, prepared in (
+            (documents.export_partner_summary, draft),
+            (documents.export_risk_notice, notice),
+        ):
+            with pytest.raises(ValidationError) as caught, keyed.transaction() as s:
+                export(s, psychologist, prepared, decision, folder / "x.pdf")
+            assert {p.where for p in caught.value.problems} & {"purpose", "recipient_person"}
+            assert any("name of a third party" in p.message for p in caught.value.problems)
+    # The command line, without --accept-warnings.
+    sharing = [a for a in SHARING if a != "--accept-warnings"]
+    sharing[sharing.index("--purpose") + 1] = f"Update after contact with {victim}"
+    code, _, err = run_cli(
+        keyed,
+        "risk-notice",
+        "--event",
+        str(record.urgent_event),
+        *sharing,
+        "--out",
+        str(folder / "cli.pdf"),
+    )
+    assert code == 1 and "name of a third party" in err
+    assert list(folder.iterdir()) == []
+    with keyed.session() as s:
+        assert len(disclosures.register_for_client(s, psychologist, record.client_id)) == (
+            entries_before
+        )

@@ -104,6 +104,23 @@ def test_hit_has_field_context_and_a_unique_stable_key():
     assert first.explanation == "'sertraline' in Goal 1 (partner wording) looks like a medication."
 
 
+def test_keys_name_the_field_category_and_position_never_the_term():
+    # Keys are kept in the register, and a term may be a victim's name.
+    found = check_fields(
+        [TextField("goals[0].partner_wording", "Goal 1", "Morgan: sertraline, then Quill")],
+        lexicon=SMALL,
+        names=("Morgan Quill",),
+    )
+    assert [(h.term, h.key) for h in found] == [
+        ("Morgan", "goals[0].partner_wording#third_party_name:0"),
+        ("sertraline", "goals[0].partner_wording#medications:0"),
+        ("Quill", "goals[0].partner_wording#third_party_name:1"),
+    ]
+    assert lexicon.hit_key("risk.assessment.tool_name", TermCategory.CLINICAL, 2) == (
+        "risk.assessment.tool_name#clinical:2"
+    )
+
+
 # -- resolution in a real draft ------------------------------------------------------------------
 
 
@@ -163,8 +180,30 @@ def test_keeping_every_hit_allows_export(db, psychologist, flagged, tmp_path):
     with db.transaction() as s:
         kept = summaries.revise(s, psychologist, draft, keep=[h.key for h in draft.hits])
         assert kept.ready
-        documents.export_partner_summary(s, psychologist, kept, DECISION, tmp_path / "k.pdf")
+        result = documents.export_partner_summary(
+            s, psychologist, kept, DECISION, tmp_path / "k.pdf"
+        )
     assert (tmp_path / "k.pdf").exists()
+    # The register says where each hit was and of what kind, and that it was kept.
+    record = _payload(db, result.disclosure.id)["lexicon"]
+    assert [(h["field"], h["category"], h["resolution"]) for h in record["hits"]] == [
+        ("goals[0].partner_wording", "diagnoses", "kept"),
+        ("goals[0].partner_wording", "third_party_name", "kept"),
+    ]
+    assert record["warnings_accepted"] == 0
+
+
+def test_keeps_survive_the_rebuild_at_export_but_not_an_edit(db, psychologist, flagged, tmp_path):
+    _, draft = flagged
+    with db.transaction() as s:
+        kept = summaries.revise(s, psychologist, draft, keep=[h.key for h in draft.hits])
+        rebuilt = summaries.rebuild(s, psychologist, kept)
+        assert rebuilt.ready and rebuilt.kept == kept.kept
+        # Rewording the field drops its keeps: what is still flagged must be kept again.
+        edited = summaries.revise(
+            s, psychologist, kept, edits={"goals[0].partner_wording": "Stop texting Morgan"}
+        )
+    assert [(h.term, h.key in edited.kept) for h in edited.hits] == [("Morgan", False)]
 
 
 def test_unknown_keys_and_fields_are_refused(db, psychologist, flagged):

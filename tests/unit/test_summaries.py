@@ -16,6 +16,7 @@ from clinic_app.errors import AccessDenied, EmergencyAccessRequired, NotFound, V
 from clinic_app.models import AudienceProfile, Disclosure, RiskEvent, SessionNote
 from clinic_app.models.enums import (
     Attendance,
+    ConsentToShare,
     Engagement,
     Gateway,
     MeasureMode,
@@ -25,6 +26,7 @@ from clinic_app.models.enums import (
     ReferralStatus,
     ReferralUrgency,
     RiskEventKind,
+    RiskTool,
     ServiceKind,
     ShareDecisionKind,
     ThirdPartyRelation,
@@ -43,6 +45,7 @@ from clinic_app.services import (
     summaries,
 )
 from clinic_app.services.audiences import PartnerLeakRefused, PartnerReader, Section
+from clinic_app.services.lexicon import TermCategory
 from clinic_app.storage.keys import CredentialStore
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
 
@@ -92,6 +95,7 @@ def build_record(db, me, admin, *, goal_wording: str = "Stop all contact with th
                 nhs_number="943 476 5919",
                 police_ref="PR/777",
                 address="1 Hidden Lane",
+                consent_to_share=ConsentToShare.GIVEN,
             ),
         ).id
         clients.add_third_party(
@@ -327,6 +331,82 @@ def test_referral_status_is_the_one_at_the_end_of_the_period(db, psychologist, b
     assert now.content.referrals[0].status is ReferralStatus.ACKNOWLEDGED
 
 
+def _shareable_referral(s, me, client_id: int, service_id: int, created_on: date) -> int:  # type: ignore[no-untyped-def]
+    return referrals.create_referral(
+        s,
+        me,
+        client_id,
+        service_id=service_id,
+        reason="REFERRAL-REASON-PRIVATE",
+        urgency=ReferralUrgency.ROUTINE,
+        fact_shareable=True,
+        share_gateway=Gateway.CONSENT,
+        created_on=created_on,
+    ).id
+
+
+def test_only_referrals_sent_by_the_end_of_the_period_are_reported(db, psychologist, admin, built):
+    with db.transaction() as s:
+        forensic = referrals.add_service(
+            s, admin, name="Westway Forensic Team", kind=ServiceKind.FORENSIC
+        ).id
+        psychiatry = referrals.add_service(
+            s, admin, name="Southbank Psychiatry", kind=ServiceKind.PSYCHIATRY
+        ).id
+        talking = referrals.add_service(
+            s, admin, name="Hillside Talking Therapies", kind=ServiceKind.TALKING_THERAPIES
+        ).id
+        # Withdrawn: a draft closed without ever being sent.
+        withdrawn = _shareable_referral(s, psychologist, built.client_id, forensic, START)
+        referrals.change_status(
+            s, psychologist, withdrawn, ReferralStatus.CLOSED, on=START + timedelta(days=3)
+        )
+        # Still a draft.
+        _shareable_referral(s, psychologist, built.client_id, psychiatry, START)
+        # Written in the period but sent only on its last day (TODAY).
+        late = _shareable_referral(s, psychologist, built.client_id, talking, START)
+        referrals.change_status(s, psychologist, late, ReferralStatus.SENT, on=TODAY)
+    yesterday = TODAY - timedelta(days=1)
+    earlier = prepare(db, psychologist, built.client_id, period_to=yesterday).content
+    now = prepare(db, psychologist, built.client_id).content
+    # Before: only the referral sent at the start of the period (from build_record). The
+    # withdrawn one would have read "Closed", though nothing was ever sent.
+    assert earlier.referrals == (
+        summaries.ReferralFact(
+            "Northside Substance Service", ServiceKind.SUBSTANCE_MISUSE, ReferralStatus.SENT, START
+        ),
+    )
+    # To today: the one sent today is reported too; the withdrawn one and the draft never.
+    assert now.referrals is not None
+    assert [(f.service_name, f.status, f.sent_on) for f in now.referrals] == [
+        ("Northside Substance Service", ReferralStatus.SENT, START),
+        ("Hillside Talking Therapies", ReferralStatus.SENT, TODAY),
+    ]
+    names = {f.service_name for f in now.referrals}
+    assert not names & {"Westway Forensic Team", "Southbank Psychiatry"}
+
+
+def test_a_referral_sent_then_closed_is_reported_with_its_status_then(
+    db, psychologist, admin, built
+):
+    with db.transaction() as s:
+        service = referrals.add_service(
+            s, admin, name="Westway Forensic Team", kind=ServiceKind.FORENSIC
+        ).id
+        rid = _shareable_referral(s, psychologist, built.client_id, service, START)
+        referrals.change_status(
+            s, psychologist, rid, ReferralStatus.SENT, on=START + timedelta(days=1)
+        )
+        referrals.change_status(s, psychologist, rid, ReferralStatus.CLOSED, on=TODAY)
+    yesterday = TODAY - timedelta(days=1)
+    earlier = prepare(db, psychologist, built.client_id, period_to=yesterday).content
+    now = prepare(db, psychologist, built.client_id).content
+    assert earlier.referrals is not None and now.referrals is not None
+    assert earlier.referrals[-1].status is ReferralStatus.SENT
+    assert now.referrals[-1].status is ReferralStatus.CLOSED  # sent, then closed: both true
+    assert now.referrals[-1].sent_on == START + timedelta(days=1)
+
+
 def test_a_bad_period_is_refused_with_every_problem(db, psychologist, built):
     with pytest.raises(ValidationError) as caught:
         prepare(
@@ -381,6 +461,101 @@ def test_measure_direction_is_words_only(db, psychologist, built):
         "last_on",
         "direction",
     ]
+
+
+def test_a_typed_tool_name_is_checked_and_a_coded_one_is_not(db, psychologist, built):
+    with db.transaction() as s:
+        clients.record_risk_assessment(
+            s,
+            psychologist,
+            built.client_id,
+            tool=RiskTool.SAM,
+            tool_version="1",
+            assessed_on=START,
+            judgements={"nature": "moderate"},
+            rationale="RATIONALE-PRIVATE",
+            shareable_summary="Risk is moderate and stable.",
+        )
+    coded = prepare(db, psychologist, built.client_id)
+    assert coded.content.risk is not None and coded.content.risk.assessment is not None
+    assert coded.content.risk.assessment.tool_name == "SAM"
+    # The tool's own code is fixed text, not the author's words: not offered for checking.
+    assert "risk.assessment.tool_name" not in {f.path for f in coded.text_fields()}
+    with db.transaction() as s:
+        clients.record_risk_assessment(
+            s,
+            psychologist,
+            built.client_id,
+            tool=RiskTool.OTHER,
+            tool_name="Psychosis risk screen",
+            tool_version="2",
+            assessed_on=START + timedelta(days=1),
+            judgements={"overall": "moderate"},
+            rationale="RATIONALE-PRIVATE",
+            shareable_summary="Risk is moderate and stable.",
+        )
+    typed = prepare(db, psychologist, built.client_id)
+    hits = [(h.field, h.term, h.category) for h in typed.hits]
+    assert ("risk.assessment.tool_name", "Psychosis", TermCategory.DIAGNOSIS) in hits
+    # It is resolved like any other: here reworded.
+    with db.transaction() as s:
+        reworded = summaries.revise(
+            s, psychologist, typed, edits={"risk.assessment.tool_name": "Local risk screen"}
+        )
+    assert reworded.ready
+    assert reworded.content.risk is not None and reworded.content.risk.assessment is not None
+    assert reworded.content.risk.assessment.tool_name == "Local risk screen"
+
+
+def test_an_imported_measure_title_is_checked_and_a_shipped_one_is_not(
+    db, psychologist, admin, built
+):
+    from tests.unit.test_measure_services import example_text
+
+    with db.transaction() as s:
+        measures.import_definition(
+            s, admin, example_text(id="northclinic.psychosis", short_title="Psychosis screen")
+        )
+        # Totals 3+3+3+1 = 10, then 0: a fall of 10 against S_diff = 2.5 * sqrt(2) *
+        # sqrt(1 - 0.8) = 1.58, RC = -6.3, beyond 1.96: improving (item 4 stays below
+        # its critical value of 2).
+        for day, answers in (
+            (START, {1: 3, 2: 3, 3: 3, 4: 1}),
+            (TODAY, dict.fromkeys(range(1, 5), 0)),
+        ):
+            measures.record_administration(
+                s,
+                psychologist,
+                built.client_id,
+                measure_id="northclinic.psychosis",
+                measure_version="1",
+                administered_on=day,
+                answers=answers,
+            )
+        # PHQ-9 totals 18 then 0 (reliable improvement of 6 or more).
+        for day, value in ((START, 2), (TODAY, 0)):
+            measures.record_administration(
+                s,
+                psychologist,
+                built.client_id,
+                measure_id="phq-9",
+                measure_version=_phq9_version(s, psychologist),
+                administered_on=day,
+                answers=dict.fromkeys(range(1, 10), value),
+            )
+    draft = prepare(db, psychologist, built.client_id, "panel")
+    directions = draft.content.measure_directions
+    assert directions is not None
+    assert [(d.measure, d.direction) for d in directions] == [
+        ("PHQ-9", "improving"),
+        ("Psychosis screen", "improving"),
+    ]
+    measure_fields = {f.path: f.text for f in draft.text_fields() if f.path.startswith("measure")}
+    # Only the clinic's own title is the clinic's words; PHQ-9 is the shipped, fixed title.
+    assert measure_fields == {"measure_directions[1].measure": "Psychosis screen"}
+    hits = [(h.field, h.term, h.category) for h in draft.hits]
+    assert ("measure_directions[1].measure", "Psychosis", TermCategory.DIAGNOSIS) in hits
+    assert not any(h.term == "PHQ-9" for h in draft.hits)
 
 
 def _phq9_version(session, me) -> str:  # type: ignore[no-untyped-def]
