@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -133,7 +133,10 @@ def gateway_words(row: DisclosureRow, *, short: bool = False) -> str:
     return (GATEWAY_SHORT if short else GATEWAY_TITLES)[row.gateway]
 
 
-def audience_words(audience: str) -> str:
+def audience_words(audience: str, *, short: bool = False) -> str:
+    """An audience in words; ``short`` for the register's table (its tooltip has the rest)."""
+    if short and audience == CLINICAL_AUDIENCE:
+        return "Clinical"
     return AUDIENCE_WORDS.get(audience, audience.replace("-", " ").capitalize())
 
 
@@ -217,7 +220,7 @@ class RegisterColumn(IntEnum):
 
 REGISTER_HEADERS: dict[RegisterColumn, str] = {
     RegisterColumn.RECORDED: "Date",
-    RegisterColumn.CLIENT: "Client reference",
+    RegisterColumn.CLIENT: "Client ref.",
     RegisterColumn.KIND: "What",
     RegisterColumn.AUDIENCE: "Audience",
     RegisterColumn.RECIPIENT: "Recipient",
@@ -229,6 +232,8 @@ REGISTER_HEADERS: dict[RegisterColumn, str] = {
 }
 
 REGISTER_TIPS: dict[RegisterColumn, str] = {
+    RegisterColumn.CLIENT: "The client's reference in this service.",
+    RegisterColumn.KIND: "What was shared, or a decision not to share.",
     RegisterColumn.SHA256: (
         "The fingerprint of the exact document. Point at a cell or choose the row to see "
         "all 64 characters."
@@ -237,8 +242,30 @@ REGISTER_TIPS: dict[RegisterColumn, str] = {
 }
 
 
+KIND_SHORT: dict[DisclosureKind, str] = {
+    **KIND_WORDS,
+    DisclosureKind.RISK_NOTICE: "Risk notification",
+}
+"""What each entry is, as the register's table names it; the full words are in its tooltip."""
+
+ELIDED_COLUMNS = frozenset(
+    {
+        RegisterColumn.CLIENT,
+        RegisterColumn.KIND,
+        RegisterColumn.AUDIENCE,
+        RegisterColumn.RECIPIENT,
+        RegisterColumn.DECIDED_BY,
+    }
+)
+"""Columns whose text may be cut short to fit: the tooltip holds all of it."""
+
+
 class DisclosureModel(ListTableModel[DisclosureRow]):
-    """Register entries, one a row; the SHA-256 shortened with the full value in tooltips."""
+    """Register entries, one a row; the SHA-256 shortened with the full value in tooltips.
+
+    Text that may be cut short to fit the window (recipient, audience and the like) is
+    in full in the cell's tooltip and in the entry's details.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(RegisterColumn, REGISTER_HEADERS, parent, header_tips=REGISTER_TIPS)
@@ -264,7 +291,11 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
             return self.tooltip(row, column)
         if role == SORT_ROLE:
             return self.sort_key(row, column)
-        if role == Qt.ItemDataRole.FontRole and column == RegisterColumn.SHA256:
+        if (
+            role == Qt.ItemDataRole.FontRole
+            and column == RegisterColumn.SHA256
+            and (row.document_sha256)
+        ):
             font = QFont("monospace")
             font.setStyleHint(QFont.StyleHint.Monospace)
             return font
@@ -277,9 +308,9 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
             case RegisterColumn.CLIENT:
                 return row.client_ref or ""
             case RegisterColumn.KIND:
-                return KIND_WORDS[row.kind]
+                return KIND_SHORT[row.kind]
             case RegisterColumn.AUDIENCE:
-                return audience_words(row.audience)
+                return audience_words(row.audience, short=True)
             case RegisterColumn.RECIPIENT:
                 return recipient_text(row)
             case RegisterColumn.PURPOSE:
@@ -311,6 +342,12 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
                 return "The client was not told."
             case RegisterColumn.RECORDED:
                 return f"Recorded {recorded_text(row.recorded_at)}; document {row.document_id}"
+            case RegisterColumn.KIND:
+                return KIND_WORDS[row.kind]
+            case RegisterColumn.AUDIENCE:
+                return audience_words(row.audience)
+            case _ if column in ELIDED_COLUMNS:
+                return self.display(row, column) or None
             case _:
                 return None
 
@@ -320,13 +357,84 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
         return self.display(row, column).casefold()
 
 
+# How wide each column may be, in digit widths: (narrowest, widest), in the order they
+# give way when the window is narrow (the free text first, short fixed words last).
+# Columns not named here are always as wide as their text (the date, whether the client
+# was told, the shortened SHA-256); the purpose takes what is left, and no less than
+# PURPOSE_MIN_CHARS.
+COLUMN_CHARS: dict[RegisterColumn, tuple[int, int]] = {
+    RegisterColumn.RECIPIENT: (10, 26),
+    RegisterColumn.DECIDED_BY: (8, 16),
+    RegisterColumn.AUDIENCE: (8, 18),
+    RegisterColumn.KIND: (10, 22),
+    RegisterColumn.GATEWAY: (9, 18),
+    RegisterColumn.CLIENT: (8, 14),
+}
+PURPOSE_MIN_CHARS = 20
+
+
+class RegisterTable(QTableView):
+    """The register's table: its columns fit the width it has, without scrolling sideways.
+
+    Each column is as wide as its text up to a limit; when the window is too narrow for
+    that, the columns of names and words give way (down to a floor) before the purpose
+    does, their cut text whole in the tooltips. The date, the shortened SHA-256 and
+    whether the client was told always show in full.
+
+    Signals: none beyond QTableView's.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._natural: dict[RegisterColumn, int] = {}
+
+    def _char(self) -> int:
+        return max(1, self.fontMetrics().horizontalAdvance("0"))
+
+    def fit_columns(self) -> None:
+        """Measure the text of every column again (after loading), then fit the width."""
+        chars = self._char()
+        header = self.horizontalHeader()
+        self._natural = {}
+        for column in RegisterColumn:
+            if column == RegisterColumn.PURPOSE or self.isColumnHidden(column):
+                continue
+            wanted = max(self.sizeHintForColumn(column), header.sectionSizeHint(column))
+            if column in COLUMN_CHARS:
+                wanted = min(wanted, COLUMN_CHARS[column][1] * chars)
+            self._natural[column] = wanted
+        self._share_width()
+
+    def _share_width(self) -> None:
+        if not self._natural:
+            return
+        chars = self._char()
+        widths = dict(self._natural)
+        room = self.viewport().width() - PURPOSE_MIN_CHARS * chars
+        excess = sum(widths.values()) - room
+        for column, (narrowest, _widest) in COLUMN_CHARS.items():
+            if excess <= 0:
+                break
+            if column not in widths:
+                continue  # hidden
+            give = min(excess, max(0, widths[column] - narrowest * chars))
+            widths[column] -= give
+            excess -= give
+        for column, width in widths.items():
+            self.setColumnWidth(column, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._share_width()
+
+
 def make_register_table(
     model: DisclosureModel, name: str
 ) -> tuple[QTableView, QSortFilterProxyModel]:
     """A sortable, read-only table over ``model``, newest entries first."""
     proxy = RegisterFilter()
     proxy.setSourceModel(model)
-    table = QTableView()
+    table = RegisterTable()
     table.setModel(proxy)
     table.setSortingEnabled(True)
     table.sortByColumn(RegisterColumn.RECORDED, Qt.SortOrder.DescendingOrder)
@@ -335,6 +443,7 @@ def make_register_table(
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     table.verticalHeader().hide()
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -344,6 +453,10 @@ def make_register_table(
 
 
 def fit_columns(table: QTableView) -> None:
+    """Fit a register table's columns to its text and width (call after loading)."""
+    if isinstance(table, RegisterTable):
+        table.fit_columns()
+        return
     for column in RegisterColumn:
         if column != RegisterColumn.PURPOSE:
             table.resizeColumnToContents(column)
@@ -444,6 +557,15 @@ def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
+def _window_size() -> tuple[int, int]:
+    """Nearly the whole screen on a small one (1280 x 800), at most 1400 x 800."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 1200, 700
+    room = screen.availableGeometry()
+    return min(1400, room.width() - 40), min(800, room.height() - 40)
+
+
 def _to_date(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
@@ -470,11 +592,14 @@ class ServiceRegisterWindow(QDialog):
         self._today = today or date.today()
         self.setWindowTitle("Disclosure register for the service")
         self.setAccessibleName("Disclosure register for the service")
-        self.resize(1100, 640)
+        self.resize(*_window_size())
         layout = QVBoxLayout(self)
         about = QLabel(
-            "Every document shared by the service and every decision not to share, with "
-            "the fingerprint (SHA-256) of each document. Clinical details are not shown here."
+            "Documents shared by the service and decisions not to share, with the "
+            "fingerprint (SHA-256) of each document. Clinical staff see those about the "
+            "clients they may open, and those about no client; administrators see every "
+            "entry, with the recipient and purpose of referral letters and clinical "
+            "summaries in general terms. Clinical details are not shown here."
         )
         about.setWordWrap(True)
         about.setAccessibleName("About the register")

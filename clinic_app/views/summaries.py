@@ -606,6 +606,7 @@ class SummariesTab(QWidget):
         self.setTabOrder(self.export_button, self.table)
         self.setTabOrder(self.table, self.details)
         self.wizard: QDialog | None = None
+        self._register_shown_fresh = False
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------
@@ -670,6 +671,7 @@ class SummariesTab(QWidget):
     # -- opening the dialogs ---------------------------------------------------------------
 
     def _after_register_change(self, select_id: int | None) -> None:
+        self._register_shown_fresh = True
         self.refresh()
         if select_id is not None:
             self.select_entry(select_id)
@@ -707,9 +709,16 @@ class SummariesTab(QWidget):
         if restore:
             restore_input_state(dialog, restore)
         self.wizard = dialog
-        summary_wizard.run_dialog(dialog)
-        self.wizard = None
-        dialog.deleteLater()
+        self._register_shown_fresh = False
+        try:
+            summary_wizard.run_dialog(dialog)
+        finally:
+            self.wizard = None
+            dialog.deleteLater()
+            # Whatever happened (even a failure after the entry was recorded), show the
+            # register as it now is, unless a change already reloaded it.
+            if not self._register_shown_fresh:
+                self.refresh()
 
     def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
         """Open a form again as it was when the screen locked; False if it cannot be."""

@@ -6,14 +6,18 @@ made in the same steps:
 
 1. **Who and why**: the audience and reporting period, the recipient agency and person,
    the purpose, the legal gateway (with its basis in law) and whether the client was told
-   (or why not).
+   (or why not). An urgent risk notification asks the service at once whether the event
+   can be notified at all (an event decided not to be shared cannot), and says so before
+   anything is typed.
 2. **Check the wording** (partner documents only): every word in the shareable text that
    suggests clinical or third-party content is shown in its context, the word marked in
    bold and [brackets] so it never depends on colour. Each needs an explicit choice: keep
    it, or edit the text (which is checked again). Next stays disabled, with the reason
    beside it, until every one is resolved.
-3. **Caldicott**: necessary, minimum, relevant, accurate: all four must be ticked.
-4. **Preview**: the exact pages (the very bytes that will be written), every page.
+3. **Preview**: the exact pages (the very bytes that will be written), every page.
+4. **Caldicott**: necessary, minimum, relevant, accurate, answered about the pages just
+   read: all four must be ticked. If the pages change afterwards (the author went back
+   and changed something), the ticks are cleared and asked for again.
 5. **Save**: a file name without the client's name; the service checks everything again,
    enters the document in the disclosure register, then writes the file atomically.
 
@@ -92,7 +96,7 @@ CALDICOTT_QUESTIONS: tuple[tuple[str, str, str], ...] = (
     (
         "accurate",
         "&Accurate: the content is accurate and up to date",
-        "You have read the preview and it is correct as of today.",
+        "You have just read the preview, every page, and it is correct as of today.",
     ),
 )
 
@@ -113,6 +117,9 @@ PREVIEW_STEP = "Preview"
 SAVE_STEP = "Save"
 DEFAULT_PERIOD_DAYS = 91  # about three months, a usual reporting interval
 FEW_FIELDS = 3  # a document with this few pieces of text shows them on the wording step
+
+EVENT_REFUSALS = ("statement", "decision")
+"""Problems with the risk event itself: no audience or wording can make it shareable."""
 
 # Where each problem the services may report is shown: fields of step 1, or a step.
 DETAILS_FIELDS = (
@@ -188,6 +195,27 @@ def field_words(label: str) -> str:
 
 def category_words(hit: LexiconHit) -> str:
     return CATEGORY_WORDS.get(hit.category.value, hit.category.value.replace("_", " "))
+
+
+def _identified_words(policy: AudiencePolicy) -> str:
+    if not policy.identifying:
+        return "The client is not named."
+    return f"The client is identified by: {policy.describe_identifying()}."
+
+
+def describe_summary_audience(policy: AudiencePolicy) -> str:
+    """What an audience receives in a progress summary, and how the client is named."""
+    sections = ", ".join(SECTION_TITLES[s].lower() for s in policy.sections) or "nothing"
+    return f"In a progress summary this audience receives: {sections}. {_identified_words(policy)}"
+
+
+def describe_notice_audience(policy: AudiencePolicy) -> str:
+    """What an audience receives in an urgent risk notification: the same for every one."""
+    return (
+        "The notification gives only the event's shareable statement, the date it "
+        "happened, how urgent it is and what kind of event it was, and how to contact you. "
+        f"{_identified_words(policy)}"
+    )
 
 
 # -- what the dialogs call ---------------------------------------------------------------------
@@ -357,7 +385,9 @@ class SharingDetails(QWidget):
 
     Which parts appear depends on the document: ``audiences`` (None for no audience
     choice), ``period`` ("required", "optional" or "none") and ``gateway_required``.
-    Problems from the services are shown under their fields through ``errors``.
+    ``describe_audience`` says what the chosen audience receives in this document (by
+    default, the sections of a progress summary its policy allows). Problems from the
+    services are shown under their fields through ``errors``.
 
     Signals:
         edited(): something in the form changed.
@@ -373,10 +403,12 @@ class SharingDetails(QWidget):
         gateway_required: bool,
         today: date,
         default_audience: str | None = None,
+        describe_audience: Callable[[AudiencePolicy], str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.errors = FieldErrors()
+        self._describe_audience = describe_audience or describe_summary_audience
         self._audiences = list(audiences or [])
         self._period_mode = period
         self.gateway_required = gateway_required
@@ -607,11 +639,7 @@ class SharingDetails(QWidget):
             self.audience_about.setText("")
             self.audience_about.hide()
         else:
-            sections = ", ".join(SECTION_TITLES[s].lower() for s in policy.sections) or "nothing"
-            text = (
-                f"{policy.title} receive: {sections}. They are told who the client is by: "
-                f"{policy.describe_identifying()}."
-            )
+            text = self._describe_audience(policy)
             self.audience_about.setText(text)
             self.audience_about.setAccessibleDescription(text)
             self.audience_about.show()
@@ -914,7 +942,7 @@ class FieldEditDialog(QDialog):
         self.accept()
 
 
-# -- step 3: Caldicott -------------------------------------------------------------------------
+# -- step 4: Caldicott -------------------------------------------------------------------------
 
 
 class CaldicottBox(QGroupBox):
@@ -948,6 +976,13 @@ class CaldicottBox(QGroupBox):
     def confirmation(self) -> CaldicottConfirmation:
         return CaldicottConfirmation(**{key: box.isChecked() for key, box in self.boxes.items()})
 
+    def clear(self) -> bool:
+        """Untick every box; True when any was ticked."""
+        ticked = any(box.isChecked() for box in self.boxes.values())
+        for box in self.boxes.values():
+            box.setChecked(False)
+        return ticked
+
     def _on_toggled(self, _checked: bool) -> None:
         self.changed.emit()
 
@@ -960,9 +995,15 @@ class Step(Enum):
 
     DETAILS = DETAILS_STEP
     WORDING = WORDING_STEP
-    CALDICOTT = CALDICOTT_STEP
     PREVIEW = PREVIEW_STEP
+    CALDICOTT = CALDICOTT_STEP
     SAVE = SAVE_STEP
+
+
+PARTNER_STEPS = (Step.DETAILS, Step.WORDING, Step.PREVIEW, Step.CALDICOTT, Step.SAVE)
+"""A partner document: the wording is checked, the pages read, then Caldicott answered."""
+CLINICAL_STEPS = (Step.DETAILS, Step.PREVIEW, Step.CALDICOTT, Step.SAVE)
+"""A clinical summary has no wording check (it is clinical by design)."""
 
 
 class _ShareWizard(QDialog):
@@ -997,6 +1038,8 @@ class _ShareWizard(QDialog):
         self.result_row: ExportResult | None = None
         self._document_id: str | None = None
         self._issued_on: date | None = None
+        self._previewed_sha: str | None = None  # the pages last previewed, by SHA-256
+        self.refusal = ""  # why nothing can be made at all (said at once, on step 1)
         self.setWindowTitle(self.TITLE)
         self.setAccessibleName(self.TITLE)
         self.resize(1000, 760)
@@ -1022,10 +1065,18 @@ class _ShareWizard(QDialog):
         self.page_errors = _error_label("Problems on this step")
         right.addWidget(self.page_errors)
 
-        # Step 1
+        # Who and why
         self.details = details
         details_page = QWidget()
         details_column = QVBoxLayout(details_page)
+        self.refusal_label = QLabel()
+        self.refusal_label.setTextFormat(Qt.TextFormat.RichText)
+        self.refusal_label.setWordWrap(True)
+        self.refusal_label.setFrameShape(QFrame.Shape.StyledPanel)
+        self.refusal_label.setMargin(8)
+        self.refusal_label.setAccessibleName(f"This {self.KIND_WORDS} cannot be made")
+        self.refusal_label.hide()
+        details_column.addWidget(self.refusal_label)
         intro = QLabel(self.INTRO)
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
@@ -1040,29 +1091,13 @@ class _ShareWizard(QDialog):
         self.pages: dict[Step, QWidget] = {Step.DETAILS: details_scroll}
         details.edited.connect(self._on_details_edited)
 
-        # Step 2
+        # Check the wording
         self.review = LexiconReview()
         self.review.keep_toggled.connect(self._on_keep_toggled)
         self.review.edit_requested.connect(self._on_edit_requested)
         self.pages[Step.WORDING] = self.review
 
-        # Step 3
-        caldicott_page = QWidget()
-        caldicott_column = QVBoxLayout(caldicott_page)
-        caldicott_intro = QLabel(
-            "The Caldicott principles: share what is needed for care and safety, and no "
-            "more. Your answers are part of the record of this decision."
-        )
-        caldicott_intro.setWordWrap(True)
-        caldicott_intro.setAccessibleName("About the Caldicott questions")
-        caldicott_column.addWidget(caldicott_intro)
-        self.caldicott = CaldicottBox()
-        self.caldicott.changed.connect(self._update_buttons)
-        caldicott_column.addWidget(self.caldicott)
-        caldicott_column.addStretch(1)
-        self.pages[Step.CALDICOTT] = caldicott_page
-
-        # Step 4
+        # The preview
         preview_page = QWidget()
         preview_column = QVBoxLayout(preview_page)
         preview_column.setContentsMargins(0, 0, 0, 0)
@@ -1074,7 +1109,32 @@ class _ShareWizard(QDialog):
         preview_column.addWidget(self.preview, stretch=1)
         self.pages[Step.PREVIEW] = preview_page
 
-        # Step 5
+        # Caldicott, about the pages just read
+        caldicott_page = QWidget()
+        caldicott_column = QVBoxLayout(caldicott_page)
+        caldicott_intro = QLabel(
+            "You have read the pages that will be shared. The Caldicott principles: share "
+            "what is needed for care and safety, and no more. Your answers are part of the "
+            "record of this decision."
+        )
+        caldicott_intro.setWordWrap(True)
+        caldicott_intro.setAccessibleName("About the Caldicott questions")
+        caldicott_column.addWidget(caldicott_intro)
+        self.caldicott_note = QLabel()
+        self.caldicott_note.setWordWrap(True)
+        self.caldicott_note.setAccessibleName("Why the questions are asked again")
+        note_font = self.caldicott_note.font()
+        note_font.setBold(True)
+        self.caldicott_note.setFont(note_font)
+        self.caldicott_note.hide()
+        caldicott_column.addWidget(self.caldicott_note)
+        self.caldicott = CaldicottBox()
+        self.caldicott.changed.connect(self._update_buttons)
+        caldicott_column.addWidget(self.caldicott)
+        caldicott_column.addStretch(1)
+        self.pages[Step.CALDICOTT] = caldicott_page
+
+        # Save
         save_page = QWidget()
         save_column = QVBoxLayout(save_page)
         self.save_summary = QLabel()
@@ -1168,8 +1228,25 @@ class _ShareWizard(QDialog):
     def go_to(self, step: Step) -> None:
         self._go(self.steps.index(step))
 
+    def refuse(self, messages: Sequence[str]) -> None:
+        """Say at once why nothing can be made: the message takes the form's place."""
+        self.refusal = " ".join(messages)
+        self.refusal_label.setText(
+            f"<p><b>\u26a0 This {html.escape(self.KIND_WORDS)} cannot be made.</b></p>"
+            + "".join(f"<p>{html.escape(m)}</p>" for m in messages)
+            + "<p>Close this window; nothing has been saved or shared.</p>"
+        )
+        self.refusal_label.setAccessibleDescription(self.refusal)
+        self.refusal_label.show()
+        self.details.setEnabled(False)
+        self.details.hide()
+        self._update_buttons()
+        self.cancel_button.setFocus()
+
     def next_blocked_reason(self) -> str:
         """Why Next is disabled on this step, in words (empty when it is enabled)."""
+        if self.refusal:
+            return f"The {self.KIND_WORDS} cannot be made: see the message at the top."
         step = self.current_step
         if step is Step.WORDING and self.draft is not None:
             left = len(self.draft.unresolved)
@@ -1188,7 +1265,8 @@ class _ShareWizard(QDialog):
 
     def _update_buttons(self) -> None:
         index = self.stack.currentIndex()
-        finished = self.result_row is not None
+        # Saved, or refused outright: there is nowhere to go but out.
+        finished = self.result_row is not None or bool(self.refusal)
         reason = "" if finished else self.next_blocked_reason()
         self.reason.setText(reason)
         self.reason.setAccessibleDescription(reason)
@@ -1228,7 +1306,7 @@ class _ShareWizard(QDialog):
             self._show_save_summary()
         self._go(index)
 
-    # -- step 1 ----------------------------------------------------------------------------
+    # -- who and why -----------------------------------------------------------------------
 
     def _leave_details(self) -> bool:
         problems = self.details.problems()
@@ -1257,7 +1335,7 @@ class _ShareWizard(QDialog):
         # Anything on the first page may appear on the pages: the preview is out of date.
         self.rendered = None
 
-    # -- step 2 ----------------------------------------------------------------------------
+    # -- the wording -----------------------------------------------------------------------
 
     def _on_keep_toggled(self, key: str, keep: bool) -> None:
         draft = self.draft
@@ -1310,7 +1388,7 @@ class _ShareWizard(QDialog):
             self._update_buttons()
         return used
 
-    # -- step 4 ----------------------------------------------------------------------------
+    # -- preview ---------------------------------------------------------------------------
 
     def _make_preview(self) -> None:
         decision = self.details.decision(self.caldicott.confirmation())
@@ -1327,15 +1405,36 @@ class _ShareWizard(QDialog):
         self._document_id = rendered.document_id
         self._issued_on = rendered.frame.issued_on
         pages = self.preview.show_pdf(rendered.data)
-        text = (
-            f"These are the exact pages that will be saved: {pages} "
-            f"page{'s' if pages != 1 else ''}, document ID {rendered.document_id}. Read them "
-            "through before you go on."
-        )
+        if pages == 1:
+            text = (
+                "This is the exact page that will be saved (1 page, document ID "
+                f"{rendered.document_id}). Read it through: next you confirm it is accurate."
+            )
+        else:
+            text = (
+                f"These are the exact pages that will be saved ({pages} pages, document ID "
+                f"{rendered.document_id}). Read them through: next you confirm they are "
+                "accurate."
+            )
         self.preview_about.setText(text)
         self.preview_about.setAccessibleDescription(text)
+        self._ask_again_if_changed(rendered.sha256)
 
-    # -- step 5 ----------------------------------------------------------------------------
+    def _ask_again_if_changed(self, sha256: str) -> None:
+        """The Caldicott answers are about the pages read: new pages need new answers."""
+        previous, self._previewed_sha = self._previewed_sha, sha256
+        if previous is not None and previous != sha256 and self.caldicott.clear():
+            note = (
+                "The pages changed after you answered these questions, so they are asked "
+                "again about the pages you have just read."
+            )
+        else:
+            note = ""
+        self.caldicott_note.setText(note)
+        self.caldicott_note.setAccessibleDescription(note)
+        self.caldicott_note.setVisible(bool(note))
+
+    # -- save ------------------------------------------------------------------------------
 
     def _show_save_summary(self) -> None:
         details = self.details
@@ -1502,7 +1601,7 @@ class PartnerSummaryWizard(_ShareWizard):
             audiences=audiences, period="required", gateway_required=True, today=day
         )
         super().__init__(
-            [Step.DETAILS, Step.WORDING, Step.CALDICOTT, Step.PREVIEW, Step.SAVE],
+            PARTNER_STEPS,
             details,
             parent,
             today=day,
@@ -1555,7 +1654,10 @@ class RiskNoticeDialog(_ShareWizard):
     """A one-page urgent risk notification about one risk event, logged like any disclosure.
 
     Only the event's shareable statement, date, kind and urgency and the author's contact
-    go on the page. Open it from the risk event screen with the event's id.
+    go on the page. Open it from the risk event screen with the event's id. The draft is
+    prepared as the dialog opens: if the service refuses the event itself (decided not to
+    be shared, no shareable statement, not found), that is said at once in place of the
+    form (:attr:`refusal`), and the only way on is Close.
 
     Signals:
         exported(object): the :class:`ExportResult` of the saved notification.
@@ -1592,15 +1694,44 @@ class RiskNoticeDialog(_ShareWizard):
             gateway_required=True,
             today=day,
             default_audience="police",
+            describe_audience=describe_notice_audience,
         )
         super().__init__(
-            [Step.DETAILS, Step.WORDING, Step.CALDICOTT, Step.PREVIEW, Step.SAVE],
+            PARTNER_STEPS,
             details,
             parent,
             today=day,
         )
         if load_problem:
             _show_messages(self.page_errors, [f"The audiences could not be loaded. {load_problem}"])
+        else:
+            self._check_event(audiences)
+
+    def _check_event(self, audiences: Sequence[AudiencePolicy]) -> None:
+        """Prepare at once, so an event that cannot be notified is said so before any typing.
+
+        An event decided not to be shared, one with no shareable statement, or one that
+        cannot be found is refused whatever the audience: the refusal replaces the form.
+        Otherwise the draft is kept for the audience it was prepared for, so Next does not
+        prepare it again; a problem with the audience itself is shown when the author goes
+        on, as before.
+        """
+        policy = self.details.chosen_audience() or (audiences[0] if audiences else None)
+        if policy is None:
+            return
+        try:
+            draft = self._actions.prepare(self.risk_event_id, audience=policy.name)
+        except ValidationError as error:
+            refused = [p.message for p in error.problems if p.where in EVENT_REFUSALS]
+            if refused:
+                self.refuse(refused)
+            return
+        except ClinicError as error:
+            self.refuse([error.message])
+            return
+        self.draft = draft
+        self._prepared_for = (policy.name,)
+        self.review.show_draft(draft)
 
     def _prepare_key(self) -> tuple[Any, ...]:
         policy = self.details.chosen_audience()
@@ -1680,9 +1811,7 @@ class ClinicalSummaryDialog(_ShareWizard):
         details.purpose.setPlaceholderText(
             "e.g. Referral for a psychiatric assessment, or a summary for the clinical record."
         )
-        super().__init__(
-            [Step.DETAILS, Step.CALDICOTT, Step.PREVIEW, Step.SAVE], details, parent, today=day
-        )
+        super().__init__(CLINICAL_STEPS, details, parent, today=day)
 
     def _render(self, decision: SharingDecision) -> RenderedDocument:
         period = self.details.period()

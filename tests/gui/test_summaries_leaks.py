@@ -23,6 +23,7 @@ from sqlalchemy.exc import DatabaseError
 from clinic_app.models import Base, Privacy, privacy_of
 from clinic_app.models.enums import (
     Attendance,
+    ConsentToShare,
     Engagement,
     Gateway,
     InterventionKind,
@@ -107,6 +108,7 @@ def seed(db: Any, me: Any, admin: Any, canary: Canaries) -> tuple[int, int]:
                 police_ref="ZQPOLICEREF",
                 address="ZQADDRESSLINE",
                 sharing_notes=canary(),
+                consent_to_share=ConsentToShare.GIVEN,
             ),
         ).id
         # The third party's name is a canary: the lexicon looks for it in shareable text
@@ -317,11 +319,13 @@ def drive(wizard: Any, qtbot: Any, audience: str) -> Path:
     for row in list(wizard.review.rows):
         row.keep_button.click()
     wizard.next_button.click()
+    assert wizard.current_step is Step.PREVIEW and wizard.rendered is not None
+    wizard.next_button.click()
+    assert wizard.current_step is Step.CALDICOTT
     for box in wizard.caldicott.boxes.values():
         box.setChecked(True)
     wizard.next_button.click()
-    assert wizard.current_step is Step.PREVIEW and wizard.rendered is not None
-    wizard.next_button.click()
+    assert wizard.current_step is Step.SAVE
     with qtbot.waitSignal(wizard.exported) as exported:
         wizard.next_button.click()
     result = exported.args[0]

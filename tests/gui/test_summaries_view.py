@@ -22,7 +22,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QAbstractButton, QDialog, QGroupBox, QLabel, QWidget
 from reportlab.pdfgen import canvas
 
-from clinic_app.errors import AccessDenied, Problem, ValidationError
+from clinic_app.errors import AccessDenied, NotFound, Problem, ValidationError
 from clinic_app.models.enums import (
     DisclosureKind,
     Gateway,
@@ -167,6 +167,7 @@ class FakeSharing:
         self.rows: list[DisclosureRow] = []
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.export_error: Exception | None = None
+        self.notice_refusal: Exception | None = None
         self.regenerated: bytes | Exception = self.pdf
         self.csv = "Recorded (UTC),Document ID\r\n2025-06-30 09:30:00,doc-1\r\n"
 
@@ -194,6 +195,8 @@ class FakeSharing:
 
     def prepare_notice(self, risk_event_id: int, **kwargs: Any) -> Draft[RiskNotice]:
         self.calls.append(("prepare_notice", (risk_event_id,), kwargs))
+        if self.notice_refusal is not None:
+            raise self.notice_refusal
         content = RiskNotice(
             audience=kwargs["audience"],
             audience_title=BUILT_IN[kwargs["audience"]].title,
@@ -461,8 +464,8 @@ def test_audiences_are_named_in_words_with_what_each_receives(qtbot):
     ]
     combo.setCurrentIndex(names.index("Victim advocate"))
     about = wizard.details.audience_about.text()
-    assert about.startswith("Victim advocate receive: attendance, engagement")
-    assert "given name, family name, police or partner reference" in about
+    assert about.startswith("In a progress summary this audience receives: attendance, engagement")
+    assert "identified by: given name, family name, police or partner reference." in about
 
 
 def test_gateway_is_shown_with_its_legal_basis(qtbot):
@@ -657,36 +660,30 @@ def test_no_hits_says_so_in_words_and_lets_the_author_go_on(qtbot):
     assert wizard.next_button.isEnabled()
 
 
-# -- step 3: Caldicott -------------------------------------------------------------------------
+# -- step 3: preview ---------------------------------------------------------------------------
 
 
-def test_caldicott_needs_all_four_boxes(qtbot):
+def test_the_steps_run_from_who_and_why_to_the_preview_then_caldicott_then_save(qtbot):
     fake = FakeSharing()
-    wizard = wizard_at_wording(qtbot, fake)
-    keep_all(wizard)
-    wizard.next_button.click()
-    assert wizard.current_step is Step.CALDICOTT
-    boxes = wizard.caldicott.boxes
-    assert list(boxes) == ["necessary", "minimum", "relevant", "accurate"]
+    wizard = PartnerSummaryWizard(CLIENT, fake.partner_actions(), today=TODAY)
+    qtbot.addWidget(wizard)
+    notice = RiskNoticeDialog(EVENT, fake.notice_actions(), today=TODAY)
+    qtbot.addWidget(notice)
+    clinical = ClinicalSummaryDialog(CLIENT, fake.clinical_actions(), today=TODAY)
+    qtbot.addWidget(clinical)
 
-    assert not wizard.next_button.isEnabled()
-    assert wizard.reason.text() == "Tick all four questions to go on (4 not yet ticked)."
-    for key in ("necessary", "minimum", "relevant"):
-        boxes[key].setChecked(True)
-        assert not wizard.next_button.isEnabled()
-    assert wizard.reason.text() == "Tick all four questions to go on (1 not yet ticked)."
-    boxes["accurate"].setChecked(True)
-    assert wizard.next_button.isEnabled()
-
-
-# -- step 4: preview ---------------------------------------------------------------------------
+    # Caldicott is the last thing before saving: its "accurate" is about the pages read.
+    order = [Step.DETAILS, Step.WORDING, Step.PREVIEW, Step.CALDICOTT, Step.SAVE]
+    assert wizard.steps == order
+    assert notice.steps == order
+    assert clinical.steps == [Step.DETAILS, Step.PREVIEW, Step.CALDICOTT, Step.SAVE]
+    listed = wizard.step_list.text()
+    assert listed.index("3. Preview") < listed.index("4. Caldicott questions")
 
 
 def to_preview(qtbot: Any, fake: FakeSharing) -> PartnerSummaryWizard:
     wizard = wizard_at_wording(qtbot, fake)
     keep_all(wizard)
-    wizard.next_button.click()
-    tick_caldicott(wizard)
     wizard.next_button.click()
     assert wizard.current_step is Step.PREVIEW
     return wizard
@@ -696,9 +693,13 @@ def test_preview_shows_every_page_of_the_bytes_the_service_rendered(qtbot):
     fake = FakeSharing(pages=3)
     wizard = to_preview(qtbot, fake)
 
+    assert wizard.heading.text() == "Step 3 of 5: Preview"
     assert wizard.preview.page_count() == 3
     assert wizard.preview.data == fake.pdf
-    assert "3 pages" in wizard.preview_about.text()
+    assert wizard.preview_about.text() == (
+        "These are the exact pages that will be saved (3 pages, document ID doc-new). Read "
+        "them through: next you confirm they are accurate."
+    )
     [(args, kwargs)] = fake.named("preview")
     draft, decision = args
     assert draft is wizard.draft
@@ -706,8 +707,88 @@ def test_preview_shows_every_page_of_the_bytes_the_service_rendered(qtbot):
     assert decision.gateway is Gateway.CDA_S115
     assert decision.client_informed is False
     assert decision.client_not_informed_reason == "Telling him now would raise the risk."
-    assert decision.caldicott.all_confirmed
+    assert not decision.caldicott.all_confirmed  # asked next, about these pages
     assert kwargs == {"document_id": None, "issued_on": None}
+    assert wizard.next_button.isEnabled() and wizard.reason.text() == ""
+
+
+def test_a_one_page_preview_is_spoken_of_as_one_page(qtbot):
+    fake = FakeSharing(pages=1)
+    wizard = to_preview(qtbot, fake)
+    assert wizard.preview_about.text() == (
+        "This is the exact page that will be saved (1 page, document ID doc-new). Read it "
+        "through: next you confirm it is accurate."
+    )
+
+
+# -- step 4: Caldicott -------------------------------------------------------------------------
+
+
+def to_caldicott(qtbot: Any, fake: FakeSharing) -> PartnerSummaryWizard:
+    wizard = to_preview(qtbot, fake)
+    wizard.next_button.click()
+    assert wizard.current_step is Step.CALDICOTT
+    return wizard
+
+
+def test_caldicott_comes_after_the_preview_and_needs_all_four_boxes(qtbot):
+    fake = FakeSharing()
+    wizard = to_caldicott(qtbot, fake)
+    assert wizard.heading.text() == "Step 4 of 5: Caldicott questions"
+    boxes = wizard.caldicott.boxes
+    assert list(boxes) == ["necessary", "minimum", "relevant", "accurate"]
+    assert "just read the preview" in boxes["accurate"].accessibleDescription()
+
+    assert not wizard.next_button.isEnabled()
+    assert wizard.reason.text() == "Tick all four questions to go on (4 not yet ticked)."
+    for key in ("necessary", "minimum", "relevant"):
+        boxes[key].setChecked(True)
+        assert not wizard.next_button.isEnabled()
+    assert wizard.reason.text() == "Tick all four questions to go on (1 not yet ticked)."
+    wizard.next_button.click()  # disabled: nothing happens
+    assert wizard.current_step is Step.CALDICOTT
+    boxes["accurate"].setChecked(True)
+    assert wizard.next_button.isEnabled() and wizard.reason.text() == ""
+    wizard.next_button.click()
+    assert wizard.current_step is Step.SAVE
+
+
+def test_going_back_to_the_same_pages_keeps_the_answers(qtbot):
+    fake = FakeSharing()
+    wizard = to_caldicott(qtbot, fake)
+    tick_caldicott(wizard)
+    wizard.back_button.click()
+    wizard.back_button.click()
+    wizard.next_button.click()  # the wording, unchanged
+    assert wizard.current_step is Step.PREVIEW
+    wizard.next_button.click()
+
+    assert wizard.caldicott.confirmation().all_confirmed
+    assert wizard.caldicott_note.isHidden()
+    assert wizard.next_button.isEnabled()
+
+
+def test_pages_that_changed_after_the_answers_are_asked_about_again(qtbot):
+    fake = FakeSharing(pages=3)
+    wizard = to_caldicott(qtbot, fake)
+    tick_caldicott(wizard)
+    for _ in range(3):
+        wizard.back_button.click()
+    assert wizard.current_step is Step.DETAILS
+    wizard.details.purpose.setPlainText("Review at the panel on 14 July")
+    fake.pdf = make_pdf(2)  # the service draws the pages again, with the new purpose
+    wizard.next_button.click()
+    wizard.next_button.click()
+    assert wizard.current_step is Step.PREVIEW
+    wizard.next_button.click()
+
+    assert not any(box.isChecked() for box in wizard.caldicott.boxes.values())
+    assert wizard.caldicott_note.text() == (
+        "The pages changed after you answered these questions, so they are asked again "
+        "about the pages you have just read."
+    )
+    assert not wizard.next_button.isEnabled()
+    assert wizard.reason.text() == "Tick all four questions to go on (4 not yet ticked)."
 
 
 def test_pdf_preview_counts_the_pages_of_a_real_pdf_and_refuses_garbage(qtbot):
@@ -725,11 +806,17 @@ def test_pdf_preview_counts_the_pages_of_a_real_pdf_and_refuses_garbage(qtbot):
 # -- step 5: save ------------------------------------------------------------------------------
 
 
-def test_save_exports_to_the_chosen_path_with_the_previewed_document_id(qtbot, save_to, tmp_path):
-    fake = FakeSharing()
-    wizard = to_preview(qtbot, fake)
+def to_save(qtbot: Any, fake: FakeSharing) -> PartnerSummaryWizard:
+    wizard = to_caldicott(qtbot, fake)
+    tick_caldicott(wizard)
     wizard.next_button.click()
     assert wizard.current_step is Step.SAVE
+    return wizard
+
+
+def test_save_exports_to_the_chosen_path_with_the_previewed_document_id(qtbot, save_to, tmp_path):
+    fake = FakeSharing()
+    wizard = to_save(qtbot, fake)
     assert wizard.next_button.text() == "&Save the PDF…"
 
     with qtbot.waitSignal(wizard.exported) as exported:
@@ -741,6 +828,7 @@ def test_save_exports_to_the_chosen_path_with_the_previewed_document_id(qtbot, s
     draft, decision, out = args
     assert out == tmp_path / "partner-summary-doc-new.pdf"
     assert draft is wizard.draft and decision.recipient_person == "DS Rivers"
+    assert decision.caldicott.all_confirmed
     assert kwargs == {"document_id": "doc-new", "issued_on": TODAY}
     assert exported.args[0].path == out
     assert out.read_bytes() == fake.pdf
@@ -753,8 +841,7 @@ def test_save_exports_to_the_chosen_path_with_the_previewed_document_id(qtbot, s
 
 def test_cancelling_the_save_dialog_exports_nothing(qtbot, monkeypatch):
     fake = FakeSharing()
-    wizard = to_preview(qtbot, fake)
-    wizard.next_button.click()
+    wizard = to_save(qtbot, fake)
     monkeypatch.setattr(register_view, "ask_save_path", lambda *args: "")
 
     wizard.next_button.click()
@@ -765,8 +852,7 @@ def test_cancelling_the_save_dialog_exports_nothing(qtbot, monkeypatch):
 
 def test_a_refusal_about_the_recipient_goes_back_to_that_field_and_keeps_everything(qtbot, save_to):
     fake = FakeSharing()
-    wizard = to_preview(qtbot, fake)
-    wizard.next_button.click()
+    wizard = to_save(qtbot, fake)
     fake.export_error = ValidationError(
         [Problem("recipient_agency", "The recipient agency must be at most 200 characters.")]
     )
@@ -787,8 +873,7 @@ def test_a_refusal_about_the_recipient_goes_back_to_that_field_and_keeps_everyth
 
 def test_a_refusal_about_caldicott_goes_to_the_caldicott_step(qtbot, save_to):
     fake = FakeSharing()
-    wizard = to_preview(qtbot, fake)
-    wizard.next_button.click()
+    wizard = to_save(qtbot, fake)
     fake.export_error = ValidationError([Problem("caldicott", "Confirm that it is accurate.")])
 
     wizard.next_button.click()
@@ -799,8 +884,7 @@ def test_a_refusal_about_caldicott_goes_to_the_caldicott_step(qtbot, save_to):
 
 def test_a_record_changed_refusal_prepares_the_draft_again(qtbot, save_to):
     fake = FakeSharing()
-    wizard = to_preview(qtbot, fake)
-    wizard.next_button.click()
+    wizard = to_save(qtbot, fake)
     fake.export_error = ValidationError(
         "The record has changed since this document was prepared. Prepare it again.",
         where="content",
@@ -818,8 +902,7 @@ def test_a_record_changed_refusal_prepares_the_draft_again(qtbot, save_to):
 
 def test_a_file_that_cannot_be_written_is_said_plainly(qtbot, save_to, errors_shown):
     fake = FakeSharing()
-    wizard = to_preview(qtbot, fake)
-    wizard.next_button.click()
+    wizard = to_save(qtbot, fake)
     fake.export_error = PermissionError(13, "Permission denied")
 
     wizard.next_button.click()
@@ -873,8 +956,10 @@ def test_risk_notice_offers_only_audiences_that_receive_risk_and_is_exported(
     assert not dialog.next_button.isEnabled()
     keep_all(dialog)
     dialog.next_button.click()
-    tick_caldicott(dialog)
+    assert dialog.current_step is Step.PREVIEW
     dialog.next_button.click()
+    assert dialog.current_step is Step.CALDICOTT
+    tick_caldicott(dialog)
     dialog.next_button.click()
     dialog.next_button.click()
 
@@ -882,6 +967,103 @@ def test_risk_notice_offers_only_audiences_that_receive_risk_and_is_exported(
     [(args, _kwargs)] = fake.named("export")
     assert args[2] == tmp_path / "urgent-risk-notification-doc-new.pdf"
     assert dialog.result_row is not None
+
+
+def test_risk_notice_prepares_at_once_and_next_uses_that_draft(qtbot):
+    fake = FakeSharing()
+    dialog = RiskNoticeDialog(EVENT, fake.notice_actions(), today=TODAY)
+    qtbot.addWidget(dialog)
+
+    assert fake.named("prepare_notice") == [((EVENT,), {"audience": "police"})]
+    assert dialog.refusal == "" and dialog.refusal_label.isHidden()
+    assert dialog.details.isEnabled() and not dialog.details.isHidden()
+    fill_details(dialog)
+    dialog.next_button.click()
+    assert dialog.current_step is Step.WORDING
+    assert len(fake.named("prepare_notice")) == 1  # not prepared twice
+
+    dialog.back_button.click()
+    fill_details(dialog, audience="panel")
+    dialog.next_button.click()
+    assert fake.named("prepare_notice")[-1] == ((EVENT,), {"audience": "panel"})
+
+
+NOT_SHARED = (
+    "This risk event was decided not to be shared. Record a new decision to share it first."
+)
+
+
+def test_an_event_decided_not_to_be_shared_is_refused_before_anything_is_typed(qtbot):
+    fake = FakeSharing()
+    fake.notice_refusal = ValidationError(NOT_SHARED, where="decision")
+    dialog = RiskNoticeDialog(EVENT, fake.notice_actions(), today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    assert dialog.current_step is Step.DETAILS
+    assert dialog.refusal_label.isVisible()
+    shown = dialog.refusal_label.text()
+    assert "This urgent risk notification cannot be made." in shown
+    assert NOT_SHARED in shown
+    assert dialog.refusal_label.accessibleDescription() == NOT_SHARED
+    # The form is not offered, there is no dead Next, and the way out says Close.
+    assert not dialog.details.isVisible()
+    assert not dialog.next_button.isVisible() and not dialog.back_button.isVisible()
+    assert dialog.cancel_button.text() == "&Close"
+    dialog.next_button.click()
+    assert dialog.current_step is Step.DETAILS
+    assert len(fake.named("prepare_notice")) == 1
+
+
+def test_an_event_without_a_statement_or_that_is_gone_is_refused_at_once(qtbot):
+    fake = FakeSharing()
+    fake.notice_refusal = ValidationError(
+        [
+            Problem("statement", "This risk event has no shareable statement."),
+            Problem("decision", NOT_SHARED),
+        ]
+    )
+    dialog = RiskNoticeDialog(EVENT, fake.notice_actions(), today=TODAY)
+    qtbot.addWidget(dialog)
+    assert dialog.refusal == f"This risk event has no shareable statement. {NOT_SHARED}"
+
+    fake.notice_refusal = NotFound("That risk event could not be found.")
+    gone = RiskNoticeDialog(EVENT, fake.notice_actions(), today=TODAY)
+    qtbot.addWidget(gone)
+    assert gone.refusal == "That risk event could not be found."
+    assert gone.details.isHidden()
+
+
+def test_a_problem_with_the_audience_alone_waits_for_next_as_before(qtbot):
+    fake = FakeSharing()
+    fake.notice_refusal = ValidationError(
+        "The Police audience does not receive risk information.", where="audience"
+    )
+    dialog = RiskNoticeDialog(EVENT, fake.notice_actions(), today=TODAY)
+    qtbot.addWidget(dialog)
+    assert dialog.refusal == "" and dialog.details.isEnabled()
+    assert dialog.draft is None
+
+    fill_details(dialog)
+    dialog.next_button.click()
+    assert dialog.current_step is Step.DETAILS
+    assert field_error(dialog.details.errors, "audience") == (
+        "The Police audience does not receive risk information."
+    )
+
+
+def test_the_notice_says_what_the_notice_carries_not_what_a_summary_does(qtbot):
+    fake = FakeSharing()
+    dialog = RiskNoticeDialog(EVENT, fake.notice_actions(), today=TODAY)
+    qtbot.addWidget(dialog)
+    about = dialog.details.audience_about.text()
+    assert about == (
+        "The notification gives only the event's shareable statement, the date it "
+        "happened, how urgent it is and what kind of event it was, and how to contact you. "
+        "The client is identified by: "
+        f"{BUILT_IN['police'].describe_identifying()}."
+    )
+    assert "attendance" not in about and "goals" not in about
 
 
 # -- the clinical summary ----------------------------------------------------------------------
@@ -896,7 +1078,7 @@ def test_clinical_summary_is_labelled_clinical_and_offers_no_partner_audience(
     assert dialog.details.audience is None
     assert "CLINICAL" in dialog.windowTitle().upper()
     assert "NOT FOR PARTNER AGENCIES" in dialog.INTRO
-    assert dialog.steps == [Step.DETAILS, Step.CALDICOTT, Step.PREVIEW, Step.SAVE]
+    assert dialog.steps == [Step.DETAILS, Step.PREVIEW, Step.CALDICOTT, Step.SAVE]
     words = " ".join(
         dialog.details.gateway.itemText(i) for i in range(dialog.details.gateway.count())
     )
@@ -909,9 +1091,12 @@ def test_clinical_summary_is_labelled_clinical_and_offers_no_partner_audience(
     details.gateway.setCurrentIndex(0)  # none needed: our own clinical record
     details.told_yes.setChecked(True)
     dialog.next_button.click()
-    tick_caldicott(dialog)
-    dialog.next_button.click()
+    assert dialog.current_step is Step.PREVIEW
     assert dialog.preview.page_count() == 3
+    dialog.next_button.click()
+    assert dialog.current_step is Step.CALDICOTT
+    assert not dialog.next_button.isEnabled()
+    tick_caldicott(dialog)
     dialog.next_button.click()
     dialog.next_button.click()
 
@@ -1050,13 +1235,13 @@ def test_partner_summary_export_refreshes_the_register_and_announces_a_change(
     def drive(dialog: QDialog) -> int:
         assert isinstance(dialog, PartnerSummaryWizard)
         fill_details(dialog)
-        dialog.next_button.click()
+        dialog.next_button.click()  # to the wording
         keep_all(dialog)
-        dialog.next_button.click()
+        dialog.next_button.click()  # to the preview
+        dialog.next_button.click()  # to Caldicott
         tick_caldicott(dialog)
-        dialog.next_button.click()
-        dialog.next_button.click()
-        dialog.next_button.click()
+        dialog.next_button.click()  # to saving
+        dialog.next_button.click()  # save
         dialog.accept()
         return dialog.result()
 
@@ -1290,6 +1475,99 @@ def test_service_register_says_when_no_entries_match(qtbot):
     assert not window.table.isVisible()
 
 
+def long_rows() -> list[DisclosureRow]:
+    """Entries with the longest words the register shows, and long free text."""
+    return [
+        dataclasses.replace(
+            disclosure_row(1, kind=DisclosureKind.RISK_NOTICE),
+            recipient_person="Detective Constable Priya Patel, case officer",
+            recipient_agency="Metropolitan Police, Stalking Threat Assessment Centre",
+            purpose="Urgent: he contacted the victim twice in breach of his bail conditions",
+            decided_by_name="Dr Alexandra Montgomery-Jones",
+        ),
+        disclosure_row(
+            2, kind=DisclosureKind.DECISION_NOT_TO_SHARE, audience="panel", sha=None, gateway=None
+        ),
+        disclosure_row(
+            3,
+            kind=DisclosureKind.CLINICAL_SUMMARY,
+            audience="clinical",
+            gateway=Gateway.DPA_SCH1_PARA18,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("width", [1240, 1000])
+def test_service_register_columns_fit_the_window_with_the_whole_text_in_tooltips(qtbot, width):
+    window = ServiceRegisterWindow(
+        ServiceRegisterActions(
+            register_for_service=lambda **kw: long_rows(), register_csv=lambda **kw: ""
+        ),
+        today=TODAY,
+    )
+    qtbot.addWidget(window)
+    window.resize(width, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    table = window.table
+
+    # Every column on screen: nothing to scroll sideways to, the SHA-256 included.
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)
+    widths = sum(table.columnWidth(c) for c in RegisterColumn)
+    assert widths <= table.viewport().width()
+    # The date, the shortened SHA-256 and whether the client was told are never cut.
+    for column in (RegisterColumn.RECORDED, RegisterColumn.SHA256, RegisterColumn.CLIENT_TOLD):
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), column.name
+    assert table.columnWidth(RegisterColumn.PURPOSE) >= 100
+
+    def cell(row: int, column: RegisterColumn, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        return window.proxy.data(window.proxy.index(row, column), role)
+
+    # Newest first: the clinical summary, the decision, then the notification.
+    assert cell(2, RegisterColumn.KIND) == "Risk notification"
+    assert cell(2, RegisterColumn.KIND, Qt.ItemDataRole.ToolTipRole) == "Urgent risk notification"
+    assert cell(2, RegisterColumn.RECIPIENT, Qt.ItemDataRole.ToolTipRole) == (
+        "Detective Constable Priya Patel, case officer, Metropolitan Police, Stalking Threat "
+        "Assessment Centre"
+    )
+    assert cell(2, RegisterColumn.DECIDED_BY, Qt.ItemDataRole.ToolTipRole) == (
+        "Dr Alexandra Montgomery-Jones"
+    )
+    assert cell(0, RegisterColumn.AUDIENCE) == "Clinical"
+    assert cell(0, RegisterColumn.AUDIENCE, Qt.ItemDataRole.ToolTipRole) == (
+        "Clinical (not a partner)"
+    )
+    assert cell(2, RegisterColumn.CLIENT, Qt.ItemDataRole.ToolTipRole) == "MASIP-0042"
+    sha = cell(2, RegisterColumn.SHA256, Qt.ItemDataRole.ToolTipRole)
+    assert cell(2, RegisterColumn.SHA256) == f"{sha[:4]} {sha[4:8]} {sha[8:12]}…"
+    # The chosen entry is in full below, its whole SHA-256 too.
+    window.table.selectRow(2)
+    window.table.setCurrentIndex(window.proxy.index(2, 0))
+    assert sha in window.details.toPlainText()
+    assert "Urgent risk notification" in window.details.toPlainText()
+
+
+def test_the_register_columns_give_way_when_the_window_narrows(qtbot):
+    window = ServiceRegisterWindow(
+        ServiceRegisterActions(
+            register_for_service=lambda **kw: long_rows(), register_csv=lambda **kw: ""
+        ),
+        today=TODAY,
+    )
+    qtbot.addWidget(window)
+    window.resize(1240, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    wide = window.table.columnWidth(RegisterColumn.RECIPIENT)
+
+    window.resize(1000, 700)
+    qtbot.waitUntil(lambda: window.table.viewport().width() < 1000)
+
+    assert window.table.columnWidth(RegisterColumn.RECIPIENT) < wide
+    # The header settles the purpose's share a moment later.
+    qtbot.waitUntil(lambda: window.table.horizontalScrollBar().maximum() == 0)
+
+
 # -- keyboard ----------------------------------------------------------------------------------
 
 
@@ -1332,12 +1610,13 @@ def test_every_step_and_dialog_has_one_control_per_alt_letter(qtbot, save_to):
     seen[Step.WORDING] = clashes(wizard)
     keep_all(wizard)
     wizard.next_button.click()
+    seen[Step.PREVIEW] = clashes(wizard)
+    wizard.next_button.click()
     seen[Step.CALDICOTT] = clashes(wizard)
     tick_caldicott(wizard)
     wizard.next_button.click()
-    seen[Step.PREVIEW] = clashes(wizard)
-    wizard.next_button.click()
     seen[Step.SAVE] = clashes(wizard)
+    assert wizard.current_step is Step.SAVE
     clinical = ClinicalSummaryDialog(CLIENT, fake.clinical_actions(), today=TODAY)
     qtbot.addWidget(clinical)
     clinical.show()
