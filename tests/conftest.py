@@ -104,6 +104,7 @@ def client_details(**overrides):  # type: ignore[no-untyped-def]
     """Valid details of a (non-demo) client; override any field."""
     from datetime import date
 
+    from clinic_app.models.enums import ConsentToShare
     from clinic_app.services.clients import ClientDetails
 
     values = {
@@ -116,6 +117,8 @@ def client_details(**overrides):  # type: ignore[no-untyped-def]
         "nhs_number": "943 476 5919",
         "police_ref": "PR/12345",
         "referral_source": "Police",
+        # The client agreed to information being shared (tests of sharing on consent).
+        "consent_to_share": ConsentToShare.GIVEN,
     }
     values.update(overrides)
     return ClientDetails(**values)

@@ -58,6 +58,7 @@ from clinic_app.models import (
     StaffUser,
 )
 from clinic_app.models.enums import (
+    ConsentToShare,
     Gateway,
     ReferralStatus,
     ReferralUrgency,
@@ -636,6 +637,18 @@ def service_directory(session: Session, by: StaffRef) -> list[ServiceRow]:
 # -- referrals --------------------------------------------------------------------------------
 
 
+CONSENT_WORDS: dict[ConsentToShare, str] = {
+    ConsentToShare.GIVEN: "consent was given",
+    ConsentToShare.REFUSED: "consent was refused",
+    ConsentToShare.NOT_ASKED: "consent has not been asked",
+    ConsentToShare.NOT_REQUIRED: "a statutory gateway applies instead",
+}
+
+
+def _consent_words(consent: ConsentToShare | None) -> str:
+    return "nothing" if consent is None else CONSENT_WORDS[consent]
+
+
 def create_referral(
     session: Session,
     by: StaffRef,
@@ -670,6 +683,15 @@ def create_referral(
             "share_gateway",
             "Record the consent or gateway that allows the referral to be mentioned.",
         )
+    if fact_shareable and share_gateway is Gateway.CONSENT:
+        consent = session.scalar(select(Client.consent_to_share).where(Client.id == client_id))
+        if consent is not ConsentToShare.GIVEN:
+            check.add(
+                "share_gateway",
+                "The client's record does not show consent to share (it says "
+                f"{_consent_words(consent)}). Record consent on the Overview first, or "
+                "choose another gateway.",
+            )
     check.raise_if_any()
     referral = Referral(
         client_id=client_id,

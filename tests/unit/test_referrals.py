@@ -12,6 +12,7 @@ from clinic_app import cli
 from clinic_app.errors import AccessDenied, ConflictError, InvalidTransition, ValidationError
 from clinic_app.models import Referral, SpecialistService
 from clinic_app.models.enums import (
+    ConsentToShare,
     Gateway,
     ReferralStatus,
     ReferralUrgency,
@@ -23,6 +24,7 @@ from clinic_app.models.enums import (
 )
 from clinic_app.services import clients, referrals, risk
 from clinic_app.services.referrals import follow_up, snomed_concept_id_problem
+from tests.conftest import client_details
 
 S = ReferralStatus
 TODAY = date(2026, 3, 20)
@@ -652,3 +654,36 @@ def test_administrators_keep_the_directory_from_the_command_line(tmp_path):
     )
     code, _, err = as_admin("service", "update", "Nowhere", "--in-use", "yes")
     assert code != 0 and "There is no service called 'Nowhere'" in err
+
+
+@pytest.mark.parametrize(
+    "consent", [ConsentToShare.REFUSED, ConsentToShare.NOT_ASKED, ConsentToShare.NOT_REQUIRED]
+)
+def test_the_fact_of_a_referral_is_shared_on_consent_only_if_it_was_given(
+    db, psychologist, service_id, consent
+):
+    with db.transaction() as session:
+        client_id = clients.register_client(
+            session, psychologist, client_details(consent_to_share=consent)
+        ).id
+    with db.session() as session, pytest.raises(ValidationError) as caught:
+        _new_referral(
+            session,
+            psychologist,
+            client_id,
+            service_id,
+            fact_shareable=True,
+            share_gateway=Gateway.CONSENT,
+        )
+    [problem] = caught.value.problems
+    assert problem.where == "share_gateway" and "does not show consent" in problem.message
+    with db.transaction() as session:  # another gateway may still allow it
+        row = _new_referral(
+            session,
+            psychologist,
+            client_id,
+            service_id,
+            fact_shareable=True,
+            share_gateway=Gateway.CDA_S115,
+        )
+    assert row.share_gateway is Gateway.CDA_S115
