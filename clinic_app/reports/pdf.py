@@ -686,7 +686,11 @@ def _measures(summary: PartnerSummary) -> list[Flowable]:
 def _next_review(summary: PartnerSummary) -> list[Flowable]:
     if summary.next_review is None:
         return [para("No review date is set.")]
-    return [para(f"The plan is next reviewed on {long_date(summary.next_review)}.")]
+    when = long_date(summary.next_review)
+    if summary.next_review < summary.prepared_on:
+        # Said as it is: the date has passed and no later one has been set.
+        return [para(f"The plan review was due on {when}; no later review date is set.")]
+    return [para(f"The plan is next reviewed on {when}.")]
 
 
 _SECTION_RENDERERS: Final[dict[Section, Callable[[PartnerSummary], list[Flowable]]]] = {

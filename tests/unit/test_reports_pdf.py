@@ -620,3 +620,14 @@ def test_missing_fonts_are_a_plain_message(monkeypatch: pytest.MonkeyPatch, tmp_
         pdf._drawable.cache_clear()
     assert raised.value.message == pdf.FONTS_MISSING
     assert pdf.render_partner_summary(summary(1), FRAME)  # the real fonts load again
+
+
+def test_a_review_date_already_passed_is_not_shown_as_to_come():
+    from clinic_app.reports.pdf import _next_review
+
+    one = summary(1)
+    due = replace(one, next_review=one.prepared_on - timedelta(days=30))
+    coming = replace(one, next_review=one.prepared_on + timedelta(days=30))
+    assert "was due on" in _next_review(due)[0].getPlainText()
+    assert "no later review date is set" in _next_review(due)[0].getPlainText()
+    assert "is next reviewed on" in _next_review(coming)[0].getPlainText()
