@@ -58,7 +58,6 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 
-from clinic_app import __version__
 from clinic_app.config import resources_dir
 from clinic_app.errors import ClinicError
 from clinic_app.reports.content import (
@@ -448,7 +447,9 @@ def build_pdf(frame: DocumentFrame, story: list[Flowable]) -> bytes:
         subject=frame.title + (f" for {frame.audience_title}" if frame.audience_title else ""),
         author=METADATA_AUTHOR,
         keywords=f"{frame.marking}, document {frame.document_id}",
-        creator=f"clinic-app {__version__}",
+        # No version number: an update that does not change how documents are drawn
+        # must still regenerate past disclosures byte for byte.
+        creator="clinic-app",
         invariant=1,
         pageCompression=1,
         lang="en-GB",

@@ -631,3 +631,11 @@ def test_a_review_date_already_passed_is_not_shown_as_to_come():
     assert "was due on" in _next_review(due)[0].getPlainText()
     assert "no later review date is set" in _next_review(due)[0].getPlainText()
     assert "is next reviewed on" in _next_review(coming)[0].getPlainText()
+
+
+def test_a_new_version_of_the_app_draws_past_documents_byte_for_byte(monkeypatch):
+    import clinic_app
+
+    before = pdf.render_partner_summary(summary(3), FRAME)
+    monkeypatch.setattr(clinic_app, "__version__", "99.0.0")
+    assert pdf.render_partner_summary(summary(3), FRAME) == before
