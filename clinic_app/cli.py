@@ -37,7 +37,7 @@ from clinic_app.errors import (
 from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
 from clinic_app.services import audit, demo, settings, staff
-from clinic_app.services.common import StaffRef, client_by_ref
+from clinic_app.services.common import StaffRef, client_by_ref, counted
 from clinic_app.storage import engine
 from clinic_app.storage.keys import (
     KeyStore,
@@ -254,7 +254,7 @@ def cmd_audit_verify(ctx: _Context) -> None:
             for finding in report.findings:
                 ctx.say(f"  {finding}")
             raise ClinicError(
-                f"The audit trail does not verify: {len(report.findings)} problem(s) "
+                f"The audit trail does not verify: {counted(len(report.findings), 'problem')} "
                 f"in {report.events:,} events (listed above)."
             )
         ctx.say(f"The audit trail verifies: {report.events:,} events, unbroken.")
@@ -514,7 +514,7 @@ def _show_hits(ctx: _Context, draft: Any) -> None:
 def _unresolved_error(draft: Any) -> CommandError:
     count = len(draft.unresolved)
     return CommandError(
-        f"The wording check found {count} term(s) that may be clinical or name a third "
+        f"The wording check found {counted(count, 'term')} that may be clinical or name a third "
         "party (listed above). Edit the wording in the record, or give --accept-warnings "
         "if each is needed and fine to share. Nothing was written or logged."
     )
@@ -545,7 +545,8 @@ def cmd_summary(ctx: _Context) -> None:
             session, me, draft, decision, out, accept_warnings=ctx.args.accept_warnings
         )
         accepted = (
-            f" {result.warnings_accepted} wording warning(s) were accepted and this is recorded."
+            f" Accepted as they were: {counted(result.warnings_accepted, 'wording warning')};"
+            " this is recorded."
             if result.warnings_accepted
             else ""
         )
@@ -577,7 +578,8 @@ def cmd_risk_notice(ctx: _Context) -> None:
             session, me, draft, decision, out, accept_warnings=ctx.args.accept_warnings
         )
         accepted = (
-            f" {result.warnings_accepted} wording warning(s) were accepted and this is recorded."
+            f" Accepted as they were: {counted(result.warnings_accepted, 'wording warning')};"
+            " this is recorded."
             if result.warnings_accepted
             else ""
         )

@@ -52,7 +52,7 @@ from clinic_app.reports.content import (
     RiskNotice,
 )
 from clinic_app.services import audit, disclosures, lexicon, risk, settings, summaries
-from clinic_app.services.common import StaffRef, require_clinical_access
+from clinic_app.services.common import StaffRef, counted, require_clinical_access
 from clinic_app.services.disclosures import (
     CLINICAL_AUDIENCE,
     GATEWAY_WORDS,
@@ -219,8 +219,8 @@ def _refusals(
         problems.append(
             Problem(
                 "lexicon",
-                f"{len(draft.unresolved)} warning(s) from the wording check are not resolved. "
-                f"Keep or edit each one: {listed}",
+                f"Not resolved: {counted(len(draft.unresolved), 'warning')} from the "
+                f"wording check. Keep or edit each one: {listed}",
             )
         )
     if not accept_warnings:

@@ -71,6 +71,7 @@ from clinic_app.reports.content import (
     words,
 )
 from clinic_app.services.audiences import Section
+from clinic_app.services.common import counted
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN: Final = 18 * mm
@@ -564,7 +565,7 @@ def _engagement(summary: PartnerSummary) -> list[Flowable]:
         return [para("Engagement was not rated at any session in this period.")]
     lines = [
         para(
-            f"Engagement was rated at {section.rated} session(s): good at {section.good}, "
+            f"Engagement was rated at {counted(section.rated, 'session')}: good at {section.good}, "
             f"partial at {section.partial}, poor at {section.poor}."
         )
     ]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.models import AppSetting, AuditEvent
 from clinic_app.models.base import utcnow
+from clinic_app.services.common import counted
 
 GENESIS = "0" * 64
 HEAD_SETTING = "audit_chain_head"
@@ -156,7 +157,8 @@ def verify(session: Session) -> AuditReport:
             findings.append(
                 AuditFinding(
                     event.seq,
-                    f"{missing} event(s) before it are missing (deleted)"
+                    f"{counted(missing, 'event')} before it {'is' if missing == 1 else 'are'} "
+                    "missing (deleted)"
                     if missing > 0
                     else "it is out of sequence",
                 )
@@ -179,7 +181,9 @@ def verify(session: Session) -> AuditReport:
         if int(head_seq) > last_seq:
             findings.append(
                 AuditFinding(
-                    last_seq + 1, f"the last {int(head_seq) - last_seq} event(s) are missing"
+                    last_seq + 1,
+                    f"the last {counted(int(head_seq) - last_seq, 'event')} "
+                    f"{'is' if int(head_seq) - last_seq == 1 else 'are'} missing",
                 )
             )
         elif previous is not None and int(head_seq) == last_seq and head_hash != previous.hash:

@@ -78,7 +78,7 @@ from clinic_app.models.enums import (
 )
 from clinic_app.services import lexicon, measures
 from clinic_app.services.audiences import AudiencePolicy, PartnerReader, Section, policy_for
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.common import StaffRef, counted, get_or_raise, require_clinical_access
 from clinic_app.services.lexicon import LexiconHit, TextField
 from clinic_app.services.validation import Checker, date_problem
 
@@ -905,13 +905,13 @@ def _risk(
         )
     if no_statement:
         notes.append(
-            f"{no_statement} risk event(s) in the period have no shareable statement and are "
-            "not included. Write a statement on the Risk tab to include them."
+            f"Not included: {counted(no_statement, 'risk event')} in the period with no "
+            "shareable statement. Write a statement on the Risk tab to include it."
         )
     if withheld:
         notes.append(
-            f"{withheld} risk event(s) in the period were decided not to be shared and are "
-            "not included."
+            f"Not included: {counted(withheld, 'risk event')} in the period decided not to "
+            "be shared."
         )
     assessment_row = session.execute(
         reader.select(

@@ -72,12 +72,12 @@ def test_an_edited_event_is_named(chain):
 
 def test_a_deleted_event_is_named(chain):
     _raw(chain, "DELETE FROM audit_event WHERE seq = 7")
-    assert _findings(chain) == ["event 8: 1 event(s) before it are missing (deleted)"]
+    assert _findings(chain) == ["event 8: 1 event before it is missing (deleted)"]
 
 
 def test_deleted_events_at_the_end_are_caught(chain):
     _raw(chain, "DELETE FROM audit_event WHERE seq >= 11")
-    assert _findings(chain) == ["event 11: the last 2 event(s) are missing"]
+    assert _findings(chain) == ["event 11: the last 2 events are missing"]
 
 
 def test_an_inserted_event_is_named(chain):

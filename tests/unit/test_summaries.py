@@ -795,7 +795,7 @@ def test_cli_refuses_on_lexicon_hits_unless_accepted(keyed, psychologist, admin,
     assert not out.exists() and _register_size(keyed) == 0
     code, stdout, err = _cli(keyed, *args, "--accept-warnings")
     assert code == 0, err
-    assert "2 wording warning(s) were accepted" in stdout
+    assert "Accepted as they were: 2 wording warnings; this is recorded." in stdout
     with keyed.session() as s:
         row = s.scalars(select(Disclosure)).one()
         assert row.payload is not None and row.payload["lexicon"]["warnings_accepted"] == 2
