@@ -756,6 +756,7 @@ class ClinicApp(QObject):
                     stop_schedule=workspace.bind(measures.stop_schedule),
                     verify_staff=lambda password: self._verify_staff(workspace, password),
                     record_risk_event=lambda: open_risk_event(None),
+                    describe_staff=describe_staff,
                 ),
             ),
             SummariesTab(

@@ -86,14 +86,19 @@ class CutoffUsed:
     overridden: bool
 
     @property
+    def name(self) -> str:
+        """What the cut-off is called: 'Caseness cut-off', 'Clinical cut-off'."""
+        return cutoff_name(self.label)
+
+    @property
     def text(self) -> str:
-        """E.g. 'Probable PTSD at 33 or more (set by an administrator; the definition's is 33).'"""
+        """E.g. 'Probable PTSD cut-off: 31 (set by an administrator; ...). Source: ...'."""
         chosen = (
             f" (set by an administrator; the definition gives {_num(self.default_value)})"
             if self.overridden
             else ""
         )
-        return f"{self.label}: cut-off {_num(self.value)}{chosen}. Source: {self.source}"
+        return f"{self.name}: {_num(self.value)}{chosen}. Source: {self.source}"
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,23 @@ def _num(value: float | Decimal) -> str:
     return format(d.normalize(), "f")
 
 
+def _plural(count: float | Decimal, one: str, many: str | None = None) -> str:
+    """'1 point', '2 points', '0.5 points': the count with the right form of the noun."""
+    word = one if Decimal(str(count)) == 1 else (many or f"{one}s")
+    return f"{_num(count)} {word}"
+
+
+def cutoff_name(label: str) -> str:
+    """What a cut-off with this label is called in words, without saying 'cut-off' twice.
+
+    'Caseness' gives 'Caseness cut-off'; 'Clinical cut-off' stays as it is.
+    """
+    lowered = label.lower()
+    if "cut-off" in lowered or "cutoff" in lowered or "cut off" in lowered:
+        return label
+    return f"{label} cut-off"
+
+
 def _two(value: float) -> str:
     """A working figure to two decimals, as shown in the arithmetic."""
     return f"{value:.2f}"
@@ -253,8 +275,8 @@ def effective_cutoff(definition: MeasureDefinition, override: float | None) -> C
     decimals = definition.scoring.decimals
     if _round(override, decimals) != Decimal(str(override)):
         raise ValidationError(
-            f"The cut-off of the {definition.short_title} can have at most {decimals} decimal "
-            "places.",
+            f"The cut-off of the {definition.short_title} can have at most "
+            f"{_plural(decimals, 'decimal place')}.",
             where="cutoff",
         )
     source = cutoff.source + (f" {allowed.note}" if allowed.note else "")
@@ -311,7 +333,8 @@ def _aggregate(
         exact = Decimal(raw) * item_count / answered
         rounded = _round(exact, decimals)
         return rounded, (
-            f"sum of the {answered} answered items {raw}, prorated to {item_count} items: "
+            f"sum of the {_plural(answered, 'answered item')} {raw}, prorated to "
+            f"{_plural(item_count, 'item')}: "
             f"{raw} x {item_count} / {answered} = {_two(float(exact))}, rounded to "
             f"{_num(rounded)}"
         )
@@ -319,13 +342,13 @@ def _aggregate(
     if method is ScoringMethod.MEAN:
         rounded = _round(mean, decimals)
         return rounded, (
-            f"mean of the {answered} answered items: {raw} / {answered} = "
+            f"mean of the {_plural(answered, 'answered item')}: {raw} / {answered} = "
             f"{_two(float(mean))}, rounded to {_num(rounded)}"
         )
     exact = mean * 10
     rounded = _round(exact, decimals)
     return rounded, (
-        f"mean of the {answered} answered items times 10: {raw} / {answered} x 10 = "
+        f"mean of the {_plural(answered, 'answered item')} times 10: {raw} / {answered} x 10 = "
         f"{_two(float(exact))}, rounded to {_num(rounded)}"
     )
 
@@ -402,8 +425,8 @@ def score(
                     len(values),
                     size,
                     False,
-                    f"Not scored: {len(values)} of its {size} items answered; at least "
-                    f"{subscale.minimum_answered} needed.",
+                    f"Not scored: {len(values)} of its {_plural(size, 'item')} answered; at "
+                    f"least {subscale.minimum_answered} needed.",
                 )
             )
             continue
@@ -534,9 +557,9 @@ def reliable_change(definition: MeasureDefinition, earlier: Score, later: Score)
             threshold = rule.threshold or 0.0
             reliable = abs(difference) >= threshold
             parameters = (
-                f"Published reliable change threshold: a change of {_num(threshold)} points or "
-                f"more is reliable; this change is {_num(abs(difference))} points. "
-                f"Source: {rule.source}"
+                f"Published reliable change threshold: a change of "
+                f"{_plural(threshold, 'point')} or more is reliable; this change is "
+                f"{_plural(abs(difference), 'point')}. Source: {rule.source}"
             )
         if rule.note:
             parameters += f" Note: {rule.note}"
@@ -565,19 +588,19 @@ def reliable_change(definition: MeasureDefinition, earlier: Score, later: Score)
             clinically_significant = True
             cs_text = (
                 f"Clinically significant improvement: reliable, and moved from {side} the "
-                f"cut-off ({_num(cutoff.value)}, {cutoff.label}) to {other} it."
+                f"{cutoff.name} ({_num(cutoff.value)}) to {other} it."
             )
         elif verdict is Verdict.RELIABLE_DETERIORATION and not before and after:
             clinically_significant = True
             cs_text = (
                 f"Clinically significant deterioration: reliable, and moved to {side} the "
-                f"cut-off ({_num(cutoff.value)}, {cutoff.label})."
+                f"{cutoff.name} ({_num(cutoff.value)})."
             )
         else:
             clinically_significant = False
             cs_text = (
                 "Not a clinically significant change: that needs a reliable change that also "
-                f"crosses the cut-off ({_num(cutoff.value)}, {cutoff.label})."
+                f"crosses the {cutoff.name} ({_num(cutoff.value)})."
             )
 
     sign = "+" if difference > 0 else ""

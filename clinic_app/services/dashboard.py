@@ -483,7 +483,7 @@ def _measures_due(session: Session, by: StaffRef, today: date) -> tuple[Dashboar
             MEASURES,
             d.schedule_id,
             f"{d.short_title} due: {d.reasons[0]}" if d.reasons else f"{d.short_title} due",
-            d.due_since or today,
+            d.due_since or today,  # never given: due from today
             "Due",
             f"{d.short_title} is due. " + " ".join(d.reasons),
         )

@@ -114,6 +114,8 @@ class AdministrationRow:
     answers: tuple[tuple[int, int | None], ...]
     score: Score | None = None
     score_problem: str = ""
+    entered_by: int | None = None
+    """The member of staff who entered the answers (or saved the client's own)."""
 
 
 @dataclass(frozen=True)
@@ -609,6 +611,7 @@ def record_administration(
         tuple(sorted(answers.items())),
         scored,
         score_problem,
+        by.id,
     )
 
 
@@ -646,6 +649,7 @@ def _administrations(session: Session, client_id: int) -> list[AdministrationRow
             a.administered_on,
             a.mode,
             tuple(answers.get(a.id, [])),
+            entered_by=a.entered_by,
         )
         for a in administrations
     ]
@@ -1060,9 +1064,11 @@ def _due(
                 if today >= opens and (last is None or last < opens):
                     since.append(opens)
                     reasons.append(
-                        f"Plan review {'was due' if review < today else 'due'} on "
-                        f"{_long(review)}: the {short} is due in the {REVIEW_WINDOW_DAYS} days "
-                        "before it."
+                        f"Plan review overdue since {_long(review)}: give the {short} before "
+                        "the review is held."
+                        if review < today
+                        else f"Plan review on {_long(review)}: give the {short} in the "
+                        f"{REVIEW_WINDOW_DAYS} days before it (from {_long(opens)})."
                     )
                     break
         if reasons:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QDate,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -101,7 +102,7 @@ NO_MEASURES_AVAILABLE = "No measures are available to give: an administrator can
 NO_SCHEDULES = "No measures are scheduled for this client."
 MODE_WORDS: dict[MeasureMode, str] = {
     MeasureMode.CLINICIAN_ENTRY: "Clinician entry",
-    MeasureMode.SELF_COMPLETION: "Client (self-completion)",
+    MeasureMode.SELF_COMPLETION: "Self-completion",
 }
 ATTENDANCE_WORDS: dict[Attendance, str] = {
     Attendance.ATTENDED: "attended",
@@ -198,7 +199,8 @@ class MeasuresActions:
 
     ``record_risk_event`` opens the Risk tab's dialog for recording a risk event;
     ``verify_staff`` checks the signed-in user's password (True when right) to end client
-    self-completion.
+    self-completion; ``describe_staff`` names a member of staff from their id (who entered
+    an administration), or is None when names are not available.
     """
 
     results_for_client: Callable[[int], Sequence[MeasureResults]]
@@ -211,6 +213,7 @@ class MeasuresActions:
     stop_schedule: Callable[[int], ScheduleRow]
     verify_staff: Callable[[str], bool]
     record_risk_event: Callable[[], object]
+    describe_staff: Callable[[int], str] | None = None
 
 
 def _licence_text(definition: MeasureDefinition) -> str:
@@ -509,6 +512,7 @@ class AdministerDialog(QDialog):
         layout.addLayout(form)
 
         self.items: dict[int, ItemAnswer] = {}
+        self.item_errors: dict[int, QLabel] = {}
         items_box = QWidget()
         items_column = QVBoxLayout(items_box)
         items_column.setContentsMargins(0, 0, 0, 0)
@@ -518,7 +522,9 @@ class AdministerDialog(QDialog):
             widget.clear_button.clicked.connect(self._on_answer_cleared)
             self.items[item.number] = widget
             items_column.addWidget(widget)
-            items_column.addWidget(self.errors.label_for(f"answers.{item.number}", widget))
+            error = self.errors.label_for(f"answers.{item.number}", widget)
+            self.item_errors[item.number] = error
+            items_column.addWidget(error)
         items_column.addStretch()
         self.items_scroll = QScrollArea()
         self.items_scroll.setWidgetResizable(True)
@@ -570,12 +576,30 @@ class AdministerDialog(QDialog):
         self.answered.setAccessibleDescription(text)
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
+        """Show each problem under its item (or at the foot) and scroll to the first.
+
+        The first item with a problem is scrolled into view together with the message
+        under it, so the clinician sees what is wrong without scrolling.
+        """
         _show_unplaced(self.general_errors, self.errors.show(problems))
         for problem in problems:
-            widget = self.items.get(_item_of(problem.where) or 0)
+            number = _item_of(problem.where) or 0
+            widget = self.items.get(number)
             if widget is not None:
-                self.items_scroll.ensureWidgetVisible(widget)
+                self.scroll_to_item(number)
                 break
+
+    def scroll_to_item(self, number: int) -> None:
+        """Scroll so item ``number`` and its error message (if shown) are both in view."""
+        widget = self.items[number]
+        error = self.item_errors[number]
+        # The message was only just shown: let the questions be laid out again first, so
+        # the positions scrolled to are where the item and its message now are.
+        for _ in range(3):  # the questions, then the scroll area around them
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.items_scroll.ensureWidgetVisible(widget, 0, 8)
+        if error.isVisibleTo(self):
+            self.items_scroll.ensureWidgetVisible(error, 0, 8)
 
     # -- slots ---------------------------------------------------------------------------------
 
@@ -609,6 +633,13 @@ class AdministerDialog(QDialog):
         self.saved_row = row
         self.saved.emit(row)
         self.accept()
+
+
+def _problem_words(problem: Problem) -> str:
+    """A problem in a definition file: what is wrong, then where in the file it is."""
+    if not problem.where:
+        return problem.message
+    return f"{problem.message} (in the file at {problem.where})"
 
 
 def _item_of(where: str) -> int | None:
@@ -645,15 +676,17 @@ class ResultColumn(IntEnum):
 
 RESULT_HEADERS: dict[ResultColumn, str] = {
     ResultColumn.DATE: "Date given",
-    ResultColumn.MODE: "Completed by",
+    ResultColumn.MODE: "How given",
     ResultColumn.TOTAL: "Total",
     ResultColumn.BAND: "Band",
-    ResultColumn.CHANGE: "Change from previous",
+    ResultColumn.CHANGE: "Change",
     ResultColumn.ALERTS: "Critical items",
 }
 RESULT_TIPS: dict[ResultColumn, str] = {
+    ResultColumn.MODE: "Entered by a clinician, or completed by the client on this device.",
     ResultColumn.TOTAL: "Computed from the answers; 'prorated' when items were left unanswered.",
     ResultColumn.CHANGE: "The change from the administration before, and whether it is reliable.",
+    ResultColumn.ALERTS: "Critical items answered (for example about self-harm): review risk.",
 }
 
 
@@ -672,17 +705,50 @@ def change_words(change: ChangeBetween | None) -> str:
 
 
 def alert_words(alerts: Sequence[CriticalAlert]) -> str:
+    """The critical items in short, for the table: 'Item 9', 'Items 2 and 9'."""
     if not alerts:
         return ""
-    numbers = ", ".join(str(a.item) for a in alerts)
-    return f"Item{'s' if len(alerts) > 1 else ''} {numbers}: review risk"
+    numbers = [str(a.item) for a in alerts]
+    if len(numbers) == 1:
+        return f"Item {numbers[0]}"
+    return f"Items {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def alert_text(alert: CriticalAlert) -> str:
+    """One critical item in full: what was answered and what to do."""
+    answer = (
+        "was left unanswered"
+        if alert.answer is None
+        else f"was answered '{alert.answer_label}' ({alert.answer})"
+    )
+    return f"Item {alert.item} {answer}. {alert.alert}"
+
+
+def entered_by(row: AdministrationRow) -> int | None:
+    """The id of the member of staff who entered (or saved) an administration, if known."""
+    return row.entered_by
+
+
+def who_words(row: AdministrationRow, describe_staff: Callable[[int], str] | None) -> str:
+    """How it was given and, when known, who entered it: 'Entered by Dr Jones (clinician...'."""
+    staff = entered_by(row)
+    name = describe_staff(staff) if staff is not None and describe_staff is not None else ""
+    if row.mode is MeasureMode.SELF_COMPLETION:
+        done = "Completed by the client on this device (self-completion)"
+        return f"{done}; saved by {name}" if name else done
+    return f"Entered by {name} (clinician entry)" if name else "Clinician entry"
 
 
 class ResultModel(ListTableModel[ResultLine]):
-    """The administrations of one measure, oldest first, with totals, bands and changes."""
+    """The administrations of one measure, oldest first, with totals, bands and changes.
 
-    def __init__(self) -> None:
+    Cells are kept short so the table fits beside the details; the tooltip of a cell says
+    it in full (who entered it, the critical items' answers, how a change was judged).
+    """
+
+    def __init__(self, describe_staff: Callable[[int], str] | None = None) -> None:
         super().__init__(ResultColumn, RESULT_HEADERS, header_tips=RESULT_TIPS)
+        self._describe_staff = describe_staff
 
     def set_lines(self, lines: Sequence[ResultLine]) -> None:
         self.reset_items(lines)
@@ -730,12 +796,31 @@ class ResultModel(ListTableModel[ResultLine]):
                 return alert_words(result.score.alerts) if result.score is not None else ""
 
     def _tooltip(self, line: ResultLine, column: ResultColumn) -> str | None:
-        if column == ResultColumn.CHANGE and line.change is not None:
-            change = line.change.change
-            return line.change.problem if change is None else change.parameters_text
-        if column == ResultColumn.TOTAL:
-            score = line.result.score
-            return line.result.problem if score is None else score.method_text
+        score = line.result.score
+        match column:
+            case ResultColumn.MODE:
+                return who_words(line.result.administration, self._describe_staff) + "."
+            case ResultColumn.TOTAL:
+                return line.result.problem if score is None else score.method_text
+            case ResultColumn.BAND:
+                if score is None or score.cutoff is None or score.in_clinical_range is None:
+                    return None
+                side = "in" if score.in_clinical_range else "not in"
+                return (
+                    f"{score.band or 'No band'}: {side} the clinical range "
+                    f"({score.cutoff.name} {_number(score.cutoff.value)})."
+                )
+            case ResultColumn.CHANGE:
+                if line.change is None:
+                    return None
+                change = line.change.change
+                if change is None:
+                    return line.change.problem
+                return f"{change_words(line.change)}. {change.parameters_text}"
+            case ResultColumn.ALERTS:
+                if score is None or not score.alerts:
+                    return None
+                return "\n".join(alert_text(a) for a in score.alerts)
         return None
 
     def sort_key(self, line: ResultLine, column: ResultColumn) -> Any:
@@ -779,14 +864,19 @@ def describe_change(change: ChangeBetween, heading: str) -> str:
     return (
         f"<p><b>{_h(heading)}</b> ({long_date(change.earlier_on)} to "
         f"{long_date(change.later_on)}): {_h(_number(c.earlier_total))} to "
-        f"{_h(_number(c.later_total))}, {_h(_signed(c.difference))} points. "
+        f"{_h(_number(c.later_total))}, {_h(_signed(c.difference))} "
+        f"{'point' if abs(c.difference) == 1 else 'points'}. "
         f"<b>{_h(c.verdict.words)}.</b><br>"
         f"<i>How this was judged:</i> {_h(c.parameters_text)}{significant}</p>"
     )
 
 
 def describe_result(
-    measure: MeasureResults, line: ResultLine, *, overall: ChangeBetween | None = None
+    measure: MeasureResults,
+    line: ResultLine,
+    *,
+    overall: ChangeBetween | None = None,
+    describe_staff: Callable[[int], str] | None = None,
 ) -> str:
     """Everything behind one score, as HTML, so a clinician can check it by hand."""
     result = line.result
@@ -795,7 +885,8 @@ def describe_result(
     title = definition.short_title if definition else measure.short_title
     parts = [
         f"<h3>{_h(title)} given on {long_date(row.administered_on)}</h3>",
-        f"<p>{_h(MODE_WORDS.get(row.mode, ''))}; definition version {_h(row.measure_version)}.</p>",
+        f"<p>{_h(who_words(row, describe_staff))}; definition version "
+        f"{_h(row.measure_version)}.</p>",
     ]
     score = result.score
     if score is None:
@@ -1037,7 +1128,7 @@ class MeasuresTab(QWidget):
         chooser_row.addWidget(self.chooser, stretch=1)
         results_column.addLayout(chooser_row)
 
-        self.model = ResultModel()
+        self.model = ResultModel(actions.describe_staff)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -1050,10 +1141,15 @@ class MeasuresTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().hide()
+        # Short cells sized to their contents; the change takes what room is left (and is
+        # shortened with "..." when there is too little: its tooltip says it in full).
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(ResultColumn.CHANGE, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
         self.table.setAccessibleName("Times this measure was given, oldest first")
         self.chart = TrendChart()
         self.details = QTextBrowser()
@@ -1072,6 +1168,8 @@ class MeasuresTab(QWidget):
         self.splitter.setStretchFactor(0, 11)
         self.splitter.setStretchFactor(1, 9)
         self.splitter.setChildrenCollapsible(False)
+        # Table and chart a little wider than the details: both readable at 1280 wide.
+        self.splitter.setSizes([1100, 900])
         results_column.addWidget(self.splitter, stretch=1)
         layout.addWidget(self.results_area, stretch=1)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
@@ -1142,11 +1240,33 @@ class MeasuresTab(QWidget):
 
         return max(self.results, key=latest).measure_id
 
+    def _last_given(self, measure_id: str) -> date | None:
+        measure = next((m for m in self.results if m.measure_id == measure_id), None)
+        if measure is None or not measure.administrations:
+            return None
+        return max(r.administration.administered_on for r in measure.administrations)
+
+    def due_words(self, due: DueMeasure) -> str:
+        """One reminder: when the measure fell due, when it was last given, and why."""
+        last = self._last_given(due.measure_id)
+        if last is None:
+            # Never given: due now, whatever date a schedule's rule would give.
+            heading = f"{due.short_title} is due now (never given)"
+        elif due.due_since is not None and due.due_since > last:
+            heading = (
+                f"{due.short_title} is due (since {long_date(due.due_since)}; last given "
+                f"{long_date(last)})"
+            )
+        else:
+            heading = f"{due.short_title} is due (last given {long_date(last)})"
+        if not due.reasons:
+            return heading + "."
+        if len(due.reasons) == 1:
+            return f"{heading}. {due.reasons[0]}"
+        return heading + ":\n" + "\n".join(f"\u2022  {reason}" for reason in due.reasons)
+
     def _show_due(self) -> None:
-        lines = []
-        for due in self.due:
-            reasons = " ".join(due.reasons)
-            lines.append(f"{due.short_title} is due: {reasons}")
+        lines = [self.due_words(due) for due in self.due]
         text = "\n".join(lines)
         self.due_text.setText(text)
         self.due_text.setAccessibleDescription(text)
@@ -1203,7 +1323,6 @@ class MeasuresTab(QWidget):
             for result in measure.administrations
         ]
         self.model.set_lines(lines)
-        self.table.resizeColumnsToContents()
         self._draw_chart(measure, lines)
         self._select_proxy_row(self.proxy.rowCount() - 1)  # the latest
         self._show_details()
@@ -1286,7 +1405,11 @@ class MeasuresTab(QWidget):
             if line.id == latest and measure.overall is not None and len(measure.changes) > 1
             else None
         )
-        self.details.setHtml(describe_result(measure, line, overall=overall))
+        self.details.setHtml(
+            describe_result(
+                measure, line, overall=overall, describe_staff=self._actions.describe_staff
+            )
+        )
 
     # -- giving a measure ----------------------------------------------------------------------
 
@@ -1639,8 +1762,10 @@ class ImportDefinitionDialog(QDialog):
     """An administrator imports a clinic's own licensed measure from a definition file.
 
     Choose a file, then Import: a refused file lists every problem found (with where in
-    the file it is); an accepted one shows the measure's title, version and licence.
-    ``imported`` holds the stored definition's row.
+    the file it is) in a list tall enough to read several at once; an accepted one shows
+    the measure's title, version and licence. Importing a file that is already imported,
+    byte for byte, changes nothing and says so. ``imported`` holds the stored definition's
+    row and ``already_imported`` whether it was there before.
 
     Signals:
         imported_definition(object): the :class:`DefinitionRow` of the imported measure.
@@ -1657,6 +1782,7 @@ class ImportDefinitionDialog(QDialog):
         self._import = import_definition
         self.path: Path | None = None
         self.imported: DefinitionRow | None = None
+        self.already_imported = False
         self.setWindowTitle("Import a measure definition")
         self.setAccessibleName("Import a measure definition")
         self.setMinimumWidth(620)
@@ -1693,8 +1819,12 @@ class ImportDefinitionDialog(QDialog):
         self.problems = QPlainTextEdit()
         self.problems.setReadOnly(True)
         self.problems.setAccessibleName("Problems found in the file")
+        self.problems.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        # Room for several problems at once; more scroll, and the dialog can be enlarged.
+        self.problems.setMinimumHeight(self.problems.fontMetrics().lineSpacing() * 12)
         self.problems.hide()
         layout.addWidget(self.problems, stretch=1)
+        layout.addStretch(0)  # with no problems listed, the words stay at the top
 
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton(
@@ -1743,6 +1873,7 @@ class ImportDefinitionDialog(QDialog):
         text = self._read(self.path)
         if text is None:
             return
+        started = datetime.now(UTC)
         try:
             row = self._import(text)
         except ValidationError as error:
@@ -1750,17 +1881,34 @@ class ImportDefinitionDialog(QDialog):
             self._refused(
                 f"The file was not imported: {count} problem{'s were' if count != 1 else ' was'} "
                 "found. Nothing was stored.",
-                [str(p) for p in error.problems],
+                [_problem_words(p) for p in error.problems],
             )
             return
         except ClinicError as error:
             self._refused(f"The file was not imported. {error.message}")
             return
         self.imported = row
-        text = (
-            f"Imported {row.title} ({row.short_title}), version {row.version}: "
-            f"{row.item_count} items. Licence: {row.licence}. It can now be given to clients."
-        )
+        # The service hands back the stored row, unchanged, for a file imported before.
+        self.already_imported = row.imported_at is not None and row.imported_at < started
+        if self.already_imported and row.imported_at is not None:
+            by = f" by {row.imported_by}" if row.imported_by else ""
+            when = long_date(row.imported_at.astimezone().date())
+            offered = (
+                "It can be given to clients."
+                if row.active
+                else "It is not offered to clients at the moment."
+            )
+            text = (
+                f"This exact file is already imported: {row.title} ({row.short_title}), "
+                f"version {row.version}, imported on {when}{by}. "
+                f"Nothing was changed. {offered}"
+            )
+        else:
+            text = (
+                f"Imported {row.title} ({row.short_title}), version {row.version}: "
+                f"{row.item_count} items. Licence: {row.licence}. It can now be given to "
+                "clients."
+            )
         self.outcome.setStyleSheet("font-weight: bold;")
         self.outcome.setText(text)
         self.outcome.setAccessibleDescription(text)
@@ -1773,5 +1921,5 @@ class ImportDefinitionDialog(QDialog):
         self.outcome.setText(message)
         self.outcome.setAccessibleDescription(message)
         self.outcome.show()
-        self.problems.setPlainText("\n".join(problems))
+        self.problems.setPlainText("\n".join(f"\u2022 {p}" for p in problems))
         self.problems.setVisible(bool(problems))

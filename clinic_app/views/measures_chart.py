@@ -1,18 +1,26 @@
-"""The trend chart of one measure for one client, with a text alternative.
+"""The trend chart of one measure for one client, with a key and a text alternative.
 
 Totals over time (dates along the bottom) drawn over the measure's severity bands, which
-are lightly shaded and named in words on the right-hand axis; the clinical cut-off as a
-dashed line labelled "Clinical cut-off (N)"; and a marker on every administration whose
-change from the one before was reliable: a triangle for reliable improvement and a
-diamond for reliable deterioration, explained in the legend, so colour is never the only
-signal. Under the chart a sentence says the same in words for people who cannot see it.
+are lightly shaded and named in words on the right; the cut-off as a dashed line labelled
+with the definition's own name for it ("Caseness cut-off (10)", the words the details pane
+uses too); and a marker on every administration whose change from the one before was
+reliable: a triangle for reliable improvement and a diamond for reliable deterioration, so
+colour is never the only signal. A key under the chart explains every line and marker
+drawn, and under it a sentence says the same in words for people who cannot see it.
+
+Every measure is drawn on a chart of its own: :meth:`TrendChart.show_measure` replaces the
+chart (and deletes the old one), so nothing of the measure shown before (axes, dates, band
+names) can be left painted on the new one. The totals, band names and cut-off label are
+placed by the chart itself so that they never sit on top of one another.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from PySide6.QtCharts import (
     QAbstractAxis,
@@ -26,20 +34,37 @@ from PySide6.QtCharts import (
     QScatterSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, QDateTime, QMargins, QPointF, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QMargins, QPointF, QRectF, Qt, QTime
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsSimpleTextItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from clinic_app.measures.definitions import MeasureDefinition
-from clinic_app.measures.scoring import Verdict
+from clinic_app.measures.scoring import Verdict, cutoff_name
 
 SCORE_COLOUR = "#0b3d91"  # dark blue, 9:1 on white
 CUTOFF_COLOUR = "#222222"
 IMPROVEMENT_COLOUR = "#006b3c"  # dark green; the triangle shape says it too
 DETERIORATION_COLOUR = "#a4000f"  # dark red; the diamond shape says it too
+BAND_LABEL_COLOUR = "#333333"
 BAND_ALPHA = 90
 DAY_MS = 24 * 60 * 60 * 1000
 NO_SCORES = "No scores to chart yet."
+MARKER_SIZE = 20
+POINT_SIZE = 8
+LABEL_GAP = 3  # pixels between a label and what it labels
+
+TOTAL_ENTRY = "Total score"
+IMPROVEMENT_ENTRY = "\u25b2 Reliable improvement"
+DETERIORATION_ENTRY = "\u25c6 Reliable deterioration"
+DEFAULT_CUTOFF_NAME = "Clinical cut-off"
+RELIABLE = (Verdict.RELIABLE_IMPROVEMENT, Verdict.RELIABLE_DETERIORATION)
 
 
 @dataclass(frozen=True)
@@ -61,7 +86,13 @@ def short_date(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def summary_text(title: str, points: Sequence[TrendPoint], cutoff: float | None) -> str:
+def summary_text(
+    title: str,
+    points: Sequence[TrendPoint],
+    cutoff: float | None,
+    *,
+    cutoff_label: str = DEFAULT_CUTOFF_NAME,
+) -> str:
     """The chart in one sentence: 'PHQ-9 scores: 18 on 3 Sep 2025, 11 on 1 Oct 2025 (...)'."""
     if not points:
         return f"{title}: {NO_SCORES}"
@@ -71,15 +102,20 @@ def summary_text(title: str, points: Sequence[TrendPoint], cutoff: float | None)
         notes = []
         if point.prorated:
             notes.append("prorated")
-        if point.verdict in (Verdict.RELIABLE_IMPROVEMENT, Verdict.RELIABLE_DETERIORATION):
+        if point.verdict in RELIABLE:
             notes.append(point.verdict.words.lower())
         if notes:
             text += f" ({', '.join(notes)})"
         parts.append(text)
     sentence = f"{title} scores: " + ", ".join(parts) + "."
     if cutoff is not None:
-        sentence += f" Clinical cut-off {_number(cutoff)}."
+        sentence += f" {cutoff_name(cutoff_label)} {_number(cutoff)}."
     return sentence
+
+
+def cutoff_entry(label: str, value: float) -> str:
+    """The cut-off as the chart names it: 'Caseness cut-off (10)'."""
+    return f"{cutoff_name(label)} ({_number(value)})"
 
 
 def _number(value: float) -> str:
@@ -111,13 +147,48 @@ def _nice_step(span: float) -> float:
     return float(round(raw))
 
 
+def spread(centres: Sequence[float], height: float, top: float, bottom: float) -> list[float]:
+    """Centres moved as little as needed so labels ``height`` tall do not overlap.
+
+    ``centres`` are in order from top to bottom; the result keeps that order and stays
+    within ``top`` to ``bottom`` where there is room for all of them.
+    """
+    if not centres:
+        return []
+    placed = list(centres)
+    half = height / 2
+    placed[0] = max(placed[0], top + half)
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + height)
+    placed[-1] = min(placed[-1], bottom - half)
+    for i in range(len(placed) - 2, -1, -1):
+        placed[i] = min(placed[i], placed[i + 1] - height)
+    placed[0] = max(placed[0], top + half)  # no room for all: overlap at the bottom instead
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + height)
+    return placed
+
+
+def _legend_html(entries: Sequence[tuple[str, str, str]]) -> str:
+    """The key as rich text: each entry's symbol in its colour, kept on one line."""
+    parts = []
+    for symbol, colour, words in entries:
+        parts.append(
+            f"<span style='color:{colour}; font-weight:bold'>{html.escape(symbol)}</span>"
+            f"&nbsp;{html.escape(words).replace(' ', '&nbsp;')}"
+        )
+    return "Key: " + " &nbsp;&nbsp;&nbsp; ".join(parts)
+
+
 class TrendChart(QWidget):
     """A measure's totals over time, its bands, cut-off and reliable-change markers.
 
     Call :meth:`show_measure` with the definition, the points in date order and the cut-off
-    in force. The series are kept as attributes so what is drawn can be checked:
-    ``score_series``, ``band_series`` (one per band), ``cutoff_series`` (None without a
-    cut-off), ``improvement_series`` and ``deterioration_series``.
+    in force. Each call draws on a new :class:`QChart` (``chart``). The series are kept as
+    attributes so what is drawn can be checked: ``score_series``, ``band_series`` (one per
+    band), ``cutoff_series`` (None without a cut-off), ``improvement_series`` and
+    ``deterioration_series``; the labels drawn on the chart are ``value_labels``,
+    ``band_labels`` and ``cutoff_label``, and ``legend_entries`` is the key in words.
 
     Signals: none.
     """
@@ -127,15 +198,23 @@ class TrendChart(QWidget):
         self.setAccessibleName("Trend chart")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.chart = QChart()
-        self.chart.setMargins(QMargins(4, 4, 4, 4))
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        self.view = QChartView(self.chart)
+        self.view = QChartView()
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # Repaint the whole chart on every change, never only the parts Qt thinks moved.
+        self.view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.view.setMinimumHeight(260)
         self.view.setAccessibleName("Trend chart of the totals over time")
         layout.addWidget(self.view, stretch=1)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setAccessibleName("Key to the chart")
+        self.legend.setContentsMargins(6, 0, 6, 0)
+        # However long the key, it wraps: it never makes the chart wider.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setMinimumWidth(1)
+        self.legend.hide()
+        layout.addWidget(self.legend)
         self.summary = QLabel(NO_SCORES)
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -145,32 +224,62 @@ class TrendChart(QWidget):
         )
         self.summary.setAccessibleName("The chart in words")
         layout.addWidget(self.summary)
+        self.legend_entries: list[str] = []
         self.score_series: QLineSeries | None = None
         self.band_series: list[QAreaSeries] = []
         self.cutoff_series: QLineSeries | None = None
-        self.cutoff_label = QGraphicsSimpleTextItem("", self.chart)
-        label_font = QFont(self.cutoff_label.font())
-        label_font.setBold(True)
-        self.cutoff_label.setFont(label_font)
-        self.cutoff_label.setBrush(QBrush(QColor(CUTOFF_COLOUR)))
-        self.cutoff_label.hide()
         self.improvement_series: QScatterSeries | None = None
         self.deterioration_series: QScatterSeries | None = None
         self.band_axis: QCategoryAxis | None = None
-        self.chart.plotAreaChanged.connect(self._on_plot_area_changed)
+        self.value_labels: list[QGraphicsSimpleTextItem] = []
+        self._marked: list[bool] = []  # whether each total has a reliable-change marker
+        self.band_labels: list[tuple[QGraphicsSimpleTextItem, float]] = []
+        self.chart = self._new_chart()
+        self.cutoff_label = self._cutoff_label(self.chart)
+        self.view.setChart(self.chart)
+
+    # -- building --------------------------------------------------------------------------
+
+    def _new_chart(self) -> QChart:
+        chart = QChart()
+        chart.setMargins(QMargins(4, 4, 4, 4))
+        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        chart.legend().hide()  # the key is under the chart, where it has room to wrap
+        chart.plotAreaChanged.connect(self._on_plot_area_changed)
+        return chart
+
+    @staticmethod
+    def _cutoff_label(chart: QChart) -> QGraphicsSimpleTextItem:
+        label = QGraphicsSimpleTextItem("", chart)
+        font = QFont(label.font())
+        font.setBold(True)
+        label.setFont(font)
+        label.setBrush(QBrush(QColor(CUTOFF_COLOUR)))
+        label.setZValue(20)
+        label.hide()
+        return label
 
     def clear(self) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
-        self.cutoff_label.hide()
-        self.cutoff_label.setText("")
+        """Put a new, empty chart in place of the one shown (which is deleted)."""
+        old = self.chart
+        self.chart = self._new_chart()
+        self.cutoff_label = self._cutoff_label(self.chart)
+        self.view.setChart(self.chart)
+        old.plotAreaChanged.disconnect(self._on_plot_area_changed)
+        old.deleteLater()
+        self.legend_entries = []
+        self.legend.clear()
+        self.legend.hide()
         self.score_series = None
         self.band_series = []
         self.cutoff_series = None
         self.improvement_series = None
         self.deterioration_series = None
         self.band_axis = None
+        self.value_labels = []
+        self._marked = []
+        self.band_labels = []
+        self.view.viewport().update()
 
     def show_measure(
         self,
@@ -182,7 +291,8 @@ class TrendChart(QWidget):
         """Draw ``points`` (in date order) for ``definition``, with the cut-off in force."""
         self.clear()
         title = definition.short_title
-        text = summary_text(title, points, cutoff)
+        label = definition.cutoff.label if definition.cutoff is not None else DEFAULT_CUTOFF_NAME
+        text = summary_text(title, points, cutoff, cutoff_label=label)
         self.summary.setText(text)
         self.view.setAccessibleDescription(text)
         self.view.setVisible(bool(points))
@@ -190,6 +300,9 @@ class TrendChart(QWidget):
             return
         self.chart.setTitle(f"{title}: totals over time")
         low, high = definition.score_range
+        # A little room beyond the lowest and highest totals, so a marker there is whole.
+        y_pad = (high - low) * 0.03
+        y_min, y_max = low - y_pad, high + y_pad
         first, last = _ms(points[0].day), _ms(points[-1].day)
         pad = max((last - first) * 0.06, 10 * DAY_MS)
         x_min, x_max = first - pad, last + pad
@@ -200,9 +313,9 @@ class TrendChart(QWidget):
         x_axis.setRange(
             QDateTime.fromMSecsSinceEpoch(int(x_min)), QDateTime.fromMSecsSinceEpoch(int(x_max))
         )
-        x_axis.setTickCount(min(max(len(points) + 1, 3), 7))
+        x_axis.setTickCount(min(max(len(points) + 1, 3), 6))
         y_axis = QValueAxis()
-        y_axis.setRange(low, high)
+        y_axis.setRange(y_min, y_max)
         y_axis.setTitleText("Total")
         y_axis.setTickType(QValueAxis.TickType.TicksDynamic)
         y_axis.setTickAnchor(low)
@@ -211,27 +324,39 @@ class TrendChart(QWidget):
         self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
 
-        self._add_bands(definition, x_min, x_max, x_axis, y_axis)
+        legend: list[tuple[str, str, str]] = [("\u2501\u25cf\u2501", SCORE_COLOUR, TOTAL_ENTRY)]
+        self._add_bands(definition, (x_min, x_max), (y_min, y_max), x_axis, y_axis)
         if cutoff is not None:
-            self._add_cutoff(cutoff, x_min, x_max, x_axis, y_axis)
+            name = cutoff_entry(label, cutoff)
+            self._add_cutoff(
+                name, cutoff=cutoff, x_min=x_min, x_max=x_max, x_axis=x_axis, y_axis=y_axis
+            )
+            legend.append(("- - -", CUTOFF_COLOUR, name))
 
-        # Markers first, so the line and its value labels are drawn over them.
+        # Markers first, so the line is drawn over them.
+        improved = [p for p in points if p.verdict is Verdict.RELIABLE_IMPROVEMENT]
+        worse = [p for p in points if p.verdict is Verdict.RELIABLE_DETERIORATION]
         self.improvement_series = self._markers(
-            "Reliable improvement (triangle)",
+            IMPROVEMENT_ENTRY,
             shape=QScatterSeries.MarkerShape.MarkerShapeTriangle,
             colour=IMPROVEMENT_COLOUR,
-            points=[p for p in points if p.verdict is Verdict.RELIABLE_IMPROVEMENT],
+            points=improved,
             axes=(x_axis, y_axis),
         )
         self.deterioration_series = self._markers(
-            "Reliable deterioration (diamond)",
+            DETERIORATION_ENTRY,
             shape=QScatterSeries.MarkerShape.MarkerShapeRotatedRectangle,
             colour=DETERIORATION_COLOUR,
-            points=[p for p in points if p.verdict is Verdict.RELIABLE_DETERIORATION],
+            points=worse,
             axes=(x_axis, y_axis),
         )
+        # The key explains only what is drawn.
+        if improved:
+            legend.append(("\u25b2", IMPROVEMENT_COLOUR, IMPROVEMENT_ENTRY[2:]))
+        if worse:
+            legend.append(("\u25c6", DETERIORATION_COLOUR, DETERIORATION_ENTRY[2:]))
         scores = QLineSeries()
-        scores.setName("Total score")
+        scores.setName(TOTAL_ENTRY)
         pen = QPen(QColor(SCORE_COLOUR))
         pen.setWidth(3)
         scores.setPen(pen)
@@ -240,29 +365,26 @@ class TrendChart(QWidget):
             scores.append(_ms(point.day), point.total)
         self._attach(scores, x_axis, y_axis)
         self.score_series = scores
-        self._add_value_labels(scores, x_axis, y_axis)
+        self._add_value_labels(points)
 
-        self._place_cutoff_label()
+        self.legend_entries = [_entry_words(symbol, words) for symbol, _colour, words in legend]
+        self.legend.setText(_legend_html(legend))
+        self.legend.setAccessibleDescription("Key: " + "; ".join(self.legend_entries) + ".")
+        self.legend.show()
+        self.place_labels()
+        self.view.viewport().update()
 
-    def _add_value_labels(
-        self, scores: QLineSeries, x_axis: QDateTimeAxis, y_axis: QValueAxis
-    ) -> None:
-        # Each total written above its point, clear of any reliable-change marker: an
-        # invisible series of large markers whose labels Qt places above the marker.
-        labels = QScatterSeries()
-        labels.setMarkerSize(34)
-        labels.setColor(QColor(0, 0, 0, 0))
-        labels.setBorderColor(QColor(0, 0, 0, 0))
-        labels.setPointLabelsVisible(True)
-        labels.setPointLabelsFormat("@yPoint")
-        labels.setPointLabelsColor(QColor(SCORE_COLOUR))
-        font = QFont(labels.pointLabelsFont())
-        font.setBold(True)
-        labels.setPointLabelsFont(font)
-        labels.append(scores.points())
-        self._attach(labels, x_axis, y_axis)
-        for marker in self.chart.legend().markers(labels):
-            marker.setVisible(False)
+    def _add_value_labels(self, points: Sequence[TrendPoint]) -> None:
+        # Each total written by its point; place_labels puts it clear of everything else.
+        for point in points:
+            label = QGraphicsSimpleTextItem(point.total_text, self.chart)
+            font = QFont(label.font())
+            font.setBold(True)
+            label.setFont(font)
+            label.setBrush(QBrush(QColor(SCORE_COLOUR)))
+            label.setZValue(20)
+            self.value_labels.append(label)
+            self._marked.append(point.verdict in RELIABLE)
 
     def _attach(self, series: QAbstractSeries, *axes: QAbstractAxis) -> None:
         self.chart.addSeries(series)
@@ -272,29 +394,38 @@ class TrendChart(QWidget):
     def _add_bands(
         self,
         definition: MeasureDefinition,
-        x_min: float,
-        x_max: float,
+        x_range: tuple[float, float],
+        y_range: tuple[float, float],
         x_axis: QDateTimeAxis,
         y_axis: QValueAxis,
     ) -> None:
         bands = definition.bands
         if not bands:
             return
+        x_min, x_max = x_range
+        low, high = definition.score_range
         names = QCategoryAxis()
-        names.setRange(*definition.score_range)
-        names.setStartValue(bands[0].minimum)
+        names.setRange(*y_range)
+        names.setStartValue(y_range[0] if bands[0].minimum <= low else bands[0].minimum)
         names.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionCenter)
         names.setGridLineVisible(False)
+        # The axis keeps the room for the names and marks where each band starts; the
+        # names themselves are drawn by place_labels, which never lets one drop out.
+        names.setLabelsBrush(QBrush(QColor(0, 0, 0, 0)))
         self.chart.addAxis(names, Qt.AlignmentFlag.AlignRight)
         for position, band in enumerate(bands):
             # Shade each band up to where the next begins, so there are no gaps between.
             top = bands[position + 1].minimum if position + 1 < len(bands) else band.maximum
+            # The first and last bands reach the edges of the chart (past the lowest and
+            # highest totals), so there is no unshaded strip.
+            shade_top = y_range[1] if top >= high else top
+            shade_bottom = y_range[0] if band.minimum <= low else band.minimum
             upper = QLineSeries()
-            upper.append(x_min, top)
-            upper.append(x_max, top)
+            upper.append(x_min, shade_top)
+            upper.append(x_max, shade_top)
             lower = QLineSeries()
-            lower.append(x_min, band.minimum)
-            lower.append(x_max, band.minimum)
+            lower.append(x_min, shade_bottom)
+            lower.append(x_max, shade_bottom)
             area = QAreaSeries(upper, lower)
             # The area does not own its boundary lines; make it, so they live as long.
             upper.setParent(area)
@@ -308,14 +439,19 @@ class TrendChart(QWidget):
             area.setPen(QPen(Qt.PenStyle.NoPen))
             self._attach(area, x_axis, y_axis)
             area.attachAxis(names)
-            names.append(band.label, top)
-            for marker in self.chart.legend().markers(area):
-                marker.setVisible(False)  # named on the right-hand axis instead
+            names.append(band.label, shade_top)
             self.band_series.append(area)
+            text = QGraphicsSimpleTextItem(band.label, self.chart)
+            text.setFont(names.labelsFont())
+            text.setBrush(QBrush(QColor(BAND_LABEL_COLOUR)))
+            text.setZValue(20)
+            self.band_labels.append((text, (band.minimum + top) / 2))
         self.band_axis = names
 
     def _add_cutoff(
         self,
+        name: str,
+        *,
         cutoff: float,
         x_min: float,
         x_max: float,
@@ -323,7 +459,7 @@ class TrendChart(QWidget):
         y_axis: QValueAxis,
     ) -> None:
         line = QLineSeries()
-        line.setName(f"Clinical cut-off ({_number(cutoff)})")
+        line.setName(name)
         pen = QPen(QColor(CUTOFF_COLOUR))
         pen.setWidth(2)
         pen.setStyle(Qt.PenStyle.DashLine)
@@ -332,7 +468,7 @@ class TrendChart(QWidget):
         line.append(x_max, cutoff)
         self._attach(line, x_axis, y_axis)
         self.cutoff_series = line
-        self.cutoff_label.setText(line.name())
+        self.cutoff_label.setText(name)
         self.cutoff_label.show()
 
     def _markers(
@@ -347,26 +483,149 @@ class TrendChart(QWidget):
         series = QScatterSeries()
         series.setName(name)
         series.setMarkerShape(shape)
-        series.setMarkerSize(20)
+        series.setMarkerSize(MARKER_SIZE)
         series.setColor(QColor(colour))
         series.setBorderColor(QColor("#000000"))
         for point in points:
             series.append(_ms(point.day), point.total)
         self._attach(series, *axes)
-        for marker in self.chart.legend().markers(series):
-            marker.setVisible(bool(points))  # the legend explains only what is drawn
         return series
 
-    def _place_cutoff_label(self) -> None:
-        if self.cutoff_series is None:
+    # -- placing the labels ------------------------------------------------------------------
+
+    def place_labels(self) -> None:
+        """Put the totals, band names and cut-off label where they do not overlap."""
+        if self.score_series is None:
             return
-        points = self.cutoff_series.points()
-        if len(points) < 2:
-            return
-        left = self.chart.mapToPosition(QPointF(points[0]), self.cutoff_series)
         area = self.chart.plotArea()
-        height = self.cutoff_label.boundingRect().height()
-        self.cutoff_label.setPos(area.left() + 6, left.y() - height - 2)
+        if area.width() <= 0 or area.height() <= 0:
+            return
+        line = [self.chart.mapToPosition(p, self.score_series) for p in self.score_series.points()]
+        cutoff = self._cutoff_y()
+        taken = self._place_value_labels(area, line, cutoff)
+        self._place_band_labels(area)
+        self._place_cutoff_label(area, taken, line, cutoff)
+
+    def _cutoff_y(self) -> float | None:
+        if self.cutoff_series is None or self.cutoff_series.count() < 1:
+            return None
+        first = self.cutoff_series.points()[0]
+        return self.chart.mapToPosition(first, self.cutoff_series).y()
+
+    def _place_value_labels(
+        self, area: QRectF, line: Sequence[QPointF], cutoff: float | None
+    ) -> list[QRectF]:
+        """Each total by its point, clear of the others, the line and the cut-off.
+
+        Tried above the point, then below, right and left; the rects taken (the points'
+        markers and the labels) are returned for the cut-off label to keep clear of.
+        """
+        points = [_around(where, MARKER_SIZE / 2 + 1) for where in line]
+        cutoff_line = (
+            [QRectF(area.left(), cutoff - 1, area.width(), 2)] if cutoff is not None else []
+        )
+        labels: list[QRectF] = []
+        for index, (label, where) in enumerate(zip(self.value_labels, line, strict=False)):
+            # Clear of the largest marker drawn here (two totals on one day share a spot).
+            marked = any(
+                m and abs(p.x() - where.x()) < 2 and abs(p.y() - where.y()) < 2
+                for m, p in zip(self._marked, line, strict=False)
+            )
+            clearance = (MARKER_SIZE / 2 if marked else POINT_SIZE / 2) + LABEL_GAP
+            size = label.boundingRect()
+            w, h = size.width(), size.height()
+            x, y = where.x(), where.y()
+            candidates = [
+                QRectF(x - w / 2, y - clearance - h, w, h),  # above
+                QRectF(x - w / 2, y + clearance, w, h),  # below
+                QRectF(x + clearance, y - h / 2, w, h),  # right
+                QRectF(x - clearance - w, y - h / 2, w, h),  # left
+            ]
+            others = [
+                r
+                for i, r in enumerate(points)
+                if i != index and not r.contains(where)  # not a total on the same spot
+            ]
+            inside = [c for c in candidates if area.adjusted(0, -h / 2, 0, 0).contains(c)]
+            inside = inside or candidates
+            # Clear of everything if possible; else of the other totals and markers; else
+            # at least of the other totals, so no number is ever written over another.
+            tiers = [
+                [c for c in inside if _clear_of(c, labels + others + cutoff_line)],
+                [c for c in inside if _clear_of(c, labels + others)],
+                [c for c in inside if _clear_of(c, labels)],
+            ]
+            free = [c for c in tiers[0] if not _crosses(c, line)]
+            choice = next((tier[0] for tier in (free, *tiers) if tier), inside[0])
+            label.setPos(choice.topLeft())
+            labels.append(choice)
+        return points + labels
+
+    def _place_band_labels(self, area: QRectF) -> None:
+        if not self.band_labels or self.score_series is None:
+            return
+        # Top of the chart first: bands with higher totals are higher up.
+        order = sorted(self.band_labels, key=lambda pair: -pair[1])
+        wanted = [
+            self.chart.mapToPosition(QPointF(0, middle), self.score_series).y()
+            for _label, middle in order
+        ]
+        height = max(label.boundingRect().height() for label, _middle in order)
+        placed = spread(wanted, height, area.top(), area.bottom())
+        for (label, _middle), centre in zip(order, placed, strict=True):
+            label.setPos(area.right() + 8, centre - label.boundingRect().height() / 2)
+
+    def _place_cutoff_label(
+        self,
+        area: QRectF,
+        taken: Sequence[QRectF],
+        line: Sequence[QPointF],
+        y: float | None,
+    ) -> None:
+        """On the cut-off line, clear of the totals, the markers and the line of scores.
+
+        Tried at the left, then the right, then along the line, above it and then below;
+        where nothing is clear, somewhere clear of the totals and markers at least.
+        """
+        if y is None:
+            return
+        size = self.cutoff_label.boundingRect()
+        left = area.left() + 6
+        right = area.right() - 6 - size.width()
+        xs = [left, right] + [left + (right - left) * k / 6 for k in range(1, 6)]
+        candidates = [
+            QRectF(x, top, size.width(), size.height())
+            for top in (y - size.height() - 2, y + 2)
+            for x in xs
+        ]
+        inside = [c for c in candidates if area.contains(c)] or candidates
+        clear = [c for c in inside if _clear_of(c, taken)]
+        free = next((c for c in clear if not _crosses(c, line)), None)
+        self.cutoff_label.setPos((free or (clear or inside)[0]).topLeft())
 
     def _on_plot_area_changed(self) -> None:
-        self._place_cutoff_label()
+        self.place_labels()
+
+
+def _clear_of(rect: QRectF, obstacles: Sequence[QRectF]) -> bool:
+    return not any(rect.intersects(other) for other in obstacles)
+
+
+def _crosses(rect: QRectF, line: Sequence[QPointF]) -> bool:
+    """Whether the line through these points passes through ``rect`` (checked every 2 px)."""
+    for a, b in pairwise(line):
+        steps = max(int(max(abs(b.x() - a.x()), abs(b.y() - a.y())) / 2), 1)
+        for k in range(steps + 1):
+            t = k / steps
+            if rect.contains(QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t)):
+                return True
+    return False
+
+
+def _around(centre: QPointF, radius: float) -> QRectF:
+    return QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+
+
+def _entry_words(symbol: str, words: str) -> str:
+    """A key entry in words: the shape stays with the words where it is the marker."""
+    return f"{symbol} {words}" if symbol in ("\u25b2", "\u25c6") else words

@@ -3,13 +3,18 @@
 The clinician starts it and hands the device over. The client sees the measure's
 instructions, then one question at a time in large text with its answers as big buttons,
 Back and Next, and how far through they are; then a screen asking them to hand the device
-back. Nothing else of the app can be reached: the window covers the screen, has no frame
-or menu, blocks every other window of the app, and refuses to close (Escape, Alt+F4 and the
+back. A question may be skipped only where the measure can still be scored without it: on
+a measure that needs every question answered (the PHQ-9, the GAD-7) there is no Skip, so
+no answers are collected that could not be saved.
+
+Nothing else of the app can be reached: the window covers the screen, has no frame or
+menu, blocks every other window of the app, and refuses to close (Escape, Alt+F4 and the
 window manager's close do nothing) until a member of staff signs in with their password.
 After signing in, the clinician saves the answers (as self-completed), or discards them
 after confirming; if the client stopped early, the clinician decides whether to keep the
-partial answers, which are saved only if the measure's rules allow a score with that many
-missing. The window shows the questions and nothing about the client or their record.
+partial answers, which are offered for saving only if the measure's rules allow a score
+with that many missing. The window shows the questions and nothing about the client or
+their record.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError
+from clinic_app.errors import ClinicError, ValidationError
 from clinic_app.measures.definitions import MeasureDefinition
 
 BASE_POINT_SIZE = 20
@@ -44,6 +49,9 @@ ERROR_STYLE = "color: #a4000f; font-weight: bold;"  # dark red, 7:1 on white; wo
 FINISHED_TEXT = "Finished \u2014 please hand the device back to your clinician."
 WRONG_PASSWORD = "That password is not right. Try again, or go back."  # noqa: S105 (a message)
 NEEDS_PASSWORD = "Enter your password to sign in."  # noqa: S105 (a message)
+NEEDS_ANSWER = "Choose an answer to go on."
+NO_MORE_SKIPS = "Choose an answer to go on: no more questions can be skipped."
+MAX_PROBLEMS_SHOWN = 3
 
 
 class Page(IntEnum):
@@ -86,6 +94,18 @@ def _mnemonic_safe(text: str) -> str:
     return text.replace("&", "&&")
 
 
+def _error_words(error: ClinicError) -> str:
+    """A service's refusal in words: each problem's message, without where it was found."""
+    if not isinstance(error, ValidationError) or not error.problems:
+        return error.message
+    messages = list(dict.fromkeys(p.message for p in error.problems))
+    shown = messages[:MAX_PROBLEMS_SHOWN]
+    more = len(messages) - len(shown)
+    if more:
+        shown.append(f"\u2026and {more} more like {'it' if more == 1 else 'these'}.")
+    return "\n".join(shown)
+
+
 class SelfCompletionWindow(QWidget):
     """A full-screen, application-modal window in which a client answers one measure.
 
@@ -119,6 +139,7 @@ class SelfCompletionWindow(QWidget):
         self._save_answers = save_answers
         self.answers: dict[int, int | None] = {item.number: None for item in definition.items}
         self.index = 0  # the question on screen, from 0
+        self.furthest = 0  # the furthest question reached, from 0
         self.reached_end = False
         self.staff_signed_in = False
         self._may_close = False
@@ -243,6 +264,10 @@ class SelfCompletionWindow(QWidget):
         self.question_staff_button = self._staff_button("question")
         row.addWidget(self.question_staff_button)
         row.addStretch()
+        self.needs_answer = _label(NEEDS_ANSWER, "An answer is needed", bold=True)
+        self.needs_answer.setWordWrap(False)
+        self.needs_answer.hide()
+        row.addWidget(self.needs_answer)
         self.next_button = _button("&Next", "Next question", HEADING_POINT_SIZE)
         self.next_button.clicked.connect(self._on_next)
         row.addWidget(self.next_button)
@@ -389,6 +414,7 @@ class SelfCompletionWindow(QWidget):
             self._show_question()
 
     def _show_question(self) -> None:
+        self.furthest = max(self.furthest, self.index)
         item = self.definition.items[self.index]
         count = self.definition.item_count
         progress = f"Question {self.index + 1} of {count}"
@@ -435,9 +461,44 @@ class SelfCompletionWindow(QWidget):
             text, name = ("&Skip this question", "Skip this question")
         self.next_button.setText(text)
         self.next_button.setAccessibleName(name)
+        # No Skip where leaving this question blank would stop the measure being scored.
+        can_go_on = answered or self.may_skip()
+        self.next_button.setVisible(can_go_on)
+        hint = NO_MORE_SKIPS if self.unanswered_allowed() else NEEDS_ANSWER
+        self.needs_answer.setText(hint)
+        self.needs_answer.setAccessibleDescription(hint)
+        self.needs_answer.setVisible(not can_go_on)
+
+    def may_skip(self) -> bool:
+        """Whether the question on screen may be left unanswered.
+
+        Only while the measure can still be scored with it, and every question already
+        passed without an answer, left blank: never on a measure that needs every question
+        answered (its minimum answered is its number of questions).
+        """
+        allowed = self.unanswered_allowed()
+        if allowed <= 0:
+            return False
+        current = self.definition.items[self.index].number
+        passed_blank = sum(
+            1
+            for position, item in enumerate(self.definition.items)
+            if position <= self.furthest
+            and item.number != current
+            and self.answers[item.number] is None
+        )
+        return passed_blank < allowed
+
+    def unanswered_allowed(self) -> int:
+        """How many questions may be left unanswered with the measure still scored."""
+        return max(self.definition.item_count - self.definition.scoring.minimum_answered, 0)
 
     def answered_count(self) -> int:
         return sum(1 for value in self.answers.values() if value is not None)
+
+    def can_be_scored(self) -> bool:
+        """Whether enough questions are answered for the measure to be scored."""
+        return self.answered_count() >= self.definition.scoring.minimum_answered
 
     # -- the client's side -------------------------------------------------------------------
 
@@ -515,38 +576,53 @@ class SelfCompletionWindow(QWidget):
     def _show_decision(self) -> None:
         answered = self.answered_count()
         count = self.definition.item_count
+        scorable = answered > 0 and self.can_be_scored()
         if self.reached_end:
             text = f"The client reached the end: {answered} of {count} questions answered."
             if answered < count:
+                blank = count - answered
+                text += f" {blank} {'was' if blank == 1 else 'were'} left unanswered."
+            if scorable:
                 text += (
-                    f" {count - answered} {'was' if count - answered == 1 else 'were'} left "
-                    "unanswered: the answers are saved only if the measure can still be scored "
-                    "with that many unanswered; otherwise you will be told why."
+                    " Save the answers to the record as completed by the client, or discard them."
                 )
-            text += " Save the answers to the record as completed by the client, or discard them."
             self.save_button.setText("&Save the answers")
             self.save_button.setAccessibleName("Save the answers")
         else:
-            text = (
-                f"The questionnaire was ended early: {answered} of {count} questions answered. "
-                "Keep the partial answers? They are saved only if the measure can still be "
-                "scored with that many unanswered; otherwise you will be told why."
-            )
+            text = f"The questionnaire was ended early: {answered} of {count} questions answered."
+            if scorable:
+                text += " Keep the partial answers, or discard them?"
             self.save_button.setText("&Keep the partial answers")
             self.save_button.setAccessibleName("Keep the partial answers")
-        self.save_button.setVisible(answered > 0)
+        if answered and not scorable:
+            text += " " + self._cannot_score_words()
+        self.save_button.setVisible(scorable)
         self.decision_text.setText(text)
         self.decision_text.setAccessibleDescription(text)
         self.save_message.hide()
         self.confirm_box.hide()
         self._show_page(Page.STAFF_DECISION)
-        (self.save_button if answered else self.discard_button).setFocus()
+        (self.save_button if scorable else self.hand_back_button).setFocus()
+
+    def _cannot_score_words(self) -> str:
+        """Why answers this incomplete cannot be saved, and what staff can do instead."""
+        title = self.definition.short_title
+        needed = self.definition.scoring.minimum_answered
+        rule = (
+            "every question answered"
+            if needed >= self.definition.item_count
+            else f"at least {needed} of the {self.definition.item_count} questions answered"
+        )
+        return (
+            f"The {title} can be scored only with {rule}, so these answers cannot be saved "
+            "yet. Hand the device back to the client to answer the rest, or discard them."
+        )
 
     def _on_save(self) -> None:
         try:
             stored = self._save_answers(dict(self.answers))
         except ClinicError as error:
-            message = error.message + (
+            message = _error_words(error) + (
                 "\n\nYou can hand the device back to the client to answer more, or discard "
                 "the answers."
             )

@@ -7,15 +7,23 @@ shipped definitions, exactly as the services would, but nothing touches a databa
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCharts import QScatterSeries
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel
+import shiboken6
+from PySide6.QtCharts import QScatterSeries, QValueAxis
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QGraphicsSimpleTextItem,
+    QGraphicsTextItem,
+    QGraphicsView,
+    QLabel,
+)
 
 from clinic_app.errors import AccessDenied, Problem, ValidationError
 from clinic_app.measures.definitions import MeasureDefinition, Origin, shipped_definitions
@@ -450,13 +458,18 @@ def test_results_table_shows_totals_bands_and_reliable_change(qtbot):
     cells = [[model.index(r, c).data() for c in ResultColumn] for r in range(model.rowCount())]
     assert cells == [
         ["03/09/2025", "Clinician entry", "18", "Moderately severe", "First time given",
-         "Item 9: review risk"],
+         "Item 9"],
         ["01/10/2025", "Clinician entry", "10", "Moderate", "-8: Reliable improvement", ""],
         ["05/11/2025", "Clinician entry", "7", "Mild", "-3: No reliable change", ""],
     ]  # fmt: skip
     # The reliable-change parameters are given with every verdict.
     tip = model.index(1, ResultColumn.CHANGE).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("-8: Reliable improvement.")
     assert "6 points or more" in tip and "NHS Talking Therapies" in tip
+    # The critical item is short in the table and in full in its tooltip.
+    tip = model.index(0, ResultColumn.ALERTS).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Item 9 was answered 'Several days' (1).")
+    assert "Review their risk now" in tip
     # The latest is selected, and the answers behind it are shown.
     assert tab.selected_line() is not None and tab.selected_line().id == 102
 
@@ -549,8 +562,10 @@ def test_due_reminders_are_shown_at_the_top(qtbot):
     tab = make_tab(qtbot, fake)
     tab.show()
     assert tab.due_frame.isVisible()
+    # Never given here, so due now, whatever date the schedule's rule gave.
     assert tab.due_text.text() == (
-        "PHQ-9 is due: 4 sessions attended since the last PHQ-9 on 3 September 2025."
+        "PHQ-9 is due now (never given). 4 sessions attended since the last PHQ-9 on "
+        "3 September 2025."
     )
 
 
@@ -658,25 +673,35 @@ def test_chart_has_a_point_per_administration_bands_cutoff_and_markers(qtbot):
     assert chart.band_axis is not None
     assert chart.band_axis.categoriesLabels() == [b.label for b in PHQ9.bands]
     # The cut-off: a dashed line at 10, labelled.
+    # The cut-off: a dashed line at 10, labelled with the definition's name for it.
     assert chart.cutoff_series is not None
-    assert chart.cutoff_series.name() == "Clinical cut-off (10)"
+    assert chart.cutoff_series.name() == "Caseness cut-off (10)"
     assert {p.y() for p in chart.cutoff_series.points()} == {10}
     assert chart.cutoff_series.pen().style() == Qt.PenStyle.DashLine
-    assert chart.cutoff_label is not None and chart.cutoff_label.text() == "Clinical cut-off (10)"
+    assert chart.cutoff_label.text() == "Caseness cut-off (10)"
     # Markers only where the change was reliable, in shapes that differ.
     assert chart.improvement_series is not None and chart.deterioration_series is not None
     assert [p.y() for p in chart.improvement_series.points()] == [10]
     assert [p.y() for p in chart.deterioration_series.points()] == [18]
     assert chart.improvement_series.markerShape() != chart.deterioration_series.markerShape()
     assert chart.improvement_series.markerShape() == QScatterSeries.MarkerShape.MarkerShapeTriangle
-    legend = {m.label() for m in chart.chart.legend().markers() if m.isVisible()}
-    assert {"Reliable improvement (triangle)", "Reliable deterioration (diamond)"} <= legend
-    assert "Clinical cut-off (10)" in legend
+    # The key under the chart explains every line and marker, in short words.
+    assert chart.legend_entries == [
+        "Total score",
+        "Caseness cut-off (10)",
+        "\u25b2 Reliable improvement",
+        "\u25c6 Reliable deterioration",
+    ]
+    assert chart.legend.isVisible()
+    assert chart.legend.accessibleDescription() == (
+        "Key: Total score; Caseness cut-off (10); \u25b2 Reliable improvement; "
+        "\u25c6 Reliable deterioration."
+    )
     # And the same in words.
     assert chart.summary.text() == (
         "PHQ-9 scores: 18 on 3 Sep 2025, 10 on 1 Oct 2025 (reliable improvement), "
         "7 on 5 Nov 2025, 12 on 3 Dec 2025, 18 on 7 Jan 2026 (reliable deterioration). "
-        "Clinical cut-off 10."
+        "Caseness cut-off 10."
     )
 
 
@@ -690,8 +715,8 @@ def test_chart_without_reliable_changes_has_no_markers(qtbot):
     assert chart.improvement_series is not None and chart.deterioration_series is not None
     assert chart.improvement_series.count() == 0
     assert chart.deterioration_series.count() == 0
-    legend = {m.label() for m in chart.chart.legend().markers() if m.isVisible()}
-    assert "Reliable improvement (triangle)" not in legend  # explains only what is drawn
+    # The key explains only what is drawn.
+    assert chart.legend_entries == ["Total score", "Caseness cut-off (10)"]
 
 
 def test_chart_of_a_measure_without_bands_or_cutoff(qtbot):
@@ -718,7 +743,7 @@ def test_tab_draws_the_chart_of_the_chosen_measure(qtbot):
     tab.show_measure("gad-7")
     assert tab.chart.score_series is not None and tab.chart.score_series.count() == 1
     assert tab.chart.cutoff_series is not None
-    assert tab.chart.cutoff_series.name() == "Clinical cut-off (8)"
+    assert tab.chart.cutoff_series.name() == "Caseness cut-off (8)"
     assert tab.chart.view.accessibleDescription() == tab.chart.summary.text()
 
 
@@ -770,7 +795,7 @@ def test_schedules_button_refreshes_the_reminders(qtbot, monkeypatch):
     monkeypatch.setattr(measures_view, "exec_dialog", DialogScript(add))
     with qtbot.waitSignal(tab.changed):
         tab.schedules_button.click()
-    assert tab.due_text.text() == "PHQ-9 is due: Baseline due."
+    assert tab.due_text.text() == "PHQ-9 is due now (never given). Baseline due."
 
 
 # -- importing a definition --------------------------------------------------------------------
@@ -808,9 +833,11 @@ def test_import_refused_lists_every_problem(qtbot, tmp_path: Path, monkeypatch):
     assert received == ["{}"]
     assert "2 problems were found" in dialog.outcome.text()
     assert dialog.problems.toPlainText().splitlines() == [
-        "$.items[2].options[1].value: The answer value 2 is used twice.",
-        "$.bands[0].minimum: The first band must start at 0.",
+        "\u2022 The answer value 2 is used twice. (in the file at $.items[2].options[1].value)",
+        "\u2022 The first band must start at 0. (in the file at $.bands[0].minimum)",
     ]
+    # Tall enough to read several problems at once.
+    assert dialog.problems.height() >= 8 * dialog.problems.fontMetrics().lineSpacing()
     assert dialog.imported is None
 
 
@@ -874,3 +901,331 @@ def test_prorated_totals_are_marked(qtbot):
     tab = make_tab(qtbot, fake)
     assert tab.proxy.index(0, ResultColumn.TOTAL).data() == "9 (prorated)"
     assert "9 (prorated)" in tab.chart.summary.text() or "(prorated)" in tab.chart.summary.text()
+
+
+# -- the chart: redrawn whole for each measure, with a key and labels that do not collide ----------
+
+
+def scene_texts(chart: TrendChart) -> set[str]:
+    """The text items in the chart view's scene that would be painted (the chart's own)."""
+    out: set[str] = set()
+    scene = chart.view.scene()
+    assert scene is not None
+    for item in scene.items():
+        if not item.isVisible():
+            continue
+        if isinstance(item, QGraphicsSimpleTextItem):
+            out.add(item.text())
+        elif isinstance(item, QGraphicsTextItem):
+            out.add(item.toPlainText())
+    return out
+
+
+def test_switching_measure_leaves_nothing_of_the_one_before(qtbot):
+    fake = with_history()
+    fake.add("gad-7", date(2025, 9, 3), dict(enumerate([2, 2, 2, 2, 2, 2, 2], 1)))
+    fake.add("gad-7", date(2025, 10, 3), dict(enumerate([1, 1, 1, 1, 1, 1, 1], 1)))
+    tab = make_tab(qtbot, fake)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.show_measure("phq-9")
+    before = tab.chart.chart
+    assert "Moderately severe" in scene_texts(tab.chart)  # a PHQ-9 band
+    tab.show_measure("gad-7")
+    after = tab.chart.chart
+    # A new chart, shown by the view; the old one is gone from the scene and deleted.
+    assert after is not before
+    assert tab.chart.view.chart() is after
+    scene = tab.chart.view.scene()
+    assert scene is not None and before not in scene.items()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(before)
+    # Only the GAD-7's axes: dates, totals and the GAD-7's bands.
+    axes = after.axes()
+    assert len(axes) == 3
+    (y_axis,) = [a for a in axes if type(a) is QValueAxis]  # not the bands' QCategoryAxis
+    # 0 to 21, with 3% more each side so a marker at either end is drawn whole
+    assert (y_axis.min(), y_axis.max()) == pytest.approx((-0.63, 21.63))
+    assert tab.chart.band_axis is not None
+    assert tab.chart.band_axis.categoriesLabels() == [b.label for b in GAD7.bands]
+    # Everything left in the scene is the new chart's: its own axes, labels and series.
+    assert all(item is after or after.isAncestorOf(item) for item in scene.items())
+    texts = scene_texts(tab.chart)
+    assert "Moderately severe" not in texts and "Severe" in texts
+    assert after.title() == "GAD-7: totals over time"
+    # The view repaints the whole chart, never only the parts it thinks changed.
+    assert (
+        tab.chart.view.viewportUpdateMode() == QGraphicsView.ViewportUpdateMode.FullViewportUpdate
+    )
+
+
+def test_the_key_stays_after_an_administration_is_saved(qtbot, monkeypatch):
+    fake = with_history()
+    tab = make_tab(qtbot, fake)
+    tab.show()
+    assert "\u25b2 Reliable improvement" in tab.chart.legend_entries
+    assert tab.chart.legend.isVisible()
+
+    def choose(dialog: ChooseMeasureDialog) -> None:
+        dialog.choose("phq-9")
+        dialog.ok_button.click()
+
+    def answer(dialog: AdministerDialog) -> None:
+        # 3 x 9 = 27 from 7: up 20, a reliable deterioration.
+        fill(dialog, phq9(3, 3, 3, 3, 3, 3, 3, 3, 3))
+        dialog.save_button.click()
+
+    monkeypatch.setattr(measures_view, "exec_dialog", DialogScript(choose, answer))
+    with qtbot.waitSignal(tab.changed):
+        tab.give_button.click()
+    assert tab.chart.legend.isVisible()
+    assert tab.chart.legend_entries == [
+        "Total score",
+        "Caseness cut-off (10)",
+        "\u25b2 Reliable improvement",
+        "\u25c6 Reliable deterioration",
+    ]
+
+
+def label_rects(chart: TrendChart) -> dict[str, list[QRectF]]:
+    return {
+        "values": [label.sceneBoundingRect() for label in chart.value_labels],
+        "bands": [label.sceneBoundingRect() for label, _middle in chart.band_labels],
+        "cutoff": [chart.cutoff_label.sceneBoundingRect()],
+    }
+
+
+def overlapping(rects: list[QRectF]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(rects)
+        for j, b in enumerate(rects)
+        if i < j and a.intersects(b)
+    ]
+
+
+@pytest.mark.parametrize("height", [240, 420])
+def test_labels_do_not_collide_even_on_a_short_chart(qtbot, height):
+    fake = FakeMeasures()
+    # Totals 24 then 7 on the CORE-10 (clinical cut-off 11); a point near the cut-off at
+    # the left, where its label would sit on the cut-off's.
+    fake.add("core-10", date(2026, 10, 31), dict(enumerate([3, 1, 1, 2, 2, 0, 3, 3, 3, 2], 1)))
+    fake.add("core-10", date(2026, 11, 27), dict(enumerate([1, 3, 3, 1, 0, 0, 1, 1, 1, 0], 1)))
+    chart = TrendChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, height + 60)
+    chart.show_measure(CORE10, points_of(fake), cutoff=11)
+    chart.show()
+    qtbot.waitExposed(chart)
+    qtbot.waitUntil(lambda: chart.chart.plotArea().height() > 0)
+    chart.place_labels()
+    rects = label_rects(chart)
+    # Every band is named, "Mild" (11 to 14) too, and no two names overlap.
+    assert [label.text() for label, _m in chart.band_labels] == [b.label for b in CORE10.bands]
+    assert all(label.isVisible() for label, _m in chart.band_labels)
+    assert overlapping(rects["bands"]) == []
+    # The cut-off's label is clear of every total written on the chart.
+    assert chart.cutoff_label.text() == "Clinical cut-off (11)"  # not "cut-off" twice
+    assert not any(rects["cutoff"][0].intersects(r) for r in rects["values"])
+    assert overlapping(rects["values"]) == []
+    assert [label.text() for label in chart.value_labels] == ["24", "7"]
+
+
+def test_cutoff_label_moves_off_a_total_written_where_it_would_go(qtbot):
+    fake = FakeMeasures()
+    # The first total (10) is right on the cut-off line, at the left where its label goes.
+    fake.add("phq-9", date(2026, 4, 26), phq9(2, 1, 1, 1, 2, 1, 1, 1, 0))
+    fake.add("phq-9", date(2026, 5, 24), phq9(3, 3, 2, 2, 2, 2, 2, 1, 0))
+    chart = TrendChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, 360)
+    chart.show_measure(PHQ9, points_of(fake), cutoff=10)
+    chart.show()
+    qtbot.waitExposed(chart)
+    qtbot.waitUntil(lambda: chart.chart.plotArea().height() > 0)
+    chart.place_labels()
+    rects = label_rects(chart)
+    taken = rects["values"]
+    assert chart.score_series is not None
+    for point in chart.score_series.points():
+        centre = chart.chart.mapToPosition(point, chart.score_series)
+        taken.append(QRectF(centre.x() - 6, centre.y() - 6, 12, 12))
+    assert not any(rects["cutoff"][0].intersects(r) for r in taken)
+    assert chart.chart.plotArea().contains(rects["cutoff"][0])
+
+
+def test_cutoff_is_named_alike_in_the_chart_and_the_details(qtbot):
+    tab = make_tab(qtbot, with_history())
+    details = tab.details.toPlainText()
+    assert "Caseness cut-off: 10." in details
+    assert "cut-off: cut-off" not in details.lower()
+    assert tab.chart.cutoff_label.text() == "Caseness cut-off (10)"
+    assert tab.chart.summary.text().endswith("Caseness cut-off 10.")
+    fake = FakeMeasures()
+    fake.add("core-10", date(2025, 9, 3), dict(enumerate([1, 3, 4, 1, 0, 0, 2, 1, 2, 1], 1)))
+    tab = make_tab(qtbot, fake)
+    details = tab.details.toPlainText()
+    assert "Clinical cut-off: 11." in details
+    assert "cut-off: cut-off" not in details.lower()
+    assert tab.chart.summary.text().endswith("Clinical cut-off 11.")
+
+
+# -- the results table and who entered an administration -------------------------------------
+
+
+def test_details_say_who_entered_an_administration(qtbot):
+    fake = with_history()
+    fake.rows = [dataclasses.replace(r) for r in fake.rows]
+    fake.rows[-1] = dataclasses.replace(fake.rows[-1], entered_by=4)
+    self_done = fake.add("gad-7", date(2025, 11, 6), dict(enumerate([1] * 7, 1)),
+                         MeasureMode.SELF_COMPLETION)  # fmt: skip
+    fake.rows[-1] = dataclasses.replace(self_done, entered_by=4)
+    names = {4: "Dr A Jones"}
+    tab = MeasuresTab(
+        CLIENT,
+        dataclasses.replace(fake.actions(), describe_staff=lambda staff_id: names[staff_id]),
+    )
+    qtbot.addWidget(tab)
+    tab.show_measure("phq-9")
+    tab.select_administration(102)
+    assert "Entered by Dr A Jones (clinician entry); definition version" in (
+        tab.details.toPlainText()
+    )
+    row = tab.proxy.rowCount() - 1
+    assert tab.proxy.index(row, ResultColumn.MODE).data() == "Clinician entry"
+    tip = tab.proxy.index(row, ResultColumn.MODE).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == "Entered by Dr A Jones (clinician entry)."
+    # Without a name to give, it still says how it was given.
+    tab.select_administration(101)
+    assert "Clinician entry; definition version" in tab.details.toPlainText()
+    tab.show_measure("gad-7")
+    assert tab.proxy.index(0, ResultColumn.MODE).data() == "Self-completion"
+    assert (
+        "Completed by the client on this device (self-completion); saved by Dr A Jones"
+        in tab.details.toPlainText()
+    )
+
+
+def test_results_table_fits_without_scrolling_sideways(qtbot):
+    fake = with_history()
+    # Critical items on two administrations, and the longest band and verdict.
+    fake.add("phq-9", date(2025, 12, 3), phq9(3, 3, 3, 3, 3, 3, 2, 2, 2))
+    tab = make_tab(qtbot, fake)
+    tab.resize(1260, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    header = tab.table.horizontalHeader()
+    assert header.length() <= tab.table.viewport().width()
+    assert tab.table.horizontalScrollBar().maximum() == 0
+    row = tab.proxy.rowCount() - 1
+    alerts = tab.proxy.index(row, ResultColumn.ALERTS)
+    assert alerts.data() == "Item 9"
+    width = tab.table.fontMetrics().horizontalAdvance(alerts.data())
+    assert tab.table.columnWidth(ResultColumn.ALERTS) > width  # shown in full, not cut short
+
+
+# -- the entry form: the message about an unanswered item is scrolled into view ---------------
+
+
+def test_the_message_under_an_unanswered_item_is_scrolled_into_view(qtbot):
+    dialog = AdministerDialog(CLIENT, PHQ9, FakeMeasures().record_administration)
+    qtbot.addWidget(dialog)
+    dialog.resize(760, 560)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    fill(dialog, phq9(1, 1, 1, 1, 1, 1, 1, 1, None))  # item 9, the last, unanswered
+    dialog.save_button.click()
+    error = dialog.item_errors[9]
+    assert error.isVisible() and "no answer" in error.text()
+    viewport = dialog.items_scroll.viewport()
+    for widget in (dialog.items[9], error):
+        top = widget.mapTo(viewport, QPoint(0, 0)).y()
+        assert top >= 0 and top + widget.height() <= viewport.height(), widget
+
+
+# -- due reminders ------------------------------------------------------------------------------
+
+
+def test_due_reminder_of_a_measure_given_before_says_when(qtbot):
+    fake = with_history()  # PHQ-9 last given on 5 November 2025
+    fake.due = [
+        DueMeasure(CLIENT, "", "phq-9", "PHQ-9", 1,
+                   ("4 sessions attended since the last PHQ-9 on 5 November 2025.",
+                    "Plan review due on 2 February 2026."),
+                   date(2026, 1, 20)),
+        DueMeasure(CLIENT, "", "pcl-5", "PCL-5", 2,
+                   ("No PCL-5 recorded yet: a first (baseline) one is due.",),
+                   date(2025, 12, 30)),  # a review window that opened before the schedule
+    ]  # fmt: skip
+    tab = make_tab(qtbot, fake)
+    assert tab.due_text.text().splitlines() == [
+        "PHQ-9 is due (since 20 January 2026; last given 5 November 2025):",
+        "\u2022  4 sessions attended since the last PHQ-9 on 5 November 2025.",
+        "\u2022  Plan review due on 2 February 2026.",
+        "PCL-5 is due now (never given). No PCL-5 recorded yet: a first (baseline) one is due.",
+    ]
+
+
+# -- importing the same file again ---------------------------------------------------------------
+
+
+def test_importing_the_same_file_again_says_nothing_changed(qtbot, tmp_path: Path):
+    path = tmp_path / "scale.json"
+    path.write_text('{"id": "clinic-anger"}', encoding="utf-8")
+    earlier = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+    dialog = ImportDefinitionDialog(
+        lambda text: dataclasses.replace(definition_row(), imported_at=earlier)
+    )
+    qtbot.addWidget(dialog)
+    dialog.set_file(path)
+    dialog.import_button.click()
+    assert dialog.already_imported
+    assert dialog.outcome.text() == (
+        "This exact file is already imported: Clinic Anger Scale (CAS), version 2, imported "
+        "on 3 March 2026 by admin. Nothing was changed. It can be given to clients."
+    )
+
+
+def test_a_new_import_is_not_taken_for_a_repeat(qtbot, tmp_path: Path):
+    path = tmp_path / "scale.json"
+    path.write_text('{"id": "clinic-anger"}', encoding="utf-8")
+    dialog = ImportDefinitionDialog(
+        lambda text: dataclasses.replace(definition_row(), imported_at=datetime.now(UTC))
+    )
+    qtbot.addWidget(dialog)
+    dialog.set_file(path)
+    dialog.import_button.click()
+    assert not dialog.already_imported
+    assert dialog.outcome.text().startswith("Imported Clinic Anger Scale (CAS), version 2")
+
+
+def test_a_change_of_one_point_is_in_the_singular(qtbot):
+    fake = FakeMeasures()
+    fake.add("phq-9", date(2025, 9, 3), phq9(1, 1, 1, 1, 1, 1, 1, 1, 0))  # 8
+    fake.add("phq-9", date(2025, 10, 1), phq9(1, 1, 1, 1, 1, 1, 1, 1, 1))  # 9: +1
+    tab = make_tab(qtbot, fake)
+    text = tab.details.toPlainText()
+    assert "8 to 9, +1 point. No reliable change." in text
+    assert "this change is 1 point." in text
+    assert "1 points" not in text
+
+
+def test_totals_given_twice_on_one_day_are_both_readable(qtbot):
+    fake = FakeMeasures()
+    fake.add("phq-9", date(2026, 6, 21), phq9(1, 1, 1, 1, 1, 1, 1, 0, 0))  # 7
+    # 14 twice on 31 October: +7 (a reliable deterioration, diamond), then no change.
+    fake.add("phq-9", date(2026, 10, 31), phq9(2, 2, 2, 2, 2, 2, 2, 0, 0))
+    fake.add("phq-9", date(2026, 10, 31), phq9(2, 2, 2, 2, 2, 2, 2, 0, 0))
+    fake.add("phq-9", date(2026, 11, 27), phq9(1, 1, 0, 1, 1, 0, 1, 0, 1))  # 6
+    chart = TrendChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, 360)
+    chart.show_measure(PHQ9, points_of(fake), cutoff=10)
+    chart.show()
+    qtbot.waitExposed(chart)
+    qtbot.waitUntil(lambda: chart.chart.plotArea().height() > 0)
+    chart.place_labels()
+    rects = label_rects(chart)
+    assert [label.text() for label in chart.value_labels] == ["7", "14", "14", "6"]
+    assert overlapping(rects["values"]) == []
+    assert not any(rects["cutoff"][0].intersects(r) for r in rects["values"])

@@ -10,13 +10,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenuBar, QWidget
 
-from clinic_app.errors import AccountLocked
+from clinic_app.errors import AccountLocked, Problem, ValidationError
 from clinic_app.measures.definitions import MeasureDefinition, shipped_definitions
 from clinic_app.measures.scoring import score
 from clinic_app.models.enums import MeasureMode
 from clinic_app.services.measures import DueMeasure
 from clinic_app.views.self_completion import (
     FINISHED_TEXT,
+    NEEDS_ANSWER,
+    NO_MORE_SKIPS,
     WRONG_PASSWORD,
     Page,
     SelfCompletionWindow,
@@ -117,12 +119,48 @@ def test_one_question_at_a_time_in_large_text_with_progress(qtbot):
     assert window.option_buttons[0].text() == GAD7.item(2).options[0].label
 
 
-def test_unanswered_question_offers_skip_not_next(qtbot):
-    window, _ = open_window(qtbot)
+def test_unanswered_question_offers_skip_where_the_measure_allows_it(qtbot):
+    # CORE-10 can be scored with one item unanswered: the first blank may be skipped ...
+    window, _ = open_window(qtbot, CORE10)
     window.start_button.click()
+    assert window.next_button.isVisible()
     assert window.next_button.text() == "&Skip this question"
+    assert not window.needs_answer.isVisible()
     window.choose(0)
     assert window.next_button.text() == "&Next"
+
+
+def test_no_skip_once_the_blanks_allowed_are_used_up(qtbot):
+    window, _ = open_window(qtbot, CORE10)
+    window.start_button.click()
+    window.next_button.click()  # question 1 skipped: the one blank CORE-10 allows
+    assert window.progress_text.text() == "Question 2 of 10"
+    assert not window.next_button.isVisible()
+    assert window.needs_answer.isVisible()
+    assert window.needs_answer.text() == NO_MORE_SKIPS
+    window.choose(1)
+    assert window.next_button.isVisible() and window.next_button.text() == "&Next"
+    assert not window.needs_answer.isVisible()
+    # Going back to the skipped question: it may stay blank (it is the one blank).
+    window.back_button.click()
+    assert window.progress_text.text() == "Question 1 of 10"
+    assert window.next_button.isVisible()
+
+
+@pytest.mark.parametrize("measure_id", ["phq-9", "gad-7"])
+def test_no_skip_on_a_measure_that_needs_every_answer(qtbot, measure_id):
+    definition = DEFINITIONS[measure_id]
+    assert definition.scoring.minimum_answered == definition.item_count
+    window, _ = open_window(qtbot, definition)
+    window.start_button.click()
+    for position in range(definition.item_count):
+        assert not window.next_button.isVisible(), position
+        assert window.needs_answer.isVisible()
+        assert window.needs_answer.text() == NEEDS_ANSWER
+        window.choose(0)
+        assert window.next_button.isVisible()
+        window.next_button.click()
+    assert window.page is Page.FINISHED
 
 
 def test_the_last_question_leads_to_handing_the_device_back(qtbot):
@@ -230,12 +268,14 @@ def test_ending_early_asks_about_partial_answers_and_the_rules_decide(qtbot):
     window.choose(2)
     window.question_staff_button.click()
     sign_in(window)
-    assert "ended early: 2 of 7 questions answered" in window.decision_text.text()
-    assert window.save_button.text() == "&Keep the partial answers"
-    # GAD-7 must be answered in full: the service refuses, and says why.
-    window.save_button.click()
-    assert window.save_message.isVisible()
-    assert "no answer" in window.save_message.text()
+    text = window.decision_text.text()
+    assert "ended early: 2 of 7 questions answered" in text
+    # GAD-7 must be answered in full: saving is not offered, and staff are told why and
+    # what they can do instead.
+    assert not window.save_button.isVisible()
+    assert "The GAD-7 can be scored only with every question answered" in text
+    assert "Hand the device back to the client to answer the rest" in text
+    assert window.hand_back_button.isVisible()
     assert window.isVisible() and saver.saved == []
     # Discarding asks first; "No" keeps everything.
     window.discard_button.click()
@@ -259,9 +299,41 @@ def test_partial_answers_are_kept_when_the_rules_allow(qtbot):
         window.next_button.click()
     window.question_staff_button.click()
     sign_in(window)
+    assert window.save_button.text() == "&Keep the partial answers"
     window.save_button.click()
     assert saver.saved == [{**dict.fromkeys(range(1, 10), 1), 10: None}]
     assert not window.isVisible()
+
+
+def test_a_refusal_to_save_is_shown_without_where_it_was_found(qtbot):
+    def refuse(answers: dict[int, int | None]) -> str:
+        raise ValidationError(
+            [
+                Problem(f"answers.{n}", f"Item {n} has no answer. Every item must be answered.")
+                for n in (1, 2, 3, 4, 5)
+            ]
+        )
+
+    window = SelfCompletionWindow(
+        CORE10, verify_staff=lambda password: password == PASSWORD, save_answers=refuse
+    )
+    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_lock())
+    window.start()
+    qtbot.waitExposed(window)
+    answer_all(window, [1] * 10)
+    window.finished_staff_button.click()
+    sign_in(window)
+    window.save_button.click()
+    message = window.save_message.text()
+    assert window.save_message.isVisible()
+    assert "answers.1" not in message and ":" not in message.splitlines()[0]
+    assert message.splitlines()[:4] == [
+        "Item 1 has no answer. Every item must be answered.",
+        "Item 2 has no answer. Every item must be answered.",
+        "Item 3 has no answer. Every item must be answered.",
+        "\u2026and 2 more like these.",
+    ]
+    assert "hand the device back to the client" in message
 
 
 # -- from the Measures tab ---------------------------------------------------------------------
@@ -293,7 +365,7 @@ def test_tab_saves_self_completed_answers_with_their_mode(qtbot):
     assert tab.current_measure_id() == "gad-7"
     line = tab.selected_line()
     assert line is not None and line.result.administration.mode is MeasureMode.SELF_COMPLETION
-    assert tab.proxy.index(0, 1).data() == "Client (self-completion)"
+    assert tab.proxy.index(0, 1).data() == "Self-completion"
 
 
 def test_no_record_data_is_visible_to_the_client(qtbot):

@@ -22,6 +22,7 @@ from clinic_app.measures.definitions import (
 )
 from clinic_app.measures.scoring import (
     Verdict,
+    cutoff_name,
     effective_cutoff,
     reliable_change,
     score,
@@ -553,3 +554,62 @@ def test_s_diff_matches_a_hand_calculation() -> None:
     # By hand: S_diff = 7.2 x sqrt(2) x sqrt(1 - 0.93) = 7.2 x sqrt(0.14)
     #                 = 7.2 x 0.374166 = 2.69399
     assert change.s_diff == pytest.approx(2.69399, abs=1e-5)
+
+
+# -- wording: one point, one item; the cut-off named once -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "words"),
+    [
+        (10, 11, "this change is 1 point."),  # +1: one point, not "1 points"
+        (10, 12, "this change is 2 points."),
+        (10, 10, "this change is 0 points."),
+    ],
+)
+def test_the_points_of_a_change_are_counted_in_good_english(
+    before: int, after: int, words: str
+) -> None:
+    phq = shipped("phq-9")
+    change = reliable_change(
+        phq, score(phq, summing(before, 9, 3)), score(phq, summing(after, 9, 3))
+    )
+    assert words in change.parameters_text
+    assert "a change of 6 points or more is reliable" in change.parameters_text
+
+
+def test_a_mean_of_one_answered_item_is_in_the_singular() -> None:
+    definition = example(
+        scoring={"method": "mean", "minimum_answered": 1, "decimals": 1},
+        bands=[],
+        cutoff=None,
+    )
+    result = score(definition, {1: 2, 2: None, 3: None, 4: None})
+    assert "mean of the 1 answered item: 2 / 1 = 2.00" in result.method_text
+
+
+@pytest.mark.parametrize(
+    ("label", "name"),
+    [
+        ("Caseness", "Caseness cut-off"),
+        ("Clinical cut-off", "Clinical cut-off"),  # not "Clinical cut-off cut-off"
+        ("Probable PTSD", "Probable PTSD cut-off"),
+    ],
+)
+def test_a_cutoff_is_named_without_saying_cut_off_twice(label: str, name: str) -> None:
+    assert cutoff_name(label) == name
+
+
+def test_the_cutoff_text_names_it_once() -> None:
+    core = shipped("core-10")  # cut-off labelled "Clinical cut-off", at 11
+    used = score(core, core_answers(13)).cutoff
+    assert used is not None
+    assert used.text.startswith("Clinical cut-off: 11. Source: ")
+    phq = shipped("phq-9")  # labelled "Caseness", at 10
+    used = score(phq, summing(12, 9, 3)).cutoff
+    assert used is not None and used.text.startswith("Caseness cut-off: 10. Source: ")
+    change = reliable_change(phq, score(phq, summing(15, 9, 3)), score(phq, summing(9, 9, 3)))
+    assert change.clinically_significant_text == (
+        "Clinically significant improvement: reliable, and moved from at or above the "
+        "Caseness cut-off (10) to below it."
+    )
