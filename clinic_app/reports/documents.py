@@ -215,12 +215,12 @@ def _refusals(
 ) -> list[Problem]:
     problems = disclosures.sharing_problems(decision)
     if not accept_warnings and draft.unresolved:
-        listed = "; ".join(h.explanation for h in draft.unresolved)
+        listed = "; ".join(h.explanation.rstrip(".") for h in draft.unresolved)
         problems.append(
             Problem(
                 "lexicon",
                 f"Not resolved: {counted(len(draft.unresolved), 'warning')} from the "
-                f"wording check. Keep or edit each one: {listed}",
+                f"wording check. Keep or edit each one: {listed}.",
             )
         )
     if not accept_warnings:

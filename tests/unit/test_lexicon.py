@@ -145,7 +145,7 @@ def test_an_export_with_unresolved_hits_is_refused_and_writes_nothing(
 ):
     _, draft = flagged
     out = tmp_path / "out.pdf"
-    with db.transaction() as s, pytest.raises(ValidationError, match="not resolved"):
+    with db.transaction() as s, pytest.raises(ValidationError, match="Not resolved: 2 warnings"):
         documents.export_partner_summary(s, psychologist, draft, DECISION, out)
     assert not out.exists()
 
