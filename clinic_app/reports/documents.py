@@ -237,6 +237,11 @@ def _refusals(
     return problems
 
 
+def _raise_if_any(problems: list[Problem]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
 def _consent_problems(session: Session, client_id: int, decision: SharingDecision) -> list[Problem]:
     """Consent is a gateway only when the client's record shows it was given."""
     if decision.gateway is not Gateway.CONSENT:
@@ -383,6 +388,8 @@ def preview_partner_summary(
     draft) gives these very bytes.
     """
     require_clinical_access(session, by, draft.request.client_id)
+    if decision is not None:  # a gateway that cannot apply is said before the preview
+        _raise_if_any(_consent_problems(session, draft.request.client_id, decision))
     frame = document_frame(
         session,
         kind=DisclosureKind.PARTNER_SUMMARY,
@@ -433,6 +440,8 @@ def preview_risk_notice(
 ) -> RenderedDocument:
     """The exact page of the urgent risk notification (nothing is recorded)."""
     require_clinical_access(session, by, draft.request.client_id)
+    if decision is not None:  # a gateway that cannot apply is said before the preview
+        _raise_if_any(_consent_problems(session, draft.request.client_id, decision))
     frame = document_frame(
         session,
         kind=DisclosureKind.RISK_NOTICE,

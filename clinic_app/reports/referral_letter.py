@@ -238,12 +238,13 @@ def issue_referral_letter(
     referral or the record changed since, the letter would differ from what was reviewed
     and nothing is issued.
     """
+    facts = referrals.letter_facts(session, by, referral_id, today=issued_on)
     referrals.check_letter_choices(
         gateway=gateway,
         client_informed=client_informed,
         client_not_informed_reason=client_not_informed_reason,
+        consent=referrals.client_consent(session, facts.client_id),
     )
-    facts = referrals.letter_facts(session, by, referral_id, today=issued_on)
     frame = letter_frame(facts, document_id=document_id, issued_on=issued_on)
     data = render_referral_letter(facts, frame)
     sha256 = pdf.sha256_hex(data)

@@ -645,6 +645,11 @@ CONSENT_WORDS: dict[ConsentToShare, str] = {
 }
 
 
+def client_consent(session: Session, client_id: int) -> ConsentToShare | None:
+    """What the client's record says about consent to share (None if no such client)."""
+    return session.scalar(select(Client.consent_to_share).where(Client.id == client_id))
+
+
 def _consent_words(consent: ConsentToShare | None) -> str:
     return "nothing" if consent is None else CONSENT_WORDS[consent]
 
@@ -684,7 +689,7 @@ def create_referral(
             "Record the consent or gateway that allows the referral to be mentioned.",
         )
     if fact_shareable and share_gateway is Gateway.CONSENT:
-        consent = session.scalar(select(Client.consent_to_share).where(Client.id == client_id))
+        consent = client_consent(session, client_id)
         if consent is not ConsentToShare.GIVEN:
             check.add(
                 "share_gateway",
@@ -1034,12 +1039,26 @@ def letter_facts(
 
 
 def check_letter_choices(
-    *, gateway: Gateway | None, client_informed: bool, client_not_informed_reason: str
+    *,
+    gateway: Gateway | None,
+    client_informed: bool,
+    client_not_informed_reason: str,
+    consent: ConsentToShare | None = None,
 ) -> None:
-    """The sharing choices a letter needs before it may be produced."""
+    """The sharing choices a letter needs before it may be produced.
+
+    ``consent`` is what the client's record says: consent is a basis only if given.
+    """
     check = Checker()
     if gateway is None:
         check.add("gateway", "Choose the basis on which the letter is shared with the service.")
+    elif gateway is Gateway.CONSENT and consent is not ConsentToShare.GIVEN:
+        check.add(
+            "gateway",
+            "Consent cannot be the basis: the client's record does not show consent to "
+            f"share ({_consent_words(consent)}). Record consent on the Overview first, or "
+            "choose the basis that applies.",
+        )
     if not client_informed:
         check.text(
             "client_not_informed_reason",

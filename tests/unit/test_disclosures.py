@@ -770,6 +770,8 @@ def test_consent_is_a_gateway_only_while_the_record_shows_it(db, psychologist, a
     assert not draft.content.referrals
     out = _out_folder(tmp_path) / "police.pdf"
     on_consent = replace(DECISION, gateway=Gateway.CONSENT)
+    with db.session() as s, pytest.raises(ValidationError, match="does not show consent"):
+        documents.preview_partner_summary(s, psychologist, draft, on_consent)  # said early
     with db.transaction() as s, pytest.raises(ValidationError) as caught:
         documents.export_partner_summary(s, psychologist, draft, on_consent, out)
     [problem] = [p for p in caught.value.problems if p.where == "gateway"]

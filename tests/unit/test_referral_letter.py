@@ -395,3 +395,29 @@ def test_a_client_name_in_any_european_or_cyrillic_letters_prints_as_written():
     frame = referral_letter.letter_frame(facts, document_id=DOCUMENT_ID, issued_on=ISSUED)
     text = " ".join(_text(referral_letter.render_referral_letter(facts, frame)).split())
     assert "Name Олег Łukasz Nguyễn Thị Hà" in text
+
+
+def test_consent_is_the_letters_basis_only_if_the_record_shows_it(
+    db, psychologist, referral_id, client_id, tmp_path
+):
+    from sqlalchemy import update
+
+    from clinic_app.errors import ValidationError
+    from clinic_app.models import Client
+    from clinic_app.models.enums import ConsentToShare
+
+    with db.transaction() as session:
+        session.execute(
+            update(Client)
+            .where(Client.id == client_id)
+            .values(consent_to_share=ConsentToShare.REFUSED)
+        )
+    preview = _preview(db, psychologist, referral_id)
+    out = tmp_path / "letter.pdf"
+    with pytest.raises(ValidationError) as caught:
+        _issue(db, psychologist, referral_id, out, preview, gateway=Gateway.CONSENT)
+    [problem] = caught.value.problems
+    assert problem.where == "gateway" and "consent was refused" in problem.message
+    assert not out.exists()
+    _issue(db, psychologist, referral_id, out, preview)  # health care basis: allowed
+    assert out.exists()
