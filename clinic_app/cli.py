@@ -195,6 +195,14 @@ def cmd_user_disable(ctx: _Context) -> None:
     _acting(ctx, work)
 
 
+def cmd_user_unlock(ctx: _Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        row = staff.unlock_user(session, me, ctx.args.name)
+        ctx.say(f"Unlocked the account '{row.username}'; it can sign in again now.")
+
+    _acting(ctx, work)
+
+
 def cmd_demo(ctx: _Context) -> None:
     def work(session: Session, me: StaffRef) -> None:
         result = demo.load_demo_caseload(session, me, ctx.args.clients)
@@ -985,6 +993,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(disable)
     disable.add_argument("name")
     disable.set_defaults(run=cmd_user_disable)
+    unlock = users.add_parser("unlock", help="end a lockout after too many wrong passwords")
+    _common(unlock)
+    unlock.add_argument("name")
+    unlock.set_defaults(run=cmd_user_unlock)
 
     demo_cmd = commands.add_parser("demo", help="load a synthetic, clearly marked demo caseload")
     _common(demo_cmd)

@@ -39,6 +39,7 @@ class Action(StrEnum):
     EMERGENCY_ACCESS = "emergency_access"
     ACCOUNT_CREATED = "account_created"
     ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_UNLOCKED = "account_unlocked"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action name, not a secret
     BACKUP = "backup"
     RESTORE = "restore"

@@ -181,6 +181,27 @@ def list_users(session: Session, by: StaffRef) -> list[StaffRow]:
     return [_row(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
 
 
+def unlock_user(session: Session, by: StaffRef, username: str) -> StaffRow:
+    """End a lockout after too many wrong passwords (administrators, for another account)."""
+    require_role(by, Role.ADMINISTRATOR, action="unlock accounts")
+    user = _find(session, username)
+    if user is None:
+        raise NotFound(f"There is no account called '{normalise_username(username)}'.")
+    if user.locked_until is None or user.locked_until <= utcnow():
+        raise ValidationError(f"The account '{user.username}' is not locked.")
+    user.locked_until = None
+    user.failed_attempts = 0
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.ACCOUNT_UNLOCKED,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=user.id,
+    )
+    return _row(user)
+
+
 def disable_user(session: Session, by: StaffRef, username: str) -> StaffRow:
     """Stop an account signing in. Accounts are never deleted: their work stays attributed."""
     require_role(by, Role.ADMINISTRATOR, action="disable accounts")
@@ -257,10 +278,18 @@ def sign_in(session: Session, username: str, password: str) -> StaffRef:
     return _ref(user)
 
 
+def _clock(moment: datetime) -> str:
+    """A time of day to the minute, rounded up: 'locked until 11:11' is never early."""
+    local = moment.astimezone()
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return f"{local:%H:%M}"
+
+
 def _locked_message(until: datetime) -> str:
     return (
         "Too many failed sign-in attempts: this account is locked until "
-        f"{until.astimezone():%H:%M}. Try again then, or ask an administrator."
+        f"{_clock(until)}. Try again then, or ask an administrator to unlock it."
     )
 
 
@@ -315,8 +344,8 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
         )
         raise AccountLocked(
             "Your account is locked after too many wrong passwords: nothing was done. "
-            f"It unlocks at {user.locked_until.astimezone():%H:%M}, or an administrator "
-            "can unlock it."
+            f"It unlocks at {_clock(user.locked_until)}, or an administrator can unlock it "
+            "(clinic-app user unlock)."
         )
     try:
         _hasher.verify(user.password_hash, password)
@@ -330,8 +359,8 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
             session.flush()
             raise AccountLocked(
                 "Too many wrong passwords: nothing was done, and your account is locked "
-                f"until {user.locked_until.astimezone():%H:%M}. Try again then, or ask an "
-                "administrator."
+                f"until {_clock(user.locked_until)}. Try again then, or ask an administrator "
+                "to unlock it."
             ) from None
         session.flush()
         raise AuthError("That password is not right; nothing was done.") from None

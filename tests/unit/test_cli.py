@@ -337,3 +337,16 @@ def test_a_damaged_database_can_be_restored_signing_in_with_the_backups_account(
     listing = as_user(dbfile, "admin", ADMIN_PW, "user", "list")
     assert listing.code == 0 and "dr.jones" in listing.out
     assert as_user(dbfile, "admin", ADMIN_PW, "audit", "verify").code == 0
+
+
+def test_an_administrator_unlocks_an_account_from_the_command_line(initialised):
+    dbfile, _ = initialised
+    for _ in range(5):
+        as_user(dbfile, "dr.jones", "wrong guess", "user", "list")
+    locked = as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "1")
+    assert locked.code == 1 and "locked until" in locked.err
+    result = as_user(dbfile, "admin", ADMIN_PW, "user", "unlock", "dr.jones")
+    assert result.code == 0 and "Unlocked the account 'dr.jones'" in result.out
+    assert as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "1").code == 0
+    again = as_user(dbfile, "admin", ADMIN_PW, "user", "unlock", "dr.jones")
+    assert again.code == 1 and "is not locked" in again.err

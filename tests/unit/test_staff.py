@@ -185,3 +185,35 @@ def test_a_locked_account_checks_no_password_when_asked_again(db, psychologist):
         session.commit()
     with db.session() as session:
         staff.verify_password(session, psychologist, STAFF_PASSWORD)
+
+
+def test_an_administrator_unlocks_a_locked_account(db, admin, psychologist):
+    for _ in range(5):
+        with db.session() as session:
+            with pytest.raises(AuthError):
+                staff.sign_in(session, "dr.jones", "wrong guess")
+            session.commit()
+    with db.session() as session:
+        with pytest.raises(AccountLocked, match=r"locked until \d\d:\d\d"):
+            staff.sign_in(session, "dr.jones", STAFF_PASSWORD)
+        session.commit()
+    with db.session() as session, pytest.raises(AccessDenied):
+        staff.unlock_user(session, psychologist, "dr.jones")
+    with db.transaction() as session:
+        staff.unlock_user(session, admin, "dr.jones")
+    with db.transaction() as session:
+        assert staff.sign_in(session, "dr.jones", STAFF_PASSWORD).username == "dr.jones"
+        with pytest.raises(ValidationError, match="not locked"):
+            staff.unlock_user(session, admin, "dr.jones")
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "account_unlocked" in actions
+
+
+def test_a_lock_time_is_rounded_up_to_the_minute():
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 3, 1, 11, 10, 33, tzinfo=UTC)
+    shown = staff._clock(moment)
+    assert shown == f"{(moment + timedelta(minutes=1)).astimezone():%H:%M}"
+    exact = datetime(2026, 3, 1, 11, 10, tzinfo=UTC)
+    assert staff._clock(exact) == f"{exact.astimezone():%H:%M}"
