@@ -757,6 +757,7 @@ class ClinicApp(QObject):
                     verify_staff=lambda password: self._verify_staff(workspace, password),
                     record_risk_event=lambda: open_risk_event(None),
                     describe_staff=describe_staff,
+                    awaiting_risk_review=workspace.bind(measures.awaiting_risk_review),
                 ),
             ),
             SummariesTab(

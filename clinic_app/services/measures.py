@@ -1241,3 +1241,25 @@ def critical_answers_for_caseload(
             )
     found.sort(key=lambda a: (a.administered_on, a.administration_id, a.item))
     return tuple(found)
+
+
+def awaiting_risk_review(session: Session, by: StaffRef, client_id: int) -> frozenset[int]:
+    """The client's administrations with no risk event recorded since they were entered.
+
+    A critical-item alert on one of these still asks for a risk review; on any other, a
+    risk event has been recorded since (the same rule as the dashboard's).
+    """
+    require_clinical_access(session, by, client_id)
+    reviewed = exists(
+        select(RiskEvent.id).where(
+            RiskEvent.client_id == MeasureAdministration.client_id,
+            RiskEvent.recorded_at >= MeasureAdministration.recorded_at,
+        )
+    )
+    return frozenset(
+        session.scalars(
+            select(MeasureAdministration.id).where(
+                MeasureAdministration.client_id == client_id, ~reviewed
+            )
+        )
+    )

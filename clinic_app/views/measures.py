@@ -214,6 +214,9 @@ class MeasuresActions:
     verify_staff: Callable[[str], bool]
     record_risk_event: Callable[[], object]
     describe_staff: Callable[[int], str] | None = None
+    # The client's administrations with no risk event recorded since (critical alerts on
+    # others have had their risk review). Without it every latest alert shows.
+    awaiting_risk_review: Callable[[int], frozenset[int]] | None = None
 
 
 def _licence_text(definition: MeasureDefinition) -> str:
@@ -1275,12 +1278,20 @@ class MeasuresTab(QWidget):
     def latest_alerts(self) -> list[tuple[str, date, CriticalAlert]]:
         """The critical alerts of the latest administration of each measure."""
         found: list[tuple[str, date, CriticalAlert]] = []
+        waiting: frozenset[int] | None = None
+        if self._actions.awaiting_risk_review is not None:
+            try:
+                waiting = self._actions.awaiting_risk_review(self.client_id)
+            except ClinicError:
+                waiting = None  # cannot tell: show every alert rather than hide one
         for measure in self.results:
             if not measure.administrations:
                 continue
             latest = measure.administrations[-1]
             if latest.score is None:
                 continue
+            if waiting is not None and latest.administration.id not in waiting:
+                continue  # a risk event has been recorded since these answers
             for alert in latest.score.alerts:
                 found.append((measure.short_title, latest.administration.administered_on, alert))
         return found

@@ -1229,3 +1229,19 @@ def test_totals_given_twice_on_one_day_are_both_readable(qtbot):
     assert [label.text() for label in chart.value_labels] == ["7", "14", "14", "6"]
     assert overlapping(rects["values"]) == []
     assert not any(rects["cutoff"][0].intersects(r) for r in rects["values"])
+
+
+def test_a_critical_alert_reviewed_since_is_not_raised_again(qtbot):
+    fake = FakeMeasures()
+    # 3+3+2+2+2+2+2+1+2 = 19; item 9 answered 2: critical
+    fake.add("phq-9", date(2025, 9, 3), phq9(3, 3, 2, 2, 2, 2, 2, 1, 2))
+    waiting: set[int] = set()
+    actions = dataclasses.replace(
+        fake.actions(), awaiting_risk_review=lambda _client: frozenset(waiting)
+    )
+    tab = MeasuresTab(CLIENT, actions)
+    qtbot.addWidget(tab)
+    # No administration is waiting: a risk event was recorded after each of them.
+    assert tab.latest_alerts() == []
+    waiting.update(r.id for r in fake.rows)
+    assert tab.latest_alerts() != []  # the same answers, not yet followed up

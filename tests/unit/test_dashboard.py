@@ -594,6 +594,8 @@ def test_critical_items_wait_on_the_dashboard_until_a_risk_event_is_recorded(
         phq9(session, psychologist, client_id, 0, TODAY - timedelta(days=1))  # item 9 is 0
         phq9(session, psychologist, client_id, 2, TODAY - timedelta(days=31))  # too long ago
         phq9(session, clinician, other_client, 3, TODAY)  # not this user's caseload
+    with db.session() as session:
+        assert flagged.id in measures.awaiting_risk_review(session, psychologist, client_id)
     board = _dash(db, psychologist)
     (item,) = board.critical_answers
     assert (item.item_id, item.tab, item.flag) == (flagged.id, "Measures", "CRITICAL")
@@ -611,3 +613,5 @@ def test_critical_items_wait_on_the_dashboard_until_a_risk_event_is_recorded(
             today=TODAY,
         )
     assert _dash(db, psychologist).critical_answers == ()
+    with db.session() as session:  # the Measures tab applies the same rule
+        assert measures.awaiting_risk_review(session, psychologist, client_id) == frozenset()
