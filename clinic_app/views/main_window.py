@@ -302,7 +302,14 @@ class MainWindow(QMainWindow):
             return
         self.open_client(client_id)
 
-    def _on_record_changed(self, _client_id: int) -> None:
+    def _on_record_changed(self, client_id: int) -> None:
+        for view in self.record_views():
+            if view.client.id == client_id:  # the name may have changed
+                index = self.tabs.indexOf(view)
+                self.tabs.setTabText(index, view.client.display_name)
+                self.tabs.setTabToolTip(
+                    index, f"{view.client.display_name} ({view.client.local_ref})"
+                )
         self._on_refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -362,3 +362,16 @@ def test_administrators_get_no_note_search(qtbot):
     view_menu = window.menuBar().actions()[1].menu()
     assert "&Search notes" not in [a.text() for a in view_menu.actions()]
     window._on_show_search()  # the shortcut does nothing rather than fail
+
+
+def test_a_renamed_client_s_record_tab_shows_the_new_name(qtbot):
+    import dataclasses
+
+    window, made = make_window(qtbot)
+    window.open_client(7)
+    view = made[0]
+    view.client = dataclasses.replace(view.client, given_name="Chris")
+    view.record_changed.emit(7)
+    index = window.tabs.indexOf(view)
+    assert window.tabs.tabText(index) == view.client.display_name
+    assert "Chris" in window.tabs.tabText(index)
