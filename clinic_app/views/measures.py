@@ -1146,6 +1146,8 @@ class MeasuresTab(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().hide()
+        # At least the header and four rows, even with the alert and reminders showing.
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 5 + 8)
         # Short cells sized to their contents; the change takes what room is left (and is
         # shortened with "..." when there is too little: its tooltip says it in full).
         header = self.table.horizontalHeader()

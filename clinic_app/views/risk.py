@@ -1133,9 +1133,12 @@ class RiskTab(QWidget):
                 "this event has been recorded yet. Use Record share decision.</p>"
             )
         else:
+            # decision_words names the gateway of a shared event; a decision not to share
+            # may still record the gateway that was considered.
             gateway = (
-                f" Gateway: {_html(GATEWAY_WORDS[decision.gateway])}."
+                f" Gateway considered: {_html(GATEWAY_WORDS[decision.gateway])}."
                 if decision.gateway is not None
+                and decision.decision is ShareDecisionKind.NOT_SHARED
                 else ""
             )
             parts.append(
