@@ -72,7 +72,7 @@ from clinic_app.views import feedback
 from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.pdf_preview import PdfPreview
-from clinic_app.views.table import ListTableModel, OpenableTable
+from clinic_app.views.table import ListTableModel, OpenableTable, ProxyRows
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -976,6 +976,7 @@ class ReferralsTab(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.table = OpenableTable()
         self.table.setModel(self.proxy)
+        self.rows = ProxyRows(self.table, self.proxy, self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(ReferralColumn.CREATED, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -1037,31 +1038,17 @@ class ReferralsTab(QWidget):
 
     def referrals(self) -> list[ReferralRow]:
         """The referrals as the table shows them, top to bottom."""
-        return [
-            self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-            for r in range(self.proxy.rowCount())
-        ]
+        return self.rows.in_view()
 
     def selected_referral(self) -> ReferralRow | None:
-        current = self.table.currentIndex()
-        if not current.isValid():
-            return None
-        return self.model.row_at(self.proxy.mapToSource(current).row())
+        return self.rows.selected()
 
     def select_referral(self, referral_id: int) -> bool:
         """Select the referral with this id (e.g. when opened from the dashboard)."""
-        row = self.model.row_with_id(referral_id)
-        if row is None:
-            return False
-        return self._select_proxy_row(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+        return self.rows.select_id(referral_id)
 
     def _select_proxy_row(self, row: int) -> bool:
-        if not 0 <= row < self.proxy.rowCount():
-            self.table.clearSelection()
-            return False
-        self.table.selectRow(row)
-        self.table.setCurrentIndex(self.proxy.index(row, 0))
-        return True
+        return self.rows.select_view_row(row)
 
     def _show_details(self) -> None:
         row = self.selected_referral()

@@ -58,7 +58,7 @@ from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views import feedback
 from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.table import ListTableModel
+from clinic_app.views.table import ListTableModel, ProxyRows
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -1015,6 +1015,7 @@ class RiskTab(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
         self.table.setModel(self.proxy)
+        self.rows = ProxyRows(self.table, self.proxy, self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(RiskColumn.DATE, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -1082,30 +1083,16 @@ class RiskTab(QWidget):
 
     def events(self) -> list[RiskEventRow]:
         """The events as the table shows them, top to bottom."""
-        return [
-            self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-            for r in range(self.proxy.rowCount())
-        ]
+        return self.rows.in_view()
 
     def selected_event(self) -> RiskEventRow | None:
-        current = self.table.currentIndex()
-        if not current.isValid():
-            return None
-        return self.model.row_at(self.proxy.mapToSource(current).row())
+        return self.rows.selected()
 
     def select_event(self, event_id: int) -> bool:
-        row = self.model.row_of_event(event_id)
-        if row is None:
-            return False
-        return self._select_proxy_row(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+        return self.rows.select_id(event_id)
 
     def _select_proxy_row(self, row: int) -> bool:
-        if not 0 <= row < self.proxy.rowCount():
-            self.table.clearSelection()
-            return False
-        self.table.selectRow(row)
-        self.table.setCurrentIndex(self.proxy.index(row, 0))
-        return True
+        return self.rows.select_view_row(row)
 
     def _show_details(self) -> None:
         event = self.selected_event()

@@ -51,7 +51,7 @@ from clinic_app.services.referrals import (
 )
 from clinic_app.views import feedback
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.table import ListTableModel, OpenableTable
+from clinic_app.views.table import ListTableModel, OpenableTable, ProxyRows
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -411,6 +411,7 @@ class ServicesDirectoryView(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.table = OpenableTable()
         self.table.setModel(self.proxy)
+        self.rows = ProxyRows(self.table, self.proxy, self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(ServiceColumn.NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -454,30 +455,16 @@ class ServicesDirectoryView(QWidget):
 
     def services(self) -> list[ServiceRow]:
         """The services as the table shows them, top to bottom."""
-        return [
-            self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-            for r in range(self.proxy.rowCount())
-        ]
+        return self.rows.in_view()
 
     def selected_service(self) -> ServiceRow | None:
-        current = self.table.currentIndex()
-        if not current.isValid():
-            return None
-        return self.model.row_at(self.proxy.mapToSource(current).row())
+        return self.rows.selected()
 
     def select_service(self, service_id: int) -> bool:
-        row = self.model.row_with_id(service_id)
-        if row is None:
-            return False
-        return self._select_proxy_row(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+        return self.rows.select_id(service_id)
 
     def _select_proxy_row(self, row: int) -> bool:
-        if not 0 <= row < self.proxy.rowCount():
-            self.table.clearSelection()
-            return False
-        self.table.selectRow(row)
-        self.table.setCurrentIndex(self.proxy.index(row, 0))
-        return True
+        return self.rows.select_view_row(row)
 
     def _update_active_button(self) -> None:
         service = self.selected_service()

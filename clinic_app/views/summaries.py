@@ -69,6 +69,7 @@ from clinic_app.views.summary_wizard import (
     PartnerSummaryActions,
     PartnerSummaryWizard,
 )
+from clinic_app.views.table import ProxyRows
 
 FILE_STEMS: dict[DisclosureKind, str] = {
     DisclosureKind.PARTNER_SUMMARY: "partner-summary",
@@ -586,6 +587,7 @@ class SummariesTab(QWidget):
         self.table, self.proxy = make_register_table(
             self.model, "Disclosure register for this client, newest first"
         )
+        self.rows = ProxyRows(self.table, self.proxy, self.model)
         self.table.setColumnHidden(RegisterColumn.CLIENT, True)
         self.details = QTextBrowser()
         self.details.setAccessibleName("The selected register entry in full")
@@ -634,30 +636,16 @@ class SummariesTab(QWidget):
 
     def entries(self) -> list[DisclosureRow]:
         """The entries as the table shows them, top to bottom."""
-        return [
-            self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-            for r in range(self.proxy.rowCount())
-        ]
+        return self.rows.in_view()
 
     def selected_entry(self) -> DisclosureRow | None:
-        current = self.table.currentIndex()
-        if not current.isValid():
-            return None
-        return self.model.row_at(self.proxy.mapToSource(current).row())
+        return self.rows.selected()
 
     def select_entry(self, entry_id: int) -> bool:
-        row = self.model.row_with_id(entry_id)
-        if row is None:
-            return False
-        return self._select_proxy_row(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+        return self.rows.select_id(entry_id)
 
     def _select_proxy_row(self, row: int) -> bool:
-        if not 0 <= row < self.proxy.rowCount():
-            self.table.clearSelection()
-            return False
-        self.table.selectRow(row)
-        self.table.setCurrentIndex(self.proxy.index(row, 0))
-        return True
+        return self.rows.select_view_row(row)
 
     def _show_selected(self) -> None:
         entry = self.selected_entry()

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -115,3 +116,48 @@ class OpenableTable(QTableView):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+class ProxyRows(Generic[R]):
+    """Reading and selecting the rows of a table shown through a sort/filter proxy.
+
+    The record tabs and lists all need the same four things: the rows in the order the
+    table shows them, the selected row, selecting a row by its record's id (when opened
+    from elsewhere) and selecting a row by its place in the view.
+    """
+
+    def __init__(
+        self, table: QTableView, proxy: QSortFilterProxyModel, model: ListTableModel[R]
+    ) -> None:
+        self._table = table
+        self._proxy = proxy
+        self._model = model
+
+    def in_view(self) -> list[R]:
+        """The rows as the table shows them, top to bottom."""
+        return [
+            self._model.item(self._proxy.mapToSource(self._proxy.index(r, 0)).row())
+            for r in range(self._proxy.rowCount())
+        ]
+
+    def selected(self) -> R | None:
+        current = self._table.currentIndex()
+        if not current.isValid():
+            return None
+        return self._model.item(self._proxy.mapToSource(current).row())
+
+    def select_id(self, ident: int) -> bool:
+        """Select the row of the record with this id; False if it is not in the table."""
+        row = self._model.row_with_id(ident)
+        if row is None:
+            return False
+        return self.select_view_row(self._proxy.mapFromSource(self._model.index(row, 0)).row())
+
+    def select_view_row(self, row: int) -> bool:
+        """Select the ``row``-th row as shown; clear the selection when there is none."""
+        if not 0 <= row < self._proxy.rowCount():
+            self._table.clearSelection()
+            return False
+        self._table.selectRow(row)
+        self._table.setCurrentIndex(self._proxy.index(row, 0))
+        return True
