@@ -373,6 +373,30 @@ def _export(
 # -- partner summary ------------------------------------------------------------------------------
 
 
+def _preview(
+    session: Session,
+    by: StaffRef,
+    draft: Draft[Any],
+    decision: SharingDecision | None,
+    *,
+    kind: DisclosureKind,
+    document_id: str | None,
+    issued_on: date | None,
+) -> RenderedDocument:
+    require_clinical_access(session, by, draft.request.client_id)
+    if decision is not None:  # a gateway that cannot apply is said before the preview
+        _raise_if_any(_consent_problems(session, draft.request.client_id, decision))
+    frame = document_frame(
+        session,
+        kind=kind,
+        decision=decision,
+        audience_title=draft.content.audience_title,
+        document_id=document_id,
+        issued_on=issued_on,
+    )
+    return _rendered(draft.content, frame)
+
+
 def preview_partner_summary(
     session: Session,
     by: StaffRef,
@@ -387,18 +411,15 @@ def preview_partner_summary(
     Export with the same ``document_id`` and ``issued_on`` (and the same decision and
     draft) gives these very bytes.
     """
-    require_clinical_access(session, by, draft.request.client_id)
-    if decision is not None:  # a gateway that cannot apply is said before the preview
-        _raise_if_any(_consent_problems(session, draft.request.client_id, decision))
-    frame = document_frame(
+    return _preview(
         session,
+        by,
+        draft,
+        decision,
         kind=DisclosureKind.PARTNER_SUMMARY,
-        decision=decision,
-        audience_title=draft.content.audience_title,
         document_id=document_id,
         issued_on=issued_on,
     )
-    return _rendered(draft.content, frame)
 
 
 def export_partner_summary(
@@ -439,18 +460,15 @@ def preview_risk_notice(
     issued_on: date | None = None,
 ) -> RenderedDocument:
     """The exact page of the urgent risk notification (nothing is recorded)."""
-    require_clinical_access(session, by, draft.request.client_id)
-    if decision is not None:  # a gateway that cannot apply is said before the preview
-        _raise_if_any(_consent_problems(session, draft.request.client_id, decision))
-    frame = document_frame(
+    return _preview(
         session,
+        by,
+        draft,
+        decision,
         kind=DisclosureKind.RISK_NOTICE,
-        decision=decision,
-        audience_title=draft.content.audience_title,
         document_id=document_id,
         issued_on=issued_on,
     )
-    return _rendered(draft.content, frame)
 
 
 def export_risk_notice(
