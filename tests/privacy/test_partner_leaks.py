@@ -543,9 +543,14 @@ def test_no_canary_in_any_partner_document(keyed, psychologist, clinician, admin
         token: str, identity: Identity, texts: list[str], sessions: int, cli_audience: str
     ) -> None:
         with keyed.session() as s:
-            taken = s.scalar(select(Client.id).where(Client.local_ref == identity.local_ref))
+            taken = s.scalar(
+                select(Client.id).where(
+                    (Client.local_ref == identity.local_ref)
+                    | (Client.nhs_number == identity.nhs_number)
+                )
+            )
         if taken is not None:
-            return  # hypothesis drew a reference already used in this database
+            return  # hypothesis drew a reference or NHS number already used here
         record = build(
             keyed, psychologist, clinician, admin, identity, Canaries(token), texts, sessions
         )
