@@ -12,6 +12,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -1111,6 +1112,16 @@ def main(
     except KeyboardInterrupt:
         print("clinic-app: stopped; nothing was changed.", file=stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The program reading the output (e.g. `| head`) stopped early. The command did
+        # its work; only what it printed was cut short.
+        print(
+            "clinic-app: the output was cut short because the program reading it stopped; "
+            "the command itself ran to its end (its output may be incomplete).",
+            file=stderr,
+        )
+        _quiet_stdout()
+        return EXIT_ERROR
     except Exception:
         where = _log_crash()
         print(
@@ -1120,6 +1131,15 @@ def main(
         )
         return EXIT_BUG
     return 0
+
+
+def _quiet_stdout() -> None:
+    """Send what is still buffered for a closed pipe nowhere, so exiting does not fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (tests pass a StringIO): nothing to quiet
 
 
 def _log_crash() -> Path:

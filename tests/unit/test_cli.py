@@ -350,3 +350,22 @@ def test_an_administrator_unlocks_an_account_from_the_command_line(initialised):
     assert as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "1").code == 0
     again = as_user(dbfile, "admin", ADMIN_PW, "user", "unlock", "dr.jones")
     assert again.code == 1 and "is not locked" in again.err
+
+
+def test_output_cut_short_by_a_closed_pipe_is_said_plainly(initialised):
+    dbfile, _ = initialised
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    err = io.StringIO()
+    code = cli.main(
+        ["user", "list", "--db", str(dbfile), "--user", "admin", "--password-stdin"],
+        stdin=io.StringIO(ADMIN_PW + "\n"),
+        stdout=ClosedPipe(),
+        stderr=err,
+    )
+    assert code == cli.EXIT_ERROR
+    assert "output was cut short" in err.getvalue()
+    assert "something unexpected" not in err.getvalue()
