@@ -28,9 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from jsonschema import Draft202012Validator
-from jsonschema import ValidationError as SchemaError
-
+from clinic_app import schema_words
 from clinic_app.config import resources_dir
 from clinic_app.errors import Problem, ValidationError
 
@@ -303,130 +301,35 @@ def schema_path() -> Path:
     return resources_dir() / "schemas" / SCHEMA_FILENAME
 
 
-@cache
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of measure definition files (read once)."""
-    with schema_path().open(encoding="utf-8") as handle:
-        schema: dict[str, Any] = json.load(handle)
-    return schema
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema())
+    return schema_words.load_schema(SCHEMA_FILENAME)
 
 
 def _path(*parts: str | int) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
-            out += f".{part}"
-        else:
-            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
-    return out
+    return schema_words.json_path(*parts)
 
 
-_TYPE_WORDS: Final = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a group of named fields",
-    "null": "null",
-}
+_show = schema_words.show
 
-
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float | Decimal):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "a group of named fields"
-
-
-def _show(value: object) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = "this value"
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _schema_problems(error: SchemaError) -> list[Problem]:
-    """One jsonschema error in plain English, at its JSON path."""
-    where = _path(*error.absolute_path)
-    keyword = error.validator
-    expected: Any = error.validator_value
-    value = error.instance
-    if keyword == "required" and isinstance(value, dict):
-        return [
-            Problem(_path(*error.absolute_path, name), "This field is missing.")
-            for name in expected
-            if name not in value
-        ]
-    if keyword == "additionalProperties" and isinstance(value, dict):
-        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        return [
-            Problem(
-                _path(*error.absolute_path, name),
-                "This field is not part of a measure definition; check its spelling.",
-            )
-            for name in value
-            if name not in known
-        ]
-    if keyword == "type" and where == "$":
-        message = "A measure definition file holds one JSON object; this is not one."
-    elif keyword == "type":
-        types = [expected] if isinstance(expected, str) else list(expected)
-        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
-        message = f"This should be {wanted}, not {_kind_of(value)}."
-    elif keyword == "enum":
-        choices = ", ".join(str(c) for c in expected)
-        message = f"{_show(value)} is not allowed here. Use one of: {choices}."
-    elif keyword == "const":
-        message = f"This should be {_show(expected)}, not {_show(value)}."
-    elif keyword == "pattern":
-        message = f"{_show(value)} is not in the expected form."
-        if where.endswith(".id"):
-            message = (
-                f"{_show(value)} is not a valid measure id: use lower-case letters, digits, "
-                "dots, dashes and underscores (at most 60 characters), e.g. 'my-scale'."
-            )
-        elif where.endswith(".version"):
-            message = (
-                f"{_show(value)} is not a valid version: use letters, digits, dots, dashes "
-                "and underscores (at most 40 characters), e.g. '2' or '2024.1'."
-            )
-    elif keyword == "minimum":
-        message = f"This should be at least {expected}; it is {_show(value)}."
-    elif keyword == "exclusiveMinimum":
-        message = f"This should be more than {expected}; it is {_show(value)}."
-    elif keyword == "maximum":
-        message = f"This should be at most {expected}; it is {_show(value)}."
-    elif keyword == "exclusiveMaximum":
-        message = f"This should be less than {expected}; it is {_show(value)}."
-    elif keyword == "minItems":
-        message = f"This list needs at least {expected} entr{'y' if expected == 1 else 'ies'}."
-    elif keyword == "maxItems":
-        message = f"This list can have at most {expected} entries."
-    elif keyword == "minLength":
-        message = "This cannot be empty."
-    elif keyword == "maxLength":
-        message = f"This is too long (at most {expected} characters)."
-    else:
-        message = f"This does not fit the format of a measure definition: {error.message}"
-    return [Problem(where, message)]
+FILE_FORMAT: Final = schema_words.FileFormat(
+    name=FORMAT,
+    version=FORMAT_VERSION,
+    schema_file=SCHEMA_FILENAME,
+    noun="measure definition",
+    unknown_field="This field is not part of a measure definition; check its spelling.",
+    not_fitting="This does not fit the format of a measure definition",
+    pattern_words={
+        MEASURE_ID_PATTERN: (
+            "is not a valid measure id: use lower-case letters, digits, dots, dashes and "
+            "underscores (at most 60 characters), e.g. 'my-scale'."
+        ),
+        VERSION_PATTERN: (
+            "is not a valid version: use letters, digits, dots, dashes and underscores "
+            "(at most 40 characters), e.g. '2' or '2024.1'."
+        ),
+    },
+)
 
 
 def _where_key(problem: Problem) -> tuple[tuple[int, int, str], ...]:
@@ -437,28 +340,7 @@ def _where_key(problem: Problem) -> tuple[tuple[int, int, str], ...]:
 
 def check_schema(document: object) -> list[Problem]:
     """Every way a parsed definition fails to match the JSON Schema, in plain English."""
-    if isinstance(document, dict):
-        if document.get("format") != FORMAT:
-            return [
-                Problem(
-                    "$.format",
-                    f"This file is not a clinic-app measure definition (its 'format' should be "
-                    f"'{FORMAT}').",
-                )
-            ]
-        version = document.get("format_version")
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            return [
-                Problem(
-                    "$.format_version",
-                    f"This file is in version {_show(version)} of the measure definition "
-                    f"format; this version of clinic-app reads version {FORMAT_VERSION}.",
-                )
-            ]
-    problems: list[Problem] = []
-    for error in _validator().iter_errors(document):
-        problems.extend(_schema_problems(error))
-    return sorted(problems, key=_where_key)
+    return sorted(schema_words.check(FILE_FORMAT, document), key=_where_key)
 
 
 # -- the rules a schema cannot express ------------------------------------------------------

@@ -27,20 +27,17 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar, cast
 
-from jsonschema import Draft202012Validator
-from jsonschema import ValidationError as SchemaError
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from clinic_app import schema_words
 from clinic_app.config import resources_dir
 from clinic_app.errors import AccessDenied, Problem, ValidationError
 from clinic_app.models import (
@@ -131,17 +128,9 @@ def schema_path() -> Path:
     return resources_dir() / "schemas" / SCHEMA_FILENAME
 
 
-@lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the client record format (read once)."""
-    with schema_path().open(encoding="utf-8") as handle:
-        schema: dict[str, Any] = json.load(handle)
-    return schema
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema())
+    return schema_words.load_schema(SCHEMA_FILENAME)
 
 
 # -- how each part of the record maps to JSON ------------------------------------------------
@@ -496,15 +485,7 @@ def _from_json(
 
 def _path(base: str, *parts: str | int) -> str:
     """A JSON path such as ``$.sessions[3].session_date``."""
-    out = base
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
-            out += f".{part}"
-        else:
-            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
-    return out
+    return schema_words.json_path(*parts, base=base)
 
 
 # -- seals -----------------------------------------------------------------------------------
@@ -769,114 +750,25 @@ def _index_of(index: dict[int, int], ident: int | None) -> int | None:
 
 # -- schema problems in plain English ---------------------------------------------------------
 
-_TYPE_WORDS: Final = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a group of named fields",
-    "null": "null",
-}
-
-_PATTERN_WORDS: Final = {
-    DATE_PATTERN: "should be a date written YYYY-MM-DD, for example 2024-05-01.",
-    TIMESTAMP_PATTERN: (
-        "should be a date and time with seconds and a UTC offset, for example "
-        "2024-05-01T14:30:00+00:00."
+FILE_FORMAT: Final = schema_words.FileFormat(
+    name=FORMAT,
+    version=FORMAT_VERSION,
+    schema_file=SCHEMA_FILENAME,
+    noun="client record",
+    missing_field=(
+        "This field is missing. Every field of the format must be present "
+        "(null or empty text where there is no value)."
     ),
-    SHA256_PATTERN: "should be a SHA-256 hash: 64 characters 0-9 and a-f.",
-}
-
-
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dict):
-        return "a group of named fields"
-    return "a value that is not JSON"
-
-
-def _show(value: object) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = "this value"
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _entries(count: int) -> str:
-    return f"{count} entr{'y' if count == 1 else 'ies'}"
-
-
-def _schema_problems(error: SchemaError) -> list[Problem]:
-    """One jsonschema error as plain-English problems, each at its JSON path."""
-    where = _path("$", *error.absolute_path)
-    keyword = error.validator
-    expected: Any = error.validator_value
-    value = error.instance
-    if keyword == "required" and isinstance(value, dict):
-        return [
-            Problem(
-                _path(where, name),
-                "This field is missing. Every field of the format must be present "
-                "(null or empty text where there is no value).",
-            )
-            for name in expected
-            if name not in value
-        ]
-    if keyword == "additionalProperties" and isinstance(value, dict):
-        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        return [
-            Problem(_path(where, name), "This field is not part of the format; check its spelling.")
-            for name in value
-            if name not in known
-        ]
-    message: str
-    if keyword == "type" and where == "$":
-        message = "A client record file holds one JSON object; this is not one."
-    elif keyword == "type":
-        types = [expected] if isinstance(expected, str) else list(expected)
-        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
-        message = f"This should be {wanted}, not {_kind_of(value)}."
-    elif keyword == "enum":
-        choices = ", ".join(str(c) for c in expected if c is not None)
-        if None in expected:
-            choices += " or null"
-        message = f"{_show(value)} is not allowed here. Use one of: {choices}."
-    elif keyword == "const":
-        message = f"This should be {_show(expected)}, not {_show(value)}."
-    elif keyword == "pattern":
-        message = f"{_show(value)} {_PATTERN_WORDS.get(expected, 'is not in the expected form.')}"
-    elif keyword == "minimum":
-        message = f"This should be at least {expected}; it is {_show(value)}."
-    elif keyword == "maximum":
-        message = f"This should be at most {expected}; it is {_show(value)}."
-    elif keyword == "minItems":
-        message = f"This list needs at least {_entries(expected)}."
-    elif keyword == "minProperties":
-        message = f"This needs at least {_entries(expected)}."
-    elif keyword == "minLength":
-        message = "This cannot be empty."
-    elif keyword == "maxLength":
-        message = f"This is too long (at most {expected} characters)."
-    else:
-        message = f"This does not fit the format: {error.message}"
-    return [Problem(where, message)]
-
-
-def _path_key(error: SchemaError) -> tuple[tuple[int, int, str], ...]:
-    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path)
+    unknown_field="This field is not part of the format; check its spelling.",
+    pattern_words={
+        DATE_PATTERN: "should be a date written YYYY-MM-DD, for example 2024-05-01.",
+        TIMESTAMP_PATTERN: (
+            "should be a date and time with seconds and a UTC offset, for example "
+            "2024-05-01T14:30:00+00:00."
+        ),
+        SHA256_PATTERN: "should be a SHA-256 hash: 64 characters 0-9 and a-f.",
+    },
+)
 
 
 def check_schema(document: object) -> list[Problem]:
@@ -885,28 +777,7 @@ def check_schema(document: object) -> list[Problem]:
     A file of another kind, or of another version of the format, gets one problem that
     says so rather than a list of everything that differs.
     """
-    if isinstance(document, dict):
-        if document.get("format") != FORMAT:
-            return [
-                Problem(
-                    "$.format",
-                    f"This file is not a clinic-app client record (its 'format' should be "
-                    f"'{FORMAT}').",
-                )
-            ]
-        version = document.get("format_version")
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            return [
-                Problem(
-                    "$.format_version",
-                    f"This file is in version {_show(version)} of the client record format; "
-                    f"this version of clinic-app reads version {FORMAT_VERSION}.",
-                )
-            ]
-    problems: list[Problem] = []
-    for error in sorted(_validator().iter_errors(document), key=_path_key):
-        problems.extend(_schema_problems(error))
-    return problems
+    return schema_words.check(FILE_FORMAT, document)
 
 
 # -- the record's own rules ---------------------------------------------------------------------

@@ -1,0 +1,204 @@
+"""The file formats clinic-app reads, checked against their JSON Schemas in plain English.
+
+Two formats are read from files people bring: client records (``services.interchange``)
+and measure definitions (``measures.definitions``). Both are checked here the same way:
+a file of another kind or another version of the format gets one problem saying so;
+otherwise every way it fails its schema is listed, each at its JSON path, in words a
+clinician or an administrator can act on. No database and no Qt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Any, Final
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from clinic_app.config import resources_dir
+from clinic_app.errors import Problem
+
+_TYPE_WORDS: Final = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a group of named fields",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One format: its name and version inside the file, its schema, and its own words.
+
+    ``pattern_words`` says, for a schema pattern, what a value that does not match it
+    should be (after the value itself, e.g. "should be a date written YYYY-MM-DD").
+    """
+
+    name: str
+    version: int
+    schema_file: str
+    noun: str  # "client record", "measure definition"
+    unknown_field: str
+    missing_field: str = "This field is missing."
+    not_fitting: str = "This does not fit the format"
+    pattern_words: Mapping[str, str] = field(default_factory=dict)
+
+
+def json_path(*parts: str | int, base: str = "$") -> str:
+    """A JSON path such as ``$.sessions[3].session_date``."""
+    out = base
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
+def show(value: object) -> str:
+    """A value as it stands in the file, cut short if long."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = "this value"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of named fields"
+    return "a value that is not JSON"
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
+@cache
+def load_schema(schema_file: str) -> dict[str, Any]:
+    """A bundled JSON Schema (read once)."""
+    with (resources_dir() / "schemas" / schema_file).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def _validator(schema_file: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(schema_file))
+
+
+def _message(fmt: FileFormat, error: SchemaError, where: str) -> str:
+    keyword = error.validator
+    expected: Any = error.validator_value
+    value = error.instance
+    if keyword == "type" and where == "$":
+        return f"A {fmt.noun} file holds one JSON object; this is not one."
+    if keyword == "type":
+        types = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        return f"This should be {wanted}, not {kind_of(value)}."
+    if keyword == "enum":
+        choices = ", ".join(str(c) for c in expected if c is not None)
+        if None in expected:
+            choices += " or null"
+        return f"{show(value)} is not allowed here. Use one of: {choices}."
+    if keyword == "const":
+        return f"This should be {show(expected)}, not {show(value)}."
+    if keyword == "pattern":
+        return f"{show(value)} {fmt.pattern_words.get(expected, 'is not in the expected form.')}"
+    bounds = {
+        "minimum": "at least",
+        "exclusiveMinimum": "more than",
+        "maximum": "at most",
+        "exclusiveMaximum": "less than",
+    }
+    if keyword in bounds:
+        return f"This should be {bounds[keyword]} {expected}; it is {show(value)}."
+    if keyword == "minItems":
+        return f"This list needs at least {_entries(expected)}."
+    if keyword == "maxItems":
+        return f"This list can have at most {expected} entries."
+    if keyword == "minProperties":
+        return f"This needs at least {_entries(expected)}."
+    if keyword == "minLength":
+        return "This cannot be empty."
+    if keyword == "maxLength":
+        return f"This is too long (at most {expected} characters)."
+    return f"{fmt.not_fitting}: {error.message}"
+
+
+def _problems(fmt: FileFormat, error: SchemaError) -> list[Problem]:
+    """One jsonschema error as plain-English problems, each at its JSON path."""
+    where = json_path(*error.absolute_path)
+    value = error.instance
+    wanted: Any = error.validator_value
+    if error.validator == "required" and isinstance(value, dict):
+        return [
+            Problem(json_path(name, base=where), fmt.missing_field)
+            for name in wanted
+            if name not in value
+        ]
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return [
+            Problem(json_path(name, base=where), fmt.unknown_field)
+            for name in value
+            if name not in known
+        ]
+    return [Problem(where, _message(fmt, error, where))]
+
+
+def _error_order(error: SchemaError) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path)
+
+
+def check(fmt: FileFormat, document: object) -> list[Problem]:
+    """Every way ``document`` fails the format's schema, in document order.
+
+    A file of another kind, or of another version of the format, gets one problem that
+    says so rather than a list of everything that differs.
+    """
+    if isinstance(document, dict):
+        if document.get("format") != fmt.name:
+            return [
+                Problem(
+                    "$.format",
+                    f"This file is not a clinic-app {fmt.noun} (its 'format' should be "
+                    f"'{fmt.name}').",
+                )
+            ]
+        version = document.get("format_version")
+        if version != fmt.version or isinstance(version, bool):
+            return [
+                Problem(
+                    "$.format_version",
+                    f"This file is in version {show(version)} of the {fmt.noun} format; "
+                    f"this version of clinic-app reads version {fmt.version}.",
+                )
+            ]
+    problems: list[Problem] = []
+    for error in sorted(_validator(fmt.schema_file).iter_errors(document), key=_error_order):
+        problems.extend(_problems(fmt, error))
+    return problems
