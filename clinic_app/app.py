@@ -621,6 +621,7 @@ class ClinicApp(QObject):
         from clinic_app.services import (  # noqa: PLC0415  # noqa: PLC0415
             audiences,
             clients,
+            critical_items,
             disclosures,
             measures,
             notes,
@@ -757,7 +758,7 @@ class ClinicApp(QObject):
                     verify_staff=lambda password: self._verify_staff(workspace, password),
                     record_risk_event=lambda: open_risk_event(None),
                     describe_staff=describe_staff,
-                    awaiting_risk_review=workspace.bind(measures.awaiting_risk_review),
+                    awaiting_risk_review=workspace.bind(critical_items.awaiting_risk_review),
                 ),
             ),
             SummariesTab(

@@ -251,7 +251,7 @@ def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, 
     assert shown[-1][reason] == "Canary-77 low mood"
     first = "Several days (1), item 1: Little interest or pleasure in doing things"
     assert view.reopen_form(
-        "Measures", "give", {"measure_id": "phq-9", "version": "1"}, {first: True}
+        "Measures", "give", {"measure_id": "phq-9", "version": "2"}, {first: True}
     )
     assert shown[-1][first] is True
     assert not view.reopen_form("Measures", "give", {"measure_id": "gone", "version": "1"}, {})
