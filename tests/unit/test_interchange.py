@@ -189,6 +189,7 @@ def build_rich_record(session: Session, team: Team) -> int:
                     "Write apology letter to victim",
                     "Work on understanding impact",
                     involves_victim=True,
+                    victim_review_note="Reviewed with the advocate: no letter to be sent",
                 ),
             ),
             interventions=(
