@@ -56,7 +56,8 @@ from benchmarks.run import (
 )
 from clinic_app.models.enums import Gateway, MeasureMode
 from clinic_app.reports import documents, pdf
-from clinic_app.services import disclosures, measures, summaries
+from clinic_app.services import measures, summaries
+from clinic_app.services.sharing import disclosures
 from clinic_app.services.summaries import PartnerSummary, long_date, words
 
 TARGET_MS = 1000.0

@@ -530,7 +530,7 @@ class ClinicApp(QObject):
 
     @staticmethod
     def _service_register(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import disclosures  # noqa: PLC0415
+        from clinic_app.services.sharing import disclosures  # noqa: PLC0415
         from clinic_app.views.register import (  # noqa: PLC0415
             ServiceRegisterActions,
             ServiceRegisterWindow,
@@ -564,7 +564,8 @@ class ClinicApp(QObject):
 
     @staticmethod
     def _audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import audiences, staff  # noqa: PLC0415
+        from clinic_app.services import staff  # noqa: PLC0415
+        from clinic_app.services.sharing import audiences  # noqa: PLC0415
         from clinic_app.views.audiences import (  # noqa: PLC0415
             AudiencePolicyActions,
             AudiencePolicyDialog,
@@ -591,7 +592,8 @@ class ClinicApp(QObject):
     @staticmethod
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:
         from clinic_app.reports import documents  # noqa: PLC0415
-        from clinic_app.services import audiences, summaries  # noqa: PLC0415
+        from clinic_app.services import summaries  # noqa: PLC0415
+        from clinic_app.services.sharing import audiences  # noqa: PLC0415
         from clinic_app.views.summary_wizard import RiskNoticeActions  # noqa: PLC0415
 
         return RiskNoticeActions(
@@ -618,10 +620,8 @@ class ClinicApp(QObject):
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """Build a client's record; opening it is the audited view of the record."""
         from clinic_app.reports import documents, referral_letter  # noqa: PLC0415
-        from clinic_app.services import (  # noqa: PLC0415  # noqa: PLC0415
-            audiences,
+        from clinic_app.services import (  # noqa: PLC0415
             clients,
-            disclosures,
             measures,
             notes,
             plans,
@@ -632,6 +632,7 @@ class ClinicApp(QObject):
             staff,
             summaries,
         )
+        from clinic_app.services.sharing import audiences, disclosures  # noqa: PLC0415
         from clinic_app.views.measures import MeasuresActions, MeasuresTab  # noqa: PLC0415
         from clinic_app.views.notes import SessionsActions, SessionsTab  # noqa: PLC0415
         from clinic_app.views.overview import (  # noqa: PLC0415

@@ -463,7 +463,7 @@ def _iso_date(text: str) -> date:
 def _sharing_decision(ctx: _Context) -> Any:
     """The sharing decision from the flags; every Caldicott question must be named."""
     from clinic_app.models.enums import Gateway  # noqa: PLC0415
-    from clinic_app.services.disclosures import (  # noqa: PLC0415
+    from clinic_app.services.sharing.disclosures import (  # noqa: PLC0415
         CaldicottConfirmation,
         SharingDecision,
     )
@@ -602,7 +602,7 @@ def cmd_risk_notice(ctx: _Context) -> None:
 
 
 def cmd_register_list(ctx: _Context) -> None:
-    from clinic_app.services import disclosures  # noqa: PLC0415
+    from clinic_app.services.sharing import disclosures  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         if ctx.args.client:
@@ -628,7 +628,7 @@ def cmd_register_list(ctx: _Context) -> None:
 
 def cmd_register_export(ctx: _Context) -> None:
     from clinic_app.reports.pdf import write_atomically  # noqa: PLC0415
-    from clinic_app.services import disclosures  # noqa: PLC0415
+    from clinic_app.services.sharing import disclosures  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)
@@ -651,7 +651,7 @@ def _say_policy(ctx: _Context, policy: Any) -> None:
 
 
 def cmd_audience_list(ctx: _Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         for policy in audiences.list_audiences(session, me):
@@ -661,7 +661,7 @@ def cmd_audience_list(ctx: _Context) -> None:
 
 
 def cmd_audience_show(ctx: _Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         _say_policy(ctx, audiences.audience_policy(session, me, ctx.args.name))
@@ -670,7 +670,7 @@ def cmd_audience_show(ctx: _Context) -> None:
 
 
 def cmd_audience_set(ctx: _Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         policy = audiences.set_audience_policy(
@@ -688,7 +688,7 @@ def cmd_audience_set(ctx: _Context) -> None:
 
 
 def cmd_audience_reset(ctx: _Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         policy = audiences.reset_audience_policy(session, me, ctx.args.name)
@@ -699,7 +699,7 @@ def cmd_audience_reset(ctx: _Context) -> None:
 
 def _sharing_arguments(parser: argparse.ArgumentParser) -> None:
     from clinic_app.models.enums import Gateway  # noqa: PLC0415
-    from clinic_app.services.audiences import AUDIENCE_NAMES  # noqa: PLC0415
+    from clinic_app.services.sharing.audiences import AUDIENCE_NAMES  # noqa: PLC0415
 
     parser.add_argument(
         "--audience",
@@ -740,8 +740,8 @@ def _add_sharing_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     from clinic_app.models.enums import Gateway  # noqa: PLC0415
-    from clinic_app.services.audiences import AUDIENCE_NAMES, Section  # noqa: PLC0415
-    from clinic_app.services.disclosures import GATEWAY_WORDS  # noqa: PLC0415
+    from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, Section  # noqa: PLC0415
+    from clinic_app.services.sharing.disclosures import GATEWAY_WORDS  # noqa: PLC0415
 
     gateways = "\n".join(f"  {g.value:<16} {GATEWAY_WORDS[g]}" for g in Gateway)
     epilog = f"audiences: {', '.join(AUDIENCE_NAMES)}\n\ngateways:\n{gateways}"

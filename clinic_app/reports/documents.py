@@ -51,16 +51,17 @@ from clinic_app.reports.content import (
     PartnerSummary,
     RiskNotice,
 )
-from clinic_app.services import audit, disclosures, lexicon, risk, settings, summaries
+from clinic_app.services import audit, risk, settings, summaries
 from clinic_app.services.common import StaffRef, counted, require_clinical_access
-from clinic_app.services.disclosures import (
+from clinic_app.services.referrals import CONSENT_WORDS
+from clinic_app.services.sharing import disclosures, lexicon
+from clinic_app.services.sharing.disclosures import (
     CLINICAL_AUDIENCE,
     GATEWAY_WORDS,
     DisclosureRow,
     SharingDecision,
 )
-from clinic_app.services.lexicon import LexiconHit, TextField
-from clinic_app.services.referrals import CONSENT_WORDS
+from clinic_app.services.sharing.lexicon import LexiconHit, TextField
 from clinic_app.services.summaries import (
     ContentT,
     Draft,

@@ -70,8 +70,8 @@ from clinic_app.reports.content import (
     long_date,
     words,
 )
-from clinic_app.services.audiences import Section
 from clinic_app.services.common import counted
+from clinic_app.services.sharing.audiences import Section
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN: Final = 18 * mm

@@ -32,10 +32,11 @@ from clinic_app.errors import ValidationError
 from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.reports import pdf
 from clinic_app.reports.content import CLINICAL_HANDLING, CLINICAL_MARKING, DocumentFrame
-from clinic_app.services import disclosures, referrals
+from clinic_app.services import referrals
 from clinic_app.services.common import StaffRef
-from clinic_app.services.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.services.referrals import LetterFacts
+from clinic_app.services.sharing import disclosures
+from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 
 TITLE: Final = "Referral letter"
 PURPOSE: Final = "Referral for specialist assessment and care"

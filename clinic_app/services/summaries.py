@@ -1,8 +1,8 @@
 """Partner-safe progress summaries, urgent risk notices and clinical summaries: the content.
 
 This module is the *one* place partner-facing content is read from the database. The
-builder asks the audience's policy (:mod:`clinic_app.services.audiences`) what it may
-read, and reads it through :class:`~clinic_app.services.audiences.PartnerReader`, which
+builder asks the audience's policy (:mod:`clinic_app.services.sharing.audiences`) what it may
+read, and reads it through :class:`~clinic_app.services.sharing.audiences.PartnerReader`, which
 selects named columns only and refuses any CLINICAL or THIRD_PARTY column at run time.
 What it reads goes into the plain frozen dataclasses below; the PDF renderer
 (:mod:`clinic_app.reports.pdf`) sees only those.
@@ -76,10 +76,11 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
-from clinic_app.services import lexicon, measures
-from clinic_app.services.audiences import AudiencePolicy, PartnerReader, Section, policy_for
+from clinic_app.services import measures
 from clinic_app.services.common import StaffRef, counted, get_or_raise, require_clinical_access
-from clinic_app.services.lexicon import LexiconHit, TextField
+from clinic_app.services.sharing import lexicon
+from clinic_app.services.sharing.audiences import AudiencePolicy, PartnerReader, Section, policy_for
+from clinic_app.services.sharing.lexicon import LexiconHit, TextField
 from clinic_app.services.validation import Checker, date_problem
 
 PAYLOAD_FORMAT = 1

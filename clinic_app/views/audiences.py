@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError, ValidationError
-from clinic_app.services.audiences import (
+from clinic_app.services.sharing.audiences import (
     AUDIENCE_NAMES,
     BUILT_IN,
     IDENTIFYING_FIELDS,

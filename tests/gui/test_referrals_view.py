@@ -33,7 +33,6 @@ from clinic_app.models.enums import (
 )
 from clinic_app.reports import referral_letter
 from clinic_app.reports.referral_letter import IssuedLetter, LetterPreview
-from clinic_app.services.disclosures import DisclosureRow
 from clinic_app.services.referrals import (
     LetterFacts,
     ReferralRow,
@@ -42,6 +41,7 @@ from clinic_app.services.referrals import (
     allowed_next,
     transition_problem,
 )
+from clinic_app.services.sharing.disclosures import DisclosureRow
 from clinic_app.views import feedback
 from clinic_app.views import referrals as view
 from clinic_app.views import services_directory as directory

@@ -41,16 +41,9 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.reports import documents
-from clinic_app.services import (
-    audiences,
-    clients,
-    notes,
-    plans,
-    referrals,
-    risk,
-    summaries,
-)
-from clinic_app.services.audiences import AUDIENCE_NAMES, BUILT_IN, Section
+from clinic_app.services import clients, notes, plans, referrals, risk, summaries
+from clinic_app.services.sharing import audiences
+from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, BUILT_IN, Section
 from clinic_app.services.workspace import Workspace
 from clinic_app.views import register as register_view
 from clinic_app.views.summary_wizard import (

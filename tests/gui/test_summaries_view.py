@@ -33,10 +33,11 @@ from clinic_app.models.enums import (
 )
 from clinic_app.reports.content import DocumentFrame
 from clinic_app.reports.documents import ExportResult, RenderedDocument
-from clinic_app.services import lexicon, summaries
-from clinic_app.services.audiences import BUILT_IN, Section
-from clinic_app.services.disclosures import DisclosureRow, SharingDecision
-from clinic_app.services.lexicon import Lexicon, TermCategory
+from clinic_app.services import summaries
+from clinic_app.services.sharing import lexicon
+from clinic_app.services.sharing.audiences import BUILT_IN, Section
+from clinic_app.services.sharing.disclosures import DisclosureRow, SharingDecision
+from clinic_app.services.sharing.lexicon import Lexicon, TermCategory
 from clinic_app.services.summaries import (
     Author,
     Draft,

@@ -57,9 +57,7 @@ from clinic_app.models.enums import (
 )
 from clinic_app.reports import documents
 from clinic_app.services import (
-    audiences,
     clients,
-    disclosures,
     form_drafts,
     measures,
     notes,
@@ -68,6 +66,7 @@ from clinic_app.services import (
     risk,
     summaries,
 )
+from clinic_app.services.sharing import audiences, disclosures
 from clinic_app.services.validation import nhs_check_digit
 from clinic_app.storage.keys import CredentialStore
 from tests.conftest import STAFF_PASSWORD

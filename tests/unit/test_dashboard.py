@@ -22,18 +22,9 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.reports import referral_letter
-from clinic_app.services import (
-    clients,
-    dashboard,
-    demo,
-    disclosures,
-    measures,
-    notes,
-    plans,
-    referrals,
-    risk,
-)
+from clinic_app.services import clients, dashboard, demo, measures, notes, plans, referrals, risk
 from clinic_app.services.dashboard import Dashboard, DashboardItem
+from clinic_app.services.sharing import disclosures
 from tests.conftest import STAFF_PASSWORD, client_details
 
 TODAY = date(2026, 3, 18)  # a Wednesday

@@ -24,8 +24,9 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.reports import documents
-from clinic_app.services import audit, clients, disclosures, risk, settings, summaries
-from clinic_app.services.disclosures import CaldicottConfirmation
+from clinic_app.services import audit, clients, risk, settings, summaries
+from clinic_app.services.sharing import disclosures
+from clinic_app.services.sharing.disclosures import CaldicottConfirmation
 from clinic_app.services.workspace import Workspace
 from tests.conftest import client_details
 from tests.unit.test_summaries import DECISION, START, build_record, prepare

@@ -8,8 +8,9 @@ import pytest
 
 from clinic_app.errors import ValidationError
 from clinic_app.reports import documents
-from clinic_app.services import lexicon, summaries
-from clinic_app.services.lexicon import Lexicon, TermCategory, TextField, check_fields
+from clinic_app.services import summaries
+from clinic_app.services.sharing import lexicon
+from clinic_app.services.sharing.lexicon import Lexicon, TermCategory, TextField, check_fields
 from tests.unit.test_summaries import DECISION, build_record, prepare
 
 SMALL = Lexicon(

@@ -26,7 +26,8 @@ from clinic_app.models.enums import (
 )
 from clinic_app.reports import documents, referral_letter
 from clinic_app.reports.content import CLINICAL_MARKING
-from clinic_app.services import clients, disclosures, referrals, risk
+from clinic_app.services import clients, referrals, risk
+from clinic_app.services.sharing import disclosures
 from tests.conftest import client_details
 
 ISSUED = date(2026, 3, 20)

@@ -61,11 +61,11 @@ from clinic_app.reports.content import (
     Subject,
     words,
 )
-from clinic_app.services.audiences import Section
 from clinic_app.services.notes import MAX_SECTION_LENGTH
 from clinic_app.services.plans import MAX_TEXT as PLAN_TEXT_MAX
 from clinic_app.services.referrals import MAX_REASON, SERVICE_KIND_WORDS
 from clinic_app.services.settings import DOCUMENT_HANDLING, DOCUMENT_MARKING
+from clinic_app.services.sharing.audiences import Section
 from clinic_app.services.summaries import NOTE_EXCERPT_CHARS
 
 FRAME = DocumentFrame(

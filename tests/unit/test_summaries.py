@@ -33,19 +33,10 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.reports import documents
-from clinic_app.services import (
-    audiences,
-    clients,
-    disclosures,
-    measures,
-    notes,
-    plans,
-    referrals,
-    risk,
-    summaries,
-)
-from clinic_app.services.audiences import PartnerLeakRefused, PartnerReader, Section
-from clinic_app.services.lexicon import TermCategory
+from clinic_app.services import clients, measures, notes, plans, referrals, risk, summaries
+from clinic_app.services.sharing import audiences, disclosures
+from clinic_app.services.sharing.audiences import PartnerLeakRefused, PartnerReader, Section
+from clinic_app.services.sharing.lexicon import TermCategory
 from clinic_app.storage.keys import CredentialStore
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
 
