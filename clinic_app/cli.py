@@ -37,8 +37,9 @@ from clinic_app.errors import (
 )
 from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
+from clinic_app.reports.wording import counted
 from clinic_app.services import audit, demo, settings, staff
-from clinic_app.services.common import StaffRef, client_by_ref, counted
+from clinic_app.services.common import StaffRef, client_by_ref
 from clinic_app.storage import engine
 from clinic_app.storage.keys import (
     KeyStore,
@@ -530,8 +531,7 @@ def _unresolved_error(draft: Any) -> CommandError:
 
 
 def cmd_summary(ctx: _Context) -> None:
-    from clinic_app.reports import documents  # noqa: PLC0415
-    from clinic_app.services import summaries  # noqa: PLC0415
+    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)
@@ -539,7 +539,7 @@ def cmd_summary(ctx: _Context) -> None:
 
     def work(session: Session, me: StaffRef) -> None:
         client = client_by_ref(session, ctx.args.client)
-        draft = summaries.prepare_partner_summary(
+        draft = drafts.prepare_partner_summary(
             session,
             me,
             client.id,
@@ -569,17 +569,14 @@ def cmd_summary(ctx: _Context) -> None:
 
 
 def cmd_risk_notice(ctx: _Context) -> None:
-    from clinic_app.reports import documents  # noqa: PLC0415
-    from clinic_app.services import summaries  # noqa: PLC0415
+    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
 
     def work(session: Session, me: StaffRef) -> None:
-        draft = summaries.prepare_risk_notice(
-            session, me, ctx.args.event, audience=ctx.args.audience
-        )
+        draft = drafts.prepare_risk_notice(session, me, ctx.args.event, audience=ctx.args.audience)
         _show_hits(ctx, draft)
         if draft.unresolved and not ctx.args.accept_warnings:
             raise _unresolved_error(draft)
@@ -627,8 +624,8 @@ def cmd_register_list(ctx: _Context) -> None:
 
 
 def cmd_register_export(ctx: _Context) -> None:
-    from clinic_app.reports.pdf import write_atomically  # noqa: PLC0415
     from clinic_app.services.sharing import disclosures  # noqa: PLC0415
+    from clinic_app.services.sharing.files import write_atomically  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)
@@ -740,7 +737,8 @@ def _add_sharing_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     from clinic_app.models.enums import Gateway  # noqa: PLC0415
-    from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, Section  # noqa: PLC0415
+    from clinic_app.reports.content import Section  # noqa: PLC0415
+    from clinic_app.services.sharing.audiences import AUDIENCE_NAMES  # noqa: PLC0415
     from clinic_app.services.sharing.disclosures import GATEWAY_WORDS  # noqa: PLC0415
 
     gateways = "\n".join(f"  {g.value:<16} {GATEWAY_WORDS[g]}" for g in Gateway)

@@ -30,13 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError, ValidationError
+from clinic_app.reports.content import SECTION_TITLES, Section
 from clinic_app.services.sharing.audiences import (
     AUDIENCE_NAMES,
     BUILT_IN,
     IDENTIFYING_FIELDS,
-    SECTION_TITLES,
     AudiencePolicy,
-    Section,
 )
 from clinic_app.views.forms import ERROR_STYLE
 
