@@ -530,7 +530,7 @@ class ClinicApp(QObject):
 
     @staticmethod
     def _service_register(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import disclosures  # noqa: PLC0415
+        from clinic_app.services.sharing import disclosures  # noqa: PLC0415
         from clinic_app.views.register import (  # noqa: PLC0415
             ServiceRegisterActions,
             ServiceRegisterWindow,
@@ -564,7 +564,8 @@ class ClinicApp(QObject):
 
     @staticmethod
     def _audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import audiences, staff  # noqa: PLC0415
+        from clinic_app.services import staff  # noqa: PLC0415
+        from clinic_app.services.sharing import audiences  # noqa: PLC0415
         from clinic_app.views.audiences import (  # noqa: PLC0415
             AudiencePolicyActions,
             AudiencePolicyDialog,
@@ -590,14 +591,13 @@ class ClinicApp(QObject):
 
     @staticmethod
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:
-        from clinic_app.reports import documents  # noqa: PLC0415
-        from clinic_app.services import audiences, summaries  # noqa: PLC0415
+        from clinic_app.services.sharing import audiences, documents, drafts  # noqa: PLC0415
         from clinic_app.views.summary_wizard import RiskNoticeActions  # noqa: PLC0415
 
         return RiskNoticeActions(
             list_audiences=workspace.bind(audiences.list_audiences),
-            prepare=workspace.bind(summaries.prepare_risk_notice),
-            revise=workspace.bind(summaries.revise),
+            prepare=workspace.bind(drafts.prepare_risk_notice),
+            revise=workspace.bind(drafts.revise),
             preview=workspace.bind(documents.preview_risk_notice),
             export=workspace.bind(documents.export_risk_notice),
         )
@@ -617,12 +617,9 @@ class ClinicApp(QObject):
 
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """Build a client's record; opening it is the audited view of the record."""
-        from clinic_app.reports import documents, referral_letter  # noqa: PLC0415
-        from clinic_app.services import (  # noqa: PLC0415  # noqa: PLC0415
-            audiences,
+        from clinic_app.services import (  # noqa: PLC0415
             clients,
             critical_items,
-            disclosures,
             measures,
             notes,
             plans,
@@ -631,7 +628,13 @@ class ClinicApp(QObject):
             risk,
             search,
             staff,
-            summaries,
+        )
+        from clinic_app.services.sharing import (  # noqa: PLC0415
+            audiences,
+            disclosures,
+            documents,
+            drafts,
+            letters,
         )
         from clinic_app.views.measures import MeasuresActions, MeasuresTab  # noqa: PLC0415
         from clinic_app.views.notes import SessionsActions, SessionsTab  # noqa: PLC0415
@@ -740,8 +743,8 @@ class ClinicApp(QObject):
                     service_directory=workspace.bind(referrals.service_directory),
                     create_referral=workspace.bind(referrals.create_referral),
                     change_status=workspace.bind(referrals.change_status),
-                    preview_referral_letter=workspace.bind(referral_letter.preview_referral_letter),
-                    issue_referral_letter=workspace.bind(referral_letter.issue_referral_letter),
+                    preview_referral_letter=workspace.bind(letters.preview_referral_letter),
+                    issue_referral_letter=workspace.bind(letters.issue_referral_letter),
                 ),
             ),
             MeasuresTab(
@@ -772,8 +775,8 @@ class ClinicApp(QObject):
                     regenerate=workspace.bind(documents.regenerate),
                     partner=PartnerSummaryActions(
                         list_audiences=workspace.bind(audiences.list_audiences),
-                        prepare=workspace.bind(summaries.prepare_partner_summary),
-                        revise=workspace.bind(summaries.revise),
+                        prepare=workspace.bind(drafts.prepare_partner_summary),
+                        revise=workspace.bind(drafts.revise),
                         preview=workspace.bind(documents.preview_partner_summary),
                         export=workspace.bind(documents.export_partner_summary),
                     ),

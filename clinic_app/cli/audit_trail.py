@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 from clinic_app.cli.common import Commands, Context, act_as_user, add_common_options
 from clinic_app.errors import ClinicError
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, counted
+from clinic_app.services.common import StaffRef
+from clinic_app.wording import counted
 
 
 def cmd_audit_verify(ctx: Context) -> None:

@@ -23,7 +23,8 @@ from clinic_app.cli.common import (
     act_as_user,
     add_common_options,
 )
-from clinic_app.services.common import StaffRef, client_by_ref, counted
+from clinic_app.services.common import StaffRef, client_by_ref
+from clinic_app.wording import counted
 
 CALDICOTT_QUESTIONS = ("necessary", "minimum", "relevant", "accurate")
 
@@ -40,7 +41,7 @@ def _iso_date(text: str) -> date:
 def _sharing_decision(ctx: Context) -> Any:
     """The sharing decision from the flags; every Caldicott question must be named."""
     from clinic_app.models.enums import Gateway  # noqa: PLC0415
-    from clinic_app.services.disclosures import (  # noqa: PLC0415
+    from clinic_app.services.sharing.disclosures import (  # noqa: PLC0415
         CaldicottConfirmation,
         SharingDecision,
     )
@@ -107,8 +108,7 @@ def _unresolved_error(draft: Any) -> CommandError:
 
 
 def cmd_summary(ctx: Context) -> None:
-    from clinic_app.reports import documents  # noqa: PLC0415
-    from clinic_app.services import summaries  # noqa: PLC0415
+    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)
@@ -116,7 +116,7 @@ def cmd_summary(ctx: Context) -> None:
 
     def work(session: Session, me: StaffRef) -> None:
         client = client_by_ref(session, ctx.args.client)
-        draft = summaries.prepare_partner_summary(
+        draft = drafts.prepare_partner_summary(
             session,
             me,
             client.id,
@@ -146,17 +146,14 @@ def cmd_summary(ctx: Context) -> None:
 
 
 def cmd_risk_notice(ctx: Context) -> None:
-    from clinic_app.reports import documents  # noqa: PLC0415
-    from clinic_app.services import summaries  # noqa: PLC0415
+    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
 
     def work(session: Session, me: StaffRef) -> None:
-        draft = summaries.prepare_risk_notice(
-            session, me, ctx.args.event, audience=ctx.args.audience
-        )
+        draft = drafts.prepare_risk_notice(session, me, ctx.args.event, audience=ctx.args.audience)
         _show_hits(ctx, draft)
         if draft.unresolved and not ctx.args.accept_warnings:
             raise _unresolved_error(draft)
@@ -179,7 +176,7 @@ def cmd_risk_notice(ctx: Context) -> None:
 
 
 def cmd_register_list(ctx: Context) -> None:
-    from clinic_app.services import disclosures  # noqa: PLC0415
+    from clinic_app.services.sharing import disclosures  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         if ctx.args.client:
@@ -204,8 +201,8 @@ def cmd_register_list(ctx: Context) -> None:
 
 
 def cmd_register_export(ctx: Context) -> None:
-    from clinic_app.reports.pdf import write_atomically  # noqa: PLC0415
-    from clinic_app.services import disclosures  # noqa: PLC0415
+    from clinic_app.services.sharing import disclosures  # noqa: PLC0415
+    from clinic_app.services.sharing.files import write_atomically  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)
@@ -228,7 +225,7 @@ def _say_policy(ctx: Context, policy: Any) -> None:
 
 
 def cmd_audience_list(ctx: Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         for policy in audiences.list_audiences(session, me):
@@ -238,7 +235,7 @@ def cmd_audience_list(ctx: Context) -> None:
 
 
 def cmd_audience_show(ctx: Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         _say_policy(ctx, audiences.audience_policy(session, me, ctx.args.name))
@@ -247,7 +244,7 @@ def cmd_audience_show(ctx: Context) -> None:
 
 
 def cmd_audience_set(ctx: Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         policy = audiences.set_audience_policy(
@@ -265,7 +262,7 @@ def cmd_audience_set(ctx: Context) -> None:
 
 
 def cmd_audience_reset(ctx: Context) -> None:
-    from clinic_app.services import audiences  # noqa: PLC0415
+    from clinic_app.services.sharing import audiences  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         policy = audiences.reset_audience_policy(session, me, ctx.args.name)
@@ -276,7 +273,7 @@ def cmd_audience_reset(ctx: Context) -> None:
 
 def _sharing_arguments(parser: argparse.ArgumentParser) -> None:
     from clinic_app.models.enums import Gateway  # noqa: PLC0415
-    from clinic_app.services.audiences import AUDIENCE_NAMES  # noqa: PLC0415
+    from clinic_app.services.sharing.audiences import AUDIENCE_NAMES  # noqa: PLC0415
 
     parser.add_argument(
         "--audience",
@@ -315,9 +312,9 @@ def _sharing_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``summary``, ``risk-notice``, ``register`` and ``audience``."""
-    from clinic_app.models.enums import Gateway  # noqa: PLC0415
-    from clinic_app.services.audiences import AUDIENCE_NAMES, Section  # noqa: PLC0415
-    from clinic_app.services.disclosures import GATEWAY_WORDS  # noqa: PLC0415
+    from clinic_app.models.enums import Gateway, Section  # noqa: PLC0415
+    from clinic_app.services.sharing.audiences import AUDIENCE_NAMES  # noqa: PLC0415
+    from clinic_app.services.sharing.disclosures import GATEWAY_WORDS  # noqa: PLC0415
 
     gateways = "\n".join(f"  {g.value:<16} {GATEWAY_WORDS[g]}" for g in Gateway)
     epilog = f"audiences: {', '.join(AUDIENCE_NAMES)}\n\ngateways:\n{gateways}"

@@ -196,3 +196,17 @@ class ThirdPartyRelation(StrEnum):
     VICTIM_ASSOCIATE = "victim_associate"
     NEW_PARTNER = "new_partner"
     OTHER = "other"
+
+
+class Section(StrEnum):
+    """A part of a partner summary an audience may receive."""
+
+    ATTENDANCE = "attendance"
+    ENGAGEMENT = "engagement"
+    SESSION_UPDATES = "session_updates"
+    PHASE = "phase"
+    GOALS = "goals"
+    RISK = "risk"
+    REFERRALS = "referrals"
+    MEASURE_DIRECTION = "measure_direction"
+    NEXT_REVIEW = "next_review"

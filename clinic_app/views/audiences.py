@@ -30,15 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError, ValidationError
-from clinic_app.services.audiences import (
+from clinic_app.models.enums import Section
+from clinic_app.services.sharing.audiences import (
     AUDIENCE_NAMES,
     BUILT_IN,
     IDENTIFYING_FIELDS,
-    SECTION_TITLES,
     AudiencePolicy,
-    Section,
 )
 from clinic_app.views.forms import ERROR_STYLE
+from clinic_app.wording import SECTION_TITLES
 
 NEVER_OFFERED = (
     "Never offered to any audience: clinical notes, diagnoses, the formulation, "

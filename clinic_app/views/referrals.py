@@ -57,8 +57,6 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
-from clinic_app.reports.referral_letter import IssuedLetter, LetterPreview
-from clinic_app.services.disclosures import GATEWAY_WORDS
 from clinic_app.services.referrals import (
     SERVICE_KIND_WORDS,
     STATUS_ORDER,
@@ -68,6 +66,8 @@ from clinic_app.services.referrals import (
     ServiceRow,
     allowed_next,
 )
+from clinic_app.services.sharing.disclosures import GATEWAY_WORDS
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 from clinic_app.views import feedback
 from clinic_app.views.form_drafts import remember_form, restore_input_state
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors

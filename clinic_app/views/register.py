@@ -49,9 +49,9 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.models.enums import DisclosureKind, Gateway
-from clinic_app.reports.pdf import write_atomically
-from clinic_app.services.audiences import BUILT_IN
-from clinic_app.services.disclosures import CLINICAL_AUDIENCE, KIND_WORDS, DisclosureRow
+from clinic_app.services.sharing.audiences import BUILT_IN
+from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, KIND_WORDS, DisclosureRow
+from clinic_app.services.sharing.files import write_atomically
 from clinic_app.views import feedback
 from clinic_app.views.table import ListTableModel
 

@@ -46,9 +46,9 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import DisclosureKind, Gateway
-from clinic_app.reports.pdf import write_atomically
-from clinic_app.services.audiences import AudiencePolicy
-from clinic_app.services.disclosures import KIND_WORDS, DisclosureRow
+from clinic_app.services.sharing.audiences import AudiencePolicy
+from clinic_app.services.sharing.disclosures import KIND_WORDS, DisclosureRow
+from clinic_app.services.sharing.files import write_atomically
 from clinic_app.views import feedback, summary_wizard
 from clinic_app.views import register as register_view
 from clinic_app.views.form_drafts import remember_form, restore_input_state

@@ -63,17 +63,18 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
-from clinic_app.models.enums import Gateway
-from clinic_app.reports.documents import ExportResult, RenderedDocument
-from clinic_app.services.audiences import SECTION_TITLES, AudiencePolicy, Section
-from clinic_app.services.disclosures import CaldicottConfirmation, SharingDecision
-from clinic_app.services.lexicon import LexiconHit, TextField
-from clinic_app.services.summaries import Draft, NoticeDraft, SummaryDraft, long_date
+from clinic_app.models.enums import Gateway, Section
+from clinic_app.services.sharing.audiences import AudiencePolicy
+from clinic_app.services.sharing.disclosures import CaldicottConfirmation, SharingDecision
+from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
+from clinic_app.services.sharing.drafts import Draft, NoticeDraft, SummaryDraft
+from clinic_app.services.sharing.lexicon import LexiconHit, TextField
 from clinic_app.views import feedback
 from clinic_app.views import register as register_view
 from clinic_app.views.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.pdf_preview import PdfPreview
 from clinic_app.views.register import GATEWAY_BASIS, GATEWAY_TITLES
+from clinic_app.wording import SECTION_TITLES, long_date
 
 # -- words -------------------------------------------------------------------------------------
 

@@ -32,16 +32,16 @@ from clinic_app.models.enums import (
     ServiceKind,
 )
 from clinic_app.reports import referral_letter
-from clinic_app.reports.referral_letter import IssuedLetter, LetterPreview
-from clinic_app.services.disclosures import DisclosureRow
+from clinic_app.reports.content import LetterFacts
 from clinic_app.services.referrals import (
-    LetterFacts,
     ReferralRow,
     ServiceRow,
     StatusChangeRow,
     allowed_next,
     transition_problem,
 )
+from clinic_app.services.sharing.disclosures import DisclosureRow
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 from clinic_app.views import feedback
 from clinic_app.views import referrals as view
 from clinic_app.views import services_directory as directory

@@ -34,23 +34,16 @@ from clinic_app.models.enums import (
     ReferralUrgency,
     RiskEventKind,
     RiskTool,
+    Section,
     ServiceKind,
     ShareDecisionKind,
     ThirdPartyRelation,
     Typology,
     Urgency,
 )
-from clinic_app.reports import documents
-from clinic_app.services import (
-    audiences,
-    clients,
-    notes,
-    plans,
-    referrals,
-    risk,
-    summaries,
-)
-from clinic_app.services.audiences import AUDIENCE_NAMES, BUILT_IN, Section
+from clinic_app.services import clients, notes, plans, referrals, risk
+from clinic_app.services.sharing import audiences, documents, drafts
+from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, BUILT_IN
 from clinic_app.services.workspace import Workspace
 from clinic_app.views import register as register_view
 from clinic_app.views.summary_wizard import (
@@ -341,8 +334,8 @@ def test_partner_summary_saved_through_the_wizard_holds_no_canary(
     workspace = Workspace(db, psychologist)
     actions = PartnerSummaryActions(
         list_audiences=workspace.bind(audiences.list_audiences),
-        prepare=workspace.bind(summaries.prepare_partner_summary),
-        revise=workspace.bind(summaries.revise),
+        prepare=workspace.bind(drafts.prepare_partner_summary),
+        revise=workspace.bind(drafts.revise),
         preview=workspace.bind(documents.preview_partner_summary),
         export=workspace.bind(documents.export_partner_summary),
     )
@@ -369,8 +362,8 @@ def test_urgent_risk_notification_saved_through_the_dialog_holds_no_canary(
     workspace = Workspace(db, psychologist)
     actions = RiskNoticeActions(
         list_audiences=workspace.bind(audiences.list_audiences),
-        prepare=workspace.bind(summaries.prepare_risk_notice),
-        revise=workspace.bind(summaries.revise),
+        prepare=workspace.bind(drafts.prepare_risk_notice),
+        revise=workspace.bind(drafts.revise),
         preview=workspace.bind(documents.preview_risk_notice),
         export=workspace.bind(documents.export_risk_notice),
     )

@@ -29,27 +29,26 @@ from clinic_app.models.enums import (
     Phase,
     PlanStatus,
     RiskEventKind,
+    Section,
     Urgency,
 )
-from clinic_app.reports.content import DocumentFrame
-from clinic_app.reports.documents import ExportResult, RenderedDocument
-from clinic_app.services import lexicon, summaries
-from clinic_app.services.audiences import BUILT_IN, Section
-from clinic_app.services.disclosures import DisclosureRow, SharingDecision
-from clinic_app.services.lexicon import Lexicon, TermCategory
-from clinic_app.services.summaries import (
+from clinic_app.reports.content import (
     Author,
-    Draft,
+    DocumentFrame,
     GoalLine,
-    NoticeRequest,
     PartnerSummary,
     PhaseSection,
     ReportingPeriod,
     RiskNotice,
     SessionUpdate,
     Subject,
-    SummaryRequest,
 )
+from clinic_app.services.sharing import drafts, lexicon
+from clinic_app.services.sharing.audiences import BUILT_IN
+from clinic_app.services.sharing.disclosures import DisclosureRow, SharingDecision
+from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
+from clinic_app.services.sharing.drafts import Draft, NoticeRequest, SummaryRequest
+from clinic_app.services.sharing.lexicon import Lexicon, TermCategory
 from clinic_app.views import feedback, summary_wizard
 from clinic_app.views import register as register_view
 from clinic_app.views.pdf_preview import UNREADABLE, PdfPreview
@@ -117,9 +116,7 @@ def summary_content(*wordings: str, update: str = "Attended every session.") -> 
 
 
 def checked(content: Any, kept: Iterable[str] = ()) -> tuple[Any, frozenset[str]]:
-    hits = lexicon.check_fields(
-        summaries.text_fields(content), lexicon=TINY_LEXICON, names=[VICTIM]
-    )
+    hits = lexicon.check_fields(drafts.text_fields(content), lexicon=TINY_LEXICON, names=[VICTIM])
     keys = {h.key for h in hits}
     return hits, frozenset(k for k in kept if k in keys)
 
@@ -229,7 +226,7 @@ class FakeSharing:
             raise ValidationError(problems)
         content = draft.content
         for path, text in edits.items():
-            content = summaries.replace_text(content, path, text.strip())
+            content = drafts.replace_text(content, path, text.strip())
         kept = {k for k in draft.kept | set(keep) if k.partition("#")[0] not in edits}
         hits, still = checked(content, kept)
         return dataclasses.replace(draft, content=content, hits=hits, kept=still)

@@ -55,19 +55,8 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
-from clinic_app.reports import documents
-from clinic_app.services import (
-    audiences,
-    clients,
-    disclosures,
-    form_drafts,
-    measures,
-    notes,
-    plans,
-    referrals,
-    risk,
-    summaries,
-)
+from clinic_app.services import clients, form_drafts, measures, notes, plans, referrals, risk
+from clinic_app.services.sharing import audiences, disclosures, documents, drafts
 from clinic_app.services.validation import nhs_check_digit
 from clinic_app.storage.keys import CredentialStore
 from tests.conftest import STAFF_PASSWORD
@@ -424,7 +413,7 @@ def export_all(
     out: list[tuple[str, str, bytes]] = []
     for audience in audiences.AUDIENCE_NAMES:
         with db.transaction() as s:
-            draft = summaries.prepare_partner_summary(
+            draft = drafts.prepare_partner_summary(
                 s, me, record.client_id, audience=audience, period_from=START, period_to=TODAY
             )
             path = tmp / f"{audience}-{record.identity.local_ref}.pdf"
@@ -433,7 +422,7 @@ def export_all(
         out.append((audience, "service export", path.read_bytes()))
         out.append((audience, "service preview", preview.data))
     with db.transaction() as s:
-        notice = summaries.prepare_risk_notice(s, me, record.urgent_event)
+        notice = drafts.prepare_risk_notice(s, me, record.urgent_event)
         path = tmp / f"notice-{record.identity.local_ref}.pdf"
         documents.export_risk_notice(s, me, notice, DECISION, path, accept_warnings=accept)
     out.append(("police", "risk notice export", path.read_bytes()))
@@ -597,7 +586,7 @@ def test_a_third_party_named_in_the_purpose_or_recipient_never_reaches_a_documen
         replace(DECISION, recipient_person=victim),
     ):
         with keyed.transaction() as s:
-            draft = summaries.prepare_partner_summary(
+            draft = drafts.prepare_partner_summary(
                 s,
                 psychologist,
                 record.client_id,
@@ -605,7 +594,7 @@ def test_a_third_party_named_in_the_purpose_or_recipient_never_reaches_a_documen
                 period_from=START,
                 period_to=TODAY,
             )
-            notice = summaries.prepare_risk_notice(s, psychologist, record.urgent_event)
+            notice = drafts.prepare_risk_notice(s, psychologist, record.urgent_event)
         for export, prepared in (
             (documents.export_partner_summary, draft),
             (documents.export_risk_notice, notice),

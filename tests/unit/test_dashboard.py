@@ -22,13 +22,11 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
-from clinic_app.reports import referral_letter
 from clinic_app.services import (
     clients,
     critical_items,
     dashboard,
     demo,
-    disclosures,
     measures,
     notes,
     plans,
@@ -36,6 +34,7 @@ from clinic_app.services import (
     risk,
 )
 from clinic_app.services.dashboard import Dashboard, DashboardItem
+from clinic_app.services.sharing import disclosures, letters
 from tests.conftest import STAFF_PASSWORD, client_details
 
 TODAY = date(2026, 3, 18)  # a Wednesday
@@ -538,10 +537,8 @@ def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
         )
         for status in (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED):
             row = referrals.change_status(session, psychologist, row.id, status, today=TODAY)
-        preview = referral_letter.preview_referral_letter(
-            session, psychologist, row.id, issued_on=TODAY
-        )
-        referral_letter.issue_referral_letter(
+        preview = letters.preview_referral_letter(session, psychologist, row.id, issued_on=TODAY)
+        letters.issue_referral_letter(
             session,
             psychologist,
             row.id,

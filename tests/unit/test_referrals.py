@@ -24,6 +24,7 @@ from clinic_app.models.enums import (
 )
 from clinic_app.services import clients, referrals, risk
 from clinic_app.services.referrals import follow_up, snomed_concept_id_problem
+from clinic_app.services.sharing import letters
 from tests.conftest import client_details
 
 S = ReferralStatus
@@ -569,7 +570,7 @@ def test_letter_facts_hold_identity_referral_and_a_risk_summary_without_private_
         row = _new_referral(
             session, psychologist, client_id, service_id, clinical_detail="Detail for the service."
         )
-        facts = referrals.letter_facts(session, psychologist, row.id, today=TODAY)
+        facts = letters.letter_facts(session, psychologist, row.id, today=TODAY)
     assert (facts.client_name, facts.date_of_birth, facts.nhs_number) == (
         "Alex Example",
         date(1985, 4, 12),

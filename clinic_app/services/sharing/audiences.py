@@ -22,7 +22,6 @@ does not allow.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,10 +32,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic_app.errors import ClinicError, NotFound, Problem, ValidationError
 from clinic_app.models import AudienceProfile, Base, Privacy, privacy_of, utcnow
-from clinic_app.models.enums import Role
+from clinic_app.models.enums import Role, Section
 from clinic_app.services import audit
 from clinic_app.services.common import StaffRef, require_role
 from clinic_app.services.validation import text_problem
+from clinic_app.wording import SECTION_TITLES
 
 NEVER_SHARED: Final = frozenset({Privacy.CLINICAL, Privacy.THIRD_PARTY})
 """Privacy classes no partner-facing document may ever contain."""
@@ -48,37 +48,6 @@ class PartnerLeakRefused(ClinicError):
     This is a safety stop, not a user mistake: the message says so and nothing is produced.
     """
 
-
-class Section(enum.StrEnum):
-    """A part of a partner summary an audience may receive."""
-
-    ATTENDANCE = "attendance"
-    ENGAGEMENT = "engagement"
-    SESSION_UPDATES = "session_updates"
-    PHASE = "phase"
-    GOALS = "goals"
-    RISK = "risk"
-    REFERRALS = "referrals"
-    MEASURE_DIRECTION = "measure_direction"
-    NEXT_REVIEW = "next_review"
-
-    @property
-    def heading(self) -> str:
-        """The section's heading in documents and screens."""
-        return SECTION_TITLES[self]
-
-
-SECTION_TITLES: Final[Mapping[Section, str]] = {
-    Section.ATTENDANCE: "Attendance",
-    Section.ENGAGEMENT: "Engagement",
-    Section.SESSION_UPDATES: "Updates written for partners",
-    Section.PHASE: "Phase of the work",
-    Section.GOALS: "Goals and progress",
-    Section.RISK: "Risk-relevant events",
-    Section.REFERRALS: "Referrals to other services",
-    Section.MEASURE_DIRECTION: "Direction of change on questionnaires",
-    Section.NEXT_REVIEW: "Next review",
-}
 
 # The columns each section reads (besides OPERATIONAL keys and dates used to select rows).
 # Written as "table.column" so that they can be checked against the models' privacy
@@ -117,7 +86,7 @@ SECTION_COLUMNS: Final[Mapping[Section, tuple[str, ...]]] = {
         "referral.sent_on",
     ),
     # The direction words are derived from item answers inside the measures scoring
-    # engine; no answer, score or band ever enters the summary (see summaries.py).
+    # engine; no answer, score or band ever enters the summary (see partner_summary.py).
     Section.MEASURE_DIRECTION: (),
     Section.NEXT_REVIEW: ("plan_revision.next_review_on",),
 }
@@ -362,14 +331,15 @@ def policy_problems(policy: AudiencePolicy) -> list[Problem]:
             if column is None:
                 problems.append(
                     Problem(
-                        "sections", f"The {section.heading.lower()} section reads a missing field."
+                        "sections",
+                        f"The {SECTION_TITLES[section].lower()} section reads a missing field.",
                     )
                 )
             elif privacy in NEVER_SHARED:
                 problems.append(
                     Problem(
                         "sections",
-                        f"The {section.heading.lower()} section would include "
+                        f"The {SECTION_TITLES[section].lower()} section would include "
                         + _never_message(name, privacy),
                     )
                 )

@@ -2,7 +2,7 @@
 
 Each export, in the caller's unit of work:
 
-1. rebuilds the content from the database (:func:`clinic_app.services.summaries.rebuild`)
+1. rebuilds the content from the database (:func:`~clinic_app.services.sharing.drafts.rebuild`)
    and refuses a draft that differs from it other than by the author's checked edits,
    so only what the builder gives can ever be rendered;
 2. refuses while any lexicon hit is neither kept nor edited away (unless the caller
@@ -16,30 +16,29 @@ Each export, in the caller's unit of work:
    never the words), and for an urgent risk notification the decision to share the
    event;
 5. writes the file beside its target, flushed to disk, and moves it into place only
-   when the caller's unit of work commits (:func:`write_when_committed`).
+   when the caller's unit of work commits
+   (:func:`~clinic_app.services.sharing.files.write_when_committed`).
 
 If anything fails, or the commit itself fails, no file is left and, as the caller rolls
 back, nothing is logged. :func:`regenerate` renders a past disclosure again from its
 register entry (same bytes), and audits that a copy was made.
 
-Functions here take ``(session, by, ...)`` like services (bind them with
-``Workspace.bind``); they read the database only through the services.
+Functions here take ``(session, by, ...)`` like every use case (bind them with
+``Workspace.bind``). They render through :mod:`clinic_app.reports.pdf`, which is given
+content dataclasses and a frame and returns bytes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from clinic_app.errors import Problem, StorageError, ValidationError
+from clinic_app.errors import Problem, ValidationError
 from clinic_app.models import Client
 from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
 from clinic_app.reports import pdf, referral_letter
@@ -51,17 +50,17 @@ from clinic_app.reports.content import (
     PartnerSummary,
     RiskNotice,
 )
-from clinic_app.services import audit, disclosures, lexicon, risk, settings, summaries
-from clinic_app.services.common import StaffRef, counted, require_clinical_access
-from clinic_app.services.disclosures import (
+from clinic_app.services import audit, risk, settings
+from clinic_app.services.common import StaffRef, require_clinical_access
+from clinic_app.services.referrals import CONSENT_WORDS
+from clinic_app.services.sharing import clinical_summary, disclosures, drafts, lexicon, payloads
+from clinic_app.services.sharing.disclosures import (
     CLINICAL_AUDIENCE,
     GATEWAY_WORDS,
     DisclosureRow,
     SharingDecision,
 )
-from clinic_app.services.lexicon import LexiconHit, TextField
-from clinic_app.services.referrals import CONSENT_WORDS
-from clinic_app.services.summaries import (
+from clinic_app.services.sharing.drafts import (
     ContentT,
     Draft,
     NoticeDraft,
@@ -69,6 +68,9 @@ from clinic_app.services.summaries import (
     SummaryDraft,
     SummaryRequest,
 )
+from clinic_app.services.sharing.files import write_when_committed
+from clinic_app.services.sharing.lexicon import LexiconHit, TextField
+from clinic_app.wording import counted
 
 TITLES = {
     DisclosureKind.PARTNER_SUMMARY: "Progress summary",
@@ -150,7 +152,7 @@ def _rendered(content: pdf.Renderable, frame: DocumentFrame) -> RenderedDocument
 
 def _fresh(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[ContentT]:
     """The draft rebuilt from the database; refuses one whose content does not match."""
-    fresh = summaries.rebuild(session, by, draft)
+    fresh = drafts.rebuild(session, by, draft)
     if fresh.content != draft.content:
         raise ValidationError(
             "The record has changed since this document was prepared, or the document was "
@@ -292,7 +294,7 @@ def _payload(
     lexicon_record: dict[str, Any] | None,
 ) -> dict[str, Any]:
     return {
-        "content": summaries.content_to_payload(content),
+        "content": payloads.content_to_payload(content),
         "frame": frame.to_json(),
         "lexicon": lexicon_record,
     }
@@ -319,7 +321,7 @@ def _export(
         raise ValidationError(problems)
     accepted_keys = frozenset(h.key for h in fresh.unresolved) if accept_warnings else frozenset()
     if accepted_keys:
-        fresh = summaries.accept_all_warnings(fresh)
+        fresh = drafts.accept_all_warnings(fresh)
     record = _lexicon_record(fresh, accepted_keys, printed_hits)
     content = fresh.content
     frame = document_frame(
@@ -511,7 +513,7 @@ def preview_clinical_summary(
     issued_on: date | None = None,
 ) -> RenderedDocument:
     """The exact pages of the clinical summary (nothing is recorded)."""
-    content = summaries.build_clinical_summary(
+    content = clinical_summary.build_clinical_summary(
         session, by, client_id, period_from=period_from, period_to=period_to, today=issued_on
     )
     frame = document_frame(
@@ -543,7 +545,7 @@ def export_clinical_summary(
     There is no audience: a clinical summary is never offered to partner agencies. The
     gateway may be left empty (e.g. for the clinical record itself).
     """
-    content = summaries.build_clinical_summary(
+    content = clinical_summary.build_clinical_summary(
         session, by, client_id, period_from=period_from, period_to=period_to, today=issued_on
     )
     problems = disclosures.sharing_problems(decision, gateway_required=False)
@@ -597,7 +599,7 @@ def regenerate(session: Session, by: StaffRef, disclosure_id: int) -> bytes:
     if stored.disclosure.kind is DisclosureKind.REFERRAL_LETTER:
         data = referral_letter.render_from_payload(payload)
     else:
-        content = summaries.content_from_payload(payload["content"])
+        content = payloads.content_from_payload(payload["content"])
         frame = DocumentFrame.from_json(payload["frame"])
         data = pdf.render(content, frame)
     if pdf.sha256_hex(data) != stored.disclosure.document_sha256:
@@ -615,107 +617,3 @@ def regenerate(session: Session, by: StaffRef, disclosure_id: int) -> bytes:
         detail={"regenerated": True},
     )
     return data
-
-
-# -- writing the file when the unit of work commits -----------------------------------------------
-
-_STAGED: Final = "clinic_app.reports.documents.staged_files"
-"""The key in ``Session.info`` of the files waiting for their unit of work to end."""
-
-
-@dataclass
-class _StagedFile:
-    temp: Path
-    target: Path
-    transaction: SessionTransaction
-    committed: bool = False
-
-
-def write_when_committed(session: Session, path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` when, and only if, ``session``'s unit of work commits.
-
-    The bytes are written now to a hidden temporary file beside ``path`` and flushed to
-    disk (so a full disk or a missing folder fails the use case, before anything is
-    committed); when the outermost transaction commits the file is renamed over ``path``
-    (``os.replace``, then the folder is synced), and when it rolls back (or a savepoint
-    around the write does), or the session closes without committing, the temporary file
-    is deleted. So the file exists exactly when its register entry does. If the rename
-    fails after the commit, StorageError (raised by ``commit()``) says the entry is
-    recorded and the document can be regenerated from the register.
-    """
-    path = Path(path)
-    # The innermost transaction: a savepoint rolled back takes the file with it.
-    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".partial", dir=path.parent
-    )
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    staged: list[_StagedFile] | None = session.info.get(_STAGED)
-    if staged is None:
-        staged = session.info[_STAGED] = []
-        event.listen(session, "after_commit", _after_commit)
-        event.listen(session, "after_transaction_end", _after_transaction_end)
-    staged.append(_StagedFile(temp, path, transaction))
-
-
-def _after_commit(session: Session) -> None:
-    # Fired for the outermost transaction and for savepoints, once committed (no longer
-    # active); the transactions still open around it are active.
-    for staged in session.info.get(_STAGED, ()):
-        if not staged.transaction.is_active:
-            staged.committed = True
-
-
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    # Renaming here rather than in after_commit: the session is closed cleanly by now, so
-    # an error raised below reaches the caller of commit() and leaves the session usable.
-    staged: list[_StagedFile] = session.info.get(_STAGED, [])
-    ending = [f for f in staged if f.transaction is transaction]
-    if not ending:
-        return
-    staged[:] = [f for f in staged if f.transaction is not transaction]
-    parent = transaction.parent
-    failed: list[Path] = []
-    for f in ending:
-        if f.committed and transaction.nested and parent is not None:
-            # A savepoint committed: the file now waits for the transaction around it.
-            staged.append(_StagedFile(f.temp, f.target, parent))
-            continue
-        if not f.committed:
-            with contextlib.suppress(OSError):
-                f.temp.unlink(missing_ok=True)
-            continue
-        try:
-            os.replace(f.temp, f.target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                f.temp.unlink(missing_ok=True)
-            failed.append(f.target)
-            continue
-        with contextlib.suppress(OSError):
-            _sync_folder(f.target.parent)
-    if failed:
-        raise StorageError(
-            f"The document is recorded in the disclosure register, but it could not be "
-            f"saved as {failed[0]}. Check that the folder can be written to, then "
-            "regenerate the document from the register to save a copy."
-        )
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows it (not on Windows)."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
