@@ -88,23 +88,55 @@ def _refuse_existing(out: Path) -> None:
 
 
 def _show_hits(ctx: Context, draft: Any) -> None:
+    # Never a third party's detail, not even in the words around another warning: a
+    # terminal's scrollback and logs are not the record.
+    details = {h.term for h in draft.hits if h.category.is_third_party}
+
+    def masked(text: str) -> str:
+        for term in sorted(details, key=len, reverse=True):
+            text = text.replace(term, "[a third party]")
+        return text
+
     for hit in draft.unresolved:
-        ctx.say(
-            f"warning: {hit.explanation} ...{hit.before}[{hit.term}]{hit.after}"
-            if hit.before or hit.after
-            else f"warning: {hit.explanation}"
-        )
+        if hit.category.is_third_party:
+            ctx.say(f"warning: {hit.explanation}")
+        elif hit.before or hit.after:
+            context = f"...{masked(hit.before)}[{hit.term}]{masked(hit.after)}"
+            ctx.say(f"warning: {hit.explanation} {context}")
+        else:
+            ctx.say(f"warning: {hit.explanation}")
     for note in draft.notes:
         ctx.say(f"note: {note}")
 
 
-def _unresolved_error(draft: Any) -> CommandError:
-    count = len(draft.unresolved)
-    return CommandError(
-        f"The wording check found {counted(count, 'term')} that may be clinical or name a third "
-        "party (listed above). Edit the wording in the record, or give --accept-warnings "
-        "if each is needed and fine to share. Nothing was written or logged."
-    )
+def _resolve(ctx: Context, draft: Any) -> Any:
+    """Keep what the flags allow; refuse, before anything is written, what stays unresolved.
+
+    ``--accept-warnings`` keeps clinical-term warnings only; a third party's detail needs
+    ``--keep-third-party-details REASON`` (the reason goes into the register).
+    """
+    from clinic_app.services.sharing import drafts  # noqa: PLC0415
+
+    _show_hits(ctx, draft)
+    reason = ctx.args.keep_third_party_details
+    if reason is not None:
+        draft = drafts.keep_third_party_details(draft, reason)
+    details = [h for h in draft.unresolved if h.category.is_third_party]
+    clinical = [h for h in draft.unresolved if not h.category.is_third_party]
+    if details:
+        raise CommandError(
+            f"The wording check found {counted(len(details), 'detail')} of a third party "
+            "recorded on this client (listed above, not shown). Edit the wording in the "
+            "record, or give --keep-third-party-details with the reason each is needed. "
+            "Nothing was written or logged."
+        )
+    if clinical and not ctx.args.accept_warnings:
+        raise CommandError(
+            f"The wording check found {counted(len(clinical), 'term')} that may be clinical "
+            "(listed above). Edit the wording in the record, or give --accept-warnings if "
+            "each is needed and fine to share. Nothing was written or logged."
+        )
+    return draft
 
 
 def cmd_summary(ctx: Context) -> None:
@@ -124,9 +156,7 @@ def cmd_summary(ctx: Context) -> None:
             period_from=ctx.args.period_from,
             period_to=ctx.args.period_to,
         )
-        _show_hits(ctx, draft)
-        if draft.unresolved and not ctx.args.accept_warnings:
-            raise _unresolved_error(draft)
+        draft = _resolve(ctx, draft)
         result = documents.export_partner_summary(
             session, me, draft, decision, out, accept_warnings=ctx.args.accept_warnings
         )
@@ -154,9 +184,7 @@ def cmd_risk_notice(ctx: Context) -> None:
 
     def work(session: Session, me: StaffRef) -> None:
         draft = drafts.prepare_risk_notice(session, me, ctx.args.event, audience=ctx.args.audience)
-        _show_hits(ctx, draft)
-        if draft.unresolved and not ctx.args.accept_warnings:
-            raise _unresolved_error(draft)
+        draft = _resolve(ctx, draft)
         result = documents.export_risk_notice(
             session, me, draft, decision, out, accept_warnings=ctx.args.accept_warnings
         )
@@ -305,7 +333,14 @@ def _sharing_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--accept-warnings",
         action="store_true",
-        help="share even though the wording check flagged terms (recorded in the register)",
+        help="share even though the wording check flagged clinical terms (recorded in the "
+        "register); never keeps a third party's detail",
+    )
+    parser.add_argument(
+        "--keep-third-party-details",
+        metavar="REASON",
+        help="keep the third parties' details the wording check flagged, for this reason "
+        "(recorded in the register with each one)",
     )
     parser.add_argument("--out", type=Path, required=True, help="the PDF file to write")
 

@@ -41,7 +41,7 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
-from clinic_app.services import clients, notes, plans, referrals, risk
+from clinic_app.services import clients, notes, plans, referrals, risk, third_parties
 from clinic_app.services.sharing import audiences, documents, drafts
 from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, BUILT_IN
 from clinic_app.services.workspace import Workspace
@@ -106,8 +106,12 @@ def seed(db: Any, me: Any, admin: Any, canary: Canaries) -> tuple[int, int]:
         ).id
         # The third party's name is a canary: the lexicon looks for it in shareable text
         # (it is not there), and it must never reach a document whatever the author keeps.
-        clients.add_third_party(
-            s, me, cid, relation=ThirdPartyRelation.VICTIM, name=canary(), details=canary()
+        third_parties.add_third_party(
+            s,
+            me,
+            cid,
+            third_parties.ThirdPartyInput(relation=ThirdPartyRelation.VICTIM, name=canary()),
+            details=canary(),
         )
         clients.set_typology(s, me, cid, Typology.REJECTED, rationale=canary(), assessed_on=START)
         clients.record_risk_assessment(

@@ -296,9 +296,8 @@ def test_a_recipient_named_like_a_third_party_is_refused_for_a_risk_notice(
         documents.export_risk_notice(s, psychologist, draft, bad, tmp_path / "n.pdf")
     (problem,) = caught.value.problems
     assert problem.where == "recipient_person"
-    assert "'Morgan Quill' in the recipient's name looks like the name of a third party" in (
-        problem.message
-    )
+    assert "The recipient's name holds the name of a third party" in problem.message
+    assert "Morgan" not in problem.message and "Quill" not in problem.message  # never echoed
     assert _count(db, Disclosure) == 0
 
 
@@ -566,8 +565,9 @@ def test_a_kept_third_party_name_leaves_no_trace_in_the_register_payload(
     draft = prepare(db, psychologist, record.client_id)
     (hit,) = draft.hits
     assert hit.term == "Morgan" and "morgan" not in hit.key.casefold()
+    reason = "The order police enforce forbids contact at her workplace"
     with db.transaction() as s:
-        kept = drafts.revise(s, psychologist, draft, keep=[hit.key])
+        kept = drafts.revise(s, psychologist, draft, keep=[hit.key], reasons={hit.key: reason})
         result = documents.export_partner_summary(
             s, psychologist, kept, DECISION, tmp_path / "k.pdf"
         )
@@ -578,6 +578,7 @@ def test_a_kept_third_party_name_leaves_no_trace_in_the_register_payload(
             "field": "goals[0].partner_wording",
             "category": "third_party_name",
             "resolution": "kept",
+            "reason": reason,
         }
     ]
     lexicon_text = json.dumps(payload["lexicon"]).casefold()

@@ -144,8 +144,11 @@ def test_an_export_with_unresolved_hits_is_refused_and_writes_nothing(
 ):
     _, draft = flagged
     out = tmp_path / "out.pdf"
-    with db.transaction() as s, pytest.raises(ValidationError, match="Not resolved: 2 warnings"):
+    with db.transaction() as s, pytest.raises(ValidationError) as caught:
         documents.export_partner_summary(s, psychologist, draft, DECISION, out)
+    message = str(caught.value)
+    assert "Not resolved: 1 warning from the wording check" in message  # the diagnosis
+    assert "Not resolved: 1 detail of a third party" in message  # the victim's name
     assert not out.exists()
 
 
@@ -176,8 +179,11 @@ def test_edit_replaces_the_field_and_is_checked_again(db, psychologist, flagged,
 
 def test_keeping_every_hit_allows_export(db, psychologist, flagged, tmp_path):
     _, draft = flagged
+    reasons = {h.key: "Named in the order police enforce" for h in draft.hits}
     with db.transaction() as s:
-        kept = drafts.revise(s, psychologist, draft, keep=[h.key for h in draft.hits])
+        kept = drafts.revise(
+            s, psychologist, draft, keep=[h.key for h in draft.hits], reasons=reasons
+        )
         assert kept.ready
         result = documents.export_partner_summary(
             s, psychologist, kept, DECISION, tmp_path / "k.pdf"
@@ -194,10 +200,14 @@ def test_keeping_every_hit_allows_export(db, psychologist, flagged, tmp_path):
 
 def test_keeps_survive_the_rebuild_at_export_but_not_an_edit(db, psychologist, flagged, tmp_path):
     _, draft = flagged
+    reasons = {h.key: "Named in the order police enforce" for h in draft.hits}
     with db.transaction() as s:
-        kept = drafts.revise(s, psychologist, draft, keep=[h.key for h in draft.hits])
+        kept = drafts.revise(
+            s, psychologist, draft, keep=[h.key for h in draft.hits], reasons=reasons
+        )
         rebuilt = drafts.rebuild(s, psychologist, kept)
         assert rebuilt.ready and rebuilt.kept == kept.kept
+        assert rebuilt.reasons == kept.reasons
         # Rewording the field drops its keeps: what is still flagged must be kept again.
         edited = drafts.revise(
             s, psychologist, kept, edits={"goals[0].partner_wording": "Stop texting Morgan"}

@@ -31,7 +31,7 @@ from clinic_app.reports.content import (
     LetterRiskAssessment,
     LetterRiskEvent,
 )
-from clinic_app.services import clients, referrals, risk
+from clinic_app.services import clients, referrals, risk, third_parties
 from clinic_app.services.sharing import disclosures, documents, letters
 from tests.conftest import client_details
 
@@ -74,13 +74,15 @@ def referral_id(db, admin, psychologist, client_id):
             shareable_statement="A deterioration in mental state is being managed.",
             today=ISSUED,
         )
-        clients.add_third_party(
+        third_parties.add_third_party(
             session,
             psychologist,
             client_id,
-            relation=ThirdPartyRelation.VICTIM,
-            name="Jane Victim",
-            details="THIRD-PARTY-CANARY",
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM,
+                name="Jane Victim",
+                details="THIRD-PARTY-CANARY",
+            ),
         )
         row = referrals.create_referral(
             session,

@@ -41,7 +41,7 @@ from clinic_app.reports.content import (
     SessionUpdate,
     Subject,
 )
-from clinic_app.services import clients, measures, notes, plans, referrals, risk
+from clinic_app.services import clients, measures, notes, plans, referrals, risk, third_parties
 from clinic_app.services.sharing import audiences, clinical_summary, disclosures, documents, drafts
 from clinic_app.services.sharing.audiences import PartnerLeakRefused, PartnerReader
 from clinic_app.services.sharing.lexicon import TermCategory
@@ -97,8 +97,13 @@ def build_record(db, me, admin, *, goal_wording: str = "Stop all contact with th
                 consent_to_share=ConsentToShare.GIVEN,
             ),
         ).id
-        clients.add_third_party(
-            s, me, cid, relation=ThirdPartyRelation.VICTIM, name="Morgan Quill", details="x"
+        third_parties.add_third_party(
+            s,
+            me,
+            cid,
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM, name="Morgan Quill", details="x"
+            ),
         )
         plan = plans.create_plan(
             s,
@@ -789,15 +794,25 @@ def test_cli_refuses_on_lexicon_hits_unless_accepted(keyed, psychologist, admin,
     code, stdout, err = _cli(keyed, *args)
     assert code == 1
     assert "'paranoid' in Goal 1 (partner wording) looks like a clinical term" in stdout
-    assert "name of a third party" in stdout
+    assert "Goal 1 (partner wording) holds the name of a third party" in stdout
+    assert "Morgan" not in stdout + err  # a victim's name is never printed
     assert "Nothing was written or logged" in err
     assert not out.exists() and _register_size(keyed) == 0
+    # Accepting the clinical warnings does not keep the victim's name.
     code, stdout, err = _cli(keyed, *args, "--accept-warnings")
+    assert code == 1 and "--keep-third-party-details" in err
+    assert not out.exists() and _register_size(keyed) == 0
+    reason = "The order police enforce names her"
+    code, stdout, err = _cli(
+        keyed, *args, "--accept-warnings", "--keep-third-party-details", reason
+    )
     assert code == 0, err
-    assert "Accepted as they were: 2 wording warnings; this is recorded." in stdout
+    assert "Accepted as they were: 1 wording warning; this is recorded." in stdout
     with keyed.session() as s:
         row = s.scalars(select(Disclosure)).one()
-        assert row.payload is not None and row.payload["lexicon"]["warnings_accepted"] == 2
+        assert row.payload is not None and row.payload["lexicon"]["warnings_accepted"] == 1
+        kept = [h for h in row.payload["lexicon"]["hits"] if h["category"] == "third_party_name"]
+        assert [h["reason"] for h in kept] == [reason]
         assert not row.client_informed
 
 

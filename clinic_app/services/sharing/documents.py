@@ -186,15 +186,16 @@ def decision_hits(
     ]
     if not fields:
         return ()
-    return lexicon.check_fields(fields, names=lexicon.third_party_names(session, by, client_id))
+    return lexicon.check_fields(
+        fields, third_parties=lexicon.third_party_details(session, by, client_id)
+    )
 
 
 def _decision_problem(hit: LexiconHit) -> Problem:
     title = next(t for path, _, t in _PRINTED_DECISION if path == hit.field)
     return Problem(
         hit.field,
-        f"'{hit.term}' in {hit.field_label} looks like {hit.category.label}. {title} is "
-        "printed on every page of the document: reword it.",
+        f"{hit.explanation[:-1]}. {title} is printed on every page of the document: reword it.",
     )
 
 
@@ -216,17 +217,46 @@ def _refusals(
     accept_warnings: bool,
 ) -> list[Problem]:
     problems = disclosures.sharing_problems(decision)
-    if not accept_warnings and draft.unresolved:
-        listed = "; ".join(h.explanation.rstrip(".") for h in draft.unresolved)
+    # A third party's detail is never accepted wholesale: it is edited away, or kept with
+    # a reason of its own (and never kept at all where it would be printed on every page).
+    details = [h for h in draft.unresolved if h.category.is_third_party]
+    clinical = [h for h in draft.unresolved if not h.category.is_third_party]
+    if details:
+        listed = "; ".join(h.explanation.rstrip(".") for h in details)
         problems.append(
             Problem(
                 "lexicon",
-                f"Not resolved: {counted(len(draft.unresolved), 'warning')} from the "
+                f"Not resolved: {counted(len(details), 'detail')} of a third party recorded "
+                f"on this client. Edit each one out, or keep it with a reason: {listed}.",
+            )
+        )
+    unexplained = [
+        h
+        for h in draft.hits
+        if h.category.is_third_party and h.key in draft.kept and not draft.reason_for(h.key)
+    ]
+    if unexplained:
+        problems.append(
+            Problem(
+                "lexicon",
+                f"{counted(len(unexplained), 'detail')} of a third party kept without a "
+                "reason. Give the reason for keeping each one, or edit it out.",
+            )
+        )
+    if not accept_warnings and clinical:
+        listed = "; ".join(h.explanation.rstrip(".") for h in clinical)
+        problems.append(
+            Problem(
+                "lexicon",
+                f"Not resolved: {counted(len(clinical), 'warning')} from the "
                 f"wording check. Keep or edit each one: {listed}.",
             )
         )
-    if not accept_warnings:
-        problems.extend(_decision_problem(h) for h in printed_hits)
+    problems.extend(
+        _decision_problem(h)
+        for h in printed_hits
+        if h.category.is_third_party or not accept_warnings
+    )
     if kind is DisclosureKind.RISK_NOTICE and len(_shared_with(decision)) > SHARED_WITH_MAX:
         problems.append(
             Problem(
@@ -276,9 +306,11 @@ def _lexicon_record(
                 "field": h.field,
                 "category": h.category.value,
                 "resolution": "accepted" if h.key in accepted_keys else "kept",
+                **({"reason": draft.reason_for(h.key)} if h.category.is_third_party else {}),
             }
             for h in draft.hits
         ],
+        "third_party_details_kept": sum(h.category.is_third_party for h in draft.hits),
         "edited_fields": [path for path, _ in draft.edits],
         "decision_hits": [
             {"field": h.field, "category": h.category.value, "resolution": "accepted"}
@@ -321,7 +353,7 @@ def _export(
         raise ValidationError(problems)
     accepted_keys = frozenset(h.key for h in fresh.unresolved) if accept_warnings else frozenset()
     if accepted_keys:
-        fresh = drafts.accept_all_warnings(fresh)
+        fresh = drafts.accept_all_warnings(fresh)  # clinical terms only: see _refusals
     record = _lexicon_record(fresh, accepted_keys, printed_hits)
     content = fresh.content
     frame = document_frame(

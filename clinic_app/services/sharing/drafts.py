@@ -78,6 +78,11 @@ class Draft(Generic[ContentT]):
     edits: tuple[tuple[str, str], ...] = ()
     warnings_accepted: bool = False
     notes: tuple[str, ...] = ()
+    reasons: tuple[tuple[str, str], ...] = ()
+    """(hit key, reason) for each third party's detail the author kept: each needs one."""
+
+    def reason_for(self, key: str) -> str:
+        return dict(self.reasons).get(key, "")
 
     @property
     def unresolved(self) -> tuple[LexiconHit, ...]:
@@ -213,7 +218,7 @@ def _checked(
     kept: frozenset[str] = frozenset(),
 ) -> tuple[tuple[LexiconHit, ...], frozenset[str]]:
     hits = lexicon.check_fields(
-        text_fields(content), names=lexicon.third_party_names(session, by, client_id)
+        text_fields(content), third_parties=lexicon.third_party_details(session, by, client_id)
     )
     keys = {h.key for h in hits}
     return hits, frozenset(k for k in kept if k in keys)
@@ -271,20 +276,33 @@ def revise(
     *,
     keep: Iterable[str] = (),
     edits: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> Draft[ContentT]:
     """Resolve hits: keep some (by :attr:`LexiconHit.key`) and/or replace fields' text.
 
     Edited text replaces the field and is checked again at once; hits still in an edited
     field must be kept again. Unknown keys and fields are refused (ValidationError).
+    Keeping a third party's detail (a victim's name, address, number or vehicle) needs a
+    reason in ``reasons`` under its key; the reason goes into the register.
     """
     edits = dict(edits or {})
+    reasons = {k: v.strip() for k, v in (reasons or {}).items()}
+    keep = tuple(keep)
     client_id = draft.request.client_id
     require_clinical_access(session, by, client_id)
     check = Checker()
-    known_keys = {h.key for h in draft.hits}
+    known = {h.key: h for h in draft.hits}
     for key in keep:
-        if key not in known_keys:
+        if key not in known:
             check.add("keep", "A warning to keep is not one of this document's warnings.")
+        elif known[key].category.is_third_party:
+            check.text(
+                f"reasons.{key}",
+                reasons.get(key, ""),
+                label="The reason for keeping a third party's detail",
+                required=True,
+                max_length=2000,
+            )
     paths = {f.path: f for f in text_fields(draft.content)}
     for path, text in edits.items():
         if path not in paths:
@@ -300,20 +318,52 @@ def revise(
     hits, still_kept = _checked(session, by, client_id, content, kept=frozenset(kept))
     all_edits = dict(draft.edits)
     all_edits.update({p: t.strip() for p, t in edits.items()})
+    all_reasons = dict(draft.reasons)
+    all_reasons.update({k: reasons[k] for k in keep if k in reasons})
     return dataclasses.replace(
         draft,
         content=content,
         hits=hits,
         kept=still_kept,
         edits=tuple(sorted(all_edits.items())),
+        reasons=_reasons_for(all_reasons, still_kept),
     )
+
+
+def _reasons_for(reasons: Mapping[str, str], kept: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, r) for k, r in reasons.items() if k in kept and r))
 
 
 def accept_all_warnings(draft: Draft[ContentT]) -> Draft[ContentT]:
-    """Keep every hit at once (recorded in the register as warnings accepted)."""
-    return dataclasses.replace(
-        draft, kept=frozenset(h.key for h in draft.hits), warnings_accepted=bool(draft.hits)
-    )
+    """Keep every clinical-term hit at once (recorded in the register as warnings accepted).
+
+    A third party's detail is not kept this way: it needs its own decision and reason
+    (:func:`keep_third_party_details`).
+    """
+    clinical = {h.key for h in draft.hits if not h.category.is_third_party}
+    return dataclasses.replace(draft, kept=draft.kept | clinical, warnings_accepted=bool(clinical))
+
+
+def keep_third_party_details(draft: Draft[ContentT], reason: str) -> Draft[ContentT]:
+    """Keep every third party's detail the check found, all for the one reason given.
+
+    For the command line's ``--keep-third-party-details REASON``; the register records the
+    reason with each kept detail.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            "Keeping a third party's detail needs a reason.", where="third_party_reason"
+        )
+    if len(reason) > 2000:
+        raise ValidationError(
+            "The reason for keeping a third party's detail is longer than 2,000 characters.",
+            where="third_party_reason",
+        )
+    details = {h.key for h in draft.hits if h.category.is_third_party}
+    reasons = dict(draft.reasons) | dict.fromkeys(details, reason)
+    kept = draft.kept | details
+    return dataclasses.replace(draft, kept=kept, reasons=_reasons_for(reasons, kept))
 
 
 def rebuild(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[ContentT]:
@@ -355,4 +405,5 @@ def rebuild(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[Con
         edits=draft.edits,
         warnings_accepted=draft.warnings_accepted,
         notes=tuple(notes),
+        reasons=_reasons_for(dict(draft.reasons), kept),
     )
