@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
-from clinic_app.views.feedback import install_excepthook, show_error
-from clinic_app.views.idle import IdleWatcher
-from clinic_app.views.signin import SignInDialog
+from clinic_app.views.common.feedback import install_excepthook, show_error
+from clinic_app.views.shell.idle import IdleWatcher
+from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,9 +46,9 @@ if TYPE_CHECKING:
     from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
-    from clinic_app.views.main_window import MainWindow, MenuEntries
-    from clinic_app.views.record import ClientRecordView
-    from clinic_app.views.summary_wizard import RiskNoticeActions
+    from clinic_app.views.record.window import ClientRecordView
+    from clinic_app.views.sharing.wizard import RiskNoticeActions
+    from clinic_app.views.shell.main_window import MainWindow, MenuEntries
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class ClinicApp(QObject):
         return True
 
     def _run_setup(self) -> bool:
-        from clinic_app.views.setup import SetupActions, SetupWizard  # noqa: PLC0415
+        from clinic_app.views.shell.setup_wizard import SetupActions, SetupWizard  # noqa: PLC0415
 
         wizard = SetupWizard(SetupActions.for_database(self.database_path, self.key_file))
         return wizard.exec() == QDialog.DialogCode.Accepted and wizard.setup_result is not None
@@ -176,7 +176,7 @@ class ClinicApp(QObject):
     def _ask_new_password(self, me: StaffRef) -> bool:
         """A password an administrator set must be replaced before anything else."""
         from clinic_app.services import staff  # noqa: PLC0415
-        from clinic_app.views.password import ChangePasswordDialog  # noqa: PLC0415
+        from clinic_app.views.shell.password import ChangePasswordDialog  # noqa: PLC0415
 
         assert self.database is not None
         database = self.database
@@ -214,7 +214,7 @@ class ClinicApp(QObject):
         QTimer.singleShot(0, lambda: self._unlock(resume))
 
     def _client_is_answering(self) -> bool:
-        from clinic_app.views.self_completion import SelfCompletionWindow  # noqa: PLC0415
+        from clinic_app.views.measures.self_completion import SelfCompletionWindow  # noqa: PLC0415
 
         return self.window is not None and any(
             window.isVisible() for window in self.window.findChildren(SelfCompletionWindow)
@@ -227,7 +227,7 @@ class ClinicApp(QObject):
         cannot be kept the screen locks all the same: the lock matters more.
         """
         from clinic_app.services import form_drafts  # noqa: PLC0415
-        from clinic_app.views.form_drafts import open_forms  # noqa: PLC0415
+        from clinic_app.views.common.form_drafts import open_forms  # noqa: PLC0415
 
         if self.window is None or self.workspace is None:
             return
@@ -336,10 +336,10 @@ class ClinicApp(QObject):
         from clinic_app.services import clients, search  # noqa: PLC0415
         from clinic_app.services.common import get_setting  # noqa: PLC0415
         from clinic_app.services.workspace import Workspace  # noqa: PLC0415
-        from clinic_app.views.caseload import CaseloadView  # noqa: PLC0415
-        from clinic_app.views.client_form import ask_emergency_access  # noqa: PLC0415
-        from clinic_app.views.main_window import MainWindow, MainWindowParts  # noqa: PLC0415
-        from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
+        from clinic_app.views.caseload.view import CaseloadView  # noqa: PLC0415
+        from clinic_app.views.record.client_form import ask_emergency_access  # noqa: PLC0415
+        from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
+        from clinic_app.views.shell.main_window import MainWindow, MainWindowParts  # noqa: PLC0415
 
         assert self.database is not None
         workspace = Workspace(self.database, me)
@@ -376,7 +376,7 @@ class ClinicApp(QObject):
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
         from clinic_app.services import notes  # noqa: PLC0415
-        from clinic_app.views.notes import SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
 
         for client_id in resume.open_clients:
             window.open_client(client_id)
@@ -435,7 +435,7 @@ class ClinicApp(QObject):
 
     def _offer_draft_recovery(self) -> None:
         from clinic_app.services import clients, notes  # noqa: PLC0415
-        from clinic_app.views.notes import RecoverDraftsDialog, SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import RecoverDraftsDialog, SessionsTab  # noqa: PLC0415
 
         window, workspace = self.window, self.workspace
         if window is None or workspace is None:
@@ -464,7 +464,7 @@ class ClinicApp(QObject):
         self, workspace: Workspace, parent: QWidget, *, restore: dict[str, Any] | None = None
     ) -> int | None:
         from clinic_app.services import clients  # noqa: PLC0415
-        from clinic_app.views.client_form import register_new_client  # noqa: PLC0415
+        from clinic_app.views.record.client_form import register_new_client  # noqa: PLC0415
 
         summary = register_new_client(
             parent,
@@ -477,7 +477,7 @@ class ClinicApp(QObject):
     @staticmethod
     def _make_home(workspace: Workspace) -> QWidget:
         from clinic_app.services import dashboard  # noqa: PLC0415
-        from clinic_app.views.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
+        from clinic_app.views.home.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
 
         return DashboardView(DashboardActions(dashboard=workspace.bind(dashboard.dashboard)))
 
@@ -531,7 +531,7 @@ class ClinicApp(QObject):
     @staticmethod
     def _service_register(workspace: Workspace, parent: QWidget) -> QDialog:
         from clinic_app.services import disclosures  # noqa: PLC0415
-        from clinic_app.views.register import (  # noqa: PLC0415
+        from clinic_app.views.sharing.register import (  # noqa: PLC0415
             ServiceRegisterActions,
             ServiceRegisterWindow,
         )
@@ -547,7 +547,7 @@ class ClinicApp(QObject):
     @staticmethod
     def _services_directory(workspace: Workspace, parent: QWidget) -> QDialog:
         from clinic_app.services import referrals  # noqa: PLC0415
-        from clinic_app.views.services_directory import (  # noqa: PLC0415
+        from clinic_app.views.referrals.services_directory import (  # noqa: PLC0415
             ServicesActions,
             ServicesDirectoryDialog,
         )
@@ -565,7 +565,7 @@ class ClinicApp(QObject):
     @staticmethod
     def _audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
         from clinic_app.services import audiences, staff  # noqa: PLC0415
-        from clinic_app.views.audiences import (  # noqa: PLC0415
+        from clinic_app.views.sharing.audiences import (  # noqa: PLC0415
             AudiencePolicyActions,
             AudiencePolicyDialog,
         )
@@ -584,7 +584,7 @@ class ClinicApp(QObject):
     @staticmethod
     def _import_definition(workspace: Workspace, parent: QWidget) -> QDialog:
         from clinic_app.services import measures  # noqa: PLC0415
-        from clinic_app.views.measures import ImportDefinitionDialog  # noqa: PLC0415
+        from clinic_app.views.measures.tab import ImportDefinitionDialog  # noqa: PLC0415
 
         return ImportDefinitionDialog(workspace.bind(measures.import_definition), parent)
 
@@ -592,7 +592,7 @@ class ClinicApp(QObject):
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:
         from clinic_app.reports import documents  # noqa: PLC0415
         from clinic_app.services import audiences, summaries  # noqa: PLC0415
-        from clinic_app.views.summary_wizard import RiskNoticeActions  # noqa: PLC0415
+        from clinic_app.views.sharing.wizard import RiskNoticeActions  # noqa: PLC0415
 
         return RiskNoticeActions(
             list_audiences=workspace.bind(audiences.list_audiences),
@@ -632,20 +632,20 @@ class ClinicApp(QObject):
             staff,
             summaries,
         )
-        from clinic_app.views.measures import MeasuresActions, MeasuresTab  # noqa: PLC0415
-        from clinic_app.views.notes import SessionsActions, SessionsTab  # noqa: PLC0415
-        from clinic_app.views.overview import (  # noqa: PLC0415
+        from clinic_app.views.measures.tab import MeasuresActions, MeasuresTab  # noqa: PLC0415
+        from clinic_app.views.plan.tab import PlanActions, PlanTab  # noqa: PLC0415
+        from clinic_app.views.record.overview import (  # noqa: PLC0415
             OverviewActions,
             OverviewTab,
             TeamMember,
         )
-        from clinic_app.views.plan import PlanActions, PlanTab  # noqa: PLC0415
-        from clinic_app.views.record import TAB_TITLES, ClientRecordView  # noqa: PLC0415
-        from clinic_app.views.referrals import ReferralsActions, ReferralsTab  # noqa: PLC0415
-        from clinic_app.views.risk import RiskActions, RiskTab  # noqa: PLC0415
-        from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
-        from clinic_app.views.summaries import SummariesActions, SummariesTab  # noqa: PLC0415
-        from clinic_app.views.summary_wizard import (  # noqa: PLC0415
+        from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
+        from clinic_app.views.referrals.tab import ReferralsActions, ReferralsTab  # noqa: PLC0415
+        from clinic_app.views.risk.tab import RiskActions, RiskTab  # noqa: PLC0415
+        from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsActions, SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
+        from clinic_app.views.sharing.wizard import (  # noqa: PLC0415
             ClinicalSummaryActions,
             PartnerSummaryActions,
             RiskNoticeDialog,

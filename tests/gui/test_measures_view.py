@@ -39,9 +39,10 @@ from clinic_app.services.measures import (
     ScheduleRow,
 )
 from clinic_app.services.notes import NoteContent, NoteRow
-from clinic_app.views import feedback
-from clinic_app.views import measures as measures_view
-from clinic_app.views.measures import (
+from clinic_app.views.common import feedback
+from clinic_app.views.measures import tab as measures_view
+from clinic_app.views.measures.chart import TrendChart, TrendPoint, summary_text
+from clinic_app.views.measures.tab import (
     NO_RESULTS,
     AdministerDialog,
     ChooseMeasureDialog,
@@ -56,7 +57,6 @@ from clinic_app.views.measures import (
     describe_result,
     sum_written_out,
 )
-from clinic_app.views.measures_chart import TrendChart, TrendPoint, summary_text
 
 CLIENT = 7
 DEFINITIONS: dict[str, MeasureDefinition] = {d.id: d for d in shipped_definitions()}

@@ -24,8 +24,8 @@ from clinic_app.models.enums import Attendance, Engagement, Modality, Phase, Pla
 from clinic_app.services.notes import AddendumRow, DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.services.staff import StaffRow
-from clinic_app.views import notes as notes_view
-from clinic_app.views.notes import (
+from clinic_app.views.sessions import tab as notes_view
+from clinic_app.views.sessions.tab import (
     AUTOSAVE_FAILED,
     EMPTY_LIST,
     PARTNER_UPDATE_TITLE,

@@ -31,7 +31,7 @@ from clinic_app.services.plans import (
     ProgressRow,
     RevisionRow,
 )
-from clinic_app.views.plan import (
+from clinic_app.views.plan.tab import (
     VICTIM_NEEDS_REVIEW,
     VICTIM_NO,
     VICTIM_REVIEWED,

@@ -42,10 +42,16 @@ from clinic_app.services.referrals import (
     allowed_next,
     transition_problem,
 )
-from clinic_app.views import feedback
-from clinic_app.views import referrals as view
-from clinic_app.views import services_directory as directory
-from clinic_app.views.referrals import (
+from clinic_app.views.common import feedback
+from clinic_app.views.referrals import services_directory as directory
+from clinic_app.views.referrals import tab as view
+from clinic_app.views.referrals.services_directory import (
+    ServiceDialog,
+    ServicesActions,
+    ServicesDirectoryDialog,
+    ServicesDirectoryView,
+)
+from clinic_app.views.referrals.tab import (
     CLOSED_CANNOT_CHANGE,
     NO_REFERRALS,
     NO_SERVICES,
@@ -56,12 +62,6 @@ from clinic_app.views.referrals import (
     ReferralsActions,
     ReferralsTab,
     ReferralTableModel,
-)
-from clinic_app.views.services_directory import (
-    ServiceDialog,
-    ServicesActions,
-    ServicesDirectoryDialog,
-    ServicesDirectoryView,
 )
 
 S = ReferralStatus

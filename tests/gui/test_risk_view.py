@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 from clinic_app.errors import AccessDenied, Problem, ValidationError
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
-from clinic_app.views import feedback
-from clinic_app.views import risk as risk_view
-from clinic_app.views.risk import (
+from clinic_app.views.common import feedback
+from clinic_app.views.risk import tab as risk_view
+from clinic_app.views.risk.tab import (
     AWAITING_DECISION,
     BANNER_BACKGROUND,
     BANNER_TEXT,

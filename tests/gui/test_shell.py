@@ -17,10 +17,10 @@ from clinic_app.models.enums import (
 )
 from clinic_app.services.clients import ClientSummary
 from clinic_app.services.common import StaffRef
-from clinic_app.views.idle import IdleWatcher
-from clinic_app.views.main_window import MainWindow, MainWindowParts
-from clinic_app.views.record import ClientRecordView
-from clinic_app.views.signin import SignInDialog
+from clinic_app.views.record.window import ClientRecordView
+from clinic_app.views.shell.idle import IdleWatcher
+from clinic_app.views.shell.main_window import MainWindow, MainWindowParts
+from clinic_app.views.shell.signin import SignInDialog
 
 ME = StaffRef(2, "dr.jones", "Dr Jones", Role.PSYCHOLOGIST)
 
@@ -291,7 +291,7 @@ def test_ctrl_l_requests_a_lock(qtbot):
 def test_open_by_reference_finds_the_client_then_asks_for_emergency_access(qtbot, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from clinic_app.views import main_window
+    from clinic_app.views.shell import main_window
 
     window, _ = make_window(qtbot, grant=True)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("MASIP-0008", True))

@@ -52,8 +52,8 @@ from clinic_app.services import (
 )
 from clinic_app.services.audiences import AUDIENCE_NAMES, BUILT_IN, Section
 from clinic_app.services.workspace import Workspace
-from clinic_app.views import register as register_view
-from clinic_app.views.summary_wizard import (
+from clinic_app.views.sharing import register as register_view
+from clinic_app.views.sharing.wizard import (
     PartnerSummaryActions,
     PartnerSummaryWizard,
     RiskNoticeActions,

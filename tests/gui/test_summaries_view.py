@@ -50,24 +50,25 @@ from clinic_app.services.summaries import (
     Subject,
     SummaryRequest,
 )
-from clinic_app.views import feedback, summary_wizard
-from clinic_app.views import register as register_view
-from clinic_app.views.pdf_preview import UNREADABLE, PdfPreview
-from clinic_app.views.register import (
+from clinic_app.views.common import feedback
+from clinic_app.views.common.pdf_preview import UNREADABLE, PdfPreview
+from clinic_app.views.sharing import register as register_view
+from clinic_app.views.sharing import wizard as summary_wizard
+from clinic_app.views.sharing.register import (
     NO_ENTRIES_CLIENT,
     DisclosureModel,
     RegisterColumn,
     ServiceRegisterActions,
     ServiceRegisterWindow,
 )
-from clinic_app.views.summaries import (
+from clinic_app.views.sharing.tab import (
     WHAT_OTHER,
     DecisionNotToShareDialog,
     RegenerateDialog,
     SummariesActions,
     SummariesTab,
 )
-from clinic_app.views.summary_wizard import (
+from clinic_app.views.sharing.wizard import (
     ClinicalSummaryActions,
     ClinicalSummaryDialog,
     FieldEditDialog,
@@ -1650,7 +1651,7 @@ def test_every_step_and_dialog_has_one_control_per_alt_letter(qtbot, save_to):
 
 
 def test_forms_left_open_at_a_lock_come_back_with_what_was_typed(qtbot, monkeypatch):
-    from clinic_app.views.form_drafts import input_state, open_forms
+    from clinic_app.views.common.form_drafts import input_state, open_forms
 
     fake = FakeSharing()
     tab = SummariesTab(CLIENT, fake.tab_actions())

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from clinic_app import cli
-from clinic_app.views import feedback
+from clinic_app.views.common import feedback
 
 CANARY = "Canary-5d1e formulation text"
 

@@ -17,8 +17,8 @@ from clinic_app.app import ClinicApp
 from clinic_app.services import demo, notes, staff
 from clinic_app.storage import engine
 from clinic_app.storage.keys import KeyFile
-from clinic_app.views import notes as notes_view
-from clinic_app.views.notes import SessionsTab
+from clinic_app.views.sessions import tab as notes_view
+from clinic_app.views.sessions.tab import SessionsTab
 from tests.conftest import STAFF_PASSWORD
 
 CANARY = "Canary-91c2 words typed just before the crash"

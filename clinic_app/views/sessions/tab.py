@@ -69,10 +69,10 @@ from clinic_app.models.enums import Attendance, Engagement, Modality, PlanStatus
 from clinic_app.services.notes import AddendumRow, DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.services.staff import StaffRow
-from clinic_app.views.feedback import show_error
-from clinic_app.views.form_drafts import remember_form, restore_input_state
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.table import ListTableModel
+from clinic_app.views.common.feedback import show_error
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.table import ListTableModel
 
 log = logging.getLogger(__name__)
 

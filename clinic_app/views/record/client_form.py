@@ -63,10 +63,10 @@ from clinic_app.services.clients import (
 )
 from clinic_app.services.staff import StaffRow
 from clinic_app.services.validation import nhs_number_problem
-from clinic_app.views import feedback
-from clinic_app.views.form_drafts import remember_form, restore_input_state
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.wording import STATUS_WORDS, TYPOLOGY_WORDS, format_nhs_number
+from clinic_app.views.common import feedback
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, format_nhs_number
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

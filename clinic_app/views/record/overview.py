@@ -34,8 +34,11 @@ from clinic_app.models.enums import Attendance, ReferralStatus, RiskTool, Urgenc
 from clinic_app.services.clients import ClientDetails
 from clinic_app.services.record import ClientRecord, RiskAssessmentRow, TypologyRow
 from clinic_app.services.staff import StaffRow
-from clinic_app.views import feedback
-from clinic_app.views.client_form import (
+from clinic_app.views.common import feedback
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import ERROR_STYLE
+from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
+from clinic_app.views.record.client_form import (
     CONSENT_WORDS,
     LEVEL_WORDS,
     RISK_TOOL_WORDS,
@@ -48,9 +51,6 @@ from clinic_app.views.client_form import (
     TypologyDialog,
     UpdateClient,
 )
-from clinic_app.views.form_drafts import remember_form, restore_input_state
-from clinic_app.views.forms import ERROR_STYLE
-from clinic_app.views.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
 
 NO_TYPOLOGY = "No typology recorded yet."
 NO_RISK_ASSESSMENT = "No risk assessment recorded yet."

@@ -5,7 +5,7 @@ entry: when, what, to whom, why, under which gateway, who decided, whether the c
 was told, and the SHA-256 fingerprint of the exact document. :class:`DisclosureModel`
 holds the entries for a table; :class:`ServiceRegisterWindow` shows the service-wide
 register with filters and a CSV export. The client's register is part of the Summaries
-tab (:mod:`clinic_app.views.summaries`).
+tab (:mod:`clinic_app.views.sharing.tab`).
 
 Files are chosen with :func:`ask_save_path`, which tests replace.
 """
@@ -52,8 +52,8 @@ from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.reports.pdf import write_atomically
 from clinic_app.services.audiences import BUILT_IN
 from clinic_app.services.disclosures import CLINICAL_AUDIENCE, KIND_WORDS, DisclosureRow
-from clinic_app.views import feedback
-from clinic_app.views.table import ListTableModel
+from clinic_app.views.common import feedback
+from clinic_app.views.common.table import ListTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -70,9 +70,9 @@ from clinic_app.services.plans import (
     ProgressRow,
     RevisionRow,
 )
-from clinic_app.views.feedback import run_guarded
-from clinic_app.views.form_drafts import remember_form, restore_input_state
-from clinic_app.views.forms import FieldErrors
+from clinic_app.views.common.feedback import run_guarded
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import FieldErrors
 
 # -- words for the controlled vocabularies -----------------------------------------------------
 

@@ -44,7 +44,7 @@ from clinic_app.services import setup
 from clinic_app.services.common import StaffRef
 from clinic_app.services.setup import KeyStoreStatus, NewAccount, SetupResult
 from clinic_app.storage.keys import default_key_store
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 
 MAX_WIZARD_DEMO_CLIENTS = 1000
 KEY_GROUPS_PER_LINE = 4

@@ -9,7 +9,7 @@ written out and the reliable-change parameters used, so every number can be chec
 hand. Scores are never typed in: they are computed from the answers by the services.
 
 Measures are given by clinician entry (:class:`AdministerDialog`, a form generated from the
-definition) or by client self-completion (:mod:`clinic_app.views.self_completion`).
+definition) or by client self-completion (:mod:`clinic_app.views.measures.self_completion`).
 :class:`SchedulesDialog` sets when a measure falls due and :class:`ImportDefinitionDialog`
 lets an administrator add a clinic's own licensed measure.
 
@@ -84,12 +84,12 @@ from clinic_app.services.measures import (
     ScheduleRow,
 )
 from clinic_app.services.notes import NoteRow
-from clinic_app.views import feedback
-from clinic_app.views.form_drafts import remember_form, restore_input_state
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.measures_chart import TrendChart, TrendPoint
-from clinic_app.views.self_completion import SelfCompletionWindow
-from clinic_app.views.table import ListTableModel
+from clinic_app.views.common import feedback
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.measures.chart import TrendChart, TrendPoint
+from clinic_app.views.measures.self_completion import SelfCompletionWindow
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -44,9 +44,9 @@ from PySide6.QtWidgets import (
 
 from clinic_app.models.enums import ClientStatus
 from clinic_app.services.clients import CaseloadRow
-from clinic_app.views import feedback
-from clinic_app.views.table import ListTableModel, OpenableTable
-from clinic_app.views.wording import (
+from clinic_app.views.common import feedback
+from clinic_app.views.common.table import ListTableModel, OpenableTable
+from clinic_app.views.common.wording import (
     STATUS_WORDS,
     TYPOLOGY_WORDS,
     age_on,

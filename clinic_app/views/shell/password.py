@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError
-from clinic_app.views.forms import ERROR_STYLE
+from clinic_app.views.common.forms import ERROR_STYLE
 
 
 class ChangePasswordDialog(QDialog):

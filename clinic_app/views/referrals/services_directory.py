@@ -49,9 +49,9 @@ from clinic_app.services.referrals import (
     ServiceRow,
     snomed_concept_id_problem,
 )
-from clinic_app.views import feedback
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.table import ListTableModel, OpenableTable, ProxyRows
+from clinic_app.views.common import feedback
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.table import ListTableModel, OpenableTable, ProxyRows
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import AccessDenied, ClinicError
 from clinic_app.services.dashboard import Dashboard, DashboardItem
-from clinic_app.views.table import ListTableModel, OpenableTable
+from clinic_app.views.common.table import ListTableModel, OpenableTable
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_VISIBLE_ROWS = 6

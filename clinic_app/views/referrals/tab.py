@@ -68,11 +68,11 @@ from clinic_app.services.referrals import (
     ServiceRow,
     allowed_next,
 )
-from clinic_app.views import feedback
-from clinic_app.views.form_drafts import remember_form, restore_input_state
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.pdf_preview import PdfPreview
-from clinic_app.views.table import ListTableModel, OpenableTable, ProxyRows
+from clinic_app.views.common import feedback
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.common.table import ListTableModel, OpenableTable, ProxyRows
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

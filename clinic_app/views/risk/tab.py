@@ -55,10 +55,10 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
-from clinic_app.views import feedback
-from clinic_app.views.form_drafts import remember_form, restore_input_state
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.table import ListTableModel, ProxyRows
+from clinic_app.views.common import feedback
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.table import ListTableModel, ProxyRows
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

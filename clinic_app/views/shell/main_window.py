@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, EmergencyAccessRequired
 from clinic_app.services.common import StaffRef
-from clinic_app.views.feedback import show_error
-from clinic_app.views.record import ClientRecordView
+from clinic_app.views.common.feedback import show_error
+from clinic_app.views.record.window import ClientRecordView
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.services.search import DEFAULT_LIMIT, MARK_CLOSE, MARK_OPEN, NoteHit
-from clinic_app.views.table import ListTableModel, OpenableTable
+from clinic_app.views.common.table import ListTableModel, OpenableTable
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

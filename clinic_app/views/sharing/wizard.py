@@ -23,7 +23,7 @@ made in the same steps:
 
 Problems the service finds are shown at the step and field they are about; nothing typed
 is lost. Dialogs and file choices go through :func:`run_dialog` and
-:func:`clinic_app.views.register.ask_save_path`, which tests replace.
+:func:`clinic_app.views.sharing.register.ask_save_path`, which tests replace.
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ from clinic_app.services.audiences import SECTION_TITLES, AudiencePolicy, Sectio
 from clinic_app.services.disclosures import CaldicottConfirmation, SharingDecision
 from clinic_app.services.lexicon import LexiconHit, TextField
 from clinic_app.services.summaries import Draft, NoticeDraft, SummaryDraft, long_date
-from clinic_app.views import feedback
-from clinic_app.views import register as register_view
-from clinic_app.views.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.pdf_preview import PdfPreview
-from clinic_app.views.register import GATEWAY_BASIS, GATEWAY_TITLES
+from clinic_app.views.common import feedback
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.sharing import register as register_view
+from clinic_app.views.sharing.register import GATEWAY_BASIS, GATEWAY_TITLES
 
 # -- words -------------------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from clinic_app.services.audiences import (
     AudiencePolicy,
     Section,
 )
-from clinic_app.views.forms import ERROR_STYLE
+from clinic_app.views.common.forms import ERROR_STYLE
 
 NEVER_OFFERED = (
     "Never offered to any audience: clinical notes, diagnoses, the formulation, "
