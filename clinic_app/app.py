@@ -584,7 +584,7 @@ class ClinicApp(QObject):
     @staticmethod
     def _import_definition(workspace: Workspace, parent: QWidget) -> QDialog:
         from clinic_app.services import measures  # noqa: PLC0415
-        from clinic_app.views.measures.tab import ImportDefinitionDialog  # noqa: PLC0415
+        from clinic_app.views.measures.dialogs import ImportDefinitionDialog  # noqa: PLC0415
 
         return ImportDefinitionDialog(workspace.bind(measures.import_definition), parent)
 
@@ -632,7 +632,8 @@ class ClinicApp(QObject):
             staff,
             summaries,
         )
-        from clinic_app.views.measures.tab import MeasuresActions, MeasuresTab  # noqa: PLC0415
+        from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
+        from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
         from clinic_app.views.plan.tab import PlanActions, PlanTab  # noqa: PLC0415
         from clinic_app.views.record.overview import (  # noqa: PLC0415
             OverviewActions,
