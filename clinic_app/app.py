@@ -435,7 +435,8 @@ class ClinicApp(QObject):
 
     def _offer_draft_recovery(self) -> None:
         from clinic_app.services import clients, notes  # noqa: PLC0415
-        from clinic_app.views.sessions.tab import RecoverDraftsDialog, SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sessions.dialogs import RecoverDraftsDialog  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
 
         window, workspace = self.window, self.workspace
         if window is None or workspace is None:
@@ -644,7 +645,8 @@ class ClinicApp(QObject):
         from clinic_app.views.referrals.tab import ReferralsActions, ReferralsTab  # noqa: PLC0415
         from clinic_app.views.risk.tab import RiskActions, RiskTab  # noqa: PLC0415
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
-        from clinic_app.views.sessions.tab import SessionsActions, SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
         from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
         from clinic_app.views.sharing.wizard import (  # noqa: PLC0415
             ClinicalSummaryActions,
