@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
     from clinic_app.views.record.window import ClientRecordView
-    from clinic_app.views.sharing.wizard import RiskNoticeActions
+    from clinic_app.views.sharing.actions import RiskNoticeActions
     from clinic_app.views.shell.main_window import MainWindow, MenuEntries
 
 log = logging.getLogger(__name__)
@@ -593,7 +593,7 @@ class ClinicApp(QObject):
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:
         from clinic_app.reports import documents  # noqa: PLC0415
         from clinic_app.services import audiences, summaries  # noqa: PLC0415
-        from clinic_app.views.sharing.wizard import RiskNoticeActions  # noqa: PLC0415
+        from clinic_app.views.sharing.actions import RiskNoticeActions  # noqa: PLC0415
 
         return RiskNoticeActions(
             list_audiences=workspace.bind(audiences.list_audiences),
@@ -647,12 +647,9 @@ class ClinicApp(QObject):
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
         from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
         from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
-        from clinic_app.views.sharing.wizard import (  # noqa: PLC0415
-            ClinicalSummaryActions,
-            PartnerSummaryActions,
-            RiskNoticeDialog,
-        )
+        from clinic_app.views.sharing.wizard import RiskNoticeDialog  # noqa: PLC0415
 
         client = workspace.call(record.open_client, client_id)
         names = workspace.call(staff.display_names)

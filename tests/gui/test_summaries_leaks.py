@@ -53,13 +53,8 @@ from clinic_app.services import (
 from clinic_app.services.audiences import AUDIENCE_NAMES, BUILT_IN, Section
 from clinic_app.services.workspace import Workspace
 from clinic_app.views.sharing import register as register_view
-from clinic_app.views.sharing.wizard import (
-    PartnerSummaryActions,
-    PartnerSummaryWizard,
-    RiskNoticeActions,
-    RiskNoticeDialog,
-    Step,
-)
+from clinic_app.views.sharing.actions import PartnerSummaryActions, RiskNoticeActions
+from clinic_app.views.sharing.wizard import PartnerSummaryWizard, RiskNoticeDialog, Step
 from tests.conftest import STAFF_PASSWORD
 
 TODAY = date.today()

@@ -54,6 +54,11 @@ from clinic_app.views.common import feedback
 from clinic_app.views.common.pdf_preview import UNREADABLE, PdfPreview
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing import wizard as summary_wizard
+from clinic_app.views.sharing.actions import (
+    ClinicalSummaryActions,
+    PartnerSummaryActions,
+    RiskNoticeActions,
+)
 from clinic_app.views.sharing.register import (
     NO_ENTRIES_CLIENT,
     DisclosureModel,
@@ -69,15 +74,12 @@ from clinic_app.views.sharing.tab import (
     SummariesTab,
 )
 from clinic_app.views.sharing.wizard import (
-    ClinicalSummaryActions,
     ClinicalSummaryDialog,
-    FieldEditDialog,
-    PartnerSummaryActions,
     PartnerSummaryWizard,
-    RiskNoticeActions,
     RiskNoticeDialog,
     Step,
 )
+from clinic_app.views.sharing.wizard_parts import FieldEditDialog
 
 CLIENT = 7
 EVENT = 31

@@ -56,6 +56,7 @@ from clinic_app.views.common.pdf_preview import PdfPreview
 from clinic_app.views.common.table import ProxyRows
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing import wizard as summary_wizard
+from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions
 from clinic_app.views.sharing.register import (
     NO_ENTRIES_CLIENT,
     DisclosureModel,
@@ -65,12 +66,8 @@ from clinic_app.views.sharing.register import (
     fit_columns,
     make_register_table,
 )
-from clinic_app.views.sharing.wizard import (
-    ClinicalSummaryActions,
-    ClinicalSummaryDialog,
-    PartnerSummaryActions,
-    PartnerSummaryWizard,
-)
+from clinic_app.views.sharing.wizard import ClinicalSummaryDialog, PartnerSummaryWizard
+from clinic_app.views.sharing.wizard_parts import DEFAULT_PERIOD_DAYS
 
 FILE_STEMS: dict[DisclosureKind, str] = {
     DisclosureKind.PARTNER_SUMMARY: "partner-summary",
@@ -192,7 +189,7 @@ class DecisionNotToShareDialog(QDialog):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("dd/MM/yyyy")
             edit.setMaximumDate(_qdate(day))
-        self.period_from.setDate(_qdate(day).addDays(-summary_wizard.DEFAULT_PERIOD_DAYS))
+        self.period_from.setDate(_qdate(day).addDays(-DEFAULT_PERIOD_DAYS))
         self.period_to.setDate(_qdate(day))
         line.addWidget(self.errors.with_field("period_from", self.period_from))
         line.addWidget(QLabel("to"))
