@@ -643,7 +643,8 @@ class ClinicApp(QObject):
         )
         from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
         from clinic_app.views.referrals.tab import ReferralsActions, ReferralsTab  # noqa: PLC0415
-        from clinic_app.views.risk.tab import RiskActions, RiskTab  # noqa: PLC0415
+        from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
+        from clinic_app.views.risk.tab import RiskTab  # noqa: PLC0415
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
         from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415

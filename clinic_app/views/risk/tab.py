@@ -10,17 +10,11 @@ Dialogs are run through :func:`exec_dialog` so tests can drive them without a mo
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from enum import IntEnum
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -29,22 +23,12 @@ from PySide6.QtGui import QAccessible, QAccessibleEvent, QFont, QKeySequence, QS
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QButtonGroup,
-    QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QStyle,
     QTableView,
     QTextBrowser,
@@ -52,640 +36,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
-from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
+from clinic_app.errors import ClinicError
+from clinic_app.models.enums import ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
-from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.common.table import ListTableModel, ProxyRows
-
-Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-
-# -- words -------------------------------------------------------------------------------------
-
-KIND_WORDS: dict[RiskEventKind, str] = {
-    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
-    RiskEventKind.CONTACT_WITH_VICTIM: (
-        "Contact or attempted contact with the victim or their associates "
-        "(including by proxy or online)"
-    ),
-    RiskEventKind.ORDER_BREACH: (
-        "Breach of an order or condition "
-        "(Stalking Protection Order, restraining order, bail or licence)"
-    ),
-    RiskEventKind.NEW_VICTIM: "A new victim",
-    RiskEventKind.ESCALATION: "Escalation (weapons, violence, surveillance)",
-    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state that raises risk",
-    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
-}
-# Short forms for the table and the banner; the full wording is in tooltips and details.
-KIND_SHORT: dict[RiskEventKind, str] = {
-    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
-    RiskEventKind.CONTACT_WITH_VICTIM: "Contact with the victim or their associates",
-    RiskEventKind.ORDER_BREACH: "Breach of an order or condition",
-    RiskEventKind.NEW_VICTIM: "A new victim",
-    RiskEventKind.ESCALATION: "Escalation",
-    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state",
-    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
-}
-URGENCY_WORDS: dict[Urgency, str] = {
-    Urgency.ROUTINE: "Routine",
-    Urgency.SOON: "Soon",
-    Urgency.URGENT: "Urgent",
-}
-URGENCY_MNEMONICS: dict[Urgency, str] = {
-    Urgency.ROUTINE: "&Routine",
-    Urgency.SOON: "S&oon",
-    Urgency.URGENT: "&Urgent",
-}
-URGENCY_EXPLAINED: dict[Urgency, str] = {
-    Urgency.ROUTINE: "No immediate change in risk: review it at the next planned review.",
-    Urgency.SOON: "Risk has changed: decide about sharing and tell partners within days.",
-    Urgency.URGENT: (
-        "Someone may be at risk of serious harm now: decide about sharing today "
-        "(a shareable statement is required)."
-    ),
-}
-# Sorting by urgency follows the risk, not the alphabet.
-URGENCY_ORDER: dict[Urgency, int] = {Urgency.ROUTINE: 0, Urgency.SOON: 1, Urgency.URGENT: 2}
-GATEWAY_WORDS: dict[Gateway, str] = {
-    Gateway.CONSENT: "Consent",
-    Gateway.CDA_S115: "Crime and Disorder Act 1998 s115",
-    Gateway.DPA_SCH1_PARA2: "DPA 2018 Sch 1 para 2 (health or social care)",
-    Gateway.DPA_SCH1_PARA10: "DPA 2018 Sch 1 para 10 (preventing or detecting unlawful acts)",
-    Gateway.DPA_SCH1_PARA18: "DPA 2018 Sch 1 para 18 (safeguarding)",
-    Gateway.GDPR_ART10: "UK GDPR Art 10 (criminal offence data)",
-    Gateway.PUBLIC_INTEREST: "Common-law public interest (serious harm)",
-}
-AWAITING_DECISION = "AWAITING DECISION"
-NOT_SHARED = "Not shared"
-NO_EVENTS = "No risk events recorded."
-NO_STATEMENT = "None written"
-UNKNOWN_STAFF = "Unknown member of staff"
-PRIVATE_LABEL = "&Private: never shared"
-SHAREABLE_LABEL = "&May be shared with partner agencies: write only what partners need"
-
-# The banner: white on dark red, 10:1 (WCAG 2.2 AA asks for 4.5:1); the icon and the
-# word URGENT say it as well, so colour is never the only signal.
-BANNER_TEXT = "#ffffff"
-BANNER_BACKGROUND = "#8b0000"
-BANNER_FOCUS = "#ffd400"
-
-
-def decision_words(decision: ShareDecisionRow | None) -> str:
-    """What was decided, in the words the Decision column shows."""
-    if decision is None:
-        return AWAITING_DECISION
-    if decision.decision is ShareDecisionKind.NOT_SHARED:
-        return NOT_SHARED
-    gateway = GATEWAY_WORDS[decision.gateway] if decision.gateway else "no gateway recorded"
-    return f"Shared with {decision.shared_with} under {gateway}"
-
-
-def event_title(event: RiskEventRow) -> str:
-    """A risk event named in a line: kind and date, never its detail."""
-    return f"{KIND_SHORT[event.kind]} on {event.occurred_on:%d/%m/%Y}"
-
-
-def when_text(moment: datetime) -> str:
-    """A stored (UTC) time in the workstation's local time, as people say it."""
-    local = moment.astimezone()
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def contrast_ratio(foreground: str, background: str) -> float:
-    """The WCAG contrast ratio between two ``#rrggbb`` colours (1 to 21)."""
-
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-def _html(text: str) -> str:
-    return html.escape(text).replace("\n", "<br>")
+from clinic_app.views.common.table import ProxyRows
+from clinic_app.views.risk.actions import RiskActions
+from clinic_app.views.risk.dialogs import RiskEventDialog, ShareDecisionDialog, name_of_staff
+from clinic_app.views.risk.models import (
+    AWAITING_DECISION,
+    BANNER_BACKGROUND,
+    BANNER_FOCUS,
+    BANNER_TEXT,
+    GATEWAY_WORDS,
+    KIND_WORDS,
+    NO_EVENTS,
+    SORT_ROLE,
+    URGENCY_EXPLAINED,
+    URGENCY_WORDS,
+    RiskColumn,
+    RiskEventModel,
+    decision_words,
+    event_title,
+    html_text,
+    long_date,
+    when_text,
+)
 
 
 def exec_dialog(dialog: QDialog) -> int:
     """Run a dialog modally. Tests replace this to drive dialogs without blocking."""
     return dialog.exec()
-
-
-# -- what the views need -----------------------------------------------------------------------
-
-
-class RecordRiskEvent(Protocol):
-    """``risk.record_risk_event`` bound to the signed-in user."""
-
-    def __call__(
-        self,
-        client_id: int,
-        *,
-        kind: RiskEventKind,
-        urgency: Urgency,
-        occurred_on: date,
-        detail: str,
-        shareable_statement: str = "",
-        session_note_id: int | None = None,
-    ) -> RiskEventRow: ...
-
-
-class RecordShareDecision(Protocol):
-    """``risk.record_share_decision`` bound to the signed-in user."""
-
-    def __call__(
-        self,
-        risk_event_id: int,
-        *,
-        decision: ShareDecisionKind,
-        reason: str,
-        gateway: Gateway | None = None,
-        shared_with: str = "",
-    ) -> ShareDecisionRow: ...
-
-
-@dataclass(frozen=True)
-class RiskActions:
-    """The use cases the Risk tab and its dialogs call, bound to the signed-in user."""
-
-    events_for_client: Callable[[int], list[RiskEventRow]]
-    urgent_without_decision: Callable[[int], list[RiskEventRow]]
-    record_risk_event: RecordRiskEvent
-    record_share_decision: RecordShareDecision
-    describe_staff: Callable[[int], str]
-    # Opens the urgent risk notification for one event (a partner PDF, logged in the
-    # disclosure register); True once one was produced. Without it the tab offers none.
-    produce_risk_notice: Callable[[QWidget, RiskEventRow], bool] | None = None
-
-
-def _staff_name(describe: Callable[[int], str], staff_id: int) -> str:
-    try:
-        return describe(staff_id)
-    except ClinicError:
-        return UNKNOWN_STAFF
-
-
-def _error_list(label: QLabel, problems: Sequence[Problem]) -> None:
-    """Show problems that belong to no field together, at the foot of a form."""
-    label.setText("\n".join(p.message for p in problems))
-    label.setVisible(bool(problems))
-    label.setAccessibleDescription(label.text())
-
-
-def _general_error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.setAccessibleName("Problems with this form")
-    label.hide()
-    return label
-
-
-def _text_box(accessible_name: str, placeholder: str) -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setAccessibleName(accessible_name)
-    box.setPlaceholderText(placeholder)
-    box.setTabChangesFocus(True)  # Tab moves on, so the form works from the keyboard
-    box.setMinimumHeight(80)
-    return box
-
-
-# -- the risk event dialog ---------------------------------------------------------------------
-
-
-class RiskEventDialog(QDialog):
-    """Record one risk event: what kind, how urgent, when, in private and shareable words.
-
-    Problems are shown beside the fields they are about and the text typed stays. On a
-    successful save ``saved_event`` holds the stored row and the dialog is accepted.
-
-    Signals:
-        saved(object): the stored :class:`RiskEventRow`.
-    """
-
-    saved = Signal(object)
-
-    def __init__(
-        self,
-        client_id: int,
-        actions: RiskActions,
-        *,
-        session_note_id: int | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.client_id = client_id
-        self.session_note_id = session_note_id
-        self._actions = actions
-        self.saved_event: RiskEventRow | None = None
-        self.errors = FieldErrors()
-        self.setWindowTitle("Record a risk event")
-        self.setAccessibleName("Record a risk event")
-        self.setMinimumWidth(640)
-        layout = QVBoxLayout(self)
-
-        self.from_note = QLabel(
-            "Recorded from a session note: the event will be linked to that note."
-        )
-        self.from_note.setWordWrap(True)
-        self.from_note.setAccessibleName("Recorded from a session note")
-        self.from_note.setVisible(session_note_id is not None)
-        layout.addWidget(self.from_note)
-        layout.addWidget(self.errors.label_for("session_note_id", self.from_note))
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.kind = QComboBox()
-        self.kind.setAccessibleName("Kind of event")
-        self._kinds = list(KIND_WORDS)
-        for kind in self._kinds:
-            self.kind.addItem(KIND_WORDS[kind])
-        self.kind.setPlaceholderText("Choose the kind of event")
-        self.kind.setCurrentIndex(-1)
-        form.addRow(
-            self._buddy("&Kind of event", self.kind), self.errors.with_field("kind", self.kind)
-        )
-
-        self.occurred_on = QDateEdit()
-        self.occurred_on.setAccessibleName("Date it happened")
-        self.occurred_on.setCalendarPopup(True)
-        self.occurred_on.setDisplayFormat("dd/MM/yyyy")
-        today = QDate.currentDate()
-        self.occurred_on.setMaximumDate(today)  # it cannot have happened in the future
-        self.occurred_on.setDate(today)
-        form.addRow(
-            self._buddy("&Date it happened", self.occurred_on),
-            self.errors.with_field("occurred_on", self.occurred_on),
-        )
-        layout.addLayout(form)
-
-        self.urgency_box = QGroupBox("Urgency")
-        self.urgency_box.setAccessibleName("Urgency")
-        grid = QGridLayout(self.urgency_box)
-        self.urgency_group = QButtonGroup(self)
-        self.urgency_buttons: dict[Urgency, QRadioButton] = {}
-        for row, urgency in enumerate(Urgency):
-            button = QRadioButton(URGENCY_MNEMONICS[urgency])
-            button.setAccessibleName(URGENCY_WORDS[urgency])
-            button.setAccessibleDescription(URGENCY_EXPLAINED[urgency])
-            explained = QLabel(URGENCY_EXPLAINED[urgency])
-            explained.setWordWrap(True)
-            explained.setAccessibleName(f"{URGENCY_WORDS[urgency]}: what it means")
-            self.urgency_group.addButton(button)
-            self.urgency_buttons[urgency] = button
-            grid.addWidget(button, row, 0)
-            grid.addWidget(explained, row, 1)
-        grid.setColumnStretch(1, 1)
-        layout.addWidget(self.urgency_box)
-        layout.addWidget(self.errors.label_for("urgency", self.urgency_box))
-
-        self.detail = _text_box(
-            "Private detail, never shared",
-            "What happened, in full. This stays in the clinical record.",
-        )
-        layout.addWidget(self._buddy(PRIVATE_LABEL, self.detail, bold=True))
-        layout.addWidget(self.detail, stretch=2)
-        layout.addWidget(self.errors.label_for("detail", self.detail))
-
-        self.shareable_statement = _text_box(
-            "Shareable statement, may be shared with partner agencies",
-            "For example: Reported contact with the victim's workplace on 12 March. "
-            "Police informed.",
-        )
-        layout.addWidget(self._buddy(SHAREABLE_LABEL, self.shareable_statement, bold=True))
-        layout.addWidget(self.shareable_statement, stretch=1)
-        layout.addWidget(self.errors.label_for("shareable_statement", self.shareable_statement))
-
-        self.general_errors = _general_error_label()
-        layout.addWidget(self.general_errors)
-
-        self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.ActionRole)
-        self.save_button.setAccessibleName("Save the risk event")
-        self.save_button.setDefault(True)
-        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setAccessibleName("Cancel without saving")
-        self.save_button.clicked.connect(self._on_save)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-        self.setTabOrder(self.kind, self.occurred_on)
-        self.setTabOrder(self.occurred_on, self.urgency_buttons[Urgency.ROUTINE])
-        self.setTabOrder(self.urgency_buttons[Urgency.ROUTINE], self.detail)
-        self.setTabOrder(self.detail, self.shareable_statement)
-        self.setTabOrder(self.shareable_statement, self.save_button)
-        self.kind.setFocus()
-
-    def _buddy(self, text: str, field: QWidget, *, bold: bool = False) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(field)
-        label.setWordWrap(True)
-        if bold:
-            font = label.font()
-            font.setBold(True)
-            label.setFont(font)
-        return label
-
-    def chosen_kind(self) -> RiskEventKind | None:
-        index = self.kind.currentIndex()
-        return self._kinds[index] if 0 <= index < len(self._kinds) else None
-
-    def chosen_urgency(self) -> Urgency | None:
-        for urgency, button in self.urgency_buttons.items():
-            if button.isChecked():
-                return urgency
-        return None
-
-    def chosen_date(self) -> date:
-        day = self.occurred_on.date()
-        return date(day.year(), day.month(), day.day())
-
-    def show_problems(self, problems: Sequence[Problem]) -> None:
-        _error_list(self.general_errors, self.errors.show(problems))
-
-    def _on_save(self) -> None:
-        kind = self.chosen_kind()
-        urgency = self.chosen_urgency()
-        missing: list[Problem] = []
-        if kind is None:
-            missing.append(Problem("kind", "Choose what kind of event this is."))
-        if urgency is None:
-            missing.append(Problem("urgency", "Choose how urgent this is."))
-        if kind is None or urgency is None:
-            self.show_problems(missing)
-            return
-        try:
-            event = self._actions.record_risk_event(
-                self.client_id,
-                kind=kind,
-                urgency=urgency,
-                occurred_on=self.chosen_date(),
-                detail=self.detail.toPlainText(),
-                shareable_statement=self.shareable_statement.toPlainText(),
-                session_note_id=self.session_note_id,
-            )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The risk event was not saved")
-            return
-        self.errors.clear()
-        self.saved_event = event
-        self.saved.emit(event)
-        self.accept()
-
-
-# -- the share decision dialog -----------------------------------------------------------------
-
-
-class ShareDecisionDialog(QDialog):
-    """Record whether a risk event is shared with partners, why, under what law, with whom.
-
-    After saving, the dialog stays open to show who recorded the decision and when; its
-    inputs become read-only and Close (or Escape) accepts it. ``decision`` holds the
-    stored row. ``prompt_now`` words the dialog for the moment an urgent event is saved.
-
-    Signals:
-        saved(object): the stored :class:`ShareDecisionRow`.
-    """
-
-    saved = Signal(object)
-
-    def __init__(
-        self,
-        event: RiskEventRow,
-        actions: RiskActions,
-        parent: QWidget | None = None,
-        *,
-        prompt_now: bool = False,
-    ) -> None:
-        super().__init__(parent)
-        self.risk_event = event
-        self._actions = actions
-        self.decision: ShareDecisionRow | None = None
-        self.errors = FieldErrors()
-        self.setWindowTitle("Share decision for a risk event")
-        self.setAccessibleName("Share decision for a risk event")
-        self.setMinimumWidth(640)
-        layout = QVBoxLayout(self)
-
-        self.prompt = QLabel(
-            "<b>This event is urgent.</b> Decide now whether to share it with partner "
-            "agencies. If you decide later, a banner stays on the record until you do."
-        )
-        self.prompt.setWordWrap(True)
-        self.prompt.setAccessibleName("This event is urgent: decide now whether to share it")
-        self.prompt.setVisible(prompt_now)
-        layout.addWidget(self.prompt)
-
-        about = QGroupBox("The event")
-        about.setAccessibleName("The event")
-        facts = QFormLayout(about)
-        facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        facts.addRow("Kind:", self._fact("Kind", KIND_WORDS[event.kind]))
-        urgency = URGENCY_WORDS[event.urgency]
-        if event.urgency is Urgency.URGENT:
-            urgency = urgency.upper()
-        facts.addRow("Urgency:", self._fact("Urgency", urgency))
-        facts.addRow("Happened on:", self._fact("Happened on", long_date(event.occurred_on)))
-        has_statement = bool(event.shareable_statement.strip())
-        self.statement = self._fact(
-            "Shareable statement",
-            event.shareable_statement
-            if has_statement
-            else "None written, so this event can only be recorded as not shared.",
-        )
-        statement_box = QWidget()
-        statement_column = QVBoxLayout(statement_box)
-        statement_column.setContentsMargins(0, 0, 0, 0)
-        statement_column.addWidget(self.statement)
-        statement_column.addWidget(self.errors.label_for("shareable_statement", self.statement))
-        facts.addRow("Shareable statement:", statement_box)
-        if event.decision is not None:
-            previous = self._fact(
-                "Current decision",
-                f"{decision_words(event.decision)}, by "
-                f"{_staff_name(actions.describe_staff, event.decision.decided_by)} on "
-                f"{when_text(event.decision.decided_at)}. A new decision replaces it; "
-                "the earlier one is kept.",
-            )
-            facts.addRow("Current decision:", previous)
-        layout.addWidget(about)
-
-        choice = QGroupBox("Decision")
-        choice.setAccessibleName("Decision")
-        choice_row = QHBoxLayout(choice)
-        self.share = QRadioButton("&Share with partners")
-        self.share.setAccessibleName("Share with partners")
-        self.do_not_share = QRadioButton("Do &not share")
-        self.do_not_share.setAccessibleName("Do not share")
-        self.choice_group = QButtonGroup(self)
-        self.choice_group.addButton(self.share)
-        self.choice_group.addButton(self.do_not_share)
-        if not has_statement:
-            # Nothing may go to partners but the shareable statement; without one there
-            # is nothing to share, and the statement above says so.
-            self.share.setEnabled(False)
-            self.share.setAccessibleDescription("No shareable statement was written.")
-        choice_row.addWidget(self.share)
-        choice_row.addWidget(self.do_not_share)
-        choice_row.addStretch()
-        layout.addWidget(choice)
-        layout.addWidget(self.errors.label_for("decision", choice))
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.reason = _text_box(
-            "Reason for the decision",
-            "Why share, or why not: the purpose, and whether the client was told.",
-        )
-        self.reason.setMaximumHeight(110)
-        reason_label = QLabel("&Reason for the decision")
-        reason_label.setBuddy(self.reason)
-        form.addRow(reason_label, self.errors.with_field("reason", self.reason))
-
-        self.gateway = QComboBox()
-        self.gateway.setAccessibleName("Legal gateway")
-        self._gateways = list(GATEWAY_WORDS)
-        for gateway in self._gateways:
-            self.gateway.addItem(GATEWAY_WORDS[gateway])
-        self.gateway.setPlaceholderText("Choose the legal gateway (needed when sharing)")
-        self.gateway.setCurrentIndex(-1)
-        self.gateway_label = QLabel("Legal &gateway")
-        self.gateway_label.setBuddy(self.gateway)
-        form.addRow(self.gateway_label, self.errors.with_field("gateway", self.gateway))
-
-        self.shared_with = QLineEdit()
-        self.shared_with.setAccessibleName("Shared with: agency and person")
-        self.shared_with.setPlaceholderText("Agency and person, e.g. Metropolitan Police, DC Patel")
-        self.shared_with_label = QLabel("Shared &with (agency and person)")
-        self.shared_with_label.setBuddy(self.shared_with)
-        form.addRow(self.shared_with_label, self.errors.with_field("shared_with", self.shared_with))
-        layout.addLayout(form)
-
-        self.general_errors = _general_error_label()
-        layout.addWidget(self.general_errors)
-
-        self.recorded = QLabel()
-        self.recorded.setWordWrap(True)
-        self.recorded.setTextFormat(Qt.TextFormat.RichText)
-        self.recorded.setAccessibleName("Decision recorded")
-        self.recorded.hide()
-        layout.addWidget(self.recorded)
-
-        self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton(
-            "Save &decision", QDialogButtonBox.ButtonRole.ActionRole
-        )
-        self.save_button.setAccessibleName("Save the share decision")
-        self.save_button.setDefault(True)
-        self.cancel_button = self.buttons.addButton(
-            "Decide &later" if prompt_now else "Cancel", QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.cancel_button.setAccessibleName(
-            "Decide later" if prompt_now else "Cancel without saving"
-        )
-        self.close_button = self.buttons.addButton("&Close", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.close_button.setAccessibleName("Close")
-        self.close_button.hide()
-        self.save_button.clicked.connect(self._on_save)
-        self.buttons.rejected.connect(self.reject)
-        self.buttons.accepted.connect(self.accept)
-        layout.addWidget(self.buttons)
-
-        self.share.toggled.connect(self._on_choice_changed)
-        self._on_choice_changed()
-        (self.do_not_share if not has_statement else self.share).setFocus()
-
-    def _fact(self, name: str, text: str) -> QLabel:
-        label = QLabel(text)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        label.setAccessibleName(name)
-        label.setAccessibleDescription(text)
-        return label
-
-    def chosen_decision(self) -> ShareDecisionKind | None:
-        if self.share.isChecked():
-            return ShareDecisionKind.SHARED
-        if self.do_not_share.isChecked():
-            return ShareDecisionKind.NOT_SHARED
-        return None
-
-    def chosen_gateway(self) -> Gateway | None:
-        index = self.gateway.currentIndex()
-        return self._gateways[index] if 0 <= index < len(self._gateways) else None
-
-    def show_problems(self, problems: Sequence[Problem]) -> None:
-        _error_list(self.general_errors, self.errors.show(problems))
-
-    def _on_choice_changed(self, _checked: bool = False) -> None:
-        sharing = self.share.isChecked() and self.decision is None
-        for widget in (self.gateway, self.gateway_label, self.shared_with, self.shared_with_label):
-            widget.setEnabled(sharing)
-
-    def _on_save(self) -> None:
-        decision = self.chosen_decision()
-        if decision is None:
-            self.show_problems([Problem("decision", "Choose whether to share this event.")])
-            return
-        sharing = decision is ShareDecisionKind.SHARED
-        try:
-            row = self._actions.record_share_decision(
-                self.risk_event.id,
-                decision=decision,
-                reason=self.reason.toPlainText(),
-                gateway=self.chosen_gateway() if sharing else None,
-                shared_with=self.shared_with.text() if sharing else "",
-            )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The share decision was not saved")
-            return
-        self.decision = row
-        self._show_recorded(row)
-        self.saved.emit(row)
-
-    def _show_recorded(self, row: ShareDecisionRow) -> None:
-        self.errors.clear()
-        _error_list(self.general_errors, [])
-        who = _staff_name(self._actions.describe_staff, row.decided_by)
-        text = f"{decision_words(row)}. Recorded by {who} on {when_text(row.decided_at)}."
-        self.recorded.setText(f"<b>Decision saved.</b> {_html(text)}")
-        self.recorded.setAccessibleDescription(text)
-        self.recorded.show()
-        for widget in (self.share, self.do_not_share, self.gateway, self.shared_with):
-            widget.setEnabled(False)
-        self.reason.setReadOnly(True)
-        self.prompt.hide()
-        self.save_button.hide()
-        self.cancel_button.hide()
-        self.close_button.show()
-        self.close_button.setDefault(True)
-        self.close_button.setFocus()
-
-    def reject(self) -> None:
-        # Once saved, Escape closes the dialog as Close does: the decision stands.
-        if self.decision is not None:
-            self.accept()
-        else:
-            super().reject()
 
 
 # -- the urgent-risk banner --------------------------------------------------------------------
@@ -828,121 +209,6 @@ class UrgentRiskBanner(QFrame):
         self.refresh()
 
 
-# -- the table ---------------------------------------------------------------------------------
-
-
-class RiskColumn(IntEnum):
-    """The columns of the risk events table, in order."""
-
-    DATE = 0
-    KIND = 1
-    URGENCY = 2
-    STATEMENT = 3
-    DECISION = 4
-    RECORDED_BY = 5
-
-
-RISK_HEADERS: dict[RiskColumn, str] = {
-    RiskColumn.DATE: "Date",
-    RiskColumn.KIND: "Kind",
-    RiskColumn.URGENCY: "Urgency",
-    RiskColumn.STATEMENT: "Shareable statement",
-    RiskColumn.DECISION: "Decision",
-    RiskColumn.RECORDED_BY: "Recorded by",
-}
-
-
-class RiskEventModel(ListTableModel[RiskEventRow]):
-    """A client's risk events, one row each, with the latest share decision in words."""
-
-    def __init__(self) -> None:
-        super().__init__(RiskColumn, RISK_HEADERS)
-        self._staff: dict[int, str] = {}
-
-    def set_rows(self, rows: Sequence[RiskEventRow], staff: dict[int, str]) -> None:
-        self._staff = dict(staff)
-        self.reset_items(rows)
-
-    def row_at(self, row: int) -> RiskEventRow:
-        return self.item(row)
-
-    def row_of_event(self, event_id: int) -> int | None:
-        return self.row_with_id(event_id)
-
-    def staff_name(self, staff_id: int) -> str:
-        return self._staff.get(staff_id, UNKNOWN_STAFF)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self.in_range(index):
-            return None
-        event = self._items[index.row()]
-        column = RiskColumn(index.column())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.display(event, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(event, column)
-        if role == SORT_ROLE:
-            return self.sort_key(event, column)
-        if role == Qt.ItemDataRole.FontRole and self._stands_out(event, column):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if (
-            role == Qt.ItemDataRole.DecorationRole
-            and column == RiskColumn.DECISION
-            and event.urgency is Urgency.URGENT
-            and event.decision is None
-        ):
-            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        return None
-
-    def display(self, event: RiskEventRow, column: RiskColumn) -> str:
-        match column:
-            case RiskColumn.DATE:
-                return f"{event.occurred_on:%d/%m/%Y}"
-            case RiskColumn.KIND:
-                return KIND_SHORT[event.kind]
-            case RiskColumn.URGENCY:
-                return URGENCY_WORDS[event.urgency]
-            case RiskColumn.STATEMENT:
-                statement = " ".join(event.shareable_statement.split())
-                return statement or NO_STATEMENT
-            case RiskColumn.DECISION:
-                return decision_words(event.decision)
-            case RiskColumn.RECORDED_BY:
-                return self.staff_name(event.recorded_by)
-
-    def _tooltip(self, event: RiskEventRow, column: RiskColumn) -> str | None:
-        if column == RiskColumn.KIND:
-            return KIND_WORDS[event.kind]
-        if column == RiskColumn.URGENCY:
-            return URGENCY_EXPLAINED[event.urgency]
-        if column == RiskColumn.STATEMENT and event.shareable_statement:
-            return event.shareable_statement
-        if column == RiskColumn.DECISION:
-            if event.decision is None:
-                return "No decision about sharing this event has been recorded yet."
-            return f"{decision_words(event.decision)}. Reason: {event.decision.reason}"
-        return None
-
-    def _stands_out(self, event: RiskEventRow, column: RiskColumn) -> bool:
-        if column == RiskColumn.URGENCY:
-            return event.urgency is Urgency.URGENT
-        if column == RiskColumn.DECISION:
-            return event.decision is None
-        return False
-
-    def sort_key(self, event: RiskEventRow, column: RiskColumn) -> Any:
-        if column == RiskColumn.DATE:
-            # Same day: the one recorded later counts as newer.
-            return (
-                f"{event.occurred_on.isoformat()} {event.recorded_at.isoformat()} {event.id:012d}"
-            )
-        if column == RiskColumn.URGENCY:
-            return URGENCY_ORDER[event.urgency]
-        return self.display(event, column).casefold()
-
-
 # -- the tab -----------------------------------------------------------------------------------
 
 
@@ -1059,7 +325,7 @@ class RiskTab(QWidget):
         staff_ids = {e.recorded_by for e in rows} | {
             e.decision.decided_by for e in rows if e.decision is not None
         }
-        names = {i: _staff_name(self._actions.describe_staff, i) for i in sorted(staff_ids)}
+        names = {i: name_of_staff(self._actions.describe_staff, i) for i in sorted(staff_ids)}
         self.model.set_rows(rows, names)
         has_rows = bool(rows)
         self.empty.setVisible(not has_rows)
@@ -1105,12 +371,12 @@ class RiskTab(QWidget):
         """The selected event in full, as HTML (everything escaped)."""
         urgency = URGENCY_WORDS[event.urgency]
         parts = [
-            f"<h3>{_html(KIND_WORDS[event.kind])}</h3>",
+            f"<h3>{html_text(KIND_WORDS[event.kind])}</h3>",
             f"<p>Happened on {long_date(event.occurred_on)}. Urgency: <b>{urgency}</b>. "
-            f"{_html(URGENCY_EXPLAINED[event.urgency])}</p>",
-            "<p><b>Private: never shared</b><br>" + _html(event.detail) + "</p>",
+            f"{html_text(URGENCY_EXPLAINED[event.urgency])}</p>",
+            "<p><b>Private: never shared</b><br>" + html_text(event.detail) + "</p>",
             "<p><b>May be shared with partner agencies</b><br>"
-            + (_html(event.shareable_statement) or "<i>No shareable statement was written.</i>")
+            + (html_text(event.shareable_statement) or "<i>No shareable statement was written.</i>")
             + "</p>",
         ]
         decision = event.decision
@@ -1123,19 +389,19 @@ class RiskTab(QWidget):
             # decision_words names the gateway of a shared event; a decision not to share
             # may still record the gateway that was considered.
             gateway = (
-                f" Gateway considered: {_html(GATEWAY_WORDS[decision.gateway])}."
+                f" Gateway considered: {html_text(GATEWAY_WORDS[decision.gateway])}."
                 if decision.gateway is not None
                 and decision.decision is ShareDecisionKind.NOT_SHARED
                 else ""
             )
             parts.append(
-                f"<p><b>Latest share decision:</b> {_html(decision_words(decision))}."
-                f"{gateway}<br>Decided by {_html(self.model.staff_name(decision.decided_by))} "
-                f"on {when_text(decision.decided_at)}.<br>Reason: {_html(decision.reason)}</p>"
+                f"<p><b>Latest share decision:</b> {html_text(decision_words(decision))}."
+                f"{gateway}<br>Decided by {html_text(self.model.staff_name(decision.decided_by))} "
+                f"on {when_text(decision.decided_at)}.<br>Reason: {html_text(decision.reason)}</p>"
             )
         source = " from a session note" if event.session_note_id is not None else ""
         parts.append(
-            f"<p>Recorded{source} by {_html(self.model.staff_name(event.recorded_by))} on "
+            f"<p>Recorded{source} by {html_text(self.model.staff_name(event.recorded_by))} on "
             f"{when_text(event.recorded_at)}.</p>"
         )
         return "".join(parts)
