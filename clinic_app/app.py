@@ -642,7 +642,8 @@ class ClinicApp(QObject):
             TeamMember,
         )
         from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
-        from clinic_app.views.referrals.tab import ReferralsActions, ReferralsTab  # noqa: PLC0415
+        from clinic_app.views.referrals.actions import ReferralsActions  # noqa: PLC0415
+        from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
         from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
         from clinic_app.views.risk.tab import RiskTab  # noqa: PLC0415
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
