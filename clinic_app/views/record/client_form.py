@@ -15,402 +15,60 @@ import itertools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
-    QAbstractTableModel,
-    QDate,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFocusEvent, QIcon, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLayout,
     QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
-from clinic_app.models.enums import ClientStatus, ConsentToShare, RiskTool, Typology
+from clinic_app.errors import Problem, ValidationError
+from clinic_app.models.enums import ClientStatus, ConsentToShare, Typology
 from clinic_app.services.clients import (
     EARLIEST_BIRTH,
-    JUDGEMENT_LEVELS,
     ClientDetails,
     ClientSummary,
     detail_problems,
 )
 from clinic_app.services.staff import StaffRow
-from clinic_app.services.validation import nhs_number_problem
-from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import ERROR_STYLE
 from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, format_nhs_number
-
-AnyIndex = QModelIndex | QPersistentModelIndex
-
-# -- the clinic's words for stored values ------------------------------------------------------
-
-CONSENT_WORDS: dict[ConsentToShare, str] = {
-    ConsentToShare.GIVEN: "Given",
-    ConsentToShare.REFUSED: "Refused",
-    ConsentToShare.NOT_ASKED: "Not asked",
-    ConsentToShare.NOT_REQUIRED: "Not required (a statutory gateway applies)",
-}
-RISK_TOOL_WORDS: dict[RiskTool, str] = {
-    RiskTool.SRP: "Stalking Risk Profile (SRP)",
-    RiskTool.SAM: "Stalking Assessment and Management (SAM)",
-    RiskTool.S_DASH: "S-DASH",
-    RiskTool.OTHER: "Other tool",
-}
-LEVEL_WORDS: dict[str, str] = {level: level.capitalize() for level in JUDGEMENT_LEVELS}
-NOT_RATED = "not rated"
-
-# Names of the summary judgements each tool asks for, to save typing. Names only: the
-# tools are licensed and their item text is never part of the app.
-JUDGEMENT_NAMES: dict[RiskTool, tuple[str, ...]] = {
-    RiskTool.SRP: (
-        "Risk of persistence",
-        "Risk of recurrence",
-        "Risk of psychological damage to the victim",
-        "Risk of violence",
-        "Risk of psychosocial damage to the client",
-    ),
-    RiskTool.SAM: (
-        "Case prioritisation",
-        "Risk of continued stalking",
-        "Risk of serious physical harm",
-        "Need for immediate action",
-    ),
-    RiskTool.S_DASH: ("Overall risk",),
-    RiskTool.OTHER: ("Overall risk",),
-}
-REFERRAL_SOURCES = (
-    "Police",
-    "Probation",
-    "Victim advocate",
-    "Multi-agency panel",
-    "GP",
-    "Mental health service",
+from clinic_app.views.record.form_parts import (
+    CONSENT_WORDS,
+    HINT_STYLE,
+    REFERRAL_SOURCES,
+    VALID_STYLE,
+    AssignStaff,
+    BlankableDateEdit,
+    FormRows,
+    SavingDialog,
+    SetTypology,
+    UpdateClient,
+    date_edit,
+    enum_combo,
+    fill_group,
+    hint,
+    multi_line,
+    nhs_number_feedback,
+    to_date,
 )
-
-HINT_STYLE = "color: #4a4a4a;"  # 8.9:1 on white
-VALID_STYLE = "color: #1b5e20;"  # dark green, 7.9:1 on white; the words say it too
-EARLIEST_DATE = date(1900, 1, 1)
-VALID_NHS_NUMBER = "Valid NHS number"
-NHS_NUMBER_HINT = "Optional. 10 digits; spaces and dashes are fine."
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def nhs_number_feedback(text: str, *, is_demo: bool) -> tuple[bool | None, str]:
-    """What to say under the NHS number as it is typed: (valid or None if empty, words)."""
-    if not text.strip():
-        return None, NHS_NUMBER_HINT
-    problem = nhs_number_problem(text, is_demo=is_demo)
-    if problem is None:
-        return True, VALID_NHS_NUMBER
-    return False, problem
-
-
-def to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-# -- the use cases the dialogs call (bound: no session or user arguments) -----------------------
-
-
-class UpdateClient(Protocol):
-    """``clients.update_client`` bound to the signed-in user."""
-
-    def __call__(
-        self, client_id: int, details: ClientDetails, *, expected_version: int
-    ) -> ClientSummary: ...
-
-
-class SetTypology(Protocol):
-    """``clients.set_typology`` bound to the signed-in user."""
-
-    def __call__(
-        self, client_id: int, typology: Typology, *, rationale: str, assessed_on: date
-    ) -> None: ...
-
-
-class RecordRiskAssessment(Protocol):
-    """``clients.record_risk_assessment`` bound to the signed-in user."""
-
-    def __call__(
-        self,
-        client_id: int,
-        *,
-        tool: RiskTool,
-        tool_version: str,
-        assessed_on: date,
-        judgements: dict[str, str],
-        rationale: str,
-        shareable_summary: str,
-        tool_name: str,
-    ) -> object: ...
-
-
-class AssignStaff(Protocol):
-    """``clients.assign_staff`` bound to the signed-in user."""
-
-    def __call__(self, client_id: int, staff_id: int, *, is_lead: bool) -> None: ...
-
-
-# -- small building blocks -----------------------------------------------------------------------
-
-
-class BlankableDateEdit(QDateEdit):
-    """A date field that can start empty ("Not entered") so no date is ever guessed.
-
-    Qt's date editor cannot type over its empty text, so when the user comes to an empty
-    field it shows ``seed`` with the day selected, ready to type over; if they leave
-    without typing or picking a date, it goes back to empty.
-    """
-
-    def __init__(self, seed: date, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._seed = _qdate(seed)
-        self._seeded = False
-        self.setCalendarPopup(True)  # creates the calendar connected to below
-        self.setMinimumDate(_qdate(EARLIEST_DATE).addDays(-1))
-        self.setSpecialValueText("Not entered")
-        self.setDate(self.minimumDate())
-        self.calendarWidget().clicked.connect(self._on_picked)
-        self.calendarWidget().activated.connect(self._on_picked)
-
-    def is_blank(self) -> bool:
-        return self.date() == self.minimumDate()
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        if self.is_blank():
-            self._seeded = True
-            self.setDate(self._seed)
-        super().focusInEvent(event)
-        if self._seeded:
-            self.setSelectedSection(QDateEdit.Section.DaySection)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
-            self._seeded = False  # the user is entering a date
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        if self._seeded and event.reason() != Qt.FocusReason.PopupFocusReason:
-            self._seeded = False
-            self.setDate(self.minimumDate())
-
-    def _on_picked(self) -> None:
-        self._seeded = False
-
-
-def date_edit(value: date | None, *, maximum: date, name: str) -> QDateEdit:
-    """A day/month/year field with a calendar; no dates after ``maximum``."""
-    edit = QDateEdit() if value is not None else BlankableDateEdit(date(maximum.year - 35, 1, 1))
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setCalendarPopup(True)
-    edit.setMaximumDate(_qdate(maximum))
-    if value is not None:
-        edit.setMinimumDate(_qdate(EARLIEST_DATE))
-        edit.setDate(_qdate(value))
-    edit.setAccessibleName(name)
-    return edit
-
-
-class TextBox(QPlainTextEdit):
-    """A multi-line text box sized in lines, where Tab moves on (a keyboard path out of it)."""
-
-    def __init__(self, text: str, *, lines: int, parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setTabChangesFocus(True)
-        self._height = self.fontMetrics().lineSpacing() * lines + 14
-        self.setMinimumHeight(self._height)
-
-    def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._height)
-
-
-def multi_line(text: str, *, name: str, lines: int) -> TextBox:
-    edit = TextBox(text, lines=lines)
-    edit.setAccessibleName(name)
-    return edit
-
-
-def enum_combo(words: dict[Any, str], current: Any, *, name: str) -> QComboBox:
-    combo = QComboBox()
-    for value, text in words.items():
-        combo.addItem(text, value)
-    combo.setCurrentIndex(max(combo.findData(current), 0))
-    combo.setAccessibleName(name)
-    return combo
-
-
-def hint(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet(HINT_STYLE)
-    label.setAccessibleName(name)
-    return label
-
-
-class _Form:
-    """Rows of label, field, an optional hint and the field's error line (FieldErrors)."""
-
-    def __init__(self, errors: FieldErrors) -> None:
-        self.layout = QFormLayout()
-        self.layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        self.layout.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self._errors = errors
-        self.labels: dict[str, QLabel] = {}
-
-    def add(
-        self,
-        where: str,
-        text: str,
-        field: QWidget,
-        *,
-        required: bool = False,
-        note: QLabel | None = None,
-    ) -> QLabel:
-        shown = f"{text} (required)" if required else text
-        label = QLabel(shown)
-        label.setBuddy(field)
-        label.setAccessibleName(shown.replace("&", ""))
-        # Labels sit level with their field's first line, above any hint or problem.
-        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        if isinstance(field, QComboBox | QLineEdit | QDateEdit):
-            margin = max(0, (field.sizeHint().height() - label.sizeHint().height()) // 2)
-            label.setContentsMargins(0, margin, 0, 0)
-        if not field.accessibleName():
-            field.setAccessibleName(shown.replace("&", ""))
-        elif required and "(required)" not in field.accessibleName():
-            field.setAccessibleName(f"{field.accessibleName()} (required)")
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(field)
-        if note is not None:
-            column.addWidget(note)
-        column.addWidget(self._errors.label_for(where, field))
-        self.layout.addRow(label, box)
-        self.labels[where] = label
-        return label
-
-
-def _fill(group: QGroupBox, form: _Form, *, stretch: bool) -> None:
-    column = QVBoxLayout(group)
-    column.addLayout(form.layout)
-    if stretch:
-        column.addStretch()
-
-
-class _SavingDialog(QDialog):
-    """A dialog with a general problem line, Save and Cancel, and error handling on Save."""
-
-    def __init__(self, title: str, save_text: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        self.errors = FieldErrors()
-        self.problem = QLabel()
-        self.problem.setStyleSheet(ERROR_STYLE)
-        self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Problems with this form")
-        self.problem.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(save_text)
-        self.save_button.setIcon(QIcon())  # the words differ from dialog to dialog
-        self.save_button.setAccessibleName(save_text.replace("&", ""))
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setText("Cancel")
-        cancel.setAccessibleName("Cancel")
-        self.buttons.accepted.connect(self._on_save)
-        self.buttons.rejected.connect(self.reject)
-
-    def main_layout(self) -> QVBoxLayout:
-        layout = QVBoxLayout(self)
-        # Grow the dialog when problems appear under fields, rather than squeezing them.
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        return layout
-
-    def show_problems(self, problems: Sequence[Problem]) -> None:
-        unplaced = self.errors.show(problems)
-        if unplaced:
-            text = "\n".join(p.message for p in unplaced)
-            self.problem.setText(text)
-            self.problem.setAccessibleDescription(text)
-            self.problem.show()
-        else:
-            self.problem.clear()
-            self.problem.hide()
-        self.fit()
-
-    def fit(self, width: int = 0) -> None:
-        """Grow to show every field, hint and problem (Qt's minimum does not count wrapped
-        text), within the screen."""
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        hint = self.sizeHint()
-        room = self.screen().availableGeometry()
-        # Before the first show a widget's size is a placeholder, not a choice to keep.
-        shown = self.size() if self.isVisible() else QSize(0, 0)
-        new_width = min(max(shown.width(), hint.width(), width), room.width())
-        needed = hint.height()
-        if layout.hasHeightForWidth():  # wrapped text needs more height when narrower
-            needed = max(needed, layout.totalHeightForWidth(new_width))
-        self.resize(new_width, min(max(shown.height(), needed), room.height()))
-
-    def _on_save(self) -> None:
-        try:
-            self.save()
-        except ValidationError as error:
-            self.show_problems(error.problems)
-        except ClinicError as error:
-            self.show_problems(())
-            feedback.show_error(self, error, title=self.windowTitle())
-
-    def save(self) -> None:
-        """Call the use case and accept; raise ``ClinicError`` to keep the dialog open."""
-        raise NotImplementedError
-
 
 # -- registering and editing a client ----------------------------------------------------------
 
 
-class ClientDialog(_SavingDialog):
+class ClientDialog(SavingDialog):
     """Register a client (no ``existing`` details) or edit one (``existing`` = details, version).
 
     ``save`` is the use case to call with the typed details: for registration
@@ -472,7 +130,7 @@ class ClientDialog(_SavingDialog):
 
         identity = QGroupBox("Identity")
         identity.setAccessibleName("Identity")
-        form = _Form(self.errors)
+        form = FormRows(self.errors)
         form.add("local_ref", "&Case reference", self.local_ref, required=True)
         form.add("given_name", "&Given name", self.given_name, required=True)
         form.add("family_name", "&Family name", self.family_name, required=True)
@@ -480,7 +138,7 @@ class ClientDialog(_SavingDialog):
         form.add("nhs_number", "&NHS number", self.nhs_number, note=self.nhs_feedback)
         form.layout.addRow("", self.is_demo)
         form.add("address", "&Address", self.address)
-        _fill(identity, form, stretch=True)
+        fill_group(identity, form, stretch=True)
 
         # Programme
         self.police_ref = QLineEdit(details.police_ref if details else "")
@@ -507,13 +165,13 @@ class ClientDialog(_SavingDialog):
         )
         programme = QGroupBox("Programme")
         programme.setAccessibleName("Programme")
-        form = _Form(self.errors)
+        form = FormRows(self.errors)
         form.add("police_ref", "&Police or partner reference", self.police_ref)
         form.add("site", "Programme s&ite", self.site, required=True)
         form.add("referral_source", "Referral s&ource", self.referral_source)
         form.add("referral_date", "Referral da&te", self.referral_date, required=True)
         form.add("status", "Stat&us", self.status)
-        _fill(programme, form, stretch=True)
+        fill_group(programme, form, stretch=True)
 
         # Sharing
         self.consent_to_share = enum_combo(
@@ -531,7 +189,7 @@ class ClientDialog(_SavingDialog):
         )
         sharing = QGroupBox("Information sharing")
         sharing.setAccessibleName("Information sharing")
-        form = _Form(self.errors)
+        form = FormRows(self.errors)
         form.add("consent_to_share", "Cons&ent to share", self.consent_to_share)
         form.add(
             "sharing_notes",
@@ -539,7 +197,7 @@ class ClientDialog(_SavingDialog):
             self.sharing_notes,
             note=hint("Private: never shared.", "Private: never shared"),
         )
-        _fill(sharing, form, stretch=False)
+        fill_group(sharing, form, stretch=False)
 
         right = QVBoxLayout()
         right.addWidget(programme)
@@ -656,7 +314,7 @@ class ClientDialog(_SavingDialog):
 # -- typology ------------------------------------------------------------------------------------
 
 
-class TypologyDialog(_SavingDialog):
+class TypologyDialog(SavingDialog):
     """Record the clinician's current judgement of typology; earlier ones are kept.
 
     Signals:
@@ -682,7 +340,7 @@ class TypologyDialog(_SavingDialog):
         )
         self.rationale = multi_line("", name="Rationale", lines=6)
         self.assessed_on = date_edit(today(), maximum=today(), name="Date of this judgement")
-        form = _Form(self.errors)
+        form = FormRows(self.errors)
         form.add("typology", "&Typology", self.typology)
         self._rationale_label = form.add("rationale", "&Rationale", self.rationale)
         form.add("assessed_on", "&Date", self.assessed_on, required=True)
@@ -723,310 +381,10 @@ class TypologyDialog(_SavingDialog):
         self.accept()
 
 
-# -- risk assessment -----------------------------------------------------------------------------
-
-
-class JudgementColumn(IntEnum):
-    """The judgement table's columns."""
-
-    NAME = 0
-    LEVEL = 1
-
-
-JUDGEMENT_HEADERS = {JudgementColumn.NAME: "Judgement", JudgementColumn.LEVEL: "Level"}
-
-
-class JudgementsModel(QAbstractTableModel):
-    """Editable rows of judgement name and level (one of ``JUDGEMENT_LEVELS``).
-
-    The rows are entered in the order the tool reports them, so there is no sorting proxy.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[list[str]] = []
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(JudgementColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(JudgementColumn)
-        ):
-            return JUDGEMENT_HEADERS[JudgementColumn(section)]
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        name, level = self._rows[index.row()]
-        column = JudgementColumn(index.column())
-        if role == Qt.ItemDataRole.EditRole:
-            return name if column is JudgementColumn.NAME else level
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if column is JudgementColumn.NAME:
-                return name
-            return LEVEL_WORDS.get(level, level)
-        return None
-
-    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid():
-            return False
-        row = self._rows[index.row()]
-        if index.column() == JudgementColumn.NAME:
-            row[0] = str(value)
-        elif value in JUDGEMENT_LEVELS:
-            row[1] = str(value)
-        else:
-            return False
-        self.dataChanged.emit(index, index)
-        return True
-
-    def set_judgements(self, rows: Sequence[tuple[str, str]]) -> None:
-        self.beginResetModel()
-        self._rows = [[name, level] for name, level in rows]
-        self.endResetModel()
-
-    def judgements(self) -> list[tuple[str, str]]:
-        return [(name, level) for name, level in self._rows]
-
-    def add_row(self, name: str = "", level: str = NOT_RATED) -> int:
-        row = len(self._rows)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append([name, level])
-        self.endInsertRows()
-        return row
-
-    def remove_row(self, row: int) -> None:
-        if 0 <= row < len(self._rows):
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._rows[row]
-            self.endRemoveRows()
-
-
-class JudgementDelegate(QStyledItemDelegate):
-    """A named text box for a judgement's name, a list of levels for its level."""
-
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
-    ) -> QWidget:
-        if index.column() == JudgementColumn.LEVEL:
-            combo = QComboBox(parent)
-            for level in JUDGEMENT_LEVELS:
-                combo.addItem(LEVEL_WORDS[level], level)
-            combo.setAccessibleName("Level")
-            return combo
-        edit = QLineEdit(parent)
-        edit.setAccessibleName("Judgement name")
-        return edit
-
-    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
-        value = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(editor, QComboBox):
-            editor.setCurrentIndex(max(editor.findData(value), 0))
-        elif isinstance(editor, QLineEdit):
-            editor.setText(str(value or ""))
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex) -> None:
-        if isinstance(editor, QComboBox):
-            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
-        elif isinstance(editor, QLineEdit):
-            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
-
-
-class RiskAssessmentDialog(_SavingDialog):
-    """Record a structured professional judgement's results as the assessor gives them.
-
-    The app stores the tool, its version, the date, each summary judgement and the
-    rationale; it never computes a level and never shows a tool's items.
-
-    Signals:
-        saved(object): what the use case returned (the new assessment's id).
-    """
-
-    saved = Signal(object)
-
-    def __init__(
-        self,
-        client_id: int,
-        record_risk_assessment: RecordRiskAssessment,
-        *,
-        today: Callable[[], date] = date.today,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__("Record a risk assessment", "&Save assessment", parent)
-        self.client_id = client_id
-        self._record = record_risk_assessment
-        self.tool = enum_combo(RISK_TOOL_WORDS, RiskTool.SRP, name="Tool")
-        self.tool_name = QLineEdit()
-        self.tool_name.setAccessibleName("Tool name (required for another tool)")
-        self.tool_version = QLineEdit()
-        self.tool_version.setPlaceholderText("e.g. 2nd edition")
-        self.assessed_on = date_edit(today(), maximum=today(), name="Assessment date")
-
-        self.model = JudgementsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setItemDelegate(JudgementDelegate(self.table))
-        self.table.setAccessibleName("Judgements: name and level")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.SelectedClicked
-        )
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(JudgementColumn.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(JudgementColumn.LEVEL, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(JudgementColumn.LEVEL, 140)
-        self.table.setMinimumHeight(180)
-        self.add_button = QPushButton("&Add judgement")
-        self.add_button.setAccessibleName("Add judgement")
-        self.remove_button = QPushButton("Re&move judgement")
-        self.remove_button.setAccessibleName("Remove the selected judgement")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch()
-        table_box = QWidget()
-        table_column = QVBoxLayout(table_box)
-        table_column.setContentsMargins(0, 0, 0, 0)
-        table_column.addWidget(self.table)
-        table_column.addLayout(buttons)
-        table_column.addWidget(
-            hint(
-                "Type each judgement as the tool reports it (F2 or typing edits a cell). "
-                "Levels are your judgement; nothing is calculated.",
-                "How to enter judgements",
-            )
-        )
-
-        self.rationale = multi_line("", name="Rationale (required). Private: never shared", lines=5)
-        self.shareable_summary = multi_line(
-            "", name="Shareable summary. May be shared with partner agencies", lines=3
-        )
-
-        form = _Form(self.errors)
-        form.add("tool", "&Tool", self.tool)
-        self._tool_name_label = form.add("tool_name", "Tool &name", self.tool_name, required=True)
-        form.add("tool_version", "&Version", self.tool_version, required=True)
-        form.add("assessed_on", "&Date of assessment", self.assessed_on, required=True)
-        form.add("judgements", "&Judgements", table_box, required=True)
-        form.add(
-            "rationale",
-            "&Rationale",
-            self.rationale,
-            required=True,
-            note=hint("Private: never shared.", "Private: never shared"),
-        )
-        form.add(
-            "shareable_summary",
-            "S&hareable summary",
-            self.shareable_summary,
-            note=hint(
-                "May be shared with partner agencies: write it for them.",
-                "May be shared with partner agencies",
-            ),
-        )
-        layout = self.main_layout()
-        layout.addLayout(form.layout)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
-
-        self._prefilled: list[tuple[str, str]] = []
-        self.tool.currentIndexChanged.connect(self._on_tool_changed)
-        self.add_button.clicked.connect(self._on_add)
-        self.remove_button.clicked.connect(self._on_remove)
-        self._on_tool_changed()
-        self.tool.setFocus()
-        self.fit(720)
-
-    def chosen_tool(self) -> RiskTool:
-        return RiskTool(self.tool.currentData())
-
-    def _on_tool_changed(self) -> None:
-        tool = self.chosen_tool()
-        other = tool is RiskTool.OTHER
-        self.tool_name.setVisible(other)
-        self._tool_name_label.setVisible(other)
-        if self.isVisible():
-            self.fit()
-        # Prefill names for the tool unless the user has already changed the table.
-        if self.model.judgements() in (self._prefilled, []):
-            self._prefilled = [(name, NOT_RATED) for name in JUDGEMENT_NAMES[tool]]
-            self.model.set_judgements(self._prefilled)
-
-    def _on_add(self) -> None:
-        row = self.model.add_row()
-        index = self.model.index(row, JudgementColumn.NAME)
-        self.table.setCurrentIndex(index)
-        self.table.setFocus()
-        self.table.edit(index)
-
-    def _on_remove(self) -> None:
-        current = self.table.currentIndex()
-        if current.isValid():
-            self.model.remove_row(current.row())
-
-    def judgements(self) -> dict[str, str]:
-        """Name -> level, after checking every row has a name and no name is repeated."""
-        result: dict[str, str] = {}
-        for name, level in self.model.judgements():
-            clean = name.strip()
-            if not clean:
-                raise ValidationError(
-                    "Give every judgement a name, or remove the empty row.", where="judgements"
-                )
-            if clean in result:
-                raise ValidationError(
-                    f"'{clean}' is entered twice; keep one of them.", where="judgements"
-                )
-            result[clean] = level
-        return result
-
-    def show_problems(self, problems: Sequence[Problem]) -> None:
-        # The use case names a judgement's problems "judgements.<name>"; all go under the table.
-        placed = [
-            Problem("judgements", p.message) if p.where.startswith("judgements.") else p
-            for p in problems
-        ]
-        super().show_problems(placed)
-
-    def save(self) -> None:
-        tool = self.chosen_tool()
-        result = self._record(
-            self.client_id,
-            tool=tool,
-            tool_version=self.tool_version.text(),
-            assessed_on=to_date(self.assessed_on.date()),
-            judgements=self.judgements(),
-            rationale=self.rationale.toPlainText(),
-            shareable_summary=self.shareable_summary.toPlainText(),
-            tool_name=self.tool_name.text() if tool is RiskTool.OTHER else "",
-        )
-        self.saved.emit(result)
-        self.accept()
-
-
 # -- team ----------------------------------------------------------------------------------------
 
 
-class AssignStaffDialog(_SavingDialog):
+class AssignStaffDialog(SavingDialog):
     """Add a member of the clinical staff to the client's team.
 
     Signals:
@@ -1056,7 +414,7 @@ class AssignStaffDialog(_SavingDialog):
             self.person.addItem(f"{row.display_name} ({role})", row.id)
         self.is_lead = QCheckBox("Make them the &lead clinician")
         self.is_lead.setAccessibleName("Make them the lead clinician")
-        form = _Form(self.errors)
+        form = FormRows(self.errors)
         layout = self.main_layout()
         if self.person.count():
             form.add("staff_id", "&Member of staff", self.person, required=True)
@@ -1092,7 +450,7 @@ class AssignStaffDialog(_SavingDialog):
 # -- emergency access ----------------------------------------------------------------------------
 
 
-class EmergencyAccessDialog(_SavingDialog):
+class EmergencyAccessDialog(SavingDialog):
     """Break-glass access to a client who is not assigned to the user.
 
     It explains what happens, asks for the reason and calls ``grant_emergency_access``.
@@ -1130,7 +488,7 @@ class EmergencyAccessDialog(_SavingDialog):
         )
         self.reason = multi_line("", name="Reason for emergency access (required)", lines=4)
         self.reason.setPlaceholderText("e.g. urgent risk call from the police out of hours")
-        form = _Form(self.errors)
+        form = FormRows(self.errors)
         form.add("reason", "&Reason", self.reason, required=True)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)

@@ -38,19 +38,17 @@ from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
 from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
-from clinic_app.views.record.client_form import (
+from clinic_app.views.record.client_form import AssignStaffDialog, ClientDialog, TypologyDialog
+from clinic_app.views.record.form_parts import (
     CONSENT_WORDS,
     LEVEL_WORDS,
     RISK_TOOL_WORDS,
     AssignStaff,
-    AssignStaffDialog,
-    ClientDialog,
     RecordRiskAssessment,
-    RiskAssessmentDialog,
     SetTypology,
-    TypologyDialog,
     UpdateClient,
 )
+from clinic_app.views.record.risk_assessment import RiskAssessmentDialog
 
 NO_TYPOLOGY = "No typology recorded yet."
 NO_RISK_ASSESSMENT = "No risk assessment recorded yet."
