@@ -97,7 +97,8 @@ class ClinicApp(QObject):
         return True
 
     def _run_setup(self) -> bool:
-        from clinic_app.views.shell.setup_wizard import SetupActions, SetupWizard  # noqa: PLC0415
+        from clinic_app.views.shell.setup_pages import SetupActions  # noqa: PLC0415
+        from clinic_app.views.shell.setup_wizard import SetupWizard  # noqa: PLC0415
 
         wizard = SetupWizard(SetupActions.for_database(self.database_path, self.key_file))
         return wizard.exec() == QDialog.DialogCode.Accepted and wizard.setup_result is not None
