@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
+    from clinic_app.views.common.record_part import RecordPart
+    from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
     from clinic_app.views.sharing.actions import RiskNoticeActions
     from clinic_app.views.shell.main_window import MainWindow, MenuEntries
@@ -477,7 +479,7 @@ class ClinicApp(QObject):
         return None if summary is None else summary.id
 
     @staticmethod
-    def _make_home(workspace: Workspace) -> QWidget:
+    def _make_home(workspace: Workspace) -> DashboardView:
         from clinic_app.services import dashboard  # noqa: PLC0415
         from clinic_app.views.home.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
 
@@ -687,7 +689,7 @@ class ClinicApp(QObject):
         def open_risk_event(session_note_id: int | None) -> None:
             risk_tab.open_new_event(session_note_id=session_note_id)
 
-        tabs: list[QWidget] = [
+        tabs: list[RecordPart] = [
             OverviewTab(
                 client_id,
                 OverviewActions(

@@ -17,6 +17,7 @@ from clinic_app.models.enums import (
 )
 from clinic_app.services.clients import ClientSummary
 from clinic_app.services.common import StaffRef
+from clinic_app.views.common.record_part import RecordBanner, RecordPart
 from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.shell.idle import IdleWatcher
 from clinic_app.views.shell.main_window import MainWindow, MainWindowParts
@@ -130,9 +131,7 @@ def test_idle_fires_after_the_period_and_input_postpones_it(qtbot):
 # -- record host -------------------------------------------------------------------------------
 
 
-class FakeTab(QWidget):
-    changed = Signal()
-
+class FakeTab(RecordPart):
     def __init__(self):
         super().__init__()
         self.refreshed = 0
@@ -145,9 +144,18 @@ class FakeTab(QWidget):
         self.saved += 1
 
 
+class FakeBanner(RecordBanner):
+    def __init__(self):
+        super().__init__()
+        self.refreshed = 0
+
+    def refresh(self):
+        self.refreshed += 1
+
+
 def test_a_change_in_one_tab_refreshes_the_others_and_the_banner(qtbot):
     tabs = [FakeTab(), FakeTab()]
-    banner = FakeTab()
+    banner = FakeBanner()
     view = ClientRecordView(
         summary(demo=True), [("&Overview", tabs[0]), ("&Risk", tabs[1])], banner=banner
     )
@@ -185,8 +193,8 @@ class SessionsWithSelect(FakeTab):
         super().__init__()
         self.selected = []
 
-    def select_note(self, note_id):
-        self.selected.append(note_id)
+    def select_item(self, item_id):
+        self.selected.append(item_id)
 
 
 def make_window(qtbot, *, assigned=(7,), grant=True, home=None, menus=()):

@@ -60,6 +60,7 @@ from clinic_app.services.measures import (
 )
 from clinic_app.services.notes import NoteRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.measures.actions import MeasuresActions
 from clinic_app.views.measures.administer import AdministerDialog, ChooseMeasureDialog
 from clinic_app.views.measures.chart import TrendChart, TrendPoint
@@ -153,14 +154,12 @@ class CriticalAlertFrame(QFrame):
         self.setVisible(bool(alerts))
 
 
-class MeasuresTab(QWidget):
+class MeasuresTab(RecordPart):
     """The Measures tab of a client's record: due reminders, alerts, results and the chart.
 
     Signals:
         changed(): emitted after the tab recorded an administration or changed a schedule.
     """
-
-    changed = Signal()
 
     def __init__(
         self, client_id: int, actions: MeasuresActions, parent: QWidget | None = None

@@ -21,7 +21,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     Qt,
-    Signal,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,6 +53,7 @@ from clinic_app.services.plans import (
 )
 from clinic_app.views.common.feedback import run_guarded
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.plan.dialogs import (
     WARNING_STYLE,
     PlanHistoryDialog,
@@ -95,7 +95,7 @@ class PlanActions:
     today: Callable[[], date] = field(default=date.today)
 
 
-class PlanTab(QWidget):
+class PlanTab(RecordPart):
     """The client's intervention plan: its current revision, goals and their progress.
 
     With no plan it says so and offers to create one. With a plan it shows the current
@@ -104,8 +104,6 @@ class PlanTab(QWidget):
     Signals:
         changed(): the plan or a progress rating was saved; other tabs should refresh.
     """
-
-    changed = Signal()
 
     def __init__(self, client_id: int, actions: PlanActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -37,6 +37,7 @@ from clinic_app.services.staff import StaffRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
 from clinic_app.views.record.client_form import AssignStaffDialog, ClientDialog, TypologyDialog
 from clinic_app.views.record.form_parts import (
@@ -147,14 +148,12 @@ def _caption(text: str) -> QLabel:
     return label
 
 
-class OverviewTab(QWidget):
+class OverviewTab(RecordPart):
     """The client at a glance, with the actions that change who they are and their risk.
 
     Signals:
         changed(): emitted after a dialog opened from here saved a change to the record.
     """
-
-    changed = Signal()
 
     def __init__(
         self, client_id: int, actions: OverviewActions, parent: QWidget | None = None

@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from clinic_app.services.clients import ClientSummary
+from clinic_app.views.common.record_part import RecordBanner, RecordPart
 
 # No mnemonics in the titles: Alt+letter belongs to the buttons inside each part, which
 # would otherwise clash with them. The parts are reached with Alt+1, Alt+2... instead.
@@ -31,9 +32,9 @@ class ClientRecordView(QWidget):
     def __init__(
         self,
         client: ClientSummary,
-        tabs: Sequence[tuple[str, QWidget]],
+        tabs: Sequence[tuple[str, RecordPart]],
         *,
-        banner: QWidget | None = None,
+        banner: RecordBanner | None = None,
         reload_client: Callable[[], ClientSummary] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -59,9 +60,7 @@ class ClientRecordView(QWidget):
                 shortcut = QShortcut(keys, self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(lambda i=index: self._on_go_to_part(i))
-            changed = getattr(widget, "changed", None)
-            if changed is not None:
-                changed.connect(self._on_tab_changed)
+            widget.changed.connect(self._on_tab_changed)
         layout.addWidget(self.tabs, stretch=1)
 
     def _show_header(self, client: ClientSummary) -> None:
@@ -79,14 +78,21 @@ class ClientRecordView(QWidget):
             + (", demo record" if client.is_demo else "")
         )
 
-    def tab(self, title: str) -> QWidget | None:
+    def parts(self) -> list[RecordPart]:
+        """The record's parts, in tab order."""
+        return [
+            w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), RecordPart)
+        ]
+
+    def tab(self, title: str) -> RecordPart | None:
         """The tab whose title (without its mnemonic) is ``title``."""
         for i in range(self.tabs.count()):
-            if self.tabs.tabText(i).replace("&", "") == title:
-                return self.tabs.widget(i)
+            widget = self.tabs.widget(i)
+            if self.tabs.tabText(i).replace("&", "") == title and isinstance(widget, RecordPart):
+                return widget
         return None
 
-    def show_tab(self, title: str) -> QWidget | None:
+    def show_tab(self, title: str) -> RecordPart | None:
         widget = self.tab(title)
         if widget is not None:
             self.tabs.setCurrentWidget(widget)
@@ -96,30 +102,24 @@ class ClientRecordView(QWidget):
         self, tab: str, form: str, params: dict[str, Any], state: dict[str, Any]
     ) -> bool:
         """Open one of the record's forms again, as it was when the screen locked."""
-        widget = self.show_tab(tab)
-        reopen = getattr(widget, "reopen_form", None)
-        if reopen is None:
+        part = self.show_tab(tab)
+        if part is None:
             return False
-        return bool(reopen(form, params, state))
+        return part.reopen_form(form, params, state)
 
     def refresh_all(self) -> None:
-        for i in range(self.tabs.count()):
-            refresh = getattr(self.tabs.widget(i), "refresh", None)
-            if refresh is not None:
-                refresh()
+        for part in self.parts():
+            part.refresh()
         self._refresh_banner()
 
     def prepare_to_lock(self) -> None:
         """Autosave whatever is being typed, before the record's widgets are destroyed."""
-        for i in range(self.tabs.count()):
-            save = getattr(self.tabs.widget(i), "save_drafts_now", None)
-            if save is not None:
-                save()
+        for part in self.parts():
+            part.save_drafts_now()
 
     def _refresh_banner(self) -> None:
-        refresh = getattr(self.banner, "refresh", None)
-        if refresh is not None:
-            refresh()
+        if self.banner is not None:
+            self.banner.refresh()
 
     def _on_go_to_part(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
@@ -129,11 +129,9 @@ class ClientRecordView(QWidget):
 
     def _on_tab_changed(self) -> None:
         source = self.sender()
-        for i in range(self.tabs.count()):
-            widget = self.tabs.widget(i)
-            refresh = getattr(widget, "refresh", None)
-            if widget is not source and refresh is not None:
-                refresh()
+        for part in self.parts():
+            if part is not source:
+                part.refresh()
         self._refresh_banner()
         if self._reload_client is not None:
             self.client = self._reload_client()

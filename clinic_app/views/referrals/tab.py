@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -48,6 +47,7 @@ from clinic_app.services.referrals import (
 )
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.table import OpenableTable, ProxyRows
 from clinic_app.views.referrals.actions import ReferralsActions
 from clinic_app.views.referrals.dialogs import ChangeStatusDialog, LetterDialog, NewReferralDialog
@@ -73,7 +73,7 @@ def exec_dialog(dialog: QDialog) -> int:
 # -- the tab --------------------------------------------------------------------------------------
 
 
-class ReferralsTab(QWidget):
+class ReferralsTab(RecordPart):
     """The Referrals tab of a client's record.
 
     Lists the referrals (newest first) with status and follow-up, shows the selected one
@@ -84,8 +84,6 @@ class ReferralsTab(QWidget):
         changed(): emitted after the tab created a referral, changed a status or
             produced a letter.
     """
-
-    changed = Signal()
 
     def __init__(
         self, client_id: int, actions: ReferralsActions, parent: QWidget | None = None
@@ -214,6 +212,9 @@ class ReferralsTab(QWidget):
 
     def selected_referral(self) -> ReferralRow | None:
         return self.rows.selected()
+
+    def select_item(self, item_id: int) -> None:
+        self.select_referral(item_id)
 
     def select_referral(self, referral_id: int) -> bool:
         """Select the referral with this id (e.g. when opened from the dashboard)."""

@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -40,6 +39,7 @@ from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.record_part import RecordBanner, RecordPart
 from clinic_app.views.common.table import ProxyRows
 from clinic_app.views.risk.actions import RiskActions
 from clinic_app.views.risk.dialogs import RiskEventDialog, ShareDecisionDialog, name_of_staff
@@ -72,7 +72,7 @@ def exec_dialog(dialog: QDialog) -> int:
 # -- the urgent-risk banner --------------------------------------------------------------------
 
 
-class UrgentRiskBanner(QFrame):
+class UrgentRiskBanner(RecordBanner):
     """A band across the record while urgent risk events await a share decision.
 
     It is shown only when there are such events, names each (kind and date), and offers to
@@ -212,7 +212,7 @@ class UrgentRiskBanner(QFrame):
 # -- the tab -----------------------------------------------------------------------------------
 
 
-class RiskTab(QWidget):
+class RiskTab(RecordPart):
     """The Risk tab of a client's record: events newest first, details, and decisions.
 
     ``open_new_event`` records an event from anywhere (a session note passes its id);
@@ -222,8 +222,6 @@ class RiskTab(QWidget):
     Signals:
         changed(): emitted after the tab recorded an event or a share decision.
     """
-
-    changed = Signal()
 
     def __init__(self, client_id: int, actions: RiskActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -353,6 +351,9 @@ class RiskTab(QWidget):
 
     def selected_event(self) -> RiskEventRow | None:
         return self.rows.selected()
+
+    def select_item(self, item_id: int) -> None:
+        self.select_event(item_id)
 
     def select_event(self, event_id: int) -> bool:
         return self.rows.select_id(event_id)

@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.services.search import DEFAULT_LIMIT, MARK_CLOSE, MARK_OPEN, NoteHit
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.table import ListTableModel, OpenableTable
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -250,7 +251,7 @@ class ExcerptDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-class NoteSearchPanel(QWidget):
+class NoteSearchPanel(RecordPart):
     """Search session notes as you type, and open a note from the results.
 
     ``search`` runs a search for the text typed and returns the notes found, best match

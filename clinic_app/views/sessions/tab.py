@@ -27,7 +27,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -49,6 +48,7 @@ from clinic_app.errors import ClinicError
 from clinic_app.services.notes import DraftRow, NoteRow
 from clinic_app.services.plans import GoalRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.sessions.actions import SessionsActions
 from clinic_app.views.sessions.dialogs import (
     AddendumDialog,
@@ -88,7 +88,7 @@ def run_dialog(dialog: QDialog) -> bool:
     return dialog.exec() == QDialog.DialogCode.Accepted
 
 
-class SessionsTab(QWidget):
+class SessionsTab(RecordPart):
     """The client's sessions: the list of notes beside a reader or an editor.
 
     A draft opens in the editor (with "Sign…"); a signed note opens read-only with its
@@ -98,8 +98,6 @@ class SessionsTab(QWidget):
     Signals:
         changed(): after the record was changed (a note saved, signed, amended or marked).
     """
-
-    changed = Signal()
 
     def __init__(
         self,
@@ -311,6 +309,9 @@ class SessionsTab(QWidget):
         if self.pane.currentWidget() is self.reader:
             return self._shown
         return None
+
+    def select_item(self, item_id: int) -> None:
+        self.select_note(item_id)
 
     def select_note(self, note_id: int) -> None:
         """Show one note (e.g. a search result), selecting its row."""

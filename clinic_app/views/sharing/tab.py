@@ -53,6 +53,7 @@ from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.table import ProxyRows
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing import wizard as summary_wizard
@@ -509,15 +510,13 @@ class RegenerateDialog(QDialog):
 # -- the tab -----------------------------------------------------------------------------------
 
 
-class SummariesTab(QWidget):
+class SummariesTab(RecordPart):
     """The Summaries tab: the client's disclosure register, and producing documents.
 
     Signals:
         changed(): emitted after the tab entered something in the register (a document
             saved or a decision not to share recorded).
     """
-
-    changed = Signal()
 
     def __init__(
         self, client_id: int, actions: SummariesActions, parent: QWidget | None = None

@@ -21,47 +21,43 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, EmergencyAccessRequired
 from clinic_app.services.common import StaffRef
+from clinic_app.views.caseload.view import CaseloadView
 from clinic_app.views.common.feedback import show_error
+from clinic_app.views.home.dashboard import DashboardView
 from clinic_app.views.record.window import ClientRecordView
+from clinic_app.views.search.panel import NoteSearchPanel
 
 
 @dataclass(frozen=True)
 class MainWindowParts:
     """What the main window is built from (the app supplies these; tests supply fakes).
 
-    ``make_caseload`` returns a widget with a ``client_activated(int)`` signal and a
-    ``refresh()`` method; ``make_search`` one with ``note_activated(int, int)``;
+    ``make_caseload`` builds the caseload (its ``client_activated(int)`` opens a record);
+    ``make_search`` the note search (its ``note_activated(int, int)`` opens a note);
     ``make_record`` builds a client's record and may raise ``EmergencyAccessRequired``;
     ``ask_emergency_access`` asks for a reason and returns True once access is granted;
     ``new_client`` runs the registration dialog and returns the new client's id;
     ``find_client`` turns an exact case reference or NHS number into a client id.
-    ``make_home`` (optional) builds the home screen shown first, a widget with an
-    ``open_requested(object)`` signal carrying something with ``client_id``, ``tab`` and
-    ``item_id``, and a ``refresh()`` method. ``menus`` adds menus after View: each a title
-    and its entries, each entry a title, a shortcut (or "") and what to run, given the
-    window as parent.
+    ``make_home`` (optional) builds the home screen shown first; its
+    ``open_requested(object)`` carries something with ``client_id``, ``tab`` and
+    ``item_id``, and the record part named by ``tab`` is asked to select the item.
+    ``menus`` adds menus after View: each a title and its entries, each entry a title, a
+    shortcut (or "") and what to run, given the window as parent.
     """
 
     me: StaffRef
     database: str
-    make_caseload: Callable[[], QWidget]
-    make_search: Callable[[], QWidget] | None
+    make_caseload: Callable[[], CaseloadView]
+    make_search: Callable[[], NoteSearchPanel] | None
     make_record: Callable[[int], ClientRecordView]
     ask_emergency_access: Callable[[QWidget, int], bool]
     new_client: Callable[[QWidget], int | None]
     find_client: Callable[[str], int]
-    make_home: Callable[[], QWidget] | None = None
+    make_home: Callable[[], DashboardView] | None = None
     menus: Sequence[MenuEntries] = ()
 
 
 MenuEntries = tuple[str, Sequence[tuple[str, str, Callable[[QWidget], object]]]]
-
-# Selecting a record's item by its id, tab by tab (what a home-screen entry points at).
-_SELECTORS = {
-    "Sessions": "select_note",
-    "Referrals": "select_referral",
-    "Risk": "select_event",
-}
 
 
 class MainWindow(QMainWindow):
@@ -89,21 +85,21 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self._on_close_tab)
         self.setCentralWidget(self.tabs)
 
-        self.home: QWidget | None = None
+        self.home: DashboardView | None = None
         if parts.make_home is not None:
             self.home = parts.make_home()
-            self.home.open_requested.connect(self._on_open_target)  # type: ignore[attr-defined]
+            self.home.open_requested.connect(self._on_open_target)
             self.tabs.addTab(self.home, "Home")
             self.tabs.setTabToolTip(0, "Home: what needs doing (Ctrl+0)")
         self.caseload = parts.make_caseload()
-        self.caseload.client_activated.connect(self.open_client)  # type: ignore[attr-defined]
+        self.caseload.client_activated.connect(self.open_client)
         index = self.tabs.addTab(self.caseload, "Caseload")
         self.tabs.setTabToolTip(index, "Caseload (Ctrl+1)")
         # Administrators have no note search: they do not read clinical records.
-        self.search: QWidget | None = None
+        self.search: NoteSearchPanel | None = None
         if parts.make_search is not None:
             self.search = parts.make_search()
-            self.search.note_activated.connect(self.open_note)  # type: ignore[attr-defined]
+            self.search.note_activated.connect(self.open_note)
             index = self.tabs.addTab(self.search, "Search notes")
             self.tabs.setTabToolTip(index, "Search notes (Ctrl+Shift+F)")
         self._fixed_tabs = self.tabs.count()
@@ -205,19 +201,16 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         part = view.show_tab(tab)
-        selector = _SELECTORS.get(tab)
-        select = getattr(part, selector, None) if selector else None
-        if select is not None and item_id is not None:
-            select(item_id)
+        if part is not None and item_id is not None:
+            part.select_item(item_id)
 
     def open_note(self, client_id: int, note_id: int) -> None:
         view = self.open_client(client_id)
         if view is None:
             return
         sessions = view.show_tab("Sessions")
-        select = getattr(sessions, "select_note", None)
-        if select is not None:
-            select(note_id)
+        if sessions is not None:
+            sessions.select_item(note_id)
 
     def prepare_to_lock(self) -> None:
         for view in self.record_views():
@@ -232,10 +225,9 @@ class MainWindow(QMainWindow):
         """
         self._closing_for_lock = True
         for widget in self.findChildren(QWidget):
-            clear = getattr(widget, "clear", None)
-            if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit | QLabel) and clear:
+            if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit | QLabel):
                 blocked = widget.blockSignals(True)
-                clear()
+                widget.clear()
                 widget.blockSignals(blocked)
         self.close()
 
@@ -257,17 +249,12 @@ class MainWindow(QMainWindow):
         if self.search is None:
             return
         self.tabs.setCurrentWidget(self.search)
-        focus = getattr(self.search, "focus_search", None)
-        if focus is not None:
-            focus()
-        else:
-            self.search.setFocus()
+        self.search.setFocus()
 
     def _on_refresh(self) -> None:
-        for widget in (self.home, self.caseload):
-            refresh = getattr(widget, "refresh", None)
-            if refresh is not None:
-                refresh()
+        if self.home is not None:
+            self.home.refresh()
+        self.caseload.refresh()
 
     def _on_show_home(self) -> None:
         if self.home is not None:
