@@ -40,14 +40,11 @@ from clinic_app.services.measures import (
 from clinic_app.services.notes import NoteRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.widgets import problems_label, show_problems, to_date, to_qdate
 from clinic_app.views.measures.actions import RecordAdministration
 from clinic_app.views.measures.dialogs import (
-    general_error_label,
     licence_label,
     mnemonic_safe,
-    pydate,
-    qdate,
-    show_unplaced,
 )
 from clinic_app.views.measures.models import ATTENDANCE_WORDS, long_date
 
@@ -273,7 +270,7 @@ class AdministerDialog(QDialog):
         self.given_on.setCalendarPopup(True)
         self.given_on.setDisplayFormat("dd/MM/yyyy")
         self.given_on.setAccessibleName("Date given")
-        day = qdate(today or date.today())
+        day = to_qdate(today or date.today())
         self.given_on.setMaximumDate(day)  # a measure cannot have been given in the future
         self.given_on.setDate(day)
         given_label = QLabel("&Date given")
@@ -321,7 +318,7 @@ class AdministerDialog(QDialog):
         self.answered.setAccessibleName("Items answered")
         layout.addWidget(self.answered)
         layout.addWidget(licence_label(definition))
-        self.general_errors = general_error_label()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         self.buttons = QDialogButtonBox()
@@ -352,7 +349,7 @@ class AdministerDialog(QDialog):
         return value if isinstance(value, int) else None
 
     def chosen_date(self) -> date:
-        return pydate(self.given_on.date())
+        return to_date(self.given_on.date())
 
     def _count_answered(self) -> None:
         answered = sum(1 for v in self.answers().values() if v is not None)
@@ -366,7 +363,7 @@ class AdministerDialog(QDialog):
         The first item with a problem is scrolled into view together with the message
         under it, so the clinician sees what is wrong without scrolling.
         """
-        show_unplaced(self.general_errors, self.errors.show(problems))
+        show_problems(self.general_errors, self.errors.show(problems))
         for problem in problems:
             number = _item_of(problem.where) or 0
             widget = self.items.get(number)
@@ -414,7 +411,7 @@ class AdministerDialog(QDialog):
             feedback.show_error(self, error, title="The answers were not saved")
             return
         self.errors.clear()
-        show_unplaced(self.general_errors, [])
+        show_problems(self.general_errors, [])
         self.saved_row = row
         self.saved.emit(row)
         self.accept()

@@ -7,11 +7,10 @@ Files are chosen through :func:`choose_file`, which tests replace.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QDate,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -46,6 +45,7 @@ from clinic_app.services.measures import (
 )
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.measures.actions import MeasuresActions
 from clinic_app.views.measures.models import (
     NO_SCHEDULES,
@@ -81,29 +81,6 @@ def licence_label(definition: MeasureDefinition) -> QLabel:
     label.setAccessibleDescription(text)
     label.setVisible(bool(text))
     return label
-
-
-def general_error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.setAccessibleName("Problems with this form")
-    label.hide()
-    return label
-
-
-def show_unplaced(label: QLabel, problems: Sequence[Problem]) -> None:
-    label.setText("\n".join(p.message for p in problems))
-    label.setAccessibleDescription(label.text())
-    label.setVisible(bool(problems))
-
-
-def qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def pydate(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
 
 
 def warning_icon(widget: QWidget, size: int) -> QLabel:
@@ -220,7 +197,7 @@ class SchedulesDialog(QDialog):
         form.addRow("", self.add_button)
         layout.addWidget(self.add_box)
         self.add_box.setVisible(bool(self.measures))
-        self.general_errors = general_error_label()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -275,13 +252,13 @@ class SchedulesDialog(QDialog):
                 at_plan_review=self.at_review.isChecked(),
             )
         except ValidationError as error:
-            show_unplaced(self.general_errors, self.errors.show(error.problems))
+            show_problems(self.general_errors, self.errors.show(error.problems))
             return
         except ClinicError as error:
             feedback.show_error(self, error, title="The schedule was not added")
             return
         self.errors.clear()
-        show_unplaced(self.general_errors, [])
+        show_problems(self.general_errors, [])
         self.refresh()
         self.changed.emit()
 

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -61,6 +60,7 @@ from clinic_app.services.measures import (
 from clinic_app.services.notes import NoteRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.measures.actions import MeasuresActions
 from clinic_app.views.measures.administer import AdministerDialog, ChooseMeasureDialog
 from clinic_app.views.measures.chart import TrendChart, TrendPoint
@@ -78,12 +78,6 @@ from clinic_app.views.measures.models import (
     long_date,
 )
 from clinic_app.views.measures.self_completion import SelfCompletionWindow
-
-
-def exec_dialog(dialog: QDialog) -> int:
-    """Run a dialog modally. Tests replace this to drive dialogs without blocking."""
-    return dialog.exec()
-
 
 # -- the tab -------------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtCore import (
-    QDate,
     QItemSelectionModel,
     Qt,
     Signal,
@@ -48,6 +47,7 @@ from clinic_app.services.plans import (
     RevisionRow,
 )
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.views.plan.models import (
     SORT_ROLE,
     RevisionColumn,
@@ -68,14 +68,6 @@ VICTIM_PROMPT_TEXT = (
 )
 
 WARNING_STYLE = "color: #a4000f; font-weight: bold;"  # dark red, 7:1 on white; text says it too
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 # -- small widgets -------------------------------------------------------------------------------
@@ -199,11 +191,11 @@ class ProgressDialog(QDialog):
         scale = QLabel(RATING_SCALE)
         scale.setAccessibleName("Rating scale: " + RATING_SCALE)
 
-        self.rated_on = QDateEdit(_qdate(today))
+        self.rated_on = QDateEdit(to_qdate(today))
         self.rated_on.setAccessibleName("Rated on")
         self.rated_on.setCalendarPopup(True)
         self.rated_on.setDisplayFormat("d MMMM yyyy")
-        self.rated_on.setMaximumDate(_qdate(today))  # a rating cannot be in the future
+        self.rated_on.setMaximumDate(to_qdate(today))  # a rating cannot be in the future
 
         self.comment = text_box(f"Comment ({PRIVATE_NEVER_SHARED.lower()})", lines=4)
 
@@ -260,7 +252,7 @@ class ProgressDialog(QDialog):
             self._rate(
                 key,
                 self.rating.value(),
-                _to_date(self.rated_on.date()),
+                to_date(self.rated_on.date()),
                 self.comment.toPlainText(),
             )
         except ValidationError as error:

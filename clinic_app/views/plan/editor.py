@@ -52,12 +52,11 @@ from clinic_app.services.plans import (
 )
 from clinic_app.views.common.feedback import run_guarded
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.views.plan.dialogs import (
     VICTIM_PROMPT_TEXT,
     WARNING_STYLE,
     TextDialog,
-    _qdate,
-    _to_date,
     action_button,
     buddy_label,
     message_label,
@@ -351,7 +350,7 @@ class PlanEditor(QDialog):
         self.next_review_on.setAccessibleName("Next review date")
         self.next_review_on.setCalendarPopup(True)
         self.next_review_on.setDisplayFormat("d MMMM yyyy")
-        self.next_review_on.setDate(_qdate(self._today).addDays(28))
+        self.next_review_on.setDate(to_qdate(self._today).addDays(28))
         self.next_review_on.setEnabled(False)
         self.review_set.toggled.connect(self.next_review_on.setEnabled)
         review = QHBoxLayout()
@@ -393,7 +392,7 @@ class PlanEditor(QDialog):
             self.planned_weeks.setValue(current.planned_weeks or 0)
             if current.next_review_on is not None:
                 self.review_set.setChecked(True)
-                self.next_review_on.setDate(_qdate(current.next_review_on))
+                self.next_review_on.setDate(to_qdate(current.next_review_on))
             self.formulation.setPlainText(current.formulation)
 
     def _form_problem(self, where: str, field: QWidget) -> QLabel:
@@ -564,7 +563,7 @@ class PlanEditor(QDialog):
             planned_sessions=self.planned_sessions.value() or None,
             planned_weeks=self.planned_weeks.value() or None,
             next_review_on=(
-                _to_date(self.next_review_on.date()) if self.review_set.isChecked() else None
+                to_date(self.next_review_on.date()) if self.review_set.isChecked() else None
             ),
             change_note=self.change_note.toPlainText(),
             goals=tuple(self._goal_values()),
@@ -579,7 +578,7 @@ class PlanEditor(QDialog):
         self.planned_weeks.setValue(data.planned_weeks or 0)
         self.review_set.setChecked(data.next_review_on is not None)
         if data.next_review_on is not None:
-            self.next_review_on.setDate(_qdate(data.next_review_on))
+            self.next_review_on.setDate(to_qdate(data.next_review_on))
         self.formulation.setPlainText(data.formulation)
         self.change_note.setPlainText(data.change_note)
         self._show_items(list(data.goals), list(data.interventions))

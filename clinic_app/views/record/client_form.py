@@ -44,6 +44,7 @@ from clinic_app.services.clients import (
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
+from clinic_app.views.common.widgets import to_date
 from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, format_nhs_number
 from clinic_app.views.record.form_parts import (
     CONSENT_WORDS,
@@ -62,7 +63,6 @@ from clinic_app.views.record.form_parts import (
     hint,
     multi_line,
     nhs_number_feedback,
-    to_date,
 )
 
 # -- registering and editing a client ----------------------------------------------------------

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QDate,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
@@ -40,7 +39,8 @@ from clinic_app.services.clients import (
 )
 from clinic_app.services.validation import nhs_number_problem
 from clinic_app.views.common import feedback
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.widgets import problems_label, to_qdate
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -96,10 +96,6 @@ VALID_NHS_NUMBER = "Valid NHS number"
 NHS_NUMBER_HINT = "Optional. 10 digits; spaces and dashes are fine."
 
 
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
 def nhs_number_feedback(text: str, *, is_demo: bool) -> tuple[bool | None, str]:
     """What to say under the NHS number as it is typed: (valid or None if empty, words)."""
     if not text.strip():
@@ -108,10 +104,6 @@ def nhs_number_feedback(text: str, *, is_demo: bool) -> tuple[bool | None, str]:
     if problem is None:
         return True, VALID_NHS_NUMBER
     return False, problem
-
-
-def to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 # -- the use cases the dialogs call (bound: no session or user arguments) -----------------------
@@ -169,10 +161,10 @@ class BlankableDateEdit(QDateEdit):
 
     def __init__(self, seed: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._seed = _qdate(seed)
+        self._seed = to_qdate(seed)
         self._seeded = False
         self.setCalendarPopup(True)  # creates the calendar connected to below
-        self.setMinimumDate(_qdate(EARLIEST_DATE).addDays(-1))
+        self.setMinimumDate(to_qdate(EARLIEST_DATE).addDays(-1))
         self.setSpecialValueText("Not entered")
         self.setDate(self.minimumDate())
         self.calendarWidget().clicked.connect(self._on_picked)
@@ -209,10 +201,10 @@ def date_edit(value: date | None, *, maximum: date, name: str) -> QDateEdit:
     edit = QDateEdit() if value is not None else BlankableDateEdit(date(maximum.year - 35, 1, 1))
     edit.setDisplayFormat("dd/MM/yyyy")
     edit.setCalendarPopup(True)
-    edit.setMaximumDate(_qdate(maximum))
+    edit.setMaximumDate(to_qdate(maximum))
     if value is not None:
-        edit.setMinimumDate(_qdate(EARLIEST_DATE))
-        edit.setDate(_qdate(value))
+        edit.setMinimumDate(to_qdate(EARLIEST_DATE))
+        edit.setDate(to_qdate(value))
     edit.setAccessibleName(name)
     return edit
 
@@ -314,11 +306,7 @@ class SavingDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.errors = FieldErrors()
-        self.problem = QLabel()
-        self.problem.setStyleSheet(ERROR_STYLE)
-        self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Problems with this form")
-        self.problem.hide()
+        self.problem = problems_label()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

@@ -33,6 +33,7 @@ from clinic_app.models.enums import RiskTool
 from clinic_app.services.clients import (
     JUDGEMENT_LEVELS,
 )
+from clinic_app.views.common.widgets import to_date
 from clinic_app.views.record.form_parts import (
     JUDGEMENT_NAMES,
     LEVEL_WORDS,
@@ -46,7 +47,6 @@ from clinic_app.views.record.form_parts import (
     enum_combo,
     hint,
     multi_line,
-    to_date,
 )
 
 # -- risk assessment -----------------------------------------------------------------------------

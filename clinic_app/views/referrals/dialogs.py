@@ -43,8 +43,9 @@ from clinic_app.services.referrals import (
     allowed_next,
 )
 from clinic_app.views.common import feedback
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.referrals.actions import ChangeStatus, CreateReferral, IssueLetter
 from clinic_app.views.referrals.models import LETTER_GATEWAYS, html_text, long_date, service_title
 
@@ -81,21 +82,6 @@ def _text_box(accessible_name: str, placeholder: str, *, height: int = 80) -> QP
     box.setTabChangesFocus(True)  # Tab moves on, so the form works from the keyboard
     box.setMinimumHeight(height)
     return box
-
-
-def _general_errors() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.setAccessibleName("Problems with this form")
-    label.hide()
-    return label
-
-
-def _show_general(label: QLabel, problems: Sequence[Problem]) -> None:
-    label.setText("\n".join(p.message for p in problems))
-    label.setAccessibleDescription(label.text())
-    label.setVisible(bool(problems))
 
 
 def _gateway_box(name: str, placeholder: str) -> tuple[QComboBox, list[Gateway]]:
@@ -225,7 +211,7 @@ class NewReferralDialog(QDialog):
         share_layout.addLayout(gateway_row)
         layout.addWidget(self.share_box)
 
-        self.general_errors = _general_errors()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         self.buttons = QDialogButtonBox()
@@ -265,7 +251,7 @@ class NewReferralDialog(QDialog):
         return self._gateways[index] if 0 <= index < len(self._gateways) else None
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
-        _show_general(self.general_errors, self.errors.show(problems))
+        show_problems(self.general_errors, self.errors.show(problems))
 
     def _on_share_changed(self, _checked: bool = False) -> None:
         sharing = self.share_yes.isChecked()
@@ -384,7 +370,7 @@ class ChangeStatusDialog(QDialog):
         layout.addWidget(self.note, stretch=1)
         layout.addWidget(self.errors.label_for("note", self.note))
 
-        self.general_errors = _general_errors()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         self.buttons = QDialogButtonBox()
@@ -416,7 +402,7 @@ class ChangeStatusDialog(QDialog):
         return date(day.year(), day.month(), day.day())
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
-        _show_general(self.general_errors, self.errors.show(problems))
+        show_problems(self.general_errors, self.errors.show(problems))
 
     def _on_status_changed(self, _index: int) -> None:
         declining = self.chosen_status() is ReferralStatus.DECLINED
@@ -538,7 +524,7 @@ class LetterDialog(QDialog):
         side.addWidget(self.told_box)
         side.addWidget(self.errors.label_for("client_informed", self.told_box))
 
-        self.general_errors = _general_errors()
+        self.general_errors = problems_label()
         side.addWidget(self.general_errors)
         side.addStretch()
 
@@ -571,7 +557,7 @@ class LetterDialog(QDialog):
         return self._gateways[index] if 0 <= index < len(self._gateways) else None
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
-        _show_general(self.general_errors, self.errors.show(problems))
+        show_problems(self.general_errors, self.errors.show(problems))
 
     def _on_told_changed(self, _checked: bool = False) -> None:
         not_told = self.told_no.isChecked()

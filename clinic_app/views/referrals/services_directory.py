@@ -52,6 +52,7 @@ from clinic_app.services.referrals import (
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.common.table import ListTableModel, OpenableTable, ProxyRows
+from clinic_app.views.common.widgets import exec_dialog, problems_label
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -62,11 +63,6 @@ NO_SERVICES = (
 )
 SNOMED_OK = "A valid SNOMED CT concept id."
 SNOMED_HINT = "Optional. The concept id of the referral type, e.g. 3457005 (patient referral)."
-
-
-def exec_dialog(dialog: QDialog) -> int:
-    """Run a dialog modally. Tests replace this to drive dialogs without blocking."""
-    return dialog.exec()
 
 
 class AddService(Protocol):
@@ -200,11 +196,7 @@ class ServiceDialog(QDialog):
         )
         layout.addLayout(form)
 
-        self.general_errors = QLabel()
-        self.general_errors.setStyleSheet(ERROR_STYLE)
-        self.general_errors.setWordWrap(True)
-        self.general_errors.setAccessibleName("Problems with this form")
-        self.general_errors.hide()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         self.buttons = QDialogButtonBox()

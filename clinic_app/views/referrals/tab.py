@@ -24,7 +24,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -49,6 +48,7 @@ from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.table import OpenableTable, ProxyRows
+from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.referrals.actions import ReferralsActions
 from clinic_app.views.referrals.dialogs import ChangeStatusDialog, LetterDialog, NewReferralDialog
 from clinic_app.views.referrals.models import (
@@ -63,12 +63,6 @@ from clinic_app.views.referrals.models import (
     long_date,
     when_text,
 )
-
-
-def exec_dialog(dialog: QDialog) -> int:
-    """Run a dialog modally. Tests replace this to drive dialogs without blocking."""
-    return dialog.exec()
-
 
 # -- the tab --------------------------------------------------------------------------------------
 

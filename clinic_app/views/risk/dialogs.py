@@ -32,7 +32,8 @@ from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views.common import feedback
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.risk.actions import RiskActions
 from clinic_app.views.risk.models import (
     GATEWAY_WORDS,
@@ -55,22 +56,6 @@ def name_of_staff(describe: Callable[[int], str], staff_id: int) -> str:
         return describe(staff_id)
     except ClinicError:
         return UNKNOWN_STAFF
-
-
-def _error_list(label: QLabel, problems: Sequence[Problem]) -> None:
-    """Show problems that belong to no field together, at the foot of a form."""
-    label.setText("\n".join(p.message for p in problems))
-    label.setVisible(bool(problems))
-    label.setAccessibleDescription(label.text())
-
-
-def _general_error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.setAccessibleName("Problems with this form")
-    label.hide()
-    return label
 
 
 def _text_box(accessible_name: str, placeholder: str) -> QPlainTextEdit:
@@ -188,7 +173,7 @@ class RiskEventDialog(QDialog):
         layout.addWidget(self.shareable_statement, stretch=1)
         layout.addWidget(self.errors.label_for("shareable_statement", self.shareable_statement))
 
-        self.general_errors = _general_error_label()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         self.buttons = QDialogButtonBox()
@@ -233,7 +218,7 @@ class RiskEventDialog(QDialog):
         return date(day.year(), day.month(), day.day())
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
-        _error_list(self.general_errors, self.errors.show(problems))
+        show_problems(self.general_errors, self.errors.show(problems))
 
     def _on_save(self) -> None:
         kind = self.chosen_kind()
@@ -396,7 +381,7 @@ class ShareDecisionDialog(QDialog):
         form.addRow(self.shared_with_label, self.errors.with_field("shared_with", self.shared_with))
         layout.addLayout(form)
 
-        self.general_errors = _general_error_label()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         self.recorded = QLabel()
@@ -454,7 +439,7 @@ class ShareDecisionDialog(QDialog):
         return self._gateways[index] if 0 <= index < len(self._gateways) else None
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
-        _error_list(self.general_errors, self.errors.show(problems))
+        show_problems(self.general_errors, self.errors.show(problems))
 
     def _on_choice_changed(self, _checked: bool = False) -> None:
         sharing = self.share.isChecked() and self.decision is None
@@ -487,7 +472,7 @@ class ShareDecisionDialog(QDialog):
 
     def _show_recorded(self, row: ShareDecisionRow) -> None:
         self.errors.clear()
-        _error_list(self.general_errors, [])
+        show_problems(self.general_errors, [])
         who = name_of_staff(self._actions.describe_staff, row.decided_by)
         text = f"{decision_words(row)}. Recorded by {who} on {when_text(row.decided_at)}."
         self.recorded.setText(f"<b>Decision saved.</b> {html_text(text)}")

@@ -22,7 +22,6 @@ from PySide6.QtGui import QAccessible, QAccessibleEvent, QFont, QKeySequence, QS
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -41,6 +40,7 @@ from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.record_part import RecordBanner, RecordPart
 from clinic_app.views.common.table import ProxyRows
+from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.risk.actions import RiskActions
 from clinic_app.views.risk.dialogs import RiskEventDialog, ShareDecisionDialog, name_of_staff
 from clinic_app.views.risk.models import (
@@ -62,12 +62,6 @@ from clinic_app.views.risk.models import (
     long_date,
     when_text,
 )
-
-
-def exec_dialog(dialog: QDialog) -> int:
-    """Run a dialog modally. Tests replace this to drive dialogs without blocking."""
-    return dialog.exec()
-
 
 # -- the urgent-risk banner --------------------------------------------------------------------
 

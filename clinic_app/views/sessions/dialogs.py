@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.services.notes import AddendumRow, DraftRow, NoteRow
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.widgets import problems_label
 from clinic_app.views.sessions.models import ERROR_HELP, SIGNED_HELP, describe_draft
 
 
@@ -54,15 +55,6 @@ def _password_field(name: str) -> QLineEdit:
     return field
 
 
-def _message_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setAccessibleName("Problem")
-    label.hide()
-    return label
-
-
 class _ActionDialog(QDialog):
     """A small dialog: explanation, fields, an inline message, and OK / Cancel buttons."""
 
@@ -79,7 +71,7 @@ class _ActionDialog(QDialog):
         self.layout_.addWidget(self.about)
         self.form = QFormLayout()
         self.layout_.addLayout(self.form)
-        self.message = _message_label()
+        self.message = problems_label("Problem")
         self.layout_.addWidget(self.message)
         row = QHBoxLayout()
         row.addStretch()
@@ -330,7 +322,7 @@ class RecoverDraftsDialog(QDialog):
         intro.setWordWrap(True)
         intro.setAccessibleName("About unsaved session notes")
         layout.addWidget(intro)
-        self.message = _message_label()
+        self.message = problems_label("Problem")
         layout.addWidget(self.message)
         self.empty = QLabel("No unsaved session notes are left.")
         self.empty.setAccessibleName("No unsaved session notes are left.")

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QDate,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -54,6 +53,7 @@ from clinic_app.services.audiences import BUILT_IN
 from clinic_app.services.disclosures import CLINICAL_AUDIENCE, KIND_WORDS, DisclosureRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.widgets import to_date, to_qdate
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -553,10 +553,6 @@ class ServiceRegisterActions:
     register_csv: RegisterCsv
 
 
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
 def _window_size() -> tuple[int, int]:
     """Nearly the whole screen on a small one (1280 x 800), at most 1400 x 800."""
     screen = QGuiApplication.primaryScreen()
@@ -564,10 +560,6 @@ def _window_size() -> tuple[int, int]:
         return 1200, 700
     room = screen.availableGeometry()
     return min(1400, room.width() - 40), min(800, room.height() - 40)
-
-
-def _to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 class ServiceRegisterWindow(QDialog):
@@ -612,13 +604,13 @@ class ServiceRegisterWindow(QDialog):
         self.date_from.setAccessibleName("Recorded from")
         self.date_from.setCalendarPopup(True)
         self.date_from.setDisplayFormat("dd/MM/yyyy")
-        self.date_from.setDate(_qdate(self._today).addMonths(-1))
+        self.date_from.setDate(to_qdate(self._today).addMonths(-1))
         to_label = QLabel("&to")
         self.date_to = QDateEdit()
         self.date_to.setAccessibleName("Recorded to")
         self.date_to.setCalendarPopup(True)
         self.date_to.setDisplayFormat("dd/MM/yyyy")
-        self.date_to.setDate(_qdate(self._today))
+        self.date_to.setDate(to_qdate(self._today))
         to_label.setBuddy(self.date_to)
         filters.addWidget(self.limit_dates)
         filters.addWidget(self.date_from)
@@ -700,7 +692,7 @@ class ServiceRegisterWindow(QDialog):
     def date_range(self) -> tuple[date | None, date | None]:
         if not self.limit_dates.isChecked():
             return None, None
-        return _to_date(self.date_from.date()), _to_date(self.date_to.date())
+        return to_date(self.date_from.date()), to_date(self.date_to.date())
 
     def refresh(self) -> None:
         recorded_from, recorded_to = self.date_range()

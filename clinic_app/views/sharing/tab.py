@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -51,10 +51,11 @@ from clinic_app.services.audiences import AudiencePolicy
 from clinic_app.services.disclosures import KIND_WORDS, DisclosureRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.pdf_preview import PdfPreview
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.table import ProxyRows
+from clinic_app.views.common.widgets import problems_label, to_date, to_qdate
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing import wizard as summary_wizard
 from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions
@@ -77,14 +78,6 @@ FILE_STEMS: dict[DisclosureKind, str] = {
     DisclosureKind.REFERRAL_LETTER: "referral-letter",
     DisclosureKind.RECORD_EXPORT: "record-export",
 }
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 # -- what the tab calls ------------------------------------------------------------------------
@@ -189,9 +182,9 @@ class DecisionNotToShareDialog(QDialog):
             edit.setAccessibleName(name)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("dd/MM/yyyy")
-            edit.setMaximumDate(_qdate(day))
-        self.period_from.setDate(_qdate(day).addDays(-DEFAULT_PERIOD_DAYS))
-        self.period_to.setDate(_qdate(day))
+            edit.setMaximumDate(to_qdate(day))
+        self.period_from.setDate(to_qdate(day).addDays(-DEFAULT_PERIOD_DAYS))
+        self.period_to.setDate(to_qdate(day))
         line.addWidget(self.errors.with_field("period_from", self.period_from))
         line.addWidget(QLabel("to"))
         line.addWidget(self.period_to)
@@ -280,11 +273,7 @@ class DecisionNotToShareDialog(QDialog):
         layout.addLayout(form)
         layout.addStretch(1)
 
-        self.general_errors = QLabel()
-        self.general_errors.setStyleSheet(ERROR_STYLE)
-        self.general_errors.setWordWrap(True)
-        self.general_errors.setAccessibleName("Problems with this form")
-        self.general_errors.hide()
+        self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
         buttons = QDialogButtonBox()
@@ -364,8 +353,8 @@ class DecisionNotToShareDialog(QDialog):
                 reason=self.reason.toPlainText(),
                 client_informed=informed,
                 client_not_informed_reason="" if informed else self.not_told_reason.toPlainText(),
-                period_from=_to_date(self.period_from.date()) if summary else None,
-                period_to=_to_date(self.period_to.date()) if summary else None,
+                period_from=to_date(self.period_from.date()) if summary else None,
+                period_to=to_date(self.period_to.date()) if summary else None,
                 gateway=self.chosen_gateway(),
             )
         except ValidationError as error:

@@ -56,6 +56,7 @@ from clinic_app.services.disclosures import SharingDecision
 from clinic_app.services.summaries import Draft, NoticeDraft, SummaryDraft, long_date
 from clinic_app.views.common import feedback
 from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.common.widgets import exec_dialog, problems_label, show_messages
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing.actions import (
     ClinicalSummaryActions,
@@ -68,8 +69,6 @@ from clinic_app.views.sharing.wizard_parts import (
     FieldEditDialog,
     LexiconReview,
     SharingDetails,
-    error_label,
-    show_messages,
 )
 from clinic_app.views.sharing.words import describe_notice_audience
 
@@ -96,9 +95,9 @@ DETAILS_FIELDS = (
 )
 
 
-def run_dialog(dialog: QDialog) -> int:
-    """Run a dialog modally. Tests replace this to drive dialogs without blocking."""
-    return dialog.exec()
+run_dialog = exec_dialog
+"""Runs the wizards' dialogs; the Summaries tab runs its own through it too, and tests
+replace it to drive them without blocking."""
 
 
 def _documents_folder() -> Path:
@@ -181,7 +180,7 @@ class _ShareWizard(QDialog):
         right.addWidget(self.heading)
         self.stack = QStackedWidget()
         right.addWidget(self.stack, stretch=1)
-        self.page_errors = error_label("Problems on this step")
+        self.page_errors = problems_label("Problems on this step", plain_text=True)
         right.addWidget(self.page_errors)
 
         # Who and why

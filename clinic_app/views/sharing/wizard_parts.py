@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -39,7 +39,8 @@ from clinic_app.services.audiences import AudiencePolicy
 from clinic_app.services.disclosures import CaldicottConfirmation, SharingDecision
 from clinic_app.services.lexicon import LexiconHit, TextField
 from clinic_app.services.summaries import Draft
-from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.widgets import problems_label, show_messages, to_date, to_qdate
 from clinic_app.views.sharing.register import GATEWAY_BASIS, GATEWAY_TITLES
 from clinic_app.views.sharing.words import (
     CALDICOTT_QUESTIONS,
@@ -54,30 +55,6 @@ from clinic_app.views.sharing.words import (
 
 DEFAULT_PERIOD_DAYS = 91  # about three months, a usual reporting interval
 FEW_FIELDS = 3  # a document with this few pieces of text shows them on the wording step
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-def error_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.setAccessibleName(name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.hide()
-    return label
-
-
-def show_messages(label: QLabel, messages: Sequence[str]) -> None:
-    label.setText("\n".join(messages))
-    label.setAccessibleDescription(label.text())
-    label.setVisible(bool(messages))
 
 
 def _buddy(text: str, field: QWidget) -> QLabel:
@@ -154,10 +131,10 @@ class SharingDetails(QWidget):
             edit.setAccessibleName(name)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("dd/MM/yyyy")
-            edit.setMaximumDate(_qdate(today))
+            edit.setMaximumDate(to_qdate(today))
             edit.dateChanged.connect(self._on_edited)
-        self.period_from.setDate(_qdate(today).addDays(-DEFAULT_PERIOD_DAYS))
-        self.period_to.setDate(_qdate(today))
+        self.period_from.setDate(to_qdate(today).addDays(-DEFAULT_PERIOD_DAYS))
+        self.period_to.setDate(to_qdate(today))
         if period != "none":
             row = QWidget()
             line = QHBoxLayout(row)
@@ -276,7 +253,7 @@ class SharingDetails(QWidget):
             return None
         if self.limit_period is not None and not self.limit_period.isChecked():
             return None
-        return _to_date(self.period_from.date()), _to_date(self.period_to.date())
+        return to_date(self.period_from.date()), to_date(self.period_to.date())
 
     def chosen_gateway(self) -> Gateway | None:
         index = self.gateway.currentIndex()
@@ -602,7 +579,7 @@ class FieldEditDialog(QDialog):
         text_label = _buddy("&Text", self.text)
         layout.addWidget(text_label)
         layout.addWidget(self.text, stretch=1)
-        self.error = error_label("Problem with the text")
+        self.error = problems_label("Problem with the text", plain_text=True)
         layout.addWidget(self.error)
         self._mark(hits)
 
