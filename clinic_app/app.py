@@ -39,8 +39,6 @@ from clinic_app.views.shell.idle import IdleWatcher
 from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clinic_app.services.common import StaffRef
     from clinic_app.services.form_drafts import OpenForm
     from clinic_app.services.risk import RiskEventRow
@@ -50,7 +48,7 @@ if TYPE_CHECKING:
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
     from clinic_app.views.sharing.actions import RiskNoticeActions
-    from clinic_app.views.shell.main_window import MainWindow, MenuEntries
+    from clinic_app.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +341,7 @@ class ClinicApp(QObject):
         from clinic_app.views.record.client_form import ask_emergency_access  # noqa: PLC0415
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
         from clinic_app.views.shell.main_window import MainWindow, MainWindowParts  # noqa: PLC0415
+        from clinic_app.views.shell.menus import app_menus  # noqa: PLC0415
 
         assert self.database is not None
         workspace = Workspace(self.database, me)
@@ -363,7 +362,7 @@ class ClinicApp(QObject):
             new_client=lambda parent: self._new_client(workspace, parent),
             find_client=workspace.bind(clients.find_client),
             make_home=(lambda: self._make_home(workspace)) if me.is_clinical else None,
-            menus=self._menus(workspace),
+            menus=app_menus(workspace),
         )
         window = MainWindow(parts)
         window.lock_requested.connect(self.lock)
@@ -484,113 +483,6 @@ class ClinicApp(QObject):
         from clinic_app.views.home.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
 
         return DashboardView(DashboardActions(dashboard=workspace.bind(dashboard.dashboard)))
-
-    def _menus(self, workspace: Workspace) -> list[MenuEntries]:
-        """The Records menu for everyone; the Administration menu for administrators."""
-
-        def run(make: Callable[[QWidget], QDialog]) -> Callable[[QWidget], object]:
-            def show(parent: QWidget) -> object:
-                dialog = make(parent)
-                try:
-                    return dialog.exec()
-                finally:
-                    dialog.deleteLater()
-
-            return show
-
-        records: MenuEntries = (
-            "Reg&isters",
-            [
-                (
-                    "&Disclosure register…",
-                    "Ctrl+Shift+D",
-                    run(lambda parent: self._service_register(workspace, parent)),
-                )
-            ],
-        )
-        if workspace.me.is_clinical:
-            return [records]
-        administration: MenuEntries = (
-            "&Administration",
-            [
-                (
-                    "&Specialist services…",
-                    "",
-                    run(lambda parent: self._services_directory(workspace, parent)),
-                ),
-                (
-                    "&Partner audiences…",
-                    "",
-                    run(lambda parent: self._audience_policies(workspace, parent)),
-                ),
-                (
-                    "Import a &measure definition…",
-                    "",
-                    run(lambda parent: self._import_definition(workspace, parent)),
-                ),
-            ],
-        )
-        return [records, administration]
-
-    @staticmethod
-    def _service_register(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import disclosures  # noqa: PLC0415
-        from clinic_app.views.sharing.register import (  # noqa: PLC0415
-            ServiceRegisterActions,
-            ServiceRegisterWindow,
-        )
-
-        return ServiceRegisterWindow(
-            ServiceRegisterActions(
-                register_for_service=workspace.bind(disclosures.register_for_service),
-                register_csv=workspace.bind(disclosures.register_csv),
-            ),
-            parent,
-        )
-
-    @staticmethod
-    def _services_directory(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import referrals  # noqa: PLC0415
-        from clinic_app.views.referrals.services_directory import (  # noqa: PLC0415
-            ServicesActions,
-            ServicesDirectoryDialog,
-        )
-
-        return ServicesDirectoryDialog(
-            ServicesActions(
-                service_directory=workspace.bind(referrals.service_directory),
-                add_service=workspace.bind(referrals.add_service),
-                update_service=workspace.bind(referrals.update_service),
-                set_service_active=workspace.bind(referrals.set_service_active),
-            ),
-            parent,
-        )
-
-    @staticmethod
-    def _audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import audiences, staff  # noqa: PLC0415
-        from clinic_app.views.sharing.audiences import (  # noqa: PLC0415
-            AudiencePolicyActions,
-            AudiencePolicyDialog,
-        )
-
-        names = workspace.call(staff.display_names)
-        return AudiencePolicyDialog(
-            AudiencePolicyActions(
-                audience_policy=workspace.bind(audiences.audience_policy),
-                set_audience_policy=workspace.bind(audiences.set_audience_policy),
-                reset_audience_policy=workspace.bind(audiences.reset_audience_policy),
-                describe_staff=lambda staff_id: names.get(staff_id, "a former member of staff"),
-            ),
-            parent,
-        )
-
-    @staticmethod
-    def _import_definition(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import measures  # noqa: PLC0415
-        from clinic_app.views.measures.dialogs import ImportDefinitionDialog  # noqa: PLC0415
-
-        return ImportDefinitionDialog(workspace.bind(measures.import_definition), parent)
 
     @staticmethod
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:

@@ -213,3 +213,29 @@ def test_a_user_with_an_administrator_set_password_must_choose_their_own(seeded,
     finally:
         if app.database is not None:
             app.database.close()
+
+
+def test_the_administration_menu_opens_each_window(start, seeded, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    opened: list[str] = []
+
+    def record(dialog):
+        opened.append(type(dialog).__name__)
+        return 0
+
+    monkeypatch.setattr(QDialog, "exec", record)
+    app = start(seeded, [("admin", ADMIN_PASSWORD)])
+    menus = {a.text(): a.menu() for a in app.window.menuBar().actions() if a.menu()}
+    assert "&Administration" in menus and "Reg&isters" in menus
+    for title in ("Reg&isters", "&Administration"):
+        for entry in menus[title].actions():
+            entry.trigger()
+    assert opened == [
+        "ServiceRegisterWindow",
+        "ServicesDirectoryDialog",
+        "AudiencePolicyDialog",
+        "ImportDefinitionDialog",
+    ]
