@@ -15,7 +15,7 @@ from clinic_app.measures.definitions import MeasureDefinition, shipped_definitio
 from clinic_app.measures.scoring import score
 from clinic_app.models.enums import MeasureMode
 from clinic_app.services.measures import DueMeasure
-from clinic_app.views.self_completion import (
+from clinic_app.views.measures.self_completion import (
     FINISHED_TEXT,
     NEEDS_ANSWER,
     NO_MORE_SKIPS,

@@ -45,14 +45,9 @@ from clinic_app.services import clients, notes, plans, referrals, risk, third_pa
 from clinic_app.services.sharing import audiences, documents, drafts
 from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, BUILT_IN
 from clinic_app.services.workspace import Workspace
-from clinic_app.views import register as register_view
-from clinic_app.views.summary_wizard import (
-    PartnerSummaryActions,
-    PartnerSummaryWizard,
-    RiskNoticeActions,
-    RiskNoticeDialog,
-    Step,
-)
+from clinic_app.views.sharing import register as register_view
+from clinic_app.views.sharing.actions import PartnerSummaryActions, RiskNoticeActions
+from clinic_app.views.sharing.wizard import PartnerSummaryWizard, RiskNoticeDialog, Step
 from tests.conftest import STAFF_PASSWORD
 
 TODAY = date.today()
@@ -110,8 +105,16 @@ def seed(db: Any, me: Any, admin: Any, canary: Canaries) -> tuple[int, int]:
             s,
             me,
             cid,
-            third_parties.ThirdPartyInput(relation=ThirdPartyRelation.VICTIM, name=canary()),
-            details=canary(),
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM,
+                name=canary(),
+                aliases=(canary(),),
+                addresses=(canary(),),
+                advocate_service=canary(),
+                advocate_contact=canary(),
+                wishes_and_concerns=canary(),
+                details=canary(),
+            ),
         )
         clients.set_typology(s, me, cid, Typology.REJECTED, rationale=canary(), assessed_on=START)
         clients.record_risk_assessment(

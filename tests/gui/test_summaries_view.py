@@ -49,33 +49,36 @@ from clinic_app.services.sharing.disclosures import DisclosureRow, SharingDecisi
 from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
 from clinic_app.services.sharing.drafts import Draft, NoticeRequest, SummaryRequest
 from clinic_app.services.sharing.lexicon import Lexicon, TermCategory
-from clinic_app.views import feedback, summary_wizard
-from clinic_app.views import register as register_view
-from clinic_app.views.pdf_preview import UNREADABLE, PdfPreview
-from clinic_app.views.register import (
+from clinic_app.views.common import feedback
+from clinic_app.views.common.pdf_preview import UNREADABLE, PdfPreview
+from clinic_app.views.sharing import register as register_view
+from clinic_app.views.sharing import wizard as summary_wizard
+from clinic_app.views.sharing.actions import (
+    ClinicalSummaryActions,
+    PartnerSummaryActions,
+    RiskNoticeActions,
+)
+from clinic_app.views.sharing.register import (
     NO_ENTRIES_CLIENT,
     DisclosureModel,
     RegisterColumn,
     ServiceRegisterActions,
     ServiceRegisterWindow,
 )
-from clinic_app.views.summaries import (
+from clinic_app.views.sharing.tab import (
     WHAT_OTHER,
     DecisionNotToShareDialog,
     RegenerateDialog,
     SummariesActions,
     SummariesTab,
 )
-from clinic_app.views.summary_wizard import (
-    ClinicalSummaryActions,
+from clinic_app.views.sharing.wizard import (
     ClinicalSummaryDialog,
-    FieldEditDialog,
-    PartnerSummaryActions,
     PartnerSummaryWizard,
-    RiskNoticeActions,
     RiskNoticeDialog,
     Step,
 )
+from clinic_app.views.sharing.wizard_parts import FieldEditDialog
 
 CLIENT = 7
 EVENT = 31
@@ -1647,7 +1650,7 @@ def test_every_step_and_dialog_has_one_control_per_alt_letter(qtbot, save_to):
 
 
 def test_forms_left_open_at_a_lock_come_back_with_what_was_typed(qtbot, monkeypatch):
-    from clinic_app.views.form_drafts import input_state, open_forms
+    from clinic_app.views.common.form_drafts import input_state, open_forms
 
     fake = FakeSharing()
     tab = SummariesTab(CLIENT, fake.tab_actions())

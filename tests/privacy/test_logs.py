@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from clinic_app import cli
 from clinic_app.cli.common import EXIT_BUG, Context
-from clinic_app.views import feedback
+from clinic_app.views.common import feedback
 
 CANARY = "Canary-5d1e formulation text"
 
