@@ -431,7 +431,7 @@ def check_lexicon(resources: Path) -> Check:
 
     name = "Lexicon"
     folder = resources / "lexicon"
-    wanted = [c for c in TermCategory if c is not TermCategory.THIRD_PARTY_NAME]
+    wanted = [c for c in TermCategory if not c.is_third_party]
     missing = [f"{c.value}.txt" for c in wanted if not (folder / f"{c.value}.txt").is_file()]
     if missing:
         return Check(name, Status.MISSING, f"not in {folder}: {', '.join(missing)}")
