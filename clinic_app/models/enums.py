@@ -169,6 +169,7 @@ class DisclosureKind(StrEnum):
     CLINICAL_SUMMARY = "clinical_summary"
     RECORD_EXPORT = "record_export"
     DECISION_NOT_TO_SHARE = "decision_not_to_share"
+    RISK_EVENT_SHARED = "risk_event_shared"
 
 
 class ProtectiveMeasureKind(StrEnum):

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_app.models import RiskEvent, RiskShareDecision, SessionNote
-from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
+from clinic_app.models.enums import (
+    DisclosureKind,
+    Gateway,
+    RiskEventKind,
+    ShareDecisionKind,
+    Urgency,
+)
 from clinic_app.services import audit
 from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
 from clinic_app.services.validation import Checker, date_problem
+from clinic_app.wording import long_date, words
 
 
 @dataclass(frozen=True)
@@ -134,8 +142,18 @@ def record_share_decision(
     reason: str,
     gateway: Gateway | None = None,
     shared_with: str = "",
+    client_informed: bool | None = None,
+    client_not_informed_reason: str = "",
+    register: bool = True,
 ) -> ShareDecisionRow:
-    """Record whether a risk event is shared, why, under which gateway and with whom."""
+    """Record whether a risk event is shared, why, under which gateway and with whom.
+
+    DOMAIN rule: every decision, to share or not, is recorded in the disclosure register
+    with whether the client was told (or why not). A decision to share is entered as a
+    risk event shared (gateway and recipient); a decision not to share as a decision not
+    to share, naming the event. ``register`` is False only when the caller enters the
+    decision itself (the urgent risk notification's own entry names the event).
+    """
     event = get_or_raise(session, RiskEvent, risk_event_id, "risk event")
     require_clinical_access(session, by, event.client_id)
     check = Checker()
@@ -144,7 +162,7 @@ def record_share_decision(
         "shared_with",
         shared_with,
         label="Who it was shared with",
-        max_length=300,
+        max_length=200,
         required=decision is ShareDecisionKind.SHARED,
     )
     if decision is ShareDecisionKind.SHARED and gateway is None:
@@ -152,6 +170,16 @@ def record_share_decision(
     if decision is ShareDecisionKind.SHARED and not event.shareable_statement.strip():
         check.add(
             "shareable_statement", "Write a shareable statement for this event before sharing it."
+        )
+    if client_informed is None:
+        check.add("client_informed", "Say whether the client has been told about this decision.")
+    elif not client_informed:
+        check.text(
+            "client_not_informed_reason",
+            client_not_informed_reason,
+            label="The reason the client was not told",
+            required=True,
+            max_length=2000,
         )
     check.raise_if_any()
     row = RiskShareDecision(
@@ -172,12 +200,71 @@ def record_share_decision(
         entity_id=row.id,
         client_id=event.client_id,
     )
+    if register:
+        _register(
+            session,
+            by,
+            event,
+            row,
+            client_informed=bool(client_informed),
+            client_not_informed_reason=client_not_informed_reason,
+        )
     return ShareDecisionRow(
         row.decision, row.reason, row.gateway, row.shared_with, by.id, row.decided_at
     )
 
 
-def _latest_decisions(session: Session, event_ids: list[int]) -> dict[int, RiskShareDecision]:
+RISK_EVENT_AUDIENCE: Final = "partner"
+"""The register's audience for a risk event shared by call or meeting: a partner agency."""
+
+
+def _register(
+    session: Session,
+    by: StaffRef,
+    event: RiskEvent,
+    row: RiskShareDecision,
+    *,
+    client_informed: bool,
+    client_not_informed_reason: str,
+) -> None:
+    # Imported here: the register sits beside the documents that call this module.
+    from clinic_app.services.sharing import disclosures  # noqa: PLC0415
+
+    about = f"{words(event.kind)} on {long_date(event.occurred_on)}"
+    told = "" if client_informed else client_not_informed_reason
+    if row.decision is ShareDecisionKind.SHARED:
+        disclosures.record_disclosure(
+            session,
+            by,
+            kind=DisclosureKind.RISK_EVENT_SHARED,
+            client_id=event.client_id,
+            audience=RISK_EVENT_AUDIENCE,
+            recipient_agency=row.shared_with,
+            purpose=f"Risk-relevant event shared: {about}",
+            gateway=row.gateway,
+            client_informed=client_informed,
+            client_not_informed_reason=told,
+            document_sha256=None,
+            payload={"reason": row.reason},
+            risk_event_id=event.id,
+        )
+    else:
+        disclosures.record_decision_not_to_share(
+            session,
+            by,
+            event.client_id,
+            audience=RISK_EVENT_AUDIENCE,
+            recipient_agency="Partner agencies",
+            purpose=f"Whether to share a risk-relevant event: {about}",
+            reason=row.reason,
+            client_informed=client_informed,
+            client_not_informed_reason=told,
+            risk_event_id=event.id,
+        )
+
+
+def latest_decisions(session: Session, event_ids: list[int]) -> dict[int, RiskShareDecision]:
+    """The decision that stands for each event (the latest recorded), by event id."""
     latest: dict[int, RiskShareDecision] = {}
     if not event_ids:
         return latest
@@ -199,7 +286,7 @@ def events_for_client(session: Session, by: StaffRef, client_id: int) -> list[Ri
             .order_by(RiskEvent.occurred_on, RiskEvent.id)
         )
     )
-    decisions = _latest_decisions(session, [e.id for e in events])
+    decisions = latest_decisions(session, [e.id for e in events])
     return [_row(e, decisions.get(e.id)) for e in events]
 
 

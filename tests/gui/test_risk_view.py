@@ -358,6 +358,8 @@ def test_sharing_saves_typed_values_and_shows_who_recorded_it_and_when(qtbot):
     dialog.reason.setPlainText("Escalation: the victim's safety.")
     dialog.gateway.setCurrentIndex(gateways.index("Crime and Disorder Act 1998 s115"))
     dialog.shared_with.setText("Metropolitan Police, DC Patel")
+    assert dialog.not_told_reason.isEnabled()  # not told (yet): say why
+    dialog.not_told_reason.setText("Telling him first would raise the risk to the victim")
     with qtbot.waitSignal(dialog.saved):
         dialog.save_button.click()
 
@@ -368,6 +370,8 @@ def test_sharing_saves_typed_values_and_shows_who_recorded_it_and_when(qtbot):
         "reason": "Escalation: the victim's safety.",
         "gateway": Gateway.CDA_S115,
         "shared_with": "Metropolitan Police, DC Patel",
+        "client_informed": False,
+        "client_not_informed_reason": "Telling him first would raise the risk to the victim",
     }
     assert dialog.decision is not None
     assert not dialog.recorded.isHidden()
@@ -390,10 +394,14 @@ def test_not_sharing_sends_no_gateway_or_recipient(qtbot):
     dialog.do_not_share.setChecked(True)
     assert not dialog.gateway.isEnabled() and not dialog.shared_with.isEnabled()
     dialog.reason.setPlainText("Clinical matter only.")
+    dialog.not_told_reason.setText("typed before ticking told")
+    dialog.client_told.setChecked(True)
+    assert not dialog.not_told_reason.isEnabled()
     dialog.save_button.click()
     [(_id, kwargs)] = fake.named("record_share_decision")
     assert kwargs["decision"] is ShareDecisionKind.NOT_SHARED
     assert kwargs["gateway"] is None and kwargs["shared_with"] == ""
+    assert kwargs["client_informed"] is True and kwargs["client_not_informed_reason"] == ""
 
 
 def test_an_event_without_a_shareable_statement_cannot_be_shared(qtbot):

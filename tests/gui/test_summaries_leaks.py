@@ -201,6 +201,7 @@ def seed(db: Any, me: Any, admin: Any, canary: Canaries) -> tuple[int, int]:
             reason=canary(),
             gateway=Gateway.CDA_S115,
             shared_with="Metropolitan Police",
+            client_informed=True,
         )
         service = referrals.add_service(
             s, admin, name="Northside Wellbeing Service", kind=ServiceKind.OTHER

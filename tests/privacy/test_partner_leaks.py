@@ -349,6 +349,7 @@ def build(
             reason="x",
             gateway=Gateway.CDA_S115,
             shared_with="Police",
+            client_informed=True,
         )
         service_ids = [svc.id for svc in referrals.service_directory(s, me)]
         if not service_ids:
@@ -598,8 +599,10 @@ def test_no_canary_in_any_partner_document(keyed, psychologist, clinician, admin
 
 def test_every_audience_through_the_command_line(keyed, psychologist, clinician, admin, tmp_path):
     canaries = Canaries("cliall01")
+    # References long enough that compressed PDF bytes cannot hold them by chance (a
+    # three-letter "LRC" once matched a compressed stream).
     identity = Identity(
-        "Zyann", "Zybrook", date(1979, 11, 3), "4010232137", "LRC", "PRC", "2 Zy Way"
+        "Zyann", "Zybrook", date(1979, 11, 3), "4010232137", "LRCQZ7741", "PRCQZ7742", "2 Zy Way"
     )
     record = build(keyed, psychologist, clinician, admin, identity, canaries, ["Shareable"] * 4, 5)
     for audience, where, data in cli_documents(

@@ -370,7 +370,12 @@ def test_urgent_risk_events_without_a_decision(
         waiting = event(client_id, psychologist, Urgency.URGENT, date(2026, 3, 5))
         decided = event(client_id, psychologist, Urgency.URGENT, date(2026, 3, 1))
         risk.record_share_decision(
-            session, psychologist, decided, decision=ShareDecisionKind.NOT_SHARED, reason="Below"
+            session,
+            psychologist,
+            decided,
+            decision=ShareDecisionKind.NOT_SHARED,
+            reason="Below",
+            client_informed=True,
         )
         event(client_id, psychologist, Urgency.SOON, date(2026, 3, 2))
         event(other_client, clinician, Urgency.URGENT, date(2026, 3, 2))

@@ -305,7 +305,12 @@ def build_rich_record(session: Session, team: Team) -> int:
         session_note_id=n1.id,
     )
     risk.record_share_decision(
-        session, psy, urgent.id, decision=E.ShareDecisionKind.NOT_SHARED, reason="Checking first"
+        session,
+        psy,
+        urgent.id,
+        decision=E.ShareDecisionKind.NOT_SHARED,
+        reason="Checking first",
+        client_informed=True,
     )
     risk.record_share_decision(
         session,
@@ -315,6 +320,7 @@ def build_rich_record(session: Session, team: Team) -> int:
         reason="Risk to victim",
         gateway=E.Gateway.CDA_S115,
         shared_with="DC Smith, MPS",
+        client_informed=True,
     )
     risk.record_risk_event(
         session,
@@ -641,10 +647,18 @@ def test_export_holds_the_whole_record(source: Source) -> None:
     assert [m["measure_id"] for m in d["measure_administrations"]] == ["gad-7", "phq-9"]
     assert d["measure_administrations"][1]["responses"][-1] == {"item": 9, "value": None}
     assert [s["measure_id"] for s in d["measure_schedules"]] == ["phq-9", "core-10"]
-    assert {x["document_id"] for x in d["disclosures"]} == {
+    documents = [
+        x
+        for x in d["disclosures"]
+        if x["kind"] not in {"risk_event_shared", "decision_not_to_share"}
+    ]
+    assert {x["document_id"] for x in documents} == {
         "6f1c2c9e-3a43-4a55-9a7e-2b1f7f0c5d11",
         "0d5b8f55-2f4e-4c1e-8a86-7f0f1c9a2e22",
     }
+    # The record's two share decisions on the urgent event are in the register too.
+    decisions = [x for x in d["disclosures"] if x not in documents]
+    assert sorted(x["kind"] for x in decisions) == ["decision_not_to_share", "risk_event_shared"]
 
 
 def test_export_cross_references_are_indices_into_the_document(source: Source) -> None:

@@ -157,7 +157,12 @@ def test_urgent_risk_event_stays_flagged_until_a_decision(db, psychologist, clie
     with db.session() as session:
         with pytest.raises(ValidationError) as caught:
             risk.record_share_decision(
-                session, psychologist, event.id, decision=ShareDecisionKind.SHARED, reason="Risk."
+                session,
+                psychologist,
+                event.id,
+                decision=ShareDecisionKind.SHARED,
+                reason="Risk.",
+                client_informed=True,
             )
         assert {p.where for p in caught.value.problems} == {"gateway", "shared_with"}
     with db.transaction() as session:
@@ -169,6 +174,7 @@ def test_urgent_risk_event_stays_flagged_until_a_decision(db, psychologist, clie
             reason="Risk to victim.",
             gateway=Gateway.CDA_S115,
             shared_with="Police SPOC",
+            client_informed=True,
         )
         assert risk.urgent_without_decision(session, psychologist, client_id) == []
 

@@ -179,6 +179,7 @@ def build_record(db, me, admin, *, goal_wording: str = "Stop all contact with th
             reason="DECISION-REASON-PRIVATE",
             gateway=Gateway.CDA_S115,
             shared_with="DS Rivers",
+            client_informed=True,
         )
         unshared = risk.record_risk_event(
             s,
@@ -191,7 +192,12 @@ def build_record(db, me, admin, *, goal_wording: str = "Stop all contact with th
             shareable_statement="WITHHELD-STATEMENT",
         )
         risk.record_share_decision(
-            s, me, unshared.id, decision=ShareDecisionKind.NOT_SHARED, reason="not needed"
+            s,
+            me,
+            unshared.id,
+            decision=ShareDecisionKind.NOT_SHARED,
+            reason="not needed",
+            client_informed=True,
         )
         silent = risk.record_risk_event(
             s,
@@ -737,8 +743,10 @@ def _summary_args(client: str, out: Path, *extra: str) -> list[str]:
 
 
 def _register_size(db) -> int:  # type: ignore[no-untyped-def]
+    """Documents in the register (the record's own share decisions are entries too)."""
     with db.session() as s:
-        return s.scalar(select(func.count()).select_from(Disclosure)) or 0
+        documents_only = Disclosure.kind.not_in(disclosures.WITHOUT_DOCUMENT)
+        return s.scalar(select(func.count()).select_from(Disclosure).where(documents_only)) or 0
 
 
 def test_cli_summary_writes_and_logs(keyed, psychologist, admin, tmp_path):
@@ -757,7 +765,9 @@ def test_cli_summary_writes_and_logs(keyed, psychologist, admin, tmp_path):
     assert code == 0, err
     assert "in the disclosure register" in stdout
     with keyed.session() as s:
-        (row,) = s.scalars(select(Disclosure)).all()
+        (row,) = s.scalars(
+            select(Disclosure).where(Disclosure.kind.not_in(disclosures.WITHOUT_DOCUMENT))
+        ).all()
         assert row.document_sha256 == disclosures.sha256_hex(out.read_bytes())
         assert (row.period_from, row.period_to) == (START, TODAY)
 
@@ -809,7 +819,9 @@ def test_cli_refuses_on_lexicon_hits_unless_accepted(keyed, psychologist, admin,
     assert code == 0, err
     assert "Accepted as they were: 1 wording warning; this is recorded." in stdout
     with keyed.session() as s:
-        row = s.scalars(select(Disclosure)).one()
+        row = s.scalars(
+            select(Disclosure).where(Disclosure.kind.not_in(disclosures.WITHOUT_DOCUMENT))
+        ).one()
         assert row.payload is not None and row.payload["lexicon"]["warnings_accepted"] == 1
         kept = [h for h in row.payload["lexicon"]["hits"] if h["category"] == "third_party_name"]
         assert [h["reason"] for h in kept] == [reason]
@@ -843,8 +855,11 @@ def test_cli_risk_notice_and_register(keyed, psychologist, admin, tmp_path):
     csv_out = tmp_path / "register.csv"
     code, stdout, err = _cli(keyed, "register", "export", "--out", str(csv_out))
     assert code == 0, err
-    assert "Wrote 1 register entry" in stdout
-    assert "MASIP-0101" in csv_out.read_text(encoding="utf-8-sig")
+    # The notification, and the record's two share decisions (shared, not shared).
+    assert "Wrote 3 register entries" in stdout
+    exported = csv_out.read_text(encoding="utf-8-sig")
+    assert "MASIP-0101" in exported
+    assert "Risk event shared" in exported and "Decision not to share" in exported
 
 
 def test_cli_audience_commands(keyed, admin, tmp_path):

@@ -66,7 +66,14 @@ KIND_WORDS: Final[dict[DisclosureKind, str]] = {
     DisclosureKind.CLINICAL_SUMMARY: "Clinical summary",
     DisclosureKind.RECORD_EXPORT: "Record export",
     DisclosureKind.DECISION_NOT_TO_SHARE: "Decision not to share",
+    DisclosureKind.RISK_EVENT_SHARED: "Risk event shared",
 }
+
+WITHOUT_DOCUMENT: Final = frozenset(
+    {DisclosureKind.DECISION_NOT_TO_SHARE, DisclosureKind.RISK_EVENT_SHARED}
+)
+"""Kinds that record a decision with no document: a decision not to share, and a risk
+event shared by other means (a call, a meeting) with its gateway and recipient."""
 
 CLINICAL_CORRESPONDENCE: Final = frozenset(
     {DisclosureKind.REFERRAL_LETTER, DisclosureKind.CLINICAL_SUMMARY}
@@ -182,7 +189,8 @@ class DisclosureRow:
     referral_id: int | None
     risk_event_id: int | None
     decision_reason: str | None = None
-    """Why it was not shared (decisions not to share): CLINICAL, None in the service register."""
+    """Why it was shared or not (entries with no document): CLINICAL, None in the service
+    register."""
 
     @property
     def kind_words(self) -> str:
@@ -236,7 +244,7 @@ def _row(
         risk_event_id=d.risk_event_id,
         decision_reason=(
             str((d.payload or {}).get("reason", ""))
-            if clinical and d.kind is DisclosureKind.DECISION_NOT_TO_SHARE
+            if clinical and d.kind in WITHOUT_DOCUMENT
             else None
         ),
     )
@@ -291,13 +299,15 @@ def record_disclosure(
         required=not client_informed,
         max_length=2000,
     )
-    is_document = kind is not DisclosureKind.DECISION_NOT_TO_SHARE
+    is_document = kind not in WITHOUT_DOCUMENT
     if is_document and gateway is None and kind is not DisclosureKind.CLINICAL_SUMMARY:
         check.add("gateway", "Choose the legal gateway the document is shared under.")
+    if kind is DisclosureKind.RISK_EVENT_SHARED and gateway is None:
+        check.add("gateway", "Choose the legal gateway the information is shared under.")
     if is_document and not _is_sha256(document_sha256):
         check.add("document_sha256", "The document's fingerprint (SHA-256) is missing.")
     if not is_document and document_sha256 is not None:
-        check.add("document_sha256", "A decision not to share has no document.")
+        check.add("document_sha256", "This entry records a decision, not a document.")
     if period_from is not None and period_to is not None and period_from > period_to:
         check.add("period_from", "The start of the period must not be after its end.")
     if document_id is not None and not document_id.strip():

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import Problem, ValidationError
-from clinic_app.models import Client
+from clinic_app.models import Client, SpecialistService
 from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
 from clinic_app.reports import pdf, referral_letter
 from clinic_app.reports.content import (
@@ -70,6 +70,8 @@ from clinic_app.services.sharing.drafts import (
 )
 from clinic_app.services.sharing.files import write_when_committed
 from clinic_app.services.sharing.lexicon import LexiconHit, TextField
+from clinic_app.services.sharing.redaction import redact_third_parties
+from clinic_app.services.third_parties import identifiers
 from clinic_app.wording import counted
 
 TITLES = {
@@ -399,6 +401,9 @@ def _export(
             ),
             gateway=decision.gateway,
             shared_with=_shared_with(decision),
+            client_informed=decision.client_informed,
+            client_not_informed_reason=decision.client_not_informed_reason,
+            register=False,  # the notification's own entry above names the event
         )
     write_when_committed(session, out, rendered.data)
     return ExportResult(row, Path(out), rendered.sha256, record["warnings_accepted"])
@@ -533,6 +538,71 @@ def export_risk_notice(
 # -- clinical summary -----------------------------------------------------------------------------
 
 
+CLINICAL_RECORD: Final = "Clinical record"
+"""The recipient of a clinical summary filed in the client's own record."""
+
+CLINICAL_GATEWAYS: Final = frozenset({Gateway.DPA_SCH1_PARA2, Gateway.CONSENT})
+"""The gateways a clinical summary may go to another health service under."""
+
+
+def clinical_recipient_problems(
+    session: Session, client_id: int, decision: SharingDecision
+) -> list[Problem]:
+    """Why this recipient may not have a clinical summary (the gate for clinical content).
+
+    The clinical record itself, or a health service in use in the specialist service
+    directory (a GP practice included), under DPA 2018 Schedule 1 para 2 or the client's
+    recorded consent. Never a partner agency typed in by hand.
+    """
+    recipient = " ".join(decision.recipient_agency.split())
+    if recipient.casefold() == CLINICAL_RECORD.casefold():
+        return []
+    services = {
+        name.casefold()
+        for name in session.scalars(
+            select(SpecialistService.name).where(SpecialistService.active.is_(True))
+        )
+    }
+    problems: list[Problem] = []
+    if recipient and recipient.casefold() not in services:
+        problems.append(
+            Problem(
+                "recipient_agency",
+                f"A clinical summary goes only to the {CLINICAL_RECORD.lower()} or to a health "
+                "service in the specialist service directory, and this recipient is not one. "
+                "For police, probation, a victim advocate or a panel, use a partner summary.",
+            )
+        )
+    if decision.gateway not in CLINICAL_GATEWAYS:
+        problems.append(
+            Problem(
+                "gateway",
+                "A clinical summary goes to another health service only under DPA 2018 "
+                "Schedule 1 para 2 (health or social care) or the client's consent.",
+            )
+        )
+    elif decision.gateway is Gateway.CONSENT:
+        problems += _consent_problems(session, client_id, decision)
+    return problems
+
+
+def _clinical_content(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    *,
+    period_from: date | None,
+    period_to: date | None,
+    today: date | None,
+) -> tuple[ClinicalSummary, int]:
+    content = clinical_summary.build_clinical_summary(
+        session, by, client_id, period_from=period_from, period_to=period_to, today=today
+    )
+    return redact_third_parties(
+        content, identifiers(session, by, client_id), keep=("identity", "author")
+    )
+
+
 def preview_clinical_summary(
     session: Session,
     by: StaffRef,
@@ -545,7 +615,7 @@ def preview_clinical_summary(
     issued_on: date | None = None,
 ) -> RenderedDocument:
     """The exact pages of the clinical summary (nothing is recorded)."""
-    content = clinical_summary.build_clinical_summary(
+    content, _removed = _clinical_content(
         session, by, client_id, period_from=period_from, period_to=period_to, today=issued_on
     )
     frame = document_frame(
@@ -574,13 +644,17 @@ def export_clinical_summary(
 ) -> ExportResult:
     """Render the clinical summary, record it (kind clinical_summary) and write it.
 
-    There is no audience: a clinical summary is never offered to partner agencies. The
-    gateway may be left empty (e.g. for the clinical record itself).
+    There is no audience: a clinical summary is never offered to partner agencies. It goes
+    to the clinical record (no gateway: it does not leave the service) or to a health
+    service in the specialist service directory, under a health and care gateway
+    (:func:`clinical_recipient_problems`). Every recorded detail of a third party is taken
+    out of its text, and the register records how many.
     """
-    content = clinical_summary.build_clinical_summary(
+    content, removed = _clinical_content(
         session, by, client_id, period_from=period_from, period_to=period_to, today=issued_on
     )
     problems = disclosures.sharing_problems(decision, gateway_required=False)
+    problems += clinical_recipient_problems(session, client_id, decision)
     if problems:
         raise ValidationError(problems)
     frame = document_frame(
@@ -605,7 +679,7 @@ def export_clinical_summary(
         client_informed=decision.client_informed,
         client_not_informed_reason=decision.client_not_informed_reason,
         document_sha256=rendered.sha256,
-        payload=_payload(content, frame, None),
+        payload=_payload(content, frame, {"third_party_details_removed": removed}),
         referral_id=referral_id,
         period_from=content.period.start if content.period else None,
         period_to=content.period.end if content.period else None,

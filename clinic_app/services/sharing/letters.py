@@ -3,7 +3,10 @@
 A referral letter goes to a specialist service (a clinical recipient), so it is built
 from the client's clinical record rather than through the partner gate
 (:class:`~clinic_app.services.sharing.audiences.PartnerReader`); it still leaves out
-everything about other people (the victim's details, a risk event's private detail).
+everything about other people: no third party's record is read into it, every recorded
+detail of a third party in the clinician's words (the reason, the detail, a statement) is
+taken out (:mod:`~clinic_app.services.sharing.redaction`), a risk event's private detail
+is never read, and an event decided not to be shared is not listed.
 
 - :func:`letter_facts` reads the referral and the client's record into
   :class:`~clinic_app.reports.content.LetterFacts`, addressed from the signed-in user.
@@ -24,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +41,13 @@ from clinic_app.models import (
     SpecialistService,
     StaffUser,
 )
-from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, RiskTool
+from clinic_app.models.enums import (
+    ConsentToShare,
+    DisclosureKind,
+    Gateway,
+    RiskTool,
+    ShareDecisionKind,
+)
 from clinic_app.reports import pdf
 from clinic_app.reports.content import LetterFacts, LetterRiskAssessment, LetterRiskEvent
 from clinic_app.reports.referral_letter import (
@@ -46,6 +56,7 @@ from clinic_app.reports.referral_letter import (
     payload_of,
     render_referral_letter,
 )
+from clinic_app.services import risk
 from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
 from clinic_app.services.referrals import (
     CONSENT_WORDS,
@@ -58,6 +69,8 @@ from clinic_app.services.referrals import (
 from clinic_app.services.sharing import disclosures
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.services.sharing.files import write_atomically
+from clinic_app.services.sharing.redaction import redact_third_parties
+from clinic_app.services.third_parties import identifiers
 from clinic_app.services.validation import Checker
 
 # -- what a referral letter is made from ------------------------------------------------------
@@ -70,6 +83,20 @@ RISK_TOOL_WORDS: dict[RiskTool, str] = {
 }
 LETTER_RISK_EVENT_DAYS = 365
 """Risk events from the last year go in a letter's risk summary."""
+
+LETTER_IDENTITY: Final = (
+    "service_name",
+    "service_kind",
+    "service_contact",
+    "client_name",
+    "address",
+    "local_ref",
+    "nhs_number",
+    "referrer_name",
+    "referrer_title",
+    "referrer_contact",
+)
+"""Fields of a letter that identify its people and are never redacted."""
 
 
 def letter_facts(
@@ -101,6 +128,14 @@ def letter_facts(
             latest.shareable_summary,
         )
     since = today - timedelta(days=LETTER_RISK_EVENT_DAYS)
+    recent = list(
+        session.scalars(
+            select(RiskEvent)
+            .where(RiskEvent.client_id == client.id, RiskEvent.occurred_on >= since)
+            .order_by(RiskEvent.occurred_on, RiskEvent.id)
+        )
+    )
+    decided = risk.latest_decisions(session, [e.id for e in recent])
     events = tuple(
         LetterRiskEvent(
             e.occurred_on,
@@ -108,13 +143,11 @@ def letter_facts(
             e.urgency.value.capitalize(),
             e.shareable_statement,
         )
-        for e in session.scalars(
-            select(RiskEvent)
-            .where(RiskEvent.client_id == client.id, RiskEvent.occurred_on >= since)
-            .order_by(RiskEvent.occurred_on, RiskEvent.id)
-        )
+        for e in recent
+        # An event decided not to be shared appears nowhere that leaves the service.
+        if e.id not in decided or decided[e.id].decision is not ShareDecisionKind.NOT_SHARED
     )
-    return LetterFacts(
+    facts = LetterFacts(
         referral_id=found.id,
         client_id=client.id,
         letter_date=today,
@@ -141,6 +174,13 @@ def letter_facts(
         referrer_title=me.job_title,
         referrer_contact=me.contact,
     )
+    # The reason, the detail and the statements are the clinician's words and may name
+    # the victim or where she lives: each recorded detail is taken out (DOMAIN rule:
+    # third-party data never leaves). The client's own identity and address stay whole.
+    redacted, _removed = redact_third_parties(
+        facts, identifiers(session, by, client.id), keep=LETTER_IDENTITY
+    )
+    return redacted
 
 
 def check_letter_choices(

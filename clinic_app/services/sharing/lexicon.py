@@ -334,7 +334,7 @@ def check_fields(
     ``third_parties`` (or, for a list of names only, ``names``) adds what is recorded
     about the client's third parties to the check.
     """
-    base = lexicon or load_lexicon()
+    base = lexicon if lexicon is not None else load_lexicon()
     names = tuple(names)
     if third_parties is None and names:
         third_parties = Identifiers(names, (), (), (), ())

@@ -44,6 +44,8 @@ class RecordShareDecision(Protocol):
         reason: str,
         gateway: Gateway | None = None,
         shared_with: str = "",
+        client_informed: bool | None = None,
+        client_not_informed_reason: str = "",
     ) -> ShareDecisionRow: ...
 
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -355,7 +356,7 @@ class ShareDecisionDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.reason = _text_box(
             "Reason for the decision",
-            "Why share, or why not: the purpose, and whether the client was told.",
+            "Why share, or why not: the purpose and what the risk is.",
         )
         self.reason.setMaximumHeight(110)
         reason_label = QLabel("&Reason for the decision")
@@ -379,6 +380,22 @@ class ShareDecisionDialog(QDialog):
         self.shared_with_label = QLabel("Shared &with (agency and person)")
         self.shared_with_label.setBuddy(self.shared_with)
         form.addRow(self.shared_with_label, self.errors.with_field("shared_with", self.shared_with))
+
+        self.client_told = QCheckBox("The client has been &told about this decision")
+        self.client_told.setAccessibleName("The client has been told about this decision")
+        form.addRow("", self.errors.with_field("client_informed", self.client_told))
+        self.not_told_reason = QLineEdit()
+        self.not_told_reason.setAccessibleName("Why the client has not been told")
+        self.not_told_reason.setPlaceholderText(
+            "e.g. telling him now would raise the risk to the victim"
+        )
+        self.not_told_label = QLabel("Why &not told")
+        self.not_told_label.setBuddy(self.not_told_reason)
+        form.addRow(
+            self.not_told_label,
+            self.errors.with_field("client_not_informed_reason", self.not_told_reason),
+        )
+        self.client_told.toggled.connect(self._on_told_changed)
         layout.addLayout(form)
 
         self.general_errors = problems_label()
@@ -413,6 +430,7 @@ class ShareDecisionDialog(QDialog):
 
         self.share.toggled.connect(self._on_choice_changed)
         self._on_choice_changed()
+        self._on_told_changed(False)
         (self.do_not_share if not has_statement else self.share).setFocus()
 
     def _fact(self, name: str, text: str) -> QLabel:
@@ -441,6 +459,10 @@ class ShareDecisionDialog(QDialog):
     def show_problems(self, problems: Sequence[Problem]) -> None:
         show_problems(self.general_errors, self.errors.show(problems))
 
+    def _on_told_changed(self, told: bool) -> None:
+        self.not_told_reason.setEnabled(not told)
+        self.not_told_label.setEnabled(not told)
+
     def _on_choice_changed(self, _checked: bool = False) -> None:
         sharing = self.share.isChecked() and self.decision is None
         for widget in (self.gateway, self.gateway_label, self.shared_with, self.shared_with_label):
@@ -459,6 +481,10 @@ class ShareDecisionDialog(QDialog):
                 reason=self.reason.toPlainText(),
                 gateway=self.chosen_gateway() if sharing else None,
                 shared_with=self.shared_with.text() if sharing else "",
+                client_informed=self.client_told.isChecked(),
+                client_not_informed_reason=(
+                    "" if self.client_told.isChecked() else self.not_told_reason.text()
+                ),
             )
         except ValidationError as error:
             self.show_problems(error.problems)

@@ -516,7 +516,12 @@ def describe_entry(row: DisclosureRow) -> str:
     if period_text(row):
         parts.append(line("Reporting period", period_text(row)))
     if row.decision_reason:
-        parts.append(line("Reason not to share", row.decision_reason))
+        title = (
+            "Reason not to share"
+            if row.kind is DisclosureKind.DECISION_NOT_TO_SHARE
+            else "Reason for the decision"
+        )
+        parts.append(line(title, row.decision_reason))
     parts.append(line("Document ID", row.document_id))
     parts.append("</p>")
     if row.document_sha256:

@@ -21,6 +21,40 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+OLD_KINDS = (
+    "partner_summary",
+    "risk_notice",
+    "referral_letter",
+    "clinical_summary",
+    "record_export",
+    "decision_not_to_share",
+)
+NEW_KINDS = (*OLD_KINDS, "risk_event_shared")
+
+
+def _kinds(values: tuple[str, ...]) -> sa.Enum:
+    return sa.Enum(
+        *values, name="disclosurekind", native_enum=False, create_constraint=True, length=40
+    )
+
+
+def _disclosure_kinds(old: tuple[str, ...], new: tuple[str, ...]) -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for action in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS disclosure_no_{action}")
+    with op.batch_alter_table("disclosure", schema=None, recreate="always") as batch_op:
+        batch_op.alter_column(
+            "kind", existing_type=_kinds(old), type_=_kinds(new), existing_nullable=False
+        )
+    if sqlite:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER disclosure_no_{action.lower()} BEFORE {action} ON disclosure "
+                "BEGIN SELECT RAISE(ABORT, 'append-only: disclosure rows cannot be changed'); END"
+            )
+
+
 THIRD_PARTY_TEXT = (
     "aliases",
     "addresses",
@@ -35,6 +69,7 @@ THIRD_PARTY_TEXT = (
 
 
 def upgrade() -> None:
+    _disclosure_kinds(OLD_KINDS, NEW_KINDS)
     op.create_table(
         "critical_item_review",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -169,3 +204,14 @@ def downgrade() -> None:
             batch_op.drop_column(name)
     op.drop_index(op.f("ix_critical_item_review_client_id"), table_name="critical_item_review")
     op.drop_table("critical_item_review")
+    # The register is append-only: a database that has recorded risk events shared
+    # cannot go back to a schema without that kind.
+    shared = op.get_bind().scalar(
+        sa.text("SELECT count(*) FROM disclosure WHERE kind = 'risk_event_shared'")
+    )
+    if shared:
+        raise RuntimeError(
+            "This database has risk events shared in its disclosure register; it cannot be "
+            "taken back to an earlier version. Restore a backup taken before the upgrade."
+        )
+    _disclosure_kinds(NEW_KINDS, OLD_KINDS)
