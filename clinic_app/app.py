@@ -584,6 +584,11 @@ class ClinicApp(QObject):
         def open_risk_event(session_note_id: int | None) -> None:
             risk_tab.open_new_event(session_note_id=session_note_id)
 
+        def record_risk_event_for_review() -> int | None:
+            """The Measures tab's way in: the new event's id, to record it as the review."""
+            event = risk_tab.open_new_event()
+            return event.id if event is not None else None
+
         tabs: list[RecordPart] = [
             OverviewTab(
                 client_id,
@@ -655,9 +660,10 @@ class ClinicApp(QObject):
                     set_schedule=workspace.bind(measures.set_schedule),
                     stop_schedule=workspace.bind(measures.stop_schedule),
                     verify_staff=lambda password: self._verify_staff(workspace, password),
-                    record_risk_event=lambda: open_risk_event(None),
+                    record_risk_event=record_risk_event_for_review,
+                    review_critical_answers=workspace.bind(critical_items.review_critical_answers),
+                    critical_reviews=workspace.bind(critical_items.critical_reviews),
                     describe_staff=describe_staff,
-                    awaiting_risk_review=workspace.bind(critical_items.awaiting_risk_review),
                 ),
             ),
             SummariesTab(
