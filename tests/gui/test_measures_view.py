@@ -725,6 +725,21 @@ def test_an_old_critical_answer_raises_the_alert_until_it_is_reviewed(qtbot):
     assert not tab.alert.isVisible()
 
 
+def test_many_unreviewed_answers_scroll_inside_the_alert(qtbot):
+    fake = with_critical_answer()
+    for month in (1, 2, 3, 4, 5):
+        fake.add("phq-9", date(2026, month, 7), phq9(1, 1, 1, 1, 1, 1, 1, 0, 1))
+    tab = make_tab(qtbot, fake)
+    tab.resize(1280, 860)
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert len(tab.alert.blocks) == 6
+    assert "on 6 questionnaires" in tab.alert.title.text()
+    scroll = tab.alert.list_area.verticalScrollBar()
+    assert scroll.maximum() > 0  # the list scrolls rather than pushing the results away
+    assert tab.table.isVisible() and tab.table.height() >= tab.table.minimumHeight()
+
+
 def test_an_unscoreable_form_still_shows_its_alert(qtbot):
     fake = FakeMeasures()
     # Items 2, 3 and 4 unanswered: too many to score, but item 9 answered 3.

@@ -59,6 +59,7 @@ ATTENDANCE_WORDS: dict[Attendance, str] = {
 ALERT_STYLE = (
     "QFrame#criticalAlert { background: #fff1f0; border: 3px solid #8b0000; }"
     " QFrame#criticalAlert QLabel { color: #5c0000; background: transparent; }"
+    " QScrollArea#criticalScroll, QWidget#criticalBlocks { background: transparent; }"
 )
 DUE_STYLE = (
     "QFrame#dueReminders { background: #fff8e1; border: 2px solid #7a5b00; }"

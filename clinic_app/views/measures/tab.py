@@ -35,7 +35,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyle,
     QTableView,
@@ -173,7 +174,8 @@ class CriticalAlertFrame(QFrame):
 
     Lists every administration awaiting review, however old and whether or not it could be
     scored, each with its own review buttons. Says "Critical item" in words, with a warning
-    icon, dark red on pale (colour is never the only signal).
+    icon, dark red on pale (colour is never the only signal). Past about two
+    administrations the list scrolls inside the alert, so the results stay in view.
 
     Signals:
         record_risk_event(int): record a risk event for this administration's answers.
@@ -201,9 +203,18 @@ class CriticalAlertFrame(QFrame):
         self.title.setFont(font)
         self.title.setAccessibleName("Critical items")
         words.addWidget(self.title)
-        self.blocks_column = QVBoxLayout()
+        blocks = QWidget()
+        blocks.setObjectName("criticalBlocks")
+        self.blocks_column = QVBoxLayout(blocks)
+        self.blocks_column.setContentsMargins(0, 0, 0, 0)
         self.blocks_column.setSpacing(2)
-        words.addLayout(self.blocks_column)
+        self.list_area = QScrollArea()
+        self.list_area.setObjectName("criticalScroll")
+        self.list_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.list_area.setWidgetResizable(True)
+        self.list_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list_area.setWidget(blocks)
+        words.addWidget(self.list_area)
         row.addLayout(words, stretch=1)
         self.blocks: list[ReviewBlock] = []
 
@@ -226,15 +237,33 @@ class CriticalAlertFrame(QFrame):
             self.blocks_column.addWidget(block)
             self.blocks.append(block)
         count = sum(len(item.result.alerts) for item in awaiting)
+        forms = f" on {len(awaiting)} questionnaires" if len(awaiting) > 1 else ""
         title = (
-            f"Critical item{'s' if count != 1 else ''} not reviewed yet: ask the client about "
-            f"{'them' if count != 1 else 'it'} and review their risk, then record a risk event "
-            "or that no further action is needed"
+            f"Critical item{'s' if count != 1 else ''} not reviewed yet{forms}: ask the client "
+            f"about {'them' if count != 1 else 'it'} and review their risk, then record a risk "
+            "event or that no further action is needed"
         )
         self.title.setText(title)
         listing = " ".join(item.words() for item in awaiting).replace("\n", " ")
         self.setAccessibleDescription(f"{title}. {listing}")
         self.setVisible(bool(awaiting))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as the list, up to about two administrations' worth (then it scrolls)."""
+        width = self.list_area.viewport().width()
+        if not self.blocks or width <= 0:
+            return
+        column = self.blocks_column
+        needed = column.heightForWidth(width) if column.hasHeightForWidth() else -1
+        if needed < 0:
+            needed = column.sizeHint().height()
+        cap = self.fontMetrics().lineSpacing() * 9
+        self.list_area.setFixedHeight(min(needed, cap))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
 
     def buttons(self) -> list[QPushButton]:
         """The review buttons, in the order Tab reaches them."""
