@@ -709,6 +709,25 @@ def test_after_review_the_outcome_shows_and_the_alert_is_gone(qtbot, monkeypatch
     assert review.words in cell.data(Qt.ItemDataRole.ToolTipRole)
 
 
+def test_a_reason_typed_when_the_screen_locked_comes_back(qtbot, monkeypatch):
+    fake = with_critical_answer()
+    tab = make_tab(qtbot, fake)
+    typed = "Asked at the session: no thoughts of self-harm this week."
+    restored: list[str] = []
+
+    def check_and_save(dialog: Any) -> None:
+        restored.append(dialog.reason.toPlainText())
+        dialog.save_button.click()
+
+    monkeypatch.setattr(measures_view, "exec_dialog", DialogScript(check_and_save))
+    state = {"Why no further action is needed": typed}
+    assert tab.reopen_form("review", {"administration_id": 101}, state)
+    assert restored == [typed]
+    assert 101 in fake.reviews
+    # Reviewed meanwhile (or not this client's): the form is not opened again.
+    assert not tab.reopen_form("review", {"administration_id": 101}, state)
+
+
 def test_an_old_critical_answer_raises_the_alert_until_it_is_reviewed(qtbot):
     # Only the first of three PHQ-9s had item 9 above 0; the latest did not. Time and later
     # answers do not end the alert: only a review of that administration does.
