@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -51,6 +52,23 @@ if TYPE_CHECKING:
     from clinic_app.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+
+def clear_clipboard() -> None:
+    """Empty the clipboard (and the X11 selection and macOS find buffer where there are
+    such), so that text copied from a record is not left there for whoever comes next.
+
+    Called when the screen locks, when the user signs out and when the app quits. A
+    clipboard history kept by the operating system (Windows' Win+V) is out of its reach.
+    """
+    clipboard = QGuiApplication.clipboard()
+    if clipboard is None:
+        return
+    clipboard.clear(QClipboard.Mode.Clipboard)
+    if clipboard.supportsSelection():
+        clipboard.clear(QClipboard.Mode.Selection)
+    if clipboard.supportsFindBuffer():
+        clipboard.clear(QClipboard.Mode.FindBuffer)
 
 
 @dataclass
@@ -206,6 +224,7 @@ class ClinicApp(QObject):
             return
         self.locked = True
         self.idle.pause()
+        clear_clipboard()
         window = self.window
         window.prepare_to_lock()
         resume = _Resume(self.workspace.me, window.open_client_ids(), window.current_client_id())
@@ -320,9 +339,16 @@ class ClinicApp(QObject):
         self._keep_open_forms()
         self.locked = True
         self.idle.pause()
+        clear_clipboard()
         self.window.prepare_to_lock()
         self._close_window()
         QTimer.singleShot(0, lambda: self._unlock(None))
+
+    @staticmethod
+    def _quit() -> None:
+        """The user closed the window: nothing of the record stays on the clipboard."""
+        clear_clipboard()
+        QApplication.quit()
 
     def _close_window(self) -> None:
         if self.window is not None:
@@ -367,7 +393,7 @@ class ClinicApp(QObject):
         window = MainWindow(parts)
         window.lock_requested.connect(self.lock)
         window.sign_out_requested.connect(self.sign_out)
-        window.closed_by_user.connect(QApplication.quit)
+        window.closed_by_user.connect(self._quit)
         self.window = window
         with self.database.session() as session:
             self.idle.set_minutes(get_setting(session, IDLE_LOCK_MINUTES))
@@ -584,6 +610,11 @@ class ClinicApp(QObject):
         def open_risk_event(session_note_id: int | None) -> None:
             risk_tab.open_new_event(session_note_id=session_note_id)
 
+        def record_risk_event_for_review() -> int | None:
+            """The Measures tab's way in: the new event's id, to record it as the review."""
+            event = risk_tab.open_new_event()
+            return event.id if event is not None else None
+
         tabs: list[RecordPart] = [
             OverviewTab(
                 client_id,
@@ -655,9 +686,10 @@ class ClinicApp(QObject):
                     set_schedule=workspace.bind(measures.set_schedule),
                     stop_schedule=workspace.bind(measures.stop_schedule),
                     verify_staff=lambda password: self._verify_staff(workspace, password),
-                    record_risk_event=lambda: open_risk_event(None),
+                    record_risk_event=record_risk_event_for_review,
+                    review_critical_answers=workspace.bind(critical_items.review_critical_answers),
+                    critical_reviews=workspace.bind(critical_items.critical_reviews),
                     describe_staff=describe_staff,
-                    awaiting_risk_review=workspace.bind(critical_items.awaiting_risk_review),
                 ),
             ),
             SummariesTab(

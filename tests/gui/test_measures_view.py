@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import AccessDenied, Problem, ValidationError
 from clinic_app.measures.definitions import MeasureDefinition, Origin, shipped_definitions
-from clinic_app.measures.scoring import Score, reliable_change, score
-from clinic_app.models.enums import Attendance, MeasureMode, Modality
+from clinic_app.measures.scoring import Score, critical_alerts, reliable_change, score
+from clinic_app.models.enums import Attendance, CriticalReviewOutcome, MeasureMode, Modality
+from clinic_app.services.critical_items import CriticalReview
 from clinic_app.services.measures import (
     AdministrationResult,
     AdministrationRow,
@@ -41,6 +42,7 @@ from clinic_app.services.measures import (
 from clinic_app.services.notes import NoteContent, NoteRow
 from clinic_app.views.common import feedback
 from clinic_app.views.measures import dialogs as measures_dialogs
+from clinic_app.views.measures import models
 from clinic_app.views.measures import tab as measures_view
 from clinic_app.views.measures.actions import MeasuresActions
 from clinic_app.views.measures.administer import AdministerDialog, ChooseMeasureDialog
@@ -84,6 +86,8 @@ class FakeMeasures:
         self.calls: list[tuple[str, Any, dict[str, Any]]] = []
         self.password = "staff password 1"
         self.risk_events_opened = 0
+        self.risk_event_saved = True  # False: the clinician cancels the risk event form
+        self.reviews: dict[int, CriticalReview] = {}
         self.fail_saving: Exception | None = None
 
     # -- building the record ---------------------------------------------------------------
@@ -106,6 +110,7 @@ class FakeMeasures:
             tuple(sorted(answers.items())),
             scored,
             problem,
+            alerts=critical_alerts(DEFINITIONS[measure_id], answers),
         )
         self.rows.append(row)
         return row
@@ -121,7 +126,9 @@ class FakeMeasures:
         for measure_id, rows in grouped.items():
             definition = DEFINITIONS[measure_id]
             results = [
-                AdministrationResult(r, definition, *_try_score(definition, dict(r.answers)))
+                AdministrationResult(
+                    r, definition, *_try_score(definition, dict(r.answers)), alerts=r.alerts
+                )
                 for r in rows
             ]
             changes = tuple(_between(definition, a, b) for a, b in pairwise(results))
@@ -190,8 +197,47 @@ class FakeMeasures:
         self.calls.append(("verify_staff", None, {}))
         return password == self.password
 
-    def record_risk_event(self) -> None:
+    def record_risk_event(self) -> int | None:
         self.risk_events_opened += 1
+        return 900 + self.risk_events_opened if self.risk_event_saved else None
+
+    def review_critical_answers(
+        self,
+        administration_id: int,
+        *,
+        outcome: CriticalReviewOutcome,
+        risk_event_id: int | None = None,
+        reason: str = "",
+    ) -> CriticalReview:
+        """As the service: one review per administration, with its event or its reason."""
+        self.calls.append(
+            (
+                "review_critical_answers",
+                administration_id,
+                {"outcome": outcome, "risk_event_id": risk_event_id, "reason": reason},
+            )
+        )
+        if administration_id in self.reviews:
+            raise ValidationError(
+                [Problem("administration_id", "These answers have already been reviewed.")]
+            )
+        if outcome is CriticalReviewOutcome.NO_FURTHER_ACTION and not reason.strip():
+            raise ValidationError([Problem("reason", "Say why no further action is needed.")])
+        review = CriticalReview(
+            len(self.reviews) + 1,
+            administration_id,
+            CLIENT,
+            outcome,
+            risk_event_id,
+            reason.strip(),
+            "Dr A Jones",
+            datetime(2025, 12, 4, 10, 30),
+        )
+        self.reviews[administration_id] = review
+        return review
+
+    def critical_reviews(self, client_id: int) -> dict[int, CriticalReview]:
+        return dict(self.reviews)
 
     def actions(self) -> MeasuresActions:
         return MeasuresActions(
@@ -205,6 +251,8 @@ class FakeMeasures:
             stop_schedule=self.stop_schedule,
             verify_staff=self.verify_staff,
             record_risk_event=self.record_risk_event,
+            review_critical_answers=self.review_critical_answers,
+            critical_reviews=self.critical_reviews,
         )
 
     def named(self, name: str) -> list[tuple[Any, dict[str, Any]]]:
@@ -462,7 +510,7 @@ def test_results_table_shows_totals_bands_and_reliable_change(qtbot):
     cells = [[model.index(r, c).data() for c in ResultColumn] for r in range(model.rowCount())]
     assert cells == [
         ["03/09/2025", "Clinician entry", "18", "Moderately severe", "First time given",
-         "Item 9"],
+         "Item 9: not reviewed"],
         ["01/10/2025", "Clinician entry", "10", "Moderate", "-8: Reliable improvement", ""],
         ["05/11/2025", "Clinician entry", "7", "Mild", "-3: No reliable change", ""],
     ]  # fmt: skip
@@ -474,6 +522,7 @@ def test_results_table_shows_totals_bands_and_reliable_change(qtbot):
     tip = model.index(0, ResultColumn.ALERTS).data(Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith("Item 9 was answered 'Several days' (1).")
     assert "Review their risk now" in tip
+    assert tip.endswith(models.AWAITING_REVIEW)
     # The latest is selected, and the answers behind it are shown.
     assert tab.selected_line() is not None and tab.selected_line().id == 102
 
@@ -533,27 +582,218 @@ def test_describe_result_of_an_unscorable_administration_says_why():
     assert "item 2: no answer" in text
 
 
-def test_critical_alert_is_prominent_and_records_a_risk_event(qtbot):
-    fake = with_history()
-    # The latest PHQ-9 has item 9 answered 'More than half the days'.
+def next_tab_stop(widget: Any) -> Any:
+    """The next visible widget that Tab moves focus to."""
+    found = widget.nextInFocusChain()
+    while not (found.focusPolicy() & Qt.FocusPolicy.TabFocus and found.isVisible()):
+        found = found.nextInFocusChain()
+    return found
+
+
+def with_critical_answer() -> FakeMeasures:
+    """A client whose latest PHQ-9 has item 9 answered 'More than half the days'."""
+    fake = FakeMeasures()
+    # 1+1+1+1+1+1+1+0+0 = 7: nothing critical
+    fake.add("phq-9", date(2025, 11, 5), phq9(1, 1, 1, 1, 1, 1, 1, 0, 0))
+    # 1+1+1+1+1+1+1+0+2 = 9; item 9 answered 2: critical
     fake.add("phq-9", date(2025, 12, 3), phq9(1, 1, 1, 1, 1, 1, 1, 0, 2))
+    return fake
+
+
+def test_critical_alert_is_prominent_and_offers_both_reviews(qtbot):
+    tab = make_tab(qtbot, with_critical_answer())
+    tab.show()
+    assert tab.alert.isVisible()
+    assert "Critical item not reviewed yet" in tab.alert.title.text()
+    [block] = tab.alert.blocks
+    assert block.administration_id == 101
+    [text] = tab.alert.lines
+    assert text.startswith("PHQ-9 given on 3 December 2025:")
+    assert "Item 9 was answered 'More than half the days' (2)." in text
+    assert "Review their risk now" in text
+    assert tab.alert.accessibleDescription()  # said to screen readers, not only drawn
+    assert block.risk_button.isVisible() and block.no_action_button.isVisible()
+    assert block.risk_button.text() == "Record a risk &event\u2026"
+    assert block.no_action_button.text() == "Reviewed: &no further action\u2026"
+    # Tab reaches the review buttons after the tab's own buttons, before the results.
+    assert next_tab_stop(tab.schedules_button) is block.risk_button
+    assert next_tab_stop(block.risk_button) is block.no_action_button
+    assert next_tab_stop(block.no_action_button) is tab.chooser
+    # The table and the details say it too, and that it awaits a review.
+    tab.select_administration(101)
+    assert tab.proxy.index(1, ResultColumn.ALERTS).data() == "Item 9: not reviewed"
+    assert models.AWAITING_REVIEW in tab.details.toPlainText()
+
+
+def test_a_risk_event_recorded_from_the_alert_reviews_those_answers(qtbot):
+    fake = with_critical_answer()
+    tab = make_tab(qtbot, fake)
+    tab.show()
+    with qtbot.waitSignal(tab.changed):
+        tab.alert.blocks[0].risk_button.click()
+    assert fake.risk_events_opened == 1
+    [(administration_id, kwargs)] = fake.named("review_critical_answers")
+    assert administration_id == 101
+    assert kwargs["outcome"] is CriticalReviewOutcome.RISK_EVENT_RECORDED
+    assert kwargs["risk_event_id"] == 901  # the event just saved
+    assert not tab.alert.isVisible()
+    assert tab.selected_line() is not None and tab.selected_line().id == 101
+    assert "Risk event recorded by Dr A Jones on 4 December 2025." in tab.details.toPlainText()
+
+
+def test_cancelling_the_risk_event_form_leaves_the_alert_waiting(qtbot):
+    fake = with_critical_answer()
+    fake.risk_event_saved = False
+    tab = make_tab(qtbot, fake)
+    tab.show()
+    tab.alert.blocks[0].risk_button.click()
+    assert fake.risk_events_opened == 1
+    assert fake.named("review_critical_answers") == []
+    assert tab.alert.isVisible() and len(tab.alert.blocks) == 1
+
+
+def test_reviewing_with_no_further_action_needs_a_reason(qtbot, monkeypatch):
+    fake = with_critical_answer()
+    tab = make_tab(qtbot, fake)
+    tab.show()
+    seen: list[bool] = []
+
+    def without_then_with_a_reason(dialog: Any) -> None:
+        assert isinstance(dialog, measures_dialogs.NoFurtherActionDialog)
+        labels = [label.text() for label in dialog.findChildren(QLabel)]
+        assert any("Item 9 was answered 'More than half the days'" in t for t in labels)
+        dialog.reason.setPlainText("   ")
+        dialog.save_button.click()
+        seen.append(dialog.result() == QDialog.DialogCode.Accepted)
+        shown = [t.text() for t in dialog.findChildren(QLabel) if t.isVisibleTo(dialog)]
+        assert any("the reason is required" in text for text in shown)
+        assert fake.named("review_critical_answers") == []  # nothing sent without a reason
+        dialog.reason.setPlainText("Asked at the session: no thoughts of self-harm this week.")
+        dialog.save_button.click()
+
+    monkeypatch.setattr(measures_view, "exec_dialog", DialogScript(without_then_with_a_reason))
+    with qtbot.waitSignal(tab.changed):
+        tab.alert.blocks[0].no_action_button.click()
+    assert seen == [False]
+    [(administration_id, kwargs)] = fake.named("review_critical_answers")
+    assert administration_id == 101
+    assert kwargs["outcome"] is CriticalReviewOutcome.NO_FURTHER_ACTION
+    assert kwargs["risk_event_id"] is None
+
+
+def test_after_review_the_outcome_shows_and_the_alert_is_gone(qtbot, monkeypatch):
+    fake = with_critical_answer()
+    tab = make_tab(qtbot, fake)
+    tab.show()
+
+    def give_a_reason(dialog: Any) -> None:
+        dialog.reason.setPlainText("Asked at the session: no thoughts of self-harm this week.")
+        dialog.save_button.click()
+
+    monkeypatch.setattr(measures_view, "exec_dialog", DialogScript(give_a_reason))
+    review = tab.review_no_further_action(101)
+    assert review is not None
+    assert not tab.alert.isVisible() and tab.alert.blocks == []
+    assert tab.awaiting_review() == []
+    # The outcome, who, when and why, with the score.
+    assert tab.selected_line() is not None and tab.selected_line().id == 101
+    details = tab.details.toPlainText()
+    assert (
+        "Reviewed: no further action by Dr A Jones on 4 December 2025: Asked at the session: "
+        "no thoughts of self-harm this week." in details
+    )
+    assert "Total 9" in details and models.AWAITING_REVIEW not in details
+    cell = tab.proxy.index(1, ResultColumn.ALERTS)
+    assert cell.data() == "Item 9: reviewed"
+    assert cell.data(Qt.ItemDataRole.DecorationRole) is None  # no warning once reviewed
+    assert review.words in cell.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_reason_typed_when_the_screen_locked_comes_back(qtbot, monkeypatch):
+    fake = with_critical_answer()
+    tab = make_tab(qtbot, fake)
+    typed = "Asked at the session: no thoughts of self-harm this week."
+    restored: list[str] = []
+
+    def check_and_save(dialog: Any) -> None:
+        restored.append(dialog.reason.toPlainText())
+        dialog.save_button.click()
+
+    monkeypatch.setattr(measures_view, "exec_dialog", DialogScript(check_and_save))
+    state = {"Why no further action is needed": typed}
+    assert tab.reopen_form("review", {"administration_id": 101}, state)
+    assert restored == [typed]
+    assert 101 in fake.reviews
+    # Reviewed meanwhile (or not this client's): the form is not opened again.
+    assert not tab.reopen_form("review", {"administration_id": 101}, state)
+
+
+def test_an_old_critical_answer_raises_the_alert_until_it_is_reviewed(qtbot):
+    # Only the first of three PHQ-9s had item 9 above 0; the latest did not. Time and later
+    # answers do not end the alert: only a review of that administration does.
+    fake = with_history()
     tab = make_tab(qtbot, fake)
     tab.show()
     assert tab.alert.isVisible()
-    assert "Critical item" in tab.alert.title.text()
-    assert "item 9" in tab.alert.listing.text()
-    assert "More than half the days" in tab.alert.listing.text()
-    assert "Review their risk now" in tab.alert.listing.text()
-    assert tab.alert.accessibleDescription()  # said to screen readers, not only drawn
-    tab.alert.risk_button.click()
-    assert fake.risk_events_opened == 1
-
-
-def test_an_old_critical_answer_does_not_raise_the_alert(qtbot):
-    # Only the first of three PHQ-9s had item 9 above 0; the latest did not.
-    tab = make_tab(qtbot, with_history())
-    tab.show()
+    assert [block.administration_id for block in tab.alert.blocks] == [100]
+    assert tab.alert.lines[0].startswith("PHQ-9 given on 3 September 2025:")
+    fake.review_critical_answers(
+        100, outcome=CriticalReviewOutcome.NO_FURTHER_ACTION, reason="Reviewed at the time."
+    )
+    tab.refresh()
     assert not tab.alert.isVisible()
+
+
+def test_many_unreviewed_answers_scroll_inside_the_alert(qtbot):
+    fake = with_critical_answer()
+    for month in (1, 2, 3, 4, 5):
+        fake.add("phq-9", date(2026, month, 7), phq9(1, 1, 1, 1, 1, 1, 1, 0, 1))
+    tab = make_tab(qtbot, fake)
+    tab.resize(1280, 860)
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert len(tab.alert.blocks) == 6
+    assert "on 6 questionnaires" in tab.alert.title.text()
+    scroll = tab.alert.list_area.verticalScrollBar()
+    assert scroll.maximum() > 0  # the list scrolls rather than pushing the results away
+    assert tab.table.isVisible() and tab.table.height() >= tab.table.minimumHeight()
+
+
+def test_an_unscoreable_form_still_shows_its_alert(qtbot):
+    fake = FakeMeasures()
+    # Items 2, 3 and 4 unanswered: too many to score, but item 9 answered 3.
+    fake.add("phq-9", date(2025, 12, 3), phq9(1, None, None, None, 1, 1, 1, 0, 3))
+    tab = make_tab(qtbot, fake)
+    tab.show()
+    assert tab.proxy.index(0, ResultColumn.TOTAL).data() == "Not scored"
+    assert tab.alert.isVisible()
+    assert "Item 9 was answered 'Nearly every day' (3)." in tab.alert.lines[0]
+    assert tab.proxy.index(0, ResultColumn.ALERTS).data() == "Item 9: not reviewed"
+    details = tab.details.toPlainText()
+    assert "Not scored" in details and "Critical item 9." in details
+
+
+def test_a_blank_critical_item_says_it_was_not_answered(qtbot):
+    fake = FakeMeasures()
+    # Everything answered but item 9: the risk it asks about is unknown.
+    fake.add("phq-9", date(2025, 12, 3), phq9(1, 1, 1, 1, 1, 1, 1, 0, None))
+    tab = make_tab(qtbot, fake)
+    tab.show()
+    assert tab.alert.isVisible()
+    [text] = tab.alert.lines
+    assert "was not answered" in text
+    assert "was answered" not in text.replace("was not answered", "")
+    assert "was not answered" in tab.details.toPlainText()
+    tip = tab.proxy.index(0, ResultColumn.ALERTS).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Item 9 ('") and "was not answered" in tip
+
+
+def test_a_dashboard_line_opens_the_administration_it_is_about(qtbot):
+    fake = with_history()
+    tab = make_tab(qtbot, fake)
+    tab.select_item(100)  # what the main window calls for a dashboard line
+    assert tab.selected_line() is not None and tab.selected_line().id == 100
+    assert "3 September 2025" in tab.details.toPlainText()
 
 
 def test_due_reminders_are_shown_at_the_top(qtbot):
@@ -1123,7 +1363,7 @@ def test_results_table_fits_without_scrolling_sideways(qtbot):
     assert tab.table.horizontalScrollBar().maximum() == 0
     row = tab.proxy.rowCount() - 1
     alerts = tab.proxy.index(row, ResultColumn.ALERTS)
-    assert alerts.data() == "Item 9"
+    assert alerts.data() == "Item 9: not reviewed"
     width = tab.table.fontMetrics().horizontalAdvance(alerts.data())
     assert tab.table.columnWidth(ResultColumn.ALERTS) > width  # shown in full, not cut short
 
@@ -1233,19 +1473,3 @@ def test_totals_given_twice_on_one_day_are_both_readable(qtbot):
     assert [label.text() for label in chart.value_labels] == ["7", "14", "14", "6"]
     assert overlapping(rects["values"]) == []
     assert not any(rects["cutoff"][0].intersects(r) for r in rects["values"])
-
-
-def test_a_critical_alert_reviewed_since_is_not_raised_again(qtbot):
-    fake = FakeMeasures()
-    # 3+3+2+2+2+2+2+1+2 = 19; item 9 answered 2: critical
-    fake.add("phq-9", date(2025, 9, 3), phq9(3, 3, 2, 2, 2, 2, 2, 1, 2))
-    waiting: set[int] = set()
-    actions = dataclasses.replace(
-        fake.actions(), awaiting_risk_review=lambda _client: frozenset(waiting)
-    )
-    tab = MeasuresTab(CLIENT, actions)
-    qtbot.addWidget(tab)
-    # No administration is waiting: a risk event was recorded after each of them.
-    assert tab.latest_alerts() == []
-    waiting.update(r.id for r in fake.rows)
-    assert tab.latest_alerts() != []  # the same answers, not yet followed up

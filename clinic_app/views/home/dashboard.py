@@ -82,8 +82,8 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "critical_answers",
-        "&Critical items answered: review risk",
-        "None: no critical item answered in the last 30 days is waiting for a risk review.",
+        "&Critical items not reviewed: review risk",
+        "None: no critical item answered (or left blank) is waiting for a clinician's review.",
         "Given",
     ),
     Section("sessions_today", "&Today's sessions", "No session recorded today.", "Session"),

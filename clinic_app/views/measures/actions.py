@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 from clinic_app.measures.definitions import MeasureDefinition
-from clinic_app.models.enums import MeasureMode
+from clinic_app.models.enums import CriticalReviewOutcome, MeasureMode
+from clinic_app.services.critical_items import CriticalReview
 from clinic_app.services.measures import (
     AdministrationRow,
     DueMeasure,
@@ -50,14 +51,30 @@ class SetSchedule(Protocol):
     ) -> ScheduleRow: ...
 
 
+class ReviewCriticalAnswers(Protocol):
+    """``critical_items.review_critical_answers`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        administration_id: int,
+        *,
+        outcome: CriticalReviewOutcome,
+        risk_event_id: int | None = None,
+        reason: str = "",
+    ) -> CriticalReview: ...
+
+
 @dataclass(frozen=True)
 class MeasuresActions:
     """The use cases the Measures tab and its dialogs call, bound to the signed-in user.
 
-    ``record_risk_event`` opens the Risk tab's dialog for recording a risk event;
-    ``verify_staff`` checks the signed-in user's password (True when right) to end client
-    self-completion; ``describe_staff`` names a member of staff from their id (who entered
-    an administration), or is None when names are not available.
+    ``record_risk_event`` opens the Risk tab's form for recording a risk event and returns
+    the new event's id once it is saved (None if the clinician cancelled);
+    ``review_critical_answers`` records the review that ends an administration's
+    critical-answer alert and ``critical_reviews`` gives the client's reviews by
+    administration id; ``verify_staff`` checks the signed-in user's password (True when
+    right) to end client self-completion; ``describe_staff`` names a member of staff from
+    their id (who entered an administration), or is None when names are not available.
     """
 
     results_for_client: Callable[[int], Sequence[MeasureResults]]
@@ -69,8 +86,7 @@ class MeasuresActions:
     set_schedule: SetSchedule
     stop_schedule: Callable[[int], ScheduleRow]
     verify_staff: Callable[[str], bool]
-    record_risk_event: Callable[[], object]
+    record_risk_event: Callable[[], int | None]
+    review_critical_answers: ReviewCriticalAnswers
+    critical_reviews: Callable[[int], Mapping[int, CriticalReview]]
     describe_staff: Callable[[int], str] | None = None
-    # The client's administrations with no risk event recorded since (critical alerts on
-    # others have had their risk review). Without it every latest alert shows.
-    awaiting_risk_review: Callable[[int], frozenset[int]] | None = None

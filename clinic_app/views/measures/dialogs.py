@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.measures.definitions import MAX_DEFINITION_BYTES, MeasureDefinition
+from clinic_app.services.critical_items import CriticalReview
 from clinic_app.services.measures import (
     DefinitionRow,
     ScheduleRow,
@@ -431,3 +432,101 @@ class ImportDefinitionDialog(QDialog):
         self.outcome.show()
         self.problems.setPlainText("\n".join(f"\u2022 {p}" for p in problems))
         self.problems.setVisible(bool(problems))
+
+
+# -- reviewing critical answers ------------------------------------------------------------------
+
+
+NO_FURTHER_ACTION_ABOUT = (
+    "Record that you have reviewed these answers with the client and that no further action "
+    "is needed. Say why, in your own words: for example what the client said when you asked "
+    "about the answer. The review is kept in the record and cannot be changed. If the "
+    "client's risk has changed, cancel and record a risk event instead."
+)
+
+
+class NoFurtherActionDialog(QDialog):
+    """Record a review of critical answers with no further action: the reason is required.
+
+    ``review`` records it (given the reason) and may raise ``ValidationError``; problems
+    are shown under the reason and what was typed stays. ``recorded`` holds the review once
+    saved.
+
+    Signals:
+        saved(object): the :class:`CriticalReview` recorded.
+    """
+
+    saved = Signal(object)
+
+    def __init__(
+        self,
+        description: str,
+        review: Callable[[str], CriticalReview],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._review = review
+        self.recorded: CriticalReview | None = None
+        self.errors = FieldErrors()
+        self.setWindowTitle("Reviewed: no further action")
+        self.setAccessibleName("Reviewed: no further action")
+        self.setModal(True)
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        answers = QLabel(description)
+        answers.setWordWrap(True)
+        answers.setTextFormat(Qt.TextFormat.PlainText)
+        answers.setAccessibleName("The critical answers being reviewed")
+        layout.addWidget(answers)
+        about = QLabel(NO_FURTHER_ACTION_ABOUT)
+        about.setWordWrap(True)
+        about.setTextFormat(Qt.TextFormat.PlainText)
+        about.setAccessibleName("About this review")
+        layout.addWidget(about)
+        label = QLabel("&Why no further action is needed")
+        self.reason = QPlainTextEdit()
+        self.reason.setAccessibleName("Why no further action is needed")
+        self.reason.setTabChangesFocus(True)
+        self.reason.setPlaceholderText(
+            "For example: asked at the session; the client has had no thoughts of self-harm "
+            "since the last review and their safety plan stands."
+        )
+        self.reason.setFixedHeight(110)
+        label.setBuddy(self.reason)
+        layout.addWidget(label)
+        layout.addWidget(self.errors.with_field("reason", self.reason))
+        self.problems = problems_label(plain_text=True)
+        layout.addWidget(self.problems)
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(
+            "&Record the review", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.save_button.setAccessibleName("Record the review")
+        self.save_button.setDefault(True)
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel")
+        buttons.accepted.connect(self._on_save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.reason.setFocus()
+
+    def _on_save(self) -> None:
+        show_problems(self.problems, [])
+        reason = self.reason.toPlainText()
+        if not reason.strip():
+            self.errors.show(
+                [Problem("reason", "Say why no further action is needed: the reason is required.")]
+            )
+            return
+        try:
+            review = self._review(reason)
+        except ValidationError as error:
+            show_problems(self.problems, self.errors.show(error.problems))
+            return
+        except ClinicError as error:
+            show_problems(self.problems, [Problem("", error.message)])
+            return
+        self.errors.clear()
+        self.recorded = review
+        self.saved.emit(review)
+        self.accept()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from clinic_app.measures.definitions import MeasureDefinition
 from clinic_app.measures.scoring import CriticalAlert, Score
 from clinic_app.models.enums import Attendance, MeasureMode
+from clinic_app.services.critical_items import CriticalReview
 from clinic_app.services.measures import (
     AdministrationResult,
     AdministrationRow,
@@ -58,6 +59,7 @@ ATTENDANCE_WORDS: dict[Attendance, str] = {
 ALERT_STYLE = (
     "QFrame#criticalAlert { background: #fff1f0; border: 3px solid #8b0000; }"
     " QFrame#criticalAlert QLabel { color: #5c0000; background: transparent; }"
+    " QScrollArea#criticalScroll, QWidget#criticalBlocks { background: transparent; }"
 )
 DUE_STYLE = (
     "QFrame#dueReminders { background: #fff8e1; border: 2px solid #7a5b00; }"
@@ -94,14 +96,21 @@ def licence_text(definition: MeasureDefinition) -> str:
 
 @dataclass(frozen=True)
 class ResultLine:
-    """One administration in the results table, with the change from the one before."""
+    """One administration in the results table, with the change from the one before and,
+    when its critical answers have been reviewed, that review."""
 
     result: AdministrationResult
     change: ChangeBetween | None
+    review: CriticalReview | None = None
 
     @property
     def id(self) -> int:
         return self.result.administration.id
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Critical answers that no clinician has reviewed yet: the alert still stands."""
+        return bool(self.result.alerts) and self.review is None
 
 
 class ResultColumn(IntEnum):
@@ -127,7 +136,10 @@ RESULT_TIPS: dict[ResultColumn, str] = {
     ResultColumn.MODE: "Entered by a clinician, or completed by the client on this device.",
     ResultColumn.TOTAL: "Computed from the answers; 'prorated' when items were left unanswered.",
     ResultColumn.CHANGE: "The change from the administration before, and whether it is reliable.",
-    ResultColumn.ALERTS: "Critical items answered (for example about self-harm): review risk.",
+    ResultColumn.ALERTS: (
+        "Critical items answered (for example about self-harm) or left blank, and whether "
+        "a clinician has reviewed them."
+    ),
 }
 
 
@@ -155,14 +167,34 @@ def alert_words(alerts: Sequence[CriticalAlert]) -> str:
     return f"Items {', '.join(numbers[:-1])} and {numbers[-1]}"
 
 
+def alert_cell(line: ResultLine) -> str:
+    """The table's critical-items cell: the items, and whether they await a review."""
+    items = alert_words(line.result.alerts)
+    if not items:
+        return ""
+    return f"{items}: reviewed" if line.review is not None else f"{items}: not reviewed"
+
+
 def alert_text(alert: CriticalAlert) -> str:
-    """One critical item in full: what was answered and what to do."""
-    answer = (
-        "was left unanswered"
-        if alert.answer is None
-        else f"was answered '{alert.answer_label}' ({alert.answer})"
-    )
-    return f"Item {alert.item} {answer}. {alert.alert}"
+    """One critical item in full: what was answered (or that it was not) and what to do."""
+    if alert.answer is None:
+        return alert.alert  # it says the item was not answered, and what to do
+    return f"Item {alert.item} was answered '{alert.answer_label}' ({alert.answer}). {alert.alert}"
+
+
+AWAITING_REVIEW = (
+    "Not reviewed yet: no clinician has recorded a review of these answers. Record a risk "
+    "event, or that no further action is needed and why, with the buttons at the top of the "
+    "tab."
+)
+
+
+def review_text(line: ResultLine) -> str:
+    """Whether the critical answers of ``line`` have been reviewed, in one sentence."""
+    if line.review is None:
+        return AWAITING_REVIEW
+    words = line.review.words
+    return words if words.endswith((".", "!", "?")) else words + "."
 
 
 def entered_by(row: AdministrationRow) -> int | None:
@@ -208,8 +240,7 @@ class ResultModel(ListTableModel[ResultLine]):
             return self.sort_key(line, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(line, column)
-        score = line.result.score
-        alerting = column == ResultColumn.ALERTS and score is not None and bool(score.alerts)
+        alerting = column == ResultColumn.ALERTS and line.awaiting_review
         if role == Qt.ItemDataRole.DecorationRole and alerting:
             return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if role == Qt.ItemDataRole.FontRole and alerting:
@@ -234,7 +265,7 @@ class ResultModel(ListTableModel[ResultLine]):
             case ResultColumn.CHANGE:
                 return change_words(line.change)
             case ResultColumn.ALERTS:
-                return alert_words(result.score.alerts) if result.score is not None else ""
+                return alert_cell(line)
 
     def _tooltip(self, line: ResultLine, column: ResultColumn) -> str | None:
         score = line.result.score
@@ -259,9 +290,9 @@ class ResultModel(ListTableModel[ResultLine]):
                     return line.change.problem
                 return f"{change_words(line.change)}. {change.parameters_text}"
             case ResultColumn.ALERTS:
-                if score is None or not score.alerts:
+                if not line.result.alerts:
                     return None
-                return "\n".join(alert_text(a) for a in score.alerts)
+                return "\n".join([*(alert_text(a) for a in line.result.alerts), review_text(line)])
         return None
 
     def sort_key(self, line: ResultLine, column: ResultColumn) -> Any:
@@ -329,6 +360,7 @@ def describe_result(
         f"<p>{_h(who_words(row, describe_staff))}; definition version "
         f"{_h(row.measure_version)}.</p>",
     ]
+    parts.extend(_describe_alerts(line))
     score = result.score
     if score is None:
         parts.append(f"<p><b>Not scored.</b> {_h(result.problem)}</p>")
@@ -346,15 +378,6 @@ def describe_result(
                 "in the clinical range" if score.in_clinical_range else "not in the clinical range"
             )
             parts.append(f"<p>{_h(score.cutoff.text)} This score is {side}.</p>")
-        for alert in score.alerts:
-            answer = (
-                "left unanswered"
-                if alert.answer is None
-                else f"answered '{alert.answer_label}' ({alert.answer})"
-            )
-            parts.append(
-                f"<p><b>Critical item {alert.item}</b> {_h(answer)}: {_h(alert.alert)}</p>"
-            )
         parts.append(_item_table(definition, score))
         parts.append(f"<p><b>Sum of the scored values:</b> {_h(sum_written_out(score))}<br>")
         parts.append(f"<b>How the total was worked out:</b> {_h(score.method_text)}</p>")
@@ -385,6 +408,22 @@ def describe_result(
         if licence:
             parts.append(f"<p><small>{_h(licence)}</small></p>")
     return "".join(parts)
+
+
+def _describe_alerts(line: ResultLine) -> list[str]:
+    """The critical items of an administration in full, and their review (or that there is
+    none yet), as HTML paragraphs: shown whether or not the answers could be scored."""
+    alerts = line.result.alerts
+    if not alerts:
+        return []
+    parts = [
+        f"<p><b>Critical item {alert.item}.</b> {_h(alert_text(alert))}</p>" for alert in alerts
+    ]
+    if line.review is None:
+        parts.append(f"<p><b>Review:</b> {_h(AWAITING_REVIEW)}</p>")
+    else:
+        parts.append(f"<p><b>Review:</b> {_h(review_text(line))}</p>")
+    return parts
 
 
 def _item_table(definition: MeasureDefinition | None, score: Score) -> str:

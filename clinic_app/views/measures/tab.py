@@ -1,12 +1,15 @@
 """The Measures tab of a client's record.
 
-The tab shows, from the top: which measures are due (from the client's schedules), any
-critical item answered on the latest administration of a measure (with a way to record a
-risk event), and the results of one measure at a time: a table of administrations (date,
-how it was completed, total, band, change from the one before with its reliable-change
-verdict), the trend chart, and the item answers behind the selected score with the sum
-written out and the reliable-change parameters used, so every number can be checked by
-hand. Scores are never typed in: they are computed from the answers by the services.
+The tab shows, from the top: which measures are due (from the client's schedules), every
+administration whose critical items (answered at or above their threshold, or left blank)
+no clinician has reviewed yet, scored or not, each with the two ways to review it (record a
+risk event, or record that no further action is needed and why), and the results of one
+measure at a time: a table of administrations (date, how it was completed, total, band,
+change from the one before with its reliable-change verdict, critical items), the trend
+chart, and the item answers behind the selected score with the sum written out and the
+reliable-change parameters used, so every number can be checked by hand. Scores are never
+typed in: they are computed from the answers by the services. A review, once recorded, is
+shown with the score in the details, and the alert stops.
 
 Measures are given by clinician entry (:class:`~.administer.AdministerDialog`, a form
 generated from the definition) or by client self-completion (:mod:`.self_completion`).
@@ -21,7 +24,9 @@ Dialogs are run through :func:`exec_dialog` and files chosen through
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import (
@@ -30,7 +35,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -40,6 +45,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyle,
     QTableView,
@@ -50,21 +56,27 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.measures.definitions import MeasureDefinition
-from clinic_app.measures.scoring import CriticalAlert
-from clinic_app.models.enums import MeasureMode
+from clinic_app.models.enums import CriticalReviewOutcome, MeasureMode
+from clinic_app.services.critical_items import CriticalReview
 from clinic_app.services.measures import (
+    AdministrationResult,
     AdministrationRow,
     DueMeasure,
     MeasureResults,
 )
 from clinic_app.services.notes import NoteRow
+from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.measures.actions import MeasuresActions
 from clinic_app.views.measures.administer import AdministerDialog, ChooseMeasureDialog
 from clinic_app.views.measures.chart import TrendChart, TrendPoint
-from clinic_app.views.measures.dialogs import SchedulesDialog, warning_icon
+from clinic_app.views.measures.dialogs import (
+    NoFurtherActionDialog,
+    SchedulesDialog,
+    warning_icon,
+)
 from clinic_app.views.measures.models import (
     ALERT_STYLE,
     DUE_STYLE,
@@ -74,6 +86,7 @@ from clinic_app.views.measures.models import (
     ResultColumn,
     ResultLine,
     ResultModel,
+    alert_text,
     describe_result,
     long_date,
 )
@@ -82,17 +95,95 @@ from clinic_app.views.measures.self_completion import SelfCompletionWindow
 # -- the tab -------------------------------------------------------------------------------------
 
 
-class CriticalAlertFrame(QFrame):
-    """Critical items answered on the latest administration of a measure: review risk now.
+@dataclass(frozen=True)
+class AwaitingReview:
+    """An administration with critical answers that no clinician has reviewed yet."""
 
-    Says "Critical item" in words, with a warning icon, dark red on pale (colour is never
-    the only signal), and offers to record a risk event.
+    short_title: str
+    result: AdministrationResult
+
+    @property
+    def id(self) -> int:
+        return self.result.administration.id
+
+    @property
+    def heading(self) -> str:
+        given_on = self.result.administration.administered_on
+        return f"{self.short_title} given on {long_date(given_on)}"
+
+    def words(self) -> str:
+        """The administration and each of its critical items in full, one a line."""
+        items = "\n".join(f"\u2022  {alert_text(a)}" for a in self.result.alerts)
+        return f"{self.heading}:\n{items}"
+
+
+class ReviewBlock(QWidget):
+    """One administration awaiting review in the alert: its critical items and the two
+    ways to review them.
 
     Signals:
-        record_risk_event(): the clinician asked to record a risk event.
+        record_risk_event(int): the clinician chose to record a risk event for it.
+        no_further_action(int): the clinician chose to record that no action is needed.
     """
 
-    record_risk_event = Signal()
+    record_risk_event = Signal(int)
+    no_further_action = Signal(int)
+
+    def __init__(self, awaiting: AwaitingReview, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.administration_id = awaiting.id
+        self.setAccessibleName(f"Critical items of {awaiting.heading}")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 4, 0, 4)
+        self.listing = QLabel(awaiting.words())
+        self.listing.setTextFormat(Qt.TextFormat.PlainText)
+        self.listing.setWordWrap(True)
+        self.listing.setAccessibleName(f"Critical items of {awaiting.heading}")
+        self.listing.setAccessibleDescription(awaiting.words().replace("\n", " "))
+        row.addWidget(self.listing, stretch=1)
+        buttons = QVBoxLayout()
+        self.risk_button = QPushButton("Record a risk &event\u2026")
+        self.risk_button.setAccessibleName(f"Record a risk event for {awaiting.heading}")
+        self.risk_button.setToolTip(
+            "Open the risk event form; once the event is saved, these answers are recorded "
+            "as reviewed with it (Alt+E)"
+        )
+        self.risk_button.clicked.connect(self._on_risk_event)
+        buttons.addWidget(self.risk_button)
+        self.no_action_button = QPushButton("Reviewed: &no further action\u2026")
+        self.no_action_button.setAccessibleName(
+            f"Reviewed with no further action: {awaiting.heading}"
+        )
+        self.no_action_button.setToolTip(
+            "Record that you have reviewed these answers and why no action is needed (Alt+N)"
+        )
+        self.no_action_button.clicked.connect(self._on_no_further_action)
+        buttons.addWidget(self.no_action_button)
+        buttons.addStretch()
+        row.addLayout(buttons)
+
+    def _on_risk_event(self) -> None:
+        self.record_risk_event.emit(self.administration_id)
+
+    def _on_no_further_action(self) -> None:
+        self.no_further_action.emit(self.administration_id)
+
+
+class CriticalAlertFrame(QFrame):
+    """Critical answers that no clinician has reviewed yet: review risk now.
+
+    Lists every administration awaiting review, however old and whether or not it could be
+    scored, each with its own review buttons. Says "Critical item" in words, with a warning
+    icon, dark red on pale (colour is never the only signal). Past about two
+    administrations the list scrolls inside the alert, so the results stay in view.
+
+    Signals:
+        record_risk_event(int): record a risk event for this administration's answers.
+        no_further_action(int): record a review of them with no further action.
+    """
+
+    record_risk_event = Signal(int)
+    no_further_action = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,47 +196,78 @@ class CriticalAlertFrame(QFrame):
         words = QVBoxLayout()
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)
         font = QFont(self.title.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.title.setFont(font)
         self.title.setAccessibleName("Critical items")
         words.addWidget(self.title)
-        self.listing = QLabel()
-        self.listing.setTextFormat(Qt.TextFormat.PlainText)
-        self.listing.setWordWrap(True)
-        self.listing.setAccessibleName("Critical items that need a risk review")
-        words.addWidget(self.listing)
+        blocks = QWidget()
+        blocks.setObjectName("criticalBlocks")
+        self.blocks_column = QVBoxLayout(blocks)
+        self.blocks_column.setContentsMargins(0, 0, 0, 0)
+        self.blocks_column.setSpacing(2)
+        self.list_area = QScrollArea()
+        self.list_area.setObjectName("criticalScroll")
+        self.list_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.list_area.setWidgetResizable(True)
+        self.list_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list_area.setWidget(blocks)
+        words.addWidget(self.list_area)
         row.addLayout(words, stretch=1)
-        self.risk_button = QPushButton("Record a risk &event\u2026")
-        self.risk_button.setAccessibleName("Record a risk event")
-        self.risk_button.setToolTip("Open the risk event form (Alt+E)")
-        self.risk_button.clicked.connect(self.record_risk_event)
-        row.addWidget(self.risk_button, alignment=Qt.AlignmentFlag.AlignVCenter)
-        self.lines: list[str] = []
+        self.blocks: list[ReviewBlock] = []
 
-    def show_alerts(self, alerts: Sequence[tuple[str, date, CriticalAlert]]) -> None:
-        """Show (measure, date given, alert) triples; hide when there are none."""
-        self.lines = []
-        for title, day, alert in alerts:
-            answer = (
-                "was left unanswered"
-                if alert.answer is None
-                else f"was answered '{alert.answer_label}'"
-            )
-            self.lines.append(
-                f"\u2022  {title} on {long_date(day)}: item {alert.item} {answer}. {alert.alert}"
-            )
-        count = len(alerts)
+    @property
+    def lines(self) -> list[str]:
+        """What each block says, top to bottom."""
+        return [block.listing.text() for block in self.blocks]
+
+    def show_alerts(self, awaiting: Sequence[AwaitingReview]) -> None:
+        """Show the administrations awaiting review, oldest first; hide when there are none."""
+        for block in self.blocks:
+            self.blocks_column.removeWidget(block)
+            block.hide()
+            block.deleteLater()
+        self.blocks = []
+        for item in awaiting:
+            block = ReviewBlock(item, self)
+            block.record_risk_event.connect(self.record_risk_event)
+            block.no_further_action.connect(self.no_further_action)
+            self.blocks_column.addWidget(block)
+            self.blocks.append(block)
+        count = sum(len(item.result.alerts) for item in awaiting)
+        forms = f" on {len(awaiting)} questionnaires" if len(awaiting) > 1 else ""
         title = (
-            f"Critical item{'s' if count != 1 else ''}: review the client's risk now, and "
-            "record a risk event if it has changed"
+            f"Critical item{'s' if count != 1 else ''} not reviewed yet{forms}: ask the client "
+            f"about {'them' if count != 1 else 'it'} and review their risk, then record a risk "
+            "event or that no further action is needed"
         )
         self.title.setText(title)
-        listing = "\n".join(self.lines)
-        self.listing.setText(listing)
-        self.setAccessibleDescription(f"{title}. {listing}".replace("\n", " "))
-        self.setVisible(bool(alerts))
+        listing = " ".join(item.words() for item in awaiting).replace("\n", " ")
+        self.setAccessibleDescription(f"{title}. {listing}")
+        self.setVisible(bool(awaiting))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as the list, up to about two administrations' worth (then it scrolls)."""
+        width = self.list_area.viewport().width()
+        if not self.blocks or width <= 0:
+            return
+        column = self.blocks_column
+        needed = column.heightForWidth(width) if column.hasHeightForWidth() else -1
+        if needed < 0:
+            needed = column.sizeHint().height()
+        cap = self.fontMetrics().lineSpacing() * 9
+        self.list_area.setFixedHeight(min(needed, cap))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def buttons(self) -> list[QPushButton]:
+        """The review buttons, in the order Tab reaches them."""
+        return [b for block in self.blocks for b in (block.risk_button, block.no_action_button)]
 
 
 class MeasuresTab(RecordPart):
@@ -162,6 +284,7 @@ class MeasuresTab(RecordPart):
         self.client_id = client_id
         self._actions = actions
         self.results: list[MeasureResults] = []
+        self.reviews: dict[int, CriticalReview] = {}
         self.available: list[MeasureDefinition] = []
         self.due: list[DueMeasure] = []
         self.self_completion: SelfCompletionWindow | None = None
@@ -219,6 +342,7 @@ class MeasuresTab(RecordPart):
 
         self.alert = CriticalAlertFrame()
         self.alert.record_risk_event.connect(self._on_record_risk_event)
+        self.alert.no_further_action.connect(self._on_no_further_action)
         layout.addWidget(self.alert)
 
         self.empty = QLabel(NO_RESULTS)
@@ -289,12 +413,6 @@ class MeasuresTab(RecordPart):
         layout.addWidget(self.results_area, stretch=1)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
-        self.setTabOrder(self.give_button, self.self_button)
-        self.setTabOrder(self.self_button, self.schedules_button)
-        self.setTabOrder(self.schedules_button, self.alert.risk_button)
-        self.setTabOrder(self.alert.risk_button, self.chooser)
-        self.setTabOrder(self.chooser, self.table)
-        self.setTabOrder(self.table, self.details)
         self.refresh()
 
     # -- loading -------------------------------------------------------------------------------
@@ -310,6 +428,12 @@ class MeasuresTab(RecordPart):
             self.results = []
             failure = f"Measures could not be loaded. {error.message}"
         try:
+            self.reviews = dict(self._actions.critical_reviews(self.client_id))
+        except ClinicError:
+            # Cannot tell which were reviewed: show every alert as waiting rather than hide
+            # one (a second review of the same answers is refused, and says so).
+            self.reviews = {}
+        try:
             self.due = list(self._actions.measures_due(self.client_id))
         except ClinicError:
             self.due = []
@@ -319,6 +443,7 @@ class MeasuresTab(RecordPart):
             self.available = []
         self._show_due()
         self._show_alerts()
+        self._set_tab_order()
         can_give = bool(self.available)
         self.give_button.setVisible(can_give)
         self.self_button.setVisible(can_give)
@@ -387,29 +512,37 @@ class MeasuresTab(RecordPart):
         self.due_text.setAccessibleDescription(text)
         self.due_frame.setVisible(bool(lines))
 
-    def latest_alerts(self) -> list[tuple[str, date, CriticalAlert]]:
-        """The critical alerts of the latest administration of each measure."""
-        found: list[tuple[str, date, CriticalAlert]] = []
-        waiting: frozenset[int] | None = None
-        if self._actions.awaiting_risk_review is not None:
-            try:
-                waiting = self._actions.awaiting_risk_review(self.client_id)
-            except ClinicError:
-                waiting = None  # cannot tell: show every alert rather than hide one
-        for measure in self.results:
-            if not measure.administrations:
-                continue
-            latest = measure.administrations[-1]
-            if latest.score is None:
-                continue
-            if waiting is not None and latest.administration.id not in waiting:
-                continue  # a risk event has been recorded since these answers
-            for alert in latest.score.alerts:
-                found.append((measure.short_title, latest.administration.administered_on, alert))
+    def awaiting_review(self) -> list[AwaitingReview]:
+        """Every administration with critical answers and no review yet, oldest first.
+
+        However old, and whether or not it could be scored: only a review of that
+        administration ends its alert.
+        """
+        found = [
+            AwaitingReview(measure.short_title, result)
+            for measure in self.results
+            for result in measure.administrations
+            if result.alerts and result.administration.id not in self.reviews
+        ]
+        found.sort(key=lambda a: (a.result.administration.administered_on, a.id))
         return found
 
     def _show_alerts(self) -> None:
-        self.alert.show_alerts(self.latest_alerts())
+        self.alert.show_alerts(self.awaiting_review())
+
+    def _set_tab_order(self) -> None:
+        """Tab goes from the buttons along the top through each review button to the results."""
+        chain: list[QWidget] = [
+            self.give_button,
+            self.self_button,
+            self.schedules_button,
+            *self.alert.buttons(),
+            self.chooser,
+            self.table,
+            self.details,
+        ]
+        for before, after in pairwise(chain):
+            self.setTabOrder(before, after)
 
     # -- one measure -------------------------------------------------------------------------
 
@@ -442,7 +575,11 @@ class MeasuresTab(RecordPart):
             return
         changes = {c.later_id: c for c in measure.changes}
         lines = [
-            ResultLine(result, changes.get(result.administration.id))
+            ResultLine(
+                result,
+                changes.get(result.administration.id),
+                self.reviews.get(result.administration.id),
+            )
             for result in measure.administrations
         ]
         self.model.set_lines(lines)
@@ -495,6 +632,10 @@ class MeasuresTab(RecordPart):
         if not current.isValid():
             return None
         return self.model.line_at(self.proxy.mapToSource(current).row())
+
+    def select_item(self, item_id: int) -> None:
+        """Show an administration (what a dashboard line about its critical items opens)."""
+        self.select_administration(item_id)
 
     def select_administration(self, administration_id: int) -> bool:
         """Show and select an administration (of whichever measure it is)."""
@@ -590,6 +731,14 @@ class MeasuresTab(RecordPart):
 
     def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
         """Open a form again as it was when the screen locked; False if it cannot be."""
+        if form == "review":
+            administration_id = params.get("administration_id")
+            if not isinstance(administration_id, int) or all(
+                a.id != administration_id for a in self.awaiting_review()
+            ):
+                return False  # reviewed meanwhile, or no longer this client's
+            self.review_no_further_action(administration_id, restore=state)
+            return True
         if form != "give":
             return False
         try:
@@ -638,6 +787,78 @@ class MeasuresTab(RecordPart):
         self.select_administration(row.id)
         self.changed.emit()
 
+    # -- reviewing critical answers ------------------------------------------------------------
+
+    def _awaiting(self, administration_id: int) -> AwaitingReview | None:
+        return next((a for a in self.awaiting_review() if a.id == administration_id), None)
+
+    def record_risk_event_for(self, administration_id: int) -> CriticalReview | None:
+        """Open the risk event form; once the event is saved, record it as the review of
+        these answers. Returns the review, or None if no event was saved (or the review
+        could not be recorded, which is then said)."""
+        event_id = self._actions.record_risk_event()
+        if event_id is None:
+            return None  # cancelled: the alert stands
+        try:
+            review = self._actions.review_critical_answers(
+                administration_id,
+                outcome=CriticalReviewOutcome.RISK_EVENT_RECORDED,
+                risk_event_id=event_id,
+            )
+        except ClinicError as error:
+            feedback.show_error(
+                self,
+                ClinicError(
+                    "The risk event was saved, but it could not be recorded as the review of "
+                    f"these answers: {error.message}"
+                ),
+                title="The review was not recorded",
+            )
+            self.refresh()
+            return None
+        self._after_review(administration_id)
+        return review
+
+    def review_no_further_action(
+        self, administration_id: int, *, restore: dict[str, Any] | None = None
+    ) -> CriticalReview | None:
+        """Ask why no further action is needed and record the review; None if cancelled.
+
+        ``restore`` puts back the reason typed when the screen locked.
+        """
+        awaiting = self._awaiting(administration_id)
+        description = awaiting.words() if awaiting is not None else ""
+
+        def review(reason: str) -> CriticalReview:
+            return self._actions.review_critical_answers(
+                administration_id,
+                outcome=CriticalReviewOutcome.NO_FURTHER_ACTION,
+                reason=reason,
+            )
+
+        dialog = NoFurtherActionDialog(description, review, parent=self)
+        remember_form(
+            dialog,
+            client_id=self.client_id,
+            tab="Measures",
+            form="review",
+            params={"administration_id": administration_id},
+        )
+        if restore:
+            restore_input_state(dialog, restore)
+        exec_dialog(dialog)
+        recorded = dialog.recorded
+        dialog.deleteLater()
+        if recorded is None:
+            return None
+        self._after_review(administration_id)
+        return recorded
+
+    def _after_review(self, administration_id: int) -> None:
+        self.refresh()
+        self.select_administration(administration_id)
+        self.changed.emit()
+
     # -- slots ---------------------------------------------------------------------------------
 
     def _on_give(self) -> None:
@@ -670,8 +891,11 @@ class MeasuresTab(RecordPart):
         self.refresh()
         self.changed.emit()
 
-    def _on_record_risk_event(self) -> None:
-        self._actions.record_risk_event()
+    def _on_record_risk_event(self, administration_id: int) -> None:
+        self.record_risk_event_for(administration_id)
+
+    def _on_no_further_action(self, administration_id: int) -> None:
+        self.review_no_further_action(administration_id)
 
     def _on_measure_chosen(self, _index: int) -> None:
         self._load_measure()
