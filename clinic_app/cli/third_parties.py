@@ -5,8 +5,8 @@ names, places, numbers and vehicles, which the wording check then looks for in e
 document that leaves), lists who is recorded, ends a person's record, and records or
 revokes the orders that protect them. People are named on the command line by their label
 ("Person 1"), never by name; ``list`` prints names and details only with ``--show-details``,
-since a terminal's scrollback is not the record. Measures are numbered per person, oldest
-first, as ``list`` shows them.
+since a terminal's scrollback is not the record. Measures are numbered per person in the
+order they start, as ``list`` shows them.
 """
 
 from __future__ import annotations
@@ -218,7 +218,10 @@ def cmd_measure_add(ctx: Context) -> None:
     def work(session: Session, me: StaffRef, client_id: int, ref: str) -> None:
         person = _person(session, me, client_id, ref, args.person)
         row = third_parties.add_protective_measure(session, me, person.id, data)
-        number = len(person.measures) + 1
+        # Measures are numbered by when they start, so an older order recorded late
+        # takes its place among them (and the numbers after it move on by one).
+        again = _person(session, me, client_id, ref, args.person)
+        number = 1 + [m.id for m in again.measures].index(row.id)
         ctx.say(
             f"Recorded {row.title.lower()} for {person.label} of {ref} as measure {number}, "
             f"from {row.starts_on.isoformat()}, {_until(row.ends_on)}."

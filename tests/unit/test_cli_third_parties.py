@@ -192,3 +192,20 @@ def test_an_administrator_cannot_read_or_record_a_victim(dbfile):
         assert result.err.startswith("clinic-app: ") and len(result.err.splitlines()) == 1
         assert "Demo Victim-Name" not in result.err
     assert len(listing(dbfile).splitlines()) == 1
+
+
+def test_measures_are_numbered_by_when_they_start(dbfile):
+    def add(kind: str, starts: str) -> Run:
+        return jones(
+            dbfile, "protective-measure", "add", "--client", CLIENT, "--person", "Person 1",
+            "--kind", kind, "--from", starts, "--forbids", "No contact.",
+        )  # fmt: skip
+
+    assert "as measure 1," in add("stalking_protection_order", "2026-01-10").out
+    # An older order recorded later comes first, and the revoke numbers follow the list.
+    assert "as measure 1," in add("restraining_order", "2024-01-01").out
+    lines = [line for line in listing(dbfile).splitlines() if "\tmeasure " in line]
+    assert [line.split("\t")[1:3] for line in lines] == [
+        ["measure 1", "Restraining order"],
+        ["measure 2", "Stalking protection order"],
+    ]
