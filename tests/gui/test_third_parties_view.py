@@ -294,11 +294,20 @@ def test_each_person_is_listed_and_the_selected_one_shown_in_full(qtbot):
         ["Bail conditions", "EXPIRING: ends in 14 days", "01/03/2026", "01/04/2026"],
         ["Restraining order", "Revoked on 01/06/2025", "01/01/2024", "01/01/2027"],
     ]
+    assert "Not recorded" not in shown  # everything about her was recorded
+    assert tab.measure_details.toPlainText().startswith(
+        "Stalking protection order: In force. From 10/01/2026 until 09/01/2028. "
+        "Reference: SPO 2026/114."
+    )
+    assert "Contacting Sarah by any means; entering Elm Road." in tab.measure_details.toPlainText()
     assert tab.measures_proxy.index(1, 1).data(Qt.ItemDataRole.FontRole).bold()
     assert tab.measures_proxy.index(0, 1).data(Qt.ItemDataRole.FontRole) is None
     assert tab.select_person(TOM.id)
     assert "RECORD ENDED on 01/02/2026" in tab.details.toPlainText()
     assert "Moved abroad." in tab.details.toPlainText()
+    assert "Not recorded: other names, addresses and places, phone numbers" in (
+        tab.details.toPlainText()
+    )
     assert tab.no_measures.isVisible() and tab.no_measures.text() == NO_MEASURES
     assert not tab.end_button.isEnabled()  # already ended: nothing to do, and the tip says so
     assert not tab.revoke_button.isVisible()
@@ -552,6 +561,14 @@ def test_every_control_has_an_accessible_name_and_its_own_access_key(qtbot):
                 assert label.buddy() is not None, label.text()
 
 
+def test_enter_saves_and_never_cancels(qtbot):
+    for dialog in all_dialogs(qtbot):
+        dialog.show()
+        assert dialog.save_button.isDefault(), dialog.windowTitle()
+        assert not dialog.cancel_button.isDefault() and not dialog.cancel_button.autoDefault()
+        dialog.reject()
+
+
 def test_the_tab_is_named_for_a_screen_reader(qtbot):
     tab = make_tab(qtbot, FakeThirdParties([SARAH, TOM]))
     unnamed = [w for w in _controls(tab) if not w.accessibleName()]
@@ -682,8 +699,8 @@ def test_the_overview_says_what_protects_the_victim_without_naming_anyone(qtbot)
     )
     assert not tab.expiring_warning.isHidden()
     assert tab.expiring_warning.text() == (
-        "Warning: Bail conditions ends on 16/03/2026 (in 14 days). Check whether it is being "
-        "renewed. See the Victims and others tab."
+        "Warning: ending soon: Bail conditions on 16/03/2026 (in 14 days). Check whether it is "
+        "being renewed or replaced. See the Victims and others tab."
     )
 
 

@@ -549,12 +549,13 @@ class OverviewTab(RecordPart):
         self.measures_in_force.show_text("\n".join(lines) or NO_MEASURES_IN_FORCE)
         if shown.expiring:
             ending = "; ".join(
-                f"{title} ends on {ends_on:%d/%m/%Y} ({_days_away((ends_on - today).days)})"
+                f"{title} on {ends_on:%d/%m/%Y} ({_days_away((ends_on - today).days)})"
                 for title, ends_on in shown.expiring
             )
             text = (
-                f"Warning: {ending}. Check whether it is being renewed. "
-                "See the Victims and others tab."
+                f"Warning: ending soon: {ending}. Check whether "
+                f"{'it is' if len(shown.expiring) == 1 else 'each is'} being renewed or "
+                "replaced. See the Victims and others tab."
             )
             self.expiring_warning.setText(text)
             self.expiring_warning.setAccessibleDescription(text)

@@ -94,13 +94,14 @@ class _Form(QDialog):
         self.errors = FieldErrors()
         self.layout_ = QVBoxLayout(self)
         self.general_errors = problems_label()
-        self.buttons = QDialogButtonBox()
+        self.buttons = QDialogButtonBox(self)
         self.save_button = self.buttons.addButton(save_text, QDialogButtonBox.ButtonRole.ActionRole)
         self.save_button.setAccessibleName(save_name)
-        self.save_button.setDefault(True)
-        self.save_button.setAutoDefault(False)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setAccessibleName("Cancel without saving")
+        # Enter in a one-line field saves; it must never be Cancel that Enter presses.
+        self.cancel_button.setAutoDefault(False)
+        self.save_button.setDefault(True)
         self.save_button.clicked.connect(self._on_save)
         self.buttons.rejected.connect(self.reject)
 
@@ -368,6 +369,13 @@ class MeasureDialog(_Form):
         self.existing = existing
         self.saved_measure: ProtectiveMeasureRow | None = None
         self.setMinimumWidth(560)
+        intro = QLabel(
+            f"For {person.label} ({person.relation_words.lower()}). Record the order or "
+            "conditions as the court or police worded them."
+        )
+        intro.setWordWrap(True)
+        intro.setAccessibleName("Who the measure protects")
+        self.layout_.addWidget(intro)
 
         self.kind = QComboBox()
         self.kind.setAccessibleName("Kind of protective measure")

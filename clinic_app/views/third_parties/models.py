@@ -181,8 +181,8 @@ class MeasureColumn(IntEnum):
     STATE = 1
     STARTS = 2
     ENDS = 3
-    FORBIDS = 4
-    REFERENCE = 5
+    REFERENCE = 4
+    FORBIDS = 5  # last: it takes what width is left, and the whole text shows below
 
 
 MEASURE_HEADERS: dict[MeasureColumn, str] = {
@@ -190,8 +190,8 @@ MEASURE_HEADERS: dict[MeasureColumn, str] = {
     MeasureColumn.STATE: "Where it stands",
     MeasureColumn.STARTS: "From",
     MeasureColumn.ENDS: "Until",
-    MeasureColumn.FORBIDS: "What it forbids",
     MeasureColumn.REFERENCE: "Reference",
+    MeasureColumn.FORBIDS: "What it forbids",
 }
 
 
@@ -248,33 +248,50 @@ class MeasuresTableModel(ListTableModel[ProtectiveMeasureRow]):
 # -- the selected person in full --------------------------------------------------------------
 
 
-def _entries(title: str, entries: Sequence[str]) -> str:
-    if not entries:
-        return f"<p><b>{title}</b><br><i>None recorded.</i></p>"
-    return f"<p><b>{title}</b><br>" + "<br>".join(html_text(e) for e in entries) + "</p>"
-
-
-def _text(title: str, text: str) -> str:
-    return f"<p><b>{title}</b><br>{html_text(text) or '<i>None recorded.</i>'}</p>"
-
-
 def describe_person(row: ThirdPartyRow) -> str:
-    """Everything recorded about a person (their measures are in the table below), as HTML."""
+    """Everything recorded about a person (their measures are in their own table), as HTML.
+
+    What was recorded is shown in full; what was not is named on one line at the end, so a
+    short record does not read as a column of "none".
+    """
     parts = [f"<h3>{html_text(row.label)}: {html_text(row.name)} ({row.relation_words})</h3>"]
     if row.ended_on is not None:
         parts.append(
             f"<p><b>RECORD ENDED on {short_date(row.ended_on)}.</b> Reason: "
             f"{html_text(row.ended_reason)}</p>"
         )
-    parts += [
-        _entries("Other names", row.aliases),
-        _entries("Addresses and places", row.addresses),
-        _entries("Phone numbers", row.phones),
-        _entries("Email addresses", row.emails),
-        _entries("Vehicle registrations", row.vehicles),
-        _text("Victim advocate's service", row.advocate_service),
-        _text("Advocate's contact", row.advocate_contact),
-        _text("Their wishes and safety concerns", row.wishes_and_concerns),
-        _text("Other details", row.details),
+    missing: list[str] = []
+    fields: list[tuple[str, Sequence[str] | str]] = [
+        ("Other names", row.aliases),
+        ("Addresses and places", row.addresses),
+        ("Phone numbers", row.phones),
+        ("Email addresses", row.emails),
+        ("Vehicle registrations", row.vehicles),
+        ("Victim advocate's service", row.advocate_service),
+        ("Advocate's contact", row.advocate_contact),
+        ("Their wishes and safety concerns", row.wishes_and_concerns),
+        ("Other details", row.details),
     ]
+    for title, value in fields:
+        if isinstance(value, str):
+            text = html_text(value.strip())
+        else:
+            text = "<br>".join(html_text(entry) for entry in value)
+        if text:
+            parts.append(f"<p><b>{title}</b><br>{text}</p>")
+        else:
+            missing.append(title.lower())
+    if missing:
+        parts.append(f"<p><i>Not recorded: {', '.join(missing)}.</i></p>")
     return "".join(parts)
+
+
+def describe_measure(row: ProtectiveMeasureRow, today: date) -> str:
+    """One protective measure in full, as HTML: the table shortens what it forbids."""
+    until = f" until {short_date(row.ends_on)}" if row.ends_on else ", with no end date"
+    reference = f" Reference: {html_text(row.reference)}." if row.reference else ""
+    return (
+        f"<p><b>{row.title}</b>: {html_text(measure_state_text(row, today))}. From "
+        f"{short_date(row.starts_on)}{until}.{reference}</p>"
+        f"<p><b>What it forbids</b><br>{html_text(row.forbids)}</p>"
+    )

@@ -60,6 +60,7 @@ from clinic_app.views.third_parties.models import (
     MeasuresTableModel,
     PeopleTableModel,
     PersonColumn,
+    describe_measure,
     describe_person,
 )
 
@@ -198,7 +199,11 @@ class ThirdPartiesTab(RecordPart):
         measures_layout.addWidget(self.measures_title)
         measures_layout.addLayout(measure_buttons)
         measures_layout.addWidget(self.no_measures)
-        measures_layout.addWidget(self.measures_table, stretch=1)
+        measures_layout.addWidget(self.measures_table, stretch=2)
+        self.measure_details = QTextBrowser()
+        self.measure_details.setAccessibleName("The selected protective measure in full")
+        self.measure_details.setOpenLinks(False)
+        measures_layout.addWidget(self.measure_details, stretch=1)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.table)
@@ -211,6 +216,7 @@ class ThirdPartiesTab(RecordPart):
         self.splitter.addWidget(measures_box)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([10_000, 9_000])  # the list of people needs the wider half
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, stretch=4)
         self.table.selectionModel().currentRowChanged.connect(self._on_person_changed)
@@ -219,7 +225,7 @@ class ThirdPartiesTab(RecordPart):
         order: list[QWidget] = [
             self.add_button, self.edit_button, self.end_button, self.table, self.details,
             self.add_measure_button, self.edit_measure_button, self.revoke_button,
-            self.measures_table,
+            self.measures_table, self.measure_details,
         ]  # fmt: skip
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
@@ -287,6 +293,7 @@ class ThirdPartiesTab(RecordPart):
         has_measures = person is not None and bool(person.measures)
         self.no_measures.setVisible(not has_measures)
         self.measures_table.setVisible(has_measures)
+        self.measure_details.setVisible(has_measures)
         self.edit_measure_button.setVisible(has_measures)
         self.revoke_button.setVisible(has_measures)
         ended = person is not None and person.ended_on is not None
@@ -296,6 +303,10 @@ class ThirdPartiesTab(RecordPart):
 
     def _show_measure_actions(self) -> None:
         measure = self.selected_measure()
+        if measure is None:
+            self.measure_details.clear()
+        else:
+            self.measure_details.setHtml(describe_measure(measure, self._actions.today()))
         revoked = measure is not None and measure.revoked_on is not None
         self.revoke_button.setEnabled(measure is not None and not revoked)
         self.revoke_button.setToolTip(ALREADY_REVOKED if revoked else "")
