@@ -549,6 +549,7 @@ class ClinicApp(QObject):
             risk,
             search,
             staff,
+            third_parties,
         )
         from clinic_app.services.sharing import (  # noqa: PLC0415
             audiences,
@@ -576,6 +577,8 @@ class ClinicApp(QObject):
         from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
         from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
         from clinic_app.views.sharing.wizard import RiskNoticeDialog  # noqa: PLC0415
+        from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
+        from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
 
         client = workspace.call(record.open_client, client_id)
         names = workspace.call(staff.display_names)
@@ -631,6 +634,7 @@ class ClinicApp(QObject):
                     clinical_staff=workspace.bind(staff.clinical_staff),
                     assign_staff=workspace.bind(clients.assign_staff),
                     known_sites=workspace.bind(clients.known_sites),
+                    protection=workspace.bind(third_parties.protection),
                 ),
             ),
             PlanTab(
@@ -713,6 +717,22 @@ class ClinicApp(QObject):
                         export=workspace.bind(documents.export_clinical_summary),
                     ),
                     my_name=lambda: workspace.me.display_name,
+                ),
+            ),
+            ThirdPartiesTab(
+                client_id,
+                ThirdPartiesActions(
+                    third_parties_for_client=workspace.bind(third_parties.third_parties_for_client),
+                    add_third_party=workspace.bind(third_parties.add_third_party),
+                    update_third_party=workspace.bind(third_parties.update_third_party),
+                    end_third_party=workspace.bind(third_parties.end_third_party),
+                    add_protective_measure=workspace.bind(third_parties.add_protective_measure),
+                    update_protective_measure=workspace.bind(
+                        third_parties.update_protective_measure
+                    ),
+                    revoke_protective_measure=workspace.bind(
+                        third_parties.revoke_protective_measure
+                    ),
                 ),
             ),
         ]

@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TypeAlias
 
@@ -104,6 +104,16 @@ class Context:
                 raise
             session.commit()
         return me
+
+
+def iso_date(text: str) -> date:
+    """An argparse type for a date written as YYYY-MM-DD, refused in plain words otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date; write it as YYYY-MM-DD (e.g. 2026-03-31)"
+        ) from None
 
 
 def act_as_user(ctx: Context, work: Callable[[Session, StaffRef], None]) -> None:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Final
 
 from sqlalchemy import func, select
@@ -54,6 +55,25 @@ MEASURE_WORDS: dict[ProtectiveMeasureKind, str] = {
     ProtectiveMeasureKind.BAIL_CONDITIONS: "Bail conditions",
     ProtectiveMeasureKind.LICENCE_CONDITIONS: "Licence conditions",
     ProtectiveMeasureKind.OTHER: "Other protective measure",
+}
+
+
+class MeasureState(StrEnum):
+    """Where a protective measure stands on a given day."""
+
+    NOT_YET_IN_FORCE = "not_yet_in_force"
+    IN_FORCE = "in_force"
+    EXPIRING = "expiring"
+    ENDED = "ended"
+    REVOKED = "revoked"
+
+
+MEASURE_STATE_WORDS: dict[MeasureState, str] = {
+    MeasureState.NOT_YET_IN_FORCE: "Not yet in force",
+    MeasureState.IN_FORCE: "In force",
+    MeasureState.EXPIRING: f"Expiring (ends within {EXPIRING_WITHIN_DAYS} days)",
+    MeasureState.ENDED: "Ended",
+    MeasureState.REVOKED: "Revoked",
 }
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
@@ -121,6 +141,17 @@ class ProtectiveMeasureRow:
             and self.ends_on is not None
             and self.ends_on <= today + timedelta(days=EXPIRING_WITHIN_DAYS)
         )
+
+    def state(self, today: date) -> MeasureState:
+        """Where the measure stands on ``today``: a revocation outranks the end date (a
+        discharged order reads "Revoked", not "Ended", so the record says why it stopped)."""
+        if self.revoked_on is not None and self.revoked_on <= today:
+            return MeasureState.REVOKED
+        if self.ends_on is not None and self.ends_on < today:
+            return MeasureState.ENDED
+        if self.starts_on > today:
+            return MeasureState.NOT_YET_IN_FORCE
+        return MeasureState.EXPIRING if self.expiring(today) else MeasureState.IN_FORCE
 
 
 @dataclass(frozen=True)

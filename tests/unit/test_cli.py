@@ -261,6 +261,8 @@ def test_help_lists_every_command_group_in_its_usual_order():
         "register",
         "audience",
         "service",
+        "third-party",
+        "protective-measure",
     ]
 
 

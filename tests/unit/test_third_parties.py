@@ -3,6 +3,7 @@ anyone without clinical access, and what protects them summarised for the Overvi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -209,3 +210,22 @@ def test_every_third_party_field_is_classed_third_party():
             }:
                 continue
             assert privacy_of(column) is Privacy.THIRD_PARTY, f"{model.__name__}.{column.name}"
+
+
+def test_where_a_measure_stands_is_said_the_same_way_everywhere():
+    row = tp.ProtectiveMeasureRow(
+        1, 1, ProtectiveMeasureKind.BAIL_CONDITIONS, date(2026, 3, 1), date(2026, 4, 15), "x", "",
+        None,
+    )  # fmt: skip
+    assert row.state(date(2026, 2, 28)) is tp.MeasureState.NOT_YET_IN_FORCE
+    assert row.state(date(2026, 3, 17)) is tp.MeasureState.IN_FORCE  # 29 days before its end
+    assert row.state(date(2026, 3, 18)) is tp.MeasureState.EXPIRING  # 28 days: highlighted
+    assert row.state(date(2026, 4, 15)) is tp.MeasureState.EXPIRING  # its last day
+    assert row.state(date(2026, 4, 16)) is tp.MeasureState.ENDED
+    revoked = replace(row, revoked_on=date(2026, 3, 20))
+    assert revoked.state(date(2026, 3, 19)) is tp.MeasureState.EXPIRING  # not revoked yet
+    assert revoked.state(date(2026, 3, 20)) is tp.MeasureState.REVOKED
+    assert revoked.state(date(2026, 5, 1)) is tp.MeasureState.REVOKED  # why it stopped
+    open_ended = replace(row, ends_on=None)
+    assert open_ended.state(date(2030, 1, 1)) is tp.MeasureState.IN_FORCE
+    assert set(tp.MEASURE_STATE_WORDS) == set(tp.MeasureState)

@@ -3,8 +3,11 @@
 It shows identity (with a clear marker on demo records), the current typology with its
 history, the latest risk assessment's judgements, the team, consent to share with the
 private sharing notes, and a few counts (sessions, open referrals, urgent risk events
-awaiting a share decision). Its buttons open the dialogs of :mod:`client_form` without
-blocking (``open()``), and the tab emits ``changed`` after any of them saved.
+awaiting a share decision). It says whether victims or other people are recorded and which
+protective measures are in force, with any ending within 28 days flagged in words (counts,
+titles and dates only: no names, which live on the Victims and others tab). Its buttons
+open the dialogs of :mod:`client_form` without blocking (``open()``), and the tab emits
+``changed`` after any of them saved.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from clinic_app.models.enums import Attendance, ReferralStatus, RiskTool, Urgenc
 from clinic_app.services.clients import ClientDetails
 from clinic_app.services.record import ClientRecord, RiskAssessmentRow, TypologyRow
 from clinic_app.services.staff import StaffRow
+from clinic_app.services.third_parties import Protection
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
@@ -56,6 +60,8 @@ NO_RISK_ASSESSMENT = "No risk assessment recorded yet."
 NO_TEAM = "No staff are assigned to this client."
 NO_SHARING_NOTES = "No sharing notes recorded."
 NO_SHAREABLE_SUMMARY = "No shareable summary written."
+NO_THIRD_PARTIES = "None recorded. Add the victim on the Victims and others tab."
+NO_MEASURES_IN_FORCE = "None in force."
 NOT_RECORDED = "Not recorded"
 DEMO_TEXT = "DEMO RECORD: test data, not a real person."
 DEMO_STYLE = (
@@ -97,6 +103,14 @@ class OverviewActions:
     assign_staff: AssignStaff
     known_sites: Callable[[], Sequence[str]] = _no_sites
     today: Callable[[], date] = date.today
+    protection: Callable[[int, date], Protection] | None = None
+    """``third_parties.protection``: without it the overview leaves the part out."""
+
+
+def _days_away(days: int) -> str:
+    if days == 0:
+        return "today"
+    return "tomorrow" if days == 1 else f"in {days} days"
 
 
 def tool_words(row: RiskAssessmentRow) -> str:
@@ -213,6 +227,7 @@ class OverviewTab(RecordPart):
         left.addStretch()
         right.addWidget(self._build_typology())
         right.addWidget(self._build_risk())
+        right.addWidget(self._build_protection())
         right.addWidget(self._build_counts())
         right.addStretch()
         grid.addLayout(left, 0, 0)
@@ -324,6 +339,23 @@ class OverviewTab(RecordPart):
         column.addWidget(self.risk_history)
         return box
 
+    def _build_protection(self) -> QGroupBox:
+        box, column = _group("Victims and protective measures")
+        self.protection_box = box
+        form = QFormLayout()
+        self.third_parties = _form_row(form, "Victims and others recorded")
+        self.measures_in_force = _form_row(form, "Protective measures in force")
+        column.addLayout(form)
+        self.expiring_warning = QLabel()
+        self.expiring_warning.setWordWrap(True)
+        self.expiring_warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.expiring_warning.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
+        self.expiring_warning.setAccessibleName("Protective measures expiring soon")
+        self.expiring_warning.hide()
+        column.addWidget(self.expiring_warning)
+        box.setVisible(self._actions.protection is not None)
+        return box
+
     def _build_counts(self) -> QGroupBox:
         box, column = _group("At a glance")
         form = QFormLayout()
@@ -363,6 +395,7 @@ class OverviewTab(RecordPart):
         self._show_typology(record.typologies)
         self._show_risk(record.risk_assessments)
         self._show_counts(record)
+        self._show_protection()
 
     def _action_buttons(self) -> tuple[QPushButton, ...]:
         return (self.edit_button, self.typology_button, self.risk_button, self.assign_button)
@@ -489,6 +522,44 @@ class OverviewTab(RecordPart):
             self.urgent_warning.setText(text)
             self.urgent_warning.setAccessibleDescription(text)
         self.urgent_warning.setVisible(bool(urgent))
+
+    def _show_protection(self) -> None:
+        if self._actions.protection is None:
+            return
+        today = self._actions.today()
+        try:
+            shown = self._actions.protection(self.client_id, today)
+        except ClinicError as error:
+            self.third_parties.show_text(f"Could not be read. {error.message}")
+            self.measures_in_force.show_text("")
+            self.expiring_warning.hide()
+            return
+        if shown.people:
+            victims = f"{shown.victims} victim{'s' if shown.victims != 1 else ''}"
+            people = f"{shown.people} {'person' if shown.people == 1 else 'people'}"
+            self.third_parties.show_text(f"{people} ({victims})")
+        else:
+            self.third_parties.show_text(NO_THIRD_PARTIES)
+        expiring = set(shown.expiring)
+        lines = []
+        for title, ends_on in shown.measures_in_force:
+            until = f"until {ends_on:%d/%m/%Y}" if ends_on else "no end date"
+            flag = " (EXPIRING SOON)" if ends_on and (title, ends_on) in expiring else ""
+            lines.append(f"{title}, {until}{flag}")
+        self.measures_in_force.show_text("\n".join(lines) or NO_MEASURES_IN_FORCE)
+        if shown.expiring:
+            ending = "; ".join(
+                f"{title} on {ends_on:%d/%m/%Y} ({_days_away((ends_on - today).days)})"
+                for title, ends_on in shown.expiring
+            )
+            text = (
+                f"Warning: ending soon: {ending}. Check whether "
+                f"{'it is' if len(shown.expiring) == 1 else 'each is'} being renewed or "
+                "replaced. See the Victims and others tab."
+            )
+            self.expiring_warning.setText(text)
+            self.expiring_warning.setAccessibleDescription(text)
+        self.expiring_warning.setVisible(bool(shown.expiring))
 
     # -- actions -----------------------------------------------------------------------------
 

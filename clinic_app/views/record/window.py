@@ -14,7 +14,17 @@ from clinic_app.views.common.record_part import RecordBanner, RecordPart
 
 # No mnemonics in the titles: Alt+letter belongs to the buttons inside each part, which
 # would otherwise clash with them. The parts are reached with Alt+1, Alt+2... instead.
-TAB_TITLES = ("Overview", "Plan", "Sessions", "Risk", "Referrals", "Measures", "Summaries")
+# New parts go at the end, so the Alt+number people have learnt for each part stays the same.
+TAB_TITLES = (
+    "Overview",
+    "Plan",
+    "Sessions",
+    "Risk",
+    "Referrals",
+    "Measures",
+    "Summaries",
+    "Victims and others",
+)
 
 
 class ClientRecordView(QWidget):
