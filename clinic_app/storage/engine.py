@@ -22,7 +22,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -195,7 +195,14 @@ class _AnchorKeeper:
     def advance(self, seq: int, chain_hash: str) -> None:
         if seq <= self.anchor.seq:
             return
-        anchor = IntegrityAnchor(self.anchor.key_check, self.anchor.salt, seq, chain_hash)
+        self._put(IntegrityAnchor(self.anchor.key_check, self.anchor.salt, seq, chain_hash))
+
+    def writing(self) -> None:
+        """The file is about to change: the digest taken at the last close no longer holds."""
+        if self.anchor.page_digest:
+            self._put(replace(self.anchor, page_digest=""))
+
+    def _put(self, anchor: IntegrityAnchor) -> None:
         try:
             self.store.put_anchor(self.path, anchor)
         except (KeyStoreError, OSError):
@@ -220,6 +227,7 @@ class Database:
     _sessions: sessionmaker[Session]
     _writers: sessionmaker[Session]
     _keeper: _AnchorKeeper | None = None
+    _key: bytes = field(default=b"", repr=False)
     _closed: bool = field(default=False, repr=False)
 
     def session(self) -> Session:
@@ -269,12 +277,23 @@ class Database:
         if session.info.pop(integrity.CHECKPOINT, False):
             self.checkpoint()
 
+    def _on_flush(self, session: Session, *_: Any) -> None:
+        if self._keeper is not None:
+            self._keeper.writing()
+
     def close(self) -> None:
-        """Close cleanly: every commit folded into the database file, then disconnect."""
-        if not self._closed:
+        """Close cleanly: every commit folded into the database file, then disconnect.
+
+        Opened with its key store, and when no other program has the file open, the
+        anchor then records a digest of the file as it is left.
+        """
+        first = not self._closed
+        if first:
             self._closed = True
             self.checkpoint()
         self.engine.dispose()
+        if first and self._keeper is not None:
+            _seal(self.path, self._key, self._keeper.store)
 
 
 def _forget_marks(session: Session, *_: Any) -> None:
@@ -282,15 +301,18 @@ def _forget_marks(session: Session, *_: Any) -> None:
     session.info.pop(integrity.CHECKPOINT, None)
 
 
-def _make_database(path: Path, engine: Engine, keeper: _AnchorKeeper | None) -> Database:
+def _make_database(
+    path: Path, engine: Engine, keeper: _AnchorKeeper | None, key: bytes
+) -> Database:
     readers = sessionmaker(engine, expire_on_commit=False)
     writers = sessionmaker(
         engine.execution_options(**{_BEGIN: "BEGIN IMMEDIATE"}), expire_on_commit=False
     )
-    database = Database(path, engine, readers, writers, keeper)
+    database = Database(path, engine, readers, writers, keeper, key)
     for factory in (readers, writers):
         event.listen(factory, "after_commit", database._after_commit)
         event.listen(factory, "after_rollback", _forget_marks)
+        event.listen(factory, "after_flush", database._on_flush)
     return database
 
 
@@ -376,6 +398,34 @@ def _anchor_of(key_store: KeyStore | None, path: Path) -> IntegrityAnchor | None
     return key_store.get_anchor(path)
 
 
+def _changed_since_close(path: Path, key: bytes, anchor: IntegrityAnchor | None) -> bool:
+    """True if the file differs from the one this computer closed, with no write since.
+
+    Checked before anything else opens the file. A difference is damage
+    (``CorruptDatabase``) when a page fails its authentication. Otherwise some page, or
+    the whole file, was put back from an older copy: the caller says which once the
+    audit trail has been read. A ``-wal`` file that should not be there is refused at
+    once, before opening the database could fold it in.
+    """
+    if anchor is None or not anchor.page_digest or anchor.key_check != key_check(key):
+        return False
+    extra_log = integrity.log_has_frames(path)
+    if not extra_log and integrity.page_digest(path) == anchor.page_digest:
+        return False
+    salt = integrity.file_salt(path)
+    if salt.hex() != anchor.salt or integrity.first_bad_page(path, key, salt) is not None:
+        raise CorruptDatabase(CORRUPT_MESSAGE)
+    if extra_log:
+        raise DatabaseRolledBack(ALTERED_MESSAGE)
+    return True
+
+
+ALTERED_MESSAGE = (
+    "This database has been changed since this computer last closed it, by something "
+    "other than clinic-app (part of it was put back from an older copy). " + RESTORE_ADVICE
+)
+
+
 def _check_anchor(
     path: Path, anchor: IntegrityAnchor, key: bytes, seq: int, at_anchor: str | None
 ) -> None:
@@ -404,10 +454,14 @@ def open_database(
     path = Path(path)
     anchor = _anchor_of(key_store, path)
     _check_file(path, key, anchor)
+    changed = _changed_since_close(path, key, anchor)
     seq, chain_hash, at_anchor = _probe(path, key, anchor)
     if anchor is not None:
         _check_anchor(path, anchor, key, seq, at_anchor)
+    if changed:
+        raise DatabaseRolledBack(ALTERED_MESSAGE)
     engine = _make_engine(path, key)
+    migrated = False
     try:
         if migrate:
             with engine.connect() as conn:
@@ -418,15 +472,22 @@ def open_database(
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                 backup_database(engine, key, target / f"pre-upgrade-{stamp}.db")
                 migrations.upgrade(engine)
+                migrated = True
         keeper = None
         if key_store is not None:
             keeper = _keep_anchor(
-                key_store, path, key, anchor=anchor, seq=seq, chain_hash=chain_hash
+                key_store,
+                path,
+                key,
+                anchor=anchor,
+                seq=seq,
+                chain_hash=chain_hash,
+                unchanged=not migrated,
             )
     except BaseException:
         engine.dispose()
         raise
-    return _make_database(path, engine, keeper)
+    return _make_database(path, engine, keeper, key)
 
 
 def _keep_anchor(
@@ -437,9 +498,16 @@ def _keep_anchor(
     anchor: IntegrityAnchor | None,
     seq: int,
     chain_hash: str,
+    unchanged: bool,
 ) -> _AnchorKeeper:
-    """Record what was just opened (when it is news), and keep the anchor moving."""
+    """Record what was just opened (when it is news), and keep the anchor moving.
+
+    The digest of the last clean close stays while the file is ``unchanged`` since
+    (no migration ran), until the first write.
+    """
     current = IntegrityAnchor(key_check(key), integrity.file_salt(path).hex(), seq, chain_hash)
+    if unchanged and anchor is not None and replace(anchor, page_digest="") == current:
+        current = anchor
     if anchor != current:
         try:
             key_store.put_anchor(path, current)
@@ -460,6 +528,45 @@ def accept_database(path: Path, key: bytes, key_store: KeyStore) -> None:
     seq, chain_hash, _ = _probe(path, key)
     anchor = IntegrityAnchor(key_check(key), integrity.file_salt(path).hex(), seq, chain_hash)
     key_store.put_anchor(path, anchor)
+    _seal(path, key, key_store)
+
+
+def _seal(path: Path, key: bytes, key_store: KeyStore) -> bool:
+    """Record the file's digest in its anchor, if no other program has it open; True if so.
+
+    The file is held exclusively while its end and digest are taken and the anchor is
+    written, so no other program can write in between; one that opens it afterwards
+    clears the digest before its first write.
+    """
+    try:
+        conn = sqlcipher3.connect(str(path), timeout=0, isolation_level=None)
+    except sqlcipher3.Error:
+        return False
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+        conn.execute(_pragma_key(key))
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE").fetchall()
+        conn.execute("BEGIN EXCLUSIVE")
+        try:
+            if integrity.log_has_frames(path):
+                return False
+            seq, chain_hash = integrity.chain_end(conn)
+            anchor = IntegrityAnchor(
+                key_check(key),
+                integrity.file_salt(path).hex(),
+                seq,
+                chain_hash,
+                integrity.page_digest(path),
+            )
+            key_store.put_anchor(path, anchor)
+        finally:
+            conn.execute("ROLLBACK")
+    except (sqlcipher3.Error, KeyStoreError, OSError):
+        log.info("the database was not sealed at closing: another program has it open")
+        return False
+    finally:
+        conn.close()
+    return True
 
 
 def create_database(path: Path, key: bytes) -> Database:
@@ -543,9 +650,12 @@ def verify_file(path: Path, key: bytes, *, key_store: KeyStore | None = None) ->
     path = Path(path)
     anchor = _anchor_of(key_store, path)
     _check_file(path, key, anchor)
+    changed = _changed_since_close(path, key, anchor)
     seq, _, at_anchor = _probe(path, key, anchor)
     if anchor is not None:
         _check_anchor(path, anchor, key, seq, at_anchor)
+    if changed:
+        raise DatabaseRolledBack(ALTERED_MESSAGE)
     try:
         conn = _connect(path, key)
     except sqlcipher3.Error as exc:
@@ -620,6 +730,7 @@ def restore_database(
             key_check(key), integrity.file_salt(target).hex(), seq, chain_hash
         )
         key_store.put_anchor(target, restored)
+        _seal(target, key, key_store)
     return kept
 
 

@@ -40,6 +40,7 @@ HMAC_BYTES = 64
 HMAC_SALT_MASK = 0x3A
 FAST_KDF_ITERATIONS = 2
 PAGES_TO_TRY = 12
+WAL_HEADER_BYTES = 32
 
 CHAIN_END = "clinic_app.chain_end"
 CHECKPOINT = "clinic_app.checkpoint"
@@ -103,6 +104,46 @@ def pages_authenticate(path: Path, key: bytes, salt: bytes) -> bool:
             if len(page) == PAGE_SIZE and _page_authenticates(page, number, hmac_key):
                 return True
     return False
+
+
+def page_digest(path: Path) -> str:
+    """A digest of every page's authentication code, and the file's size.
+
+    Each page's HMAC covers its content, its IV and its number, so this digest changes
+    when any page does, or is put back from an older copy; reading 64 bytes a page, it
+    costs a fraction of reading the file.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(PAGE_SIZE * 256):
+            view = memoryview(chunk)
+            for end in range(PAGE_SIZE, len(chunk) + 1, PAGE_SIZE):
+                digest.update(view[end - HMAC_BYTES : end])
+            size += len(chunk)
+    digest.update(size.to_bytes(8, "little"))
+    return digest.hexdigest()
+
+
+def first_bad_page(path: Path, key: bytes, salt: bytes) -> int | None:
+    """The first page that fails its authentication under key and salt, or None."""
+    hmac_key = _hmac_key(key, salt)
+    number = 0
+    with Path(path).open("rb") as handle:
+        while page := handle.read(PAGE_SIZE):
+            number += 1
+            if len(page) != PAGE_SIZE or not _page_authenticates(page, number, hmac_key):
+                return number
+    return None
+
+
+def log_has_frames(path: Path) -> bool:
+    """True when the database's ``-wal`` file holds any frame (more than its header)."""
+    wal = Path(path).with_name(Path(path).name + "-wal")
+    try:
+        return wal.stat().st_size > WAL_HEADER_BYTES
+    except FileNotFoundError:
+        return False
 
 
 def key_is_this_files(path: Path, key: bytes, anchor: IntegrityAnchor | None, check: str) -> bool:

@@ -117,13 +117,16 @@ class IntegrityAnchor:
 
     ``seq`` and ``chain_hash`` are the newest audit event seen (0 and "" for none),
     ``salt`` the first 16 bytes of the database file (hex) and ``key_check`` the check
-    value of the key that opened it.
+    value of the key that opened it. ``page_digest``, when not empty, is a digest of
+    every page's authentication code taken at a clean close with no other program
+    using the file: until the next write, the file must be exactly that.
     """
 
     key_check: str
     salt: str
     seq: int
     chain_hash: str
+    page_digest: str = ""
 
     def to_text(self) -> str:
         return json.dumps({"format": ANCHOR_FORMAT, **asdict(self)}, sort_keys=True)
@@ -141,7 +144,10 @@ class IntegrityAnchor:
         fields_ok = (
             isinstance(anchor.seq, int)
             and anchor.seq >= 0
-            and all(isinstance(v, str) for v in (anchor.key_check, anchor.salt, anchor.chain_hash))
+            and all(
+                isinstance(v, str)
+                for v in (anchor.key_check, anchor.salt, anchor.chain_hash, anchor.page_digest)
+            )
         )
         return anchor if fields_ok else None
 
