@@ -48,6 +48,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from clinic_app import schema_words
 from clinic_app.config import resources_dir
 from clinic_app.errors import AccessDenied, Problem, ValidationError
+from clinic_app.measures.scoring import check_answers
 from clinic_app.models import (
     NOTE_SECTIONS,
     Base,
@@ -105,7 +106,7 @@ from clinic_app.services.common import (
     get_or_raise,
     require_clinical_access,
 )
-from clinic_app.services.measures import MEASURE_ID, computed_results
+from clinic_app.services.measures import MEASURE_ID, computed_results, known_definition
 from clinic_app.services.notes import addendum_seal_version, content_of, note_seal_version
 from clinic_app.services.referrals import TRANSITIONS
 from clinic_app.services.validation import date_problem, normalise_nhs_number, text_problem
@@ -1155,6 +1156,16 @@ class _Checks:
                     f"Item {response['item']} is answered twice.",
                 )
             items.add(response["item"])
+        definition = known_definition(self.session, a["measure_id"], a["measure_version"])
+        if definition is not None and len(items) == len(a["responses"]):
+            # Answers this version of the measure does not allow are refused here, as when
+            # they are entered (a version not known here is kept, and cannot be scored).
+            answers = {r["item"]: r["value"] for r in a["responses"]}
+            try:
+                check_answers(definition, answers)
+            except ValidationError as refused:
+                for problem in refused.problems:
+                    self.add(_path(where, "responses"), problem.message)
 
     def disclosures(self) -> None:
         seen: set[str] = set()
