@@ -79,7 +79,7 @@ def _deep(depth: int) -> Any:
 
 
 any_value = st.one_of(
-    json_values, st.integers(min_value=20, max_value=5000).map(_deep), scalars, scalars
+    json_values, st.integers(min_value=20, max_value=800).map(_deep), scalars, scalars
 )
 
 
@@ -104,10 +104,14 @@ def _parent(document: Any, place: tuple[Any, ...]) -> Any:
     return document
 
 
-mutation = st.tuples(
-    st.sampled_from(["replace", "replace", "replace", "remove", "add"]),
-    st.integers(min_value=0),
-    any_value,
+mutation = st.one_of(
+    st.tuples(
+        st.sampled_from(["replace", "replace", "remove", "add"]),
+        st.integers(min_value=0),
+        any_value,
+    ),
+    # Text changed for other text, the change a record most often survives.
+    st.tuples(st.just("retext"), st.integers(min_value=0), st.text(max_size=80)),
 )
 text_damage = st.one_of(
     st.none(),
@@ -123,9 +127,13 @@ def _mutate(document: dict[str, Any], changes: list[tuple[str, int, Any]]) -> No
         places = _places(document)
         if not places:
             return
+        if kind == "retext":
+            places = [p for p in places if isinstance(_parent(document, p)[p[-1]], str)]
+            if not places:
+                continue
         place = places[pick % len(places)]
         parent = _parent(document, place)
-        if kind == "replace":
+        if kind in ("replace", "retext"):
             parent[place[-1]] = value
         elif kind == "remove" and isinstance(parent, dict):
             del parent[place[-1]]
@@ -287,7 +295,7 @@ def test_a_thousand_damaged_records_are_imported_whole_or_refused_whole(
     fuzzer: Fuzzer, tmp_path: Path
 ) -> None:
     figures = _fuzz(fuzzer, tmp_path, SLOW_EXAMPLES)
-    total = sum(figures.values())
+    total = sum(n for outcome, n in figures.items() if "skipped" not in outcome)
     print(f"\nimport fuzzing: {total} files")
     for outcome, count in figures.most_common():
         print(f"  {outcome}: {count} ({100 * count / total:.1f}%)")
