@@ -90,6 +90,21 @@ def remove_quietly(path: Path) -> None:
 def write_atomically(path: Path, data: bytes, *, mode: int = OWNER_ONLY) -> None:
     """Put ``data`` at ``path`` whole: the old file or the new one, never a mixture."""
     path = Path(path)
+    tmp = write_temporary(path, data, mode=mode)
+    try:
+        _finish(tmp, path, mode)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+
+
+def write_temporary(path: Path, data: bytes, *, mode: int = OWNER_ONLY) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``, flushed to the disk.
+
+    For a file that is to be put in place later (when a unit of work commits): move it
+    with :func:`rename_durably`, or remove it with :func:`remove_quietly`.
+    """
+    path = Path(path)
     tmp = temporary_name(path)
     fd = _create_exclusively(tmp, mode)
     try:
@@ -97,10 +112,12 @@ def write_atomically(path: Path, data: bytes, *, mode: int = OWNER_ONLY) -> None
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        _finish(tmp, path, mode)
+        if sys.platform != "win32":
+            os.chmod(tmp, mode)  # O_CREAT's mode is narrowed by the umask; say it exactly
     except BaseException:
         remove_quietly(tmp)
         raise
+    return tmp
 
 
 def copy_atomically(source: Path, path: Path, *, mode: int = OWNER_ONLY) -> None:
@@ -125,7 +142,7 @@ def _copy(src: BinaryIO, out: BinaryIO) -> None:
 
 def _finish(tmp: Path, path: Path, mode: int) -> None:
     if sys.platform != "win32":
-        os.chmod(tmp, mode)  # O_CREAT's mode is narrowed by the umask; say it exactly
+        os.chmod(tmp, mode)
     os.replace(tmp, path)
     sync_folder(path.parent)
 

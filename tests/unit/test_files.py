@@ -80,3 +80,12 @@ def test_replacing_moves_the_file_in_only_when_the_block_succeeds(tmp_path: Path
         tmp.write_bytes(b"whole")
     assert path.read_bytes() == b"whole"
     assert [p.name for p in tmp_path.iterdir()] == ["backup.db"]
+
+
+def test_a_file_written_now_is_put_in_place_later(tmp_path: Path) -> None:
+    """As a document is: written before the register entry commits, moved in after."""
+    target = tmp_path / "summary.pdf"
+    tmp = files.write_temporary(target, b"%PDF-")
+    assert not target.exists() and tmp.read_bytes() == b"%PDF-"
+    files.rename_durably(tmp, target)
+    assert target.read_bytes() == b"%PDF-" and not tmp.exists()
