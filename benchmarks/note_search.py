@@ -268,7 +268,11 @@ def build(
                 **sections,
             )
             signed = number < NOTES_PER_CLIENT - 1
-            seal = note_seal(content, me.username) if signed else None
+            seal = (
+                note_seal(content, me.username, signer=me.username, signed_at=_at(day))
+                if signed
+                else None
+            )
             note_rows.append(
                 {
                     "id": next_note,
@@ -298,7 +302,13 @@ def build(
                         "text": words,
                         "author_id": me.id,
                         "signed_at": _at(day) + timedelta(days=1),
-                        "content_sha256": addendum_seal(seal, "Correction", words, me.username),
+                        "content_sha256": addendum_seal(
+                            seal,
+                            "Correction",
+                            words,
+                            me.username,
+                            signed_at=_at(day) + timedelta(days=1),
+                        ),
                     }
                 )
                 next_addendum += 1

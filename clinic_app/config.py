@@ -7,6 +7,8 @@ them all, for a managed profile or for tests.
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
 import sys
 from dataclasses import dataclass
@@ -39,6 +41,37 @@ def log_dir() -> Path:
     if override:
         return Path(override) / "logs"
     return user_log_path(APP_NAME, appauthor=False)
+
+
+LOG_FILENAME = "clinic-app.log"
+_LOG_BYTES = 1_000_000
+_LOG_FILES_KEPT = 3
+
+
+def configure_logging(level: int = logging.INFO) -> Path | None:
+    """Send the application's log lines to its log file, and never to the terminal.
+
+    Called once by the window and by the command line at start. Log lines hold ids and
+    actions only (never clinical text or names). Returns the log file, or None when the
+    log folder cannot be written (logging then goes nowhere rather than to stderr).
+    """
+    logger = logging.getLogger("clinic_app")
+    logger.setLevel(level)
+    logger.propagate = False  # whatever a host program sets up on the root stays apart
+    for handler in [h for h in logger.handlers if not isinstance(h, logging.NullHandler)]:
+        logger.removeHandler(handler)
+        handler.close()
+    path = log_dir() / LOG_FILENAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=_LOG_BYTES, backupCount=_LOG_FILES_KEPT, encoding="utf-8", delay=True
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    return path
 
 
 def resources_dir() -> Path:

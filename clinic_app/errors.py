@@ -49,6 +49,15 @@ class DatabaseLocked(StorageError):
     """Another program holds the database."""
 
 
+class DatabaseRolledBack(StorageError):
+    """The database is older than this computer last saw, or does not continue it.
+
+    Its audit trail stops short of, or differs from, the integrity anchor kept beside the
+    key: an older copy was put in its place (whole or in part), or the ``-wal`` file that
+    held its newest commits was lost or damaged.
+    """
+
+
 class DatabaseExists(StorageError):
     """Refusing to overwrite an existing database."""
 

@@ -4,6 +4,12 @@ Each event's hash covers its own contents and the previous event's hash, so edit
 deleting, inserting or reordering events breaks the chain where it happened. The head
 of the chain (last sequence number and hash) is also kept as a setting, so removing
 events from the end is caught too. Events carry ids and actions, never names or text.
+
+A check of the trail judges it as it stood before the check began: the caller reads the
+:func:`chain_end` first, then signs in (which appends an event and moves the recorded
+head), then verifies ``as_of`` that end, so the sign-in cannot paper over a cut end.
+Outside the database, each computer also keeps the newest position it has seen (the
+integrity anchor, ``storage.integrity``), moved on after each commit that appended here.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.models import AppSetting, AuditEvent
 from clinic_app.models.base import utcnow
+from clinic_app.storage import integrity
 from clinic_app.wording import counted
 
 GENESIS = "0" * 64
@@ -119,6 +126,33 @@ def record(
     else:
         head.value = value
     session.flush()
+    integrity.chain_extended(session, seq, event.hash)
+
+
+@dataclass(frozen=True)
+class ChainEnd:
+    """The trail's end as it stood at one moment: the recorded head and the last event.
+
+    ``recorded`` is the head setting's text as stored (None when there is none);
+    ``last_seq`` and ``last_hash`` the last event present (0 and "" when there is none).
+    """
+
+    recorded: str | None
+    last_seq: int
+    last_hash: str
+
+
+def chain_end(session: Session) -> ChainEnd:
+    """The end of the trail now: read it before signing in to check the trail."""
+    head = session.get(AppSetting, HEAD_SETTING)
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return ChainEnd(
+        None if head is None else head.value,
+        0 if last is None else last[0],
+        "" if last is None else last[1],
+    )
 
 
 @dataclass(frozen=True)
@@ -142,12 +176,20 @@ class AuditReport:
         return not self.findings
 
 
-def verify(session: Session) -> AuditReport:
-    """Walk the whole chain and report every edit, deletion, insertion or reordering."""
+def verify(session: Session, *, as_of: ChainEnd | None = None) -> AuditReport:
+    """Walk the chain and report every edit, deletion, insertion or reordering.
+
+    With ``as_of`` (read by :func:`chain_end` before the checking user signed in), the
+    trail is judged as it stood then: its events up to that end, against the head
+    recorded then. Events appended since (the sign-in itself) are not counted.
+    """
     findings: list[AuditFinding] = []
     previous: AuditEvent | None = None
     count = 0
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+    query = select(AuditEvent).order_by(AuditEvent.seq)
+    if as_of is not None:
+        query = query.where(AuditEvent.seq <= as_of.last_seq)
+    for event in session.scalars(query):
         count += 1
         if _hash_of(event) != event.hash:
             findings.append(AuditFinding(event.seq, "its contents were changed after writing"))
@@ -173,11 +215,26 @@ def verify(session: Session) -> AuditReport:
         if previous is not None and event.id < previous.id and event.seq > previous.seq:
             findings.append(AuditFinding(event.seq, "it was written before the event before it"))
         previous = event
-    head = session.get(AppSetting, HEAD_SETTING)
-    head_seq, _, head_hash = head.value.partition(":") if head is not None else ("", "", "")
-    if head is not None and not head_seq.isdigit():
+    if as_of is not None:
+        recorded = as_of.recorded
+        if previous is not None and previous.hash != as_of.last_hash:
+            findings.append(AuditFinding(previous.seq, "the last event was replaced"))
+    else:
+        head = session.get(AppSetting, HEAD_SETTING)
+        recorded = None if head is None else head.value
+    findings += _head_findings(recorded, previous, count)
+    return AuditReport(count, tuple(findings))
+
+
+def _head_findings(
+    recorded: str | None, previous: AuditEvent | None, count: int
+) -> list[AuditFinding]:
+    """What the recorded head of the chain says about its end."""
+    findings: list[AuditFinding] = []
+    head_seq, _, head_hash = recorded.partition(":") if recorded is not None else ("", "", "")
+    if recorded is not None and not head_seq.isdigit():
         findings.append(AuditFinding(0, "the record of the chain's end has been altered"))
-    elif head is not None:
+    elif recorded is not None:
         last_seq = previous.seq if previous else 0
         if int(head_seq) > last_seq:
             findings.append(
@@ -195,4 +252,4 @@ def verify(session: Session) -> AuditReport:
             )
     elif count:
         findings.append(AuditFinding(1, "the record of the chain's end is missing"))
-    return AuditReport(count, tuple(findings))
+    return findings

@@ -152,9 +152,22 @@ def check_details(
             check.add("nhs_number", "Another client already has this NHS number.")
     ref = details.local_ref.strip()
     if ref:
-        other = session.scalar(select(Client.id).where(Client.local_ref == ref))
-        if other is not None and other != client_id:
-            check.add("local_ref", f"The case reference '{ref}' is already in use.")
+        # Letter case and spaces do not make a different reference ("MASIP-0001" and
+        # "masip 0001" are one client); the database's unique index folds them the same way.
+        folded = func.lower(func.replace(Client.local_ref, " ", ""))
+        clash = session.execute(
+            select(Client.id, Client.local_ref).where(
+                folded == func.lower(func.replace(ref, " ", "")), Client.id != (client_id or 0)
+            )
+        ).first()
+        if clash is not None:
+            existing = clash[1]
+            check.add(
+                "local_ref",
+                f"The case reference '{ref}' is already in use."
+                if existing == ref
+                else f"The case reference '{ref}' is already in use, written '{existing}'.",
+            )
     return problems + check.problems
 
 

@@ -498,7 +498,9 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
             entered_in_error_reason="",
         )
         values["content_sha256"] = (
-            note_seal(NoteContent(**content), by.username) if signed else None
+            note_seal(NoteContent(**content), by.username, signer=by.username, signed_at=written)
+            if signed
+            else None
         )
         note_id = b.add(SessionNote, **values)
         note_ids.append(note_id)
@@ -511,7 +513,13 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
                 text=text,
                 author_id=by.id,
                 signed_at=written + timedelta(days=1),
-                content_sha256=addendum_seal(values["content_sha256"], reason, text, by.username),
+                content_sha256=addendum_seal(
+                    values["content_sha256"],
+                    reason,
+                    text,
+                    by.username,
+                    signed_at=written + timedelta(days=1),
+                ),
             )
     for kind in rng.sample(list(RISK_DETAILS), k=rng.randrange(0, 3)):
         day = min(today, start + timedelta(days=rng.randrange(0, 120)))

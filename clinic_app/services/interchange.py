@@ -10,7 +10,15 @@ described for people in ``docs/record-format.md``. In short:
   an unchanged record twice gives the same document apart from ``exported_at``;
 - signed notes and addenda carry their seals (``notes.note_seal`` and
   ``notes.addendum_seal``), which hold no database ids, so they are checked on import and
-  stored unchanged.
+  stored unchanged. A seal covers the content, the author, who signed and when (older,
+  version 1 seals cover the content and the author, and are accepted as such); a note is
+  signed by its author.
+
+A file is read with :func:`read_document`, which refuses anything odd before the record
+is looked at: a file over ``MAX_DOCUMENT_BYTES`` (read with that bound, never whole),
+nesting deeper than ``MAX_DEPTH``, a field named twice, NUL characters and lone
+surrogates, numbers outside what the database holds (64-bit integers, finite numbers).
+Each refusal is one line naming the place in the file; nothing is written.
 
 Import is all or nothing. Every problem with the document is collected, with the JSON
 path where it was found (``$.sessions[3].session_date``), and reported together as one
@@ -40,6 +48,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from clinic_app import schema_words
 from clinic_app.config import resources_dir
 from clinic_app.errors import AccessDenied, Problem, ValidationError
+from clinic_app.measures.scoring import check_answers
 from clinic_app.models import (
     NOTE_SECTIONS,
     Base,
@@ -97,14 +106,17 @@ from clinic_app.services.common import (
     get_or_raise,
     require_clinical_access,
 )
-from clinic_app.services.measures import MEASURE_ID, computed_results
-from clinic_app.services.notes import addendum_seal, content_of, note_seal
+from clinic_app.services.measures import MEASURE_ID, computed_results, known_definition
+from clinic_app.services.notes import addendum_seal_version, content_of, note_seal_version
 from clinic_app.services.referrals import TRANSITIONS
 from clinic_app.services.validation import date_problem, normalise_nhs_number, text_problem
 
 FORMAT: Final = "clinic-app/client-record"
 FORMAT_VERSION: Final = 1
 SCHEMA_FILENAME: Final = "client-record.schema.json"
+# The largest client record file read. A record of 500 sessions with long notes is a
+# few megabytes; this leaves room for the largest real caseloads, and no more.
+MAX_DOCUMENT_BYTES: Final = 200_000_000
 
 # The patterns the schema uses, so a mismatch can be explained in words (a test keeps
 # these equal to the schema's).
@@ -430,7 +442,11 @@ def _parse_ts(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:  # the schema requires an offset; this is a second guard
         raise ValueError("a timestamp needs a UTC offset")
-    return value.astimezone(UTC)
+    try:
+        # 9999-12-31T23:00:00-05:00 is a moment after the last one a database holds.
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a timestamp beyond the years 1 to 9999 in UTC") from None
 
 
 def _to_json(row: Base, fields: Sequence[_Field], usernames: dict[int, str]) -> dict[str, Any]:
@@ -631,14 +647,30 @@ def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, A
     document["sessions"] = []
     for i, note in enumerate(notes):
         where = _path("$", "sessions", i)
-        if note.signed_at is not None and note.content_sha256 != note_seal(
-            content_of(note), names[note.author_id]
+        if note.signed_at is not None and (
+            note.signed_by is None
+            or note_seal_version(
+                note.content_sha256,
+                content_of(note),
+                names[note.author_id],
+                signer=names[note.signed_by],
+                signed_at=note.signed_at,
+            )
+            is None
         ):
             altered.append(Problem(where, f"This signed note {_ALTERED}"))
         addenda_out = []
         for j, a in enumerate(addenda.get(note.id, [])):
-            if a.content_sha256 != addendum_seal(
-                note.content_sha256, a.reason, a.text, names[a.author_id]
+            if (
+                addendum_seal_version(
+                    a.content_sha256,
+                    note.content_sha256,
+                    a.reason,
+                    a.text,
+                    names[a.author_id],
+                    signed_at=a.signed_at,
+                )
+                is None
             ):
                 altered.append(Problem(_path(where, "addenda", j), f"This addendum {_ALTERED}"))
             addenda_out.append(out(a, _ADDENDUM, content_sha256=a.content_sha256))
@@ -803,9 +835,27 @@ def _note_content(n: dict[str, Any]) -> SessionNote:
 
 
 def _note_seal_matches(n: dict[str, Any]) -> bool:
-    if _real_date(n["session_date"]) is None:
+    signed_at = _real_time(n["signed_at"])
+    if _real_date(n["session_date"]) is None or signed_at is None:
         return True  # the impossible date is reported where it is
-    return bool(n["content_sha256"] == note_seal(content_of(_note_content(n)), n["author"]))
+    version = note_seal_version(
+        n["content_sha256"],
+        content_of(_note_content(n)),
+        n["author"],
+        signer=n["signed_by"],
+        signed_at=signed_at,
+    )
+    return version is not None
+
+
+def _addendum_seal_matches(note_seal: str, a: dict[str, Any]) -> bool:
+    signed_at = _real_time(a["signed_at"])
+    if signed_at is None:
+        return True  # reported where it is
+    version = addendum_seal_version(
+        a["content_sha256"], note_seal, a["reason"], a["text"], a["author"], signed_at=signed_at
+    )
+    return version is not None
 
 
 class _Checks:
@@ -992,8 +1042,17 @@ class _Checks:
         elif n["content_sha256"] is not None and not _note_seal_matches(n):
             self.add(
                 _path(where, "content_sha256"),
-                "The note's content does not match its signature: it was changed after "
-                "signing. Import the record as it was exported.",
+                "The note's content, author, signer or signing time does not match its "
+                "signature: it was changed after signing. Import the record as it was "
+                "exported.",
+            )
+        elif n["signed_by"] is not None and n["signed_by"] != n["author"]:
+            # A version 1 seal does not cover the signer; the rule that only the author
+            # signs does.
+            self.add(
+                _path(where, "signed_by"),
+                "A note is signed by its author, but this one names someone else as the "
+                "signer. Import the record as it was exported.",
             )
         if (n["entered_in_error_at"] is None) != (n["entered_in_error_by"] is None):
             self.add(
@@ -1006,8 +1065,9 @@ class _Checks:
         for j, a in enumerate(n["addenda"]):
             at = _path(where, "addenda", j)
             self.fields(at, a, _ADDENDUM)
-            seal = addendum_seal(n["content_sha256"], a["reason"], a["text"], a["author"])
-            if n["content_sha256"] is not None and a["content_sha256"] != seal:
+            if n["content_sha256"] is not None and not _addendum_seal_matches(
+                n["content_sha256"], a
+            ):
                 self.add(
                     _path(at, "content_sha256"),
                     "The addendum does not match its signature: it was changed after signing. "
@@ -1096,6 +1156,16 @@ class _Checks:
                     f"Item {response['item']} is answered twice.",
                 )
             items.add(response["item"])
+        definition = known_definition(self.session, a["measure_id"], a["measure_version"])
+        if definition is not None and len(items) == len(a["responses"]):
+            # Answers this version of the measure does not allow are refused here, as when
+            # they are entered (a version not known here is kept, and cannot be scored).
+            answers = {r["item"]: r["value"] for r in a["responses"]}
+            try:
+                check_answers(definition, answers)
+            except ValidationError as refused:
+                for problem in refused.problems:
+                    self.add(_path(where, "responses"), problem.message)
 
     def disclosures(self) -> None:
         seen: set[str] = set()
@@ -1123,10 +1193,26 @@ class _Checks:
 # -- import -----------------------------------------------------------------------------------
 
 
+def read_document(source: Path) -> object:
+    """A client record file's JSON value, read strictly (see ``schema_words.read_json``).
+
+    Refused whole, with one line naming what and where, when the file is too large, not
+    JSON, names a field twice, nests too deeply or holds what no record may hold.
+    """
+    return schema_words.read_json(source, max_bytes=MAX_DOCUMENT_BYTES, noun="client record")
+
+
 def check_document(
     session: Session, document: object, *, today: date | None = None
 ) -> list[Problem]:
-    """Every problem that would stop ``document`` being imported here; empty when none."""
+    """Every problem that would stop ``document`` being imported here; empty when none.
+
+    A value no record may hold anywhere in it (see ``schema_words.odd_value``) is the one
+    problem reported: the rest of the document is not looked at.
+    """
+    odd = schema_words.odd_value(document)
+    if odd is not None:
+        return [odd]
     problems = check_schema(document)
     if problems or not isinstance(document, dict):
         return problems

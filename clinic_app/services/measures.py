@@ -294,6 +294,12 @@ def _find(session: Session, measure_id: str, version: str) -> tuple[MeasureDefin
         return None
 
 
+def known_definition(session: Session, measure_id: str, version: str) -> MeasureDefinition | None:
+    """The definition of this version of a measure, if it is known here (shipped or stored)."""
+    found = _find(session, measure_id, version)
+    return None if found is None else found[0]
+
+
 def available_measures(session: Session, by: StaffRef) -> tuple[MeasureDefinition, ...]:
     """The latest active version of every measure that can be given, by short title."""
     del by  # any signed-in member of staff may see which measures exist

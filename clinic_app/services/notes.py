@@ -4,13 +4,19 @@ A note is a draft until signed. Signing asks for the password again and fixes th
 note's content with a hash; after that it changes only through signed addenda, and a
 wrong note is marked *entered in error*, never deleted. The database's triggers hold the
 same rules, so no code path can get round them.
+
+The hash (the *seal*) has two versions. Version 2, written since, covers the content, the
+author, who signed and when. Version 1, written before, covers the content and the author
+only; such seals still verify, as what they are (:func:`note_seal_version` says which).
+Once a signature commits, the write-ahead log is folded into the database file, so a
+signed note never depends on the ``-wal`` file beside it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,9 +35,11 @@ from clinic_app.services.common import (
     require_clinical_access,
 )
 from clinic_app.services.validation import Checker, date_problem
+from clinic_app.storage import integrity
 
 MAX_SECTION_LENGTH = 100_000
 MAX_DURATION_MINUTES = 600
+SEAL_VERSION: Final = 2
 
 
 @dataclass(frozen=True)
@@ -125,19 +133,85 @@ def content_of(note: SessionNote) -> NoteContent:
     )
 
 
-def note_seal(content: NoteContent, author: str) -> str:
-    """The hash a signature fixes: the note's content and its author's username.
+def _moment(signed_at: datetime) -> str:
+    """A signing time as the seal holds it: UTC, to the microsecond the database keeps."""
+    return signed_at.astimezone(UTC).isoformat()
+
+
+def note_seal(content: NoteContent, author: str, *, signer: str, signed_at: datetime) -> str:
+    """The hash a signature fixes (version 2): content, author, signer and signing time.
 
     No database id is part of it, so a signed note's seal can be checked wherever the
-    record travels (an export checked in another database gives the same hash).
+    record travels (an export checked in another database gives the same hash); staff
+    are named by username. Re-attributing the note or its signature breaks the seal.
     """
+    fields = {name: getattr(content, name) for name in content.__dataclass_fields__}
+    return content_hash(
+        {
+            "seal": SEAL_VERSION,
+            "author": author,
+            "signer": signer,
+            "signed_at": _moment(signed_at),
+            **fields,
+        }
+    )
+
+
+def note_seal_v1(content: NoteContent, author: str) -> str:
+    """The first version of the seal: the note's content and its author's username only."""
     fields = {name: getattr(content, name) for name in content.__dataclass_fields__}
     return content_hash({"author": author, **fields})
 
 
-def addendum_seal(note_seal: str | None, reason: str, text: str, author: str) -> str:
-    """The hash of a signed addendum, chained to the seal of the note it amends."""
-    return content_hash({"note": note_seal, "reason": reason, "text": text, "author": author})
+def note_seal_version(
+    seal: str | None, content: NoteContent, author: str, *, signer: str, signed_at: datetime
+) -> int | None:
+    """Which version of the seal ``seal`` is for this note (2 or 1), or None if neither.
+
+    A version 1 seal vouches for the content and the author only, not for who signed
+    or when.
+    """
+    if seal is None:
+        return None
+    if seal == note_seal(content, author, signer=signer, signed_at=signed_at):
+        return SEAL_VERSION
+    if seal == note_seal_v1(content, author):
+        return 1
+    return None
+
+
+def addendum_seal(
+    note_seal: str | None, reason: str, text: str, author: str, *, signed_at: datetime
+) -> str:
+    """The hash of a signed addendum (version 2), chained to the seal of the note it amends."""
+    return content_hash(
+        {
+            "seal": SEAL_VERSION,
+            "note": note_seal,
+            "reason": reason,
+            "text": text,
+            "author": author,
+            "signed_at": _moment(signed_at),
+        }
+    )
+
+
+def addendum_seal_version(
+    seal: str | None,
+    note_seal: str | None,
+    reason: str,
+    text: str,
+    author: str,
+    *,
+    signed_at: datetime,
+) -> int | None:
+    """Which version of the addendum seal ``seal`` is (2, or 1 without the time), or None."""
+    if seal is None:
+        return None
+    if seal == addendum_seal(note_seal, reason, text, author, signed_at=signed_at):
+        return SEAL_VERSION
+    v1 = content_hash({"note": note_seal, "reason": reason, "text": text, "author": author})
+    return 1 if seal == v1 else None
 
 
 def row_of(note: SessionNote, addenda: list[NoteAddendum] | None = None) -> NoteRow:
@@ -254,7 +328,9 @@ def sign_note(
     staff.verify_password(session, by, password)
     note.signed_at = utcnow()
     note.signed_by = by.id
-    note.content_sha256 = note_seal(content_of(note), by.username)
+    note.content_sha256 = note_seal(
+        content_of(note), by.username, signer=by.username, signed_at=note.signed_at
+    )
     session.flush()
     audit.record(
         session,
@@ -264,6 +340,7 @@ def sign_note(
         entity_id=note.id,
         client_id=note.client_id,
     )
+    integrity.checkpoint_after_commit(session)
     return row_of(note)
 
 
@@ -286,7 +363,9 @@ def add_addendum(
         text=text,
         author_id=by.id,
         signed_at=signed_at,
-        content_sha256=addendum_seal(note.content_sha256, reason.strip(), text, by.username),
+        content_sha256=addendum_seal(
+            note.content_sha256, reason.strip(), text, by.username, signed_at=signed_at
+        ),
     )
     session.add(addendum)
     session.flush()
@@ -298,6 +377,7 @@ def add_addendum(
         entity_id=addendum.id,
         client_id=note.client_id,
     )
+    integrity.checkpoint_after_commit(session)
     return AddendumRow(addendum.id, addendum.reason, addendum.text, by.id, signed_at)
 
 

@@ -3,6 +3,11 @@
 Passwords are hashed with Argon2id. Repeated failed sign-ins lock the account for a
 while and the message says so. A failed sign-in still changes the account (its count of
 failures), so callers commit the unit of work even when ``sign_in`` raises ``AuthError``.
+Every answer costs one password hash, whether the name is unknown, the account locked or
+the password wrong, so the time taken reveals nothing about the account.
+
+A successful sign-in writes its event into the caller's unit of work: a command that is
+then refused rolls the unit of work back and leaves no trace of having run.
 """
 
 from __future__ import annotations
@@ -236,17 +241,25 @@ def disable_user(session: Session, by: StaffRef, username: str) -> StaffRow:
     return _row(user)
 
 
+def _hash_anyway(password_hash: str, password: str) -> None:
+    """Spend the time a password check takes, whatever its answer (which is ignored)."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(password_hash, password)
+
+
 def sign_in(session: Session, username: str, password: str) -> StaffRef:
     """Check a username and password. Commit the session even when this raises."""
     user = _find(session, username)
     now = utcnow()
     failure = AuthError("The username or password is not right.")
     if user is None:
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_dummy_hash(), password)
+        _hash_anyway(_dummy_hash(), password)
         audit.record(session, audit.Action.LOGIN_FAILED, actor_id=None)
         raise failure
     if user.locked_until is not None and user.locked_until > now:
+        # No password is accepted while locked, but it is hashed all the same: a locked
+        # account must not answer faster than a wrong password does.
+        _hash_anyway(user.password_hash, password)
         audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id, detail={"locked": True})
         raise AccountLocked(_locked_message(user.locked_until))
     try:
@@ -333,9 +346,10 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
     if user is None:
         raise AuthError("Your account could not be found; nothing was done.")
     if user.locked_until is not None and user.locked_until > utcnow():
-        # Locked means no password is checked at all, here as at sign-in: otherwise a
-        # dialog that asks for the password again (signing, ending a client's
-        # questionnaire) would let someone keep guessing.
+        # Locked means no password is accepted, here as at sign-in: otherwise a dialog
+        # that asks for the password again (signing, ending a client's questionnaire)
+        # would let someone keep guessing. It is hashed anyway, so as to take as long.
+        _hash_anyway(user.password_hash, password)
         audit.record(
             session,
             audit.Action.LOGIN_FAILED,

@@ -20,10 +20,12 @@ from clinic_app.storage.engine import Database
 
 P = ParamSpec("P")
 
-# When another program (the command line, a second window) is writing, SQLite refuses
-# a unit of work that has already read at once, "database is locked", without waiting:
-# waiting could deadlock. The refused unit of work wrote nothing, so it is run again,
-# with growing pauses, for up to LOCK_PATIENCE seconds before the user is told.
+# A use case begins as a reader (deferred), so that reading never waits for a writer.
+# When another program (the command line, a second window) wrote meanwhile, SQLite
+# refuses a unit of work that has already read at once, "database is locked", without
+# waiting: waiting could deadlock. The refused unit of work wrote nothing, so it is run
+# again, now as a writer that takes the write lock first and waits its turn (up to the
+# storage's busy timeout), with growing pauses, for up to LOCK_PATIENCE seconds in all.
 LOCK_PATIENCE = 3.0
 FIRST_PAUSE = 0.02
 LONGEST_PAUSE = 0.4
@@ -51,8 +53,9 @@ class Workspace:
         """
         started = time.monotonic()
         pause = FIRST_PAUSE
+        writer = False
         while True:
-            with self.database.session() as session:
+            with self.database.writing() if writer else self.database.session() as session:
                 try:
                     result = use_case(session, self.me, *args, **kwargs)
                     session.commit()
@@ -65,6 +68,7 @@ class Workspace:
                     # data, until the other program lets go or patience runs out.
                     if time.monotonic() - started + pause > LOCK_PATIENCE:
                         raise
+                    writer = True
                 except BaseException:
                     session.rollback()
                     raise

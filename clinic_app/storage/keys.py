@@ -9,26 +9,42 @@ for protecting it.
 
 The recovery key is the database key itself, written for people: Crockford base32 in
 groups of five, with a four-byte checksum so a mistyped character is caught.
+
+Beside each key the store also keeps the database's *integrity anchor*: the newest
+audit chain position and hash this computer has seen in that database, the database
+file's salt, and a check value of the key (an HMAC of a constant under the key). With
+it an older copy of the database, or one that came without its newest commits, is
+recognised on opening; and a file that the key no longer opens is told apart: damage
+to the file (the key still matches what opened it before) from a wrong key.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
+import logging
 import os
 import secrets
-import stat
-import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
 from clinic_app.errors import InvalidRecoveryKey, KeyNotFound, KeyStoreError, NoCredentialStore
+from clinic_app.storage import files
+
+log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
 CHECKSUM_BYTES = 4
 # 36 bytes of key and checksum make 58 base32 characters (the last carries 2 spare bits).
 RECOVERY_LENGTH = 58
 SERVICE_NAME = "clinic-app"
+# The integrity anchor is kept under its own name, so writing it never touches the key.
+ANCHOR_SERVICE_NAME = "clinic-app integrity anchor"
+ANCHOR_FORMAT = 1
+SALT_BYTES = 16
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -90,14 +106,66 @@ def database_identity(path: Path) -> str:
     return os.path.normcase(str(path.expanduser().resolve()))
 
 
+def key_check(key: bytes) -> str:
+    """A check value of a key: equal for the same key, and it reveals nothing of it."""
+    return hmac.new(key, b"clinic-app key check value", hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class IntegrityAnchor:
+    """What this computer last saw of a database, kept outside the database.
+
+    ``seq`` and ``chain_hash`` are the newest audit event seen (0 and "" for none),
+    ``salt`` the first 16 bytes of the database file (hex) and ``key_check`` the check
+    value of the key that opened it. ``page_digest``, when not empty, is a digest of
+    every page's authentication code taken at a clean close with no other program
+    using the file: until the next write, the file must be exactly that.
+    """
+
+    key_check: str
+    salt: str
+    seq: int
+    chain_hash: str
+    page_digest: str = ""
+
+    def to_text(self) -> str:
+        return json.dumps({"format": ANCHOR_FORMAT, **asdict(self)}, sort_keys=True)
+
+    @classmethod
+    def from_text(cls, text: str) -> IntegrityAnchor | None:
+        """The anchor in ``text``, or None when it is missing or unreadable."""
+        try:
+            raw = json.loads(text)
+            if raw.pop("format") != ANCHOR_FORMAT:
+                return None
+            anchor = cls(**raw)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        fields_ok = (
+            isinstance(anchor.seq, int)
+            and anchor.seq >= 0
+            and all(
+                isinstance(v, str)
+                for v in (anchor.key_check, anchor.salt, anchor.chain_hash, anchor.page_digest)
+            )
+        )
+        return anchor if fields_ok else None
+
+
 class KeyStore(Protocol):
-    """Somewhere a database key can be kept and found again."""
+    """Somewhere a database key, and the database's integrity anchor, are kept."""
 
     def get(self, db_path: Path) -> bytes: ...
 
     def put(self, db_path: Path, key: bytes) -> None: ...
 
     def describe(self) -> str: ...
+
+    def get_anchor(self, db_path: Path) -> IntegrityAnchor | None:
+        """The anchor kept for this database, or None if there is none (or it is unreadable)."""
+        ...
+
+    def put_anchor(self, db_path: Path, anchor: IntegrityAnchor) -> None: ...
 
 
 class CredentialStore:
@@ -138,6 +206,22 @@ class CredentialStore:
         except Exception as exc:
             raise NoCredentialStore(NO_STORE_MESSAGE) from exc
 
+    def get_anchor(self, db_path: Path) -> IntegrityAnchor | None:
+        try:
+            text = self._keyring.get_password(ANCHOR_SERVICE_NAME, database_identity(db_path))
+        except Exception:  # keyring backends raise many kinds of error
+            log.warning("the integrity anchor could not be read from the credential store")
+            return None
+        return None if text is None else IntegrityAnchor.from_text(text)
+
+    def put_anchor(self, db_path: Path, anchor: IntegrityAnchor) -> None:
+        try:
+            self._keyring.set_password(
+                ANCHOR_SERVICE_NAME, database_identity(db_path), anchor.to_text()
+            )
+        except Exception as exc:
+            raise NoCredentialStore(NO_STORE_MESSAGE) from exc
+
 
 class KeyFile:
     """A key file an administrator chose explicitly; readable by its owner only."""
@@ -159,14 +243,41 @@ class KeyFile:
 
     def put(self, db_path: Path, key: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        fd = os.open(tmp, flags, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key.hex() + "\n")
-        if sys.platform != "win32":
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
-        os.replace(tmp, self.path)
+        files.write_atomically(self.path, (key.hex() + "\n").encode("ascii"))
+        # Earlier versions wrote through this fixed name; an interrupted write left a key.
+        self.path.with_name(self.path.name + ".tmp").unlink(missing_ok=True)
+
+    @property
+    def anchor_path(self) -> Path:
+        """The anchors file beside the key file (``clinic.key`` -> ``clinic.key.anchor``)."""
+        return self.path.with_name(self.path.name + ".anchor")
+
+    def _anchors(self) -> dict[str, str]:
+        try:
+            raw = json.loads(self.anchor_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            log.warning("the integrity anchor file cannot be read")
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def get_anchor(self, db_path: Path) -> IntegrityAnchor | None:
+        text = self._anchors().get(database_identity(db_path))
+        return None if text is None else IntegrityAnchor.from_text(text)
+
+    def put_anchor(self, db_path: Path, anchor: IntegrityAnchor) -> None:
+        anchors = self._anchors()
+        anchors[database_identity(db_path)] = anchor.to_text()
+        text = json.dumps(anchors, sort_keys=True, indent=1) + "\n"
+        try:
+            files.write_atomically(self.anchor_path, text.encode("utf-8"))
+        except OSError as exc:
+            raise KeyStoreError(
+                f"The integrity record beside the key file {self.path} cannot be written."
+            ) from exc
 
 
 def _decode_hex_key(text: str) -> bytes:

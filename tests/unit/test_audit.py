@@ -154,3 +154,51 @@ def test_a_damaged_chain_end_record_is_reported_not_a_crash(chain):
             "UPDATE app_setting SET value = 'garbage' WHERE key = 'audit_chain_head'"
         )
     assert _findings(chain) == ["event 0: the record of the chain's end has been altered"]
+
+
+# -- the check as it stood before the checking user signed in ----------------------------------
+
+
+def _delete_newest(db, count):  # type: ignore[no-untyped-def]
+    """What anyone holding the key can do: drop the triggers, delete, put them back."""
+    with db.engine.begin() as conn:
+        triggers = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'audit_event'"
+        ).all()
+        for name, _ in triggers:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        conn.exec_driver_sql(
+            "DELETE FROM audit_event WHERE seq > (SELECT max(seq) FROM audit_event) - ?",
+            (count,),
+        )
+        for _, sql in triggers:
+            conn.exec_driver_sql(sql)
+
+
+def test_a_cut_end_is_found_although_signing_in_to_check_appends_an_event(chain, db):
+    from clinic_app.services import staff
+    from tests.conftest import ADMIN_PASSWORD
+
+    _delete_newest(db, 3)
+    with db.transaction() as session:
+        before = audit.chain_end(session)
+        staff.sign_in(session, "admin", ADMIN_PASSWORD)  # appends, and moves the head
+        as_it_stood = audit.verify(session, as_of=before)
+        as_it_is_now = audit.verify(session)
+    assert not as_it_stood.ok
+    assert any("missing" in str(f) for f in as_it_stood.findings), as_it_stood.findings
+    # Judged after the sign-in, the cut no longer shows: why the check reads the end first.
+    assert as_it_is_now.ok
+
+
+def test_an_unbroken_chain_verifies_as_it_stood(chain, db):
+    from clinic_app.services import staff
+    from tests.conftest import ADMIN_PASSWORD
+
+    with db.transaction() as session:
+        before = audit.chain_end(session)
+        staff.sign_in(session, "admin", ADMIN_PASSWORD)
+        report = audit.verify(session, as_of=before)
+    assert report.ok
+    assert report.events == before.last_seq

@@ -295,3 +295,39 @@ def test_administrators_see_the_caseload_without_clinicians_judgements(
         [theirs] = clients.caseload(session, admin)
     assert mine.typology is Typology.REJECTED
     assert theirs.client.id == client_id and theirs.typology is None
+
+
+@pytest.mark.parametrize("ref", ["masip-0001", "MASIP -0001", " Masip-0001 ", "M A S I P-0001"])
+def test_a_reference_differing_only_in_case_or_spaces_is_taken(db, psychologist, client_id, ref):
+    with db.session() as session, pytest.raises(ValidationError) as refused:
+        clients.register_client(session, psychologist, client_details(local_ref=ref, nhs_number=""))
+    [problem] = refused.value.problems
+    assert problem.where == "local_ref"
+    assert "already in use" in problem.message
+
+
+def test_a_client_may_change_the_case_of_its_own_reference(db, psychologist, client_id):
+    with db.transaction() as session:
+        details, version = clients.client_details(session, psychologist, client_id)
+        changed = clients.ClientDetails(**{**details.__dict__, "local_ref": "masip-0001"})
+        clients.update_client(session, psychologist, client_id, changed, expected_version=version)
+
+
+def test_the_database_itself_refuses_a_reference_differing_only_in_case(db, client_id):
+    from sqlalchemy.exc import IntegrityError
+
+    row = {
+        "given_name": "B",
+        "family_name": "C",
+        "date_of_birth": date(1980, 1, 1),
+        "site": "North",
+        "referral_date": date(2026, 1, 1),
+    }
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        session.execute(Client.__table__.insert().values(local_ref="masip -0001", **row))
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        session.execute(
+            Client.__table__.insert().values(local_ref="OTHER-1", nhs_number="943 476 5919", **row)
+        )
+    with db.transaction() as session:  # a different reference is fine
+        session.execute(Client.__table__.insert().values(local_ref="MASIP-0002", **row))

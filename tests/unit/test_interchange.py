@@ -814,7 +814,9 @@ def test_imported_signatures_verify_in_the_new_database(
         assert len(signed) == 3
         for note in signed:
             username = target.psychologist.username
-            assert note.content_sha256 == notes.note_seal(notes.content_of(note), username)
+            assert note.content_sha256 == notes.note_seal(
+                notes.content_of(note), username, signer=username, signed_at=note.signed_at
+            )
             assert note.author_id == target.psychologist.id
         first = next(n for n in signed if n.session_date == date(2024, 3, 1))
         addenda = list(
@@ -826,7 +828,11 @@ def test_imported_signatures_verify_in_the_new_database(
         ]
         for a in addenda:
             assert a.content_sha256 == notes.addendum_seal(
-                first.content_sha256, a.reason, a.text, target.psychologist.username
+                first.content_sha256,
+                a.reason,
+                a.text,
+                target.psychologist.username,
+                signed_at=a.signed_at,
             )
         # The signature still protects the note: the database refuses any change to it.
         first.agenda = "changed after import"

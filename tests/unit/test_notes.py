@@ -60,8 +60,17 @@ def test_signing_needs_the_password(db, psychologist, note):
         signed = notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
     assert signed.is_signed
     assert signed.signed_by == psychologist.id
-    # The seal covers the content and the author's username, and no database id.
-    expected = content_hash({"author": "dr.jones", **CONTENT.__dict__})
+    # The seal (version 2) covers the content, the author's and the signer's usernames
+    # and the signing time, and no database id.
+    expected = content_hash(
+        {
+            "seal": 2,
+            "author": "dr.jones",
+            "signer": "dr.jones",
+            "signed_at": signed.signed_at.isoformat(),
+            **CONTENT.__dict__,
+        }
+    )
     assert signed.content_sha256 == expected
 
 

@@ -217,3 +217,49 @@ def test_a_lock_time_is_rounded_up_to_the_minute():
     assert shown == f"{(moment + timedelta(minutes=1)).astimezone():%H:%M}"
     exact = datetime(2026, 3, 1, 11, 10, tzinfo=UTC)
     assert staff._clock(exact) == f"{exact.astimezone():%H:%M}"
+
+
+class _CountingHasher:
+    """The real hasher, counting the password checks it runs (each costs the same time)."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.verified = 0
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verified += 1
+        return self.real.verify(password_hash, password)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize("password", ["wrong password", STAFF_PASSWORD])
+def test_a_locked_account_takes_as_long_to_refuse_as_a_wrong_password(
+    db, psychologist, monkeypatch, password
+):
+    """Timing measured by counting: a locked account runs the same password hash once."""
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            _sign_in(db, "dr.jones", "wrong password")
+    hasher = _CountingHasher(staff._hasher)
+    monkeypatch.setattr(staff, "_hasher", hasher)
+    with pytest.raises(AccountLocked):
+        _sign_in(db, "dr.jones", password)
+    assert hasher.verified == 1
+    with db.session() as session, pytest.raises(AccountLocked):
+        staff.verify_password(session, psychologist, password)
+    assert hasher.verified == 2
+    hasher.verified = 0
+    with pytest.raises(AuthError):
+        _sign_in(db, "nobody.here", password)  # an unknown name: the same one hash
+    assert hasher.verified == 1
+
+
+def test_a_refused_command_after_signing_in_leaves_no_sign_in_event(db, psychologist):
+    """Sign-in and the command in one unit of work: refusing the command rolls both back."""
+    before = _actions(db)
+    with pytest.raises(AccessDenied), db.transaction() as session:
+        me = staff.sign_in(session, "dr.jones", STAFF_PASSWORD)
+        staff.list_users(session, me)  # administrators only
+    assert _actions(db) == before

@@ -1,7 +1,7 @@
 """Critical-answer reviews, and third parties recorded in full with protective measures.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07 09:00:00.000000
 
 ``critical_item_review`` holds a clinician's explicit review of one administration's
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
