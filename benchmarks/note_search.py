@@ -666,6 +666,84 @@ def measure(notes: int = 100_000, queries: int = 50, *, profile: bool = False) -
     return report
 
 
+# Words of the stock phrases: one of them is in about 30% of notes.
+STOCK_WORDS = sorted(
+    {
+        w.strip(".,;:").lower()
+        for phrases in STOCK.values()
+        for phrase in phrases
+        for w in phrase.split()
+        if len(w.strip(".,;:")) >= 5
+    }
+)
+
+
+def _notes_matching(database: engine.Database, word: str) -> int:
+    """Notes holding ``word`` (``abc*`` for a prefix)."""
+    term = f"{word[:-1]}*" if word.endswith("*") else f'"{word}"'
+    with database.engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT count(*) FROM session_note_fts WHERE session_note_fts MATCH ?", (term,)
+        ).scalar()
+    return int(found or 0)
+
+
+def three_kinds(
+    database: engine.Database, frequency: Counter[str], notes: int
+) -> list[tuple[str, str, int]]:
+    """(kind, typed, notes matching): a rare word, a word in ~30% of notes, 3 letters."""
+    rare = sorted(w for w, n in frequency.items() if n == 3) or sorted(frequency)[:1]
+    counted = {w: _notes_matching(database, w) for w in STOCK_WORDS}
+    common = min(counted, key=lambda w: abs(counted[w] / notes - 0.30))
+    prefix = "con"  # as typed: "contact", "continued", "consent" ... and invented words
+    return [
+        ("a rare word", rare[0] + " ", frequency[rare[0]]),
+        (f"a word in {counted[common] / notes:.0%} of notes", common + " ", counted[common]),
+        ("a 3-letter prefix, as typed", prefix, _notes_matching(database, prefix + "*")),
+    ]
+
+
+def measure_three_kinds(notes: int = 100_000, repeats: int = 30) -> dict[str, Any]:
+    """The budget's three searches, each against raw FTS5 returning the same page."""
+    rng = random.Random(2026)
+    with scratch_dir() as work:
+        say(f"building {notes:,} notes ...")
+        fixture = new_database(work / "search.db")
+        try:
+            frequency, _samples, store = build(fixture, notes, rng)
+            database, me = fixture.database, fixture.me
+            now = _stored_now(database)
+            kinds = three_kinds(database, frequency, notes)
+            out: dict[str, Any] = {"store": store, "kinds": {}}
+            for kind, typed, matching in kinds:
+                for _ in range(3):  # warm
+                    _time_service(database, me, typed)
+                    _time_same_rows(database, me, now, typed)
+                service: list[float] = []
+                raw: list[float] = []
+                collect()
+                gc.disable()
+                try:
+                    for i in range(repeats):
+                        if i % 2:
+                            service.append(_time_service(database, me, typed)[0])
+                            raw.append(_time_same_rows(database, me, now, typed)[0])
+                        else:
+                            raw.append(_time_same_rows(database, me, now, typed)[0])
+                            service.append(_time_service(database, me, typed)[0])
+                finally:
+                    gc.enable()
+                out["kinds"][kind] = {
+                    "typed": typed,
+                    "notes_matching": matching,
+                    "service_ms": service,
+                    "raw_same_page_ms": raw,
+                }
+        finally:
+            fixture.database.close()
+    return out
+
+
 def _match(typed: str) -> str:
     query = parse_query(typed)
     # A query with no words never reaches SQLite in the service; give raw FTS5 a term

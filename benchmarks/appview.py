@@ -1,0 +1,35 @@
+"""The one place where the benchmarks name the application's window-side internals.
+
+The views are being reorganised into folders; when a module path or an attribute below
+moves, update it here and nowhere else. Everything else in ``benchmarks/`` drives the
+application through ``ClinicApp`` and ``MainWindow``'s public methods.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLineEdit, QTabWidget, QWidget
+
+# Where ``clinic_app.app`` takes the sign-in window class from (patched by the start probe
+# in a real ``clinic-app`` process, see ``benchmarks/probe/sitecustomize.py``).
+APP_MODULE = "clinic_app.app"
+SIGN_IN_DIALOG_NAME = "SignInDialog"
+
+
+def record_tabs(view: QWidget) -> QTabWidget:
+    """The tab widget of a client's record view (``ClientRecordView.tabs``)."""
+    tabs: QTabWidget = view.tabs  # type: ignore[attr-defined]
+    return tabs
+
+
+def caseload_search_box(caseload: QWidget) -> QLineEdit:
+    """The search box of the caseload view (``CaseloadView.search_box``)."""
+    box: QLineEdit = caseload.search_box  # type: ignore[attr-defined]
+    return box
+
+
+def caseload_row_count(caseload: QWidget) -> tuple[int, int]:
+    """(rows shown, rows loaded) in the caseload view."""
+    return caseload.proxy.rowCount(), caseload.model.rowCount()  # type: ignore[attr-defined]
