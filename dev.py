@@ -157,6 +157,7 @@ def build_packages() -> int:
     built = time.monotonic()
     print(f"== installer tests (built in {built - started:.0f} s)", flush=True)
     env["CLINIC_APP_BUNDLE"] = str(ROOT / "dist" / "clinic-app")
+    env["CLINIC_APP_PACKAGE_TESTS"] = "1"  # the wheel test too; the bundle is the one above
     code = _run(PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests/installers", env=env)
     print(f"== done in {time.monotonic() - started:.0f} s; packages are in dist/", flush=True)
     return code

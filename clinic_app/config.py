@@ -8,8 +8,8 @@ them all, for a managed profile or for tests.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from platformdirs import user_data_path, user_log_path
@@ -42,11 +42,22 @@ def log_dir() -> Path:
 
 
 def resources_dir() -> Path:
-    """The bundled ``resources/`` folder, in a source checkout or a frozen bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    """The shipped resources (schemas, measures, lexicon, fonts) as a folder on disk.
+
+    They travel as the package data ``clinic_app/resources`` and are found through
+    importlib.resources, in an installed wheel and in the PyInstaller bundle alike. A source
+    checkout (an editable install, or the tree on PYTHONPATH) has no such folder inside the
+    package: there the top-level ``resources/`` folder the wheel is built from is used,
+    always the one beside the ``clinic_app`` actually imported.
+    """
+    # Callers need real files (reportlab opens fonts by name; folders are globbed), and
+    # every form the app is installed in keeps its package data on disk.
+    shipped = Path(str(files("clinic_app") / "resources"))
+    if shipped.is_dir():
+        return shipped
+    checkout = shipped.parent.parent / "resources"
+    # Elsewhere the folder is simply missing, and the self-test names where it should be.
+    return checkout if checkout.is_dir() else shipped
 
 
 @dataclass(frozen=True)
