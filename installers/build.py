@@ -6,10 +6,11 @@
     python installers/build.py wxs-files --out F    # the WiX fragment listing the bundle's files
     python installers/build.py msi [--version V]    # dist/clinic-app-V.msi with wixl (msitools)
 
-Run it with the project's virtual environment, where PyInstaller is installed from the
-``package`` extra. ``python3 dev.py package`` does all of this for you and then runs the
-installer tests. On Windows, installers/windows/build.ps1 builds the MSI with WiX itself
-and signs it; it uses ``bundle`` and ``wxs-files`` from here.
+Run it with the project's virtual environment, installed from requirements.lock with
+the ``package`` extra (PyInstaller): the bundle is built only from an environment that
+holds exactly the locked versions. ``python3 dev.py package`` does all of this for you
+and then runs the installer tests. On Windows, installers/windows/build.ps1 builds the
+MSI with WiX itself and signs it; it uses ``bundle`` and ``wxs-files`` from here.
 
 Everything is written under build/ and dist/ (both ignored by git). The package never
 contains, creates or removes anything in a user's data folder.
@@ -35,6 +36,7 @@ DIST = ROOT / "dist"
 BUILD = ROOT / "build" / "installers"
 BUNDLE = DIST / "clinic-app"
 SPEC = INSTALLERS / "clinic-app.spec"
+LOCK = ROOT / "requirements.lock"
 WXS = INSTALLERS / "windows" / "clinic-app.wxs"
 WINDOWS = sys.platform == "win32"
 
@@ -85,8 +87,56 @@ def _run(args: list[str | Path], *, cwd: Path | None = None) -> None:
 # -- the bundle ----------------------------------------------------------------------------------
 
 
+def _normal(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503): ``PySide6_Essentials`` is
+    ``pyside6-essentials``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(lock: Path = LOCK) -> dict[str, str]:
+    """The lock's pins that apply to this platform and Python, by normalised name."""
+    from packaging.markers import Marker  # noqa: PLC0415 - in the build environment only
+
+    pins: dict[str, str] = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        found = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;([^\\]+))?", line)
+        if found is None:
+            continue
+        name, version, marker = found.groups()
+        if marker is None or Marker(marker.strip()).evaluate():
+            pins[_normal(name)] = version
+    return pins
+
+
+def check_environment_is_locked() -> None:
+    """Refuse to build from an environment whose packages differ from requirements.lock."""
+    from importlib.metadata import distributions  # noqa: PLC0415
+
+    installed = {_normal(d.metadata["Name"]): d.version for d in distributions()}
+    locked = locked_versions()
+    wrong = [
+        f"{name} {installed.get(name, 'missing')} (locked: {version})"
+        for name, version in sorted(locked.items())
+        if installed.get(name) != version
+    ]
+    # pip installs; clinic-app is what is built.
+    wrong += [
+        f"{name} {installed[name]} (not locked)"
+        for name in sorted(installed)
+        if name not in locked and name not in {"pip", "clinic-app"}
+    ]
+    if wrong:
+        raise SystemExit(
+            "build.py: this environment is not the one requirements.lock describes: "
+            + "; ".join(wrong)
+            + ". Install it with `pip install --require-hashes -r requirements.lock` "
+            + "(python3 dev.py does)."
+        )
+
+
 def build_bundle(*, self_test: bool = True) -> Path:
     """Run PyInstaller over the spec; then the bundle's own self-test must pass."""
+    check_environment_is_locked()
     started = time.monotonic()
     _run(
         [

@@ -10,7 +10,8 @@
   the first build's output (and the self-test it runs) before relying on it.
 
   Steps:
-    1. a fresh virtual environment with the app and PyInstaller (the "package" extra);
+    1. a fresh virtual environment with exactly the versions in requirements.lock (every
+       file checked against its hash), the app itself and PyInstaller;
     2. the PyInstaller bundle, dist\clinic-app (clinic-app.exe for the window,
        clinic-app-cli.exe for commands), which must pass its own self-test;
     3. Authenticode signing of both executables (AppLocker publisher rules read it);
@@ -78,13 +79,22 @@ if (-not $Unsigned -and -not $CertificatePath -and -not $CertificateThumbprint) 
 }
 
 # -- 1. build environment -----------------------------------------------------------------------
+# Made afresh each time, so that it holds the lock and nothing else (build.py refuses to
+# build from an environment that differs from requirements.lock).
 $Venv = Join-Path $Root ".venv-build"
-if (-not (Test-Path (Join-Path $Venv "Scripts\python.exe"))) {
-    Invoke-Checked "create the build environment" { & $Python -3.11 -m venv $Venv }
-}
+if (Test-Path $Venv) { Remove-Item -Recurse -Force $Venv }
+# The launcher (py) is asked for 3.11; a python.exe given by path or name is used as it is.
+$PythonArgs = @()
+if ((Split-Path -Leaf $Python) -match '^py(\.exe)?$') { $PythonArgs = @("-3.11") }
+Invoke-Checked "create the build environment" { & $Python @PythonArgs -m venv $Venv }
 $VenvPython = Join-Path $Venv "Scripts\python.exe"
 Invoke-Checked "update pip" { & $VenvPython -m pip install --quiet --upgrade pip }
-Invoke-Checked "install clinic-app and PyInstaller" { & $VenvPython -m pip install --quiet -e ".[package]" }
+Invoke-Checked "install the locked dependencies (hashes checked)" {
+    & $VenvPython -m pip install --quiet --require-hashes -r requirements.lock
+}
+Invoke-Checked "install clinic-app" {
+    & $VenvPython -m pip install --quiet --no-deps --no-build-isolation -e .
+}
 if (-not $Version) {
     $Version = (& $VenvPython -c "import clinic_app; print(clinic_app.__version__)").Trim()
 }
