@@ -3,7 +3,7 @@
 
     python3 dev.py start     # create .venv if needed, install, open the application
     python3 dev.py test      # create .venv if needed, install, run quality gates and all tests
-    python3 dev.py package   # build the bundle and the Linux package, then test them
+    python3 dev.py package   # build the bundle, its SBOM and the Linux package, then test them
     python3 dev.py lock      # resolve pyproject.toml again into requirements.lock
 
 Any further arguments are passed on: to `clinic-app` for `start`, to pytest for `test`,
@@ -220,7 +220,7 @@ def run_tests(extra: list[str]) -> int:
 
 
 def build_packages() -> int:
-    """Build the bundle (it must pass its self-test) and the .deb, then test them."""
+    """Build the bundle (it must pass its self-test), its SBOM and the .deb; test them."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     started = time.monotonic()
     _check(PYTHON, ROOT / "installers" / "build.py", "bundle")
@@ -231,7 +231,8 @@ def build_packages() -> int:
     env["CLINIC_APP_BUNDLE"] = str(ROOT / "dist" / "clinic-app")
     env["CLINIC_APP_PACKAGE_TESTS"] = "1"  # the wheel test too; the bundle is the one above
     code = _run(PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests/installers", env=env)
-    print(f"== done in {time.monotonic() - started:.0f} s; packages are in dist/", flush=True)
+    took = time.monotonic() - started
+    print(f"== done in {took:.0f} s; packages and the bill of materials are in dist/", flush=True)
     return code
 
 

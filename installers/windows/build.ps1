@@ -11,9 +11,10 @@
 
   Steps:
     1. a fresh virtual environment with exactly the versions in requirements.lock (every
-       file checked against its hash), the app itself and PyInstaller;
+       file checked against its hash), the app itself, PyInstaller and cyclonedx-bom;
     2. the PyInstaller bundle, dist\clinic-app (clinic-app.exe for the window,
-       clinic-app-cli.exe for commands), which must pass its own self-test;
+       clinic-app-cli.exe for commands), which must pass its own self-test, and its
+       software bill of materials, dist\clinic-app-VERSION.cdx.json (CycloneDX);
     3. Authenticode signing of both executables (AppLocker publisher rules read it);
     4. the WiX 3 build: files.wxs generated from the bundle, then candle and light;
     5. signing of the MSI, a signature check, and the product and upgrade codes written
@@ -99,8 +100,8 @@ if (-not $Version) {
     $Version = (& $VenvPython -c "import clinic_app; print(clinic_app.__version__)").Trim()
 }
 
-# -- 2. the bundle (it runs its own self-test) ------------------------------------------------
-Invoke-Checked "PyInstaller bundle and its self-test" {
+# -- 2. the bundle (it runs its own self-test) and its bill of materials ----------------------
+Invoke-Checked "PyInstaller bundle, its SBOM and its self-test" {
     & $VenvPython installers\build.py bundle
 }
 $Bundle = Join-Path $Root "dist\clinic-app"
