@@ -40,7 +40,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from clinic_app.app import ClinicApp
-from clinic_app.views.signin import SignInDialog
+from clinic_app.views.shell.signin import SignInDialog
 
 class Timed(ClinicApp):
     def _ask_sign_in(self, locked_user):

@@ -217,7 +217,7 @@ def measure(rows: int = 10_000, repeats: int = 20) -> dict[str, object]:
     """Time search typing and filter changes on a fake caseload of ``rows`` clients."""
     app = _application()
     from clinic_app.models.enums import ClientStatus
-    from clinic_app.views.caseload import CaseloadFilter, CaseloadModel, CaseloadView
+    from clinic_app.views.caseload.view import CaseloadFilter, CaseloadModel, CaseloadView
 
     caseload = fake_caseload(rows)
     today = date(2026, 6, 1)

@@ -13,7 +13,7 @@ panel's "direction of change" is computed too. The summary is for the multi-agen
 
 Timed, interleaved so that load changes hit both alike:
 
-- **end to end**: ``summaries.prepare_partner_summary`` (build through the guarded reader
+- **end to end**: ``drafts.prepare_partner_summary`` (build through the guarded reader
   and the lexicon check) and ``documents.export_partner_summary`` (rebuild and compare,
   lexicon again, Caldicott and gateway checks, render, register entry, atomic write with
   fsync) in one unit of work, rolled back afterwards so the register does not grow;
@@ -55,9 +55,11 @@ from benchmarks.run import (
     scratch_dir,
 )
 from clinic_app.models.enums import Gateway, MeasureMode
-from clinic_app.reports import documents, pdf
-from clinic_app.services import disclosures, measures, summaries
-from clinic_app.services.summaries import PartnerSummary, long_date, words
+from clinic_app.reports import pdf
+from clinic_app.reports.content import PartnerSummary
+from clinic_app.services import measures
+from clinic_app.services.sharing import disclosures, documents, drafts
+from clinic_app.wording import long_date, words
 
 TARGET_MS = 1000.0
 AUDIENCE = "panel"
@@ -109,7 +111,7 @@ def end_to_end(
     session = fixture.database.session()
     try:
         t0 = time.perf_counter()
-        draft = summaries.prepare_partner_summary(
+        draft = drafts.prepare_partner_summary(
             session,
             fixture.me,
             client_id,
@@ -208,7 +210,7 @@ def measure(repeats: int = 20, warmup: int = 2) -> dict[str, object]:
             _add_scored_measures(fixture, client_id)
             period = _period(fixture, client_id)
             with fixture.database.session() as session:
-                draft = summaries.prepare_partner_summary(
+                draft = drafts.prepare_partner_summary(
                     session,
                     fixture.me,
                     client_id,

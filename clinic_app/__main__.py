@@ -11,7 +11,7 @@ def main() -> int:
     if sys.argv[1:] == QT_PROBE:
         # The Qt half of the self-test, in the child process the self-test starts: it is
         # a window-side check, so it is not part of the (Qt-free) command line.
-        from clinic_app.views.selftest_qt import probe_main  # noqa: PLC0415
+        from clinic_app.views.shell.selftest_qt import probe_main  # noqa: PLC0415
 
         return probe_main()
     if len(sys.argv) > 1:

@@ -34,21 +34,21 @@ from PySide6.QtWidgets import (
 from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
-from clinic_app.views.feedback import install_excepthook, show_error
-from clinic_app.views.idle import IdleWatcher
-from clinic_app.views.signin import SignInDialog
+from clinic_app.views.common.feedback import install_excepthook, show_error
+from clinic_app.views.shell.idle import IdleWatcher
+from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from clinic_app.services.common import StaffRef
     from clinic_app.services.form_drafts import OpenForm
     from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
-    from clinic_app.views.main_window import MainWindow, MenuEntries
-    from clinic_app.views.record import ClientRecordView
-    from clinic_app.views.summary_wizard import RiskNoticeActions
+    from clinic_app.views.common.record_part import RecordPart
+    from clinic_app.views.home.dashboard import DashboardView
+    from clinic_app.views.record.window import ClientRecordView
+    from clinic_app.views.sharing.actions import RiskNoticeActions
+    from clinic_app.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,8 @@ class ClinicApp(QObject):
         return True
 
     def _run_setup(self) -> bool:
-        from clinic_app.views.setup import SetupActions, SetupWizard  # noqa: PLC0415
+        from clinic_app.views.shell.setup_pages import SetupActions  # noqa: PLC0415
+        from clinic_app.views.shell.setup_wizard import SetupWizard  # noqa: PLC0415
 
         wizard = SetupWizard(SetupActions.for_database(self.database_path, self.key_file))
         return wizard.exec() == QDialog.DialogCode.Accepted and wizard.setup_result is not None
@@ -176,7 +177,7 @@ class ClinicApp(QObject):
     def _ask_new_password(self, me: StaffRef) -> bool:
         """A password an administrator set must be replaced before anything else."""
         from clinic_app.services import staff  # noqa: PLC0415
-        from clinic_app.views.password import ChangePasswordDialog  # noqa: PLC0415
+        from clinic_app.views.shell.password import ChangePasswordDialog  # noqa: PLC0415
 
         assert self.database is not None
         database = self.database
@@ -214,7 +215,7 @@ class ClinicApp(QObject):
         QTimer.singleShot(0, lambda: self._unlock(resume))
 
     def _client_is_answering(self) -> bool:
-        from clinic_app.views.self_completion import SelfCompletionWindow  # noqa: PLC0415
+        from clinic_app.views.measures.self_completion import SelfCompletionWindow  # noqa: PLC0415
 
         return self.window is not None and any(
             window.isVisible() for window in self.window.findChildren(SelfCompletionWindow)
@@ -227,7 +228,7 @@ class ClinicApp(QObject):
         cannot be kept the screen locks all the same: the lock matters more.
         """
         from clinic_app.services import form_drafts  # noqa: PLC0415
-        from clinic_app.views.form_drafts import open_forms  # noqa: PLC0415
+        from clinic_app.views.common.form_drafts import open_forms  # noqa: PLC0415
 
         if self.window is None or self.workspace is None:
             return
@@ -336,10 +337,11 @@ class ClinicApp(QObject):
         from clinic_app.services import clients, search  # noqa: PLC0415
         from clinic_app.services.common import get_setting  # noqa: PLC0415
         from clinic_app.services.workspace import Workspace  # noqa: PLC0415
-        from clinic_app.views.caseload import CaseloadView  # noqa: PLC0415
-        from clinic_app.views.client_form import ask_emergency_access  # noqa: PLC0415
-        from clinic_app.views.main_window import MainWindow, MainWindowParts  # noqa: PLC0415
-        from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
+        from clinic_app.views.caseload.view import CaseloadView  # noqa: PLC0415
+        from clinic_app.views.record.client_form import ask_emergency_access  # noqa: PLC0415
+        from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
+        from clinic_app.views.shell.main_window import MainWindow, MainWindowParts  # noqa: PLC0415
+        from clinic_app.views.shell.menus import app_menus  # noqa: PLC0415
 
         assert self.database is not None
         workspace = Workspace(self.database, me)
@@ -360,7 +362,7 @@ class ClinicApp(QObject):
             new_client=lambda parent: self._new_client(workspace, parent),
             find_client=workspace.bind(clients.find_client),
             make_home=(lambda: self._make_home(workspace)) if me.is_clinical else None,
-            menus=self._menus(workspace),
+            menus=app_menus(workspace),
         )
         window = MainWindow(parts)
         window.lock_requested.connect(self.lock)
@@ -376,7 +378,7 @@ class ClinicApp(QObject):
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
         from clinic_app.services import notes  # noqa: PLC0415
-        from clinic_app.views.notes import SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
 
         for client_id in resume.open_clients:
             window.open_client(client_id)
@@ -435,7 +437,8 @@ class ClinicApp(QObject):
 
     def _offer_draft_recovery(self) -> None:
         from clinic_app.services import clients, notes  # noqa: PLC0415
-        from clinic_app.views.notes import RecoverDraftsDialog, SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sessions.dialogs import RecoverDraftsDialog  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
 
         window, workspace = self.window, self.workspace
         if window is None or workspace is None:
@@ -464,7 +467,7 @@ class ClinicApp(QObject):
         self, workspace: Workspace, parent: QWidget, *, restore: dict[str, Any] | None = None
     ) -> int | None:
         from clinic_app.services import clients  # noqa: PLC0415
-        from clinic_app.views.client_form import register_new_client  # noqa: PLC0415
+        from clinic_app.views.record.client_form import register_new_client  # noqa: PLC0415
 
         summary = register_new_client(
             parent,
@@ -475,129 +478,21 @@ class ClinicApp(QObject):
         return None if summary is None else summary.id
 
     @staticmethod
-    def _make_home(workspace: Workspace) -> QWidget:
+    def _make_home(workspace: Workspace) -> DashboardView:
         from clinic_app.services import dashboard  # noqa: PLC0415
-        from clinic_app.views.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
+        from clinic_app.views.home.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
 
         return DashboardView(DashboardActions(dashboard=workspace.bind(dashboard.dashboard)))
 
-    def _menus(self, workspace: Workspace) -> list[MenuEntries]:
-        """The Records menu for everyone; the Administration menu for administrators."""
-
-        def run(make: Callable[[QWidget], QDialog]) -> Callable[[QWidget], object]:
-            def show(parent: QWidget) -> object:
-                dialog = make(parent)
-                try:
-                    return dialog.exec()
-                finally:
-                    dialog.deleteLater()
-
-            return show
-
-        records: MenuEntries = (
-            "Reg&isters",
-            [
-                (
-                    "&Disclosure register…",
-                    "Ctrl+Shift+D",
-                    run(lambda parent: self._service_register(workspace, parent)),
-                )
-            ],
-        )
-        if workspace.me.is_clinical:
-            return [records]
-        administration: MenuEntries = (
-            "&Administration",
-            [
-                (
-                    "&Specialist services…",
-                    "",
-                    run(lambda parent: self._services_directory(workspace, parent)),
-                ),
-                (
-                    "&Partner audiences…",
-                    "",
-                    run(lambda parent: self._audience_policies(workspace, parent)),
-                ),
-                (
-                    "Import a &measure definition…",
-                    "",
-                    run(lambda parent: self._import_definition(workspace, parent)),
-                ),
-            ],
-        )
-        return [records, administration]
-
-    @staticmethod
-    def _service_register(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import disclosures  # noqa: PLC0415
-        from clinic_app.views.register import (  # noqa: PLC0415
-            ServiceRegisterActions,
-            ServiceRegisterWindow,
-        )
-
-        return ServiceRegisterWindow(
-            ServiceRegisterActions(
-                register_for_service=workspace.bind(disclosures.register_for_service),
-                register_csv=workspace.bind(disclosures.register_csv),
-            ),
-            parent,
-        )
-
-    @staticmethod
-    def _services_directory(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import referrals  # noqa: PLC0415
-        from clinic_app.views.services_directory import (  # noqa: PLC0415
-            ServicesActions,
-            ServicesDirectoryDialog,
-        )
-
-        return ServicesDirectoryDialog(
-            ServicesActions(
-                service_directory=workspace.bind(referrals.service_directory),
-                add_service=workspace.bind(referrals.add_service),
-                update_service=workspace.bind(referrals.update_service),
-                set_service_active=workspace.bind(referrals.set_service_active),
-            ),
-            parent,
-        )
-
-    @staticmethod
-    def _audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import audiences, staff  # noqa: PLC0415
-        from clinic_app.views.audiences import (  # noqa: PLC0415
-            AudiencePolicyActions,
-            AudiencePolicyDialog,
-        )
-
-        names = workspace.call(staff.display_names)
-        return AudiencePolicyDialog(
-            AudiencePolicyActions(
-                audience_policy=workspace.bind(audiences.audience_policy),
-                set_audience_policy=workspace.bind(audiences.set_audience_policy),
-                reset_audience_policy=workspace.bind(audiences.reset_audience_policy),
-                describe_staff=lambda staff_id: names.get(staff_id, "a former member of staff"),
-            ),
-            parent,
-        )
-
-    @staticmethod
-    def _import_definition(workspace: Workspace, parent: QWidget) -> QDialog:
-        from clinic_app.services import measures  # noqa: PLC0415
-        from clinic_app.views.measures import ImportDefinitionDialog  # noqa: PLC0415
-
-        return ImportDefinitionDialog(workspace.bind(measures.import_definition), parent)
-
     @staticmethod
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:
-        from clinic_app.reports import documents  # noqa: PLC0415
-        from clinic_app.services import audiences, summaries  # noqa: PLC0415
-        from clinic_app.views.summary_wizard import RiskNoticeActions  # noqa: PLC0415
+        from clinic_app.services.sharing import audiences, documents, drafts  # noqa: PLC0415
+        from clinic_app.views.sharing.actions import RiskNoticeActions  # noqa: PLC0415
 
         return RiskNoticeActions(
             list_audiences=workspace.bind(audiences.list_audiences),
-            prepare=workspace.bind(summaries.prepare_risk_notice),
-            revise=workspace.bind(summaries.revise),
+            prepare=workspace.bind(drafts.prepare_risk_notice),
+            revise=workspace.bind(drafts.revise),
             preview=workspace.bind(documents.preview_risk_notice),
             export=workspace.bind(documents.export_risk_notice),
         )
@@ -617,11 +512,9 @@ class ClinicApp(QObject):
 
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """Build a client's record; opening it is the audited view of the record."""
-        from clinic_app.reports import documents, referral_letter  # noqa: PLC0415
-        from clinic_app.services import (  # noqa: PLC0415  # noqa: PLC0415
-            audiences,
+        from clinic_app.services import (  # noqa: PLC0415
             clients,
-            disclosures,
+            critical_items,
             measures,
             notes,
             plans,
@@ -630,26 +523,33 @@ class ClinicApp(QObject):
             risk,
             search,
             staff,
-            summaries,
         )
-        from clinic_app.views.measures import MeasuresActions, MeasuresTab  # noqa: PLC0415
-        from clinic_app.views.notes import SessionsActions, SessionsTab  # noqa: PLC0415
-        from clinic_app.views.overview import (  # noqa: PLC0415
+        from clinic_app.services.sharing import (  # noqa: PLC0415
+            audiences,
+            disclosures,
+            documents,
+            drafts,
+            letters,
+        )
+        from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
+        from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
+        from clinic_app.views.plan.tab import PlanActions, PlanTab  # noqa: PLC0415
+        from clinic_app.views.record.overview import (  # noqa: PLC0415
             OverviewActions,
             OverviewTab,
             TeamMember,
         )
-        from clinic_app.views.plan import PlanActions, PlanTab  # noqa: PLC0415
-        from clinic_app.views.record import TAB_TITLES, ClientRecordView  # noqa: PLC0415
-        from clinic_app.views.referrals import ReferralsActions, ReferralsTab  # noqa: PLC0415
-        from clinic_app.views.risk import RiskActions, RiskTab  # noqa: PLC0415
-        from clinic_app.views.search import NoteSearchPanel  # noqa: PLC0415
-        from clinic_app.views.summaries import SummariesActions, SummariesTab  # noqa: PLC0415
-        from clinic_app.views.summary_wizard import (  # noqa: PLC0415
-            ClinicalSummaryActions,
-            PartnerSummaryActions,
-            RiskNoticeDialog,
-        )
+        from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
+        from clinic_app.views.referrals.actions import ReferralsActions  # noqa: PLC0415
+        from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
+        from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
+        from clinic_app.views.risk.tab import RiskTab  # noqa: PLC0415
+        from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
+        from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
+        from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
+        from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
+        from clinic_app.views.sharing.wizard import RiskNoticeDialog  # noqa: PLC0415
 
         client = workspace.call(record.open_client, client_id)
         names = workspace.call(staff.display_names)
@@ -684,7 +584,7 @@ class ClinicApp(QObject):
         def open_risk_event(session_note_id: int | None) -> None:
             risk_tab.open_new_event(session_note_id=session_note_id)
 
-        tabs: list[QWidget] = [
+        tabs: list[RecordPart] = [
             OverviewTab(
                 client_id,
                 OverviewActions(
@@ -739,8 +639,8 @@ class ClinicApp(QObject):
                     service_directory=workspace.bind(referrals.service_directory),
                     create_referral=workspace.bind(referrals.create_referral),
                     change_status=workspace.bind(referrals.change_status),
-                    preview_referral_letter=workspace.bind(referral_letter.preview_referral_letter),
-                    issue_referral_letter=workspace.bind(referral_letter.issue_referral_letter),
+                    preview_referral_letter=workspace.bind(letters.preview_referral_letter),
+                    issue_referral_letter=workspace.bind(letters.issue_referral_letter),
                 ),
             ),
             MeasuresTab(
@@ -757,7 +657,7 @@ class ClinicApp(QObject):
                     verify_staff=lambda password: self._verify_staff(workspace, password),
                     record_risk_event=lambda: open_risk_event(None),
                     describe_staff=describe_staff,
-                    awaiting_risk_review=workspace.bind(measures.awaiting_risk_review),
+                    awaiting_risk_review=workspace.bind(critical_items.awaiting_risk_review),
                 ),
             ),
             SummariesTab(
@@ -771,8 +671,8 @@ class ClinicApp(QObject):
                     regenerate=workspace.bind(documents.regenerate),
                     partner=PartnerSummaryActions(
                         list_audiences=workspace.bind(audiences.list_audiences),
-                        prepare=workspace.bind(summaries.prepare_partner_summary),
-                        revise=workspace.bind(summaries.revise),
+                        prepare=workspace.bind(drafts.prepare_partner_summary),
+                        revise=workspace.bind(drafts.revise),
                         preview=workspace.bind(documents.preview_partner_summary),
                         export=workspace.bind(documents.export_partner_summary),
                     ),

@@ -427,7 +427,7 @@ def check_measures(resources: Path) -> Check:
 
 def check_lexicon(resources: Path) -> Check:
     """Every lexicon file the partner-document check reads is there and holds terms."""
-    from clinic_app.services.lexicon import TermCategory, read_terms  # noqa: PLC0415
+    from clinic_app.services.sharing.lexicon import TermCategory, read_terms  # noqa: PLC0415
 
     name = "Lexicon"
     folder = resources / "lexicon"

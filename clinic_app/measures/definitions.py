@@ -203,6 +203,10 @@ class ReliableChangeRule:
     reliability: float | None = None
     threshold: float | None = None
     note: str = ""
+    threshold_label: str = "reliable"
+    """What the source calls a change of at least the threshold ("clinically meaningful")."""
+    response_threshold: float | None = None
+    """A published threshold's smaller step that the source calls a response to treatment."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,8 @@ class MeasureDefinition:
     source_url: str
     origin: Origin
     content_sha256: str
+    comparable_with: tuple[str, ...] = ()
+    """Earlier versions whose totals are on this version's scale (change is judged across)."""
 
     def item(self, number: int) -> Item:
         return self.items[number - 1]
@@ -582,12 +588,14 @@ class _Semantics:
                         _path("reliable_change", name),
                         f"The Jacobson and Truax method needs {words} ('{name}').",
                     )
-            if rule.get("threshold") is not None:
-                self.add(
-                    _path("reliable_change", "threshold"),
-                    "A threshold belongs to the 'published_threshold' method; the Jacobson and "
-                    "Truax method computes its own from the standard deviation and reliability.",
-                )
+            for name in ("threshold", "response_threshold"):
+                if rule.get(name) is not None:
+                    self.add(
+                        _path("reliable_change", name),
+                        "A threshold belongs to the 'published_threshold' method; the Jacobson "
+                        "and Truax method computes its own from the standard deviation and "
+                        "reliability.",
+                    )
         else:
             threshold = rule.get("threshold")
             if threshold is None:
@@ -601,6 +609,13 @@ class _Semantics:
                     _path("reliable_change", "threshold"),
                     f"A change of {_fmt(threshold)} points is impossible on a scale from "
                     f"{_fmt(low)} to {_fmt(high)}.",
+                )
+            response = rule.get("response_threshold")
+            if response is not None and threshold is not None and response >= threshold:
+                self.add(
+                    _path("reliable_change", "response_threshold"),
+                    f"A response ({_fmt(response)} points) must be a smaller change than the "
+                    f"threshold ({_fmt(threshold)} points).",
                 )
             for name in ("reference_sd", "reliability"):
                 if rule.get(name) is not None:
@@ -660,6 +675,7 @@ def _build(doc: dict[str, Any], origin: Origin, sha256: str) -> MeasureDefinitio
         title=doc["title"].strip(),
         short_title=doc.get("short_title", doc["id"].upper()).strip(),
         version=doc["version"],
+        comparable_with=tuple(doc.get("comparable_with", [])),
         instructions=doc["instructions"].strip(),
         items=items,
         subscales=tuple(
@@ -707,6 +723,10 @@ def _build(doc: dict[str, Any], origin: Origin, sha256: str) -> MeasureDefinitio
             reliability=None if rule.get("reliability") is None else _number(rule["reliability"]),
             threshold=None if rule.get("threshold") is None else _number(rule["threshold"]),
             note=rule.get("note", "").strip(),
+            threshold_label=rule.get("threshold_label", "reliable").strip() or "reliable",
+            response_threshold=None
+            if rule.get("response_threshold") is None
+            else _number(rule["response_threshold"]),
         ),
         higher_is_worse=doc["direction"] == "higher_is_worse",
         critical_items=tuple(

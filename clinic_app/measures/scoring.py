@@ -18,11 +18,16 @@ Scoring rules, in the order applied:
 6. the severity band is the one containing the total; the cut-off is the definition's, or an
    administrator's override within the range the definition allows;
 7. critical items answered at or above their threshold raise their alert text; a critical
-   item left unanswered raises an alert too, because the risk cannot be assumed absent.
+   item left unanswered raises an alert too, saying it was not answered (never that the
+   client reported the worst answer), because the risk cannot be assumed absent. Alerts come
+   from ``critical_alerts``, which needs no score: a form too incomplete to score still
+   raises them.
 
 Reliable change (Jacobson and Truax 1991): ``S_diff = SD x sqrt(2) x sqrt(1 - r)``,
 ``RC = (later - earlier) / S_diff``, reliable when ``|RC| > 1.96``; or, when the definition
-gives a published threshold instead, reliable when ``|later - earlier| >= threshold``.
+gives a published threshold instead, reliable when ``|later - earlier| >= threshold``; where
+the source names a smaller response step (PCL-5: 5 points a response to treatment, 10 points
+clinically meaningful), a change from that step up to the threshold is labelled a response.
 Clinically significant change is reported only when the definition gives a sourced cut-off:
 the change is reliable and the score crossed the cut-off in the same direction.
 """
@@ -194,6 +199,10 @@ class Change:
     source: str
     summary: str
     item_changes: tuple[ItemChange, ...]
+    response: bool = False
+    """True for a change at or above the rule's response step but below its threshold."""
+    label: str = ""
+    """The verdict in the source's words (e.g. "Clinically meaningful improvement")."""
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -353,6 +362,36 @@ def _aggregate(
     )
 
 
+def critical_alerts(
+    definition: MeasureDefinition, answers: Mapping[int, int | None]
+) -> tuple[CriticalAlert, ...]:
+    """Every critical item answered at or above its threshold, or left blank.
+
+    Needs no score, so a form that cannot be scored still raises its alerts. A blank
+    critical item's alert says only that it was not answered: nothing was reported.
+    """
+    alerts: list[CriticalAlert] = []
+    for critical in definition.critical_items:
+        item = definition.item(critical.item)
+        value = answers.get(critical.item)
+        if value is None:
+            alerts.append(
+                CriticalAlert(
+                    item.number,
+                    item.text,
+                    None,
+                    None,
+                    f"{_item_label(item)} was not answered, so the risk it asks about is "
+                    "unknown. Ask the client about it directly and review their risk.",
+                )
+            )
+        elif value >= critical.minimum_value:
+            alerts.append(
+                CriticalAlert(item.number, item.text, value, item.label_for(value), critical.alert)
+            )
+    return tuple(alerts)
+
+
 def score(
     definition: MeasureDefinition,
     answers: Mapping[int, int | None],
@@ -451,32 +490,12 @@ def score(
             float(total) >= used.value if definition.higher_is_worse else float(total) <= used.value
         )
 
-    alerts: list[CriticalAlert] = []
-    for critical in definition.critical_items:
-        item = definition.item(critical.item)
-        value = answers.get(critical.item)
-        if value is None:
-            alerts.append(
-                CriticalAlert(
-                    item.number,
-                    item.text,
-                    None,
-                    None,
-                    f"{_item_label(item)} was left unanswered, so the risk it asks about is "
-                    f"unknown. Ask about it directly. ({critical.alert})",
-                )
-            )
-        elif value >= critical.minimum_value:
-            alerts.append(
-                CriticalAlert(item.number, item.text, value, item.label_for(value), critical.alert)
-            )
-
     low, high = definition.score_range
     return Score(
         measure_id=definition.id,
         version=definition.version,
         total=float(total),
-        total_text=_num(total),
+        total_text=f"{total:.{rule.decimals}f}",  # to the definition's decimals: 23.0
         minimum=low,
         maximum=high,
         prorated=prorated,
@@ -486,7 +505,7 @@ def score(
         band=band,
         cutoff=used,
         in_clinical_range=in_range,
-        alerts=tuple(alerts),
+        alerts=critical_alerts(definition, answers),
         items=tuple(item_scores),
         method_text=method_text,
     )
@@ -511,10 +530,14 @@ def reliable_change(definition: MeasureDefinition, earlier: Score, later: Score)
     The verdict is direction-aware: on a scale where higher is worse, a reliable fall is an
     improvement. Clinically significant change needs a cut-off and a reliable change rule.
     Scores from another measure or version are refused (``ValidationError``), because their
-    totals are not on the same scale.
+    totals are not on the same scale; an earlier score of a version the definition names in
+    ``comparable_with`` (same items and answers) is on the same scale and is judged.
     """
     for which, s in (("earlier", earlier), ("later", later)):
-        if s.measure_id != definition.id or s.version != definition.version:
+        same_scale = s.version == definition.version or (
+            which == "earlier" and s.version in definition.comparable_with
+        )
+        if s.measure_id != definition.id or not same_scale:
             raise ValidationError(
                 f"The {which} score is of {s.measure_id} version {s.version}, not of "
                 f"{definition.id} version {definition.version}; change can only be judged "
@@ -530,6 +553,8 @@ def reliable_change(definition: MeasureDefinition, earlier: Score, later: Score)
     method: ReliableChangeMethod | None = None
     source = ""
     reliable = False
+    response = False
+    label = ""
     if rule is None:
         verdict = Verdict.NOT_ASSESSED
         parameters = (
@@ -563,11 +588,22 @@ def reliable_change(definition: MeasureDefinition, earlier: Score, later: Score)
             )
         if rule.note:
             parameters += f" Note: {rule.note}"
+        better = difference < 0 if definition.higher_is_worse else difference > 0
         if not reliable:
             verdict = Verdict.NO_RELIABLE_CHANGE
+            step = rule.response_threshold
+            if step is not None and threshold is not None and abs(difference) >= step:
+                response = True
+                label = (
+                    f"{'Response to treatment' if better else 'Worsening'} "
+                    f"({_num(step)} to {_num(threshold - 1)} points; not yet "
+                    f"{rule.threshold_label})"
+                )
         else:
-            better = difference < 0 if definition.higher_is_worse else difference > 0
             verdict = Verdict.RELIABLE_IMPROVEMENT if better else Verdict.RELIABLE_DETERIORATION
+            if rule.threshold_label != "reliable":
+                kind = "improvement" if better else "deterioration"
+                label = f"{rule.threshold_label.capitalize()} {kind}"
 
     clinically_significant: bool | None = None
     cs_text = ""
@@ -604,9 +640,10 @@ def reliable_change(definition: MeasureDefinition, earlier: Score, later: Score)
             )
 
     sign = "+" if difference > 0 else ""
+    label = label or verdict.words
     summary = (
         f"{definition.short_title} from {earlier.total_text} to {later.total_text} "
-        f"({sign}{_num(difference)}; {direction}): {verdict.words.lower()}."
+        f"({sign}{_num(difference)}; {direction}): {label[0].lower()}{label[1:]}."
     )
     return Change(
         measure_id=definition.id,
@@ -624,4 +661,6 @@ def reliable_change(definition: MeasureDefinition, earlier: Score, later: Score)
         source=source,
         summary=summary,
         item_changes=_item_changes(earlier, later),
+        response=response,
+        label=label,
     )

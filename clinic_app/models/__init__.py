@@ -6,12 +6,14 @@ from clinic_app.models.client import (
     Client,
     ClientAssignment,
     EmergencyAccess,
+    ProtectiveMeasure,
     RiskAssessment,
     ThirdParty,
     TypologyAssessment,
 )
 from clinic_app.models.disclosure import AudienceProfile, Disclosure
 from clinic_app.models.measure import (
+    CriticalItemReview,
     MeasureAdministration,
     MeasureDefinition,
     MeasureResponse,
@@ -44,6 +46,7 @@ __all__ = [
     "Base",
     "Client",
     "ClientAssignment",
+    "CriticalItemReview",
     "Disclosure",
     "EmergencyAccess",
     "FormDraft",
@@ -60,6 +63,7 @@ __all__ = [
     "PlanRevision",
     "PlannedIntervention",
     "Privacy",
+    "ProtectiveMeasure",
     "Referral",
     "ReferralStatusChange",
     "RiskAssessment",

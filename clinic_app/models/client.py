@@ -22,6 +22,7 @@ from clinic_app.models.base import (
 from clinic_app.models.enums import (
     ClientStatus,
     ConsentToShare,
+    ProtectiveMeasureKind,
     RiskTool,
     ThirdPartyRelation,
     Typology,
@@ -122,6 +123,41 @@ class ThirdParty(Base):
     name: Mapped[str] = mapped_column(String(200), info=THIRD_PARTY)
     details: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
+    # One entry a line: other names the person is known by (maiden name, nickname, online
+    # handle), addresses (home, work, school), phone numbers, email addresses and vehicle
+    # registrations. The wording check looks for each in everything that leaves the service.
+    aliases: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    addresses: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    phones: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    emails: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    vehicles: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    advocate_service: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    advocate_contact: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    wishes_and_concerns: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    ended_on: Mapped[date | None] = mapped_column(Date, info=OPERATIONAL)
+    ended_reason: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+
+
+class ProtectiveMeasure(Base):
+    """An order or condition protecting a third party: what it forbids, and from when to when."""
+
+    __tablename__ = "protective_measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    third_party_id: Mapped[int] = mapped_column(
+        ForeignKey("third_party.id"), index=True, info=OPERATIONAL
+    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True, info=OPERATIONAL)
+    kind: Mapped[ProtectiveMeasureKind] = mapped_column(
+        str_enum(ProtectiveMeasureKind), info=THIRD_PARTY
+    )
+    starts_on: Mapped[date] = mapped_column(Date, info=THIRD_PARTY)
+    ends_on: Mapped[date | None] = mapped_column(Date, info=THIRD_PARTY)
+    forbids: Mapped[str] = mapped_column(Text, info=THIRD_PARTY)
+    reference: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
+    revoked_on: Mapped[date | None] = mapped_column(Date, info=THIRD_PARTY)
 
 
 class EmergencyAccess(Base):

@@ -171,9 +171,42 @@ class DisclosureKind(StrEnum):
     DECISION_NOT_TO_SHARE = "decision_not_to_share"
 
 
+class ProtectiveMeasureKind(StrEnum):
+    """An order or condition in force to protect a third party from the client."""
+
+    STALKING_PROTECTION_ORDER = "stalking_protection_order"
+    INTERIM_STALKING_PROTECTION_ORDER = "interim_stalking_protection_order"
+    RESTRAINING_ORDER = "restraining_order"
+    NON_MOLESTATION_ORDER = "non_molestation_order"
+    BAIL_CONDITIONS = "bail_conditions"
+    LICENCE_CONDITIONS = "licence_conditions"
+    OTHER = "other"
+
+
+class CriticalReviewOutcome(StrEnum):
+    """How a clinician dealt with a critical questionnaire answer."""
+
+    RISK_EVENT_RECORDED = "risk_event_recorded"
+    NO_FURTHER_ACTION = "no_further_action"
+
+
 class ThirdPartyRelation(StrEnum):
     VICTIM = "victim"
     VICTIM_FAMILY = "victim_family"
     VICTIM_ASSOCIATE = "victim_associate"
     NEW_PARTNER = "new_partner"
     OTHER = "other"
+
+
+class Section(StrEnum):
+    """A part of a partner summary an audience may receive."""
+
+    ATTENDANCE = "attendance"
+    ENGAGEMENT = "engagement"
+    SESSION_UPDATES = "session_updates"
+    PHASE = "phase"
+    GOALS = "goals"
+    RISK = "risk"
+    REFERRALS = "referrals"
+    MEASURE_DIRECTION = "measure_direction"
+    NEXT_REVIEW = "next_review"

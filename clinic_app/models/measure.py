@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.models.base import CLINICAL, OPERATIONAL, Base, UtcDateTime, str_enum, utcnow
-from clinic_app.models.enums import MeasureMode
+from clinic_app.models.enums import CriticalReviewOutcome, MeasureMode
 
 
 class MeasureAdministration(Base):
@@ -77,3 +77,26 @@ class MeasureDefinition(Base):
     imported_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
     active: Mapped[bool] = mapped_column(default=True, info=OPERATIONAL)
+
+
+class CriticalItemReview(Base):
+    """A clinician's review of one administration's critical answers (append-only).
+
+    The dashboard's alert for a critical item ends only with this row: the outcome (a risk
+    event recorded, or reviewed with no further action and why), who and when.
+    """
+
+    __tablename__ = "critical_item_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=OPERATIONAL)
+    administration_id: Mapped[int] = mapped_column(
+        ForeignKey("measure_administration.id"), unique=True, info=OPERATIONAL
+    )
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True, info=OPERATIONAL)
+    outcome: Mapped[CriticalReviewOutcome] = mapped_column(
+        str_enum(CriticalReviewOutcome), info=OPERATIONAL
+    )
+    risk_event_id: Mapped[int | None] = mapped_column(ForeignKey("risk_event.id"), info=OPERATIONAL)
+    reason: Mapped[str] = mapped_column(Text, default="", info=CLINICAL)
+    reviewed_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)

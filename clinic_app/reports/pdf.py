@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from io import BytesIO
@@ -60,6 +58,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 
 from clinic_app.config import resources_dir
 from clinic_app.errors import ClinicError
+from clinic_app.models.enums import Section
 from clinic_app.reports.content import (
     AttendanceCounts,
     ClinicalSummary,
@@ -67,11 +66,8 @@ from clinic_app.reports.content import (
     PartnerSummary,
     RiskNotice,
     Subject,
-    long_date,
-    words,
 )
-from clinic_app.services.audiences import Section
-from clinic_app.services.common import counted
+from clinic_app.wording import SECTION_TITLES, counted, long_date, words
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN: Final = 18 * mm
@@ -524,9 +520,9 @@ def _partner_sections(summary: PartnerSummary) -> list[Flowable]:
         if len(body) <= 3 and not any(
             isinstance(f, Table) and len(f._cellvalues) > 8 for f in body
         ):
-            out.append(KeepTogether([heading(section.heading), *body]))
+            out.append(KeepTogether([heading(SECTION_TITLES[section]), *body]))
         else:
-            out.append(heading(section.heading))
+            out.append(heading(SECTION_TITLES[section]))
             out.extend(body)
     return out
 
@@ -865,38 +861,8 @@ def render(content: Renderable, frame: DocumentFrame) -> bytes:
     return render_clinical_summary(content, frame)
 
 
-# -- files -------------------------------------------------------------------------------------
+# -- the document's fingerprint ---------------------------------------------------------------
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all or nothing: a temporary file in the same folder,
-    flushed to disk, then renamed over the target. A failure leaves no partial file."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path()
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows it (not on Windows)."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

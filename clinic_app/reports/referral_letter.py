@@ -1,41 +1,30 @@
 """The referral letter: a clinical PDF addressed to a specialist service.
 
-The letter is drawn from :class:`~clinic_app.services.referrals.LetterFacts` (the referral
+The letter is drawn from :class:`~clinic_app.reports.content.LetterFacts` (the referral
 and what a clinical service needs from the client's record: identity, reason, clinical
 detail, urgency, a risk summary without anything about other people, and the referrer)
 on the shared page template of :mod:`clinic_app.reports.pdf`, marked as clinical on every
-page. The same facts and frame give the same bytes.
-
-The use cases, in the caller's unit of work (bind them with ``Workspace.bind``):
-
-- :func:`preview_referral_letter` draws the letter for review; nothing is recorded.
-- :func:`issue_referral_letter` draws it again, refuses if it is not the letter that was
-  reviewed (same SHA-256), records the disclosure to the service in the register with
-  the letter's SHA-256 and the facts it was drawn from, and only then writes the file
-  atomically. If anything fails nothing is written and, as the caller rolls back,
-  nothing is recorded.
-- :func:`render_from_payload` draws a past letter again from its register entry.
+page. The same facts and frame give the same bytes. The facts are read, and the letter
+previewed and issued, by :mod:`clinic_app.services.sharing.letters`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, Final
 
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import Flowable, Spacer  # type: ignore[import-untyped]
-from sqlalchemy.orm import Session
 
 from clinic_app.errors import ValidationError
-from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.reports import pdf
-from clinic_app.reports.content import CLINICAL_HANDLING, CLINICAL_MARKING, DocumentFrame
-from clinic_app.services import disclosures, referrals
-from clinic_app.services.common import StaffRef
-from clinic_app.services.disclosures import CLINICAL_AUDIENCE, DisclosureRow
-from clinic_app.services.referrals import LetterFacts
+from clinic_app.reports.content import (
+    CLINICAL_HANDLING,
+    CLINICAL_MARKING,
+    DocumentFrame,
+    LetterFacts,
+)
+from clinic_app.wording import long_date
 
 TITLE: Final = "Referral letter"
 PURPOSE: Final = "Referral for specialist assessment and care"
@@ -43,10 +32,6 @@ PAYLOAD_KIND: Final = "referral_letter"
 NO_OTHER_PEOPLE: Final = (
     "Information about the victim and other people is not included in this letter."
 )
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def nhs_number(number: str | None) -> str:
@@ -158,117 +143,3 @@ def render_from_payload(payload: dict[str, Any]) -> bytes:
     return render_referral_letter(
         LetterFacts.from_payload(payload["content"]), DocumentFrame.from_json(payload["frame"])
     )
-
-
-# -- use cases ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LetterPreview:
-    """A letter drawn for review: its bytes, fingerprint, and what to issue it with."""
-
-    referral_id: int
-    document_id: str
-    issued_on: date
-    data: bytes
-    sha256: str
-    service_name: str
-    suggested_filename: str
-
-
-@dataclass(frozen=True)
-class IssuedLetter:
-    """A letter written to disk and entered in the disclosure register."""
-
-    disclosure: DisclosureRow
-    path: Path
-    sha256: str
-
-
-def _filename(facts: LetterFacts, issued_on: date) -> str:
-    ref = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in facts.local_ref)
-    return f"Referral letter {ref} {issued_on.isoformat()}.pdf"
-
-
-def preview_referral_letter(
-    session: Session,
-    by: StaffRef,
-    referral_id: int,
-    *,
-    document_id: str | None = None,
-    issued_on: date | None = None,
-) -> LetterPreview:
-    """The exact pages of the letter (nothing is recorded).
-
-    Issue it with the same ``document_id`` and ``issued_on`` to get these very bytes.
-    """
-    issued_on = issued_on or date.today()
-    facts = referrals.letter_facts(session, by, referral_id, today=issued_on)
-    frame = letter_frame(
-        facts, document_id=document_id or disclosures.new_document_id(), issued_on=issued_on
-    )
-    data = render_referral_letter(facts, frame)
-    return LetterPreview(
-        referral_id,
-        frame.document_id,
-        issued_on,
-        data,
-        pdf.sha256_hex(data),
-        facts.service_name,
-        _filename(facts, issued_on),
-    )
-
-
-def issue_referral_letter(
-    session: Session,
-    by: StaffRef,
-    referral_id: int,
-    out: Path,
-    *,
-    document_id: str,
-    issued_on: date,
-    expected_sha256: str,
-    gateway: Gateway | None,
-    client_informed: bool,
-    client_not_informed_reason: str = "",
-) -> IssuedLetter:
-    """Record the letter reviewed in the preview as disclosed to the service, then write it.
-
-    ``document_id``, ``issued_on`` and ``expected_sha256`` come from the preview: if the
-    referral or the record changed since, the letter would differ from what was reviewed
-    and nothing is issued.
-    """
-    facts = referrals.letter_facts(session, by, referral_id, today=issued_on)
-    referrals.check_letter_choices(
-        gateway=gateway,
-        client_informed=client_informed,
-        client_not_informed_reason=client_not_informed_reason,
-        consent=referrals.client_consent(session, facts.client_id),
-    )
-    frame = letter_frame(facts, document_id=document_id, issued_on=issued_on)
-    data = render_referral_letter(facts, frame)
-    sha256 = pdf.sha256_hex(data)
-    if sha256 != expected_sha256:
-        raise ValidationError(
-            "The referral or the client's record has changed since you reviewed this letter. "
-            "Review the letter again before it is produced.",
-            where="letter",
-        )
-    row = disclosures.record_disclosure(
-        session,
-        by,
-        kind=DisclosureKind.REFERRAL_LETTER,
-        client_id=facts.client_id,
-        audience=CLINICAL_AUDIENCE,
-        recipient_agency=facts.service_name,
-        purpose=PURPOSE,
-        gateway=gateway,
-        client_informed=client_informed,
-        client_not_informed_reason=client_not_informed_reason,
-        document_sha256=sha256,
-        payload=payload_of(facts, frame),
-        referral_id=referral_id,
-        document_id=document_id,
-    )
-    pdf.write_atomically(out, data)
-    return IssuedLetter(row, Path(out), sha256)

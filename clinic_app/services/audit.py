@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.models import AppSetting, AuditEvent
 from clinic_app.models.base import utcnow
-from clinic_app.services.common import counted
+from clinic_app.wording import counted
 
 GENESIS = "0" * 64
 HEAD_SETTING = "audit_chain_head"

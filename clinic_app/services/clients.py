@@ -16,7 +16,6 @@ from clinic_app.models import (
     EmergencyAccess,
     RiskAssessment,
     StaffUser,
-    ThirdParty,
     TypologyAssessment,
 )
 from clinic_app.models.base import utcnow
@@ -25,7 +24,6 @@ from clinic_app.models.enums import (
     ConsentToShare,
     RiskTool,
     Role,
-    ThirdPartyRelation,
     Typology,
 )
 from clinic_app.services import audit
@@ -435,44 +433,6 @@ def record_risk_assessment(
         client_id=client_id,
     )
     return row.id
-
-
-def add_third_party(
-    session: Session,
-    by: StaffRef,
-    client_id: int,
-    *,
-    relation: ThirdPartyRelation,
-    name: str,
-    details: str = "",
-) -> str:
-    """Record a victim or other person; returns the label the record uses for them."""
-    require_clinical_access(session, by, client_id)
-    check = Checker()
-    check.text("name", name, label="The name", required=True, max_length=200)
-    check.text("details", details, label="The details", max_length=20000)
-    check.raise_if_any()
-    count = (
-        session.scalar(
-            select(func.count()).select_from(ThirdParty).where(ThirdParty.client_id == client_id)
-        )
-        or 0
-    )
-    label = f"Person {count + 1}"
-    row = ThirdParty(
-        client_id=client_id, label=label, relation=relation, name=name.strip(), details=details
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        audit.Action.CREATE,
-        actor_id=by.id,
-        entity="third_party",
-        entity_id=row.id,
-        client_id=client_id,
-    )
-    return label
 
 
 @dataclass(frozen=True)

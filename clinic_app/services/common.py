@@ -119,8 +119,3 @@ def _jsonable(value: object) -> str:
     if isinstance(value, timedelta):
         return str(value.total_seconds())
     return str(value)
-
-
-def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """``3 warnings``, ``1 warning``: a number with its noun in the right number."""
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"

@@ -47,7 +47,7 @@ from clinic_app.models import (
     StaffUser,
 )
 from clinic_app.models.enums import Attendance, Modality, PlanStatus, ReferralStatus, Urgency
-from clinic_app.services import measures, referrals
+from clinic_app.services import critical_items, measures, referrals
 from clinic_app.services.common import StaffRef
 
 REVIEW_NOTICE_DAYS = 14
@@ -435,7 +435,7 @@ def _urgent_risk(session: Session, by: StaffRef) -> tuple[DashboardItem, ...]:
 
 
 def _critical_answers(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
-    found = measures.critical_answers_for_caseload(session, by, today)
+    found = critical_items.critical_answers_for_caseload(session, by, today)
     if not found:
         return ()
     people = {
@@ -453,11 +453,12 @@ def _critical_answers(session: Session, by: StaffRef, today: date) -> tuple[Dash
             people.get(a.client_id, ("", ""))[1],
             MEASURES,
             a.administration_id,
-            f"{a.short_title} item {a.item}: review risk",
+            f"{a.short_title} item {a.item}: "
+            f"{'review risk' if a.answered else 'not answered, ask and review risk'}",
             a.administered_on,
             "CRITICAL",
-            f"{a.short_title} given on {_long(a.administered_on)}: {a.alert} No risk event "
-            "has been recorded for this client since.",
+            f"{a.short_title} given on {_long(a.administered_on)}: {a.alert} No clinician "
+            "has reviewed these answers yet.",
         )
         for a in found
     )

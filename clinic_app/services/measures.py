@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import AccessDenied, NotFound, ValidationError
@@ -39,8 +39,10 @@ from clinic_app.measures.definitions import (
 )
 from clinic_app.measures.scoring import (
     Change,
+    CriticalAlert,
     Score,
     check_answers,
+    critical_alerts,
     effective_cutoff,
     reliable_change,
     score,
@@ -55,7 +57,6 @@ from clinic_app.models import (
     MeasureSchedule,
     PlanReview,
     PlanRevision,
-    RiskEvent,
     SessionNote,
     StaffUser,
 )
@@ -116,6 +117,8 @@ class AdministrationRow:
     score_problem: str = ""
     entered_by: int | None = None
     """The member of staff who entered the answers (or saved the client's own)."""
+    alerts: tuple[CriticalAlert, ...] = ()
+    """Filled in by ``record_administration``: critical answers, scored or not."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,9 @@ class AdministrationResult:
     definition: MeasureDefinition | None
     score: Score | None
     problem: str = ""
+    alerts: tuple[CriticalAlert, ...] = ()
+    """Critical items answered at or above their threshold, or blank: with or without a
+    score (a form too incomplete to score still raises them)."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +257,7 @@ def _shipped_ids() -> set[str]:
     return {d.id for d in shipped_definitions()}
 
 
-def _all_definitions(
+def all_definitions(
     session: Session,
 ) -> list[tuple[MeasureDefinition, bool, StoredDefinition | None]]:
     """Every definition version here: (definition, active, stored row or None if shipped)."""
@@ -292,7 +298,7 @@ def available_measures(session: Session, by: StaffRef) -> tuple[MeasureDefinitio
     """The latest active version of every measure that can be given, by short title."""
     del by  # any signed-in member of staff may see which measures exist
     latest: dict[str, MeasureDefinition] = {}
-    for definition, active, _row in _all_definitions(session):
+    for definition, active, _row in all_definitions(session):
         if not active:
             continue
         current = latest.get(definition.id)
@@ -319,7 +325,7 @@ def list_definitions(session: Session, by: StaffRef) -> tuple[DefinitionRow, ...
             None if stored is None else stored.imported_at,
             None if stored is None else names.get(stored.imported_by),
         )
-        for d, active, stored in _all_definitions(session)
+        for d, active, stored in all_definitions(session)
     ]
     return tuple(sorted(rows, key=lambda r: (r.measure_id, _version_key(r.version))))
 
@@ -612,6 +618,7 @@ def record_administration(
         scored,
         score_problem,
         by.id,
+        critical_alerts(found[0], answers),
     )
 
 
@@ -673,10 +680,14 @@ def _result(
             f"Version {row.measure_version} of the measure '{row.measure_id}' is not known "
             "here, so these answers cannot be scored.",
         )
+    answers = dict(row.answers)
+    alerts = critical_alerts(found[0], answers)
     try:
-        return AdministrationResult(row, found[0], _score(session, found[0], dict(row.answers)))
+        return AdministrationResult(
+            row, found[0], _score(session, found[0], answers), alerts=alerts
+        )
     except ValidationError as exc:
-        return AdministrationResult(row, found[0], None, _cannot_score(exc))
+        return AdministrationResult(row, found[0], None, _cannot_score(exc), alerts=alerts)
 
 
 def _cannot_score(error: ValidationError) -> str:
@@ -689,7 +700,10 @@ def _change(earlier: AdministrationResult, later: AdministrationResult) -> Chang
     change: Change | None = None
     if earlier.score is None or later.score is None or later.definition is None:
         problem = "Change cannot be judged: one of the two administrations cannot be scored."
-    elif a.measure_version != b.measure_version:
+    elif (
+        a.measure_version != b.measure_version
+        and a.measure_version not in later.definition.comparable_with
+    ):
         problem = (
             f"Change cannot be judged: the two were given with different versions of the "
             f"definition ({a.measure_version} and {b.measure_version})."
@@ -1152,114 +1166,3 @@ __all__ = [
     "set_schedule",
     "stop_schedule",
 ]
-
-
-# -- critical items across a caseload ----------------------------------------------------------
-
-CRITICAL_LOOKBACK_DAYS: Final = 30
-
-
-@dataclass(frozen=True)
-class CriticalAnswer:
-    """A critical item answered (or left blank) with no risk event recorded since."""
-
-    client_id: int
-    administration_id: int
-    measure_id: str
-    short_title: str
-    administered_on: date
-    item: int
-    alert: str
-
-
-def critical_answers_for_caseload(
-    session: Session, by: StaffRef, today: date | None = None
-) -> tuple[CriticalAnswer, ...]:
-    """Critical items on the user's open caseload in the last 30 days not yet followed up.
-
-    An answer at or above a critical item's threshold (or the item left blank: the risk
-    cannot be assumed absent) raises its alert until a risk event is recorded for the
-    client after the answers were entered: that is the risk review the alert asks for.
-    """
-    if not by.is_clinical:
-        raise AccessDenied(
-            "Administrators manage the system but do not read or write clinical records."
-        )
-    today = today or date.today()
-    since = today - timedelta(days=CRITICAL_LOOKBACK_DAYS)
-    caseload = (
-        select(ClientAssignment.client_id)
-        .join(Client, Client.id == ClientAssignment.client_id)
-        .where(
-            ClientAssignment.staff_id == by.id,
-            ClientAssignment.ended_at.is_(None),
-            Client.status != ClientStatus.CLOSED,
-        )
-    )
-    reviewed = exists(
-        select(RiskEvent.id).where(
-            RiskEvent.client_id == MeasureAdministration.client_id,
-            RiskEvent.recorded_at >= MeasureAdministration.recorded_at,
-        )
-    )
-    found: list[CriticalAnswer] = []
-    for definition, _active, _row in _all_definitions(session):
-        for critical in definition.critical_items:
-            rows = session.execute(
-                select(
-                    MeasureAdministration.id,
-                    MeasureAdministration.client_id,
-                    MeasureAdministration.administered_on,
-                )
-                .join(
-                    MeasureResponse, MeasureResponse.administration_id == MeasureAdministration.id
-                )
-                .where(
-                    MeasureAdministration.measure_id == definition.id,
-                    MeasureAdministration.measure_version == definition.version,
-                    MeasureAdministration.administered_on >= since,
-                    MeasureAdministration.client_id.in_(caseload),
-                    MeasureResponse.item == critical.item,
-                    or_(
-                        MeasureResponse.value.is_(None),
-                        MeasureResponse.value >= critical.minimum_value,
-                    ),
-                    ~reviewed,
-                )
-            ).all()
-            found.extend(
-                CriticalAnswer(
-                    client_id,
-                    admin_id,
-                    definition.id,
-                    definition.short_title,
-                    given_on,
-                    critical.item,
-                    critical.alert,
-                )
-                for admin_id, client_id, given_on in rows
-            )
-    found.sort(key=lambda a: (a.administered_on, a.administration_id, a.item))
-    return tuple(found)
-
-
-def awaiting_risk_review(session: Session, by: StaffRef, client_id: int) -> frozenset[int]:
-    """The client's administrations with no risk event recorded since they were entered.
-
-    A critical-item alert on one of these still asks for a risk review; on any other, a
-    risk event has been recorded since (the same rule as the dashboard's).
-    """
-    require_clinical_access(session, by, client_id)
-    reviewed = exists(
-        select(RiskEvent.id).where(
-            RiskEvent.client_id == MeasureAdministration.client_id,
-            RiskEvent.recorded_at >= MeasureAdministration.recorded_at,
-        )
-    )
-    return frozenset(
-        session.scalars(
-            select(MeasureAdministration.id).where(
-                MeasureAdministration.client_id == client_id, ~reviewed
-            )
-        )
-    )

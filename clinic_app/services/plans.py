@@ -117,6 +117,13 @@ def _check(plan: PlanInput) -> None:
             label=f"Goal {i}'s review note",
             max_length=MAX_TEXT,
         )
+        if goal.involves_victim and not goal.victim_review_note.strip():
+            # DOMAIN rule: a goal that would involve the victim is challenged before it
+            # goes into the plan, whatever screen, command or file it comes from.
+            check.add(
+                f"goals[{i}].victim_review_note",
+                "This goal would involve the victim: write a review note before saving.",
+            )
     for i, item in enumerate(plan.interventions, start=1):
         check.text(
             f"interventions[{i}].detail",

@@ -42,7 +42,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,8 +51,6 @@ from clinic_app.models import (
     Client,
     Referral,
     ReferralStatusChange,
-    RiskAssessment,
-    RiskEvent,
     SpecialistService,
     StaffUser,
 )
@@ -63,7 +60,6 @@ from clinic_app.models.enums import (
     ReferralStatus,
     ReferralUrgency,
     RiskEventKind,
-    RiskTool,
     Role,
     ServiceKind,
 )
@@ -113,6 +109,15 @@ URGENCY_WORDS: dict[ReferralUrgency, str] = {
     ReferralUrgency.ROUTINE: "Routine",
     ReferralUrgency.URGENT: "Urgent",
     ReferralUrgency.EMERGENCY: "Emergency",
+}
+RISK_EVENT_WORDS: dict[RiskEventKind, str] = {
+    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
+    RiskEventKind.CONTACT_WITH_VICTIM: "Contact or attempted contact with the victim",
+    RiskEventKind.ORDER_BREACH: "Breach of an order or condition",
+    RiskEventKind.NEW_VICTIM: "A new victim",
+    RiskEventKind.ESCALATION: "Escalation",
+    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state",
+    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
 }
 
 DEFAULT_RESPONSE_DAYS = 28
@@ -838,233 +843,3 @@ def get_referral(session: Session, by: StaffRef, referral_id: int) -> ReferralRo
     found = get_or_raise(session, Referral, referral_id, "referral")
     require_clinical_access(session, by, found.client_id)
     return _row(session, found)
-
-
-# -- what a referral letter is made from ------------------------------------------------------
-
-RISK_TOOL_WORDS: dict[RiskTool, str] = {
-    RiskTool.SRP: "Stalking Risk Profile",
-    RiskTool.SAM: "Stalking Assessment and Management (SAM)",
-    RiskTool.S_DASH: "S-DASH",
-    RiskTool.OTHER: "Other tool",
-}
-RISK_EVENT_WORDS: dict[RiskEventKind, str] = {
-    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
-    RiskEventKind.CONTACT_WITH_VICTIM: "Contact or attempted contact with the victim",
-    RiskEventKind.ORDER_BREACH: "Breach of an order or condition",
-    RiskEventKind.NEW_VICTIM: "A new victim",
-    RiskEventKind.ESCALATION: "Escalation",
-    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state",
-    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
-}
-LETTER_RISK_EVENT_DAYS = 365
-"""Risk events from the last year go in a letter's risk summary."""
-
-
-@dataclass(frozen=True)
-class LetterRiskAssessment:
-    """The latest structured risk assessment, as the assessor summarised it."""
-
-    tool: str
-    version: str
-    assessed_on: date
-    judgements: tuple[tuple[str, str], ...]
-    summary: str
-
-
-@dataclass(frozen=True)
-class LetterRiskEvent:
-    """A recent risk event, by its kind, date and the statement written for sharing.
-
-    The private detail of an event is left out: it often names the victim or other
-    people, and information about other people never leaves the record.
-    """
-
-    occurred_on: date
-    kind: str
-    urgency: str
-    statement: str
-
-
-@dataclass(frozen=True)
-class LetterFacts:
-    """Everything a referral letter says, read from the referral and the client's record."""
-
-    referral_id: int
-    client_id: int
-    letter_date: date
-    service_name: str
-    service_kind: str
-    service_contact: str
-    snomed_concept_id: str | None
-    client_name: str
-    date_of_birth: date
-    nhs_number: str | None
-    address: str
-    local_ref: str
-    is_demo: bool
-    urgency: str
-    status: str
-    created_on: date
-    sent_on: date | None
-    reason: str
-    clinical_detail: str
-    fact_shareable: bool
-    risk_assessment: LetterRiskAssessment | None
-    risk_events: tuple[LetterRiskEvent, ...]
-    referrer_name: str
-    referrer_title: str
-    referrer_contact: str
-
-    def as_payload(self) -> dict[str, Any]:
-        """The facts as JSON-ready values (kept with the disclosure so it can be reproduced)."""
-
-        def plain(value: Any) -> Any:
-            if isinstance(value, date):
-                return value.isoformat()
-            if isinstance(value, tuple | list):
-                return [plain(v) for v in value]
-            if isinstance(value, LetterRiskAssessment | LetterRiskEvent):
-                return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
-            return value
-
-        return {k: plain(getattr(self, k)) for k in self.__dataclass_fields__}
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> LetterFacts:
-        """The facts back from :meth:`as_payload` (to draw a past letter again)."""
-
-        def day(value: Any) -> date:
-            return date.fromisoformat(str(value))
-
-        assessment = data.get("risk_assessment")
-        return cls(
-            **{
-                **data,
-                "letter_date": day(data["letter_date"]),
-                "date_of_birth": day(data["date_of_birth"]),
-                "created_on": day(data["created_on"]),
-                "sent_on": day(data["sent_on"]) if data.get("sent_on") else None,
-                "risk_assessment": None
-                if assessment is None
-                else LetterRiskAssessment(
-                    str(assessment["tool"]),
-                    str(assessment["version"]),
-                    day(assessment["assessed_on"]),
-                    tuple((str(k), str(v)) for k, v in assessment["judgements"]),
-                    str(assessment["summary"]),
-                ),
-                "risk_events": tuple(
-                    LetterRiskEvent(
-                        day(e["occurred_on"]),
-                        str(e["kind"]),
-                        str(e["urgency"]),
-                        str(e["statement"]),
-                    )
-                    for e in data["risk_events"]
-                ),
-            }
-        )
-
-
-def letter_facts(
-    session: Session, by: StaffRef, referral_id: int, *, today: date | None = None
-) -> LetterFacts:
-    """What the letter for this referral will say, addressed from the signed-in user."""
-    found = get_or_raise(session, Referral, referral_id, "referral")
-    require_clinical_access(session, by, found.client_id)
-    today = today or date.today()
-    service = get_or_raise(session, SpecialistService, found.service_id, "specialist service")
-    client = get_or_raise(session, Client, found.client_id, "client")
-    me = get_or_raise(session, StaffUser, by.id, "member of staff")
-    latest = session.scalar(
-        select(RiskAssessment)
-        .where(RiskAssessment.client_id == client.id)
-        .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.id.desc())
-        .limit(1)
-    )
-    assessment = None
-    if latest is not None:
-        tool = RISK_TOOL_WORDS[latest.tool]
-        if latest.tool is RiskTool.OTHER and latest.tool_name:
-            tool = latest.tool_name
-        assessment = LetterRiskAssessment(
-            tool,
-            latest.tool_version,
-            latest.assessed_on,
-            tuple(sorted((str(k), str(v)) for k, v in latest.judgements.items())),
-            latest.shareable_summary,
-        )
-    since = today - timedelta(days=LETTER_RISK_EVENT_DAYS)
-    events = tuple(
-        LetterRiskEvent(
-            e.occurred_on,
-            RISK_EVENT_WORDS[e.kind],
-            e.urgency.value.capitalize(),
-            e.shareable_statement,
-        )
-        for e in session.scalars(
-            select(RiskEvent)
-            .where(RiskEvent.client_id == client.id, RiskEvent.occurred_on >= since)
-            .order_by(RiskEvent.occurred_on, RiskEvent.id)
-        )
-    )
-    return LetterFacts(
-        referral_id=found.id,
-        client_id=client.id,
-        letter_date=today,
-        service_name=service.name,
-        service_kind=SERVICE_KIND_WORDS[service.kind],
-        service_contact=service.contact,
-        snomed_concept_id=service.snomed_concept_id,
-        client_name=f"{client.given_name} {client.family_name}",
-        date_of_birth=client.date_of_birth,
-        nhs_number=client.nhs_number,
-        address=client.address,
-        local_ref=client.local_ref,
-        is_demo=client.is_demo,
-        urgency=URGENCY_WORDS[found.urgency],
-        status=STATUS_WORDS[found.status],
-        created_on=found.created_on,
-        sent_on=found.sent_on,
-        reason=found.reason,
-        clinical_detail=found.clinical_detail,
-        fact_shareable=found.fact_shareable,
-        risk_assessment=assessment,
-        risk_events=events,
-        referrer_name=me.display_name,
-        referrer_title=me.job_title,
-        referrer_contact=me.contact,
-    )
-
-
-def check_letter_choices(
-    *,
-    gateway: Gateway | None,
-    client_informed: bool,
-    client_not_informed_reason: str,
-    consent: ConsentToShare | None = None,
-) -> None:
-    """The sharing choices a letter needs before it may be produced.
-
-    ``consent`` is what the client's record says: consent is a basis only if given.
-    """
-    check = Checker()
-    if gateway is None:
-        check.add("gateway", "Choose the basis on which the letter is shared with the service.")
-    elif gateway is Gateway.CONSENT and consent is not ConsentToShare.GIVEN:
-        check.add(
-            "gateway",
-            "Consent cannot be the basis: the client's record does not show consent to "
-            f"share ({_consent_words(consent)}). Record consent on the Overview first, or "
-            "choose the basis that applies.",
-        )
-    if not client_informed:
-        check.text(
-            "client_not_informed_reason",
-            client_not_informed_reason,
-            label="The reason the client has not been told",
-            required=True,
-            max_length=5000,
-        )
-    check.raise_if_any()

@@ -6,10 +6,10 @@ from PySide6.QtWidgets import QApplication
 
 from clinic_app.app import ClinicApp
 from clinic_app.services import clients, notes, staff
-from clinic_app.views.caseload import CaseloadView
-from clinic_app.views.notes import SessionsTab
-from clinic_app.views.record import ClientRecordView
-from clinic_app.views.signin import SignInDialog
+from clinic_app.views.caseload.view import CaseloadView
+from clinic_app.views.record.window import ClientRecordView
+from clinic_app.views.sessions.tab import SessionsTab
+from clinic_app.views.shell.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.conftest import ScriptedApp, visible_texts
 
@@ -101,7 +101,7 @@ def test_the_sign_in_window_says_why_when_the_database_cannot_open(qtbot, seeded
 
 
 def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, seeded):
-    from clinic_app.views.search import NoteSearchPanel
+    from clinic_app.views.search.panel import NoteSearchPanel
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id = app.workspace.call(clients.caseload)[0].client.id
@@ -140,7 +140,7 @@ def test_the_idle_lock_follows_the_administrators_setting(start, seeded, db_key)
 def test_an_unexpected_error_is_logged_and_explained_calmly(tmp_path, monkeypatch):
     import sys
 
-    from clinic_app.views import feedback
+    from clinic_app.views.common import feedback
 
     shown = []
     monkeypatch.setattr(feedback.QMessageBox, "exec", lambda box: shown.append(box.text()))
@@ -185,7 +185,7 @@ def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, mon
 
 
 def test_a_user_with_an_administrator_set_password_must_choose_their_own(seeded, monkeypatch):
-    from clinic_app.views.password import ChangePasswordDialog
+    from clinic_app.views.shell.password import ChangePasswordDialog
 
     def choose(dialog):
         dialog.current.setText(STAFF_PASSWORD)
@@ -213,3 +213,29 @@ def test_a_user_with_an_administrator_set_password_must_choose_their_own(seeded,
     finally:
         if app.database is not None:
             app.database.close()
+
+
+def test_the_administration_menu_opens_each_window(start, seeded, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    opened: list[str] = []
+
+    def record(dialog):
+        opened.append(type(dialog).__name__)
+        return 0
+
+    monkeypatch.setattr(QDialog, "exec", record)
+    app = start(seeded, [("admin", ADMIN_PASSWORD)])
+    menus = {a.text(): a.menu() for a in app.window.menuBar().actions() if a.menu()}
+    assert "&Administration" in menus and "Reg&isters" in menus
+    for title in ("Reg&isters", "&Administration"):
+        for entry in menus[title].actions():
+            entry.trigger()
+    assert opened == [
+        "ServiceRegisterWindow",
+        "ServicesDirectoryDialog",
+        "AudiencePolicyDialog",
+        "ImportDefinitionDialog",
+    ]

@@ -7,8 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clinic_app.errors import AccessDenied, Problem, ValidationError
-from clinic_app.services.audiences import BUILT_IN, IDENTIFYING_FIELDS, Section
-from clinic_app.views.audiences import NEVER_OFFERED, AudiencePolicyActions, AudiencePolicyDialog
+from clinic_app.models.enums import Section
+from clinic_app.services.sharing.audiences import BUILT_IN, IDENTIFYING_FIELDS
+from clinic_app.views.sharing.audiences import (
+    NEVER_OFFERED,
+    AudiencePolicyActions,
+    AudiencePolicyDialog,
+)
 
 CHANGED_AT = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
 

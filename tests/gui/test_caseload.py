@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushB
 from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ClientStatus, Typology
 from clinic_app.services.clients import CaseloadRow, ClientSummary
-from clinic_app.views import caseload as caseload_module
-from clinic_app.views.caseload import (
+from clinic_app.views.caseload import view as caseload_module
+from clinic_app.views.caseload.view import (
     NO_CLIENTS,
     NO_MATCHES,
     CaseloadColumn,

@@ -33,19 +33,20 @@ from clinic_app.errors import ClinicError, ConflictError, Problem, ValidationErr
 from clinic_app.models.enums import ClientStatus, ConsentToShare, RiskTool, Role, Typology
 from clinic_app.services.clients import ClientDetails, ClientSummary
 from clinic_app.services.staff import StaffRow
-from clinic_app.views import client_form, feedback
-from clinic_app.views.client_form import (
-    JUDGEMENT_NAMES,
-    VALID_NHS_NUMBER,
+from clinic_app.views.common import feedback
+from clinic_app.views.record import client_form
+from clinic_app.views.record.client_form import (
     AssignStaffDialog,
-    BlankableDateEdit,
     ClientDialog,
     EmergencyAccessDialog,
+    TypologyDialog,
+)
+from clinic_app.views.record.form_parts import JUDGEMENT_NAMES, VALID_NHS_NUMBER, BlankableDateEdit
+from clinic_app.views.record.risk_assessment import (
     JudgementColumn,
     JudgementDelegate,
     JudgementsModel,
     RiskAssessmentDialog,
-    TypologyDialog,
 )
 
 TODAY = date(2026, 3, 2)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QTableView, QW
 
 from clinic_app.errors import AccessDenied, ClinicError
 from clinic_app.services.dashboard import Dashboard, DashboardItem
-from clinic_app.views.dashboard import (
+from clinic_app.views.home.dashboard import (
     SECTIONS,
     DashboardActions,
     DashboardColumn,

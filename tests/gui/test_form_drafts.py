@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.services import clients, form_drafts, staff
-from clinic_app.views import risk as risk_view
-from clinic_app.views.form_drafts import input_state, restore_input_state
-from clinic_app.views.plan import PlanTab
-from clinic_app.views.record import ClientRecordView
-from clinic_app.views.risk import RiskTab
+from clinic_app.views.common.form_drafts import input_state, restore_input_state
+from clinic_app.views.plan.tab import PlanTab
+from clinic_app.views.record.window import ClientRecordView
+from clinic_app.views.risk import tab as risk_view
+from clinic_app.views.risk.tab import RiskTab
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.conftest import visible_texts
 
@@ -216,7 +216,7 @@ def test_the_overviews_forms_reopen(qtbot, start, seeded, form):
 
 def test_the_screen_does_not_lock_under_a_clients_questionnaire(qtbot, start, seeded):
     from clinic_app.measures.definitions import shipped_definitions
-    from clinic_app.views.self_completion import SelfCompletionWindow
+    from clinic_app.views.measures.self_completion import SelfCompletionWindow
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     gad7 = next(d for d in shipped_definitions() if d.id == "gad-7")
@@ -232,8 +232,8 @@ def test_the_screen_does_not_lock_under_a_clients_questionnaire(qtbot, start, se
 
 
 def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, monkeypatch):
-    from clinic_app.views import measures as measures_view
-    from clinic_app.views import referrals as referrals_view
+    from clinic_app.views.measures import tab as measures_view
+    from clinic_app.views.referrals import tab as referrals_view
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id = app.workspace.call(clients.caseload)[0].client.id
@@ -251,7 +251,7 @@ def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, 
     assert shown[-1][reason] == "Canary-77 low mood"
     first = "Several days (1), item 1: Little interest or pleasure in doing things"
     assert view.reopen_form(
-        "Measures", "give", {"measure_id": "phq-9", "version": "1"}, {first: True}
+        "Measures", "give", {"measure_id": "phq-9", "version": "2"}, {first: True}
     )
     assert shown[-1][first] is True
     assert not view.reopen_form("Measures", "give", {"measure_id": "gone", "version": "1"}, {})

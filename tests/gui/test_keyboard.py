@@ -10,7 +10,7 @@ from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabBar
 
 from clinic_app.services import clients
-from clinic_app.views.record import TAB_TITLES
+from clinic_app.views.record.window import TAB_TITLES
 from tests.conftest import STAFF_PASSWORD
 
 

@@ -24,21 +24,25 @@ from clinic_app.models.enums import Attendance, Engagement, Modality, Phase, Pla
 from clinic_app.services.notes import AddendumRow, DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.services.staff import StaffRow
-from clinic_app.views import notes as notes_view
-from clinic_app.views.notes import (
+from clinic_app.views.sessions import dialogs as notes_dialogs
+from clinic_app.views.sessions import editor as note_editor
+from clinic_app.views.sessions import tab as notes_view
+from clinic_app.views.sessions.actions import SessionsActions
+from clinic_app.views.sessions.dialogs import (
+    AddendumDialog,
+    EnteredInErrorDialog,
+    RecoverDraftsDialog,
+    SignNoteDialog,
+)
+from clinic_app.views.sessions.editor import NoteEditor
+from clinic_app.views.sessions.models import (
     AUTOSAVE_FAILED,
     EMPTY_LIST,
     PARTNER_UPDATE_TITLE,
-    AddendumDialog,
-    EnteredInErrorDialog,
-    NoteEditor,
-    RecoverDraftsDialog,
     SessionColumn,
     SessionModel,
-    SessionsActions,
-    SessionsTab,
-    SignNoteDialog,
 )
+from clinic_app.views.sessions.tab import SessionsTab
 
 TODAY = date(2025, 4, 1)
 CLIENT = 7
@@ -674,10 +678,10 @@ def test_the_recover_dialog_discards_after_asking(qtbot, fake, monkeypatch):
     drafts = [DraftRow(81, CLIENT, None, {"homework": "x"}, NOW)]
     dialog = RecoverDraftsDialog(drafts, lambda cid: "Client", fake.discard_draft)
     qtbot.addWidget(dialog)
-    monkeypatch.setattr(notes_view, "confirm", lambda *a: False)
+    monkeypatch.setattr(notes_dialogs, "confirm", lambda *a: False)
     dialog.discard_buttons[81].click()
     assert fake.named("discard_draft") == []
-    monkeypatch.setattr(notes_view, "confirm", lambda *a: True)
+    monkeypatch.setattr(notes_dialogs, "confirm", lambda *a: True)
     dialog.discard_buttons[81].click()
     assert fake.named("discard_draft") == [81]
     assert dialog.drafts == []
@@ -769,7 +773,7 @@ def test_keyboard_shortcuts_exist(qtbot, fake):
 def test_a_clinic_error_on_save_is_shown_and_the_text_kept(qtbot, fake, monkeypatch):
     shown: list[ClinicError] = []
     monkeypatch.setattr(
-        notes_view, "show_error", lambda parent, error, title="": shown.append(error)
+        note_editor, "show_error", lambda parent, error, title="": shown.append(error)
     )
     fake.create_error = ClinicError("Someone else changed this first.")
     tab = make_tab(qtbot, fake)

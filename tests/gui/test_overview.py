@@ -35,14 +35,9 @@ from clinic_app.services.record import ClientRecord, RiskAssessmentRow, Typology
 from clinic_app.services.referrals import ReferralRow
 from clinic_app.services.risk import RiskEventRow
 from clinic_app.services.staff import StaffRow
-from clinic_app.views import feedback
-from clinic_app.views.client_form import (
-    AssignStaffDialog,
-    ClientDialog,
-    RiskAssessmentDialog,
-    TypologyDialog,
-)
-from clinic_app.views.overview import (
+from clinic_app.views.common import feedback
+from clinic_app.views.record.client_form import AssignStaffDialog, ClientDialog, TypologyDialog
+from clinic_app.views.record.overview import (
     DEMO_TEXT,
     NO_RISK_ASSESSMENT,
     NO_SHARING_NOTES,
@@ -52,6 +47,7 @@ from clinic_app.views.overview import (
     OverviewTab,
     TeamMember,
 )
+from clinic_app.views.record.risk_assessment import RiskAssessmentDialog
 
 TODAY = date(2026, 3, 2)
 CLIENT_ID = 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog
 
 from clinic_app.errors import AuthError
-from clinic_app.views.password import ChangePasswordDialog
+from clinic_app.views.shell.password import ChangePasswordDialog
 
 
 def _fill(dialog, current, new, again):

@@ -24,6 +24,11 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import AccessDenied, ConflictError, Problem, ValidationError
 from clinic_app.models.enums import InterventionKind, Phase, PlanStatus
+from clinic_app.services.plan_comparison import (
+    VICTIM_NEEDS_REVIEW,
+    VICTIM_NO,
+    VICTIM_REVIEWED,
+)
 from clinic_app.services.plans import (
     GoalInput,
     GoalRow,
@@ -31,25 +36,16 @@ from clinic_app.services.plans import (
     ProgressRow,
     RevisionRow,
 )
-from clinic_app.views.plan import (
-    VICTIM_NEEDS_REVIEW,
-    VICTIM_NO,
-    VICTIM_REVIEWED,
+from clinic_app.views.plan.dialogs import PlanHistoryDialog
+from clinic_app.views.plan.editor import PlanEditor
+from clinic_app.views.plan.models import (
     GoalColumn,
     GoalLine,
     GoalTableModel,
     InterventionTableModel,
-    PlanActions,
-    PlanEditor,
-    PlanHistoryDialog,
-    PlanSnapshot,
-    PlanTab,
     RevisionTableModel,
-    compare_plans,
-    planned_length,
-    review_due,
-    text_change,
 )
+from clinic_app.views.plan.tab import PlanActions, PlanTab
 
 CLIENT = 41
 PLAN_ID = 7
@@ -790,60 +786,6 @@ def test_history_compares_with_any_earlier_revision(qtbot, fake: FakePlans):
     text = history.changes_text.toPlainText()
     assert "Changes from revision 1 to revision 3" in text
     assert "Status: Draft → Active" in text
-
-
-def test_comparison_of_identical_plans_says_nothing_changed():
-    same = PlanSnapshot.of_revision(REVISION_2)
-    assert compare_plans(same, same) == []
-
-
-def test_comparison_notes_changed_victim_involvement_and_goal_order():
-    before = PlanSnapshot.of_revision(REVISION_2)
-    after = PlanSnapshot.of_revision(
-        replace(
-            REVISION_2,
-            goals=(replace(APOLOGY, victim_review_note="Advocate: no letters."), THOUGHTS),
-        )
-    )
-    lines = "\n".join(compare_plans(before, after))
-    assert "Involves the victim: Yes — NEEDS REVIEW → Yes — reviewed" in lines
-    assert "Review note: (blank) → “Advocate: no letters.”" in lines
-    assert "Removed goal: “Keep to the conditions”" in lines
-    assert "The order of the goals changed" in lines
-
-
-def test_text_change_uses_words_not_colour():
-    assert text_change("Phase note", "short", "brief") == ["  Phase note: “short” → “brief”"]
-    long_old = "First sentence stays the same here. Second sentence goes. " * 2
-    long_new = "First sentence stays the same here. A new sentence arrives. " * 2
-    lines = text_change("Formulation", long_old, long_new)
-    assert lines[0] == "  Formulation changed:"
-    assert "    Removed: “Second sentence goes.”" in lines
-    assert "    Added: “A new sentence arrives.”" in lines
-    assert text_change("Same", "text ", " text") == []
-
-
-# -- words for lengths and dates -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("sessions", "weeks", "words"),
-    [
-        (12, 16, "12 sessions over 16 weeks"),
-        (1, None, "1 session"),
-        (None, 8, "8 weeks"),
-        (None, None, "Case by case (no set length)"),
-    ],
-)
-def test_planned_length_in_words(sessions, weeks, words):
-    assert planned_length(sessions, weeks) == words
-
-
-def test_review_date_in_words():
-    assert review_due(None, TODAY) == ("No review date set", False)
-    assert review_due(date(2026, 3, 11), TODAY) == ("11 March 2026 — overdue by 1 day", True)
-    assert review_due(TODAY, TODAY) == ("12 March 2026 — due today", False)
-    assert review_due(date(2026, 3, 15), TODAY) == ("15 March 2026 (in 3 days)", False)
 
 
 # -- models and accessibility --------------------------------------------------------------------

@@ -32,37 +32,37 @@ from clinic_app.models.enums import (
     ServiceKind,
 )
 from clinic_app.reports import referral_letter
-from clinic_app.reports.referral_letter import IssuedLetter, LetterPreview
-from clinic_app.services.disclosures import DisclosureRow
+from clinic_app.reports.content import LetterFacts
 from clinic_app.services.referrals import (
-    LetterFacts,
     ReferralRow,
     ServiceRow,
     StatusChangeRow,
     allowed_next,
     transition_problem,
 )
-from clinic_app.views import feedback
-from clinic_app.views import referrals as view
-from clinic_app.views import services_directory as directory
-from clinic_app.views.referrals import (
+from clinic_app.services.sharing.disclosures import DisclosureRow
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
+from clinic_app.views.common import feedback
+from clinic_app.views.referrals import dialogs as referral_dialogs
+from clinic_app.views.referrals import models as referral_models
+from clinic_app.views.referrals import services_directory as directory
+from clinic_app.views.referrals import tab as view
+from clinic_app.views.referrals.actions import ReferralsActions
+from clinic_app.views.referrals.dialogs import ChangeStatusDialog, LetterDialog, NewReferralDialog
+from clinic_app.views.referrals.models import (
     CLOSED_CANNOT_CHANGE,
     NO_REFERRALS,
     NO_SERVICES,
-    ChangeStatusDialog,
-    LetterDialog,
-    NewReferralDialog,
     ReferralColumn,
-    ReferralsActions,
-    ReferralsTab,
     ReferralTableModel,
 )
-from clinic_app.views.services_directory import (
+from clinic_app.views.referrals.services_directory import (
     ServiceDialog,
     ServicesActions,
     ServicesDirectoryDialog,
     ServicesDirectoryView,
 )
+from clinic_app.views.referrals.tab import ReferralsTab
 
 S = ReferralStatus
 CLIENT = 7
@@ -394,7 +394,7 @@ def test_a_new_referral_is_saved_as_a_draft(qtbot, monkeypatch):
         dialog.reason.setPlainText("Assessment for personality disorder.")
         dialog.clinical_detail.setPlainText("Two admissions in 2024.")
         dialog.share_yes.setChecked(True)
-        dialog.gateway.setCurrentIndex(view.LETTER_GATEWAYS.index(Gateway.CONSENT))
+        dialog.gateway.setCurrentIndex(referral_models.LETTER_GATEWAYS.index(Gateway.CONSENT))
         dialog.save_button.click()
 
     monkeypatch.setattr(view, "exec_dialog", DialogScript(fill))
@@ -568,12 +568,14 @@ def test_the_letter_is_reviewed_then_saved_and_recorded(qtbot, monkeypatch, tmp_
             "Say whether the client has been told about it."
         )
         assert asked == []
-        dialog.gateway.setCurrentIndex(view.LETTER_GATEWAYS.index(Gateway.DPA_SCH1_PARA2))
+        dialog.gateway.setCurrentIndex(
+            referral_models.LETTER_GATEWAYS.index(Gateway.DPA_SCH1_PARA2)
+        )
         dialog.told_yes.setChecked(True)
         assert not dialog.not_told_reason.isVisibleTo(dialog)
         dialog.save_button.click()
 
-    monkeypatch.setattr(view, "ask_save_path", ask)
+    monkeypatch.setattr(referral_dialogs, "ask_save_path", ask)
     monkeypatch.setattr(view, "exec_dialog", DialogScript(review))
     with qtbot.waitSignal(tab.changed):
         issued = tab.open_letter(OVERDUE)
@@ -598,7 +600,9 @@ def test_the_letter_is_reviewed_then_saved_and_recorded(qtbot, monkeypatch, tmp_
 def test_a_client_not_told_needs_the_reason(qtbot, monkeypatch, tmp_path):
     fake = FakeReferrals([OVERDUE])
     tab = make_tab(qtbot, fake)
-    monkeypatch.setattr(view, "ask_save_path", lambda parent, suggested: tmp_path / "x.pdf")
+    monkeypatch.setattr(
+        referral_dialogs, "ask_save_path", lambda parent, suggested: tmp_path / "x.pdf"
+    )
 
     def review(dialog: LetterDialog) -> None:
         dialog.gateway.setCurrentIndex(0)
@@ -622,7 +626,7 @@ def test_a_client_not_told_needs_the_reason(qtbot, monkeypatch, tmp_path):
 def test_cancelling_the_save_location_produces_nothing(qtbot, monkeypatch):
     fake = FakeReferrals([OVERDUE])
     tab = make_tab(qtbot, fake)
-    monkeypatch.setattr(view, "ask_save_path", lambda parent, suggested: None)
+    monkeypatch.setattr(referral_dialogs, "ask_save_path", lambda parent, suggested: None)
 
     def review(dialog: LetterDialog) -> None:
         dialog.gateway.setCurrentIndex(0)
@@ -642,7 +646,9 @@ def test_a_letter_that_cannot_be_written_is_explained(qtbot, monkeypatch, errors
 
     tab = ReferralsTab(CLIENT, dataclasses.replace(fake.actions(), issue_referral_letter=fail))
     qtbot.addWidget(tab)
-    monkeypatch.setattr(view, "ask_save_path", lambda parent, suggested: tmp_path / "x.pdf")
+    monkeypatch.setattr(
+        referral_dialogs, "ask_save_path", lambda parent, suggested: tmp_path / "x.pdf"
+    )
 
     def review(dialog: LetterDialog) -> None:
         dialog.gateway.setCurrentIndex(0)

@@ -13,23 +13,22 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 from clinic_app.errors import AccessDenied, Problem, ValidationError
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
-from clinic_app.views import feedback
-from clinic_app.views import risk as risk_view
-from clinic_app.views.risk import (
+from clinic_app.views.common import feedback
+from clinic_app.views.risk import models as risk_models
+from clinic_app.views.risk import tab as risk_view
+from clinic_app.views.risk.actions import RiskActions
+from clinic_app.views.risk.dialogs import RiskEventDialog, ShareDecisionDialog
+from clinic_app.views.risk.models import (
     AWAITING_DECISION,
     BANNER_BACKGROUND,
     BANNER_TEXT,
     NO_EVENTS,
-    RiskActions,
     RiskColumn,
-    RiskEventDialog,
     RiskEventModel,
-    RiskTab,
-    ShareDecisionDialog,
-    UrgentRiskBanner,
     contrast_ratio,
     decision_words,
 )
+from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner
 
 CLIENT = 7
 STAFF = {2: "Dr Jones", 3: "Sam Okafor"}
@@ -191,7 +190,7 @@ def fill_event(
     detail: str = "Waited outside her workplace.",
     statement: str = "Reported waiting outside the victim's workplace.",
 ) -> None:
-    dialog.kind.setCurrentIndex(list(risk_view.KIND_WORDS).index(kind))
+    dialog.kind.setCurrentIndex(list(risk_models.KIND_WORDS).index(kind))
     dialog.urgency_buttons[urgency].setChecked(True)
     dialog.occurred_on.setDate(QDate(on.year, on.month, on.day))
     dialog.detail.setPlainText(detail)
@@ -272,7 +271,7 @@ def test_event_dialog_labels_what_is_private_and_what_may_be_shared(qtbot):
     assert dialog.kind.currentIndex() == -1  # a deliberate choice, no default
     assert dialog.occurred_on.maximumDate() == QDate.currentDate()  # never in the future
     for urgency, button in dialog.urgency_buttons.items():
-        assert button.accessibleDescription() == risk_view.URGENCY_EXPLAINED[urgency]
+        assert button.accessibleDescription() == risk_models.URGENCY_EXPLAINED[urgency]
 
 
 def test_event_dialog_from_a_session_note_says_so(qtbot):
@@ -630,7 +629,9 @@ def test_saving_an_urgent_event_leads_straight_to_the_share_decision(qtbot, monk
         assert dialog.cancel_button.text() == "Decide &later"
         dialog.share.setChecked(True)
         dialog.reason.setPlainText("Contact with the victim.")
-        dialog.gateway.setCurrentIndex(list(risk_view.GATEWAY_WORDS).index(Gateway.PUBLIC_INTEREST))
+        dialog.gateway.setCurrentIndex(
+            list(risk_models.GATEWAY_WORDS).index(Gateway.PUBLIC_INTEREST)
+        )
         dialog.shared_with.setText("Police, DC Patel")
         dialog.save_button.click()
         dialog.close_button.click()

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTableView
 
 from clinic_app.errors import AccessDenied
 from clinic_app.services.search import DEFAULT_LIMIT, NoteHit
-from clinic_app.views import search as view
-from clinic_app.views.search import (
+from clinic_app.views.search import panel as view
+from clinic_app.views.search.panel import (
     NO_MATCHES,
     PROMPT_CASELOAD,
     PROMPT_ONE_CLIENT,

@@ -25,7 +25,8 @@ from clinic_app.services.common import StaffRef
 from clinic_app.services.setup import KeyStoreStatus, NewAccount, SetupResult
 from clinic_app.storage.engine import open_database
 from clinic_app.storage.keys import CredentialStore, key_from_recovery
-from clinic_app.views.setup import Page, SetupActions, SetupWizard, grouped_key
+from clinic_app.views.shell.setup_pages import Page, SetupActions, grouped_key
+from clinic_app.views.shell.setup_wizard import SetupWizard
 
 DATABASE = Path("/data/clinic-app/clinic.db")
 RECOVERY = "4DQ8Z-ABCDE-FGHJK-MNPQR-STVWX-YZ012-34567-89ABC-DEFGH-JKMNP-QRSTV-WXY"

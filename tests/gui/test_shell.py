@@ -17,10 +17,11 @@ from clinic_app.models.enums import (
 )
 from clinic_app.services.clients import ClientSummary
 from clinic_app.services.common import StaffRef
-from clinic_app.views.idle import IdleWatcher
-from clinic_app.views.main_window import MainWindow, MainWindowParts
-from clinic_app.views.record import ClientRecordView
-from clinic_app.views.signin import SignInDialog
+from clinic_app.views.common.record_part import RecordBanner, RecordPart
+from clinic_app.views.record.window import ClientRecordView
+from clinic_app.views.shell.idle import IdleWatcher
+from clinic_app.views.shell.main_window import MainWindow, MainWindowParts
+from clinic_app.views.shell.signin import SignInDialog
 
 ME = StaffRef(2, "dr.jones", "Dr Jones", Role.PSYCHOLOGIST)
 
@@ -130,9 +131,7 @@ def test_idle_fires_after_the_period_and_input_postpones_it(qtbot):
 # -- record host -------------------------------------------------------------------------------
 
 
-class FakeTab(QWidget):
-    changed = Signal()
-
+class FakeTab(RecordPart):
     def __init__(self):
         super().__init__()
         self.refreshed = 0
@@ -145,9 +144,18 @@ class FakeTab(QWidget):
         self.saved += 1
 
 
+class FakeBanner(RecordBanner):
+    def __init__(self):
+        super().__init__()
+        self.refreshed = 0
+
+    def refresh(self):
+        self.refreshed += 1
+
+
 def test_a_change_in_one_tab_refreshes_the_others_and_the_banner(qtbot):
     tabs = [FakeTab(), FakeTab()]
-    banner = FakeTab()
+    banner = FakeBanner()
     view = ClientRecordView(
         summary(demo=True), [("&Overview", tabs[0]), ("&Risk", tabs[1])], banner=banner
     )
@@ -185,8 +193,8 @@ class SessionsWithSelect(FakeTab):
         super().__init__()
         self.selected = []
 
-    def select_note(self, note_id):
-        self.selected.append(note_id)
+    def select_item(self, item_id):
+        self.selected.append(item_id)
 
 
 def make_window(qtbot, *, assigned=(7,), grant=True, home=None, menus=()):
@@ -291,7 +299,7 @@ def test_ctrl_l_requests_a_lock(qtbot):
 def test_open_by_reference_finds_the_client_then_asks_for_emergency_access(qtbot, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from clinic_app.views import main_window
+    from clinic_app.views.shell import main_window
 
     window, _ = make_window(qtbot, grant=True)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("MASIP-0008", True))

@@ -34,32 +34,20 @@ from clinic_app.models.enums import (
     ReferralUrgency,
     RiskEventKind,
     RiskTool,
+    Section,
     ServiceKind,
     ShareDecisionKind,
     ThirdPartyRelation,
     Typology,
     Urgency,
 )
-from clinic_app.reports import documents
-from clinic_app.services import (
-    audiences,
-    clients,
-    notes,
-    plans,
-    referrals,
-    risk,
-    summaries,
-)
-from clinic_app.services.audiences import AUDIENCE_NAMES, BUILT_IN, Section
+from clinic_app.services import clients, notes, plans, referrals, risk, third_parties
+from clinic_app.services.sharing import audiences, documents, drafts
+from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, BUILT_IN
 from clinic_app.services.workspace import Workspace
-from clinic_app.views import register as register_view
-from clinic_app.views.summary_wizard import (
-    PartnerSummaryActions,
-    PartnerSummaryWizard,
-    RiskNoticeActions,
-    RiskNoticeDialog,
-    Step,
-)
+from clinic_app.views.sharing import register as register_view
+from clinic_app.views.sharing.actions import PartnerSummaryActions, RiskNoticeActions
+from clinic_app.views.sharing.wizard import PartnerSummaryWizard, RiskNoticeDialog, Step
 from tests.conftest import STAFF_PASSWORD
 
 TODAY = date.today()
@@ -113,8 +101,20 @@ def seed(db: Any, me: Any, admin: Any, canary: Canaries) -> tuple[int, int]:
         ).id
         # The third party's name is a canary: the lexicon looks for it in shareable text
         # (it is not there), and it must never reach a document whatever the author keeps.
-        clients.add_third_party(
-            s, me, cid, relation=ThirdPartyRelation.VICTIM, name=canary(), details=canary()
+        third_parties.add_third_party(
+            s,
+            me,
+            cid,
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM,
+                name=canary(),
+                aliases=(canary(),),
+                addresses=(canary(),),
+                advocate_service=canary(),
+                advocate_contact=canary(),
+                wishes_and_concerns=canary(),
+                details=canary(),
+            ),
         )
         clients.set_typology(s, me, cid, Typology.REJECTED, rationale=canary(), assessed_on=START)
         clients.record_risk_assessment(
@@ -341,8 +341,8 @@ def test_partner_summary_saved_through_the_wizard_holds_no_canary(
     workspace = Workspace(db, psychologist)
     actions = PartnerSummaryActions(
         list_audiences=workspace.bind(audiences.list_audiences),
-        prepare=workspace.bind(summaries.prepare_partner_summary),
-        revise=workspace.bind(summaries.revise),
+        prepare=workspace.bind(drafts.prepare_partner_summary),
+        revise=workspace.bind(drafts.revise),
         preview=workspace.bind(documents.preview_partner_summary),
         export=workspace.bind(documents.export_partner_summary),
     )
@@ -369,8 +369,8 @@ def test_urgent_risk_notification_saved_through_the_dialog_holds_no_canary(
     workspace = Workspace(db, psychologist)
     actions = RiskNoticeActions(
         list_audiences=workspace.bind(audiences.list_audiences),
-        prepare=workspace.bind(summaries.prepare_risk_notice),
-        revise=workspace.bind(summaries.revise),
+        prepare=workspace.bind(drafts.prepare_risk_notice),
+        revise=workspace.bind(drafts.revise),
         preview=workspace.bind(documents.preview_risk_notice),
         export=workspace.bind(documents.export_risk_notice),
     )

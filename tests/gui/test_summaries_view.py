@@ -29,54 +29,56 @@ from clinic_app.models.enums import (
     Phase,
     PlanStatus,
     RiskEventKind,
+    Section,
     Urgency,
 )
-from clinic_app.reports.content import DocumentFrame
-from clinic_app.reports.documents import ExportResult, RenderedDocument
-from clinic_app.services import lexicon, summaries
-from clinic_app.services.audiences import BUILT_IN, Section
-from clinic_app.services.disclosures import DisclosureRow, SharingDecision
-from clinic_app.services.lexicon import Lexicon, TermCategory
-from clinic_app.services.summaries import (
+from clinic_app.reports.content import (
     Author,
-    Draft,
+    DocumentFrame,
     GoalLine,
-    NoticeRequest,
     PartnerSummary,
     PhaseSection,
     ReportingPeriod,
     RiskNotice,
     SessionUpdate,
     Subject,
-    SummaryRequest,
 )
-from clinic_app.views import feedback, summary_wizard
-from clinic_app.views import register as register_view
-from clinic_app.views.pdf_preview import UNREADABLE, PdfPreview
-from clinic_app.views.register import (
+from clinic_app.services.sharing import drafts, lexicon
+from clinic_app.services.sharing.audiences import BUILT_IN
+from clinic_app.services.sharing.disclosures import DisclosureRow, SharingDecision
+from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
+from clinic_app.services.sharing.drafts import Draft, NoticeRequest, SummaryRequest
+from clinic_app.services.sharing.lexicon import Lexicon, TermCategory
+from clinic_app.views.common import feedback
+from clinic_app.views.common.pdf_preview import UNREADABLE, PdfPreview
+from clinic_app.views.sharing import register as register_view
+from clinic_app.views.sharing import wizard as summary_wizard
+from clinic_app.views.sharing.actions import (
+    ClinicalSummaryActions,
+    PartnerSummaryActions,
+    RiskNoticeActions,
+)
+from clinic_app.views.sharing.register import (
     NO_ENTRIES_CLIENT,
     DisclosureModel,
     RegisterColumn,
     ServiceRegisterActions,
     ServiceRegisterWindow,
 )
-from clinic_app.views.summaries import (
+from clinic_app.views.sharing.tab import (
     WHAT_OTHER,
     DecisionNotToShareDialog,
     RegenerateDialog,
     SummariesActions,
     SummariesTab,
 )
-from clinic_app.views.summary_wizard import (
-    ClinicalSummaryActions,
+from clinic_app.views.sharing.wizard import (
     ClinicalSummaryDialog,
-    FieldEditDialog,
-    PartnerSummaryActions,
     PartnerSummaryWizard,
-    RiskNoticeActions,
     RiskNoticeDialog,
     Step,
 )
+from clinic_app.views.sharing.wizard_parts import FieldEditDialog
 
 CLIENT = 7
 EVENT = 31
@@ -117,9 +119,7 @@ def summary_content(*wordings: str, update: str = "Attended every session.") -> 
 
 
 def checked(content: Any, kept: Iterable[str] = ()) -> tuple[Any, frozenset[str]]:
-    hits = lexicon.check_fields(
-        summaries.text_fields(content), lexicon=TINY_LEXICON, names=[VICTIM]
-    )
+    hits = lexicon.check_fields(drafts.text_fields(content), lexicon=TINY_LEXICON, names=[VICTIM])
     keys = {h.key for h in hits}
     return hits, frozenset(k for k in kept if k in keys)
 
@@ -229,7 +229,7 @@ class FakeSharing:
             raise ValidationError(problems)
         content = draft.content
         for path, text in edits.items():
-            content = summaries.replace_text(content, path, text.strip())
+            content = drafts.replace_text(content, path, text.strip())
         kept = {k for k in draft.kept | set(keep) if k.partition("#")[0] not in edits}
         hits, still = checked(content, kept)
         return dataclasses.replace(draft, content=content, hits=hits, kept=still)
@@ -1650,7 +1650,7 @@ def test_every_step_and_dialog_has_one_control_per_alt_letter(qtbot, save_to):
 
 
 def test_forms_left_open_at_a_lock_come_back_with_what_was_typed(qtbot, monkeypatch):
-    from clinic_app.views.form_drafts import input_state, open_forms
+    from clinic_app.views.common.form_drafts import input_state, open_forms
 
     fake = FakeSharing()
     tab = SummariesTab(CLIENT, fake.tab_actions())

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QTableView
 
-from clinic_app.views.table import ListTableModel, ProxyRows
+from clinic_app.views.common.table import ListTableModel, ProxyRows
 
 
 class Column(IntEnum):

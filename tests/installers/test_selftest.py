@@ -13,6 +13,7 @@ import pytest
 from keyring.backends import fail
 
 from clinic_app import __version__, cli, config, selftest
+from clinic_app.cli.common import EXIT_ERROR
 from clinic_app.selftest import Check, Report, Status
 from clinic_app.storage import migrations
 
@@ -96,7 +97,7 @@ def test_a_missing_lexicon_file_fails_and_is_named(
 ) -> None:
     (resources / "lexicon" / "medications.txt").unlink()
     code, out, err = run_cli(monkeypatch, resources)
-    assert code == cli.EXIT_ERROR
+    assert code == EXIT_ERROR
     assert line_of(out, "Lexicon").split()[:2] == ["MISSING", "Lexicon"]
     assert "medications.txt" in line_of(out, "Lexicon")
     assert line_of(out, "Measure definitions").startswith("  OK")
@@ -111,12 +112,12 @@ def test_a_missing_or_damaged_font_fails_and_is_named(
 ) -> None:
     (resources / "fonts" / "DejaVuSans-Bold.ttf").unlink()
     code, out, _err = run_cli(monkeypatch, resources)
-    assert code == cli.EXIT_ERROR
+    assert code == EXIT_ERROR
     assert line_of(out, "Document fonts").split()[:3] == ["MISSING", "Document", "fonts"]
     assert "DejaVuSans-Bold.ttf" in line_of(out, "Document fonts")
     (resources / "fonts" / "DejaVuSans-Bold.ttf").write_bytes(b"not a font at all")
     code, out, _err = run_cli(monkeypatch, resources)
-    assert code == cli.EXIT_ERROR
+    assert code == EXIT_ERROR
     assert line_of(out, "Document fonts").split()[0] == "FAILED"
 
 
@@ -129,7 +130,7 @@ def test_a_broken_measure_definition_fails_and_is_named(
     # Damage one definition: its items lose their field.
     shipped[0].write_text(text.replace('"items"', '"questions"', 1), encoding="utf-8")
     code, out, err = run_cli(monkeypatch, resources)
-    assert code == cli.EXIT_ERROR
+    assert code == EXIT_ERROR
     line = line_of(out, "Measure definitions")
     assert line.split()[:3] == ["FAILED", "Measure", "definitions"]
     assert f"{shipped[0].name} is not valid" in line

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from clinic_app import cli
-from clinic_app.views import feedback
+from clinic_app.cli.common import EXIT_BUG, Context
+from clinic_app.views.common import feedback
 
 CANARY = "Canary-5d1e formulation text"
 
@@ -44,10 +45,10 @@ def test_the_command_line_crash_log_keeps_where_not_what(tmp_path, monkeypatch):
     def explode(self):
         raise RuntimeError(CANARY)
 
-    monkeypatch.setattr(cli._Context, "database", explode)
+    monkeypatch.setattr(Context, "database", explode)
     err = io.StringIO()
     code = cli.main(["audit", "verify"], stdin=io.StringIO(), stdout=io.StringIO(), stderr=err)
-    assert code == cli.EXIT_BUG
+    assert code == EXIT_BUG
     assert CANARY not in err.getvalue()
     log = (tmp_path / "data" / "logs" / "clinic-app.log").read_text()
     assert "RuntimeError" in log and CANARY not in log

@@ -38,6 +38,7 @@ from clinic_app.models import Base, Client, Privacy, privacy_of
 from clinic_app.models.enums import (
     Attendance,
     ConsentToShare,
+    CriticalReviewOutcome,
     Engagement,
     Gateway,
     InterventionKind,
@@ -45,6 +46,7 @@ from clinic_app.models.enums import (
     Modality,
     Phase,
     PlanStatus,
+    ProtectiveMeasureKind,
     ReferralStatus,
     ReferralUrgency,
     RiskEventKind,
@@ -55,19 +57,18 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
-from clinic_app.reports import documents
 from clinic_app.services import (
-    audiences,
     clients,
-    disclosures,
+    critical_items,
     form_drafts,
     measures,
     notes,
     plans,
     referrals,
     risk,
-    summaries,
+    third_parties,
 )
+from clinic_app.services.sharing import audiences, disclosures, documents, drafts
 from clinic_app.services.validation import nhs_check_digit
 from clinic_app.storage.keys import CredentialStore
 from tests.conftest import STAFF_PASSWORD
@@ -113,7 +114,16 @@ def sensitive_other_columns() -> set[str]:
 # Known non-text sensitive columns and why no partner path can show them: measure answers
 # only reach MeasureDirection, whose only fields are a title, two dates and a direction
 # word; a third party's relation is never selected (the guarded reader refuses it).
-NON_TEXT_ACCOUNTED_FOR = {"measure_response.value", "third_party.relation"}
+# Coded values and dates no partner document reads: the policies cannot name them (they
+# are THIRD_PARTY or CLINICAL) and the builders never select them.
+NON_TEXT_ACCOUNTED_FOR = {
+    "measure_response.value",
+    "third_party.relation",
+    "protective_measure.kind",
+    "protective_measure.starts_on",
+    "protective_measure.ends_on",
+    "protective_measure.revoked_on",
+}
 
 
 @dataclass
@@ -241,8 +251,24 @@ def build(
                 consent_to_share=ConsentToShare.GIVEN,
             ),
         ).id
-        clients.add_third_party(
-            s, me, cid, relation=ThirdPartyRelation.VICTIM, name="x", details="x"
+        victim = third_parties.add_third_party(
+            s,
+            me,
+            cid,
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM, name="x", details="x"
+            ),
+        )
+        third_parties.add_protective_measure(
+            s,
+            me,
+            victim.id,
+            third_parties.ProtectiveMeasureInput(
+                kind=ProtectiveMeasureKind.STALKING_PROTECTION_ORDER,
+                starts_on=START,
+                ends_on=TODAY + timedelta(days=365),
+                forbids="x",
+            ),
         )
         clients.set_typology(s, me, cid, Typology.REJECTED, rationale="x", assessed_on=START)
         clients.record_risk_assessment(
@@ -345,7 +371,7 @@ def build(
         )
         referrals.change_status(s, me, ref.id, ReferralStatus.SENT, on=START, note="x")
         phq9 = next(d for d in measures.available_measures(s, me) if d.id == "phq-9")
-        for day, value in ((START, 3), (TODAY, 0)):
+        given = [
             measures.record_administration(
                 s,
                 me,
@@ -356,6 +382,11 @@ def build(
                 answers=dict.fromkeys(range(1, 10), value),
                 mode=MeasureMode.CLINICIAN_ENTRY,
             )
+            for day, value in ((START, 3), (TODAY, 0))
+        ]
+        critical_items.review_critical_answers(  # item 9 answered 3 on the first
+            s, me, given[0].id, outcome=CriticalReviewOutcome.NO_FURTHER_ACTION, reason="x"
+        )
         disclosures.record_decision_not_to_share(
             s,
             me,
@@ -424,7 +455,7 @@ def export_all(
     out: list[tuple[str, str, bytes]] = []
     for audience in audiences.AUDIENCE_NAMES:
         with db.transaction() as s:
-            draft = summaries.prepare_partner_summary(
+            draft = drafts.prepare_partner_summary(
                 s, me, record.client_id, audience=audience, period_from=START, period_to=TODAY
             )
             path = tmp / f"{audience}-{record.identity.local_ref}.pdf"
@@ -433,7 +464,7 @@ def export_all(
         out.append((audience, "service export", path.read_bytes()))
         out.append((audience, "service preview", preview.data))
     with db.transaction() as s:
-        notice = summaries.prepare_risk_notice(s, me, record.urgent_event)
+        notice = drafts.prepare_risk_notice(s, me, record.urgent_event)
         path = tmp / f"notice-{record.identity.local_ref}.pdf"
         documents.export_risk_notice(s, me, notice, DECISION, path, accept_warnings=accept)
     out.append(("police", "risk notice export", path.read_bytes()))
@@ -597,7 +628,7 @@ def test_a_third_party_named_in_the_purpose_or_recipient_never_reaches_a_documen
         replace(DECISION, recipient_person=victim),
     ):
         with keyed.transaction() as s:
-            draft = summaries.prepare_partner_summary(
+            draft = drafts.prepare_partner_summary(
                 s,
                 psychologist,
                 record.client_id,
@@ -605,7 +636,7 @@ def test_a_third_party_named_in_the_purpose_or_recipient_never_reaches_a_documen
                 period_from=START,
                 period_to=TODAY,
             )
-            notice = summaries.prepare_risk_notice(s, psychologist, record.urgent_event)
+            notice = drafts.prepare_risk_notice(s, psychologist, record.urgent_event)
         for export, prepared in (
             (documents.export_partner_summary, draft),
             (documents.export_risk_notice, notice),

@@ -17,8 +17,8 @@ from clinic_app.app import ClinicApp
 from clinic_app.services import demo, notes, staff
 from clinic_app.storage import engine
 from clinic_app.storage.keys import KeyFile
-from clinic_app.views import notes as notes_view
-from clinic_app.views.notes import SessionsTab
+from clinic_app.views.sessions import dialogs as notes_dialogs
+from clinic_app.views.sessions.tab import SessionsTab
 from tests.conftest import STAFF_PASSWORD
 
 CANARY = "Canary-91c2 words typed just before the crash"
@@ -98,7 +98,7 @@ def test_the_next_start_offers_the_draft_and_opens_it(qtbot, crashed, monkeypatc
         dialog.chosen = dialog.drafts[0]
         return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(notes_view.RecoverDraftsDialog, "exec", choose_first)
+    monkeypatch.setattr(notes_dialogs.RecoverDraftsDialog, "exec", choose_first)
 
     class Scripted(ClinicApp):
         def _ask_sign_in(self, locked_user):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 from keyring.backends import fail
 
 from clinic_app import __version__, cli
+from clinic_app.cli.common import EXIT_ERROR
 from clinic_app.storage.keys import key_from_recovery
 
 ADMIN_PW = "admin password 1"
@@ -235,6 +237,54 @@ def test_version_and_help():
     assert result.code == 2 and "init" in result.out
 
 
+def test_help_lists_every_command_group_in_its_usual_order():
+    """Each group module adds its own commands; together they keep the order people know."""
+    usage = run().out.splitlines()[0]
+    assert usage.startswith("usage: clinic-app [-h] [--version] COMMAND")
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(commands.choices) == [
+        "init",
+        "user",
+        "demo",
+        "import",
+        "export",
+        "audit",
+        "setting",
+        "measure",
+        "backup",
+        "restore",
+        "recover",
+        "self-test",
+        "summary",
+        "risk-notice",
+        "register",
+        "audience",
+        "service",
+    ]
+
+
+def test_starting_the_command_line_loads_no_renderer_measures_or_qt():
+    """Heavy modules load inside the command that needs them, so every command starts fast."""
+    probe = (
+        "import sys; from clinic_app import cli; cli.build_parser(); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    for heavy in (
+        "PySide6",
+        "reportlab",
+        "jsonschema",
+        "clinic_app.reports",
+        "clinic_app.measures",
+        "clinic_app.services.interchange",
+        "clinic_app.services.demo",
+    ):
+        assert heavy not in loaded, heavy
+
+
 def test_the_installed_entry_point_runs_a_command():
     """`python -m clinic_app --version` goes to the command line, not the window."""
     done = subprocess.run(
@@ -366,6 +416,6 @@ def test_output_cut_short_by_a_closed_pipe_is_said_plainly(initialised):
         stdout=ClosedPipe(),
         stderr=err,
     )
-    assert code == cli.EXIT_ERROR
+    assert code == EXIT_ERROR
     assert "output was cut short" in err.getvalue()
     assert "something unexpected" not in err.getvalue()

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from clinic_app.errors import AccessDenied
 from clinic_app.models.enums import (
     Attendance,
+    CriticalReviewOutcome,
     Gateway,
     Modality,
     Phase,
@@ -21,12 +22,11 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
-from clinic_app.reports import referral_letter
 from clinic_app.services import (
     clients,
+    critical_items,
     dashboard,
     demo,
-    disclosures,
     measures,
     notes,
     plans,
@@ -34,6 +34,7 @@ from clinic_app.services import (
     risk,
 )
 from clinic_app.services.dashboard import Dashboard, DashboardItem
+from clinic_app.services.sharing import disclosures, letters
 from tests.conftest import STAFF_PASSWORD, client_details
 
 TODAY = date(2026, 3, 18)  # a Wednesday
@@ -536,10 +537,8 @@ def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
         )
         for status in (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED):
             row = referrals.change_status(session, psychologist, row.id, status, today=TODAY)
-        preview = referral_letter.preview_referral_letter(
-            session, psychologist, row.id, issued_on=TODAY
-        )
-        referral_letter.issue_referral_letter(
+        preview = letters.preview_referral_letter(session, psychologist, row.id, issued_on=TODAY)
+        letters.issue_referral_letter(
             session,
             psychologist,
             row.id,
@@ -573,7 +572,7 @@ def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
     assert unsigned.item_id not in _ids(after.unsigned_notes)
 
 
-def test_critical_items_wait_on_the_dashboard_until_a_risk_event_is_recorded(
+def test_critical_items_wait_on_the_dashboard_until_that_administration_is_reviewed(
     db, psychologist, client_id, other_client, clinician
 ):
     def phq9(session, by, client, item9, on):
@@ -583,7 +582,7 @@ def test_critical_items_wait_on_the_dashboard_until_a_risk_event_is_recorded(
             by,
             client,
             measure_id="phq-9",
-            measure_version="1",
+            measure_version="2",
             administered_on=on,
             answers=answers,
             today=TODAY,
@@ -592,17 +591,33 @@ def test_critical_items_wait_on_the_dashboard_until_a_risk_event_is_recorded(
     with db.transaction() as session:
         flagged = phq9(session, psychologist, client_id, 1, TODAY - timedelta(days=2))
         phq9(session, psychologist, client_id, 0, TODAY - timedelta(days=1))  # item 9 is 0
-        phq9(session, psychologist, client_id, 2, TODAY - timedelta(days=31))  # too long ago
+        old = phq9(session, psychologist, client_id, 2, TODAY - timedelta(days=90))
         phq9(session, clinician, other_client, 3, TODAY)  # not this user's caseload
     with db.session() as session:
-        assert flagged.id in measures.awaiting_risk_review(session, psychologist, client_id)
+        waiting = critical_items.awaiting_risk_review(session, psychologist, client_id)
+    assert waiting == {flagged.id, old.id}  # time does not end an alert
     board = _dash(db, psychologist)
-    (item,) = board.critical_answers
-    assert (item.item_id, item.tab, item.flag) == (flagged.id, "Measures", "CRITICAL")
-    assert item.what == "PHQ-9 item 9: review risk"
-    assert board.needing_attention >= 1
+    assert [(i.item_id, i.tab, i.flag) for i in board.critical_answers] == [
+        (old.id, "Measures", "CRITICAL"),
+        (flagged.id, "Measures", "CRITICAL"),
+    ]
+    assert board.critical_answers[1].what == "PHQ-9 item 9: review risk"
+    assert board.needing_attention >= 2
     with db.transaction() as session:
-        risk.record_risk_event(
+        unrelated = risk.record_risk_event(
+            session,
+            psychologist,
+            client_id,
+            kind=RiskEventKind.DISENGAGEMENT,
+            urgency=Urgency.ROUTINE,
+            occurred_on=TODAY,
+            detail="Arrived late.",
+            today=TODAY,
+        )
+    # A later, unrelated risk event does not end either alert.
+    assert len(_dash(db, psychologist).critical_answers) == 2
+    with db.transaction() as session:
+        event = risk.record_risk_event(
             session,
             psychologist,
             client_id,
@@ -612,6 +627,24 @@ def test_critical_items_wait_on_the_dashboard_until_a_risk_event_is_recorded(
             detail="Risk review after PHQ-9 item 9.",
             today=TODAY,
         )
+        critical_items.review_critical_answers(
+            session,
+            psychologist,
+            flagged.id,
+            outcome=CriticalReviewOutcome.RISK_EVENT_RECORDED,
+            risk_event_id=event.id,
+        )
+    (left,) = _dash(db, psychologist).critical_answers
+    assert left.item_id == old.id
+    assert unrelated.id != event.id
+    with db.transaction() as session:
+        critical_items.review_critical_answers(
+            session,
+            psychologist,
+            old.id,
+            outcome=CriticalReviewOutcome.NO_FURTHER_ACTION,
+            reason="Asked at the next session: passive thoughts, now gone; safety plan in place.",
+        )
     assert _dash(db, psychologist).critical_answers == ()
     with db.session() as session:  # the Measures tab applies the same rule
-        assert measures.awaiting_risk_review(session, psychologist, client_id) == frozenset()
+        assert critical_items.awaiting_risk_review(session, psychologist, client_id) == frozenset()

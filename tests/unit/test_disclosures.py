@@ -23,9 +23,9 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
-from clinic_app.reports import documents
-from clinic_app.services import audit, clients, disclosures, risk, settings, summaries
-from clinic_app.services.disclosures import CaldicottConfirmation
+from clinic_app.services import audit, clients, risk, settings
+from clinic_app.services.sharing import disclosures, documents, drafts
+from clinic_app.services.sharing.disclosures import CaldicottConfirmation
 from clinic_app.services.workspace import Workspace
 from tests.conftest import client_details
 from tests.unit.test_summaries import DECISION, START, build_record, prepare
@@ -248,7 +248,7 @@ def test_the_marking_setting_is_printed(db, admin, psychologist, tmp_path):
 def test_risk_notice_is_logged_against_its_event(db, psychologist, admin, tmp_path):
     record = build_record(db, psychologist, admin)
     with db.transaction() as s:
-        draft = summaries.prepare_risk_notice(s, psychologist, record.shared_event)
+        draft = drafts.prepare_risk_notice(s, psychologist, record.shared_event)
         result = documents.export_risk_notice(
             s, psychologist, draft, DECISION, tmp_path / "notice.pdf"
         )
@@ -290,15 +290,14 @@ def test_a_recipient_named_like_a_third_party_is_refused_for_a_risk_notice(
 ):
     record = build_record(db, psychologist, admin)  # the victim is Morgan Quill
     with db.transaction() as s:
-        draft = summaries.prepare_risk_notice(s, psychologist, record.shared_event)
+        draft = drafts.prepare_risk_notice(s, psychologist, record.shared_event)
     bad = replace(DECISION, recipient_person="Morgan Quill, at home")
     with db.transaction() as s, pytest.raises(ValidationError) as caught:
         documents.export_risk_notice(s, psychologist, draft, bad, tmp_path / "n.pdf")
     (problem,) = caught.value.problems
     assert problem.where == "recipient_person"
-    assert "'Morgan Quill' in the recipient's name looks like the name of a third party" in (
-        problem.message
-    )
+    assert "The recipient's name holds the name of a third party" in problem.message
+    assert "Morgan" not in problem.message and "Quill" not in problem.message  # never echoed
     assert _count(db, Disclosure) == 0
 
 
@@ -350,7 +349,7 @@ def test_a_risk_notice_records_the_decision_to_share_its_event(db, psychologist,
         waiting = risk.urgent_without_decision(s, psychologist, record.client_id)
         assert [e.id for e in waiting] == [event_id]
     with db.transaction() as s:
-        draft = summaries.prepare_risk_notice(s, psychologist, event_id)
+        draft = drafts.prepare_risk_notice(s, psychologist, event_id)
         result = documents.export_risk_notice(
             s, psychologist, draft, DECISION, tmp_path / "notice.pdf"
         )
@@ -386,7 +385,7 @@ def test_a_refused_risk_notice_records_no_share_decision(db, psychologist, admin
     record = build_record(db, psychologist, admin)
     event_id = _urgent_event(db, psychologist, record.client_id)
     with db.transaction() as s:
-        draft = summaries.prepare_risk_notice(s, psychologist, event_id)
+        draft = drafts.prepare_risk_notice(s, psychologist, event_id)
     too_long = replace(DECISION, recipient_agency="A" * 200, recipient_person="B" * 120)
     with db.transaction() as s, pytest.raises(ValidationError) as caught:
         documents.export_risk_notice(s, psychologist, draft, too_long, tmp_path / "n.pdf")
@@ -566,8 +565,9 @@ def test_a_kept_third_party_name_leaves_no_trace_in_the_register_payload(
     draft = prepare(db, psychologist, record.client_id)
     (hit,) = draft.hits
     assert hit.term == "Morgan" and "morgan" not in hit.key.casefold()
+    reason = "The order police enforce forbids contact at her workplace"
     with db.transaction() as s:
-        kept = summaries.revise(s, psychologist, draft, keep=[hit.key])
+        kept = drafts.revise(s, psychologist, draft, keep=[hit.key], reasons={hit.key: reason})
         result = documents.export_partner_summary(
             s, psychologist, kept, DECISION, tmp_path / "k.pdf"
         )
@@ -578,6 +578,7 @@ def test_a_kept_third_party_name_leaves_no_trace_in_the_register_payload(
             "field": "goals[0].partner_wording",
             "category": "third_party_name",
             "resolution": "kept",
+            "reason": reason,
         }
     ]
     lexicon_text = json.dumps(payload["lexicon"]).casefold()
@@ -667,7 +668,7 @@ def test_a_commit_refused_by_the_database_leaves_no_file_and_no_entry(
 ):
     record = build_record(db, psychologist, admin)
     with db.transaction() as s:
-        notice = summaries.prepare_risk_notice(s, psychologist, record.shared_event)
+        notice = drafts.prepare_risk_notice(s, psychologist, record.shared_event)
     folder = tmp_path / "out"
     folder.mkdir()
     decisions_before = _count(db, RiskShareDecision)

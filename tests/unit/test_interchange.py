@@ -46,6 +46,7 @@ from clinic_app.services import (
     referrals,
     risk,
     staff,
+    third_parties,
 )
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import Database, create_database
@@ -62,7 +63,6 @@ RTL_TEXT = "שלום עליכם"  # right-to-left text
 # Canary values that must never appear in an export.
 DRAFT_CANARY = "AUTOSAVED-DRAFT-CANARY-7f3a"
 EMERGENCY_CANARY = "EMERGENCY-REASON-CANARY-91bc"
-
 
 # -- building databases and records ------------------------------------------------------------
 
@@ -161,16 +161,23 @@ def build_rich_record(session: Session, team: Team) -> int:
         rationale="Rationale with café and 😟",
         shareable_summary="Overall risk remains significant.",
     )
-    clients.add_third_party(
-        session, psy, cid, relation=E.ThirdPartyRelation.VICTIM, name="Siobhán Ní Dhuibhir"
-    )
-    clients.add_third_party(
+    third_parties.add_third_party(
         session,
         psy,
         cid,
-        relation=E.ThirdPartyRelation.VICTIM_FAMILY,
-        name="יוסף כהן",
-        details="Brother; lives nearby 🏠",
+        third_parties.ThirdPartyInput(
+            relation=E.ThirdPartyRelation.VICTIM, name="Siobhán Ní Dhuibhir"
+        ),
+    )
+    third_parties.add_third_party(
+        session,
+        psy,
+        cid,
+        third_parties.ThirdPartyInput(
+            relation=E.ThirdPartyRelation.VICTIM_FAMILY,
+            name="יוסף כהן",
+            details="Brother; lives nearby 🏠",
+        ),
     )
 
     first = plans.create_plan(
@@ -189,6 +196,7 @@ def build_rich_record(session: Session, team: Team) -> int:
                     "Write apology letter to victim",
                     "Work on understanding impact",
                     involves_victim=True,
+                    victim_review_note="Reviewed with the advocate: no letter to be sent",
                 ),
             ),
             interventions=(

@@ -7,9 +7,8 @@ import dataclasses
 import pytest
 
 from clinic_app.errors import ValidationError
-from clinic_app.reports import documents
-from clinic_app.services import lexicon, summaries
-from clinic_app.services.lexicon import Lexicon, TermCategory, TextField, check_fields
+from clinic_app.services.sharing import documents, drafts, lexicon
+from clinic_app.services.sharing.lexicon import Lexicon, TermCategory, TextField, check_fields
 from tests.unit.test_summaries import DECISION, build_record, prepare
 
 SMALL = Lexicon(
@@ -145,15 +144,18 @@ def test_an_export_with_unresolved_hits_is_refused_and_writes_nothing(
 ):
     _, draft = flagged
     out = tmp_path / "out.pdf"
-    with db.transaction() as s, pytest.raises(ValidationError, match="Not resolved: 2 warnings"):
+    with db.transaction() as s, pytest.raises(ValidationError) as caught:
         documents.export_partner_summary(s, psychologist, draft, DECISION, out)
+    message = str(caught.value)
+    assert "Not resolved: 1 warning from the wording check" in message  # the diagnosis
+    assert "Not resolved: 1 detail of a third party" in message  # the victim's name
     assert not out.exists()
 
 
 def test_edit_replaces_the_field_and_is_checked_again(db, psychologist, flagged, tmp_path):
     _, draft = flagged
     with db.transaction() as s:
-        edited = summaries.revise(
+        edited = drafts.revise(
             s,
             psychologist,
             draft,
@@ -164,7 +166,7 @@ def test_edit_replaces_the_field_and_is_checked_again(db, psychologist, flagged,
     # The new text is checked at once: PTSD is flagged and must be resolved too.
     assert [h.term for h in edited.unresolved] == ["PTSD"]
     with db.transaction() as s:
-        kept = summaries.revise(s, psychologist, edited, keep=[edited.unresolved[0].key])
+        kept = drafts.revise(s, psychologist, edited, keep=[edited.unresolved[0].key])
     assert kept.ready
     with db.transaction() as s:
         result = documents.export_partner_summary(
@@ -177,8 +179,11 @@ def test_edit_replaces_the_field_and_is_checked_again(db, psychologist, flagged,
 
 def test_keeping_every_hit_allows_export(db, psychologist, flagged, tmp_path):
     _, draft = flagged
+    reasons = {h.key: "Named in the order police enforce" for h in draft.hits}
     with db.transaction() as s:
-        kept = summaries.revise(s, psychologist, draft, keep=[h.key for h in draft.hits])
+        kept = drafts.revise(
+            s, psychologist, draft, keep=[h.key for h in draft.hits], reasons=reasons
+        )
         assert kept.ready
         result = documents.export_partner_summary(
             s, psychologist, kept, DECISION, tmp_path / "k.pdf"
@@ -195,12 +200,16 @@ def test_keeping_every_hit_allows_export(db, psychologist, flagged, tmp_path):
 
 def test_keeps_survive_the_rebuild_at_export_but_not_an_edit(db, psychologist, flagged, tmp_path):
     _, draft = flagged
+    reasons = {h.key: "Named in the order police enforce" for h in draft.hits}
     with db.transaction() as s:
-        kept = summaries.revise(s, psychologist, draft, keep=[h.key for h in draft.hits])
-        rebuilt = summaries.rebuild(s, psychologist, kept)
+        kept = drafts.revise(
+            s, psychologist, draft, keep=[h.key for h in draft.hits], reasons=reasons
+        )
+        rebuilt = drafts.rebuild(s, psychologist, kept)
         assert rebuilt.ready and rebuilt.kept == kept.kept
+        assert rebuilt.reasons == kept.reasons
         # Rewording the field drops its keeps: what is still flagged must be kept again.
-        edited = summaries.revise(
+        edited = drafts.revise(
             s, psychologist, kept, edits={"goals[0].partner_wording": "Stop texting Morgan"}
         )
     assert [(h.term, h.key in edited.kept) for h in edited.hits] == [("Morgan", False)]
@@ -209,7 +218,7 @@ def test_keeps_survive_the_rebuild_at_export_but_not_an_edit(db, psychologist, f
 def test_unknown_keys_and_fields_are_refused(db, psychologist, flagged):
     _, draft = flagged
     with db.transaction() as s, pytest.raises(ValidationError) as caught:
-        summaries.revise(
+        drafts.revise(
             s,
             psychologist,
             draft,
@@ -225,7 +234,7 @@ def test_a_draft_altered_outside_the_checks_is_refused(db, psychologist, flagged
     # A caller swaps clinical text into the content and clears the hits by hand.
     tampered = dataclasses.replace(
         draft,
-        content=summaries.replace_text(
+        content=drafts.replace_text(
             draft.content, "goals[0].partner_wording", "FORMULATION-PRIVATE"
         ),
         hits=(),
@@ -244,7 +253,7 @@ def test_risk_notice_statement_is_checked(db, psychologist, admin):
         assert event is not None
         event.shareable_statement = "Said he stopped his olanzapine and wants to see Morgan."
     with db.transaction() as s:
-        draft = summaries.prepare_risk_notice(s, psychologist, record.shared_event)
+        draft = drafts.prepare_risk_notice(s, psychologist, record.shared_event)
     assert {h.term for h in draft.hits} == {"olanzapine", "Morgan"}
 
 

@@ -34,6 +34,10 @@ RELEASED = {
     "gbo.v1.json": "365b8fb96615aaa63778ac16f00292183eb76bb4f62bb5ac161b44c0f18333cc",
     "pcl-5.v1.json": "d3d678afd1d94759315e04a04afcc2413fb304ad7e8529fbda2e99c2a0cbe571",
     "phq-9.v1.json": "bc9964870e11e0838b122ca26dbbdec50eb3bb4b2c6d6e4e74bec0c2bbda87a6",
+    "core-10.v2.json": "dc7ffb25150815de171352f6640244a20fc9910d855de1ff90e8738515611daf",
+    "gad-7.v2.json": "e7b2397c3687ac5fdc0d97a88b8c3b228a978bc3b2e5daddd9ac7031bc0a4f6a",
+    "pcl-5.v2.json": "160754aff76355cba1f1a0ec88cfbf68b126302a06194ea87e85bfd6faa81663",
+    "phq-9.v2.json": "b20ed0f19ca8b75cb31303eb16669c3a0ca304acd057e97365df40bcc2fe0711",
 }
 
 
@@ -314,6 +318,10 @@ def test_every_shipped_file_parses_and_is_named_by_id_and_version() -> None:
         ("audit-c", "1"),
         ("core-10", "1"),
         ("gbo", "1"),
+        ("phq-9", "2"),
+        ("gad-7", "2"),
+        ("pcl-5", "2"),
+        ("core-10", "2"),
     }
     assert all(d.origin is Origin.SHIPPED for d in found.values())
 

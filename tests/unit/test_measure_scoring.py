@@ -22,6 +22,7 @@ from clinic_app.measures.definitions import (
 )
 from clinic_app.measures.scoring import (
     Verdict,
+    critical_alerts,
     cutoff_name,
     effective_cutoff,
     reliable_change,
@@ -31,8 +32,8 @@ from clinic_app.measures.scoring import (
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "measures.md"
 
 
-def shipped(measure_id: str) -> MeasureDefinition:
-    return next(d for d in shipped_definitions() if d.id == measure_id)
+def shipped(measure_id: str, version: str = "1") -> MeasureDefinition:
+    return next(d for d in shipped_definitions() if d.id == measure_id and d.version == version)
 
 
 def example(**changes: Any) -> MeasureDefinition:
@@ -325,7 +326,113 @@ def test_core10_risk_item_raises_its_alert_answered_or_not() -> None:
     answers[6] = None  # left blank: prorated, and the risk is unknown
     [alert] = score(shipped("core-10"), answers).alerts
     assert alert.answer is None
-    assert "was left unanswered, so the risk it asks about is unknown" in alert.alert
+    assert "was not answered, so the risk it asks about is unknown" in alert.alert
+    assert "reported" not in alert.alert  # nothing was reported: the item is blank
+
+
+# -- version 2 of PHQ-9, GAD-7, CORE-10 and PCL-5: the published missing-item rules ------------
+
+
+@pytest.mark.parametrize(
+    ("blank", "expected", "band"),
+    [
+        # Answers 3,3,3,2,2,1,1,0,0 (sum 15); item 4 blank leaves 13 over 8 items:
+        # mean 13 / 8 = 1.625, x 9 = 14.625, rounded to 15.
+        ((4,), 15, "Moderately severe"),
+        # Items 4 and 5 blank leave 11 over 7 items: 11 / 7 x 9 = 14.14, rounded to 14.
+        ((4, 5), 14, "Moderate"),
+    ],
+)
+def test_phq9_v2_prorates_one_or_two_blank_items(
+    blank: tuple[int, ...], expected: int, band: str
+) -> None:
+    answers: dict[int, int | None] = dict(enumerate([3, 3, 3, 2, 2, 1, 1, 0, 0], start=1))
+    for item in blank:
+        answers[item] = None
+    result = score(shipped("phq-9", "2"), answers)
+    assert (result.total, result.band, result.prorated) == (expected, band, True)
+    assert f"{9 - len(blank)} of 9 answered" in result.method_text
+
+
+def test_phq9_v2_with_three_blank_items_is_not_scored_but_still_alerts() -> None:
+    phq = shipped("phq-9", "2")
+    answers: dict[int, int | None] = dict.fromkeys(range(1, 10), 1)
+    answers |= {2: None, 3: None, 4: None, 9: 2}  # item 9 "More than half the days"
+    with pytest.raises(ValidationError, match="at most 2 items may be left unanswered"):
+        score(phq, answers)
+    [alert] = critical_alerts(phq, answers)  # no score needed for the alert
+    assert (alert.item, alert.answer, alert.answer_label) == (9, 2, "More than half the days")
+    assert "better off dead" in alert.alert
+
+
+def test_phq9_v2_blank_item_9_says_it_was_not_answered() -> None:
+    answers: dict[int, int | None] = dict.fromkeys(range(1, 10), 0)
+    answers[9] = None
+    [alert] = critical_alerts(shipped("phq-9", "2"), answers)
+    assert alert.answer is None and "was not answered" in alert.alert
+    assert "reported" not in alert.alert
+
+
+def test_core10_v2_clinical_score_to_one_decimal() -> None:
+    core = shipped("core-10", "2")
+    full = score(core, core_answers(23))
+    assert full.total_text == "23.0" and full.band == "Moderate-to-severe"  # mean 2.3 x 10
+    answers = core_answers(13)
+    answers[8] = None
+    # 13 over 9 answered items: 13 / 9 = 1.444, x 10 = 14.44, shown as 14.4 (Mild: 11-14.9).
+    prorated = score(core, answers)
+    assert (prorated.total_text, prorated.band, prorated.in_clinical_range) == (
+        "14.4",
+        "Mild",
+        True,
+    )
+    answers = core_answers(10)
+    answers[8] = None
+    # 10 / 9 x 10 = 11.11 -> 11.1: at or above the clinical cut-off of 11.
+    assert score(core, answers).total_text == "11.1"
+    assert score(core, answers).in_clinical_range is True
+    answers = core_answers(9)
+    answers[8] = None
+    # 9 / 9 x 10 = 10.0: Low level, below the cut-off.
+    assert (score(core, answers).total_text, score(core, answers).band) == ("10.0", "Low level")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "response", "label"),
+    [
+        (40, 33, True, "Response to treatment (5 to 9 points; not yet clinically meaningful)"),
+        (40, 35, True, "Response to treatment (5 to 9 points; not yet clinically meaningful)"),
+        (40, 36, False, "No reliable change"),  # 4 points
+        (40, 30, False, "Clinically meaningful improvement"),  # 10 points
+        (30, 39, True, "Worsening (5 to 9 points; not yet clinically meaningful)"),
+        (30, 41, False, "Clinically meaningful deterioration"),
+    ],
+)
+def test_pcl5_v2_labels_a_response_and_a_clinically_meaningful_change(
+    before: int, after: int, response: bool, label: str
+) -> None:
+    pcl = shipped("pcl-5", "2")
+    change = reliable_change(
+        pcl, score(pcl, summing(before, 20, 4)), score(pcl, summing(after, 20, 4))
+    )
+    assert (change.response, change.label) == (response, label)
+    assert label[0].lower() + label[1:] in change.summary
+
+
+@pytest.mark.parametrize("measure_id", ["phq-9", "gad-7"])
+def test_pfizer_measures_are_labelled_free_to_use_not_public_domain(measure_id: str) -> None:
+    licence = shipped(measure_id, "2").licence.licence
+    assert licence.startswith("(c) Pfizer, free to use without permission")
+    assert "not public domain" in licence
+
+
+def test_change_from_version_1_to_version_2_is_judged_on_the_same_scale() -> None:
+    v1, v2 = shipped("phq-9", "1"), shipped("phq-9", "2")
+    change = reliable_change(v2, score(v1, summing(18, 9, 3)), score(v2, summing(11, 9, 3)))
+    assert change.difference == -7  # 11 - 18
+    assert change.verdict is Verdict.RELIABLE_IMPROVEMENT
+    with pytest.raises(ValidationError, match="same measure and version"):
+        reliable_change(v1, score(v2, summing(18, 9, 3)), score(v1, summing(11, 9, 3)))
 
 
 # -- Goal-Based Outcomes -------------------------------------------------------------------------

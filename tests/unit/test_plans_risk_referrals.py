@@ -47,6 +47,8 @@ def test_each_save_is_a_new_revision_and_old_ones_are_kept(db, psychologist, cli
                     "Write to the victim to apologise.",
                     "Explore responsibility",
                     involves_victim=True,
+                    victim_review_note="Discussed with the victim advocate: no letter; "
+                    "responsibility explored in sessions only.",
                 ),
             ),
         }
@@ -55,13 +57,41 @@ def test_each_save_is_a_new_revision_and_old_ones_are_kept(db, psychologist, cli
         second = plans.save_revision(session, psychologist, first.plan_id, revised, based_on=1)
     assert second.number == 2
     assert second.goals[0].goal_key == key  # the goal keeps its identity
-    assert len(second.goals_needing_review) == 1  # victim-involving goal flagged for review
+    assert second.goals_needing_review == ()  # the victim-involving goal was reviewed
     with db.session() as session:
         history = plans.revisions(session, psychologist, first.plan_id)
     assert [r.number for r in history] == [1, 2]
     assert history[0].goals[0].private_detail == "Reduce rumination."
     with db.session() as session, pytest.raises(Exception, match="append-only"):
         session.execute(text("UPDATE plan_revision SET formulation = 'x'"))
+
+
+def test_the_service_refuses_an_unreviewed_goal_that_would_involve_the_victim(
+    db, psychologist, client_id
+):
+    """The challenge is the service's rule, so no screen, command or file can skip it."""
+    unreviewed = plans.PlanInput(
+        **{
+            **PLAN.__dict__,
+            "goals": (
+                GOAL,
+                plans.GoalInput("Apology letter to her.", "Responsibility", involves_victim=True),
+            ),
+        }
+    )
+    with db.transaction() as session:
+        first = plans.create_plan(session, psychologist, client_id, PLAN)
+    for attempt in (
+        lambda s: plans.create_plan(s, psychologist, client_id, unreviewed),
+        lambda s: plans.save_revision(s, psychologist, first.plan_id, unreviewed, based_on=1),
+    ):
+        with db.transaction() as session, pytest.raises(ValidationError) as caught:
+            attempt(session)
+        [problem] = caught.value.problems
+        assert problem.where == "goals[2].victim_review_note"
+        assert "would involve the victim" in problem.message
+    with db.session() as session:
+        assert [r.number for r in plans.revisions(session, psychologist, first.plan_id)] == [1]
 
 
 def test_a_save_based_on_an_old_revision_is_refused(db, psychologist, client_id):

@@ -24,9 +24,15 @@ from clinic_app.models.enums import (
     ThirdPartyRelation,
     Urgency,
 )
-from clinic_app.reports import documents, referral_letter
-from clinic_app.reports.content import CLINICAL_MARKING
-from clinic_app.services import clients, disclosures, referrals, risk
+from clinic_app.reports import referral_letter
+from clinic_app.reports.content import (
+    CLINICAL_MARKING,
+    LetterFacts,
+    LetterRiskAssessment,
+    LetterRiskEvent,
+)
+from clinic_app.services import clients, referrals, risk, third_parties
+from clinic_app.services.sharing import disclosures, documents, letters
 from tests.conftest import client_details
 
 ISSUED = date(2026, 3, 20)
@@ -68,13 +74,15 @@ def referral_id(db, admin, psychologist, client_id):
             shareable_statement="A deterioration in mental state is being managed.",
             today=ISSUED,
         )
-        clients.add_third_party(
+        third_parties.add_third_party(
             session,
             psychologist,
             client_id,
-            relation=ThirdPartyRelation.VICTIM,
-            name="Jane Victim",
-            details="THIRD-PARTY-CANARY",
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM,
+                name="Jane Victim",
+                details="THIRD-PARTY-CANARY",
+            ),
         )
         row = referrals.create_referral(
             session,
@@ -97,7 +105,7 @@ def _preview(db, by, referral_id, **kwargs):
     kwargs.setdefault("document_id", DOCUMENT_ID)
     kwargs.setdefault("issued_on", ISSUED)
     with db.session() as session:
-        return referral_letter.preview_referral_letter(session, by, referral_id, **kwargs)
+        return letters.preview_referral_letter(session, by, referral_id, **kwargs)
 
 
 def _text(data: bytes) -> str:
@@ -115,7 +123,7 @@ def _issue(db, by, referral_id, out: Path, preview, **overrides):
     }
     values.update(overrides)
     with db.transaction() as session:
-        return referral_letter.issue_referral_letter(session, by, referral_id, out, **values)
+        return letters.issue_referral_letter(session, by, referral_id, out, **values)
 
 
 def test_the_letter_says_what_the_service_needs(db, psychologist, referral_id):
@@ -306,9 +314,9 @@ def _filler(tag: str, length: int) -> str:
     return value
 
 
-def _longest_facts() -> referrals.LetterFacts:
+def _longest_facts() -> LetterFacts:
     # The longest text each field can hold, from the services' validation.
-    return referrals.LetterFacts(
+    return LetterFacts(
         referral_id=1,
         client_id=1,
         letter_date=ISSUED,
@@ -329,7 +337,7 @@ def _longest_facts() -> referrals.LetterFacts:
         reason=_filler("re", referrals.MAX_REASON),
         clinical_detail=_filler("cd", referrals.MAX_DETAIL),
         fact_shareable=True,
-        risk_assessment=referrals.LetterRiskAssessment(
+        risk_assessment=LetterRiskAssessment(
             _filler("tn", 120),  # clients.record_risk_assessment: the tool's name
             _filler("tv", 40),  # ... its version
             date(2026, 2, 1),
@@ -337,7 +345,7 @@ def _longest_facts() -> referrals.LetterFacts:
             _filler("as", 5000),  # ... the shareable summary
         ),
         risk_events=tuple(
-            referrals.LetterRiskEvent(
+            LetterRiskEvent(
                 date(2026, 3, n),
                 "Contact or attempted contact with the victim",
                 "Urgent",

@@ -22,8 +22,9 @@ from clinic_app.models.enums import (
     ThirdPartyRelation,
     Urgency,
 )
-from clinic_app.services import clients, referrals, risk
+from clinic_app.services import clients, referrals, risk, third_parties
 from clinic_app.services.referrals import follow_up, snomed_concept_id_problem
+from clinic_app.services.sharing import letters
 from tests.conftest import client_details
 
 S = ReferralStatus
@@ -558,18 +559,20 @@ def test_letter_facts_hold_identity_referral_and_a_risk_summary_without_private_
             shareable_statement="Indirect contact with the victim was disclosed.",
             today=TODAY,
         )
-        clients.add_third_party(
+        third_parties.add_third_party(
             session,
             psychologist,
             client_id,
-            relation=ThirdPartyRelation.VICTIM,
-            name="THIRD-PARTY-CANARY",
-            details="Jane, the former partner",
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM,
+                name="THIRD-PARTY-CANARY",
+                details="Jane, the former partner",
+            ),
         )
         row = _new_referral(
             session, psychologist, client_id, service_id, clinical_detail="Detail for the service."
         )
-        facts = referrals.letter_facts(session, psychologist, row.id, today=TODAY)
+        facts = letters.letter_facts(session, psychologist, row.id, today=TODAY)
     assert (facts.client_name, facts.date_of_birth, facts.nhs_number) == (
         "Alex Example",
         date(1985, 4, 12),

@@ -27,6 +27,7 @@ from clinic_app.models.enums import (
     ReferralStatus,
     ReferralUrgency,
     RiskEventKind,
+    Section,
     ServiceKind,
     ShareDecisionKind,
     Urgency,
@@ -59,14 +60,14 @@ from clinic_app.reports.content import (
     RiskStatement,
     SessionUpdate,
     Subject,
-    words,
 )
-from clinic_app.services.audiences import Section
 from clinic_app.services.notes import MAX_SECTION_LENGTH
 from clinic_app.services.plans import MAX_TEXT as PLAN_TEXT_MAX
 from clinic_app.services.referrals import MAX_REASON, SERVICE_KIND_WORDS
 from clinic_app.services.settings import DOCUMENT_HANDLING, DOCUMENT_MARKING
-from clinic_app.services.summaries import NOTE_EXCERPT_CHARS
+from clinic_app.services.sharing import files
+from clinic_app.services.sharing.clinical_summary import NOTE_EXCERPT_CHARS
+from clinic_app.wording import words
 
 FRAME = DocumentFrame(
     title="Progress summary",
@@ -173,8 +174,8 @@ def test_user_text_is_escaped_and_unprintable_characters_are_not_dropped():
 
 def test_write_atomically_replaces_whole_files(tmp_path: Path):
     target = tmp_path / "summary.pdf"
-    pdf.write_atomically(target, b"first")
-    pdf.write_atomically(target, b"second")
+    files.write_atomically(target, b"first")
+    files.write_atomically(target, b"second")
     assert target.read_bytes() == b"second"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.pdf"]
 
@@ -187,7 +188,7 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        pdf.write_atomically(target, b"data")
+        files.write_atomically(target, b"data")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -27,25 +27,24 @@ from clinic_app.models.enums import (
     ReferralUrgency,
     RiskEventKind,
     RiskTool,
+    Section,
     ServiceKind,
     ShareDecisionKind,
     ThirdPartyRelation,
     Urgency,
 )
-from clinic_app.reports import documents
-from clinic_app.services import (
-    audiences,
-    clients,
-    disclosures,
-    measures,
-    notes,
-    plans,
-    referrals,
-    risk,
-    summaries,
+from clinic_app.reports.content import (
+    EngagementSection,
+    MeasureDirection,
+    PhaseSection,
+    ReferralFact,
+    SessionUpdate,
+    Subject,
 )
-from clinic_app.services.audiences import PartnerLeakRefused, PartnerReader, Section
-from clinic_app.services.lexicon import TermCategory
+from clinic_app.services import clients, measures, notes, plans, referrals, risk, third_parties
+from clinic_app.services.sharing import audiences, clinical_summary, disclosures, documents, drafts
+from clinic_app.services.sharing.audiences import PartnerLeakRefused, PartnerReader
+from clinic_app.services.sharing.lexicon import TermCategory
 from clinic_app.storage.keys import CredentialStore
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
 
@@ -98,8 +97,13 @@ def build_record(db, me, admin, *, goal_wording: str = "Stop all contact with th
                 consent_to_share=ConsentToShare.GIVEN,
             ),
         ).id
-        clients.add_third_party(
-            s, me, cid, relation=ThirdPartyRelation.VICTIM, name="Morgan Quill", details="x"
+        third_parties.add_third_party(
+            s,
+            me,
+            cid,
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM, name="Morgan Quill", details="x"
+            ),
         )
         plan = plans.create_plan(
             s,
@@ -234,7 +238,7 @@ def built(db, psychologist, admin):  # type: ignore[no-untyped-def]
 
 def prepare(db, me, client_id, audience="police", **kw):  # type: ignore[no-untyped-def]
     with db.transaction() as s:
-        return summaries.prepare_partner_summary(
+        return drafts.prepare_partner_summary(
             s,
             me,
             client_id,
@@ -251,7 +255,7 @@ def test_police_summary_holds_the_shareable_content_of_the_period(db, psychologi
     summary = prepare(db, psychologist, built.client_id).content
     assert summary.audience_title == "Police"
     # Identifying: name, date of birth and police reference only.
-    assert summary.subject == summaries.Subject(
+    assert summary.subject == Subject(
         given_name="Robin",
         family_name="Sample",
         date_of_birth=date(1980, 2, 29),
@@ -266,7 +270,7 @@ def test_police_summary_holds_the_shareable_content_of_the_period(db, psychologi
     assert counts.offered == 6
     assert len(summary.attendance.entries) == 6
     # Engagement rated good, partial, (not assessed), good, partial, (not assessed).
-    assert summary.engagement == summaries.EngagementSection(
+    assert summary.engagement == EngagementSection(
         good=2,
         partial=2,
         poor=0,
@@ -274,8 +278,8 @@ def test_police_summary_holds_the_shareable_content_of_the_period(db, psychologi
         latest_on=START + timedelta(days=28),
     )
     # Only the signed note's partner update is shared; the draft's is not final.
-    assert summary.session_updates == (summaries.SessionUpdate(START, "Update 0"),)
-    assert summary.phase == summaries.PhaseSection(Phase.INTERVENTION, PlanStatus.ACTIVE, 20, None)
+    assert summary.session_updates == (SessionUpdate(START, "Update 0"),)
+    assert summary.phase == PhaseSection(Phase.INTERVENTION, PlanStatus.ACTIVE, 20, None)
     assert summary.goals is not None
     first, second = summary.goals
     assert first.partner_wording == "Stop all contact with the former partner"
@@ -288,7 +292,7 @@ def test_police_summary_holds_the_shareable_content_of_the_period(db, psychologi
     assert summary.risk.statements[0].decision is ShareDecisionKind.SHARED
     # Only the referral whose fact may be shared, with its status as it stands.
     assert summary.referrals == (
-        summaries.ReferralFact(
+        ReferralFact(
             "Northside Substance Service", ServiceKind.SUBSTANCE_MISUSE, ReferralStatus.SENT, START
         ),
     )
@@ -305,7 +309,7 @@ def test_the_author_is_told_what_was_left_out(db, psychologist, built):
 
 def test_each_audience_gets_only_its_identifying_fields_and_sections(db, psychologist, built):
     advocate = prepare(db, psychologist, built.client_id, "victim-advocate").content
-    assert advocate.subject == summaries.Subject(
+    assert advocate.subject == Subject(
         given_name="Robin", family_name="Sample", police_ref="PR/777"
     )
     assert advocate.goals is None and advocate.referrals is None
@@ -372,7 +376,7 @@ def test_only_referrals_sent_by_the_end_of_the_period_are_reported(db, psycholog
     # Before: only the referral sent at the start of the period (from build_record). The
     # withdrawn one would have read "Closed", though nothing was ever sent.
     assert earlier.referrals == (
-        summaries.ReferralFact(
+        ReferralFact(
             "Northside Substance Service", ServiceKind.SUBSTANCE_MISUSE, ReferralStatus.SENT, START
         ),
     )
@@ -455,7 +459,7 @@ def test_measure_direction_is_words_only(db, psychologist, built):
     assert (direction.first_on, direction.last_on) == (START, TODAY)
     assert direction.measure == "PHQ-9"
     # The content type has no room for a score: only these four fields exist.
-    assert [f.name for f in fields(summaries.MeasureDirection)] == [
+    assert [f.name for f in fields(MeasureDirection)] == [
         "measure",
         "first_on",
         "last_on",
@@ -499,7 +503,7 @@ def test_a_typed_tool_name_is_checked_and_a_coded_one_is_not(db, psychologist, b
     assert ("risk.assessment.tool_name", "Psychosis", TermCategory.DIAGNOSIS) in hits
     # It is resolved like any other: here reworded.
     with db.transaction() as s:
-        reworded = summaries.revise(
+        reworded = drafts.revise(
             s, psychologist, typed, edits={"risk.assessment.tool_name": "Local risk screen"}
         )
     assert reworded.ready
@@ -652,16 +656,16 @@ def test_every_built_in_policy_passes_its_own_check():
 
 def test_risk_notice_content_and_refusals(db, psychologist, built):
     with db.transaction() as s:
-        draft = summaries.prepare_risk_notice(s, psychologist, built.shared_event)
+        draft = drafts.prepare_risk_notice(s, psychologist, built.shared_event)
     assert draft.content.statement == "Sent two messages to the victim."
     assert draft.content.urgency is Urgency.URGENT
     assert draft.content.subject.police_ref == "PR/777"
     with db.transaction() as s, pytest.raises(ValidationError, match="no shareable statement"):
-        summaries.prepare_risk_notice(s, psychologist, built.silent_event)
+        drafts.prepare_risk_notice(s, psychologist, built.silent_event)
     with db.transaction() as s, pytest.raises(ValidationError, match="decided not to be shared"):
-        summaries.prepare_risk_notice(s, psychologist, built.unshared_event)
+        drafts.prepare_risk_notice(s, psychologist, built.unshared_event)
     with db.transaction() as s, pytest.raises(ValidationError, match="does not receive risk"):
-        summaries.prepare_risk_notice(s, psychologist, built.shared_event, audience="gp")
+        drafts.prepare_risk_notice(s, psychologist, built.shared_event, audience="gp")
 
 
 # -- clinical summary --------------------------------------------------------------------------
@@ -669,7 +673,7 @@ def test_risk_notice_content_and_refusals(db, psychologist, built):
 
 def test_clinical_summary_has_full_content_and_clinical_marking(db, psychologist, built, tmp_path):
     with db.transaction() as s:
-        content = summaries.build_clinical_summary(s, psychologist, built.client_id)
+        content = clinical_summary.build_clinical_summary(s, psychologist, built.client_id)
         result = documents.export_clinical_summary(
             s,
             psychologist,
@@ -790,15 +794,25 @@ def test_cli_refuses_on_lexicon_hits_unless_accepted(keyed, psychologist, admin,
     code, stdout, err = _cli(keyed, *args)
     assert code == 1
     assert "'paranoid' in Goal 1 (partner wording) looks like a clinical term" in stdout
-    assert "name of a third party" in stdout
+    assert "Goal 1 (partner wording) holds the name of a third party" in stdout
+    assert "Morgan" not in stdout + err  # a victim's name is never printed
     assert "Nothing was written or logged" in err
     assert not out.exists() and _register_size(keyed) == 0
+    # Accepting the clinical warnings does not keep the victim's name.
     code, stdout, err = _cli(keyed, *args, "--accept-warnings")
+    assert code == 1 and "--keep-third-party-details" in err
+    assert not out.exists() and _register_size(keyed) == 0
+    reason = "The order police enforce names her"
+    code, stdout, err = _cli(
+        keyed, *args, "--accept-warnings", "--keep-third-party-details", reason
+    )
     assert code == 0, err
-    assert "Accepted as they were: 2 wording warnings; this is recorded." in stdout
+    assert "Accepted as they were: 1 wording warning; this is recorded." in stdout
     with keyed.session() as s:
         row = s.scalars(select(Disclosure)).one()
-        assert row.payload is not None and row.payload["lexicon"]["warnings_accepted"] == 2
+        assert row.payload is not None and row.payload["lexicon"]["warnings_accepted"] == 1
+        kept = [h for h in row.payload["lexicon"]["hits"] if h["category"] == "third_party_name"]
+        assert [h["reason"] for h in kept] == [reason]
         assert not row.client_informed
 
 

@@ -1,0 +1,125 @@
+"""A new database with its first administrator, and the staff accounts that use it.
+
+``init`` creates the encrypted database and shows its recovery key once; ``user`` adds,
+lists, disables and unlocks staff accounts (administrators).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from clinic_app.cli.common import (
+    CommandError,
+    Commands,
+    Context,
+    act_as_user,
+    add_common_options,
+)
+from clinic_app.errors import ValidationError
+from clinic_app.models.enums import Role
+from clinic_app.services import staff
+from clinic_app.services.common import StaffRef
+from clinic_app.storage import engine
+from clinic_app.storage.keys import generate_key, recovery_key_from
+
+
+def cmd_init(ctx: Context) -> None:
+    path = ctx.db_path
+    if path.exists():
+        raise CommandError(f"A database already exists at {path}; it has not been touched.")
+    store = ctx.key_store()  # fails now, before anything is written, if there is no store
+    admin = staff.normalise_username(ctx.args.admin)
+    password = ctx.secret("the new administrator's password", prompt=f"New password for {admin}: ")
+    if problem := staff.password_problem(password, username=admin):
+        raise ValidationError(problem, where="password")
+    key = generate_key()
+    database = engine.create_database(path, key)
+    try:
+        with database.transaction() as session:
+            staff.create_first_admin(session, admin, password, display_name=ctx.args.display_name)
+        store.put(path, key)
+    except BaseException:
+        database.close()
+        engine.discard_database(path)
+        raise
+    database.close()
+    ctx.say(f"Created the encrypted database at {path.resolve()}.")
+    ctx.say(f"Its key is kept in {store.describe()}.")
+    ctx.say("RECOVERY KEY (shown only now; write it down and store it safely, apart from this")
+    ctx.say("computer. With it an administrator can reopen the database if the key is lost):")
+    ctx.say(f"    {recovery_key_from(key)}")
+
+
+def cmd_user_add(ctx: Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        password = ctx.secret("the new account's password", prompt="New account's password: ")
+        row = staff.add_user(
+            session,
+            me,
+            ctx.args.name,
+            role=Role(ctx.args.role),
+            password=password,
+            display_name=ctx.args.display_name,
+            job_title=ctx.args.job_title,
+            contact=ctx.args.contact,
+        )
+        ctx.say(f"Added the {row.role.value} account '{row.username}'.")
+
+    act_as_user(ctx, work)
+
+
+def cmd_user_list(ctx: Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        rows = staff.list_users(session, me)
+        for row in rows:
+            state = "disabled" if row.disabled else "active"
+            ctx.say(f"{row.username}\t{row.role.value}\t{state}\t{row.display_name}")
+
+    act_as_user(ctx, work)
+
+
+def cmd_user_disable(ctx: Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        row = staff.disable_user(session, me, ctx.args.name)
+        ctx.say(f"Disabled the account '{row.username}'; its records stay attributed to it.")
+
+    act_as_user(ctx, work)
+
+
+def cmd_user_unlock(ctx: Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        row = staff.unlock_user(session, me, ctx.args.name)
+        ctx.say(f"Unlocked the account '{row.username}'; it can sign in again now.")
+
+    act_as_user(ctx, work)
+
+
+def register(commands: Commands) -> None:
+    """Add ``init`` and ``user`` (add, list, disable, unlock)."""
+    init = commands.add_parser("init", help="create a new encrypted database")
+    add_common_options(init, acting=False)
+    init.add_argument("--admin", required=True, help="username of the first administrator")
+    init.add_argument("--display-name", default="", help="the administrator's full name")
+    init.set_defaults(run=cmd_init)
+
+    user = commands.add_parser("user", help="manage staff accounts")
+    users = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = users.add_parser("add", help="add an account (its password follows yours on stdin)")
+    add_common_options(add)
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--display-name", default="")
+    add.add_argument("--job-title", default="")
+    add.add_argument("--contact", default="")
+    add.set_defaults(run=cmd_user_add)
+    listing = users.add_parser("list", help="list accounts")
+    add_common_options(listing)
+    listing.set_defaults(run=cmd_user_list)
+    disable = users.add_parser("disable", help="stop an account signing in")
+    add_common_options(disable)
+    disable.add_argument("name")
+    disable.set_defaults(run=cmd_user_disable)
+    unlock = users.add_parser("unlock", help="end a lockout after too many wrong passwords")
+    add_common_options(unlock)
+    unlock.add_argument("name")
+    unlock.set_defaults(run=cmd_user_unlock)

@@ -1,0 +1,189 @@
+"""What every command needs: the database, the acting account, one clear line, exit codes.
+
+A command is a function of a :class:`Context`. It opens the database through the context,
+signs in the account named by ``--user`` (the password from ``--password-stdin`` or a hidden
+prompt), prints what it did with :meth:`Context.say`, and raises :class:`ClinicError` when it
+cannot; :func:`run_command` turns that into one line on standard error and an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TypeAlias
+
+from sqlalchemy.orm import Session
+
+from clinic_app import config
+from clinic_app.errors import AuthError, ClinicError, ValidationError
+from clinic_app.services import staff
+from clinic_app.services.common import StaffRef
+from clinic_app.storage import engine
+from clinic_app.storage.keys import KeyStore, default_key_store
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BUG = 70
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""Where a command group adds its commands (the top-level ``add_subparsers`` result)."""
+
+
+class CommandError(ClinicError):
+    """A problem with how a command was called."""
+
+
+class _Input:
+    """Lines of standard input, read in order (password first, then whatever follows)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def line(self, what: str) -> str:
+        text = self.stream.readline()
+        if not text:
+            raise CommandError(f"Expected {what} on standard input, but there was none.")
+        return text.rstrip("\r\n")
+
+
+class Context:
+    """One command's parsed arguments, standard input and output, and its database."""
+
+    def __init__(self, args: argparse.Namespace, stdin: IO[str], stdout: IO[str]) -> None:
+        self.args = args
+        self.input = _Input(stdin)
+        self.stdout = stdout
+
+    @property
+    def db_path(self) -> Path:
+        path: Path | None = self.args.db
+        return path if path is not None else config.default_database_path()
+
+    def key_store(self) -> KeyStore:
+        return default_key_store(self.args.key_file)
+
+    def secret(self, what: str, *, prompt: str) -> str:
+        """A password: the next stdin line with --password-stdin, else a hidden prompt."""
+        if self.args.password_stdin:
+            return self.input.line(what)
+        if sys.stdin is not None and sys.stdin.isatty():
+            return getpass.getpass(prompt)
+        raise CommandError(f"Give {what} on standard input with --password-stdin.")
+
+    def say(self, line: str) -> None:
+        print(line, file=self.stdout)
+
+    @contextmanager
+    def database(self) -> Iterator[engine.Database]:
+        key = self.key_store().get(self.db_path) if self.db_path.exists() else b""
+        database = engine.open_database(self.db_path, key, backup_dir=self.backups_dir())
+        try:
+            yield database
+        finally:
+            database.close()
+
+    def backups_dir(self) -> Path:
+        return self.db_path.parent / "backups"
+
+    def sign_in(self, database: engine.Database) -> StaffRef:
+        if not self.args.user:
+            raise CommandError("Say which account is acting with --user NAME.")
+        password = self.secret("the password", prompt=f"Password for {self.args.user}: ")
+        with database.session() as session:
+            try:
+                me = staff.sign_in(session, self.args.user, password)
+            except AuthError:
+                session.commit()  # keep the failed attempt: it counts towards lockout
+                raise
+            session.commit()
+        return me
+
+
+def act_as_user(ctx: Context, work: Callable[[Session, StaffRef], None]) -> None:
+    """Sign in as ``--user``, then do the work in one transaction (all of it, or nothing)."""
+    with ctx.database() as database:
+        me = ctx.sign_in(database)
+        with database.transaction() as session:
+            work(session, me)
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, acting: bool = True) -> None:
+    """The options every command takes: the database, its key, the account and password."""
+    parser.add_argument("--db", type=Path, help="database file (default: the per-user database)")
+    parser.add_argument(
+        "--key-file",
+        type=Path,
+        help="keep the database key in this file instead of the credential store",
+    )
+    if acting:
+        parser.add_argument("--user", help="the staff account acting")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password(s) from standard input, one per line",
+    )
+
+
+def run_command(ctx: Context, stderr: IO[str]) -> int:
+    """Run the parsed command; any failure becomes one line on stderr and an exit status."""
+    try:
+        ctx.args.run(ctx)
+    except ValidationError as exc:
+        print(f"clinic-app: {exc.message}", file=stderr)
+        return EXIT_ERROR
+    except ClinicError as exc:
+        print(f"clinic-app: {exc.message}", file=stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("clinic-app: stopped; nothing was changed.", file=stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The program reading the output (e.g. `| head`) stopped early. The command did
+        # its work; only what it printed was cut short.
+        print(
+            "clinic-app: the output was cut short because the program reading it stopped; "
+            "the command itself ran to its end (its output may be incomplete).",
+            file=stderr,
+        )
+        _quiet_stdout()
+        return EXIT_ERROR
+    except Exception:
+        where = _log_crash()
+        print(
+            "clinic-app: something unexpected went wrong and nothing was changed. "
+            f"Details for support are in {where}.",
+            file=stderr,
+        )
+        return EXIT_BUG
+    return 0
+
+
+def _quiet_stdout() -> None:
+    """Send what is still buffered for a closed pipe nowhere, so exiting does not fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (tests pass a StringIO): nothing to quiet
+
+
+def _log_crash() -> Path:
+    """Log the traceback (which holds no patient data: messages carry ids only)."""
+    directory = config.log_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "clinic-app.log"
+    kind, _value, tb = sys.exc_info()
+    frames = traceback.extract_tb(tb)
+    where = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in frames)
+    name = "unknown" if kind is None else f"{kind.__module__}.{kind.__qualname__}"
+    # The message itself is left out: it may quote clinical text.
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"{datetime.now(UTC).isoformat()} unexpected error {name}\n{where}\n")
+    return path

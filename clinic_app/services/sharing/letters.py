@@ -1,0 +1,290 @@
+"""Referral letters: what a letter says, and previewing and issuing one.
+
+A referral letter goes to a specialist service (a clinical recipient), so it is built
+from the client's clinical record rather than through the partner gate
+(:class:`~clinic_app.services.sharing.audiences.PartnerReader`); it still leaves out
+everything about other people (the victim's details, a risk event's private detail).
+
+- :func:`letter_facts` reads the referral and the client's record into
+  :class:`~clinic_app.reports.content.LetterFacts`, addressed from the signed-in user.
+- :func:`preview_referral_letter` draws the letter for review
+  (:func:`clinic_app.reports.referral_letter.render_referral_letter`); nothing is recorded.
+- :func:`issue_referral_letter`, in the caller's unit of work, draws it again, refuses if
+  it is not the letter that was reviewed (same SHA-256), records the disclosure to the
+  service in the register with the letter's SHA-256 and the facts it was drawn from, and
+  only then writes the file atomically. If anything fails nothing is written and, as the
+  caller rolls back, nothing is recorded.
+
+A past letter is drawn again from its register entry by
+:func:`clinic_app.services.sharing.documents.regenerate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic_app.errors import ValidationError
+from clinic_app.models import (
+    Client,
+    Referral,
+    RiskAssessment,
+    RiskEvent,
+    SpecialistService,
+    StaffUser,
+)
+from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, RiskTool
+from clinic_app.reports import pdf
+from clinic_app.reports.content import LetterFacts, LetterRiskAssessment, LetterRiskEvent
+from clinic_app.reports.referral_letter import (
+    PURPOSE,
+    letter_frame,
+    payload_of,
+    render_referral_letter,
+)
+from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.referrals import (
+    CONSENT_WORDS,
+    RISK_EVENT_WORDS,
+    SERVICE_KIND_WORDS,
+    STATUS_WORDS,
+    URGENCY_WORDS,
+    client_consent,
+)
+from clinic_app.services.sharing import disclosures
+from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
+from clinic_app.services.sharing.files import write_atomically
+from clinic_app.services.validation import Checker
+
+# -- what a referral letter is made from ------------------------------------------------------
+
+RISK_TOOL_WORDS: dict[RiskTool, str] = {
+    RiskTool.SRP: "Stalking Risk Profile",
+    RiskTool.SAM: "Stalking Assessment and Management (SAM)",
+    RiskTool.S_DASH: "S-DASH",
+    RiskTool.OTHER: "Other tool",
+}
+LETTER_RISK_EVENT_DAYS = 365
+"""Risk events from the last year go in a letter's risk summary."""
+
+
+def letter_facts(
+    session: Session, by: StaffRef, referral_id: int, *, today: date | None = None
+) -> LetterFacts:
+    """What the letter for this referral will say, addressed from the signed-in user."""
+    found = get_or_raise(session, Referral, referral_id, "referral")
+    require_clinical_access(session, by, found.client_id)
+    today = today or date.today()
+    service = get_or_raise(session, SpecialistService, found.service_id, "specialist service")
+    client = get_or_raise(session, Client, found.client_id, "client")
+    me = get_or_raise(session, StaffUser, by.id, "member of staff")
+    latest = session.scalar(
+        select(RiskAssessment)
+        .where(RiskAssessment.client_id == client.id)
+        .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.id.desc())
+        .limit(1)
+    )
+    assessment = None
+    if latest is not None:
+        tool = RISK_TOOL_WORDS[latest.tool]
+        if latest.tool is RiskTool.OTHER and latest.tool_name:
+            tool = latest.tool_name
+        assessment = LetterRiskAssessment(
+            tool,
+            latest.tool_version,
+            latest.assessed_on,
+            tuple(sorted((str(k), str(v)) for k, v in latest.judgements.items())),
+            latest.shareable_summary,
+        )
+    since = today - timedelta(days=LETTER_RISK_EVENT_DAYS)
+    events = tuple(
+        LetterRiskEvent(
+            e.occurred_on,
+            RISK_EVENT_WORDS[e.kind],
+            e.urgency.value.capitalize(),
+            e.shareable_statement,
+        )
+        for e in session.scalars(
+            select(RiskEvent)
+            .where(RiskEvent.client_id == client.id, RiskEvent.occurred_on >= since)
+            .order_by(RiskEvent.occurred_on, RiskEvent.id)
+        )
+    )
+    return LetterFacts(
+        referral_id=found.id,
+        client_id=client.id,
+        letter_date=today,
+        service_name=service.name,
+        service_kind=SERVICE_KIND_WORDS[service.kind],
+        service_contact=service.contact,
+        snomed_concept_id=service.snomed_concept_id,
+        client_name=f"{client.given_name} {client.family_name}",
+        date_of_birth=client.date_of_birth,
+        nhs_number=client.nhs_number,
+        address=client.address,
+        local_ref=client.local_ref,
+        is_demo=client.is_demo,
+        urgency=URGENCY_WORDS[found.urgency],
+        status=STATUS_WORDS[found.status],
+        created_on=found.created_on,
+        sent_on=found.sent_on,
+        reason=found.reason,
+        clinical_detail=found.clinical_detail,
+        fact_shareable=found.fact_shareable,
+        risk_assessment=assessment,
+        risk_events=events,
+        referrer_name=me.display_name,
+        referrer_title=me.job_title,
+        referrer_contact=me.contact,
+    )
+
+
+def check_letter_choices(
+    *,
+    gateway: Gateway | None,
+    client_informed: bool,
+    client_not_informed_reason: str,
+    consent: ConsentToShare | None = None,
+) -> None:
+    """The sharing choices a letter needs before it may be produced.
+
+    ``consent`` is what the client's record says: consent is a basis only if given.
+    """
+    check = Checker()
+    if gateway is None:
+        check.add("gateway", "Choose the basis on which the letter is shared with the service.")
+    elif gateway is Gateway.CONSENT and consent is not ConsentToShare.GIVEN:
+        recorded = "nothing" if consent is None else CONSENT_WORDS[consent]
+        check.add(
+            "gateway",
+            "Consent cannot be the basis: the client's record does not show consent to "
+            f"share ({recorded}). Record consent on the Overview first, or "
+            "choose the basis that applies.",
+        )
+    if not client_informed:
+        check.text(
+            "client_not_informed_reason",
+            client_not_informed_reason,
+            label="The reason the client has not been told",
+            required=True,
+            max_length=5000,
+        )
+    check.raise_if_any()
+
+
+# -- use cases ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterPreview:
+    """A letter drawn for review: its bytes, fingerprint, and what to issue it with."""
+
+    referral_id: int
+    document_id: str
+    issued_on: date
+    data: bytes
+    sha256: str
+    service_name: str
+    suggested_filename: str
+
+
+@dataclass(frozen=True)
+class IssuedLetter:
+    """A letter written to disk and entered in the disclosure register."""
+
+    disclosure: DisclosureRow
+    path: Path
+    sha256: str
+
+
+def _filename(facts: LetterFacts, issued_on: date) -> str:
+    ref = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in facts.local_ref)
+    return f"Referral letter {ref} {issued_on.isoformat()}.pdf"
+
+
+def preview_referral_letter(
+    session: Session,
+    by: StaffRef,
+    referral_id: int,
+    *,
+    document_id: str | None = None,
+    issued_on: date | None = None,
+) -> LetterPreview:
+    """The exact pages of the letter (nothing is recorded).
+
+    Issue it with the same ``document_id`` and ``issued_on`` to get these very bytes.
+    """
+    issued_on = issued_on or date.today()
+    facts = letter_facts(session, by, referral_id, today=issued_on)
+    frame = letter_frame(
+        facts, document_id=document_id or disclosures.new_document_id(), issued_on=issued_on
+    )
+    data = render_referral_letter(facts, frame)
+    return LetterPreview(
+        referral_id,
+        frame.document_id,
+        issued_on,
+        data,
+        pdf.sha256_hex(data),
+        facts.service_name,
+        _filename(facts, issued_on),
+    )
+
+
+def issue_referral_letter(
+    session: Session,
+    by: StaffRef,
+    referral_id: int,
+    out: Path,
+    *,
+    document_id: str,
+    issued_on: date,
+    expected_sha256: str,
+    gateway: Gateway | None,
+    client_informed: bool,
+    client_not_informed_reason: str = "",
+) -> IssuedLetter:
+    """Record the letter reviewed in the preview as disclosed to the service, then write it.
+
+    ``document_id``, ``issued_on`` and ``expected_sha256`` come from the preview: if the
+    referral or the record changed since, the letter would differ from what was reviewed
+    and nothing is issued.
+    """
+    facts = letter_facts(session, by, referral_id, today=issued_on)
+    check_letter_choices(
+        gateway=gateway,
+        client_informed=client_informed,
+        client_not_informed_reason=client_not_informed_reason,
+        consent=client_consent(session, facts.client_id),
+    )
+    frame = letter_frame(facts, document_id=document_id, issued_on=issued_on)
+    data = render_referral_letter(facts, frame)
+    sha256 = pdf.sha256_hex(data)
+    if sha256 != expected_sha256:
+        raise ValidationError(
+            "The referral or the client's record has changed since you reviewed this letter. "
+            "Review the letter again before it is produced.",
+            where="letter",
+        )
+    row = disclosures.record_disclosure(
+        session,
+        by,
+        kind=DisclosureKind.REFERRAL_LETTER,
+        client_id=facts.client_id,
+        audience=CLINICAL_AUDIENCE,
+        recipient_agency=facts.service_name,
+        purpose=PURPOSE,
+        gateway=gateway,
+        client_informed=client_informed,
+        client_not_informed_reason=client_not_informed_reason,
+        document_sha256=sha256,
+        payload=payload_of(facts, frame),
+        referral_id=referral_id,
+        document_id=document_id,
+    )
+    write_atomically(out, data)
+    return IssuedLetter(row, Path(out), sha256)

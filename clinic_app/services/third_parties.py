@@ -1,0 +1,489 @@
+"""Victims and other third parties in the client's record, and the orders that protect them.
+
+In a stalking service the victim is the person the work protects. Their record holds what
+the clinical team needs to keep them safe and out of every document that leaves: names and
+other names, addresses, phones, emails and vehicle registrations (which the wording check
+looks for in everything that leaves), their relationship to the client, the victim
+advocate's service and contact, their known wishes and safety concerns, and the protective
+measures in force (stalking protection orders, restraining orders, bail or licence
+conditions), each with its dates and what it forbids.
+
+Every field is THIRD_PARTY: only clinical users with access to the client read or change
+it; administrators and partner documents never see it. Every change is audited. A third
+party is never deleted: their record is *ended* (for example when the person is no longer
+at risk), with the date and reason, and stays in the record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clinic_app.errors import ValidationError
+from clinic_app.models import ProtectiveMeasure, ThirdParty
+from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
+from clinic_app.services import audit
+from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.validation import Checker
+
+EXPIRING_WITHIN_DAYS: Final = 28
+"""A protective measure ending within this many days is highlighted on the Overview."""
+
+MAX_ENTRIES: Final = 50
+MAX_LINE: Final = 300
+
+RELATION_WORDS: dict[ThirdPartyRelation, str] = {
+    ThirdPartyRelation.VICTIM: "Victim",
+    ThirdPartyRelation.VICTIM_FAMILY: "Victim's family",
+    ThirdPartyRelation.VICTIM_ASSOCIATE: "Victim's friend or colleague",
+    ThirdPartyRelation.NEW_PARTNER: "Victim's new partner",
+    ThirdPartyRelation.OTHER: "Other person",
+}
+
+MEASURE_WORDS: dict[ProtectiveMeasureKind, str] = {
+    ProtectiveMeasureKind.STALKING_PROTECTION_ORDER: "Stalking protection order",
+    ProtectiveMeasureKind.INTERIM_STALKING_PROTECTION_ORDER: "Interim stalking protection order",
+    ProtectiveMeasureKind.RESTRAINING_ORDER: "Restraining order",
+    ProtectiveMeasureKind.NON_MOLESTATION_ORDER: "Non-molestation order",
+    ProtectiveMeasureKind.BAIL_CONDITIONS: "Bail conditions",
+    ProtectiveMeasureKind.LICENCE_CONDITIONS: "Licence conditions",
+    ProtectiveMeasureKind.OTHER: "Other protective measure",
+}
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_VEHICLE = re.compile(r"^[A-Z0-9][A-Z0-9 ]{1,9}$")
+
+
+@dataclass(frozen=True)
+class ThirdPartyInput:
+    """What a clinician records about a third party; each list holds one entry a line."""
+
+    relation: ThirdPartyRelation
+    name: str
+    aliases: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    vehicles: tuple[str, ...] = ()
+    advocate_service: str = ""
+    advocate_contact: str = ""
+    wishes_and_concerns: str = ""
+    details: str = ""
+
+
+@dataclass(frozen=True)
+class ProtectiveMeasureInput:
+    """An order or condition protecting a third party."""
+
+    kind: ProtectiveMeasureKind
+    starts_on: date
+    forbids: str
+    ends_on: date | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class ProtectiveMeasureRow:
+    """A protective measure as recorded, and whether it is in force on a given day."""
+
+    id: int
+    third_party_id: int
+    kind: ProtectiveMeasureKind
+    starts_on: date
+    ends_on: date | None
+    forbids: str
+    reference: str
+    revoked_on: date | None
+
+    @property
+    def title(self) -> str:
+        return MEASURE_WORDS[self.kind]
+
+    def in_force(self, today: date) -> bool:
+        """Started, not ended and not revoked on ``today``."""
+        if self.starts_on > today:
+            return False
+        if self.revoked_on is not None and self.revoked_on <= today:
+            return False
+        return self.ends_on is None or self.ends_on >= today
+
+    def expiring(self, today: date) -> bool:
+        """In force and ending within ``EXPIRING_WITHIN_DAYS`` of ``today``."""
+        return (
+            self.in_force(today)
+            and self.ends_on is not None
+            and self.ends_on <= today + timedelta(days=EXPIRING_WITHIN_DAYS)
+        )
+
+
+@dataclass(frozen=True)
+class ThirdPartyRow:
+    """A third party as recorded, with their protective measures (oldest first)."""
+
+    id: int
+    client_id: int
+    label: str
+    relation: ThirdPartyRelation
+    name: str
+    aliases: tuple[str, ...]
+    addresses: tuple[str, ...]
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+    vehicles: tuple[str, ...]
+    advocate_service: str
+    advocate_contact: str
+    wishes_and_concerns: str
+    details: str
+    ended_on: date | None
+    ended_reason: str
+    measures: tuple[ProtectiveMeasureRow, ...] = field(default=())
+
+    @property
+    def relation_words(self) -> str:
+        return RELATION_WORDS[self.relation]
+
+    def as_input(self) -> ThirdPartyInput:
+        """What an edit form starts from."""
+        return ThirdPartyInput(
+            self.relation,
+            self.name,
+            self.aliases,
+            self.addresses,
+            self.phones,
+            self.emails,
+            self.vehicles,
+            self.advocate_service,
+            self.advocate_contact,
+            self.wishes_and_concerns,
+            self.details,
+        )
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What the Overview shows to clinical users: counts and dates, no names or places."""
+
+    people: int
+    victims: int
+    measures_in_force: tuple[tuple[str, date | None], ...]
+    """(title, end date or None) of each measure in force today."""
+    expiring: tuple[tuple[str, date], ...]
+    """(title, end date) of each measure in force that ends within 28 days."""
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """Everything recorded that identifies or locates the client's third parties.
+
+    The wording check looks for each of these in every document that leaves the service.
+    """
+
+    names: tuple[str, ...]
+    addresses: tuple[str, ...]
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+    vehicles: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return any((self.names, self.addresses, self.phones, self.emails, self.vehicles))
+
+
+# -- reading and writing the stored form --------------------------------------------------------
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _joined(entries: Sequence[str]) -> str:
+    return "\n".join(e.strip() for e in entries if e.strip())
+
+
+def _measure_row(m: ProtectiveMeasure) -> ProtectiveMeasureRow:
+    return ProtectiveMeasureRow(
+        m.id, m.third_party_id, m.kind, m.starts_on, m.ends_on, m.forbids, m.reference, m.revoked_on
+    )
+
+
+def _row(p: ThirdParty, measures: Sequence[ProtectiveMeasure]) -> ThirdPartyRow:
+    return ThirdPartyRow(
+        id=p.id,
+        client_id=p.client_id,
+        label=p.label,
+        relation=p.relation,
+        name=p.name,
+        aliases=_lines(p.aliases),
+        addresses=_lines(p.addresses),
+        phones=_lines(p.phones),
+        emails=_lines(p.emails),
+        vehicles=_lines(p.vehicles),
+        advocate_service=p.advocate_service,
+        advocate_contact=p.advocate_contact,
+        wishes_and_concerns=p.wishes_and_concerns,
+        details=p.details,
+        ended_on=p.ended_on,
+        ended_reason=p.ended_reason,
+        measures=tuple(_measure_row(m) for m in measures),
+    )
+
+
+def _check_entries(
+    check: Checker, where: str, entries: Sequence[str], what: str, pattern: re.Pattern[str] | None
+) -> None:
+    if len(entries) > MAX_ENTRIES:
+        check.add(where, f"At most {MAX_ENTRIES} {what} can be recorded.")
+        return
+    for n, entry in enumerate(entries, start=1):
+        value = entry.strip()
+        if len(value) > MAX_LINE:
+            check.add(where, f"Entry {n} of the {what} is longer than {MAX_LINE} characters.")
+        elif pattern is not None and value and not pattern.match(value.upper()):
+            check.add(where, f"'{value}' does not look like one of the {what}.")
+
+
+def _check(data: ThirdPartyInput) -> None:
+    check = Checker()
+    check.text("name", data.name, label="The name", required=True, max_length=200)
+    _check_entries(check, "aliases", data.aliases, "other names", None)
+    _check_entries(check, "addresses", data.addresses, "addresses", None)
+    _check_entries(check, "phones", data.phones, "phone numbers", _PHONE)
+    _check_entries(check, "emails", data.emails, "email addresses", _EMAIL)
+    _check_entries(check, "vehicles", data.vehicles, "vehicle registrations", _VEHICLE)
+    check.text(
+        "advocate_service", data.advocate_service, label="The advocate's service", max_length=500
+    )
+    check.text(
+        "advocate_contact", data.advocate_contact, label="The advocate's contact", max_length=1000
+    )
+    check.text(
+        "wishes_and_concerns",
+        data.wishes_and_concerns,
+        label="Their wishes and safety concerns",
+        max_length=20000,
+    )
+    check.text("details", data.details, label="The other details", max_length=20000)
+    check.raise_if_any()
+
+
+def _normalised_vehicles(entries: Sequence[str]) -> tuple[str, ...]:
+    return tuple(" ".join(e.upper().split()) for e in entries if e.strip())
+
+
+def _apply(row: ThirdParty, data: ThirdPartyInput) -> None:
+    row.relation = data.relation
+    row.name = data.name.strip()
+    row.aliases = _joined(data.aliases)
+    row.addresses = _joined(data.addresses)
+    row.phones = _joined(data.phones)
+    row.emails = _joined(data.emails)
+    row.vehicles = _joined(_normalised_vehicles(data.vehicles))
+    row.advocate_service = data.advocate_service.strip()
+    row.advocate_contact = data.advocate_contact.strip()
+    row.wishes_and_concerns = data.wishes_and_concerns.strip()
+    row.details = data.details.strip()
+
+
+def _audit(
+    session: Session, by: StaffRef, action: audit.Action, entity: str, ident: int, *, client: int
+) -> None:
+    audit.record(session, action, actor_id=by.id, entity=entity, entity_id=ident, client_id=client)
+
+
+def _load(session: Session, by: StaffRef, third_party_id: int) -> ThirdParty:
+    person = get_or_raise(session, ThirdParty, third_party_id, "person")
+    require_clinical_access(session, by, person.client_id)
+    return person
+
+
+def _measures_of(session: Session, ids: Sequence[int]) -> dict[int, list[ProtectiveMeasure]]:
+    out: dict[int, list[ProtectiveMeasure]] = {i: [] for i in ids}
+    if ids:
+        for m in session.scalars(
+            select(ProtectiveMeasure)
+            .where(ProtectiveMeasure.third_party_id.in_(ids))
+            .order_by(ProtectiveMeasure.starts_on, ProtectiveMeasure.id)
+        ):
+            out[m.third_party_id].append(m)
+    return out
+
+
+def _fresh(session: Session, person: ThirdParty) -> ThirdPartyRow:
+    return _row(person, _measures_of(session, [person.id])[person.id])
+
+
+# -- use cases -----------------------------------------------------------------------------------
+
+
+def third_parties_for_client(
+    session: Session, by: StaffRef, client_id: int, *, include_ended: bool = True
+) -> tuple[ThirdPartyRow, ...]:
+    """The client's third parties, in the order recorded, each with their measures."""
+    require_clinical_access(session, by, client_id)
+    query = select(ThirdParty).where(ThirdParty.client_id == client_id)
+    if not include_ended:
+        query = query.where(ThirdParty.ended_on.is_(None))
+    people = list(session.scalars(query.order_by(ThirdParty.id)))
+    measures = _measures_of(session, [p.id for p in people])
+    return tuple(_row(p, measures[p.id]) for p in people)
+
+
+def add_third_party(
+    session: Session, by: StaffRef, client_id: int, data: ThirdPartyInput
+) -> ThirdPartyRow:
+    """Record a victim or another person; they get a label ("Person 2") the record uses."""
+    require_clinical_access(session, by, client_id)
+    _check(data)
+    count = session.scalar(
+        select(func.count()).select_from(ThirdParty).where(ThirdParty.client_id == client_id)
+    )
+    person = ThirdParty(client_id=client_id, label=f"Person {(count or 0) + 1}")
+    _apply(person, data)
+    session.add(person)
+    session.flush()
+    _audit(session, by, audit.Action.CREATE, "third_party", person.id, client=client_id)
+    return _fresh(session, person)
+
+
+def update_third_party(
+    session: Session, by: StaffRef, third_party_id: int, data: ThirdPartyInput
+) -> ThirdPartyRow:
+    """Change what is recorded about a third party (audited; the label stays)."""
+    person = _load(session, by, third_party_id)
+    _check(data)
+    _apply(person, data)
+    session.flush()
+    _audit(session, by, audit.Action.UPDATE, "third_party", person.id, client=person.client_id)
+    return _fresh(session, person)
+
+
+def end_third_party(
+    session: Session,
+    by: StaffRef,
+    third_party_id: int,
+    *,
+    ended_on: date,
+    reason: str,
+    today: date | None = None,
+) -> ThirdPartyRow:
+    """Mark a third party's record as ended, with the date and why. Nothing is deleted."""
+    person = _load(session, by, third_party_id)
+    check = Checker()
+    check.text("reason", reason, label="The reason", required=True, max_length=5000)
+    if person.ended_on is not None:
+        check.add("ended_on", "This person's record has already been ended.")
+    if ended_on > (today or date.today()):
+        check.add("ended_on", "The date cannot be in the future.")
+    check.raise_if_any()
+    person.ended_on = ended_on
+    person.ended_reason = reason.strip()
+    session.flush()
+    _audit(session, by, audit.Action.UPDATE, "third_party", person.id, client=person.client_id)
+    return _fresh(session, person)
+
+
+def _check_measure(data: ProtectiveMeasureInput) -> None:
+    check = Checker()
+    check.text("forbids", data.forbids, label="What it forbids", required=True, max_length=5000)
+    check.text("reference", data.reference, label="The reference", max_length=300)
+    if data.starts_on < date(1990, 1, 1):
+        check.add("starts_on", "The start date is not a plausible date.")
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        check.add("ends_on", "The end date cannot be before the start date.")
+    check.raise_if_any()
+
+
+def add_protective_measure(
+    session: Session, by: StaffRef, third_party_id: int, data: ProtectiveMeasureInput
+) -> ProtectiveMeasureRow:
+    """Record an order or condition that protects this third party."""
+    person = _load(session, by, third_party_id)
+    _check_measure(data)
+    measure = ProtectiveMeasure(
+        third_party_id=person.id,
+        client_id=person.client_id,
+        kind=data.kind,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        forbids=data.forbids.strip(),
+        reference=data.reference.strip(),
+        recorded_by=by.id,
+    )
+    session.add(measure)
+    session.flush()
+    _audit(
+        session, by, audit.Action.CREATE, "protective_measure", measure.id, client=person.client_id
+    )
+    return _measure_row(measure)
+
+
+def update_protective_measure(
+    session: Session, by: StaffRef, measure_id: int, data: ProtectiveMeasureInput
+) -> ProtectiveMeasureRow:
+    """Correct a protective measure (for example a varied order's new end date)."""
+    measure = get_or_raise(session, ProtectiveMeasure, measure_id, "protective measure")
+    require_clinical_access(session, by, measure.client_id)
+    _check_measure(data)
+    measure.kind = data.kind
+    measure.starts_on = data.starts_on
+    measure.ends_on = data.ends_on
+    measure.forbids = data.forbids.strip()
+    measure.reference = data.reference.strip()
+    session.flush()
+    _audit(
+        session, by, audit.Action.UPDATE, "protective_measure", measure.id, client=measure.client_id
+    )
+    return _measure_row(measure)
+
+
+def revoke_protective_measure(
+    session: Session, by: StaffRef, measure_id: int, *, revoked_on: date
+) -> ProtectiveMeasureRow:
+    """Record that an order or condition was discharged or revoked on a day."""
+    measure = get_or_raise(session, ProtectiveMeasure, measure_id, "protective measure")
+    require_clinical_access(session, by, measure.client_id)
+    if measure.revoked_on is not None:
+        raise ValidationError("This measure is already recorded as revoked.", where="revoked_on")
+    if revoked_on < measure.starts_on:
+        raise ValidationError("A measure cannot be revoked before it started.", where="revoked_on")
+    measure.revoked_on = revoked_on
+    session.flush()
+    _audit(
+        session, by, audit.Action.UPDATE, "protective_measure", measure.id, client=measure.client_id
+    )
+    return _measure_row(measure)
+
+
+def protection(
+    session: Session, by: StaffRef, client_id: int, today: date | None = None
+) -> Protection:
+    """For the Overview: how many third parties, and which measures are in force today."""
+    today = today or date.today()
+    people = third_parties_for_client(session, by, client_id, include_ended=False)
+    in_force = [m for p in people for m in p.measures if m.in_force(today)]
+    in_force.sort(key=lambda m: (m.ends_on is None, m.ends_on or today, m.id))
+    return Protection(
+        people=len(people),
+        victims=sum(p.relation is ThirdPartyRelation.VICTIM for p in people),
+        measures_in_force=tuple((m.title, m.ends_on) for m in in_force),
+        expiring=tuple((m.title, m.ends_on) for m in in_force if m.ends_on and m.expiring(today)),
+    )
+
+
+def identifiers(session: Session, by: StaffRef, client_id: int) -> Identifiers:
+    """Every name, other name, address, phone, email and vehicle recorded for the client's
+    third parties (ended ones too: a former victim's name must not leave either)."""
+    people = third_parties_for_client(session, by, client_id)
+    return Identifiers(
+        names=tuple(dict.fromkeys(n for p in people for n in (p.name, *p.aliases))),
+        addresses=tuple(dict.fromkeys(a for p in people for a in p.addresses)),
+        phones=tuple(dict.fromkeys(x for p in people for x in p.phones)),
+        emails=tuple(dict.fromkeys(x for p in people for x in p.emails)),
+        vehicles=tuple(dict.fromkeys(x for p in people for x in p.vehicles)),
+    )

@@ -1,0 +1,1 @@
+"""The caseload: the list of clients a clinician can open."""

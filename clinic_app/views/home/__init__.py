@@ -1,0 +1,1 @@
+"""The home screen: the dashboard of what needs attention today."""

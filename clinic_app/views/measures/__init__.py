@@ -1,0 +1,1 @@
+"""The Measures tab: outcome measures, trend charts and self-completion."""

@@ -1,0 +1,680 @@
+"""The Measures tab of a client's record.
+
+The tab shows, from the top: which measures are due (from the client's schedules), any
+critical item answered on the latest administration of a measure (with a way to record a
+risk event), and the results of one measure at a time: a table of administrations (date,
+how it was completed, total, band, change from the one before with its reliable-change
+verdict), the trend chart, and the item answers behind the selected score with the sum
+written out and the reliable-change parameters used, so every number can be checked by
+hand. Scores are never typed in: they are computed from the answers by the services.
+
+Measures are given by clinician entry (:class:`~.administer.AdministerDialog`, a form
+generated from the definition) or by client self-completion (:mod:`.self_completion`).
+:class:`~.dialogs.SchedulesDialog` sets when a measure falls due and
+:class:`~.dialogs.ImportDefinitionDialog` lets an administrator add a clinic's own licensed
+measure. Table models and the words for results are in :mod:`.models`.
+
+Dialogs are run through :func:`exec_dialog` and files chosen through
+:func:`~.dialogs.choose_file`, so tests can drive them without a modal loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.errors import ClinicError
+from clinic_app.measures.definitions import MeasureDefinition
+from clinic_app.measures.scoring import CriticalAlert
+from clinic_app.models.enums import MeasureMode
+from clinic_app.services.measures import (
+    AdministrationRow,
+    DueMeasure,
+    MeasureResults,
+)
+from clinic_app.services.notes import NoteRow
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.widgets import exec_dialog
+from clinic_app.views.measures.actions import MeasuresActions
+from clinic_app.views.measures.administer import AdministerDialog, ChooseMeasureDialog
+from clinic_app.views.measures.chart import TrendChart, TrendPoint
+from clinic_app.views.measures.dialogs import SchedulesDialog, warning_icon
+from clinic_app.views.measures.models import (
+    ALERT_STYLE,
+    DUE_STYLE,
+    NO_MEASURES_AVAILABLE,
+    NO_RESULTS,
+    SORT_ROLE,
+    ResultColumn,
+    ResultLine,
+    ResultModel,
+    describe_result,
+    long_date,
+)
+from clinic_app.views.measures.self_completion import SelfCompletionWindow
+
+# -- the tab -------------------------------------------------------------------------------------
+
+
+class CriticalAlertFrame(QFrame):
+    """Critical items answered on the latest administration of a measure: review risk now.
+
+    Says "Critical item" in words, with a warning icon, dark red on pale (colour is never
+    the only signal), and offers to record a risk event.
+
+    Signals:
+        record_risk_event(): the clinician asked to record a risk event.
+    """
+
+    record_risk_event = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("criticalAlert")
+        self.setStyleSheet(ALERT_STYLE)
+        self.setAccessibleName("Critical item alert")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 8, 10, 8)
+        row.addWidget(warning_icon(self, 36), alignment=Qt.AlignmentFlag.AlignTop)
+        words = QVBoxLayout()
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        font = QFont(self.title.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.title.setAccessibleName("Critical items")
+        words.addWidget(self.title)
+        self.listing = QLabel()
+        self.listing.setTextFormat(Qt.TextFormat.PlainText)
+        self.listing.setWordWrap(True)
+        self.listing.setAccessibleName("Critical items that need a risk review")
+        words.addWidget(self.listing)
+        row.addLayout(words, stretch=1)
+        self.risk_button = QPushButton("Record a risk &event\u2026")
+        self.risk_button.setAccessibleName("Record a risk event")
+        self.risk_button.setToolTip("Open the risk event form (Alt+E)")
+        self.risk_button.clicked.connect(self.record_risk_event)
+        row.addWidget(self.risk_button, alignment=Qt.AlignmentFlag.AlignVCenter)
+        self.lines: list[str] = []
+
+    def show_alerts(self, alerts: Sequence[tuple[str, date, CriticalAlert]]) -> None:
+        """Show (measure, date given, alert) triples; hide when there are none."""
+        self.lines = []
+        for title, day, alert in alerts:
+            answer = (
+                "was left unanswered"
+                if alert.answer is None
+                else f"was answered '{alert.answer_label}'"
+            )
+            self.lines.append(
+                f"\u2022  {title} on {long_date(day)}: item {alert.item} {answer}. {alert.alert}"
+            )
+        count = len(alerts)
+        title = (
+            f"Critical item{'s' if count != 1 else ''}: review the client's risk now, and "
+            "record a risk event if it has changed"
+        )
+        self.title.setText(title)
+        listing = "\n".join(self.lines)
+        self.listing.setText(listing)
+        self.setAccessibleDescription(f"{title}. {listing}".replace("\n", " "))
+        self.setVisible(bool(alerts))
+
+
+class MeasuresTab(RecordPart):
+    """The Measures tab of a client's record: due reminders, alerts, results and the chart.
+
+    Signals:
+        changed(): emitted after the tab recorded an administration or changed a schedule.
+    """
+
+    def __init__(
+        self, client_id: int, actions: MeasuresActions, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.client_id = client_id
+        self._actions = actions
+        self.results: list[MeasureResults] = []
+        self.available: list[MeasureDefinition] = []
+        self.due: list[DueMeasure] = []
+        self.self_completion: SelfCompletionWindow | None = None
+        self.setAccessibleName("Measures")
+        layout = QVBoxLayout(self)
+
+        heading = QLabel(
+            "Self-report measures. Every total is computed from the client's answers, which "
+            "are shown beside it so it can be checked by hand. Answers and scores are "
+            "clinical and are never shared with partners."
+        )
+        heading.setWordWrap(True)
+        heading.setAccessibleName("About this tab")
+        layout.addWidget(heading)
+
+        buttons = QHBoxLayout()
+        self.give_button = QPushButton("&Give a measure\u2026")
+        self.give_button.setAccessibleName("Give a measure by clinician entry")
+        self.give_button.clicked.connect(self._on_give)
+        buttons.addWidget(self.give_button)
+        self.self_button = QPushButton("Client self-&completion\u2026")
+        self.self_button.setAccessibleName("Client self-completion on this device")
+        self.self_button.clicked.connect(self._on_self_completion)
+        buttons.addWidget(self.self_button)
+        self.schedules_button = QPushButton("Sche&dules\u2026")
+        self.schedules_button.setAccessibleName("Measure schedules for this client")
+        self.schedules_button.clicked.connect(self._on_schedules)
+        buttons.addWidget(self.schedules_button)
+        buttons.addStretch()
+        layout.addLayout(buttons)
+        self.no_measures = QLabel(NO_MEASURES_AVAILABLE)
+        self.no_measures.setAccessibleName(NO_MEASURES_AVAILABLE)
+        self.no_measures.hide()
+        layout.addWidget(self.no_measures)
+
+        self.due_frame = QFrame()
+        self.due_frame.setObjectName("dueReminders")
+        self.due_frame.setStyleSheet(DUE_STYLE)
+        self.due_frame.setAccessibleName("Measures due")
+        due_row = QHBoxLayout(self.due_frame)
+        due_row.setContentsMargins(10, 6, 10, 6)
+        due_icon = QLabel()
+        style = self.style() or QApplication.style()
+        due_icon.setPixmap(
+            style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(24)
+        )
+        due_icon.setAccessibleName("Reminder")
+        due_row.addWidget(due_icon, alignment=Qt.AlignmentFlag.AlignTop)
+        self.due_text = QLabel()
+        self.due_text.setWordWrap(True)
+        self.due_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.due_text.setAccessibleName("Measures due")
+        due_row.addWidget(self.due_text, stretch=1)
+        layout.addWidget(self.due_frame)
+
+        self.alert = CriticalAlertFrame()
+        self.alert.record_risk_event.connect(self._on_record_risk_event)
+        layout.addWidget(self.alert)
+
+        self.empty = QLabel(NO_RESULTS)
+        self.empty.setWordWrap(True)
+        self.empty.setAccessibleName(NO_RESULTS)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty.setContentsMargins(0, 24, 0, 0)
+        layout.addWidget(self.empty, stretch=1)
+
+        self.results_area = QWidget()
+        results_column = QVBoxLayout(self.results_area)
+        results_column.setContentsMargins(0, 0, 0, 0)
+        chooser_row = QHBoxLayout()
+        chooser_label = QLabel("Measure &to show:")
+        self.chooser = QComboBox()
+        self.chooser.setAccessibleName("Measure to show")
+        chooser_label.setBuddy(self.chooser)
+        self.chooser.currentIndexChanged.connect(self._on_measure_chosen)
+        chooser_row.addWidget(chooser_label)
+        chooser_row.addWidget(self.chooser, stretch=1)
+        results_column.addLayout(chooser_row)
+
+        self.model = ResultModel(actions.describe_staff)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(ResultColumn.DATE, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().hide()
+        # At least the header and four rows, even with the alert and reminders showing.
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 5 + 8)
+        # Short cells sized to their contents; the change takes what room is left (and is
+        # shortened with "..." when there is too little: its tooltip says it in full).
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ResultColumn.CHANGE, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        self.table.setAccessibleName("Times this measure was given, oldest first")
+        self.chart = TrendChart()
+        self.details = QTextBrowser()
+        self.details.setOpenLinks(False)
+        self.details.setAccessibleName("The answers behind the selected score")
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.table)
+        left.addWidget(self.chart)
+        left.setStretchFactor(0, 2)
+        left.setStretchFactor(1, 3)
+        left.setChildrenCollapsible(False)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 11)
+        self.splitter.setStretchFactor(1, 9)
+        self.splitter.setChildrenCollapsible(False)
+        # Table and chart a little wider than the details: both readable at 1280 wide.
+        self.splitter.setSizes([1100, 900])
+        results_column.addWidget(self.splitter, stretch=1)
+        layout.addWidget(self.results_area, stretch=1)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+
+        self.setTabOrder(self.give_button, self.self_button)
+        self.setTabOrder(self.self_button, self.schedules_button)
+        self.setTabOrder(self.schedules_button, self.alert.risk_button)
+        self.setTabOrder(self.alert.risk_button, self.chooser)
+        self.setTabOrder(self.chooser, self.table)
+        self.setTabOrder(self.table, self.details)
+        self.refresh()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload results, reminders and the measures that can be given."""
+        keep_measure = self.current_measure_id()
+        keep_row = self.selected_line()
+        failure = ""
+        try:
+            self.results = list(self._actions.results_for_client(self.client_id))
+        except ClinicError as error:
+            self.results = []
+            failure = f"Measures could not be loaded. {error.message}"
+        try:
+            self.due = list(self._actions.measures_due(self.client_id))
+        except ClinicError:
+            self.due = []
+        try:
+            self.available = list(self._actions.available_measures())
+        except ClinicError:
+            self.available = []
+        self._show_due()
+        self._show_alerts()
+        can_give = bool(self.available)
+        self.give_button.setVisible(can_give)
+        self.self_button.setVisible(can_give)
+        self.no_measures.setVisible(not can_give)
+        self.empty.setText(failure or NO_RESULTS)
+        self.empty.setAccessibleName(self.empty.text())
+        has_results = bool(self.results)
+        self.empty.setVisible(not has_results)
+        self.results_area.setVisible(has_results)
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        for measure in self.results:
+            count = len(measure.administrations)
+            times = f"{count} time{'s' if count != 1 else ''}"
+            self.chooser.addItem(
+                f"{measure.short_title}: {measure.title} ({times})",
+                measure.measure_id,
+            )
+        self.chooser.blockSignals(False)
+        if has_results:
+            self.show_measure(keep_measure or self._most_recent_measure())
+            if keep_row is not None:
+                self.select_administration(keep_row.id)
+        else:
+            self.model.set_lines([])
+            self.details.clear()
+
+    def _most_recent_measure(self) -> str:
+        """The measure given most recently (the one a clinician most likely wants)."""
+
+        def latest(measure: MeasureResults) -> tuple[date, int]:
+            row = measure.administrations[-1].administration
+            return (row.administered_on, row.id)
+
+        return max(self.results, key=latest).measure_id
+
+    def _last_given(self, measure_id: str) -> date | None:
+        measure = next((m for m in self.results if m.measure_id == measure_id), None)
+        if measure is None or not measure.administrations:
+            return None
+        return max(r.administration.administered_on for r in measure.administrations)
+
+    def due_words(self, due: DueMeasure) -> str:
+        """One reminder: when the measure fell due, when it was last given, and why."""
+        last = self._last_given(due.measure_id)
+        if last is None:
+            # Never given: due now, whatever date a schedule's rule would give.
+            heading = f"{due.short_title} is due now (never given)"
+        elif due.due_since is not None and due.due_since > last:
+            heading = (
+                f"{due.short_title} is due (since {long_date(due.due_since)}; last given "
+                f"{long_date(last)})"
+            )
+        else:
+            heading = f"{due.short_title} is due (last given {long_date(last)})"
+        if not due.reasons:
+            return heading + "."
+        if len(due.reasons) == 1:
+            return f"{heading}. {due.reasons[0]}"
+        return heading + ":\n" + "\n".join(f"\u2022  {reason}" for reason in due.reasons)
+
+    def _show_due(self) -> None:
+        lines = [self.due_words(due) for due in self.due]
+        text = "\n".join(lines)
+        self.due_text.setText(text)
+        self.due_text.setAccessibleDescription(text)
+        self.due_frame.setVisible(bool(lines))
+
+    def latest_alerts(self) -> list[tuple[str, date, CriticalAlert]]:
+        """The critical alerts of the latest administration of each measure."""
+        found: list[tuple[str, date, CriticalAlert]] = []
+        waiting: frozenset[int] | None = None
+        if self._actions.awaiting_risk_review is not None:
+            try:
+                waiting = self._actions.awaiting_risk_review(self.client_id)
+            except ClinicError:
+                waiting = None  # cannot tell: show every alert rather than hide one
+        for measure in self.results:
+            if not measure.administrations:
+                continue
+            latest = measure.administrations[-1]
+            if latest.score is None:
+                continue
+            if waiting is not None and latest.administration.id not in waiting:
+                continue  # a risk event has been recorded since these answers
+            for alert in latest.score.alerts:
+                found.append((measure.short_title, latest.administration.administered_on, alert))
+        return found
+
+    def _show_alerts(self) -> None:
+        self.alert.show_alerts(self.latest_alerts())
+
+    # -- one measure -------------------------------------------------------------------------
+
+    def current_measure(self) -> MeasureResults | None:
+        measure_id = self.current_measure_id()
+        return next((m for m in self.results if m.measure_id == measure_id), None)
+
+    def current_measure_id(self) -> str | None:
+        value = self.chooser.currentData()
+        return value if isinstance(value, str) else None
+
+    def show_measure(self, measure_id: str) -> bool:
+        """Show the results of one measure (False if the client has none of it)."""
+        index = self.chooser.findData(measure_id)
+        if index < 0:
+            index = 0 if self.chooser.count() else -1
+        if index < 0:
+            return False
+        if self.chooser.currentIndex() != index:
+            self.chooser.setCurrentIndex(index)  # shows it through the signal
+        else:
+            self._load_measure()
+        return bool(self.chooser.currentData() == measure_id)
+
+    def _load_measure(self) -> None:
+        measure = self.current_measure()
+        if measure is None:
+            self.model.set_lines([])
+            self.details.clear()
+            return
+        changes = {c.later_id: c for c in measure.changes}
+        lines = [
+            ResultLine(result, changes.get(result.administration.id))
+            for result in measure.administrations
+        ]
+        self.model.set_lines(lines)
+        self._draw_chart(measure, lines)
+        self._select_proxy_row(self.proxy.rowCount() - 1)  # the latest
+        self._show_details()
+
+    def _draw_chart(self, measure: MeasureResults, lines: Sequence[ResultLine]) -> None:
+        points = [
+            TrendPoint(
+                line.result.administration.administered_on,
+                line.result.score.total,
+                line.result.score.total_text,
+                line.result.score.prorated,
+                None
+                if line.change is None or line.change.change is None
+                else line.change.change.verdict,
+            )
+            for line in lines
+            if line.result.score is not None
+        ]
+        definition = measure.definition or next(
+            (r.definition for r in reversed(measure.administrations) if r.definition), None
+        )
+        if definition is None:
+            self.chart.clear()
+            self.chart.summary.setText(
+                f"{measure.short_title}: no chart, because this measure's definition is not "
+                "known here."
+            )
+            self.chart.view.hide()
+            return
+        latest = next((line.result.score for line in reversed(lines) if line.result.score), None)
+        cutoff = (
+            latest.cutoff.value
+            if latest is not None and latest.cutoff is not None
+            else (definition.cutoff.value if definition.cutoff is not None else None)
+        )
+        self.chart.show_measure(definition, points, cutoff=cutoff)
+
+    def lines(self) -> list[ResultLine]:
+        """The rows as the table shows them, top to bottom."""
+        return [
+            self.model.line_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            for r in range(self.proxy.rowCount())
+        ]
+
+    def selected_line(self) -> ResultLine | None:
+        current = self.table.currentIndex()
+        if not current.isValid():
+            return None
+        return self.model.line_at(self.proxy.mapToSource(current).row())
+
+    def select_administration(self, administration_id: int) -> bool:
+        """Show and select an administration (of whichever measure it is)."""
+        for measure in self.results:
+            if any(r.administration.id == administration_id for r in measure.administrations):
+                if self.current_measure_id() != measure.measure_id:
+                    self.show_measure(measure.measure_id)
+                break
+        row = self.model.row_with_id(administration_id)
+        if row is None:
+            return False
+        return self._select_proxy_row(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    def _select_proxy_row(self, row: int) -> bool:
+        if not 0 <= row < self.proxy.rowCount():
+            self.table.clearSelection()
+            return False
+        self.table.selectRow(row)
+        self.table.setCurrentIndex(self.proxy.index(row, 0))
+        return True
+
+    def _show_details(self) -> None:
+        measure = self.current_measure()
+        line = self.selected_line()
+        if measure is None or line is None:
+            self.details.clear()
+            return
+        latest = measure.administrations[-1].administration.id if measure.administrations else None
+        overall = (
+            measure.overall
+            if line.id == latest and measure.overall is not None and len(measure.changes) > 1
+            else None
+        )
+        self.details.setHtml(
+            describe_result(
+                measure, line, overall=overall, describe_staff=self._actions.describe_staff
+            )
+        )
+
+    # -- giving a measure ----------------------------------------------------------------------
+
+    def _due_ids(self) -> list[str]:
+        return [d.measure_id for d in self.due]
+
+    def choose_measure(self, *, self_completion: bool) -> MeasureDefinition | None:
+        """Ask which measure to give; None if cancelled or none can be given."""
+        if not self.available:
+            return None
+        dialog = ChooseMeasureDialog(
+            self.available, due=self._due_ids(), self_completion=self_completion, parent=self
+        )
+        exec_dialog(dialog)
+        chosen = dialog.chosen
+        dialog.deleteLater()
+        return chosen
+
+    def _sessions(self) -> list[NoteRow]:
+        try:
+            return list(self._actions.sessions_for_client(self.client_id))
+        except ClinicError:
+            return []  # the link to a session is optional; the measure can still be given
+
+    def give_measure(
+        self, definition: MeasureDefinition, *, restore: dict[str, Any] | None = None
+    ) -> AdministrationRow | None:
+        """Enter the client's answers to ``definition``; returns the stored row, or None.
+
+        ``restore`` puts back the answers chosen when the screen locked.
+        """
+        dialog = AdministerDialog(
+            self.client_id,
+            definition,
+            self._actions.record_administration,
+            sessions=self._sessions(),
+            parent=self,
+        )
+        remember_form(
+            dialog,
+            client_id=self.client_id,
+            tab="Measures",
+            form="give",
+            params={"measure_id": definition.id, "version": definition.version},
+        )
+        if restore:
+            restore_input_state(dialog, restore)
+        exec_dialog(dialog)
+        row = dialog.saved_row
+        dialog.deleteLater()
+        if row is None:
+            return None
+        self._after_saving(row)
+        return row
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        if form != "give":
+            return False
+        try:
+            available = list(self._actions.available_measures())
+        except ClinicError:
+            return False
+        definition = next(
+            (
+                d
+                for d in available
+                if d.id == params.get("measure_id") and d.version == params.get("version")
+            ),
+            None,
+        )
+        if definition is None:
+            return False
+        self.give_measure(definition, restore=state)
+        return True
+
+    def start_self_completion(self, definition: MeasureDefinition) -> SelfCompletionWindow:
+        """Open the full-screen self-completion window for ``definition`` on this device."""
+        given_on = date.today()
+
+        def save(answers: dict[int, int | None]) -> AdministrationRow:
+            return self._actions.record_administration(
+                self.client_id,
+                measure_id=definition.id,
+                measure_version=definition.version,
+                administered_on=given_on,
+                answers=answers,
+                mode=MeasureMode.SELF_COMPLETION,
+                require_score=True,  # partial answers only if the measure can be scored
+            )
+
+        window = SelfCompletionWindow(
+            definition, verify_staff=self._actions.verify_staff, save_answers=save, parent=self
+        )
+        window.saved.connect(self._on_self_completion_saved)
+        window.ended.connect(self._on_self_completion_ended)
+        self.self_completion = window
+        window.start()
+        return window
+
+    def _after_saving(self, row: AdministrationRow) -> None:
+        self.refresh()
+        self.select_administration(row.id)
+        self.changed.emit()
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _on_give(self) -> None:
+        definition = self.choose_measure(self_completion=False)
+        if definition is not None:
+            self.give_measure(definition)
+
+    def _on_self_completion(self) -> None:
+        definition = self.choose_measure(self_completion=True)
+        if definition is not None:
+            self.start_self_completion(definition)
+
+    def _on_self_completion_saved(self, row: object) -> None:
+        if isinstance(row, AdministrationRow):
+            self._after_saving(row)
+
+    def _on_self_completion_ended(self) -> None:
+        window = self.self_completion
+        self.self_completion = None
+        if window is not None:
+            window.deleteLater()
+
+    def _on_schedules(self) -> None:
+        dialog = SchedulesDialog(self.client_id, self._actions, self.available, parent=self)
+        dialog.changed.connect(self._on_schedules_changed)
+        exec_dialog(dialog)
+        dialog.deleteLater()
+
+    def _on_schedules_changed(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    def _on_record_risk_event(self) -> None:
+        self._actions.record_risk_event()
+
+    def _on_measure_chosen(self, _index: int) -> None:
+        self._load_measure()
+
+    def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_details()

@@ -1,0 +1,1 @@
+"""The Plan tab: intervention plans, goals, progress and plan history."""

@@ -1,0 +1,609 @@
+"""The Overview tab of a client's record: who the client is and where the work stands.
+
+It shows identity (with a clear marker on demo records), the current typology with its
+history, the latest risk assessment's judgements, the team, consent to share with the
+private sharing notes, and a few counts (sessions, open referrals, urgent risk events
+awaiting a share decision). Its buttons open the dialogs of :mod:`client_form` without
+blocking (``open()``), and the tab emits ``changed`` after any of them saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.errors import ClinicError
+from clinic_app.models.enums import Attendance, ReferralStatus, RiskTool, Urgency
+from clinic_app.services.clients import ClientDetails
+from clinic_app.services.record import ClientRecord, RiskAssessmentRow, TypologyRow
+from clinic_app.services.staff import StaffRow
+from clinic_app.views.common import feedback
+from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.forms import ERROR_STYLE
+from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
+from clinic_app.views.record.client_form import AssignStaffDialog, ClientDialog, TypologyDialog
+from clinic_app.views.record.form_parts import (
+    CONSENT_WORDS,
+    LEVEL_WORDS,
+    RISK_TOOL_WORDS,
+    AssignStaff,
+    RecordRiskAssessment,
+    SetTypology,
+    UpdateClient,
+)
+from clinic_app.views.record.risk_assessment import RiskAssessmentDialog
+
+NO_TYPOLOGY = "No typology recorded yet."
+NO_RISK_ASSESSMENT = "No risk assessment recorded yet."
+NO_TEAM = "No staff are assigned to this client."
+NO_SHARING_NOTES = "No sharing notes recorded."
+NO_SHAREABLE_SUMMARY = "No shareable summary written."
+NOT_RECORDED = "Not recorded"
+DEMO_TEXT = "DEMO RECORD: test data, not a real person."
+DEMO_STYLE = (
+    "background: #fff3c4; color: #3d2e00; border: 2px solid #7a5c00; "
+    "padding: 6px; font-weight: bold;"
+)
+HINT_STYLE = "color: #4a4a4a;"
+OPEN_REFERRAL = frozenset(set(ReferralStatus) - {ReferralStatus.CLOSED, ReferralStatus.DECLINED})
+ATTENDED = frozenset({Attendance.ATTENDED, Attendance.LATE})
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A member of staff on the client's team."""
+
+    name: str
+    is_lead: bool
+
+
+def _no_sites() -> Sequence[str]:
+    return ()
+
+
+@dataclass(frozen=True)
+class OverviewActions:
+    """What the Overview tab needs, each bound to the signed-in user (``Workspace.bind``).
+
+    ``client_team`` lists the client's team (``clients.client_team``), lead first;
+    ``known_sites`` the programme sites to offer when editing details.
+    """
+
+    open_record: Callable[[int], ClientRecord]
+    client_details: Callable[[int], tuple[ClientDetails, int]]
+    client_team: Callable[[int], Sequence[TeamMember]]
+    update_client: UpdateClient
+    set_typology: SetTypology
+    record_risk_assessment: RecordRiskAssessment
+    clinical_staff: Callable[[], Sequence[StaffRow]]
+    assign_staff: AssignStaff
+    known_sites: Callable[[], Sequence[str]] = _no_sites
+    today: Callable[[], date] = date.today
+
+
+def tool_words(row: RiskAssessmentRow) -> str:
+    if row.tool is RiskTool.OTHER and row.tool_name:
+        return row.tool_name
+    return RISK_TOOL_WORDS[row.tool]
+
+
+class _Value(QLabel):
+    """A value on the overview, read aloud with the name of what it is."""
+
+    def __init__(self, name: str, *, bold: bool = False) -> None:
+        super().__init__()
+        self.name = name
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if bold:
+            font = self.font()
+            font.setBold(True)
+            self.setFont(font)
+        self.setAccessibleName(name)
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        self.setAccessibleName(f"{self.name}: {text}" if text else self.name)
+
+
+def _group(title: str) -> tuple[QGroupBox, QVBoxLayout]:
+    box = QGroupBox(title)
+    box.setAccessibleName(title)
+    layout = QVBoxLayout(box)
+    return box, layout
+
+
+def _form_row(form: QFormLayout, text: str) -> _Value:
+    label = QLabel(text)
+    label.setAccessibleName(text)
+    label.setStyleSheet(HINT_STYLE)
+    value = _Value(text)
+    form.addRow(label, value)
+    return value
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAccessibleName(text)
+    label.setStyleSheet(HINT_STYLE)
+    return label
+
+
+class OverviewTab(RecordPart):
+    """The client at a glance, with the actions that change who they are and their risk.
+
+    Signals:
+        changed(): emitted after a dialog opened from here saved a change to the record.
+    """
+
+    def __init__(
+        self, client_id: int, actions: OverviewActions, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.client_id = client_id
+        self._actions = actions
+        self.record: ClientRecord | None = None
+        self.details: ClientDetails | None = None
+        self.team: tuple[TeamMember, ...] = ()
+        # The dialog opened from a button, while it is open (tests drive it through this).
+        self.current_dialog: QDialog | None = None
+        self.setAccessibleName("Overview")
+
+        self.edit_button = self._button("&Edit details…", "Edit the client's details")
+        self.typology_button = self._button("Set &typology…", "Set the typology")
+        self.risk_button = self._button("Record risk &assessment…", "Record a risk assessment")
+        # Alt+S opens the Sessions tab of the record, so this button takes Alt+G.
+        self.assign_button = self._button("Assi&gn staff…", "Assign staff to this client")
+        self.edit_button.clicked.connect(self._on_edit_details)
+        self.typology_button.clicked.connect(self._on_set_typology)
+        self.risk_button.clicked.connect(self._on_record_risk_assessment)
+        self.assign_button.clicked.connect(self._on_assign_staff)
+        bar = QHBoxLayout()
+        for button in (
+            self.edit_button,
+            self.typology_button,
+            self.risk_button,
+            self.assign_button,
+        ):
+            bar.addWidget(button)
+        bar.addStretch()
+
+        self.demo_marker = QLabel(DEMO_TEXT)
+        self.demo_marker.setStyleSheet(DEMO_STYLE)
+        self.demo_marker.setAccessibleName(DEMO_TEXT)
+        self.demo_marker.hide()
+
+        self.load_problem = QLabel()
+        self.load_problem.setWordWrap(True)
+        self.load_problem.setStyleSheet(ERROR_STYLE)
+        self.load_problem.setAccessibleName("The overview could not be loaded")
+        self.retry_button = self._button("Try &loading again", "Try loading the overview again")
+        self.retry_button.clicked.connect(self.refresh)
+        self.load_problem.hide()
+        self.retry_button.hide()
+
+        content = QWidget()
+        grid = QGridLayout(content)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        left = QVBoxLayout()
+        right = QVBoxLayout()
+        left.addWidget(self._build_identity())
+        left.addWidget(self._build_sharing())
+        left.addWidget(self._build_team())
+        left.addStretch()
+        right.addWidget(self._build_typology())
+        right.addWidget(self._build_risk())
+        right.addWidget(self._build_counts())
+        right.addStretch()
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        self.content_area = QScrollArea()
+        self.content_area.setWidgetResizable(True)
+        self.content_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.content_area.setWidget(content)
+        self.content_area.setAccessibleName("Overview of the client")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.demo_marker)
+        layout.addWidget(self.load_problem)
+        layout.addWidget(self.retry_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.content_area, stretch=1)
+        self.refresh()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _button(self, text: str, name: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        return button
+
+    def _build_identity(self) -> QGroupBox:
+        box, column = _group("Identity")
+        form = QFormLayout()
+        self.name = _form_row(form, "Name")
+        self.date_of_birth = _form_row(form, "Date of birth")
+        self.nhs_number = _form_row(form, "NHS number")
+        self.local_ref = _form_row(form, "Case reference")
+        self.police_ref = _form_row(form, "Police or partner reference")
+        self.address = _form_row(form, "Address")
+        self.site = _form_row(form, "Programme site")
+        self.status = _form_row(form, "Status")
+        self.referral = _form_row(form, "Referred by")
+        self.referral_date = _form_row(form, "Referral date")
+        column.addLayout(form)
+        return box
+
+    def _build_sharing(self) -> QGroupBox:
+        box, column = _group("Information sharing")
+        form = QFormLayout()
+        self.consent = _form_row(form, "Consent to share")
+        column.addLayout(form)
+        column.addWidget(_caption("Sharing and gateway notes (private: never shared)"))
+        self.sharing_notes = _Value("Sharing and gateway notes, private")
+        column.addWidget(self.sharing_notes)
+        return box
+
+    def _build_team(self) -> QGroupBox:
+        box, column = _group("Team")
+        self.team_list = _Value("Team")
+        column.addWidget(self.team_list)
+        return box
+
+    def _build_typology(self) -> QGroupBox:
+        box, column = _group("Typology")
+        self.typology = _Value("Current typology", bold=True)
+        self.typology_date = _Value("Typology recorded on")
+        self.typology_rationale_caption = _caption("Rationale (private)")
+        self.typology_rationale = _Value("Typology rationale")
+        self.typology_history_button = self._button(
+            "Earlier t&ypologies", "Show or hide earlier typologies"
+        )
+        self.typology_history_button.setCheckable(True)
+        self.typology_history = _Value("Earlier typologies")
+        self.typology_history.hide()
+        self.typology_history_button.toggled.connect(self._on_typology_history_toggled)
+        for widget in (
+            self.typology,
+            self.typology_date,
+            self.typology_rationale_caption,
+            self.typology_rationale,
+        ):
+            column.addWidget(widget)
+        column.addWidget(self.typology_history_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.typology_history)
+        return box
+
+    def _build_risk(self) -> QGroupBox:
+        box, column = _group("Latest risk assessment")
+        self.risk_tool = _Value("Risk assessment", bold=True)
+        self.risk_judgements_box = QWidget()
+        self.risk_judgements = QFormLayout(self.risk_judgements_box)
+        self.risk_judgements.setContentsMargins(12, 0, 0, 0)
+        self.risk_rationale_caption = _caption("Rationale (private: never shared)")
+        self.risk_rationale = _Value("Risk assessment rationale, private")
+        self.risk_summary_caption = _caption("Shareable summary (may be shared with partners)")
+        self.risk_summary = _Value("Shareable summary")
+        self.risk_history_button = self._button(
+            "Earlier ris&k assessments", "Show or hide earlier risk assessments"
+        )
+        self.risk_history_button.setCheckable(True)
+        self.risk_history = _Value("Earlier risk assessments")
+        self.risk_history.hide()
+        self.risk_history_button.toggled.connect(self._on_risk_history_toggled)
+        for widget in (
+            self.risk_tool,
+            self.risk_judgements_box,
+            self.risk_rationale_caption,
+            self.risk_rationale,
+            self.risk_summary_caption,
+            self.risk_summary,
+        ):
+            column.addWidget(widget)
+        column.addWidget(self.risk_history_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.risk_history)
+        return box
+
+    def _build_counts(self) -> QGroupBox:
+        box, column = _group("At a glance")
+        form = QFormLayout()
+        self.attended = _form_row(form, "Sessions attended")
+        self.did_not_attend = _form_row(form, "Sessions not attended (DNA)")
+        self.open_referrals = _form_row(form, "Open referrals")
+        self.urgent_events = _form_row(form, "Urgent risk events awaiting a share decision")
+        column.addLayout(form)
+        self.urgent_warning = QLabel()
+        self.urgent_warning.setWordWrap(True)
+        self.urgent_warning.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
+        self.urgent_warning.setAccessibleName("Urgent risk warning")
+        self.urgent_warning.hide()
+        column.addWidget(self.urgent_warning)
+        return box
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the record, the full identity and the team."""
+        try:
+            record = self._actions.open_record(self.client_id)
+            details, _version = self._actions.client_details(self.client_id)
+            team = tuple(self._actions.client_team(self.client_id))
+        except ClinicError as error:
+            self._show_load_problem(error.message)
+            return
+        self.record, self.details, self.team = record, details, team
+        self.load_problem.hide()
+        self.retry_button.hide()
+        self.content_area.show()
+        for button in self._action_buttons():
+            button.show()
+        self._show_identity(details)
+        self._show_sharing(details)
+        self._show_team(team)
+        self._show_typology(record.typologies)
+        self._show_risk(record.risk_assessments)
+        self._show_counts(record)
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.edit_button, self.typology_button, self.risk_button, self.assign_button)
+
+    def _show_load_problem(self, message: str) -> None:
+        text = f"The overview could not be loaded. {message}"
+        self.load_problem.setText(text)
+        self.load_problem.setAccessibleDescription(text)
+        self.load_problem.show()
+        self.retry_button.show()
+        self.content_area.hide()
+        self.demo_marker.hide()
+        for button in self._action_buttons():
+            button.hide()  # nothing to act on: no dead buttons
+
+    def _show_identity(self, d: ClientDetails) -> None:
+        today = self._actions.today()
+        self.demo_marker.setVisible(d.is_demo)
+        self.name.show_text(f"{d.family_name.upper()}, {d.given_name}")
+        self.date_of_birth.show_text(
+            f"{d.date_of_birth:%d/%m/%Y} (age {age_on(d.date_of_birth, today)})"
+        )
+        nhs = format_nhs_number(d.nhs_number) if d.nhs_number else "No NHS number recorded"
+        self.nhs_number.show_text(nhs)
+        self.local_ref.show_text(d.local_ref)
+        self.police_ref.show_text(d.police_ref or NOT_RECORDED)
+        self.address.show_text(d.address or NOT_RECORDED)
+        self.site.show_text(d.site)
+        self.status.show_text(STATUS_WORDS[d.status])
+        self.referral.show_text(d.referral_source or NOT_RECORDED)
+        self.referral_date.show_text(f"{d.referral_date:%d/%m/%Y}")
+
+    def _show_sharing(self, d: ClientDetails) -> None:
+        self.consent.show_text(CONSENT_WORDS[d.consent_to_share])
+        self.sharing_notes.show_text(d.sharing_notes.strip() or NO_SHARING_NOTES)
+
+    def _show_team(self, team: Sequence[TeamMember]) -> None:
+        lines = [f"{m.name} (lead clinician)" if m.is_lead else m.name for m in team]
+        self.team_list.show_text("\n".join(lines) or NO_TEAM)
+
+    def _show_typology(self, rows: Sequence[TypologyRow]) -> None:
+        has_any = bool(rows)
+        for widget in (
+            self.typology_date,
+            self.typology_rationale_caption,
+            self.typology_rationale,
+        ):
+            widget.setVisible(has_any)
+        earlier = list(reversed(rows[:-1]))
+        self.typology_history_button.setVisible(bool(earlier))
+        self.typology_history.setVisible(bool(earlier) and self.typology_history_button.isChecked())
+        if not has_any:
+            self.typology.show_text(NO_TYPOLOGY)
+            return
+        current = rows[-1]
+        self.typology.show_text(TYPOLOGY_WORDS[current.typology])
+        self.typology_date.show_text(f"Recorded on {current.assessed_on:%d/%m/%Y}")
+        self.typology_rationale.show_text(current.rationale.strip() or "No rationale given.")
+        self._on_typology_history_toggled(self.typology_history_button.isChecked())
+        self.typology_history.show_text(
+            "\n\n".join(
+                f"{TYPOLOGY_WORDS[row.typology]}, recorded on {row.assessed_on:%d/%m/%Y}"
+                + (f"\n{row.rationale.strip()}" if row.rationale.strip() else "")
+                for row in earlier
+            )
+        )
+
+    def _show_risk(self, rows: Sequence[RiskAssessmentRow]) -> None:
+        has_any = bool(rows)
+        for widget in (
+            self.risk_judgements_box,
+            self.risk_rationale_caption,
+            self.risk_rationale,
+            self.risk_summary_caption,
+            self.risk_summary,
+        ):
+            widget.setVisible(has_any)
+        while self.risk_judgements.rowCount():
+            self.risk_judgements.removeRow(0)
+        earlier = list(reversed(rows[:-1]))
+        self.risk_history_button.setVisible(bool(earlier))
+        self.risk_history.setVisible(bool(earlier) and self.risk_history_button.isChecked())
+        if not has_any:
+            self.risk_tool.show_text(NO_RISK_ASSESSMENT)
+            return
+        latest = rows[-1]
+        self.risk_tool.show_text(
+            f"{tool_words(latest)}, version {latest.tool_version}, "
+            f"assessed on {latest.assessed_on:%d/%m/%Y}"
+        )
+        for name, level in latest.judgements:
+            label = QLabel(f"{name}:")
+            label.setAccessibleName(name)
+            value = _Value(name, bold=True)
+            value.show_text(LEVEL_WORDS.get(level, level))
+            self.risk_judgements.addRow(label, value)
+        self.risk_rationale.show_text(latest.rationale.strip() or "No rationale given.")
+        self.risk_summary.show_text(latest.shareable_summary.strip() or NO_SHAREABLE_SUMMARY)
+        self._on_risk_history_toggled(self.risk_history_button.isChecked())
+        self.risk_history.show_text(
+            "\n\n".join(
+                f"{tool_words(row)}, version {row.tool_version}, assessed on "
+                f"{row.assessed_on:%d/%m/%Y}\n"
+                + "; ".join(f"{name}: {LEVEL_WORDS.get(lvl, lvl)}" for name, lvl in row.judgements)
+                for row in earlier
+            )
+        )
+
+    def _show_counts(self, record: ClientRecord) -> None:
+        notes = [n for n in record.notes if n.entered_in_error_at is None]
+        attended = sum(n.content.attendance in ATTENDED for n in notes)
+        missed = sum(n.content.attendance is Attendance.DID_NOT_ATTEND for n in notes)
+        open_referrals = sum(r.status in OPEN_REFERRAL for r in record.referrals)
+        urgent = sum(e.urgency is Urgency.URGENT and e.needs_decision for e in record.risk_events)
+        self.attended.show_text(str(attended))
+        self.did_not_attend.show_text(str(missed))
+        self.open_referrals.show_text(str(open_referrals))
+        self.urgent_events.show_text(str(urgent))
+        if urgent:
+            events = (
+                "1 urgent risk event needs" if urgent == 1 else f"{urgent} urgent risk events need"
+            )
+            text = f"Warning: {events} a decision on sharing. See the Risk tab."
+            self.urgent_warning.setText(text)
+            self.urgent_warning.setAccessibleDescription(text)
+        self.urgent_warning.setVisible(bool(urgent))
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def edit_details_dialog(self) -> ClientDialog | None:
+        """The edit dialog over freshly read details (so the version is current), or None."""
+        loaded = feedback.run_guarded(self, lambda: self._actions.client_details(self.client_id))
+        if loaded is None:
+            return None
+        sites = feedback.run_guarded(self, self._actions.known_sites) or ()
+        dialog = ClientDialog.for_editing(
+            self._actions.update_client,
+            self.client_id,
+            loaded,
+            sites=sites,
+            today=self._actions.today,
+            parent=self,
+        )
+        dialog.saved.connect(self._on_saved)
+        return dialog
+
+    def typology_dialog(self) -> TypologyDialog:
+        current = self.record.current_typology if self.record is not None else None
+        dialog = TypologyDialog(
+            self.client_id,
+            self._actions.set_typology,
+            current=current,
+            today=self._actions.today,
+            parent=self,
+        )
+        dialog.saved.connect(self._on_saved)
+        return dialog
+
+    def risk_assessment_dialog(self) -> RiskAssessmentDialog:
+        dialog = RiskAssessmentDialog(
+            self.client_id,
+            self._actions.record_risk_assessment,
+            today=self._actions.today,
+            parent=self,
+        )
+        dialog.saved.connect(self._on_saved)
+        return dialog
+
+    def assign_staff_dialog(self) -> AssignStaffDialog | None:
+        staff = feedback.run_guarded(self, self._actions.clinical_staff)
+        if staff is None:
+            return None
+        dialog = AssignStaffDialog(
+            self.client_id,
+            staff,
+            self._actions.assign_staff,
+            already_assigned={m.name for m in self.team},
+            parent=self,
+        )
+        dialog.saved.connect(self._on_saved)
+        return dialog
+
+    def _open(
+        self, dialog: QDialog | None, form: str, restore: dict[str, Any] | None = None
+    ) -> None:
+        if dialog is None:
+            return
+        remember_form(dialog, client_id=self.client_id, tab="Overview", form=form)
+        if restore:
+            restore_input_state(dialog, restore)
+        self.current_dialog = dialog
+        dialog.finished.connect(lambda _result: self._on_dialog_finished(dialog))
+        dialog.open()
+
+    def _on_dialog_finished(self, dialog: QDialog) -> None:
+        if self.current_dialog is dialog:
+            self.current_dialog = None
+        dialog.deleteLater()
+
+    def _on_edit_details(self) -> None:
+        self._open(self.edit_details_dialog(), "details")
+
+    def _on_set_typology(self) -> None:
+        self._open(self.typology_dialog(), "typology")
+
+    def _on_record_risk_assessment(self) -> None:
+        self._open(self.risk_assessment_dialog(), "risk_assessment")
+
+    def _on_assign_staff(self) -> None:
+        self._open(self.assign_staff_dialog(), "assign_staff")
+
+    def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
+        """Open a form again as it was when the screen locked; False if it cannot be."""
+        del params  # the overview's forms are about the client itself
+        makers = {
+            "details": self.edit_details_dialog,
+            "typology": self.typology_dialog,
+            "risk_assessment": self.risk_assessment_dialog,
+            "assign_staff": self.assign_staff_dialog,
+        }
+        maker = makers.get(form)
+        if maker is None:
+            return False
+        dialog = maker()
+        if dialog is None:
+            return False
+        self._open(dialog, form, state)
+        return True
+
+    def _on_typology_history_toggled(self, shown: bool) -> None:
+        count = len(self.record.typologies) - 1 if self.record is not None else 0
+        self.typology_history.setVisible(shown and count > 0)
+        verb = "Hide" if shown else "Show"
+        self.typology_history_button.setText(f"{verb} earlier t&ypologies ({count})")
+
+    def _on_risk_history_toggled(self, shown: bool) -> None:
+        count = len(self.record.risk_assessments) - 1 if self.record is not None else 0
+        self.risk_history.setVisible(shown and count > 0)
+        verb = "Hide" if shown else "Show"
+        self.risk_history_button.setText(f"{verb} earlier ris&k assessments ({count})")
+
+    def _on_saved(self) -> None:
+        self.refresh()
+        self.changed.emit()

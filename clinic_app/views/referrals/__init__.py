@@ -1,0 +1,1 @@
+"""The Referrals tab and the directory of services referred to."""

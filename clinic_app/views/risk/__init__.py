@@ -1,0 +1,1 @@
+"""The Risk tab: risk events and decisions to share."""

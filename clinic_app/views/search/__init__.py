@@ -1,0 +1,1 @@
+"""Searching session notes across the caseload."""

@@ -1,0 +1,1 @@
+"""The Sessions tab: session notes, signing, addenda and recovered drafts."""

@@ -1,0 +1,527 @@
+"""The session note editor: the note's sections, saved as a draft and autosaved while typed."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QDate,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.errors import ClinicError, ValidationError
+from clinic_app.models.enums import Attendance, Engagement, Modality
+from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
+from clinic_app.services.plans import GoalRow
+from clinic_app.views.common.feedback import show_error
+from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.sessions.actions import NoteEditorActions
+from clinic_app.views.sessions.dialogs import confirm
+from clinic_app.views.sessions.models import (
+    ATTENDANCE_WORDS,
+    AUTOSAVE_FAILED,
+    EARLIER_GOAL,
+    ENGAGEMENT_WORDS,
+    FIELD_NAMES,
+    MODALITY_WORDS,
+    NO_PLAN_GOAL,
+    NOT_SAVED_YET,
+    PARTNER_UPDATE_HELP,
+    PARTNER_UPDATE_TITLE,
+    SECTION_HINTS,
+    SECTIONS,
+    UNSAVED_CHANGES,
+    local_time,
+    when,
+)
+
+AUTOSAVE_MS = 3000
+
+log = logging.getLogger(__name__)
+
+
+class _SectionEdit(QPlainTextEdit):
+    """A section's text box, a few lines tall; it scrolls when the text is longer."""
+
+    def __init__(self, *, lines: int) -> None:
+        super().__init__()
+        self._lines = lines
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        height = self.fontMetrics().lineSpacing() * self._lines + 2 * self.frameWidth() + 12
+        return QSize(hint.width(), height)
+
+
+class NoteEditor(QWidget):
+    """The structured session-note template, for a new note or a draft.
+
+    Any edit restarts a single-shot timer (``autosave_ms``, 3 s by default); when it
+    fires the fields are autosaved. Autosave never raises to the user: if it fails the
+    status line says so and the text stays where it is. "Save draft" creates or edits
+    the note, shows the service's problems beside their fields, and then drops the
+    autosaved copy.
+
+    Signals:
+        saved(object): the NoteRow, after the note was created or edited.
+        autosaved(object): the DraftRow, after the fields were autosaved.
+    """
+
+    saved = Signal(object)
+    autosaved = Signal(object)
+
+    def __init__(
+        self,
+        client_id: int,
+        actions: NoteEditorActions,
+        *,
+        note: NoteRow | None = None,
+        goals: Sequence[GoalRow] = (),
+        autosave_ms: int = AUTOSAVE_MS,
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.client_id = client_id
+        self._actions = actions
+        self._note = note
+        self._today = today
+        self._loading = False
+        self._needs_autosave = False  # edited since the last autosave or save
+        self._unsaved = False  # differs from the saved note
+        self._draft_ids: set[int] = set()
+        self.errors = FieldErrors()
+        self.setAccessibleName("Session note editor")
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(autosave_ms)
+        self.timer.timeout.connect(self._on_autosave_due)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("Note about this draft")
+        self.notice.setFrameShape(QFrame.Shape.StyledPanel)
+        self.notice.hide()
+        outer.addWidget(self.notice)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet(ERROR_STYLE)
+        self.problems.setAccessibleName("Problems with this note")
+        self.problems.hide()
+        outer.addWidget(self.problems)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        scroll.setWidget(body)
+        form = QVBoxLayout(body)
+        form.addLayout(self._build_facts())
+        self.sections: dict[str, QPlainTextEdit] = {}
+        for name, title in SECTIONS:
+            form.addLayout(self._build_section(name, title))
+        self.partner_box = QGroupBox(PARTNER_UPDATE_TITLE)
+        self.partner_box.setAccessibleName(PARTNER_UPDATE_TITLE)
+        self.partner_box.setStyleSheet(
+            "QGroupBox { border: 2px solid #1d5b8f; border-radius: 4px; margin-top: 1.4em;"
+            " padding: 6px; font-weight: bold; }"
+            " QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }"
+        )
+        partner_layout = QVBoxLayout(self.partner_box)
+        help_label = QLabel(PARTNER_UPDATE_HELP)
+        help_label.setWordWrap(True)
+        help_label.setStyleSheet("font-weight: normal;")
+        help_label.setAccessibleName("About the partner update")
+        partner_layout.addWidget(help_label)
+        partner_layout.addLayout(self._build_section("partner_update", "Partner &update"))
+        form.addWidget(self.partner_box)
+        form.addStretch()
+        outer.addWidget(scroll, stretch=1)
+
+        buttons = QHBoxLayout()
+        self.status = QLabel()
+        self.status.setAccessibleName("Save status")
+        buttons.addWidget(self.status, stretch=1)
+        self.discard_button = QPushButton("Discard unsa&ved text…")
+        self.discard_button.setAccessibleName("Discard unsaved text")
+        self.discard_button.clicked.connect(self._on_discard)
+        buttons.addWidget(self.discard_button)
+        self.save_button = QPushButton("&Save draft")
+        self.save_button.setAccessibleName("Save draft")
+        self.save_button.setToolTip("Save the draft (Ctrl+S). It stays editable until signed.")
+        self.save_button.clicked.connect(self._on_save)
+        buttons.addWidget(self.save_button)
+        outer.addLayout(buttons)
+        self.save_shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        self.save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_shortcut.activated.connect(self._on_save)
+
+        self._set_tab_order()
+        self.set_goals(goals)
+        if note is not None:
+            self._show_content(note.content)
+        self._set_clean(NOT_SAVED_YET if note is None else "No unsaved changes")
+        for signal in (
+            self.session_date.dateChanged,
+            self.duration.valueChanged,
+            self.modality.currentIndexChanged,
+            self.attendance.currentIndexChanged,
+            self.engagement.currentIndexChanged,
+            self.plan_goal.currentIndexChanged,
+        ):
+            signal.connect(self._on_edited)
+        for edit in self.sections.values():
+            edit.textChanged.connect(self._on_edited)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_facts(self) -> QGridLayout:
+        grid = QGridLayout()
+        self.session_date = QDateEdit()
+        self.session_date.setDisplayFormat("dd/MM/yyyy")
+        self.session_date.setCalendarPopup(True)
+        self.session_date.setMinimumDate(QDate(2000, 1, 1))
+        today = self._today()
+        self.session_date.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.session_date.setDate(QDate(today.year, today.month, today.day))
+        self.duration = QSpinBox()
+        self.duration.setRange(0, 600)
+        self.duration.setSuffix(" min")
+        self.duration.setToolTip("Length of the session in minutes; 0 if it did not take place")
+        self.modality = self._combo(MODALITY_WORDS)
+        self.attendance = self._combo(ATTENDANCE_WORDS)
+        self.engagement = self._combo(ENGAGEMENT_WORDS)
+        self.plan_goal = QComboBox()
+        self.plan_goal.addItem(NO_PLAN_GOAL, None)
+        self.plan_goal.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.plan_goal.setMinimumContentsLength(24)
+        facts: tuple[tuple[str, str, str, QWidget], ...] = (
+            ("session_date", "Session &date", "Session date", self.session_date),
+            ("duration_minutes", "Dura&tion", "Duration in minutes", self.duration),
+            ("modality", "Modalit&y", "Modality", self.modality),
+            ("attendance", "&Attendance", "Attendance", self.attendance),
+            ("engagement", "Engagement", "Engagement", self.engagement),
+            ("plan_goal_key", "Plan goa&l", "Plan goal worked on", self.plan_goal),
+        )
+        for i, (where, title, name, widget) in enumerate(facts):
+            widget.setAccessibleName(name)
+            label = QLabel(title)
+            label.setBuddy(widget)
+            row, col = divmod(i, 3)
+            cell = QVBoxLayout()
+            cell.setSpacing(2)
+            cell.addWidget(label)
+            cell.addWidget(widget)
+            cell.addWidget(self.errors.label_for(where, widget))
+            grid.addLayout(cell, row, col, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(2, 1)
+        return grid
+
+    def _combo(self, words: Mapping[Any, str]) -> QComboBox:
+        combo = QComboBox()
+        for value, text in words.items():
+            combo.addItem(text, value.value)
+        return combo
+
+    def _build_section(self, name: str, title: str) -> QVBoxLayout:
+        cell = QVBoxLayout()
+        cell.setSpacing(2)
+        label = QLabel(title)
+        label.setStyleSheet("font-weight: bold;")
+        edit = _SectionEdit(lines=8 if name == "intervention_content" else 4)
+        edit.setTabChangesFocus(True)
+        edit.setPlaceholderText(SECTION_HINTS.get(name, ""))
+        edit.setAccessibleName(title.replace("&", ""))
+        label.setBuddy(edit)
+        self.sections[name] = edit
+        cell.addWidget(label)
+        cell.addWidget(edit)
+        cell.addWidget(self.errors.label_for(name, edit))
+        return cell
+
+    def _set_tab_order(self) -> None:
+        chain: list[QWidget] = [
+            self.session_date,
+            self.duration,
+            self.modality,
+            self.attendance,
+            self.engagement,
+            self.plan_goal,
+            *self.sections.values(),
+            self.discard_button,
+            self.save_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def set_goals(self, goals: Sequence[GoalRow]) -> None:
+        """Offer the current plan's goals, by their partner wording."""
+        self._loading = True
+        try:
+            chosen = self.plan_goal.currentData()
+            self.plan_goal.clear()
+            self.plan_goal.addItem(NO_PLAN_GOAL, None)
+            for goal in goals:
+                self.plan_goal.addItem(goal.partner_wording, goal.goal_key)
+            self._choose_goal(chosen)
+        finally:
+            self._loading = False
+
+    def _choose_goal(self, goal_key: object) -> None:
+        if not isinstance(goal_key, str):
+            self.plan_goal.setCurrentIndex(0)
+            return
+        index = self.plan_goal.findData(goal_key)
+        if index < 0:  # the note names a goal the current plan no longer has
+            self.plan_goal.addItem(EARLIER_GOAL, goal_key)
+            index = self.plan_goal.count() - 1
+        self.plan_goal.setCurrentIndex(index)
+
+    # -- reading and writing the fields ------------------------------------------------------
+
+    @property
+    def note(self) -> NoteRow | None:
+        """The saved note being edited; None until a new note is first saved."""
+        return self._note
+
+    @property
+    def has_unsaved_text(self) -> bool:
+        """True when the editor holds changes not yet saved to the note."""
+        return self._unsaved
+
+    @property
+    def needs_autosave(self) -> bool:
+        return self._needs_autosave
+
+    def content(self) -> NoteContent:
+        """What the editor holds, as the services take it."""
+        qdate = self.session_date.date()
+        return NoteContent(
+            session_date=date(qdate.year(), qdate.month(), qdate.day()),
+            duration_minutes=self.duration.value(),
+            modality=Modality(self.modality.currentData()),
+            attendance=Attendance(self.attendance.currentData()),
+            engagement=Engagement(self.engagement.currentData()),
+            plan_goal_key=self.plan_goal.currentData(),
+            **{name: edit.toPlainText() for name, edit in self.sections.items()},
+        )
+
+    def fields(self) -> dict[str, str | int | None]:
+        """The editor's fields as an autosaved draft keeps them (plain values only)."""
+        content = self.content()
+        values: dict[str, str | int | None] = {}
+        for name in FIELD_NAMES:
+            value = getattr(content, name)
+            if isinstance(value, date):
+                values[name] = value.isoformat()
+            elif isinstance(value, Modality | Attendance | Engagement):
+                values[name] = value.value
+            else:
+                values[name] = value
+        return values
+
+    def load_fields(self, fields: Mapping[str, object]) -> None:
+        """Fill the editor from autosaved fields, skipping any that cannot be read."""
+        self._loading = True
+        try:
+            raw_date = fields.get("session_date")
+            if isinstance(raw_date, str):
+                try:
+                    day = date.fromisoformat(raw_date)
+                except ValueError:
+                    pass
+                else:
+                    self.session_date.setDate(QDate(day.year, day.month, day.day))
+            minutes = fields.get("duration_minutes")
+            if isinstance(minutes, int) and not isinstance(minutes, bool):
+                self.duration.setValue(minutes)
+            for name, combo in (
+                ("modality", self.modality),
+                ("attendance", self.attendance),
+                ("engagement", self.engagement),
+            ):
+                index = combo.findData(fields.get(name))
+                if index >= 0:
+                    combo.setCurrentIndex(index)
+            if "plan_goal_key" in fields:
+                self._choose_goal(fields.get("plan_goal_key"))
+            for name, edit in self.sections.items():
+                text = fields.get(name)
+                if isinstance(text, str):
+                    edit.setPlainText(text)
+        finally:
+            self._loading = False
+        self._unsaved = True
+        self._needs_autosave = True
+        self.status.setText(UNSAVED_CHANGES)
+        self.discard_button.setVisible(True)
+
+    def restore_draft(self, draft: DraftRow) -> None:
+        """Fill the editor from an autosaved draft; saving the note then discards it."""
+        self.load_fields(draft.fields)
+        self._draft_ids.add(draft.id)
+        self._needs_autosave = False
+        self.status.setText(f"Draft autosaved at {local_time(draft.saved_at):%H:%M}")
+        self.show_notice(
+            f"This is text you had not saved, autosaved on {when(draft.saved_at)}. "
+            "Save the draft to keep it in the note."
+        )
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def _show_content(self, content: NoteContent) -> None:
+        self._loading = True
+        try:
+            day = content.session_date
+            self.session_date.setDate(QDate(day.year, day.month, day.day))
+            self.duration.setValue(content.duration_minutes)
+            self.modality.setCurrentIndex(self.modality.findData(content.modality.value))
+            self.attendance.setCurrentIndex(self.attendance.findData(content.attendance.value))
+            self.engagement.setCurrentIndex(self.engagement.findData(content.engagement.value))
+            self._choose_goal(content.plan_goal_key)
+            for name, edit in self.sections.items():
+                edit.setPlainText(getattr(content, name))
+        finally:
+            self._loading = False
+
+    def _set_clean(self, status: str) -> None:
+        self._unsaved = False
+        self._needs_autosave = False
+        self.timer.stop()
+        self.status.setText(status)
+        self.discard_button.setVisible(False)
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def save(self) -> NoteRow | None:
+        """Create or edit the note; None (with the problems shown) if it was not saved."""
+        self.errors.clear()
+        self.problems.hide()
+        content = self.content()
+        try:
+            if self._note is None:
+                row = self._actions.create_draft(self.client_id, content)
+            else:
+                row = self._actions.edit_draft(
+                    self._note.id, content, expected_version=self._note.version
+                )
+        except ValidationError as error:
+            unplaced = self.errors.show(error.problems)
+            if unplaced:
+                self.problems.setText("\n".join(p.message for p in unplaced))
+                self.problems.show()
+            self.status.setText("Not saved: see the problems shown with the fields")
+            return None
+        except ClinicError as error:
+            show_error(self, error, title="The note was not saved")
+            return None
+        self._note = row
+        self._discard_autosaved()
+        self.show_notice("")
+        self._set_clean(f"Saved at {datetime.now():%H:%M}")
+        self.saved.emit(row)
+        return row
+
+    def autosave_now(self) -> DraftRow | None:
+        """Autosave the fields if they changed; never raises, keeps the text on failure."""
+        self.timer.stop()
+        if not self._needs_autosave:
+            return None
+        note_id = None if self._note is None else self._note.id
+        try:
+            draft = self._actions.autosave(self.client_id, self.fields(), note_id=note_id)
+        except Exception as error:  # autosave must never interrupt typing
+            log.warning("Autosave of a session note draft failed (%s)", type(error).__name__)
+            self.status.setText(AUTOSAVE_FAILED)
+            return None
+        self._draft_ids.add(draft.id)
+        self._needs_autosave = False
+        self.status.setText(f"Draft autosaved at {local_time(draft.saved_at):%H:%M}")
+        self.autosaved.emit(draft)
+        return draft
+
+    def drop_unsaved_text(self) -> None:
+        """Forget unsaved text and its autosaved copies (the note can no longer change)."""
+        self.timer.stop()
+        self._discard_autosaved()
+        self._unsaved = False
+        self._needs_autosave = False
+
+    def _discard_autosaved(self) -> None:
+        for draft_id in sorted(self._draft_ids):
+            try:
+                self._actions.discard_draft(draft_id)
+            except Exception as error:  # a stale copy is harmless
+                log.warning("An autosaved note draft was not discarded (%s)", type(error).__name__)
+        self._draft_ids.clear()
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def _on_edited(self) -> None:
+        if self._loading:
+            return
+        self._unsaved = True
+        self._needs_autosave = True
+        if self.status.text() != AUTOSAVE_FAILED:
+            self.status.setText(UNSAVED_CHANGES)
+        self.discard_button.setVisible(True)
+        self.timer.start()  # restarts: autosave once typing pauses
+
+    def _on_autosave_due(self) -> None:
+        self.autosave_now()
+
+    def _on_save(self) -> None:
+        self.save()
+
+    def _on_discard(self) -> None:
+        if not confirm(
+            self,
+            "Discard unsaved text",
+            "Discard the text you have not saved? The note goes back to how it was last saved.",
+        ):
+            return
+        self.timer.stop()
+        self._discard_autosaved()
+        self.errors.clear()
+        self.problems.hide()
+        self.show_notice("")
+        if self._note is not None:
+            self._show_content(self._note.content)
+        else:
+            self._loading = True
+            try:
+                for edit in self.sections.values():
+                    edit.clear()
+            finally:
+                self._loading = False
+        self._set_clean("Unsaved text discarded")

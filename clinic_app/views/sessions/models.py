@@ -1,0 +1,268 @@
+"""The Sessions tab's words, its table of notes, and descriptions of notes and drafts."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, date, datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QWidget,
+)
+
+from clinic_app.models.enums import Attendance, Engagement, Modality, PlanStatus
+from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
+from clinic_app.services.plans import GoalRow, RevisionRow
+from clinic_app.views.common.table import ListTableModel
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# -- words ----------------------------------------------------------------------------------
+
+MODALITY_WORDS: dict[Modality, str] = {
+    Modality.IN_PERSON: "In person",
+    Modality.VIDEO: "Video",
+    Modality.PHONE: "Phone",
+}
+ATTENDANCE_WORDS: dict[Attendance, str] = {
+    Attendance.ATTENDED: "Attended",
+    Attendance.LATE: "Late",
+    Attendance.DID_NOT_ATTEND: "Did not attend",
+    Attendance.CANCELLED_BY_CLIENT: "Cancelled by client",
+    Attendance.CANCELLED_BY_SERVICE: "Cancelled by service",
+}
+ENGAGEMENT_WORDS: dict[Engagement, str] = {
+    Engagement.NOT_ASSESSED: "Not assessed",
+    Engagement.GOOD: "Good",
+    Engagement.PARTIAL: "Partial",
+    Engagement.POOR: "Poor",
+}
+
+# The structured note's sections, in the order they are written (DOMAIN.md section 3).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("risk_checkin", "Risk &check-in"),
+    ("agenda", "Agenda and plan goal"),
+    ("intervention_content", "&Intervention content"),
+    ("homework", "&Homework"),
+    ("risk_rerating", "Ris&k re-rating"),
+    ("actions", "Actions"),
+)
+SECTION_HINTS: dict[str, str] = {
+    "risk_checkin": "Contact or attempted contact, intent, breaches, mental state since last time",
+    "agenda": "What the session set out to do, and which plan goal it served",
+    "intervention_content": "What was worked on and how the client responded",
+    "homework": "What the client agreed to do before the next session",
+    "risk_rerating": "Whether risk has changed since the check-in, and why",
+    "actions": "What you or the team will do next",
+}
+PARTNER_UPDATE_TITLE = "Partner update (may be shared with partner agencies)"
+PARTNER_UPDATE_HELP = (
+    "Written for police, probation, victim advocates and the multi-agency panel. "
+    "Keep to attendance, engagement and progress in general terms: no therapy content, "
+    "diagnoses or anything about other people."
+)
+NO_PLAN_GOAL = "No plan goal"
+EARLIER_GOAL = "A goal from an earlier plan"
+FORMER_STAFF = "Former member of staff"
+
+EMPTY_LIST = "No sessions recorded yet."
+CHOOSE_NOTE = "Choose a session from the list to read it, or start a new session note (Ctrl+N)."
+START_FIRST = "Start the first session note with New session note (Ctrl+N)."
+AUTOSAVE_FAILED = "Autosave failed — your text is still here"
+NOT_SAVED_YET = "Not saved yet"
+UNSAVED_CHANGES = "Unsaved changes"
+SIGNED_HELP = (
+    "Signing fixes this note exactly as it is now. A signed note cannot be changed "
+    "afterwards: corrections are added as signed addenda, and a wrong note is marked as "
+    "entered in error. Enter your password to sign."
+)
+ERROR_HELP = (
+    "The note stays in the record, clearly marked as entered in error with your reason; "
+    "it is never deleted. Use this, for example, for a note written on the wrong client's "
+    "record or for the wrong session."
+)
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclass_fields(NoteContent))
+
+
+def status_words(note: NoteRow) -> str:
+    """The note's state in words: Draft, Signed, Signed with 2 addenda, Entered in error."""
+    if note.entered_in_error_at is not None:
+        return "Entered in error"
+    if not note.is_signed:
+        return "Draft"
+    count = len(note.addenda)
+    if count == 0:
+        return "Signed"
+    return f"Signed with {count} addend{'um' if count == 1 else 'a'}"
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored (UTC) timestamp in the workstation's local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone()
+
+
+def when(moment: datetime) -> str:
+    return f"{local_time(moment):%d/%m/%Y at %H:%M}"
+
+
+def text_html(text: str) -> str:
+    if not text.strip():
+        return "<p><i>Nothing recorded.</i></p>"
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
+# -- the list ----------------------------------------------------------------------------------
+
+
+class SessionColumn(IntEnum):
+    """The session list's columns, in order."""
+
+    DATE = 0
+    ATTENDANCE = 1
+    MODALITY = 2
+    DURATION = 3
+    STATUS = 4
+    AUTHOR = 5
+
+
+HEADERS: dict[SessionColumn, str] = {
+    SessionColumn.DATE: "Date",
+    SessionColumn.ATTENDANCE: "Attendance",
+    SessionColumn.MODALITY: "Modality",
+    SessionColumn.DURATION: "Duration",
+    SessionColumn.STATUS: "Status",
+    SessionColumn.AUTHOR: "Author",
+}
+
+
+class SessionModel(ListTableModel[NoteRow]):
+    """The client's session notes, one row each; authors named from the staff list.
+
+    Entered-in-error notes are struck through and drafts are in italics, but the Status
+    column always says the same thing in words.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(SessionColumn, HEADERS, parent)
+        self._authors: dict[int, str] = {}
+
+    def set_notes(self, notes: Sequence[NoteRow], authors: Mapping[int, str]) -> None:
+        self._authors = dict(authors)
+        self.reset_items(notes)
+
+    def note_at(self, row: int) -> NoteRow:
+        return self.item(row)
+
+    def row_of(self, note_id: int) -> int | None:
+        return self.row_with_id(note_id)
+
+    def note(self, note_id: int) -> NoteRow | None:
+        row = self.row_of(note_id)
+        return None if row is None else self._items[row]
+
+    def author_name(self, staff_id: int) -> str:
+        return self._authors.get(staff_id, FORMER_STAFF)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not self.in_range(index):
+            return None
+        note = self._items[index.row()]
+        column = SessionColumn(index.column())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.display(note, column)
+        if role == SORT_ROLE:
+            return self.sort_key(note, column)
+        if role == Qt.ItemDataRole.FontRole:
+            if note.entered_in_error_at is not None:
+                font = QFont()
+                font.setStrikeOut(True)
+                return font
+            if not note.is_signed:
+                font = QFont()
+                font.setItalic(True)
+                return font
+        return None
+
+    def display(self, note: NoteRow, column: SessionColumn) -> str:
+        content = note.content
+        match column:
+            case SessionColumn.DATE:
+                return f"{content.session_date:%d/%m/%Y}"
+            case SessionColumn.ATTENDANCE:
+                return ATTENDANCE_WORDS[content.attendance]
+            case SessionColumn.MODALITY:
+                return MODALITY_WORDS[content.modality]
+            case SessionColumn.DURATION:
+                return f"{content.duration_minutes} min"
+            case SessionColumn.STATUS:
+                return status_words(note)
+            case SessionColumn.AUTHOR:
+                return self.author_name(note.author_id)
+
+    def sort_key(self, note: NoteRow, column: SessionColumn) -> Any:
+        if column == SessionColumn.DATE:
+            # Same-day notes keep the order they were written in.
+            return f"{note.content.session_date.isoformat()}#{note.id:012d}"
+        if column == SessionColumn.DURATION:
+            return note.content.duration_minutes
+        return self.display(note, column)
+
+
+# -- the editor --------------------------------------------------------------------------------
+
+
+def current_goals(plans: Sequence[RevisionRow]) -> tuple[GoalRow, ...]:
+    """The goals of the plan in force: the latest one not completed or withdrawn."""
+    live = [p for p in plans if p.status not in (PlanStatus.COMPLETED, PlanStatus.WITHDRAWN)]
+    chosen = live[-1] if live else None
+    return chosen.goals if chosen is not None else ()
+
+
+def describe_draft(draft: DraftRow) -> str:
+    """What an autosaved draft is, in words: which note, and how it starts."""
+    fields = draft.fields
+    raw = fields.get("session_date")
+    session = ""
+    if isinstance(raw, str):
+        try:
+            session = f" for the session on {date.fromisoformat(raw):%d/%m/%Y}"
+        except ValueError:
+            session = ""
+    kind = "Changes to a draft note" if draft.note_id is not None else "A new session note"
+    first = next(
+        (
+            str(fields[name]).strip()
+            for name, _title in (*SECTIONS, ("partner_update", ""))
+            if isinstance(fields.get(name), str) and str(fields[name]).strip()
+        ),
+        "",
+    )
+    preview = (first[:90] + "…") if len(first) > 90 else first
+    line = f"{kind}{session}, autosaved on {when(draft.saved_at)}"
+    return f"{line}\n“{preview}”" if preview else f"{line}\n(no text written yet)"
+
+
+# -- the tab -----------------------------------------------------------------------------------
+
+
+def note_description(note: NoteRow) -> str:
+    """One line naming a session, e.g. for a dialog: date, attendance, modality, length."""
+    content = note.content
+    return (
+        f"Session on {content.session_date:%A %d %B %Y}: "
+        f"{ATTENDANCE_WORDS[content.attendance]}, {MODALITY_WORDS[content.modality].lower()}, "
+        f"{content.duration_minutes} minutes"
+    )
