@@ -3,10 +3,13 @@
 
     python3 dev.py start     # create .venv if needed, install, open the application
     python3 dev.py test      # create .venv if needed, install, run quality gates and all tests
-    python3 dev.py package   # build the bundle and the Linux package, then test them
+    python3 dev.py package   # build the bundle, its SBOM and the Linux package, then test them
+    python3 dev.py lock      # resolve pyproject.toml again into requirements.lock
 
-Any further arguments are passed on: to `clinic-app` for `start`, to pytest for `test`.
-The virtual environment is rebuilt only when pyproject.toml changes.
+Any further arguments are passed on: to `clinic-app` for `start`, to pytest for `test`,
+to `uv pip compile` for `lock` (e.g. `--upgrade`, `--upgrade-package reportlab`).
+Everything is installed from requirements.lock, every file checked against its hash; the
+virtual environment is built afresh when pyproject.toml or requirements.lock changes.
 
 On Linux, `test` also builds the PyInstaller bundle and the .deb and tests them (about
 two minutes; tests/installers). Run as root on Debian or Ubuntu, it installs the tools
@@ -21,7 +24,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import tomllib
 import venv
 from pathlib import Path
 from types import ModuleType
@@ -31,6 +36,12 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".clinic-app-installed"
+LOCK = ROOT / "requirements.lock"
+# How the lock is made: every platform and Python the project supports in one file
+# (Windows-only and Linux-only packages carry markers), each file's SHA-256 beside it.
+LOCK_COMMAND = "python3 dev.py lock"
+LOCK_EXTRAS = ("test", "package")
+LOCK_PYTHON = "3.11"
 
 # Shared libraries Qt's widgets need on a minimal Debian or Ubuntu machine.
 DEBIAN_QT_LIBRARIES = [
@@ -53,20 +64,81 @@ def _check(*args: str | Path) -> None:
         sys.exit(code)
 
 
+def _installed_from() -> str:
+    """What the environment is built from: pyproject.toml and the lock, as one digest."""
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", LOCK):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def install_locked(python: Path) -> None:
+    """Install exactly the locked packages into ``python``'s environment, then clinic-app.
+
+    Every file is checked against its hash in the lock, and clinic-app itself is built with
+    the locked setuptools (no build isolation: nothing is fetched that the lock does not
+    name). Only pip is upgraded as it comes: it installs, and is not part of the app.
+    """
+    _check(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    _check(python, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCK)
+    no_build = ("--no-deps", "--no-build-isolation")
+    _check(python, "-m", "pip", "install", "--quiet", *no_build, "-e", ".")
+
+
 def ensure_environment() -> None:
-    """Create the virtual environment and install the project with its test extra."""
+    """Create the virtual environment from the lock, with the test and packaging tools."""
     if sys.version_info < (3, 11):
         sys.exit("clinic-app needs Python 3.11 or newer; this is " + sys.version.split()[0])
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not LOCK.is_file():
+        sys.exit(f"{LOCK.name} is missing; `{LOCK_COMMAND}` writes it from pyproject.toml")
+    wanted = _installed_from()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
-    if not PYTHON.exists():
-        print("Creating the virtual environment in .venv ...", flush=True)
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    print("Installing clinic-app and its test tools ...", flush=True)
-    _check(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _check(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[test,package]")
+    # Built afresh, so that it holds the lock and nothing else: pip never removes a package
+    # that a new lock no longer names.
+    print("Creating the virtual environment in .venv ...", flush=True)
+    venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    print(f"Installing clinic-app and its tools from {LOCK.name} ...", flush=True)
+    install_locked(PYTHON)
     STAMP.write_text(wanted)
+
+
+def write_lock(extra: list[str]) -> int:
+    """Resolve pyproject.toml (with its build requirements) again into requirements.lock.
+
+    uv does the resolving for every platform at once; it is installed into a scratch
+    environment that is thrown away afterwards. Versions already in the lock are kept
+    unless pyproject.toml no longer allows them or ``--upgrade`` is given.
+    """
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    build_requires = "\n".join(pyproject["build-system"]["requires"]) + "\n"
+    with tempfile.TemporaryDirectory(prefix="clinic-app-lock-") as scratch:
+        tools = Path(scratch) / "venv"
+        venv.EnvBuilder(with_pip=True).create(tools)
+        python = tools / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        print("Installing uv into a scratch environment ...", flush=True)
+        _check(python, "-m", "pip", "install", "--quiet", "uv")
+        command = [
+            str(python),
+            "-m",
+            "uv",
+            "pip",
+            "compile",
+            "pyproject.toml",
+            "-",  # the build requirements, from standard input
+            *(f"--extra={name}" for name in LOCK_EXTRAS),
+            "--universal",
+            f"--python-version={LOCK_PYTHON}",
+            "--generate-hashes",
+            f"--custom-compile-command={LOCK_COMMAND}",
+            f"--output-file={LOCK.name}",
+            "--quiet",
+            *extra,
+        ]
+        done = subprocess.run(command, cwd=ROOT, input=build_requires, text=True, check=False)
+    if done.returncode == 0:
+        print(f"Wrote {LOCK.name}; commit it with pyproject.toml.", flush=True)
+    return done.returncode
 
 
 def ensure_qt_libraries() -> None:
@@ -148,7 +220,7 @@ def run_tests(extra: list[str]) -> int:
 
 
 def build_packages() -> int:
-    """Build the bundle (it must pass its self-test) and the .deb, then test them."""
+    """Build the bundle (it must pass its self-test), its SBOM and the .deb; test them."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     started = time.monotonic()
     _check(PYTHON, ROOT / "installers" / "build.py", "bundle")
@@ -157,15 +229,19 @@ def build_packages() -> int:
     built = time.monotonic()
     print(f"== installer tests (built in {built - started:.0f} s)", flush=True)
     env["CLINIC_APP_BUNDLE"] = str(ROOT / "dist" / "clinic-app")
+    env["CLINIC_APP_PACKAGE_TESTS"] = "1"  # the wheel test too; the bundle is the one above
     code = _run(PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests/installers", env=env)
-    print(f"== done in {time.monotonic() - started:.0f} s; packages are in dist/", flush=True)
+    took = time.monotonic() - started
+    print(f"== done in {took:.0f} s; packages and the bill of materials are in dist/", flush=True)
     return code
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"start", "test", "package"}:
+    if not argv or argv[0] not in {"start", "test", "package", "lock"}:
         print(__doc__)
         return 2
+    if argv[0] == "lock":
+        return write_lock(argv[1:])
     ensure_environment()
     ensure_qt_libraries()
     if argv[0] == "test":

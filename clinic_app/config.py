@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
-import sys
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from platformdirs import user_data_path, user_log_path
@@ -75,11 +75,22 @@ def configure_logging(level: int = logging.INFO) -> Path | None:
 
 
 def resources_dir() -> Path:
-    """The bundled ``resources/`` folder, in a source checkout or a frozen bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    """The shipped resources (schemas, measures, lexicon, fonts) as a folder on disk.
+
+    They travel as the package data ``clinic_app/resources`` and are found through
+    importlib.resources, in an installed wheel and in the PyInstaller bundle alike. A source
+    checkout (an editable install, or the tree on PYTHONPATH) has no such folder inside the
+    package: there the top-level ``resources/`` folder the wheel is built from is used,
+    always the one beside the ``clinic_app`` actually imported.
+    """
+    # Callers need real files (reportlab opens fonts by name; folders are globbed), and
+    # every form the app is installed in keeps its package data on disk.
+    shipped = Path(str(files("clinic_app") / "resources"))
+    if shipped.is_dir():
+        return shipped
+    checkout = shipped.parent.parent / "resources"
+    # Elsewhere the folder is simply missing, and the self-test names where it should be.
+    return checkout if checkout.is_dir() else shipped
 
 
 @dataclass(frozen=True)

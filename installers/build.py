@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """Build clinic-app's installers: the PyInstaller bundle, the Linux package, the Windows MSI.
 
-    python installers/build.py bundle               # dist/clinic-app/, then its self-test
+    python installers/build.py bundle               # dist/clinic-app/ and its SBOM, self-test
+    python installers/build.py sbom                 # the SBOM of the bundle already built
     python installers/build.py deb [--version V]    # dist/clinic-app_V_ARCH.deb from the bundle
     python installers/build.py wxs-files --out F    # the WiX fragment listing the bundle's files
     python installers/build.py msi [--version V]    # dist/clinic-app-V.msi with wixl (msitools)
 
-Run it with the project's virtual environment, where PyInstaller is installed from the
-``package`` extra. ``python3 dev.py package`` does all of this for you and then runs the
-installer tests. On Windows, installers/windows/build.ps1 builds the MSI with WiX itself
-and signs it; it uses ``bundle`` and ``wxs-files`` from here.
+Run it with the project's virtual environment, installed from requirements.lock with
+the ``package`` extra (PyInstaller, cyclonedx-bom): the bundle is built only from an
+environment that holds exactly the locked versions. ``python3 dev.py package`` does all
+of this for you and then runs the installer tests. On Windows,
+installers/windows/build.ps1 builds the MSI with WiX itself and signs it; it uses
+``bundle`` and ``wxs-files`` from here.
+
+Beside the bundle goes its software bill of materials, ``dist/clinic-app-VERSION.cdx.json``
+(CycloneDX JSON): clinic-app and every Python distribution the bundle holds, with versions,
+licences and package URLs.
 
 Everything is written under build/ and dist/ (both ignored by git). The package never
 contains, creates or removes anything in a user's data folder.
@@ -19,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
+import platform
 import re
 import shutil
 import stat
@@ -35,6 +44,10 @@ DIST = ROOT / "dist"
 BUILD = ROOT / "build" / "installers"
 BUNDLE = DIST / "clinic-app"
 SPEC = INSTALLERS / "clinic-app.spec"
+LOCK = ROOT / "requirements.lock"
+PYINSTALLER_WORK = ROOT / "build" / "pyinstaller"
+# Written by the spec: the Python distributions PyInstaller put into the bundle.
+SHIPPED = PYINSTALLER_WORK / "clinic-app" / "shipped-distributions.json"
 WXS = INSTALLERS / "windows" / "clinic-app.wxs"
 WINDOWS = sys.platform == "win32"
 
@@ -85,8 +98,56 @@ def _run(args: list[str | Path], *, cwd: Path | None = None) -> None:
 # -- the bundle ----------------------------------------------------------------------------------
 
 
+def _normal(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503): ``PySide6_Essentials`` is
+    ``pyside6-essentials``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(lock: Path = LOCK) -> dict[str, str]:
+    """The lock's pins that apply to this platform and Python, by normalised name."""
+    from packaging.markers import Marker  # noqa: PLC0415 - in the build environment only
+
+    pins: dict[str, str] = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        found = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;([^\\]+))?", line)
+        if found is None:
+            continue
+        name, version, marker = found.groups()
+        if marker is None or Marker(marker.strip()).evaluate():
+            pins[_normal(name)] = version
+    return pins
+
+
+def check_environment_is_locked() -> None:
+    """Refuse to build from an environment whose packages differ from requirements.lock."""
+    from importlib.metadata import distributions  # noqa: PLC0415
+
+    installed = {_normal(d.metadata["Name"]): d.version for d in distributions()}
+    locked = locked_versions()
+    wrong = [
+        f"{name} {installed.get(name, 'missing')} (locked: {version})"
+        for name, version in sorted(locked.items())
+        if installed.get(name) != version
+    ]
+    # pip installs; clinic-app is what is built.
+    wrong += [
+        f"{name} {installed[name]} (not locked)"
+        for name in sorted(installed)
+        if name not in locked and name not in {"pip", "clinic-app"}
+    ]
+    if wrong:
+        raise SystemExit(
+            "build.py: this environment is not the one requirements.lock describes: "
+            + "; ".join(wrong)
+            + ". Install it with `pip install --require-hashes -r requirements.lock` "
+            + "(python3 dev.py does)."
+        )
+
+
 def build_bundle(*, self_test: bool = True) -> Path:
-    """Run PyInstaller over the spec; then the bundle's own self-test must pass."""
+    """Run PyInstaller over the spec and write the SBOM; the bundle's self-test must pass."""
+    check_environment_is_locked()
     started = time.monotonic()
     _run(
         [
@@ -99,12 +160,13 @@ def build_bundle(*, self_test: bool = True) -> Path:
             "--distpath",
             DIST,
             "--workpath",
-            ROOT / "build" / "pyinstaller",
+            PYINSTALLER_WORK,
             SPEC,
         ],
         cwd=ROOT,
     )
     _say(f"bundle built in {time.monotonic() - started:.0f} s: {BUNDLE} ({_size(BUNDLE)})")
+    write_sbom(BUNDLE)
     if self_test:
         env = dict(os.environ)
         if not WINDOWS and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
@@ -113,6 +175,84 @@ def build_bundle(*, self_test: bool = True) -> Path:
         if result.returncode != 0:
             raise SystemExit("build.py: the bundle's self-test failed (report above)")
     return BUNDLE
+
+
+def sbom_path(bundle: Path = BUNDLE) -> Path:
+    """Where the bill of materials of ``bundle`` is written: beside it."""
+    return bundle.parent / f"clinic-app-{app_version()}.cdx.json"
+
+
+def write_sbom(bundle: Path = BUNDLE, shipped_list: Path = SHIPPED) -> Path:
+    """The CycloneDX bill of materials (JSON) of what ``bundle`` holds, beside it.
+
+    cyclonedx-py describes the whole build environment (clinic-app from pyproject.toml as
+    the root component; every installed distribution with its version, licence and package
+    URL); only the distributions the spec found in the bundle are kept, and the Python
+    runtime inside it is added. The output is reproducible (no timestamp or serial number,
+    unless SOURCE_DATE_EPOCH gives one).
+    """
+    if not shipped_list.is_file():
+        raise SystemExit(f"build.py: no {shipped_list}; run `build.py bundle` first")
+    shipped = {_normal(name) for name in json.loads(shipped_list.read_text(encoding="utf-8"))}
+    BUILD.mkdir(parents=True, exist_ok=True)
+    environment = BUILD / "environment.cdx.json"
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "cyclonedx_py",
+            "environment",
+            "--pyproject",
+            ROOT / "pyproject.toml",
+            "--output-reproducible",
+            "--output-format",
+            "JSON",
+            "--output-file",
+            environment,
+            sys.executable,
+        ],
+        cwd=ROOT,
+    )
+    bom = json.loads(environment.read_text(encoding="utf-8"))
+    components = [c for c in bom["components"] if _normal(c["name"]) in shipped]
+    python = platform.python_version()
+    components.append(
+        {
+            "type": "application",
+            "bom-ref": f"cpython=={python}",
+            "name": "CPython",
+            "version": python,
+            "description": "the Python runtime inside the bundle",
+            "licenses": [{"license": {"id": "PSF-2.0"}}],
+        }
+    )
+    root = bom["metadata"]["component"]["bom-ref"]
+    kept = {c["bom-ref"] for c in components} | {root}
+    dependencies = []
+    for entry in bom.get("dependencies", []):
+        if entry["ref"] in kept:
+            needs = [ref for ref in entry.get("dependsOn", []) if ref in kept]
+            if entry["ref"] == root:
+                needs.append(f"cpython=={python}")
+            dependencies.append({"ref": entry["ref"], **({"dependsOn": needs} if needs else {})})
+    bom["components"] = sorted(components, key=lambda c: _normal(c["name"]))
+    bom["dependencies"] = dependencies
+    text = json.dumps(bom, indent=2, ensure_ascii=False) + "\n"
+    _validate_sbom(text, bom["specVersion"])
+    out = sbom_path(bundle)
+    out.write_text(text, encoding="utf-8")
+    _say(f"bill of materials: {out} ({len(components)} components besides clinic-app)")
+    return out
+
+
+def _validate_sbom(text: str, spec_version: str) -> None:
+    """Check the trimmed bill of materials against the CycloneDX schema (cyclonedx-bom's)."""
+    from cyclonedx.schema import SchemaVersion  # noqa: PLC0415 - in the build environment only
+    from cyclonedx.validation.json import JsonStrictValidator  # noqa: PLC0415
+
+    error = JsonStrictValidator(SchemaVersion.from_version(spec_version)).validate_str(text)
+    if error is not None:
+        raise SystemExit(f"build.py: the bill of materials is not valid CycloneDX: {error}")
 
 
 def _size(path: Path) -> str:
@@ -319,11 +459,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     bundle = commands.add_parser("bundle", help="build dist/clinic-app with PyInstaller")
     bundle.add_argument("--no-self-test", action="store_true", help="skip the bundle's self-test")
+    sbom = commands.add_parser("sbom", help="write the SBOM of the bundle built last")
     deb = commands.add_parser("deb", help="build the Linux package from the bundle")
     msi = commands.add_parser("msi", help="build the MSI with wixl from the bundle")
     files = commands.add_parser("wxs-files", help="write the WiX fragment of the bundle's files")
     files.add_argument("--out", type=Path, required=True)
-    for command in (deb, msi, files):
+    for command in (sbom, deb, msi, files):
         command.add_argument("--bundle", type=Path, default=BUNDLE, help="the bundle folder")
     for command in (deb, msi):
         command.add_argument("--version", default=app_version())
@@ -334,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "bundle":
         build_bundle(self_test=not args.no_self_test)
+    elif args.command == "sbom":
+        write_sbom(args.bundle)
     elif args.command == "deb":
         build_deb(args.version, args.bundle, args.out_dir)
     elif args.command == "msi":

@@ -10,9 +10,11 @@
   the first build's output (and the self-test it runs) before relying on it.
 
   Steps:
-    1. a fresh virtual environment with the app and PyInstaller (the "package" extra);
+    1. a fresh virtual environment with exactly the versions in requirements.lock (every
+       file checked against its hash), the app itself, PyInstaller and cyclonedx-bom;
     2. the PyInstaller bundle, dist\clinic-app (clinic-app.exe for the window,
-       clinic-app-cli.exe for commands), which must pass its own self-test;
+       clinic-app-cli.exe for commands), which must pass its own self-test, and its
+       software bill of materials, dist\clinic-app-VERSION.cdx.json (CycloneDX);
     3. Authenticode signing of both executables (AppLocker publisher rules read it);
     4. the WiX 3 build: files.wxs generated from the bundle, then candle and light;
     5. signing of the MSI, a signature check, and the product and upgrade codes written
@@ -78,19 +80,28 @@ if (-not $Unsigned -and -not $CertificatePath -and -not $CertificateThumbprint) 
 }
 
 # -- 1. build environment -----------------------------------------------------------------------
+# Made afresh each time, so that it holds the lock and nothing else (build.py refuses to
+# build from an environment that differs from requirements.lock).
 $Venv = Join-Path $Root ".venv-build"
-if (-not (Test-Path (Join-Path $Venv "Scripts\python.exe"))) {
-    Invoke-Checked "create the build environment" { & $Python -3.11 -m venv $Venv }
-}
+if (Test-Path $Venv) { Remove-Item -Recurse -Force $Venv }
+# The launcher (py) is asked for 3.11; a python.exe given by path or name is used as it is.
+$PythonArgs = @()
+if ((Split-Path -Leaf $Python) -match '^py(\.exe)?$') { $PythonArgs = @("-3.11") }
+Invoke-Checked "create the build environment" { & $Python @PythonArgs -m venv $Venv }
 $VenvPython = Join-Path $Venv "Scripts\python.exe"
 Invoke-Checked "update pip" { & $VenvPython -m pip install --quiet --upgrade pip }
-Invoke-Checked "install clinic-app and PyInstaller" { & $VenvPython -m pip install --quiet -e ".[package]" }
+Invoke-Checked "install the locked dependencies (hashes checked)" {
+    & $VenvPython -m pip install --quiet --require-hashes -r requirements.lock
+}
+Invoke-Checked "install clinic-app" {
+    & $VenvPython -m pip install --quiet --no-deps --no-build-isolation -e .
+}
 if (-not $Version) {
     $Version = (& $VenvPython -c "import clinic_app; print(clinic_app.__version__)").Trim()
 }
 
-# -- 2. the bundle (it runs its own self-test) ------------------------------------------------
-Invoke-Checked "PyInstaller bundle and its self-test" {
+# -- 2. the bundle (it runs its own self-test) and its bill of materials ----------------------
+Invoke-Checked "PyInstaller bundle, its SBOM and its self-test" {
     & $VenvPython installers\build.py bundle
 }
 $Bundle = Join-Path $Root "dist\clinic-app"

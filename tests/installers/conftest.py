@@ -4,7 +4,8 @@ Building the PyInstaller bundle takes about a minute, so the bundle and package 
 only when asked: ``CLINIC_APP_PACKAGE_TESTS=1`` builds the bundle once for the session
 (``python3 dev.py test`` and ``python3 dev.py package`` set it), and ``CLINIC_APP_BUNDLE``
 points at a bundle already built. Otherwise those tests are skipped and say how to run
-them. The self-test and MSI tests need no bundle.
+them. The wheel test (test_wheel.py) builds and installs a wheel under the same switch.
+The self-test and MSI tests need no bundle.
 """
 
 from __future__ import annotations

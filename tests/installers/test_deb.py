@@ -66,8 +66,12 @@ def test_bundle_carries_what_the_app_needs(bundle: Path) -> None:
     assert any(name.startswith("_internal/sqlcipher3/_sqlite3") for name in names)
     versions = inside / "clinic_app" / "storage" / "schema" / "versions"
     assert sorted(p.name[:4] for p in versions.glob("*.py"))[-1] == migrations.HEAD_REVISION
-    assert (inside / "resources" / "schemas" / "measure-definition.schema.json").is_file()
-    assert list((inside / "resources" / "measures").glob("*.json"))
+    # The resources sit where an installed wheel has them, as clinic_app's package data.
+    resources = inside / "clinic_app" / "resources"
+    assert (resources / "schemas" / "measure-definition.schema.json").is_file()
+    assert list((resources / "measures").glob("*.json"))
+    assert (resources / "fonts" / "DejaVuSans.ttf").is_file()
+    assert not (inside / "resources").exists()
     # Left out to keep it lean: no web engine, Qt Quick or QML, no test tools.
     qt_files = [p.name for p in (inside / "PySide6").rglob("*")]
     unwanted_qt = ("QtWebEngine", "libQt6Quick", "libQt6Qml", "libQt6VirtualKeyboard")

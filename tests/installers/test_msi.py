@@ -26,7 +26,7 @@ def stand_in_bundle(folder: Path) -> Path:
         "clinic-app-cli.exe": "stand-in for the console executable",
         "_internal/python311.dll": "stand-in",
         "_internal/PySide6/plugins/platforms/qwindows.dll": "stand-in",
-        "_internal/resources/schemas/client-record.schema.json": "{}",
+        "_internal/clinic_app/resources/schemas/client-record.schema.json": "{}",
         "_internal/clinic_app/storage/schema/versions/0001_initial_schema.py": "# stand-in",
     }
     for name, text in files.items():
