@@ -15,7 +15,7 @@ import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
@@ -117,6 +117,61 @@ def cmd_third_party_add(ctx: Context) -> None:
     def work(session: Session, me: StaffRef, client_id: int, ref: str) -> None:
         row = third_parties.add_third_party(session, me, client_id, data)
         ctx.say(f"Recorded {row.label} ({row.relation_words.lower()}) for {ref}.")
+
+    _in_client(ctx, work)
+
+
+_LISTS: Final = {
+    "aliases": "alias",
+    "addresses": "address",
+    "phones": "phone",
+    "emails": "email",
+    "vehicles": "vehicle",
+}
+_TEXTS: Final = {
+    "advocate_service": "advocate_service",
+    "advocate_contact": "advocate_contact",
+    "wishes_and_concerns": "wishes",
+    "details": "details",
+}
+CLEARABLE: Final = (*_LISTS, *_TEXTS)
+
+
+def cmd_third_party_update(ctx: Context) -> None:
+    """Change what is recorded about a person: given options replace, --clear empties."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from clinic_app.models.enums import ThirdPartyRelation  # noqa: PLC0415
+    from clinic_app.services import third_parties  # noqa: PLC0415
+
+    args = ctx.args
+    cleared = set(args.clear or ())
+
+    def work(session: Session, me: StaffRef, client_id: int, ref: str) -> None:
+        row = _person(session, me, client_id, ref, args.person)
+        changes: dict[str, Any] = {}
+        if args.relation:
+            changes["relation"] = ThirdPartyRelation(args.relation)
+        if args.name is not None:
+            changes["name"] = args.name
+        for field, option in _LISTS.items():
+            given = getattr(args, option)
+            if field in cleared:
+                changes[field] = ()
+            elif given:
+                changes[field] = tuple(given)
+        for field, option in _TEXTS.items():
+            given = getattr(args, option)
+            if field in cleared:
+                changes[field] = ""
+            elif given is not None:
+                changes[field] = given
+        if not changes:
+            raise CommandError("Nothing to change: give the details to record, or --clear.")
+        updated = third_parties.update_third_party(
+            session, me, row.id, replace(row.as_input(), **changes)
+        )
+        ctx.say(f"Updated {updated.label} for {ref}: {', '.join(sorted(changes))}.")
 
     _in_client(ctx, work)
 
@@ -265,7 +320,7 @@ def _client_and_person(parser: argparse.ArgumentParser, *, person: bool = True) 
 
 
 def register(commands: Commands) -> None:
-    """Add ``third-party add|list|end`` and ``protective-measure add|revoke``."""
+    """Add ``third-party add|update|list|end`` and ``protective-measure add|revoke``."""
     from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation  # noqa: PLC0415
 
     third_party = commands.add_parser(
@@ -298,6 +353,38 @@ def register(commands: Commands) -> None:
     add.add_argument("--wishes", metavar="TEXT", help="their wishes and safety concerns")
     add.add_argument("--details", metavar="TEXT", help="anything else the team should know")
     add.set_defaults(run=cmd_third_party_add)
+
+    update = actions.add_parser(
+        "update",
+        help="change what is recorded about a person",
+        description="Change what is recorded about a person. A list given (--alias, "
+        "--address, --phone, --email, --vehicle, repeated for each entry) replaces that "
+        "list; --clear FIELD empties one.",
+    )
+    add_common_options(update)
+    _client_and_person(update)
+    update.add_argument("--relation", choices=[r.value for r in ThirdPartyRelation])
+    update.add_argument("--name", help="their name as they use it")
+    for option, what in (
+        ("--alias", "another name"),
+        ("--address", "an address or place"),
+        ("--phone", "a phone number"),
+        ("--email", "an email address"),
+        ("--vehicle", "a vehicle registration"),
+    ):
+        update.add_argument(option, action="append", metavar="TEXT", help=f"{what} (repeatable)")
+    update.add_argument("--advocate-service", metavar="TEXT")
+    update.add_argument("--advocate-contact", metavar="TEXT")
+    update.add_argument("--wishes", metavar="TEXT", help="their wishes and safety concerns")
+    update.add_argument("--details", metavar="TEXT")
+    update.add_argument(
+        "--clear",
+        action="append",
+        choices=CLEARABLE,
+        metavar="FIELD",
+        help="empty a field: " + ", ".join(CLEARABLE),
+    )
+    update.set_defaults(run=cmd_third_party_update)
 
     listing = actions.add_parser(
         "list",

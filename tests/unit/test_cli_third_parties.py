@@ -209,3 +209,31 @@ def test_measures_are_numbered_by_when_they_start(dbfile):
         ["measure 1", "Restraining order"],
         ["measure 2", "Stalking protection order"],
     ]
+
+
+def test_a_persons_details_are_changed_from_the_command_line(dbfile):
+    assert add_sarah(dbfile).code == 0
+    changed = jones(
+        dbfile, "third-party", "update", "--client", CLIENT, "--person", "Person 2",
+        "--phone", "07700 900999", "--address", "3 Larch Close, Hackney", "--clear", "vehicles",
+    )  # fmt: skip
+    assert changed.code == 0, changed.err
+    assert changed.out == f"Updated Person 2 for {CLIENT}: addresses, phones, vehicles.\n"
+    assert "Sarah" not in changed.out  # no detail is printed
+    detailed = listing(dbfile, "--show-details").splitlines()
+    assert "Person 2\taddresses and places\t3 Larch Close, Hackney" in detailed
+    assert "Person 2\tother names\tSarah Smith; sj_runs" in detailed  # not given: unchanged
+    assert not [line for line in detailed if line.startswith("Person 2\tvehicles")]
+
+
+def test_a_bad_change_is_refused_and_nothing_changes(dbfile):
+    assert add_sarah(dbfile).code == 0
+    before = listing(dbfile, "--show-details")
+    bad = jones(
+        dbfile, "third-party", "update", "--client", CLIENT, "--person", "Person 2",
+        "--phone", "call me", "--name", "Sarah J",
+    )  # fmt: skip
+    assert bad.code != 0 and "--phone" in bad.err and len(bad.err.strip().splitlines()) == 1
+    nothing = jones(dbfile, "third-party", "update", "--client", CLIENT, "--person", "Person 2")
+    assert nothing.code != 0 and "Nothing to change" in nothing.err
+    assert listing(dbfile, "--show-details") == before
