@@ -38,6 +38,7 @@ from clinic_app.services import audit
 from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
 from clinic_app.services.measures import all_definitions
 from clinic_app.services.validation import Checker
+from clinic_app.wording import long_date
 
 OUTCOME_WORDS: dict[CriticalReviewOutcome, str] = {
     CriticalReviewOutcome.RISK_EVENT_RECORDED: "Risk event recorded",
@@ -76,10 +77,8 @@ class CriticalReview:
     @property
     def words(self) -> str:
         """One line for the screen: outcome, who and when, and the reason if any."""
-        text = (
-            f"{OUTCOME_WORDS[self.outcome]} by {self.reviewed_by} on "
-            f"{self.reviewed_at:%d %B %Y}".replace(" 0", " ")
-        )
+        when = self.reviewed_at.astimezone().date()
+        text = f"{OUTCOME_WORDS[self.outcome]} by {self.reviewed_by} on {long_date(when)}"
         return f"{text}: {self.reason}" if self.reason else text
 
 
