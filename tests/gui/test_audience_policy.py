@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,20 +29,28 @@ class FakePolicies:
         self.calls.append(("audience_policy", name, {}))
         return self.policies[name]
 
-    def set_audience_policy(self, name: str, **kwargs: Any) -> Any:
-        self.calls.append(("set_audience_policy", name, kwargs))
+    def set_audience_policy(
+        self,
+        audience: str,
+        *,
+        sections: Sequence[str],
+        fields: Sequence[str],
+        title: str | None = None,
+    ) -> Any:
+        kwargs = {"sections": sections, "fields": fields, "title": title}
+        self.calls.append(("set_audience_policy", audience, kwargs))
         if self.refuse is not None:
             raise self.refuse
         policy = dataclasses.replace(
-            BUILT_IN[name],
-            title=kwargs["title"],
-            sections=tuple(Section(s) for s in kwargs["sections"]),
-            identifying=tuple(kwargs["fields"]),
+            BUILT_IN[audience],
+            title=BUILT_IN[audience].title if title is None else title,
+            sections=tuple(Section(s) for s in sections),
+            identifying=tuple(fields),
             built_in=False,
             updated_by=1,
             updated_at=CHANGED_AT,
         )
-        self.policies[name] = policy
+        self.policies[audience] = policy
         return policy
 
     def reset_audience_policy(self, name: str) -> Any:

@@ -21,9 +21,9 @@ from clinic_app.views.caseload.view import (
     CaseloadModel,
     CaseloadRole,
     CaseloadView,
-    format_nhs_number,
     search_terms,
 )
+from clinic_app.views.common.wording import format_nhs_number
 
 TODAY = date(2026, 6, 1)
 

@@ -354,7 +354,7 @@ def test_someone_elses_change_is_shown_and_the_edit_is_kept(qtbot, shown_errors)
 def _own_controls(dialog: QWidget) -> list[QWidget]:
     """The dialog's controls, leaving out the parts Qt builds inside its own widgets."""
     inner = (QComboBox, QAbstractSpinBox, QCalendarWidget)
-    controls = []
+    controls: list[QWidget] = []
     for widget in dialog.findChildren(QWidget):
         if not isinstance(
             widget, QLabel | QLineEdit | QComboBox | QPlainTextEdit | QCheckBox | QPushButton

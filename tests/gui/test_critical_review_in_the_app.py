@@ -18,7 +18,7 @@ from clinic_app.views.risk.dialogs import RiskEventDialog
 from tests.conftest import STAFF_PASSWORD
 
 # PHQ-9 version 2, item 9 answered "More than half the days" (2); demo clients answer 0.
-ANSWERS: dict[int, int | None] = dict.fromkeys(range(1, 10), 1) | {9: 2}
+ANSWERS: dict[int, int | None] = {item: 2 if item == 9 else 1 for item in range(1, 10)}
 
 
 def _give_phq9_with_item_9(app) -> tuple[int, int]:

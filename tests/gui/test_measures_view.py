@@ -1104,7 +1104,12 @@ def test_import_of_an_unreadable_file_says_so(qtbot, tmp_path: Path):
     path = tmp_path / "scale.json"
     path.write_bytes(b"\xff\xfe\x00bad")
     called: list[str] = []
-    dialog = ImportDefinitionDialog(lambda text: called.append(text) or definition_row())
+
+    def import_definition(text: str) -> DefinitionRow:
+        called.append(text)
+        return definition_row()
+
+    dialog = ImportDefinitionDialog(import_definition)
     qtbot.addWidget(dialog)
     dialog.set_file(path)
     dialog.import_button.click()

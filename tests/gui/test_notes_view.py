@@ -247,8 +247,9 @@ def cell(tab: SessionsTab, row: int, column: SessionColumn) -> str:
 
 def editable_widgets(root: QWidget) -> list[QWidget]:
     found: list[QWidget] = []
-    for kind in (QLineEdit, QPlainTextEdit, QTextEdit):
-        found += [w for w in root.findChildren(kind) if not w.isReadOnly()]
+    found += [w for w in root.findChildren(QLineEdit) if not w.isReadOnly()]
+    found += [w for w in root.findChildren(QPlainTextEdit) if not w.isReadOnly()]
+    found += [w for w in root.findChildren(QTextEdit) if not w.isReadOnly()]
     found += [w for w in root.findChildren(QComboBox) if w.isVisible()]
     found += [w for w in root.findChildren(QAbstractSpinBox) if w.isVisible()]
     return found

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -321,7 +322,9 @@ def test_the_current_revision_is_shown_in_words(tab: PlanTab):
     assert tab.phase_value.text() == "Intervention"
     assert tab.length_value.text() == "12 sessions over 16 weeks"
     assert tab.review_value.text() == "2 March 2026 — overdue by 10 days"
-    assert "Private: never shared" in tab.formulation.parentWidget().title()
+    box = tab.formulation.parentWidget()
+    assert isinstance(box, QGroupBox)
+    assert "Private: never shared" in box.title()
     assert "Alcohol lowers restraint." in tab.formulation.toPlainText()
     assert tab.change_value.text() == "Active after the panel meeting."
 
@@ -700,7 +703,7 @@ def test_a_rating_cannot_be_dated_in_the_future(tab: PlanTab):
     tab.rate_button.click()
     dialog = tab.progress_dialog
     assert dialog is not None
-    assert dialog.rated_on.maximumDate() == QDate(TODAY)
+    assert dialog.rated_on.maximumDate() == QDate(TODAY.year, TODAY.month, TODAY.day)
     assert dialog.rating.maximum() == 10 and dialog.rating.minimum() == 0
 
 
@@ -826,6 +829,7 @@ CONTROLS = (
     QPlainTextEdit,
     QSpinBox,
     QDateEdit,
+    QGroupBox,
     QSlider,
     QTableView,
     QCheckBox,
@@ -876,7 +880,9 @@ def test_tab_order_follows_the_form_after_goals_are_added(tab: PlanTab):
     widget: QWidget = editor.status
     for _ in range(400):
         order.append(widget)
-        widget = widget.nextInFocusChain()
+        following = widget.nextInFocusChain()
+        assert following is not None
+        widget = following
         if widget is editor.status:
             break
     position = {id(w): i for i, w in enumerate(order)}

@@ -3,6 +3,7 @@ opening a result, and a model that passes Qt's checks. A fake search, no databas
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -25,18 +26,17 @@ from clinic_app.views.search.panel import (
 
 
 def hit(note_id: int, client_id: int = 7, **changes) -> NoteHit:  # type: ignore[no-untyped-def]
-    values = {
-        "note_id": note_id,
-        "client_id": client_id,
-        "client_ref": f"MASIP-{client_id:04d}",
-        "client_name": "HARGREAVES, Daniel",
-        "session_date": date(2026, 10, 14),
-        "snippet": "Reports urges to check her «social» «media» most evenings.",
-        "is_signed": True,
-        "entered_in_error": False,
-    }
-    values.update(changes)
-    return NoteHit(**values)
+    found = NoteHit(
+        note_id=note_id,
+        client_id=client_id,
+        client_ref=f"MASIP-{client_id:04d}",
+        client_name="HARGREAVES, Daniel",
+        session_date=date(2026, 10, 14),
+        snippet="Reports urges to check her «social» «media» most evenings.",
+        is_signed=True,
+        entered_in_error=False,
+    )
+    return dataclasses.replace(found, **changes)
 
 
 HITS = [

@@ -1,17 +1,19 @@
 """No clinical or third-party canary reaches a partner document saved through the screens.
 
-A real encrypted database is filled with a client whose every CLINICAL and THIRD_PARTY
-text field holds a unique canary (through the services where a table is append-only,
-directly elsewhere), and whose identifying details are canaries too. The partner summary
-wizard and the urgent risk notification dialog are then driven to the end for every
-audience with the real services, the author keeping every lexicon warning (the worst
-case); the written PDF's text and metadata are read back with pypdf and searched.
+A real encrypted database holds the shared canary record (tests/privacy/canary_record.py):
+a client with a row in every table that has CLINICAL or THIRD_PARTY columns, every such
+text field a unique canary, and identifying details that are searched for too. Whatever
+the services left untouched (rows made with the database) is then overwritten with a
+canary where the triggers allow, and every private text is proved to be one. The partner
+summary wizard and the urgent risk notification dialog are then driven to the end for
+every audience with the real services, the author keeping every lexicon warning (the
+worst case); the written PDF's text and metadata are read back with pypdf and searched.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,206 +22,42 @@ from pypdf import PdfReader
 from sqlalchemy import JSON, Enum, String, Text, select, update
 from sqlalchemy.exc import DatabaseError
 
-from clinic_app.models import Base, Privacy, privacy_of
-from clinic_app.models.enums import (
-    Attendance,
-    ConsentToShare,
-    Engagement,
-    Gateway,
-    InterventionKind,
-    Modality,
-    Phase,
-    PlanStatus,
-    ReferralStatus,
-    ReferralUrgency,
-    RiskEventKind,
-    RiskTool,
-    Section,
-    ServiceKind,
-    ShareDecisionKind,
-    ThirdPartyRelation,
-    Typology,
-    Urgency,
-)
-from clinic_app.services import clients, notes, plans, referrals, risk, third_parties
+from clinic_app.models import Base, privacy_of
+from clinic_app.models.enums import Gateway, Section
 from clinic_app.services.sharing import audiences, documents, drafts
 from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, BUILT_IN
 from clinic_app.services.workspace import Workspace
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing.actions import PartnerSummaryActions, RiskNoticeActions
 from clinic_app.views.sharing.wizard import PartnerSummaryWizard, RiskNoticeDialog, Step
-from tests.conftest import STAFF_PASSWORD
+from tests.privacy.canary_record import NEVER, Canaries, Identity, Record, build
 
-TODAY = date.today()
-START = TODAY - timedelta(days=60)
-NEVER = frozenset({Privacy.CLINICAL, Privacy.THIRD_PARTY})
-MARK = re.compile(r"ZQ\d{3}QZ")
-
-# Identifying details as canaries too: an audience that may not have one must not get it.
-IDENTIFYING = {
-    "client.given_name": ("Zqgivenx",),
-    "client.family_name": ("Zqfamilyx",),
-    "client.date_of_birth": ("12 April 1985",),
-    "client.nhs_number": ("9434765919", "943 476 5919"),
-    "client.local_ref": ("ZQLOCALREF",),
-    "client.police_ref": ("ZQPOLICEREF",),
-    "client.address": ("ZQADDRESSLINE",),
-}
-
-
-class Canaries:
-    """Unique marker strings, remembered so a document can be searched for every one."""
-
-    def __init__(self) -> None:
-        self.made: list[str] = []
-
-    def __call__(self) -> str:
-        value = f"ZQ{len(self.made):03d}QZ"
-        self.made.append(value)
-        return value
-
-
-def seed(db: Any, me: Any, admin: Any, canary: Canaries) -> tuple[int, int]:
-    """A client with a record in every part, every private text a canary."""
-    with db.transaction() as s:
-        cid = clients.register_client(
-            s,
-            me,
-            clients.ClientDetails(
-                local_ref="ZQLOCALREF",
-                given_name="Zqgivenx",
-                family_name="Zqfamilyx",
-                date_of_birth=date(1985, 4, 12),
-                site="North",
-                referral_date=START - timedelta(days=30),
-                nhs_number="943 476 5919",
-                police_ref="ZQPOLICEREF",
-                address="ZQADDRESSLINE",
-                sharing_notes=canary(),
-                consent_to_share=ConsentToShare.GIVEN,
-            ),
-        ).id
-        # The third party's name is a canary: the lexicon looks for it in shareable text
-        # (it is not there), and it must never reach a document whatever the author keeps.
-        third_parties.add_third_party(
-            s,
-            me,
-            cid,
-            third_parties.ThirdPartyInput(
-                relation=ThirdPartyRelation.VICTIM,
-                name=canary(),
-                aliases=(canary(),),
-                addresses=(canary(),),
-                advocate_service=canary(),
-                advocate_contact=canary(),
-                wishes_and_concerns=canary(),
-                details=canary(),
-            ),
-        )
-        clients.set_typology(s, me, cid, Typology.REJECTED, rationale=canary(), assessed_on=START)
-        clients.record_risk_assessment(
-            s,
-            me,
-            cid,
-            tool=RiskTool.SRP,
-            tool_version="2",
-            assessed_on=START,
-            judgements={canary(): "high"},
-            rationale=canary(),
-            shareable_summary="Risk reviewed with partners.",
-        )
-        plan = plans.create_plan(
-            s,
-            me,
-            cid,
-            plans.PlanInput(
-                status=PlanStatus.ACTIVE,
-                phase=Phase.INTERVENTION,
-                formulation=canary(),
-                change_note=canary(),
-                planned_sessions=12,
-                next_review_on=TODAY + timedelta(days=20),
-                goals=(
-                    # The partner wording names a diagnosis so there is a hit to keep.
-                    plans.GoalInput(canary(), "Manage his depression and keep to bail"),
-                    plans.GoalInput(canary(), "Build a routine", True, canary()),
-                ),
-                interventions=(plans.InterventionInput(InterventionKind.CBT, canary()),),
-            ),
-        )
-        plans.rate_goal(
-            s,
-            me,
-            plan.plan_id,
-            plan.goals[0].goal_key,
-            rating=5,
-            rated_on=START + timedelta(days=5),
-            comment=canary(),
-        )
-        note_ids = []
-        for i in range(4):
-            note = notes.create_draft(
-                s,
-                me,
-                cid,
-                notes.NoteContent(
-                    session_date=START + timedelta(days=7 * i + 1),
-                    duration_minutes=50,
-                    modality=Modality.IN_PERSON,
-                    attendance=[Attendance.ATTENDED, Attendance.LATE][i % 2],
-                    engagement=Engagement.GOOD,
-                    risk_checkin=canary(),
-                    agenda=canary(),
-                    intervention_content=canary(),
-                    homework=canary(),
-                    risk_rerating=canary(),
-                    actions=canary(),
-                    partner_update="Attended and took part." if i == 0 else "",
-                ),
-            )
-            note_ids.append(note.id)
-        notes.sign_note(s, me, note_ids[0], password=STAFF_PASSWORD)
-        notes.add_addendum(
-            s, me, note_ids[0], reason=canary(), text=canary(), password=STAFF_PASSWORD
-        )
-        notes.mark_entered_in_error(s, me, note_ids[3], reason=canary())
-        event = risk.record_risk_event(
-            s,
-            me,
-            cid,
-            kind=RiskEventKind.CONTACT_WITH_VICTIM,
-            urgency=Urgency.URGENT,
-            occurred_on=TODAY - timedelta(days=3),
-            detail=canary(),
-            shareable_statement="Reported contact with the victim on Monday. Police told.",
-        )
-        risk.record_share_decision(
-            s,
-            me,
-            event.id,
-            decision=ShareDecisionKind.SHARED,
-            reason=canary(),
-            gateway=Gateway.CDA_S115,
-            shared_with="Metropolitan Police",
-            client_informed=True,
-        )
-        service = referrals.add_service(
-            s, admin, name="Northside Wellbeing Service", kind=ServiceKind.OTHER
-        )
-        referral = referrals.create_referral(
-            s,
-            me,
-            cid,
-            service_id=service.id,
-            reason=canary(),
-            clinical_detail=canary(),
-            urgency=ReferralUrgency.ROUTINE,
-            fact_shareable=True,
-            share_gateway=Gateway.CONSENT,
-            created_on=START,
-        )
-        referrals.change_status(s, me, referral.id, ReferralStatus.SENT, on=START, note=canary())
-    return cid, event.id
+IDENTITY = Identity(
+    given_name="Zqgivenx",
+    family_name="Zqfamilyx",
+    date_of_birth=date(1985, 4, 12),
+    nhs_number="9434765919",
+    local_ref="ZQLOCALREF",
+    police_ref="ZQPOLICEREF",
+    address="ZQADDRESSLINE",
+)
+# What the clinician wrote for partners. The goal's partner wording names a diagnosis, so
+# there is a lexicon hit to keep.
+SHAREABLE = [
+    "Risk reviewed with partners.",
+    "Manage his depression and keep to bail",
+    "Attended and took part.",
+    "Reported contact with the victim on Monday. Police told.",
+]
+IDENTIFYING_COLUMNS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "nhs_number",
+    "local_ref",
+    "police_ref",
+    "address",
+)
 
 
 def _text_columns() -> list[tuple[Any, Any]]:
@@ -232,7 +70,7 @@ def _text_columns() -> list[tuple[Any, Any]]:
     return found
 
 
-def fill_the_rest(db: Any, canary: Canaries) -> None:
+def fill_the_rest(db: Any, canaries: Canaries) -> None:
     """Put a canary in every CLINICAL or THIRD_PARTY text column the triggers allow."""
     with db.transaction() as s:
         for table, column in _text_columns():
@@ -240,14 +78,15 @@ def fill_the_rest(db: Any, canary: Canaries) -> None:
                 continue
             savepoint = s.begin_nested()
             try:
-                s.execute(update(table).values({column.name: canary()}))
+                value = canaries.value(table.name, column.name)
+                s.execute(update(table).values({column.name: value}))
             except DatabaseError:
                 savepoint.rollback()  # append-only or signed: filled through the services
             else:
                 savepoint.commit()
 
 
-def assert_every_private_text_is_a_canary(db: Any) -> None:
+def assert_every_private_text_is_a_canary(db: Any, canaries: Canaries) -> None:
     """Proof that the seeding reached every private field that holds anything."""
     missed = []
     with db.session() as s:
@@ -257,7 +96,7 @@ def assert_every_private_text_is_a_canary(db: Any) -> None:
             for value in s.execute(select(column)).scalars():
                 if value in (None, "", {}) or table.name == "disclosure":
                     continue
-                if not MARK.search(str(value)):
+                if not canaries.pattern.search(str(value)):
                     missed.append(f"{table.name}.{column.name}")
     assert sorted(set(missed)) == []
 
@@ -271,28 +110,34 @@ def pdf_words(path: Path) -> tuple[str, str]:
     return everything, re.sub(r"\s+", "", everything)
 
 
-def assert_clean(path: Path, canaries: list[str], forbidden: list[str]) -> None:
+def assert_clean(path: Path, canaries: Canaries, forbidden: list[str]) -> None:
     text, squeezed = pdf_words(path)
     assert "Progress summary" in text or "Urgent risk notification" in text  # it read
-    leaked = [c for c in canaries if c in text or c in squeezed]
+    leaked = [c for c in canaries.values.values() if c in text or c in squeezed]
     assert leaked == []
-    assert not MARK.search(squeezed)
+    assert not canaries.pattern.search(squeezed)
     wrong = [value for value in forbidden if value in text or re.sub(r"\s+", "", value) in squeezed]
     assert wrong == []
 
 
 def forbidden_identifying(audience: str) -> list[str]:
+    """Every form of each identifying detail the audience may not have."""
     allowed = set(BUILT_IN[audience].identifying)
-    return [v for field, values in IDENTIFYING.items() if field not in allowed for v in values]
+    return [
+        form
+        for column in IDENTIFYING_COLUMNS
+        if f"client.{column}" not in allowed
+        for form in IDENTITY.forms(column)
+    ]
 
 
 @pytest.fixture
-def record(db, psychologist, admin):  # type: ignore[no-untyped-def]
-    canary = Canaries()
-    client_id, event_id = seed(db, psychologist, admin, canary)
-    fill_the_rest(db, canary)
-    assert_every_private_text_is_a_canary(db)
-    return client_id, event_id, canary.made
+def record(db, psychologist, clinician, admin) -> Record:  # type: ignore[no-untyped-def]
+    canaries = Canaries("onscreen")
+    built = build(db, psychologist, clinician, admin, IDENTITY, canaries, SHAREABLE, 4)
+    fill_the_rest(db, canaries)
+    assert_every_private_text_is_a_canary(db, canaries)
+    return built
 
 
 @pytest.fixture
@@ -307,6 +152,12 @@ def save_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return folder
 
 
+def step_of(wizard: Any) -> Step:
+    """The step the wizard shows now (read afresh each time: a click moves it on)."""
+    step: Step = wizard.current_step
+    return step
+
+
 def drive(wizard: Any, qtbot: Any, audience: str) -> Path:
     """Fill in, keep every warning, confirm, preview and save; the saved file's path."""
     details = wizard.details
@@ -316,17 +167,17 @@ def drive(wizard: Any, qtbot: Any, audience: str) -> Path:
     details.gateway.setCurrentIndex(details.gateway.findData(Gateway.CDA_S115))
     details.told_yes.setChecked(True)
     wizard.next_button.click()
-    assert wizard.current_step is Step.WORDING, wizard.page_errors.text()
+    assert step_of(wizard) is Step.WORDING, wizard.page_errors.text()
     for row in list(wizard.review.rows):
         row.keep_button.click()
     wizard.next_button.click()
-    assert wizard.current_step is Step.PREVIEW and wizard.rendered is not None
+    assert step_of(wizard) is Step.PREVIEW and wizard.rendered is not None
     wizard.next_button.click()
-    assert wizard.current_step is Step.CALDICOTT
+    assert step_of(wizard) is Step.CALDICOTT
     for box in wizard.caldicott.boxes.values():
         box.setChecked(True)
     wizard.next_button.click()
-    assert wizard.current_step is Step.SAVE
+    assert step_of(wizard) is Step.SAVE
     with qtbot.waitSignal(wizard.exported) as exported:
         wizard.next_button.click()
     result = exported.args[0]
@@ -338,7 +189,7 @@ def drive(wizard: Any, qtbot: Any, audience: str) -> Path:
 def test_partner_summary_saved_through_the_wizard_holds_no_canary(
     qtbot, db, psychologist, record, save_in, audience
 ):
-    client_id, _event_id, canaries = record
+    client_id, canaries = record.client_id, record.canaries
     workspace = Workspace(db, psychologist)
     actions = PartnerSummaryActions(
         list_audiences=workspace.bind(audiences.list_audiences),
@@ -366,7 +217,7 @@ def test_partner_summary_saved_through_the_wizard_holds_no_canary(
 def test_urgent_risk_notification_saved_through_the_dialog_holds_no_canary(
     qtbot, db, psychologist, record, save_in, audience
 ):
-    _client_id, event_id, canaries = record
+    event_id, canaries = record.urgent_event, record.canaries
     workspace = Workspace(db, psychologist)
     actions = RiskNoticeActions(
         list_audiences=workspace.bind(audiences.list_audiences),

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QAbstractButton, QDialog, QGroupBox, QLabel, QWidget
-from reportlab.pdfgen import canvas
+from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
 
 from clinic_app.errors import AccessDenied, NotFound, Problem, ValidationError
 from clinic_app.models.enums import (
@@ -1592,7 +1592,11 @@ def clashes(window: QWidget) -> dict[str, list[str]]:
             continue
         if isinstance(widget, QLabel) and (widget.buddy() is None or "<" in widget.text()):
             continue
-        text = widget.title() if isinstance(widget, QGroupBox) else widget.text()
+        if isinstance(widget, QGroupBox):
+            text = widget.title()
+        else:
+            assert isinstance(widget, QAbstractButton | QLabel)
+            text = widget.text()
         if (key := _mnemonic(text)) is not None:
             keys[key].append(text)
     return {k: v for k, v in keys.items() if len(set(v)) > 1}

@@ -150,7 +150,14 @@ class FakeThirdParties:
         self.calls.append(("add_third_party", client_id, data))
         self._check()
         n = len(self.rows) + 1
-        row = ThirdPartyRow(10 + n, client_id, f"Person {n}", *dataclasses.astuple(data), None, "")
+        row = ThirdPartyRow(
+            id=10 + n,
+            client_id=client_id,
+            label=f"Person {n}",
+            ended_on=None,
+            ended_reason="",
+            **dataclasses.asdict(data),
+        )
         self.rows.append(row)
         return row
 
@@ -161,11 +168,11 @@ class FakeThirdParties:
         return self._replace(dataclasses.replace(old, **dataclasses.asdict(data)))
 
     def end_third_party(
-        self, person_id: int, *, ended_on: date, reason: str, today: date | None = None
+        self, third_party_id: int, *, ended_on: date, reason: str, today: date | None = None
     ) -> ThirdPartyRow:
-        self.calls.append(("end_third_party", person_id, (ended_on, reason, today)))
+        self.calls.append(("end_third_party", third_party_id, (ended_on, reason, today)))
         self._check()
-        old = next(r for r in self.rows if r.id == person_id)
+        old = next(r for r in self.rows if r.id == third_party_id)
         return self._replace(dataclasses.replace(old, ended_on=ended_on, ended_reason=reason))
 
     def add_protective_measure(

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from clinic_app.errors import StorageError, WrongKey
-from clinic_app.models.enums import Attendance, Modality
+from clinic_app.models.enums import Attendance, Modality, Role
 from clinic_app.services import clients, notes, staff
 from clinic_app.storage import engine
 from clinic_app.storage.integrity import PAGE_SIZE
@@ -112,9 +112,7 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
     database = engine.open_database(path, key, key_store=store)
     with database.transaction() as session:
         admin = staff.create_first_admin(session, "admin", ADMIN_PASSWORD)
-        staff.add_user(
-            session, admin, "dr.jones", role=staff.Role.PSYCHOLOGIST, password=STAFF_PASSWORD
-        )
+        staff.add_user(session, admin, "dr.jones", role=Role.PSYCHOLOGIST, password=STAFF_PASSWORD)
     _work(database, "MASIP-0001", "943 476 5919", 4)
     database.close()
     older = path.read_bytes()

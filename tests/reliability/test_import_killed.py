@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from clinic_app.models import Client, SessionNote
+from clinic_app.models.enums import Role
 from clinic_app.services import demo, interchange, staff
 from clinic_app.services.common import StaffRef
 from clinic_app.storage import engine
@@ -26,9 +27,7 @@ SESSIONS = 15_000
 def _team(database: engine.Database) -> StaffRef:
     with database.transaction() as session:
         admin = staff.create_first_admin(session, "admin", "admin password 1")
-        row = staff.add_user(
-            session, admin, "dr.jones", role=staff.Role.PSYCHOLOGIST, password=PASSWORD
-        )
+        row = staff.add_user(session, admin, "dr.jones", role=Role.PSYCHOLOGIST, password=PASSWORD)
         demo._ensure_services(session)  # the same directory of services as the source
     return StaffRef(row.id, row.username, row.display_name, row.role)
 
@@ -42,6 +41,7 @@ def _big_record(tmp_path: Path) -> dict:
             demo.load_demo_caseload(session, me, 1, seed=7)
         with source.transaction() as session:
             client_id = session.scalar(select(Client.id))
+            assert client_id is not None
             document = interchange.export_client(session, me, client_id)
     finally:
         source.close()

@@ -814,6 +814,7 @@ def test_imported_signatures_verify_in_the_new_database(
         assert len(signed) == 3
         for note in signed:
             username = target.psychologist.username
+            assert note.signed_at is not None
             assert note.content_sha256 == notes.note_seal(
                 notes.content_of(note), username, signer=username, signed_at=note.signed_at
             )
