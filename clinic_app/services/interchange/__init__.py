@@ -31,9 +31,10 @@ Each part of the record is described once, as a tuple of ``Field`` (``fields``):
 checks and import all read the same description, so the two directions cannot drift apart.
 
 The modules, by job: ``fields`` (the description of every part), ``schema`` (the JSON
-Schema and its problems in words), ``reading`` (reading a file strictly), ``checks`` (the
-record's own rules), ``export`` and ``import_``. The use cases are imported here, the
-package's interface: callers write ``interchange.export_client(...)``.
+Schema and its problems in words), ``reading`` (reading a file strictly), ``versions``
+(older versions of the format brought up to the current one), ``checks`` (the record's
+own rules), ``export`` and ``import_``. The use cases are imported here, the package's
+interface: callers write ``interchange.export_client(...)``.
 """
 
 from clinic_app.services.interchange.checks import check_document

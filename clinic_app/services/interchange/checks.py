@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,26 +20,32 @@ from clinic_app.models import (
 )
 from clinic_app.models.enums import (
     Attendance,
+    CriticalReviewOutcome,
     PlanStatus,
+    ProtectiveMeasureKind,
     ReferralStatus,
     Role,
     ServiceKind,
     ShareDecisionKind,
 )
+from clinic_app.services import third_parties
 from clinic_app.services.clients import ClientDetails, check_details
 from clinic_app.services.interchange.fields import (
     ADDENDUM,
     ADMINISTRATION,
     ASSIGNMENT,
     CLIENT,
+    CRITICAL_REVIEW,
     DECISION,
     DISCLOSURE,
+    ENTRY_LISTS,
     GOAL,
     INTERVENTION,
     NOTE,
     NOTE_CONTENT,
     PLAN,
     PROGRESS,
+    PROTECTIVE_MEASURE,
     REFERRAL,
     REVIEW,
     REVISION,
@@ -52,12 +58,16 @@ from clinic_app.services.interchange.fields import (
     from_json,
     json_path,
     parse_timestamp,
+    third_party_input,
 )
 from clinic_app.services.interchange.schema import check_schema
+from clinic_app.services.interchange.versions import upgraded
 from clinic_app.services.measures import MEASURE_ID, known_definition
 from clinic_app.services.notes import addendum_seal_version, content_of, note_seal_version
 from clinic_app.services.referrals import TRANSITIONS
 from clinic_app.services.validation import date_problem, text_problem
+
+T = TypeVar("T")
 
 
 def _real_date(value: str | None) -> date | None:
@@ -172,7 +182,7 @@ class _Checks:
                 )
         labels: set[str] = set()
         for where, p in self.each("third_parties"):
-            self.fields(where, p, THIRD_PARTY)
+            self.third_party(where, p)
             if p["label"] in labels:
                 self.add(json_path(where, "label"), f"The label '{p['label']}' is used twice.")
             labels.add(p["label"])
@@ -190,8 +200,66 @@ class _Checks:
         for where, s in self.each("measure_schedules"):
             if not MEASURE_ID.match(s["measure_id"]):
                 self.add(json_path(where, "measure_id"), "That is not a valid measure identifier.")
+        self.critical_reviews()
         self.disclosures()
         return self.problems
+
+    def service_rules(self, where: str, check: Callable[[T], None], data: T) -> None:
+        """The problems a service's own check of an input finds, at their JSON paths."""
+        try:
+            check(data)
+        except ValidationError as refused:
+            for problem in refused.problems:
+                at = json_path(where, problem.where) if problem.where else where
+                self.add(at, problem.message)
+
+    def third_party(self, where: str, p: dict[str, Any]) -> None:
+        self.fields(where, p, THIRD_PARTY)
+        for key in ENTRY_LISTS:
+            if any("\n" in entry or "\r" in entry for entry in p[key]):
+                self.add(json_path(where, key), "Give each entry on its own, without line breaks.")
+        person = third_party_input(p)
+        self.service_rules(where, third_parties.check_third_party, person)
+        for j, m in enumerate(p["protective_measures"]):
+            at = json_path(where, "protective_measures", j)
+            self.fields(at, m, PROTECTIVE_MEASURE)
+            starts, ends = _real_date(m["starts_on"]), _real_date(m["ends_on"])
+            if starts is None or (m["ends_on"] is not None and ends is None):
+                continue  # the impossible date is reported where it is
+            measure = third_parties.ProtectiveMeasureInput(
+                ProtectiveMeasureKind(m["kind"]), starts, m["forbids"], ends, m["reference"]
+            )
+            self.service_rules(at, third_parties.check_protective_measure, measure)
+            revoked = _real_date(m["revoked_on"])
+            if revoked is not None and revoked < starts:
+                self.add(
+                    json_path(at, "revoked_on"), "A measure cannot be revoked before it started."
+                )
+
+    def critical_reviews(self) -> None:
+        reviewed: set[int] = set()
+        for where, r in self.each("critical_item_reviews"):
+            self.fields(where, r, CRITICAL_REVIEW)
+            index = r["administration_index"]
+            self.index(
+                json_path(where, "administration_index"),
+                index,
+                "measure_administrations",
+                "measure administration",
+            )
+            if index in reviewed:
+                self.add(
+                    json_path(where, "administration_index"),
+                    "These answers are reviewed twice; an administration is reviewed once.",
+                )
+            reviewed.add(index)
+            event = json_path(where, "risk_event_index")
+            self.index(event, r["risk_event_index"], "risk_events", "risk event")
+            if r["outcome"] == CriticalReviewOutcome.RISK_EVENT_RECORDED.value:
+                if r["risk_event_index"] is None:
+                    self.add(event, "Give the risk event recorded for these answers.")
+            elif r["risk_event_index"] is not None:
+                self.add(event, "A review with no further action names no risk event.")
 
     def client(self) -> None:
         c = self.doc["client"]
@@ -453,6 +521,7 @@ def check_document(
     odd = schema_words.odd_value(document)
     if odd is not None:
         return [odd]
+    document = upgraded(document)
     problems = check_schema(document)
     if problems or not isinstance(document, dict):
         return problems

@@ -14,6 +14,7 @@ from clinic_app.models import (
     Base,
     Client,
     ClientAssignment,
+    CriticalItemReview,
     Disclosure,
     GoalProgress,
     InterventionPlan,
@@ -22,6 +23,7 @@ from clinic_app.models import (
     MeasureSchedule,
     NoteAddendum,
     PlanReview,
+    ProtectiveMeasure,
     Referral,
     ReferralStatusChange,
     RiskAssessment,
@@ -44,6 +46,7 @@ from clinic_app.services.interchange.fields import (
     ADMINISTRATION,
     ASSIGNMENT,
     CLIENT,
+    CRITICAL_REVIEW,
     DECISION,
     DISCLOSURE,
     FORMAT,
@@ -53,6 +56,7 @@ from clinic_app.services.interchange.fields import (
     NOTE,
     PLAN,
     PROGRESS,
+    PROTECTIVE_MEASURE,
     REFERRAL,
     RESPONSE,
     REVIEW,
@@ -155,9 +159,22 @@ def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, A
             RiskAssessment, RiskAssessment.client_id, RiskAssessment.assessed_on, RiskAssessment.id
         )
     ]
+    people = rows(ThirdParty, ThirdParty.client_id, ThirdParty.recorded_at, ThirdParty.id)
+    protection = _grouped(
+        session,
+        ProtectiveMeasure,
+        ProtectiveMeasure.third_party_id,
+        [p.id for p in people],
+        ProtectiveMeasure.starts_on,
+        ProtectiveMeasure.id,
+    )
     document["third_parties"] = [
-        out(p, THIRD_PARTY)
-        for p in rows(ThirdParty, ThirdParty.client_id, ThirdParty.recorded_at, ThirdParty.id)
+        out(
+            p,
+            THIRD_PARTY,
+            protective_measures=[out(m, PROTECTIVE_MEASURE) for m in protection.get(p.id, [])],
+        )
+        for p in people
     ]
 
     plans = rows(
@@ -314,6 +331,21 @@ def export_client(session: Session, by: StaffRef, client_id: int) -> dict[str, A
             computed=computed.get(a.id),
         )
         for a in administrations
+    ]
+    administration_index = {a.id: i for i, a in enumerate(administrations)}
+    document["critical_item_reviews"] = [
+        out(
+            r,
+            CRITICAL_REVIEW,
+            administration_index=administration_index[r.administration_id],
+            risk_event_index=_index_of(event_index, r.risk_event_id),
+        )
+        for r in rows(
+            CriticalItemReview,
+            CriticalItemReview.client_id,
+            CriticalItemReview.reviewed_at,
+            CriticalItemReview.id,
+        )
     ]
     document["measure_schedules"] = [
         out(s, SCHEDULE)

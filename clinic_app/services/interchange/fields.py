@@ -24,6 +24,7 @@ from clinic_app.models.enums import (
     Attendance,
     ClientStatus,
     ConsentToShare,
+    CriticalReviewOutcome,
     DisclosureKind,
     Engagement,
     Gateway,
@@ -32,6 +33,7 @@ from clinic_app.models.enums import (
     Modality,
     Phase,
     PlanStatus,
+    ProtectiveMeasureKind,
     ReferralStatus,
     ReferralUrgency,
     RiskEventKind,
@@ -41,11 +43,14 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
+from clinic_app.services.third_parties import ThirdPartyInput
 
 FORMAT: Final = "clinic-app/client-record"
-FORMAT_VERSION: Final = 1
+# Version 2 added what is recorded about third parties and their protection, and the
+# reviews of critical answers; a version 1 file is brought up to it on reading (versions.py).
+FORMAT_VERSION: Final = 2
 
-Kind = Literal["value", "int", "text", "date", "time", "staff", "enum", "mapping", "json"]
+Kind = Literal["value", "int", "text", "date", "time", "staff", "enum", "mapping", "json", "lines"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,8 @@ class Field:
     against ``label``, ``limit`` and ``required`` (a rule on the item when it depends on
     other fields); ``date`` is YYYY-MM-DD (``past`` refuses a future date); ``time`` is
     an ISO 8601 timestamp; ``staff`` a username; ``enum`` a value of ``enum``; ``mapping``
-    a JSON object of text, written with sorted keys; ``json`` any JSON, copied.
+    a JSON object of text, written with sorted keys; ``json`` any JSON, copied; ``lines`` an
+    array of text, stored one entry a line.
     """
 
     key: str
@@ -163,11 +169,32 @@ RISK_ASSESSMENT: Final = (
     _text("shareable_summary", "The shareable summary", 5000),
     _time("recorded_at"),
 )
+# A third party's lists of identifiers, one entry each in the file and one a line stored.
+ENTRY_LISTS: Final = ("aliases", "addresses", "phones", "emails", "vehicles")
+# What the record holds about the person is checked by third_parties.check_third_party, as
+# when it is entered, so it is mapped as plain values here.
 THIRD_PARTY: Final = (
     _text("label", "The label", 40, required=True),
     _enum("relation", ThirdPartyRelation),
-    _text("name", "The name", 200, required=True),
-    _text("details", "The details", 20_000),
+    _value("name"),
+    _value("details"),
+    _time("recorded_at"),
+    *(Field(key, "lines") for key in ENTRY_LISTS),
+    _value("advocate_service"),
+    _value("advocate_contact"),
+    _value("wishes_and_concerns"),
+    _date("ended_on", "The date"),
+    _text("ended_reason", "The reason", 5000, lambda p: p["ended_on"] is not None),
+)
+# What it forbids and its reference are checked by third_parties.check_protective_measure.
+PROTECTIVE_MEASURE: Final = (
+    _enum("kind", ProtectiveMeasureKind),
+    _date("starts_on", "The start date", past=False),
+    _date("ends_on", "The end date", past=False),
+    _value("forbids"),
+    _value("reference"),
+    _date("revoked_on", "The date revoked", past=False),
+    _staff("recorded_by"),
     _time("recorded_at"),
 )
 PLAN: Final = (_time("created_at"), _staff("created_by"))
@@ -307,6 +334,17 @@ ADMINISTRATION: Final = (
     _time("recorded_at"),
 )
 RESPONSE: Final = (_int("item"), _int("value"))
+CRITICAL_REVIEW: Final = (
+    _enum("outcome", CriticalReviewOutcome),
+    _text(
+        "reason",
+        "The reason",
+        5000,
+        lambda r: r["outcome"] == CriticalReviewOutcome.NO_FURTHER_ACTION.value,
+    ),
+    _staff("reviewed_by"),
+    _time("reviewed_at"),
+)
 SCHEDULE: Final = (
     _value("measure_id"),
     _int("every_n_sessions"),
@@ -364,6 +402,8 @@ def to_json(row: Base, fields: Sequence[Field], usernames: dict[int, str]) -> di
             out[f.key] = value.value
         elif f.kind == "mapping":
             out[f.key] = dict(sorted(value.items()))
+        elif f.kind == "lines":
+            out[f.key] = [line.strip() for line in value.splitlines() if line.strip()]
         elif f.kind == "json":
             out[f.key] = json.loads(json.dumps(value))
         else:
@@ -390,6 +430,8 @@ def from_json(
             out[f.attribute] = f.enum(value)
         elif f.kind == "int":
             out[f.attribute] = int(value)
+        elif f.kind == "lines":
+            out[f.attribute] = "\n".join(value)
         elif f.kind in ("mapping", "json"):
             out[f.attribute] = copy.deepcopy(value)
         else:
@@ -400,3 +442,20 @@ def from_json(
 def json_path(base: str, *parts: str | int) -> str:
     """A JSON path such as ``$.sessions[3].session_date``."""
     return schema_words.json_path(*parts, base=base)
+
+
+def third_party_input(p: dict[str, Any]) -> ThirdPartyInput:
+    """A document's third party as the input the app checks and records (as on the form)."""
+    return ThirdPartyInput(
+        relation=ThirdPartyRelation(p["relation"]),
+        name=p["name"],
+        aliases=tuple(p["aliases"]),
+        addresses=tuple(p["addresses"]),
+        phones=tuple(p["phones"]),
+        emails=tuple(p["emails"]),
+        vehicles=tuple(p["vehicles"]),
+        advocate_service=p["advocate_service"],
+        advocate_contact=p["advocate_contact"],
+        wishes_and_concerns=p["wishes_and_concerns"],
+        details=p["details"],
+    )

@@ -14,6 +14,7 @@ from clinic_app.models import (
     Base,
     Client,
     ClientAssignment,
+    CriticalItemReview,
     Disclosure,
     GoalProgress,
     InterventionPlan,
@@ -25,6 +26,7 @@ from clinic_app.models import (
     PlannedIntervention,
     PlanReview,
     PlanRevision,
+    ProtectiveMeasure,
     Referral,
     ReferralStatusChange,
     RiskAssessment,
@@ -36,7 +38,7 @@ from clinic_app.models import (
     ThirdParty,
     TypologyAssessment,
 )
-from clinic_app.services import audit
+from clinic_app.services import audit, third_parties
 from clinic_app.services.clients import ClientSummary, summary_of
 from clinic_app.services.common import (
     StaffRef,
@@ -48,6 +50,7 @@ from clinic_app.services.interchange.fields import (
     ASSIGNMENT,
     CLIENT,
     CLIENT_TEXT_STRIPPED,
+    CRITICAL_REVIEW,
     DECISION,
     DISCLOSURE,
     FORMAT_VERSION,
@@ -56,6 +59,7 @@ from clinic_app.services.interchange.fields import (
     NOTE,
     PLAN,
     PROGRESS,
+    PROTECTIVE_MEASURE,
     REFERRAL,
     RESPONSE,
     REVIEW,
@@ -68,7 +72,9 @@ from clinic_app.services.interchange.fields import (
     TYPOLOGY,
     Field,
     from_json,
+    third_party_input,
 )
+from clinic_app.services.interchange.versions import upgraded
 from clinic_app.services.validation import normalise_nhs_number
 
 M = TypeVar("M", bound=Base)
@@ -91,7 +97,8 @@ def import_client(
     problems = check_document(session, document, today=today)
     if problems:
         raise ValidationError(problems)
-    doc = cast(dict[str, Any], document)  # a schema-valid document is a JSON object
+    # A schema-valid document is a JSON object (an older version's, brought up to date).
+    doc = cast(dict[str, Any], upgraded(document))
     client = _write(session, doc)
     if not any(a["staff"] == by.username and a["ended_at"] is None for a in doc["assignments"]):
         session.add(ClientAssignment(client_id=client.id, staff_id=by.id, is_lead=False))
@@ -139,7 +146,22 @@ def _write(session: Session, doc: dict[str, Any]) -> Client:
         [new(TypologyAssessment, t, TYPOLOGY, client_id=cid) for t in doc["typology_assessments"]]
     )
     added([new(RiskAssessment, r, RISK_ASSESSMENT, client_id=cid) for r in doc["risk_assessments"]])
-    added([new(ThirdParty, p, THIRD_PARTY, client_id=cid) for p in doc["third_parties"]])
+    people = [new(ThirdParty, p, THIRD_PARTY, client_id=cid) for p in doc["third_parties"]]
+    for person, p in zip(people, doc["third_parties"], strict=True):
+        # Stored as the app stores what is entered (one entry a line, registrations in
+        # capitals), so a file written by hand reads back as if typed in.
+        third_parties.apply_input(person, third_party_input(p))
+        person.ended_reason = person.ended_reason.strip()
+    added(people)
+    measures = [
+        new(ProtectiveMeasure, m, PROTECTIVE_MEASURE, third_party_id=person.id, client_id=cid)
+        for person, p in zip(people, doc["third_parties"], strict=True)
+        for m in p["protective_measures"]
+    ]
+    for measure in measures:
+        measure.forbids = measure.forbids.strip()
+        measure.reference = measure.reference.strip()
+    added(measures)
 
     for p in doc["plans"]:
         plan = added([new(InterventionPlan, p, PLAN, client_id=cid)])[0]
@@ -230,6 +252,19 @@ def _write(session: Session, doc: dict[str, Any]) -> Client:
                 administrations, doc["measure_administrations"], strict=True
             )
             for x in a["responses"]
+        ]
+    )
+    added(
+        [
+            new(
+                CriticalItemReview,
+                r,
+                CRITICAL_REVIEW,
+                client_id=cid,
+                administration_id=administrations[r["administration_index"]].id,
+                risk_event_id=_pick([e.id for e in events], r["risk_event_index"]),
+            )
+            for r in doc["critical_item_reviews"]
         ]
     )
     added([new(MeasureSchedule, s, SCHEDULE, client_id=cid) for s in doc["measure_schedules"]])
