@@ -279,7 +279,11 @@ def _check_entries(
             check.add(where, f"'{value}' does not look like one of the {what}.")
 
 
-def _check(data: ThirdPartyInput) -> None:
+def check_third_party(data: ThirdPartyInput) -> None:
+    """Every problem with what is recorded about a third party, as one ``ValidationError``.
+
+    The same checks apply wherever it comes from: the form or an imported record file.
+    """
     check = Checker()
     check.text("name", data.name, label="The name", required=True, max_length=200)
     _check_entries(check, "aliases", data.aliases, "other names", None)
@@ -307,7 +311,9 @@ def _normalised_vehicles(entries: Sequence[str]) -> tuple[str, ...]:
     return tuple(" ".join(e.upper().split()) for e in entries if e.strip())
 
 
-def _apply(row: ThirdParty, data: ThirdPartyInput) -> None:
+def apply_input(row: ThirdParty, data: ThirdPartyInput) -> None:
+    """Write a checked input onto a third party's row in its stored form (one entry a line,
+    vehicle registrations in capitals)."""
     row.relation = data.relation
     row.name = data.name.strip()
     row.aliases = _joined(data.aliases)
@@ -370,12 +376,12 @@ def add_third_party(
 ) -> ThirdPartyRow:
     """Record a victim or another person; they get a label ("Person 2") the record uses."""
     require_clinical_access(session, by, client_id)
-    _check(data)
+    check_third_party(data)
     count = session.scalar(
         select(func.count()).select_from(ThirdParty).where(ThirdParty.client_id == client_id)
     )
     person = ThirdParty(client_id=client_id, label=f"Person {(count or 0) + 1}")
-    _apply(person, data)
+    apply_input(person, data)
     session.add(person)
     session.flush()
     _audit(session, by, audit.Action.CREATE, "third_party", person.id, client=client_id)
@@ -387,8 +393,8 @@ def update_third_party(
 ) -> ThirdPartyRow:
     """Change what is recorded about a third party (audited; the label stays)."""
     person = _load(session, by, third_party_id)
-    _check(data)
-    _apply(person, data)
+    check_third_party(data)
+    apply_input(person, data)
     session.flush()
     _audit(session, by, audit.Action.UPDATE, "third_party", person.id, client=person.client_id)
     return _fresh(session, person)
@@ -419,7 +425,8 @@ def end_third_party(
     return _fresh(session, person)
 
 
-def _check_measure(data: ProtectiveMeasureInput) -> None:
+def check_protective_measure(data: ProtectiveMeasureInput) -> None:
+    """Every problem with a protective measure, as one ``ValidationError``."""
     check = Checker()
     check.text("forbids", data.forbids, label="What it forbids", required=True, max_length=5000)
     check.text("reference", data.reference, label="The reference", max_length=300)
@@ -435,7 +442,7 @@ def add_protective_measure(
 ) -> ProtectiveMeasureRow:
     """Record an order or condition that protects this third party."""
     person = _load(session, by, third_party_id)
-    _check_measure(data)
+    check_protective_measure(data)
     measure = ProtectiveMeasure(
         third_party_id=person.id,
         client_id=person.client_id,
@@ -460,7 +467,7 @@ def update_protective_measure(
     """Correct a protective measure (for example a varied order's new end date)."""
     measure = get_or_raise(session, ProtectiveMeasure, measure_id, "protective measure")
     require_clinical_access(session, by, measure.client_id)
-    _check_measure(data)
+    check_protective_measure(data)
     measure.kind = data.kind
     measure.starts_on = data.starts_on
     measure.ends_on = data.ends_on

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from clinic_app import schema_words
 from clinic_app.errors import ValidationError
 from clinic_app.services import interchange
+from clinic_app.services.interchange import fields
 from clinic_app.storage.engine import Database, create_database
 from clinic_app.storage.keys import generate_key
 from tests.unit.test_interchange import Team, build_rich_record, make_team, row_counts
@@ -177,7 +178,7 @@ def _normalised(document: Any, importer: str) -> Any:
     """What exporting an imported record gives back: the record, written the export's way."""
     out = copy.deepcopy(document)
     out.pop("exported_at", None)
-    for name in interchange._CLIENT_TEXT_STRIPPED:
+    for name in fields.CLIENT_TEXT_STRIPPED:
         out["client"][name] = out["client"][name].strip()
     out["assignments"] = [a for a in out["assignments"] if a["staff"] != importer or a["ended_at"]]
     for administration in out["measure_administrations"]:

@@ -17,6 +17,7 @@ import pytest
 from clinic_app import schema_words
 from clinic_app.errors import ValidationError
 from clinic_app.services import interchange, notes
+from clinic_app.services.interchange import checks, fields, reading
 from clinic_app.storage.engine import create_database
 from clinic_app.storage.keys import generate_key
 from tests.unit.test_interchange import (
@@ -69,7 +70,7 @@ def _refused(tmp_path: Path, text: str | bytes) -> str:
 def test_a_file_over_the_limit_is_refused_without_being_read_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(interchange, "MAX_DOCUMENT_BYTES", 1_000_000)
+    monkeypatch.setattr(reading, "MAX_DOCUMENT_BYTES", 1_000_000)
     path = tmp_path / "huge.json"
     with path.open("wb") as handle:
         handle.truncate(1 << 30)  # a 1 GiB file (sparse: it takes no room)
@@ -176,7 +177,7 @@ def test_a_version_1_seal_still_verifies_but_only_for_the_author(
     checker: Checker, doc: dict[str, Any]
 ):
     signed = next(n for n in doc["sessions"] if n["signed_by"] is not None)
-    content = notes.content_of(interchange._note_content(signed))
+    content = notes.content_of(checks._note_content(signed))
     signed["content_sha256"] = notes.note_seal_v1(content, signed["author"])
     for addendum in signed["addenda"]:
         addendum["content_sha256"] = notes.addendum_seal(
@@ -184,7 +185,7 @@ def test_a_version_1_seal_still_verifies_but_only_for_the_author(
             addendum["reason"],
             addendum["text"],
             addendum["author"],
-            signed_at=interchange._parse_ts(addendum["signed_at"]),
+            signed_at=fields.parse_timestamp(addendum["signed_at"]),
         )
     with checker.db.session() as session:
         assert interchange.check_document(session, doc) == []

@@ -39,6 +39,7 @@ from clinic_app.models import enums as E
 from clinic_app.services import (
     audit,
     clients,
+    critical_items,
     interchange,
     measures,
     notes,
@@ -161,15 +162,47 @@ def build_rich_record(session: Session, team: Team) -> int:
         rationale="Rationale with café and 😟",
         shareable_summary="Overall risk remains significant.",
     )
-    third_parties.add_third_party(
+    victim = third_parties.add_third_party(
         session,
         psy,
         cid,
         third_parties.ThirdPartyInput(
-            relation=E.ThirdPartyRelation.VICTIM, name="Siobhán Ní Dhuibhir"
+            relation=E.ThirdPartyRelation.VICTIM,
+            name="Siobhán Ní Dhuibhir",
+            aliases=("Shiv", "@shiv_nd"),
+            addresses=("12 Harbour Row, Cobh", "St Brigid's School"),
+            phones=("+44 7700 900123", "020 7946-0018"),
+            emails=("siobhan@example.org",),
+            vehicles=("ab12 cde",),
+            advocate_service="Paladin — advocacy",
+            advocate_contact="Aoife, 020 7946 0999",
+            wishes_and_concerns="Does not want the client told where she works 😟",
         ),
     )
-    third_parties.add_third_party(
+    third_parties.add_protective_measure(
+        session,
+        psy,
+        victim.id,
+        third_parties.ProtectiveMeasureInput(
+            kind=E.ProtectiveMeasureKind.INTERIM_STALKING_PROTECTION_ORDER,
+            starts_on=date(2024, 1, 10),
+            ends_on=date(2024, 3, 10),
+            forbids="Contact of any kind",
+            reference="ISPO/24/001",
+        ),
+    )
+    revoked = third_parties.add_protective_measure(
+        session,
+        psy,
+        victim.id,
+        third_parties.ProtectiveMeasureInput(
+            kind=E.ProtectiveMeasureKind.BAIL_CONDITIONS,
+            starts_on=date(2024, 1, 2),
+            forbids="Entering Cobh",
+        ),
+    )
+    third_parties.revoke_protective_measure(session, psy, revoked.id, revoked_on=date(2024, 2, 1))
+    brother = third_parties.add_third_party(
         session,
         psy,
         cid,
@@ -178,6 +211,13 @@ def build_rich_record(session: Session, team: Team) -> int:
             name="יוסף כהן",
             details="Brother; lives nearby 🏠",
         ),
+    )
+    third_parties.end_third_party(
+        session,
+        psy,
+        brother.id,
+        ended_on=date(2024, 3, 2),
+        reason="Moved abroad; no longer at risk",
     )
 
     first = plans.create_plan(
@@ -363,7 +403,7 @@ def build_rich_record(session: Session, team: Team) -> int:
 
     answers: dict[int, int | None] = dict.fromkeys(range(1, 9), 1)
     answers[9] = None
-    measures.record_administration(
+    phq = measures.record_administration(
         session,
         psy,
         cid,
@@ -382,6 +422,13 @@ def build_rich_record(session: Session, team: Team) -> int:
         administered_on=date(2024, 2, 1),
         answers=dict.fromkeys(range(1, 8), 2),
         mode=E.MeasureMode.SELF_COMPLETION,
+    )
+    critical_items.review_critical_answers(
+        session,
+        psy,
+        phq.id,
+        outcome=E.CriticalReviewOutcome.RISK_EVENT_RECORDED,
+        risk_event_id=urgent.id,
     )
     session.add(MeasureSchedule(client_id=cid, measure_id="phq-9", every_n_sessions=4))
     session.add(MeasureSchedule(client_id=cid, measure_id="core-10", at_plan_review=True))
@@ -523,7 +570,7 @@ def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["properties"]["format"]["const"] == "clinic-app/client-record"
-    assert schema["properties"]["format_version"]["const"] == 1
+    assert schema["properties"]["format_version"]["const"] == 2
 
 
 def test_every_schema_field_is_described() -> None:
@@ -718,6 +765,7 @@ def test_export_leaves_out_autosaved_drafts_emergency_access_and_audit(db: Datab
         "risk_events",
         "referrals",
         "measure_administrations",
+        "critical_item_reviews",
         "measure_schedules",
         "disclosures",
     }
@@ -1082,6 +1130,99 @@ DRAFT = 2  # sessions[2]: an unsigned draft
         ),
         (("third_parties", 0, "name"), "x" * 201, "$.third_parties[0].name", "too long"),
         (("third_parties", 1, "label"), "Person 1", "$.third_parties[1].label", "used twice"),
+        # third parties and their protection: the checks of services.third_parties
+        (
+            ("third_parties", 0, "phones"),
+            ["+44 7700 900123", "call me"],
+            "$.third_parties[0].phones",
+            "does not look like one of the phone numbers",
+        ),
+        (
+            ("third_parties", 0, "emails"),
+            ["not an address"],
+            "$.third_parties[0].emails",
+            "email addresses",
+        ),
+        (
+            ("third_parties", 0, "vehicles"),
+            ["far too long a plate"],
+            "$.third_parties[0].vehicles",
+            "vehicle registrations",
+        ),
+        (
+            ("third_parties", 0, "aliases"),
+            ["x"] * 51,
+            "$.third_parties[0].aliases",
+            "At most 50",
+        ),
+        (
+            ("third_parties", 0, "addresses"),
+            ["1 Road\n2 Road"],
+            "$.third_parties[0].addresses",
+            "without line breaks",
+        ),
+        (
+            ("third_parties", 0, "advocate_contact"),
+            "x" * 1001,
+            "$.third_parties[0].advocate_contact",
+            "too long",
+        ),
+        (("third_parties", 1, "ended_reason"), " ", "$.third_parties[1].ended_reason", "required"),
+        (
+            ("third_parties", 1, "ended_on"),
+            "2999-01-01",
+            "$.third_parties[1].ended_on",
+            "future",
+        ),
+        (
+            ("third_parties", 0, "protective_measures", 1, "ends_on"),
+            "2023-12-31",
+            "$.third_parties[0].protective_measures[1].ends_on",
+            "cannot be before the start date",
+        ),
+        (
+            ("third_parties", 0, "protective_measures", 0, "revoked_on"),
+            "2023-01-01",
+            "$.third_parties[0].protective_measures[0].revoked_on",
+            "revoked before it started",
+        ),
+        (
+            ("third_parties", 0, "protective_measures", 0, "forbids"),
+            "",
+            "$.third_parties[0].protective_measures[0].forbids",
+            "required",
+        ),
+        (
+            ("third_parties", 0, "protective_measures", 0, "recorded_by"),
+            "ghost",
+            "$.third_parties[0].protective_measures[0].recorded_by",
+            "no account named 'ghost'",
+        ),
+        # critical-item reviews
+        (
+            ("critical_item_reviews", 0, "administration_index"),
+            5,
+            "$.critical_item_reviews[0].administration_index",
+            "only 2 measure administrations",
+        ),
+        (
+            ("critical_item_reviews", 0, "risk_event_index"),
+            None,
+            "$.critical_item_reviews[0].risk_event_index",
+            "Give the risk event",
+        ),
+        (
+            ("critical_item_reviews", 0, "outcome"),
+            "no_further_action",
+            "$.critical_item_reviews[0].risk_event_index",
+            "names no risk event",
+        ),
+        (
+            ("critical_item_reviews", 0, "outcome"),
+            "no_further_action",
+            "$.critical_item_reviews[0].reason",
+            "required",
+        ),
         (("risk_events", 1, "detail"), "   ", "$.risk_events[1].detail", "required"),
         # signatures
         (
@@ -1183,12 +1324,12 @@ def test_a_file_of_another_kind_is_refused_in_one_sentence(checker: Checker) -> 
             "'clinic-app/client-record').",
         )
     ]
-    problems = checker.problems({"format": "clinic-app/client-record", "format_version": 2})
+    problems = checker.problems({"format": "clinic-app/client-record", "format_version": 3})
     assert problems == [
         (
             "$.format_version",
-            "This file is in version 2 of the client record format; this "
-            "version of clinic-app reads version 1.",
+            "This file is in version 3 of the client record format; this "
+            "version of clinic-app reads version 2.",
         )
     ]
     assert checker.problems(["not", "an", "object"]) == [
@@ -1293,3 +1434,91 @@ def test_the_example_in_the_docs_imports(db: Database, target: Team) -> None:
     with db.transaction() as session:
         again = interchange.export_client(session, target.psychologist, summary.id)
     assert without_exported_at(again) == without_exported_at(_docs_example())
+
+
+# -- third parties, their protection and critical-item reviews ----------------------------------
+
+
+def test_the_export_holds_what_is_recorded_about_third_parties(source: Source) -> None:
+    victim, brother = source.document["third_parties"]
+    assert victim["phones"] == ["+44 7700 900123", "020 7946-0018"]
+    assert victim["vehicles"] == ["AB12 CDE"]
+    assert victim["aliases"] == ["Shiv", "@shiv_nd"]
+    assert victim["wishes_and_concerns"].endswith("😟")
+    assert [m["kind"] for m in victim["protective_measures"]] == [
+        "bail_conditions",
+        "interim_stalking_protection_order",
+    ]
+    assert victim["protective_measures"][0]["revoked_on"] == "2024-02-01"
+    assert victim["protective_measures"][0]["recorded_by"] == "psy.one"
+    assert (brother["ended_on"], brother["ended_reason"]) == (
+        "2024-03-02",
+        "Moved abroad; no longer at risk",
+    )
+    assert brother["protective_measures"] == []
+    [review] = source.document["critical_item_reviews"]
+    phq = source.document["measure_administrations"][review["administration_index"]]
+    assert phq["measure_id"] == "phq-9"
+    assert review["outcome"] == "risk_event_recorded"
+    assert source.document["risk_events"][review["risk_event_index"]]["urgency"] == "urgent"
+
+
+def as_version_1(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as a version 1 file held it: without what version 2 added."""
+    old = copy.deepcopy(document)
+    old["format_version"] = 1
+    del old["critical_item_reviews"]
+    added = {
+        "aliases",
+        "addresses",
+        "phones",
+        "emails",
+        "vehicles",
+        "advocate_service",
+        "advocate_contact",
+        "wishes_and_concerns",
+        "ended_on",
+        "ended_reason",
+        "protective_measures",
+    }
+    old["third_parties"] = [
+        {k: v for k, v in p.items() if k not in added} for p in old["third_parties"]
+    ]
+    return old
+
+
+def test_a_version_1_file_still_imports(source: Source, db: Database, target: Team) -> None:
+    old = as_version_1(source.document)
+    summary = import_into(db, target.psychologist, old)
+    with db.transaction() as session:
+        again = interchange.export_client(session, target.psychologist, summary.id)
+    assert again["format_version"] == 2
+    assert again["critical_item_reviews"] == []
+    for person in again["third_parties"]:
+        assert person["phones"] == [] and person["protective_measures"] == []
+        assert person["ended_on"] is None
+    assert as_version_1(without_exported_at(again)) == as_version_1(
+        without_exported_at(source.document)
+    )
+    assert old["format_version"] == 1 and "critical_item_reviews" not in old  # not changed
+
+
+def test_a_version_1_file_reports_problems_at_its_own_paths(
+    source: Source, checker: Checker
+) -> None:
+    old = as_version_1(source.document)
+    old["third_parties"][0]["name"] = ""
+    assert has_problem(checker.problems(old), "$.third_parties[0].name", "required")
+
+
+def test_a_hand_written_third_party_is_stored_as_if_typed_in(
+    doc: dict[str, Any], db: Database, target: Team
+) -> None:
+    victim = doc["third_parties"][0]
+    victim["vehicles"] = ["xy34  zzz"]
+    victim["protective_measures"][0]["forbids"] = "  Entering Cobh  "
+    summary = import_into(db, target.psychologist, doc)
+    with db.transaction() as session:
+        again = interchange.export_client(session, target.psychologist, summary.id)
+    assert again["third_parties"][0]["vehicles"] == ["XY34 ZZZ"]
+    assert again["third_parties"][0]["protective_measures"][0]["forbids"] == "Entering Cobh"
