@@ -15,7 +15,7 @@ from datetime import date
 from clinic_app.models import Base, Privacy, privacy_of
 from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
 from clinic_app.services import clients, interchange, third_parties
-from tests.privacy.test_partner_leaks import Canaries, canaried, sensitive_text_columns
+from tests.privacy.canary_record import Canaries, canaried, sensitive_text_columns
 
 
 def third_party_text_columns() -> list[str]:
