@@ -100,12 +100,9 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.services import audit
+from clinic_app.services.access import require_clinical_access
 from clinic_app.services.clients import ClientDetails, ClientSummary, check_details, summary_of
-from clinic_app.services.common import (
-    StaffRef,
-    get_or_raise,
-    require_clinical_access,
-)
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.measures import MEASURE_ID, computed_results, known_definition
 from clinic_app.services.notes import addendum_seal_version, content_of, note_seal_version
 from clinic_app.services.referrals import TRANSITIONS

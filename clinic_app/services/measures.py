@@ -69,12 +69,8 @@ from clinic_app.models.enums import (
     Role,
 )
 from clinic_app.services import audit
-from clinic_app.services.common import (
-    StaffRef,
-    get_or_raise,
-    require_clinical_access,
-    require_role,
-)
+from clinic_app.services.access import require_clinical_access, require_role
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker, date_problem
 
 MEASURE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,59}$")

@@ -64,7 +64,8 @@ from clinic_app.models.enums import (
     ServiceKind,
 )
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access, require_role
+from clinic_app.services.access import require_clinical_access, require_role
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker, date_problem
 
 S = ReferralStatus

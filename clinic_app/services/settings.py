@@ -18,7 +18,8 @@ from clinic_app.errors import ValidationError
 from clinic_app.models import AppSetting
 from clinic_app.models.enums import Role
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_setting, require_role
+from clinic_app.services.access import require_role
+from clinic_app.services.common import StaffRef, get_setting
 from clinic_app.services.validation import text_problem
 
 

@@ -30,7 +30,8 @@ from clinic_app.errors import ValidationError
 from clinic_app.models import ProtectiveMeasure, ThirdParty
 from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker
 
 EXPIRING_WITHIN_DAYS: Final = 28

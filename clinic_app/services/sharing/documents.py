@@ -51,7 +51,8 @@ from clinic_app.reports.content import (
     RiskNotice,
 )
 from clinic_app.services import audit, risk, settings
-from clinic_app.services.common import StaffRef, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef
 from clinic_app.services.referrals import CONSENT_WORDS
 from clinic_app.services.sharing import clinical_summary, disclosures, drafts, lexicon, payloads
 from clinic_app.services.sharing.disclosures import (

@@ -57,7 +57,8 @@ from clinic_app.reports.referral_letter import (
     render_referral_letter,
 )
 from clinic_app.services import risk
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.referrals import (
     CONSENT_WORDS,
     RISK_EVENT_WORDS,
