@@ -37,7 +37,7 @@ from clinic_app.models.enums import ClientStatus, CriticalReviewOutcome
 from clinic_app.services import audit
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
-from clinic_app.services.measures import all_definitions
+from clinic_app.services.measure_definitions import all_definitions
 from clinic_app.services.validation import Checker
 
 OUTCOME_WORDS: dict[CriticalReviewOutcome, str] = {

@@ -18,7 +18,7 @@ Sections and their rules (dates are calendar days; ``today`` is the user's date)
   ``REVIEW_NOTICE_DAYS`` days (due), unless a review held for that date is recorded.
 - **Referrals**: open referrals that are overdue or awaiting action under the rules in
   :mod:`clinic_app.services.referrals`.
-- **Measures due**: from :func:`clinic_app.services.measures.measures_due_for_caseload`.
+- **Measures due**: from :func:`clinic_app.services.measure_schedules.measures_due_for_caseload`.
 - **Urgent risk events without a share decision**, oldest first.
 """
 
@@ -47,7 +47,7 @@ from clinic_app.models import (
     StaffUser,
 )
 from clinic_app.models.enums import Attendance, Modality, PlanStatus, ReferralStatus, Urgency
-from clinic_app.services import critical_items, measures, referrals
+from clinic_app.services import critical_items, measure_schedules, referrals
 from clinic_app.services.common import StaffRef
 
 REVIEW_NOTICE_DAYS = 14
@@ -465,7 +465,7 @@ def _critical_answers(session: Session, by: StaffRef, today: date) -> tuple[Dash
 
 
 def _measures_due(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
-    due = measures.measures_due_for_caseload(session, by, today)
+    due = measure_schedules.measures_due_for_caseload(session, by, today)
     if not due:
         return ()
     names = {

@@ -103,7 +103,8 @@ from clinic_app.services import audit
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.clients import ClientDetails, ClientSummary, check_details, summary_of
 from clinic_app.services.common import StaffRef, get_or_raise
-from clinic_app.services.measures import MEASURE_ID, computed_results, known_definition
+from clinic_app.services.measure_definitions import MEASURE_ID, known_definition
+from clinic_app.services.measures import computed_results
 from clinic_app.services.notes import addendum_seal_version, content_of, note_seal_version
 from clinic_app.services.referrals import TRANSITIONS
 from clinic_app.services.validation import date_problem, normalise_nhs_number, text_problem

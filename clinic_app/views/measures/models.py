@@ -24,12 +24,12 @@ from clinic_app.measures.definitions import MeasureDefinition
 from clinic_app.measures.scoring import CriticalAlert, Score
 from clinic_app.models.enums import Attendance, MeasureMode
 from clinic_app.services.critical_items import CriticalReview
+from clinic_app.services.measure_schedules import ScheduleRow
 from clinic_app.services.measures import (
     AdministrationResult,
     AdministrationRow,
     ChangeBetween,
     MeasureResults,
-    ScheduleRow,
 )
 from clinic_app.views.common.table import ListTableModel
 
