@@ -361,7 +361,7 @@ class ClinicApp(QObject):
 
     def _show_main(self, me: StaffRef, resume: _Resume | None = None) -> None:
         from clinic_app.services import clients, search  # noqa: PLC0415
-        from clinic_app.services.common import get_setting  # noqa: PLC0415
+        from clinic_app.services.settings import get_setting  # noqa: PLC0415
         from clinic_app.services.workspace import Workspace  # noqa: PLC0415
         from clinic_app.views.caseload.view import CaseloadView  # noqa: PLC0415
         from clinic_app.views.record.client_form import ask_emergency_access  # noqa: PLC0415

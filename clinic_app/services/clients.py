@@ -28,7 +28,8 @@ from clinic_app.models.enums import (
 )
 from clinic_app.services import audit
 from clinic_app.services.access import is_assigned, require_clinical_access
-from clinic_app.services.common import StaffRef, get_or_raise, get_setting
+from clinic_app.services.common import StaffRef, get_or_raise
+from clinic_app.services.settings import get_setting
 from clinic_app.services.validation import (
     Checker,
     date_problem,

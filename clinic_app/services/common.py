@@ -1,6 +1,7 @@
-"""What every use case needs: who is acting, lookups, settings, content hashes.
+"""What every use case needs: who is acting, lookups and content hashes.
 
-Who may open or change a record is decided in :mod:`clinic_app.services.access`.
+Who may open or change a record is decided in :mod:`clinic_app.services.access`; the
+administrators' settings are read through :mod:`clinic_app.services.settings`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic_app.config import IntSetting
 from clinic_app.errors import NotFound
-from clinic_app.models import AppSetting, Base, Client
+from clinic_app.models import Base, Client
 from clinic_app.models.enums import Role
 
 T = TypeVar("T", bound=Base)
@@ -50,17 +50,6 @@ def client_by_ref(session: Session, local_ref: str) -> Client:
     if client is None:
         raise NotFound(f"There is no client with the case reference '{local_ref.strip()}'.")
     return client
-
-
-def get_setting(session: Session, setting: IntSetting) -> int:
-    row = session.get(AppSetting, setting.key)
-    if row is None:
-        return setting.default
-    try:
-        value = int(row.value)
-    except ValueError:
-        return setting.default
-    return min(max(value, setting.minimum), setting.maximum)
 
 
 def content_hash(fields: dict[str, Any]) -> str:

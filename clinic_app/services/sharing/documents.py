@@ -38,6 +38,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic_app.config import DOCUMENT_HANDLING, DOCUMENT_MARKING
 from clinic_app.errors import Problem, ValidationError
 from clinic_app.models import Client, SpecialistService
 from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
@@ -129,10 +130,10 @@ def document_frame(
         title=TITLES[kind],
         marking=CLINICAL_MARKING
         if clinical
-        else settings.get_text_setting(session, settings.DOCUMENT_MARKING),
+        else settings.get_text_setting(session, DOCUMENT_MARKING),
         handling=CLINICAL_HANDLING
         if clinical
-        else settings.get_text_setting(session, settings.DOCUMENT_HANDLING),
+        else settings.get_text_setting(session, DOCUMENT_HANDLING),
         document_id=document_id or disclosures.new_document_id(),
         issued_on=issued_on or date.today(),
         recipient_agency=decision.recipient_agency.strip()
