@@ -39,11 +39,7 @@ from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.measure_definitions import all_definitions
 from clinic_app.services.validation import Checker
-
-OUTCOME_WORDS: dict[CriticalReviewOutcome, str] = {
-    CriticalReviewOutcome.RISK_EVENT_RECORDED: "Risk event recorded",
-    CriticalReviewOutcome.NO_FURTHER_ACTION: "Reviewed: no further action",
-}
+from clinic_app.wording import CRITICAL_REVIEW_OUTCOME_WORDS
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ class CriticalReview:
     def words(self) -> str:
         """One line for the screen: outcome, who and when, and the reason if any."""
         text = (
-            f"{OUTCOME_WORDS[self.outcome]} by {self.reviewed_by} on "
+            f"{CRITICAL_REVIEW_OUTCOME_WORDS[self.outcome]} by {self.reviewed_by} on "
             f"{self.reviewed_at:%d %B %Y}".replace(" 0", " ")
         )
         return f"{text}: {self.reason}" if self.reason else text
