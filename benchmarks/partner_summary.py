@@ -57,7 +57,7 @@ from benchmarks.run import (
 from clinic_app.models.enums import Gateway, MeasureMode
 from clinic_app.reports import pdf
 from clinic_app.reports.content import PartnerSummary
-from clinic_app.services import measures
+from clinic_app.services import measure_definitions, measures
 from clinic_app.services.sharing import disclosures, documents, drafts
 from clinic_app.wording import long_date, words
 
@@ -76,7 +76,11 @@ DECISION = disclosures.SharingDecision(
 def _add_scored_measures(fixture: Fixture, client_id: int, count: int = 20) -> None:
     """PHQ-9 administrations of the shipped definition, a fortnight apart, improving."""
     with fixture.database.transaction() as session:
-        found = [d for d in measures.available_measures(session, fixture.me) if d.id == "phq-9"]
+        found = [
+            d
+            for d in measure_definitions.available_measures(session, fixture.me)
+            if d.id == "phq-9"
+        ]
         if not found:
             return
         version = found[0].version

@@ -361,7 +361,7 @@ class ClinicApp(QObject):
 
     def _show_main(self, me: StaffRef, resume: _Resume | None = None) -> None:
         from clinic_app.services import clients, search  # noqa: PLC0415
-        from clinic_app.services.common import get_setting  # noqa: PLC0415
+        from clinic_app.services.settings import get_setting  # noqa: PLC0415
         from clinic_app.services.workspace import Workspace  # noqa: PLC0415
         from clinic_app.views.caseload.view import CaseloadView  # noqa: PLC0415
         from clinic_app.views.record.client_form import ask_emergency_access  # noqa: PLC0415
@@ -541,6 +541,8 @@ class ClinicApp(QObject):
         from clinic_app.services import (  # noqa: PLC0415
             clients,
             critical_items,
+            measure_definitions,
+            measure_schedules,
             measures,
             notes,
             plans,
@@ -682,13 +684,13 @@ class ClinicApp(QObject):
                 client_id,
                 MeasuresActions(
                     results_for_client=workspace.bind(measures.results_for_client),
-                    measures_due=workspace.bind(measures.measures_due),
-                    available_measures=workspace.bind(measures.available_measures),
+                    measures_due=workspace.bind(measure_schedules.measures_due),
+                    available_measures=workspace.bind(measure_definitions.available_measures),
                     record_administration=workspace.bind(measures.record_administration),
                     sessions_for_client=workspace.bind(notes.notes_for_client),
-                    schedules_for_client=workspace.bind(measures.schedules_for_client),
-                    set_schedule=workspace.bind(measures.set_schedule),
-                    stop_schedule=workspace.bind(measures.stop_schedule),
+                    schedules_for_client=workspace.bind(measure_schedules.schedules_for_client),
+                    set_schedule=workspace.bind(measure_schedules.set_schedule),
+                    stop_schedule=workspace.bind(measure_schedules.stop_schedule),
                     verify_staff=lambda password: self._verify_staff(workspace, password),
                     record_risk_event=record_risk_event_for_review,
                     review_critical_answers=workspace.bind(critical_items.review_critical_answers),

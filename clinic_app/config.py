@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Final
 
 from platformdirs import user_data_path, user_log_path
 
@@ -93,6 +94,9 @@ def resources_dir() -> Path:
     return checkout if checkout.is_dir() else shipped
 
 
+# -- the administrators' settings: every one declared here, once -------------------------------
+
+
 @dataclass(frozen=True)
 class IntSetting:
     """An administrator's whole-number setting, stored with the database."""
@@ -104,22 +108,59 @@ class IntSetting:
     maximum: int
 
 
-IDLE_LOCK_MINUTES = IntSetting(
+@dataclass(frozen=True)
+class TextSetting:
+    """An administrator's text setting, stored with the database."""
+
+    key: str
+    title: str
+    default: str
+    max_length: int
+    pattern: str | None = None
+    """A regular expression the whole value must match, if any."""
+    pattern_words: str = ""
+    """What the pattern allows, in words."""
+
+
+IDLE_LOCK_MINUTES: Final = IntSetting(
     "idle_lock_minutes", "Lock the screen after this many idle minutes", 10, 1, 15
 )
-FAILED_SIGN_INS_BEFORE_LOCKOUT = IntSetting(
+FAILED_SIGN_INS_BEFORE_LOCKOUT: Final = IntSetting(
     "failed_sign_ins_before_lockout", "Failed sign-ins before an account is locked", 5, 3, 10
 )
-LOCKOUT_MINUTES = IntSetting(
+LOCKOUT_MINUTES: Final = IntSetting(
     "lockout_minutes", "Minutes an account stays locked after too many failures", 15, 1, 1440
 )
-EMERGENCY_ACCESS_HOURS = IntSetting(
+EMERGENCY_ACCESS_HOURS: Final = IntSetting(
     "emergency_access_hours", "Hours emergency access to a client lasts", 12, 1, 72
 )
+DOCUMENT_MARKING: Final = TextSetting(
+    "document_marking",
+    "Marking printed at the top and bottom of every page shared with partners",
+    "OFFICIAL-SENSITIVE",
+    60,
+    pattern=r"[A-Z0-9][A-Z0-9 /:()-]*",
+    pattern_words="capital letters, digits, spaces and - / : ( )",
+)
+DOCUMENT_HANDLING: Final = TextSetting(
+    "document_handling",
+    "Handling instruction printed on every page shared with partners",
+    "Do not forward or disclose to the subject without consulting the author.",
+    300,
+)
 
-SETTINGS = (
+SETTINGS: Final[tuple[IntSetting | TextSetting, ...]] = (
     IDLE_LOCK_MINUTES,
     FAILED_SIGN_INS_BEFORE_LOCKOUT,
     LOCKOUT_MINUTES,
     EMERGENCY_ACCESS_HOURS,
+    DOCUMENT_MARKING,
+    DOCUMENT_HANDLING,
 )
+"""Every administrator's setting, in the order ``setting list`` shows them.
+
+:mod:`clinic_app.services.settings` reads, checks and changes them; nothing else declares one.
+(A measure's configurable cut-off is declared by its definition, not here.)
+"""
+NUMBER_SETTINGS: Final = tuple(s for s in SETTINGS if isinstance(s, IntSetting))
+TEXT_SETTINGS: Final = tuple(s for s in SETTINGS if isinstance(s, TextSetting))

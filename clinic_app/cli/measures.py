@@ -21,10 +21,10 @@ from clinic_app.services.common import StaffRef
 
 
 def cmd_measure_list(ctx: Context) -> None:
-    from clinic_app.services import measures  # noqa: PLC0415 - loads the definitions
+    from clinic_app.services import measure_definitions  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
-        for row in measures.list_definitions(session, me):
+        for row in measure_definitions.list_definitions(session, me):
             state = "offered" if row.active else "no longer offered"
             ctx.say(
                 f"{row.measure_id}\tversion {row.version}\t{row.origin.value}\t{state}\t"
@@ -35,7 +35,7 @@ def cmd_measure_list(ctx: Context) -> None:
 
 
 def cmd_measure_import(ctx: Context) -> None:
-    from clinic_app.services import measures  # noqa: PLC0415
+    from clinic_app.services import measure_definitions  # noqa: PLC0415
 
     source: Path = ctx.args.file
     try:
@@ -46,7 +46,7 @@ def cmd_measure_import(ctx: Context) -> None:
         raise CommandError(f"{source} cannot be read as a UTF-8 text file.") from None
 
     def work(session: Session, me: StaffRef) -> None:
-        row = measures.import_definition(session, me, text)
+        row = measure_definitions.import_definition(session, me, text)
         ctx.say(
             f"Imported version {row.version} of '{row.measure_id}' ({row.title}, "
             f"{row.item_count} items); its SHA-256 is {row.content_sha256}."
@@ -56,9 +56,9 @@ def cmd_measure_import(ctx: Context) -> None:
 
 
 def cmd_measure_cutoff(ctx: Context) -> None:
-    from clinic_app.services import measures  # noqa: PLC0415
+    from clinic_app.services import measure_definitions  # noqa: PLC0415
 
-    def show(row: measures.CutoffSetting) -> str:
+    def show(row: measure_definitions.CutoffSetting) -> str:
         chosen = "set by an administrator" if row.overridden else "the definition's"
         return (
             f"{row.measure_id}\t{row.label}: {row.value:g} ({chosen}; allowed "
@@ -67,7 +67,7 @@ def cmd_measure_cutoff(ctx: Context) -> None:
 
     def work(session: Session, me: StaffRef) -> None:
         if ctx.args.measure is None:
-            for row in measures.cutoff_settings(session, me):
+            for row in measure_definitions.cutoff_settings(session, me):
                 ctx.say(show(row))
             return
         value: float | None = None
@@ -82,7 +82,7 @@ def cmd_measure_cutoff(ctx: Context) -> None:
                 raise ValidationError(
                     f"'{ctx.args.value}' is not a number.", where="cutoff"
                 ) from None
-        ctx.say(show(measures.set_cutoff(session, me, ctx.args.measure, value)))
+        ctx.say(show(measure_definitions.set_cutoff(session, me, ctx.args.measure, value)))
 
     act_as_user(ctx, work)
 

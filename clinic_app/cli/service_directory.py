@@ -18,6 +18,7 @@ from clinic_app.cli.common import (
     add_common_options,
 )
 from clinic_app.services.common import StaffRef
+from clinic_app.wording import SERVICE_KIND_WORDS
 
 
 def _service_named(session: Session, me: StaffRef, name: str) -> Any:
@@ -39,7 +40,7 @@ def cmd_service_list(ctx: Context) -> None:
             ctx.say("The service directory is empty.")
         for row in rows:
             state = "in use" if row.active else "out of use"
-            kind = referrals.SERVICE_KIND_WORDS[row.kind]
+            kind = SERVICE_KIND_WORDS[row.kind]
             days = f"{row.expected_response_days} days"
             ctx.say(f"{row.name}\t{kind}\t{days}\t{state}\t{row.snomed_concept_id or '-'}")
 

@@ -24,7 +24,7 @@ from clinic_app.cli.common import (
     add_common_options,
 )
 from clinic_app.services.common import StaffRef, client_by_ref
-from clinic_app.wording import counted
+from clinic_app.wording import GATEWAY_WORDS, counted
 
 CALDICOTT_QUESTIONS = ("necessary", "minimum", "relevant", "accurate")
 
@@ -349,7 +349,6 @@ def register(commands: Commands) -> None:
     """Add ``summary``, ``risk-notice``, ``register`` and ``audience``."""
     from clinic_app.models.enums import Gateway, Section  # noqa: PLC0415
     from clinic_app.services.sharing.audiences import AUDIENCE_NAMES  # noqa: PLC0415
-    from clinic_app.services.sharing.disclosures import GATEWAY_WORDS  # noqa: PLC0415
 
     gateways = "\n".join(f"  {g.value:<16} {GATEWAY_WORDS[g]}" for g in Gateway)
     epilog = f"audiences: {', '.join(AUDIENCE_NAMES)}\n\ngateways:\n{gateways}"

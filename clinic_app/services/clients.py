@@ -27,13 +27,9 @@ from clinic_app.models.enums import (
     Typology,
 )
 from clinic_app.services import audit
-from clinic_app.services.common import (
-    StaffRef,
-    get_or_raise,
-    get_setting,
-    is_assigned,
-    require_clinical_access,
-)
+from clinic_app.services.access import is_assigned, require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
+from clinic_app.services.settings import get_setting
 from clinic_app.services.validation import (
     Checker,
     date_problem,

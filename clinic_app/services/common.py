@@ -1,4 +1,8 @@
-"""What every use case needs: who is acting, access to a client, lookups, settings."""
+"""What every use case needs: who is acting, lookups and content hashes.
+
+Who may open or change a record is decided in :mod:`clinic_app.services.access`; the
+administrators' settings are read through :mod:`clinic_app.services.settings`.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic_app.config import IntSetting
-from clinic_app.errors import AccessDenied, EmergencyAccessRequired, NotFound
-from clinic_app.models import AppSetting, Base, Client, ClientAssignment, EmergencyAccess
-from clinic_app.models.base import utcnow
+from clinic_app.errors import NotFound
+from clinic_app.models import Base, Client
 from clinic_app.models.enums import Role
 
 T = TypeVar("T", bound=Base)
@@ -48,63 +50,6 @@ def client_by_ref(session: Session, local_ref: str) -> Client:
     if client is None:
         raise NotFound(f"There is no client with the case reference '{local_ref.strip()}'.")
     return client
-
-
-def is_assigned(session: Session, staff_id: int, client_id: int) -> bool:
-    return (
-        session.scalar(
-            select(ClientAssignment.id).where(
-                ClientAssignment.client_id == client_id,
-                ClientAssignment.staff_id == staff_id,
-                ClientAssignment.ended_at.is_(None),
-            )
-        )
-        is not None
-    )
-
-
-def has_emergency_access(session: Session, staff_id: int, client_id: int) -> bool:
-    return (
-        session.scalar(
-            select(EmergencyAccess.id).where(
-                EmergencyAccess.client_id == client_id,
-                EmergencyAccess.staff_id == staff_id,
-                EmergencyAccess.expires_at > utcnow(),
-            )
-        )
-        is not None
-    )
-
-
-def require_clinical_access(session: Session, by: StaffRef, client_id: int) -> None:
-    """Allow a clinical user assigned to the client, or holding emergency access to it."""
-    if not by.is_clinical:
-        raise AccessDenied(
-            "Administrators manage the system but do not read or write clinical records."
-        )
-    if is_assigned(session, by.id, client_id) or has_emergency_access(session, by.id, client_id):
-        return
-    raise EmergencyAccessRequired(
-        "This client is not assigned to you. To open the record in an emergency, give "
-        "your reason; the access is recorded."
-    )
-
-
-def require_role(by: StaffRef, *roles: Role, action: str) -> None:
-    if by.role not in roles:
-        allowed = " or ".join(r.value for r in roles)
-        raise AccessDenied(f"Only a {allowed} may {action}.")
-
-
-def get_setting(session: Session, setting: IntSetting) -> int:
-    row = session.get(AppSetting, setting.key)
-    if row is None:
-        return setting.default
-    try:
-        value = int(row.value)
-    except ValueError:
-        return setting.default
-    return min(max(value, setting.minimum), setting.maximum)
 
 
 def content_hash(fields: dict[str, Any]) -> str:

@@ -35,15 +35,11 @@ from clinic_app.models import (
 )
 from clinic_app.models.enums import ClientStatus, CriticalReviewOutcome
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
-from clinic_app.services.measures import all_definitions
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
+from clinic_app.services.measure_definitions import all_definitions
 from clinic_app.services.validation import Checker
-from clinic_app.wording import long_date
-
-OUTCOME_WORDS: dict[CriticalReviewOutcome, str] = {
-    CriticalReviewOutcome.RISK_EVENT_RECORDED: "Risk event recorded",
-    CriticalReviewOutcome.NO_FURTHER_ACTION: "Reviewed: no further action",
-}
+from clinic_app.wording import CRITICAL_REVIEW_OUTCOME_WORDS, long_date
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,8 @@ class CriticalReview:
     def words(self) -> str:
         """One line for the screen: outcome, who and when, and the reason if any."""
         when = self.reviewed_at.astimezone().date()
-        text = f"{OUTCOME_WORDS[self.outcome]} by {self.reviewed_by} on {long_date(when)}"
+        outcome = CRITICAL_REVIEW_OUTCOME_WORDS[self.outcome]
+        text = f"{outcome} by {self.reviewed_by} on {long_date(when)}"
         return f"{text}: {self.reason}" if self.reason else text
 
 

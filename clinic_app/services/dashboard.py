@@ -18,7 +18,7 @@ Sections and their rules (dates are calendar days; ``today`` is the user's date)
   ``REVIEW_NOTICE_DAYS`` days (due), unless a review held for that date is recorded.
 - **Referrals**: open referrals that are overdue or awaiting action under the rules in
   :mod:`clinic_app.services.referrals`.
-- **Measures due**: from :func:`clinic_app.services.measures.measures_due_for_caseload`.
+- **Measures due**: from :func:`clinic_app.services.measure_schedules.measures_due_for_caseload`.
 - **Urgent risk events without a share decision**, oldest first.
 """
 
@@ -46,9 +46,15 @@ from clinic_app.models import (
     SpecialistService,
     StaffUser,
 )
-from clinic_app.models.enums import Attendance, Modality, PlanStatus, ReferralStatus, Urgency
-from clinic_app.services import critical_items, measures, referrals
+from clinic_app.models.enums import PlanStatus, ReferralStatus, Urgency
+from clinic_app.services import critical_items, measure_schedules, referrals
 from clinic_app.services.common import StaffRef
+from clinic_app.wording import (
+    ATTENDANCE_WORDS,
+    MODALITY_WORDS,
+    REFERRAL_STATUS_WORDS,
+    RISK_EVENT_WORDS,
+)
 
 REVIEW_NOTICE_DAYS = 14
 """A plan review shows as due this many days ahead."""
@@ -60,20 +66,6 @@ PLAN = "Plan"
 REFERRALS = "Referrals"
 MEASURES = "Measures"
 RISK = "Risk"
-
-ATTENDANCE_WORDS: dict[Attendance, str] = {
-    Attendance.ATTENDED: "attended",
-    Attendance.LATE: "attended late",
-    Attendance.DID_NOT_ATTEND: "did not attend",
-    Attendance.CANCELLED_BY_CLIENT: "cancelled by the client",
-    Attendance.CANCELLED_BY_SERVICE: "cancelled by the service",
-}
-MODALITY_WORDS: dict[Modality, str] = {
-    Modality.IN_PERSON: "In person",
-    Modality.VIDEO: "Video",
-    Modality.PHONE: "Phone",
-}
-RISK_KIND_WORDS = referrals.RISK_EVENT_WORDS
 
 
 @dataclass(frozen=True)
@@ -187,7 +179,7 @@ def _sessions(session: Session, by: StaffRef, start: date, end: date) -> tuple[D
                 ref,
                 SESSIONS,
                 note_id,
-                f"{MODALITY_WORDS[modality]} session, {ATTENDANCE_WORDS[attendance]}: "
+                f"{MODALITY_WORDS[modality]} session, {ATTENDANCE_WORDS[attendance].lower()}: "
                 f"note {'signed' if signed else 'not signed yet'}{by_whom}",
                 day,
                 "Signed" if signed else "Draft",
@@ -388,7 +380,7 @@ def _referrals(session: Session, by: StaffRef, today: date) -> tuple[DashboardIt
             f"{service}: {follow.summary}",
             follow.due_on,
             follow.flag,
-            f"Referral to {service} ({referrals.STATUS_WORDS[status].lower()}). " + follow.message,
+            f"Referral to {service} ({REFERRAL_STATUS_WORDS[status].lower()}). " + follow.message,
         )
         found.append((not follow.overdue, follow.due_on, item))
     found.sort(key=lambda t: (t[0], t[1], t[2].item_id or 0))  # overdue first, oldest first
@@ -424,10 +416,10 @@ def _urgent_risk(session: Session, by: StaffRef) -> tuple[DashboardItem, ...]:
             ref,
             RISK,
             event_id,
-            f"{RISK_KIND_WORDS[kind]}: no share decision yet",
+            f"{RISK_EVENT_WORDS[kind]}: no share decision yet",
             day,
             "URGENT",
-            f"An urgent risk event on {_long(day)} ({RISK_KIND_WORDS[kind].lower()}) has "
+            f"An urgent risk event on {_long(day)} ({RISK_EVENT_WORDS[kind].lower()}) has "
             "no decision yet about sharing it with partner agencies.",
         )
         for event_id, client_id, kind, day, given, family, ref in rows
@@ -465,7 +457,7 @@ def _critical_answers(session: Session, by: StaffRef, today: date) -> tuple[Dash
 
 
 def _measures_due(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
-    due = measures.measures_due_for_caseload(session, by, today)
+    due = measure_schedules.measures_due_for_caseload(session, by, today)
     if not due:
         return ()
     names = {

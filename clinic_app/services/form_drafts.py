@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_app.models import FormDraft
-from clinic_app.services.common import StaffRef, has_emergency_access, is_assigned
+from clinic_app.services.access import has_emergency_access, is_assigned
+from clinic_app.services.common import StaffRef
 from clinic_app.services.validation import Checker
 
 MAX_STATE_CHARACTERS = 2_000_000

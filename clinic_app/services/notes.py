@@ -26,14 +26,8 @@ from clinic_app.models import NOTE_SECTIONS, NoteAddendum, NoteDraft, SessionNot
 from clinic_app.models.base import utcnow
 from clinic_app.models.enums import Attendance, Engagement, Modality
 from clinic_app.services import audit, staff
-from clinic_app.services.common import (
-    StaffRef,
-    content_hash,
-    get_or_raise,
-    has_emergency_access,
-    is_assigned,
-    require_clinical_access,
-)
+from clinic_app.services.access import has_emergency_access, is_assigned, require_clinical_access
+from clinic_app.services.common import StaffRef, content_hash, get_or_raise
 from clinic_app.services.validation import Checker, date_problem
 from clinic_app.storage import integrity
 

@@ -20,35 +20,10 @@ from clinic_app.services.plans import (
     PlanInput,
     RevisionRow,
 )
+from clinic_app.wording import INTERVENTION_WORDS, PHASE_WORDS, PLAN_STATUS_WORDS
 
 # -- words for the controlled vocabularies -----------------------------------------------------
 
-STATUS_LABELS: dict[PlanStatus, str] = {
-    PlanStatus.DRAFT: "Draft",
-    PlanStatus.ACTIVE: "Active",
-    PlanStatus.UNDER_REVIEW: "Under review",
-    PlanStatus.COMPLETED: "Completed",
-    PlanStatus.WITHDRAWN: "Withdrawn",
-}
-
-PHASE_LABELS: dict[Phase, str] = {
-    Phase.ASSESSMENT: "Assessment",
-    Phase.ENGAGEMENT: "Engagement",
-    Phase.INTERVENTION: "Intervention",
-    Phase.CONSOLIDATION: "Consolidation",
-    Phase.ENDING: "Ending",
-}
-
-INTERVENTION_LABELS: dict[InterventionKind, str] = {
-    InterventionKind.CBT: "CBT",
-    InterventionKind.MOTIVATIONAL_INTERVIEWING: "Motivational interviewing",
-    InterventionKind.COMPASSION_FOCUSED: "Compassion-focused work",
-    InterventionKind.DBT_SKILLS: "DBT skills",
-    InterventionKind.SOCIAL_SKILLS: "Social-skills training",
-    InterventionKind.VICTIM_EMPATHY: "Victim empathy work",
-    InterventionKind.PRACTICAL_SUPPORT: "Practical support",
-    InterventionKind.OTHER: "Other",
-}
 
 VICTIM_REVIEWED = "Yes — reviewed"
 VICTIM_NEEDS_REVIEW = "Yes — NEEDS REVIEW"
@@ -205,15 +180,15 @@ def _review_words(day: date | None) -> str:
 
 
 def _intervention_words(kind: InterventionKind, detail: str) -> str:
-    label = INTERVENTION_LABELS[kind]
+    label = INTERVENTION_WORDS[kind]
     return f"{label}: {detail.strip()}" if detail.strip() else label
 
 
 def compare_plans(old: PlanSnapshot, new: PlanSnapshot) -> list[str]:
     """Plain-text lines of what changed from ``old`` to ``new``; empty when nothing did."""
     details = [
-        *_value_change("Status", STATUS_LABELS[old.status], STATUS_LABELS[new.status]),
-        *_value_change("Phase", PHASE_LABELS[old.phase], PHASE_LABELS[new.phase]),
+        *_value_change("Status", PLAN_STATUS_WORDS[old.status], PLAN_STATUS_WORDS[new.status]),
+        *_value_change("Phase", PHASE_WORDS[old.phase], PHASE_WORDS[new.phase]),
         *_value_change(
             "Planned length",
             planned_length(old.planned_sessions, old.planned_weeks),
@@ -297,8 +272,8 @@ def _compare_goals(old: Sequence[GoalRow], new: Sequence[GoalRow]) -> list[str]:
 def describe_plan(plan: PlanSnapshot) -> list[str]:
     """The whole of a plan revision as plain text, for reading in the history."""
     lines = [
-        f"Status: {STATUS_LABELS[plan.status]}",
-        f"Phase: {PHASE_LABELS[plan.phase]}",
+        f"Status: {PLAN_STATUS_WORDS[plan.status]}",
+        f"Phase: {PHASE_WORDS[plan.phase]}",
         f"Planned length: {planned_length(plan.planned_sessions, plan.planned_weeks)}",
         f"Next review: {_review_words(plan.next_review_on)}",
     ]

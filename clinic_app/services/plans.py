@@ -20,7 +20,8 @@ from clinic_app.models import (
 )
 from clinic_app.models.enums import InterventionKind, Phase, PlanStatus
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker, date_problem
 
 MAX_TEXT = 50_000

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from clinic_app.models import Client, RiskAssessment, ThirdParty, TypologyAssessment
 from clinic_app.models.enums import RiskTool, ThirdPartyRelation, Typology
 from clinic_app.services import audit, measures, notes, plans, referrals, risk
+from clinic_app.services.access import require_clinical_access
 from clinic_app.services.clients import ClientSummary, summary_of
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,14 @@ from clinic_app.models.enums import (
     Gateway,
     ReferralStatus,
     ReferralUrgency,
-    RiskEventKind,
     Role,
     ServiceKind,
 )
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access, require_role
+from clinic_app.services.access import require_clinical_access, require_role
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker, date_problem
+from clinic_app.wording import CONSENT_PHRASES, REFERRAL_STATUS_WORDS
 
 S = ReferralStatus
 TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
@@ -83,42 +84,9 @@ TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
 }
 """The status a referral may move to from each status (nothing else is allowed)."""
 
-STATUS_WORDS: dict[ReferralStatus, str] = {
-    S.DRAFT: "Draft",
-    S.SENT: "Sent",
-    S.ACKNOWLEDGED: "Acknowledged",
-    S.ACCEPTED: "Accepted",
-    S.DECLINED: "Declined",
-    S.WAITING_LIST: "Waiting list",
-    S.SEEN: "Seen",
-    S.CLOSED: "Closed",
-}
 # The order a referral normally moves in, for sorting and for offering next steps.
-STATUS_ORDER: dict[ReferralStatus, int] = {s: i for i, s in enumerate(STATUS_WORDS)}
+STATUS_ORDER: dict[ReferralStatus, int] = {s: i for i, s in enumerate(REFERRAL_STATUS_WORDS)}
 
-SERVICE_KIND_WORDS: dict[ServiceKind, str] = {
-    ServiceKind.PERSONALITY_DISORDER: "Personality disorder service",
-    ServiceKind.PSYCHIATRY: "Psychiatry",
-    ServiceKind.TALKING_THERAPIES: "NHS Talking Therapies",
-    ServiceKind.SUBSTANCE_MISUSE: "Substance misuse",
-    ServiceKind.FORENSIC: "Forensic service",
-    ServiceKind.GP: "GP",
-    ServiceKind.OTHER: "Other",
-}
-URGENCY_WORDS: dict[ReferralUrgency, str] = {
-    ReferralUrgency.ROUTINE: "Routine",
-    ReferralUrgency.URGENT: "Urgent",
-    ReferralUrgency.EMERGENCY: "Emergency",
-}
-RISK_EVENT_WORDS: dict[RiskEventKind, str] = {
-    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
-    RiskEventKind.CONTACT_WITH_VICTIM: "Contact or attempted contact with the victim",
-    RiskEventKind.ORDER_BREACH: "Breach of an order or condition",
-    RiskEventKind.NEW_VICTIM: "A new victim",
-    RiskEventKind.ESCALATION: "Escalation",
-    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state",
-    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
-}
 
 DEFAULT_RESPONSE_DAYS = 28
 MAX_RESPONSE_DAYS = 365
@@ -642,21 +610,13 @@ def service_directory(session: Session, by: StaffRef) -> list[ServiceRow]:
 # -- referrals --------------------------------------------------------------------------------
 
 
-CONSENT_WORDS: dict[ConsentToShare, str] = {
-    ConsentToShare.GIVEN: "consent was given",
-    ConsentToShare.REFUSED: "consent was refused",
-    ConsentToShare.NOT_ASKED: "consent has not been asked",
-    ConsentToShare.NOT_REQUIRED: "a statutory gateway applies instead",
-}
-
-
 def client_consent(session: Session, client_id: int) -> ConsentToShare | None:
     """What the client's record says about consent to share (None if no such client)."""
     return session.scalar(select(Client.consent_to_share).where(Client.id == client_id))
 
 
 def _consent_words(consent: ConsentToShare | None) -> str:
-    return "nothing" if consent is None else CONSENT_WORDS[consent]
+    return "nothing" if consent is None else CONSENT_PHRASES[consent]
 
 
 def create_referral(
@@ -747,10 +707,10 @@ def transition_problem(current: ReferralStatus, to: ReferralStatus) -> str | Non
     """Why a referral that is ``current`` cannot become ``to``, or None when it can."""
     if to in TRANSITIONS[current]:
         return None
-    now, then = STATUS_WORDS[current].lower(), STATUS_WORDS[to].lower()
+    now, then = REFERRAL_STATUS_WORDS[current].lower(), REFERRAL_STATUS_WORDS[to].lower()
     if current is to:
         return f"The referral is already {now}."
-    options = [STATUS_WORDS[s].lower() for s in allowed_next(current)]
+    options = [REFERRAL_STATUS_WORDS[s].lower() for s in allowed_next(current)]
     if not options:
         return "A closed referral cannot change. To refer again, write a new referral."
     return f"A referral that is {now} cannot become {then}. It can become: {', '.join(options)}."

@@ -18,7 +18,8 @@ from clinic_app.models.enums import (
     Urgency,
 )
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker, date_problem
 from clinic_app.wording import long_date, words
 

@@ -51,7 +51,8 @@ from sqlalchemy.orm import Session
 
 from clinic_app.errors import AccessDenied, ValidationError
 from clinic_app.models.base import UtcDateTime, utcnow
-from clinic_app.services.common import StaffRef, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import classify
 
 DEFAULT_LIMIT = 100

@@ -1,24 +1,31 @@
-"""Administrators' settings kept with the database.
+"""Administrators' settings kept with the database: reading, checking and changing them.
 
-Whole-number settings (idle lock, lockout, emergency access) are declared in
-:mod:`clinic_app.config`; text settings (the marking and handling text printed on
-every shared document) are declared here with their default and checks.
+Every setting (whole-number ones such as the idle lock, and text ones such as the marking
+printed on every shared document) is declared once, with its type, default, limits and
+title, in the table :data:`clinic_app.config.SETTINGS`; this module and ``setting
+list``/``setting set`` read that table.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final
 
 from sqlalchemy.orm import Session
 
-from clinic_app.config import SETTINGS, IntSetting
+from clinic_app.config import (
+    NUMBER_SETTINGS,
+    SETTINGS,
+    TEXT_SETTINGS,
+    IntSetting,
+    TextSetting,
+)
 from clinic_app.errors import ValidationError
 from clinic_app.models import AppSetting
 from clinic_app.models.enums import Role
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_setting, require_role
+from clinic_app.services.access import require_role
+from clinic_app.services.common import StaffRef
 from clinic_app.services.validation import text_problem
 
 
@@ -33,20 +40,6 @@ class SettingRow:
 
 
 @dataclass(frozen=True)
-class TextSetting:
-    """An administrator's text setting, stored with the database."""
-
-    key: str
-    title: str
-    default: str
-    max_length: int
-    pattern: str | None = None
-    """A regular expression the whole value must match, if any."""
-    pattern_words: str = ""
-    """What the pattern allows, in words."""
-
-
-@dataclass(frozen=True)
 class TextSettingRow:
     key: str
     title: str
@@ -54,28 +47,23 @@ class TextSettingRow:
     default: str
 
 
-DOCUMENT_MARKING: Final = TextSetting(
-    "document_marking",
-    "Marking printed at the top and bottom of every page shared with partners",
-    "OFFICIAL-SENSITIVE",
-    60,
-    pattern=r"[A-Z0-9][A-Z0-9 /:()-]*",
-    pattern_words="capital letters, digits, spaces and - / : ( )",
-)
-DOCUMENT_HANDLING: Final = TextSetting(
-    "document_handling",
-    "Handling instruction printed on every page shared with partners",
-    "Do not forward or disclose to the subject without consulting the author.",
-    300,
-)
-TEXT_SETTINGS: Final = (DOCUMENT_MARKING, DOCUMENT_HANDLING)
+def get_setting(session: Session, setting: IntSetting) -> int:
+    """The stored value within the setting's limits, or its default when none is usable."""
+    row = session.get(AppSetting, setting.key)
+    if row is None:
+        return setting.default
+    try:
+        value = int(row.value)
+    except ValueError:
+        return setting.default
+    return min(max(value, setting.minimum), setting.maximum)
 
 
 def _find(key: str) -> IntSetting:
-    for setting in SETTINGS:
+    for setting in NUMBER_SETTINGS:
         if setting.key == key:
             return setting
-    known = ", ".join([*(s.key for s in SETTINGS), *(s.key for s in TEXT_SETTINGS)])
+    known = ", ".join(s.key for s in SETTINGS)
     raise ValidationError(f"There is no setting called '{key}'. The settings are: {known}.")
 
 
@@ -142,7 +130,7 @@ def list_settings(session: Session, by: StaffRef) -> list[SettingRow]:
     require_role(by, Role.ADMINISTRATOR, action="manage settings")
     return [
         SettingRow(s.key, s.title, get_setting(session, s), s.default, s.minimum, s.maximum)
-        for s in SETTINGS
+        for s in NUMBER_SETTINGS
     ]
 
 

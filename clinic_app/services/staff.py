@@ -29,7 +29,9 @@ from clinic_app.models import StaffUser
 from clinic_app.models.base import utcnow
 from clinic_app.models.enums import Role
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_setting, require_role
+from clinic_app.services.access import require_role
+from clinic_app.services.common import StaffRef
+from clinic_app.services.settings import get_setting
 from clinic_app.services.validation import Checker
 
 MIN_PASSWORD_LENGTH = 10

@@ -30,32 +30,16 @@ from clinic_app.errors import ValidationError
 from clinic_app.models import ProtectiveMeasure, ThirdParty
 from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker
+from clinic_app.wording import PROTECTIVE_MEASURE_WORDS, RELATION_WORDS
 
 EXPIRING_WITHIN_DAYS: Final = 28
 """A protective measure ending within this many days is highlighted on the Overview."""
 
 MAX_ENTRIES: Final = 50
 MAX_LINE: Final = 300
-
-RELATION_WORDS: dict[ThirdPartyRelation, str] = {
-    ThirdPartyRelation.VICTIM: "Victim",
-    ThirdPartyRelation.VICTIM_FAMILY: "Victim's family",
-    ThirdPartyRelation.VICTIM_ASSOCIATE: "Victim's friend or colleague",
-    ThirdPartyRelation.NEW_PARTNER: "Victim's new partner",
-    ThirdPartyRelation.OTHER: "Other person",
-}
-
-MEASURE_WORDS: dict[ProtectiveMeasureKind, str] = {
-    ProtectiveMeasureKind.STALKING_PROTECTION_ORDER: "Stalking protection order",
-    ProtectiveMeasureKind.INTERIM_STALKING_PROTECTION_ORDER: "Interim stalking protection order",
-    ProtectiveMeasureKind.RESTRAINING_ORDER: "Restraining order",
-    ProtectiveMeasureKind.NON_MOLESTATION_ORDER: "Non-molestation order",
-    ProtectiveMeasureKind.BAIL_CONDITIONS: "Bail conditions",
-    ProtectiveMeasureKind.LICENCE_CONDITIONS: "Licence conditions",
-    ProtectiveMeasureKind.OTHER: "Other protective measure",
-}
 
 
 class MeasureState(StrEnum):
@@ -124,7 +108,7 @@ class ProtectiveMeasureRow:
 
     @property
     def title(self) -> str:
-        return MEASURE_WORDS[self.kind]
+        return PROTECTIVE_MEASURE_WORDS[self.kind]
 
     def in_force(self, today: date) -> bool:
         """Started, not ended and not revoked on ``today``."""

@@ -23,7 +23,7 @@ from clinic_app.views.caseload.view import (
     CaseloadView,
     search_terms,
 )
-from clinic_app.views.common.wording import format_nhs_number
+from clinic_app.wording import format_nhs_number
 
 TODAY = date(2026, 6, 1)
 

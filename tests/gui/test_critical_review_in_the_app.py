@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QDialog
 from clinic_app.models.enums import RiskEventKind, Urgency
 from clinic_app.services import clients, critical_items, measures, risk
 from clinic_app.views.measures.tab import MeasuresTab
-from clinic_app.views.risk import models as risk_models
 from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.dialogs import RiskEventDialog
+from clinic_app.wording import RISK_EVENT_DESCRIBED
 from tests.conftest import STAFF_PASSWORD
 
 # PHQ-9 version 2, item 9 answered "More than half the days" (2); demo clients answer 0.
@@ -80,7 +80,7 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
 
     def fill_and_save(dialog: QDialog) -> int:
         assert isinstance(dialog, RiskEventDialog)
-        kinds = list(risk_models.KIND_WORDS)
+        kinds = list(RISK_EVENT_DESCRIBED)
         dialog.kind.setCurrentIndex(kinds.index(RiskEventKind.MENTAL_STATE_DETERIORATION))
         dialog.urgency_buttons[Urgency.SOON].setChecked(True)
         dialog.occurred_on.setDate(QDate.currentDate())

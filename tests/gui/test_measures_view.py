@@ -30,14 +30,13 @@ from clinic_app.measures.definitions import MeasureDefinition, Origin, shipped_d
 from clinic_app.measures.scoring import Score, critical_alerts, reliable_change, score
 from clinic_app.models.enums import Attendance, CriticalReviewOutcome, MeasureMode, Modality
 from clinic_app.services.critical_items import CriticalReview
+from clinic_app.services.measure_definitions import DefinitionRow
+from clinic_app.services.measure_schedules import DueMeasure, ScheduleRow
 from clinic_app.services.measures import (
     AdministrationResult,
     AdministrationRow,
     ChangeBetween,
-    DefinitionRow,
-    DueMeasure,
     MeasureResults,
-    ScheduleRow,
 )
 from clinic_app.services.notes import NoteContent, NoteRow
 from clinic_app.views.common import feedback

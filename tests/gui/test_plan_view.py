@@ -358,7 +358,7 @@ def test_a_goal_involving_the_victim_without_review_is_flagged_in_words(tab: Pla
 def test_planned_interventions_are_in_plain_words(tab: PlanTab):
     model = tab.intervention_proxy
     kinds = [model.index(row, 0).data() for row in range(model.rowCount())]
-    assert kinds == ["CBT", "Victim empathy work"]
+    assert kinds == ["Cognitive behavioural therapy", "Victim empathy work"]
     assert not tab.no_interventions.isVisible()
 
 
@@ -751,7 +751,7 @@ def test_history_lists_revisions_and_shows_the_changes_of_the_newest(tab: PlanTa
     assert "Involves the victim: Yes — NEEDS REVIEW" in changes
     assert "Removed goal: “Build a routine”" in changes
     assert "Removed: Motivational interviewing: Engagement" in changes
-    assert "Added: CBT: Weekly" in changes
+    assert "Added: Cognitive behavioural therapy: Weekly" in changes
     history.close()
 
 

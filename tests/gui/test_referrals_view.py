@@ -725,7 +725,7 @@ def test_the_directory_lists_services_in_use_first(qtbot, qtmodeltester):
     row = [view_.proxy.index(2, c).data() for c in range(view_.proxy.columnCount())]
     assert row == [
         "Old Alcohol Team",
-        "Substance misuse",
+        "Substance misuse service",
         "14 days",
         "None",
         "No: taken out of use",

@@ -14,7 +14,6 @@ from clinic_app.errors import AccessDenied, Problem, ValidationError
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views.common import feedback
-from clinic_app.views.risk import models as risk_models
 from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.actions import RiskActions
 from clinic_app.views.risk.dialogs import RiskEventDialog, ShareDecisionDialog
@@ -29,6 +28,7 @@ from clinic_app.views.risk.models import (
     decision_words,
 )
 from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner
+from clinic_app.wording import GATEWAY_WORDS, RISK_EVENT_DESCRIBED, RISK_URGENCY_EXPLAINED
 
 CLIENT = 7
 STAFF = {2: "Dr Jones", 3: "Sam Okafor"}
@@ -190,7 +190,7 @@ def fill_event(
     detail: str = "Waited outside her workplace.",
     statement: str = "Reported waiting outside the victim's workplace.",
 ) -> None:
-    dialog.kind.setCurrentIndex(list(risk_models.KIND_WORDS).index(kind))
+    dialog.kind.setCurrentIndex(list(RISK_EVENT_DESCRIBED).index(kind))
     dialog.urgency_buttons[urgency].setChecked(True)
     dialog.occurred_on.setDate(QDate(on.year, on.month, on.day))
     dialog.detail.setPlainText(detail)
@@ -271,7 +271,7 @@ def test_event_dialog_labels_what_is_private_and_what_may_be_shared(qtbot):
     assert dialog.kind.currentIndex() == -1  # a deliberate choice, no default
     assert dialog.occurred_on.maximumDate() == QDate.currentDate()  # never in the future
     for urgency, button in dialog.urgency_buttons.items():
-        assert button.accessibleDescription() == risk_models.URGENCY_EXPLAINED[urgency]
+        assert button.accessibleDescription() == RISK_URGENCY_EXPLAINED[urgency]
 
 
 def test_event_dialog_from_a_session_note_says_so(qtbot):
@@ -351,8 +351,8 @@ def test_sharing_saves_typed_values_and_shows_who_recorded_it_and_when(qtbot):
     assert facts["Happened on"] == "1 March 2025"
     assert facts["Shareable statement"] == "Disclosed an intention to contact the victim."
     gateways = [dialog.gateway.itemText(i) for i in range(dialog.gateway.count())]
-    assert "DPA 2018 Sch 1 para 18 (safeguarding)" in gateways
-    assert "Common-law public interest (serious harm)" in gateways
+    assert "DPA 2018 Schedule 1 para 18 (safeguarding)" in gateways
+    assert "Common-law public-interest disclosure (serious harm)" in gateways
 
     dialog.share.setChecked(True)
     dialog.reason.setPlainText("Escalation: the victim's safety.")
@@ -637,9 +637,7 @@ def test_saving_an_urgent_event_leads_straight_to_the_share_decision(qtbot, monk
         assert dialog.cancel_button.text() == "Decide &later"
         dialog.share.setChecked(True)
         dialog.reason.setPlainText("Contact with the victim.")
-        dialog.gateway.setCurrentIndex(
-            list(risk_models.GATEWAY_WORDS).index(Gateway.PUBLIC_INTEREST)
-        )
+        dialog.gateway.setCurrentIndex(list(GATEWAY_WORDS).index(Gateway.PUBLIC_INTEREST))
         dialog.shared_with.setText("Police, DC Patel")
         dialog.save_button.click()
         dialog.close_button.click()
@@ -657,7 +655,7 @@ def test_saving_an_urgent_event_leads_straight_to_the_share_decision(qtbot, monk
     [(event_id, kwargs)] = fake.named("record_share_decision")
     assert event_id == saved.id and kwargs["gateway"] is Gateway.PUBLIC_INTEREST
     assert tab.model.data(tab.model.index(0, RiskColumn.DECISION)) == (
-        "Shared with Police, DC Patel under Common-law public interest (serious harm)"
+        "Shared with Police, DC Patel under Common-law public-interest disclosure (serious harm)"
     )
 
 

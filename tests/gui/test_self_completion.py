@@ -14,7 +14,7 @@ from clinic_app.errors import AccountLocked, Problem, ValidationError
 from clinic_app.measures.definitions import MeasureDefinition, shipped_definitions
 from clinic_app.measures.scoring import score
 from clinic_app.models.enums import MeasureMode
-from clinic_app.services.measures import DueMeasure
+from clinic_app.services.measure_schedules import DueMeasure
 from clinic_app.views.measures.self_completion import (
     FINISHED_TEXT,
     NEEDS_ANSWER,

@@ -474,7 +474,7 @@ def test_gateway_is_shown_with_its_legal_basis(qtbot):
     qtbot.addWidget(wizard)
     details = wizard.details
     details.gateway.setCurrentIndex(details.gateway.findData(Gateway.DPA_SCH1_PARA18))
-    assert details.gateway.currentText() == "Safeguarding"
+    assert details.gateway.currentText() == "DPA 2018 Schedule 1 para 18 (safeguarding)"
     assert "Schedule 1, paragraph 18" in details.gateway_basis.text()
 
 

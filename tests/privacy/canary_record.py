@@ -51,6 +51,7 @@ from clinic_app.services import (
     clients,
     critical_items,
     form_drafts,
+    measure_definitions,
     measures,
     notes,
     plans,
@@ -326,7 +327,7 @@ def build(
             created_on=START,
         )
         referrals.change_status(s, me, ref.id, ReferralStatus.SENT, on=START, note="x")
-        phq9 = next(d for d in measures.available_measures(s, me) if d.id == "phq-9")
+        phq9 = next(d for d in measure_definitions.available_measures(s, me) if d.id == "phq-9")
         given = [
             measures.record_administration(
                 s,

@@ -320,7 +320,7 @@ def test_database_file_holds_no_plaintext_after_a_demo_load(initialised):
 
 def test_an_administrator_sets_the_idle_lock_within_its_limit(initialised):
     from clinic_app.config import IDLE_LOCK_MINUTES
-    from clinic_app.services.common import get_setting
+    from clinic_app.services.settings import get_setting
     from clinic_app.storage import engine
     from clinic_app.storage.keys import CredentialStore
 

@@ -118,12 +118,12 @@ def test_unassigned_staff_need_emergency_access_with_a_reason(db, clinician, cli
 
 
 def test_emergency_access_expires(db, clinician, client_id, monkeypatch):
-    from clinic_app.services import common
+    from clinic_app.services import access
 
     with db.transaction() as session:
         clients.grant_emergency_access(session, clinician, client_id, "Urgent call from police.")
-    later = common.utcnow() + timedelta(hours=13)
-    monkeypatch.setattr(common, "utcnow", lambda: later)
+    later = access.utcnow() + timedelta(hours=13)
+    monkeypatch.setattr(access, "utcnow", lambda: later)
     with db.session() as session, pytest.raises(EmergencyAccessRequired):
         record.open_record(session, clinician, client_id)
 

@@ -27,6 +27,8 @@ from clinic_app.services import (
     critical_items,
     dashboard,
     demo,
+    measure_definitions,
+    measure_schedules,
     measures,
     notes,
     plans,
@@ -387,8 +389,8 @@ def test_urgent_risk_events_without_a_decision(
 
 def test_measures_due_come_from_the_measures_service(db, psychologist, client_id):
     with db.transaction() as session:
-        measure_id = measures.available_measures(session, psychologist)[0].id
-        schedule = measures.set_schedule(
+        measure_id = measure_definitions.available_measures(session, psychologist)[0].id
+        schedule = measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id=measure_id, every_n_sessions=1
         )
     board = _dash(db, psychologist)

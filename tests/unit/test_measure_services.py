@@ -38,7 +38,13 @@ from clinic_app.models.enums import (
     Phase,
     PlanStatus,
 )
-from clinic_app.services import clients, interchange, measures
+from clinic_app.services import (
+    clients,
+    interchange,
+    measure_definitions,
+    measure_schedules,
+    measures,
+)
 from clinic_app.storage.engine import Database
 from tests.conftest import client_details
 
@@ -146,7 +152,7 @@ def test_only_clinical_staff_with_access_record_measures(db, admin, clinician, c
 def test_an_administrator_imports_a_definition_exactly_as_given(db, admin, psychologist):
     text = example_text()
     with db.transaction() as session:
-        row = measures.import_definition(session, admin, text)
+        row = measure_definitions.import_definition(session, admin, text)
     assert (row.measure_id, row.version, row.origin, row.item_count) == (
         "northclinic.example-check",
         "1",
@@ -161,13 +167,13 @@ def test_an_administrator_imports_a_definition_exactly_as_given(db, admin, psych
         event = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
         assert event is not None and event.entity == "measure_definition"
         assert "Feeling on edge" not in json.dumps(event.detail)
-        offered = {d.id for d in measures.available_measures(session, psychologist)}
+        offered = {d.id for d in measure_definitions.available_measures(session, psychologist)}
     assert {"phq-9", "core-10", "northclinic.example-check"} <= offered
 
 
 def test_only_administrators_import_definitions(db, psychologist):
     with pytest.raises(AccessDenied), db.transaction() as session:
-        measures.import_definition(session, psychologist, example_text())
+        measure_definitions.import_definition(session, psychologist, example_text())
     assert count(db, StoredDefinition) == 0
 
 
@@ -176,7 +182,7 @@ def test_an_invalid_file_is_refused_with_every_problem_and_nothing_stored(db, ad
     doc["items"][2]["number"] = 4
     doc["bands"][1]["minimum"] = 5
     with pytest.raises(ValidationError) as caught, db.transaction() as session:
-        measures.import_definition(session, admin, json.dumps(doc))
+        measure_definitions.import_definition(session, admin, json.dumps(doc))
     assert [p.where for p in caught.value.problems] == ["$.bands[1].minimum", "$.items[2].number"]
     assert count(db, StoredDefinition) == 0
 
@@ -186,26 +192,28 @@ def test_a_shipped_id_cannot_be_reused(db, admin):
         pytest.raises(ValidationError, match="shipped with clinic-app") as caught,
         db.transaction() as session,
     ):
-        measures.import_definition(session, admin, example_text(id="core-10"))
+        measure_definitions.import_definition(session, admin, example_text(id="core-10"))
     assert caught.value.problems[0].where == "$.id"
 
 
 def test_the_same_version_with_other_content_is_refused_a_new_version_is_added(db, admin):
     with db.transaction() as session:
-        first = measures.import_definition(session, admin, example_text())
+        first = measure_definitions.import_definition(session, admin, example_text())
     with db.transaction() as session:  # the very same file again: nothing changes
-        again = measures.import_definition(session, admin, example_text())
+        again = measure_definitions.import_definition(session, admin, example_text())
     assert again.content_sha256 == first.content_sha256
     with (
         pytest.raises(ValidationError, match="already imported with different content"),
         db.transaction() as session,
     ):
-        measures.import_definition(session, admin, example_text(title="Changed"))
+        measure_definitions.import_definition(session, admin, example_text(title="Changed"))
     with db.transaction() as session:
-        measures.import_definition(session, admin, example_text(version="2", title="Changed"))
+        measure_definitions.import_definition(
+            session, admin, example_text(version="2", title="Changed")
+        )
         rows = [
             r
-            for r in measures.list_definitions(session, admin)
+            for r in measure_definitions.list_definitions(session, admin)
             if r.measure_id == "northclinic.example-check"
         ]
     assert [(r.version, r.title) for r in rows] == [
@@ -219,7 +227,7 @@ def test_old_administrations_keep_scoring_by_the_version_they_were_given_with(
     db, admin, psychologist, client_id
 ):
     with db.transaction() as session:
-        measures.import_definition(session, admin, example_text())
+        measure_definitions.import_definition(session, admin, example_text())
     # Version 1: item 2 reverse scored. Answers 1, 3, 1, 1 score 1 + (3 - 3) + 1 + 1 = 3.
     answers = {1: 1, 2: 3, 3: 1, 4: 1}
     record(
@@ -229,10 +237,10 @@ def test_old_administrations_keep_scoring_by_the_version_they_were_given_with(
     doc["items"][1]["reverse"] = False  # version 2 stops reversing item 2
     doc["subscales"] = []
     with db.transaction() as session:
-        measures.import_definition(session, admin, json.dumps(doc))
+        measure_definitions.import_definition(session, admin, json.dumps(doc))
         assert [
             d.version
-            for d in measures.available_measures(session, psychologist)
+            for d in measure_definitions.available_measures(session, psychologist)
             if d.id == doc["id"]
         ] == ["2"]
     record(
@@ -253,7 +261,7 @@ def test_a_version_no_longer_offered_is_refused_for_new_administrations(
     db, admin, psychologist, client_id
 ):
     with db.transaction() as session:
-        measures.import_definition(session, admin, example_text())
+        measure_definitions.import_definition(session, admin, example_text())
         session.execute(
             StoredDefinition.__table__.update().values(active=False)  # the only change allowed
         )
@@ -261,15 +269,17 @@ def test_a_version_no_longer_offered_is_refused_for_new_administrations(
         record(db, psychologist, client_id, "northclinic.example-check", {1: 0, 2: 0, 3: 0, 4: 0})
     with db.session() as session:
         assert "northclinic.example-check" not in {
-            d.id for d in measures.available_measures(session, psychologist)
+            d.id for d in measure_definitions.available_measures(session, psychologist)
         }
         # ...but it can still be read, to score what was given with it.
-        assert measures.definition(session, psychologist, "northclinic.example-check", "1")
+        assert measure_definitions.definition(
+            session, psychologist, "northclinic.example-check", "1"
+        )
 
 
 def test_an_unknown_definition_is_not_found(db, psychologist):
     with pytest.raises(NotFound), db.session() as session:
-        measures.definition(session, psychologist, "phq-9", "99")
+        measure_definitions.definition(session, psychologist, "phq-9", "99")
 
 
 # -- cut-offs --------------------------------------------------------------------------------
@@ -280,14 +290,14 @@ def test_an_administrator_sets_a_configurable_cutoff_and_scores_show_it(
 ):
     pcl = dict.fromkeys(range(1, 21), 0) | {1: 4, 2: 4, 3: 4, 4: 4, 5: 4, 6: 4, 7: 4, 8: 4}  # 32
     with db.transaction() as session:
-        setting = measures.set_cutoff(session, admin, "pcl-5", 31)
+        setting = measure_definitions.set_cutoff(session, admin, "pcl-5", 31)
     assert (setting.value, setting.default_value, setting.overridden) == (31, 33, True)
     row = record(db, psychologist, client_id, "pcl-5", pcl)
     assert row.score is not None and row.score.total == 32  # 8 x 4
     assert row.score.in_clinical_range is True  # 32 >= 31
     assert row.score.cutoff is not None and row.score.cutoff.overridden
     with db.transaction() as session:
-        back = measures.set_cutoff(session, admin, "pcl-5", None)
+        back = measure_definitions.set_cutoff(session, admin, "pcl-5", None)
         assert session.get(AppSetting, "measure_cutoff.pcl-5") is None
     assert (back.value, back.overridden) == (33, False)
     with db.session() as session:
@@ -300,13 +310,16 @@ def test_cutoffs_are_changed_only_within_the_definitions_range_by_administrators
     db, admin, psychologist
 ):
     with pytest.raises(ValidationError, match="from 3 to 5; 8 is outside"), db.transaction() as s:
-        measures.set_cutoff(s, admin, "audit-c", 8)
+        measure_definitions.set_cutoff(s, admin, "audit-c", 8)
     with pytest.raises(ValidationError, match="fixed by its definition"), db.transaction() as s:
-        measures.set_cutoff(s, admin, "phq-9", 12)
+        measure_definitions.set_cutoff(s, admin, "phq-9", 12)
     with pytest.raises(AccessDenied), db.transaction() as s:
-        measures.set_cutoff(s, psychologist, "audit-c", 4)
+        measure_definitions.set_cutoff(s, psychologist, "audit-c", 4)
     with db.session() as s:
-        listed = {(c.measure_id, c.minimum, c.maximum) for c in measures.cutoff_settings(s, admin)}
+        listed = {
+            (c.measure_id, c.minimum, c.maximum)
+            for c in measure_definitions.cutoff_settings(s, admin)
+        }
     assert listed == {("pcl-5", 31, 33), ("audit-c", 3, 5)}
     with db.session() as s:
         assert s.get(AppSetting, "measure_cutoff.audit-c") is None
@@ -387,12 +400,12 @@ def add_session(
 
 def due(db: Database, by: Any, client_id: int, today: date = TODAY):  # type: ignore[no-untyped-def]
     with db.session() as session:
-        return measures.measures_due(session, by, client_id, today=today)
+        return measure_schedules.measures_due(session, by, client_id, today=today)
 
 
 def test_schedule_choices_are_checked_and_a_new_one_replaces_the_old(db, psychologist, client_id):
     with pytest.raises(ValidationError) as caught, db.transaction() as session:
-        measures.set_schedule(
+        measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id="k10", every_n_sessions=0
         )
     assert {p.where for p in caught.value.problems} == {"measure_id", "every_n_sessions"}
@@ -400,12 +413,12 @@ def test_schedule_choices_are_checked_and_a_new_one_replaces_the_old(db, psychol
         pytest.raises(ValidationError, match="Say when the measure is due"),
         db.transaction() as session,
     ):
-        measures.set_schedule(session, psychologist, client_id, measure_id="phq-9")
+        measure_schedules.set_schedule(session, psychologist, client_id, measure_id="phq-9")
     with db.transaction() as session:
-        first = measures.set_schedule(
+        first = measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id="phq-9", every_n_sessions=4
         )
-        second = measures.set_schedule(
+        second = measure_schedules.set_schedule(
             session,
             psychologist,
             client_id,
@@ -414,18 +427,18 @@ def test_schedule_choices_are_checked_and_a_new_one_replaces_the_old(db, psychol
             at_plan_review=True,
         )
         assert second.description == "every 2 sessions and before each plan review"
-        assert [s.id for s in measures.schedules_for_client(session, psychologist, client_id)] == [
-            second.id
-        ]
-        stopped = measures.stop_schedule(session, psychologist, second.id)
+        assert [
+            s.id for s in measure_schedules.schedules_for_client(session, psychologist, client_id)
+        ] == [second.id]
+        stopped = measure_schedules.stop_schedule(session, psychologist, second.id)
         assert not stopped.active
-        assert measures.schedules_for_client(session, psychologist, client_id) == ()
+        assert measure_schedules.schedules_for_client(session, psychologist, client_id) == ()
     assert first.id != second.id
 
 
 def test_a_scheduled_measure_never_given_is_due_as_a_baseline(db, psychologist, client_id):
     with db.transaction() as session:
-        measures.set_schedule(
+        measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id="core-10", every_n_sessions=4
         )
     [reminder] = due(db, psychologist, client_id)
@@ -435,7 +448,7 @@ def test_a_scheduled_measure_never_given_is_due_as_a_baseline(db, psychologist, 
 
 def test_due_every_n_attended_sessions_since_the_last_one(db, psychologist, client_id):
     with db.transaction() as session:
-        measures.set_schedule(
+        measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id="phq-9", every_n_sessions=4
         )
     last = date(2026, 3, 2)
@@ -485,7 +498,7 @@ def test_due_in_the_fortnight_before_a_plan_review(
     db, psychologist, client_id, days_to_review, is_due
 ):
     with db.transaction() as session:
-        measures.set_schedule(
+        measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id="gad-7", at_plan_review=True
         )
     review = TODAY + timedelta(days=days_to_review)
@@ -502,7 +515,7 @@ def test_a_measure_given_in_the_review_window_is_not_due_again(
     db, psychologist, client_id, given_days_before, is_due
 ):
     with db.transaction() as session:
-        measures.set_schedule(
+        measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id="gad-7", at_plan_review=True
         )
     review = TODAY + timedelta(days=3)
@@ -520,7 +533,7 @@ def test_a_measure_given_in_the_review_window_is_not_due_again(
 
 def test_closed_plans_and_held_reviews_do_not_make_a_measure_due(db, psychologist, client_id):
     with db.transaction() as session:
-        measures.set_schedule(
+        measure_schedules.set_schedule(
             session, psychologist, client_id, measure_id="gad-7", at_plan_review=True
         )
     add_plan(db, psychologist, client_id, TODAY, PlanStatus.COMPLETED)
@@ -551,18 +564,18 @@ def test_caseload_reminders_cover_open_clients_assigned_to_me(
             session, psychologist, client_details(local_ref="MASIP-0003", nhs_number="")
         ).id
         for cid in (client_id, other, closed):
-            measures.set_schedule(
+            measure_schedules.set_schedule(
                 session, psychologist, cid, measure_id="phq-9", every_n_sessions=4
             )
         session.execute(
             Client.__table__.update().where(Client.id == closed).values(status=ClientStatus.CLOSED)
         )
     with db.session() as session:
-        mine = measures.measures_due_for_caseload(session, psychologist, TODAY)
+        mine = measure_schedules.measures_due_for_caseload(session, psychologist, TODAY)
         assert [d.local_ref for d in mine] == ["MASIP-0001", "MASIP-0002"]
-        assert measures.measures_due_for_caseload(session, clinician, TODAY) == ()
+        assert measure_schedules.measures_due_for_caseload(session, clinician, TODAY) == ()
         with pytest.raises(AccessDenied):
-            measures.measures_due_for_caseload(session, admin, TODAY)
+            measure_schedules.measures_due_for_caseload(session, admin, TODAY)
 
 
 # -- export ----------------------------------------------------------------------------------

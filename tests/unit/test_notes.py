@@ -236,15 +236,15 @@ def test_a_draft_changed_since_it_was_read_is_not_signed(db, psychologist, note)
 def test_drafts_are_offered_back_only_while_the_client_is_still_open_to_the_user(
     db, psychologist, clinician, client_id, monkeypatch
 ):
-    from clinic_app.services import clients, common
+    from clinic_app.services import access, clients
 
     with db.transaction() as session:
         clients.grant_emergency_access(session, clinician, client_id, "Covering for the lead.")
         notes.autosave(session, clinician, client_id, {"agenda": "covering"})
     with db.session() as session:
         assert len(notes.drafts_to_recover(session, clinician)) == 1
-    later = common.utcnow() + timedelta(hours=13)
-    monkeypatch.setattr(common, "utcnow", lambda: later)
+    later = access.utcnow() + timedelta(hours=13)
+    monkeypatch.setattr(access, "utcnow", lambda: later)
     with db.session() as session:
         assert notes.drafts_to_recover(session, clinician) == []
 

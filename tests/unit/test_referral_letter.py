@@ -33,6 +33,7 @@ from clinic_app.reports.content import (
 )
 from clinic_app.services import clients, referrals, risk, third_parties
 from clinic_app.services.sharing import disclosures, documents, letters
+from clinic_app.wording import SERVICE_KIND_WORDS
 from tests.conftest import client_details
 
 ISSUED = date(2026, 3, 20)
@@ -143,7 +144,7 @@ def test_the_letter_says_what_the_service_needs(db, psychologist, referral_id):
         "Urgency Urgent",
         "Longstanding emotional instability and self-harm; assessment requested.",
         "Diagnosis under consideration: emotionally unstable PD.",
-        "Stalking Risk Profile (version 2), 1 February 2026",
+        "Stalking Risk Profile (SRP) (version 2), 1 February 2026",
         "persistence: high",
         "Risk of persistence is high and actively managed.",
         "A deterioration in mental state is being managed.",
@@ -321,7 +322,7 @@ def _longest_facts() -> LetterFacts:
         client_id=1,
         letter_date=ISSUED,
         service_name=_filler("sn", 200),  # referrals.add_service
-        service_kind=referrals.SERVICE_KIND_WORDS[ServiceKind.PERSONALITY_DISORDER],
+        service_kind=SERVICE_KIND_WORDS[ServiceKind.PERSONALITY_DISORDER],
         service_contact=_filler("sc", referrals.MAX_CONTACT),
         snomed_concept_id="123456789012345678",  # 18 digits, the longest SCTID
         client_name=f"{_filler('gn', 200)} {_filler('fn', 200)}",  # clients: each name 200

@@ -25,6 +25,7 @@ from clinic_app.models.enums import (
 from clinic_app.services import clients, referrals, risk, third_parties
 from clinic_app.services.referrals import follow_up, snomed_concept_id_problem
 from clinic_app.services.sharing import letters
+from clinic_app.wording import REFERRAL_STATUS_WORDS
 from tests.conftest import client_details
 
 S = ReferralStatus
@@ -106,13 +107,13 @@ def test_every_pair_has_a_plain_answer(start, to):
     assert problem is not None
     assert "_" not in problem  # words, not codes (waiting list, not waiting_list)
     if start is to:
-        assert problem == f"The referral is already {referrals.STATUS_WORDS[start].lower()}."
+        assert problem == f"The referral is already {REFERRAL_STATUS_WORDS[start].lower()}."
     elif start is S.CLOSED:
         assert "closed referral cannot change" in problem
     else:
-        assert referrals.STATUS_WORDS[to].lower() in problem
+        assert REFERRAL_STATUS_WORDS[to].lower() in problem
         for option in EXPECTED_ALLOWED[start]:
-            assert referrals.STATUS_WORDS[option].lower() in problem
+            assert REFERRAL_STATUS_WORDS[option].lower() in problem
 
 
 def test_every_allowed_and_refused_transition_in_the_database(
@@ -586,7 +587,7 @@ def test_letter_facts_hold_identity_referral_and_a_risk_summary_without_private_
     assert facts.clinical_detail == "Detail for the service."
     assert facts.referrer_name == psychologist.display_name
     assert facts.risk_assessment is not None
-    assert facts.risk_assessment.tool == "Stalking Risk Profile"
+    assert facts.risk_assessment.tool == "Stalking Risk Profile (SRP)"
     assert facts.risk_assessment.judgements == (("persistence", "high"), ("recurrence", "moderate"))
     assert [e.statement for e in facts.risk_events] == [
         "Indirect contact with the victim was disclosed."

@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from reportlab.platypus import Table  # type: ignore[import-untyped]
 
+from clinic_app.config import DOCUMENT_HANDLING, DOCUMENT_MARKING
 from clinic_app.errors import ClinicError
 from clinic_app.models.enums import (
     Attendance,
@@ -63,11 +64,10 @@ from clinic_app.reports.content import (
 )
 from clinic_app.services.notes import MAX_SECTION_LENGTH
 from clinic_app.services.plans import MAX_TEXT as PLAN_TEXT_MAX
-from clinic_app.services.referrals import MAX_REASON, SERVICE_KIND_WORDS
-from clinic_app.services.settings import DOCUMENT_HANDLING, DOCUMENT_MARKING
+from clinic_app.services.referrals import MAX_REASON
 from clinic_app.services.sharing import files
 from clinic_app.services.sharing.clinical_summary import NOTE_EXCERPT_CHARS
-from clinic_app.wording import words
+from clinic_app.wording import SERVICE_KIND_WORDS, words
 
 FRAME = DocumentFrame(
     title="Progress summary",

@@ -41,7 +41,16 @@ from clinic_app.reports.content import (
     SessionUpdate,
     Subject,
 )
-from clinic_app.services import clients, measures, notes, plans, referrals, risk, third_parties
+from clinic_app.services import (
+    clients,
+    measure_definitions,
+    measures,
+    notes,
+    plans,
+    referrals,
+    risk,
+    third_parties,
+)
 from clinic_app.services.sharing import audiences, clinical_summary, disclosures, documents, drafts
 from clinic_app.services.sharing.audiences import PartnerLeakRefused, PartnerReader
 from clinic_app.services.sharing.lexicon import TermCategory
@@ -523,7 +532,7 @@ def test_an_imported_measure_title_is_checked_and_a_shipped_one_is_not(
     from tests.unit.test_measure_services import example_text
 
     with db.transaction() as s:
-        measures.import_definition(
+        measure_definitions.import_definition(
             s, admin, example_text(id="northclinic.psychosis", short_title="Psychosis screen")
         )
         # Totals 3+3+3+1 = 10, then 0: a fall of 10 against S_diff = 2.5 * sqrt(2) *
@@ -569,7 +578,7 @@ def test_an_imported_measure_title_is_checked_and_a_shipped_one_is_not(
 
 
 def _phq9_version(session, me) -> str:  # type: ignore[no-untyped-def]
-    found = [d for d in measures.available_measures(session, me) if d.id == "phq-9"]
+    found = [d for d in measure_definitions.available_measures(session, me) if d.id == "phq-9"]
     assert found, "the shipped PHQ-9 definition is needed for this test"
     return found[0].version
 

@@ -62,7 +62,7 @@ from clinic_app.services.interchange.fields import (
 )
 from clinic_app.services.interchange.schema import check_schema
 from clinic_app.services.interchange.versions import upgraded
-from clinic_app.services.measures import MEASURE_ID, known_definition
+from clinic_app.services.measure_definitions import MEASURE_ID, known_definition
 from clinic_app.services.notes import addendum_seal_version, content_of, note_seal_version
 from clinic_app.services.referrals import TRANSITIONS
 from clinic_app.services.validation import date_problem, text_problem

@@ -36,11 +36,8 @@ from clinic_app.models import (
     TypologyAssessment,
 )
 from clinic_app.services import audit
-from clinic_app.services.common import (
-    StaffRef,
-    get_or_raise,
-    require_clinical_access,
-)
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.interchange.fields import (
     ADDENDUM,
     ADMINISTRATION,

@@ -40,9 +40,7 @@ from clinic_app.models import (
 )
 from clinic_app.services import audit, third_parties
 from clinic_app.services.clients import ClientSummary, summary_of
-from clinic_app.services.common import (
-    StaffRef,
-)
+from clinic_app.services.common import StaffRef
 from clinic_app.services.interchange.checks import check_document
 from clinic_app.services.interchange.fields import (
     ADDENDUM,

@@ -34,7 +34,8 @@ from clinic_app.errors import ClinicError, NotFound, Problem, ValidationError
 from clinic_app.models import AudienceProfile, Base, Privacy, privacy_of, utcnow
 from clinic_app.models.enums import Role, Section
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, require_role
+from clinic_app.services.access import require_role
+from clinic_app.services.common import StaffRef
 from clinic_app.services.validation import text_problem
 from clinic_app.wording import SECTION_TITLES
 

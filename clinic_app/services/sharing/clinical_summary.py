@@ -42,7 +42,8 @@ from clinic_app.reports.content import (
     ReportingPeriod,
 )
 from clinic_app.services import measures
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.sharing.periods import EARLIEST_PERIOD, check_period
 
 NOTE_EXCERPT_CHARS = 400

@@ -43,31 +43,14 @@ from clinic_app.models import (
 from clinic_app.models.base import utcnow
 from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.services import audit
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker
+from clinic_app.wording import DISCLOSURE_KIND_WORDS, GATEWAY_WORDS
 
 CLINICAL_AUDIENCE: Final = "clinical"
 """The audience recorded for a clinical summary (never a partner agency)."""
 
-GATEWAY_WORDS: Final[dict[Gateway, str]] = {
-    Gateway.CONSENT: "Consent of the client",
-    Gateway.CDA_S115: "Crime and Disorder Act 1998 s115",
-    Gateway.DPA_SCH1_PARA2: "DPA 2018 Schedule 1 para 2 (health or social care)",
-    Gateway.DPA_SCH1_PARA10: "DPA 2018 Schedule 1 para 10 (preventing or detecting unlawful acts)",
-    Gateway.DPA_SCH1_PARA18: "DPA 2018 Schedule 1 para 18 (safeguarding)",
-    Gateway.GDPR_ART10: "UK GDPR Article 10 (criminal-offence data)",
-    Gateway.PUBLIC_INTEREST: "Common-law public-interest disclosure (serious harm)",
-}
-
-KIND_WORDS: Final[dict[DisclosureKind, str]] = {
-    DisclosureKind.PARTNER_SUMMARY: "Progress summary",
-    DisclosureKind.RISK_NOTICE: "Urgent risk notification",
-    DisclosureKind.REFERRAL_LETTER: "Referral letter",
-    DisclosureKind.CLINICAL_SUMMARY: "Clinical summary",
-    DisclosureKind.RECORD_EXPORT: "Record export",
-    DisclosureKind.DECISION_NOT_TO_SHARE: "Decision not to share",
-    DisclosureKind.RISK_EVENT_SHARED: "Risk event shared",
-}
 
 WITHOUT_DOCUMENT: Final = frozenset(
     {DisclosureKind.DECISION_NOT_TO_SHARE, DisclosureKind.RISK_EVENT_SHARED}
@@ -194,7 +177,7 @@ class DisclosureRow:
 
     @property
     def kind_words(self) -> str:
-        return KIND_WORDS[self.kind]
+        return DISCLOSURE_KIND_WORDS[self.kind]
 
     @property
     def gateway_words(self) -> str:

@@ -38,6 +38,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic_app.config import DOCUMENT_HANDLING, DOCUMENT_MARKING
 from clinic_app.errors import Problem, ValidationError
 from clinic_app.models import Client, SpecialistService
 from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
@@ -51,12 +52,11 @@ from clinic_app.reports.content import (
     RiskNotice,
 )
 from clinic_app.services import audit, risk, settings
-from clinic_app.services.common import StaffRef, require_clinical_access
-from clinic_app.services.referrals import CONSENT_WORDS
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef
 from clinic_app.services.sharing import clinical_summary, disclosures, drafts, lexicon, payloads
 from clinic_app.services.sharing.disclosures import (
     CLINICAL_AUDIENCE,
-    GATEWAY_WORDS,
     DisclosureRow,
     SharingDecision,
 )
@@ -72,13 +72,7 @@ from clinic_app.services.sharing.files import write_when_committed
 from clinic_app.services.sharing.lexicon import LexiconHit, TextField
 from clinic_app.services.sharing.redaction import redact_third_parties
 from clinic_app.services.third_parties import identifiers
-from clinic_app.wording import counted
-
-TITLES = {
-    DisclosureKind.PARTNER_SUMMARY: "Progress summary",
-    DisclosureKind.RISK_NOTICE: "Urgent risk notification",
-    DisclosureKind.CLINICAL_SUMMARY: "Clinical summary",
-}
+from clinic_app.wording import CONSENT_PHRASES, DISCLOSURE_KIND_WORDS, GATEWAY_WORDS, counted
 
 
 @dataclass(frozen=True)
@@ -125,13 +119,13 @@ def document_frame(
     """The frame a document is printed in: marking and handling from the settings."""
     clinical = kind is DisclosureKind.CLINICAL_SUMMARY
     return DocumentFrame(
-        title=TITLES[kind],
+        title=DISCLOSURE_KIND_WORDS[kind],
         marking=CLINICAL_MARKING
         if clinical
-        else settings.get_text_setting(session, settings.DOCUMENT_MARKING),
+        else settings.get_text_setting(session, DOCUMENT_MARKING),
         handling=CLINICAL_HANDLING
         if clinical
-        else settings.get_text_setting(session, settings.DOCUMENT_HANDLING),
+        else settings.get_text_setting(session, DOCUMENT_HANDLING),
         document_id=document_id or disclosures.new_document_id(),
         issued_on=issued_on or date.today(),
         recipient_agency=decision.recipient_agency.strip()
@@ -283,7 +277,7 @@ def _consent_problems(session: Session, client_id: int, decision: SharingDecisio
     consent = session.scalar(select(Client.consent_to_share).where(Client.id == client_id))
     if consent is ConsentToShare.GIVEN:
         return []
-    recorded = CONSENT_WORDS[consent] if consent is not None else "nothing"
+    recorded = CONSENT_PHRASES[consent] if consent is not None else "nothing"
     return [
         Problem(
             "gateway",
@@ -396,7 +390,8 @@ def _export(
             request.risk_event_id,
             decision=ShareDecisionKind.SHARED,
             reason=(
-                f"{TITLES[kind]} {frame.document_id} sent to {_shared_with(decision)} "
+                f"{DISCLOSURE_KIND_WORDS[kind]} {frame.document_id} sent to "
+                f"{_shared_with(decision)} "
                 f"for: {decision.purpose.strip()}"
             ),
             gateway=decision.gateway,

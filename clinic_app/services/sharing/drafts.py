@@ -28,7 +28,8 @@ from clinic_app.measures.definitions import shipped_definitions
 from clinic_app.models import RiskEvent
 from clinic_app.models.enums import RiskTool
 from clinic_app.reports.content import PartnerSummary, RiskNotice
-from clinic_app.services.common import StaffRef, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef
 from clinic_app.services.sharing import lexicon
 from clinic_app.services.sharing.lexicon import LexiconHit, TextField
 from clinic_app.services.sharing.partner_summary import build_partner_summary_and_notes

@@ -57,30 +57,26 @@ from clinic_app.reports.referral_letter import (
     render_referral_letter,
 )
 from clinic_app.services import risk
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
-from clinic_app.services.referrals import (
-    CONSENT_WORDS,
-    RISK_EVENT_WORDS,
-    SERVICE_KIND_WORDS,
-    STATUS_WORDS,
-    URGENCY_WORDS,
-    client_consent,
-)
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
+from clinic_app.services.referrals import client_consent
 from clinic_app.services.sharing import disclosures
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.services.sharing.files import write_atomically
 from clinic_app.services.sharing.redaction import redact_third_parties
 from clinic_app.services.third_parties import identifiers
 from clinic_app.services.validation import Checker
+from clinic_app.wording import (
+    CONSENT_PHRASES,
+    REFERRAL_STATUS_WORDS,
+    REFERRAL_URGENCY_WORDS,
+    RISK_EVENT_WORDS,
+    RISK_TOOL_WORDS,
+    SERVICE_KIND_WORDS,
+)
 
 # -- what a referral letter is made from ------------------------------------------------------
 
-RISK_TOOL_WORDS: dict[RiskTool, str] = {
-    RiskTool.SRP: "Stalking Risk Profile",
-    RiskTool.SAM: "Stalking Assessment and Management (SAM)",
-    RiskTool.S_DASH: "S-DASH",
-    RiskTool.OTHER: "Other tool",
-}
 LETTER_RISK_EVENT_DAYS = 365
 """Risk events from the last year go in a letter's risk summary."""
 
@@ -161,8 +157,8 @@ def letter_facts(
         address=client.address,
         local_ref=client.local_ref,
         is_demo=client.is_demo,
-        urgency=URGENCY_WORDS[found.urgency],
-        status=STATUS_WORDS[found.status],
+        urgency=REFERRAL_URGENCY_WORDS[found.urgency],
+        status=REFERRAL_STATUS_WORDS[found.status],
         created_on=found.created_on,
         sent_on=found.sent_on,
         reason=found.reason,
@@ -198,7 +194,7 @@ def check_letter_choices(
     if gateway is None:
         check.add("gateway", "Choose the basis on which the letter is shared with the service.")
     elif gateway is Gateway.CONSENT and consent is not ConsentToShare.GIVEN:
-        recorded = "nothing" if consent is None else CONSENT_WORDS[consent]
+        recorded = "nothing" if consent is None else CONSENT_PHRASES[consent]
         check.add(
             "gateway",
             "Consent cannot be the basis: the client's record does not show consent to "

@@ -62,7 +62,8 @@ from clinic_app.reports.content import (
     Subject,
 )
 from clinic_app.services import measures
-from clinic_app.services.common import StaffRef, get_or_raise, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.sharing.audiences import AudiencePolicy, PartnerReader, policy_for
 from clinic_app.services.sharing.periods import check_period, day_after
 from clinic_app.wording import counted

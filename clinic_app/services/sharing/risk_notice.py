@@ -16,7 +16,8 @@ from clinic_app.errors import NotFound, ValidationError
 from clinic_app.models import RiskEvent, RiskShareDecision
 from clinic_app.models.enums import Section, ShareDecisionKind
 from clinic_app.reports.content import RiskNotice
-from clinic_app.services.common import StaffRef, require_clinical_access
+from clinic_app.services.access import require_clinical_access
+from clinic_app.services.common import StaffRef
 from clinic_app.services.sharing.audiences import PartnerReader, policy_for
 from clinic_app.services.sharing.partner_summary import read_author, read_subject
 from clinic_app.services.validation import Checker

@@ -46,8 +46,8 @@ from clinic_app.models.enums import ClientStatus
 from clinic_app.services.clients import CaseloadRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.table import ListTableModel, OpenableTable
-from clinic_app.views.common.wording import (
-    STATUS_WORDS,
+from clinic_app.wording import (
+    CLIENT_STATUS_WORDS,
     TYPOLOGY_WORDS,
     age_on,
     digits_of,
@@ -57,7 +57,7 @@ from clinic_app.views.common.wording import (
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 # Sorting by status follows the work, not the alphabet.
-STATUS_ORDER: dict[ClientStatus, int] = {status: n for n, status in enumerate(STATUS_WORDS)}
+STATUS_ORDER: dict[ClientStatus, int] = {status: n for n, status in enumerate(CLIENT_STATUS_WORDS)}
 
 NOT_RECORDED = "Not recorded"
 NOT_ASSIGNED = "Not assigned"
@@ -154,7 +154,7 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
         f"{born.day:02d}/{born.month:02d}/{born.year:04d}",
         str(age),
         client.site,
-        STATUS_WORDS[client.status],
+        CLIENT_STATUS_WORDS[client.status],
         typology,
         lead,
     )
@@ -608,7 +608,7 @@ class CaseloadView(QWidget):
     def _fill_filters(self, rows: Sequence[CaseloadRow]) -> None:
         sites = sorted({row.client.site for row in rows}, key=str.casefold)
         present = {row.client.status for row in rows}
-        statuses = [status for status in STATUS_WORDS if status in present]
+        statuses = [status for status in CLIENT_STATUS_WORDS if status in present]
         clinicians = sorted(
             {name for row in rows for name in (*row.assigned, row.lead_clinician) if name},
             key=str.casefold,
@@ -617,9 +617,11 @@ class CaseloadView(QWidget):
         _refill(
             self.status_filter,
             "All statuses",
-            [(STATUS_WORDS[s], s.value) for s in statuses],
+            [(CLIENT_STATUS_WORDS[s], s.value) for s in statuses],
             None if self.proxy.status is None else self.proxy.status.value,
-            keep_label=None if self.proxy.status is None else STATUS_WORDS[self.proxy.status],
+            keep_label=None
+            if self.proxy.status is None
+            else CLIENT_STATUS_WORDS[self.proxy.status],
         )
         _refill(
             self.clinician_filter,

@@ -10,12 +10,8 @@ from typing import Protocol
 from clinic_app.measures.definitions import MeasureDefinition
 from clinic_app.models.enums import CriticalReviewOutcome, MeasureMode
 from clinic_app.services.critical_items import CriticalReview
-from clinic_app.services.measures import (
-    AdministrationRow,
-    DueMeasure,
-    MeasureResults,
-    ScheduleRow,
-)
+from clinic_app.services.measure_schedules import DueMeasure, ScheduleRow
+from clinic_app.services.measures import AdministrationRow, MeasureResults
 from clinic_app.services.notes import NoteRow
 
 # -- what the views need -------------------------------------------------------------------------
@@ -39,7 +35,7 @@ class RecordAdministration(Protocol):
 
 
 class SetSchedule(Protocol):
-    """``measures.set_schedule`` bound to the signed-in user."""
+    """``measure_schedules.set_schedule`` bound to the signed-in user."""
 
     def __call__(
         self,

@@ -46,7 +46,8 @@ from clinic_app.views.measures.dialogs import (
     licence_label,
     mnemonic_safe,
 )
-from clinic_app.views.measures.models import ATTENDANCE_WORDS, long_date
+from clinic_app.views.measures.models import long_date
+from clinic_app.wording import ATTENDANCE_WORDS
 
 # -- choosing a measure --------------------------------------------------------------------------
 
@@ -284,7 +285,7 @@ class AdministerDialog(QDialog):
             key=lambda n: (n.content.session_date, n.id),
             reverse=True,
         ):
-            attendance = ATTENDANCE_WORDS.get(note.content.attendance, "")
+            attendance = ATTENDANCE_WORDS.get(note.content.attendance, "").lower()
             self.session.addItem(
                 f"Session on {long_date(note.content.session_date)} ({attendance})", note.id
             )

@@ -40,10 +40,8 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.measures.definitions import MAX_DEFINITION_BYTES, MeasureDefinition
 from clinic_app.services.critical_items import CriticalReview
-from clinic_app.services.measures import (
-    DefinitionRow,
-    ScheduleRow,
-)
+from clinic_app.services.measure_definitions import DefinitionRow
+from clinic_app.services.measure_schedules import ScheduleRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.common.widgets import problems_label, show_problems

@@ -22,16 +22,17 @@ from PySide6.QtWidgets import (
 
 from clinic_app.measures.definitions import MeasureDefinition
 from clinic_app.measures.scoring import CriticalAlert, Score
-from clinic_app.models.enums import Attendance, MeasureMode
+from clinic_app.models.enums import MeasureMode
 from clinic_app.services.critical_items import CriticalReview
+from clinic_app.services.measure_schedules import ScheduleRow
 from clinic_app.services.measures import (
     AdministrationResult,
     AdministrationRow,
     ChangeBetween,
     MeasureResults,
-    ScheduleRow,
 )
 from clinic_app.views.common.table import ListTableModel
+from clinic_app.wording import MEASURE_MODE_WORDS
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -42,17 +43,6 @@ NO_RESULTS = (
 )
 NO_MEASURES_AVAILABLE = "No measures are available to give: an administrator can add them."
 NO_SCHEDULES = "No measures are scheduled for this client."
-MODE_WORDS: dict[MeasureMode, str] = {
-    MeasureMode.CLINICIAN_ENTRY: "Clinician entry",
-    MeasureMode.SELF_COMPLETION: "Self-completion",
-}
-ATTENDANCE_WORDS: dict[Attendance, str] = {
-    Attendance.ATTENDED: "attended",
-    Attendance.LATE: "attended late",
-    Attendance.DID_NOT_ATTEND: "did not attend",
-    Attendance.CANCELLED_BY_CLIENT: "cancelled by the client",
-    Attendance.CANCELLED_BY_SERVICE: "cancelled by the service",
-}
 
 # The alert frame: dark red border and text on a pale background (9:1); the warning icon
 # and the words "Critical item" say it as well, so colour is never the only signal.
@@ -255,7 +245,7 @@ class ResultModel(ListTableModel[ResultLine]):
             case ResultColumn.DATE:
                 return f"{result.administration.administered_on:%d/%m/%Y}"
             case ResultColumn.MODE:
-                return MODE_WORDS.get(result.administration.mode, "")
+                return MEASURE_MODE_WORDS.get(result.administration.mode, "")
             case ResultColumn.TOTAL:
                 return total_words(result.score)
             case ResultColumn.BAND:

@@ -58,12 +58,8 @@ from clinic_app.errors import ClinicError
 from clinic_app.measures.definitions import MeasureDefinition
 from clinic_app.models.enums import CriticalReviewOutcome, MeasureMode
 from clinic_app.services.critical_items import CriticalReview
-from clinic_app.services.measures import (
-    AdministrationResult,
-    AdministrationRow,
-    DueMeasure,
-    MeasureResults,
-)
+from clinic_app.services.measure_schedules import DueMeasure
+from clinic_app.services.measures import AdministrationResult, AdministrationRow, MeasureResults
 from clinic_app.services.notes import NoteRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state

@@ -36,10 +36,7 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, ConflictError, Problem, ValidationError
 from clinic_app.models.enums import InterventionKind, Phase, PlanStatus
 from clinic_app.services.plan_comparison import (
-    INTERVENTION_LABELS,
-    PHASE_LABELS,
     PRIVATE_NEVER_SHARED,
-    STATUS_LABELS,
     PlanSnapshot,
     compare_plans,
     format_saved,
@@ -62,6 +59,7 @@ from clinic_app.views.plan.dialogs import (
     message_label,
     text_box,
 )
+from clinic_app.wording import INTERVENTION_WORDS, PHASE_WORDS, PLAN_STATUS_WORDS
 
 # -- the editor ----------------------------------------------------------------------------------
 
@@ -197,7 +195,7 @@ class _InterventionLine(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.kind = QComboBox()
         self.kind.setAccessibleName(f"Intervention {position}: kind")
-        for kind, label in INTERVENTION_LABELS.items():
+        for kind, label in INTERVENTION_WORDS.items():
             self.kind.addItem(label, kind)
         self.kind.setCurrentIndex(self.kind.findData(item.kind))
         self.detail = QLineEdit(item.detail)
@@ -336,11 +334,11 @@ class PlanEditor(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.status = QComboBox()
         self.status.setAccessibleName("Status")
-        for status, label in STATUS_LABELS.items():
+        for status, label in PLAN_STATUS_WORDS.items():
             self.status.addItem(label, status)
         self.phase = QComboBox()
         self.phase.setAccessibleName("Phase")
-        for phase, label in PHASE_LABELS.items():
+        for phase, label in PHASE_WORDS.items():
             self.phase.addItem(label, phase)
         self.planned_sessions = self._length_box("Planned sessions", "sessions")
         self.planned_weeks = self._length_box("Planned weeks", "weeks")

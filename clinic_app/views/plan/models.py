@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
 
 from clinic_app.models.enums import InterventionKind
 from clinic_app.services.plan_comparison import (
-    INTERVENTION_LABELS,
-    STATUS_LABELS,
     VICTIM_NEEDS_REVIEW,
     format_date,
     format_saved,
@@ -35,6 +33,7 @@ from clinic_app.services.plans import (
     ProgressRow,
     RevisionRow,
 )
+from clinic_app.wording import INTERVENTION_WORDS, PLAN_STATUS_WORDS
 
 NOT_RATED = "Not rated yet"
 _NEEDS_REVIEW_COLOUR = QColor("#a4000f")
@@ -175,7 +174,7 @@ class InterventionTableModel(_RowsModel[tuple[InterventionKind, str]]):
         kind, detail = row
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE):
             if column == InterventionColumn.KIND:
-                return INTERVENTION_LABELS[kind]
+                return INTERVENTION_WORDS[kind]
             return detail
         return None
 
@@ -213,7 +212,7 @@ class RevisionTableModel(_RowsModel[RevisionRow]):
                 case RevisionColumn.SAVED_BY:
                     return self._describe_staff(row.saved_by)
                 case RevisionColumn.STATUS:
-                    return STATUS_LABELS[row.status]
+                    return PLAN_STATUS_WORDS[row.status]
                 case RevisionColumn.CHANGE_NOTE:
                     note = " ".join(row.change_note.split())
                     if role == Qt.ItemDataRole.ToolTipRole:
@@ -228,7 +227,7 @@ class RevisionTableModel(_RowsModel[RevisionRow]):
                 case RevisionColumn.SAVED_BY:
                     return self._describe_staff(row.saved_by).casefold()
                 case RevisionColumn.STATUS:
-                    return STATUS_LABELS[row.status]
+                    return PLAN_STATUS_WORDS[row.status]
                 case _:
                     return row.change_note.casefold()
         return None

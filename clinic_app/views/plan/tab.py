@@ -39,9 +39,7 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError
 from clinic_app.models.enums import PlanStatus
 from clinic_app.services.plan_comparison import (
-    PHASE_LABELS,
     PRIVATE_NEVER_SHARED,
-    STATUS_LABELS,
     format_saved,
     planned_length,
     review_due,
@@ -72,6 +70,7 @@ from clinic_app.views.plan.models import (
     read_only_table,
     sorting_proxy,
 )
+from clinic_app.wording import PHASE_WORDS, PLAN_STATUS_WORDS
 
 # -- the tab -------------------------------------------------------------------------------------
 
@@ -327,7 +326,7 @@ class PlanTab(RecordPart):
         self.plan_choice.blockSignals(True)
         self.plan_choice.clear()
         for i, plan in enumerate(self._plans, start=1):
-            self.plan_choice.addItem(f"Plan {i} ({STATUS_LABELS[plan.status]})", plan.plan_id)
+            self.plan_choice.addItem(f"Plan {i} ({PLAN_STATUS_WORDS[plan.status]})", plan.plan_id)
         self.plan_choice.setCurrentIndex(self.plan_choice.findData(chosen.plan_id))
         self.plan_choice.blockSignals(False)
         several = len(self._plans) > 1
@@ -353,8 +352,8 @@ class PlanTab(RecordPart):
             f"<b>Intervention plan</b> — revision {plan.number}, saved "
             f"{format_saved(plan.saved_at)} by {self._actions.describe_staff(plan.saved_by)}"
         )
-        self.status_value.setText(STATUS_LABELS[plan.status])
-        self.phase_value.setText(PHASE_LABELS[plan.phase])
+        self.status_value.setText(PLAN_STATUS_WORDS[plan.status])
+        self.phase_value.setText(PHASE_WORDS[plan.phase])
         self.length_value.setText(planned_length(plan.planned_sessions, plan.planned_weeks))
         review, overdue = review_due(plan.next_review_on, today)
         self.review_value.setText(review)

@@ -45,9 +45,7 @@ from clinic_app.services.staff import StaffRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
 from clinic_app.views.common.widgets import to_date
-from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, format_nhs_number
 from clinic_app.views.record.form_parts import (
-    CONSENT_WORDS,
     HINT_STYLE,
     REFERRAL_SOURCES,
     VALID_STYLE,
@@ -64,6 +62,7 @@ from clinic_app.views.record.form_parts import (
     multi_line,
     nhs_number_feedback,
 )
+from clinic_app.wording import CLIENT_STATUS_WORDS, CONSENT_WORDS, TYPOLOGY_WORDS, format_nhs_number
 
 # -- registering and editing a client ----------------------------------------------------------
 
@@ -161,7 +160,7 @@ class ClientDialog(SavingDialog):
             details.referral_date if details else now, maximum=now, name="Referral date"
         )
         self.status = enum_combo(
-            STATUS_WORDS, details.status if details else ClientStatus.REFERRED, name="Status"
+            CLIENT_STATUS_WORDS, details.status if details else ClientStatus.REFERRED, name="Status"
         )
         programme = QGroupBox("Programme")
         programme.setAccessibleName("Programme")

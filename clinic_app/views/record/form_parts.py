@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
-from clinic_app.models.enums import ConsentToShare, RiskTool, Typology
+from clinic_app.models.enums import RiskTool, Typology
 from clinic_app.services.clients import (
     JUDGEMENT_LEVELS,
     ClientDetails,
@@ -46,18 +46,6 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 # -- the clinic's words for stored values ------------------------------------------------------
 
-CONSENT_WORDS: dict[ConsentToShare, str] = {
-    ConsentToShare.GIVEN: "Given",
-    ConsentToShare.REFUSED: "Refused",
-    ConsentToShare.NOT_ASKED: "Not asked",
-    ConsentToShare.NOT_REQUIRED: "Not required (a statutory gateway applies)",
-}
-RISK_TOOL_WORDS: dict[RiskTool, str] = {
-    RiskTool.SRP: "Stalking Risk Profile (SRP)",
-    RiskTool.SAM: "Stalking Assessment and Management (SAM)",
-    RiskTool.S_DASH: "S-DASH",
-    RiskTool.OTHER: "Other tool",
-}
 LEVEL_WORDS: dict[str, str] = {level: level.capitalize() for level in JUDGEMENT_LEVELS}
 NOT_RATED = "not rated"
 

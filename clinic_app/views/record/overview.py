@@ -42,18 +42,23 @@ from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
 from clinic_app.views.common.record_part import RecordPart
-from clinic_app.views.common.wording import STATUS_WORDS, TYPOLOGY_WORDS, age_on, format_nhs_number
 from clinic_app.views.record.client_form import AssignStaffDialog, ClientDialog, TypologyDialog
 from clinic_app.views.record.form_parts import (
-    CONSENT_WORDS,
     LEVEL_WORDS,
-    RISK_TOOL_WORDS,
     AssignStaff,
     RecordRiskAssessment,
     SetTypology,
     UpdateClient,
 )
 from clinic_app.views.record.risk_assessment import RiskAssessmentDialog
+from clinic_app.wording import (
+    CLIENT_STATUS_WORDS,
+    CONSENT_WORDS,
+    RISK_TOOL_WORDS,
+    TYPOLOGY_WORDS,
+    age_on,
+    format_nhs_number,
+)
 
 NO_TYPOLOGY = "No typology recorded yet."
 NO_RISK_ASSESSMENT = "No risk assessment recorded yet."
@@ -424,7 +429,7 @@ class OverviewTab(RecordPart):
         self.police_ref.show_text(d.police_ref or NOT_RECORDED)
         self.address.show_text(d.address or NOT_RECORDED)
         self.site.show_text(d.site)
-        self.status.show_text(STATUS_WORDS[d.status])
+        self.status.show_text(CLIENT_STATUS_WORDS[d.status])
         self.referral.show_text(d.referral_source or NOT_RECORDED)
         self.referral_date.show_text(f"{d.referral_date:%d/%m/%Y}")
 

@@ -38,7 +38,6 @@ from clinic_app.views.record.form_parts import (
     JUDGEMENT_NAMES,
     LEVEL_WORDS,
     NOT_RATED,
-    RISK_TOOL_WORDS,
     AnyIndex,
     FormRows,
     RecordRiskAssessment,
@@ -48,6 +47,7 @@ from clinic_app.views.record.form_parts import (
     hint,
     multi_line,
 )
+from clinic_app.wording import RISK_TOOL_WORDS
 
 # -- risk assessment -----------------------------------------------------------------------------
 

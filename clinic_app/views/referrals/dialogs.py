@@ -33,14 +33,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
-from clinic_app.services.referrals import (
-    STATUS_WORDS,
-    URGENCY_WORDS,
-    ReferralRow,
-    ServiceRow,
-    allowed_next,
-)
-from clinic_app.services.sharing.disclosures import GATEWAY_WORDS
+from clinic_app.services.referrals import ReferralRow, ServiceRow, allowed_next
 from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
@@ -48,6 +41,12 @@ from clinic_app.views.common.pdf_preview import PdfPreview
 from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.referrals.actions import ChangeStatus, CreateReferral, IssueLetter
 from clinic_app.views.referrals.models import LETTER_GATEWAYS, html_text, long_date, service_title
+from clinic_app.wording import (
+    GATEWAY_WORDS,
+    REFERRAL_NEXT_STEP_WORDS,
+    REFERRAL_STATUS_WORDS,
+    REFERRAL_URGENCY_WORDS,
+)
 
 
 def ask_save_path(parent: QWidget, suggested: str) -> Path | None:
@@ -153,7 +152,7 @@ class NewReferralDialog(QDialog):
             (ReferralUrgency.EMERGENCY, "&Emergency"),
         ):
             button = QRadioButton(text)
-            button.setAccessibleName(URGENCY_WORDS[urgency])
+            button.setAccessibleName(REFERRAL_URGENCY_WORDS[urgency])
             self.urgency_group.addButton(button)
             self.urgency_buttons[urgency] = button
             urgency_row.addWidget(button)
@@ -288,16 +287,6 @@ class NewReferralDialog(QDialog):
 
 # -- the change of status dialog ------------------------------------------------------------------
 
-NEXT_STEP_WORDS: dict[ReferralStatus, str] = {
-    ReferralStatus.SENT: "Sent to the service",
-    ReferralStatus.ACKNOWLEDGED: "Acknowledged by the service",
-    ReferralStatus.ACCEPTED: "Accepted by the service",
-    ReferralStatus.DECLINED: "Declined by the service (give the reason)",
-    ReferralStatus.WAITING_LIST: "Put on the service's waiting list",
-    ReferralStatus.SEEN: "Client seen by the service",
-    ReferralStatus.CLOSED: "Closed",
-}
-
 
 class ChangeStatusDialog(QDialog):
     """Move a referral on: only the statuses it may move to next are offered.
@@ -332,12 +321,13 @@ class ChangeStatusDialog(QDialog):
 
         current = QLabel(
             f"<b>Referral to {html_text(referral.service_name)}</b><br>"
-            f"Now: {STATUS_WORDS[referral.status]} since {long_date(referral.status_on)}."
+            f"Now: {REFERRAL_STATUS_WORDS[referral.status]} since {long_date(referral.status_on)}."
         )
         current.setTextFormat(Qt.TextFormat.RichText)
         current.setWordWrap(True)
         current.setAccessibleName(
-            f"Referral to {referral.service_name}, now {STATUS_WORDS[referral.status].lower()}"
+            f"Referral to {referral.service_name}, "
+            f"now {REFERRAL_STATUS_WORDS[referral.status].lower()}"
         )
         layout.addWidget(current)
 
@@ -346,7 +336,7 @@ class ChangeStatusDialog(QDialog):
         self.status = QComboBox()
         self.status.setAccessibleName("New status")
         for status in self.options:
-            self.status.addItem(NEXT_STEP_WORDS[status])
+            self.status.addItem(REFERRAL_NEXT_STEP_WORDS[status])
         self.status.setPlaceholderText("Choose what has happened")
         self.status.setCurrentIndex(-1)
         form.addRow(_buddy("&New status", self.status), self.errors.with_field("to", self.status))

@@ -20,16 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.models.enums import Gateway, ReferralUrgency
-from clinic_app.services.referrals import (
-    SERVICE_KIND_WORDS,
-    STATUS_ORDER,
-    STATUS_WORDS,
-    URGENCY_WORDS,
-    ReferralRow,
-    ServiceRow,
-)
-from clinic_app.services.sharing.disclosures import GATEWAY_WORDS
+from clinic_app.services.referrals import STATUS_ORDER, ReferralRow, ServiceRow
 from clinic_app.views.common.table import ListTableModel
+from clinic_app.wording import (
+    GATEWAY_WORDS,
+    REFERRAL_STATUS_WORDS,
+    REFERRAL_URGENCY_WORDS,
+    SERVICE_KIND_WORDS,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -150,9 +148,9 @@ class ReferralTableModel(ListTableModel[ReferralRow]):
             case ReferralColumn.SERVICE:
                 return row.service_name
             case ReferralColumn.URGENCY:
-                return URGENCY_WORDS[row.urgency]
+                return REFERRAL_URGENCY_WORDS[row.urgency]
             case ReferralColumn.STATUS:
-                return STATUS_WORDS[row.status]
+                return REFERRAL_STATUS_WORDS[row.status]
             case ReferralColumn.FOLLOW_UP:
                 return self.follow_up_words(row)
             case ReferralColumn.CREATED:

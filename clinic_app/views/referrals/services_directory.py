@@ -45,7 +45,6 @@ from clinic_app.models.enums import ServiceKind
 from clinic_app.services.referrals import (
     DEFAULT_RESPONSE_DAYS,
     MAX_RESPONSE_DAYS,
-    SERVICE_KIND_WORDS,
     ServiceRow,
     snomed_concept_id_problem,
 )
@@ -53,6 +52,7 @@ from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.common.table import ListTableModel, OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog, problems_label
+from clinic_app.wording import SERVICE_KIND_WORDS
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -36,13 +36,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ReferralStatus
-from clinic_app.services.referrals import (
-    STATUS_WORDS,
-    URGENCY_WORDS,
-    ReferralRow,
-    allowed_next,
-)
-from clinic_app.services.sharing.disclosures import GATEWAY_WORDS
+from clinic_app.services.referrals import ReferralRow, allowed_next
 from clinic_app.services.sharing.letters import IssuedLetter
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
@@ -63,6 +57,7 @@ from clinic_app.views.referrals.models import (
     long_date,
     when_text,
 )
+from clinic_app.wording import GATEWAY_WORDS, REFERRAL_STATUS_WORDS, REFERRAL_URGENCY_WORDS
 
 # -- the tab --------------------------------------------------------------------------------------
 
@@ -235,8 +230,9 @@ class ReferralsTab(RecordPart):
             follow_text = html_text(follow.message)
         parts = [
             f"<h3>Referral to {html_text(row.service_name)}</h3>",
-            f"<p>Status: <b>{STATUS_WORDS[row.status]}</b> since {long_date(row.status_on)}. "
-            f"Urgency: <b>{URGENCY_WORDS[row.urgency]}</b>. Written on "
+            f"<p>Status: <b>{REFERRAL_STATUS_WORDS[row.status]}</b> "
+            f"since {long_date(row.status_on)}. "
+            f"Urgency: <b>{REFERRAL_URGENCY_WORDS[row.urgency]}</b>. Written on "
             f"{long_date(row.created_on)}"
             + (f"; sent on {long_date(row.sent_on)}" if row.sent_on else "; not sent yet")
             + ".</p>",
@@ -271,7 +267,8 @@ class ReferralsTab(RecordPart):
                 step = (
                     "Written as a draft"
                     if change.from_status is None
-                    else f"{STATUS_WORDS[change.from_status]} → {STATUS_WORDS[change.to_status]}"
+                    else f"{REFERRAL_STATUS_WORDS[change.from_status]} → "
+                    f"{REFERRAL_STATUS_WORDS[change.to_status]}"
                 )
                 lines.append(
                     f"<tr><td>{long_date(change.changed_on)}</td><td>{html_text(step)}</td>"
@@ -350,7 +347,9 @@ class ReferralsTab(RecordPart):
             return None
         self.refresh()
         self.select_referral(row.id)
-        self._say(f"Referral to {row.service_name} is now {STATUS_WORDS[row.status].lower()}.")
+        self._say(
+            f"Referral to {row.service_name} is now {REFERRAL_STATUS_WORDS[row.status].lower()}."
+        )
         self.changed.emit()
         return row
 

@@ -37,18 +37,20 @@ from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.risk.actions import RiskActions
 from clinic_app.views.risk.models import (
-    GATEWAY_WORDS,
-    KIND_WORDS,
     PRIVATE_LABEL,
     SHAREABLE_LABEL,
     UNKNOWN_STAFF,
-    URGENCY_EXPLAINED,
     URGENCY_MNEMONICS,
-    URGENCY_WORDS,
     decision_words,
     html_text,
     long_date,
     when_text,
+)
+from clinic_app.wording import (
+    GATEWAY_WORDS,
+    RISK_EVENT_DESCRIBED,
+    RISK_URGENCY_EXPLAINED,
+    RISK_URGENCY_WORDS,
 )
 
 
@@ -115,9 +117,9 @@ class RiskEventDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.kind = QComboBox()
         self.kind.setAccessibleName("Kind of event")
-        self._kinds = list(KIND_WORDS)
+        self._kinds = list(RISK_EVENT_DESCRIBED)
         for kind in self._kinds:
-            self.kind.addItem(KIND_WORDS[kind])
+            self.kind.addItem(RISK_EVENT_DESCRIBED[kind])
         self.kind.setPlaceholderText("Choose the kind of event")
         self.kind.setCurrentIndex(-1)
         form.addRow(
@@ -144,11 +146,11 @@ class RiskEventDialog(QDialog):
         self.urgency_buttons: dict[Urgency, QRadioButton] = {}
         for row, urgency in enumerate(Urgency):
             button = QRadioButton(URGENCY_MNEMONICS[urgency])
-            button.setAccessibleName(URGENCY_WORDS[urgency])
-            button.setAccessibleDescription(URGENCY_EXPLAINED[urgency])
-            explained = QLabel(URGENCY_EXPLAINED[urgency])
+            button.setAccessibleName(RISK_URGENCY_WORDS[urgency])
+            button.setAccessibleDescription(RISK_URGENCY_EXPLAINED[urgency])
+            explained = QLabel(RISK_URGENCY_EXPLAINED[urgency])
             explained.setWordWrap(True)
-            explained.setAccessibleName(f"{URGENCY_WORDS[urgency]}: what it means")
+            explained.setAccessibleName(f"{RISK_URGENCY_WORDS[urgency]}: what it means")
             self.urgency_group.addButton(button)
             self.urgency_buttons[urgency] = button
             grid.addWidget(button, row, 0)
@@ -301,8 +303,8 @@ class ShareDecisionDialog(QDialog):
         about.setAccessibleName("The event")
         facts = QFormLayout(about)
         facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        facts.addRow("Kind:", self._fact("Kind", KIND_WORDS[event.kind]))
-        urgency = URGENCY_WORDS[event.urgency]
+        facts.addRow("Kind:", self._fact("Kind", RISK_EVENT_DESCRIBED[event.kind]))
+        urgency = RISK_URGENCY_WORDS[event.urgency]
         if event.urgency is Urgency.URGENT:
             urgency = urgency.upper()
         facts.addRow("Urgency:", self._fact("Urgency", urgency))

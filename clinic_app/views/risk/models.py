@@ -19,69 +19,29 @@ from PySide6.QtWidgets import (
     QStyle,
 )
 
-from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
+from clinic_app.models.enums import ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views.common.table import ListTableModel
+from clinic_app.wording import (
+    GATEWAY_WORDS,
+    RISK_EVENT_DESCRIBED,
+    RISK_EVENT_SHORT,
+    RISK_URGENCY_EXPLAINED,
+    RISK_URGENCY_WORDS,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # -- words -------------------------------------------------------------------------------------
 
-KIND_WORDS: dict[RiskEventKind, str] = {
-    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
-    RiskEventKind.CONTACT_WITH_VICTIM: (
-        "Contact or attempted contact with the victim or their associates "
-        "(including by proxy or online)"
-    ),
-    RiskEventKind.ORDER_BREACH: (
-        "Breach of an order or condition "
-        "(Stalking Protection Order, restraining order, bail or licence)"
-    ),
-    RiskEventKind.NEW_VICTIM: "A new victim",
-    RiskEventKind.ESCALATION: "Escalation (weapons, violence, surveillance)",
-    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state that raises risk",
-    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
-}
-# Short forms for the table and the banner; the full wording is in tooltips and details.
-KIND_SHORT: dict[RiskEventKind, str] = {
-    RiskEventKind.DISCLOSED_INTENT: "Disclosed intent or threats",
-    RiskEventKind.CONTACT_WITH_VICTIM: "Contact with the victim or their associates",
-    RiskEventKind.ORDER_BREACH: "Breach of an order or condition",
-    RiskEventKind.NEW_VICTIM: "A new victim",
-    RiskEventKind.ESCALATION: "Escalation",
-    RiskEventKind.MENTAL_STATE_DETERIORATION: "Deterioration in mental state",
-    RiskEventKind.DISENGAGEMENT: "Disengagement where attendance is required",
-}
-URGENCY_WORDS: dict[Urgency, str] = {
-    Urgency.ROUTINE: "Routine",
-    Urgency.SOON: "Soon",
-    Urgency.URGENT: "Urgent",
-}
 URGENCY_MNEMONICS: dict[Urgency, str] = {
     Urgency.ROUTINE: "&Routine",
     Urgency.SOON: "S&oon",
     Urgency.URGENT: "&Urgent",
 }
-URGENCY_EXPLAINED: dict[Urgency, str] = {
-    Urgency.ROUTINE: "No immediate change in risk: review it at the next planned review.",
-    Urgency.SOON: "Risk has changed: decide about sharing and tell partners within days.",
-    Urgency.URGENT: (
-        "Someone may be at risk of serious harm now: decide about sharing today "
-        "(a shareable statement is required)."
-    ),
-}
 # Sorting by urgency follows the risk, not the alphabet.
 URGENCY_ORDER: dict[Urgency, int] = {Urgency.ROUTINE: 0, Urgency.SOON: 1, Urgency.URGENT: 2}
-GATEWAY_WORDS: dict[Gateway, str] = {
-    Gateway.CONSENT: "Consent",
-    Gateway.CDA_S115: "Crime and Disorder Act 1998 s115",
-    Gateway.DPA_SCH1_PARA2: "DPA 2018 Sch 1 para 2 (health or social care)",
-    Gateway.DPA_SCH1_PARA10: "DPA 2018 Sch 1 para 10 (preventing or detecting unlawful acts)",
-    Gateway.DPA_SCH1_PARA18: "DPA 2018 Sch 1 para 18 (safeguarding)",
-    Gateway.GDPR_ART10: "UK GDPR Art 10 (criminal offence data)",
-    Gateway.PUBLIC_INTEREST: "Common-law public interest (serious harm)",
-}
 AWAITING_DECISION = "AWAITING DECISION"
 NOT_SHARED = "Not shared"
 NO_EVENTS = "No risk events recorded."
@@ -109,7 +69,7 @@ def decision_words(decision: ShareDecisionRow | None) -> str:
 
 def event_title(event: RiskEventRow) -> str:
     """A risk event named in a line: kind and date, never its detail."""
-    return f"{KIND_SHORT[event.kind]} on {event.occurred_on:%d/%m/%Y}"
+    return f"{RISK_EVENT_SHORT[event.kind]} on {event.occurred_on:%d/%m/%Y}"
 
 
 def when_text(moment: datetime) -> str:
@@ -211,9 +171,9 @@ class RiskEventModel(ListTableModel[RiskEventRow]):
             case RiskColumn.DATE:
                 return f"{event.occurred_on:%d/%m/%Y}"
             case RiskColumn.KIND:
-                return KIND_SHORT[event.kind]
+                return RISK_EVENT_SHORT[event.kind]
             case RiskColumn.URGENCY:
-                return URGENCY_WORDS[event.urgency]
+                return RISK_URGENCY_WORDS[event.urgency]
             case RiskColumn.STATEMENT:
                 statement = " ".join(event.shareable_statement.split())
                 return statement or NO_STATEMENT
@@ -224,9 +184,9 @@ class RiskEventModel(ListTableModel[RiskEventRow]):
 
     def _tooltip(self, event: RiskEventRow, column: RiskColumn) -> str | None:
         if column == RiskColumn.KIND:
-            return KIND_WORDS[event.kind]
+            return RISK_EVENT_DESCRIBED[event.kind]
         if column == RiskColumn.URGENCY:
-            return URGENCY_EXPLAINED[event.urgency]
+            return RISK_URGENCY_EXPLAINED[event.urgency]
         if column == RiskColumn.STATEMENT and event.shareable_statement:
             return event.shareable_statement
         if column == RiskColumn.DECISION:

@@ -48,12 +48,8 @@ from clinic_app.views.risk.models import (
     BANNER_BACKGROUND,
     BANNER_FOCUS,
     BANNER_TEXT,
-    GATEWAY_WORDS,
-    KIND_WORDS,
     NO_EVENTS,
     SORT_ROLE,
-    URGENCY_EXPLAINED,
-    URGENCY_WORDS,
     RiskColumn,
     RiskEventModel,
     decision_words,
@@ -61,6 +57,12 @@ from clinic_app.views.risk.models import (
     html_text,
     long_date,
     when_text,
+)
+from clinic_app.wording import (
+    GATEWAY_WORDS,
+    RISK_EVENT_DESCRIBED,
+    RISK_URGENCY_EXPLAINED,
+    RISK_URGENCY_WORDS,
 )
 
 # -- the urgent-risk banner --------------------------------------------------------------------
@@ -364,11 +366,11 @@ class RiskTab(RecordPart):
 
     def describe(self, event: RiskEventRow) -> str:
         """The selected event in full, as HTML (everything escaped)."""
-        urgency = URGENCY_WORDS[event.urgency]
+        urgency = RISK_URGENCY_WORDS[event.urgency]
         parts = [
-            f"<h3>{html_text(KIND_WORDS[event.kind])}</h3>",
+            f"<h3>{html_text(RISK_EVENT_DESCRIBED[event.kind])}</h3>",
             f"<p>Happened on {long_date(event.occurred_on)}. Urgency: <b>{urgency}</b>. "
-            f"{html_text(URGENCY_EXPLAINED[event.urgency])}</p>",
+            f"{html_text(RISK_URGENCY_EXPLAINED[event.urgency])}</p>",
             "<p><b>Private: never shared</b><br>" + html_text(event.detail) + "</p>",
             "<p><b>May be shared with partner agencies</b><br>"
             + (html_text(event.shareable_statement) or "<i>No shareable statement was written.</i>")

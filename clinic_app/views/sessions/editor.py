@@ -41,12 +41,9 @@ from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.sessions.actions import NoteEditorActions
 from clinic_app.views.sessions.dialogs import confirm
 from clinic_app.views.sessions.models import (
-    ATTENDANCE_WORDS,
     AUTOSAVE_FAILED,
     EARLIER_GOAL,
-    ENGAGEMENT_WORDS,
     FIELD_NAMES,
-    MODALITY_WORDS,
     NO_PLAN_GOAL,
     NOT_SAVED_YET,
     PARTNER_UPDATE_HELP,
@@ -57,6 +54,7 @@ from clinic_app.views.sessions.models import (
     local_time,
     when,
 )
+from clinic_app.wording import ATTENDANCE_WORDS, ENGAGEMENT_WORDS, MODALITY_WORDS
 
 AUTOSAVE_MS = 3000
 

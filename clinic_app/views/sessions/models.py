@@ -19,34 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.models.enums import Attendance, Engagement, Modality, PlanStatus
+from clinic_app.models.enums import PlanStatus
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.views.common.table import ListTableModel
+from clinic_app.wording import ATTENDANCE_SHORT, ATTENDANCE_WORDS, MODALITY_WORDS
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # -- words ----------------------------------------------------------------------------------
 
-MODALITY_WORDS: dict[Modality, str] = {
-    Modality.IN_PERSON: "In person",
-    Modality.VIDEO: "Video",
-    Modality.PHONE: "Phone",
-}
-ATTENDANCE_WORDS: dict[Attendance, str] = {
-    Attendance.ATTENDED: "Attended",
-    Attendance.LATE: "Late",
-    Attendance.DID_NOT_ATTEND: "Did not attend",
-    Attendance.CANCELLED_BY_CLIENT: "Cancelled by client",
-    Attendance.CANCELLED_BY_SERVICE: "Cancelled by service",
-}
-ENGAGEMENT_WORDS: dict[Engagement, str] = {
-    Engagement.NOT_ASSESSED: "Not assessed",
-    Engagement.GOOD: "Good",
-    Engagement.PARTIAL: "Partial",
-    Engagement.POOR: "Poor",
-}
 
 # The structured note's sections, in the order they are written (DOMAIN.md section 3).
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -202,7 +185,7 @@ class SessionModel(ListTableModel[NoteRow]):
             case SessionColumn.DATE:
                 return f"{content.session_date:%d/%m/%Y}"
             case SessionColumn.ATTENDANCE:
-                return ATTENDANCE_WORDS[content.attendance]
+                return ATTENDANCE_SHORT[content.attendance]
             case SessionColumn.MODALITY:
                 return MODALITY_WORDS[content.modality]
             case SessionColumn.DURATION:

@@ -57,12 +57,9 @@ from clinic_app.views.sessions.dialogs import (
 )
 from clinic_app.views.sessions.editor import AUTOSAVE_MS, NoteEditor
 from clinic_app.views.sessions.models import (
-    ATTENDANCE_WORDS,
     CHOOSE_NOTE,
     EARLIER_GOAL,
     EMPTY_LIST,
-    ENGAGEMENT_WORDS,
-    MODALITY_WORDS,
     NO_PLAN_GOAL,
     PARTNER_UPDATE_TITLE,
     SECTIONS,
@@ -76,6 +73,7 @@ from clinic_app.views.sessions.models import (
     text_html,
     when,
 )
+from clinic_app.wording import ATTENDANCE_WORDS, ENGAGEMENT_WORDS, MODALITY_WORDS
 
 log = logging.getLogger(__name__)
 

@@ -47,13 +47,20 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError
-from clinic_app.models.enums import DisclosureKind, Gateway
+from clinic_app.models.enums import DisclosureKind
 from clinic_app.services.sharing.audiences import BUILT_IN
-from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, KIND_WORDS, DisclosureRow
+from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.services.sharing.files import write_atomically
 from clinic_app.views.common import feedback
 from clinic_app.views.common.table import ListTableModel
 from clinic_app.views.common.widgets import to_date, to_qdate
+from clinic_app.wording import (
+    DISCLOSURE_KIND_SHORT,
+    DISCLOSURE_KIND_WORDS,
+    GATEWAY_BASIS,
+    GATEWAY_SHORT,
+    GATEWAY_WORDS,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -65,54 +72,6 @@ AUDIENCE_WORDS: dict[str, str] = {
     CLINICAL_AUDIENCE: "Clinical (not a partner)",
 }
 
-GATEWAY_TITLES: dict[Gateway, str] = {
-    Gateway.CONSENT: "Consent",
-    Gateway.CDA_S115: "Crime and Disorder Act 1998, section 115",
-    Gateway.DPA_SCH1_PARA2: "Health or social care purposes",
-    Gateway.DPA_SCH1_PARA10: "Preventing or detecting unlawful acts",
-    Gateway.DPA_SCH1_PARA18: "Safeguarding",
-    Gateway.GDPR_ART10: "Criminal offence data",
-    Gateway.PUBLIC_INTEREST: "Public interest: risk of serious harm",
-}
-"""Each gateway in a few words, for lists and tables."""
-
-GATEWAY_BASIS: dict[Gateway, str] = {
-    Gateway.CONSENT: "The client has agreed to this information being shared.",
-    Gateway.CDA_S115: (
-        "A power to share with the police, probation, health and local authorities to "
-        "prevent crime and disorder."
-    ),
-    Gateway.DPA_SCH1_PARA2: (
-        "UK GDPR Article 6(1)(e) public task and Article 9, with the Data Protection Act "
-        "2018, Schedule 1, paragraph 2 (health or social care)."
-    ),
-    Gateway.DPA_SCH1_PARA10: (
-        "UK GDPR Article 6(1)(e) public task and Article 9, with the Data Protection Act "
-        "2018, Schedule 1, paragraph 10 (preventing or detecting unlawful acts)."
-    ),
-    Gateway.DPA_SCH1_PARA18: (
-        "UK GDPR Article 6(1)(e) public task and Article 9, with the Data Protection Act "
-        "2018, Schedule 1, paragraph 18 (safeguarding children and people at risk)."
-    ),
-    Gateway.GDPR_ART10: (
-        "UK GDPR Article 10 (criminal offence data), with the Data Protection Act 2018, Schedule 1."
-    ),
-    Gateway.PUBLIC_INTEREST: (
-        "Common-law disclosure in the public interest, to prevent a risk of serious harm."
-    ),
-}
-"""The legal basis behind each gateway, as the register and the forms explain it."""
-
-GATEWAY_SHORT: dict[Gateway, str] = {
-    Gateway.CONSENT: "Consent",
-    Gateway.CDA_S115: "CDA 1998 s115",
-    Gateway.DPA_SCH1_PARA2: "DPA Sch 1 para 2",
-    Gateway.DPA_SCH1_PARA10: "DPA Sch 1 para 10",
-    Gateway.DPA_SCH1_PARA18: "DPA Sch 1 para 18",
-    Gateway.GDPR_ART10: "UK GDPR Art 10",
-    Gateway.PUBLIC_INTEREST: "Public interest",
-}
-"""Each gateway as the register's table names it; the full basis is in its tooltip."""
 
 NOT_SHARED_GATEWAY = "None (not shared)"
 NO_GATEWAY = "None recorded"
@@ -130,7 +89,7 @@ def gateway_words(row: DisclosureRow, *, short: bool = False) -> str:
         return (
             NOT_SHARED_GATEWAY if row.kind is DisclosureKind.DECISION_NOT_TO_SHARE else NO_GATEWAY
         )
-    return (GATEWAY_SHORT if short else GATEWAY_TITLES)[row.gateway]
+    return (GATEWAY_SHORT if short else GATEWAY_WORDS)[row.gateway]
 
 
 def audience_words(audience: str, *, short: bool = False) -> str:
@@ -242,12 +201,6 @@ REGISTER_TIPS: dict[RegisterColumn, str] = {
 }
 
 
-KIND_SHORT: dict[DisclosureKind, str] = {
-    **KIND_WORDS,
-    DisclosureKind.RISK_NOTICE: "Risk notification",
-}
-"""What each entry is, as the register's table names it; the full words are in its tooltip."""
-
 ELIDED_COLUMNS = frozenset(
     {
         RegisterColumn.CLIENT,
@@ -308,7 +261,7 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
             case RegisterColumn.CLIENT:
                 return row.client_ref or ""
             case RegisterColumn.KIND:
-                return KIND_SHORT[row.kind]
+                return DISCLOSURE_KIND_SHORT[row.kind]
             case RegisterColumn.AUDIENCE:
                 return audience_words(row.audience, short=True)
             case RegisterColumn.RECIPIENT:
@@ -331,7 +284,7 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
             case RegisterColumn.GATEWAY:
                 if row.gateway is None:
                     return gateway_words(row)
-                return f"{GATEWAY_TITLES[row.gateway]}. {GATEWAY_BASIS[row.gateway]}"
+                return f"{GATEWAY_WORDS[row.gateway]}. {GATEWAY_BASIS[row.gateway]}"
             case RegisterColumn.PURPOSE:
                 return row.purpose
             case RegisterColumn.CLIENT_TOLD:
@@ -343,7 +296,7 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
             case RegisterColumn.RECORDED:
                 return f"Recorded {recorded_text(row.recorded_at)}; document {row.document_id}"
             case RegisterColumn.KIND:
-                return KIND_WORDS[row.kind]
+                return DISCLOSURE_KIND_WORDS[row.kind]
             case RegisterColumn.AUDIENCE:
                 return audience_words(row.audience)
             case _ if column in ELIDED_COLUMNS:
@@ -499,7 +452,7 @@ def describe_entry(row: DisclosureRow) -> str:
     if not row.client_informed and row.client_not_informed_reason:
         told = f"No. Why not: {row.client_not_informed_reason}"
     parts = [
-        f"<h3>{html.escape(KIND_WORDS[row.kind])}</h3><p>",
+        f"<h3>{html.escape(DISCLOSURE_KIND_WORDS[row.kind])}</h3><p>",
         line("Recorded", recorded_text(row.recorded_at)),
         line("Client reference", row.client_ref or "None"),
         line("Audience", audience_words(row.audience)),
@@ -636,7 +589,7 @@ class ServiceRegisterWindow(QDialog):
         self.kind = QComboBox()
         self.kind.setAccessibleName("What was shared or decided")
         self.kind.addItem("Everything", None)
-        for kind, words in KIND_WORDS.items():
+        for kind, words in DISCLOSURE_KIND_WORDS.items():
             self.kind.addItem(words, kind)
         kind_label.setBuddy(self.kind)
         filters.addWidget(kind_label)

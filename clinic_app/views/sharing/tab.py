@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.services.sharing.audiences import AudiencePolicy
-from clinic_app.services.sharing.disclosures import KIND_WORDS, DisclosureRow
+from clinic_app.services.sharing.disclosures import DisclosureRow
 from clinic_app.services.sharing.files import write_atomically
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
@@ -70,6 +70,7 @@ from clinic_app.views.sharing.register import (
 )
 from clinic_app.views.sharing.wizard import ClinicalSummaryDialog, PartnerSummaryWizard
 from clinic_app.views.sharing.wizard_parts import DEFAULT_PERIOD_DAYS
+from clinic_app.wording import DISCLOSURE_KIND_WORDS, GATEWAY_WORDS
 
 FILE_STEMS: dict[DisclosureKind, str] = {
     DisclosureKind.PARTNER_SUMMARY: "partner-summary",
@@ -225,7 +226,7 @@ class DecisionNotToShareDialog(QDialog):
         self.gateway.setAccessibleName("Legal gateway considered")
         self.gateway.addItem("None considered", None)
         for gateway in Gateway:
-            self.gateway.addItem(register_view.GATEWAY_TITLES[gateway], gateway)
+            self.gateway.addItem(GATEWAY_WORDS[gateway], gateway)
         form.addRow(
             self._buddy("Ga&teway considered", self.gateway),
             self.errors.with_field("gateway", self.gateway),
@@ -392,7 +393,7 @@ class RegenerateDialog(QDialog):
         self.entry = entry
         self.data: bytes | None = None
         self.saved_to: Path | None = None
-        self.setWindowTitle(f"Regenerate: {KIND_WORDS[entry.kind]}")
+        self.setWindowTitle(f"Regenerate: {DISCLOSURE_KIND_WORDS[entry.kind]}")
         self.setAccessibleName("Regenerate a past document")
         self.resize(900, 760)
         layout = QVBoxLayout(self)

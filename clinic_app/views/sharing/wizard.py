@@ -64,7 +64,6 @@ from clinic_app.views.sharing.actions import (
     PartnerSummaryActions,
     RiskNoticeActions,
 )
-from clinic_app.views.sharing.register import GATEWAY_TITLES
 from clinic_app.views.sharing.wizard_parts import (
     CaldicottBox,
     FieldEditDialog,
@@ -72,7 +71,7 @@ from clinic_app.views.sharing.wizard_parts import (
     SharingDetails,
 )
 from clinic_app.views.sharing.words import describe_notice_audience
-from clinic_app.wording import long_date
+from clinic_app.wording import GATEWAY_WORDS, long_date
 
 DETAILS_STEP = "Who and why"
 WORDING_STEP = "Check the wording"
@@ -566,7 +565,7 @@ class _ShareWizard(QDialog):
             ("Purpose", " ".join(details.purpose.toPlainText().split())),
             (
                 "Gateway",
-                GATEWAY_TITLES[gateway] if gateway is not None else "None (clinical record)",
+                GATEWAY_WORDS[gateway] if gateway is not None else "None (clinical record)",
             ),
             (
                 "Client told",

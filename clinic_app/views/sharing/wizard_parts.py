@@ -41,7 +41,6 @@ from clinic_app.services.sharing.drafts import Draft
 from clinic_app.services.sharing.lexicon import LexiconHit, TextField
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.widgets import problems_label, show_messages, to_date, to_qdate
-from clinic_app.views.sharing.register import GATEWAY_BASIS, GATEWAY_TITLES
 from clinic_app.views.sharing.words import (
     CALDICOTT_QUESTIONS,
     KEPT,
@@ -52,6 +51,7 @@ from clinic_app.views.sharing.words import (
     hit_context_html,
     hit_context_text,
 )
+from clinic_app.wording import GATEWAY_BASIS, GATEWAY_WORDS
 
 DEFAULT_PERIOD_DAYS = 91  # about three months, a usual reporting interval
 FEW_FIELDS = 3  # a document with this few pieces of text shows them on the wording step
@@ -185,7 +185,7 @@ class SharingDetails(QWidget):
             self.gateway.addItem("None needed (our own clinical record)", None)
             self._gateways.append(None)
         for gateway in Gateway:
-            self.gateway.addItem(GATEWAY_TITLES[gateway], gateway)
+            self.gateway.addItem(GATEWAY_WORDS[gateway], gateway)
             self._gateways.append(gateway)
         self.gateway.setPlaceholderText("Choose the legal gateway")
         self.gateway.setCurrentIndex(-1)

@@ -120,7 +120,7 @@ def audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
 
 
 def import_definition(workspace: Workspace, parent: QWidget) -> QDialog:
-    from clinic_app.services import measures  # noqa: PLC0415
+    from clinic_app.services import measure_definitions  # noqa: PLC0415
     from clinic_app.views.measures.dialogs import ImportDefinitionDialog  # noqa: PLC0415
 
-    return ImportDefinitionDialog(workspace.bind(measures.import_definition), parent)
+    return ImportDefinitionDialog(workspace.bind(measure_definitions.import_definition), parent)

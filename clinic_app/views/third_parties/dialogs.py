@@ -30,8 +30,6 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
 from clinic_app.services.third_parties import (
-    MEASURE_WORDS,
-    RELATION_WORDS,
     ProtectiveMeasureInput,
     ProtectiveMeasureRow,
     ThirdPartyInput,
@@ -40,9 +38,10 @@ from clinic_app.services.third_parties import (
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.widgets import problems_label, show_problems, to_date, to_qdate
+from clinic_app.wording import PROTECTIVE_MEASURE_WORDS, RELATION_WORDS
 
 RELATIONS: tuple[ThirdPartyRelation, ...] = tuple(RELATION_WORDS)
-KINDS: tuple[ProtectiveMeasureKind, ...] = tuple(MEASURE_WORDS)
+KINDS: tuple[ProtectiveMeasureKind, ...] = tuple(PROTECTIVE_MEASURE_WORDS)
 
 
 # -- small form helpers ---------------------------------------------------------------------------
@@ -380,7 +379,7 @@ class MeasureDialog(_Form):
         self.kind = QComboBox()
         self.kind.setAccessibleName("Kind of protective measure")
         for kind in KINDS:
-            self.kind.addItem(MEASURE_WORDS[kind])
+            self.kind.addItem(PROTECTIVE_MEASURE_WORDS[kind])
         self._field(self.layout_, "&Kind of measure", self.kind, "kind")
         self.starts_on = _date_edit("Date it starts", today)
         self._field(self.layout_, "&Starts on", self.starts_on, "starts_on")
