@@ -577,8 +577,8 @@ class ClinicApp(QObject):
         from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
         from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
+        from clinic_app.views.sharing.document_wizards import RiskNoticeDialog  # noqa: PLC0415
         from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
-        from clinic_app.views.sharing.wizard import RiskNoticeDialog  # noqa: PLC0415
         from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
         from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
 

@@ -452,7 +452,7 @@ def check_fonts(resources: Path) -> Check:
     """The fonts every document is drawn in are there and load (they draw every name)."""
     from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    from clinic_app.reports.pdf import FONT_FILES  # noqa: PLC0415
+    from clinic_app.reports.page import FONT_FILES  # noqa: PLC0415
 
     name = "Document fonts"
     folder = resources / "fonts"

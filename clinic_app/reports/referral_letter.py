@@ -3,7 +3,7 @@
 The letter is drawn from :class:`~clinic_app.reports.content.LetterFacts` (the referral
 and what a clinical service needs from the client's record: identity, reason, clinical
 detail, urgency, a risk summary without anything about other people, and the referrer)
-on the shared page template of :mod:`clinic_app.reports.pdf`, marked as clinical on every
+on the shared page template of :mod:`clinic_app.reports.page`, marked as clinical on every
 page. The same facts and frame give the same bytes. The facts are read, and the letter
 previewed and issued, by :mod:`clinic_app.services.sharing.letters`.
 """
@@ -17,7 +17,7 @@ from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import Flowable, Spacer  # type: ignore[import-untyped]
 
 from clinic_app.errors import ValidationError
-from clinic_app.reports import pdf
+from clinic_app.reports import page
 from clinic_app.reports.content import (
     CLINICAL_HANDLING,
     CLINICAL_MARKING,
@@ -56,54 +56,56 @@ def letter_frame(facts: LetterFacts, *, document_id: str, issued_on: date) -> Do
 
 
 def _risk_story(facts: LetterFacts) -> list[Flowable]:
-    story: list[Flowable] = [pdf.heading("Risk summary")]
+    story: list[Flowable] = [page.heading("Risk summary")]
     assessment = facts.risk_assessment
     if assessment is None:
-        story.append(pdf.para("No structured risk assessment is recorded."))
+        story.append(page.para("No structured risk assessment is recorded."))
     else:
         judged = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in assessment.judgements)
         story.append(
-            pdf.markup(
-                f"<b>Latest structured risk assessment</b>: {pdf.text(assessment.tool)} "
-                f"(version {pdf.text(assessment.version)}), {long_date(assessment.assessed_on)}."
-                + (f" Judgements: {pdf.text(judged)}." if judged else "")
+            page.markup(
+                f"<b>Latest structured risk assessment</b>: {page.text(assessment.tool)} "
+                f"(version {page.text(assessment.version)}), {long_date(assessment.assessed_on)}."
+                + (f" Judgements: {page.text(judged)}." if judged else "")
             )
         )
         if assessment.summary.strip():
-            story.append(pdf.para(assessment.summary))
+            story.append(page.para(assessment.summary))
     if facts.risk_events:
         rows = [("Date", "Event", "Urgency", "Statement")]
         rows.extend(
             (long_date(e.occurred_on), e.kind, e.urgency, e.statement or "-")
             for e in facts.risk_events
         )
-        w = pdf.CONTENT_WIDTH
-        story.append(pdf.markup("<b>Risk events in the last year</b>"))
-        story.append(pdf.table(rows, (w * 0.18, w * 0.3, w * 0.12, w * 0.4)))
+        w = page.CONTENT_WIDTH
+        story.append(page.markup("<b>Risk events in the last year</b>"))
+        story.append(page.table(rows, (w * 0.18, w * 0.3, w * 0.12, w * 0.4)))
     else:
-        story.append(pdf.para("No risk events were recorded in the last year."))
-    story.append(pdf.para(NO_OTHER_PEOPLE, pdf.SMALL))
+        story.append(page.para("No risk events were recorded in the last year."))
+    story.append(page.para(NO_OTHER_PEOPLE, page.SMALL))
     return story
 
 
 def render_referral_letter(facts: LetterFacts, frame: DocumentFrame) -> bytes:
     """The letter as PDF bytes (deterministic: the same facts and frame, the same bytes)."""
     subtitle = f"Confidential clinical referral to {facts.service_name} ({facts.service_kind})"
-    story: list[Flowable] = pdf.document_head(frame, subtitle)
+    story: list[Flowable] = page.document_head(frame, subtitle)
     if facts.is_demo:
-        story.append(pdf.warning_box("DEMO RECORD: this person is invented, not a real patient."))
+        story.append(page.warning_box("DEMO RECORD: this person is invented, not a real patient."))
     if facts.urgency.casefold() != "routine":
         story.append(
-            pdf.warning_box(f"{pdf.text(facts.urgency.upper())} REFERRAL: please respond promptly")
+            page.warning_box(
+                f"{page.text(facts.urgency.upper())} REFERRAL: please respond promptly"
+            )
         )
-    w = pdf.CONTENT_WIDTH
+    w = page.CONTENT_WIDTH
     service_rows = [("Urgency", facts.urgency)]
     if facts.service_contact.strip():
         service_rows.append(("Contact", facts.service_contact))
     if facts.snomed_concept_id:
         service_rows.append(("Referral type (SNOMED CT)", facts.snomed_concept_id))
     story.append(Spacer(1, 4))
-    story.append(pdf.table(service_rows, (55 * mm, w - 55 * mm), header=False, label_column=True))
+    story.append(page.table(service_rows, (55 * mm, w - 55 * mm), header=False, label_column=True))
     patient = [
         ("Name", facts.client_name),
         ("Date of birth", long_date(facts.date_of_birth)),
@@ -112,23 +114,23 @@ def render_referral_letter(facts: LetterFacts, frame: DocumentFrame) -> bytes:
     if facts.address.strip():
         patient.append(("Address", facts.address))
     patient.append(("Our reference", facts.local_ref))
-    story.append(pdf.heading("Patient"))
-    story.append(pdf.table(patient, (55 * mm, w - 55 * mm), header=False, label_column=True))
-    story.append(pdf.heading("Reason for referral"))
-    story.append(pdf.para(facts.reason))
-    story.append(pdf.heading("Clinical detail"))
-    story.append(pdf.para(facts.clinical_detail or "No further detail beyond the reason above."))
+    story.append(page.heading("Patient"))
+    story.append(page.table(patient, (55 * mm, w - 55 * mm), header=False, label_column=True))
+    story.append(page.heading("Reason for referral"))
+    story.append(page.para(facts.reason))
+    story.append(page.heading("Clinical detail"))
+    story.append(page.para(facts.clinical_detail or "No further detail beyond the reason above."))
     story.extend(_risk_story(facts))
     story.append(
-        pdf.para(
+        page.para(
             "Please reply to the referrer below, acknowledging this referral and telling us "
             "your decision."
         )
     )
     story.extend(
-        pdf.author_block(facts.referrer_name, facts.referrer_title, facts.referrer_contact)
+        page.author_block(facts.referrer_name, facts.referrer_title, facts.referrer_contact)
     )
-    return pdf.build_pdf(frame, story)
+    return page.build_pdf(frame, story)
 
 
 def payload_of(facts: LetterFacts, frame: DocumentFrame) -> dict[str, Any]:

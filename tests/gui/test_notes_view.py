@@ -24,8 +24,8 @@ from clinic_app.models.enums import Attendance, Engagement, Modality, Phase, Pla
 from clinic_app.services.notes import AddendumRow, DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.services.staff import StaffRow
+from clinic_app.views.common import feedback
 from clinic_app.views.sessions import dialogs as notes_dialogs
-from clinic_app.views.sessions import editor as note_editor
 from clinic_app.views.sessions import tab as notes_view
 from clinic_app.views.sessions.actions import SessionsActions
 from clinic_app.views.sessions.dialogs import (
@@ -773,9 +773,7 @@ def test_keyboard_shortcuts_exist(qtbot, fake):
 
 def test_a_clinic_error_on_save_is_shown_and_the_text_kept(qtbot, fake, monkeypatch):
     shown: list[ClinicError] = []
-    monkeypatch.setattr(
-        note_editor, "show_error", lambda parent, error, title="": shown.append(error)
-    )
+    monkeypatch.setattr(feedback, "show_error", lambda parent, error, title="": shown.append(error))
     fake.create_error = ClinicError("Someone else changed this first.")
     tab = make_tab(qtbot, fake)
     editor = tab.new_note()

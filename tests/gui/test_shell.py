@@ -299,7 +299,7 @@ def test_ctrl_l_requests_a_lock(qtbot):
 def test_open_by_reference_finds_the_client_then_asks_for_emergency_access(qtbot, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from clinic_app.views.shell import main_window
+    from clinic_app.views.common import feedback
 
     window, _ = make_window(qtbot, grant=True)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("MASIP-0008", True))
@@ -307,7 +307,7 @@ def test_open_by_reference_finds_the_client_then_asks_for_emergency_access(qtbot
     assert window.open_client_ids() == [8]
 
     shown = []
-    monkeypatch.setattr(main_window, "show_error", lambda parent, error: shown.append(error))
+    monkeypatch.setattr(feedback, "show_error", lambda parent, error, **_: shown.append(error))
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("NOPE", True))
     window._on_find_client()
     assert [e.message for e in shown] == ["No client has that case reference or NHS number."]

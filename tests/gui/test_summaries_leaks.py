@@ -29,7 +29,8 @@ from clinic_app.services.sharing.audiences import AUDIENCE_NAMES, BUILT_IN
 from clinic_app.services.workspace import Workspace
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing.actions import PartnerSummaryActions, RiskNoticeActions
-from clinic_app.views.sharing.wizard import PartnerSummaryWizard, RiskNoticeDialog, Step
+from clinic_app.views.sharing.document_wizards import PartnerSummaryWizard, RiskNoticeDialog
+from clinic_app.views.sharing.wizard import Step
 from tests.privacy.canary_record import NEVER, Canaries, Identity, Record, build
 
 IDENTITY = Identity(

@@ -58,6 +58,11 @@ from clinic_app.views.sharing.actions import (
     PartnerSummaryActions,
     RiskNoticeActions,
 )
+from clinic_app.views.sharing.document_wizards import (
+    ClinicalSummaryDialog,
+    PartnerSummaryWizard,
+    RiskNoticeDialog,
+)
 from clinic_app.views.sharing.register import (
     NO_ENTRIES_CLIENT,
     DisclosureModel,
@@ -72,12 +77,7 @@ from clinic_app.views.sharing.tab import (
     SummariesActions,
     SummariesTab,
 )
-from clinic_app.views.sharing.wizard import (
-    ClinicalSummaryDialog,
-    PartnerSummaryWizard,
-    RiskNoticeDialog,
-    Step,
-)
+from clinic_app.views.sharing.wizard import Step
 from clinic_app.views.sharing.wizard_parts import FieldEditDialog
 
 CLIENT = 7

@@ -23,6 +23,7 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
+from clinic_app.reports import page
 from clinic_app.services import audit, clients, risk, settings
 from clinic_app.services.sharing import disclosures, documents, drafts
 from clinic_app.services.sharing.disclosures import CaldicottConfirmation
@@ -96,7 +97,7 @@ def test_regenerating_gives_the_same_bytes(db, psychologist, exported):
 
 def test_regenerating_detects_a_changed_renderer(db, psychologist, exported, monkeypatch):
     _, result, _ = exported
-    monkeypatch.setattr(documents.pdf, "METADATA_AUTHOR", "Someone else")
+    monkeypatch.setattr(page, "METADATA_AUTHOR", "Someone else")
     with db.session() as s, pytest.raises(ValidationError, match="can no longer be reproduced"):
         documents.regenerate(s, psychologist, result.disclosure.id)
 
@@ -569,7 +570,7 @@ def test_a_document_that_cannot_be_regenerated_is_not_audited(
 ):
     _, result, _ = exported
     audits = _count(db, AuditEvent)
-    monkeypatch.setattr(documents.pdf, "METADATA_AUTHOR", "Someone else")
+    monkeypatch.setattr(page, "METADATA_AUTHOR", "Someone else")
     with pytest.raises(ValidationError), db.transaction() as s:
         documents.regenerate(s, psychologist, result.disclosure.id)
     assert _count(db, AuditEvent) == audits

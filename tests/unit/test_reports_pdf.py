@@ -33,6 +33,7 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
+from clinic_app.reports import page as pdf_page
 from clinic_app.reports import pdf
 from clinic_app.reports.content import (
     CLINICAL_HANDLING,
@@ -538,9 +539,9 @@ def test_characters_the_font_cannot_draw_show_as_question_marks_and_invisible_on
     # A tab is a space, an invisible direction mark the font lacks (left-to-right isolate,
     # as copied from a web page) goes, and a character no bundled font has (a Chinese
     # character) is a '?' so the reader sees something is missing.
-    assert pdf.clean("A\tB\u2066C\u4f60\r\nD") == "A BC?\nD"
+    assert pdf_page.clean("A\tB\u2066C\u4f60\r\nD") == "A BC?\nD"
     for name in NAMES:
-        assert pdf.clean(f"{name}\u00a0{name}") == f"{name}\u00a0{name}"  # all drawable
+        assert pdf_page.clean(f"{name}\u00a0{name}") == f"{name}\u00a0{name}"  # all drawable
 
 
 def summary_with_every_font() -> PartnerSummary:
@@ -600,26 +601,28 @@ def test_the_same_content_gives_the_same_bytes_in_another_process():
 
 def test_a_layout_failure_is_a_plain_message_that_quotes_nothing_from_the_document():
     # A row that may not split (as every table row was before) and is taller than a page.
-    unsplittable = Table([[pdf.para("CANARY " * 3000, pdf.CELL)]], colWidths=[pdf.CONTENT_WIDTH])
+    unsplittable = Table(
+        [[pdf_page.para("CANARY " * 3000, pdf_page.CELL)]], colWidths=[pdf_page.CONTENT_WIDTH]
+    )
     with pytest.raises(ClinicError) as raised:
-        pdf.build_pdf(FRAME, [unsplittable])
-    assert raised.value.message == pdf.LAYOUT_FAILED
+        pdf_page.build_pdf(FRAME, [unsplittable])
+    assert raised.value.message == pdf_page.LAYOUT_FAILED
     assert "CANARY" not in str(raised.value)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
 def test_missing_fonts_are_a_plain_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setattr(pdf, "fonts_dir", lambda: tmp_path)  # an empty folder
-    pdf._coverage.cache_clear()
-    pdf._drawable.cache_clear()
+    monkeypatch.setattr(pdf_page, "fonts_dir", lambda: tmp_path)  # an empty folder
+    pdf_page._coverage.cache_clear()
+    pdf_page._drawable.cache_clear()
     try:
         with pytest.raises(ClinicError) as raised:
             pdf.render_partner_summary(summary(1), FRAME)
     finally:
         monkeypatch.undo()
-        pdf._coverage.cache_clear()
-        pdf._drawable.cache_clear()
-    assert raised.value.message == pdf.FONTS_MISSING
+        pdf_page._coverage.cache_clear()
+        pdf_page._drawable.cache_clear()
+    assert raised.value.message == pdf_page.FONTS_MISSING
     assert pdf.render_partner_summary(summary(1), FRAME)  # the real fonts load again
 
 

@@ -1,7 +1,10 @@
 """Telling the user what went wrong: known errors plainly, bugs calmly.
 
-Slots that call services are wrapped with :func:`guarded`: a ``ClinicError`` is shown in
-a message box with its plain-English message and the user's work is left as it was.
+Slots that call services are wrapped with :func:`guarded` (a whole slot),
+:func:`run_guarded` (one call) or :func:`showing_errors` (a block the slot returns after
+when it failed): a ``ClinicError`` is shown in a message box with its plain-English message
+and the user's work is left as it was. Every view shows known errors through
+:func:`show_error` here, so tests replace it in this one place.
 Anything else is a bug: :func:`install_excepthook` logs it (ids only, never patient data,
 which error messages do not carry) and shows a calm dialog instead of a traceback.
 """
@@ -12,14 +15,16 @@ import functools
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from clinic_app.errors import ClinicError
+from clinic_app.errors import ClinicError, Problem, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +74,40 @@ def run_guarded(parent: QWidget | None, action: Callable[[], R]) -> R | None:
     except ClinicError as error:
         show_error(parent, error)
         return None
+
+
+@dataclass
+class Attempt:
+    """How a block run under :func:`showing_errors` ended: ``failed`` once an error was shown."""
+
+    failed: bool = False
+
+
+@contextmanager
+def showing_errors(
+    parent: QWidget | None,
+    *,
+    title: str = "",
+    problems: Callable[[tuple[Problem, ...]], None] | None = None,
+) -> Iterator[Attempt]:
+    """Run a block; show a ``ClinicError`` it raises and mark the attempt failed.
+
+    With ``problems``, a ``ValidationError`` goes to it instead (shown field by field
+    beside the form) and the attempt is marked failed likewise. The slot checks
+    ``attempt.failed`` after the block and returns, leaving the user's input as it was.
+    """
+    attempt = Attempt()
+    try:
+        yield attempt
+    except ValidationError as error:
+        attempt.failed = True
+        if problems is None:
+            show_error(parent, error, title=title)
+        else:
+            problems(error.problems)
+    except ClinicError as error:
+        attempt.failed = True
+        show_error(parent, error, title=title)
 
 
 def safe_traceback(kind: type[BaseException], tb: TracebackType | None) -> str:

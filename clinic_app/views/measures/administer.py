@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import Problem
 from clinic_app.measures.definitions import MeasureDefinition
 from clinic_app.models.enums import MeasureMode
 from clinic_app.services.measures import (
@@ -393,7 +393,9 @@ class AdministerDialog(QDialog):
         self._count_answered()
 
     def _on_save(self) -> None:
-        try:
+        with feedback.showing_errors(
+            self, title="The answers were not saved", problems=self.show_problems
+        ) as attempt:
             row = self._record(
                 self.client_id,
                 measure_id=self.definition.id,
@@ -405,11 +407,7 @@ class AdministerDialog(QDialog):
                 # Unanswered items only as far as the measure's prorating rule allows.
                 require_score=True,
             )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The answers were not saved")
+        if attempt.failed:
             return
         self.errors.clear()
         show_problems(self.general_errors, [])

@@ -233,28 +233,27 @@ class SchedulesDialog(QDialog):
         schedule = self.selected_schedule()
         if schedule is None:
             return
-        try:
+        with feedback.showing_errors(self, title="The schedule was not stopped") as attempt:
             self._actions.stop_schedule(schedule.id)
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The schedule was not stopped")
+        if attempt.failed:
             return
         self.refresh()
         self.changed.emit()
 
     def _on_add(self) -> None:
         measure_id = self.measure.currentData()
-        try:
-            self._actions.set_schedule(
-                self.client_id,
-                measure_id=measure_id if isinstance(measure_id, str) else "",
-                every_n_sessions=self.sessions.value() if self.every.isChecked() else None,
-                at_plan_review=self.at_review.isChecked(),
-            )
-        except ValidationError as error:
-            show_problems(self.general_errors, self.errors.show(error.problems))
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The schedule was not added")
+        with feedback.showing_errors(self, title="The schedule was not added") as attempt:
+            try:
+                self._actions.set_schedule(
+                    self.client_id,
+                    measure_id=measure_id if isinstance(measure_id, str) else "",
+                    every_n_sessions=self.sessions.value() if self.every.isChecked() else None,
+                    at_plan_review=self.at_review.isChecked(),
+                )
+            except ValidationError as error:
+                show_problems(self.general_errors, self.errors.show(error.problems))
+                return
+        if attempt.failed:
             return
         self.errors.clear()
         show_problems(self.general_errors, [])

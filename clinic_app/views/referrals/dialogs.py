@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
 from clinic_app.services.referrals import ReferralRow, ServiceRow, allowed_next
 from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
@@ -263,7 +263,9 @@ class NewReferralDialog(QDialog):
             self.show_problems([Problem("service", "Choose the service to refer to.")])
             return
         sharing = self.share_yes.isChecked()
-        try:
+        with feedback.showing_errors(
+            self, title="The referral was not saved", problems=self.show_problems
+        ) as attempt:
             row = self._create(
                 self.client_id,
                 service_id=service.id,
@@ -273,11 +275,7 @@ class NewReferralDialog(QDialog):
                 fact_shareable=sharing,
                 share_gateway=self.chosen_gateway() if sharing else None,
             )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The referral was not saved")
+        if attempt.failed:
             return
         self.errors.clear()
         self.saved_referral = row
@@ -415,7 +413,9 @@ class ChangeStatusDialog(QDialog):
         if to is None:
             self.show_problems([Problem("to", "Choose the new status.")])
             return
-        try:
+        with feedback.showing_errors(
+            self, title="The status was not changed", problems=self.show_problems
+        ) as attempt:
             row = self._change(
                 self.referral.id,
                 to,
@@ -423,11 +423,7 @@ class ChangeStatusDialog(QDialog):
                 note=self.note.toPlainText(),
                 expected_version=self.referral.version,
             )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The status was not changed")
+        if attempt.failed:
             return
         self.errors.clear()
         self.updated = row
@@ -573,32 +569,28 @@ class LetterDialog(QDialog):
         if path is None:
             return
         informed = self.told_yes.isChecked()
-        try:
-            issued = self._issue(
-                self.referral.id,
-                path,
-                document_id=self.preview_data.document_id,
-                issued_on=self.preview_data.issued_on,
-                expected_sha256=self.preview_data.sha256,
-                gateway=self.chosen_gateway(),
-                client_informed=informed,
-                client_not_informed_reason="" if informed else self.not_told_reason.toPlainText(),
-            )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The letter was not produced")
-            return
-        except OSError:
-            feedback.show_error(
-                self,
-                ClinicError(
+        with feedback.showing_errors(
+            self, title="The letter was not produced", problems=self.show_problems
+        ) as attempt:
+            try:
+                issued = self._issue(
+                    self.referral.id,
+                    path,
+                    document_id=self.preview_data.document_id,
+                    issued_on=self.preview_data.issued_on,
+                    expected_sha256=self.preview_data.sha256,
+                    gateway=self.chosen_gateway(),
+                    client_informed=informed,
+                    client_not_informed_reason=(
+                        "" if informed else self.not_told_reason.toPlainText()
+                    ),
+                )
+            except OSError:
+                raise ClinicError(
                     "The letter could not be saved there (the folder may not exist or may be "
                     "read-only). Nothing was saved or recorded. Choose another place."
-                ),
-                title="The letter was not produced",
-            )
+                ) from None
+        if attempt.failed:
             return
         self.issued = issued
         self.issued_letter.emit(issued)

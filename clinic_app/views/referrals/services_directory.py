@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import ServiceKind
 from clinic_app.services.referrals import (
     DEFAULT_RESPONSE_DAYS,
@@ -256,16 +256,14 @@ class ServiceDialog(QDialog):
             "expected_response_days": self.response_days.value(),
             "snomed_concept_id": self.snomed.text().strip() or None,
         }
-        try:
+        with feedback.showing_errors(
+            self, title="The service was not saved", problems=self.show_problems
+        ) as attempt:
             if self.service is None:
                 row = self._actions.add_service(**values)
             else:
                 row = self._actions.update_service(self.service.id, **values)
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The service was not saved")
+        if attempt.failed:
             return
         self.errors.clear()
         self.saved_service = row
@@ -490,10 +488,9 @@ class ServicesDirectoryView(QWidget):
         service = service or self.selected_service()
         if service is None:
             return None
-        try:
+        with feedback.showing_errors(self, title="The service was not changed") as attempt:
             row = self._actions.set_service_active(service.id, active=not service.active)
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The service was not changed")
+        if attempt.failed:
             return None
         self.refresh()
         self.select_service(row.id)

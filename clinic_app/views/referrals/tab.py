@@ -294,10 +294,11 @@ class ReferralsTab(RecordPart):
 
         ``restore`` puts back what the form held when the screen locked.
         """
-        try:
+        with feedback.showing_errors(
+            self, title="The service directory could not be read"
+        ) as attempt:
             services = [s for s in self._actions.service_directory() if s.active]
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The service directory could not be read")
+        if attempt.failed:
             return None
         if not services:
             feedback.show_error(self, ClinicError(NO_SERVICES), title="No services to refer to")
@@ -359,10 +360,9 @@ class ReferralsTab(RecordPart):
         if referral is None:
             feedback.show_error(self, ClinicError(CHOOSE_REFERRAL), title="Referral letter")
             return None
-        try:
+        with feedback.showing_errors(self, title="The letter could not be prepared") as attempt:
             preview = self._actions.preview_referral_letter(referral.id)
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The letter could not be prepared")
+        if attempt.failed:
             return None
         dialog = LetterDialog(referral, preview, self._actions.issue_referral_letter, self)
         exec_dialog(dialog)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views.common import feedback
@@ -234,7 +234,9 @@ class RiskEventDialog(QDialog):
         if kind is None or urgency is None:
             self.show_problems(missing)
             return
-        try:
+        with feedback.showing_errors(
+            self, title="The risk event was not saved", problems=self.show_problems
+        ) as attempt:
             event = self._actions.record_risk_event(
                 self.client_id,
                 kind=kind,
@@ -244,11 +246,7 @@ class RiskEventDialog(QDialog):
                 shareable_statement=self.shareable_statement.toPlainText(),
                 session_note_id=self.session_note_id,
             )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The risk event was not saved")
+        if attempt.failed:
             return
         self.errors.clear()
         self.saved_event = event
@@ -476,7 +474,9 @@ class ShareDecisionDialog(QDialog):
             self.show_problems([Problem("decision", "Choose whether to share this event.")])
             return
         sharing = decision is ShareDecisionKind.SHARED
-        try:
+        with feedback.showing_errors(
+            self, title="The share decision was not saved", problems=self.show_problems
+        ) as attempt:
             row = self._actions.record_share_decision(
                 self.risk_event.id,
                 decision=decision,
@@ -488,11 +488,7 @@ class ShareDecisionDialog(QDialog):
                     "" if self.client_told.isChecked() else self.not_told_reason.text()
                 ),
             )
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return
-        except ClinicError as error:
-            feedback.show_error(self, error, title="The share decision was not saved")
+        if attempt.failed:
             return
         self.decision = row
         self._show_recorded(row)

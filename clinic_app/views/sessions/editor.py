@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, ValidationError
+from clinic_app.errors import ValidationError
 from clinic_app.models.enums import Attendance, Engagement, Modality
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow
-from clinic_app.views.common.feedback import show_error
+from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.sessions.actions import NoteEditorActions
 from clinic_app.views.sessions.dialogs import confirm
@@ -426,22 +426,22 @@ class NoteEditor(QWidget):
         self.errors.clear()
         self.problems.hide()
         content = self.content()
-        try:
-            if self._note is None:
-                row = self._actions.create_draft(self.client_id, content)
-            else:
-                row = self._actions.edit_draft(
-                    self._note.id, content, expected_version=self._note.version
-                )
-        except ValidationError as error:
-            unplaced = self.errors.show(error.problems)
-            if unplaced:
-                self.problems.setText("\n".join(p.message for p in unplaced))
-                self.problems.show()
-            self.status.setText("Not saved: see the problems shown with the fields")
-            return None
-        except ClinicError as error:
-            show_error(self, error, title="The note was not saved")
+        with feedback.showing_errors(self, title="The note was not saved") as attempt:
+            try:
+                if self._note is None:
+                    row = self._actions.create_draft(self.client_id, content)
+                else:
+                    row = self._actions.edit_draft(
+                        self._note.id, content, expected_version=self._note.version
+                    )
+            except ValidationError as error:
+                unplaced = self.errors.show(error.problems)
+                if unplaced:
+                    self.problems.setText("\n".join(p.message for p in unplaced))
+                    self.problems.show()
+                self.status.setText("Not saved: see the problems shown with the fields")
+                return None
+        if attempt.failed:
             return None
         self._note = row
         self._discard_autosaved()

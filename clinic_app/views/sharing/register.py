@@ -741,21 +741,16 @@ def export_register_csv(
     path = Path(chosen)
     if path.suffix.lower() != ".csv":
         path = path.with_suffix(path.suffix + ".csv") if path.suffix else path.with_suffix(".csv")
-    try:
-        text = make_csv()
-        write_text_file(path, text)
-    except ClinicError as error:
-        feedback.show_error(parent, error, title="The register was not exported")
-        return None
-    except OSError as error:
-        feedback.show_error(
-            parent,
-            ClinicError(
+    with feedback.showing_errors(parent, title="The register was not exported") as attempt:
+        try:
+            text = make_csv()
+            write_text_file(path, text)
+        except OSError as error:
+            raise ClinicError(
                 f"The file could not be written ({error.strerror or 'unknown reason'}). "
                 "Choose another folder and try again."
-            ),
-            title="The register was not exported",
-        )
+            ) from None
+    if attempt.failed:
         return None
     show_message(parent, "Register exported", f"The register was saved to {path}.")
     return path

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, EmergencyAccessRequired
+from clinic_app.errors import EmergencyAccessRequired
 from clinic_app.services.common import StaffRef
 from clinic_app.views.caseload.view import CaseloadView
-from clinic_app.views.common.feedback import show_error
+from clinic_app.views.common import feedback
 from clinic_app.views.home.dashboard import DashboardView
 from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.search.panel import NoteSearchPanel
@@ -176,18 +176,14 @@ class MainWindow(QMainWindow):
             if view.client.id == client_id:
                 self.tabs.setCurrentWidget(view)
                 return view
-        try:
-            view = self.parts.make_record(client_id)
-        except EmergencyAccessRequired:
-            if not self.parts.ask_emergency_access(self, client_id):
-                return None
+        with feedback.showing_errors(self) as attempt:
             try:
                 view = self.parts.make_record(client_id)
-            except ClinicError as error:
-                show_error(self, error)
-                return None
-        except ClinicError as error:
-            show_error(self, error)
+            except EmergencyAccessRequired:
+                if not self.parts.ask_emergency_access(self, client_id):
+                    return None
+                view = self.parts.make_record(client_id)
+        if attempt.failed:
             return None
         view.record_changed.connect(self._on_record_changed)
         index = self.tabs.addTab(view, view.client.display_name)
@@ -282,10 +278,9 @@ class MainWindow(QMainWindow):
         )
         if not ok or not text.strip():
             return
-        try:
+        with feedback.showing_errors(self) as attempt:
             client_id = self.parts.find_client(text)
-        except ClinicError as error:
-            show_error(self, error)
+        if attempt.failed:
             return
         self.open_client(client_id)
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import Problem
 from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
 from clinic_app.services.third_parties import (
     ProtectiveMeasureInput,
@@ -121,13 +121,9 @@ class _Form(QDialog):
 
     def _attempt(self, save: Callable[[], object], failed: str) -> object | None:
         """Run the save; show its problems (the form stays as typed) or its error."""
-        try:
+        with feedback.showing_errors(self, title=failed, problems=self.show_problems) as attempt:
             saved = save()
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return None
-        except ClinicError as error:
-            feedback.show_error(self, error, title=failed)
+        if attempt.failed:
             return None
         self.errors.clear()
         show_problems(self.general_errors, [])

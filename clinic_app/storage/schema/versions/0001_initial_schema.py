@@ -1,5 +1,7 @@
 """Initial schema: the whole clinical record, and the triggers that keep its history.
 
+Long because it is one migration: applied migrations are never edited or split.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-27 07:07:20.485330
