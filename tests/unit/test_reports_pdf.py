@@ -65,8 +65,8 @@ from clinic_app.services.notes import MAX_SECTION_LENGTH
 from clinic_app.services.plans import MAX_TEXT as PLAN_TEXT_MAX
 from clinic_app.services.referrals import MAX_REASON, SERVICE_KIND_WORDS
 from clinic_app.services.settings import DOCUMENT_HANDLING, DOCUMENT_MARKING
-from clinic_app.services.sharing import files
 from clinic_app.services.sharing.clinical_summary import NOTE_EXCERPT_CHARS
+from clinic_app.storage import files
 from clinic_app.wording import words
 
 FRAME = DocumentFrame(
