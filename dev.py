@@ -6,9 +6,10 @@
     python3 dev.py test tests/unit/test_notes.py -k sign   # only those tests, nothing else
     python3 dev.py package   # build the bundle, its SBOM and the Linux package, then test them
     python3 dev.py lock      # resolve pyproject.toml again into requirements.lock
+    python3 dev.py torture   # the slow reliability suite, with its figures (README: Reliability)
 
-Any further arguments are passed on: to `clinic-app` for `start`, to pytest for `test`,
-to `uv pip compile` for `lock` (e.g. `--upgrade`, `--upgrade-package reportlab`).
+Any further arguments are passed on: to `clinic-app` for `start`, to pytest for `test` and
+`torture`, to `uv pip compile` for `lock` (e.g. `--upgrade`, `--upgrade-package reportlab`).
 
 `test` with no arguments is the whole check the CI runs: the quality gates (ruff, mypy on
 the app and on the tests, the layer contract) and then every test. With arguments it is the
@@ -234,6 +235,38 @@ def run_tests(extra: list[str]) -> int:
     return code
 
 
+def torture(extra: list[str]) -> int:
+    """Run the reliability suite with its slow tests, printing each test's figures.
+
+    A process killed with SIGKILL in mid-write, the database damaged page by page (the
+    corruption matrix), at least a thousand hostile import files, and two and four
+    programs writing at once. The figures quoted in README.md ("Reliability") come from here.
+    """
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        CLINIC_APP_SLOW_TESTS="1",
+        CLINIC_APP_PACKAGE_TESTS="0",
+    )
+    started = time.monotonic()
+    code = _run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-s",  # the tests print their figures
+        "-rA",
+        "--durations=0",
+        "tests/reliability",
+        *extra,
+        env=env,
+    )
+    took = time.monotonic() - started
+    print(f"== reliability suite done in {took:.0f} s (exit status {code})", flush=True)
+    return code
+
+
 def build_packages() -> int:
     """Build the bundle (it must pass its self-test), its SBOM and the .deb; test them."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -252,7 +285,7 @@ def build_packages() -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"start", "test", "package", "lock"}:
+    if not argv or argv[0] not in {"start", "test", "package", "lock", "torture"}:
         print(__doc__)
         return 2
     if argv[0] == "lock":
@@ -265,6 +298,8 @@ def main(argv: list[str]) -> int:
     if argv[0] == "package":
         ensure_packaging_tools()
         return build_packages()
+    if argv[0] == "torture":
+        return torture(argv[1:])
     return _run(BIN / "clinic-app", *argv[1:])
 
 

@@ -133,10 +133,18 @@ class ClinicApp(QObject):
             recovered = self._ask_recovery_key(missing.message)
             if recovered is None:
                 raise
-            database = engine.open_database(self.database_path, recovered)
+            database = engine.open_database(self.database_path, recovered, key_store=store)
             store.put(self.database_path, recovered)
             return database
-        return engine.open_database(self.database_path, key)
+        # With the key store, so the integrity anchor kept beside the key moves on with
+        # every commit (an opening without it would leave the anchor's digest stale).
+        return engine.open_database(self.database_path, key, key_store=store)
+
+    def close_database(self) -> None:
+        """Close the database cleanly (at quit); safe to call more than once."""
+        database, self.database = self.database, None
+        if database is not None:
+            database.close()
 
     def _ask_recovery_key(self, why: str) -> bytes | None:
         from clinic_app.storage.keys import key_from_recovery  # noqa: PLC0415
@@ -171,7 +179,7 @@ class ClinicApp(QObject):
 
         if self.database is None:
             self.database = self._open_database()
-        with self.database.session() as session:
+        with self.database.writing() as session:
             try:
                 me = staff.sign_in(session, username, password)
             except AuthError:
@@ -764,11 +772,17 @@ def main() -> int:
     app.setApplicationName(config.APP_NAME)
     app.setApplicationDisplayName("clinic-app")
     app.setQuitOnLastWindowClosed(False)
+    config.configure_logging()
     install_excepthook(config.log_dir() / "clinic-app.log")
     key_file = os.environ.get("CLINIC_APP_KEY_FILE")
     controller = ClinicApp(
         config.default_database_path(), key_file=Path(key_file) if key_file else None
     )
-    if not controller.start():
-        return 0
-    return int(app.exec())
+    try:
+        if not controller.start():
+            return 0
+        return int(app.exec())
+    finally:
+        # However the program quits, the database is closed cleanly: the write-ahead log
+        # is folded into the file and the integrity anchor records the file as left.
+        controller.close_database()

@@ -58,6 +58,35 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def app_logger_restored() -> Iterator[None]:
+    """The command line sets up the app's log file; each test starts from Python's default."""
+    import logging
+
+    yield
+    logger = logging.getLogger("clinic_app")
+    for handler in [h for h in logger.handlers if not isinstance(h, logging.NullHandler)]:
+        logger.removeHandler(handler)
+        handler.close()
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
+
+
+def own_password(database: Database, username: str) -> None:
+    """As if ``username`` had changed the password an administrator set (the command line
+    refuses everything else until they do)."""
+    from sqlalchemy import update
+
+    from clinic_app.models import StaffUser
+
+    with database.transaction() as session:
+        session.execute(
+            update(StaffUser)
+            .where(StaffUser.username == username)
+            .values(must_change_password=False)
+        )
+
+
 @pytest.fixture
 def db_key() -> bytes:
     return generate_key()

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import IO
 
-from clinic_app import __version__
+from clinic_app import __version__, config
 from clinic_app.cli import (
     accounts,
     audit_trail,
@@ -67,6 +67,7 @@ def main(
     stderr: IO[str] | None = None,
 ) -> int:
     """Run one command; returns the exit status."""
+    config.configure_logging()  # log lines to the log file, never onto the terminal
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr

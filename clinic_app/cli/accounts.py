@@ -94,8 +94,29 @@ def cmd_user_unlock(ctx: Context) -> None:
     act_as_user(ctx, work)
 
 
+def cmd_password_change(ctx: Context) -> None:
+    """Change one's own password: the current one first, then the new one.
+
+    The one command an account whose password an administrator set may run; the sign-in
+    and the change are kept together, or neither is.
+    """
+    if not ctx.args.user:
+        raise CommandError("Say whose password is changing with --user NAME.")
+    current = ctx.secret("the current password", prompt=f"Current password for {ctx.args.user}: ")
+    with ctx.database() as database, database.writing() as session:
+        me = ctx.sign_in(session, current)
+        new = ctx.secret("the new password", prompt="New password: ")
+        if not ctx.args.password_stdin and new != ctx.secret(
+            "the new password again", prompt="New password again: "
+        ):
+            raise ValidationError("The two new passwords differ; nothing was changed.")
+        staff.change_password(session, me, current, new)
+        session.commit()
+    ctx.say(f"Changed the password of '{me.username}'.")
+
+
 def register(commands: Commands) -> None:
-    """Add ``init`` and ``user`` (add, list, disable, unlock)."""
+    """Add ``init``, ``user`` (add, list, disable, unlock) and ``password change``."""
     init = commands.add_parser("init", help="create a new encrypted database")
     add_common_options(init, acting=False)
     init.add_argument("--admin", required=True, help="username of the first administrator")
@@ -123,3 +144,12 @@ def register(commands: Commands) -> None:
     add_common_options(unlock)
     unlock.add_argument("name")
     unlock.set_defaults(run=cmd_user_unlock)
+
+    password = commands.add_parser("password", help="change your own password")
+    passwords = password.add_subparsers(dest="password_command", metavar="ACTION", required=True)
+    change = passwords.add_parser(
+        "change",
+        help="change your password (with --password-stdin: the current one, then the new one)",
+    )
+    add_common_options(change)
+    change.set_defaults(run=cmd_password_change)

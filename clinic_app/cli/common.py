@@ -82,8 +82,16 @@ class Context:
 
     @contextmanager
     def database(self) -> Iterator[engine.Database]:
-        key = self.key_store().get(self.db_path) if self.db_path.exists() else b""
-        database = engine.open_database(self.db_path, key, backup_dir=self.backups_dir())
+        """The database, opened with this computer's key store.
+
+        Every opening passes the key store, so the integrity anchor kept beside the key
+        moves on with each commit and records the file's digest at a clean close.
+        """
+        store = self.key_store()
+        key = store.get(self.db_path) if self.db_path.exists() else b""
+        database = engine.open_database(
+            self.db_path, key, backup_dir=self.backups_dir(), key_store=store
+        )
         try:
             yield database
         finally:
@@ -92,17 +100,32 @@ class Context:
     def backups_dir(self) -> Path:
         return self.db_path.parent / "backups"
 
-    def sign_in(self, database: engine.Database) -> StaffRef:
+    def sign_in(self, session: Session, password: str | None = None) -> StaffRef:
+        """Sign in ``--user`` within the caller's unit of work, which the caller commits.
+
+        A wrong password (or a locked or disabled account) is committed here before the
+        refusal is raised: the failed attempt counts towards lockout. The password is read
+        here unless the caller has read it already. Anything else the
+        command then refuses rolls back with its work, the sign-in event included.
+        """
         if not self.args.user:
             raise CommandError("Say which account is acting with --user NAME.")
-        password = self.secret("the password", prompt=f"Password for {self.args.user}: ")
-        with database.session() as session:
-            try:
-                me = staff.sign_in(session, self.args.user, password)
-            except AuthError:
-                session.commit()  # keep the failed attempt: it counts towards lockout
-                raise
-            session.commit()
+        if password is None:
+            password = self.secret("the password", prompt=f"Password for {self.args.user}: ")
+        try:
+            return staff.sign_in(session, self.args.user, password)
+        except AuthError:
+            session.commit()  # keep the failed attempt: it counts towards lockout
+            raise
+
+    def acting(self, session: Session) -> StaffRef:
+        """Sign in for a command: refused until a password an administrator set is changed."""
+        me = self.sign_in(session)
+        if me.must_change_password:
+            raise CommandError(
+                f"The password of '{me.username}' was set by an administrator and must be "
+                f"changed first: run 'clinic-app password change --user {me.username}'."
+            )
         return me
 
 
@@ -117,11 +140,15 @@ def iso_date(text: str) -> date:
 
 
 def act_as_user(ctx: Context, work: Callable[[Session, StaffRef], None]) -> None:
-    """Sign in as ``--user``, then do the work in one transaction (all of it, or nothing)."""
-    with ctx.database() as database:
-        me = ctx.sign_in(database)
-        with database.transaction() as session:
-            work(session, me)
+    """Sign in as ``--user`` and do the work in one unit of work (all of it, or nothing).
+
+    The sign-in and the work commit together: a command refused after signing in writes
+    nothing, its sign-in event included. Only a failed sign-in is kept (see ``sign_in``).
+    """
+    with ctx.database() as database, database.writing() as session:
+        me = ctx.acting(session)
+        work(session, me)
+        session.commit()
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, acting: bool = True) -> None:

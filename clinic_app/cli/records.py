@@ -11,13 +11,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from clinic_app.cli.common import (
-    CommandError,
     Commands,
     Context,
     act_as_user,
     add_common_options,
 )
 from clinic_app.services.common import StaffRef, client_by_ref
+from clinic_app.storage import files
 
 
 def cmd_demo(ctx: Context) -> None:
@@ -37,18 +37,9 @@ def cmd_demo(ctx: Context) -> None:
 def cmd_import(ctx: Context) -> None:
     from clinic_app.services import interchange  # noqa: PLC0415 - loads the JSON Schema
 
-    source: Path = ctx.args.file
-    try:
-        document = json.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CommandError(f"There is no file at {source}.") from None
-    except (OSError, UnicodeDecodeError):
-        raise CommandError(f"{source} cannot be read as a text file.") from None
-    except json.JSONDecodeError as exc:
-        raise CommandError(
-            f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}); "
-            "nothing was imported."
-        ) from None
+    # Read strictly: a file too large, not JSON, naming a field twice or holding what no
+    # record may hold is refused whole, in one line, before anything is signed in.
+    document = interchange.read_document(ctx.args.file)
 
     def work(session: Session, me: StaffRef) -> None:
         summary = interchange.import_client(session, me, document)
@@ -68,17 +59,11 @@ def cmd_export(ctx: Context) -> None:
         if out is None:
             ctx.stdout.write(text)
         else:
-            _write_atomically(out, text.encode("utf-8"))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            files.write_atomically(out, text.encode("utf-8"))
             ctx.say(f"Exported the record of client {client.local_ref} to {out}.")
 
     act_as_user(ctx, work)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def register(commands: Commands) -> None:

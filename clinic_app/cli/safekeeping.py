@@ -13,7 +13,13 @@ import tempfile
 from pathlib import Path
 
 from clinic_app.cli.common import CommandError, Commands, Context, add_common_options
-from clinic_app.errors import CorruptDatabase, DatabaseMissing, NotADatabase, WrongKey
+from clinic_app.errors import (
+    CorruptDatabase,
+    DatabaseMissing,
+    DatabaseRolledBack,
+    NotADatabase,
+    WrongKey,
+)
 from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
 from clinic_app.services import audit
@@ -26,32 +32,40 @@ def cmd_backup(ctx: Context) -> None:
     out: Path = ctx.args.out
     if out.exists():
         raise CommandError(f"{out} already exists; choose a new file name for the backup.")
-    with ctx.database() as database:
-        me = ctx.sign_in(database)
+    with ctx.database() as database, database.writing() as session:
+        # Signed in within the unit of work that records the backup: a refused or failed
+        # backup writes nothing, its sign-in event included.
+        me = ctx.acting(session)
         if me.role is not Role.ADMINISTRATOR:
             raise CommandError("Only an administrator may make backups.")
         key = ctx.key_store().get(ctx.db_path)
         engine.backup_database(database.engine, key, out)
-        with database.transaction() as session:
-            audit.record(session, audit.Action.BACKUP, actor_id=me.id)
+        audit.record(session, audit.Action.BACKUP, actor_id=me.id)
+        session.commit()
     ctx.say(f"Backed up the database to {out} (encrypted with the same key, and verified).")
 
 
 def cmd_restore(ctx: Context) -> None:
     source: Path = ctx.args.file
-    key = ctx.key_store().get(ctx.db_path)
+    store = ctx.key_store()
+    key = store.get(ctx.db_path)
     try:
-        with ctx.database() as database:
-            me = ctx.sign_in(database)
-    except (CorruptDatabase, NotADatabase, DatabaseMissing, WrongKey):
-        # The database to be replaced cannot be read (the usual reason to restore; damage
-        # to its first page looks like a wrong key): the administrator signs in with their
-        # account as the backup holds it, once the backup is shown to open with this key.
+        with ctx.database() as database, database.writing() as session:
+            # Not committed: the database is about to be replaced, and a refused restore
+            # must leave it exactly as it was (a wrong password still counts, in sign_in).
+            me = ctx.acting(session)
+    except (CorruptDatabase, NotADatabase, DatabaseMissing, WrongKey, DatabaseRolledBack):
+        # The database to be replaced cannot be read, or is not the one this computer last
+        # saw (the usual reasons to restore; damage to its first page looks like a wrong
+        # key): the administrator signs in with their account as the backup holds it, once
+        # the backup is shown to open with this key.
         me = _sign_in_to_backup(ctx, source, key)
     if me.role is not Role.ADMINISTRATOR:
         raise CommandError("Only an administrator may restore a backup.")
-    kept = engine.restore_database(source, ctx.db_path, key, keep_dir=ctx.backups_dir())
-    restored = engine.open_database(ctx.db_path, key, backup_dir=ctx.backups_dir())
+    kept = engine.restore_database(
+        source, ctx.db_path, key, keep_dir=ctx.backups_dir(), key_store=store
+    )
+    restored = engine.open_database(ctx.db_path, key, backup_dir=ctx.backups_dir(), key_store=store)
     try:
         with restored.transaction() as session:
             # The restored database may predate the account that restored it.
@@ -69,9 +83,11 @@ def _sign_in_to_backup(ctx: Context, source: Path, key: bytes) -> StaffRef:
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "backup.db"
         shutil.copyfile(source, copy)
+        # A scratch copy, thrown away afterwards: it has no integrity anchor to keep.
         database = engine.open_database(copy, key, migrate=False)
         try:
-            return ctx.sign_in(database)
+            with database.writing() as session:
+                return ctx.acting(session)
         finally:
             database.close()
 
@@ -84,9 +100,12 @@ def cmd_recover(ctx: Context) -> None:
         else getpass.getpass("Recovery key: ")
     )
     key = key_from_recovery(text)
-    database = engine.open_database(path, key, backup_dir=ctx.backups_dir())
+    store = ctx.key_store()
+    # The administrator who holds the recovery key decides that this database, as it now
+    # is, is the one to carry on with: it becomes this computer's reference.
+    engine.accept_database(path, key, store)
+    database = engine.open_database(path, key, backup_dir=ctx.backups_dir(), key_store=store)
     try:
-        store = ctx.key_store()
         with database.transaction() as session:
             audit.record(session, audit.Action.RECOVER, actor_id=None)
         store.put(path, key)

@@ -230,7 +230,7 @@ def cmd_register_list(ctx: Context) -> None:
 
 def cmd_register_export(ctx: Context) -> None:
     from clinic_app.services.sharing import disclosures  # noqa: PLC0415
-    from clinic_app.services.sharing.files import write_atomically  # noqa: PLC0415
+    from clinic_app.storage.files import write_atomically  # noqa: PLC0415
 
     out: Path = ctx.args.out
     _refuse_existing(out)

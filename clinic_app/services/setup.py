@@ -223,7 +223,7 @@ def load_demo(
         raise ValidationError("A demo caseload is loaded for a psychologist or clinician account.")
     key = key_store.get(database_path)
     database = engine.open_database(
-        database_path, key, backup_dir=Path(database_path).parent / "backups"
+        database_path, key, backup_dir=Path(database_path).parent / "backups", key_store=key_store
     )
     try:
         with database.transaction() as session:

@@ -35,7 +35,7 @@ from clinic_app.models.enums import Gateway
 from clinic_app.services.sharing import audiences, disclosures, documents, drafts
 from clinic_app.services.validation import nhs_check_digit
 from clinic_app.storage.keys import CredentialStore
-from tests.conftest import STAFF_PASSWORD
+from tests.conftest import STAFF_PASSWORD, own_password
 from tests.privacy.canary_record import (
     START,
     TODAY,
@@ -169,6 +169,7 @@ def export_all(
 
 
 def run_cli(db, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    own_password(db, "dr.jones")
     stdout, stderr = io.StringIO(), io.StringIO()
     code = cli.main(
         [*args, "--db", str(db.path), "--user", "dr.jones", "--password-stdin"],

@@ -19,6 +19,7 @@ from clinic_app.services import demo, interchange, staff
 from clinic_app.services.common import StaffRef
 from clinic_app.storage import engine
 from clinic_app.storage.keys import KeyFile, generate_key
+from tests.conftest import own_password
 
 PASSWORD = "psych password 1"
 SESSIONS = 15_000
@@ -68,6 +69,7 @@ def test_killing_an_import_midway_changes_nothing(tmp_path: Path) -> None:
     target_path = tmp_path / "target.db"
     target = engine.create_database(target_path, key)
     _team(target)
+    own_password(target, "dr.jones")  # the command line asks for this before anything else
     target.close()
     KeyFile(key_file).put(target_path, key)
 

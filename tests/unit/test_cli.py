@@ -15,10 +15,11 @@ from keyring.backends import fail
 
 from clinic_app import __version__, cli
 from clinic_app.cli.common import EXIT_ERROR
-from clinic_app.storage.keys import key_from_recovery
+from clinic_app.storage.keys import SERVICE_NAME, key_from_recovery
 
 ADMIN_PW = "admin password 1"
 PSY_PW = "psych password 1"
+FIRST_PW = "first password 1"  # set by the administrator; changed at the first sign-in
 
 
 class Run:
@@ -57,10 +58,18 @@ def initialised(dbfile: Path) -> tuple[Path, str]:
         "--user",
         "admin",
         "--password-stdin",
-        stdin=f"{ADMIN_PW}\n{PSY_PW}\n",
+        stdin=f"{ADMIN_PW}\n{FIRST_PW}\n",
     )
     assert result.code == 0, result.err
+    change_password(dbfile, "dr.jones", FIRST_PW, PSY_PW)
     return dbfile, recovery
+
+
+def change_password(dbfile: Path, user: str, current: str, new: str) -> Run:
+    """``password change``: the current password on the first line, the new one next."""
+    result = as_user(dbfile, user, current, "password", "change", extra=f"{new}\n")
+    assert result.code == 0, result.err
+    return result
 
 
 def as_user(dbfile: Path, user: str, password: str, *args: str, extra: str = "") -> Run:
@@ -72,7 +81,8 @@ def as_user(dbfile: Path, user: str, password: str, *args: str, extra: str = "")
 def test_init_creates_the_database_and_shows_a_working_recovery_key(initialised, memory_keyring):
     dbfile, recovery = initialised
     assert dbfile.exists()
-    [stored] = memory_keyring.secrets.values()
+    # The key, and beside it (under its own service name) the integrity anchor.
+    [stored] = [v for (service, _), v in memory_keyring.secrets.items() if service == SERVICE_NAME]
     assert key_from_recovery(recovery) == bytes.fromhex(stored)
 
 
@@ -246,6 +256,7 @@ def test_help_lists_every_command_group_in_its_usual_order():
     assert list(commands.choices) == [
         "init",
         "user",
+        "password",
         "demo",
         "import",
         "export",

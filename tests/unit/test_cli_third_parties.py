@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_cli import ADMIN_PW, PSY_PW, Run, as_user, run
+from tests.unit.test_cli import (
+    ADMIN_PW,
+    FIRST_PW,
+    PSY_PW,
+    Run,
+    as_user,
+    change_password,
+    run,
+)
 
 CLIENT = "DEMO-00001"
 TODAY = date.today()
@@ -27,9 +35,10 @@ def dbfile(tmp_path: Path) -> Path:
     assert init.code == 0, init.err
     user = as_user(
         path, "admin", ADMIN_PW, "user", "add", "dr.jones", "--role", "psychologist",
-        "--display-name", "Dr Jones", extra=f"{PSY_PW}\n",
+        "--display-name", "Dr Jones", extra=f"{FIRST_PW}\n",
     )  # fmt: skip
     assert user.code == 0, user.err
+    change_password(path, "dr.jones", FIRST_PW, PSY_PW)
     assert as_user(path, "dr.jones", PSY_PW, "demo", "--clients", "2").code == 0
     return path
 

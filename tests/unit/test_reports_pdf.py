@@ -66,8 +66,8 @@ from clinic_app.reports.content import (
 from clinic_app.services.notes import MAX_SECTION_LENGTH
 from clinic_app.services.plans import MAX_TEXT as PLAN_TEXT_MAX
 from clinic_app.services.referrals import MAX_REASON
-from clinic_app.services.sharing import files
 from clinic_app.services.sharing.clinical_summary import NOTE_EXCERPT_CHARS
+from clinic_app.storage import files
 from clinic_app.wording import SERVICE_KIND_WORDS, words
 
 FRAME = DocumentFrame(

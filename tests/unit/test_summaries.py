@@ -55,7 +55,7 @@ from clinic_app.services.sharing import audiences, clinical_summary, disclosures
 from clinic_app.services.sharing.audiences import PartnerLeakRefused, PartnerReader
 from clinic_app.services.sharing.lexicon import TermCategory
 from clinic_app.storage.keys import CredentialStore
-from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, own_password
 
 TODAY = date.today()
 START = TODAY - timedelta(days=90)
@@ -712,6 +712,7 @@ def test_clinical_summary_has_full_content_and_clinical_marking(db, psychologist
 
 
 def _cli(db, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    own_password(db, "dr.jones")
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(
         [*args, "--db", str(db.path), "--user", "dr.jones", "--password-stdin"],

@@ -1,17 +1,16 @@
-"""Writing a document's file: all or nothing, and only once its register entry is kept.
+"""Writing a document's file only once its register entry is kept.
 
-- :func:`write_when_committed` stages the bytes beside the target and moves them into
-  place only when the caller's unit of work commits, so the file exists exactly when its
-  disclosure register entry does.
-- :func:`write_atomically` writes at once, all or nothing (a copy the user saves again,
-  a CSV of the register, a referral letter issued after its entry is recorded).
+:func:`write_when_committed` stages the bytes beside the target and moves them into place
+only when the caller's unit of work commits, so the file exists exactly when its
+disclosure register entry does. A file written at once, all or nothing (a copy the user
+saves again, a CSV of the register, a referral letter issued after its entry is
+recorded), goes through ``storage.files.write_atomically``: clinic-app has one way of
+putting a file in place, and this module stages through it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -20,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from clinic_app.errors import StorageError
+from clinic_app.storage import files
 
 _STAGED: Final = "clinic_app.services.sharing.files.staged_files"
 """The key in ``Session.info`` of the files waiting for their unit of work to end."""
@@ -39,27 +39,16 @@ def write_when_committed(session: Session, path: Path, data: bytes) -> None:
     The bytes are written now to a hidden temporary file beside ``path`` and flushed to
     disk (so a full disk or a missing folder fails the use case, before anything is
     committed); when the outermost transaction commits the file is renamed over ``path``
-    (``os.replace``, then the folder is synced), and when it rolls back (or a savepoint
-    around the write does), or the session closes without committing, the temporary file
-    is deleted. So the file exists exactly when its register entry does. If the rename
-    fails after the commit, StorageError (raised by ``commit()``) says the entry is
-    recorded and the document can be regenerated from the register.
+    (and the folder flushed, so the rename survives a power cut), and when it rolls back
+    (or a savepoint around the write does), or the session closes without committing,
+    the temporary file is deleted. So the file exists exactly when its register entry
+    does. If the rename fails after the commit, StorageError (raised by ``commit()``)
+    says the entry is recorded and the document can be regenerated from the register.
     """
     path = Path(path)
     # The innermost transaction: a savepoint rolled back takes the file with it.
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".partial", dir=path.parent
-    )
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    temp = files.write_temporary(path, data)
     staged: list[_StagedFile] | None = session.info.get(_STAGED)
     if staged is None:
         staged = session.info[_STAGED] = []
@@ -93,50 +82,20 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
             continue
         if not f.committed:
             with contextlib.suppress(OSError):
-                f.temp.unlink(missing_ok=True)
+                files.remove_quietly(f.temp)
             continue
         try:
-            os.replace(f.temp, f.target)
+            files.rename_durably(f.temp, f.target)
         except OSError:
-            with contextlib.suppress(OSError):
-                f.temp.unlink(missing_ok=True)
-            failed.append(f.target)
-            continue
-        with contextlib.suppress(OSError):
-            _sync_folder(f.target.parent)
+            if f.temp.exists() or not f.target.exists():
+                # Not moved into place (only a failed flush of the folder, after the
+                # rename, leaves the document where it belongs).
+                with contextlib.suppress(OSError):
+                    files.remove_quietly(f.temp)
+                failed.append(f.target)
     if failed:
         raise StorageError(
             f"The document is recorded in the disclosure register, but it could not be "
             f"saved as {failed[0]}. Check that the folder can be written to, then "
             "regenerate the document from the register to save a copy."
         )
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all or nothing: a temporary file in the same folder,
-    flushed to disk, then renamed over the target. A failure leaves no partial file."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path()
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows it (not on Windows)."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

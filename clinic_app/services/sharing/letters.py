@@ -62,10 +62,10 @@ from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.referrals import client_consent
 from clinic_app.services.sharing import disclosures
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
-from clinic_app.services.sharing.files import write_atomically
 from clinic_app.services.sharing.redaction import redact_third_parties
 from clinic_app.services.third_parties import identifiers
 from clinic_app.services.validation import Checker
+from clinic_app.storage.files import write_atomically
 from clinic_app.wording import (
     CONSENT_PHRASES,
     REFERRAL_STATUS_WORDS,

@@ -50,7 +50,7 @@ from clinic_app.errors import ClinicError
 from clinic_app.models.enums import DisclosureKind
 from clinic_app.services.sharing.audiences import BUILT_IN
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
-from clinic_app.services.sharing.files import write_atomically
+from clinic_app.storage.files import write_atomically
 from clinic_app.views.common import feedback
 from clinic_app.views.common.table import ListTableModel
 from clinic_app.views.common.widgets import to_date, to_qdate
