@@ -218,9 +218,13 @@ class FakeSharing:
         *,
         keep: Iterable[str] = (),
         edits: Mapping[str, str] | None = None,
+        reasons: Mapping[str, str] | None = None,
     ) -> Draft[Any]:
         keep = list(keep)
-        self.calls.append(("revise", (draft,), {"keep": keep, "edits": dict(edits or {})}))
+        recorded: dict[str, Any] = {"keep": keep, "edits": dict(edits or {})}
+        if reasons:
+            recorded["reasons"] = dict(reasons)
+        self.calls.append(("revise", (draft,), recorded))
         edits = dict(edits or {})
         problems = [
             Problem(path, "The text is required.") for path, t in edits.items() if not t.strip()
@@ -406,6 +410,15 @@ def tick_caldicott(wizard: Any) -> None:
         box.setChecked(True)
 
 
+KEEP_REASON = "The order police enforce names her"
+
+
+@pytest.fixture(autouse=True)
+def _reason_for_keeping_third_party_details(monkeypatch):
+    """Keeping a victim's name asks for a reason; these tests give this one."""
+    monkeypatch.setattr(summary_wizard, "ask_keep_reason", lambda _parent, _why: KEEP_REASON)
+
+
 def keep_all(wizard: Any) -> None:
     for row in list(wizard.review.rows):
         if not row.keep_button.isChecked():
@@ -574,6 +587,31 @@ def test_keep_reaches_the_service_with_the_hit_key(qtbot):
     assert kwargs == {"keep": [key], "edits": {}}
     assert wizard.draft is not None and wizard.draft.kept == {key}
     assert "Kept" in wizard.review.rows[1].state.text()
+
+
+def test_keeping_a_victims_name_asks_why_and_sends_the_reason(qtbot, monkeypatch):
+    fake = FakeSharing()
+    wizard = wizard_at_wording(qtbot, fake)
+    row = wizard.review.rows[0]
+    assert row.hit.category is TermCategory.THIRD_PARTY_NAME
+    asked: list[str] = []
+
+    def cancel(_parent: Any, why: str) -> str:
+        asked.append(why)
+        return ""
+
+    monkeypatch.setattr(summary_wizard, "ask_keep_reason", cancel)
+    row.keep_button.click()
+    first_name = VICTIM.split(maxsplit=1)[0]
+    assert asked and "name of a third party" in asked[0] and first_name not in asked[0]
+    assert fake.named("revise") == []  # no reason: nothing kept
+    assert not row.keep_button.isChecked()
+    assert wizard.draft is not None and row.hit.key not in wizard.draft.kept
+
+    monkeypatch.setattr(summary_wizard, "ask_keep_reason", lambda _p, _w: KEEP_REASON)
+    row.keep_button.click()
+    [(_args, kwargs)] = fake.named("revise")
+    assert kwargs == {"keep": [row.hit.key], "edits": {}, "reasons": {row.hit.key: KEEP_REASON}}
 
 
 def test_taking_a_keep_back_makes_the_hit_unresolved_again(qtbot):

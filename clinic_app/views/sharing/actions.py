@@ -35,6 +35,7 @@ class ReviseSummary(Protocol):
         *,
         keep: Iterable[str] = (),
         edits: Mapping[str, str] | None = None,
+        reasons: Mapping[str, str] | None = None,
     ) -> SummaryDraft: ...
 
 
@@ -81,6 +82,7 @@ class ReviseNotice(Protocol):
         *,
         keep: Iterable[str] = (),
         edits: Mapping[str, str] | None = None,
+        reasons: Mapping[str, str] | None = None,
     ) -> NoticeDraft: ...
 
 

@@ -100,9 +100,14 @@ class PartnerSummaryWizard(ShareWizard):
         )
 
     def _revise(
-        self, draft: Draft[Any], *, keep: Iterable[str] = (), edits: Mapping[str, str] | None
+        self,
+        draft: Draft[Any],
+        *,
+        keep: Iterable[str] = (),
+        edits: Mapping[str, str] | None,
+        reasons: Mapping[str, str] | None = None,
     ) -> Draft[Any]:
-        return self._actions.revise(draft, keep=keep, edits=edits)
+        return self._actions.revise(draft, keep=keep, edits=edits, reasons=reasons)
 
     def _render(self, decision: SharingDecision) -> RenderedDocument:
         assert self.draft is not None
@@ -221,9 +226,14 @@ class RiskNoticeDialog(ShareWizard):
         return self._actions.prepare(self.risk_event_id, audience=policy.name)
 
     def _revise(
-        self, draft: Draft[Any], *, keep: Iterable[str] = (), edits: Mapping[str, str] | None
+        self,
+        draft: Draft[Any],
+        *,
+        keep: Iterable[str] = (),
+        edits: Mapping[str, str] | None,
+        reasons: Mapping[str, str] | None = None,
     ) -> Draft[Any]:
-        return self._actions.revise(draft, keep=keep, edits=edits)
+        return self._actions.revise(draft, keep=keep, edits=edits, reasons=reasons)
 
     def _render(self, decision: SharingDecision) -> RenderedDocument:
         assert self.draft is not None

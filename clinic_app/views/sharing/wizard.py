@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -64,6 +65,21 @@ from clinic_app.views.sharing.wizard_parts import (
     SharingDetails,
 )
 from clinic_app.wording import GATEWAY_WORDS, long_date
+
+KEEP_REASON_TITLE = "Why keep a third party's detail?"
+
+
+def ask_keep_reason(parent: QWidget, explanation: str) -> str:
+    """The author's reason for keeping a third party's detail, or "" when they cancel."""
+    text, accepted = QInputDialog.getMultiLineText(
+        parent,
+        KEEP_REASON_TITLE,
+        f"{explanation}\n\nA victim's or other person's details never leave the service "
+        "without a reason. Say why the recipient needs this one (it is recorded in the "
+        "disclosure register with the document):",
+    )
+    return text.strip() if accepted else ""
+
 
 DETAILS_STEP = "Who and why"
 WORDING_STEP = "Check the wording"
@@ -298,7 +314,12 @@ class ShareWizard(QDialog):
         return None
 
     def _revise(
-        self, draft: Draft[Any], *, keep: Iterable[str] = (), edits: Mapping[str, str] | None
+        self,
+        draft: Draft[Any],
+        *,
+        keep: Iterable[str] = (),
+        edits: Mapping[str, str] | None,
+        reasons: Mapping[str, str] | None = None,
     ) -> Draft[Any]:
         raise NotImplementedError
 
@@ -453,21 +474,35 @@ class ShareWizard(QDialog):
         if draft is None:
             return
         if keep:
+            hit = next((h for h in draft.hits if h.key == key), None)
+            reasons: dict[str, str] = {}
+            if hit is not None and hit.category.is_third_party:
+                # A victim's or other person's detail is kept only for a reason of its own,
+                # which goes into the register with the document.
+                reason = ask_keep_reason(self, hit.explanation)
+                if not reason:
+                    self._undo_keep(key)
+                    self._update_buttons()
+                    return
+                reasons[key] = reason
             try:
-                self.draft = self._revise(draft, keep=[key], edits=None)
+                self.draft = self._revise(draft, keep=[key], edits=None, reasons=reasons)
             except ClinicError as error:
                 show_messages(self.page_errors, [error.message])
-                row = self.review.row_for(key)
-                if row is not None:
-                    blocked = row.keep_button.blockSignals(True)
-                    row.keep_button.setChecked(False)
-                    row.show_state(False)
-                    row.keep_button.blockSignals(blocked)
+                self._undo_keep(key)
         else:
             # Taking a keep back only makes the draft stricter; no service call is needed.
             self.draft = dataclasses.replace(draft, kept=draft.kept - {key})
         self.rendered = None
         self._update_buttons()
+
+    def _undo_keep(self, key: str) -> None:
+        row = self.review.row_for(key)
+        if row is not None:
+            blocked = row.keep_button.blockSignals(True)
+            row.keep_button.setChecked(False)
+            row.show_state(False)
+            row.keep_button.blockSignals(blocked)
 
     def _on_edit_requested(self, path: str) -> None:
         self.edit_field(path)
