@@ -136,9 +136,6 @@ class ReferralTableModel(ListTableModel[ReferralRow]):
         self.today = today
         self.reset_items(rows)
 
-    def row_at(self, row: int) -> ReferralRow:
-        return self.item(row)
-
     def follow_up_words(self, row: ReferralRow) -> str:
         flag = row.follow_up(self.today).flag
         return flag.upper() if flag == "Overdue" else (flag or NOTHING_DUE)

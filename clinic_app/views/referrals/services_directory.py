@@ -301,9 +301,6 @@ class ServiceTableModel(ListTableModel[ServiceRow]):
     def __init__(self) -> None:
         super().__init__(ServiceColumn, SERVICE_HEADERS)
 
-    def row_at(self, row: int) -> ServiceRow:
-        return self.item(row)
-
     def display(self, row: ServiceRow, column: ServiceColumn) -> str:
         match column:
             case ServiceColumn.NAME:
@@ -515,7 +512,7 @@ class ServicesDirectoryView(QWidget):
 
     def _on_row_opened(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_service_dialog(self.model.row_at(self.proxy.mapToSource(index).row()))
+            self.open_service_dialog(self.model.item(self.proxy.mapToSource(index).row()))
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._update_active_button()

@@ -405,7 +405,7 @@ class ReferralsTab(RecordPart):
 
     def _on_row_opened(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_change_status(self.model.row_at(self.proxy.mapToSource(index).row()))
+            self.open_change_status(self.model.item(self.proxy.mapToSource(index).row()))
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_details()

@@ -133,9 +133,6 @@ class RiskEventModel(ListTableModel[RiskEventRow]):
         self._staff = dict(staff)
         self.reset_items(rows)
 
-    def row_at(self, row: int) -> RiskEventRow:
-        return self.item(row)
-
     def row_of_event(self, event_id: int) -> int | None:
         return self.row_with_id(event_id)
 

@@ -513,7 +513,7 @@ class RiskTab(RecordPart):
 
     def _on_row_activated(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_decision(self.model.row_at(self.proxy.mapToSource(index).row()))
+            self.open_decision(self.model.item(self.proxy.mapToSource(index).row()))
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_details()
