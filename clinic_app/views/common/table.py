@@ -25,6 +25,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QTableView
 
 R = TypeVar("R")
+# The role a list's model answers with the value its column sorts by.
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 

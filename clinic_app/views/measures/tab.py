@@ -31,11 +31,9 @@ from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QFrame,
@@ -60,6 +58,11 @@ from clinic_app.services.measures import AdministrationRow, MeasureResults
 from clinic_app.services.notes import NoteRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.list_tab import (
+    empty_state_label,
+    rows_table,
+    sorted_by,
+)
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.measures.actions import MeasuresActions
@@ -74,7 +77,6 @@ from clinic_app.views.measures.models import (
     DUE_STYLE,
     NO_MEASURES_AVAILABLE,
     NO_RESULTS,
-    SORT_ROLE,
     ResultColumn,
     ResultLine,
     ResultModel,
@@ -161,11 +163,7 @@ class MeasuresTab(RecordPart):
         self.alert.no_further_action.connect(self._on_no_further_action)
         layout.addWidget(self.alert)
 
-        self.empty = QLabel(NO_RESULTS)
-        self.empty.setWordWrap(True)
-        self.empty.setAccessibleName(NO_RESULTS)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty.setContentsMargins(0, 24, 0, 0)
+        self.empty = empty_state_label(NO_RESULTS, plain=False)
         layout.addWidget(self.empty, stretch=1)
 
         self.results_area = QWidget()
@@ -182,20 +180,11 @@ class MeasuresTab(RecordPart):
         results_column.addLayout(chooser_row)
 
         self.model = ResultModel(actions.describe_staff)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(ResultColumn.DATE, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        self.table = rows_table(QTableView())
+        self.proxy = sorted_by(
+            self, self.table, self.model, ResultColumn.DATE, Qt.SortOrder.AscendingOrder
+        )
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.verticalHeader().hide()
         # At least the header and four rows, even with the alert and reminders showing.
         self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 5 + 8)
         # Short cells sized to their contents; the change takes what room is left (and is

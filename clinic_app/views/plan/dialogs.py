@@ -47,9 +47,9 @@ from clinic_app.services.plans import (
     RevisionRow,
 )
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.table import SORT_ROLE
 from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.views.plan.models import (
-    SORT_ROLE,
     RevisionColumn,
     RevisionTableModel,
     read_only_table,

@@ -27,7 +27,7 @@ from clinic_app.services.plans import (
     ProgressRow,
     RevisionRow,
 )
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import INTERVENTION_WORDS, PLAN_STATUS_WORDS
 
 NOT_RATED = "Not rated yet"
@@ -35,8 +35,6 @@ _NEEDS_REVIEW_COLOUR = QColor("#a4000f")
 
 
 # -- table models --------------------------------------------------------------------------------
-
-SORT_ROLE = Qt.ItemDataRole.UserRole
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.models.enums import ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import (
     GATEWAY_WORDS,
     RISK_EVENT_DESCRIBED,
@@ -31,7 +31,6 @@ from clinic_app.wording import (
 )
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # -- words -------------------------------------------------------------------------------------
 

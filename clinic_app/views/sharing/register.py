@@ -52,7 +52,7 @@ from clinic_app.services.sharing.audiences import BUILT_IN
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.storage.files import write_atomically
 from clinic_app.views.common import feedback
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.wording import (
     DISCLOSURE_KIND_SHORT,
@@ -63,7 +63,6 @@ from clinic_app.wording import (
 )
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # -- words -------------------------------------------------------------------------------------
 
