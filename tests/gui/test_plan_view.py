@@ -796,19 +796,19 @@ def test_history_compares_with_any_earlier_revision(qtbot, fake: FakePlans):
 
 def test_goal_table_model_passes_the_model_tester(qtmodeltester):
     model = GoalTableModel()
-    model.set_rows([GoalLine(THOUGHTS, PROGRESS[-1]), GoalLine(APOLOGY), GoalLine(CONTACT)])
+    model.reset_items([GoalLine(THOUGHTS, PROGRESS[-1]), GoalLine(APOLOGY), GoalLine(CONTACT)])
     qtmodeltester.check(model)
 
 
 def test_intervention_table_model_passes_the_model_tester(qtmodeltester):
     model = InterventionTableModel()
-    model.set_rows(list(REVISION_2.interventions))
+    model.reset_items(list(REVISION_2.interventions))
     qtmodeltester.check(model)
 
 
 def test_revision_table_model_passes_the_model_tester(qtmodeltester):
     model = RevisionTableModel(lambda i: STAFF[i])
-    model.set_rows([REVISION_1, REVISION_2])
+    model.reset_items([REVISION_1, REVISION_2])
     qtmodeltester.check(model)
 
 

@@ -314,7 +314,7 @@ def test_the_list_shows_status_and_follow_up_in_words(qtbot):
     tab = make_tab(qtbot, FakeReferrals([OVERDUE, ACCEPTED, DECLINED, CLOSED]))
     assert [r.id for r in tab.referrals()] == [2, 1, 3, 4]  # newest written first
     model = tab.model
-    rows = {model.row_at(r).id: cells(model, r) for r in range(model.rowCount())}
+    rows = {model.item(r).id: cells(model, r) for r in range(model.rowCount())}
     assert rows[1] == [
         "North PD Service",
         "Routine",

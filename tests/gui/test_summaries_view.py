@@ -1221,7 +1221,7 @@ def test_the_register_lists_entries_newest_first_with_the_hash_shortened(qtbot):
 
 def test_register_model_passes_the_model_tester(qtmodeltester):
     model = DisclosureModel()
-    model.set_rows([disclosure_row(1), disclosure_row(2, sha=None, gateway=None)])
+    model.reset_items([disclosure_row(1), disclosure_row(2, sha=None, gateway=None)])
     qtmodeltester.check(model)
 
 

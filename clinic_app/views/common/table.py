@@ -1,8 +1,9 @@
 """A read-only table over a list of rows: the part every list in the views shares.
 
-Subclasses say what a cell shows (``data``); this base keeps the rows, counts them,
-names the columns from an IntEnum and a header mapping, and makes rows selectable but
-never editable.
+Subclasses say what a cell shows (override ``cell``, or ``data`` for the whole index);
+this base keeps the rows, counts them, names the columns from an IntEnum and a header
+mapping (also as the header's accessible text), optionally numbers the rows down the
+side, and makes rows selectable but never editable.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QTableView
 
 R = TypeVar("R")
+# The role a list's model answers with the value its column sorts by.
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -37,11 +40,14 @@ class ListTableModel(QAbstractTableModel, Generic[R]):
         parent: QObject | None = None,
         *,
         header_tips: Mapping[Any, str] | None = None,
+        row_numbers: bool = False,
     ) -> None:
         super().__init__(parent)
         self._columns = columns
         self._headers = headers
         self._header_tips = header_tips or {}
+        # Numbers down the side (1, 2, ...) for tables whose vertical header is shown.
+        self._row_numbers = row_numbers
         self._items: list[R] = []
 
     def reset_items(self, items: Sequence[R]) -> None:
@@ -83,7 +89,11 @@ class ListTableModel(QAbstractTableModel, Generic[R]):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+        if orientation == Qt.Orientation.Vertical:
+            if self._row_numbers and role == Qt.ItemDataRole.DisplayRole:
+                return str(section + 1) if 0 <= section < len(self._items) else None
+            return None
+        if not 0 <= section < len(self._columns):
             return None
         column = self._columns(section)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -91,6 +101,15 @@ class ListTableModel(QAbstractTableModel, Generic[R]):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._header_tips.get(column)
         return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not self.in_range(index):
+            return None
+        return self.cell(self._items[index.row()], index.column(), role)
+
+    def cell(self, item: R, column: int, role: int) -> Any:
+        """What ``item`` shows in ``column`` for ``role``; None for nothing."""
+        raise NotImplementedError
 
     def in_range(self, index: AnyIndex) -> bool:
         """True for an index of an existing row and column."""

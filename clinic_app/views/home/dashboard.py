@@ -140,9 +140,6 @@ class DashboardItemModel(ListTableModel[DashboardItem]):
     def __init__(self, date_header: str = "Date") -> None:
         super().__init__(DashboardColumn, {**DASHBOARD_HEADERS, DashboardColumn.DATE: date_header})
 
-    def row_at(self, row: int) -> DashboardItem:
-        return self.item(row)
-
     def display(self, item: DashboardItem, column: DashboardColumn) -> str:
         match column:
             case DashboardColumn.CLIENT:
@@ -264,7 +261,7 @@ class SectionList(QWidget):
 
     def _on_open(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_requested.emit(self.model.row_at(index.row()))
+            self.open_requested.emit(self.model.item(index.row()))
 
 
 class DashboardView(QWidget):

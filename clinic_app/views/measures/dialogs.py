@@ -44,11 +44,11 @@ from clinic_app.services.measure_definitions import DefinitionRow
 from clinic_app.services.measure_schedules import ScheduleRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.table import SORT_ROLE
 from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.measures.actions import MeasuresActions
 from clinic_app.views.measures.models import (
     NO_SCHEDULES,
-    SORT_ROLE,
     ScheduleColumn,
     ScheduleModel,
     licence_text,

@@ -31,11 +31,10 @@ from clinic_app.services.measures import (
     ChangeBetween,
     MeasureResults,
 )
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import MEASURE_MODE_WORDS
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 NO_RESULTS = (
     "No measures recorded yet. Use Give a measure to enter the client's answers, or Client "

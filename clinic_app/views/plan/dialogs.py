@@ -47,9 +47,9 @@ from clinic_app.services.plans import (
     RevisionRow,
 )
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.table import SORT_ROLE
 from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.views.plan.models import (
-    SORT_ROLE,
     RevisionColumn,
     RevisionTableModel,
     read_only_table,
@@ -300,7 +300,7 @@ class PlanHistoryDialog(QDialog):
         layout = QVBoxLayout(self)
 
         self.model = RevisionTableModel(describe_staff, self)
-        self.model.set_rows(revisions)
+        self.model.reset_items(revisions)
         self.proxy = sorting_proxy(self.model, self)
         self.table = read_only_table("Revisions of the plan", self.proxy)
         self.table.sortByColumn(RevisionColumn.NUMBER, Qt.SortOrder.DescendingOrder)
@@ -371,7 +371,7 @@ class PlanHistoryDialog(QDialog):
         index = self.table.selectionModel().currentIndex()
         if not index.isValid():
             return None
-        return self.model.row_at(self.proxy.mapToSource(index).row())
+        return self.model.item(self.proxy.mapToSource(index).row())
 
     def _on_revision_chosen(self) -> None:
         chosen = self.chosen

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +27,7 @@ from clinic_app.services.plans import (
     ProgressRow,
     RevisionRow,
 )
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import INTERVENTION_WORDS, PLAN_STATUS_WORDS
 
 NOT_RATED = "Not rated yet"
@@ -40,54 +35,6 @@ _NEEDS_REVIEW_COLOUR = QColor("#a4000f")
 
 
 # -- table models --------------------------------------------------------------------------------
-
-RowT = TypeVar("RowT")
-SORT_ROLE = Qt.ItemDataRole.UserRole
-
-
-class _RowsModel(QAbstractTableModel, Generic[RowT]):
-    """A read-only table over a list of frozen rows; subclasses say what each cell shows."""
-
-    headers: ClassVar[dict[int, str]] = {}
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[RowT] = []
-
-    def set_rows(self, rows: Sequence[RowT]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> RowT:
-        return self._rows[row]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self.headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers.get(section)
-        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
-            return str(section + 1) if 0 <= section < len(self._rows) else None
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(self.headers):
-            return None
-        return self._cell(self._rows[index.row()], index.column(), role)
-
-    def _cell(self, row: RowT, column: int, role: int) -> Any:
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -106,18 +53,22 @@ class GoalColumn(IntEnum):
     RATED_ON = 4
 
 
-class GoalTableModel(_RowsModel[GoalLine]):
+GOAL_HEADERS: dict[GoalColumn, str] = {
+    GoalColumn.PARTNER_WORDING: "Goal (partner wording)",
+    GoalColumn.PRIVATE_DETAIL: "Private detail",
+    GoalColumn.INVOLVES_VICTIM: "Involves the victim",
+    GoalColumn.PROGRESS: "Latest progress",
+    GoalColumn.RATED_ON: "Rated on",
+}
+
+
+class GoalTableModel(ListTableModel[GoalLine]):
     """The goals of a plan revision, in plan order, with their latest progress."""
 
-    headers: ClassVar[dict[int, str]] = {
-        GoalColumn.PARTNER_WORDING: "Goal (partner wording)",
-        GoalColumn.PRIVATE_DETAIL: "Private detail",
-        GoalColumn.INVOLVES_VICTIM: "Involves the victim",
-        GoalColumn.PROGRESS: "Latest progress",
-        GoalColumn.RATED_ON: "Rated on",
-    }
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(GoalColumn, GOAL_HEADERS, parent, row_numbers=True)
 
-    def _cell(self, row: GoalLine, column: int, role: int) -> Any:
+    def cell(self, row: GoalLine, column: int, role: int) -> Any:
         goal, latest = row.goal, row.latest
         needs_review = victim_words(goal) == VICTIM_NEEDS_REVIEW
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -162,15 +113,19 @@ class InterventionColumn(IntEnum):
     DETAIL = 1
 
 
-class InterventionTableModel(_RowsModel[tuple[InterventionKind, str]]):
+INTERVENTION_HEADERS: dict[InterventionColumn, str] = {
+    InterventionColumn.KIND: "Intervention",
+    InterventionColumn.DETAIL: "Detail",
+}
+
+
+class InterventionTableModel(ListTableModel[tuple[InterventionKind, str]]):
     """The interventions planned in a revision, in the plan's order."""
 
-    headers: ClassVar[dict[int, str]] = {
-        InterventionColumn.KIND: "Intervention",
-        InterventionColumn.DETAIL: "Detail",
-    }
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(InterventionColumn, INTERVENTION_HEADERS, parent, row_numbers=True)
 
-    def _cell(self, row: tuple[InterventionKind, str], column: int, role: int) -> Any:
+    def cell(self, row: tuple[InterventionKind, str], column: int, role: int) -> Any:
         kind, detail = row
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE):
             if column == InterventionColumn.KIND:
@@ -187,22 +142,23 @@ class RevisionColumn(IntEnum):
     CHANGE_NOTE = 4
 
 
-class RevisionTableModel(_RowsModel[RevisionRow]):
+REVISION_HEADERS: dict[RevisionColumn, str] = {
+    RevisionColumn.NUMBER: "Revision",
+    RevisionColumn.SAVED: "Saved",
+    RevisionColumn.SAVED_BY: "Saved by",
+    RevisionColumn.STATUS: "Status",
+    RevisionColumn.CHANGE_NOTE: "What changed and why",
+}
+
+
+class RevisionTableModel(ListTableModel[RevisionRow]):
     """A plan's saved revisions, with when, by whom and what changed."""
 
-    headers: ClassVar[dict[int, str]] = {
-        RevisionColumn.NUMBER: "Revision",
-        RevisionColumn.SAVED: "Saved",
-        RevisionColumn.SAVED_BY: "Saved by",
-        RevisionColumn.STATUS: "Status",
-        RevisionColumn.CHANGE_NOTE: "What changed and why",
-    }
-
     def __init__(self, describe_staff: Callable[[int], str], parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(RevisionColumn, REVISION_HEADERS, parent, row_numbers=True)
         self._describe_staff = describe_staff
 
-    def _cell(self, row: RevisionRow, column: int, role: int) -> Any:
+    def cell(self, row: RevisionRow, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             match column:
                 case RevisionColumn.NUMBER:

@@ -368,10 +368,10 @@ class PlanTab(RecordPart):
         latest: dict[str, ProgressRow] = {}
         for rating in self._progress:  # oldest first, so the last one seen is the latest
             latest[rating.goal_key] = rating
-        self.goal_model.set_rows([GoalLine(g, latest.get(g.goal_key)) for g in plan.goals])
+        self.goal_model.reset_items([GoalLine(g, latest.get(g.goal_key)) for g in plan.goals])
         self.goal_table.setVisible(bool(plan.goals))
         self.no_goals.setVisible(not plan.goals)
-        self.intervention_model.set_rows(plan.interventions)
+        self.intervention_model.reset_items(plan.interventions)
         self._fit_interventions()
         self.intervention_table.setVisible(bool(plan.interventions))
         self.no_interventions.setVisible(not plan.interventions)
@@ -486,7 +486,7 @@ class PlanTab(RecordPart):
         rate_goal = self._actions.rate_goal
         selected = self.goal_table.selectionModel().currentIndex()
         goal_key = (
-            self.goal_model.row_at(self.goal_proxy.mapToSource(selected).row()).goal.goal_key
+            self.goal_model.item(self.goal_proxy.mapToSource(selected).row()).goal.goal_key
             if selected.isValid()
             else None
         )

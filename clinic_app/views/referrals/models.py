@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.models.enums import Gateway, ReferralUrgency
 from clinic_app.services.referrals import STATUS_ORDER, ReferralRow, ServiceRow
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import (
     GATEWAY_WORDS,
     REFERRAL_STATUS_WORDS,
@@ -30,7 +30,6 @@ from clinic_app.wording import (
 )
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 NO_REFERRALS = "No referrals recorded yet. Use New referral to refer the client to a service."
 NO_SERVICES = (
@@ -135,9 +134,6 @@ class ReferralTableModel(ListTableModel[ReferralRow]):
     def set_rows(self, rows: Sequence[ReferralRow], today: date) -> None:
         self.today = today
         self.reset_items(rows)
-
-    def row_at(self, row: int) -> ReferralRow:
-        return self.item(row)
 
     def follow_up_words(self, row: ReferralRow) -> str:
         flag = row.follow_up(self.today).flag

@@ -19,12 +19,10 @@ from typing import Any, Protocol
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -50,12 +48,17 @@ from clinic_app.services.referrals import (
 )
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
-from clinic_app.views.common.table import ListTableModel, OpenableTable, ProxyRows
+from clinic_app.views.common.list_tab import (
+    empty_state_label,
+    last_action_label,
+    rows_table,
+    sorted_by,
+)
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel, OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog, problems_label
 from clinic_app.wording import SERVICE_KIND_WORDS
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 NO_SERVICES = (
     "No specialist services in the directory yet. Add the services your team refers "
     "clients to: personality disorder services, psychiatry, NHS Talking Therapies, "
@@ -301,9 +304,6 @@ class ServiceTableModel(ListTableModel[ServiceRow]):
     def __init__(self) -> None:
         super().__init__(ServiceColumn, SERVICE_HEADERS)
 
-    def row_at(self, row: int) -> ServiceRow:
-        return self.item(row)
-
     def display(self, row: ServiceRow, column: ServiceColumn) -> str:
         match column:
             case ServiceColumn.NAME:
@@ -382,37 +382,21 @@ class ServicesDirectoryView(QWidget):
         buttons.addStretch()
         layout.addLayout(buttons)
 
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Last action")
-        self.message.hide()
+        self.message = last_action_label(plain=False)
         layout.addWidget(self.message)
 
-        self.empty = QLabel(NO_SERVICES)
-        self.empty.setWordWrap(True)
-        self.empty.setAccessibleName(NO_SERVICES)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty.setContentsMargins(0, 24, 0, 0)
+        self.empty = empty_state_label(NO_SERVICES, plain=False)
         layout.addWidget(self.empty, stretch=1)
 
         self.model = ServiceTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = OpenableTable()
-        self.table.setModel(self.proxy)
+        self.table = rows_table(OpenableTable(), name="Specialist services", word_wrap=None)
+        self.proxy = sorted_by(
+            self, self.table, self.model, ServiceColumn.NAME, Qt.SortOrder.AscendingOrder
+        )
         self.rows = ProxyRows(self.table, self.proxy, self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(ServiceColumn.NAME, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ServiceColumn.CONTACT, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName("Specialist services")
         self.table.open_requested.connect(self._on_row_opened)
         self.table.doubleClicked.connect(self._on_row_opened)
         layout.addWidget(self.table, stretch=1)
@@ -515,7 +499,7 @@ class ServicesDirectoryView(QWidget):
 
     def _on_row_opened(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_service_dialog(self.model.row_at(self.proxy.mapToSource(index).row()))
+            self.open_service_dialog(self.model.item(self.proxy.mapToSource(index).row()))
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._update_active_button()

@@ -18,18 +18,15 @@ from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +37,13 @@ from clinic_app.services.referrals import ReferralRow, allowed_next
 from clinic_app.services.sharing.letters import IssuedLetter
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.list_tab import (
+    details_pane,
+    empty_state_label,
+    last_action_label,
+    rows_table,
+    sorted_by,
+)
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.table import OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
@@ -50,7 +54,6 @@ from clinic_app.views.referrals.models import (
     CLOSED_CANNOT_CHANGE,
     NO_REFERRALS,
     NO_SERVICES,
-    SORT_ROLE,
     ReferralColumn,
     ReferralTableModel,
     html_text,
@@ -114,46 +117,25 @@ class ReferralsTab(RecordPart):
         buttons.addStretch()
         layout.addLayout(buttons)
 
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setAccessibleName("Last action")
-        self.message.hide()
+        self.message = last_action_label()
         layout.addWidget(self.message)
 
-        self.empty = QLabel(NO_REFERRALS)
-        self.empty.setAccessibleName(NO_REFERRALS)
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty.setContentsMargins(0, 24, 0, 0)
-        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty = empty_state_label(NO_REFERRALS)
         layout.addWidget(self.empty, stretch=1)
 
         self.model = ReferralTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = OpenableTable()
-        self.table.setModel(self.proxy)
+        self.table = rows_table(OpenableTable(), name="Referrals, newest first")
+        self.proxy = sorted_by(
+            self, self.table, self.model, ReferralColumn.CREATED, Qt.SortOrder.DescendingOrder
+        )
         self.rows = ProxyRows(self.table, self.proxy, self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(ReferralColumn.CREATED, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ReferralColumn.SERVICE, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName("Referrals, newest first")
         self.table.open_requested.connect(self._on_row_opened)
         self.table.doubleClicked.connect(self._on_row_opened)
 
-        self.details = QTextBrowser()
-        self.details.setAccessibleName("The selected referral in full, with its history")
-        self.details.setOpenLinks(False)
+        self.details = details_pane("The selected referral in full, with its history")
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
@@ -405,7 +387,7 @@ class ReferralsTab(RecordPart):
 
     def _on_row_opened(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_change_status(self.model.row_at(self.proxy.mapToSource(index).row()))
+            self.open_change_status(self.model.item(self.proxy.mapToSource(index).row()))
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_details()

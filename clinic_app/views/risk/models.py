@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.models.enums import ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import (
     GATEWAY_WORDS,
     RISK_EVENT_DESCRIBED,
@@ -31,7 +31,6 @@ from clinic_app.wording import (
 )
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # -- words -------------------------------------------------------------------------------------
 
@@ -132,9 +131,6 @@ class RiskEventModel(ListTableModel[RiskEventRow]):
     def set_rows(self, rows: Sequence[RiskEventRow], staff: dict[int, str]) -> None:
         self._staff = dict(staff)
         self.reset_items(rows)
-
-    def row_at(self, row: int) -> RiskEventRow:
-        return self.item(row)
 
     def row_of_event(self, event_id: int) -> int | None:
         return self.row_with_id(event_id)

@@ -15,12 +15,10 @@ from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFrame,
     QHBoxLayout,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QTableView,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +35,12 @@ from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.list_tab import (
+    details_pane,
+    empty_state_label,
+    rows_table,
+    sorted_by,
+)
 from clinic_app.views.common.record_part import RecordBanner, RecordPart
 from clinic_app.views.common.table import ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
@@ -49,7 +52,6 @@ from clinic_app.views.risk.models import (
     BANNER_FOCUS,
     BANNER_TEXT,
     NO_EVENTS,
-    SORT_ROLE,
     RiskColumn,
     RiskEventModel,
     decision_words,
@@ -261,40 +263,23 @@ class RiskTab(RecordPart):
         self.record_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.record_shortcut.activated.connect(self._on_record_event)
 
-        self.empty = QLabel(NO_EVENTS)
-        self.empty.setAccessibleName(NO_EVENTS)
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty.setContentsMargins(0, 24, 0, 0)
-        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty = empty_state_label(NO_EVENTS)
         layout.addWidget(self.empty, stretch=1)  # takes the space while the table is hidden
 
         self.model = RiskEventModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table = rows_table(QTableView(), name="Risk events, newest first")
+        self.proxy = sorted_by(
+            self, self.table, self.model, RiskColumn.DATE, Qt.SortOrder.DescendingOrder
+        )
         self.rows = ProxyRows(self.table, self.proxy, self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(RiskColumn.DATE, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(RiskColumn.STATEMENT, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName("Risk events, newest first")
         self.table.activated.connect(self._on_row_activated)
         layout.addWidget(self.table, stretch=3)
 
-        self.details = QTextBrowser()
-        self.details.setAccessibleName("Details of the selected risk event")
-        self.details.setOpenLinks(False)
+        self.details = details_pane("Details of the selected risk event")
         layout.addWidget(self.details, stretch=2)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
@@ -513,7 +498,7 @@ class RiskTab(RecordPart):
 
     def _on_row_activated(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_decision(self.model.row_at(self.proxy.mapToSource(index).row()))
+            self.open_decision(self.model.item(self.proxy.mapToSource(index).row()))
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_details()

@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 from clinic_app.models.enums import PlanStatus
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import ATTENDANCE_SHORT, ATTENDANCE_WORDS, MODALITY_WORDS
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # -- words ----------------------------------------------------------------------------------
 

@@ -25,12 +25,10 @@ from typing import Any
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -48,6 +46,10 @@ from clinic_app.errors import ClinicError
 from clinic_app.services.notes import DraftRow, NoteRow
 from clinic_app.services.plans import GoalRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.list_tab import (
+    rows_table,
+    sorted_by,
+)
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.sessions.actions import SessionsActions
 from clinic_app.views.sessions.dialogs import (
@@ -63,7 +65,6 @@ from clinic_app.views.sessions.models import (
     NO_PLAN_GOAL,
     PARTNER_UPDATE_TITLE,
     SECTIONS,
-    SORT_ROLE,
     START_FIRST,
     SessionColumn,
     SessionModel,
@@ -146,18 +147,10 @@ class SessionsTab(RecordPart):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         left_layout.addWidget(self.empty)
         self.model = SessionModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(SessionColumn.DATE, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
+        self.table = rows_table(QTableView(), word_wrap=None)
+        self.proxy = sorted_by(
+            self, self.table, self.model, SessionColumn.DATE, Qt.SortOrder.DescendingOrder
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)

@@ -13,7 +13,7 @@ Files are chosen with :func:`ask_save_path`, which tests replace.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum
@@ -52,7 +52,7 @@ from clinic_app.services.sharing.audiences import BUILT_IN
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.storage.files import write_atomically
 from clinic_app.views.common import feedback
-from clinic_app.views.common.table import ListTableModel
+from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.wording import (
     DISCLOSURE_KIND_SHORT,
@@ -63,7 +63,6 @@ from clinic_app.wording import (
 )
 
 Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # -- words -------------------------------------------------------------------------------------
 
@@ -222,12 +221,6 @@ class DisclosureModel(ListTableModel[DisclosureRow]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(RegisterColumn, REGISTER_HEADERS, parent, header_tips=REGISTER_TIPS)
-
-    def set_rows(self, rows: Sequence[DisclosureRow]) -> None:
-        self.reset_items(rows)
-
-    def row_at(self, row: int) -> DisclosureRow:
-        return self.item(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not self.in_range(index):
@@ -436,7 +429,7 @@ class RegisterFilter(QSortFilterProxyModel):
         model = self.sourceModel()
         if not isinstance(model, DisclosureModel):
             return True
-        row = model.row_at(source_row)
+        row = model.item(source_row)
         if self._kind is not None and row.kind is not self._kind:
             return False
         return self._audience is None or row.audience == self._audience
@@ -665,14 +658,14 @@ class ServiceRegisterWindow(QDialog):
             self.empty.setText(f"The register could not be loaded. {error.message}")
         else:
             self.empty.setText(NO_ENTRIES_SERVICE)
-        self.model.set_rows(rows)
+        self.model.reset_items(rows)
         fit_columns(self.table)
         self._show_state()
 
     def shown_rows(self) -> list[DisclosureRow]:
         """The entries as the table shows them, top to bottom."""
         return [
-            self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            self.model.item(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
             for r in range(self.proxy.rowCount())
         ]
 
@@ -699,7 +692,7 @@ class ServiceRegisterWindow(QDialog):
         if not index.isValid():
             self.details.clear()
             return
-        self.details.setHtml(describe_entry(self.model.row_at(self.proxy.mapToSource(index).row())))
+        self.details.setHtml(describe_entry(self.model.item(self.proxy.mapToSource(index).row())))
 
     # -- slots -----------------------------------------------------------------------------
 

@@ -610,7 +610,7 @@ class SummariesTab(RecordPart):
         else:
             self.empty.setText(NO_ENTRIES_CLIENT)
         self.empty.setAccessibleName(self.empty.text())
-        self.model.set_rows(rows)
+        self.model.reset_items(rows)
         has_rows = bool(rows)
         self.empty.setVisible(not has_rows)
         self.splitter.setVisible(has_rows)

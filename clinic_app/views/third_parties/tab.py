@@ -21,7 +21,6 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,6 +36,9 @@ from clinic_app.errors import ClinicError
 from clinic_app.services.third_parties import ProtectiveMeasureRow, ThirdPartyRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
+from clinic_app.views.common.list_tab import (
+    rows_table,
+)
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.table import OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
@@ -66,15 +68,7 @@ from clinic_app.views.third_parties.models import (
 
 
 def _table(name: str) -> OpenableTable:
-    table = OpenableTable()
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.setAccessibleName(name)
-    return table
+    return rows_table(OpenableTable(), name=name)
 
 
 def _button(text: str, name: str, tip: str = "") -> QPushButton:
