@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import ServiceKind
-from clinic_app.services.referrals import (
+from clinic_app.services.service_directory import (
     DEFAULT_RESPONSE_DAYS,
     MAX_RESPONSE_DAYS,
     ServiceRow,
