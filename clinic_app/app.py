@@ -558,6 +558,7 @@ class ClinicApp(QObject):
             referrals,
             risk,
             search,
+            service_directory,
             staff,
             third_parties,
         )
@@ -681,7 +682,7 @@ class ClinicApp(QObject):
                 client_id,
                 ReferralsActions(
                     referrals_for_client=workspace.bind(referrals.referrals_for_client),
-                    service_directory=workspace.bind(referrals.service_directory),
+                    service_directory=workspace.bind(service_directory.service_directory),
                     create_referral=workspace.bind(referrals.create_referral),
                     change_status=workspace.bind(referrals.change_status),
                     preview_referral_letter=workspace.bind(letters.preview_referral_letter),

@@ -1,7 +1,7 @@
 """``service``: the directory of specialist services that clients are referred to.
 
 Administrators keep it: add a service, change it, or take it out of use (its past referrals
-are kept). The referral code loads only when one of these commands runs.
+are kept). The directory code loads only when one of these commands runs.
 """
 
 from __future__ import annotations
@@ -22,20 +22,20 @@ from clinic_app.wording import SERVICE_KIND_WORDS
 
 
 def _service_named(session: Session, me: StaffRef, name: str) -> Any:
-    from clinic_app.services import referrals  # noqa: PLC0415
+    from clinic_app.services import service_directory  # noqa: PLC0415
 
     wanted = name.strip().casefold()
-    for row in referrals.service_directory(session, me):
+    for row in service_directory.service_directory(session, me):
         if row.name.casefold() == wanted:
             return row
     raise CommandError(f"There is no service called '{name.strip()}' in the directory.")
 
 
 def cmd_service_list(ctx: Context) -> None:
-    from clinic_app.services import referrals  # noqa: PLC0415
+    from clinic_app.services import service_directory  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
-        rows = referrals.service_directory(session, me)
+        rows = service_directory.service_directory(session, me)
         if not rows:
             ctx.say("The service directory is empty.")
         for row in rows:
@@ -49,10 +49,10 @@ def cmd_service_list(ctx: Context) -> None:
 
 def cmd_service_add(ctx: Context) -> None:
     from clinic_app.models.enums import ServiceKind  # noqa: PLC0415
-    from clinic_app.services import referrals  # noqa: PLC0415
+    from clinic_app.services import service_directory  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
-        row = referrals.add_service(
+        row = service_directory.add_service(
             session,
             me,
             name=ctx.args.name,
@@ -68,12 +68,12 @@ def cmd_service_add(ctx: Context) -> None:
 
 def cmd_service_update(ctx: Context) -> None:
     from clinic_app.models.enums import ServiceKind  # noqa: PLC0415
-    from clinic_app.services import referrals  # noqa: PLC0415
+    from clinic_app.services import service_directory  # noqa: PLC0415
 
     def work(session: Session, me: StaffRef) -> None:
         old = _service_named(session, me, ctx.args.name)
         args = ctx.args
-        row = referrals.update_service(
+        row = service_directory.update_service(
             session,
             me,
             old.id,
@@ -86,7 +86,9 @@ def cmd_service_update(ctx: Context) -> None:
             snomed_concept_id=old.snomed_concept_id if args.snomed is None else args.snomed,
         )
         if args.in_use is not None:
-            row = referrals.set_service_active(session, me, row.id, active=args.in_use == "yes")
+            row = service_directory.set_service_active(
+                session, me, row.id, active=args.in_use == "yes"
+            )
         state = "in use" if row.active else "out of use (its past referrals are kept)"
         ctx.say(f"Updated '{row.name}' in the service directory; it is {state}.")
 

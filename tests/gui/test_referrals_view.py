@@ -35,11 +35,11 @@ from clinic_app.reports import referral_letter
 from clinic_app.reports.content import LetterFacts
 from clinic_app.services.referrals import (
     ReferralRow,
-    ServiceRow,
     StatusChangeRow,
     allowed_next,
     transition_problem,
 )
+from clinic_app.services.service_directory import ServiceRow
 from clinic_app.services.sharing.disclosures import DisclosureRow
 from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 from clinic_app.views.common import feedback

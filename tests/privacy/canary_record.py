@@ -57,6 +57,7 @@ from clinic_app.services import (
     plans,
     referrals,
     risk,
+    service_directory,
     third_parties,
 )
 from clinic_app.services.common import StaffRef
@@ -307,10 +308,10 @@ def build(
             shared_with="Police",
             client_informed=True,
         )
-        service_ids = [svc.id for svc in referrals.service_directory(s, me)]
+        service_ids = [svc.id for svc in service_directory.service_directory(s, me)]
         if not service_ids:
             service_ids = [
-                referrals.add_service(
+                service_directory.add_service(
                     s, admin, name="Leak test service", kind=ServiceKind.FORENSIC
                 ).id
             ]

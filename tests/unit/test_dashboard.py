@@ -34,6 +34,7 @@ from clinic_app.services import (
     plans,
     referrals,
     risk,
+    service_directory,
 )
 from clinic_app.services.dashboard import Dashboard, DashboardItem
 from clinic_app.services.sharing import disclosures, letters
@@ -79,7 +80,7 @@ def _plan(session, by, client_id, review_on, status=PlanStatus.ACTIVE):
 
 
 def _service(session, admin, name="PD Service", days=28):
-    return referrals.add_service(
+    return service_directory.add_service(
         session,
         admin,
         name=name,
@@ -530,7 +531,7 @@ def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
         client = clients.caseload(session, psychologist)[0].client
         (service,) = [
             s
-            for s in referrals.service_directory(session, psychologist)
+            for s in service_directory.service_directory(session, psychologist)
             if s.kind is ServiceKind.PERSONALITY_DISORDER
         ]
         row = referrals.create_referral(

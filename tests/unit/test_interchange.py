@@ -46,6 +46,7 @@ from clinic_app.services import (
     plans,
     referrals,
     risk,
+    service_directory,
     staff,
     third_parties,
 )
@@ -85,7 +86,9 @@ def make_team(session: Session, *, extra_first: bool = False) -> Team:
     admin = staff.create_first_admin(session, "admin", PASSWORD, display_name="Ada Admin")
     if extra_first:
         staff.add_user(session, admin, "someone.else", role=E.Role.CLINICIAN, password=PASSWORD)
-        referrals.add_service(session, admin, name="Unrelated service", kind=E.ServiceKind.OTHER)
+        service_directory.add_service(
+            session, admin, name="Unrelated service", kind=E.ServiceKind.OTHER
+        )
     psychologist = _ref(
         staff.add_user(
             session,
@@ -100,8 +103,10 @@ def make_team(session: Session, *, extra_first: bool = False) -> Team:
         staff.add_user(session, admin, "nurse.two", role=E.Role.CLINICIAN, password=PASSWORD)
     )
     locum = _ref(staff.add_user(session, admin, "locum", role=E.Role.CLINICIAN, password=PASSWORD))
-    referrals.add_service(session, admin, name=PD_SERVICE, kind=E.ServiceKind.PERSONALITY_DISORDER)
-    referrals.add_service(session, admin, name=GP_SERVICE, kind=E.ServiceKind.GP)
+    service_directory.add_service(
+        session, admin, name=PD_SERVICE, kind=E.ServiceKind.PERSONALITY_DISORDER
+    )
+    service_directory.add_service(session, admin, name=GP_SERVICE, kind=E.ServiceKind.GP)
     return Team(admin, psychologist, clinician, locum)
 
 

@@ -13,6 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from clinic_app.errors import ValidationError
+from clinic_app.measures import checking
 from clinic_app.measures import definitions as D
 from clinic_app.measures.definitions import (
     Origin,
@@ -62,7 +63,7 @@ def shipped(measure_id: str) -> D.MeasureDefinition:
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:
-    schema = D.load_schema()
+    schema = checking.load_schema()
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["properties"]["format"]["const"] == D.FORMAT
@@ -84,7 +85,7 @@ def test_every_schema_field_is_described() -> None:
             for sub in node:
                 walk(sub, where)
 
-    walk(D.load_schema(), "$")
+    walk(checking.load_schema(), "$")
     assert missing == []
 
 

@@ -27,7 +27,7 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
-from clinic_app.services import referrals, risk, third_parties
+from clinic_app.services import referrals, risk, service_directory, third_parties
 from clinic_app.services.sharing import disclosures, documents, letters
 from clinic_app.services.sharing.redaction import MARKER
 from tests.unit.test_summaries import DECISION, START, TODAY, build_record
@@ -165,7 +165,7 @@ def test_a_referral_letter_names_no_victim_and_lists_no_withheld_statement(db, p
     with db.transaction() as s:
         [service] = [
             x
-            for x in referrals.service_directory(s, psychologist)
+            for x in service_directory.service_directory(s, psychologist)
             if x.name.startswith("Northside")
         ]
         row = referrals.create_referral(

@@ -21,7 +21,7 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
-from clinic_app.services import measures, plans, referrals, risk
+from clinic_app.services import measures, plans, referrals, risk, service_directory
 
 GOAL = plans.GoalInput(private_detail="Reduce rumination.", partner_wording="Manage thoughts")
 PLAN = plans.PlanInput(
@@ -196,7 +196,7 @@ def test_an_urgent_event_needs_a_shareable_statement(db, psychologist, client_id
 @pytest.fixture
 def service_id(db, admin):
     with db.transaction() as session:
-        return referrals.add_service(
+        return service_directory.add_service(
             session,
             admin,
             name="PD Service",

@@ -31,7 +31,7 @@ from clinic_app.reports.content import (
     LetterRiskAssessment,
     LetterRiskEvent,
 )
-from clinic_app.services import clients, referrals, risk, third_parties
+from clinic_app.services import clients, referrals, risk, service_directory, third_parties
 from clinic_app.services.sharing import disclosures, documents, letters
 from clinic_app.wording import SERVICE_KIND_WORDS
 from tests.conftest import client_details
@@ -43,7 +43,7 @@ DOCUMENT_ID = "7f3a2c1e-0000-4000-8000-000000000001"
 @pytest.fixture
 def referral_id(db, admin, psychologist, client_id):
     with db.transaction() as session:
-        service = referrals.add_service(
+        service = service_directory.add_service(
             session,
             admin,
             name="Demo Personality Disorder Service",
@@ -178,7 +178,7 @@ def test_the_address_is_included_when_recorded(db, admin, psychologist):
             client_details(local_ref="MASIP-0002", nhs_number="", address="2 Sample Road, Town"),
             today=ISSUED,
         ).id
-        service = referrals.add_service(session, admin, name="GP", kind=ServiceKind.GP)
+        service = service_directory.add_service(session, admin, name="GP", kind=ServiceKind.GP)
         row = referrals.create_referral(
             session,
             psychologist,
@@ -321,9 +321,9 @@ def _longest_facts() -> LetterFacts:
         referral_id=1,
         client_id=1,
         letter_date=ISSUED,
-        service_name=_filler("sn", 200),  # referrals.add_service
+        service_name=_filler("sn", 200),  # service_directory.add_service
         service_kind=SERVICE_KIND_WORDS[ServiceKind.PERSONALITY_DISORDER],
-        service_contact=_filler("sc", referrals.MAX_CONTACT),
+        service_contact=_filler("sc", service_directory.MAX_CONTACT),
         snomed_concept_id="123456789012345678",  # 18 digits, the longest SCTID
         client_name=f"{_filler('gn', 200)} {_filler('fn', 200)}",  # clients: each name 200
         date_of_birth=date(1985, 4, 12),

@@ -22,8 +22,9 @@ from clinic_app.models.enums import (
     ThirdPartyRelation,
     Urgency,
 )
-from clinic_app.services import clients, referrals, risk, third_parties
-from clinic_app.services.referrals import follow_up, snomed_concept_id_problem
+from clinic_app.services import clients, referrals, risk, service_directory, third_parties
+from clinic_app.services.referrals import follow_up
+from clinic_app.services.service_directory import snomed_concept_id_problem
 from clinic_app.services.sharing import letters
 from clinic_app.wording import REFERRAL_STATUS_WORDS
 from tests.conftest import client_details
@@ -49,7 +50,7 @@ ALL_PAIRS = [(a, b) for a in S for b in S]
 @pytest.fixture
 def service_id(db, admin):
     with db.transaction() as session:
-        return referrals.add_service(
+        return service_directory.add_service(
             session,
             admin,
             name="Demo PD Service",
@@ -256,7 +257,7 @@ def test_a_referral_needs_a_reason_and_an_active_service(
     db, admin, psychologist, client_id, service_id
 ):
     with db.transaction() as session:
-        referrals.set_service_active(session, admin, service_id, active=False)
+        service_directory.set_service_active(session, admin, service_id, active=False)
     with db.session() as session, pytest.raises(ValidationError) as caught:
         _new_referral(session, psychologist, client_id, service_id, reason="", fact_shareable=True)
     assert {p.where for p in caught.value.problems} == {"service", "reason", "share_gateway"}
@@ -376,7 +377,7 @@ def test_a_stored_referral_follows_up_from_its_history(db, psychologist, client_
 def _with_check_digit(body: str) -> str:
     """``body`` followed by its Verhoeff check digit (found by trying each digit)."""
     for digit in "0123456789":
-        if referrals.verhoeff_valid(body + digit):
+        if service_directory.verhoeff_valid(body + digit):
             return body + digit
     raise AssertionError("no check digit")
 
@@ -425,7 +426,7 @@ def test_malformed_ids_get_a_plain_message(sctid, message):
 @pytest.mark.parametrize(("partition", "what"), [("01", "a description"), ("12", "a relationship")])
 def test_ids_of_other_components_are_refused(partition, what):
     sctid = _with_check_digit("34570" + partition)
-    assert referrals.verhoeff_valid(sctid)
+    assert service_directory.verhoeff_valid(sctid)
     assert snomed_concept_id_problem(sctid) == (
         f"This SNOMED CT id identifies {what}, not a concept. "
         "Enter the concept id of the referral type."
@@ -439,7 +440,7 @@ def test_an_unknown_partition_is_refused():
 
 def test_administrators_keep_the_directory(db, admin, psychologist):
     with db.transaction() as session:
-        added = referrals.add_service(
+        added = service_directory.add_service(
             session,
             admin,
             name="  Forensic Service  ",
@@ -454,7 +455,7 @@ def test_administrators_keep_the_directory(db, admin, psychologist):
         "306292001",
     )
     with db.transaction() as session:
-        changed = referrals.update_service(
+        changed = service_directory.update_service(
             session,
             admin,
             added.id,
@@ -464,7 +465,7 @@ def test_administrators_keep_the_directory(db, admin, psychologist):
             expected_response_days=42,
             snomed_concept_id="",
         )
-        stopped = referrals.set_service_active(session, admin, added.id, active=False)
+        stopped = service_directory.set_service_active(session, admin, added.id, active=False)
     assert (changed.name, changed.expected_response_days, changed.snomed_concept_id) == (
         "Forensic Mental Health Service",
         42,
@@ -472,14 +473,14 @@ def test_administrators_keep_the_directory(db, admin, psychologist):
     )
     assert not stopped.active
     with db.session() as session:
-        listed = referrals.service_directory(session, psychologist)  # anyone may read it
+        listed = service_directory.service_directory(session, psychologist)  # anyone may read it
     assert [(s.name, s.active, s.contact) for s in listed] == [
         ("Forensic Mental Health Service", False, "Ward 3")
     ]
     for attempt in (
-        lambda s: referrals.add_service(s, psychologist, name="X", kind=ServiceKind.GP),
-        lambda s: referrals.set_service_active(s, psychologist, added.id, active=True),
-        lambda s: referrals.update_service(
+        lambda s: service_directory.add_service(s, psychologist, name="X", kind=ServiceKind.GP),
+        lambda s: service_directory.set_service_active(s, psychologist, added.id, active=True),
+        lambda s: service_directory.update_service(
             s,
             psychologist,
             added.id,
@@ -496,7 +497,7 @@ def test_administrators_keep_the_directory(db, admin, psychologist):
 
 def test_bad_directory_entries_list_every_problem_and_store_nothing(db, admin, service_id):
     with db.session() as session, pytest.raises(ValidationError) as caught:
-        referrals.add_service(
+        service_directory.add_service(
             session,
             admin,
             name="demo pd service",  # the same name in other letters
@@ -517,7 +518,7 @@ def test_bad_directory_entries_list_every_problem_and_store_nothing(db, admin, s
 
 def test_a_service_may_keep_its_own_name_when_edited(db, admin, service_id):
     with db.transaction() as session:
-        row = referrals.update_service(
+        row = service_directory.update_service(
             session,
             admin,
             service_id,

@@ -242,7 +242,7 @@ SHARE_REASON_MAX = 5000  # risk.record_share_decision
 TOOL_NAME_MAX = 120  # clients.record_risk_assessment
 ASSESSMENT_SUMMARY_MAX = 5000  # clients.record_risk_assessment: the shareable summary
 PARTNER_WORDING_MAX = 5000  # plans: a goal's partner wording
-SERVICE_NAME_MAX = 200  # referrals.add_service
+SERVICE_NAME_MAX = 200  # service_directory.add_service
 MEASURE_TITLE_MAX = 30  # measure-definition schema: short_title
 
 

@@ -49,6 +49,7 @@ from clinic_app.services import (
     plans,
     referrals,
     risk,
+    service_directory,
     third_parties,
 )
 from clinic_app.services.sharing import audiences, clinical_summary, disclosures, documents, drafts
@@ -217,10 +218,10 @@ def build_record(db, me, admin, *, goal_wording: str = "Stop all contact with th
             occurred_on=START + timedelta(days=26),
             detail="d",
         )
-        service = referrals.add_service(
+        service = service_directory.add_service(
             s, admin, name="Northside Substance Service", kind=ServiceKind.SUBSTANCE_MISUSE
         )
-        other = referrals.add_service(s, admin, name="Eastside GP", kind=ServiceKind.GP)
+        other = service_directory.add_service(s, admin, name="Eastside GP", kind=ServiceKind.GP)
         shareable = referrals.create_referral(
             s,
             me,
@@ -366,13 +367,13 @@ def _shareable_referral(s, me, client_id: int, service_id: int, created_on: date
 
 def test_only_referrals_sent_by_the_end_of_the_period_are_reported(db, psychologist, admin, built):
     with db.transaction() as s:
-        forensic = referrals.add_service(
+        forensic = service_directory.add_service(
             s, admin, name="Westway Forensic Team", kind=ServiceKind.FORENSIC
         ).id
-        psychiatry = referrals.add_service(
+        psychiatry = service_directory.add_service(
             s, admin, name="Southbank Psychiatry", kind=ServiceKind.PSYCHIATRY
         ).id
-        talking = referrals.add_service(
+        talking = service_directory.add_service(
             s, admin, name="Hillside Talking Therapies", kind=ServiceKind.TALKING_THERAPIES
         ).id
         # Withdrawn: a draft closed without ever being sent.
@@ -409,7 +410,7 @@ def test_a_referral_sent_then_closed_is_reported_with_its_status_then(
     db, psychologist, admin, built
 ):
     with db.transaction() as s:
-        service = referrals.add_service(
+        service = service_directory.add_service(
             s, admin, name="Westway Forensic Team", kind=ServiceKind.FORENSIC
         ).id
         rid = _shareable_referral(s, psychologist, built.client_id, service, START)

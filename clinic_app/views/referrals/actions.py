@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Protocol
 
 from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
-from clinic_app.services.referrals import (
-    ReferralRow,
-    ServiceRow,
-)
+from clinic_app.services.referrals import ReferralRow
+from clinic_app.services.service_directory import ServiceRow
 from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 
 # -- what the tab needs ---------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
-from clinic_app.services.referrals import ReferralRow, ServiceRow, allowed_next
+from clinic_app.services.referrals import ReferralRow, allowed_next
+from clinic_app.services.service_directory import ServiceRow
 from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.models.enums import Gateway, ReferralUrgency
-from clinic_app.services.referrals import STATUS_ORDER, ReferralRow, ServiceRow
+from clinic_app.services.referrals import STATUS_ORDER, ReferralRow
+from clinic_app.services.service_directory import ServiceRow
 from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.wording import (
     GATEWAY_WORDS,

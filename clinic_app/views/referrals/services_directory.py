@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import ServiceKind
-from clinic_app.services.referrals import (
+from clinic_app.services.service_directory import (
     DEFAULT_RESPONSE_DAYS,
     MAX_RESPONSE_DAYS,
     ServiceRow,
@@ -69,7 +69,7 @@ SNOMED_HINT = "Optional. The concept id of the referral type, e.g. 3457005 (pati
 
 
 class AddService(Protocol):
-    """``referrals.add_service`` bound to the signed-in administrator."""
+    """``service_directory.add_service`` bound to the signed-in administrator."""
 
     def __call__(
         self,
@@ -83,7 +83,7 @@ class AddService(Protocol):
 
 
 class UpdateService(Protocol):
-    """``referrals.update_service`` bound to the signed-in administrator."""
+    """``service_directory.update_service`` bound to the signed-in administrator."""
 
     def __call__(
         self,
@@ -98,7 +98,7 @@ class UpdateService(Protocol):
 
 
 class SetServiceActive(Protocol):
-    """``referrals.set_service_active`` bound to the signed-in administrator."""
+    """``service_directory.set_service_active`` bound to the signed-in administrator."""
 
     def __call__(self, service_id: int, *, active: bool) -> ServiceRow: ...
 

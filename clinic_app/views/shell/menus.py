@@ -82,7 +82,7 @@ def service_register(workspace: Workspace, parent: QWidget) -> QDialog:
 
 
 def services_directory(workspace: Workspace, parent: QWidget) -> QDialog:
-    from clinic_app.services import referrals  # noqa: PLC0415
+    from clinic_app.services import service_directory  # noqa: PLC0415
     from clinic_app.views.referrals.services_directory import (  # noqa: PLC0415
         ServicesActions,
         ServicesDirectoryDialog,
@@ -90,10 +90,10 @@ def services_directory(workspace: Workspace, parent: QWidget) -> QDialog:
 
     return ServicesDirectoryDialog(
         ServicesActions(
-            service_directory=workspace.bind(referrals.service_directory),
-            add_service=workspace.bind(referrals.add_service),
-            update_service=workspace.bind(referrals.update_service),
-            set_service_active=workspace.bind(referrals.set_service_active),
+            service_directory=workspace.bind(service_directory.service_directory),
+            add_service=workspace.bind(service_directory.add_service),
+            update_service=workspace.bind(service_directory.update_service),
+            set_service_active=workspace.bind(service_directory.set_service_active),
         ),
         parent,
     )
