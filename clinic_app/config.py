@@ -7,6 +7,7 @@ them all, for a managed profile or for tests.
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
@@ -49,6 +50,21 @@ _LOG_BYTES = 1_000_000
 _LOG_FILES_KEPT = 3
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file, and its folder, made only when there is a first line to write.
+
+    A command that logs nothing (``self-test``, ``--help``) leaves nothing behind; a log
+    folder that cannot be written loses the line rather than printing to the terminal.
+    """
+
+    def _open(self) -> io.TextIOWrapper:
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        del record  # logging must never put anything on the terminal or stop the program
+
+
 def configure_logging(level: int = logging.INFO) -> Path | None:
     """Send the application's log lines to its log file, and never to the terminal.
 
@@ -64,8 +80,7 @@ def configure_logging(level: int = logging.INFO) -> Path | None:
         handler.close()
     path = log_dir() / LOG_FILENAME
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = _LogFile(
             path, maxBytes=_LOG_BYTES, backupCount=_LOG_FILES_KEPT, encoding="utf-8", delay=True
         )
     except OSError:
