@@ -3,7 +3,7 @@
 
     python3 dev.py start     # create .venv if needed, install, open the application
     python3 dev.py test      # create .venv if needed, install, run quality gates and all tests
-    python3 dev.py test tests/unit/test_notes.py -k sign   # only those tests, nothing else
+    python3 dev.py test tests/unit/services/test_notes.py -k sign   # only those tests, nothing else
     python3 dev.py package   # build the bundle, its SBOM and the Linux package, then test them
     python3 dev.py lock      # resolve pyproject.toml again into requirements.lock
     python3 dev.py torture   # the slow reliability suite, with its figures (README: Reliability)

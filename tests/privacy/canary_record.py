@@ -9,7 +9,7 @@ models' privacy classes, so a new column is covered without touching this file; 
 (tests/privacy/test_partner_leaks.py fails until it has one).
 
 Used by tests/privacy/test_partner_leaks.py (the service and command-line paths) and
-tests/gui/test_summaries_leaks.py (the screens), so both search the same record.
+tests/gui/sharing/test_summaries_leaks.py (the screens), so both search the same record.
 """
 
 from __future__ import annotations

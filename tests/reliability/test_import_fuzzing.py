@@ -36,7 +36,12 @@ from clinic_app.services import interchange
 from clinic_app.services.interchange import fields
 from clinic_app.storage.engine import Database, create_database
 from clinic_app.storage.keys import generate_key
-from tests.unit.test_interchange import Team, build_rich_record, make_team, row_counts
+from tests.unit.services.interchange.test_interchange import (
+    Team,
+    build_rich_record,
+    make_team,
+    row_counts,
+)
 
 NORMAL_EXAMPLES = 40
 SLOW_EXAMPLES = 1_000

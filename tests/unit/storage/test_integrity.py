@@ -377,7 +377,7 @@ def test_damage_puts_nothing_on_the_terminal(anchored: Path, db_key: bytes):
     for page in range(2, len(data) // PAGE):
         data[(page - 1) * PAGE + 200] ^= 0x01
     anchored.write_bytes(bytes(data))
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[3]))
     done = subprocess.run(
         [sys.executable, "-c", QUIET, str(anchored), db_key.hex()],
         capture_output=True,

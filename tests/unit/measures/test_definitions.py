@@ -23,7 +23,7 @@ from clinic_app.measures.definitions import (
     shipped_definitions,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "measures.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "measures.md"
 
 # A shipped version file never changes once released: a revision is a new file with a new
 # version, so administrations keep scoring by the version they were given with. If one of

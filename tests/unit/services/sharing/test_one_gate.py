@@ -30,7 +30,7 @@ from clinic_app.models.enums import (
 from clinic_app.services import referrals, risk, service_directory, third_parties
 from clinic_app.services.sharing import disclosures, documents, letters
 from clinic_app.services.sharing.redaction import MARKER
-from tests.unit.test_summaries import DECISION, START, TODAY, build_record
+from tests.unit.services.sharing.test_summaries import DECISION, START, TODAY, build_record
 
 
 def _text(data: bytes) -> str:

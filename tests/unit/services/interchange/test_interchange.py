@@ -55,7 +55,7 @@ from clinic_app.storage.engine import Database, create_database
 from clinic_app.storage.keys import generate_key
 
 PASSWORD = "correct horse battery staple"
-DOCS_FILE = Path(__file__).resolve().parents[2] / "docs" / "record-format.md"
+DOCS_FILE = Path(__file__).resolve().parents[4] / "docs" / "record-format.md"
 
 PD_SERVICE = "Complex Emotional Needs Service — Ealing"
 GP_SERVICE = "Practice of Dr Ní Bhriain"

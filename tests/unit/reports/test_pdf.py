@@ -568,7 +568,7 @@ def summary_with_every_font() -> PartnerSummary:
 
 RENDER_AND_HASH = """
 import hashlib
-from tests.unit.test_reports_pdf import FRAME, summary_with_every_font
+from tests.unit.reports.test_pdf import FRAME, summary_with_every_font
 from clinic_app.reports import pdf
 print(hashlib.sha256(pdf.render_partner_summary(summary_with_every_font(), FRAME)).hexdigest())
 """
@@ -585,7 +585,7 @@ def test_the_same_content_gives_the_same_bytes_in_another_process():
     for seed in ("1", "2"):
         done = subprocess.run(
             [sys.executable, "-c", RENDER_AND_HASH],
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=Path(__file__).resolve().parents[3],
             env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True,
             text=True,

@@ -17,7 +17,14 @@ from clinic_app.services import third_parties
 from clinic_app.services.sharing import disclosures, documents, drafts
 from clinic_app.services.sharing.lexicon import Lexicon, TermCategory, TextField, check_fields
 from clinic_app.services.third_parties import Identifiers
-from tests.unit.test_summaries import DECISION, START, TODAY, _cli, _summary_args, build_record
+from tests.unit.services.sharing.test_summaries import (
+    DECISION,
+    START,
+    TODAY,
+    _cli,
+    _summary_args,
+    build_record,
+)
 
 NONE = Lexicon({})
 SARAH = Identifiers(

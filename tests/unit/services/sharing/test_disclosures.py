@@ -29,7 +29,7 @@ from clinic_app.services.sharing import disclosures, documents, drafts
 from clinic_app.services.sharing.disclosures import CaldicottConfirmation
 from clinic_app.services.workspace import Workspace
 from tests.conftest import client_details
-from tests.unit.test_summaries import DECISION, START, build_record, prepare
+from tests.unit.services.sharing.test_summaries import DECISION, START, build_record, prepare
 
 
 @pytest.fixture

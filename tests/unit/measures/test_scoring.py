@@ -29,7 +29,7 @@ from clinic_app.measures.scoring import (
     score,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "measures.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "measures.md"
 
 
 def shipped(measure_id: str, version: str = "1") -> MeasureDefinition:

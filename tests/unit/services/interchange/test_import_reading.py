@@ -20,7 +20,7 @@ from clinic_app.services import interchange, notes
 from clinic_app.services.interchange import checks, fields, reading
 from clinic_app.storage.engine import create_database
 from clinic_app.storage.keys import generate_key
-from tests.unit.test_interchange import (
+from tests.unit.services.interchange.test_interchange import (
     Checker,
     Source,
     build_rich_record,

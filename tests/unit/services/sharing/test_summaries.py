@@ -530,7 +530,7 @@ def test_a_typed_tool_name_is_checked_and_a_coded_one_is_not(db, psychologist, b
 def test_an_imported_measure_title_is_checked_and_a_shipped_one_is_not(
     db, psychologist, admin, built
 ):
-    from tests.unit.test_measure_services import example_text
+    from tests.unit.services.test_measure_services import example_text
 
     with db.transaction() as s:
         measure_definitions.import_definition(

@@ -27,7 +27,7 @@ from clinic_app.storage.keys import (
     IntegrityAnchor,
     database_identity,
 )
-from tests.unit.test_cli import (  # noqa: F401 - dbfile and initialised: fixtures
+from tests.unit.cli.test_cli import (  # noqa: F401 - dbfile and initialised: fixtures
     ADMIN_PW,
     FIRST_PW,
     PSY_PW,

@@ -44,7 +44,7 @@ from clinic_app.views.third_parties.dialogs import (
 )
 from clinic_app.views.third_parties.models import NO_MEASURES, NO_PEOPLE, PersonColumn
 from clinic_app.views.third_parties.tab import ThirdPartiesTab
-from tests.gui.test_overview import CLIENT_ID, Fakes
+from tests.gui.record.test_overview import CLIENT_ID, Fakes
 
 TODAY = date(2026, 3, 18)
 V = ThirdPartyRelation

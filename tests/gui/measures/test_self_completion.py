@@ -23,7 +23,7 @@ from clinic_app.views.measures.self_completion import (
     Page,
     SelfCompletionWindow,
 )
-from tests.gui.test_measures_view import CLIENT, FakeMeasures, make_tab, phq9
+from tests.gui.measures.test_measures_view import CLIENT, FakeMeasures, make_tab, phq9
 
 DEFINITIONS: dict[str, MeasureDefinition] = {d.id: d for d in shipped_definitions()}
 GAD7 = DEFINITIONS["gad-7"]

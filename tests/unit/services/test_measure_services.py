@@ -48,7 +48,7 @@ from clinic_app.services import (
 from clinic_app.storage.engine import Database
 from tests.conftest import client_details
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "measures.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "measures.md"
 TODAY = date(2026, 5, 1)
 
 

@@ -9,7 +9,7 @@ import pytest
 from clinic_app.errors import ValidationError
 from clinic_app.services.sharing import documents, drafts, lexicon
 from clinic_app.services.sharing.lexicon import Lexicon, TermCategory, TextField, check_fields
-from tests.unit.test_summaries import DECISION, build_record, prepare
+from tests.unit.services.sharing.test_summaries import DECISION, build_record, prepare
 
 SMALL = Lexicon(
     {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_cli import (
+from tests.unit.cli.test_cli import (
     ADMIN_PW,
     FIRST_PW,
     PSY_PW,
