@@ -123,8 +123,6 @@ def _one_run(path: Path, key_file: Path, rng: random.Random) -> dict[str, set[in
     os.set_blocking(process.stdout.fileno(), True)
     with process.stdout, process.stderr:
         output = process.stdout.read().decode()
-        if os.environ.get("KILL_DEBUG"):
-            print(output)
         for line in output.splitlines():
             parts = line.split()
             if len(parts) == 2 and parts[1].isdigit():  # a half-written last line is not an ack
