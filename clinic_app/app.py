@@ -36,6 +36,7 @@ from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
 from clinic_app.views.common.feedback import install_excepthook, show_error
+from clinic_app.views.common.runner import Runner, use_runner
 from clinic_app.views.shell.idle import IdleWatcher
 from clinic_app.views.shell.signin import SignInDialog
 
@@ -90,6 +91,10 @@ class ClinicApp(QObject):
         self.database: Database | None = None
         self.workspace: Workspace | None = None
         self.window: MainWindow | None = None
+        # The one runner of units of work: every view hands it what would wait on the
+        # database, so that the window never freezes.
+        self.runner = Runner(self)
+        use_runner(self.runner)
         self.idle = IdleWatcher(IDLE_LOCK_MINUTES.default, self)
         self.idle.idle.connect(self.lock)
         self.idle.pause()  # counting starts when a main window is shown
@@ -142,6 +147,7 @@ class ClinicApp(QObject):
 
     def close_database(self) -> None:
         """Close the database cleanly (at quit); safe to call more than once."""
+        self.runner.stop()  # work already asked for (a save) finishes first
         database, self.database = self.database, None
         if database is not None:
             database.close()
