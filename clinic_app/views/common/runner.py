@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from clinic_app.errors import ClinicError
@@ -115,33 +115,31 @@ def _hand_over(outcome: _Outcome) -> None:
         task.done(outcome.result)
 
 
-class _Worker(QThread):
-    """Runs queued units of work one at a time; None in the queue stops it."""
+class _Bridge(QObject):
+    """Carries outcomes from the worker thread to the GUI thread (a queued signal)."""
 
     finished_one = Signal(object)
 
-    def __init__(self, tasks: queue.SimpleQueue[_Task | None], latest: dict[str, int]) -> None:
-        super().__init__()
-        self._tasks = tasks
-        self._latest = latest
-        self.setObjectName("clinic-app worker")
 
-    def run(self) -> None:
-        while True:
-            task = self._tasks.get()
-            if task is None:
-                return
-            if task.key is not None and self._latest.get(task.key) != task.ticket:
-                self.finished_one.emit(_Outcome(task, skipped=True))
-                continue
-            try:
-                result = task.work()
-            except ClinicError as error:
-                self.finished_one.emit(_Outcome(task, error=error))
-            except BaseException as bug:  # noqa: BLE001 - handed to the excepthook
-                self.finished_one.emit(_Outcome(task, bug=bug))
-            else:
-                self.finished_one.emit(_Outcome(task, result=result))
+def _work_through(
+    tasks: queue.SimpleQueue[_Task | None], latest: dict[str, int], bridge: _Bridge
+) -> None:
+    """The worker thread: run queued units of work one at a time; None stops it."""
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        if task.key is not None and latest.get(task.key) != task.ticket:
+            bridge.finished_one.emit(_Outcome(task, skipped=True))
+            continue
+        try:
+            result = task.work()
+        except ClinicError as error:
+            bridge.finished_one.emit(_Outcome(task, error=error))
+        except BaseException as bug:  # a bug: handed to the excepthook on the GUI thread
+            bridge.finished_one.emit(_Outcome(task, bug=bug))
+        else:
+            bridge.finished_one.emit(_Outcome(task, result=result))
 
 
 class Runner(QObject):
@@ -165,8 +163,16 @@ class Runner(QObject):
         self._busy_timer.setSingleShot(True)
         self._busy_timer.setInterval(BUSY_AFTER_MS)
         self._busy_timer.timeout.connect(self._show_busy)
-        self._worker = _Worker(self._tasks, self._latest)
-        self._worker.finished_one.connect(self._finished)
+        self._bridge = _Bridge(self)
+        self._bridge.finished_one.connect(self._finished)
+        # A daemon thread: a process that quits without stopping the runner is not held
+        # up (the database is closed by then, and a unit of work commits or rolls back).
+        self._worker = threading.Thread(
+            target=_work_through,
+            args=(self._tasks, self._latest, self._bridge),
+            name="clinic-app worker",
+            daemon=True,
+        )
         self._worker.start()
 
     @property
@@ -188,7 +194,7 @@ class Runner(QObject):
         failed: Callable[[ClinicError], None] | None = None,
     ) -> None:
         """Run ``work`` off the GUI thread; hand its result to ``done`` on the GUI thread."""
-        if not self._worker.isRunning():
+        if not self._worker.is_alive():
             raise RuntimeError("the runner has been stopped")
         ticket = next(self._tickets)
         if key is not None:
@@ -205,9 +211,9 @@ class Runner(QObject):
 
     def stop(self) -> None:
         """Finish the work already asked for, then stop the worker thread (at quit)."""
-        if self._worker.isRunning():
+        if self._worker.is_alive():
             self._tasks.put(None)
-            self._worker.wait()
+            self._worker.join()
 
     def _finished(self, outcome: _Outcome) -> None:
         self._pending -= 1
@@ -260,7 +266,7 @@ _lock = threading.Lock()
 
 def use_runner(new: WorkRunner | None) -> WorkRunner | None:
     """Make ``new`` the runner every view uses; returns the one it replaces."""
-    global _current  # noqa: PLW0603 - the one runner of this process, owned by the app
+    global _current
     with _lock:
         old, _current = _current, new
     return old

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QWidget
 from clinic_app.errors import ClinicError, ValidationError
 from clinic_app.services import clients
 from clinic_app.services.workspace import CalledOnGuiThread, Workspace
-from clinic_app.views.common import feedback, runner as runner_module
+from clinic_app.views.common import feedback
+from clinic_app.views.common import runner as runner_module
 from clinic_app.views.common.runner import InlineRunner, Runner
 from tests.gui.stall import no_stalls
 
@@ -119,9 +120,7 @@ def test_nothing_is_delivered_to_a_widget_that_is_gone(qtbot, work_runner):
     assert delivered == []
 
 
-def test_the_window_says_it_is_busy_only_when_work_takes_longer_than_a_moment(
-    qtbot, work_runner
-):
+def test_the_window_says_it_is_busy_only_when_work_takes_longer_than_a_moment(qtbot, work_runner):
     changes: list[bool] = []
     work_runner.busy_changed.connect(changes.append)
     work_runner.run(lambda: 1, lambda _r: None)
