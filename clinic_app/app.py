@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtCore import QObject, Qt, QThread, QTimer
 from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from clinic_app.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+BUSY_MESSAGE = "Working…"
 
 
 def clear_clipboard() -> None:
@@ -97,6 +99,7 @@ class ClinicApp(QObject):
         # The one runner of units of work: every view hands it what would wait on the
         # database, so that the window never freezes.
         self.runner = Runner(self)
+        self.runner.busy_changed.connect(self._show_busy)
         use_runner(self.runner)
         self.idle = IdleWatcher(IDLE_LOCK_MINUTES.default, self)
         self.idle.idle.connect(self.lock)
@@ -107,6 +110,18 @@ class ClinicApp(QObject):
         self.locked = False
         self._forms_to_reopen: list[OpenForm] = []
         self._forms_not_kept = 0  # forms whose text could not be kept at the last lock
+
+    def _show_busy(self, busy: bool) -> None:
+        """Work has been waiting longer than a moment: a busy cursor and a plain line."""
+        if busy:
+            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+            if self.window is not None:
+                self.window.statusBar().showMessage(BUSY_MESSAGE)
+        else:
+            while QApplication.overrideCursor() is not None:
+                QApplication.restoreOverrideCursor()
+            if self.window is not None:
+                self.window.statusBar().clearMessage()
 
     # -- start -------------------------------------------------------------------------------
 

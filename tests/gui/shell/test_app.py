@@ -277,3 +277,19 @@ def test_the_administration_menu_opens_each_window(start, seeded, monkeypatch):
         "AudiencePolicyDialog",
         "ImportDefinitionDialog",
     ]
+
+
+def test_the_window_says_it_is_busy_while_work_takes_longer_than_a_moment(qtbot, start, seeded):
+    import threading
+
+    from clinic_app.app import BUSY_MESSAGE
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    release = threading.Event()
+    app.runner.run(lambda: release.wait(5), lambda _r: None)
+    qtbot.waitUntil(lambda: app.window.statusBar().currentMessage() == BUSY_MESSAGE)
+    assert QApplication.overrideCursor() is not None
+    release.set()
+    qtbot.waitUntil(lambda: app.runner.idle)
+    assert app.window.statusBar().currentMessage() == ""
+    assert QApplication.overrideCursor() is None
