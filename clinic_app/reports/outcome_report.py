@@ -104,14 +104,15 @@ def _chart(chart: BarChart) -> list[Flowable]:
 
 def _section(section: OutcomeSection) -> list[Flowable]:
     columns = max(len(section.header), 1)
-    first = min(60 * mm, CONTENT_WIDTH / 2)
+    first = 30 * mm if columns > 5 else min(60 * mm, CONTENT_WIDTH / 2)
     rest = (CONTENT_WIDTH - first) / max(columns - 1, 1)
     widths = [first] + [rest] * (columns - 1) if columns > 1 else [CONTENT_WIDTH]
-    story: list[Flowable] = [heading(section.title), para(section.note)]
+    head: list[Flowable] = [heading(section.title), para(section.note)]
     if section.rows:
-        story.append(table([section.header, *section.rows], widths))
+        head.append(table([section.header, *section.rows], widths))
     else:
-        story.append(para("Nothing to show for this period."))
+        head.append(para("Nothing to show for this period."))
+    story: list[Flowable] = [KeepTogether(head)]
     if section.chart is not None and section.rows:
         story.append(Spacer(1, 4))
         story.append(KeepTogether(_chart(section.chart)))

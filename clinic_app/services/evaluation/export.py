@@ -39,6 +39,7 @@ from clinic_app.services.evaluation.dataset import (
 )
 from clinic_app.services.evaluation.projects import pseudonymiser
 from clinic_app.services.evaluation.tables import (
+    RATE_SUPPRESSED,
     SMALLEST_SHOWN,
     SUPPRESSED,
     Column,
@@ -431,7 +432,7 @@ def _engagement(facts: list[ClientFacts]) -> Table:
                 suppressed(len(members)),
                 shown_offered,
                 *shown_parts,
-                rate(parts[1], offered),
+                rate(parts[1], offered) if shown_parts[1] != SUPPRESSED else RATE_SUPPRESSED,
                 suppressed(
                     sum(1 for f in discharged if f.discharge_reason == "completed_intervention")
                 ),
@@ -625,7 +626,17 @@ def _report(
         OutcomeSection(
             "Engagement",
             "Sessions offered, attended, not attended and cancelled in the period, by site.",
-            tuple(c.name.replace("_", " ") for c in engagement.columns),
+            (
+                "Site",
+                "Clients",
+                "Sessions offered",
+                "Attended",
+                "Did not attend",
+                "Cancelled",
+                "DNA rate",
+                "Discharged: completed",
+                "Discharged: other",
+            ),
             engagement.rows,
             BarChart(
                 "Sessions by attendance and site",
@@ -640,7 +651,7 @@ def _report(
             "Change in risk judgements",
             "The highest level given in the latest structured risk assessment of the period "
             "against the first, for clients assessed at least twice.",
-            tuple(c.name.replace("_", " ") for c in judgements.columns),
+            ("Clients assessed twice or more", "Highest level lower", "The same", "Higher"),
             judgements.rows,
             BarChart(
                 "Clients by direction of change in the highest risk level",
@@ -652,7 +663,14 @@ def _report(
             "Reliable improvement and deterioration by measure",
             "First to latest administration in the period, judged by each measure's published "
             "reliable change rule. Nobody is called 'recovered'.",
-            tuple(c.name.replace("_", " ") for c in change.columns),
+            (
+                "Measure",
+                "Clients given it twice or more",
+                "Reliable improvement",
+                "No reliable change",
+                "Reliable deterioration",
+                "Not judged",
+            ),
             change.rows,
             BarChart(
                 "Clients by reliable change category",
@@ -671,7 +689,7 @@ def _report(
             "Risk events per client-month",
             "Risk events recorded in the period against the months clients spent in the "
             "service, by site and by typology.",
-            tuple(c.name.replace("_", " ") for c in risk.columns),
+            ("Grouped by", "Group", "Clients", "Client-months", "Risk events", "Per client-month"),
             risk.rows,
         ),
     )

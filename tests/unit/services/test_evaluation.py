@@ -59,7 +59,9 @@ def nhs_number(seed: int) -> str:
         n += 1
 
 
-def add_client(s, me, i: int, *, site: str = "North", closed: bool = False, **extra) -> int:
+def add_client(
+    s, me, i: int, *, site: str = "North", closed: bool = False, start: date = START, **extra
+) -> int:
     details = client_details(
         local_ref=f"EV-{i:03d}",
         given_name=f"Given{i}",
@@ -67,7 +69,7 @@ def add_client(s, me, i: int, *, site: str = "North", closed: bool = False, **ex
         date_of_birth=date(1970 + i, 3, 1 + i),
         nhs_number=nhs_number(i),
         site=site,
-        referral_date=START + timedelta(days=3 * i),
+        referral_date=start + timedelta(days=3 * i),
         referral_source="Metropolitan Police Service" if i % 2 else "Probation (PC Smith)",
         address=f"{i} Acacia Avenue, London SW1A {i}AA",
         status=ClientStatus.CLOSED if closed else ClientStatus.ACTIVE,
@@ -76,8 +78,9 @@ def add_client(s, me, i: int, *, site: str = "North", closed: bool = False, **ex
     return clients.register_client(s, me, details).id
 
 
-def fill_client(s, me, cid: int, i: int) -> None:
+def fill_client(s, me, cid: int, i: int, start: date = START) -> None:
     """Sessions, a typology, two risk assessments, risk events, PHQ-9 twice, a plan."""
+    START = start  # noqa: N806 - the same dates, moved to ``start``
     clients.set_typology(
         s, me, cid, Typology.REJECTED, rationale="Rationale text", assessed_on=START
     )
@@ -89,14 +92,14 @@ def fill_client(s, me, cid: int, i: int) -> None:
             me,
             cid,
             notes.NoteContent(
-                session_date=START + timedelta(days=30 * (n + 1) + i),
+                session_date=START + timedelta(days=10 * (n + 2) + i),
                 duration_minutes=50,
                 modality=Modality.IN_PERSON,
                 attendance=attendance,
                 agenda="Private agenda",
             ),
         )
-    for on, level in ((START + timedelta(days=20), "high"), (START + timedelta(days=150), "low")):
+    for on, level in ((START + timedelta(days=20), "high"), (START + timedelta(days=90), "low")):
         clients.record_risk_assessment(
             s,
             me,
@@ -281,6 +284,16 @@ def test_small_numbers_are_suppressed_including_by_subtraction():
     assert tables.suppressed_parts([12, 5, 3]) == ["12", "<5", "<5"]
     assert tables.suppressed_parts([12, 6, 7]) == ["12", "6", "7"]
     assert tables.rate(4, 100) == "suppressed" and tables.rate(10, 100) == "0.100"
+
+
+def test_a_rate_is_hidden_with_a_count_hidden_by_subtraction(db, admin, caseload):
+    project(db, admin)
+    [north, _all] = rows(export(db, admin), "summary_engagement_by_site.csv")
+    # 24 sessions: 18 attended, 6 not attended; none cancelled (0, hidden), so the 6 is
+    # hidden too, and the rate that would give it away with it.
+    assert north["sessions_offered"] == "24" and north["sessions_attended"] == "18"
+    assert north["sessions_did_not_attend"] == north["sessions_cancelled"] == "<5"
+    assert north["did_not_attend_rate"] == "suppressed"
 
 
 def test_the_outcome_report_is_a_pdf_with_small_numbers_hidden(db, admin, caseload):
