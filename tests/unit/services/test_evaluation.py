@@ -45,8 +45,10 @@ from tests.conftest import ADMIN_PASSWORD, client_details
 
 TODAY = date.today()
 START = date(TODAY.year - 1, TODAY.month, 1)
-PHQ_HIGH = dict.fromkeys(range(1, 10), 2)  # 18: moderately severe
-PHQ_LOW = dict.fromkeys(range(1, 10), 0)  # 0: an 18-point fall, reliable (>= 6)
+PHQ_HIGH: dict[int, int | None] = dict.fromkeys(range(1, 10), 2)  # 18: moderately severe
+PHQ_LOW: dict[int, int | None] = dict.fromkeys(
+    range(1, 10), 0
+)  # 0: an 18-point fall, reliable (>= 6)
 
 
 def nhs_number(seed: int) -> str:
@@ -80,9 +82,8 @@ def add_client(
 
 def fill_client(s, me, cid: int, i: int, start: date = START) -> None:
     """Sessions, a typology, two risk assessments, risk events, PHQ-9 twice, a plan."""
-    START = start  # noqa: N806 - the same dates, moved to ``start``
     clients.set_typology(
-        s, me, cid, Typology.REJECTED, rationale="Rationale text", assessed_on=START
+        s, me, cid, Typology.REJECTED, rationale="Rationale text", assessed_on=start
     )
     for n, attendance in enumerate(
         [Attendance.ATTENDED, Attendance.LATE, Attendance.DID_NOT_ATTEND, Attendance.ATTENDED]
@@ -92,14 +93,14 @@ def fill_client(s, me, cid: int, i: int, start: date = START) -> None:
             me,
             cid,
             notes.NoteContent(
-                session_date=START + timedelta(days=10 * (n + 2) + i),
+                session_date=start + timedelta(days=10 * (n + 2) + i),
                 duration_minutes=50,
                 modality=Modality.IN_PERSON,
                 attendance=attendance,
                 agenda="Private agenda",
             ),
         )
-    for on, level in ((START + timedelta(days=20), "high"), (START + timedelta(days=90), "low")):
+    for on, level in ((start + timedelta(days=20), "high"), (start + timedelta(days=90), "low")):
         clients.record_risk_assessment(
             s,
             me,
@@ -117,10 +118,10 @@ def fill_client(s, me, cid: int, i: int, start: date = START) -> None:
             cid,
             kind=RiskEventKind.CONTACT_WITH_VICTIM,
             urgency=Urgency.SOON,
-            occurred_on=START + timedelta(days=40 + 10 * n),
+            occurred_on=start + timedelta(days=40 + 10 * n),
             detail="Private detail",
         )
-    for on, answers in ((START + timedelta(days=31), PHQ_HIGH), (TODAY, PHQ_LOW)):
+    for on, answers in ((start + timedelta(days=31), PHQ_HIGH), (TODAY, PHQ_LOW)):
         measures.record_administration(
             s,
             me,
