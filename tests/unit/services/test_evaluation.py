@@ -443,3 +443,18 @@ def test_the_export_command_will_not_write_into_a_folder_in_use(keyed, admin, ca
     )
     assert code == 1 and "not an empty folder" in err
     assert [p.name for p in (tmp_path / "used").iterdir()] == ["keep.txt"]
+
+
+def test_a_discharge_is_a_month_and_a_coded_reason(db, psychologist, admin):
+    with db.transaction() as s:
+        for i in range(1, 6):
+            cid = add_client(s, psychologist, i, closed=i == 1)
+            fill_client(s, psychologist, cid, i)
+    project(db, admin)
+    made = export(db, admin)
+    closed = [r for r in rows(made, "clients.csv") if r["discharged"] == "yes"]
+    assert [(r["discharge_month"], r["discharge_reason"]) for r in closed] == [
+        (f"{TODAY:%Y-%m}", "completed_intervention")  # the plan was completed
+    ]
+    discharges = [r for r in rows(made, "events.csv") if r["event_type"] == "discharge"]
+    assert [r["category"] for r in discharges] == ["completed_intervention"]

@@ -257,3 +257,26 @@ def test_the_parser_loads_no_measure_or_fhir_code():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_answers_that_cannot_be_scored_go_without_a_score(db, psychologist, client_id):
+    phq9 = next(d for d in shipped_definitions() if d.id == "phq-9")
+    with db.transaction() as s:
+        measures.record_administration(
+            s,
+            psychologist,
+            client_id,
+            measure_id="phq-9",
+            measure_version=phq9.version,
+            administered_on=TODAY,
+            answers={1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1, 7: None, 8: None, 9: None},
+            today=TODAY,
+        )
+    bundle = _bundle(db, psychologist, client_id)
+    [response] = _resources(bundle, "QuestionnaireResponse")
+    assert [i["linkId"] for i in response["item"] if "answer" not in i] == [
+        "item-7",
+        "item-8",
+        "item-9",
+    ]
+    assert _resources(bundle, "Observation") == []
