@@ -220,10 +220,16 @@ def shipped_questionnaires() -> tuple[dict[str, Any], ...]:
     return tuple(questionnaire(d) for d in shipped_definitions())
 
 
+def _salt(client: Client) -> str:
+    """What makes this client's resource ids unique beyond this database: internal ids
+    repeat from one installation to the next, the reference and creation moment do not."""
+    return f"{client.local_ref}|{client.created_at.isoformat()}"
+
+
 def _patient(client: Client) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Patient",
-        "id": _uuid("patient", client.id),
+        "id": _uuid("patient", client.id, _salt(client)),
         "meta": {"profile": [PROFILES["Patient"]]},
     }
     if client.nhs_number:
@@ -258,10 +264,10 @@ def _patient(client: Client) -> dict[str, Any]:
     return resource
 
 
-def _practitioner(staff_id: int, display_name: str) -> dict[str, Any]:
+def _practitioner(staff_id: int, display_name: str, salt: str) -> dict[str, Any]:
     return {
         "resourceType": "Practitioner",
-        "id": _uuid("practitioner", staff_id),
+        "id": _uuid("practitioner", staff_id, salt),
         "meta": {"profile": [PROFILES["Practitioner"]]},
         "name": [{"text": display_name}],
     }
@@ -272,8 +278,10 @@ def _response(
     definition: MeasureDefinition,
     patient: dict[str, Any],
     author: dict[str, Any] | None,
+    salt: str,
 ) -> dict[str, Any]:
     row = result.administration
+    ident = _uuid("response", row.id, salt)
     wording = wording_may_leave(definition)
     answers = dict(row.answers)
     items: list[dict[str, Any]] = []
@@ -291,9 +299,9 @@ def _response(
         items.append(entry)
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
-        "id": _uuid("response", row.id),
+        "id": ident,
         "meta": {"profile": [PROFILES["QuestionnaireResponse"]]},
-        "identifier": {"system": URI_IDENTIFIER, "value": f"urn:uuid:{_uuid('response', row.id)}"},
+        "identifier": {"system": URI_IDENTIFIER, "value": f"urn:uuid:{ident}"},
         "questionnaire": f"{questionnaire_url(definition.id)}|{definition.version}",
         "status": "completed",
         "subject": {"reference": _urn(patient)},
@@ -359,11 +367,12 @@ def _observations(
     patient: dict[str, Any],
     performer: dict[str, Any] | None,
     admin_id: int,
+    salt: str,
 ) -> list[dict[str, Any]]:
     when = response["authored"]
     out = [
         _observation(
-            ident=_uuid("observation", admin_id, "total"),
+            ident=_uuid("observation", admin_id, "total", salt),
             definition=definition,
             code=f"{definition.id}-total",
             display=f"{definition.short_title} total score",
@@ -380,7 +389,7 @@ def _observations(
             continue
         out.append(
             _observation(
-                ident=_uuid("observation", admin_id, sub.id),
+                ident=_uuid("observation", admin_id, sub.id, salt),
                 definition=definition,
                 code=f"{definition.id}-{sub.id}",
                 display=f"{definition.short_title} {sub.title} score",
@@ -430,7 +439,10 @@ def measures_bundle(
             select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(staff_ids))
         ).all()
     )
-    practitioners = {ident: _practitioner(ident, name) for ident, name in sorted(names.items())}
+    salt = _salt(client)
+    practitioners = {
+        ident: _practitioner(ident, name, salt) for ident, name in sorted(names.items())
+    }
     questionnaires: dict[tuple[str, str], dict[str, Any]] = {}
     responses: list[dict[str, Any]] = []
     observations: list[dict[str, Any]] = []
@@ -442,7 +454,7 @@ def measures_bundle(
             questionnaires[key] = questionnaire(definition)
         row = result.administration
         author = practitioners.get(row.entered_by) if row.entered_by else None
-        response = _response(result, definition, patient, author)
+        response = _response(result, definition, patient, author, salt)
         responses.append(response)
         if result.score is not None:
             observations.extend(
@@ -453,15 +465,16 @@ def measures_bundle(
                     patient=patient,
                     performer=author,
                     admin_id=row.id,
+                    salt=salt,
                 )
             )
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     bundle = {
         "resourceType": "Bundle",
-        "id": _uuid("bundle", client_id, stamp.isoformat()),
+        "id": _uuid("bundle", client_id, salt, stamp.isoformat()),
         "identifier": {
             "system": URI_IDENTIFIER,
-            "value": f"urn:uuid:{_uuid('bundle', client_id, stamp.isoformat())}",
+            "value": f"urn:uuid:{_uuid('bundle', client_id, salt, stamp.isoformat())}",
         },
         "type": "collection",
         "timestamp": stamp.isoformat().replace("+00:00", "Z"),
