@@ -185,7 +185,8 @@ class ClientFacts:
     victims: int = 0
     third_party_categories: tuple[str, ...] = ()
     legal_status: tuple[str, ...] = ()
-    sessions: list[tuple[date, Attendance, str]] = field(default_factory=list)
+    sessions: list[tuple[date, Attendance, str, str]] = field(default_factory=list)
+    """Date, attendance, modality and the engagement rating (SHAREABLE codes)."""
     risk_events: list[tuple[date, RiskEventKind, str]] = field(default_factory=list)
     judgements: list[Judgement] = field(default_factory=list)
     measures: list[MeasureEvent] = field(default_factory=list)
@@ -196,10 +197,10 @@ class ClientFacts:
 
     @property
     def attended(self) -> list[date]:
-        return [d for d, a, _m in self.sessions if a in ATTENDED]
+        return [d for d, a, *_ in self.sessions if a in ATTENDED]
 
     def count(self, *kinds: Attendance) -> int:
-        return sum(1 for _d, a, _m in self.sessions if a in kinds)
+        return sum(1 for _d, a, *_ in self.sessions if a in kinds)
 
     @property
     def intervention_months(self) -> int | None:
@@ -305,6 +306,7 @@ def gather(
                 SessionNote.session_date,
                 SessionNote.attendance,
                 SessionNote.modality,
+                SessionNote.engagement,
             )
             .where(
                 SessionNote.client_id.in_(ids),
@@ -392,7 +394,10 @@ def gather(
                 }
             )
         )
-        facts.sessions = [(on, att, mod.value) for on, att, mod in sessions.get(client.id, [])]
+        facts.sessions = [
+            (on, att, mod.value, rating.value)
+            for on, att, mod, rating in sessions.get(client.id, [])
+        ]
         facts.risk_events = [(on, k, u.value) for on, k, u in events.get(client.id, [])]
         for on, tool, judgements in assessments.get(client.id, []):
             pairs = judgements.items() if isinstance(judgements, dict) else ()

@@ -259,6 +259,7 @@ EVENT_COLUMNS: Final = (
     Column(
         "value",
         "text or number",
+        "session: the clinician's engagement rating (good, partial, poor, not_assessed); "
         "risk_judgement: the level (low, moderate, high, "
         "not_rated, unrecognised); measure: the total score, computed by the application "
         "from the answers (empty when the answers cannot be scored). Empty otherwise.",
@@ -370,7 +371,9 @@ def _event_rows(f: ClientFacts) -> list[tuple[str, ...]]:
 
     rows = [row("referral", f.referral_on, f.referral_source)]
     rows += [row("typology", on, kind.value) for on, kind in f.typologies]
-    rows += [row("session", on, att.value, modality) for on, att, modality in f.sessions]
+    rows += [
+        row("session", on, att.value, modality, rating) for on, att, modality, rating in f.sessions
+    ]
     rows += [row("risk_event", on, kind.value, urgency) for on, kind, urgency in f.risk_events]
     rows += [
         row("risk_judgement", j.on, j.tool, domain, level)

@@ -458,3 +458,11 @@ def test_a_discharge_is_a_month_and_a_coded_reason(db, psychologist, admin):
     ]
     discharges = [r for r in rows(made, "events.csv") if r["event_type"] == "discharge"]
     assert [r["category"] for r in discharges] == ["completed_intervention"]
+
+
+def test_each_session_leaves_as_its_month_attendance_modality_and_engagement(db, admin, caseload):
+    project(db, admin)
+    sessions = [r for r in rows(export(db, admin), "events.csv") if r["event_type"] == "session"]
+    assert len(sessions) == 24
+    assert {(r["detail"], r["value"]) for r in sessions} == {("in_person", "not_assessed")}
+    assert {r["category"] for r in sessions} == {"attended", "late", "did_not_attend"}
