@@ -32,6 +32,7 @@ from clinic_app.services import audit
 from clinic_app.services.common import StaffRef
 from clinic_app.services.evaluation.dataset import (
     NOT_RECORDED,
+    OTHER,
     ClientFacts,
     gather,
     month,
@@ -417,6 +418,9 @@ def _engagement(facts: list[ClientFacts]) -> Table:
     groups["all sites"] = facts
     rows = []
     for site, members in sorted(groups.items(), key=lambda kv: (kv[0] == "all sites", kv[0])):
+        if len(members) < SMALLEST_SHOWN:  # a group this small is not described at all
+            rows.append((site, *[SUPPRESSED] * 5, RATE_SUPPRESSED, SUPPRESSED, SUPPRESSED))
+            continue
         offered = sum(len(f.sessions) for f in members)
         parts = [
             sum(len(f.attended) for f in members),
@@ -553,9 +557,17 @@ def _risk_by_group(facts: list[ClientFacts]) -> Table:
         groups: dict[str, list[ClientFacts]] = defaultdict(list)
         for f in facts:
             groups[f.site if grouping == "site" else f.latest_typology].append(f)
+        # Groups of fewer than five clients are merged, so none is described on its own.
+        small = [name for name, members in groups.items() if len(members) < SMALLEST_SHOWN]
+        if len(small) > 1:
+            for name in small:
+                groups[OTHER].extend(groups.pop(name))
         for name, members in sorted(groups.items()):
             months = sum(f.client_months for f in members)
             events = sum(len(f.risk_events) for f in members)
+            if len(members) < SMALLEST_SHOWN:
+                rows.append((grouping, name, SUPPRESSED, SUPPRESSED, SUPPRESSED, RATE_SUPPRESSED))
+                continue
             rows.append(
                 (
                     grouping,
@@ -571,7 +583,12 @@ def _risk_by_group(facts: list[ClientFacts]) -> Table:
         "Risk events per client-month, by site and by typology",
         (
             Column("grouped_by", "text (coded)", "site or typology (the latest typology)."),
-            Column("group", "text (coded)", "The site or typology."),
+            Column(
+                "group",
+                "text (coded)",
+                "The site or typology; typologies with fewer than 5 clients are merged into "
+                "'other', and a group still under 5 shows no figures.",
+            ),
             _count_column("clients", "Clients in the group."),
             _count_column(
                 "client_months",
@@ -693,7 +710,7 @@ def _report(
             "Risk events recorded in the period against the months clients spent in the "
             "service, by site and by typology.",
             ("Grouped by", "Group", "Clients", "Client-months", "Risk events", "Per client-month"),
-            risk.rows,
+            tuple((r[0], r[1].replace("_", " "), *r[2:]) for r in risk.rows),
         ),
     )
     about = (

@@ -466,3 +466,28 @@ def test_each_session_leaves_as_its_month_attendance_modality_and_engagement(db,
     assert len(sessions) == 24
     assert {(r["detail"], r["value"]) for r in sessions} == {("in_person", "not_assessed")}
     assert {r["category"] for r in sessions} == {"attended", "late", "did_not_attend"}
+
+
+def test_a_group_of_fewer_than_five_clients_shows_no_figures(db, psychologist, admin, caseload):
+    with db.transaction() as s:  # one of the six becomes predatory: a group of one
+        clients.set_typology(
+            s, psychologist, caseload[0], Typology.PREDATORY, rationale="r", assessed_on=TODAY
+        )
+    project(db, admin)
+    table = rows(export(db, admin), "summary_risk_events_by_site_and_typology.csv")
+    by_group = {(r["grouped_by"], r["group"]): r for r in table}
+    assert by_group["typology", "predatory"]["client_months"] == "<5"
+    assert by_group["typology", "predatory"]["risk_events_per_client_month"] == "suppressed"
+    assert by_group["typology", "rejected"]["clients"] == "5"
+
+
+def test_a_site_of_fewer_than_five_clients_is_not_described(db, psychologist, admin, caseload):
+    with db.transaction() as s:
+        cid = add_client(s, psychologist, 7, site="Island")
+        fill_client(s, psychologist, cid, 7)
+    project(db, admin)
+    made = export(db, admin)
+    assert "Island" not in b"".join(data for _name, data in made.files).decode("latin-1")
+    by_site = {r["site"]: r for r in rows(made, "summary_engagement_by_site.csv")}
+    assert set(by_site) == {"North", "other", "all sites"}
+    assert set(by_site["other"].values()) == {"other", "<5", "suppressed"}
