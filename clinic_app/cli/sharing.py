@@ -12,19 +12,21 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
 )
 from clinic_app.services.common import StaffRef, client_by_ref
 from clinic_app.wording import GATEWAY_WORDS, counted
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 CALDICOTT_QUESTIONS = ("necessary", "minimum", "relevant", "accurate")
 
@@ -352,9 +354,9 @@ def register(commands: Commands) -> None:
 
     gateways = "\n".join(f"  {g.value:<16} {GATEWAY_WORDS[g]}" for g in Gateway)
     epilog = f"audiences: {', '.join(AUDIENCE_NAMES)}\n\ngateways:\n{gateways}"
-    summary = commands.add_parser(
+    summary = add_command(
+        commands,
         "summary",
-        help="write a partner-safe progress summary (PDF) and log the disclosure",
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -365,9 +367,9 @@ def register(commands: Commands) -> None:
     _sharing_arguments(summary)
     summary.set_defaults(run=cmd_summary)
 
-    notice = commands.add_parser(
+    notice = add_command(
+        commands,
         "risk-notice",
-        help="write an urgent risk notification (PDF) for one risk event and log it",
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -376,7 +378,7 @@ def register(commands: Commands) -> None:
     _sharing_arguments(notice)
     notice.set_defaults(run=cmd_risk_notice)
 
-    register = commands.add_parser("register", help="the disclosure register")
+    register = add_command(commands, "register")
     register_actions = register.add_subparsers(
         dest="register_command", metavar="ACTION", required=True
     )
@@ -392,9 +394,9 @@ def register(commands: Commands) -> None:
     reg_export.add_argument("--out", type=Path, required=True, help="the CSV file to write")
     reg_export.set_defaults(run=cmd_register_export)
 
-    audience = commands.add_parser(
+    audience = add_command(
+        commands,
         "audience",
-        help="what each partner audience receives (administrators change it)",
         epilog="sections: " + ", ".join(s.value for s in Section),
     )
     audience_actions = audience.add_subparsers(
