@@ -12,6 +12,7 @@ import argparse
 import getpass
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -137,6 +138,33 @@ class Context:
                 f"changed first: run 'clinic-app password change --user {me.username}'."
             )
         return me
+
+
+class LoadingMeanwhile:
+    """Steps that load what a command will need, run on a second thread meanwhile.
+
+    Checking the password takes a deliberate fifth of a second, which the password
+    hasher spends outside Python; what the command needs next (a renderer, its fonts,
+    word lists) can load on the other processor then. Steps only load: they read no
+    database and sign no one in. A step that fails is left for the command to meet and
+    report when it loads the same thing itself.
+    """
+
+    def __init__(self, *steps: Callable[[], object]) -> None:
+        self._steps = steps
+        self._thread = threading.Thread(target=self._run, name="clinic-app-loading")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for step in self._steps:
+                step()
+        except Exception:  # noqa: S110 - met and reported by the command itself
+            pass
+
+    def wait(self) -> None:
+        """Return when every step has run (at once if they all have)."""
+        self._thread.join()
 
 
 def iso_date(text: str) -> date:

@@ -18,6 +18,7 @@ from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
+    LoadingMeanwhile,
     act_as_user,
     add_command,
     add_common_options,
@@ -141,14 +142,22 @@ def _resolve(ctx: Context, draft: Any) -> Any:
     return draft
 
 
-def cmd_summary(ctx: Context) -> None:
-    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
+def _load_for_export() -> None:
+    from clinic_app.services.sharing import documents  # noqa: PLC0415 - reportlab, fonts
 
+    documents.load_for_export()
+
+
+def cmd_summary(ctx: Context) -> None:
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
+    loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
+        loading.wait()
+        from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
+
         client = client_by_ref(session, ctx.args.client)
         draft = drafts.prepare_partner_summary(
             session,
@@ -174,17 +183,22 @@ def cmd_summary(ctx: Context) -> None:
             f"the disclosure register.{accepted}"
         )
 
-    act_as_user(ctx, work)
+    try:
+        act_as_user(ctx, work)
+    finally:
+        loading.wait()
 
 
 def cmd_risk_notice(ctx: Context) -> None:
-    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
-
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
+    loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
+        loading.wait()
+        from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
+
         draft = drafts.prepare_risk_notice(session, me, ctx.args.event, audience=ctx.args.audience)
         draft = _resolve(ctx, draft)
         result = documents.export_risk_notice(
@@ -202,7 +216,10 @@ def cmd_risk_notice(ctx: Context) -> None:
             f"disclosure register.{accepted}"
         )
 
-    act_as_user(ctx, work)
+    try:
+        act_as_user(ctx, work)
+    finally:
+        loading.wait()
 
 
 def cmd_register_list(ctx: Context) -> None:

@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -582,3 +583,56 @@ def test_output_cut_short_by_a_closed_pipe_is_said_plainly(initialised):
     assert code == EXIT_ERROR
     assert "output was cut short" in err.getvalue()
     assert "something unexpected" not in err.getvalue()
+
+
+def _summary(store_args: list[str], out: Path, password: str) -> Run:
+    today = date.today()
+    return run(
+        "summary",
+        *store_args,
+        "--password-stdin",
+        "--client",
+        "MASIP-0101",
+        "--audience",
+        "police",
+        "--from",
+        (today - timedelta(days=90)).isoformat(),
+        "--to",
+        today.isoformat(),
+        "--recipient",
+        "Metropolitan Police",
+        "--purpose",
+        "Quarterly review",
+        "--gateway",
+        "cda-s115",
+        "--client-informed",
+        "--caldicott",
+        "necessary,minimum,relevant,accurate",
+        "--out",
+        str(out),
+        stdin=password + "\n",
+    )
+
+
+def test_what_loads_while_the_password_is_checked_ends_with_the_command(summary_store, tmp_path):
+    before = threading.active_count()
+    refused = _summary(summary_store, tmp_path / "no.pdf", "not the password")
+    assert refused.code == EXIT_ERROR and "password is not right" in refused.err
+    assert not (tmp_path / "no.pdf").exists()
+    written = _summary(summary_store, tmp_path / "yes.pdf", STAFF_PASSWORD)
+    assert written.code == 0, written.err
+    assert threading.active_count() == before
+
+
+def test_a_step_that_fails_while_loading_is_left_to_the_command(
+    summary_store, tmp_path, monkeypatch
+):
+    from clinic_app.services.sharing import documents
+
+    def broken() -> None:
+        raise OSError("the fonts could not be read")
+
+    monkeypatch.setattr(documents, "load_for_export", broken)
+    result = _summary(summary_store, tmp_path / "police.pdf", STAFF_PASSWORD)
+    assert result.code == 0, result.err  # the command loads what it needs itself
+    assert (tmp_path / "police.pdf").exists()
