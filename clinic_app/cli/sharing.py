@@ -4,7 +4,7 @@
 is confirmed and the client's being told (or not, and why) is said, and log it in the
 disclosure register; ``register`` lists or exports that register; ``audience`` shows what
 each partner audience receives (administrators change it). The renderers load only when a
-document is written.
+document is written, on a second thread while the password is checked.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def cmd_summary(ctx: Context) -> None:
     loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
-        loading.wait()
+        loading.wait()  # signed in; the loading step registers the fonts: it ends first
         from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
         client = client_by_ref(session, ctx.args.client)
@@ -196,7 +196,7 @@ def cmd_risk_notice(ctx: Context) -> None:
     loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
-        loading.wait()
+        loading.wait()  # signed in; the loading step registers the fonts: it ends first
         from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
         draft = drafts.prepare_risk_notice(session, me, ctx.args.event, audience=ctx.args.audience)
