@@ -245,20 +245,27 @@ class _Built:
 
     by: StaffRef
     draft: Draft[Any]
+    fingerprint: int
+    """The hash of its content (every field, all the way down) when it was checked."""
 
 
 def _remember(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[ContentT]:
     """Note that ``draft`` was built and checked here, until the session next writes.
 
     Any flush (a write of any kind) and the end of the unit of work forget it, so a later
-    export builds and checks again whenever the record might have changed.
+    export builds and checks again whenever the record might have changed. Content that
+    cannot be fingerprinted is not noted: its export builds and checks again.
     """
+    try:
+        fingerprint = hash(draft.content)
+    except TypeError:  # pragma: no cover - content dataclasses hold tuples, not lists
+        return draft
     built: list[_Built] | None = session.info.get(_BUILT)
     if built is None:
         built = session.info[_BUILT] = []
         event.listen(session, "after_flush", _forget)
         event.listen(session, "after_transaction_end", _forget_at_end)
-    built.append(_Built(by, draft))
+    built.append(_Built(by, draft, fingerprint))
     return draft
 
 
@@ -272,10 +279,16 @@ def _forget_at_end(session: Session, _transaction: object) -> None:
 
 def _built_here(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[ContentT] | None:
     """The gate's own draft whose content ``draft`` carries, built and checked in this
-    unit of work with nothing written since; None when there is none."""
+    unit of work with nothing written since and not changed in place; None when there is
+    none."""
     for built in session.info.get(_BUILT, ()):
         own = built.draft
-        if own.content is draft.content and own.request == draft.request and built.by == by:
+        if (
+            own.content is draft.content
+            and own.request == draft.request
+            and built.by == by
+            and hash(draft.content) == built.fingerprint
+        ):
             return typing.cast(Draft[ContentT], own)
     return None
 
