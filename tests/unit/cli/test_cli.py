@@ -437,7 +437,14 @@ def test_a_summary_imports_its_own_group_and_the_renderer_but_never_qt(summary_s
     ("command", "group", "status"),
     [
         (("user", "list"), "accounts", EXIT_ERROR),  # a psychologist may not list accounts
+        (("export", "--client", "MASIP-0101", "--out", "{tmp}/record.json"), "records", 0),
+        (("audit", "verify"), "audit_trail", 0),
+        (("setting", "list"), "settings", EXIT_ERROR),  # administrators only
+        (("measure", "list"), "measures", 0),
         (("register", "list"), "sharing", 0),
+        (("audience", "list"), "sharing", 0),
+        (("service", "list"), "service_directory", 0),
+        (("third-party", "list", "--client", "MASIP-0101"), "third_parties", 0),
     ],
 )
 def test_a_command_that_writes_no_pdf_never_imports_the_renderer_or_qt(
@@ -446,7 +453,11 @@ def test_a_command_that_writes_no_pdf_never_imports_the_renderer_or_qt(
     # The process ends without tearing its modules down, but with its own exit status and
     # after the exit handlers (the probe's listing is written by one).
     code, loaded = modules_of_a_process(
-        tmp_path, *command, *summary_store, "--password-stdin", stdin=STAFF_PASSWORD + "\n"
+        tmp_path,
+        *(word.format(tmp=tmp_path) for word in command),
+        *summary_store,
+        "--password-stdin",
+        stdin=STAFF_PASSWORD + "\n",
     )
     assert code == status
     assert _under(loaded, "clinic_app.cli") & COMMAND_GROUPS == {f"clinic_app.cli.{group}"}
