@@ -11,10 +11,11 @@ from typing import NoReturn
 
 QT_PROBE = ["self-test", "--qt-probe"]
 
-COMMAND_GC_THRESHOLDS = (10_000, 50, 50)
+COMMAND_GC_THRESHOLDS = (10_000, 10, 10)
 """Python's cycle collector for a command's process: it runs after every 10,000 new
-objects rather than 700, so loading the command's modules is not interrupted again and
-again to walk objects that live until the process ends."""
+objects rather than 700 (the older generations in the usual proportion), so loading the
+command's modules is not interrupted again and again to walk objects that live until the
+process ends."""
 
 
 def main() -> int:
