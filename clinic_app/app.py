@@ -516,7 +516,13 @@ class ClinicApp(QObject):
         from clinic_app.services import dashboard  # noqa: PLC0415
         from clinic_app.views.home.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
 
-        return DashboardView(DashboardActions(dashboard=workspace.bind(dashboard.dashboard)))
+        return DashboardView(
+            DashboardActions(
+                dashboard=workspace.bind(dashboard.dashboard),
+                whole_section=workspace.bind(dashboard.whole_section),
+                generations=dashboard.generations,
+            )
+        )
 
     @staticmethod
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:

@@ -43,7 +43,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select, union
 from sqlalchemy.orm import Session, aliased
@@ -82,7 +82,7 @@ REVIEW_NOTICE_DAYS = 14
 """A plan review shows as due this many days ahead."""
 UNSIGNED_AFTER_DAYS = 1
 """A draft note is listed once its session is more than this many days ago."""
-_Select = Select[Unpack[tuple[Any, ...]]]
+_Select = Select[*tuple[Any, ...]]
 FIRST_ITEMS = 20
 """How many items of each section the dashboard gives at first; the rest on request."""
 
@@ -210,12 +210,12 @@ class Dashboard:
         return sum(s.total for s in self.sections if s.key in TO_DO)
 
 
-def generations() -> dict[SectionKey, int]:
+def generations() -> dict[str, int]:
     """For each section, a number that moves on whenever a table it reads has changed.
 
     No database is read: the counts are kept in this process as units of work commit.
     """
-    return {key: changes.generation(tables) for key, tables in SECTION_TABLES.items()}
+    return {str(key): changes.generation(tables) for key, tables in SECTION_TABLES.items()}
 
 
 # -- reading ------------------------------------------------------------------------------------
