@@ -10,7 +10,8 @@ double-click on a line asks for the place where it can be dealt with:
 :attr:`DashboardView.open_requested` carries an :class:`OpenTarget` (client, record tab,
 item), and the main window opens it.
 
-The dashboard loads when it is first shown, reloads everything on F5 (the Refresh button
+Every read runs on the background runner, never on the GUI thread. The dashboard loads
+when it is first shown, reloads everything on F5 (the Refresh button
 too) and when :meth:`DashboardView.refresh` is called (the main window does after a
 record changed), and, when shown again, reloads only the sections whose tables changed
 since (the services count committed changes) or all of them on a new day. Each list says
@@ -26,6 +27,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -53,6 +55,7 @@ from clinic_app.services.dashboard import (
     DashboardSection,
     SectionKey,
 )
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import ListTableModel, OpenableTable
 
 Index = QModelIndex | QPersistentModelIndex
@@ -382,12 +385,17 @@ class DashboardView(QWidget):
     it reloads only the sections that may have changed since they were loaded, or all of
     them when ``today()`` is no longer the day they were loaded for.
 
+    Sections are read on the background runner (:mod:`clinic_app.views.common.runner`);
+    until the first load arrives the lists are hidden and the summary says it is loading.
+
     Signals:
         open_requested(object): an :class:`OpenTarget`: open this client's record at
             this tab and item.
+        loaded(): the sections asked for are shown (or the problem that stopped them).
     """
 
     open_requested = Signal(object)
+    loaded = Signal()
 
     def __init__(
         self,
@@ -399,6 +407,8 @@ class DashboardView(QWidget):
         super().__init__(parent)
         self._actions = actions
         self._today = today
+        self._runner_key = f"dashboard:{id(self)}"
+        self._asked: set[SectionKey] = set()  # sections on their way from the runner
         self.current: Dashboard | None = None
         self._loaded: dict[SectionKey, DashboardSection] = {}
         self._generations: dict[SectionKey, int] = {}
@@ -452,6 +462,7 @@ class DashboardView(QWidget):
         self.lists_area.setFrameShape(QFrame.Shape.NoFrame)
         self.lists_area.setWidget(self.body)
         self.lists_area.setAccessibleName("Dashboard lists")
+        self.lists_area.hide()  # until the first load arrives
         outer.addWidget(self.lists_area, stretch=1)
 
         # Keyboard order: Refresh, then each list followed by its "Show all".
@@ -464,13 +475,20 @@ class DashboardView(QWidget):
 
     # -- loading ---------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        """True while sections asked for are on their way from the runner."""
+        return bool(self._asked)
+
     def refresh(self) -> None:
-        """Reload every section."""
+        """Reload every section (on the background runner)."""
         self._load([s.key for s in SECTIONS])
 
     def refresh_changed(self) -> None:
         """Reload the sections that may have changed since they were loaded (all of them
         on a new day or before the first load); nothing when none has."""
+        if self.loading:
+            return  # on its way already; a change made meanwhile shows at the next visit
         stale = self.stale_sections()
         if stale:
             self._load(stale)
@@ -484,19 +502,28 @@ class DashboardView(QWidget):
         return [key for key in everything if now.get(key, 0) != self._generations.get(key, 0)]
 
     def _load(self, keys: list[SectionKey]) -> None:
+        # A newer request supersedes the one on its way: it asks for what that one asked
+        # for as well, so no section is left behind.
+        self._asked |= set(keys)
+        wanted = [s.key for s in SECTIONS if s.key in self._asked]
         # Counted before reading: a change committed while the sections are read shows as
         # a change at the next visit, never as none.
         marks = dict(self._actions.generations())
-        try:
-            board = self._actions.dashboard(keys)
-        except ClinicError as error:
-            self._show_problem(error)
-            return
-        self._show_board(board, keys, marks)
+        if self.current is None:
+            self.summary.setText("Loading your dashboard…")
+            self.summary.show()
+        runner().run(
+            partial(self._actions.dashboard, wanted),
+            partial(self._show_board, keys=wanted, marks=marks),
+            key=self._runner_key,
+            parent=self,
+            failed=self._show_problem,
+        )
 
     def _show_board(
-        self, board: Dashboard, keys: list[SectionKey], marks: Mapping[str, int]
+        self, board: Dashboard, *, keys: list[SectionKey], marks: Mapping[str, int]
     ) -> None:
+        self._asked.clear()
         if self.current is not None and self.current.today != board.today:
             self._loaded.clear()  # another day: what was loaded before no longer holds
         self.current = board
@@ -522,8 +549,10 @@ class DashboardView(QWidget):
             )
         )
         self.summary.show()
+        self.loaded.emit()
 
     def _show_problem(self, error: ClinicError) -> None:
+        self._asked.clear()
         self.current = None
         self._loaded.clear()
         self._generations.clear()
@@ -538,15 +567,18 @@ class DashboardView(QWidget):
         self.problem.setAccessibleDescription(self.problem.text())
         self.problem.show()
         self.lists_area.hide()
+        self.loaded.emit()
 
     def show_all(self, key: str) -> None:
-        """List every line of one section."""
-        try:
-            whole = self._actions.whole_section(key)
-        except ClinicError as error:
-            self._show_problem(error)
-            return
-        self.sections[key].show_whole(whole)
+        """List every line of one section (on the background runner)."""
+        section = self.sections[key]
+        runner().run(
+            partial(self._actions.whole_section, key),
+            section.show_whole,
+            key=f"{self._runner_key}:{key}",
+            parent=section,
+            failed=self._show_problem,
+        )
 
     def items(self, key: str) -> list[DashboardItem]:
         """The lines of one section (e.g. ``"referrals"``), top to bottom."""
