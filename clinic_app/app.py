@@ -39,7 +39,7 @@ from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
 from clinic_app.views.common.feedback import install_excepthook, show_error
 from clinic_app.views.common.runner import Runner, use_runner
-from clinic_app.views.shell.idle import IdleWatcher
+from clinic_app.views.shell.idle import IdleWatcher, LockKey
 from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
@@ -122,8 +122,11 @@ class ClinicApp(QObject):
         self.idle.idle.connect(self.lock)
         self.idle.pause()  # counting starts when a main window is shown
         app = QApplication.instance()
+        self.lock_key = LockKey(self)
+        self.lock_key.pressed.connect(self.lock)
         if app is not None:
             app.installEventFilter(self.idle)
+            app.installEventFilter(self.lock_key)
         self.locked = False
         self._forms_to_reopen: list[OpenForm] = []
         self._forms_not_kept = 0  # forms whose text could not be kept at the last lock

@@ -61,6 +61,7 @@ class ChangePasswordDialog(QDialog):
         buttons.accepted.connect(self._on_change)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.current.setFocus()  # typing starts in the password, not on a button
 
     def _field(self, label: str, form: QFormLayout) -> QLineEdit:
         edit = QLineEdit()

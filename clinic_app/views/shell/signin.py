@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the sign-in window must appear before the database layer is
     from clinic_app.services.common import StaffRef
 
 ERROR_STYLE = "color: #a4000f; font-weight: bold;"
+DIALOG_WIDTH = 460
 
 
 class SignInDialog(QDialog):
@@ -106,10 +108,29 @@ class SignInDialog(QDialog):
         self.ok_button.setText("&Sign in")
         self.ok_button.setAccessibleName("Sign in")
         buttons.accepted.connect(self._on_sign_in)
+        self._locked = locked_user is not None
+        self.quit_button: QPushButton | None = None
+        if self._locked:
+            # Escape must not end a locked session by accident: quitting is a choice.
+            self.quit_button = buttons.addButton(
+                "&Quit clinic-app", QDialogButtonBox.ButtonRole.RejectRole
+            )
+            self.quit_button.setAccessibleName("Quit clinic-app")
+            self.quit_button.setToolTip(
+                "Close the application. What was being typed was kept when the screen locked."
+            )
+            self.quit_button.clicked.connect(self._quit)
         layout.addWidget(buttons)
         self.setTabOrder(self.username, self.password)
         (self.password if locked_user else self.username).setFocus()
-        self.resize(420, 0)
+        # A wrapped label does not ask for its height at a given width by itself: give the
+        # heading the lines it needs at the dialog's width, so none is clipped.
+        self.setMinimumWidth(DIALOG_WIDTH)
+        margins = layout.contentsMargins()
+        heading.setMinimumHeight(
+            heading.heightForWidth(DIALOG_WIDTH - margins.left() - margins.right())
+        )
+        self.resize(DIALOG_WIDTH, 0)
 
     def _on_sign_in(self) -> None:
         if not self.ok_button.isEnabled():
@@ -156,6 +177,16 @@ class SignInDialog(QDialog):
         self.message.show()
 
     def reject(self) -> None:
-        # Escape must not dismiss a lock screen into the locked session; the app decides.
+        # Escape (or closing the window) at a lock screen does nothing: the Quit button
+        # says what it does. At start, it closes the window and the application.
+        if self._locked:
+            return
         self.password.clear()
         super().reject()
+
+    def _quit(self) -> None:
+        QDialog.reject(self)
+
+    def done(self, result: int) -> None:
+        self.password.clear()
+        super().done(result)

@@ -205,6 +205,57 @@ def test_locking_dismisses_an_open_dialog_first(qtbot, start, seeded):
     assert QApplication.activeModalWidget() is None
 
 
+def test_ctrl_l_locks_the_screen_while_a_dialog_is_open(qtbot, start, seeded):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
+    dialog = QDialog(app.window)
+    field = QLineEdit(dialog)
+    QVBoxLayout(dialog).addWidget(field)
+    dialog.setModal(True)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(app.asked) == 2, timeout=5000)
+    assert app.asked[-1] is not None and app.asked[-1].username == "dr.jones"
+
+
+def test_escape_never_ends_a_locked_session(qtbot, seeded):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from clinic_app.services.common import StaffRef
+
+    app = ClinicApp(seeded)
+    try:
+        me = app._sign_in("dr.jones", STAFF_PASSWORD)
+        assert isinstance(me, StaffRef)
+        locked = SignInDialog(app._sign_in, database=str(seeded), locked_user=me)
+        qtbot.addWidget(locked)
+        locked.show()
+        qtbot.waitExposed(locked)
+        heading = next(
+            label
+            for label in locked.findChildren(QLabel)
+            if label.accessibleName() == "Sign-in instructions"
+        )
+        assert heading.height() >= heading.heightForWidth(heading.width())  # nothing clipped
+        qtbot.keyClick(locked.password, Qt.Key.Key_Escape)
+        locked.close()
+        assert locked.isVisible() and locked.result() == 0  # still asking
+        assert locked.quit_button is not None
+        locked.quit_button.click()  # quitting is an explicit choice
+        assert not locked.isVisible()
+        at_start = SignInDialog(app._sign_in, database=str(seeded))
+        qtbot.addWidget(at_start)
+        assert at_start.quit_button is None
+    finally:
+        app.runner.stop()
+        app.close_database()
+
+
 def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, monkeypatch):
     quits = []
     monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
