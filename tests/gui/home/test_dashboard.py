@@ -43,7 +43,9 @@ TODAYS = DashboardItem(
 def board(**sections: Any) -> Dashboard:
     """A dashboard with these sections: a tuple of items, or a DashboardSection."""
     made = tuple(
-        value if isinstance(value, DashboardSection) else DashboardSection(key, value, len(value))
+        value
+        if isinstance(value, DashboardSection)
+        else DashboardSection(SectionKey(key), value, len(value))
         for key, value in sections.items()
     )
     return Dashboard(TODAY, date(2026, 3, 16), 2, made)
