@@ -11,11 +11,12 @@ double-click on a line asks for the place where it can be dealt with:
 item), and the main window opens it.
 
 Every read runs on the background runner, never on the GUI thread. The dashboard loads
-when it is first shown, reloads everything on F5 (the Refresh button
+when it is first shown (or asked to before), reloads everything on F5 (the Refresh button
 too) and when :meth:`DashboardView.refresh` is called (the main window does after a
-record changed), and, when shown again, reloads only the sections whose tables changed
-since (the services count committed changes) or all of them on a new day. Each list says
-in words when it is empty, and flags are words ("OVERDUE", "URGENT"), not colours.
+record changed; while Home is not on screen that waits for its next showing), and, when
+shown again, reloads only the sections whose tables changed since (the services count
+committed changes) or all of them on a new day. Each list says in words when it is
+empty, and flags are words ("OVERDUE", "URGENT"), not colours.
 
 Column widths are fixed from the font (the "What" column takes the rest), never measured
 from the rows: a list of thousands of lines costs only the lines on screen.
@@ -381,9 +382,10 @@ class SectionList(QWidget):
 class DashboardView(QWidget):
     """The clinician's home screen: what needs doing and this week's sessions.
 
-    ``refresh()`` reloads every section (also on F5 and the Refresh button). Shown again,
-    it reloads only the sections that may have changed since they were loaded, or all of
-    them when ``today()`` is no longer the day they were loaded for.
+    ``refresh()`` reloads every section (also on F5 and the Refresh button), at once when
+    on screen, else at the next showing. Shown again, it reloads only the sections that
+    may have changed since they were loaded, or all of them when ``today()`` is no longer
+    the day they were loaded for.
 
     Sections are read on the background runner (:mod:`clinic_app.views.common.runner`);
     until the first load arrives the lists are hidden and the summary says it is loading.
@@ -409,6 +411,7 @@ class DashboardView(QWidget):
         self._today = today
         self._runner_key = f"dashboard:{id(self)}"
         self._asked: set[SectionKey] = set()  # sections on their way from the runner
+        self._everything_stale = False  # a refresh was asked while hidden
         self.current: Dashboard | None = None
         self._loaded: dict[SectionKey, DashboardSection] = {}
         self._generations: dict[SectionKey, int] = {}
@@ -481,22 +484,30 @@ class DashboardView(QWidget):
         return bool(self._asked)
 
     def refresh(self) -> None:
-        """Reload every section (on the background runner)."""
+        """Reload every section (on the background runner): now if the dashboard is on
+        screen or has never loaded, otherwise when it is next shown, so that work in a
+        record (whose saves ask for this) does not wait behind a dashboard nobody sees."""
+        if self.current is not None and not self.isVisible():
+            self._everything_stale = True
+            return
+        self._everything_stale = False
         self._load([s.key for s in SECTIONS])
 
     def refresh_changed(self) -> None:
         """Reload the sections that may have changed since they were loaded (all of them
-        on a new day or before the first load); nothing when none has."""
+        on a new day, before the first load or after a refresh asked while hidden);
+        nothing when none has."""
         if self.loading:
             return  # on its way already; a change made meanwhile shows at the next visit
         stale = self.stale_sections()
+        self._everything_stale = False
         if stale:
             self._load(stale)
 
     def stale_sections(self) -> list[SectionKey]:
         """The sections to load again: changed since loaded, or all on a new day."""
         everything = [s.key for s in SECTIONS]
-        if self.current is None or self.current.today != self._today():
+        if self._everything_stale or self.current is None or self.current.today != self._today():
             return everything
         now = self._actions.generations()
         return [key for key in everything if now.get(key, 0) != self._generations.get(key, 0)]

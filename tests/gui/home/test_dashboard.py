@@ -128,6 +128,21 @@ def test_a_visit_reloads_only_the_sections_that_changed(qtbot):
     assert fake.calls == 2
 
 
+def test_a_refresh_asked_while_hidden_waits_for_the_next_showing(qtbot):
+    fake = FakeDashboard(board(unsigned_notes=(NOTE,)))
+    view = make(qtbot, fake)
+    view.show()
+    view.hide()  # the user is in a record, whose save asks Home to refresh
+    view.refresh()
+    view.refresh()
+    assert fake.calls == 1  # nothing read for a screen nobody sees
+    view.show()
+    assert fake.calls == 2 and len(fake.asked[1]) == len(SECTIONS)
+    view.hide()
+    view.show()
+    assert fake.calls == 2
+
+
 def test_on_a_new_day_a_visit_reloads_everything(qtbot):
     fake = FakeDashboard(board(unsigned_notes=(NOTE,)))
     day = [TODAY]

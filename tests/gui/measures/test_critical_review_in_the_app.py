@@ -64,7 +64,7 @@ def test_a_later_unrelated_risk_event_does_not_end_the_alert(qtbot, start, seede
     # The dashboard lists it, and its line opens the Measures tab on that administration.
     home = app.window.home
     assert home is not None
-    home.refresh()  # read on the runner
+    app.window.tabs.setCurrentWidget(home)  # back to Home: it reads what changed
     settle(qtbot, app)
     [line] = [i for i in home.items("critical_answers") if i.item_id == administration_id]
     tab.show_measure("gad-7")  # elsewhere first, so opening has to find it
