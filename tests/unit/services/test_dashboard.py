@@ -737,3 +737,16 @@ def test_generations_move_on_with_committed_changes_to_what_a_section_reads(
     with db.transaction() as session:
         notes.sign_note(session, psychologist, note_id, password=STAFF_PASSWORD)
     assert dashboard.generations()["unsigned_notes"] > after_note["unsigned_notes"]
+
+
+def test_warming_up_finds_nothing_and_writes_nothing(db, psychologist, client_id):
+    with db.transaction() as session:
+        _note(session, psychologist, client_id, TODAY - timedelta(days=3))
+    before = dashboard.generations()
+    with db.session() as session:
+        dashboard.warm_up(session)  # a clinician with no caseload: every section empty
+        board = dashboard.dashboard(session, dashboard.NOBODY, today=TODAY)
+        assert board.caseload_size == 0 and board.needing_attention == 0
+        assert not (session.new or session.dirty or session.deleted)
+        session.commit()
+    assert dashboard.generations() == before
