@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
+    from clinic_app.views.admin.view import AdministrationView
     from clinic_app.views.common.record_part import RecordPart
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
@@ -487,7 +488,9 @@ class ClinicApp(QObject):
             ),
             new_client=lambda parent: self._new_client(workspace, parent),
             find_client=workspace.bind(clients.find_client),
-            make_home=(lambda: self._make_home(workspace)) if me.is_clinical else None,
+            make_home=(lambda: self._make_home(workspace))
+            if me.is_clinical
+            else (lambda: self._make_administration(workspace)),
             menus=app_menus(workspace),
         )
         window = MainWindow(parts)
@@ -664,6 +667,47 @@ class ClinicApp(QObject):
         )
         home.refresh()  # Home is shown first: read it while the rest of the window is built
         return home
+
+    def _make_administration(self, workspace: Workspace) -> AdministrationView:
+        """An administrator's Home: the command line's administration, in the window."""
+        from clinic_app.services import assignments, safekeeping, settings, staff  # noqa: PLC0415
+        from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
+        from clinic_app.views.admin.view import AdminActions, AdministrationView  # noqa: PLC0415
+
+        database = workspace.database
+        path = self.database_path
+        key_file = self.key_file
+
+        def backup_now(out: Path) -> safekeeping.BackupRow:
+            key = default_key_store(key_file).get(path)
+            return workspace.call(safekeeping.make_backup, database.engine, key, out)
+
+        def suggested_backup() -> Path:
+            from datetime import datetime  # noqa: PLC0415
+
+            return config.backups_dir() / f"clinic-{datetime.now():%Y-%m-%d-%H%M}.db"
+
+        return AdministrationView(
+            AdminActions(
+                list_users=workspace.bind(staff.list_users),
+                add_user=workspace.bind(staff.add_user),
+                change_role=workspace.bind(staff.change_role),
+                reset_password=workspace.bind(staff.reset_password),
+                unlock_user=workspace.bind(staff.unlock_user),
+                disable_user=workspace.bind(staff.disable_user),
+                enable_user=workspace.bind(staff.enable_user),
+                assignments_of=workspace.bind(assignments.assignments_of),
+                assign_client=workspace.bind(assignments.assign_client),
+                end_assignment=workspace.bind(assignments.end_assignment),
+                list_settings=workspace.bind(settings.list_settings),
+                list_text_settings=workspace.bind(settings.list_text_settings),
+                change_setting=workspace.bind(settings.change_setting),
+                last_backup=workspace.bind(safekeeping.last_backup),
+                backup_now=backup_now,
+                check_audit_trail=workspace.bind(safekeeping.check_audit_trail),
+                suggested_backup=suggested_backup,
+            )
+        )
 
     @staticmethod
     def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:

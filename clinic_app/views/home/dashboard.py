@@ -56,6 +56,7 @@ from clinic_app.services.dashboard import (
     DashboardSection,
     SectionKey,
 )
+from clinic_app.views.common.home_screen import HomeScreen
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import ListTableModel, OpenableTable
 
@@ -379,7 +380,7 @@ class SectionList(QWidget):
             self.open_requested.emit(self.model.item(index.row()))
 
 
-class DashboardView(QWidget):
+class DashboardView(HomeScreen):
     """The clinician's home screen: what needs doing and this week's sessions.
 
     ``refresh()`` reloads every section (also on F5 and the Refresh button), at once when
@@ -396,7 +397,6 @@ class DashboardView(QWidget):
         loaded(): the sections asked for are shown (or the problem that stopped them).
     """
 
-    open_requested = Signal(object)
     loaded = Signal()
 
     def __init__(
