@@ -322,7 +322,7 @@ class SectionList(QWidget):
         self.model.reset_items(items)
         count = len(items)
         total = max(shown.total, count)
-        counted = f"{total}" if count >= total else f"{count} of {total}"
+        counted = f"{total:,}" if count >= total else f"{count:,} of {total:,}"
         self.title.setText(f"{self.section.title} ({counted})")
         self.title.setAccessibleName(f"{self.plain_title}: {counted}")
         more = self._first is not None and not self._first.complete
@@ -330,11 +330,11 @@ class SectionList(QWidget):
         if more and self._first is not None:
             first = len(self._first.items)
             self.show_all_button.setText(
-                f"Show the first {first}" if self._whole else f"Show all {total}"
+                f"Show the first {first:,}" if self._whole else f"Show all {total:,}"
             )
             self.show_all_button.setAccessibleName(
                 f"{self.plain_title}: "
-                + (f"list the first {first} only" if self._whole else f"show all {total}")
+                + (f"list the first {first:,} only" if self._whole else f"show all {total:,}")
             )
         self.table.setVisible(bool(items))
         self.empty.setVisible(not items)
@@ -551,9 +551,9 @@ class DashboardView(HomeScreen):
         need = sum(s.total for key, s in self._loaded.items() if key in TO_DO)
         clients = board.caseload_size
         self.summary.setText(
-            f"{clients} client{'' if clients == 1 else 's'} on your caseload. "
+            f"{clients:,} client{'' if clients == 1 else 's'} on your caseload. "
             + (
-                f"{need} thing{'' if need == 1 else 's'} need{'s' if need == 1 else ''} "
+                f"{need:,} thing{'' if need == 1 else 's'} need{'s' if need == 1 else ''} "
                 "your attention: press Enter or double-click a line to open it."
                 if need
                 else "Nothing needs your attention now."

@@ -313,6 +313,16 @@ def test_a_long_section_shows_its_first_lines_with_the_count_and_shows_all_on_re
     assert button.text() == "Show all 143"
 
 
+def test_large_counts_are_written_with_thousands_separated(qtbot):
+    first = DashboardSection(SectionKey.REFERRALS, _many(20), 1204)
+    view = make(qtbot, FakeDashboard(board(referrals=first)))
+    view.show()
+    section = view.sections["referrals"]
+    assert section.title.text() == "&Referrals overdue or awaiting action (20 of 1,204)"
+    assert section.show_all_button.text() == "Show all 1,204"
+    assert "1,204 things need your attention" in view.summary.text()
+
+
 def test_thousands_of_lines_cost_only_the_lines_on_screen(qtbot, monkeypatch):
     asked = 0
     plain_data = DashboardItemModel.data
