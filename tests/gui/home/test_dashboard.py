@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QTableView,
+    QWidget,
+)
 
 from clinic_app.errors import AccessDenied, ClinicError
 from clinic_app.services.dashboard import Dashboard, DashboardItem, DashboardSection, SectionKey
@@ -365,3 +372,17 @@ def test_the_keyboard_goes_from_each_list_to_its_show_all(qtbot):
     notes = view.sections["unsigned_notes"]
     assert order.index(notes.table) < order.index(referrals.table)  # most pressing first
     assert order.index(referrals.show_all_button) == order.index(referrals.table) + 1
+
+
+def test_tab_leaves_a_list_for_its_show_all_and_the_next_list(qtbot):
+    first = DashboardSection(SectionKey.REFERRALS, _many(20), 30)
+    view = make(qtbot, FakeDashboard(board(referrals=first, plan_reviews=(NOTE,))))
+    with qtbot.waitActive(view):
+        view.show()
+        view.activateWindow()
+    referrals = view.sections["referrals"]
+    referrals.table.setFocus()
+    qtbot.keyClick(referrals.table, Qt.Key.Key_Tab)  # not to the next cell: out of the list
+    assert QApplication.focusWidget() is referrals.show_all_button
+    qtbot.keyClick(referrals.show_all_button, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.sections["plan_reviews"].table
