@@ -7,6 +7,7 @@ application through ``ClinicApp`` and ``MainWindow``'s public methods.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,3 +34,17 @@ def caseload_search_box(caseload: QWidget) -> QLineEdit:
 def caseload_row_count(caseload: QWidget) -> tuple[int, int]:
     """(rows shown, rows loaded) in the caseload view."""
     return caseload.proxy.rowCount(), caseload.model.rowCount()  # type: ignore[attr-defined]
+
+
+def content_loading(view: QWidget) -> bool:
+    """True while a screen's content is on its way from the background runner
+    (``DashboardView.loading``); False for a screen that loads in place."""
+    return bool(getattr(view, "loading", False))
+
+
+def when_loaded(view: QWidget, callback: Callable[[], object]) -> None:
+    """Call ``callback`` each time the screen shows content that arrived from the runner
+    (``DashboardView.loaded``); nothing for a screen without that signal."""
+    signal = getattr(view, "loaded", None)
+    if signal is not None:
+        signal.connect(callback)

@@ -1034,6 +1034,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="always profile open_record (it is profiled anyway when over budget)",
     )
+    parser.add_argument(
+        "--home",
+        action="store_true",
+        help="only sign-in to Home (40 clients, a team lead, everyone) and peak memory",
+    )
     parser.add_argument("--child-cold-open", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -1050,6 +1055,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             *(["--quick"] if args.quick else []),
             *(["--scale"] if args.scale else []),
             *(["--profile"] if args.profile else []),
+            *(["--home"] if args.home else []),
             *(["--keep", str(args.keep)] if args.keep else []),
             *(["--json", str(args.json)] if args.json else []),
         ]

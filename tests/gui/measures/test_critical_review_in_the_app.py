@@ -16,6 +16,7 @@ from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.dialogs import RiskEventDialog
 from clinic_app.wording import RISK_EVENT_DESCRIBED
 from tests.conftest import STAFF_PASSWORD
+from tests.gui.conftest import settle
 
 # PHQ-9 version 2, item 9 answered "More than half the days" (2); demo clients answer 0.
 ANSWERS: dict[int, int | None] = {item: 2 if item == 9 else 1 for item in range(1, 10)}
@@ -63,7 +64,8 @@ def test_a_later_unrelated_risk_event_does_not_end_the_alert(qtbot, start, seede
     # The dashboard lists it, and its line opens the Measures tab on that administration.
     home = app.window.home
     assert home is not None
-    home.refresh()
+    app.window.tabs.setCurrentWidget(home)  # back to Home: it reads what changed
+    settle(qtbot, app)
     [line] = [i for i in home.items("critical_answers") if i.item_id == administration_id]
     tab.show_measure("gad-7")  # elsewhere first, so opening has to find it
     home.open_item(line)
