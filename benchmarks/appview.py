@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtWidgets import QLineEdit, QTabWidget, QWidget
 
 # Where ``clinic_app.app`` takes the sign-in window class from (patched by the start probe
@@ -20,9 +22,25 @@ SIGN_IN_DIALOG_NAME = "SignInDialog"
 
 
 def record_tabs(view: QWidget) -> QTabWidget:
-    """The tab widget of a client's record view (``ClientRecordView.tabs``)."""
+    """The tab widget of a client's record view (``ClientRecordView.tabs``).
+
+    Each page is a holder (``PartHolder``) in which the part is built the first time the
+    tab is shown; a paint of the part is a paint inside the page.
+    """
     tabs: QTabWidget = view.tabs  # type: ignore[attr-defined]
     return tabs
+
+
+def runner_idle(controller: object) -> bool:
+    """No unit of work waiting, running or undelivered (``ClinicApp.runner.idle``)."""
+    return bool(controller.runner.idle)  # type: ignore[attr-defined]
+
+
+def after_each_delivery(controller: object, then: Callable[[], None]) -> None:
+    """Call ``then`` on the GUI thread just after each unit of work's result was handed to
+    the view that asked for it (the runner's bridge signal, connected after the runner's
+    own slot, so it runs after the view's callback)."""
+    controller.runner._bridge.finished_one.connect(lambda _outcome: then())  # type: ignore[attr-defined]
 
 
 def caseload_search_box(caseload: QWidget) -> QLineEdit:

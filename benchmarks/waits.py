@@ -315,6 +315,19 @@ def measure_record(store: Store, reps: int, profile: bool) -> tuple[list[Figure]
     return [opened, first, tabs], got
 
 
+def record_in_window(keep: Path | None, quick: bool) -> list[Figure]:
+    """The record's window figures alone (``run --only record``), on a kept store if given."""
+    root = keep or Path(tempfile.mkdtemp(prefix="clinic-bench-stores-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        store = client_store(root, 1_000 if quick else 10_000)
+        figures, _ = measure_record(store, 5 if quick else 15, False)
+    finally:
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
 def measure_keystrokes(store: Store, profile: bool) -> tuple[Figure, Figure, dict[str, Any]]:
     got = session(store, EVERYONE, keystrokes=True, profile=profile)
     keys = got["keystrokes"]
