@@ -42,9 +42,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ClientStatus
 from clinic_app.services.clients import CaseloadRow
 from clinic_app.views.common import feedback
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import ListTableModel, OpenableTable
 from clinic_app.wording import (
     CLIENT_STATUS_WORDS,
@@ -590,13 +592,23 @@ class CaseloadView(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the caseload, keeping the search, the filters and the selected client."""
-        rows = feedback.run_guarded(self, self._load_caseload)
-        if rows is None:
-            # Keep what was shown; say so only when there was nothing to keep.
-            self._load_failed = self.model.rowCount() == 0
-            self._update_state()
-            return
+        """Reload the caseload (off the GUI thread), keeping the search, the filters and
+        the selected client."""
+        runner().run(
+            self._load_caseload,
+            self._show_caseload,
+            key=f"caseload:{id(self)}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        feedback.show_error(self, error)
+        # Keep what was shown; say so only when there was nothing to keep.
+        self._load_failed = self.model.rowCount() == 0
+        self._update_state()
+
+    def _show_caseload(self, rows: list[CaseloadRow]) -> None:
         self._load_failed = False
         selected = self.selected_client_id()
         self.model.set_rows(rows)
