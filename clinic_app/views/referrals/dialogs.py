@@ -38,8 +38,8 @@ from clinic_app.services.referrals import ReferralRow, allowed_next
 from clinic_app.services.service_directory import ServiceRow
 from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 from clinic_app.views.common.forms import FieldErrors
-from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.referrals.actions import ChangeStatus, CreateReferral, IssueLetter
 from clinic_app.views.referrals.models import LETTER_GATEWAYS, html_text, long_date, service_title

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from enum import IntEnum
+from functools import partial
 from typing import Any, Protocol
 
 from PySide6.QtCore import (

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     Qt,
 )
@@ -41,8 +42,8 @@ from clinic_app.views.common.list_tab import (
     rows_table,
     sorted_by,
 )
-from clinic_app.views.common.runner import runner
 from clinic_app.views.common.record_part import RecordBanner, RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.risk.actions import RiskActions
@@ -140,6 +141,9 @@ class UrgentRiskBanner(RecordBanner):
         self.retry_button.setAccessibleName("Check again for urgent risk events")
         self.retry_button.clicked.connect(self._on_retry)
         row.addWidget(self.retry_button, alignment=Qt.AlignmentFlag.AlignVCenter)
+        # Until the urgent events have been read there is nothing to offer.
+        self.decide_button.hide()
+        self.retry_button.hide()
         self.refresh()
 
     @property
@@ -198,6 +202,13 @@ class UrgentRiskBanner(RecordBanner):
         if self._needed and not was_needed:
             # Screen readers announce an alert when it appears, not only when focused.
             QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ParentChange and not self.isWindow():
+            # Put in a record: shown exactly when needed (the events may still be on their
+            # way, and an empty band would say nothing).
+            super().setVisible(self._needed)
+        return super().event(event)
 
     def setVisible(self, visible: bool) -> None:
         # While urgent events are undecided, nothing may hide the banner inside a record.

@@ -113,9 +113,7 @@ class PartnerSummaryWizard(ShareWizard):
         edits: Mapping[str, str] | None,
         reasons: Mapping[str, str] | None = None,
     ) -> Callable[[], Draft[Any]]:
-        return partial(
-            self._actions.revise, draft, keep=list(keep), edits=edits, reasons=reasons
-        )
+        return partial(self._actions.revise, draft, keep=list(keep), edits=edits, reasons=reasons)
 
     def _render_work(self, decision: SharingDecision) -> Callable[[], RenderedDocument]:
         assert self.draft is not None
@@ -269,9 +267,7 @@ class RiskNoticeDialog(ShareWizard):
         edits: Mapping[str, str] | None,
         reasons: Mapping[str, str] | None = None,
     ) -> Callable[[], Draft[Any]]:
-        return partial(
-            self._actions.revise, draft, keep=list(keep), edits=edits, reasons=reasons
-        )
+        return partial(self._actions.revise, draft, keep=list(keep), edits=edits, reasons=reasons)
 
     def _render_work(self, decision: SharingDecision) -> Callable[[], RenderedDocument]:
         assert self.draft is not None

@@ -16,8 +16,8 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from enum import IntEnum
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,7 +52,6 @@ from clinic_app.models.enums import DisclosureKind
 from clinic_app.services.sharing.audiences import BUILT_IN
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.storage.files import write_atomically
-from clinic_app.views.common import feedback
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.table import SORT_ROLE, ListTableModel
@@ -766,7 +765,9 @@ def export_register_csv(
     save_through_runner(
         parent,
         work,
-        lambda saved: show_message(parent, "Register exported", f"The register was saved to {saved}."),
+        lambda saved: show_message(
+            parent, "Register exported", f"The register was saved to {saved}."
+        ),
         busy=busy,
         title="The register was not exported",
     )

@@ -51,7 +51,6 @@ from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.services.sharing.audiences import AudiencePolicy
 from clinic_app.services.sharing.disclosures import DisclosureRow
 from clinic_app.storage.files import write_atomically
-from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.pdf_preview import PdfPreview

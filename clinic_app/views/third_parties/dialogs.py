@@ -498,9 +498,7 @@ class RevokeMeasureDialog(_Form):
 
     def _on_save(self) -> None:
         on = to_date(self.revoked_on.date())
-        self._attempt(
-            partial(self._revoke, on), "The revocation was not recorded", self._on_saved
-        )
+        self._attempt(partial(self._revoke, on), "The revocation was not recorded", self._on_saved)
 
     def _on_saved(self, row: ProtectiveMeasureRow) -> None:
         self.revoked = row

@@ -42,8 +42,8 @@ from clinic_app.views.common.list_tab import (
     rows_table,
 )
 from clinic_app.views.common.record_part import RecordPart
-from clinic_app.views.common.table import OpenableTable, ProxyRows
 from clinic_app.views.common.runner import runner
+from clinic_app.views.common.table import OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.third_parties.actions import ThirdPartiesActions
 from clinic_app.views.third_parties.dialogs import (
@@ -248,9 +248,7 @@ class ThirdPartiesTab(RecordPart):
         )
 
     def _show_load_failure(self, error: ClinicError) -> None:
-        self._show_people(
-            [], problem=f"The people recorded could not be loaded. {error.message}"
-        )
+        self._show_people([], problem=f"The people recorded could not be loaded. {error.message}")
 
     def _show_people(self, rows: list[ThirdPartyRow], *, problem: str = "") -> None:
         self._loading = False

@@ -76,7 +76,7 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id, administration_id = _give_phq9_with_item_9(app)
     tab = _measures_tab(app, client_id)
-    saved: list[QDialog] = []
+    saved: list[int] = []
 
     def fill_and_save(dialog: QDialog) -> int:
         assert isinstance(dialog, RiskEventDialog)
@@ -86,7 +86,9 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
         dialog.occurred_on.setDate(QDate.currentDate())
         dialog.detail.setPlainText("Item 9 answered: thoughts of self-harm; safety plan reviewed.")
         dialog.save_button.click()
-        saved.append(dialog)
+        # Saved on the background runner: the dialog is accepted when the event is stored.
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
+        saved.append(dialog.result())
         return dialog.result()
 
     def event_ids() -> set[int]:
@@ -95,7 +97,8 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
     before = event_ids()
     monkeypatch.setattr(risk_view, "exec_dialog", fill_and_save)
     tab.alert.blocks[0].risk_button.click()
-    assert len(saved) == 1 and saved[0].result() == QDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: app.runner.idle)
+    assert saved == [QDialog.DialogCode.Accepted]
     [new_event] = event_ids() - before
     reviews = app.workspace.call(critical_items.critical_reviews, client_id)
     assert reviews[administration_id].risk_event_id == new_event
