@@ -330,7 +330,7 @@ class DecisionNotToShareDialog(QDialog):
         self.not_told_reason.setVisible(needed)
         self.not_told_label.setVisible(needed)
 
-    def show_problems(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+    def show_problems(self, problems: Sequence[Problem]) -> None:
         unplaced = self.errors.show(problems)
         self.general_errors.setText("\n".join(p.message for p in unplaced))
         self.general_errors.setVisible(bool(unplaced))
@@ -699,12 +699,12 @@ class SummariesTab(RecordPart):
         runner().run(
             self._actions.partner.list_audiences,
             lambda audiences: self._run(
-                self.make_decision_dialog(audiences), "decision_not_to_share", restore
+                self.make_decision_dialog(list(audiences)), "decision_not_to_share", restore
             ),
             parent=self,
         )
 
-    def make_decision_dialog(self, audiences: Sequence[AudiencePolicy]) -> DecisionNotToShareDialog:
+    def make_decision_dialog(self, audiences: list[AudiencePolicy]) -> DecisionNotToShareDialog:
         name = self._actions.my_name()
         dialog = DecisionNotToShareDialog(
             self.client_id, audiences, self._actions.record_decision_not_to_share, name, self

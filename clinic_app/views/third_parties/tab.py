@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
@@ -239,8 +238,10 @@ class ThirdPartiesTab(RecordPart):
         self._loading = True
         if person is not None:
             self._select_after_load = (person, measure)
+        list_people = self._actions.third_parties_for_client
+        client_id = self.client_id
         runner().run(
-            partial(self._actions.third_parties_for_client, self.client_id),
+            lambda: list(list_people(client_id)),
             self._show_people,
             key=f"third-parties:{self.client_id}",
             parent=self,
