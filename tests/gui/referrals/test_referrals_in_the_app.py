@@ -22,7 +22,7 @@ def test_a_referral_is_written_and_sent_off_the_gui_thread(qtbot, start, seeded,
         dialog.service.setCurrentIndex(0)
         dialog.clinical_detail.setPlainText("Low mood for six months.")
         dialog.save_button.click()  # no reason: the service refuses
-        qtbot.waitUntil(lambda: dialog.save_button.isEnabled())
+        qtbot.waitUntil(dialog.save_button.isEnabled)
         refused.append(dialog.errors._fields["reason"][1].text())
         assert dialog.clinical_detail.toPlainText() == "Low mood for six months."
         dialog.reason.setPlainText("Assessment of low mood.")

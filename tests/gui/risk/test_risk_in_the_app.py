@@ -24,7 +24,9 @@ def test_a_risk_event_and_its_share_decision_are_saved_off_the_gui_thread(
     typed = "Said he would wait outside her work."
 
     def record_event(dialog: RiskEventDialog) -> None:
-        dialog.kind.setCurrentIndex(list(RISK_EVENT_DESCRIBED).index(RiskEventKind.DISCLOSED_INTENT))
+        dialog.kind.setCurrentIndex(
+            list(RISK_EVENT_DESCRIBED).index(RiskEventKind.DISCLOSED_INTENT)
+        )
         dialog.occurred_on.setDate(QDate.currentDate())
         dialog.detail.setPlainText(typed)
         dialog.urgency_buttons[Urgency.URGENT].setChecked(True)
@@ -38,7 +40,7 @@ def test_a_risk_event_and_its_share_decision_are_saved_off_the_gui_thread(
         dialog.reason.setPlainText("Police already informed by the victim.")
         dialog.client_told.setChecked(True)
         dialog.save_button.click()
-        qtbot.waitUntil(lambda: dialog.recorded.isVisible())
+        qtbot.waitUntil(dialog.recorded.isVisible)
         assert "Dr" in dialog.recorded.text()  # who decided, read with the decision
         dialog.close_button.click()
 

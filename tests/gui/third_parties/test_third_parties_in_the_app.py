@@ -23,7 +23,7 @@ def test_a_person_is_recorded_off_the_gui_thread_and_a_refusal_keeps_the_form(
         dialog.relation.setCurrentIndex(0)
         dialog.phones.setPlainText("07700 900123")
         dialog.save_button.click()  # no name: the service refuses
-        qtbot.waitUntil(lambda: dialog.save_button.isEnabled())
+        qtbot.waitUntil(dialog.save_button.isEnabled)
         refusals.append(dialog.errors._fields["name"][1].text())
         assert dialog.phones.toPlainText() == "07700 900123"  # the input is untouched
         dialog.name.setText("Sam Example")
