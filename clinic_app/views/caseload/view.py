@@ -311,6 +311,7 @@ def search_terms(text: str) -> tuple[str, ...]:
 
 
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_COLUMNS = len(CaseloadColumn)
 
 
 class CaseloadFilter(QAbstractProxyModel):
@@ -501,11 +502,11 @@ class CaseloadFilter(QAbstractProxyModel):
         return 0 if parent is not None and parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: AnyIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(CaseloadColumn)
+        return 0 if parent is not None and parent.isValid() else _COLUMNS
 
     def index(self, row: int, column: int, parent: AnyIndex | None = None) -> QModelIndex:
         if (parent is not None and parent.isValid()) or not (
-            0 <= row < len(self._rows) and 0 <= column < len(CaseloadColumn)
+            0 <= row < len(self._rows) and 0 <= column < _COLUMNS
         ):
             return QModelIndex()
         return self.createIndex(row, column)
