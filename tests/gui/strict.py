@@ -95,7 +95,8 @@ def when_modal(kind: type, answer: Callable[[Any], None]) -> QTimer:
     """Call ``answer`` with the modal dialog of ``kind`` as soon as one is open.
 
     Dialogs that open after a read on the background runner appear a moment later than
-    the click that asked for them; this looks every few milliseconds.
+    the click that asked for them; this looks every few milliseconds. If ``answer`` fails,
+    the dialog is closed so the test ends (with the failure) rather than waiting on it.
     """
     timer = QTimer()
     timer.setInterval(5)
@@ -104,7 +105,11 @@ def when_modal(kind: type, answer: Callable[[Any], None]) -> QTimer:
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, kind):
             timer.stop()
-            answer(dialog)
+            try:
+                answer(dialog)
+            except BaseException:
+                dialog.close()  # a failed check must not leave the test waiting on a dialog
+                raise
 
     timer.timeout.connect(look)
     timer.start()
