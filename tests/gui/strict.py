@@ -103,7 +103,7 @@ def when_modal(kind: type, answer: Callable[[Any], None]) -> QTimer:
 
     def look() -> None:
         dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, kind):
+        if dialog is not None and isinstance(dialog, kind):
             timer.stop()
             try:
                 answer(dialog)

@@ -264,9 +264,9 @@ class CaseloadModel(ListTableModel[CaseloadLine]):
         # Asked for every visible cell and many roles on each repaint: leave early.
         if role not in _ANSWERED_ROLES or not index.isValid():
             return None
-        return self.cell(index.row(), index.column(), role)
+        return self.value_at(index.row(), index.column(), role)
 
-    def cell(self, row: int, column: int, role: int) -> Any:
+    def value_at(self, row: int, column: int, role: int) -> Any:
         """What :meth:`data` answers for one cell (the filter asks here directly)."""
         if role not in _ANSWERED_ROLES:
             return None
@@ -532,7 +532,7 @@ class CaseloadFilter(QAbstractProxyModel):
         row = index.row()
         if not 0 <= row < len(self._rows):
             return None
-        return self._model.cell(self._rows[row], index.column(), role)
+        return self._model.value_at(self._rows[row], index.column(), role)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
