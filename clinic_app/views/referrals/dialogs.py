@@ -279,7 +279,7 @@ class NewReferralDialog(QDialog):
             self,
             work,
             self._on_saved,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title="The referral was not saved",
             problems=self.show_problems,
         )
@@ -433,7 +433,7 @@ class ChangeStatusDialog(QDialog):
             self,
             work,
             self._on_saved,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title="The status was not changed",
             problems=self.show_problems,
         )
@@ -608,7 +608,7 @@ class LetterDialog(QDialog):
             self,
             work,
             self._on_issued,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title="The letter was not produced",
             problems=self.show_problems,
         )

@@ -269,7 +269,7 @@ class ServiceDialog(QDialog):
             self,
             work,
             self._on_saved,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title="The service was not saved",
             problems=self.show_problems,
         )

@@ -249,7 +249,7 @@ class RiskEventDialog(QDialog):
             self,
             work,
             self._on_saved,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title="The risk event was not saved",
             problems=self.show_problems,
         )
@@ -507,7 +507,7 @@ class ShareDecisionDialog(QDialog):
             self,
             work,
             self._on_saved,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title="The share decision was not saved",
             problems=self.show_problems,
         )

@@ -280,7 +280,7 @@ class DecisionNotToShareDialog(QDialog):
         self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
-        buttons = QDialogButtonBox()
+        self.buttons = buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(
             "&Record the decision", QDialogButtonBox.ButtonRole.AcceptRole
         )
@@ -365,7 +365,7 @@ class DecisionNotToShareDialog(QDialog):
             self,
             work,
             self._on_recorded,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title="The decision was not recorded",
             problems=self.show_problems,
         )

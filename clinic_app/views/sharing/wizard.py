@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -453,6 +454,7 @@ class ShareWizard(QDialog):
         self.next_button.setVisible(not finished)
         self.back_button.setVisible(index > 0 and not finished)
         self.back_button.setEnabled(not self.working)
+        self.cancel_button.setEnabled(not self.working)
         self.cancel_button.setText("&Close" if finished else "Cancel")
         self.cancel_button.setAccessibleName(
             "Close" if finished else "Cancel: nothing is saved or shared"
@@ -778,6 +780,18 @@ class ShareWizard(QDialog):
         self._update_buttons()
         self.cancel_button.setFocus()
         self.exported.emit(result)
+
+    def reject(self) -> None:
+        # While the service is checking or saving, the wizard stays open: a save on its
+        # way is never mistaken for one that was cancelled.
+        if not self.working:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.working:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     # -- problems --------------------------------------------------------------------------
 

@@ -136,7 +136,7 @@ class _Form(QDialog):
             self,
             save,
             saved,
-            busy=[self.save_button],
+            busy=[self.buttons],
             title=failed,
             problems=self.show_problems,
         )

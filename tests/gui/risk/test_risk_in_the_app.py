@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 
 from clinic_app.models.enums import RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.views.risk.dialogs import RiskEventDialog, ShareDecisionDialog
@@ -33,6 +33,8 @@ def test_a_risk_event_and_its_share_decision_are_saved_off_the_gui_thread(
         dialog.shareable_statement.setPlainText("Disclosed intent to approach the victim.")
         dialog.save_button.click()
         assert not dialog.save_button.isEnabled()  # until the service has answered
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # a save on its way is not cancelled
+        assert dialog.isVisible() and dialog.saved_event is None
 
     def decide(dialog: ShareDecisionDialog) -> None:
         assert dialog.prompt.isVisible()  # urgent: the decision is asked for at once
