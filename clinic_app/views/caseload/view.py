@@ -73,6 +73,7 @@ NO_CLIENTS_HINT = "Clients appear here once they are registered or assigned to y
 NO_MATCHES = "No clients match your search."
 NO_MATCHES_HINT = "Try fewer words, or choose All sites, All statuses and All clinicians."
 LOAD_FAILED = "Your caseload could not be loaded."
+LOADING = "Reading your caseload…"
 SEARCH_PLACEHOLDER = "Search by name, case reference or NHS number"
 
 
@@ -582,6 +583,7 @@ class CaseloadView(QWidget):
         super().__init__(parent)
         self._load_caseload = load_caseload
         self._load_failed = False
+        self._loading = False
         self.setAccessibleName("Caseload")
 
         self.model = CaseloadModel(self, today=today)
@@ -719,6 +721,9 @@ class CaseloadView(QWidget):
     def refresh(self) -> None:
         """Reload the caseload (off the GUI thread), keeping the search, the filters and
         the selected client."""
+        self._loading = True
+        if self.model.rowCount() == 0:
+            self._update_state()  # say it is on its way rather than that there is none
         runner().run(
             self._load_caseload,
             self._show_caseload,
@@ -728,12 +733,14 @@ class CaseloadView(QWidget):
         )
 
     def _show_load_failure(self, error: ClinicError) -> None:
+        self._loading = False
         feedback.show_error(self, error)
         # Keep what was shown; say so only when there was nothing to keep.
         self._load_failed = self.model.rowCount() == 0
         self._update_state()
 
     def _show_caseload(self, rows: list[CaseloadRow]) -> None:
+        self._loading = False
         self._load_failed = False
         selected = self.selected_client_id()
         self.model.set_rows(rows)
@@ -809,6 +816,8 @@ class CaseloadView(QWidget):
             return
         if self._load_failed:
             message, action = LOAD_FAILED, "&Try again"
+        elif self._loading and total == 0:
+            message, action = LOADING, ""
         elif total == 0:
             message, action = f"{NO_CLIENTS}\n{NO_CLIENTS_HINT}", ""
         else:
@@ -817,8 +826,9 @@ class CaseloadView(QWidget):
         first, _, rest = message.partition("\n")
         self.empty_label.setAccessibleName(first)
         self.empty_label.setAccessibleDescription(rest)
-        self.empty_action.setText(action)
-        self.empty_action.setAccessibleName(action.replace("&", ""))
+        if action:  # a hidden button keeps its name
+            self.empty_action.setText(action)
+            self.empty_action.setAccessibleName(action.replace("&", ""))
         self.empty_action.setVisible(bool(action))
         self.pages.setCurrentIndex(1)
 
