@@ -167,6 +167,8 @@ class ReferralsTab(RecordPart):
         self._loading = True
         if select is not None:
             self._select_after_load = select
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading the referrals…")
         runner().run(
             partial(self._actions.referrals_for_client, self.client_id),
             self._show_referrals,

@@ -317,6 +317,8 @@ class RiskTab(RecordPart):
         self._loading = True
         if select is not None:
             self._select_after_load = select
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading the risk events…")
         events_for_client = self._actions.events_for_client
         describe = self._actions.describe_staff
         client_id = self.client_id

@@ -628,6 +628,8 @@ class SummariesTab(RecordPart):
         selected, or selecting entry ``select`` once it is shown."""
         if select is not None:
             self._select_after_load = select
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading the register…")
         runner().run(
             partial(self._actions.register_for_client, self.client_id),
             self._show_rows,

@@ -238,6 +238,8 @@ class ThirdPartiesTab(RecordPart):
         self._loading = True
         if person is not None:
             self._select_after_load = (person, measure)
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading who is recorded…")
         list_people = self._actions.third_parties_for_client
         client_id = self.client_id
         runner().run(
