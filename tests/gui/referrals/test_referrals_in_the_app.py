@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QApplication, QDialog
+
 from clinic_app.models.enums import ReferralStatus
 from clinic_app.views.referrals.dialogs import ChangeStatusDialog, NewReferralDialog
 from clinic_app.views.referrals.tab import ReferralsTab
@@ -19,32 +21,40 @@ def test_a_referral_is_written_and_sent_off_the_gui_thread(qtbot, start, seeded,
     refused: list[str] = []
 
     def write(dialog: NewReferralDialog) -> None:
-        dialog.service.setCurrentIndex(0)
-        dialog.clinical_detail.setPlainText("Low mood for six months.")
-        dialog.save_button.click()  # no reason: the service refuses
-        qtbot.waitUntil(dialog.save_button.isEnabled)
-        refused.append(dialog.errors._fields["reason"][1].text())
-        assert dialog.clinical_detail.toPlainText() == "Low mood for six months."
-        dialog.reason.setPlainText("Assessment of low mood.")
-        dialog.save_button.click()
+        # Building the form is the GUI's own work; saving must not stall the window.
+        with no_stalls():
+            dialog.service.setCurrentIndex(0)
+            dialog.clinical_detail.setPlainText("Low mood for six months.")
+            dialog.save_button.click()  # no reason: the service refuses
+            qtbot.waitUntil(dialog.save_button.isEnabled)
+            refused.append(dialog.errors._fields["reason"][1].text())
+            assert dialog.clinical_detail.toPlainText() == "Low mood for six months."
+            dialog.reason.setPlainText("Assessment of low mood.")
+            dialog.save_button.click()
+            qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
 
     def send(dialog: ChangeStatusDialog) -> None:
-        dialog.choose(ReferralStatus.SENT)
-        dialog.save_button.click()
+        with no_stalls():
+            dialog.choose(ReferralStatus.SENT)
+            dialog.save_button.click()
+            qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
 
-    with no_stalls():
-        # The form opens once the service directory has been read on the runner.
-        asked = when_modal(NewReferralDialog, write)
-        tab.open_new_referral()
+    # The form opens once the service directory has been read on the runner.
+    asked = when_modal(NewReferralDialog, write)
+    tab.open_new_referral()
+    qtbot.waitUntil(lambda: bool(refused) and not asked.isActive())
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None)
+    with no_stalls():  # the list is read again
         qtbot.waitUntil(lambda: len({r.id for r in tab.referrals()} - before) == 1)
         qtbot.waitUntil(lambda: app.runner.idle)
-        [new_id] = {r.id for r in tab.referrals()} - before
-        selected = tab.selected_referral()
-        assert selected is not None and selected.id == new_id
-        assert selected.status is ReferralStatus.DRAFT
-        asked_too = when_modal(ChangeStatusDialog, send)
-        updated = tab.open_change_status(selected)
-        assert updated is not None and updated.status is ReferralStatus.SENT
+    [new_id] = {r.id for r in tab.referrals()} - before
+    selected = tab.selected_referral()
+    assert selected is not None and selected.id == new_id
+    assert selected.status is ReferralStatus.DRAFT
+    asked_too = when_modal(ChangeStatusDialog, send)
+    updated = tab.open_change_status(selected)
+    assert updated is not None and updated.status is ReferralStatus.SENT
+    with no_stalls():
         qtbot.waitUntil(lambda: app.runner.idle)
     assert not asked.isActive() and not asked_too.isActive()
     assert refused and refused[0]
