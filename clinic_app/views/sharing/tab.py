@@ -721,6 +721,8 @@ class SummariesTab(RecordPart):
             remember_form(dialog, client_id=self.client_id, tab="Summaries", form=form)
         if restore:
             restore_input_state(dialog, restore)
+            if isinstance(dialog, summary_wizard.ShareWizard):
+                dialog.details.restore_later(restore)  # the audiences may still be on their way
         self.wizard = dialog
         self._register_shown_fresh = False
         try:

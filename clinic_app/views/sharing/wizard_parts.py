@@ -39,6 +39,7 @@ from clinic_app.services.sharing.audiences import AudiencePolicy
 from clinic_app.services.sharing.disclosures import CaldicottConfirmation, SharingDecision
 from clinic_app.services.sharing.drafts import Draft
 from clinic_app.services.sharing.lexicon import LexiconHit, TextField
+from clinic_app.views.common.form_drafts import restore_input_state
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import problems_label, show_messages, to_date, to_qdate
@@ -98,6 +99,7 @@ class SharingDetails(QWidget):
         self.errors = FieldErrors()
         self._describe_audience = describe_audience or describe_summary_audience
         self._audiences = list(audiences or [])
+        self._pending_choice: dict[str, Any] = {}
         self._period_mode = period
         self.gateway_required = gateway_required
         form = QFormLayout(self)
@@ -249,12 +251,22 @@ class SharingDetails(QWidget):
     def set_audiences(
         self, audiences: Sequence[AudiencePolicy], default_audience: str | None = None
     ) -> None:
-        """Offer ``audiences`` (read after the form was built), choosing the default."""
+        """Offer ``audiences`` (read after the form was built), choosing the default, or
+        the choice put back from before the screen locked (:meth:`restore_later`)."""
         if self.audience is None:
             return
         self._audiences = list(audiences)
         self._fill_audiences(default_audience)
+        pending, self._pending_choice = self._pending_choice, {}
+        if pending:
+            restore_input_state(self, pending)
         self._on_audience_changed()
+
+    def restore_later(self, state: dict[str, Any]) -> None:
+        """Keep the audience chosen in ``state`` until the audiences have been read."""
+        if self.audience is not None and self.audience.count() == 0:
+            name = self.audience.accessibleName()
+            self._pending_choice = {k: v for k, v in state.items() if k == name}
 
     # -- values ----------------------------------------------------------------------------
 

@@ -113,3 +113,28 @@ def test_a_partner_summary_is_made_off_the_gui_thread_and_saved_as_previewed(
         qtbot.waitUntil(tab.export_button.isEnabled)
     csv = (save_in / "disclosure-register-client.csv").read_text(encoding="utf-8")
     assert entry.document_id in csv
+
+
+def test_a_partner_summary_reopened_after_a_lock_gets_its_audience_back(
+    qtbot, start, seeded, monkeypatch
+):
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    guard_strictly(app, monkeypatch)
+    _view, tab = open_part(qtbot, app, "Summaries")
+    assert isinstance(tab, SummariesTab)
+    kept: list[tuple[str, str]] = []
+
+    def look(wizard: PartnerSummaryWizard) -> None:
+        details = wizard.details
+        assert details.audience is not None
+        qtbot.waitUntil(lambda: details.audience.count() > 0)  # the audiences arrived
+        kept.append((details.audience.currentText(), details.purpose.toPlainText()))
+        wizard.reject()
+
+    asked = when_modal(PartnerSummaryWizard, look)
+    state = {"Audience: who the document is for": {"index": 1, "text": "Probation"}}
+    state |= {"Purpose of sharing": "Quarterly review"}
+    assert tab.reopen_form("partner_summary", {}, state)
+    qtbot.waitUntil(lambda: app.runner.idle)
+    assert not asked.isActive()
+    assert kept and kept[0][0] == "Probation"
