@@ -179,6 +179,28 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
     return CaseloadLine(row, texts, sort_keys, search_key, team)
 
 
+@dataclass(frozen=True)
+class PreparedLines:
+    """Caseload lines prepared off the GUI thread, and the sort they are in."""
+
+    lines: list[CaseloadLine]
+    column: int | None
+    order: Qt.SortOrder
+
+
+def _sorted(
+    lines: list[CaseloadLine], column: int | None, order: Qt.SortOrder
+) -> list[CaseloadLine]:
+    if column is None:
+        return lines
+    # Python's sort is stable in both directions, so ties keep the caseload's order.
+    return sorted(
+        lines,
+        key=lambda line: line.sort_keys[column],
+        reverse=order == Qt.SortOrder.DescendingOrder,
+    )
+
+
 class CaseloadModel(ListTableModel[CaseloadLine]):
     """The caseload as a table: one row per client, columns as in :class:`CaseloadColumn`.
 
@@ -203,22 +225,35 @@ class CaseloadModel(ListTableModel[CaseloadLine]):
 
     def set_rows(self, rows: Sequence[CaseloadRow]) -> None:
         """Replace the caseload (kept in the order last sorted by, if any)."""
+        self.set_lines(self.preparing()(rows))
+
+    def preparing(self) -> Callable[[Sequence[CaseloadRow]], PreparedLines]:
+        """Work that prepares lines from rows, sorted as this model is sorted now.
+
+        It touches no widget and no model, so the background runner can run it with the
+        read: the GUI thread then only swaps the lines in (:meth:`set_lines`).
+        """
         today = self._today()
+        column, order = self._sort_column, self._sort_order
+
+        def prepare(rows: Sequence[CaseloadRow]) -> PreparedLines:
+            lines = [prepare_line(row, today) for row in rows]
+            return PreparedLines(_sorted(lines, column, order), column, order)
+
+        return prepare
+
+    def set_lines(self, prepared: PreparedLines) -> None:
+        """Show lines made by :meth:`preparing` (sorted again if the sort changed since)."""
+        lines = prepared.lines
+        if (prepared.column, prepared.order) != (self._sort_column, self._sort_order):
+            lines = _sorted(lines, self._sort_column, self._sort_order)
         self.beginResetModel()
-        self._items = self._sorted([prepare_line(row, today) for row in rows])
+        self._items = lines
         self._generation += 1
         self.endResetModel()
 
     def _sorted(self, lines: list[CaseloadLine]) -> list[CaseloadLine]:
-        if self._sort_column is None:
-            return lines
-        column = self._sort_column
-        # Python's sort is stable in both directions, so ties keep the caseload's order.
-        return sorted(
-            lines,
-            key=lambda line: line.sort_keys[column],
-            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
-        )
+        return _sorted(lines, self._sort_column, self._sort_order)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column's ``CaseloadRole.SORT`` values (dates as dates, ages as numbers).
@@ -724,8 +759,14 @@ class CaseloadView(QWidget):
         self._loading = True
         if self.model.rowCount() == 0:
             self._update_state()  # say it is on its way rather than that there is none
+        load, prepare = self._load_caseload, self.model.preparing()
+
+        def work() -> tuple[list[CaseloadRow], PreparedLines]:
+            rows = list(load())
+            return rows, prepare(rows)  # the lines too, so the GUI thread only shows them
+
         runner().run(
-            self._load_caseload,
+            work,
             self._show_caseload,
             key=f"caseload:{id(self)}",
             parent=self,
@@ -739,11 +780,12 @@ class CaseloadView(QWidget):
         self._load_failed = self.model.rowCount() == 0
         self._update_state()
 
-    def _show_caseload(self, rows: list[CaseloadRow]) -> None:
+    def _show_caseload(self, loaded: tuple[list[CaseloadRow], PreparedLines]) -> None:
+        rows, lines = loaded
         self._loading = False
         self._load_failed = False
         selected = self.selected_client_id()
-        self.model.set_rows(rows)
+        self.model.set_lines(lines)
         self._fill_filters(rows)
         if selected is not None:
             self.select_client(selected)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
 
+from clinic_app.views.caseload import view as caseload_view
 from clinic_app.views.caseload.view import LOADING, CaseloadView
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.stall import no_stalls
@@ -22,10 +25,19 @@ def test_the_caseload_is_read_off_the_gui_thread_and_filtered_as_typed(
     app.window.tabs.setCurrentWidget(caseload)
     qtbot.waitUntil(lambda: app.runner.idle)
     first = caseload.model.line(0).row.client
+    threads: set[threading.Thread] = set()
+    real_prepare = caseload_view.prepare_line
+
+    def prepare(row, today):
+        threads.add(threading.current_thread())
+        return real_prepare(row, today)
+
+    monkeypatch.setattr(caseload_view, "prepare_line", prepare)
     with no_stalls():
         caseload.refresh()  # as after any change: read again on the runner
         qtbot.waitUntil(lambda: app.runner.idle)
         assert caseload.model.rowCount() == 3
+        assert threads and threading.main_thread() not in threads  # lines made off it too
         caseload.select_client(first.id)
         for key in first.family_name[:3]:
             qtbot.keyClick(caseload.search_box, key)
