@@ -316,6 +316,7 @@ class ReferralsTab(RecordPart):
         runner().run(
             self._actions.service_directory,
             write,
+            key=f"new-referral:{self.client_id}",  # a second click does not open two forms
             parent=self,
             failed=lambda error: feedback.show_error(
                 self, error, title="The service directory could not be read"
@@ -395,6 +396,7 @@ class ReferralsTab(RecordPart):
         runner().run(
             partial(self._actions.preview_referral_letter, referral.id),
             review,
+            key=f"referral-letter:{self.client_id}",
             parent=self,
             failed=lambda error: feedback.show_error(
                 self, error, title="The letter could not be prepared"

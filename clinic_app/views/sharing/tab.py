@@ -703,6 +703,7 @@ class SummariesTab(RecordPart):
             lambda audiences: self._run(
                 self.make_decision_dialog(list(audiences)), "decision_not_to_share", restore
             ),
+            key=f"decision-not-to-share:{self.client_id}",
             parent=self,
         )
 

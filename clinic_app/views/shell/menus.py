@@ -114,7 +114,12 @@ def open_audience_policies(workspace: Workspace, parent: QWidget) -> None:
         finally:
             dialog.deleteLater()
 
-    runner().run(partial(workspace.call, staff.display_names), show, parent=parent)
+    runner().run(
+        partial(workspace.call, staff.display_names),
+        show,
+        key="audience-policies",  # a second click does not open two windows
+        parent=parent,
+    )
 
 
 def audience_policies(workspace: Workspace, parent: QWidget, names: dict[int, str]) -> QDialog:
