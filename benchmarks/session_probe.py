@@ -317,6 +317,11 @@ def _keystrokes(
     window.tabs.setCurrentWidget(caseload)
     clock.watch(caseload)
     shown_ms = clock.wait(app, started)
+    # The caseload is read on the background runner: type once it is there.
+    deadline = time.perf_counter() + 60
+    while appview.caseload_row_count(caseload)[1] == 0 and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
     box = appview.caseload_search_box(caseload)
     box.setFocus()
     samples: list[float] = []

@@ -7,11 +7,14 @@ content.
 
 Filtering has to stay quick with 10,000 clients (ARCHITECTURE.md: <= 50 ms), so every row's
 display text, sort keys and a lowercase search key are computed once when the caseload is
-loaded, and the filter decides all rows in one pass before Qt asks about each of them.
+loaded, and the filter decides all rows in one pass and hands the view the rows to show:
+Qt never asks Python about each of the 10,000 rows, only about those on screen. The
+caseload itself is read on the background runner.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,12 +22,12 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractProxyModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -42,9 +45,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ClientStatus
 from clinic_app.services.clients import CaseloadRow
 from clinic_app.views.common import feedback
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import ListTableModel, OpenableTable
 from clinic_app.wording import (
     CLIENT_STATUS_WORDS,
@@ -68,6 +73,7 @@ NO_CLIENTS_HINT = "Clients appear here once they are registered or assigned to y
 NO_MATCHES = "No clients match your search."
 NO_MATCHES_HINT = "Try fewer words, or choose All sites, All statuses and All clinicians."
 LOAD_FAILED = "Your caseload could not be loaded."
+LOADING = "Reading your caseload…"
 SEARCH_PLACEHOLDER = "Search by name, case reference or NHS number"
 
 
@@ -173,6 +179,28 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
     return CaseloadLine(row, texts, sort_keys, search_key, team)
 
 
+@dataclass(frozen=True)
+class PreparedLines:
+    """Caseload lines prepared off the GUI thread, and the sort they are in."""
+
+    lines: list[CaseloadLine]
+    column: int | None
+    order: Qt.SortOrder
+
+
+def _sorted(
+    lines: list[CaseloadLine], column: int | None, order: Qt.SortOrder
+) -> list[CaseloadLine]:
+    if column is None:
+        return lines
+    # Python's sort is stable in both directions, so ties keep the caseload's order.
+    return sorted(
+        lines,
+        key=lambda line: line.sort_keys[column],
+        reverse=order == Qt.SortOrder.DescendingOrder,
+    )
+
+
 class CaseloadModel(ListTableModel[CaseloadLine]):
     """The caseload as a table: one row per client, columns as in :class:`CaseloadColumn`.
 
@@ -197,22 +225,35 @@ class CaseloadModel(ListTableModel[CaseloadLine]):
 
     def set_rows(self, rows: Sequence[CaseloadRow]) -> None:
         """Replace the caseload (kept in the order last sorted by, if any)."""
+        self.set_lines(self.preparing()(rows))
+
+    def preparing(self) -> Callable[[Sequence[CaseloadRow]], PreparedLines]:
+        """Work that prepares lines from rows, sorted as this model is sorted now.
+
+        It touches no widget and no model, so the background runner can run it with the
+        read: the GUI thread then only swaps the lines in (:meth:`set_lines`).
+        """
         today = self._today()
+        column, order = self._sort_column, self._sort_order
+
+        def prepare(rows: Sequence[CaseloadRow]) -> PreparedLines:
+            lines = [prepare_line(row, today) for row in rows]
+            return PreparedLines(_sorted(lines, column, order), column, order)
+
+        return prepare
+
+    def set_lines(self, prepared: PreparedLines) -> None:
+        """Show lines made by :meth:`preparing` (sorted again if the sort changed since)."""
+        lines = prepared.lines
+        if (prepared.column, prepared.order) != (self._sort_column, self._sort_order):
+            lines = _sorted(lines, self._sort_column, self._sort_order)
         self.beginResetModel()
-        self._items = self._sorted([prepare_line(row, today) for row in rows])
+        self._items = lines
         self._generation += 1
         self.endResetModel()
 
     def _sorted(self, lines: list[CaseloadLine]) -> list[CaseloadLine]:
-        if self._sort_column is None:
-            return lines
-        column = self._sort_column
-        # Python's sort is stable in both directions, so ties keep the caseload's order.
-        return sorted(
-            lines,
-            key=lambda line: line.sort_keys[column],
-            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
-        )
+        return _sorted(lines, self._sort_column, self._sort_order)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column's ``CaseloadRole.SORT`` values (dates as dates, ages as numbers).
@@ -259,8 +300,13 @@ class CaseloadModel(ListTableModel[CaseloadLine]):
         # Asked for every visible cell and many roles on each repaint: leave early.
         if role not in _ANSWERED_ROLES or not index.isValid():
             return None
-        line = self._items[index.row()]
-        column = index.column()
+        return self.value_at(index.row(), index.column(), role)
+
+    def value_at(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers for one cell (the filter asks here directly)."""
+        if role not in _ANSWERED_ROLES:
+            return None
+        line = self._items[row]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return line.texts[column]
         if role == CaseloadRole.SORT:
@@ -300,12 +346,19 @@ def search_terms(text: str) -> tuple[str, ...]:
     return tuple(folded.split())
 
 
-class CaseloadFilter(QSortFilterProxyModel):
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_COLUMNS = len(CaseloadColumn)
+
+
+class CaseloadFilter(QAbstractProxyModel):
     """Sorts the caseload and filters it by search text, site, status and clinician.
 
-    Filtering decides every row in one pass over the prepared search keys, then answers
-    Qt's per-row questions from that list. Sorting is passed to the model, which orders
-    its rows by their ``CaseloadRole.SORT`` values; the filter keeps the model's order.
+    A keystroke must stay quick with 10,000 clients, so the filter never answers Qt row by
+    row: it decides every row in one pass over the prepared search keys (a few list
+    comprehensions), keeps the list of source rows shown, and tells the view the rows were
+    replaced. Qt then asks only about the rows on screen. Sorting is passed to the model,
+    which orders its rows by their ``CaseloadRole.SORT`` values; the filter keeps the
+    model's order.
     """
 
     def __init__(self, model: CaseloadModel, parent: QObject | None = None) -> None:
@@ -316,9 +369,17 @@ class CaseloadFilter(QSortFilterProxyModel):
         self._site: str | None = None
         self._status: ClientStatus | None = None
         self._clinician: str | None = None
-        self._accepted: list[bool] = []
-        self._accepted_for = -1  # the model generation _accepted was computed for
+        self._rows: list[int] = []  # the source rows shown, in the model's order
+        self._position_of: list[int] | None = None
         self.setSourceModel(model)
+        model.modelAboutToBeReset.connect(self.beginResetModel)
+        model.modelReset.connect(self._on_source_reset)
+        model.layoutAboutToBeChanged.connect(self._on_source_layout_about_to_change)
+        model.layoutChanged.connect(self._on_source_sorted)
+        model.dataChanged.connect(self._on_source_data_changed)
+        self._kept: list[QModelIndex] = []
+        self._source_kept: list[QPersistentModelIndex] = []
+        self._decide()
 
     # -- criteria --------------------------------------------------------------------------
 
@@ -372,13 +433,17 @@ class CaseloadFilter(QSortFilterProxyModel):
             self._change(clear)
 
     def _change(self, apply: Callable[[], None]) -> None:
-        # Qt 6.10+ wants filter changes bracketed (invalidateFilter is deprecated).
-        self.beginFilterChange()
+        # The rows shown change in one go, as a new layout: the view asks again about what
+        # is on screen only, and the selection follows its client (or goes, if hidden).
+        # When the same rows are shown (the next letter of a name), nothing is redrawn.
         apply()
-        self._accepted_for = -1
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        rows = self._accepted_rows()
+        if rows == self._rows:
+            return
+        self._on_source_layout_about_to_change()
+        self._on_source_layout_changed(rows)
 
-    # -- filtering and sorting -------------------------------------------------------------
+    # -- filtering -------------------------------------------------------------------------
 
     def _decide_all(self) -> list[bool]:
         # Every word of the search must appear in the row's search key, and the row must
@@ -411,11 +476,109 @@ class CaseloadFilter(QSortFilterProxyModel):
             ]
         return accepted
 
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        if self._accepted_for != self._model.generation:
-            self._accepted = self._decide_all()
-            self._accepted_for = self._model.generation
-        return 0 <= source_row < len(self._accepted) and self._accepted[source_row]
+    def _accepted_rows(self) -> list[int]:
+        accepted = self._decide_all()
+        return list(itertools.compress(range(len(accepted)), accepted))
+
+    def _decide(self, rows: list[int] | None = None) -> None:
+        self._rows = self._accepted_rows() if rows is None else rows
+        self._position_of = None  # worked out when first asked for
+
+    @property
+    def _position(self) -> list[int]:
+        """Source row -> row shown here, or -1 (only selecting a client asks)."""
+        if self._position_of is None:
+            position = [-1] * self._model.rowCount()
+            for shown, source in enumerate(self._rows):
+                position[source] = shown
+            self._position_of = position
+        return self._position_of
+
+    # -- following the model ---------------------------------------------------------------
+
+    def _on_source_reset(self) -> None:
+        self._decide()
+        self.endResetModel()
+
+    def _on_source_layout_about_to_change(self) -> None:
+        # The model is about to reorder its rows (a sort): remember the model row behind
+        # each persistent index of ours (the selection), to point it there afterwards.
+        self.layoutAboutToBeChanged.emit()
+        self._kept = [i for i in self.persistentIndexList() if 0 <= i.row() < len(self._rows)]
+        self._source_kept = [
+            QPersistentModelIndex(self._model.index(self._rows[i.row()], i.column()))
+            for i in self._kept
+        ]
+
+    def _on_source_sorted(self) -> None:
+        self._on_source_layout_changed()
+
+    def _on_source_layout_changed(self, rows: list[int] | None = None) -> None:
+        self._decide(rows)
+        new = []
+        for source in self._source_kept:
+            row = self._position[source.row()] if source.isValid() else -1
+            new.append(self.index(row, source.column()) if row >= 0 else QModelIndex())
+        self.changePersistentIndexList(self._kept, new)
+        self._kept, self._source_kept = [], []
+        self.layoutChanged.emit()
+
+    def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        rows = [self._position[r] for r in range(top_left.row(), bottom_right.row() + 1)]
+        shown = [r for r in rows if r >= 0]
+        if shown:
+            self.dataChanged.emit(
+                self.index(min(shown), top_left.column()),
+                self.index(max(shown), bottom_right.column()),
+            )
+
+    # -- the proxy -------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else _COLUMNS
+
+    def index(self, row: int, column: int, parent: AnyIndex | None = None) -> QModelIndex:
+        if (parent is not None and parent.isValid()) or not (
+            0 <= row < len(self._rows) and 0 <= column < _COLUMNS
+        ):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, _index: AnyIndex | None = None) -> QModelIndex:  # type: ignore[override]
+        return QModelIndex()
+
+    def mapToSource(self, proxy_index: AnyIndex) -> QModelIndex:
+        if not proxy_index.isValid() or not 0 <= proxy_index.row() < len(self._rows):
+            return QModelIndex()
+        return self._model.index(self._rows[proxy_index.row()], proxy_index.column())
+
+    def mapFromSource(self, source_index: AnyIndex) -> QModelIndex:
+        if not source_index.isValid() or not 0 <= source_index.row() < len(self._position):
+            return QModelIndex()
+        row = self._position[source_index.row()]
+        return self.createIndex(row, source_index.column()) if row >= 0 else QModelIndex()
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Every visible cell, several roles, each repaint: straight to the prepared line.
+        if role not in _ANSWERED_ROLES or not index.isValid():
+            return None
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return None
+        return self._model.value_at(self._rows[row], index.column(), role)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            return None
+        return self._model.headerData(section, orientation, role)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting is the model's job (see :meth:`CaseloadModel.sort`); rows shown here keep
@@ -455,6 +618,7 @@ class CaseloadView(QWidget):
         super().__init__(parent)
         self._load_caseload = load_caseload
         self._load_failed = False
+        self._loading = False
         self.setAccessibleName("Caseload")
 
         self.model = CaseloadModel(self, today=today)
@@ -590,16 +754,38 @@ class CaseloadView(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the caseload, keeping the search, the filters and the selected client."""
-        rows = feedback.run_guarded(self, self._load_caseload)
-        if rows is None:
-            # Keep what was shown; say so only when there was nothing to keep.
-            self._load_failed = self.model.rowCount() == 0
-            self._update_state()
-            return
+        """Reload the caseload (off the GUI thread), keeping the search, the filters and
+        the selected client."""
+        self._loading = True
+        if self.model.rowCount() == 0:
+            self._update_state()  # say it is on its way rather than that there is none
+        load, prepare = self._load_caseload, self.model.preparing()
+
+        def work() -> tuple[list[CaseloadRow], PreparedLines]:
+            rows = list(load())
+            return rows, prepare(rows)  # the lines too, so the GUI thread only shows them
+
+        runner().run(
+            work,
+            self._show_caseload,
+            key=f"caseload:{id(self)}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        self._loading = False
+        feedback.show_error(self, error)
+        # Keep what was shown; say so only when there was nothing to keep.
+        self._load_failed = self.model.rowCount() == 0
+        self._update_state()
+
+    def _show_caseload(self, loaded: tuple[list[CaseloadRow], PreparedLines]) -> None:
+        rows, lines = loaded
+        self._loading = False
         self._load_failed = False
         selected = self.selected_client_id()
-        self.model.set_rows(rows)
+        self.model.set_lines(lines)
         self._fill_filters(rows)
         if selected is not None:
             self.select_client(selected)
@@ -672,6 +858,8 @@ class CaseloadView(QWidget):
             return
         if self._load_failed:
             message, action = LOAD_FAILED, "&Try again"
+        elif self._loading and total == 0:
+            message, action = LOADING, ""
         elif total == 0:
             message, action = f"{NO_CLIENTS}\n{NO_CLIENTS_HINT}", ""
         else:
@@ -680,8 +868,9 @@ class CaseloadView(QWidget):
         first, _, rest = message.partition("\n")
         self.empty_label.setAccessibleName(first)
         self.empty_label.setAccessibleDescription(rest)
-        self.empty_action.setText(action)
-        self.empty_action.setAccessibleName(action.replace("&", ""))
+        if action:  # a hidden button keeps its name
+            self.empty_action.setText(action)
+            self.empty_action.setAccessibleName(action.replace("&", ""))
         self.empty_action.setVisible(bool(action))
         self.pages.setCurrentIndex(1)
 
@@ -713,25 +902,30 @@ class CaseloadView(QWidget):
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_box.selectAll()
 
-    def _on_search_changed(self, text: str) -> None:
-        self.proxy.set_search_text(text)
+    def _filtering(self, change: Callable[[], None]) -> None:
+        """Change the filter (the selected client stays selected while shown)."""
+        change()
         self._update_state()
+
+    def _on_search_changed(self, text: str) -> None:
+        self._filtering(lambda: self.proxy.set_search_text(text))
 
     def _on_search_done(self) -> None:
         self._focus_table()
 
     def _on_site_chosen(self, _index: int) -> None:
-        self.proxy.set_site(self.site_filter.currentData())
-        self._update_state()
+        site = self.site_filter.currentData()
+        self._filtering(lambda: self.proxy.set_site(site))
 
     def _on_status_chosen(self, _index: int) -> None:
         value = self.status_filter.currentData()
-        self.proxy.set_status(None if value is None else ClientStatus(value))
-        self._update_state()
+        self._filtering(
+            lambda: self.proxy.set_status(None if value is None else ClientStatus(value))
+        )
 
     def _on_clinician_chosen(self, _index: int) -> None:
-        self.proxy.set_clinician(self.clinician_filter.currentData())
-        self._update_state()
+        clinician = self.clinician_filter.currentData()
+        self._filtering(lambda: self.proxy.set_clinician(clinician))
 
     def _on_row_chosen(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -748,8 +942,7 @@ class CaseloadView(QWidget):
         self.search_box.blockSignals(True)
         self.search_box.clear()
         self.search_box.blockSignals(False)
-        self.proxy.clear_filters()
-        self._update_state()
+        self._filtering(self.proxy.clear_filters)
         self.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
 
 

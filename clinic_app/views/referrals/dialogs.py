@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -36,9 +37,9 @@ from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
 from clinic_app.services.referrals import ReferralRow, allowed_next
 from clinic_app.services.service_directory import ServiceRow
 from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
-from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.referrals.actions import ChangeStatus, CreateReferral, IssueLetter
 from clinic_app.views.referrals.models import LETTER_GATEWAYS, html_text, long_date, service_title
@@ -264,20 +265,26 @@ class NewReferralDialog(QDialog):
             self.show_problems([Problem("service", "Choose the service to refer to.")])
             return
         sharing = self.share_yes.isChecked()
-        with feedback.showing_errors(
-            self, title="The referral was not saved", problems=self.show_problems
-        ) as attempt:
-            row = self._create(
-                self.client_id,
-                service_id=service.id,
-                reason=self.reason.toPlainText(),
-                urgency=self.chosen_urgency(),
-                clinical_detail=self.clinical_detail.toPlainText(),
-                fact_shareable=sharing,
-                share_gateway=self.chosen_gateway() if sharing else None,
-            )
-        if attempt.failed:
-            return
+        work = partial(
+            self._create,
+            self.client_id,
+            service_id=service.id,
+            reason=self.reason.toPlainText(),
+            urgency=self.chosen_urgency(),
+            clinical_detail=self.clinical_detail.toPlainText(),
+            fact_shareable=sharing,
+            share_gateway=self.chosen_gateway() if sharing else None,
+        )
+        save_through_runner(
+            self,
+            work,
+            self._on_saved,
+            busy=[self.buttons],
+            title="The referral was not saved",
+            problems=self.show_problems,
+        )
+
+    def _on_saved(self, row: ReferralRow) -> None:
         self.errors.clear()
         self.saved_referral = row
         self.saved.emit(row)
@@ -414,18 +421,24 @@ class ChangeStatusDialog(QDialog):
         if to is None:
             self.show_problems([Problem("to", "Choose the new status.")])
             return
-        with feedback.showing_errors(
-            self, title="The status was not changed", problems=self.show_problems
-        ) as attempt:
-            row = self._change(
-                self.referral.id,
-                to,
-                on=self.chosen_date(),
-                note=self.note.toPlainText(),
-                expected_version=self.referral.version,
-            )
-        if attempt.failed:
-            return
+        work = partial(
+            self._change,
+            self.referral.id,
+            to,
+            on=self.chosen_date(),
+            note=self.note.toPlainText(),
+            expected_version=self.referral.version,
+        )
+        save_through_runner(
+            self,
+            work,
+            self._on_saved,
+            busy=[self.buttons],
+            title="The status was not changed",
+            problems=self.show_problems,
+        )
+
+    def _on_saved(self, row: ReferralRow) -> None:
         self.errors.clear()
         self.updated = row
         self.saved.emit(row)
@@ -570,29 +583,37 @@ class LetterDialog(QDialog):
         if path is None:
             return
         informed = self.told_yes.isChecked()
-        with feedback.showing_errors(
-            self, title="The letter was not produced", problems=self.show_problems
-        ) as attempt:
+        issue = partial(
+            self._issue,
+            self.referral.id,
+            path,
+            document_id=self.preview_data.document_id,
+            issued_on=self.preview_data.issued_on,
+            expected_sha256=self.preview_data.sha256,
+            gateway=self.chosen_gateway(),
+            client_informed=informed,
+            client_not_informed_reason=("" if informed else self.not_told_reason.toPlainText()),
+        )
+
+        def work() -> IssuedLetter:
             try:
-                issued = self._issue(
-                    self.referral.id,
-                    path,
-                    document_id=self.preview_data.document_id,
-                    issued_on=self.preview_data.issued_on,
-                    expected_sha256=self.preview_data.sha256,
-                    gateway=self.chosen_gateway(),
-                    client_informed=informed,
-                    client_not_informed_reason=(
-                        "" if informed else self.not_told_reason.toPlainText()
-                    ),
-                )
+                return issue()
             except OSError:
                 raise ClinicError(
                     "The letter could not be saved there (the folder may not exist or may be "
                     "read-only). Nothing was saved or recorded. Choose another place."
                 ) from None
-        if attempt.failed:
-            return
+
+        save_through_runner(
+            self,
+            work,
+            self._on_issued,
+            busy=[self.buttons],
+            title="The letter was not produced",
+            problems=self.show_problems,
+        )
+
+    def _on_issued(self, issued: IssuedLetter) -> None:
         self.issued = issued
         self.issued_letter.emit(issued)
         self.accept()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
@@ -46,7 +47,6 @@ from clinic_app.services.service_directory import (
     ServiceRow,
     snomed_concept_id_problem,
 )
-from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.common.list_tab import (
     empty_state_label,
@@ -54,6 +54,8 @@ from clinic_app.views.common.list_tab import (
     rows_table,
     sorted_by,
 )
+from clinic_app.views.common.runner import runner
+from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.table import SORT_ROLE, ListTableModel, OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog, problems_label
 from clinic_app.wording import SERVICE_KIND_WORDS
@@ -259,15 +261,20 @@ class ServiceDialog(QDialog):
             "expected_response_days": self.response_days.value(),
             "snomed_concept_id": self.snomed.text().strip() or None,
         }
-        with feedback.showing_errors(
-            self, title="The service was not saved", problems=self.show_problems
-        ) as attempt:
-            if self.service is None:
-                row = self._actions.add_service(**values)
-            else:
-                row = self._actions.update_service(self.service.id, **values)
-        if attempt.failed:
-            return
+        if self.service is None:
+            work: Callable[[], ServiceRow] = partial(self._actions.add_service, **values)
+        else:
+            work = partial(self._actions.update_service, self.service.id, **values)
+        save_through_runner(
+            self,
+            work,
+            self._on_saved,
+            busy=[self.buttons],
+            title="The service was not saved",
+            problems=self.show_problems,
+        )
+
+    def _on_saved(self, row: ServiceRow) -> None:
         self.errors.clear()
         self.saved_service = row
         self.saved.emit(row)
@@ -404,26 +411,38 @@ class ServicesDirectoryView(QWidget):
         self.setTabOrder(self.add_button, self.edit_button)
         self.setTabOrder(self.edit_button, self.active_button)
         self.setTabOrder(self.active_button, self.table)
+        self._select_after_load: int | None = None
         self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the directory, keeping the selected service selected."""
-        keep = self.selected_service()
-        try:
-            rows = list(self._actions.service_directory())
-        except ClinicError as error:
-            rows = []
-            self.empty.setText(f"The directory could not be loaded. {error.message}")
-        else:
-            self.empty.setText(NO_SERVICES)
+    def refresh(self, *, select: int | None = None) -> None:
+        """Reload the directory (off the GUI thread), keeping the selected service selected,
+        or selecting service ``select`` once it is shown."""
+        if select is not None:
+            self._select_after_load = select
+        runner().run(
+            self._actions.service_directory,
+            self._show_services,
+            key=f"service-directory:{id(self)}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        self._show_services([], problem=f"The directory could not be loaded. {error.message}")
+
+    def _show_services(self, rows: list[ServiceRow], *, problem: str = "") -> None:
+        kept = self.selected_service()
+        keep = self._select_after_load or (kept.id if kept is not None else None)
+        self._select_after_load = None
+        self.empty.setText(problem or NO_SERVICES)
         self.empty.setAccessibleName(self.empty.text())
-        self.model.reset_items(rows)
+        self.model.reset_items(list(rows))
         has_rows = bool(rows)
         self.empty.setVisible(not has_rows)
         self.table.setVisible(has_rows)
         self.edit_button.setVisible(has_rows)
         self.active_button.setVisible(has_rows)
-        if not (keep is not None and self.select_service(keep.id)):
+        if not (keep is not None and self.select_service(keep)):
             self._select_proxy_row(0)
         self._update_active_button()
 
@@ -461,8 +480,7 @@ class ServicesDirectoryView(QWidget):
         dialog.deleteLater()
         if row is None:
             return None
-        self.refresh()
-        self.select_service(row.id)
+        self.refresh(select=row.id)
         self._say(f"{row.name} {'added to' if service is None else 'changed in'} the directory.")
         self.changed.emit()
         return row
@@ -472,19 +490,26 @@ class ServicesDirectoryView(QWidget):
         service = service or self.selected_service()
         if service is None:
             return None
-        with feedback.showing_errors(self, title="The service was not changed") as attempt:
-            row = self._actions.set_service_active(service.id, active=not service.active)
-        if attempt.failed:
-            return None
-        self.refresh()
-        self.select_service(row.id)
-        self._say(
-            f"{row.name} is in use again: clinicians can refer to it."
-            if row.active
-            else f"{row.name} is out of use: no new referrals; its past referrals are kept."
+        changed: list[ServiceRow] = []
+
+        def show(row: ServiceRow) -> None:
+            changed.append(row)
+            self.refresh(select=row.id)
+            self._say(
+                f"{row.name} is in use again: clinicians can refer to it."
+                if row.active
+                else f"{row.name} is out of use: no new referrals; its past referrals are kept."
+            )
+            self.changed.emit()
+
+        save_through_runner(
+            self,
+            partial(self._actions.set_service_active, service.id, active=not service.active),
+            show,
+            busy=[self.active_button],
+            title="The service was not changed",
         )
-        self.changed.emit()
-        return row
+        return changed[0] if changed else None
 
     def _on_add(self) -> None:
         self.open_service_dialog()

@@ -14,6 +14,8 @@ Dialogs are run through :func:`exec_dialog` and the save location is asked throu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -34,7 +36,8 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ReferralStatus
 from clinic_app.services.referrals import ReferralRow, allowed_next
-from clinic_app.services.sharing.letters import IssuedLetter
+from clinic_app.services.service_directory import ServiceRow
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
 from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.list_tab import (
@@ -45,6 +48,7 @@ from clinic_app.views.common.list_tab import (
     sorted_by,
 )
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.referrals.actions import ReferralsActions
@@ -150,30 +154,51 @@ class ReferralsTab(RecordPart):
         self.setTabOrder(self.status_button, self.letter_button)
         self.setTabOrder(self.letter_button, self.table)
         self.setTabOrder(self.table, self.details)
+        self._loading = False
+        self._select_after_load: int | None = None
+        self._after_load: list[Callable[[], object]] = []
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload the referrals, keeping the selected one selected."""
-        keep = self.selected_referral()
-        try:
-            rows = list(self._actions.referrals_for_client(self.client_id))
-        except ClinicError as error:
-            rows = []
-            self.empty.setText(f"Referrals could not be loaded. {error.message}")
-        else:
-            self.empty.setText(NO_REFERRALS)
+    def refresh(self, *, select: int | None = None) -> None:
+        """Reload the referrals (off the GUI thread), keeping the selected one selected, or
+        selecting referral ``select`` once they are shown."""
+        self._loading = True
+        if select is not None:
+            self._select_after_load = select
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading the referrals…")
+        runner().run(
+            partial(self._actions.referrals_for_client, self.client_id),
+            self._show_referrals,
+            key=f"referrals:{self.client_id}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        self._show_referrals([], problem=f"Referrals could not be loaded. {error.message}")
+
+    def _show_referrals(self, rows: list[ReferralRow], *, problem: str = "") -> None:
+        self._loading = False
+        kept = self.selected_referral()
+        keep = self._select_after_load or (kept.id if kept is not None else None)
+        self._select_after_load = None
+        self.empty.setText(problem or NO_REFERRALS)
         self.empty.setAccessibleName(self.empty.text())
-        self.model.set_rows(rows, self._actions.today())
+        self.model.set_rows(list(rows), self._actions.today())
         has_rows = bool(rows)
         self.empty.setVisible(not has_rows)
         self.splitter.setVisible(has_rows)
         self.status_button.setVisible(has_rows)
         self.letter_button.setVisible(has_rows)
-        if not has_rows or keep is None or not self.select_referral(keep.id):
+        if not has_rows or keep is None or not self.select_referral(keep):
             self._select_proxy_row(0)
         self._show_details()
+        waiting, self._after_load = self._after_load, []
+        for then in waiting:
+            then()
 
     # -- selection -------------------------------------------------------------------------
 
@@ -185,6 +210,9 @@ class ReferralsTab(RecordPart):
         return self.rows.selected()
 
     def select_item(self, item_id: int) -> None:
+        if self._loading:
+            self._select_after_load = item_id  # selected when the referrals arrive
+            return
         self.select_referral(item_id)
 
     def select_referral(self, referral_id: int) -> bool:
@@ -272,16 +300,34 @@ class ReferralsTab(RecordPart):
         self.message.setVisible(bool(text))
 
     def open_new_referral(self, *, restore: dict[str, Any] | None = None) -> ReferralRow | None:
-        """Write a new referral; returns it, or None if none was saved.
+        """Write a new referral: the service directory is read, then the form opens.
 
+        Returns the saved referral when the form was done with before this returns (as
+        with an inline runner), otherwise None: the tab shows the outcome either way.
         ``restore`` puts back what the form held when the screen locked.
         """
-        with feedback.showing_errors(
-            self, title="The service directory could not be read"
-        ) as attempt:
-            services = [s for s in self._actions.service_directory() if s.active]
-        if attempt.failed:
-            return None
+        saved: list[ReferralRow] = []
+
+        def write(directory: list[ServiceRow]) -> None:
+            row = self._write_referral(directory, restore)
+            if row is not None:
+                saved.append(row)
+
+        runner().run(
+            self._actions.service_directory,
+            write,
+            key=f"new-referral:{self.client_id}",  # a second click does not open two forms
+            parent=self,
+            failed=lambda error: feedback.show_error(
+                self, error, title="The service directory could not be read"
+            ),
+        )
+        return saved[0] if saved else None
+
+    def _write_referral(
+        self, directory: list[ServiceRow], restore: dict[str, Any] | None
+    ) -> ReferralRow | None:
+        services = [s for s in directory if s.active]
         if not services:
             feedback.show_error(self, ClinicError(NO_SERVICES), title="No services to refer to")
             return None
@@ -294,8 +340,7 @@ class ReferralsTab(RecordPart):
         dialog.deleteLater()
         if row is None:
             return None
-        self.refresh()
-        self.select_referral(row.id)
+        self.refresh(select=row.id)
         self._say(f"Draft referral to {row.service_name} saved.")
         self.changed.emit()
         return row
@@ -328,8 +373,7 @@ class ReferralsTab(RecordPart):
         dialog.deleteLater()
         if row is None:
             return None
-        self.refresh()
-        self.select_referral(row.id)
+        self.refresh(select=row.id)
         self._say(
             f"Referral to {row.service_name} is now {REFERRAL_STATUS_WORDS[row.status].lower()}."
         )
@@ -342,10 +386,25 @@ class ReferralsTab(RecordPart):
         if referral is None:
             feedback.show_error(self, ClinicError(CHOOSE_REFERRAL), title="Referral letter")
             return None
-        with feedback.showing_errors(self, title="The letter could not be prepared") as attempt:
-            preview = self._actions.preview_referral_letter(referral.id)
-        if attempt.failed:
-            return None
+        issued: list[IssuedLetter] = []
+
+        def review(preview: LetterPreview) -> None:
+            letter = self._review_letter(referral, preview)
+            if letter is not None:
+                issued.append(letter)
+
+        runner().run(
+            partial(self._actions.preview_referral_letter, referral.id),
+            review,
+            key=f"referral-letter:{self.client_id}",
+            parent=self,
+            failed=lambda error: feedback.show_error(
+                self, error, title="The letter could not be prepared"
+            ),
+        )
+        return issued[0] if issued else None
+
+    def _review_letter(self, referral: ReferralRow, preview: LetterPreview) -> IssuedLetter | None:
         dialog = LetterDialog(referral, preview, self._actions.issue_referral_letter, self)
         exec_dialog(dialog)
         issued = dialog.issued
@@ -365,6 +424,10 @@ class ReferralsTab(RecordPart):
             self.open_new_referral(restore=state)
             return True
         if form == "change_status":
+            if self._loading:
+                # The referrals are on their way: reopen the form when they are shown.
+                self._after_load.append(lambda: self.reopen_form(form, params, state))
+                return True
             referral = next(
                 (r for r in self.referrals() if r.id == params.get("referral_id")), None
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 
 from PySide6.QtCore import (
     QDate,
@@ -32,8 +33,8 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import Gateway, RiskEventKind, ShareDecisionKind, Urgency
 from clinic_app.services.risk import RiskEventRow, ShareDecisionRow
-from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.risk.actions import RiskActions
 from clinic_app.views.risk.models import (
@@ -234,20 +235,26 @@ class RiskEventDialog(QDialog):
         if kind is None or urgency is None:
             self.show_problems(missing)
             return
-        with feedback.showing_errors(
-            self, title="The risk event was not saved", problems=self.show_problems
-        ) as attempt:
-            event = self._actions.record_risk_event(
-                self.client_id,
-                kind=kind,
-                urgency=urgency,
-                occurred_on=self.chosen_date(),
-                detail=self.detail.toPlainText(),
-                shareable_statement=self.shareable_statement.toPlainText(),
-                session_note_id=self.session_note_id,
-            )
-        if attempt.failed:
-            return
+        work = partial(
+            self._actions.record_risk_event,
+            self.client_id,
+            kind=kind,
+            urgency=urgency,
+            occurred_on=self.chosen_date(),
+            detail=self.detail.toPlainText(),
+            shareable_statement=self.shareable_statement.toPlainText(),
+            session_note_id=self.session_note_id,
+        )
+        save_through_runner(
+            self,
+            work,
+            self._on_saved,
+            busy=[self.buttons],
+            title="The risk event was not saved",
+            problems=self.show_problems,
+        )
+
+    def _on_saved(self, event: RiskEventRow) -> None:
         self.errors.clear()
         self.saved_event = event
         self.saved.emit(event)
@@ -277,7 +284,10 @@ class ShareDecisionDialog(QDialog):
         parent: QWidget | None = None,
         *,
         prompt_now: bool = False,
+        staff_name: Callable[[int], str] | None = None,
     ) -> None:
+        """``staff_name`` names who made the current decision (the tab passes the names it
+        has already read, so opening the dialog reads nothing)."""
         super().__init__(parent)
         self.risk_event = event
         self._actions = actions
@@ -321,10 +331,11 @@ class ShareDecisionDialog(QDialog):
         statement_column.addWidget(self.errors.label_for("shareable_statement", self.statement))
         facts.addRow("Shareable statement:", statement_box)
         if event.decision is not None:
+            name_of = staff_name or (lambda i: name_of_staff(actions.describe_staff, i))
             previous = self._fact(
                 "Current decision",
                 f"{decision_words(event.decision)}, by "
-                f"{name_of_staff(actions.describe_staff, event.decision.decided_by)} on "
+                f"{name_of(event.decision.decided_by)} on "
                 f"{when_text(event.decision.decided_at)}. A new decision replaces it; "
                 "the earlier one is kept.",
             )
@@ -474,30 +485,42 @@ class ShareDecisionDialog(QDialog):
             self.show_problems([Problem("decision", "Choose whether to share this event.")])
             return
         sharing = decision is ShareDecisionKind.SHARED
-        with feedback.showing_errors(
-            self, title="The share decision was not saved", problems=self.show_problems
-        ) as attempt:
-            row = self._actions.record_share_decision(
-                self.risk_event.id,
-                decision=decision,
-                reason=self.reason.toPlainText(),
-                gateway=self.chosen_gateway() if sharing else None,
-                shared_with=self.shared_with.text() if sharing else "",
-                client_informed=self.client_told.isChecked(),
-                client_not_informed_reason=(
-                    "" if self.client_told.isChecked() else self.not_told_reason.text()
-                ),
-            )
-        if attempt.failed:
-            return
+        record = partial(
+            self._actions.record_share_decision,
+            self.risk_event.id,
+            decision=decision,
+            reason=self.reason.toPlainText(),
+            gateway=self.chosen_gateway() if sharing else None,
+            shared_with=self.shared_with.text() if sharing else "",
+            client_informed=self.client_told.isChecked(),
+            client_not_informed_reason=(
+                "" if self.client_told.isChecked() else self.not_told_reason.text()
+            ),
+        )
+        describe = self._actions.describe_staff
+
+        def work() -> tuple[ShareDecisionRow, str]:
+            row = record()
+            return row, name_of_staff(describe, row.decided_by)
+
+        save_through_runner(
+            self,
+            work,
+            self._on_saved,
+            busy=[self.buttons],
+            title="The share decision was not saved",
+            problems=self.show_problems,
+        )
+
+    def _on_saved(self, saved: tuple[ShareDecisionRow, str]) -> None:
+        row, who = saved
         self.decision = row
-        self._show_recorded(row)
+        self._show_recorded(row, who)
         self.saved.emit(row)
 
-    def _show_recorded(self, row: ShareDecisionRow) -> None:
+    def _show_recorded(self, row: ShareDecisionRow, who: str) -> None:
         self.errors.clear()
         show_problems(self.general_errors, [])
-        who = name_of_staff(self._actions.describe_staff, row.decided_by)
         text = f"{decision_words(row)}. Recorded by {who} on {when_text(row.decided_at)}."
         self.recorded.setText(f"<b>Decision saved.</b> {html_text(text)}")
         self.recorded.setAccessibleDescription(text)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     Qt,
 )
@@ -42,6 +43,7 @@ from clinic_app.views.common.list_tab import (
     sorted_by,
 )
 from clinic_app.views.common.record_part import RecordBanner, RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.risk.actions import RiskActions
@@ -139,6 +141,9 @@ class UrgentRiskBanner(RecordBanner):
         self.retry_button.setAccessibleName("Check again for urgent risk events")
         self.retry_button.clicked.connect(self._on_retry)
         row.addWidget(self.retry_button, alignment=Qt.AlignmentFlag.AlignVCenter)
+        # Until the urgent events have been read there is nothing to offer.
+        self.decide_button.hide()
+        self.retry_button.hide()
         self.refresh()
 
     @property
@@ -147,12 +152,18 @@ class UrgentRiskBanner(RecordBanner):
         return self._needed
 
     def refresh(self) -> None:
-        """Reload the urgent events; show the banner exactly when some await a decision."""
-        failure: str | None = None
-        try:
-            events = list(self._load_urgent())
-        except ClinicError as error:
-            events, failure = [], error.message
+        """Reload the urgent events (off the GUI thread); show the banner exactly when some
+        await a decision."""
+        load = self._load_urgent
+        runner().run(
+            lambda: list(load()),
+            self._show_events,
+            key=f"urgent-risk:{id(self)}",
+            parent=self,
+            failed=lambda error: self._show_events([], failure=error.message),
+        )
+
+    def _show_events(self, events: list[RiskEventRow], *, failure: str | None = None) -> None:
         self.events = events
         was_needed = self._needed
         if failure is not None:
@@ -191,6 +202,13 @@ class UrgentRiskBanner(RecordBanner):
         if self._needed and not was_needed:
             # Screen readers announce an alert when it appears, not only when focused.
             QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ParentChange and not self.isWindow():
+            # Put in a record: shown exactly when needed (the events may still be on their
+            # way, and an empty band would say nothing).
+            super().setVisible(self._needed)
+        return super().event(event)
 
     def setVisible(self, visible: bool) -> None:
         # While urgent events are undecided, nothing may hide the banner inside a record.
@@ -286,25 +304,52 @@ class RiskTab(RecordPart):
         self.setTabOrder(self.record_button, self.decide_button)
         self.setTabOrder(self.decide_button, self.table)
         self.setTabOrder(self.table, self.details)
+        self._loading = False
+        self._select_after_load: int | None = None
+        self._after_load: list[Callable[[], object]] = []
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload the client's risk events, keeping the selected one selected."""
-        keep = self.selected_event()
-        try:
-            rows = list(self._actions.events_for_client(self.client_id))
-        except ClinicError as error:
-            rows = []
-            self.empty.setText(f"Risk events could not be loaded. {error.message}")
-        else:
-            self.empty.setText(NO_EVENTS)
+    def refresh(self, *, select: int | None = None) -> None:
+        """Reload the client's risk events (off the GUI thread), keeping the selected one
+        selected, or selecting event ``select`` once they are shown."""
+        self._loading = True
+        if select is not None:
+            self._select_after_load = select
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading the risk events…")
+        events_for_client = self._actions.events_for_client
+        describe = self._actions.describe_staff
+        client_id = self.client_id
+
+        def load() -> tuple[list[RiskEventRow], dict[int, str]]:
+            rows = list(events_for_client(client_id))
+            staff_ids = {e.recorded_by for e in rows} | {
+                e.decision.decided_by for e in rows if e.decision is not None
+            }
+            return rows, {i: name_of_staff(describe, i) for i in sorted(staff_ids)}
+
+        runner().run(
+            load,
+            self._show_events,
+            key=f"risk-events:{client_id}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        self._show_events(([], {}), problem=f"Risk events could not be loaded. {error.message}")
+
+    def _show_events(
+        self, loaded: tuple[list[RiskEventRow], dict[int, str]], *, problem: str = ""
+    ) -> None:
+        rows, names = loaded
+        self._loading = False
+        kept = self.selected_event()
+        keep = kept.id if kept is not None else None
+        self.empty.setText(problem or NO_EVENTS)
         self.empty.setAccessibleName(self.empty.text())
-        staff_ids = {e.recorded_by for e in rows} | {
-            e.decision.decided_by for e in rows if e.decision is not None
-        }
-        names = {i: name_of_staff(self._actions.describe_staff, i) for i in sorted(staff_ids)}
         self.model.set_rows(rows, names)
         has_rows = bool(rows)
         self.empty.setVisible(not has_rows)
@@ -313,9 +358,14 @@ class RiskTab(RecordPart):
         self.decide_button.setVisible(has_rows)
         self.notice_button.setVisible(has_rows and self._actions.produce_risk_notice is not None)
         self._fit_columns()
-        if not has_rows or keep is None or not self.select_event(keep.id):
+        wanted = self._select_after_load if self._select_after_load is not None else keep
+        self._select_after_load = None
+        if not has_rows or wanted is None or not self.select_event(wanted):
             self._select_proxy_row(0)
         self._show_details()
+        waiting, self._after_load = self._after_load, []
+        for then in waiting:
+            then()
 
     def _fit_columns(self) -> None:
         for column in RiskColumn:
@@ -334,7 +384,10 @@ class RiskTab(RecordPart):
         return self.rows.selected()
 
     def select_item(self, item_id: int) -> None:
-        self.select_event(item_id)
+        if self._loading:
+            self._select_after_load = item_id  # selected when the events arrive
+        else:
+            self.select_event(item_id)
 
     def select_event(self, event_id: int) -> bool:
         return self.rows.select_id(event_id)
@@ -416,8 +469,7 @@ class RiskTab(RecordPart):
         dialog.deleteLater()
         if event is None:
             return None
-        self.refresh()
-        self.select_event(event.id)
+        self.refresh(select=event.id)
         self.changed.emit()
         if event.urgency is Urgency.URGENT:
             self.open_decision(event, prompt_now=True)
@@ -431,7 +483,9 @@ class RiskTab(RecordPart):
         restore: dict[str, Any] | None = None,
     ) -> ShareDecisionRow | None:
         """Record the share decision for ``event``; returns it, or None if cancelled."""
-        dialog = ShareDecisionDialog(event, self._actions, self, prompt_now=prompt_now)
+        dialog = ShareDecisionDialog(
+            event, self._actions, self, prompt_now=prompt_now, staff_name=self.model.staff_name
+        )
         remember_form(
             dialog,
             client_id=self.client_id,
@@ -446,8 +500,7 @@ class RiskTab(RecordPart):
         dialog.deleteLater()
         if decision is None:
             return None
-        self.refresh()
-        self.select_event(event.id)
+        self.refresh(select=event.id)
         self.changed.emit()
         return decision
 
@@ -458,6 +511,10 @@ class RiskTab(RecordPart):
             self.open_new_event(note_id if isinstance(note_id, int) else None, restore=state)
             return True
         if form == "decision":
+            if self._loading:
+                # The events are on their way: reopen the form when they are shown.
+                self._after_load.append(lambda: self.reopen_form(form, params, state))
+                return True
             event = next((e for e in self.events() if e.id == params.get("event_id")), None)
             if event is None:
                 return False
@@ -492,8 +549,7 @@ class RiskTab(RecordPart):
         if produce is None or event is None:
             return
         if produce(self, event):
-            self.refresh()
-            self.select_event(event.id)
+            self.refresh(select=event.id)
             self.changed.emit()
 
     def _on_row_activated(self, index: QModelIndex) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from PySide6.QtCore import Qt
@@ -38,6 +39,7 @@ from clinic_app.services.sharing.audiences import (
     AudiencePolicy,
 )
 from clinic_app.views.common.forms import ERROR_STYLE
+from clinic_app.views.common.runner import runner
 from clinic_app.wording import SECTION_TITLES
 
 NEVER_OFFERED = (
@@ -241,11 +243,18 @@ class AudiencePolicyDialog(QDialog):
         self.reset_button.setVisible(self._loaded is not None and not self._loaded.built_in)
 
     def load(self) -> None:
-        """Show the policy in force for the chosen audience."""
+        """Show the policy in force for the chosen audience (read off the GUI thread)."""
         name = self.audience
-        try:
-            policy = self._actions.audience_policy(name)
-        except ValidationError as error:
+        runner().run(
+            partial(self._actions.audience_policy, name),
+            self._show_policy,
+            key=f"audience-policy:{id(self)}",
+            parent=self,
+            failed=lambda error: self._not_loaded(name, error),
+        )
+
+    def _not_loaded(self, name: str, error: ClinicError) -> None:
+        if isinstance(error, ValidationError):
             # A stored policy that can no longer be used: show the built-in one to start
             # from, and say why, so it can be set again or reset.
             self._show_policy(BUILT_IN[name])
@@ -258,10 +267,7 @@ class AudiencePolicyDialog(QDialog):
             self.save_button.setVisible(True)
             self.reset_button.setVisible(True)
             return
-        except ClinicError as error:
-            self._show_errors([error.message])
-            return
-        self._show_policy(policy)
+        self._show_errors([error.message])
 
     # -- slots -----------------------------------------------------------------------------
 
@@ -287,25 +293,38 @@ class AudiencePolicyDialog(QDialog):
             self._show_policy(self._loaded)
 
     def _on_save(self) -> None:
-        try:
-            policy = self._actions.set_audience_policy(
+        self._change(
+            partial(
+                self._actions.set_audience_policy,
                 self.audience,
                 sections=self.chosen_sections(),
                 fields=self.chosen_fields(),
                 title=self.title.text(),
             )
-        except ValidationError as error:
-            self._show_errors([p.message for p in error.problems])
-            return
-        except ClinicError as error:
-            self._show_errors([error.message])
-            return
-        self._show_policy(policy)
+        )
 
     def _on_reset(self) -> None:
-        try:
-            policy = self._actions.reset_audience_policy(self.audience)
-        except ClinicError as error:
-            self._show_errors([error.message])
-            return
-        self._show_policy(policy)
+        self._change(partial(self._actions.reset_audience_policy, self.audience))
+
+    def _change(self, work: Callable[[], AudiencePolicy]) -> None:
+        """Save or reset off the GUI thread; the buttons wait meanwhile."""
+        buttons = (self.save_button, self.reset_button, self.undo_button)
+        for button in buttons:
+            button.setEnabled(False)
+
+        def enable() -> None:
+            for button in buttons:
+                button.setEnabled(True)
+
+        def done(policy: AudiencePolicy) -> None:
+            enable()
+            self._show_policy(policy)
+
+        def failed(error: ClinicError) -> None:
+            enable()
+            if isinstance(error, ValidationError):
+                self._show_errors([p.message for p in error.problems])
+            else:
+                self._show_errors([error.message])
+
+        runner().run(work, done, parent=self, failed=failed)

@@ -6,8 +6,9 @@ each asks, previews and exports. The steps themselves, and :func:`run_dialog` th
 which their dialogs run, are in :mod:`clinic_app.views.sharing.wizard`.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from clinic_app.services.sharing.audiences import AudiencePolicy
 from clinic_app.services.sharing.disclosures import SharingDecision
 from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
 from clinic_app.services.sharing.drafts import Draft, NoticeDraft, SummaryDraft
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import show_messages
 from clinic_app.views.sharing.actions import (
     ClinicalSummaryActions,
@@ -70,55 +72,68 @@ class PartnerSummaryWizard(ShareWizard):
         self.client_id = client_id
         self._actions = actions
         day = today or date.today()
-        try:
-            audiences = list(actions.list_audiences())
-            load_problem = ""
-        except ClinicError as error:
-            audiences, load_problem = [], error.message
-        details = SharingDetails(
-            audiences=audiences, period="required", gateway_required=True, today=day
-        )
+        details = SharingDetails(audiences=[], period="required", gateway_required=True, today=day)
         super().__init__(
             PARTNER_STEPS,
             details,
             parent,
             today=day,
         )
-        if load_problem:
-            show_messages(self.page_errors, [f"The audiences could not be loaded. {load_problem}"])
+        runner().run(
+            actions.list_audiences,
+            self.details.set_audiences,
+            parent=self,
+            failed=self._audiences_not_loaded,
+        )
+
+    def _audiences_not_loaded(self, error: ClinicError) -> None:
+        show_messages(self.page_errors, [f"The audiences could not be loaded. {error.message}"])
 
     def _prepare_key(self) -> tuple[Any, ...]:
         policy = self.details.chosen_audience()
         return (policy.name if policy else None, self.details.period())
 
-    def _prepare(self) -> SummaryDraft:
+    def _prepare_work(self) -> Callable[[], SummaryDraft]:
         policy = self.details.chosen_audience()
         period = self.details.period()
         assert policy is not None and period is not None
-        return self._actions.prepare(
-            self.client_id, audience=policy.name, period_from=period[0], period_to=period[1]
+        return partial(
+            self._actions.prepare,
+            self.client_id,
+            audience=policy.name,
+            period_from=period[0],
+            period_to=period[1],
         )
 
-    def _revise(
+    def _revise_work(
         self,
         draft: Draft[Any],
         *,
         keep: Iterable[str] = (),
         edits: Mapping[str, str] | None,
         reasons: Mapping[str, str] | None = None,
-    ) -> Draft[Any]:
-        return self._actions.revise(draft, keep=keep, edits=edits, reasons=reasons)
+    ) -> Callable[[], Draft[Any]]:
+        return partial(self._actions.revise, draft, keep=list(keep), edits=edits, reasons=reasons)
 
-    def _render(self, decision: SharingDecision) -> RenderedDocument:
+    def _render_work(self, decision: SharingDecision) -> Callable[[], RenderedDocument]:
         assert self.draft is not None
-        return self._actions.preview(
-            self.draft, decision, document_id=self._document_id, issued_on=self._issued_on
+        return partial(
+            self._actions.preview,
+            self.draft,
+            decision,
+            document_id=self._document_id,
+            issued_on=self._issued_on,
         )
 
-    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+    def _export_work(self, decision: SharingDecision, path: Path) -> Callable[[], ExportResult]:
         assert self.draft is not None
-        return self._actions.export(
-            self.draft, decision, path, document_id=self._document_id, issued_on=self._issued_on
+        return partial(
+            self._actions.export,
+            self.draft,
+            decision,
+            path,
+            document_id=self._document_id,
+            issued_on=self._issued_on,
         )
 
     def _save_facts(self) -> list[tuple[str, str]]:
@@ -166,13 +181,8 @@ class RiskNoticeDialog(ShareWizard):
         self.risk_event_id = risk_event_id
         self._actions = actions
         day = today or date.today()
-        try:
-            audiences = [p for p in actions.list_audiences() if p.includes(Section.RISK)]
-            load_problem = ""
-        except ClinicError as error:
-            audiences, load_problem = [], error.message
         details = SharingDetails(
-            audiences=audiences,
+            audiences=[],
             period="none",
             gateway_required=True,
             today=day,
@@ -185,10 +195,24 @@ class RiskNoticeDialog(ShareWizard):
             parent,
             today=day,
         )
-        if load_problem:
-            show_messages(self.page_errors, [f"The audiences could not be loaded. {load_problem}"])
-        else:
-            self._check_event(audiences)
+        self.working = True  # until the event has been checked
+        self._update_buttons()
+        list_audiences = actions.list_audiences
+        runner().run(
+            lambda: [p for p in list_audiences() if p.includes(Section.RISK)],
+            self._audiences_loaded,
+            parent=self,
+            failed=self._audiences_not_loaded,
+        )
+
+    def _audiences_not_loaded(self, error: ClinicError) -> None:
+        self.working = False
+        show_messages(self.page_errors, [f"The audiences could not be loaded. {error.message}"])
+        self._update_buttons()
+
+    def _audiences_loaded(self, audiences: list[AudiencePolicy]) -> None:
+        self.details.set_audiences(audiences, "police")
+        self._check_event(audiences)
 
     def _check_event(self, audiences: Sequence[AudiencePolicy]) -> None:
         """Prepare at once, so an event that cannot be notified is said so before any typing.
@@ -201,50 +225,69 @@ class RiskNoticeDialog(ShareWizard):
         """
         policy = self.details.chosen_audience() or (audiences[0] if audiences else None)
         if policy is None:
+            self.working = False
+            self._update_buttons()
             return
-        try:
-            draft = self._actions.prepare(self.risk_event_id, audience=policy.name)
-        except ValidationError as error:
+        self.working = False
+        self._run_step(
+            partial(self._actions.prepare, self.risk_event_id, audience=policy.name),
+            lambda draft: self._event_checked(draft, policy.name),
+            self._event_refused,
+        )
+
+    def _event_checked(self, draft: NoticeDraft, audience: str) -> None:
+        if self.draft is not None:
+            return  # the author went on meanwhile, and a draft was prepared for that
+        self.draft = draft
+        self._prepared_for = (audience,)
+        self.review.show_draft(draft)
+
+    def _event_refused(self, error: ClinicError) -> None:
+        if isinstance(error, ValidationError):
             refused = [p.message for p in error.problems if p.where in EVENT_REFUSALS]
             if refused:
                 self.refuse(refused)
             return
-        except ClinicError as error:
-            self.refuse([error.message])
-            return
-        self.draft = draft
-        self._prepared_for = (policy.name,)
-        self.review.show_draft(draft)
+        self.refuse([error.message])
 
     def _prepare_key(self) -> tuple[Any, ...]:
         policy = self.details.chosen_audience()
         return (policy.name if policy else None,)
 
-    def _prepare(self) -> NoticeDraft:
+    def _prepare_work(self) -> Callable[[], NoticeDraft]:
         policy = self.details.chosen_audience()
         assert policy is not None
-        return self._actions.prepare(self.risk_event_id, audience=policy.name)
+        return partial(self._actions.prepare, self.risk_event_id, audience=policy.name)
 
-    def _revise(
+    def _revise_work(
         self,
         draft: Draft[Any],
         *,
         keep: Iterable[str] = (),
         edits: Mapping[str, str] | None,
         reasons: Mapping[str, str] | None = None,
-    ) -> Draft[Any]:
-        return self._actions.revise(draft, keep=keep, edits=edits, reasons=reasons)
+    ) -> Callable[[], Draft[Any]]:
+        return partial(self._actions.revise, draft, keep=list(keep), edits=edits, reasons=reasons)
 
-    def _render(self, decision: SharingDecision) -> RenderedDocument:
+    def _render_work(self, decision: SharingDecision) -> Callable[[], RenderedDocument]:
         assert self.draft is not None
-        return self._actions.preview(
-            self.draft, decision, document_id=self._document_id, issued_on=self._issued_on
+        return partial(
+            self._actions.preview,
+            self.draft,
+            decision,
+            document_id=self._document_id,
+            issued_on=self._issued_on,
         )
 
-    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+    def _export_work(self, decision: SharingDecision, path: Path) -> Callable[[], ExportResult]:
         assert self.draft is not None
-        return self._actions.export(
-            self.draft, decision, path, document_id=self._document_id, issued_on=self._issued_on
+        return partial(
+            self._actions.export,
+            self.draft,
+            decision,
+            path,
+            document_id=self._document_id,
+            issued_on=self._issued_on,
         )
 
     def _save_facts(self) -> list[tuple[str, str]]:
@@ -301,9 +344,10 @@ class ClinicalSummaryDialog(ShareWizard):
         )
         super().__init__(CLINICAL_STEPS, details, parent, today=day)
 
-    def _render(self, decision: SharingDecision) -> RenderedDocument:
+    def _render_work(self, decision: SharingDecision) -> Callable[[], RenderedDocument]:
         period = self.details.period()
-        return self._actions.preview(
+        return partial(
+            self._actions.preview,
             self.client_id,
             decision,
             period_from=period[0] if period else None,
@@ -312,9 +356,10 @@ class ClinicalSummaryDialog(ShareWizard):
             issued_on=self._issued_on,
         )
 
-    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+    def _export_work(self, decision: SharingDecision, path: Path) -> Callable[[], ExportResult]:
         period = self.details.period()
-        return self._actions.export(
+        return partial(
+            self._actions.export,
             self.client_id,
             decision,
             path,

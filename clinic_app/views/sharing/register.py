@@ -13,10 +13,11 @@ Files are chosen with :func:`ask_save_path`, which tests replace.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,7 +52,8 @@ from clinic_app.models.enums import DisclosureKind
 from clinic_app.services.sharing.audiences import BUILT_IN
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.storage.files import write_atomically
-from clinic_app.views.common import feedback
+from clinic_app.views.common.runner import runner
+from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.wording import (
@@ -646,19 +648,26 @@ class ServiceRegisterWindow(QDialog):
         return to_date(self.date_from.date()), to_date(self.date_to.date())
 
     def refresh(self) -> None:
+        """Reload the register for the dates chosen (off the GUI thread)."""
         recorded_from, recorded_to = self.date_range()
-        try:
-            rows = list(
-                self._actions.register_for_service(
-                    recorded_from=recorded_from, recorded_to=recorded_to
-                )
-            )
-        except ClinicError as error:
-            rows = []
-            self.empty.setText(f"The register could not be loaded. {error.message}")
-        else:
-            self.empty.setText(NO_ENTRIES_SERVICE)
-        self.model.reset_items(rows)
+        runner().run(
+            partial(
+                self._actions.register_for_service,
+                recorded_from=recorded_from,
+                recorded_to=recorded_to,
+            ),
+            self._show_rows,
+            key=f"service-register:{id(self)}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        self._show_rows([], problem=f"The register could not be loaded. {error.message}")
+
+    def _show_rows(self, rows: list[DisclosureRow], *, problem: str = "") -> None:
+        self.empty.setText(problem or NO_ENTRIES_SERVICE)
+        self.model.reset_items(list(rows))
         fit_columns(self.table)
         self._show_state()
 
@@ -718,32 +727,47 @@ class ServiceRegisterWindow(QDialog):
         self._show_details()
 
     def _on_export(self) -> None:
-        export_register_csv(self, self._make_csv, "disclosure-register.csv")
-
-    def _make_csv(self) -> str:
-        return self._actions.register_csv()
+        export_register_csv(
+            self, self._actions.register_csv, "disclosure-register.csv", busy=[self.export_button]
+        )
 
 
 def export_register_csv(
-    parent: QWidget, make_csv: Callable[[], str], suggested: str
-) -> Path | None:
-    """Ask where to save, then write the CSV the service gives; returns the path saved."""
+    parent: QWidget,
+    make_csv: Callable[[], str],
+    suggested: str,
+    *,
+    busy: Sequence[QWidget] = (),
+) -> None:
+    """Ask where to save, then (off the GUI thread) write the CSV the service gives.
+
+    ``busy`` (the export button) is disabled until the file is written or refused; the
+    user is told where it was saved.
+    """
     chosen = ask_save_path(parent, "Export the register as CSV", suggested, "CSV files (*.csv)")
     if not chosen:
-        return None
+        return
     path = Path(chosen)
     if path.suffix.lower() != ".csv":
         path = path.with_suffix(path.suffix + ".csv") if path.suffix else path.with_suffix(".csv")
-    with feedback.showing_errors(parent, title="The register was not exported") as attempt:
+    write = write_text_file  # looked up now, on the GUI thread (tests replace it)
+
+    def work() -> Path:
         try:
-            text = make_csv()
-            write_text_file(path, text)
+            write(path, make_csv())
         except OSError as error:
             raise ClinicError(
                 f"The file could not be written ({error.strerror or 'unknown reason'}). "
                 "Choose another folder and try again."
             ) from None
-    if attempt.failed:
-        return None
-    show_message(parent, "Register exported", f"The register was saved to {path}.")
-    return path
+        return path
+
+    save_through_runner(
+        parent,
+        work,
+        lambda saved: show_message(
+            parent, "Register exported", f"The register was saved to {saved}."
+        ),
+        busy=busy,
+        title="The register was not exported",
+    )

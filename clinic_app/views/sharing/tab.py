@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,11 +51,12 @@ from clinic_app.models.enums import DisclosureKind, Gateway
 from clinic_app.services.sharing.audiences import AudiencePolicy
 from clinic_app.services.sharing.disclosures import DisclosureRow
 from clinic_app.storage.files import write_atomically
-from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.pdf_preview import PdfPreview
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
+from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.table import ProxyRows
 from clinic_app.views.common.widgets import problems_label, to_date, to_qdate
 from clinic_app.views.sharing import register as register_view
@@ -278,7 +280,7 @@ class DecisionNotToShareDialog(QDialog):
         self.general_errors = problems_label()
         layout.addWidget(self.general_errors)
 
-        buttons = QDialogButtonBox()
+        self.buttons = buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(
             "&Record the decision", QDialogButtonBox.ButtonRole.AcceptRole
         )
@@ -328,7 +330,7 @@ class DecisionNotToShareDialog(QDialog):
         self.not_told_reason.setVisible(needed)
         self.not_told_label.setVisible(needed)
 
-    def show_problems(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+    def show_problems(self, problems: Sequence[Problem]) -> None:
         unplaced = self.errors.show(problems)
         self.general_errors.setText("\n".join(p.message for p in unplaced))
         self.general_errors.setVisible(bool(unplaced))
@@ -345,24 +347,30 @@ class DecisionNotToShareDialog(QDialog):
             return
         summary = self.what.currentText() == WHAT_SUMMARY
         informed = self.told_yes.isChecked()
-        with feedback.showing_errors(
-            self, title="The decision was not recorded", problems=self.show_problems
-        ) as attempt:
-            row = self._record(
-                self.client_id,
-                audience=audience,
-                recipient_agency=self.recipient_agency.text(),
-                recipient_person=self.recipient_person.text(),
-                purpose=self.purpose.toPlainText(),
-                reason=self.reason.toPlainText(),
-                client_informed=informed,
-                client_not_informed_reason="" if informed else self.not_told_reason.toPlainText(),
-                period_from=to_date(self.period_from.date()) if summary else None,
-                period_to=to_date(self.period_to.date()) if summary else None,
-                gateway=self.chosen_gateway(),
-            )
-        if attempt.failed:
-            return
+        work = partial(
+            self._record,
+            self.client_id,
+            audience=audience,
+            recipient_agency=self.recipient_agency.text(),
+            recipient_person=self.recipient_person.text(),
+            purpose=self.purpose.toPlainText(),
+            reason=self.reason.toPlainText(),
+            client_informed=informed,
+            client_not_informed_reason="" if informed else self.not_told_reason.toPlainText(),
+            period_from=to_date(self.period_from.date()) if summary else None,
+            period_to=to_date(self.period_to.date()) if summary else None,
+            gateway=self.chosen_gateway(),
+        )
+        save_through_runner(
+            self,
+            work,
+            self._on_recorded,
+            busy=[self.buttons],
+            title="The decision was not recorded",
+            problems=self.show_problems,
+        )
+
+    def _on_recorded(self, row: DisclosureRow) -> None:
         self.errors.clear()
         self.recorded = row
         self.saved.emit(row)
@@ -416,11 +424,18 @@ class RegenerateDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-        try:
-            data = regenerate(entry.id)
-        except ClinicError as error:
-            self._show_refusal(error.message)
-            return
+        self.matches = False
+        self.save_button.hide()
+        self.verdict.setText("Drawing the document again from its register entry…")
+        runner().run(
+            partial(regenerate, entry.id),
+            self._show_regenerated,
+            parent=self,
+            failed=lambda error: self._show_refusal(error.message),
+        )
+
+    def _show_regenerated(self, data: bytes) -> None:
+        entry = self.entry
         self.data = data
         self.preview.show_pdf(data)
         made = hashlib.sha256(data).hexdigest()
@@ -475,25 +490,33 @@ class RegenerateDialog(QDialog):
         path = Path(chosen)
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
-        try:
-            write_atomically(path, self.data)
-        except OSError as error:
-            feedback.show_error(
-                self,
-                ClinicError(
+        data = self.data
+
+        def work() -> Path:
+            try:
+                write_atomically(path, data)
+            except OSError as error:
+                raise ClinicError(
                     f"The file could not be written ({error.strerror or 'unknown reason'}). "
                     "Choose another folder and try again."
-                ),
-                title="The copy was not saved",
+                ) from None
+            return path
+
+        saved: list[Path] = []
+
+        def done(written: Path) -> None:
+            saved.append(written)
+            self.saved_to = written
+            register_view.show_message(
+                self,
+                "Copy saved",
+                f"The copy was saved to {written}. Its SHA-256 matches the register entry.",
             )
-            return None
-        self.saved_to = path
-        register_view.show_message(
-            self,
-            "Copy saved",
-            f"The copy was saved to {path}. Its SHA-256 matches the register entry.",
+
+        save_through_runner(
+            self, work, done, busy=[self.save_button], title="The copy was not saved"
         )
-        return path
+        return saved[0] if saved else None
 
 
 # -- the tab -----------------------------------------------------------------------------------
@@ -595,28 +618,42 @@ class SummariesTab(RecordPart):
         self.setTabOrder(self.table, self.details)
         self.wizard: QDialog | None = None
         self._register_shown_fresh = False
+        self._select_after_load: int | None = None
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload the client's register, keeping the selected entry selected."""
-        keep = self.selected_entry()
-        try:
-            rows = list(self._actions.register_for_client(self.client_id))
-        except ClinicError as error:
-            rows = []
-            self.empty.setText(f"The register could not be loaded. {error.message}")
-        else:
-            self.empty.setText(NO_ENTRIES_CLIENT)
+    def refresh(self, *, select: int | None = None) -> None:
+        """Reload the client's register (off the GUI thread), keeping the selected entry
+        selected, or selecting entry ``select`` once it is shown."""
+        if select is not None:
+            self._select_after_load = select
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading the register…")
+        runner().run(
+            partial(self._actions.register_for_client, self.client_id),
+            self._show_rows,
+            key=f"client-register:{self.client_id}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        self._show_rows([], problem=f"The register could not be loaded. {error.message}")
+
+    def _show_rows(self, rows: list[DisclosureRow], *, problem: str = "") -> None:
+        kept = self.selected_entry()
+        keep = self._select_after_load or (kept.id if kept is not None else None)
+        self._select_after_load = None
+        self.empty.setText(problem or NO_ENTRIES_CLIENT)
         self.empty.setAccessibleName(self.empty.text())
-        self.model.reset_items(rows)
+        self.model.reset_items(list(rows))
         has_rows = bool(rows)
         self.empty.setVisible(not has_rows)
         self.splitter.setVisible(has_rows)
         self.export_button.setVisible(has_rows)
         fit_columns(self.table)
-        if not has_rows or keep is None or not self.select_entry(keep.id):
+        if not has_rows or keep is None or not self.select_entry(keep):
             self._select_proxy_row(0)
         self._show_selected()
 
@@ -646,10 +683,7 @@ class SummariesTab(RecordPart):
 
     def _after_register_change(self, select_id: int | None) -> None:
         self._register_shown_fresh = True
-        self.refresh()
-        if select_id is not None:
-            self.select_entry(select_id)
-            self._show_selected()
+        self.refresh(select=select_id)
         self.changed.emit()
 
     def make_partner_wizard(self) -> PartnerSummaryWizard:
@@ -662,12 +696,19 @@ class SummariesTab(RecordPart):
         dialog.exported.connect(self._on_exported)
         return dialog
 
-    def make_decision_dialog(self) -> DecisionNotToShareDialog | None:
-        with feedback.showing_errors(self) as attempt:
-            audiences = list(self._actions.partner.list_audiences())
-            name = self._actions.my_name()
-        if attempt.failed:
-            return None
+    def open_decision_dialog(self, restore: dict[str, Any] | None = None) -> None:
+        """Read the audiences (off the GUI thread), then open the decision not to share."""
+        runner().run(
+            self._actions.partner.list_audiences,
+            lambda audiences: self._run(
+                self.make_decision_dialog(list(audiences)), "decision_not_to_share", restore
+            ),
+            key=f"decision-not-to-share:{self.client_id}",
+            parent=self,
+        )
+
+    def make_decision_dialog(self, audiences: list[AudiencePolicy]) -> DecisionNotToShareDialog:
+        name = self._actions.my_name()
         dialog = DecisionNotToShareDialog(
             self.client_id, audiences, self._actions.record_decision_not_to_share, name, self
         )
@@ -681,6 +722,8 @@ class SummariesTab(RecordPart):
             remember_form(dialog, client_id=self.client_id, tab="Summaries", form=form)
         if restore:
             restore_input_state(dialog, restore)
+            if isinstance(dialog, summary_wizard.ShareWizard):
+                dialog.details.restore_later(restore)  # the audiences may still be on their way
         self.wizard = dialog
         self._register_shown_fresh = False
         try:
@@ -696,10 +739,12 @@ class SummariesTab(RecordPart):
     def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
         """Open a form again as it was when the screen locked; False if it cannot be."""
         del params  # these forms are about the client itself
+        if form == "decision_not_to_share":
+            self.open_decision_dialog(state)
+            return True
         makers: dict[str, Callable[[], QDialog | None]] = {
             "partner_summary": self.make_partner_wizard,
             "clinical_summary": self.make_clinical_dialog,
-            "decision_not_to_share": self.make_decision_dialog,
         }
         maker = makers.get(form)
         dialog = maker() if maker is not None else None
@@ -717,9 +762,7 @@ class SummariesTab(RecordPart):
         self._run(self.make_clinical_dialog(), "clinical_summary")
 
     def _on_decision_not_to_share(self) -> None:
-        dialog = self.make_decision_dialog()
-        if dialog is not None:
-            self._run(dialog, "decision_not_to_share")
+        self.open_decision_dialog()
 
     def _on_exported(self, result: object) -> None:
         disclosure = getattr(result, "disclosure", None)
@@ -737,8 +780,9 @@ class SummariesTab(RecordPart):
     def _on_export_csv(self) -> None:
         register_view.export_register_csv(
             self,
-            lambda: self._actions.register_csv(client_id=self.client_id),
+            partial(self._actions.register_csv, client_id=self.client_id),
             "disclosure-register-client.csv",
+            busy=[self.export_button],
         )
 
     def _on_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:

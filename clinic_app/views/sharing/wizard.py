@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -56,6 +57,7 @@ from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
 from clinic_app.services.sharing.drafts import Draft
 from clinic_app.views.common import feedback
 from clinic_app.views.common.pdf_preview import PdfPreview
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import exec_dialog, problems_label, show_messages
 from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing.wizard_parts import (
@@ -65,6 +67,8 @@ from clinic_app.views.sharing.wizard_parts import (
     SharingDetails,
 )
 from clinic_app.wording import GATEWAY_WORDS, long_date
+
+R = TypeVar("R")
 
 KEEP_REASON_TITLE = "Why keep a third party's detail?"
 
@@ -167,6 +171,9 @@ class ShareWizard(QDialog):
         self._issued_on: date | None = None
         self._previewed_sha: str | None = None  # the pages last previewed, by SHA-256
         self.refusal = ""  # why nothing can be made at all (said at once, on step 1)
+        self._previewing = False  # the pages are being drawn
+        self.working = False  # a unit of work of this wizard is running on the runner
+        self._preview_key = f"share-preview:{id(self)}"
         self.setWindowTitle(self.TITLE)
         self.setAccessibleName(self.TITLE)
         self.resize(1000, 760)
@@ -305,33 +312,64 @@ class ShareWizard(QDialog):
 
     # -- what subclasses provide -----------------------------------------------------------
 
+    # Each ``*_work`` reads what it needs from the form now, on the GUI thread, and returns
+    # the unit of work that calls the service; the runner runs it off the GUI thread.
+
     def _prepare_key(self) -> tuple[Any, ...]:
         """What the draft depends on: a new draft is prepared when it changes."""
         return ()
 
-    def _prepare(self) -> Draft[Any] | None:
-        """A fresh draft with its lexicon hits (partner documents), or None."""
+    def _prepare_work(self) -> Callable[[], Draft[Any]] | None:
+        """The work preparing a fresh draft with its lexicon hits (partner documents), or
+        None when there is no draft to prepare."""
         return None
 
-    def _revise(
+    def _revise_work(
         self,
         draft: Draft[Any],
         *,
         keep: Iterable[str] = (),
         edits: Mapping[str, str] | None,
         reasons: Mapping[str, str] | None = None,
-    ) -> Draft[Any]:
+    ) -> Callable[[], Draft[Any]]:
         raise NotImplementedError
 
-    def _render(self, decision: SharingDecision) -> RenderedDocument:
+    def _render_work(self, decision: SharingDecision) -> Callable[[], RenderedDocument]:
         raise NotImplementedError
 
-    def _export(self, decision: SharingDecision, path: Path) -> ExportResult:
+    def _export_work(self, decision: SharingDecision, path: Path) -> Callable[[], ExportResult]:
         raise NotImplementedError
 
     def _save_facts(self) -> list[tuple[str, str]]:
         """Extra (label, value) lines for the last step's summary."""
         return []
+
+    def _run_step(
+        self,
+        work: Callable[[], R],
+        done: Callable[[R], None],
+        failed: Callable[[ClinicError], None],
+    ) -> None:
+        """Run one of the wizard's units of work; the steps wait (buttons off) meanwhile."""
+        self.working = True
+        self.review.setEnabled(False)
+        self._update_buttons()
+
+        def finish() -> None:
+            self.working = False
+            self.review.setEnabled(True)
+
+        def on_done(result: R) -> None:
+            finish()
+            done(result)
+            self._update_buttons()
+
+        def on_failed(error: ClinicError) -> None:
+            finish()
+            failed(error)
+            self._update_buttons()
+
+        runner().run(work, on_done, parent=self, failed=on_failed)
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -379,6 +417,8 @@ class ShareWizard(QDialog):
         """Why Next is disabled on this step, in words (empty when it is enabled)."""
         if self.refusal:
             return f"The {self.KIND_WORDS} cannot be made: see the message at the top."
+        if self.working:
+            return "Please wait a moment: the service is checking."
         step = self.current_step
         if step is Step.WORDING and self.draft is not None:
             left = len(self.draft.unresolved)
@@ -392,6 +432,8 @@ class ShareWizard(QDialog):
             if missing:
                 return f"Tick all four questions to go on ({len(missing)} not yet ticked)."
         if step is Step.PREVIEW and self.rendered is None:
+            if self._previewing:
+                return "The pages are being drawn; please wait a moment."
             return "The preview could not be made; see the message above."
         return ""
 
@@ -411,6 +453,8 @@ class ShareWizard(QDialog):
         self.next_button.setAccessibleDescription(reason)
         self.next_button.setVisible(not finished)
         self.back_button.setVisible(index > 0 and not finished)
+        self.back_button.setEnabled(not self.working)
+        self.cancel_button.setEnabled(not self.working)
         self.cancel_button.setText("&Close" if finished else "Cancel")
         self.cancel_button.setAccessibleName(
             "Close" if finished else "Cancel: nothing is saved or shared"
@@ -425,11 +469,15 @@ class ShareWizard(QDialog):
         if self.next_blocked_reason():
             return
         step = self.current_step
-        if step is Step.DETAILS and not self._leave_details():
+        if step is Step.DETAILS:
+            self._leave_details()
             return
         if step is Step.SAVE:
             self.save()
             return
+        self._advance()
+
+    def _advance(self) -> None:
         index = self.stack.currentIndex() + 1
         following = self.steps[index]
         if following is Step.PREVIEW:
@@ -440,32 +488,51 @@ class ShareWizard(QDialog):
 
     # -- who and why -----------------------------------------------------------------------
 
-    def _leave_details(self) -> bool:
+    def _leave_details(self) -> None:
+        """Check the first step; prepare the draft (off the GUI thread) if it is out of
+        date; then go on."""
         problems = self.details.problems()
         if problems:
             self.show_problems(problems)
-            return False
+            return
         self.details.errors.clear()
         key = self._prepare_key()
         if Step.WORDING in self.steps and (self.draft is None or key != self._prepared_for):
-            try:
-                draft = self._prepare()
-            except ValidationError as error:
-                self.show_problems(error.problems)
-                return False
-            except ClinicError as error:
-                show_messages(self.page_errors, [error.message])
-                return False
-            self.draft = draft
+            work = self._prepare_work()
+            if work is not None:
+                self._run_step(
+                    work, lambda draft: self._prepared(draft, key), self._prepare_refused
+                )
+                return
+            self.draft = None
             self._prepared_for = key
-            self.rendered = None
-            if draft is not None:
-                self.review.show_draft(draft)
-        return True
+            self._invalidate_preview()
+        self._advance()
+
+    def _prepared(self, draft: Draft[Any], key: tuple[Any, ...]) -> None:
+        self.draft = draft
+        self._prepared_for = key
+        self._invalidate_preview()
+        self.review.show_draft(draft)
+        if self.current_step is Step.DETAILS:
+            self._advance()
+
+    def _prepare_refused(self, error: ClinicError) -> None:
+        if isinstance(error, ValidationError):
+            self.show_problems(error.problems)
+        else:
+            show_messages(self.page_errors, [error.message])
 
     def _on_details_edited(self) -> None:
         # Anything on the first page may appear on the pages: the preview is out of date.
+        self._invalidate_preview()
+
+    def _invalidate_preview(self) -> None:
+        """The pages shown (or being drawn) no longer match the draft and the form."""
         self.rendered = None
+        if self._previewing:
+            runner().cancel(self._preview_key)
+            self._previewing = False
 
     # -- the wording -----------------------------------------------------------------------
 
@@ -485,15 +552,22 @@ class ShareWizard(QDialog):
                     self._update_buttons()
                     return
                 reasons[key] = reason
-            try:
-                self.draft = self._revise(draft, keep=[key], edits=None, reasons=reasons)
-            except ClinicError as error:
+            work = self._revise_work(draft, keep=[key], edits=None, reasons=reasons)
+
+            def kept(revised: Draft[Any]) -> None:
+                self.draft = revised
+                self._invalidate_preview()
+
+            def refused(error: ClinicError) -> None:
                 show_messages(self.page_errors, [error.message])
                 self._undo_keep(key)
-        else:
-            # Taking a keep back only makes the draft stricter; no service call is needed.
-            self.draft = dataclasses.replace(draft, kept=draft.kept - {key})
-        self.rendered = None
+                self._invalidate_preview()
+
+            self._run_step(work, kept, refused)
+            return
+        # Taking a keep back only makes the draft stricter; no service call is needed.
+        self.draft = dataclasses.replace(draft, kept=draft.kept - {key})
+        self._invalidate_preview()
         self._update_buttons()
 
     def _undo_keep(self, key: str) -> None:
@@ -517,19 +591,22 @@ class ShareWizard(QDialog):
             return False
         hits = [h for h in draft.hits if h.field == path]
 
-        def save(text: str) -> None:
+        def save(text: str) -> Callable[[], Draft[Any]]:
             current = self.draft
             assert current is not None
-            self.draft = self._revise(current, keep=(), edits={path: text})
+            return self._revise_work(current, keep=(), edits={path: text})
 
-        dialog = FieldEditDialog(field, hits, save, self)
+        def use(revised: Draft[Any]) -> None:
+            self.draft = revised
+
+        dialog = FieldEditDialog(field, hits, save, use, self)
         self.editor = dialog
         run_dialog(dialog)
         used = dialog.result() == QDialog.DialogCode.Accepted
         self.editor = None
         dialog.deleteLater()
         if used and self.draft is not None:
-            self.rendered = None
+            self._invalidate_preview()
             self.review.show_draft(self.draft)
             self._update_buttons()
         return used
@@ -537,16 +614,33 @@ class ShareWizard(QDialog):
     # -- preview ---------------------------------------------------------------------------
 
     def _make_preview(self) -> None:
+        """Draw the pages off the GUI thread; they are shown when they arrive."""
         decision = self.details.decision(self.caldicott.confirmation())
-        try:
-            rendered = self._render(decision)
-        except ClinicError as error:
-            self.rendered = None
-            self.preview.clear()
-            self.preview_about.setText(
-                f"The preview could not be made. {error.message} Nothing has been saved."
-            )
-            return
+        work = self._render_work(decision)
+        self.rendered = None
+        self._previewing = True
+        self.preview.clear()
+        self.preview_about.setText("Drawing the pages…")
+        self.preview_about.setAccessibleDescription("Drawing the pages")
+        runner().run(
+            work,
+            self._show_preview,
+            key=self._preview_key,
+            parent=self,
+            failed=self._preview_refused,
+        )
+
+    def _preview_refused(self, error: ClinicError) -> None:
+        self._previewing = False
+        self.rendered = None
+        self.preview.clear()
+        self.preview_about.setText(
+            f"The preview could not be made. {error.message} Nothing has been saved."
+        )
+        self._update_buttons()
+
+    def _show_preview(self, rendered: RenderedDocument) -> None:
+        self._previewing = False
         self.rendered = rendered
         self._document_id = rendered.document_id
         self._issued_on = rendered.frame.issued_on
@@ -565,6 +659,7 @@ class ShareWizard(QDialog):
         self.preview_about.setText(text)
         self.preview_about.setAccessibleDescription(text)
         self._ask_again_if_changed(rendered.sha256)
+        self._update_buttons()
 
     def _ask_again_if_changed(self, sha256: str) -> None:
         """The Caldicott answers are about the pages read: new pages need new answers."""
@@ -637,19 +732,34 @@ class ShareWizard(QDialog):
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
         decision = self.details.decision(self.caldicott.confirmation())
-        with feedback.showing_errors(
-            self, title=f"The {self.KIND_WORDS} was not saved", problems=self.show_problems
-        ) as attempt:
+        export = self._export_work(decision, path)
+
+        def work() -> ExportResult:
             try:
-                result = self._export(decision, path)
+                return export()
             except OSError as error:
                 reason = error.strerror or "the folder could not be written to"
                 raise ClinicError(
                     f"The file could not be written ({reason}). Nothing was recorded in the "
                     "register. Choose another folder and try again."
                 ) from None
-        if attempt.failed:
-            return None
+
+        saved: list[ExportResult] = []
+
+        def done(result: ExportResult) -> None:
+            saved.append(result)
+            self._saved(result, path)
+
+        def failed(error: ClinicError) -> None:
+            if isinstance(error, ValidationError):
+                self.show_problems(error.problems)
+            else:
+                feedback.show_error(self, error, title=f"The {self.KIND_WORDS} was not saved")
+
+        self._run_step(work, done, failed)
+        return saved[0] if saved else None
+
+    def _saved(self, result: ExportResult, path: Path) -> None:
         self.result_row = result
         self._show_save_summary()
         same = self.rendered is not None and self.rendered.sha256 == result.sha256
@@ -670,7 +780,18 @@ class ShareWizard(QDialog):
         self._update_buttons()
         self.cancel_button.setFocus()
         self.exported.emit(result)
-        return result
+
+    def reject(self) -> None:
+        # While the service is checking or saving, the wizard stays open: a save on its
+        # way is never mistaken for one that was cancelled.
+        if not self.working:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.working:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     # -- problems --------------------------------------------------------------------------
 
@@ -692,7 +813,7 @@ class ShareWizard(QDialog):
         if any(p.where == "content" for p in problems):
             # The record changed since the draft was made: prepare it again from step 1.
             self.draft = None
-            self.rendered = None
+            self._invalidate_preview()
         steps = [self._step_for(p.where) for p in problems]
         first = min(steps, key=self.steps.index)
         self._go(self.steps.index(first))

@@ -39,7 +39,9 @@ from clinic_app.services.sharing.audiences import AudiencePolicy
 from clinic_app.services.sharing.disclosures import CaldicottConfirmation, SharingDecision
 from clinic_app.services.sharing.drafts import Draft
 from clinic_app.services.sharing.lexicon import LexiconHit, TextField
+from clinic_app.views.common.form_drafts import restore_input_state
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import problems_label, show_messages, to_date, to_qdate
 from clinic_app.views.sharing.words import (
     CALDICOTT_QUESTIONS,
@@ -97,6 +99,7 @@ class SharingDetails(QWidget):
         self.errors = FieldErrors()
         self._describe_audience = describe_audience or describe_summary_audience
         self._audiences = list(audiences or [])
+        self._pending_choice: dict[str, Any] = {}
         self._period_mode = period
         self.gateway_required = gateway_required
         form = QFormLayout(self)
@@ -107,13 +110,8 @@ class SharingDetails(QWidget):
         if audiences is not None:
             self.audience = QComboBox()
             self.audience.setAccessibleName("Audience: who the document is for")
-            for policy in self._audiences:
-                self.audience.addItem(policy.title, policy.name)
             self.audience.setPlaceholderText("Choose the audience")
-            chosen = next(
-                (i for i, p in enumerate(self._audiences) if p.name == default_audience), -1
-            )
-            self.audience.setCurrentIndex(chosen)
+            self._fill_audiences(default_audience)
             self.audience_about.setWordWrap(True)
             self.audience_about.setAccessibleName("What this audience receives")
             box = QWidget()
@@ -239,6 +237,36 @@ class SharingDetails(QWidget):
         self._on_told_changed()
         self._on_gateway_changed()
         self._on_audience_changed()
+
+    def _fill_audiences(self, default_audience: str | None) -> None:
+        assert self.audience is not None
+        blocked = self.audience.blockSignals(True)
+        self.audience.clear()
+        for policy in self._audiences:
+            self.audience.addItem(policy.title, policy.name)
+        chosen = next((i for i, p in enumerate(self._audiences) if p.name == default_audience), -1)
+        self.audience.setCurrentIndex(chosen)
+        self.audience.blockSignals(blocked)
+
+    def set_audiences(
+        self, audiences: Sequence[AudiencePolicy], default_audience: str | None = None
+    ) -> None:
+        """Offer ``audiences`` (read after the form was built), choosing the default, or
+        the choice put back from before the screen locked (:meth:`restore_later`)."""
+        if self.audience is None:
+            return
+        self._audiences = list(audiences)
+        self._fill_audiences(default_audience)
+        pending, self._pending_choice = self._pending_choice, {}
+        if pending:
+            restore_input_state(self, pending)
+        self._on_audience_changed()
+
+    def restore_later(self, state: dict[str, Any]) -> None:
+        """Keep the audience chosen in ``state`` until the audiences have been read."""
+        if self.audience is not None and self.audience.count() == 0:
+            name = self.audience.accessibleName()
+            self._pending_choice = {k: v for k, v in state.items() if k == name}
 
     # -- values ----------------------------------------------------------------------------
 
@@ -530,8 +558,9 @@ class LexiconReview(QWidget):
 class FieldEditDialog(QDialog):
     """Edit one piece of shareable text for this document; the check runs again on save.
 
-    ``save`` is called with the new text and raises ValidationError if it cannot be used;
-    the problem is shown under the text, which stays as typed.
+    ``save`` is given the new text and returns the unit of work that checks and uses it
+    (run off the GUI thread); ``used`` gets that work's result. If the work raises a
+    ValidationError the problem is shown under the text, which stays as typed.
 
     Signals: none (``accepted`` when the text was used).
     """
@@ -540,12 +569,14 @@ class FieldEditDialog(QDialog):
         self,
         field: TextField,
         hits: Sequence[LexiconHit],
-        save: Callable[[str], None],
+        save: Callable[[str], Callable[[], Any]],
+        used: Callable[[Any], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.field = field
         self._save = save
+        self._used = used
         self.setWindowTitle(f"Edit {field.label}")
         self.setAccessibleName(f"Edit {field.label}")
         self.setMinimumWidth(620)
@@ -618,15 +649,21 @@ class FieldEditDialog(QDialog):
             self.text.setTextCursor(selections[0].cursor)
 
     def _on_save(self) -> None:
-        try:
-            self._save(self.text.toPlainText())
-        except ValidationError as error:
-            show_messages(self.error, [p.message for p in error.problems])
-            return
-        except ClinicError as error:
-            show_messages(self.error, [error.message])
-            return
+        work = self._save(self.text.toPlainText())
+        self.save_button.setEnabled(False)
+        runner().run(work, self._on_used, parent=self, failed=self._on_refused)
+
+    def _on_used(self, result: Any) -> None:
+        self.save_button.setEnabled(True)
+        self._used(result)
         self.accept()
+
+    def _on_refused(self, error: ClinicError) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            show_messages(self.error, [p.message for p in error.problems])
+        else:
+            show_messages(self.error, [error.message])
 
 
 # -- step 4: Caldicott -------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """The main window's menus beyond File and View: registers, and administration.
 
 Each entry builds its window from the services when chosen, and imports it only then, so
-signing in stays quick.
+signing in stays quick. What a window needs before it opens (the staff names for the
+audience policies) is read on the background runner; the windows read their own lists
+the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QWidget
@@ -53,7 +56,7 @@ def app_menus(workspace: Workspace) -> list[MenuEntries]:
             (
                 "&Partner audiences…",
                 "",
-                run(lambda parent: audience_policies(workspace, parent)),
+                lambda parent: open_audience_policies(workspace, parent),
             ),
             (
                 "Import a &measure definition…",
@@ -99,15 +102,33 @@ def services_directory(workspace: Workspace, parent: QWidget) -> QDialog:
     )
 
 
-def audience_policies(workspace: Workspace, parent: QWidget) -> QDialog:
+def open_audience_policies(workspace: Workspace, parent: QWidget) -> None:
+    """Read the staff names (off the GUI thread), then open the audience policies."""
     from clinic_app.services import staff  # noqa: PLC0415
+    from clinic_app.views.common.runner import runner  # noqa: PLC0415
+
+    def show(names: dict[int, str]) -> None:
+        dialog = audience_policies(workspace, parent, names)
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
+
+    runner().run(
+        partial(workspace.call, staff.display_names),
+        show,
+        key="audience-policies",  # a second click does not open two windows
+        parent=parent,
+    )
+
+
+def audience_policies(workspace: Workspace, parent: QWidget, names: dict[int, str]) -> QDialog:
     from clinic_app.services.sharing import audiences  # noqa: PLC0415
     from clinic_app.views.sharing.audiences import (  # noqa: PLC0415
         AudiencePolicyActions,
         AudiencePolicyDialog,
     )
 
-    names = workspace.call(staff.display_names)
     return AudiencePolicyDialog(
         AudiencePolicyActions(
             audience_policy=workspace.bind(audiences.audience_policy),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
+from typing import TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -35,10 +37,12 @@ from clinic_app.services.third_parties import (
     ThirdPartyInput,
     ThirdPartyRow,
 )
-from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.widgets import problems_label, show_problems, to_date, to_qdate
 from clinic_app.wording import PROTECTIVE_MEASURE_WORDS, RELATION_WORDS
+
+R = TypeVar("R")
 
 RELATIONS: tuple[ThirdPartyRelation, ...] = tuple(RELATION_WORDS)
 KINDS: tuple[ProtectiveMeasureKind, ...] = tuple(PROTECTIVE_MEASURE_WORDS)
@@ -119,15 +123,23 @@ class _Form(QDialog):
     def _on_save(self) -> None:
         raise NotImplementedError
 
-    def _attempt(self, save: Callable[[], object], failed: str) -> object | None:
-        """Run the save; show its problems (the form stays as typed) or its error."""
-        with feedback.showing_errors(self, title=failed, problems=self.show_problems) as attempt:
-            saved = save()
-        if attempt.failed:
-            return None
-        self.errors.clear()
-        show_problems(self.general_errors, [])
-        return saved
+    def _attempt(self, save: Callable[[], R], failed: str, then: Callable[[R], None]) -> None:
+        """Run the save off the GUI thread (every value already read from the form), then
+        ``then`` with what was stored; or show its problems (the form stays as typed)."""
+
+        def saved(row: R) -> None:
+            self.errors.clear()
+            show_problems(self.general_errors, [])
+            then(row)
+
+        save_through_runner(
+            self,
+            save,
+            saved,
+            busy=[self.buttons],
+            title=failed,
+            problems=self.show_problems,
+        )
 
 
 # -- a person -------------------------------------------------------------------------------------
@@ -267,11 +279,12 @@ class PersonDialog(_Form):
 
     def _on_save(self) -> None:
         data = self.entered()
-        row = self._attempt(lambda: self._save(data), "The person was not saved")
-        if isinstance(row, ThirdPartyRow):
-            self.saved_person = row
-            self.saved.emit(row)
-            self.accept()
+        self._attempt(partial(self._save, data), "The person was not saved", self._on_saved)
+
+    def _on_saved(self, row: ThirdPartyRow) -> None:
+        self.saved_person = row
+        self.saved.emit(row)
+        self.accept()
 
 
 class EndPersonDialog(_Form):
@@ -323,11 +336,12 @@ class EndPersonDialog(_Form):
 
     def _on_save(self) -> None:
         on, reason = to_date(self.ended_on.date()), self.reason.toPlainText()
-        row = self._attempt(lambda: self._end(on, reason), "The record was not ended")
-        if isinstance(row, ThirdPartyRow):
-            self.ended = row
-            self.saved.emit(row)
-            self.accept()
+        self._attempt(partial(self._end, on, reason), "The record was not ended", self._on_saved)
+
+    def _on_saved(self, row: ThirdPartyRow) -> None:
+        self.ended = row
+        self.saved.emit(row)
+        self.accept()
 
 
 # -- a protective measure -------------------------------------------------------------------------
@@ -431,11 +445,14 @@ class MeasureDialog(_Form):
             ends_on=to_date(self.ends_on.date()) if self.has_end.isChecked() else None,
             reference=self.reference.text(),
         )
-        row = self._attempt(lambda: self._save(data), "The protective measure was not saved")
-        if isinstance(row, ProtectiveMeasureRow):
-            self.saved_measure = row
-            self.saved.emit(row)
-            self.accept()
+        self._attempt(
+            partial(self._save, data), "The protective measure was not saved", self._on_saved
+        )
+
+    def _on_saved(self, row: ProtectiveMeasureRow) -> None:
+        self.saved_measure = row
+        self.saved.emit(row)
+        self.accept()
 
 
 class RevokeMeasureDialog(_Form):
@@ -481,8 +498,9 @@ class RevokeMeasureDialog(_Form):
 
     def _on_save(self) -> None:
         on = to_date(self.revoked_on.date())
-        row = self._attempt(lambda: self._revoke(on), "The revocation was not recorded")
-        if isinstance(row, ProtectiveMeasureRow):
-            self.revoked = row
-            self.saved.emit(row)
-            self.accept()
+        self._attempt(partial(self._revoke, on), "The revocation was not recorded", self._on_saved)
+
+    def _on_saved(self, row: ProtectiveMeasureRow) -> None:
+        self.revoked = row
+        self.saved.emit(row)
+        self.accept()

@@ -16,6 +16,7 @@ kept if the screen locks while it is open.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
@@ -40,6 +41,7 @@ from clinic_app.views.common.list_tab import (
     rows_table,
 )
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import OpenableTable, ProxyRows
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.third_parties.actions import ThirdPartiesActions
@@ -223,35 +225,59 @@ class ThirdPartiesTab(RecordPart):
         ]  # fmt: skip
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
+        self._loading = False
+        self._select_after_load: tuple[int, int | None] | None = None
+        self._after_load: list[Callable[[], object]] = []
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Reload the people, keeping the selected person (and measure) selected."""
-        keep = self.selected_person()
-        keep_measure = self.selected_measure()
-        try:
-            rows = list(self._actions.third_parties_for_client(self.client_id))
-        except ClinicError as error:
-            rows = []
-            self.empty.setText(f"The people recorded could not be loaded. {error.message}")
-            self.add_button.hide()
-        else:
-            self.empty.setText(NO_PEOPLE)
-            self.add_button.show()
+    def refresh(self, *, person: int | None = None, measure: int | None = None) -> None:
+        """Reload the people (off the GUI thread), keeping the selected person (and measure)
+        selected, or selecting ``person`` (and ``measure``) once they are shown."""
+        self._loading = True
+        if person is not None:
+            self._select_after_load = (person, measure)
+        if self.model.rowCount() == 0:
+            self.empty.setText("Reading who is recorded…")
+        list_people = self._actions.third_parties_for_client
+        client_id = self.client_id
+        runner().run(
+            lambda: list(list_people(client_id)),
+            self._show_people,
+            key=f"third-parties:{self.client_id}",
+            parent=self,
+            failed=self._show_load_failure,
+        )
+
+    def _show_load_failure(self, error: ClinicError) -> None:
+        self._show_people([], problem=f"The people recorded could not be loaded. {error.message}")
+
+    def _show_people(self, rows: list[ThirdPartyRow], *, problem: str = "") -> None:
+        self._loading = False
+        kept, kept_measure = self.selected_person(), self.selected_measure()
+        keep: int | None = kept.id if kept is not None else None
+        keep_measure: int | None = kept_measure.id if kept_measure is not None else None
+        if self._select_after_load is not None:
+            keep, keep_measure = self._select_after_load
+            self._select_after_load = None
+        self.empty.setText(problem or NO_PEOPLE)
+        self.add_button.setVisible(not problem)
         self.empty.setAccessibleName(self.empty.text())
-        self.model.set_rows(rows, self._actions.today())
+        self.model.set_rows(list(rows), self._actions.today())
         has_rows = bool(rows)
         self.empty.setVisible(not has_rows)
         self.splitter.setVisible(has_rows)
         self.edit_button.setVisible(has_rows)
         self.end_button.setVisible(has_rows)
-        if not has_rows or keep is None or not self.select_person(keep.id):
+        if not has_rows or keep is None or not self.select_person(keep):
             self.rows.select_view_row(0)
         self._show_person()
         if keep_measure is not None:
-            self.measure_rows.select_id(keep_measure.id)
+            self.measure_rows.select_id(keep_measure)
+        waiting, self._after_load = self._after_load, []
+        for then in waiting:
+            then()
 
     # -- selection -------------------------------------------------------------------------
 
@@ -266,7 +292,10 @@ class ThirdPartiesTab(RecordPart):
         return self.rows.select_id(person_id)
 
     def select_item(self, item_id: int) -> None:
-        self.select_person(item_id)
+        if self._loading:
+            self._select_after_load = (item_id, None)  # selected when the people arrive
+        else:
+            self.select_person(item_id)
 
     def measures(self) -> list[ProtectiveMeasureRow]:
         """The selected person's measures as the table shows them."""
@@ -325,9 +354,8 @@ class ThirdPartiesTab(RecordPart):
         exec_dialog(dialog)
         dialog.deleteLater()
 
-    def _saved(self, person_id: int, text: str) -> None:
-        self.refresh()
-        self.select_person(person_id)
+    def _saved(self, person_id: int, text: str, measure_id: int | None = None) -> None:
+        self.refresh(person=person_id, measure=measure_id)
         self._say(text)
         self.changed.emit()
 
@@ -409,8 +437,7 @@ class ThirdPartiesTab(RecordPart):
         self._run(dialog, "add_measure", {"person_id": person_id}, restore)
         row = dialog.saved_measure
         if row is not None:
-            self._saved(person_id, f"{row.title} recorded for {person.label}.")
-            self.measure_rows.select_id(row.id)
+            self._saved(person_id, f"{row.title} recorded for {person.label}.", row.id)
         return row
 
     def open_edit_measure(
@@ -436,8 +463,7 @@ class ThirdPartiesTab(RecordPart):
         self._run(dialog, "edit_measure", {"measure_id": measure_id}, restore)
         row = dialog.saved_measure
         if row is not None:
-            self._saved(person.id, f"{row.title} for {person.label} updated.")
-            self.measure_rows.select_id(row.id)
+            self._saved(person.id, f"{row.title} for {person.label} updated.", row.id)
         return row
 
     def open_revoke_measure(
@@ -466,8 +492,7 @@ class ThirdPartiesTab(RecordPart):
         self._run(dialog, "revoke_measure", {"measure_id": measure_id}, restore)
         row = dialog.revoked
         if row is not None:
-            self._saved(person.id, f"{row.title} for {person.label} recorded as revoked.")
-            self.measure_rows.select_id(row.id)
+            self._saved(person.id, f"{row.title} for {person.label} recorded as revoked.", row.id)
         return row
 
     def _owner(self, measure: ProtectiveMeasureRow | None) -> ThirdPartyRow | None:
@@ -482,6 +507,10 @@ class ThirdPartiesTab(RecordPart):
         """Open a form again as it was when the screen locked; False if it cannot be."""
         if form == "add_person":
             self.open_add_person(restore=state)
+            return True
+        if self._loading:
+            # The people are on their way: reopen the form when they are shown.
+            self._after_load.append(lambda: self.reopen_form(form, params, state))
             return True
         person = next((p for p in self.people() if p.id == params.get("person_id")), None)
         measure = self._measure_with_id(params.get("measure_id"))

@@ -88,6 +88,8 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
         dialog.occurred_on.setDate(QDate.currentDate())
         dialog.detail.setPlainText("Item 9 answered: thoughts of self-harm; safety plan reviewed.")
         dialog.save_button.click()
+        # Saved on the background runner: the dialog is accepted when the event is stored.
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
         saved.append(dialog.result())
         return dialog.result()
 

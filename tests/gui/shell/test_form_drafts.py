@@ -205,6 +205,7 @@ def test_a_risk_event_form_comes_back_with_its_private_detail(qtbot, start, seed
     )
     assert shown[0]["Private detail, never shared"] == "Canary-55 detail"
     assert shown[0]["Urgent"] is True
+    qtbot.waitUntil(lambda: app.runner.idle)  # the events are read on the background runner
     assert not risk.reopen_form("decision", {"event_id": 999_999}, {})
 
 
@@ -255,6 +256,7 @@ def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, 
     monkeypatch.setattr(measures_view, "exec_dialog", fake_exec)
     reason = "Reason for referral, private"
     assert view.reopen_form("Referrals", "new", {}, {reason: "Canary-77 low mood"})
+    qtbot.waitUntil(lambda: len(shown) == 1)  # opens once the service directory is read
     assert shown[-1][reason] == "Canary-77 low mood"
     first = "Several days (1), item 1: Little interest or pleasure in doing things"
     assert view.reopen_form(

@@ -1,0 +1,97 @@
+"""A form's save through the background runner: then accept, or show the problems.
+
+Every dialog that saves does the same few things, so they live here once::
+
+    def _on_save(self) -> None:
+        work = partial(self._create, self.client_id, reason=self.reason.toPlainText())
+        save_through_runner(
+            self, work, self._on_saved,
+            busy=[self.buttons],
+            title="The referral was not saved",
+            problems=self.show_problems,
+        )
+
+- Every value is read from the widgets *before* the unit of work is built: the work runs
+  off the GUI thread and never touches a widget.
+- While it runs, the buttons named in ``busy`` are disabled (a dialog passes its whole
+  button box), so a second click cannot save twice, and a dialog cannot be closed
+  (Escape, the window's close button): a save that is on its way is never mistaken for
+  one that was cancelled.
+- ``saved`` gets the result on the GUI thread (it usually accepts the dialog).
+- A :class:`ValidationError` goes to ``problems`` (shown beside the fields); any other
+  :class:`ClinicError` is shown in a message box titled ``title``. Either way the buttons
+  are enabled again and the user's input is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QDialog, QWidget
+
+from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.views.common import feedback
+from clinic_app.views.common.runner import runner
+
+R = TypeVar("R")
+
+
+class _HoldOpen(QObject):
+    """Keeps a dialog open while its save is on its way (no Escape, no closing)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close:
+            event.ignore()
+            return True
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            return True
+        return super().eventFilter(watched, event)
+
+
+def save_through_runner(
+    form: QWidget,
+    work: Callable[[], R],
+    saved: Callable[[R], None],
+    *,
+    busy: Iterable[QWidget],
+    title: str,
+    problems: Callable[[Sequence[Problem]], None] | None = None,
+    key: str | None = None,
+) -> None:
+    """Run ``work`` on the runner with ``busy`` disabled; hand the result to ``saved``."""
+    buttons = list(busy)
+    for button in buttons:
+        button.setEnabled(False)
+    hold: _HoldOpen | None = None
+    if isinstance(form, QDialog):
+        hold = _HoldOpen(form)
+        form.installEventFilter(hold)
+
+    def enable_again() -> None:
+        for button in buttons:
+            if shiboken6.isValid(button):
+                button.setEnabled(True)
+        if hold is not None and shiboken6.isValid(hold):
+            form.removeEventFilter(hold)
+            hold.deleteLater()
+
+    def done(result: R) -> None:
+        enable_again()
+        saved(result)
+
+    def failed(error: ClinicError) -> None:
+        enable_again()
+        if problems is not None and isinstance(error, ValidationError):
+            problems(error.problems)
+        else:
+            feedback.show_error(form, error, title=title)
+
+    runner().run(work, done, key=key, parent=form, failed=failed)
