@@ -317,19 +317,20 @@ _MAYBE_VISIBLE = "(NOT (SELECT yes FROM small) OR +{id} IN mine_notes)"
 # pages' worth of the index. Each branch runs only when its condition, decided once,
 # holds (``few`` is the outer loop of the walk, so the walk never starts otherwise).
 _NEWEST_PAGE = """
+found AS MATERIALIZED (
+    SELECT o.id FROM own AS o WHERE {own_visible}
+    UNION ALL
+    SELECT t.id FROM through AS t WHERE {through_visible}
+     LIMIT :few
+),
 few AS MATERIALIZED (
-    SELECT (SELECT count(*) FROM (SELECT 1 FROM own AS o WHERE {own_visible} LIMIT :few))
-         + (SELECT count(*) FROM (SELECT 1 FROM through AS t WHERE {through_visible} LIMIT :few))
-         < :few AS yes
+    SELECT count(*) < :few AS yes FROM found
 ),
 page AS MATERIALIZED (
     SELECT * FROM (
         SELECT n.id, n.session_date AS day, NULL AS score
-          FROM (SELECT o.id FROM own AS o WHERE (SELECT yes FROM few) AND {own_visible}
-                UNION
-                SELECT t.id FROM through AS t WHERE (SELECT yes FROM few) AND {through_visible})
-               AS found
-          CROSS JOIN session_note AS n ON n.id = found.id
+          FROM (SELECT DISTINCT id FROM found WHERE (SELECT yes FROM few)) AS f
+          CROSS JOIN session_note AS n ON n.id = f.id
          WHERE {visible}
          ORDER BY n.session_date DESC, n.id DESC
          LIMIT :take OFFSET :offset)
@@ -404,47 +405,28 @@ page AS MATERIALIZED (
 )"""
 
 # The page's notes as the user sees them, each with its excerpt: from the note's own text
-# when it holds every word (looked up per note, for the page's notes only), or else from
-# its best addendum, the first written of equals. The addenda of those notes are picked
-# out of one pass over the words' matches in the addenda index, a pass that runs only
-# when such a note is on the page: a lookup per addendum would decode a common word's
-# whole list each time. Excerpts are built for the page's rows alone.
+# when it holds every word, or else from its best addendum (the first written of
+# equals). Both are looked up for the page's notes alone, so excerpts are built for the
+# page's rows and no more.
 _ROWS = """,
 own_excerpts AS MATERIALIZED (
-    SELECT page.id, (
+    SELECT page.id, page.day, page.score, (
         SELECT snippet(session_note_fts, -1, :start, :end, '…', :tokens)
           FROM session_note_fts
          WHERE session_note_fts MATCH :all_words AND rowid = page.id) AS excerpt
       FROM page
-),
-page_addenda AS MATERIALIZED (
-    SELECT ad.id, ad.note_id FROM own_excerpts AS o
-      CROSS JOIN note_addendum AS ad ON ad.note_id = o.id
-     WHERE o.excerpt IS NULL
-),
-addendum_hits AS MATERIALIZED (
-    SELECT pa.note_id, note_addendum_fts.rank AS score, pa.id AS addendum_id,
-           snippet(note_addendum_fts, 0, :start, :end, '…', :tokens) AS excerpt
-      FROM (SELECT 1 FROM page_addenda LIMIT 1) AS any_addendum
-      CROSS JOIN note_addendum_fts
-      CROSS JOIN page_addenda AS pa ON pa.id = note_addendum_fts.rowid
-     WHERE note_addendum_fts MATCH :any_word
-       AND +note_addendum_fts.rowid IN (SELECT id FROM page_addenda)
-),
-best_addendum AS (
-    SELECT note_id, excerpt FROM (
-        SELECT note_id, excerpt,
-               row_number() OVER (PARTITION BY note_id ORDER BY score, addendum_id) AS k
-          FROM addendum_hits)
-     WHERE k = 1
 )
 SELECT page.id, n.client_id, c.local_ref, c.given_name, c.family_name, n.session_date,
-       n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL, o.excerpt, b.excerpt
-  FROM page
-  CROSS JOIN own_excerpts AS o ON o.id = page.id
+       n.signed_at IS NOT NULL, n.entered_in_error_at IS NOT NULL, page.excerpt,
+       CASE WHEN page.excerpt IS NULL THEN (
+           SELECT snippet(note_addendum_fts, 0, :start, :end, '…', :tokens)
+             FROM note_addendum_fts
+            WHERE note_addendum_fts MATCH :any_word
+              AND rowid IN (SELECT id FROM note_addendum WHERE note_id = page.id)
+            ORDER BY rank, rowid LIMIT 1) END
+  FROM own_excerpts AS page
   CROSS JOIN session_note AS n ON n.id = page.id
   CROSS JOIN client AS c ON c.id = n.client_id
-  LEFT JOIN best_addendum AS b ON b.note_id = page.id
  ORDER BY {page_order}"""
 
 
