@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -753,9 +754,8 @@ class ClinicApp(QObject):
                 ),
             ),
         ]
-        search_notes = workspace.bind(search.search_notes)
         finder = NoteSearchPanel(
-            lambda text: search_notes(text, client_id=client_id), show_client=False
+            partial(workspace.bind(search.search_notes), client_id=client_id), show_client=False
         )
         view = ClientRecordView(
             client,

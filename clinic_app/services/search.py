@@ -262,16 +262,18 @@ _WORD_CHECK = """(
 # Who may see what: the rules of services/access.py (an active assignment, or emergency
 # access that has not expired), in SQL. For a small caseload (``small``, decided once) the
 # notes of the user's clients are listed from the client_id index alone (``mine_notes``,
-# no note read), and a note is visible when it is in that list. For a large caseload,
+# no note read), and a note is visible when it is in that list. (``small`` counts every
+# assignment and grant, ended or not, as the index has them: it only chooses how the
+# rules are checked, never what they allow.) For a large caseload,
 # where that list would be most of the store, each note is asked about by its client's
 # id instead, so the cost follows the notes looked at.
 _MINE = """
 small AS MATERIALIZED (
     SELECT (SELECT count(*) FROM (
-                SELECT 1 FROM client_assignment WHERE staff_id = :me AND ended_at IS NULL
+                SELECT 1 FROM client_assignment WHERE staff_id = :me
                  LIMIT :small_caseload + 1))
          + (SELECT count(*) FROM (
-                SELECT 1 FROM emergency_access WHERE staff_id = :me AND expires_at > :now
+                SELECT 1 FROM emergency_access WHERE staff_id = :me
                  LIMIT :small_caseload + 1)) <= :small_caseload AS yes
 ),
 mine_notes AS MATERIALIZED (
