@@ -76,7 +76,7 @@ MAX_WORDS = 16  # more than any real search; words beyond it are ignored
 MAX_QUERY_CHARS = 1000
 MIN_PREFIX_CHARS = 3  # fewer letters as a prefix would match most notes
 EXCERPT_TOKENS = 14
-FEW_MATCHES = 1000  # fewer matching notes than this are sorted rather than walked
+FEW_MATCHES = 500  # fewer matching notes than this are sorted rather than walked
 SMALL_CASELOAD = 300  # clients; up to this many, their notes are listed before the walk
 TIE_READ_AHEAD = 100  # ranked notes read past the page, to see whether a tie runs on
 
