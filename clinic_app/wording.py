@@ -33,6 +33,7 @@ from clinic_app.models.enums import (
     ReferralUrgency,
     RiskEventKind,
     RiskTool,
+    Role,
     Section,
     ServiceKind,
     ShareDecisionKind,
@@ -42,6 +43,12 @@ from clinic_app.models.enums import (
 )
 
 # -- the client -----------------------------------------------------------------------------
+
+ROLE_WORDS: dict[Role, str] = {
+    Role.PSYCHOLOGIST: "Psychologist",
+    Role.CLINICIAN: "Clinician",
+    Role.ADMINISTRATOR: "Administrator",
+}
 
 CLIENT_STATUS_WORDS: dict[ClientStatus, str] = {
     ClientStatus.REFERRED: "Referred",
@@ -359,6 +366,7 @@ _LONG_FORMS: Final[tuple[Iterable[tuple[enum.Enum, str]], ...]] = (
     REFERRAL_URGENCY_WORDS.items(),
     INTERVENTION_WORDS.items(),
     TYPOLOGY_WORDS.items(),
+    ROLE_WORDS.items(),
 )
 
 WORDS: dict[enum.Enum, str] = dict(itertools.chain.from_iterable(_LONG_FORMS))

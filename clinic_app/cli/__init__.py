@@ -21,6 +21,8 @@ from clinic_app import __version__, config
 from clinic_app.cli import (
     accounts,
     audit_trail,
+    evaluation,
+    fhir,
     installation,
     measures,
     records,
@@ -43,6 +45,8 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     sharing.register,  # summary, risk-notice, register, audience
     service_directory.register,  # service
     third_parties.register,  # third-party, protective-measure
+    fhir.register,  # fhir export
+    evaluation.register,  # evaluation project, evaluation export
 )
 
 

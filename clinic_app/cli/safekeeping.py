@@ -22,7 +22,7 @@ from clinic_app.errors import (
 )
 from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
-from clinic_app.services import audit
+from clinic_app.services import audit, safekeeping
 from clinic_app.services.common import StaffRef
 from clinic_app.storage import engine
 from clinic_app.storage.keys import key_from_recovery
@@ -39,8 +39,7 @@ def cmd_backup(ctx: Context) -> None:
         if me.role is not Role.ADMINISTRATOR:
             raise CommandError("Only an administrator may make backups.")
         key = ctx.key_store().get(ctx.db_path)
-        engine.backup_database(database.engine, key, out)
-        audit.record(session, audit.Action.BACKUP, actor_id=me.id)
+        safekeeping.make_backup(session, me, database.engine, key, out)
         session.commit()
     ctx.say(f"Backed up the database to {out} (encrypted with the same key, and verified).")
 

@@ -12,6 +12,7 @@ from clinic_app.models.client import (
     TypologyAssessment,
 )
 from clinic_app.models.disclosure import AudienceProfile, Disclosure
+from clinic_app.models.evaluation import EvaluationProject
 from clinic_app.models.measure import (
     CriticalItemReview,
     MeasureAdministration,
@@ -49,6 +50,7 @@ __all__ = [
     "CriticalItemReview",
     "Disclosure",
     "EmergencyAccess",
+    "EvaluationProject",
     "FormDraft",
     "GoalProgress",
     "InterventionPlan",

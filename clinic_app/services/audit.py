@@ -48,6 +48,11 @@ class Action(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
     ACCOUNT_UNLOCKED = "account_unlocked"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action name, not a secret
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an action name, not a secret
+    ROLE_CHANGED = "role_changed"
+    ACCOUNT_ENABLED = "account_enabled"
+    ASSIGNMENT_ENDED = "assignment_ended"
+    AUDIT_CHECKED = "audit_checked"
     BACKUP = "backup"
     RESTORE = "restore"
     RECOVER = "recover"

@@ -347,6 +347,18 @@ def results_for_client(
     return _results(session, _administrations(session, client_id))
 
 
+def results_between(
+    session: Session, client_id: int, start: date, end: date
+) -> tuple[MeasureResults, ...]:
+    """The client's results from administrations given between two dates (both included).
+
+    No access check: for a caller that has made its own (the pseudonymised service
+    evaluation, which an administrator may run and which carries no answers out).
+    """
+    rows = [r for r in _administrations(session, client_id) if start <= r.administered_on <= end]
+    return _results(session, rows)
+
+
 def _results(session: Session, rows: Sequence[AdministrationRow]) -> tuple[MeasureResults, ...]:
     cache: dict[tuple[str, str], Any] = {}
     by_measure: dict[str, list[AdministrationResult]] = {}
@@ -490,5 +502,6 @@ __all__ = [
     "administrations_for_client",
     "computed_results",
     "record_administration",
+    "results_between",
     "results_for_client",
 ]

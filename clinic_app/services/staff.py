@@ -399,3 +399,99 @@ def display_names(session: Session, by: StaffRef) -> dict[int, str]:
     """Every account's name by id, to say who wrote or decided something."""
     del by  # staff names are not clinical; any signed-in user may read them
     return dict(session.execute(select(StaffUser.id, StaffUser.display_name)).all())
+
+
+def _account(session: Session, username: str) -> StaffUser:
+    user = _find(session, username)
+    if user is None:
+        raise NotFound(f"There is no account called '{normalise_username(username)}'.")
+    return user
+
+
+def _other_active_administrators(session: Session, user: StaffUser) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(StaffUser)
+            .where(
+                StaffUser.role == Role.ADMINISTRATOR,
+                StaffUser.disabled_at.is_(None),
+                StaffUser.id != user.id,
+            )
+        )
+        or 0
+    )
+
+
+def reset_password(session: Session, by: StaffRef, username: str, new_password: str) -> StaffRow:
+    """An administrator sets a new password for someone who forgot theirs.
+
+    The member of staff must choose their own at their next sign-in, and a lockout ends.
+    Administrators change their own password as everyone else does, knowing the current one.
+    """
+    require_role(by, Role.ADMINISTRATOR, action="reset passwords")
+    user = _account(session, username)
+    if user.id == by.id:
+        raise AccessDenied("Change your own password with 'Change password', not by a reset.")
+    if problem := password_problem(new_password, username=user.username):
+        raise ValidationError(problem, where="new password")
+    user.password_hash = _hasher.hash(new_password)
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    user.locked_until = None
+    user.failed_attempts = 0
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.PASSWORD_RESET,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=user.id,
+    )
+    return _row(user)
+
+
+def change_role(session: Session, by: StaffRef, username: str, role: Role) -> StaffRow:
+    """An administrator changes what an account may do (never their own, never the last
+    active administrator's)."""
+    require_role(by, Role.ADMINISTRATOR, action="change roles")
+    user = _account(session, username)
+    if user.id == by.id:
+        raise AccessDenied("You cannot change your own role; ask another administrator.")
+    if user.role is role:
+        raise ValidationError(f"The account '{user.username}' already has that role.")
+    if (
+        user.role is Role.ADMINISTRATOR
+        and user.disabled_at is None
+        and not _other_active_administrators(session, user)
+    ):
+        raise AccessDenied("This is the last active administrator; its role cannot change.")
+    user.role = role
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.ROLE_CHANGED,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=user.id,
+        detail={"role": role.value},
+    )
+    return _row(user)
+
+
+def enable_user(session: Session, by: StaffRef, username: str) -> StaffRow:
+    """Let a disabled account sign in again (someone back from a long absence)."""
+    require_role(by, Role.ADMINISTRATOR, action="enable accounts")
+    user = _account(session, username)
+    if user.disabled_at is None:
+        raise ValidationError(f"The account '{user.username}' is not disabled.")
+    user.disabled_at = None
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.ACCOUNT_ENABLED,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=user.id,
+    )
+    return _row(user)

@@ -61,6 +61,11 @@ def visible_texts() -> str:
     return "\n".join(texts)
 
 
+def settle(qtbot, app: ClinicApp, timeout: int = 10_000) -> None:
+    """Wait until the application's runner has done all it was asked (results delivered)."""
+    qtbot.waitUntil(lambda: app.runner.idle, timeout=timeout)
+
+
 @pytest.fixture
 def start(qtbot):
     started = []
@@ -70,6 +75,7 @@ def start(qtbot):
         started.append(app)
         assert app.start()
         qtbot.addWidget(app.window)
+        settle(qtbot, app)
         return app
 
     yield run

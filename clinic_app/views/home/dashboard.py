@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import AccessDenied, ClinicError
 from clinic_app.services.dashboard import Dashboard, DashboardItem
+from clinic_app.views.common.home_screen import HomeScreen
 from clinic_app.views.common.table import ListTableModel, OpenableTable
 
 Index = QModelIndex | QPersistentModelIndex
@@ -264,7 +265,7 @@ class SectionList(QWidget):
             self.open_requested.emit(self.model.item(index.row()))
 
 
-class DashboardView(QWidget):
+class DashboardView(HomeScreen):
     """The clinician's home screen: what needs doing and this week's sessions.
 
     ``refresh()`` reloads it (also on F5, the Refresh button, and whenever it is shown).
@@ -273,8 +274,6 @@ class DashboardView(QWidget):
         open_requested(object): an :class:`OpenTarget`: open this client's record at
             this tab and item.
     """
-
-    open_requested = Signal(object)
 
     def __init__(self, actions: DashboardActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)

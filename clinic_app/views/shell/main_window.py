@@ -23,7 +23,7 @@ from clinic_app.errors import EmergencyAccessRequired
 from clinic_app.services.common import StaffRef
 from clinic_app.views.caseload.view import CaseloadView
 from clinic_app.views.common import feedback
-from clinic_app.views.home.dashboard import DashboardView
+from clinic_app.views.common.home_screen import HomeScreen
 from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.search.panel import NoteSearchPanel
 
@@ -53,7 +53,7 @@ class MainWindowParts:
     ask_emergency_access: Callable[[QWidget, int], bool]
     new_client: Callable[[QWidget], int | None]
     find_client: Callable[[str], int]
-    make_home: Callable[[], DashboardView] | None = None
+    make_home: Callable[[], HomeScreen] | None = None
     menus: Sequence[MenuEntries] = ()
 
 
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self._on_close_tab)
         self.setCentralWidget(self.tabs)
 
-        self.home: DashboardView | None = None
+        self.home: HomeScreen | None = None
         if parts.make_home is not None:
             self.home = parts.make_home()
             self.home.open_requested.connect(self._on_open_target)

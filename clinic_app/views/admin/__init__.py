@@ -1,0 +1,1 @@
+"""Administration in the window: accounts, caseloads, settings, backups, the audit check."""
