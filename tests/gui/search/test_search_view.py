@@ -26,6 +26,8 @@ from clinic_app.views.search.panel import (
     SearchRole,
     marked_parts,
 )
+from tests.conftest import STAFF_PASSWORD
+from tests.gui.record.test_keyboard import _visible_mnemonics
 from tests.gui.stall import no_stalls
 
 
@@ -514,3 +516,23 @@ def test_clearing_the_box_drops_a_search_still_running(qtbot, background):
     qtbot.waitUntil(lambda: background.idle, timeout=5000)
     assert shown_message(widget) == PROMPT_CASELOAD
     assert widget.model.rowCount() == 0
+
+
+def test_in_the_application_typing_a_search_never_freezes_the_window(qtbot, start, seeded):
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    window = app.window
+    window._on_show_search()
+    finder = window.search
+    assert isinstance(finder, NoteSearchPanel)
+    qtbot.waitExposed(finder)
+
+    with no_stalls():
+        qtbot.keyClicks(finder.search_box, "rumin")
+        qtbot.waitUntil(lambda: finder.model.rowCount() > 0, timeout=10000)
+        finder.set_order(Order.RELEVANCE)
+        qtbot.waitUntil(lambda: app.runner.idle, timeout=10000)
+
+    assert finder.model.rowCount() > 0
+    assert all("«" in hit.snippet for hit in finder.model.items())
+    clashes = {key: texts for key, texts in _visible_mnemonics(window).items() if len(texts) > 1}
+    assert clashes == {}  # every Alt+letter on the search tab reaches one control
