@@ -40,14 +40,15 @@ its reason. Opening a note from the results goes through the record, which is au
 **Speed.** The budget (ARCHITECTURE.md) is 100 ms p95 over 100,000 notes, within 1.5x of
 raw FTS5 returning the same page; ``benchmarks/note_search.py`` measures it. Ranking every
 match by bm25 is what made common words slow, so newest first never ranks: the matching
-note ids are read from the index (a plain read of each word's list, no scoring), and the
-notes are then walked newest first along the session-date index until the page is full,
-so a word in a third of all notes stops after about a page and a half of notes. When few
-notes match (fewer than ``FEW_MATCHES``), they are sorted instead of walking the index.
-For a small caseload the notes of the user's clients are listed first from the client
-index, so the walk never reads a note the user may not see. Excerpts are built for the
-page's notes alone. Relevance lets FTS5 rank and sort, and reads a little past the page
-so that a tie running over its end is settled in the same statement.
+note ids are read from the index (a plain read of each word's list, no scoring). When
+few notes match (fewer than ``FEW_MATCHES``) they are sorted by date; when many do, the
+session-date index is walked from the newest, each note looked up in those ids, until
+the page is full, so a word in a third of all notes stops after a few pages' worth of
+the index. For a small caseload the notes of the user's clients are listed from the
+client index, so that the matches the user may see are counted (and sorted, when few)
+and the walk never reads a note the user may not see. Excerpts are built for the page's
+notes alone. Best first lets FTS5 rank and sort, and reads a little past the page so
+that a tie running over its end is settled in the same statement.
 """
 
 from __future__ import annotations
@@ -245,6 +246,13 @@ with_addenda AS MATERIALIZED (
 through AS MATERIALIZED (
     SELECT DISTINCT w.note_id AS id FROM with_addenda AS w WHERE {every_word}
 )"""
+# With one word, an addendum that holds it is a match: the same set, made in one step.
+_THROUGH_ONE_WORD = """
+through AS MATERIALIZED (
+    SELECT DISTINCT ad.note_id AS id FROM note_addendum_fts
+      CROSS JOIN note_addendum AS ad ON ad.id = note_addendum_fts.rowid
+     WHERE note_addendum_fts MATCH :any_word
+)"""
 
 # Whether word n is in note w's own text or in one of its addenda. Each side is a set made
 # once per statement, on first use: the notes whose addenda hold the word, and the notes
@@ -292,6 +300,11 @@ mine_notes AS MATERIALIZED (
 # client's id at hand), and for one that has only the note's id. The unary plus keeps
 # SQLite on the client_id indexes (a client has a handful of assignments, while a member
 # of staff may have hundreds).
+_CLIENT_VISIBLE = """(
+    EXISTS (SELECT 1 FROM client_assignment AS a
+             WHERE a.client_id = {client} AND +a.staff_id = :me AND a.ended_at IS NULL)
+    OR EXISTS (SELECT 1 FROM emergency_access AS e
+                WHERE e.client_id = {client} AND +e.staff_id = :me AND e.expires_at > :now))"""
 _NOTE_VISIBLE = """(
     CASE WHEN (SELECT yes FROM small) THEN +{note} IN mine_notes
     ELSE EXISTS (SELECT 1 FROM client_assignment AS a
@@ -309,39 +322,57 @@ def _visible(note: str, *, one_client: bool, client: str | None = None) -> str:
     return _NOTE_VISIBLE.format(note=note, client=client or _CLIENT_OF.format(note=note))
 
 
-# For counting matches cheaply: with a small caseload, only those the user may see.
-_MAYBE_VISIBLE = "(NOT (SELECT yes FROM small) OR +{id} IN mine_notes)"
-
-# Newest first. With few matches (that the user may see, for a small caseload), read
-# them and sort. With many, walk the session-date index from the newest (it holds the
-# date and the note's id, in that order), look each note up in the sets above, and stop
-# once the page is full: for a word in a third of the notes, that is after about three
-# pages' worth of the index. Each branch runs only when its condition, decided once,
-# holds (``few`` is the outer loop of the walk, so the walk never starts otherwise).
+# Newest first. With few matches, read them and sort; with many, walk the session-date
+# index from the newest (it holds the date and the note's id, in that order), look each
+# note up in the sets above, and stop once the page is full: for a word in a third of
+# the notes, that is after about three pages' worth of the index. With many matches and
+# a small caseload, the matches the user may see are counted first, and sorted when they
+# are few. Each branch runs only when its condition, decided once, holds (the conditions
+# are the outer loops), so a search that matches few notes never asks about the caseload.
 _NEWEST_PAGE = """
 found AS MATERIALIZED (
-    SELECT o.id FROM own AS o WHERE {own_visible}
+    SELECT o.id FROM own AS o
     UNION ALL
-    SELECT t.id FROM through AS t WHERE {through_visible}
+    SELECT t.id FROM through AS t
      LIMIT :few
 ),
 few AS MATERIALIZED (
     SELECT count(*) < :few AS yes FROM found
+),
+found_mine AS MATERIALIZED (
+    SELECT o.id FROM own AS o WHERE +o.id IN mine_notes
+    UNION ALL
+    SELECT t.id FROM through AS t WHERE +t.id IN mine_notes
+     LIMIT :few
+),
+few_mine AS MATERIALIZED (
+    SELECT CASE WHEN (SELECT yes FROM few) THEN 0
+                WHEN NOT (SELECT yes FROM small) THEN 0
+                ELSE (SELECT count(*) FROM found_mine) < :few END AS yes
 ),
 page AS MATERIALIZED (
     SELECT * FROM (
         SELECT n.id, n.session_date AS day, NULL AS score
           FROM (SELECT DISTINCT id FROM found WHERE (SELECT yes FROM few)) AS f
           CROSS JOIN session_note AS n ON n.id = f.id
-         WHERE {visible}
+         WHERE {client_visible}
          ORDER BY n.session_date DESC, n.id DESC
          LIMIT :take OFFSET :offset)
     UNION ALL
     SELECT * FROM (
         SELECT n.id, n.session_date AS day, NULL AS score
-          FROM few
+          FROM few_mine CROSS JOIN (SELECT DISTINCT id FROM found_mine) AS f
+          CROSS JOIN session_note AS n ON n.id = f.id
+         WHERE few_mine.yes
+         ORDER BY n.session_date DESC, n.id DESC
+         LIMIT :take OFFSET :offset)
+    UNION ALL
+    SELECT * FROM (
+        SELECT n.id, n.session_date AS day, NULL AS score
+          FROM few CROSS JOIN few_mine
           CROSS JOIN session_note AS n INDEXED BY ix_session_note_session_date
-         WHERE NOT few.yes AND (+n.id IN own OR +n.id IN through) AND {visible}
+         WHERE NOT few.yes AND NOT few_mine.yes AND (+n.id IN own OR +n.id IN through)
+           AND {visible}
          ORDER BY n.session_date DESC, n.id DESC
          LIMIT :take OFFSET :offset)
 )"""
@@ -435,9 +466,11 @@ SELECT page.id, n.client_id, c.local_ref, c.given_name, c.family_name, n.session
 @cache
 def _statement(order: Order, words: int, *, one_client: bool) -> str:
     """The one statement of a search: ``words`` phrases, ordered by ``order``."""
-    # With one word, an addendum holding any of the words holds all of them.
-    checks = [_WORD_CHECK.format(n=n) for n in range(words)] if words > 1 else ["1"]
-    parts = [_OWN, _THROUGH.format(every_word=" AND ".join(checks))]
+    if words > 1:
+        checks = " AND ".join(_WORD_CHECK.format(n=n) for n in range(words))
+        parts = [_OWN, _THROUGH.format(every_word=checks)]
+    else:
+        parts = [_OWN, _THROUGH_ONE_WORD]
     parts.append(_ONE_CLIENT if one_client else _MINE)
     if order is Order.RELEVANCE:
         page = _RELEVANCE_PAGE.format(
@@ -451,8 +484,7 @@ def _statement(order: Order, words: int, *, one_client: bool) -> str:
     else:
         page = _NEWEST_PAGE.format(
             visible=_visible("n.id", one_client=False, client="n.client_id"),
-            own_visible=_MAYBE_VISIBLE.format(id="o.id"),
-            through_visible=_MAYBE_VISIBLE.format(id="t.id"),
+            client_visible=_CLIENT_VISIBLE.format(client="n.client_id"),
         )
         page_order = "page.day DESC, page.id DESC"
     parts.append(page)

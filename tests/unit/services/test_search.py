@@ -55,12 +55,15 @@ def ids(hits: list[NoteHit]) -> list[int]:
     return [hit.note_id for hit in hits]
 
 
-@pytest.fixture(params=["sorted", "walked", "walked, large caseload"])
+@pytest.fixture(params=["sorted", "sorted within the caseload", "walked", "walked, large caseload"])
 def plan(request, monkeypatch) -> str:  # type: ignore[no-untyped-def]
     """Each way the newest-first page can be found, which must all give the same page:
-    the matches sorted (few of them), or the session-date index walked, checking access
-    against the caseload's notes (a small caseload) or note by note (a large one)."""
-    if request.param != "sorted":
+    the matches sorted (few of them, or few that the user may see among many, for a
+    small caseload), or the session-date index walked, checking access against the
+    caseload's notes (a small caseload) or note by note (a large one)."""
+    if request.param == "sorted within the caseload":
+        monkeypatch.setattr(search, "FEW_MATCHES", 2)
+    elif request.param != "sorted":
         monkeypatch.setattr(search, "FEW_MATCHES", 0)
     if request.param == "walked, large caseload":
         monkeypatch.setattr(search, "SMALL_CASELOAD", 0)
