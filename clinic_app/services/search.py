@@ -78,7 +78,7 @@ MAX_QUERY_CHARS = 1000
 MIN_PREFIX_CHARS = 3  # fewer letters as a prefix would match most notes
 EXCERPT_TOKENS = 14
 FEW_MATCHES = 500  # fewer matching notes than this are sorted rather than walked
-SMALL_CASELOAD = 300  # clients; up to this many, their notes are listed before the walk
+SMALL_CASELOAD = 5000  # notes; a caseload with no more is listed before the walk
 TIE_READ_AHEAD = 100  # ranked notes read past the page, to see whether a tie runs on
 
 MARK_OPEN = "«"
@@ -268,27 +268,26 @@ _WORD_CHECK = """(
          WHERE session_note_fts MATCH :word_{n} AND +rowid IN with_addenda))"""
 
 # Who may see what: the rules of services/access.py (an active assignment, or emergency
-# access that has not expired), in SQL. For a small caseload (``small``, decided once) the
-# notes of the user's clients are listed from the client_id index alone (``mine_notes``,
-# no note read), and a note is visible when it is in that list. (``small`` counts every
-# assignment and grant, ended or not, as the index has them: it only chooses how the
-# rules are checked, never what they allow.) For a large caseload,
-# where that list would be most of the store, each note is asked about by its client's
-# id instead, so the cost follows the notes looked at.
+# access that has not expired), in SQL. ``mine`` is the clients the user may see. For a
+# small caseload (``small``: no more than ``SMALL_CASELOAD`` notes, counted from the
+# client_id index alone) those clients' notes are listed (``mine_notes``, no note read)
+# and a note is visible when it is in that list. For a large caseload, where that list
+# would be much of the store, each note is asked about by its client's id instead, so
+# the cost follows the notes looked at. Both are used only when many notes match, and
+# ``small`` is decided once.
 _MINE = """
+mine AS MATERIALIZED (
+    SELECT client_id FROM client_assignment WHERE staff_id = :me AND ended_at IS NULL
+    UNION
+    SELECT client_id FROM emergency_access WHERE staff_id = :me AND expires_at > :now
+),
 small AS MATERIALIZED (
-    SELECT (SELECT count(*) FROM (
-                SELECT 1 FROM client_assignment WHERE staff_id = :me
-                 LIMIT :small_caseload + 1))
-         + (SELECT count(*) FROM (
-                SELECT 1 FROM emergency_access WHERE staff_id = :me
-                 LIMIT :small_caseload + 1)) <= :small_caseload AS yes
+    SELECT count(*) <= :small_caseload AS yes FROM (
+        SELECT 1 FROM session_note AS n WHERE n.client_id IN mine
+         LIMIT :small_caseload + 1)
 ),
 mine_notes AS MATERIALIZED (
-    SELECT n.id FROM session_note AS n WHERE n.client_id IN (
-        SELECT client_id FROM client_assignment WHERE staff_id = :me AND ended_at IS NULL
-        UNION ALL
-        SELECT client_id FROM emergency_access WHERE staff_id = :me AND expires_at > :now)
+    SELECT n.id FROM session_note AS n WHERE n.client_id IN mine
 )"""
 # Inside a client's record: that client's notes.
 _ONE_CLIENT = """
