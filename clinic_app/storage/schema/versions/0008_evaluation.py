@@ -1,6 +1,6 @@
 """Service-evaluation projects: the pseudonym key each evaluation's exports share.
 
-Revision ID: 0008_evaluation
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 06:00:00.000000
 
@@ -12,7 +12,7 @@ deleted, so a project's pseudonyms stay stable across its exports.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_evaluation"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
