@@ -993,9 +993,9 @@ class ClinicApp(QObject):
                 sessions.select_item(note_id)  # done once the notes are in
 
         def make_finder() -> NoteSearchPanel:
-            search_notes = workspace.bind(search.search_notes)
             finder = NoteSearchPanel(
-                lambda text: search_notes(text, client_id=client_id), show_client=False
+                partial(workspace.bind(search.search_notes), client_id=client_id),
+                show_client=False,
             )
             finder.note_activated.connect(show_note)
             return finder

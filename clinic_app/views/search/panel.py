@@ -2,10 +2,19 @@
 
 The same panel serves the whole caseload (every client the user works with) and a single
 client's record (the app binds the client's id into the search callable and hides the
-Client column). It searches as the user types, a quarter of a second after the last
-keystroke, and at once on Enter. Each result shows the session date, the client, a short
-excerpt with the words found between « and » (and in bold), and whether the note is a
-draft, signed or entered in error. Enter or a double-click on a result opens the note.
+Client column). It searches as the user types: each keystroke supersedes the search
+before it (one runner key per panel, so an older search's results are dropped, never
+shown over newer text), and the search starts after a short pause in typing, or at once
+on Enter. Searches run on the background runner (``views/common/runner.py``), so the
+window never waits on the database.
+
+Results come newest first, or best match first when the user chooses it, a page at a
+time with "Show more" while more notes match. A last word of one or two letters is
+searched as a whole word ("GP", "DV"), and the panel says that three letters are needed
+to match the start of longer words. Each result shows the session date, the client, a
+short excerpt with the words found between « and » (and in bold), and whether the note
+is a draft, signed or entered in error. Enter or a double-click on a result opens the
+note.
 
 Excerpts are clinical text and are only ever shown as plain text: the table draws them
 itself, and tooltips escape them, so nothing a note contains can be read as markup.
@@ -14,9 +23,10 @@ itself, and tooltips escape them, so nothing a note contains can be read as mark
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import IntEnum
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QEvent,
@@ -40,10 +50,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
@@ -53,13 +65,23 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError
-from clinic_app.services.search import DEFAULT_LIMIT, MARK_CLOSE, MARK_OPEN, NoteHit
+from clinic_app.services.search import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    MAX_RESULTS,
+    MIN_PREFIX_CHARS,
+    PAGE_SIZE,
+    NoteHit,
+    NotePage,
+    Order,
+)
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import ListTableModel, OpenableTable
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-DEBOUNCE_MS = 250
+DEBOUNCE_MS = 150  # a pause in typing this long starts the search
 
 PROMPT_CASELOAD = "Type to search your notes."
 PROMPT_ONE_CLIENT = "Type to search this client's notes."
@@ -67,6 +89,11 @@ PLACEHOLDER_CASELOAD = "Words from any session note of your clients"
 PLACEHOLDER_ONE_CLIENT = "Words from any of this client's session notes"
 NO_MATCHES = "No notes match."
 NO_MATCHES_HINT = "Check the spelling, or use fewer words."
+SHORT_WORD_HINT = (
+    "“{word}” is searched as a whole word. Type at least {n} letters to find words "
+    "that begin with them."
+)
+SEARCHING = "Searching…"
 SEARCH_FAILED = "The notes could not be searched."
 ERROR_STYLE = "color: #a4000f;"  # dark red, 7:1 on white; the words say it too
 
@@ -75,11 +102,29 @@ STATUS_DRAFT = "Draft"
 STATUS_IN_ERROR = "Entered in error"
 
 
-def count_text(found: int) -> str:
-    """What the count line says about ``found`` notes."""
-    if found >= DEFAULT_LIMIT:
-        return f"Showing the {found} best matches. Add a word to narrow the search."
-    return "1 note found." if found == 1 else f"{found} notes found."
+ORDER_CHOICES = ((Order.NEWEST, "Newest first"), (Order.RELEVANCE, "Best match first"))
+
+
+class SearchNotes(Protocol):
+    """A page of the notes holding the words typed (``search.search_notes``, bound)."""
+
+    def __call__(
+        self, text: str, *, order: Order = ..., offset: int = ..., limit: int = ...
+    ) -> NotePage: ...
+
+
+def count_text(shown: int, page: NotePage) -> str:
+    """What the count line says when ``shown`` notes are listed and ``page`` was the last."""
+    if not page.more:
+        return "1 note found." if shown == 1 else f"{shown} notes found."
+    which = "newest notes" if page.order is Order.NEWEST else "best matches"
+    if page.can_show_more:
+        return f"The {shown} {which} are shown; more notes match."
+    return f"The {shown} {which} are shown. Add a word to narrow the search."
+
+
+def short_word_hint(word: str) -> str:
+    return SHORT_WORD_HINT.format(word=word, n=MIN_PREFIX_CHARS)
 
 
 def status_text(hit: NoteHit) -> str:
@@ -124,7 +169,7 @@ HEADERS: dict[SearchColumn, str] = {
 HEADER_TIPS: dict[SearchColumn, str] = {
     SearchColumn.DATE: "The date of the session",
     SearchColumn.EXCERPT: "Where the words were found, between « and ». Sort by this "
-    "column to put the best matches first.",
+    "column to put the notes back in the order chosen (newest or best match first).",
     SearchColumn.STATUS: "Draft, signed, or entered in error",
 }
 
@@ -138,13 +183,21 @@ class SearchRole(IntEnum):
 
 
 class NoteHitModel(ListTableModel[NoteHit]):
-    """The notes found, best match first, one row per note (columns: :class:`SearchColumn`)."""
+    """The notes found, in the order asked for, one per row (columns: :class:`SearchColumn`)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(SearchColumn, HEADERS, parent, header_tips=HEADER_TIPS)
 
     def set_hits(self, hits: Sequence[NoteHit]) -> None:
         self.reset_items(hits)
+
+    def add_hits(self, hits: Sequence[NoteHit]) -> None:
+        """Append the next page below the rows already shown."""
+        if hits:
+            first = len(self._items)
+            self.beginInsertRows(QModelIndex(), first, first + len(hits) - 1)
+            self._items.extend(hits)
+            self.endInsertRows()
 
     def hit(self, row: int) -> NoteHit:
         return self.item(row)
@@ -192,7 +245,7 @@ class NoteHitModel(ListTableModel[NoteHit]):
             case SearchColumn.CLIENT:
                 return f"{hit.client_name.casefold()}\t{hit.client_ref}"
             case SearchColumn.EXCERPT:
-                return rank  # the excerpt column sorts by how well the note matched
+                return rank  # the excerpt column sorts in the order the search gave
             case SearchColumn.STATUS:
                 return status_text(hit)
 
@@ -254,10 +307,11 @@ class ExcerptDelegate(QStyledItemDelegate):
 class NoteSearchPanel(RecordPart):
     """Search session notes as you type, and open a note from the results.
 
-    ``search`` runs a search for the text typed and returns the notes found, best match
-    first (``workspace.bind(search.search_notes)`` in the app, with the client's id bound
-    inside a client's record; a fake in tests). A :class:`ClinicError` it raises is shown
-    in the panel, not in a dialog, so typing is never interrupted.
+    ``search`` returns a page of the notes holding the words typed
+    (``workspace.bind(search.search_notes)`` in the app, with the client's id bound
+    inside a client's record; a fake in tests). It runs on the background runner; a
+    :class:`ClinicError` it raises is shown in the panel, not in a dialog, so typing is
+    never interrupted.
 
     Signals:
         note_activated(int, int): the user opened a result (Enter or double-click): the
@@ -268,7 +322,7 @@ class NoteSearchPanel(RecordPart):
 
     def __init__(
         self,
-        search: Callable[[str], list[NoteHit]],
+        search: SearchNotes,
         parent: QWidget | None = None,
         *,
         show_client: bool = True,
@@ -276,7 +330,10 @@ class NoteSearchPanel(RecordPart):
         super().__init__(parent)
         self._search = search
         self._show_client = show_client
-        self._searched: str | None = None  # the text the results are for
+        # One key per panel: a newer search supersedes an older one still running.
+        self._key = f"note-search:{id(self)}"
+        self._searched: tuple[str, Order] | None = None  # what the results are for
+        self._last_page: NotePage | None = None
         self.setAccessibleName("Search session notes")
 
         self.search_box = QLineEdit()
@@ -293,6 +350,15 @@ class NoteSearchPanel(RecordPart):
         label = QLabel("Search &notes:")
         label.setAccessibleName("Search notes")
         label.setBuddy(self.search_box)
+
+        self.order_box = QComboBox()
+        for order, title in ORDER_CHOICES:
+            self.order_box.addItem(title, order.value)
+        self.order_box.setAccessibleName("Order of the notes found")
+        self.order_box.setToolTip("Newest session first, or the best matches first")
+        order_label = QLabel("&Order:")
+        order_label.setAccessibleName("Order")
+        order_label.setBuddy(self.order_box)
 
         self.model = NoteHitModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -318,8 +384,8 @@ class NoteSearchPanel(RecordPart):
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(SearchColumn.EXCERPT, QHeaderView.ResizeMode.Stretch)
-        # Best match first until the user sorts by a column (Excerpt sorts by match).
-        header.setSortIndicator(SearchColumn.EXCERPT, Qt.SortOrder.AscendingOrder)
+        # In the order the search gave (newest or best first) until the user sorts.
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setColumnHidden(SearchColumn.CLIENT, not show_client)
         metrics = self.table.fontMetrics()
@@ -354,18 +420,37 @@ class NoteSearchPanel(RecordPart):
         self.pages.addWidget(self.table)
         self.pages.addWidget(message_page)
 
+        # Above the results: why a short word found what it found.
+        self.word_hint = QLabel()
+        self.word_hint.setWordWrap(True)
+        self.word_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.word_hint.setAccessibleName("About the last word")
+        self.word_hint.hide()
+
         self.count_label = QLabel()
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setAccessibleName("Number of notes found")
+        self.more_button = QPushButton("Show &more")
+        self.more_button.setAccessibleName("Show more notes")
+        self.more_button.setToolTip(f"The next {PAGE_SIZE} notes (up to {MAX_RESULTS})")
+        self.more_button.hide()
 
         bar = QHBoxLayout()
         bar.addWidget(label)
         bar.addWidget(self.search_box, 1)
+        bar.addWidget(order_label)
+        bar.addWidget(self.order_box)
+        foot = QHBoxLayout()
+        foot.addWidget(self.count_label, 1)
+        foot.addWidget(self.more_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.word_hint)
         layout.addWidget(self.pages, 1)
-        layout.addWidget(self.count_label)
-        self.setTabOrder(self.search_box, self.table)
+        layout.addLayout(foot)
+        self.setTabOrder(self.search_box, self.order_box)
+        self.setTabOrder(self.order_box, self.table)
+        self.setTabOrder(self.table, self.more_button)
         self.setFocusProxy(self.search_box)  # focusing the panel puts the cursor in the box
 
         self.timer = QTimer(self)
@@ -379,10 +464,12 @@ class NoteSearchPanel(RecordPart):
 
         self.search_box.textChanged.connect(self._on_text_changed)
         self.search_box.returnPressed.connect(self._on_search_now)
+        self.order_box.currentIndexChanged.connect(self._on_order_changed)
+        self.more_button.clicked.connect(self._on_show_more)
         self.table.open_requested.connect(self._on_result_chosen)
         self.table.doubleClicked.connect(self._on_result_chosen)
 
-        self._show_prompt()
+        self._clear(self.prompt)
 
     # -- searching -------------------------------------------------------------------------
 
@@ -390,42 +477,88 @@ class NoteSearchPanel(RecordPart):
     def prompt(self) -> str:
         return PROMPT_CASELOAD if self._show_client else PROMPT_ONE_CLIENT
 
+    @property
+    def order(self) -> Order:
+        chosen = self.order_box.currentData()  # Qt hands the value back as a plain str
+        return Order(chosen) if chosen in tuple(Order) else Order.NEWEST
+
+    def set_order(self, order: Order) -> None:
+        """Newest first or best match first (as the Order box does)."""
+        self.order_box.setCurrentIndex(self.order_box.findData(order.value))
+
     def search_for(self, text: str) -> None:
         """Search now for ``text`` (also what Enter does), putting it in the search box."""
         if self.search_box.text() != text:
             self.search_box.setText(text)
         self._run(text)
 
-    def _run(self, text: str) -> None:
+    def _run(self, text: str, offset: int = 0) -> None:
+        """Ask the runner for a page of notes; a newer request supersedes this one."""
         self.timer.stop()
         if not text.strip():
             self._show_prompt()
             return
-        try:
-            hits = self._search(text)
-        except ClinicError as error:
-            # Shown in the panel: a dialog would steal the keyboard mid-word. The text
-            # typed stays as it was.
-            self._searched = None
-            self.model.set_hits([])
-            self._show_message(SEARCH_FAILED, error.message, error=True)
-            self.count_label.clear()
-            return
-        self._searched = text
-        self.model.set_hits(hits)
-        if hits:
-            self.pages.setCurrentWidget(self.table)
-            self.count_label.setText(count_text(len(hits)))
-            self.table.scrollToTop()
+        order = self.order
+        self.count_label.setText(SEARCHING)
+        runner().run(
+            partial(self._search, text, order=order, offset=offset, limit=PAGE_SIZE),
+            partial(self._on_page, text),
+            key=self._key,
+            parent=self,
+            failed=self._on_failed,
+        )
+
+    def _on_page(self, text: str, page: NotePage) -> None:
+        """A page arrived (on the GUI thread): show it, or add it below the last one."""
+        more_of_the_same = page.offset > 0 and self._searched == (text, page.order)
+        self._searched = (text, page.order)
+        self._last_page = page
+        if more_of_the_same:
+            first_new = self.model.rowCount()
+            self.model.add_hits(page.hits)
+            if page.hits:
+                row = self.proxy.mapFromSource(self.model.index(first_new, 0))
+                self.table.scrollTo(row)
         else:
-            self._show_message(NO_MATCHES, NO_MATCHES_HINT)
+            self.model.set_hits(page.hits)
+            self.table.scrollToTop()
+        shown = self.model.rowCount()
+        short = page.short_word
+        self.word_hint.setText(short_word_hint(short) if short else "")
+        self.word_hint.setVisible(bool(short) and shown > 0)
+        self.more_button.setVisible(page.can_show_more)
+        if shown:
+            self.pages.setCurrentWidget(self.table)
+            self.count_label.setText(count_text(shown, page))
+        else:
+            hint = short_word_hint(short) if short else NO_MATCHES_HINT
+            self._show_message(NO_MATCHES, hint)
             self.count_label.clear()
 
+    def _on_failed(self, error: ClinicError) -> None:
+        # Shown in the panel: a dialog would steal the keyboard mid-word. The text typed
+        # stays as it was.
+        self._clear(SEARCH_FAILED)
+        self._show_message(SEARCH_FAILED, error.message, error=True)
+
     def _show_prompt(self) -> None:
+        runner().cancel(self._key)  # a search still running is for text no longer there
+        self._clear(self.prompt)
+
+    def _clear(self, message: str) -> None:
         self._searched = None
+        self._last_page = None
         self.model.set_hits([])
-        self._show_message(self.prompt, "")
+        self.word_hint.hide()
+        self.more_button.hide()
+        self._show_message(message, "")
         self.count_label.clear()
+
+    def _show_count(self) -> None:
+        """The count line for the results shown (after a search for new text was dropped)."""
+        page = self._last_page
+        shown = self.model.rowCount()
+        self.count_label.setText(count_text(shown, page) if page is not None and shown else "")
 
     def _show_message(self, text: str, hint: str, *, error: bool = False) -> None:
         self.message.setText(text)
@@ -439,15 +572,31 @@ class NoteSearchPanel(RecordPart):
             self.timer.stop()
             self._show_prompt()
             return
+        runner().cancel(self._key)  # the text changed: a search for the old text is stale
         self.timer.start()  # restarts: the search waits for a pause in typing
 
     def _on_pause_in_typing(self) -> None:
         text = self.search_box.text()
-        if text != self._searched:
+        if (text, self.order) != self._searched:
             self._run(text)
+        else:  # typed and undone: the results shown are for this text already
+            self._show_count()
 
     def _on_search_now(self) -> None:
         self._run(self.search_box.text())
+
+    def _on_order_changed(self) -> None:
+        # Back to the order the search gives, and search again at once in that order.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        if self.search_box.text().strip():
+            self._run(self.search_box.text())
+
+    def _on_show_more(self) -> None:
+        page = self._last_page
+        if page is None or self._searched is None or not page.can_show_more:
+            return
+        text, _ = self._searched
+        self._run(text, offset=self.model.rowCount())
 
     def _on_find(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -4,25 +4,31 @@ opening a result, and a model that passes Qt's checks. A fake search, no databas
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+import threading
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QTableView
 
 from clinic_app.errors import AccessDenied
-from clinic_app.services.search import DEFAULT_LIMIT, NoteHit
+from clinic_app.services.search import MAX_RESULTS, PAGE_SIZE, NoteHit, NotePage, Order, parse_query
+from clinic_app.views.common.runner import Runner, use_runner
 from clinic_app.views.search import panel as view
 from clinic_app.views.search.panel import (
     NO_MATCHES,
     PROMPT_CASELOAD,
     PROMPT_ONE_CLIENT,
+    SEARCHING,
     NoteHitModel,
     NoteSearchPanel,
     SearchColumn,
     SearchRole,
     marked_parts,
 )
+from tests.conftest import STAFF_PASSWORD
+from tests.gui.record.test_keyboard import _visible_mnemonics
+from tests.gui.stall import no_stalls
 
 
 def hit(note_id: int, client_id: int = 7, **changes) -> NoteHit:  # type: ignore[no-untyped-def]
@@ -48,18 +54,36 @@ HITS = [
 
 
 class FakeSearch:
-    """Records each search and answers from a fixed list (none for words with "zz")."""
+    """Records each search and answers a page of a fixed list (none for words with "zz")."""
 
     def __init__(self, hits: list[NoteHit] | None = None) -> None:
         self.calls: list[str] = []
+        self.asked: list[tuple[str, Order, int]] = []
         self.hits = HITS if hits is None else hits
         self.error: Exception | None = None
 
-    def __call__(self, text: str) -> list[NoteHit]:
+    def __call__(
+        self,
+        text: str,
+        *,
+        order: Order = Order.NEWEST,
+        offset: int = 0,
+        limit: int = PAGE_SIZE,
+    ) -> NotePage:
         self.calls.append(text)
+        self.asked.append((text, order, offset))
         if self.error is not None:
             raise self.error
-        return [] if "zz" in text else list(self.hits)
+        found = [] if "zz" in text else list(self.hits)
+        found = found[: MAX_RESULTS + 1]
+        query = parse_query(text)
+        return NotePage(
+            tuple(found[offset : offset + limit]),
+            offset,
+            more=len(found) > offset + limit,
+            order=order,
+            short_word=query.short_word if query is not None else None,
+        )
 
 
 @pytest.fixture
@@ -174,7 +198,8 @@ def test_results_replace_the_message_and_are_counted(panel, fake):
 
     assert shown_message(panel) is None
     assert panel.count_label.text() == "4 notes found."
-    # Best match first, as the search returned them.
+    assert fake.asked == [("social", Order.NEWEST, 0)]  # newest first unless asked
+    # In the order the search returned them.
     assert [panel.proxy.index(r, 0).data(SearchRole.NOTE_ID) for r in range(4)] == [
         101,
         102,
@@ -190,11 +215,84 @@ def test_one_result_is_counted_in_the_singular(qtbot):
     assert widget.count_label.text() == "1 note found."
 
 
-def test_a_full_page_of_results_suggests_narrowing_the_search(qtbot):
-    widget = NoteSearchPanel(FakeSearch([hit(n) for n in range(DEFAULT_LIMIT)]))
+def many(count: int) -> list[NoteHit]:
+    first = date(2026, 11, 30)
+    return [hit(n, session_date=first - timedelta(days=n)) for n in range(1, count + 1)]
+
+
+def note_ids(panel: NoteSearchPanel) -> list[int]:
+    return [panel.proxy.index(r, 0).data(SearchRole.NOTE_ID) for r in range(panel.proxy.rowCount())]
+
+
+def test_more_notes_come_a_page_at_a_time_below_the_first(qtbot):
+    fake = FakeSearch(many(PAGE_SIZE * 2 + 20))
+    widget = NoteSearchPanel(fake)
     qtbot.addWidget(widget)
+    widget.show()
     widget.search_for("the")
+    assert note_ids(widget) == list(range(1, PAGE_SIZE + 1))
+    assert widget.count_label.text() == f"The {PAGE_SIZE} newest notes are shown; more notes match."
+    assert widget.more_button.isVisible()
+
+    qtbot.mouseClick(widget.more_button, Qt.MouseButton.LeftButton)
+    assert fake.asked[-1] == ("the", Order.NEWEST, PAGE_SIZE)
+    assert note_ids(widget) == list(range(1, 2 * PAGE_SIZE + 1))  # added below
+    qtbot.mouseClick(widget.more_button, Qt.MouseButton.LeftButton)
+    assert note_ids(widget) == list(range(1, 2 * PAGE_SIZE + 21))
+    assert widget.count_label.text() == f"{2 * PAGE_SIZE + 20} notes found."
+    assert not widget.more_button.isVisible()
+
+    widget.search_for("then")  # a new search starts from its first page again
+    assert fake.asked[-1] == ("then", Order.NEWEST, 0)
+    assert widget.model.rowCount() == PAGE_SIZE
+
+
+def test_at_the_cap_it_suggests_narrowing_the_search(qtbot):
+    widget = NoteSearchPanel(FakeSearch(many(MAX_RESULTS + 40)))
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.search_for("the")
+    while widget.more_button.isVisible():
+        qtbot.mouseClick(widget.more_button, Qt.MouseButton.LeftButton)
+    assert widget.model.rowCount() == MAX_RESULTS
     assert "Add a word to narrow the search" in widget.count_label.text()
+
+
+def test_the_order_can_be_best_match_first_and_changing_it_searches_again(qtbot, panel, fake):
+    panel.search_for("social")
+    assert fake.asked == [("social", Order.NEWEST, 0)]
+    panel.table.sortByColumn(SearchColumn.DATE, Qt.SortOrder.AscendingOrder)
+
+    panel.set_order(Order.RELEVANCE)
+
+    assert fake.asked[-1] == ("social", Order.RELEVANCE, 0)  # at once, no typing needed
+    assert panel.order is Order.RELEVANCE
+    assert note_ids(panel) == [101, 102, 103, 104]  # as the search gave, not by date
+    assert panel.table.horizontalHeader().sortIndicatorSection() == -1
+    qtbot.keyClicks(panel.search_box, " media")
+    qtbot.waitUntil(lambda: fake.calls[-1] == "social media", timeout=2000)
+    assert fake.asked[-1][1] is Order.RELEVANCE  # typing keeps the order chosen
+
+
+def test_changing_the_order_before_typing_searches_nothing(panel, fake):
+    panel.set_order(Order.RELEVANCE)
+    assert fake.calls == []
+
+
+def test_a_short_last_word_is_searched_whole_and_the_panel_says_why(qtbot, panel, fake):
+    panel.search_for("gp")
+    assert fake.calls == ["gp"]
+    assert panel.word_hint.isVisible()
+    assert "“gp” is searched as a whole word" in panel.word_hint.text()
+    assert "at least 3 letters" in panel.word_hint.text()
+
+    panel.search_for("gpzz")  # nothing found for a short word: the hint says why
+    panel.search_for("zz")
+    assert shown_message(panel) == NO_MATCHES
+    assert "at least 3 letters" in panel.hint.text()
+
+    panel.search_for("gps")  # three letters: a prefix, no hint
+    assert not panel.word_hint.isVisible()
 
 
 def test_no_match_says_so(panel):
@@ -353,3 +451,88 @@ def test_excerpts_are_drawn_with_their_matches_in_bold(qtbot, panel):
     image = panel.grab()  # draws every visible cell, the selected row too
     assert not image.isNull()
     assert sorted(set(painted)) == [0, 1, 2, 3]
+
+
+# -- off the GUI thread ----------------------------------------------------------------------
+
+
+class SlowSearch(FakeSearch):
+    """Holds the search for "soc" until released; each text finds its own notes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.started = threading.Event()
+
+    def __call__(self, text: str, **kwargs) -> NotePage:  # type: ignore[no-untyped-def, override]
+        if text == "soc":
+            self.started.set()
+            self.release.wait(5)
+        self.hits = [hit(1)] if text == "soc" else [hit(2), hit(3)]
+        return super().__call__(text, **kwargs)
+
+
+@pytest.fixture
+def background(qtbot):  # type: ignore[no-untyped-def]
+    """The application's runner: searches run on its worker thread."""
+    made = Runner()
+    previous = use_runner(made)
+    yield made
+    use_runner(previous)
+    made.stop()
+
+
+def test_each_keystroke_supersedes_the_search_before_it_and_typing_never_waits(qtbot, background):
+    slow = SlowSearch()
+    widget = NoteSearchPanel(slow)
+    qtbot.addWidget(widget)
+    widget.show()
+    shown: list[list[int]] = []
+    widget.model.modelReset.connect(lambda: shown.append(note_ids(widget)))
+
+    with no_stalls():
+        widget.search_for("soc")  # held on the worker thread
+        assert slow.started.wait(5)
+        assert widget.count_label.text() == SEARCHING
+        qtbot.keyClicks(widget.search_box, "ial")  # typing goes on meanwhile
+        qtbot.wait(view.DEBOUNCE_MS + 50)
+        slow.release.set()
+        qtbot.waitUntil(lambda: background.idle, timeout=5000)
+
+    assert note_ids(widget) == [2, 3]  # the results for what is in the box
+    assert [1] not in shown  # the older search's results were never shown
+    assert slow.calls == ["soc", "social"]
+    assert widget.count_label.text() == "2 notes found."
+
+
+def test_clearing_the_box_drops_a_search_still_running(qtbot, background):
+    slow = SlowSearch()
+    widget = NoteSearchPanel(slow)
+    qtbot.addWidget(widget)
+    widget.search_for("soc")
+    assert slow.started.wait(5)
+    widget.search_box.clear()
+    slow.release.set()
+    qtbot.waitUntil(lambda: background.idle, timeout=5000)
+    assert shown_message(widget) == PROMPT_CASELOAD
+    assert widget.model.rowCount() == 0
+
+
+def test_in_the_application_typing_a_search_never_freezes_the_window(qtbot, start, seeded):
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    window = app.window
+    window._on_show_search()
+    finder = window.search
+    assert isinstance(finder, NoteSearchPanel)
+    qtbot.waitExposed(finder)
+
+    with no_stalls():
+        qtbot.keyClicks(finder.search_box, "rumin")
+        qtbot.waitUntil(lambda: finder.model.rowCount() > 0, timeout=10000)
+        finder.set_order(Order.RELEVANCE)
+        qtbot.waitUntil(lambda: app.runner.idle, timeout=10000)
+
+    assert finder.model.rowCount() > 0
+    assert all("«" in hit.snippet for hit in finder.model.items())
+    clashes = {key: texts for key, texts in _visible_mnemonics(window).items() if len(texts) > 1}
+    assert clashes == {}  # every Alt+letter on the search tab reaches one control

@@ -150,7 +150,9 @@ def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, 
     view.show_tab("Search notes")
     finder = view.widget_of("Search notes")
     assert isinstance(finder, NoteSearchPanel)
-    hits = finder._search(word)
+    finder.search_for(word)  # on the application's background runner
+    qtbot.waitUntil(lambda: finder.model.rowCount() > 0, timeout=10000)
+    hits = finder.model.items()
     assert hits
     assert {h.client_id for h in hits} == {client_id}  # other clients' notes never appear
     finder.note_activated.emit(client_id, hits[0].note_id)

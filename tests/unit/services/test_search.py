@@ -3,6 +3,7 @@ the index kept in step with edits, who may see what, and nothing readable on dis
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import secrets
 from dataclasses import replace
@@ -16,7 +17,7 @@ from clinic_app.errors import AccessDenied, EmergencyAccessRequired, ValidationE
 from clinic_app.models import NOTE_SECTIONS
 from clinic_app.models.enums import Attendance, Modality
 from clinic_app.services import clients, notes, search
-from clinic_app.services.search import NoteHit, parse_query, search_notes
+from clinic_app.services.search import NoteHit, NotePage, Order, parse_query, search_notes
 from tests.conftest import STAFF_PASSWORD, client_details
 
 BASE = notes.NoteContent(
@@ -37,12 +38,36 @@ def write_note(db, by, client_id, *, day: date = BASE.session_date, sign=False, 
 
 
 def find(db, by, words: str, **kwargs) -> list[NoteHit]:  # type: ignore[no-untyped-def]
+    return list(find_page(db, by, words, **kwargs).hits)
+
+
+def find_page(db, by, words: str, **kwargs) -> NotePage:  # type: ignore[no-untyped-def]
     with db.transaction() as session:
         return search_notes(session, by, words, **kwargs)
 
 
+def best(db, by, words: str, **kwargs) -> list[NoteHit]:  # type: ignore[no-untyped-def]
+    """Best match first."""
+    return find(db, by, words, order=Order.RELEVANCE, **kwargs)
+
+
 def ids(hits: list[NoteHit]) -> list[int]:
     return [hit.note_id for hit in hits]
+
+
+@pytest.fixture(params=["sorted", "sorted within the caseload", "walked", "walked, large caseload"])
+def plan(request, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+    """Each way the newest-first page can be found, which must all give the same page:
+    the matches sorted (few of them, or few that the user may see among many, for a
+    small caseload), or the session-date index walked, checking access against the
+    caseload's notes (a small caseload) or note by note (a large one)."""
+    if request.param == "sorted within the caseload":
+        monkeypatch.setattr(search, "FEW_MATCHES", 2)
+    elif request.param != "sorted":
+        monkeypatch.setattr(search, "FEW_MATCHES", 0)
+    if request.param == "walked, large caseload":
+        monkeypatch.setattr(search, "SMALL_CASELOAD", 0)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -120,8 +145,30 @@ def test_the_last_word_is_a_prefix_while_it_is_being_typed(db, psychologist, cli
     assert find(db, psychologist, "rum worksheet") == []
     # A space after it says the word is finished.
     assert find(db, psychologist, "rumin ") == []
-    # One letter is not a prefix (it would match nearly everything).
+    # One or two letters are not a prefix (they would match most notes): a short last
+    # word is searched whole, and the page says so.
     assert find(db, psychologist, "r") == []
+    assert find(db, psychologist, "ru") == []
+    assert find_page(db, psychologist, "ru").short_word == "ru"
+    assert find_page(db, psychologist, "worksheet ru").short_word == "ru"
+    assert ids(find(db, psychologist, "rum")) == [note.id]
+    assert find_page(db, psychologist, "rum").short_word is None
+    assert find_page(db, psychologist, "ru ").short_word is None  # finished: a word
+
+
+def test_a_short_word_is_searched_whole_so_abbreviations_are_found(db, psychologist, client_id):
+    gp = write_note(db, psychologist, client_id, actions="Letter to the GP about sleep.")
+    write_note(db, psychologist, client_id, actions="Gperiod and GPS are other words.")
+
+    page = find_page(db, psychologist, "gp")
+
+    assert ids(list(page.hits)) == [gp.id]
+    assert page.short_word == "gp"
+    assert ids(find(db, psychologist, "sleep G")) == []  # "G" whole: no such word
+    # An accent typed apart does not count as a letter towards the three.
+    assert parse_query("cafe\u0301") is not None
+    assert parse_query("cafe\u0301").phrases == ('"café"*',)  # type: ignore[union-attr]
+    assert parse_query("ca\u0301").short_word == "cá"  # type: ignore[union-attr]
 
 
 def test_a_hyphenated_or_possessive_word_matches_as_written(db, psychologist, client_id):
@@ -138,7 +185,29 @@ def test_an_empty_search_finds_nothing(db, psychologist, client_id):
         assert find(db, psychologist, blank) == []
 
 
-def test_results_are_ranked_best_match_first_then_newest(db, psychologist, client_id):
+def test_results_are_newest_first_by_session_date_then_the_later_written(
+    db, psychologist, client_id, plan
+):
+    day = date(2026, 1, 5)
+    older = write_note(db, psychologist, client_id, day=day, agenda="Fence seen.")
+    newest = write_note(
+        db, psychologist, client_id, day=day + timedelta(days=14), agenda="Fence seen."
+    )
+    strong = write_note(
+        db, psychologist, client_id, day=day - timedelta(days=30), agenda="Fence, fence, fence."
+    )
+    # Written last, for the same day as the first: the later written comes first.
+    same_day = write_note(db, psychologist, client_id, day=day, agenda="A fence again.")
+
+    expected = [newest.id, same_day.id, older.id, strong.id]
+    assert ids(find(db, psychologist, "fence")) == expected
+    assert ids(find(db, psychologist, "fen")) == expected
+    assert ids(find(db, psychologist, "fence", limit=2)) == expected[:2]
+    assert ids(find(db, psychologist, "fence", client_id=client_id)) == expected
+    assert find_page(db, psychologist, "fence").order is Order.NEWEST
+
+
+def test_results_are_best_match_first_on_request_then_newest(db, psychologist, client_id):
     day = date(2026, 1, 5)
     older = write_note(db, psychologist, client_id, day=day, agenda="Fence seen.")
     newer = write_note(
@@ -152,8 +221,50 @@ def test_results_are_ranked_best_match_first_then_newest(db, psychologist, clien
         agenda="Fence, fence, fence.",
     )
 
-    assert ids(find(db, psychologist, "fence")) == [strong.id, newer.id, older.id]
-    assert ids(find(db, psychologist, "fence", limit=2)) == [strong.id, newer.id]
+    assert ids(best(db, psychologist, "fence")) == [strong.id, newer.id, older.id]
+    assert ids(best(db, psychologist, "fence", limit=2)) == [strong.id, newer.id]
+    assert ids(best(db, psychologist, "fence", client_id=client_id)) == [
+        strong.id,
+        newer.id,
+        older.id,
+    ]
+    assert find_page(db, psychologist, "fence", order="relevance").order is Order.RELEVANCE
+
+
+def test_results_come_a_page_at_a_time_and_say_when_more_match(db, psychologist, client_id, plan):
+    first = date(2025, 1, 6)
+    written = [
+        write_note(db, psychologist, client_id, day=first + timedelta(days=7 * n), agenda="Plum.")
+        for n in range(7)
+    ]
+    newest_first = [note.id for note in reversed(written)]
+
+    for order in Order:
+        pages = []
+        offset = 0
+        while True:
+            page = find_page(db, psychologist, "plum", order=order, offset=offset, limit=3)
+            pages.append(ids(list(page.hits)))
+            assert page.offset == offset
+            if not page.more:
+                break
+            assert page.can_show_more
+            offset = page.next_offset
+        assert pages == [newest_first[:3], newest_first[3:6], newest_first[6:]], order
+    assert not find_page(db, psychologist, "plum", limit=7).more
+    assert find_page(db, psychologist, "plum", limit=6).more
+
+
+def test_no_page_reaches_past_the_cap(db, psychologist, client_id):
+    write_note(db, psychologist, client_id, agenda="Plum.")
+    last = search.MAX_RESULTS - search.PAGE_SIZE
+    assert find_page(db, psychologist, "plum", offset=last).hits == ()
+    with pytest.raises(ValidationError):
+        find(db, psychologist, "plum", offset=last + 1)
+    page = search.NotePage((), offset=last, more=True, order=Order.NEWEST)
+    assert page.more and page.can_show_more
+    page = dataclasses.replace(page, hits=tuple(find(db, psychologist, "plum")) * 50)
+    assert page.more and not page.can_show_more  # at the cap: narrow the search instead
 
 
 @pytest.mark.parametrize("read_ahead", [100, 1], ids=["tie read ahead", "tie looked up"])
@@ -162,7 +273,8 @@ def test_equal_ranks_past_the_end_of_the_page_give_the_newest(
 ):
     # Identical notes rank equally. FTS5 hands ties over oldest-written first, so the
     # notes are written oldest first and only the tie-break can put the newest on top.
-    # A tie longer than the read-ahead is looked up over all the matches.
+    # A tie longer than the read-ahead is settled over all the matches, in the same
+    # statement.
     monkeypatch.setattr(search, "TIE_READ_AHEAD", read_ahead)
     first = date(2026, 1, 5)
     written = [
@@ -174,14 +286,14 @@ def test_equal_ranks_past_the_end_of_the_page_give_the_newest(
     better = write_note(db, psychologist, client_id, day=first, agenda="Attend, attend, attend.")
     newest_first = [note.id for note in reversed(written)]
 
-    assert ids(find(db, psychologist, "attend", limit=3)) == [better.id, *newest_first[:2]]
-    assert ids(find(db, psychologist, "attend", limit=4)) == [better.id, *newest_first[:3]]
-    assert ids(find(db, psychologist, "attend", limit=7)) == [better.id, *newest_first]
-    assert ids(find(db, psychologist, "did not", limit=2)) == newest_first[:2]
+    assert ids(best(db, psychologist, "attend", limit=3)) == [better.id, *newest_first[:2]]
+    assert ids(best(db, psychologist, "attend", limit=4)) == [better.id, *newest_first[:3]]
+    assert ids(best(db, psychologist, "attend", limit=7)) == [better.id, *newest_first]
+    assert ids(best(db, psychologist, "did not", limit=2)) == newest_first[:2]
     assert (
-        ids(find(db, psychologist, "did not", limit=2, client_id=client_id)) == (newest_first[:2])
+        ids(best(db, psychologist, "did not", limit=2, client_id=client_id)) == (newest_first[:2])
     )
-    hits = find(db, psychologist, "attend", limit=3)
+    hits = best(db, psychologist, "attend", limit=3)
     assert all("«attend»" in hit.snippet.casefold() for hit in hits)
 
 
@@ -262,8 +374,8 @@ def test_a_note_found_through_an_addendum_competes_for_a_full_page(db, psycholog
     strong = write_note(db, psychologist, client_id, sign=True, agenda="Unrelated.")
     add_addendum(db, psychologist, strong.id, "Quokka.")
 
-    assert ids(find(db, psychologist, "quokka", limit=1)) == [strong.id]
-    assert ids(find(db, psychologist, "quokka", limit=2)) == [strong.id, weak.id]
+    assert ids(best(db, psychologist, "quokka", limit=1)) == [strong.id]
+    assert ids(best(db, psychologist, "quokka", limit=2)) == [strong.id, weak.id]
 
 
 def test_notes_found_through_addenda_fill_a_page_best_first_then_newest(
@@ -278,14 +390,14 @@ def test_notes_found_through_addenda_fill_a_page_best_first_then_newest(
         note = write_note(db, psychologist, client_id, day=first + timedelta(days=7 * n), sign=True)
         add_addendum(db, psychologist, note.id, "Quince discussed.")
         equal.append(note.id)
-    best = write_note(db, psychologist, client_id, day=first, sign=True)
-    add_addendum(db, psychologist, best.id, "Quince, quince.")
-    expected = [best.id, *reversed(equal)]
+    top = write_note(db, psychologist, client_id, day=first, sign=True)
+    add_addendum(db, psychologist, top.id, "Quince, quince.")
+    expected = [top.id, *reversed(equal)]
 
-    assert ids(find(db, psychologist, "quince")) == expected
+    assert ids(best(db, psychologist, "quince")) == expected
     for limit in (1, 2, 5, 8):
-        assert ids(find(db, psychologist, "quince", limit=limit)) == expected[:limit]
-    assert all(hit.snippet.startswith("Addendum: ") for hit in find(db, psychologist, "quince"))
+        assert ids(best(db, psychologist, "quince", limit=limit)) == expected[:limit]
+    assert all(hit.snippet.startswith("Addendum: ") for hit in best(db, psychologist, "quince"))
 
 
 def test_words_split_with_addenda_are_found_however_many_addenda_hold_one_word(
@@ -308,13 +420,16 @@ def test_words_split_with_addenda_are_found_however_many_addenda_hold_one_word(
     for typed in ("correction damson", "damson correction ", "correction dams", "damson corr"):
         assert set(ids(find(db, psychologist, typed))) == everything, typed
     assert find(db, psychologist, "correction greengage") == []
-    hits = find(db, psychologist, "correction damson")
+    hits = best(db, psychologist, "correction damson")
     assert hits[0].note_id == own.id  # its own text holds both: it ranks on that
     assert not hits[0].snippet.startswith("Addendum")
     assert all("«Correction»" in hit.snippet for hit in hits[1:])
     whole = ids(hits)
     for limit in range(1, len(whole)):
-        assert ids(find(db, psychologist, "correction damson", limit=limit)) == whole[:limit]
+        assert ids(best(db, psychologist, "correction damson", limit=limit)) == whole[:limit]
+    assert ids(find(db, psychologist, "correction damson")) == ids(
+        sorted(hits, key=lambda h: (h.session_date, h.note_id), reverse=True)
+    )
 
 
 def test_a_note_with_several_matching_addenda_is_listed_once_with_the_best(
@@ -352,44 +467,22 @@ def test_a_search_in_one_record_finds_only_that_clients_addenda(
         assert ids(find(db, psychologist, typed, client_id=second_client)) == [theirs.id]
 
 
-def _row(note_id: int, score: float, addendum_id: int | None = None) -> search._Row:
-    return search._Row(
-        note_id, 1, "MASIP-0001", "Alex", "Example", "2026-03-02", 1, 0, score, "", addendum_id
+def test_a_note_found_through_addenda_is_listed_newest_first_with_the_rest(
+    db, psychologist, client_id, plan
+):
+    first = date(2026, 1, 5)
+    through = write_note(db, psychologist, client_id, day=first + timedelta(days=7), sign=True)
+    add_addendum(db, psychologist, through.id, "Sloe gin mentioned.")
+    older = write_note(db, psychologist, client_id, day=first, agenda="Sloe berries.")
+    newer = write_note(
+        db, psychologist, client_id, day=first + timedelta(days=14), agenda="Sloe again."
     )
 
+    hits = find(db, psychologist, "sloe")
 
-def test_addenda_are_read_only_while_one_could_still_make_the_page():
-    # Scores are bm25: lower is better. Notes 1 and 2 matched in their own text.
-    page = [_row(1, -9.0), _row(2, -5.0)]
-    addenda = [
-        _row(3, -8.0, 30),
-        _row(1, -7.0, 31),  # note 1 is on the page already, by its own text
-        _row(4, -6.0, 33),
-        _row(4, -6.0, 32),  # as good as 33 and written first: its excerpt is used
-        _row(5, -6.0, 34),  # ties with note 4 at the end of the page: still read
-        _row(6, -4.0, 35),  # 1, 2, 3, 4 and 5 all score better: no later row can make it
-        _row(7, -3.0, 36),
-    ]
-    read: list[search._Row] = []
-
-    def stream():  # type: ignore[no-untyped-def]
-        for row in addenda:
-            read.append(row)
-            yield row
-
-    found = search._through_addenda(page, 3, stream())
-
-    assert [(row.note_id, row.addendum_id) for row in found] == [(3, 30), (4, 32), (5, 34)]
-    assert read == addenda[:6]
-
-    # A page of two: notes 1 and 3 score better than -7, so note 1's addendum is the
-    # last row read, and nothing scoring worse than the page's last note can join it.
-    read.clear()
-    assert search._through_addenda(page, 2, stream()) == [addenda[0]]
-    assert read == addenda[:2]
-    read.clear()
-    assert search._through_addenda([_row(1, -9.0), _row(2, -8.5)], 2, stream()) == []
-    assert read == addenda[:1]
+    assert ids(hits) == [newer.id, through.id, older.id]
+    assert hits[1].snippet == "Addendum: «Sloe» gin mentioned."
+    assert ids(find(db, psychologist, "sloe", client_id=client_id)) == ids(hits)
 
 
 # -- hostile input -------------------------------------------------------------------------
@@ -440,11 +533,26 @@ def test_hostile_searches_never_raise_and_never_change_the_database(
         before = conn.exec_driver_sql("SELECT count(*) FROM session_note").scalar()
 
     hits = find(db, psychologist, typed)
+    best(db, psychologist, typed)
+    find(db, psychologist, typed, client_id=client_id)
 
     assert isinstance(hits, list)
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM session_note").scalar() == before
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_a_query_the_index_refuses_is_told_in_plain_words(db, psychologist, client_id, monkeypatch):
+    write_note(db, psychologist, client_id, agenda="Anything.")
+    # Never expected (every word is quoted), so the quoting is bypassed to prove it.
+    monkeypatch.setattr(search, "parse_query", lambda typed: search.NoteQuery(('"unbalanced',)))
+
+    with pytest.raises(search.SearchNotUnderstood) as refused:
+        find(db, psychologist, "anything")
+
+    assert "fts5" not in refused.value.message.lower()
+    assert "syntax" not in refused.value.message.lower()
+    assert refused.value.message.startswith("The search could not be read.")
 
 
 def test_operators_are_searched_as_words(db, psychologist, client_id):
@@ -518,7 +626,7 @@ def test_a_deleted_draft_leaves_the_index(db, psychologist, client_id):
 def test_a_rolled_back_note_is_not_indexed(db, psychologist, client_id):
     with db.session() as session:
         notes.create_draft(session, psychologist, client_id, replace(BASE, agenda="Lychee."))
-        assert len(search_notes(session, psychologist, "lychee")) == 1  # own transaction
+        assert len(search_notes(session, psychologist, "lychee").hits) == 1  # own transaction
         session.rollback()
     assert find(db, psychologist, "lychee") == []
 
@@ -541,12 +649,13 @@ def test_notes_written_in_bulk_are_indexed(db, psychologist):
 
 
 def test_other_clinicians_clients_stay_hidden_until_emergency_access(
-    db, psychologist, clinician, client_id, second_client
+    db, psychologist, clinician, client_id, second_client, plan
 ):
     mine = write_note(db, psychologist, client_id, agenda="Gooseberry.")
     theirs = write_note(db, clinician, second_client, agenda="Gooseberry.")
 
     assert ids(find(db, psychologist, "gooseberry")) == [mine.id]
+    assert ids(best(db, psychologist, "gooseberry")) == [mine.id]
     assert ids(find(db, clinician, "gooseberry")) == [theirs.id]
     with pytest.raises(EmergencyAccessRequired):
         find(db, psychologist, "gooseberry", client_id=second_client)
@@ -557,11 +666,12 @@ def test_other_clinicians_clients_stay_hidden_until_emergency_access(
         )
 
     assert set(ids(find(db, psychologist, "gooseberry"))) == {mine.id, theirs.id}
+    assert set(ids(best(db, psychologist, "gooseberry"))) == {mine.id, theirs.id}
     assert ids(find(db, psychologist, "gooseberry", client_id=second_client)) == [theirs.id]
 
 
 def test_addenda_of_other_clinicians_clients_stay_hidden(
-    db, psychologist, clinician, client_id, second_client
+    db, psychologist, clinician, client_id, second_client, plan
 ):
     theirs = write_note(db, clinician, second_client, sign=True, agenda="Session.")
     add_addendum(db, clinician, theirs.id, "Lingonberry jam mentioned.")
@@ -569,12 +679,14 @@ def test_addenda_of_other_clinicians_clients_stay_hidden(
 
     assert ids(find(db, psychologist, "lingonberry")) == [mine.id]
     assert ids(find(db, psychologist, "lingonberry", limit=1)) == [mine.id]
+    assert ids(best(db, psychologist, "lingonberry", limit=1)) == [mine.id]
     assert ids(find(db, psychologist, "session lingonberry")) == []
+    assert ids(best(db, psychologist, "session lingonberry")) == []
     assert ids(find(db, clinician, "lingonberry")) == [theirs.id]
 
 
 def test_expired_emergency_access_hides_the_client_again(
-    db, psychologist, clinician, second_client, monkeypatch
+    db, psychologist, clinician, second_client, monkeypatch, plan
 ):
     write_note(db, clinician, second_client, agenda="Damson.")
     with db.transaction() as session:
@@ -586,9 +698,10 @@ def test_expired_emergency_access_hides_the_client_again(
     monkeypatch.setattr(search, "utcnow", lambda: expires + timedelta(seconds=1))
 
     assert find(db, psychologist, "damson") == []
+    assert best(db, psychologist, "damson") == []
 
 
-def test_an_ended_assignment_hides_the_client(db, psychologist, client_id):
+def test_an_ended_assignment_hides_the_client(db, psychologist, client_id, plan):
     write_note(db, psychologist, client_id, agenda="Elderflower.")
     with db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE client_assignment SET ended_at = '2026-01-01 00:00:00'")
