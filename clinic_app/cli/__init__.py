@@ -25,6 +25,7 @@ from clinic_app.cli import (
     measures,
     records,
     safekeeping,
+    sar,
     service_directory,
     settings,
     sharing,
@@ -43,6 +44,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     sharing.register,  # summary, risk-notice, register, audience
     service_directory.register,  # service
     third_parties.register,  # third-party, protective-measure
+    sar.register,  # sar (subject access requests)
 )
 
 

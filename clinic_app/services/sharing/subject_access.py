@@ -196,6 +196,10 @@ def _target(table: str, name: str) -> str | None:
     return None
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _text_of(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_text_of(v)}" for k, v in sorted(value.items()))
@@ -393,7 +397,7 @@ class _Builder:
                 (
                     PackField("relation", "Relationship", RELATION_WORDS[row.relation], "code"),
                     PackField("name", "Name", row.name),
-                    PackField("aliases", "Other names", "; ".join(row.aliases) or None),
+                    PackField("aliases", "Other names", "; ".join(_lines(row.aliases)) or None),
                 ),
             )
             for row in self.session.execute(self.reader.consented_third_parties(self.client_id))

@@ -256,7 +256,7 @@ def test_release_registers_the_pack_with_its_sha256_and_completes_the_request(
     db, psychologist, client_id, tmp_path
 ) -> None:
     note_id = _note(db, psychologist, client_id, "Talked about work. Zyxsecret plan.")
-    kept_note = _note(db, psychologist, client_id, "Kept note text Zykept.")
+    _note(db, psychologist, client_id, "Kept note text Zykept.")
     row = _register(db, psychologist, client_id)
     with db.session() as s:
         prepared = packs.prepare_pack(s, psychologist, row.id)
