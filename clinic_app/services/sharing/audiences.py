@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Select, select
@@ -812,7 +812,7 @@ class SubjectAccessReader:
             .order_by(ThirdParty.id)
         )
 
-    def withheld_third_parties(self, client_id: int) -> Select[Any]:
+    def withheld_third_parties(self, client_id: int) -> Select[int, str, date | None]:
         """The labels (never anything else) of the client's third parties and whether each
         consented, so that every one withheld can be listed in the redaction log."""
         return (
@@ -821,7 +821,7 @@ class SubjectAccessReader:
             .order_by(ThirdParty.id)
         )
 
-    def protective_measures(self, client_id: int) -> Select[Any]:
+    def protective_measures(self, client_id: int) -> Select[int, int]:
         """The ids of the orders protecting the client's third parties (nothing else)."""
         return (
             select(ProtectiveMeasure.id, ProtectiveMeasure.third_party_id)

@@ -47,7 +47,7 @@ from clinic_app.models import (
     utcnow,
 )
 from clinic_app.models.enums import DisclosureKind, Role
-from clinic_app.models.subject_access import Exemption, HarmDecision
+from clinic_app.models.subject_access import Exemption, HarmDecision, RequesterKind
 from clinic_app.reports import subject_access as report
 from clinic_app.reports.subject_access import (
     PackField,
@@ -438,9 +438,7 @@ def _fingerprint(sections: tuple[PackSection, ...], removals: tuple[Removal, ...
         prepared_on=date(2000, 1, 1),
         client_name="",
         local_ref="",
-        request=RequestFacts(
-            0, date(2000, 1, 1), report.RequesterKind.CLIENT, "", date(2000, 1, 1), None
-        ),
+        request=RequestFacts(0, date(2000, 1, 1), RequesterKind.CLIENT, "", date(2000, 1, 1), None),
         sections=sections,
         removals=removals,
     )

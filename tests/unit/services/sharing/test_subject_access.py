@@ -344,3 +344,54 @@ def test_third_party_consent_is_recorded_and_audited(db, psychologist, client_id
     with db.transaction() as s:
         row = third_parties.record_disclosure_consent(s, psychologist, person.id, given_on=None)
     assert row.disclosure_consent_on is None
+
+
+# -- the gate -------------------------------------------------------------------------------------
+
+
+def test_every_table_is_in_the_pack_or_left_out_with_a_reason() -> None:
+    from clinic_app.models import Base
+    from clinic_app.services.sharing import audiences
+
+    tables = {t.name for t in Base.metadata.sorted_tables}
+    placed = set(audiences.SUBJECT_ACCESS_TABLES) | set(audiences.SUBJECT_ACCESS_NOT_INCLUDED)
+    assert tables - placed == set(), "Say whether a new table belongs in a subject access pack"
+    assert (
+        set(audiences.SUBJECT_ACCESS_TABLES) & set(audiences.SUBJECT_ACCESS_NOT_INCLUDED) == set()
+    )
+    drawn = {t for _, group in packs.SECTIONS for t in group} | packs.FOLDED
+    assert drawn == set(audiences.SUBJECT_ACCESS_TABLES)
+
+
+def test_the_policy_holds_every_column_of_its_tables_but_third_party_ones() -> None:
+    from clinic_app.models import Base, Privacy, privacy_of
+    from clinic_app.services.sharing import audiences
+
+    policy = audiences.subject_access_policy()
+    for table in audiences.SUBJECT_ACCESS_TABLES:
+        for column in Base.metadata.tables[table].columns:
+            name = f"{table}.{column.name}"
+            if privacy_of(column) is Privacy.THIRD_PARTY:
+                assert name not in policy.columns
+            elif name not in audiences.SUBJECT_ACCESS_OMITTED:
+                assert name in policy.columns, name
+
+
+def test_the_gate_refuses_third_party_columns_and_columns_outside_the_policy() -> None:
+    from clinic_app.models import Client, StaffUser, ThirdParty
+    from clinic_app.services.sharing import audiences
+
+    reader = audiences.SubjectAccessReader(audiences.subject_access_policy())
+    reader.select(Client.given_name, Client.sharing_notes)  # identifying and clinical: theirs
+    for attribute in (ThirdParty.name, ThirdParty.addresses, StaffUser.password_hash):
+        with pytest.raises(audiences.PartnerLeakRefused):
+            reader.select(attribute)
+    with pytest.raises(audiences.PartnerLeakRefused):
+        reader.table("third_party")
+    # A policy that names a third party's column, or reaches past a consenting person's
+    # name, cannot be used.
+    bad = audiences.SubjectAccessPolicy(
+        "Bad", ("third_party.addresses",), ("third_party.name", "third_party.phones")
+    )
+    wheres = {p.where for p in audiences.subject_access_problems(bad)}
+    assert wheres == {"columns", "consented"}
