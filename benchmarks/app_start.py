@@ -48,8 +48,11 @@ class Timed(ClinicApp):
         dialog.show()
         app.processEvents()
         print(time.time())
-        self._prepare(dialog)  # what the app does next, while the user types
-        assert self.database is not None and dialog.ok_button.isEnabled()
+        self._prepare(dialog)  # what the app does next, on the runner, while the user types
+        while self.database is None or not self.runner.idle:
+            app.processEvents()
+            time.sleep(0.001)
+        assert dialog.ok_button.isEnabled()
         print(time.time())
         sys.stdout.flush()
         self.database.close()

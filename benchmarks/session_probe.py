@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def _ask_sign_in(self, locked_user: Any) -> Any:
             if self.database is None:
-                self.database = self._open_database()  # while the user types: untimed
+                self._open_with_stored_key()  # while the user types: untimed
             app.processEvents()
             gc.collect()
             if profiler is not None:

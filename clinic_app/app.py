@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtCore import QObject, Qt, QThread, QTimer
 from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,12 +38,14 @@ from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
 from clinic_app.views.common.feedback import install_excepthook, show_error
-from clinic_app.views.shell.idle import IdleWatcher
+from clinic_app.views.common.runner import Runner, use_runner
+from clinic_app.views.shell.idle import IdleWatcher, LockKey
 from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
     from clinic_app.services.common import StaffRef
-    from clinic_app.services.form_drafts import OpenForm
+    from clinic_app.services.form_drafts import OpenForm, SavedForm
+    from clinic_app.services.notes import DraftRow
     from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
@@ -52,6 +56,8 @@ if TYPE_CHECKING:
     from clinic_app.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+BUSY_MESSAGE = "Working…"
 
 
 def clear_clipboard() -> None:
@@ -90,15 +96,35 @@ class ClinicApp(QObject):
         self.database: Database | None = None
         self.workspace: Workspace | None = None
         self.window: MainWindow | None = None
+        # The one runner of units of work: every view hands it what would wait on the
+        # database, so that the window never freezes.
+        self.runner = Runner(self)
+        self.runner.busy_changed.connect(self._show_busy)
+        use_runner(self.runner)
         self.idle = IdleWatcher(IDLE_LOCK_MINUTES.default, self)
         self.idle.idle.connect(self.lock)
         self.idle.pause()  # counting starts when a main window is shown
         app = QApplication.instance()
+        self.lock_key = LockKey(self)
+        self.lock_key.pressed.connect(self.lock)
         if app is not None:
             app.installEventFilter(self.idle)
+            app.installEventFilter(self.lock_key)
         self.locked = False
         self._forms_to_reopen: list[OpenForm] = []
         self._forms_not_kept = 0  # forms whose text could not be kept at the last lock
+
+    def _show_busy(self, busy: bool) -> None:
+        """Work has been waiting longer than a moment: a busy cursor and a plain line."""
+        if busy:
+            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+            if self.window is not None:
+                self.window.statusBar().showMessage(BUSY_MESSAGE)
+        else:
+            while QApplication.overrideCursor() is not None:
+                QApplication.restoreOverrideCursor()
+            if self.window is not None:
+                self.window.statusBar().clearMessage()
 
     # -- start -------------------------------------------------------------------------------
 
@@ -121,27 +147,36 @@ class ClinicApp(QObject):
         wizard = SetupWizard(SetupActions.for_database(self.database_path, self.key_file))
         return wizard.exec() == QDialog.DialogCode.Accepted and wizard.setup_result is not None
 
-    def _open_database(self) -> Database:
-        """Open the database with the stored key (asking for the recovery key if need be)."""
+    def _open_with_stored_key(self) -> None:
+        """Open the database with the key from the credential store (on the runner's thread).
+
+        Raises ``KeyNotFound`` when this computer does not hold the key: the window then
+        asks for the recovery key.
+        """
         from clinic_app.storage import engine  # noqa: PLC0415 - loaded after the window shows
         from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
 
+        if self.database is not None:
+            return
         store = default_key_store(self.key_file)
-        try:
-            key = store.get(self.database_path)
-        except KeyNotFound as missing:
-            recovered = self._ask_recovery_key(missing.message)
-            if recovered is None:
-                raise
-            database = engine.open_database(self.database_path, recovered, key_store=store)
-            store.put(self.database_path, recovered)
-            return database
+        key = store.get(self.database_path)
         # With the key store, so the integrity anchor kept beside the key moves on with
         # every commit (an opening without it would leave the anchor's digest stale).
-        return engine.open_database(self.database_path, key, key_store=store)
+        self.database = engine.open_database(self.database_path, key, key_store=store)
+
+    def _open_with_recovery_key(self, recovered: bytes) -> None:
+        """Open the database with a recovery key the user typed, and keep that key."""
+        from clinic_app.storage import engine  # noqa: PLC0415
+        from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
+
+        store = default_key_store(self.key_file)
+        database = engine.open_database(self.database_path, recovered, key_store=store)
+        store.put(self.database_path, recovered)
+        self.database = database
 
     def close_database(self) -> None:
         """Close the database cleanly (at quit); safe to call more than once."""
+        self.runner.stop()  # work already asked for (a save) finishes first
         database, self.database = self.database, None
         if database is not None:
             database.close()
@@ -164,13 +199,37 @@ class ClinicApp(QObject):
                 show_error(None, error)
 
     def _prepare(self, dialog: SignInDialog) -> None:
-        """Open the database while the sign-in window waits for the user."""
+        """Open the database on the runner's thread while the sign-in window waits.
+
+        The window is painted first: the database layer is imported and the file opened
+        off the GUI thread. A sign-in asked for meanwhile queues behind the opening.
+        """
         if self.database is not None:
             return
-        try:
-            self.database = self._open_database()
-        except ClinicError as error:
+        self.runner.run(
+            self._open_with_stored_key,
+            lambda _none: self._database_opened(),
+            failed=lambda error: self._database_not_opened(dialog, error),
+            parent=dialog,
+        )
+
+    def _database_opened(self) -> None:
+        """The database is open (the sign-in window may still be waiting for the user)."""
+
+    def _database_not_opened(self, dialog: SignInDialog, error: ClinicError) -> None:
+        if not isinstance(error, KeyNotFound):
             dialog.show_unavailable(error.message)
+            return
+        recovered = self._ask_recovery_key(error.message)
+        if recovered is None:
+            dialog.show_unavailable(error.message)
+            return
+        self.runner.run(
+            partial(self._open_with_recovery_key, recovered),
+            lambda _none: self._database_opened(),
+            failed=lambda again: self._database_not_opened(dialog, again),
+            parent=dialog,
+        )
 
     # -- sign-in and lock ------------------------------------------------------------------------
 
@@ -178,7 +237,8 @@ class ClinicApp(QObject):
         from clinic_app.services import staff  # noqa: PLC0415
 
         if self.database is None:
-            self.database = self._open_database()
+            self._open_with_stored_key()
+        assert self.database is not None
         with self.database.writing() as session:
             try:
                 me = staff.sign_in(session, username, password)
@@ -263,16 +323,22 @@ class ClinicApp(QObject):
         forms = [form for _dialog, form in found] + self._forms_to_reopen
         self._forms_to_reopen = []
         if forms:
-            try:
-                self.workspace.call(form_drafts.keep_open_forms, forms)
-            except ClinicError as error:
-                log.warning("Open forms could not be kept at lock: %s", type(error).__name__)
-                self._forms_not_kept += len(forms)
+            # Kept on the runner's thread; the screen locks meanwhile. The runner works in
+            # order, so whoever signs in next finds the forms kept before anything else.
+            self.runner.run(
+                partial(self.workspace.call, form_drafts.keep_open_forms, forms),
+                lambda _none: None,
+                failed=lambda error: self._forms_could_not_be_kept(error, len(forms)),
+            )
         for dialog, _form in found:
             # Closed now, so that a second pass of the lock cannot keep them twice.
             if isinstance(dialog, QDialog):
                 dialog.reject()
             dialog.hide()
+
+    def _forms_could_not_be_kept(self, error: ClinicError, count: int) -> None:
+        log.warning("Open forms could not be kept at lock: %s", type(error).__name__)
+        self._forms_not_kept += count
 
     def _reopen_forms(self, forms: list[OpenForm]) -> None:
         """Open the forms kept at lock again, one at a time (each may run its own loop)."""
@@ -378,7 +444,9 @@ class ClinicApp(QObject):
         from clinic_app.views.shell.menus import app_menus  # noqa: PLC0415
 
         assert self.database is not None
-        workspace = Workspace(self.database, me)
+        workspace = Workspace(
+            self.database, me, gui_thread=threading.main_thread(), strict=config.strict_threads()
+        )
         self.workspace = workspace
         parts = MainWindowParts(
             me=me,
@@ -403,8 +471,13 @@ class ClinicApp(QObject):
         window.sign_out_requested.connect(self.sign_out)
         window.closed_by_user.connect(self._quit)
         self.window = window
-        with self.database.session() as session:
-            self.idle.set_minutes(get_setting(session, IDLE_LOCK_MINUTES))
+        database = self.database
+
+        def lock_minutes() -> int:
+            with database.session() as session:
+                return get_setting(session, IDLE_LOCK_MINUTES)
+
+        self.runner.run(lock_minutes, self.idle.set_minutes, parent=window)
         window.show()
         self.idle.resume()
         if resume is not None:
@@ -427,8 +500,18 @@ class ClinicApp(QObject):
             window.open_client(resume.current)
 
     def _take_back_open_forms(self) -> None:
+        """Reopen the forms kept at the lock (after the runner has finished keeping them)."""
         from clinic_app.services import form_drafts  # noqa: PLC0415
 
+        if self.workspace is not None and self.window is not None:
+            self.runner.run(
+                partial(self.workspace.call, form_drafts.take_open_forms),
+                self._forms_taken_back,
+                parent=self.window,
+            )
+
+    def _forms_taken_back(self, forms: list[OpenForm]) -> None:
+        # The runner works in order: whether keeping the forms at the lock failed is known.
         if self._forms_not_kept and self.window is not None:
             lost, self._forms_not_kept = self._forms_not_kept, 0
             show_error(
@@ -441,8 +524,7 @@ class ClinicApp(QObject):
                 ),
                 title="Unsaved text was lost",
             )
-        if self.workspace is not None:
-            self._reopen_forms(self.workspace.call(form_drafts.take_open_forms))
+        self._reopen_forms(forms)
 
     def _offer_open_forms(self) -> None:
         """After a crash, or when another user had the screen: offer the user's kept forms."""
@@ -451,8 +533,18 @@ class ClinicApp(QObject):
         window, workspace = self.window, self.workspace
         if window is None or workspace is None:
             return
-        waiting = workspace.call(form_drafts.waiting_forms)
-        if not waiting:
+        self.runner.run(
+            partial(workspace.call, form_drafts.waiting_forms),
+            lambda waiting: self._ask_about_open_forms(window, workspace, waiting),
+            parent=window,
+        )
+
+    def _ask_about_open_forms(
+        self, window: MainWindow, workspace: Workspace, waiting: list[SavedForm]
+    ) -> None:
+        from clinic_app.services import form_drafts  # noqa: PLC0415
+
+        if not waiting or window is not self.window:
             return
         count = len(waiting)
         answer = QMessageBox.question(
@@ -467,23 +559,46 @@ class ClinicApp(QObject):
         if answer == QMessageBox.StandardButton.Yes:
             self._take_back_open_forms()
         else:
-            workspace.call(form_drafts.discard_open_forms)
+            self.runner.run(
+                partial(workspace.call, form_drafts.discard_open_forms),
+                lambda _none: None,
+                parent=window,
+            )
 
     def _offer_draft_recovery(self) -> None:
         from clinic_app.services import clients, notes  # noqa: PLC0415
-        from clinic_app.views.sessions.dialogs import RecoverDraftsDialog  # noqa: PLC0415
-        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
 
         window, workspace = self.window, self.workspace
         if window is None or workspace is None:
             return
-        drafts = workspace.call(notes.drafts_to_recover)
-        if not drafts:
+
+        def drafts_and_names() -> tuple[list[DraftRow], dict[int, str]]:
+            drafts = workspace.call(notes.drafts_to_recover)
+            names = {}
+            for client_id in {d.client_id for d in drafts}:
+                client = workspace.call(clients.client_summary, client_id)
+                names[client_id] = f"{client.display_name} ({client.local_ref})"
+            return drafts, names
+
+        self.runner.run(
+            drafts_and_names,
+            lambda found: self._ask_about_drafts(window, workspace, *found),
+            parent=window,
+        )
+
+    def _ask_about_drafts(
+        self,
+        window: MainWindow,
+        workspace: Workspace,
+        drafts: list[DraftRow],
+        names: dict[int, str],
+    ) -> None:
+        from clinic_app.services import notes  # noqa: PLC0415
+        from clinic_app.views.sessions.dialogs import RecoverDraftsDialog  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
+
+        if not drafts or window is not self.window:
             return
-        names = {}
-        for client_id in {d.client_id for d in drafts}:
-            client = workspace.call(clients.client_summary, client_id)
-            names[client_id] = f"{client.display_name} ({client.local_ref})"
         dialog = RecoverDraftsDialog(
             drafts,
             lambda client_id: names.get(client_id, "a client"),

@@ -34,6 +34,12 @@ def default_database_path() -> Path:
     return data_dir() / DATABASE_FILENAME
 
 
+def strict_threads() -> bool:
+    """Refuse, rather than log, a use case run on the GUI thread (``CLINIC_APP_STRICT_THREADS=1``,
+    set by the test runs so that a view bypassing the background runner fails a test)."""
+    return os.environ.get("CLINIC_APP_STRICT_THREADS") == "1"
+
+
 def backups_dir() -> Path:
     return data_dir() / "backups"
 

@@ -4,12 +4,13 @@ The start benchmark puts this directory first on ``PYTHONPATH`` and sets
 ``CLINIC_BENCH_PROBE=1``. Python then imports this module at start-up, before the
 application's own code. It changes nothing until ``clinic_app.app`` has been imported in
 the normal course of events; then it replaces the sign-in window class there with a
-subclass that, once its first frame is painted, prints ``painted <CLOCK_MONOTONIC seconds>``
-(when the last widget of that frame began painting) on stdout,
-and it wraps ``ClinicApp._prepare`` (opening the database while the user types) to print
-``prepared <seconds>``. Once both are printed the process ends at once (``os._exit``),
-without touching the database. Nothing runs and nothing is imported early, so the
-process does exactly what ``clinic-app`` does up to its first paint.
+subclass that, once its first frame is painted, prints
+``painted <CLOCK_MONOTONIC seconds>`` (when the last widget of that frame began painting)
+on stdout, and it wraps ``ClinicApp._database_opened`` (called on the GUI thread once the
+runner has opened the database, while the user types) to print ``prepared <seconds>``.
+Once both are printed the process ends at once (``os._exit``), without touching the
+database. Nothing runs and nothing is imported early, so the process does exactly what
+``clinic-app`` does up to its first paint.
 
 If the application gains a marker of its own (see benchmarks/README.md), this goes.
 """
@@ -73,13 +74,13 @@ def _patch(module: Any) -> None:
             super().showEvent(event)
 
     setattr(module, SIGN_IN_DIALOG_NAME, ProbedSignIn)
-    prepare = module.ClinicApp._prepare
+    opened = module.ClinicApp._database_opened
 
-    def probed_prepare(self: Any, dialog: Any) -> None:
-        prepare(self, dialog)
+    def probed_opened(self: Any) -> None:
+        opened(self)
         _mark("prepared")
 
-    module.ClinicApp._prepare = probed_prepare
+    module.ClinicApp._database_opened = probed_opened
 
 
 class _Finder(importlib.abc.MetaPathFinder):

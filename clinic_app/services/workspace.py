@@ -8,6 +8,8 @@ frozen dataclasses. A GUI test hands views fakes instead and needs no database.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
@@ -31,13 +33,30 @@ FIRST_PAUSE = 0.02
 LONGEST_PAUSE = 0.4
 R = TypeVar("R")
 
+log = logging.getLogger(__name__)
+
+
+class CalledOnGuiThread(RuntimeError):
+    """A use case was run on the GUI thread: a view bypassed the background runner."""
+
 
 class Workspace:
     """A database and the member of staff signed in to it."""
 
-    def __init__(self, database: Database, me: StaffRef) -> None:
+    def __init__(
+        self,
+        database: Database,
+        me: StaffRef,
+        *,
+        gui_thread: threading.Thread | None = None,
+        strict: bool = False,
+    ) -> None:
+        """``gui_thread``: the thread that must never wait on the database. A use case
+        called on it is logged as a defect, or refused with ``strict`` (the test runs)."""
         self.database = database
         self.me = me
+        self.gui_thread = gui_thread
+        self.strict = strict
 
     def call(
         self,
@@ -51,6 +70,11 @@ class Workspace:
         A wrong password is the one error that is kept: services check passwords before
         changing anything else, and the failed attempt must count towards lockout.
         """
+        if self.gui_thread is not None and threading.current_thread() is self.gui_thread:
+            name = getattr(use_case, "__name__", "use case")
+            if self.strict:
+                raise CalledOnGuiThread(f"{name} was called on the GUI thread")
+            log.error("%s was called on the GUI thread", name)
         started = time.monotonic()
         pause = FIRST_PAUSE
         writer = False

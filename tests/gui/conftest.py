@@ -11,6 +11,7 @@ from clinic_app.app import ClinicApp
 from clinic_app.services import demo
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.keys import CredentialStore
+from clinic_app.views.common.runner import InlineRunner, use_runner
 
 
 class ScriptedApp(ClinicApp):
@@ -28,6 +29,15 @@ class ScriptedApp(ClinicApp):
 
     def _offer_draft_recovery(self):
         """Tested through the Sessions tab; the modal prompt is not driven here."""
+
+
+@pytest.fixture(autouse=True)
+def inline_runner():
+    """A view driven by in-memory fakes runs its units of work at once; the whole
+    application (``start``) installs its own background runner instead."""
+    previous = use_runner(InlineRunner())
+    yield
+    use_runner(previous)
 
 
 @pytest.fixture
@@ -51,6 +61,11 @@ def visible_texts() -> str:
     return "\n".join(texts)
 
 
+def settle(qtbot, app: ClinicApp, timeout: int = 10_000) -> None:
+    """Wait until the application's runner has done all it was asked (results delivered)."""
+    qtbot.waitUntil(lambda: app.runner.idle, timeout=timeout)
+
+
 @pytest.fixture
 def start(qtbot):
     started = []
@@ -60,10 +75,12 @@ def start(qtbot):
         started.append(app)
         assert app.start()
         qtbot.addWidget(app.window)
+        settle(qtbot, app)
         return app
 
     yield run
     for app in started:
         app.idle.pause()
+        app.runner.stop()
         if app.database is not None:
             app.database.close()

@@ -108,6 +108,7 @@ def test_the_next_start_offers_the_draft_and_opens_it(qtbot, crashed, monkeypatc
     try:
         assert app.start()
         qtbot.addWidget(app.window)
+        qtbot.waitUntil(lambda: app.runner.idle, timeout=10_000)  # the offer comes from the runner
         assert offered, "no recovery was offered"
         view = app.window.record_views()[0]
         sessions = view.tab("Sessions")
@@ -116,5 +117,6 @@ def test_the_next_start_offers_the_draft_and_opens_it(qtbot, crashed, monkeypatc
         assert sessions.editor.sections["intervention_content"].toPlainText() == CANARY
     finally:
         app.idle.pause()
+        app.runner.stop()
         assert app.database is not None
         app.database.close()

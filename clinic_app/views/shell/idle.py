@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
 
 # Events that show someone is at the keyboard.
 _ACTIVITY = frozenset(
@@ -52,4 +54,31 @@ class IdleWatcher(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _ACTIVITY and self._timer.isActive():
             self._timer.start()
+        return False
+
+
+LOCK_KEYS = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_L)
+
+
+class LockKey(QObject):
+    """Ctrl+L locks the screen even while a dialog is open.
+
+    The main window's own shortcut does not reach it while a modal dialog has the
+    keyboard, so this filter, installed on the QApplication, notices the keys then.
+
+    Signals:
+        pressed(): Ctrl+L was pressed while a modal dialog was open.
+    """
+
+    pressed = Signal()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.keyCombination() == LOCK_KEYS
+            and QApplication.activeModalWidget() is not None
+        ):
+            self.pressed.emit()
+            return True
         return False

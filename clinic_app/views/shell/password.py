@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.views.common.forms import ERROR_STYLE
+from clinic_app.views.common.runner import runner
 
 
 class ChangePasswordDialog(QDialog):
@@ -59,6 +61,7 @@ class ChangePasswordDialog(QDialog):
         buttons.accepted.connect(self._on_change)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.current.setFocus()  # typing starts in the password, not on a button
 
     def _field(self, label: str, form: QFormLayout) -> QLineEdit:
         edit = QLineEdit()
@@ -71,17 +74,27 @@ class ChangePasswordDialog(QDialog):
         return edit
 
     def _on_change(self) -> None:
+        if not self.ok_button.isEnabled():
+            return  # the change is being made
         if self.new.text() != self.again.text():
             self._show("The two new passwords are not the same.")
             return
-        try:
-            self._change(self.current.text(), self.new.text())
-        except ClinicError as error:
-            self._show(error.message)
-            return
+        self.ok_button.setEnabled(False)
+        runner().run(
+            partial(self._change, self.current.text(), self.new.text()),
+            self._changed,
+            failed=self._refused,
+            parent=self,
+        )
+
+    def _changed(self, _result: object) -> None:
         for edit in (self.current, self.new, self.again):
             edit.clear()
         self.accept()
+
+    def _refused(self, error: ClinicError) -> None:
+        self.ok_button.setEnabled(True)
+        self._show(error.message)
 
     def _show(self, text: str) -> None:
         self.message.setText(text)

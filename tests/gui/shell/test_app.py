@@ -12,6 +12,7 @@ from clinic_app.views.sessions.tab import SessionsTab
 from clinic_app.views.shell.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.conftest import ScriptedApp, visible_texts
+from tests.gui.stall import no_stalls
 
 CANARY = "Canary-7f3a unsaved clinical words"
 
@@ -95,9 +96,41 @@ def test_the_sign_in_window_says_why_when_the_database_cannot_open(qtbot, seeded
     dialog = SignInDialog(app._sign_in, database=str(seeded))
     qtbot.addWidget(dialog)
     app._prepare(dialog)
-    assert not dialog.ok_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.ok_button.isEnabled())
     assert "recovery key" in dialog.message.text()
     assert app.database is None
+    app.runner.stop()
+
+
+def test_the_sign_in_window_answers_while_the_database_opens_and_the_password_is_checked(
+    qtbot, seeded
+):
+    """Paint first: the database opens and the (deliberately slow) password check runs off
+    the GUI thread, so the window never freezes; a wrong password is said plainly."""
+    app = ClinicApp(seeded)
+    dialog = SignInDialog(app._sign_in, database=str(seeded))
+    qtbot.addWidget(dialog)
+    signed_in = []
+    dialog.signed_in.connect(signed_in.append)
+    with no_stalls():
+        dialog.show()
+        app._prepare(dialog)
+        assert app.database is None  # not opened on the GUI thread
+        qtbot.waitUntil(lambda: app.database is not None, timeout=10_000)
+        dialog.username.setText("dr.jones")
+        dialog.password.setText("not the password")
+        dialog.ok_button.click()
+        assert not dialog.ok_button.isEnabled()  # checking, on the runner's thread
+        qtbot.waitUntil(dialog.ok_button.isEnabled, timeout=10_000)
+        assert "password" in dialog.message.text().lower()
+        assert dialog.password.text() == ""
+        dialog.password.setText(STAFF_PASSWORD)
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: bool(signed_in), timeout=10_000)
+    assert signed_in[0].username == "dr.jones"
+    assert dialog.result() == dialog.DialogCode.Accepted
+    app.runner.stop()
+    app.close_database()
 
 
 def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, seeded):
@@ -172,6 +205,57 @@ def test_locking_dismisses_an_open_dialog_first(qtbot, start, seeded):
     assert QApplication.activeModalWidget() is None
 
 
+def test_ctrl_l_locks_the_screen_while_a_dialog_is_open(qtbot, start, seeded):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
+    dialog = QDialog(app.window)
+    field = QLineEdit(dialog)
+    QVBoxLayout(dialog).addWidget(field)
+    dialog.setModal(True)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(app.asked) == 2, timeout=5000)
+    assert app.asked[-1] is not None and app.asked[-1].username == "dr.jones"
+
+
+def test_escape_never_ends_a_locked_session(qtbot, seeded):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from clinic_app.services.common import StaffRef
+
+    app = ClinicApp(seeded)
+    try:
+        me = app._sign_in("dr.jones", STAFF_PASSWORD)
+        assert isinstance(me, StaffRef)
+        locked = SignInDialog(app._sign_in, database=str(seeded), locked_user=me)
+        qtbot.addWidget(locked)
+        locked.show()
+        qtbot.waitExposed(locked)
+        heading = next(
+            label
+            for label in locked.findChildren(QLabel)
+            if label.accessibleName() == "Sign-in instructions"
+        )
+        assert heading.height() >= heading.heightForWidth(heading.width())  # nothing clipped
+        qtbot.keyClick(locked.password, Qt.Key.Key_Escape)
+        locked.close()
+        assert locked.isVisible() and locked.result() == 0  # still asking
+        assert locked.quit_button is not None
+        locked.quit_button.click()  # quitting is an explicit choice
+        assert not locked.isVisible()
+        at_start = SignInDialog(app._sign_in, database=str(seeded))
+        qtbot.addWidget(at_start)
+        assert at_start.quit_button is None
+    finally:
+        app.runner.stop()
+        app.close_database()
+
+
 def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, monkeypatch):
     quits = []
     monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
@@ -184,33 +268,38 @@ def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, mon
     assert sessions.client_id == drafts[0].client_id
 
 
-def test_a_user_with_an_administrator_set_password_must_choose_their_own(seeded, monkeypatch):
+def test_a_user_with_an_administrator_set_password_must_choose_their_own(
+    qtbot, seeded, monkeypatch
+):
     from clinic_app.views.shell.password import ChangePasswordDialog
+
+    def answered(dialog) -> int:
+        """Wait, as the dialog's own loop would, until the runner has answered."""
+        qtbot.waitUntil(lambda: dialog.result() != 0 or dialog.message.isVisible())
+        return dialog.result()
 
     def choose(dialog):
         dialog.current.setText(STAFF_PASSWORD)
         dialog.new.setText("my own password 9")
         dialog.again.setText("my own password 9")
         dialog.ok_button.click()
-        return dialog.result()
+        return answered(dialog)
+
+    def sign_in(dialog):
+        dialog.username.setText("dr.jones")
+        dialog.password.setText(STAFF_PASSWORD)
+        dialog.ok_button.click()
+        return answered(dialog)
 
     monkeypatch.setattr(ChangePasswordDialog, "exec", choose)
-    monkeypatch.setattr(
-        SignInDialog,
-        "exec",
-        lambda d: (
-            d.username.setText("dr.jones"),
-            d.password.setText(STAFF_PASSWORD),
-            d.ok_button.click(),
-            d.result(),
-        )[-1],
-    )
+    monkeypatch.setattr(SignInDialog, "exec", sign_in)
     app = ClinicApp(seeded)
     try:
         me = app._ask_sign_in(None)
         assert me is not None and me.username == "dr.jones"
         assert app._sign_in("dr.jones", "my own password 9").must_change_password is False
     finally:
+        app.runner.stop()
         if app.database is not None:
             app.database.close()
 
@@ -239,3 +328,19 @@ def test_the_administration_menu_opens_each_window(start, seeded, monkeypatch):
         "AudiencePolicyDialog",
         "ImportDefinitionDialog",
     ]
+
+
+def test_the_window_says_it_is_busy_while_work_takes_longer_than_a_moment(qtbot, start, seeded):
+    import threading
+
+    from clinic_app.app import BUSY_MESSAGE
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    release = threading.Event()
+    app.runner.run(lambda: release.wait(5), lambda _r: None)
+    qtbot.waitUntil(lambda: app.window.statusBar().currentMessage() == BUSY_MESSAGE)
+    assert QApplication.overrideCursor() is not None
+    release.set()
+    qtbot.waitUntil(lambda: app.runner.idle)
+    assert app.window.statusBar().currentMessage() == ""
+    assert QApplication.overrideCursor() is None

@@ -24,7 +24,7 @@ from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.tab import RiskTab
 from tests.conftest import STAFF_PASSWORD
-from tests.gui.conftest import visible_texts
+from tests.gui.conftest import settle, visible_texts
 
 FORMULATION = "Canary-41d9 formulation typed but not saved"
 GOAL = "Canary-41d9 partner wording of a new goal"
@@ -110,6 +110,7 @@ def test_unlocking_as_the_same_user_reopens_the_plan_editor_with_its_text(qtbot,
     app._ask_sign_in = ask_while_checking
     app.lock()
     qtbot.waitUntil(lambda: not app.locked, timeout=5000)
+    settle(qtbot, app)
     assert seen_while_locked == [False]
     qtbot.addWidget(app.window)
     view = app.window.record_views()[0]
@@ -132,6 +133,7 @@ def test_another_user_never_sees_the_form_and_its_owner_is_offered_it_later(
     _open_plan_editor(app)
     app.lock()
     qtbot.waitUntil(lambda: not app.locked, timeout=5000)
+    settle(qtbot, app)
     qtbot.addWidget(app.window)
     QApplication.sendPostedEvents(None, 0)
     assert app.workspace.me.username == "nurse.patel"
@@ -148,6 +150,7 @@ def test_another_user_never_sees_the_form_and_its_owner_is_offered_it_later(
     app.sign_ins.append(("dr.jones", STAFF_PASSWORD))
     app.sign_out()
     qtbot.waitUntil(lambda: not app.locked and app.window is not None, timeout=5000)
+    settle(qtbot, app)
     qtbot.addWidget(app.window)
     assert app.workspace.me.username == "dr.jones"
     assert len(asked) == 1 and "1 form was open" in asked[0]
@@ -163,6 +166,7 @@ def test_declining_the_offer_discards_the_kept_text(qtbot, start, seeded, monkey
     _open_plan_editor(app)
     app.lock()
     qtbot.waitUntil(lambda: not app.locked, timeout=5000)
+    settle(qtbot, app)
     qtbot.addWidget(app.window)
     monkeypatch.setattr(
         QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.No
@@ -174,6 +178,7 @@ def test_declining_the_offer_discards_the_kept_text(qtbot, start, seeded, monkey
     app.sign_ins.append(("dr.jones", STAFF_PASSWORD))
     app.sign_out()
     qtbot.waitUntil(lambda: not app.locked and app.window is not None, timeout=5000)
+    settle(qtbot, app)
     qtbot.addWidget(app.window)
     assert app.window.open_client_ids() == []
     assert app.workspace.call(form_drafts.waiting_forms) == []
@@ -272,6 +277,7 @@ def test_forms_that_could_not_be_kept_are_owned_up_to_at_unlock(qtbot, start, se
     monkeypatch.setattr(app_module, "show_error", lambda _parent, error, **_: told.append(error))
     app.lock()
     qtbot.waitUntil(lambda: not app.locked and app.window is not None, timeout=5000)
+    settle(qtbot, app)
     qtbot.addWidget(app.window)
     assert len(told) == 1 and "1 form open when the screen locked could not be kept" in str(
         told[0].message
