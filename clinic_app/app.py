@@ -697,6 +697,7 @@ class ClinicApp(QObject):
         from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
         from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
         from clinic_app.views.risk.tab import RiskTab  # noqa: PLC0415
+        from clinic_app.views.sar.tab import TITLE as SAR_TITLE  # noqa: PLC0415
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
         from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
@@ -868,7 +869,11 @@ class ClinicApp(QObject):
         )
         view = ClientRecordView(
             client,
-            [*zip(TAB_TITLES, tabs, strict=True), ("Search notes", finder)],
+            [
+                *zip(TAB_TITLES, tabs, strict=True),
+                ("Search notes", finder),
+                (SAR_TITLE, self._subject_access_tab(workspace, client_id)),
+            ],
             banner=risk_tab.make_banner(),
             reload_client=lambda: workspace.call(clients.client_summary, client_id),
         )
@@ -880,6 +885,26 @@ class ClinicApp(QObject):
 
         finder.note_activated.connect(show_note)
         return view
+
+    @staticmethod
+    def _subject_access_tab(workspace: Workspace, client_id: int) -> RecordPart:
+        """The Subject access part of the record (requests, review, release)."""
+        from clinic_app.services import subject_access  # noqa: PLC0415
+        from clinic_app.services.sharing import subject_access as packs  # noqa: PLC0415
+        from clinic_app.views.sar.actions import SubjectAccessActions  # noqa: PLC0415
+        from clinic_app.views.sar.tab import SubjectAccessTab  # noqa: PLC0415
+
+        return SubjectAccessTab(
+            client_id,
+            SubjectAccessActions(
+                requests_for_client=workspace.bind(subject_access.requests_for_client),
+                register_request=workspace.bind(subject_access.register_request),
+                extend_request=workspace.bind(subject_access.extend_request),
+                prepare_pack=workspace.bind(packs.prepare_pack),
+                record_review=workspace.bind(packs.record_review),
+                release_pack=workspace.bind(packs.release_pack),
+            ),
+        )
 
 
 def main() -> int:
