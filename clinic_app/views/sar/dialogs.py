@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -29,13 +30,46 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, ValidationError
 from clinic_app.models.subject_access import Exemption, HarmDecision, RequesterKind
-from clinic_app.reports.subject_access import EXEMPTION_WORDS, HARM_DECISION_WORDS, REQUESTER_WORDS
+from clinic_app.reports.subject_access import (
+    EXEMPTION_WORDS,
+    HARM_DECISION_WORDS,
+    REQUESTER_WORDS,
+    PackItem,
+)
 from clinic_app.services.sharing.subject_access import PreparedPack
 from clinic_app.services.subject_access import RequestRow, due_date
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import problems_label, show_messages, to_date, to_qdate
 from clinic_app.views.sar.actions import SubjectAccessActions
 from clinic_app.wording import long_date
+
+REVIEW_EXEMPTIONS = (
+    Exemption.SERIOUS_HARM,
+    Exemption.THIRD_PARTY,
+    Exemption.CRIME,
+    Exemption.LEGAL_PRIVILEGE,
+)
+"""The exemptions a reviewer may cite, serious harm first (what the review is for)."""
+
+EXEMPTION_SHORT = {
+    Exemption.SERIOUS_HARM: "Serious harm (Sch 3 Pt 2 para 5)",
+    Exemption.THIRD_PARTY: "Third party (Sch 2 Pt 3 para 16)",
+    Exemption.CRIME: "Crime (Sch 2 Pt 1 para 2)",
+    Exemption.LEGAL_PRIVILEGE: "Legal privilege (Sch 2 Pt 4 para 19)",
+}
+
+SNIPPET_CHARS = 50
+
+
+def _item_words(item: PackItem) -> str:
+    """An item's heading and the start of its first text, so the reviewer can tell it."""
+    text = next(
+        (f.value for f in item.fields if f.kind == "text" and f.value and f.value.strip()), ""
+    )
+    text = " ".join(text.split())
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "..."
+    return f"{item.heading}: {text}" if text else item.heading
 
 
 def _date_edit(name: str, day: date) -> QDateEdit:
@@ -188,6 +222,7 @@ class ReviewDialog(_Form):
         self.rationale = QPlainTextEdit()
         self.rationale.setAccessibleName("Reasons for the decision")
         self.rationale.setTabChangesFocus(True)
+        self.rationale.setMaximumHeight(110)
         self.form.addRow(
             QLabel(
                 f"{len(prepared.pack.items())} items; "
@@ -197,17 +232,25 @@ class ReviewDialog(_Form):
         self.form.addRow("&Decision", self.decision)
         self.form.addRow("&Reasons", self.rationale)
         box = QWidget()
-        rows = QFormLayout(box)
+        rows = QGridLayout(box)
+        rows.setColumnStretch(0, 1)
         self.items: list[tuple[str, QCheckBox, QComboBox]] = []
         for section in prepared.pack.sections:
             for item in section.items:
-                check = QCheckBox(item.heading)
+                check = QCheckBox(_item_words(item))
+                check.setToolTip(f"{section.title}: {item.key}")
                 check.setAccessibleName(f"Withhold {item.heading}")
                 exemption = QComboBox()
                 exemption.setAccessibleName(f"Exemption for {item.heading}")
-                for ex in Exemption:
-                    exemption.addItem(EXEMPTION_WORDS[ex], ex)
-                rows.addRow(check, exemption)
+                for ex in REVIEW_EXEMPTIONS:
+                    exemption.addItem(EXEMPTION_SHORT[ex], ex)
+                    exemption.setItemData(
+                        exemption.count() - 1, EXEMPTION_WORDS[ex], Qt.ItemDataRole.ToolTipRole
+                    )
+                exemption.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+                row = len(self.items)
+                rows.addWidget(check, row, 0)
+                rows.addWidget(exemption, row, 1)
                 self.items.append((item.key, check, exemption))
         scroll = QScrollArea()
         scroll.setWidget(box)
@@ -218,6 +261,7 @@ class ReviewDialog(_Form):
         label.setBuddy(scroll)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.form.addRow(label, scroll)
+        self.resize(980, 640)
 
     def withheld(self) -> list[tuple[str, Exemption]]:
         return [

@@ -112,6 +112,7 @@ class SubjectAccessTab(RecordPart):
         self.model = RequestsModel(actions.today, self)
         self.table = rows_table(QTableView(), name="Subject access requests")
         self.table.setModel(self.model)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.empty = empty_state_label("No subject access requests are recorded.")
         self.details = details_pane("The selected request")
         self.last_action = last_action_label()
@@ -148,6 +149,8 @@ class SubjectAccessTab(RecordPart):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.last_action)
@@ -168,6 +171,7 @@ class SubjectAccessTab(RecordPart):
     def _show(self, rows: Sequence[RequestRow]) -> None:
         selected = self.selected()
         self.model.reset_items(rows)
+        self.table.resizeColumnsToContents()
         self.empty.setVisible(not rows)
         self.table.setVisible(bool(rows))
         if selected is not None:
