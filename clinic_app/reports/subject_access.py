@@ -338,8 +338,17 @@ def _log_story(pack: SubjectAccessPack) -> list[Flowable]:
     if not pack.removals:
         story.append(page.para("Nothing was taken out."))
         return story
+    # Removals of the same kind from the same place are one row with their number (the
+    # JSON file lists each one on its own).
+    grouped: dict[tuple[str, str, str, str], int] = {}
+    for r in pack.removals:
+        key = (r.where, r.what, r.reason, r.exemption_words)
+        grouped[key] = grouped.get(key, 0) + 1
     rows = [("Where", "What", "Why", "Exemption")]
-    rows.extend((r.where, r.what, r.reason, r.exemption_words) for r in pack.removals)
+    rows.extend(
+        (where, what if count == 1 else f"{what} ({count} times)", why, exemption)
+        for (where, what, why, exemption), count in grouped.items()
+    )
     w = page.CONTENT_WIDTH
     story.append(page.table(rows, (w * 0.28, w * 0.24, w * 0.24, w * 0.24)))
     return story

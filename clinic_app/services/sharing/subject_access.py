@@ -46,7 +46,7 @@ from clinic_app.models import (
     SubjectAccessReview,
     utcnow,
 )
-from clinic_app.models.enums import DisclosureKind, Role
+from clinic_app.models.enums import DisclosureKind, RiskTool, Role
 from clinic_app.models.subject_access import Exemption, HarmDecision, RequesterKind
 from clinic_app.reports import subject_access as report
 from clinic_app.reports.subject_access import (
@@ -75,7 +75,13 @@ from clinic_app.services.sharing.lexicon import TermCategory
 from clinic_app.services.sharing.redaction import redact_text
 from clinic_app.services.subject_access import ReviewRow
 from clinic_app.services.validation import Checker
-from clinic_app.wording import DISCLOSURE_KIND_WORDS, RELATION_WORDS, long_date, words
+from clinic_app.wording import (
+    DISCLOSURE_KIND_WORDS,
+    RELATION_WORDS,
+    RISK_TOOL_WORDS,
+    long_date,
+    words,
+)
 
 SECTIONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("Your record", ("client", "client_assignment", "typology_assessment", "risk_assessment")),
@@ -244,6 +250,8 @@ class _Builder:
             return None, "text"
         if isinstance(value, bool):
             return ("Yes" if value else "No"), "code"
+        if isinstance(value, RiskTool):
+            return RISK_TOOL_WORDS[value], "code"
         if isinstance(value, enum.Enum):
             return words(value), "code"
         if isinstance(value, datetime):
