@@ -109,6 +109,7 @@ class SubjectAccessTab(RecordPart):
         self._client_id = client_id
         self._actions = actions
         self._choose_file = choose_file
+        self._wanted: int | None = None
         self.model = RequestsModel(actions.today, self)
         self.table = rows_table(QTableView(), name="Subject access requests")
         self.table.setModel(self.model)
@@ -170,17 +171,26 @@ class SubjectAccessTab(RecordPart):
 
     def _show(self, rows: Sequence[RequestRow]) -> None:
         selected = self.selected()
+        wanted, self._wanted = self._wanted, None
         self.model.reset_items(rows)
         self.table.resizeColumnsToContents()
         self.empty.setVisible(not rows)
         self.table.setVisible(bool(rows))
-        if selected is not None:
-            row = self.model.row_with_id(selected.id)
+        target = wanted if wanted is not None else (selected.id if selected else None)
+        if target is not None:
+            row = self.model.row_with_id(target)
             if row is not None:
                 self.table.selectRow(row)
         elif rows:
             self.table.selectRow(len(rows) - 1)
         self._on_selection()
+
+    def select_item(self, item_id: int) -> None:
+        """Show one request (opened from the home screen) by its id."""
+        self._wanted = item_id
+        row = self.model.row_with_id(item_id)
+        if row is not None:
+            self.table.selectRow(row)
 
     def selected(self) -> RequestRow | None:
         indexes = self.table.selectionModel().selectedRows() if self.table.model() else []

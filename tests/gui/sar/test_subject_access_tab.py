@@ -81,6 +81,10 @@ def test_register_review_and_release_in_the_tab(
     assert tab.model.rowCount() == 1
     assert "Not yet recorded" in tab.details.toPlainText()
     assert not tab.release_button.isEnabled()
+    [request] = tab.model.items()
+    tab.table.clearSelection()
+    tab.select_item(request.id)  # as the home screen opens it
+    assert tab.selected() == request
 
     tab.review_button.click()
     assert "Reviewed: ready to release" in tab.details.toPlainText()
