@@ -41,9 +41,11 @@ from clinic_app.errors import Problem, ValidationError
 from clinic_app.models import (
     Base,
     Client,
+    Privacy,
     SpecialistService,
     StaffUser,
     SubjectAccessReview,
+    privacy_of,
     utcnow,
 )
 from clinic_app.models.enums import DisclosureKind, RiskTool, Role
@@ -146,8 +148,12 @@ LABELS: Final[dict[str, str]] = {
     "payload": "Content",
 }
 
-NEUTRAL: Final = frozenset({"client"})
-"""Tables whose text is the client's own identity, never redacted."""
+
+def _identifying(table: str, name: str) -> bool:
+    """Whether the column is the client's own identity (their name, address, references),
+    which is given whole: their address may be one a victim once shared."""
+    return privacy_of(_model(table).__table__.columns[name]) is Privacy.IDENTIFYING
+
 
 THIRD_PARTY_REASON: Final = (
     "Information about another person, who has not agreed to it being given to you."
@@ -302,7 +308,7 @@ class _Builder:
                 fields.extend(self._payload_fields(row["kind"], raw))
                 continue
             value, kind = self._value(table, name, raw)
-            if value is not None and kind == "text" and table not in NEUTRAL:
+            if value is not None and kind == "text" and not _identifying(table, name):
                 value = self._redacted(f"{heading}: {_label(name)}", value)
             fields.append(PackField(name, _label(name), value, kind))
         for field in extra:

@@ -324,6 +324,33 @@ def test_the_disclosure_register_about_the_client_is_in_the_pack(
     assert values["recipient_agency"] == "Police"
 
 
+def test_a_victim_named_in_the_clients_own_record_is_taken_out_but_their_identity_stays(
+    db, psychologist, client_id
+) -> None:
+    from clinic_app.models import Client
+
+    with db.transaction() as s:
+        third_parties.add_third_party(
+            s,
+            psychologist,
+            client_id,
+            third_parties.ThirdPartyInput(
+                relation=ThirdPartyRelation.VICTIM, name="Morgan Quill", addresses=("Example",)
+            ),
+        )
+        client = s.get(Client, client_id)
+        assert client is not None
+        client.sharing_notes = "Morgan Quill asked that nothing be shared."
+    row = _register(db, psychologist, client_id)
+    with db.session() as s:
+        pack = packs.prepare_pack(s, psychologist, row.id).pack
+    details = pack.items()[f"client:{client_id}"]
+    values = {f.name: f.value for f in details.fields}
+    assert "Morgan" not in (values["sharing_notes"] or "")
+    assert values["family_name"] == "Example"  # the client's own name, though a victim's place
+    assert any(r.where == "Your details: Sharing notes" for r in pack.removals)
+
+
 def test_third_party_consent_is_recorded_and_audited(db, psychologist, client_id) -> None:
     with db.transaction() as s:
         person = third_parties.add_third_party(
