@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
     from clinic_app.views.admin.view import AdministrationView
+    from clinic_app.views.common.record_part import RecordPart
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
     from clinic_app.views.sharing.actions import RiskNoticeActions
@@ -797,6 +798,7 @@ class ClinicApp(QObject):
         from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
         from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
         from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner  # noqa: PLC0415
+        from clinic_app.views.sar.tab import TITLE as SAR_TITLE  # noqa: PLC0415
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
         from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
@@ -1013,11 +1015,35 @@ class ClinicApp(QObject):
         view = ClientRecordView.opening(
             client_id,
             open_client,
-            [*zip(TAB_TITLES, makers, strict=True), ("Search notes", make_finder)],
+            [
+                *zip(TAB_TITLES, makers, strict=True),
+                ("Search notes", make_finder),
+                (SAR_TITLE, lambda: self._subject_access_tab(workspace, client_id)),
+            ],
             banner=make_banner,
             reload_client=lambda: workspace.call(clients.client_summary, client_id),
         )
         return view
+
+    @staticmethod
+    def _subject_access_tab(workspace: Workspace, client_id: int) -> RecordPart:
+        """The Subject access part of the record (requests, review, release)."""
+        from clinic_app.services import subject_access  # noqa: PLC0415
+        from clinic_app.services.sharing import subject_access as packs  # noqa: PLC0415
+        from clinic_app.views.sar.actions import SubjectAccessActions  # noqa: PLC0415
+        from clinic_app.views.sar.tab import SubjectAccessTab  # noqa: PLC0415
+
+        return SubjectAccessTab(
+            client_id,
+            SubjectAccessActions(
+                requests_for_client=workspace.bind(subject_access.requests_for_client),
+                register_request=workspace.bind(subject_access.register_request),
+                extend_request=workspace.bind(subject_access.extend_request),
+                prepare_pack=workspace.bind(packs.prepare_pack),
+                record_review=workspace.bind(packs.record_review),
+                release_pack=workspace.bind(packs.release_pack),
+            ),
+        )
 
 
 def main() -> int:

@@ -311,6 +311,7 @@ DISCLOSURE_KIND_WORDS: dict[DisclosureKind, str] = {
     DisclosureKind.RECORD_EXPORT: "Record export",
     DisclosureKind.DECISION_NOT_TO_SHARE: "Decision not to share",
     DisclosureKind.RISK_EVENT_SHARED: "Risk event shared",
+    DisclosureKind.SUBJECT_ACCESS: "Subject access disclosure",
 }
 
 DISCLOSURE_KIND_SHORT: dict[DisclosureKind, str] = {

@@ -87,6 +87,7 @@ GROUPS: Final = (
         "evaluation",
         (("evaluation", "pseudonymised service-evaluation exports (administrators, leads)"),),
     ),
+    Group("sar", (("sar", "subject access requests: a client asks for their records"),)),
 )
 """Every group, in the order ``clinic-app --help`` lists their commands."""
 

@@ -38,6 +38,7 @@ from clinic_app.models.session_note import (
     SessionNote,
 )
 from clinic_app.models.staff import StaffUser
+from clinic_app.models.subject_access import SubjectAccessRequest, SubjectAccessReview
 
 __all__ = [
     "NOTE_SECTIONS",
@@ -74,6 +75,8 @@ __all__ = [
     "SessionNote",
     "SpecialistService",
     "StaffUser",
+    "SubjectAccessRequest",
+    "SubjectAccessReview",
     "ThirdParty",
     "TypologyAssessment",
     "privacy_of",

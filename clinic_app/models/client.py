@@ -136,6 +136,13 @@ class ThirdParty(Base):
     wishes_and_concerns: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
     ended_on: Mapped[date | None] = mapped_column(Date, info=OPERATIONAL)
     ended_reason: Mapped[str] = mapped_column(Text, default="", info=THIRD_PARTY)
+    # The person agreed that their name may be given to the client in answer to a subject
+    # access request (DPA 2018 Schedule 2 Part 3 paragraph 16(1)(a)): when, and who recorded
+    # it. Their places, numbers and vehicles are never given, whatever they agreed.
+    disclosure_consent_on: Mapped[date | None] = mapped_column(Date, info=OPERATIONAL)
+    disclosure_consent_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id"), info=OPERATIONAL
+    )
 
 
 class ProtectiveMeasure(Base):

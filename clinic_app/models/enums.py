@@ -170,6 +170,7 @@ class DisclosureKind(StrEnum):
     RECORD_EXPORT = "record_export"
     DECISION_NOT_TO_SHARE = "decision_not_to_share"
     RISK_EVENT_SHARED = "risk_event_shared"
+    SUBJECT_ACCESS = "subject_access"
 
 
 class ProtectiveMeasureKind(StrEnum):

@@ -159,6 +159,9 @@ class ThirdPartyRow:
     ended_on: date | None
     ended_reason: str
     measures: tuple[ProtectiveMeasureRow, ...] = field(default=())
+    disclosure_consent_on: date | None = None
+    """When the person agreed to their name being given to the client in answer to a
+    subject access request (None: no such consent is recorded)."""
 
     @property
     def relation_words(self) -> str:
@@ -246,6 +249,7 @@ def _row(p: ThirdParty, measures: Sequence[ProtectiveMeasure]) -> ThirdPartyRow:
         ended_on=p.ended_on,
         ended_reason=p.ended_reason,
         measures=tuple(_measure_row(m) for m in measures),
+        disclosure_consent_on=p.disclosure_consent_on,
     )
 
 
@@ -406,6 +410,36 @@ def end_third_party(
     person.ended_reason = reason.strip()
     session.flush()
     _audit(session, by, audit.Action.UPDATE, "third_party", person.id, client=person.client_id)
+    return _fresh(session, person)
+
+
+def record_disclosure_consent(
+    session: Session,
+    by: StaffRef,
+    third_party_id: int,
+    *,
+    given_on: date | None,
+    today: date | None = None,
+) -> ThirdPartyRow:
+    """Record that the person agreed (on ``given_on``) to their name being given to the
+    client in answer to a subject access request, or with None that no consent stands
+    (withdrawn). Their places, numbers and vehicles are never given whatever they agreed.
+    """
+    person = _load(session, by, third_party_id)
+    if given_on is not None and given_on > (today or date.today()):
+        raise ValidationError("The date of consent cannot be in the future.", where="given_on")
+    person.disclosure_consent_on = given_on
+    person.disclosure_consent_by = None if given_on is None else by.id
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="third_party",
+        entity_id=person.id,
+        client_id=person.client_id,
+        detail={"disclosure_consent": given_on is not None},
+    )
     return _fresh(session, person)
 
 

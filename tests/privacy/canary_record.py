@@ -47,6 +47,7 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
+from clinic_app.models.subject_access import HarmDecision, RequesterKind
 from clinic_app.services import (
     clients,
     critical_items,
@@ -58,10 +59,12 @@ from clinic_app.services import (
     referrals,
     risk,
     service_directory,
+    subject_access,
     third_parties,
 )
 from clinic_app.services.common import StaffRef
 from clinic_app.services.sharing import disclosures
+from clinic_app.services.sharing import subject_access as subject_access_packs
 from clinic_app.storage.engine import Database
 from tests.conftest import STAFF_PASSWORD
 
@@ -355,6 +358,20 @@ def build(
             reason="x",
             client_informed=False,
             client_not_informed_reason="x",
+        )
+        # A subject access request with its serious-harm review (the reasons are clinical).
+        request = subject_access.register_request(
+            s,
+            me,
+            cid,
+            received_on=TODAY,
+            requester_kind=RequesterKind.CLIENT,
+            requester_name=identity.given_name,
+            identity_method="Passport seen",
+            identity_checked_on=TODAY,
+        )
+        subject_access_packs.record_review(
+            s, me, request.id, decision=HarmDecision.RELEASE_IN_FULL, rationale="x"
         )
     with db.transaction() as s, canaried(s, canaries):
         # ``other`` is not assigned to the client: an emergency-access row with its reason.

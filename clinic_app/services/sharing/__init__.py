@@ -51,6 +51,8 @@ Which module holds what:
   notifications and clinical summaries.
 - :mod:`letters`: what a referral letter says; preview and issue it.
 - :mod:`files`: writing a document's file when its unit of work commits, or at once.
+- :mod:`subject_access`: a client's own records (subject access), read through
+  :class:`audiences.SubjectAccessReader`: the pack, its serious-harm review and release.
 
 The renderers (:mod:`clinic_app.reports`) sit below this package: they are given content
 dataclasses and a frame and return bytes, and know nothing of sessions or the register.

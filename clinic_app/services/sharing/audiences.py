@@ -24,14 +24,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic_app.errors import ClinicError, NotFound, Problem, ValidationError
-from clinic_app.models import AudienceProfile, Base, Privacy, privacy_of, utcnow
+from clinic_app.models import (
+    AudienceProfile,
+    Base,
+    Privacy,
+    ProtectiveMeasure,
+    ThirdParty,
+    privacy_of,
+    utcnow,
+)
 from clinic_app.models.enums import Role, Section
 from clinic_app.services import audit
 from clinic_app.services.access import require_role
@@ -582,3 +590,242 @@ class PartnerReader:
                     "nothing was produced. Please report this."
                 )
         return select(*attributes)
+
+
+# -- the subject access policy and its reader ----------------------------------------------------
+#
+# A client asking for their records (UK GDPR Art. 15) is the one audience that may receive
+# CLINICAL columns: it is their own health record. THIRD_PARTY columns stay out as for
+# every other audience, except that a third party who agreed may be named (their name,
+# other names and relationship, never where they live or how to reach them). The policy is
+# declared here, as the partner policies are, and read only through
+# :class:`SubjectAccessReader`; the pack builder never chooses a column of its own.
+
+SUBJECT_ACCESS_AUDIENCE: Final = "subject-access"
+"""The audience recorded in the register for a subject access pack."""
+
+SUBJECT_ACCESS_TABLES: Final[Mapping[str, tuple[str, str | None]]] = {
+    "client": ("id", None),
+    "client_assignment": ("client_id", "client"),
+    "typology_assessment": ("client_id", "client"),
+    "risk_assessment": ("client_id", "client"),
+    "intervention_plan": ("client_id", "client"),
+    "plan_revision": ("plan_id", "intervention_plan"),
+    "plan_goal": ("revision_id", "plan_revision"),
+    "planned_intervention": ("revision_id", "plan_revision"),
+    "goal_progress": ("plan_id", "intervention_plan"),
+    "plan_review": ("plan_id", "intervention_plan"),
+    "session_note": ("client_id", "client"),
+    "note_addendum": ("note_id", "session_note"),
+    "measure_schedule": ("client_id", "client"),
+    "measure_administration": ("client_id", "client"),
+    "measure_response": ("administration_id", "measure_administration"),
+    "critical_item_review": ("client_id", "client"),
+    "risk_event": ("client_id", "client"),
+    "risk_share_decision": ("risk_event_id", "risk_event"),
+    "referral": ("client_id", "client"),
+    "referral_status_change": ("referral_id", "referral"),
+    "disclosure": ("client_id", "client"),
+}
+"""Every table a subject access pack reads, with how its rows belong to the client: the
+column holding the parent's id and the parent table (None for the client row itself)."""
+
+SUBJECT_ACCESS_NOT_INCLUDED: Final[Mapping[str, str]] = {
+    "third_party": "Third parties: named only with their recorded consent; otherwise withheld "
+    "and listed in the redaction log.",
+    "protective_measure": "Orders protecting a third party: third-party data, withheld and "
+    "listed in the redaction log.",
+    "note_draft": "A working copy of a note being typed; the note itself is included.",
+    "form_draft": "A working copy of a form left open when the screen locked.",
+    "emergency_access": "The record of staff opening the record in an emergency is part of the "
+    "audit trail, not of the clinical record.",
+    "audit_event": "The audit trail holds ids and actions only.",
+    "subject_access_request": "The request being answered.",
+    "subject_access_review": "The serious-harm review of this very pack.",
+    "staff_user": "Staff accounts; staff are named where they acted.",
+    "specialist_service": "The service directory; services are named where referred to.",
+    "measure_definition": "Questionnaire definitions, not about the client.",
+    "app_setting": "Settings, not about the client.",
+    "audience_profile": "Partner audience policies, not about the client.",
+    "evaluation_project": "A service evaluation's pseudonym key, not about the client.",
+}
+"""Every other table, with why it is not in the pack (a test keeps this list whole)."""
+
+SUBJECT_ACCESS_OMITTED: Final[Mapping[str, str]] = {
+    "client.version": "an edit counter",
+    "client.is_demo": "a flag for invented demonstration records",
+    "session_note.version": "an edit counter",
+    "session_note.content_sha256": "the note's signature seal",
+    "note_addendum.content_sha256": "the addendum's signature seal",
+    "referral.version": "an edit counter",
+    "plan_goal.goal_key": "an internal link between revisions",
+    "goal_progress.goal_key": "an internal link between revisions",
+    "session_note.plan_goal_key": "an internal link between revisions",
+}
+"""Columns of included tables left out as internal bookkeeping, with why."""
+
+SUBJECT_ACCESS_REFERENCE_COLUMNS: Final = (
+    "staff_user.id",
+    "staff_user.display_name",
+    "staff_user.job_title",
+    "specialist_service.id",
+    "specialist_service.name",
+    "specialist_service.kind",
+)
+"""Reference data the pack names things by (who acted, which service)."""
+
+SUBJECT_ACCESS_CONSENTED: Final = (
+    "third_party.label",
+    "third_party.relation",
+    "third_party.name",
+    "third_party.aliases",
+)
+"""What a pack may say about a third party who agreed to be named: never their places,
+phones, emails, vehicles, advocate, wishes or anything else recorded about them."""
+
+
+@dataclass(frozen=True)
+class SubjectAccessPolicy:
+    """What a subject access pack may contain, as columns "table.column"."""
+
+    title: str
+    columns: tuple[str, ...]
+    consented: tuple[str, ...]
+
+    def columns_of(self, table: str) -> tuple[str, ...]:
+        """The columns of ``table`` in the pack, in the model's order."""
+        prefix = f"{table}."
+        return tuple(c.partition(".")[2] for c in self.columns if c.startswith(prefix))
+
+
+def _subject_access_columns() -> tuple[str, ...]:
+    columns = _columns_by_name()
+    found: list[str] = []
+    for table in SUBJECT_ACCESS_TABLES:
+        for name, column in columns.items():
+            if name.partition(".")[0] != table or name in SUBJECT_ACCESS_OMITTED:
+                continue
+            if privacy_of(column) is not Privacy.THIRD_PARTY:
+                found.append(name)
+    found.extend(SUBJECT_ACCESS_REFERENCE_COLUMNS)
+    return tuple(found)
+
+
+def subject_access_problems(policy: SubjectAccessPolicy) -> list[Problem]:
+    """Why the subject access policy cannot be used (empty when it may): it names a column
+    that does not exist or is unclassified, or a THIRD_PARTY column, or its consented
+    columns reach beyond a third party's name and relationship."""
+    columns = _columns_by_name()
+    problems: list[Problem] = []
+    for name in policy.columns:
+        column = columns.get(name)
+        privacy = None if column is None else privacy_of(column)
+        if column is None or privacy is None:
+            problems.append(Problem("columns", f"'{name}' is not a classified field."))
+        elif privacy is Privacy.THIRD_PARTY:
+            problems.append(
+                Problem(
+                    "columns",
+                    f"'{name}' ({_field_words(name)}) is about a third party and can never be "
+                    "given in a subject access pack.",
+                )
+            )
+    for name in policy.consented:
+        if name not in SUBJECT_ACCESS_CONSENTED:
+            problems.append(
+                Problem(
+                    "consented",
+                    f"'{name}' ({_field_words(name)}) may not be given even with the third "
+                    "party's consent.",
+                )
+            )
+    return problems
+
+
+def subject_access_policy() -> SubjectAccessPolicy:
+    """The subject access policy, checked against the privacy classes now."""
+    policy = SubjectAccessPolicy(
+        "Subject access", _subject_access_columns(), SUBJECT_ACCESS_CONSENTED
+    )
+    problems = subject_access_problems(policy)
+    if problems:
+        raise ValidationError(problems)
+    return policy
+
+
+class SubjectAccessReader:
+    """The gate a subject access pack reads through: SELECTs of named columns only.
+
+    A column must be one the policy names; a THIRD_PARTY column is refused whatever the
+    policy says, except the consented ones through :meth:`consented_third_parties`, which
+    itself keeps to the people whose consent is recorded.
+    """
+
+    def __init__(self, policy: SubjectAccessPolicy) -> None:
+        self.policy = policy
+        self._allowed = frozenset(policy.columns)
+
+    def allows(self, attribute: InstrumentedAttribute[Any]) -> bool:
+        name, column = _qualified(attribute)
+        privacy = privacy_of(column)
+        if privacy is None or privacy is Privacy.THIRD_PARTY:
+            return False
+        return name in self._allowed
+
+    def select(self, *attributes: InstrumentedAttribute[Any]) -> Select[Any]:
+        """``select(*attributes)`` after checking every one of them."""
+        for attribute in attributes:
+            if not self.allows(attribute):
+                name, _ = _qualified(attribute)
+                raise PartnerLeakRefused(
+                    f"A subject access pack tried to read '{name}', which it may not contain; "
+                    "nothing was produced. Please report this."
+                )
+        return select(*attributes)
+
+    def table(self, table: str) -> Select[Any]:
+        """Every column of ``table`` the policy names, as one checked SELECT."""
+        mapper = next(
+            (m for m in Base.registry.mappers if getattr(m.local_table, "name", "") == table),
+            None,
+        )
+        if mapper is None or table not in SUBJECT_ACCESS_TABLES:
+            raise PartnerLeakRefused(
+                f"A subject access pack tried to read '{table}'; nothing was produced. "
+                "Please report this."
+            )
+        cls = mapper.class_
+        attributes = [
+            getattr(cls, mapper.get_property_by_column(mapper.local_table.columns[name]).key)
+            for name in self.policy.columns_of(table)
+        ]
+        return self.select(*attributes)
+
+    def consented_third_parties(self, client_id: int) -> Select[Any]:
+        """The consented columns of the client's third parties whose consent is recorded."""
+        attributes = [getattr(ThirdParty, c.partition(".")[2]) for c in self.policy.consented]
+        return (
+            select(ThirdParty.id, *attributes)
+            .where(
+                ThirdParty.client_id == client_id,
+                ThirdParty.disclosure_consent_on.is_not(None),
+            )
+            .order_by(ThirdParty.id)
+        )
+
+    def withheld_third_parties(self, client_id: int) -> Select[int, str, date | None]:
+        """The labels (never anything else) of the client's third parties and whether each
+        consented, so that every one withheld can be listed in the redaction log."""
+        return (
+            select(ThirdParty.id, ThirdParty.label, ThirdParty.disclosure_consent_on)
+            .where(ThirdParty.client_id == client_id)
+            .order_by(ThirdParty.id)
+        )
+
+    def protective_measures(self, client_id: int) -> Select[int, int]:
+        """The ids of the orders protecting the client's third parties (nothing else)."""
+        return (
+            select(ProtectiveMeasure.id, ProtectiveMeasure.third_party_id)
+            .where(ProtectiveMeasure.client_id == client_id)
+            .order_by(ProtectiveMeasure.third_party_id, ProtectiveMeasure.id)
+        )

@@ -58,6 +58,10 @@ WITHOUT_DOCUMENT: Final = frozenset(
 """Kinds that record a decision with no document: a decision not to share, and a risk
 event shared by other means (a call, a meeting) with its gateway and recipient."""
 
+WITHOUT_GATEWAY: Final = frozenset({DisclosureKind.CLINICAL_SUMMARY, DisclosureKind.SUBJECT_ACCESS})
+"""Documents with no sharing gateway: a clinical summary filed in the record, and a
+subject access pack, which is the client's own right (UK GDPR Art. 15), not a sharing."""
+
 CLINICAL_CORRESPONDENCE: Final = frozenset(
     {DisclosureKind.REFERRAL_LETTER, DisclosureKind.CLINICAL_SUMMARY}
 )
@@ -283,7 +287,7 @@ def record_disclosure(
         max_length=2000,
     )
     is_document = kind not in WITHOUT_DOCUMENT
-    if is_document and gateway is None and kind is not DisclosureKind.CLINICAL_SUMMARY:
+    if is_document and gateway is None and kind not in WITHOUT_GATEWAY:
         check.add("gateway", "Choose the legal gateway the document is shared under.")
     if kind is DisclosureKind.RISK_EVENT_SHARED and gateway is None:
         check.add("gateway", "Choose the legal gateway the information is shared under.")

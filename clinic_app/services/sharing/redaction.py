@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Final, TypeVar
 
-from clinic_app.services.sharing.lexicon import Lexicon, TextField, check_fields
+from clinic_app.services.sharing.lexicon import Lexicon, TermCategory, TextField, check_fields
 from clinic_app.services.third_parties import Identifiers
 
 MARKER: Final = "[a third party's detail, removed]"
@@ -26,6 +26,16 @@ _NO_TERMS: Final = Lexicon({})
 
 
 def _redacted_text(text: str, found: Identifiers) -> tuple[str, int]:
+    redacted, removed = redact_text(text, found)
+    return redacted, len(removed)
+
+
+def redact_text(text: str, found: Identifiers) -> tuple[str, tuple[TermCategory, ...]]:
+    """``text`` with every recorded third-party detail replaced by :data:`MARKER`, and the
+    kind of each detail taken out, in text order (never the detail itself), so that a
+    subject access pack can list each removal."""
+    if not found or not text:
+        return text, ()
     hits = [
         h
         for h in check_fields(
@@ -34,7 +44,7 @@ def _redacted_text(text: str, found: Identifiers) -> tuple[str, int]:
         if h.category.is_third_party
     ]
     if not hits:
-        return text, 0
+        return text, ()
     out: list[str] = []
     position = 0
     for hit in hits:  # in text order, never overlapping
@@ -42,7 +52,7 @@ def _redacted_text(text: str, found: Identifiers) -> tuple[str, int]:
         out.append(MARKER)
         position = hit.end
     out.append(text[position:])
-    return "".join(out), len(hits)
+    return "".join(out), tuple(h.category for h in hits)
 
 
 def _walk(value: Any, found: Identifiers) -> tuple[Any, int]:

@@ -207,6 +207,8 @@ def test_every_third_party_field_is_classed_third_party():
                 "recorded_at",
                 "recorded_by",
                 "ended_on",
+                "disclosure_consent_on",
+                "disclosure_consent_by",
             }:
                 continue
             assert privacy_of(column) is Privacy.THIRD_PARTY, f"{model.__name__}.{column.name}"
