@@ -87,6 +87,27 @@ def own_password(database: Database, username: str) -> None:
         )
 
 
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """A real PostgreSQL server (15+) for the whole run, stopped at its end.
+
+    Started from the distribution's binaries as an unprivileged user, in a temporary
+    folder, on a free port, TLS with a test certificate authority (see tests/pg_server.py).
+    Skipped, saying why, only when the binaries are not installed.
+    """
+    from tests.pg_server import PgServer, find_binaries
+
+    folder = find_binaries()
+    if folder is None:
+        pytest.skip(
+            "PostgreSQL 15 or newer is not installed (Debian package 'postgresql'; "
+            "`python3 dev.py test` installs it when run as root)"
+        )
+    server = PgServer.start(folder)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def db_key() -> bytes:
     return generate_key()
