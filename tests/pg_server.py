@@ -200,10 +200,16 @@ class PgServer:
         sslmode: str = "verify-full",
     ) -> str:
         """A libpq connection string over TCP with TLS checked against the test CA."""
-        secret = self.superuser_password if password is None else password
-        return (
-            f"host={self.host} port={self.port} dbname={dbname} user={user} "
-            f"password={secret} sslmode={sslmode} sslrootcert={self.ca_file}"
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(
+            host=self.host,
+            port=self.port,
+            dbname=dbname,
+            user=user,
+            password=self.superuser_password if password is None else password,
+            sslmode=sslmode,
+            sslrootcert=str(self.ca_file),
         )
 
     def superuser(self, dbname: str = "postgres"):  # type: ignore[no-untyped-def]
