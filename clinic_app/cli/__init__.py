@@ -28,6 +28,7 @@ from clinic_app.cli import (
     service_directory,
     settings,
     sharing,
+    site,
     third_parties,
 )
 from clinic_app.cli.common import EXIT_USAGE, Commands, Context, run_command
@@ -43,6 +44,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     sharing.register,  # summary, risk-notice, register, audience
     service_directory.register,  # service
     third_parties.register,  # third-party, protective-measure
+    site.register,  # site init, site connect
 )
 
 

@@ -36,9 +36,6 @@ from clinic_app.storage.site import SiteSettings
 
 log = logging.getLogger(__name__)
 
-# A site account's password lives in PostgreSQL only; this never verifies as a hash.
-SITE_PASSWORD_MARK = "!site-role"  # noqa: S105 - a mark, not a password
-
 
 class SiteError(ClinicError):
     """A site could not be set up or used as asked."""
@@ -107,15 +104,33 @@ def init_site(
         if session.scalar(select(func.count()).select_from(StaffUser)):
             raise AccessDenied("This site already has accounts; nothing has been changed.")
         first = staff.create_first_admin(session, username, password, display_name=display_name)
-        account = session.get(StaffUser, first.id)
-        assert account is not None
-        account.password_hash = SITE_PASSWORD_MARK
-        session.flush()
         create_login_role(conn, first.username, password, Role.ADMINISTRATOR)
         revision = migrations.current_revision(conn) or ""
         database = str(conn.execute(text("SELECT current_database()")).scalar())
     log.info("site created at revision %s", revision)
     return SiteCreated(database, revision, first.username, tuple(GROUP_ROLES.values()))
+
+
+def add_site_account(
+    session: Session,
+    by: StaffRef,
+    username: str,
+    *,
+    role: Role,
+    password: str,
+    display_name: str = "",
+) -> StaffRef:
+    """Add a member of staff and their own login role, in their group (owner connection).
+
+    The staff account keeps its password hash too, which no staff role can read: the
+    services still check it when a note is signed, until re-authentication at a site is
+    done by the server.
+    """
+    row = staff.add_user(
+        session, by, username, role=role, password=password, display_name=display_name
+    )
+    create_login_role(session.connection(), row.username, password, role)
+    return StaffRef(row.id, row.username, row.display_name, row.role)
 
 
 def connect_workstation(settings: SiteSettings, *, machine: bool = False) -> Path:

@@ -296,6 +296,12 @@ def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
     The first connection is made at once, so a wrong password, an unreachable server or a
     certificate that does not match is reported here, in plain words.
     """
+    engine = connect_engine(settings, user, password)
+    return SiteDatabase(settings, user, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def connect_engine(settings: SiteSettings, user: str, password: str) -> Engine:
+    """An engine whose every connection signs in as ``user``; the first is made at once."""
     import psycopg  # noqa: PLC0415 - site mode only
 
     settings.check()
@@ -311,7 +317,7 @@ def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
     except BaseException:
         engine.dispose()
         raise
-    return SiteDatabase(settings, user, engine, sessionmaker(engine, expire_on_commit=False))
+    return engine
 
 
 def lock_audit_chain(session: Session) -> None:
