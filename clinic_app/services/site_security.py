@@ -122,7 +122,7 @@ def admin_readable(column: Column[object]) -> bool:
     privacy = privacy_of(column)
     if privacy is None or privacy in PRIVATE_CLASSES:
         return False
-    return (column.table.name, column.name) not in SECRET_COLUMNS  # type: ignore[attr-defined]
+    return (column.table.name, column.name) not in SECRET_COLUMNS
 
 
 def private_columns() -> list[tuple[str, str]]:

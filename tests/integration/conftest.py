@@ -23,22 +23,12 @@ from clinic_app.models.enums import Role
 from clinic_app.services import measure_schedules, site
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.site import SiteDatabase, SiteSettings, connect_engine, open_site
-from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, SITE_OWNER, SITE_OWNER_PASSWORD, STAFF_PASSWORD
 from tests.privacy.canary_record import Canaries, Identity, build
 
-OWNER = "clinic_owner"
-OWNER_PASSWORD = "owner password 1"
+OWNER = SITE_OWNER
+OWNER_PASSWORD = SITE_OWNER_PASSWORD
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def pg_owner(pg_server):  # type: ignore[no-untyped-def]
-    """The schema owner's role: may create roles (for staff), is not a superuser."""
-    with pg_server.superuser() as conn:
-        conn.execute(
-            f"CREATE ROLE {OWNER} LOGIN CREATEROLE NOSUPERUSER PASSWORD '{OWNER_PASSWORD}'"
-        )
-    return OWNER
 
 
 @dataclass
