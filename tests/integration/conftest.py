@@ -16,7 +16,7 @@ from datetime import date
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from clinic_app.models.enums import Role
@@ -122,8 +122,8 @@ def populated(pg_server, pg_owner) -> Iterator[Populated]:  # type: ignore[no-un
     """A site with one client whose record has a row in every table with client data.
 
     ``jones`` (psychologist) leads the client; ``patel`` (clinician) opened it in an
-    emergency; ``lee`` (clinician) has no part in it. Built through the services on the
-    owner's connection, as an import would be.
+    emergency; ``lee`` (clinician) has no part in it but an emergency grant that expired.
+    Built through the services on the owner's connection, as an import would be.
     """
     made = make_site(pg_server, pg_owner)
     jones = made.add("jones", Role.PSYCHOLOGIST)
@@ -147,6 +147,16 @@ def populated(pg_server, pg_owner) -> Iterator[Populated]:  # type: ignore[no-un
         # The one table with client data but no sensitive column, so not in the record.
         measure_schedules.set_schedule(
             session, jones, record.client_id, measure_id="phq-9", every_n_sessions=4
+        )
+    with made.owner.begin() as conn:
+        # An emergency grant of lee's that has run out: it opens nothing.
+        conn.execute(
+            text(
+                "INSERT INTO emergency_access (client_id, staff_id, reason, granted_at, "
+                "expires_at) VALUES (:c, :s, 'Covering a colleague on leave', "
+                "now() - interval '2 days', now() - interval '1 day')"
+            ),
+            {"c": record.client_id, "s": made.staff["lee"].id},
         )
     yield Populated(made, record.client_id, canaries)
     made.close()

@@ -68,10 +68,41 @@ def test_the_record_fills_every_table_with_client_data(populated):
 @pytest.mark.parametrize("table", CLIENT_TABLES)
 def test_staff_not_on_the_case_see_no_row_of_the_client(populated, table):
     site = populated.site
+    # Lee's own (expired) emergency grant stays visible to lee: it is their own request.
+    others = f" WHERE staff_id <> {site.staff['lee'].id}" if table == "emergency_access" else ""
     with site.raw(site.staff["lee"]) as lee, site.raw(site.staff["jones"]) as jones:
-        assert lee.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == 0
+        assert lee.execute(f'SELECT count(*) FROM "{table}"{others}').fetchone()[0] == 0
         # The lead clinician sees the record: the rows exist.
         assert jones.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("table", CLIENT_TABLES)
+def test_through_the_application_staff_not_on_the_case_see_no_row(populated, table):
+    site = populated.site
+    model = Base.metadata.tables[table]
+    database = site.open_as(site.staff["lee"])
+    query = select(func.count()).select_from(model)
+    if table == "emergency_access":
+        query = query.where(model.c.staff_id != site.staff["lee"].id)
+    with database.session() as session:
+        assert session.scalar(query) == 0
+    with site.owner_db().session() as session:
+        assert session.scalar(select(func.count()).select_from(model)) > 0
+
+
+def test_emergency_access_is_limited_in_time_and_to_oneself(populated):
+    site = populated.site
+    lee, patel = site.staff["lee"], site.staff["patel"]
+    grant = (
+        "INSERT INTO emergency_access (client_id, staff_id, reason, granted_at, expires_at) "
+        "VALUES (%s, %s, 'A reason given', now(), now() + %s::interval)"
+    )
+    with site.raw(lee) as raw:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.execute(grant, (populated.client_id, lee.id, "30 days"))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.execute(grant, (populated.client_id, patel.id, "1 hour"))
+        assert raw.execute("SELECT count(*) FROM client").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("table", ["session_note", "third_party", "risk_event", "client"])
