@@ -8,6 +8,7 @@ import json
 import psycopg
 
 from clinic_app import cli
+from clinic_app.errors import StorageError
 from clinic_app.storage import site as site_storage
 from tests.integration.conftest import OWNER_PASSWORD
 
@@ -107,3 +108,29 @@ def test_a_setting_holding_a_password_is_refused(tmp_path):
         assert "never allowed" in exc.message
     else:
         raise AssertionError("a password in the settings was accepted")
+
+
+def test_an_unreachable_site_is_said_in_one_plain_sentence(pg_server):
+    from tests.pg_server import _free_port
+
+    nowhere = site_storage.SiteSettings(
+        host=pg_server.host, port=_free_port(), database="clinic", ca_file=pg_server.ca_file
+    )
+    try:
+        site_storage.open_site(nowhere, "anyone", "any password")
+    except StorageError as exc:
+        assert exc.message == site_storage.UNREACHABLE_MESSAGE
+    else:
+        raise AssertionError("connected to a port where nothing listens")
+
+
+def test_a_wrong_password_at_a_site_is_refused_plainly(pg_server, pg_owner):
+    settings = site_storage.SiteSettings(
+        host=pg_server.host, port=pg_server.port, database="postgres", ca_file=pg_server.ca_file
+    )
+    try:
+        site_storage.open_site(settings, pg_owner, "not the password")
+    except site_storage.SiteSignInError as exc:
+        assert "password is not right" in exc.message
+    else:
+        raise AssertionError("a wrong password was accepted")
