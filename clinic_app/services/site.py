@@ -24,10 +24,11 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from clinic_app.errors import AccessDenied, ClinicError
+from clinic_app.errors import AccessDenied, ClinicError, ValidationError
 from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
 from clinic_app.services import audit, staff
+from clinic_app.services.access import require_role
 from clinic_app.services.common import StaffRef
 from clinic_app.services.site_security import GROUP_ROLES, apply_security
 from clinic_app.storage import migrations
@@ -62,26 +63,19 @@ def _scram_verifier(conn: Connection, username: str, password: str) -> str:
 
 
 def create_login_role(conn: Connection, username: str, password: str, role: Role) -> None:
-    """Create (or reset) a member of staff's own login role in their group (owner only)."""
-    from psycopg import sql  # noqa: PLC0415 - site mode only
+    """Create a member of staff's own login role in their group (administrator or owner).
 
-    verifier = _scram_verifier(conn, username, password)
-    raw = conn.connection.dbapi_connection
-    exists = conn.execute(
-        text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": username}
-    ).first()
-    verb = "ALTER" if exists else "CREATE"
-    # Group privileges are used by membership: a login role inherits its group's.
-    statement = sql.SQL("{} ROLE {} LOGIN INHERIT PASSWORD {}").format(
-        sql.SQL(verb), sql.Identifier(username), sql.Literal(verifier)
+    Through ``clinic_create_login`` (``services.site_security``), which creates staff roles
+    and nothing else; the password travels only as a SCRAM-SHA-256 verifier.
+    """
+    conn.execute(
+        text("SELECT clinic_create_login(:name, :verifier, :grp)"),
+        {
+            "name": username,
+            "verifier": _scram_verifier(conn, username, password),
+            "grp": GROUP_ROLES[role],
+        },
     )
-    with raw.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(statement)
-        cursor.execute(
-            sql.SQL("GRANT {} TO {}").format(
-                sql.Identifier(GROUP_ROLES[role]), sql.Identifier(username)
-            )
-        )
 
 
 def init_site(
@@ -131,6 +125,34 @@ def add_site_account(
     )
     create_login_role(session.connection(), row.username, password, role)
     return StaffRef(row.id, row.username, row.display_name, row.role)
+
+
+def disable_site_account(session: Session, by: StaffRef, username: str) -> None:
+    """Disable an account and its login role: it can no longer connect to the site."""
+    row = staff.disable_user(session, by, username)
+    session.execute(text("SELECT clinic_set_login_enabled(:name, false)"), {"name": row.username})
+
+
+def reset_site_password(session: Session, by: StaffRef, username: str, password: str) -> None:
+    """An administrator sets a new password on a member of staff's login role."""
+    require_role(by, Role.ADMINISTRATOR, action="reset passwords")
+    name = staff.normalise_username(username)
+    problem = staff.password_problem(password, username=name)
+    if problem:
+        raise ValidationError(problem)
+    conn = session.connection()
+    session.execute(
+        text("SELECT clinic_set_login_password(:name, :verifier)"),
+        {"name": name, "verifier": _scram_verifier(conn, name, password)},
+    )
+    account = session.scalar(select(StaffUser.id).where(StaffUser.username == name))
+    audit.record(
+        session,
+        audit.Action.PASSWORD_CHANGED,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=account,
+    )
 
 
 def connect_workstation(settings: SiteSettings, *, machine: bool = False) -> Path:

@@ -187,8 +187,9 @@ def _grants() -> Iterator[str]:
         if readable:
             yield f"GRANT SELECT ({_columns(readable)}) ON {name} TO {admin}"
         if table.name in ADMIN_TABLES and readable:
-            yield f"GRANT INSERT ({_columns(readable)}) ON {name} TO {admin}"
-            yield f"GRANT UPDATE ({_columns(readable)}) ON {name} TO {admin}"
+            writable = readable + [c for t, c in SECRET_COLUMNS if t == table.name]
+            yield f"GRANT INSERT ({_columns(writable)}) ON {name} TO {admin}"
+            yield f"GRANT UPDATE ({_columns(writable)}) ON {name} TO {admin}"
             if table.name in ADMIN_DELETES:
                 yield f"GRANT DELETE ON {name} TO {admin}"
 
@@ -280,9 +281,80 @@ def _reset_policies(table: str) -> Iterator[str]:
     )
 
 
+# Account management: administrators create, re-password, disable and enable staff login
+# roles only through these functions, which run with the owner's right to create roles and
+# touch nothing but staff roles (never the owner, a superuser or a role of another kind).
+_STAFF_LOGIN_CHECKS = """
+        IF NOT (pg_has_role(session_user, 'administrator', 'MEMBER') OR clinic_is_owner()) THEN
+            RAISE EXCEPTION 'only administrators manage accounts'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM staff_user WHERE username = account_name) THEN
+            RAISE EXCEPTION 'there is no staff account of that name'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;"""
+_IS_STAFF_ROLE = """
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_roles r WHERE r.rolname = account_name AND NOT r.rolsuper
+              AND NOT r.rolcreaterole
+              AND (pg_has_role(account_name, 'psychologist', 'MEMBER')
+                   OR pg_has_role(account_name, 'clinician', 'MEMBER')
+                   OR pg_has_role(account_name, 'administrator', 'MEMBER'))) THEN
+            RAISE EXCEPTION 'that database role is not a staff login'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;"""
+_VERIFIER_CHECK = """
+        IF verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+            RAISE EXCEPTION 'a password reaches the server only as a SCRAM-SHA-256 verifier'
+                USING ERRCODE = 'invalid_password';
+        END IF;"""
+ACCOUNT_FUNCTIONS = {
+    "clinic_create_login(account_name text, verifier text, grp text)": f"""
+        {_STAFF_LOGIN_CHECKS}{_VERIFIER_CHECK}
+        IF grp NOT IN ('psychologist', 'clinician', 'administrator') THEN
+            RAISE EXCEPTION 'not a staff group' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = account_name) THEN
+            RAISE EXCEPTION 'a database role of that name exists already'
+                USING ERRCODE = 'duplicate_object';
+        END IF;
+        EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L IN ROLE %I',
+                       account_name, verifier, grp);""",  # noqa: S608 - constant SQL
+    "clinic_set_login_password(account_name text, verifier text)": f"""
+        {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}{_VERIFIER_CHECK}
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', account_name, verifier);""",
+    "clinic_set_login_enabled(account_name text, enabled boolean)": f"""
+        {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}
+        IF enabled THEN
+            EXECUTE format('ALTER ROLE %I LOGIN', account_name);
+        ELSE
+            EXECUTE format('ALTER ROLE %I NOLOGIN', account_name);
+        END IF;""",
+}
+
+
+def _account_functions() -> Iterator[str]:
+    admin = _quote(ADMIN_GROUP)
+    for signature, body in ACCOUNT_FUNCTIONS.items():
+        yield (
+            f"CREATE OR REPLACE FUNCTION {signature} RETURNS void LANGUAGE plpgsql "
+            f"SECURITY DEFINER SET search_path FROM CURRENT AS $$ BEGIN {body}\n    END $$"
+        )
+        types = ", ".join(part.split()[-1] for part in signature.split("(")[1][:-1].split(", "))
+        name = signature.split("(")[0]
+        yield f"REVOKE ALL ON FUNCTION {name}({types}) FROM PUBLIC"
+        yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {admin}"
+
+
 def security_statements() -> list[str]:
     """Every statement that sets a site's roles, privileges and row-level security."""
-    return [*_group_roles(), *_functions(), *_grants(), *_row_security()]
+    return [
+        *_group_roles(),
+        *_functions(),
+        *_account_functions(),
+        *_grants(),
+        *_row_security(),
+    ]
 
 
 def apply_security(conn: Connection) -> None:
