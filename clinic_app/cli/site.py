@@ -5,6 +5,9 @@ owns the schema; the application never signs in with it afterwards). The owner's
 password is the first line of standard input with ``--password-stdin``, the first
 administrator's new password the second.
 
+``site upgrade`` (owner connection again) runs the migrations of a newer clinic-app and
+re-applies the generated security, so new tables and columns are covered at once.
+
 ``site connect`` writes this user's (or, with ``--machine``, this computer's) site
 setting: host, port, database, TLS mode and CA file. Never a password. ``verify-full`` is
 the default; anything weaker needs ``--allow-weaker-tls``, and the choice is logged.
@@ -55,6 +58,18 @@ def cmd_site_init(ctx: Context) -> None:
     )
 
 
+def cmd_site_upgrade(ctx: Context) -> None:
+    settings = _settings(ctx)
+    settings.check()
+    owner_password = ctx.secret("the owner's password", prompt=f"Password of {ctx.args.owner}: ")
+    engine = site_storage.connect_engine(settings, ctx.args.owner, owner_password)
+    try:
+        revision = site.upgrade_site(engine)
+    finally:
+        engine.dispose()
+    ctx.say(f"Site '{settings.database}' is at schema {revision}; its security is up to date.")
+
+
 def cmd_site_connect(ctx: Context) -> None:
     settings = _settings(ctx)
     path = site.connect_workstation(settings, machine=ctx.args.machine)
@@ -92,7 +107,7 @@ def _add_site_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(commands: Commands) -> None:
-    """Add ``site init`` and ``site connect``."""
+    """Add ``site init``, ``site upgrade`` and ``site connect``."""
     group = commands.add_parser("site", help="a team's shared record on PostgreSQL (site mode)")
     actions = group.add_subparsers(dest="site_command", metavar="ACTION", required=True)
     init = actions.add_parser(
@@ -103,6 +118,12 @@ def register(commands: Commands) -> None:
     init.add_argument("--admin", help="the first administrator's account name")
     init.add_argument("--admin-name", help="the first administrator's full name")
     init.set_defaults(run=cmd_site_init)
+    upgrade = actions.add_parser(
+        "upgrade", help="bring a site to this version's schema and security (owner)"
+    )
+    _add_site_options(upgrade)
+    upgrade.add_argument("--owner", required=True, help="the role that owns the site's schema")
+    upgrade.set_defaults(run=cmd_site_upgrade)
     connect = actions.add_parser("connect", help="point this workstation at a site")
     _add_site_options(connect)
     connect.add_argument(

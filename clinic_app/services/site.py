@@ -105,6 +105,28 @@ def init_site(
     return SiteCreated(database, revision, first.username, tuple(GROUP_ROLES.values()))
 
 
+def upgrade_site(owner: Engine) -> str:
+    """Bring an existing site to the newest migration and re-apply its security.
+
+    Owner connection, one transaction. The security is generated from the models of this
+    version, so a table or column added by the upgrade is covered at once. Returns the
+    schema revision reached.
+    """
+    if owner.dialect.name != "postgresql":
+        raise SiteError("A site is a PostgreSQL database; this connection is not one.")
+    with owner.begin() as conn:
+        if migrations.current_revision(conn) is None:
+            raise SiteError(
+                "This database has not been set up as a site; run 'clinic-app site init'."
+            )
+        migrations.check_known(migrations.current_revision(conn))
+        migrations.upgrade_on(conn)
+        apply_security(conn)
+        revision = migrations.current_revision(conn) or ""
+    log.info("site upgraded to revision %s", revision)
+    return revision
+
+
 def add_site_account(
     session: Session,
     by: StaffRef,

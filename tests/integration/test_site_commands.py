@@ -10,7 +10,7 @@ import psycopg
 from clinic_app import cli
 from clinic_app.errors import StorageError
 from clinic_app.storage import site as site_storage
-from tests.integration.conftest import OWNER_PASSWORD
+from tests.integration.conftest import OWNER, OWNER_PASSWORD
 
 
 def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
@@ -134,3 +134,21 @@ def test_a_wrong_password_at_a_site_is_refused_plainly(pg_server, pg_owner):
         assert "password is not right" in exc.message
     else:
         raise AssertionError("a wrong password was accepted")
+
+
+def test_site_upgrade_reapplies_the_security_and_changes_nothing_else(fresh_site, pg_server):
+    from sqlalchemy import text
+
+    def policies() -> list[tuple[str, str]]:
+        with fresh_site.owner.connect() as conn:
+            rows = conn.execute(text("SELECT tablename, policyname FROM pg_policies ORDER BY 1, 2"))
+            return [tuple(row) for row in rows]
+
+    before = policies()
+    code, out, err = run(
+        "site", "upgrade", *_where(pg_server, fresh_site.settings.database),
+        "--owner", OWNER, "--password-stdin", stdin=f"{OWNER_PASSWORD}\n",
+    )  # fmt: skip
+    assert (code, err) == (0, ""), err
+    assert "security is up to date" in out
+    assert policies() == before
