@@ -165,6 +165,8 @@ def _grants() -> Iterator[str]:
     yield f"GRANT USAGE ON SCHEMA public TO {everyone}"
     yield f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC, {everyone}"
     yield f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}"
+    # Which schema revision the site is at: anyone signed in may ask.
+    yield f"GRANT SELECT ON alembic_version TO {everyone}"
     client_names = {entry.name for entry in client_tables()}
     for table in _tables():
         name = _quote(table.name)
@@ -346,13 +348,25 @@ def _account_functions() -> Iterator[str]:
         yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {admin}"
 
 
+def _function_privileges() -> Iterator[str]:
+    """Functions run only for the staff groups (by default PostgreSQL lets anyone)."""
+    everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
+    yield "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC"
+    helpers = ["clinic_staff_id()", "clinic_is_owner()"]
+    helpers += ["clinic_can_see_client(integer)", "clinic_client_has_team(integer)"]
+    helpers += [f"clinic_client_of_{parent}(integer)" for parent in sorted(_parents())]
+    for helper in helpers:
+        yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"
+    yield from _account_functions()
+
+
 def security_statements() -> list[str]:
     """Every statement that sets a site's roles, privileges and row-level security."""
     return [
         *_group_roles(),
         *_functions(),
-        *_account_functions(),
         *_grants(),
+        *_function_privileges(),
         *_row_security(),
     ]
 

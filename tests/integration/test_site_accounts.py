@@ -64,3 +64,61 @@ def test_no_staff_role_reads_password_hashes_yet_administrators_load_accounts(fr
         assert f"{fresh_site.prefix}.reader" in names
         with pytest.raises(Exception, match="permission denied"):
             session.execute(text("SELECT password_hash FROM staff_user"))
+
+
+def test_emergency_access_from_psql_without_its_audit_event_is_refused(fresh_site):
+    from datetime import timedelta
+
+    from clinic_app.models import EmergencyAccess
+    from clinic_app.models.base import utcnow
+    from clinic_app.services import audit, clients
+    from tests.conftest import client_details
+
+    lead = fresh_site.add("lead", Role.PSYCHOLOGIST)
+    other = fresh_site.add("other", Role.CLINICIAN)
+    with fresh_site.open_as(lead).transaction() as session:
+        client_id = clients.register_client(session, lead, client_details()).id
+    with fresh_site.raw(other) as raw, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        raw.execute(
+            "INSERT INTO emergency_access (client_id, staff_id, reason, granted_at, expires_at)"
+            " VALUES (%s, %s, 'Looking without saying', now(), now() + interval '1 hour')",
+            (client_id, other.id),
+        )
+    # What grant_emergency_access writes, in one unit of work as the grantee. (The service
+    # itself first looks the client up, which row-level security hides from someone not
+    # yet on the case: at a site that lookup has still to go through the server.)
+    database = fresh_site.open_as(other)
+    with database.transaction() as session:
+        grant = EmergencyAccess(
+            client_id=client_id,
+            staff_id=other.id,
+            reason="Police asked for an update",
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+        session.add(grant)
+        session.flush()
+        audit.record(
+            session,
+            audit.Action.EMERGENCY_ACCESS,
+            actor_id=other.id,
+            entity="emergency_access",
+            entity_id=grant.id,
+            client_id=client_id,
+        )
+    with database.session() as session:
+        assert clients.client_summary(session, other, client_id).id == client_id
+
+
+def test_signed_in_staff_can_tell_which_schema_the_site_has(fresh_site):
+    from clinic_app.storage import migrations
+
+    nurse = fresh_site.add("nurse", Role.CLINICIAN)
+    with fresh_site.open_as(nurse).session() as session:
+        assert migrations.current_revision(session.connection()) == migrations.scripts_head()
+    with fresh_site.raw(nurse) as raw:
+        assert (
+            raw.execute(
+                "SELECT has_function_privilege('clinic_create_login(text, text, text)', 'EXECUTE')"
+            ).fetchone()[0]
+            is False
+        )

@@ -23,6 +23,9 @@ SQLite triggers and FTS5 indexes; on SQLite this migration does nothing. On Post
   the note's written sections and partner update, and one over addendum text, each with a
   GIN index. The ``simple`` configuration: every word is indexed as written, lower-cased,
   in any language (accents are not folded, unlike the workstation's FTS5 index).
+- **An emergency grant is audited or not made**: a check at commit refuses an
+  ``emergency_access`` row whose audit event (in the grantee's name) is not in the same
+  transaction, so break-glass access from psql is refused rather than left unaudited.
 - Two functions that row-level security builds on: ``clinic_staff_id()``, the staff id of
   the signed-in role, and ``clinic_can_see_client(id)``, whether that person is assigned to
   the client or holds an unexpired emergency-access grant for it. Both run with the
@@ -177,6 +180,22 @@ UPGRADE_FUNCTIONS = (
         END IF;
         RETURN NEW;
     END $$""",  # noqa: S608 - constants only
+    # A row that must be audited in the same transaction (checked at commit): an
+    # emergency grant made from psql without its audit event is refused.
+    """CREATE FUNCTION clinic_require_audit_event() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF clinic_is_owner() THEN
+            RETURN NULL;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM audit_event
+                       WHERE entity = TG_TABLE_NAME AND entity_id = NEW.id
+                         AND action = TG_ARGV[0] AND actor_id = clinic_staff_id()) THEN
+            RAISE EXCEPTION '% rows are recorded only with their audit event', TG_TABLE_NAME
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NULL;
+    END $$""",
 )
 
 
@@ -238,6 +257,11 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION clinic_audit_append()"
     )
     op.execute(
+        "CREATE CONSTRAINT TRIGGER emergency_access_audited AFTER INSERT ON emergency_access "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+        "EXECUTE FUNCTION clinic_require_audit_event('emergency_access')"
+    )
+    op.execute(
         "ALTER TABLE session_note ADD COLUMN search_vector tsvector "
         f"GENERATED ALWAYS AS ({_search_vector(NOTE_TEXT_COLUMNS)}) STORED"
     )
@@ -257,6 +281,7 @@ def downgrade() -> None:
     op.execute("ALTER TABLE note_addendum DROP COLUMN IF EXISTS search_vector")
     op.execute("ALTER TABLE session_note DROP COLUMN IF EXISTS search_vector")
     op.execute("DROP TRIGGER IF EXISTS audit_event_append ON audit_event")
+    op.execute("DROP TRIGGER IF EXISTS emergency_access_audited ON emergency_access")
     names = [
         ("session_note_signed_immutable", "session_note"),
         ("session_note_error_mark_final", "session_note"),
@@ -271,6 +296,7 @@ def downgrade() -> None:
     for name, table in names:
         op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     for function in (
+        "clinic_require_audit_event()",
         "clinic_audit_append()",
         "clinic_client_has_team(integer)",
         "clinic_can_see_client(integer)",
