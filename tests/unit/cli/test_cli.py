@@ -274,6 +274,7 @@ def test_help_lists_every_command_group_in_its_usual_order():
         "service",
         "third-party",
         "protective-measure",
+        "site",
     ]
 
 
