@@ -418,6 +418,18 @@ def search_notes(
     if query is None:
         return []
     connection = session.connection()
+    if connection.dialect.name == "postgresql":  # a site: PostgreSQL's own text search
+        from clinic_app.services import site_search  # noqa: PLC0415 - site mode only
+
+        rows = site_search.find_notes(
+            session,
+            by,
+            query.phrases,
+            client_id=client_id,
+            limit=limit,
+            now=_stored_form_of_now(connection),
+        )
+        return [_hit(_Row(*row[:5], row[5].isoformat(), *row[6:])) for row in rows]
     one_client = client_id is not None
     params: dict[str, object] = {
         "limit": limit,

@@ -352,7 +352,7 @@ def _function_privileges() -> Iterator[str]:
     """Functions run only for the staff groups (by default PostgreSQL lets anyone)."""
     everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
     yield "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC"
-    helpers = ["clinic_staff_id()", "clinic_is_owner()"]
+    helpers = ["clinic_staff_id()", "clinic_is_owner()", "clinic_fold(text)"]
     helpers += ["clinic_can_see_client(integer)", "clinic_client_has_team(integer)"]
     helpers += [f"clinic_client_of_{parent}(integer)" for parent in sorted(_parents())]
     for helper in helpers:

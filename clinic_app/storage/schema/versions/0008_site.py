@@ -22,7 +22,8 @@ SQLite triggers and FTS5 indexes; on SQLite this migration does nothing. On Post
 - **Note search** uses PostgreSQL full-text search: a generated ``tsvector`` column over
   the note's written sections and partner update, and one over addendum text, each with a
   GIN index. The ``simple`` configuration: every word is indexed as written, lower-cased,
-  in any language (accents are not folded, unlike the workstation's FTS5 index).
+  in any language, with accents folded (``clinic_fold``, through the ``unaccent``
+  extension where the server has it), as the workstation's FTS5 index folds them.
 - **An emergency grant is audited or not made**: a check at commit refuses an
   ``emergency_access`` row whose audit event (in the grantee's name) is not in the same
   transaction, so break-glass access from psql is refused rather than left unaudited.
@@ -199,9 +200,27 @@ UPGRADE_FUNCTIONS = (
 )
 
 
+# Accents folded for search ("cafe" finds "café"), with the unaccent extension where the
+# server has it (a trusted extension: the database owner may create it); elsewhere words
+# are indexed as written. Immutable, so a generated column may use it; its own search
+# path and rights, so a restore (empty search path) and any caller compute the same.
+FOLD_FUNCTION = """DO $$ BEGIN
+    IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent') THEN
+        CREATE EXTENSION IF NOT EXISTS unaccent;
+        CREATE FUNCTION clinic_fold(words text) RETURNS text
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SECURITY DEFINER
+        SET search_path FROM CURRENT
+        AS 'SELECT unaccent(''unaccent''::regdictionary, words)';
+    ELSE
+        CREATE FUNCTION clinic_fold(words text) RETURNS text
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT words';
+    END IF;
+END $$"""
+
+
 def _search_vector(columns: tuple[str, ...]) -> str:
     joined = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
-    return f"to_tsvector('simple'::regconfig, {joined})"
+    return f"to_tsvector('simple'::regconfig, clinic_fold({joined}))"
 
 
 def upgrade() -> None:
@@ -261,6 +280,7 @@ def upgrade() -> None:
         "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
         "EXECUTE FUNCTION clinic_require_audit_event('emergency_access')"
     )
+    op.execute(FOLD_FUNCTION)
     op.execute(
         "ALTER TABLE session_note ADD COLUMN search_vector tsvector "
         f"GENERATED ALWAYS AS ({_search_vector(NOTE_TEXT_COLUMNS)}) STORED"
@@ -280,6 +300,7 @@ def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_session_note_search")
     op.execute("ALTER TABLE note_addendum DROP COLUMN IF EXISTS search_vector")
     op.execute("ALTER TABLE session_note DROP COLUMN IF EXISTS search_vector")
+    op.execute("DROP FUNCTION IF EXISTS clinic_fold(text)")
     op.execute("DROP TRIGGER IF EXISTS audit_event_append ON audit_event")
     op.execute("DROP TRIGGER IF EXISTS emergency_access_audited ON emergency_access")
     names = [
@@ -304,4 +325,6 @@ def downgrade() -> None:
         "clinic_staff_id()",
         "clinic_refuse()",
     ):
-        op.execute(f"DROP FUNCTION IF EXISTS {function}")
+        # CASCADE: a secured site's row-level security policies use these; without
+        # them the tables stay forced and show staff nothing (closed, not open).
+        op.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
