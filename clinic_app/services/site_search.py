@@ -138,4 +138,4 @@ def find_notes(
         params["client_id"] = client_id
     else:
         params.update(me=by.id, now=now)
-    return [tuple(row) for row in session.execute(text(sql), params)]  # type: ignore[misc]
+    return [tuple(row) for row in session.execute(text(sql), params)]
