@@ -166,6 +166,36 @@ def ensure_qt_libraries() -> None:
     )
 
 
+def _postgresql_installed() -> bool:
+    """Whether PostgreSQL 15 or newer's server programs are installed (Debian's layout)."""
+    for folder in Path("/usr/lib/postgresql").glob("*/bin"):
+        version = folder.parent.name
+        if version.isdigit() and int(version) >= 15 and (folder / "pg_ctl").exists():
+            return True
+    return False
+
+
+def ensure_postgresql() -> None:
+    """The site-mode tests run a real PostgreSQL server: install it on Debian when we are root.
+
+    The tests start it themselves, as an unprivileged user in a temporary folder; the
+    package's own cluster service is not needed and is left as the package sets it up.
+    """
+    if not sys.platform.startswith("linux") or _postgresql_installed():
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("Installing PostgreSQL for the site-mode tests ...", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.call(["apt-get", "update", "-qq"], env=env)
+        subprocess.call(["apt-get", "install", "-y", "-qq", "postgresql"], env=env)
+    if not _postgresql_installed():
+        print(
+            "The site-mode tests (tests/integration) will be skipped: they need PostgreSQL "
+            "15 or newer (Debian package 'postgresql').",
+            flush=True,
+        )
+
+
 def _build_script() -> ModuleType:
     """installers/build.py (standard library only), loaded by path."""
     spec = importlib.util.spec_from_file_location("build", ROOT / "installers" / "build.py")
@@ -294,6 +324,7 @@ def main(argv: list[str]) -> int:
     ensure_qt_libraries()
     if argv[0] == "test":
         ensure_packaging_tools()
+        ensure_postgresql()
         return run_tests(argv[1:])
     if argv[0] == "package":
         ensure_packaging_tools()

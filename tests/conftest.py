@@ -87,13 +87,119 @@ def own_password(database: Database, username: str) -> None:
         )
 
 
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """A real PostgreSQL server (15+) for the whole run, stopped at its end.
+
+    Started from the distribution's binaries as an unprivileged user, in a temporary
+    folder, on a free port, TLS with a test certificate authority (see tests/pg_server.py).
+    Skipped, saying why, only when the binaries are not installed.
+    """
+    from tests.pg_server import PgServer, find_binaries
+
+    folder = find_binaries()
+    if folder is None:
+        pytest.skip(
+            "PostgreSQL 15 or newer is not installed (Debian package 'postgresql'; "
+            "`python3 dev.py test` installs it when run as root)"
+        )
+    server = PgServer.start(folder)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def db_key() -> bytes:
     return generate_key()
 
 
+SITE_OWNER = "clinic_owner"
+SITE_OWNER_PASSWORD = "owner password 1"
+SITE_TEMPLATE = "clinic_site_template"
+SITE_ENGINES_VARIABLE = "CLINIC_APP_SITE_TESTS"
+
+
+@pytest.fixture(scope="session")
+def pg_owner(pg_server):  # type: ignore[no-untyped-def]
+    """A site's schema owner: may create roles (for staff), is not a superuser."""
+    with pg_server.superuser() as conn:
+        conn.execute(
+            f"CREATE ROLE {SITE_OWNER} LOGIN CREATEROLE NOSUPERUSER "
+            f"PASSWORD '{SITE_OWNER_PASSWORD}'"
+        )
+    return SITE_OWNER
+
+
+@pytest.fixture(scope="session")
+def site_template(pg_server, pg_owner):  # type: ignore[no-untyped-def]
+    """A database at the newest migration with the site's security, copied for each test."""
+    from clinic_app.services.site_security import apply_security
+    from clinic_app.storage import migrations
+    from clinic_app.storage.site import SiteSettings, connect_engine
+
+    with pg_server.superuser() as conn:
+        conn.execute(f"CREATE DATABASE {SITE_TEMPLATE} OWNER {pg_owner}")
+    settings = SiteSettings(
+        host=pg_server.host, port=pg_server.port, database=SITE_TEMPLATE, ca_file=pg_server.ca_file
+    )
+    engine = connect_engine(settings, pg_owner, SITE_OWNER_PASSWORD)
+    with engine.begin() as conn:
+        migrations.upgrade_on(conn)
+        apply_security(conn)
+    engine.dispose()
+    return SITE_TEMPLATE
+
+
+_site_numbers = iter(range(1, 1_000_000))
+
+
 @pytest.fixture
-def db(tmp_path: Path, db_key: bytes) -> Iterator[Database]:
+def site_db(pg_server, pg_owner, site_template):  # type: ignore[no-untyped-def]
+    """A fresh site database (copied from the template), used on the owner's connection.
+
+    The owner is bound by the forced row-level security like everyone, with a policy that
+    allows it everything: the services' own checks decide, as at a workstation.
+    """
+    from sqlalchemy.orm import sessionmaker
+
+    from clinic_app.storage.site import SiteDatabase, SiteSettings, connect_engine
+
+    name = f"clinic_test_{next(_site_numbers)}"
+    with pg_server.superuser() as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {site_template} OWNER {pg_owner}")
+    settings = SiteSettings(
+        host=pg_server.host, port=pg_server.port, database=name, ca_file=pg_server.ca_file
+    )
+    engine = connect_engine(settings, pg_owner, SITE_OWNER_PASSWORD)
+    yield SiteDatabase(settings, pg_owner, engine, sessionmaker(engine, expire_on_commit=False))
+    engine.dispose()
+    with pg_server.superuser() as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The service tests run on both engines when CLINIC_APP_SITE_TESTS=1 (see ``db``).
+
+    CLINIC_APP_SITE_TESTS=only runs them on the site engine alone.
+    """
+    wanted = os.environ.get(SITE_ENGINES_VARIABLE)
+    if "db" not in metafunc.fixturenames or wanted not in {"1", "only"}:
+        return
+    if "tests/unit/services" not in Path(str(metafunc.definition.path)).as_posix():
+        return
+    engines = ["site"] if wanted == "only" else ["workstation", "site"]
+    metafunc.parametrize("db", engines, indirect=True)
+
+
+@pytest.fixture
+def db(request: pytest.FixtureRequest, tmp_path: Path, db_key: bytes) -> Iterator[Database]:
+    """The database a test works on: a workstation file, or (``site``) a PostgreSQL site.
+
+    The service tests are parametrised over both engines when CLINIC_APP_SITE_TESTS=1.
+    """
+    if getattr(request, "param", "workstation") == "site":
+        yield request.getfixturevalue("site_db")
+        return
     database = create_database(tmp_path / "clinic.db", db_key)
     yield database
     database.close()

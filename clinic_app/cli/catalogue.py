@@ -88,6 +88,7 @@ GROUPS: Final = (
         (("evaluation", "pseudonymised service-evaluation exports (administrators, leads)"),),
     ),
     Group("sar", (("sar", "subject access requests: a client asks for their records"),)),
+    Group("site", (("site", "a team's shared record on PostgreSQL (site mode)"),)),
 )
 """Every group, in the order ``clinic-app --help`` lists their commands."""
 

@@ -22,7 +22,9 @@ class StaffUser(Base):
     job_title: Mapped[str] = mapped_column(String(200), default="", info=SHAREABLE)
     contact: Mapped[str] = mapped_column(String(300), default="", info=SHAREABLE)
     role: Mapped[Role] = mapped_column(str_enum(Role), info=OPERATIONAL)
-    password_hash: Mapped[str] = mapped_column(String(200), info=OPERATIONAL)
+    # Deferred: loading an account does not read it. At a site no staff role may read it
+    # (column privileges), and an account must still load for its administrator.
+    password_hash: Mapped[str] = mapped_column(String(200), deferred=True, info=OPERATIONAL)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0, info=OPERATIONAL)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, info=OPERATIONAL)
     must_change_password: Mapped[bool] = mapped_column(default=False, info=OPERATIONAL)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.models import AppSetting, AuditEvent
 from clinic_app.models.base import utcnow
-from clinic_app.storage import integrity
+from clinic_app.storage import integrity, site
 from clinic_app.wording import counted
 
 GENESIS = "0" * 64
@@ -105,6 +105,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one event to the chain (in the caller's unit of work)."""
+    site.lock_audit_chain(session)  # concurrent writers at a site append one at a time
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()

@@ -596,6 +596,37 @@ def search_notes(
     if query is None:
         return NotePage((), offset, more=False, order=order)
     connection = session.connection()
+    if connection.dialect.name == "postgresql":  # a site: PostgreSQL's own text search
+        from clinic_app.services import site_search  # noqa: PLC0415 - site mode only
+
+        found = site_search.find_notes(
+            session,
+            by,
+            query.phrases,
+            client_id=client_id,
+            limit=limit + 1,  # one more than the page says whether more notes match
+            now=_stored_form_of_now(connection),
+            best_first=order is Order.RELEVANCE,
+            offset=offset,
+        )
+        site_rows = [
+            _Row(
+                *row[:5],
+                row[5].isoformat(),
+                int(row[6]),
+                int(row[7]),
+                row[9] if row[10] is None else None,
+                row[9] if row[10] is not None else None,
+            )
+            for row in found
+        ]
+        return NotePage(
+            tuple(_hit(row) for row in site_rows[:limit]),
+            offset,
+            more=len(site_rows) > limit,
+            order=order,
+            short_word=query.short_word,
+        )
     one_client = client_id is not None
     take = limit + 1  # one more than the page says whether more notes match
     params: dict[str, object] = {

@@ -22,7 +22,7 @@ SCRIPT_LOCATION = Path(__file__).with_name("schema")
 
 # The newest migration. Opening a database only compares its revision with this, so the
 # usual start does not load Alembic at all; a test checks it against the scripts.
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 
 def _config() -> Config:
@@ -51,9 +51,11 @@ def scripts_head() -> str | None:
 
 def current_revision(conn: Connection) -> str | None:
     """The database's schema revision, read directly (None for a database never migrated)."""
-    has_table = conn.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
-    ).first()
+    if conn.dialect.name == "sqlite":
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    else:
+        query = "SELECT 1 FROM information_schema.tables WHERE table_name = 'alembic_version'"
+    has_table = conn.execute(text(query)).first()
     if has_table is None:
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -79,3 +81,12 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, target)
+
+
+def upgrade_on(conn: Connection, target: str = "head") -> None:
+    """Bring the schema up to ``target`` within the caller's transaction (a site's owner)."""
+    from alembic import command  # noqa: PLC0415 - only when migrating
+
+    config = _config()
+    config.attributes["connection"] = conn
+    command.upgrade(config, target)

@@ -281,6 +281,7 @@ def test_help_lists_every_command_group_in_its_usual_order():
         "fhir",
         "evaluation",
         "sar",
+        "site",
     ]
 
 

@@ -16,6 +16,15 @@ branch_labels = None
 depends_on = None
 
 
+def _second_check_name(name: str) -> str:
+    """The name of a second CHECK constraint on the same enum in one table.
+
+    SQLite lets two constraints of a table share a name; PostgreSQL does not, so there the
+    second one is told apart. What SQLite gets is unchanged.
+    """
+    return name if op.get_bind().dialect.name == "sqlite" else f"{name}_to"
+
+
 def upgrade() -> None:
     op.create_table(
         "app_setting",
@@ -729,7 +738,7 @@ def upgrade() -> None:
                 "waiting_list",
                 "seen",
                 "closed",
-                name="referralstatus",
+                name=_second_check_name("referralstatus"),
                 native_enum=False,
                 create_constraint=True,
                 length=40,

@@ -76,8 +76,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS measure_definition_no_delete")
-    op.execute("DROP TRIGGER IF EXISTS measure_definition_fixed")
+    if op.get_bind().dialect.name == "sqlite":  # the triggers exist only there
+        op.execute("DROP TRIGGER IF EXISTS measure_definition_no_delete")
+        op.execute("DROP TRIGGER IF EXISTS measure_definition_fixed")
     op.drop_table("audience_profile")
     with op.batch_alter_table("measure_definition", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_measure_definition_measure_id"))

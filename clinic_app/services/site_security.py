@@ -1,0 +1,377 @@
+"""Who may read and write what at a site, enforced by PostgreSQL itself.
+
+Generated from the models, so a new table or column is covered the day it is added:
+
+- **Group roles**, one per application role (``psychologist``, ``clinician``,
+  ``administrator``); every member of staff's login role is a member of exactly one.
+- **Row-level security, forced** (the table owner is bound too) on every table that holds
+  client data: ``client`` itself, every table with a ``client_id`` column, and every table
+  that reaches one through its foreign key (a plan revision through its plan, an item
+  answer through its administration ...). A clinical user reads and writes only rows of
+  clients they are assigned to, or hold an unexpired emergency-access grant for
+  (``clinic_can_see_client``, migration ``0010_site``). Administrators may read the rows,
+  but only the columns below.
+- **Column privileges from the privacy classes.** Administrators get SELECT on OPERATIONAL,
+  IDENTIFYING and SHAREABLE columns only: SELECT of any CLINICAL or THIRD_PARTY column (or
+  of the search vector made from note text) is refused by the server, even from psql.
+  Nobody but the owner reads ``staff_user.password_hash``.
+- **The audit trail** may be read and appended to, never changed: no UPDATE, DELETE or
+  TRUNCATE is granted on it to anyone (and triggers refuse them from the owner too).
+
+:func:`security_statements` returns the SQL; :func:`apply_security` runs it on the
+owner's connection. Running it again (after an upgrade) brings a site up to date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Connection, Table, text
+
+from clinic_app.models import Base, Privacy, privacy_of
+from clinic_app.models.enums import Role
+
+GROUP_ROLES: dict[Role, str] = {role: role.value for role in Role}
+CLINICAL_GROUPS = tuple(GROUP_ROLES[r] for r in Role if r.is_clinical)
+ADMIN_GROUP = GROUP_ROLES[Role.ADMINISTRATOR]
+
+# Classes an administrator may never read.
+PRIVATE_CLASSES = frozenset({Privacy.CLINICAL, Privacy.THIRD_PARTY})
+# Columns no group may read, whatever their class: secrets.
+SECRET_COLUMNS = frozenset({("staff_user", "password_hash")})
+
+# Tables administrators keep (staff, settings, the service directory, audience policies,
+# measure definitions): they may add and change rows here, in the columns they may read.
+ADMIN_TABLES = frozenset(
+    {"staff_user", "app_setting", "specialist_service", "audience_profile", "measure_definition"}
+)
+ADMIN_DELETES = frozenset({"audience_profile", "app_setting"})
+# Tables clinical staff delete rows from (their own autosaved drafts).
+CLINICAL_DELETES = frozenset({"note_draft", "form_draft"})
+# Drafts belong to the person who typed them, not to the whole team.
+OWN_ROWS_ONLY = frozenset({"note_draft", "form_draft"})
+AUDIT_TABLE = "audit_event"
+AUDIT_HEAD_KEY = "audit_chain_head"  # services.audit.HEAD_SETTING
+MAX_EMERGENCY_HOURS = 72  # config.EMERGENCY_ACCESS_HOURS's maximum
+POLICY_PREFIX = "clinic_"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class ClientTable:
+    """A table holding client data, and the SQL expression naming a row's client."""
+
+    name: str
+    client_expr: str
+    nullable: bool = False
+
+
+def _tables() -> list[Table]:
+    """Every mapped table (the audit trail holds ids only and stays readable whole, so
+    that anyone can check the chain)."""
+    return [t for t in Base.metadata.sorted_tables if t.name != "alembic_version"]
+
+
+def client_tables() -> list[ClientTable]:
+    """Every table with client data, found from the models' columns and foreign keys."""
+    found: dict[str, ClientTable] = {}
+    pending = _tables()
+    while True:
+        progress = False
+        for table in pending:
+            if table.name in found or table.name == AUDIT_TABLE:
+                continue
+            entry = _client_table(table, found)
+            if entry is not None:
+                found[table.name] = entry
+                progress = True
+        if not progress:
+            break
+    return [found[t.name] for t in _tables() if t.name in found]
+
+
+def _client_table(table: Table, found: dict[str, ClientTable]) -> ClientTable | None:
+    if table.name == "client":
+        return ClientTable("client", "id")
+    if "client_id" in table.c:
+        return ClientTable(table.name, "client_id", bool(table.c.client_id.nullable))
+    for fk in table.foreign_keys:
+        parent = fk.column.table.name
+        if parent in found and parent != "client":
+            column = fk.parent
+            return ClientTable(
+                table.name, f"clinic_client_of_{parent}({column.name})", bool(column.nullable)
+            )
+    return None
+
+
+def _parents() -> set[str]:
+    return {
+        entry.client_expr.split("(")[0].removeprefix("clinic_client_of_")
+        for entry in client_tables()
+        if entry.client_expr.startswith("clinic_client_of_")
+    }
+
+
+def admin_readable(column: Column[object]) -> bool:
+    """Whether an administrator may read the column: decided by its privacy class."""
+    privacy = privacy_of(column)
+    if privacy is None or privacy in PRIVATE_CLASSES:
+        return False
+    return (column.table.name, column.name) not in SECRET_COLUMNS
+
+
+def private_columns() -> list[tuple[str, str]]:
+    """Every (table, column) an administrator must be refused: CLINICAL and THIRD_PARTY."""
+    return [
+        (table.name, column.name)
+        for table in _tables()
+        for column in table.columns
+        if privacy_of(column) in PRIVATE_CLASSES
+    ]
+
+
+def _columns(names: Iterable[str]) -> str:
+    return ", ".join(_quote(n) for n in names)
+
+
+def _group_roles() -> Iterator[str]:
+    for name in GROUP_ROLES.values():
+        yield (
+            "DO $$ BEGIN "  # noqa: S608 - names from the Role enum
+            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{name}') THEN "
+            f"CREATE ROLE {_quote(name)} NOLOGIN; END IF; END $$"
+        )
+
+
+def _grants() -> Iterator[str]:
+    everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
+    clinical = ", ".join(_quote(g) for g in CLINICAL_GROUPS)
+    admin = _quote(ADMIN_GROUP)
+    yield (
+        "DO $$ BEGIN EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', "
+        "current_database()); END $$"
+    )
+    yield (
+        "DO $$ BEGIN EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO "
+        + everyone.replace("%", "%%")
+        + "', current_database()); END $$"
+    )
+    yield "REVOKE CREATE ON SCHEMA public FROM PUBLIC"
+    yield f"GRANT USAGE ON SCHEMA public TO {everyone}"
+    yield f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC, {everyone}"
+    yield f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {everyone}"
+    # Which schema revision the site is at: anyone signed in may ask.
+    yield f"GRANT SELECT ON alembic_version TO {everyone}"
+    client_names = {entry.name for entry in client_tables()}
+    for table in _tables():
+        name = _quote(table.name)
+        readable = [c.name for c in table.columns if admin_readable(c)]
+        if table.name == AUDIT_TABLE:
+            yield f"GRANT SELECT, INSERT ON {name} TO {everyone}"
+            continue
+        if table.name == "staff_user":
+            yield f"GRANT SELECT ({_columns(readable)}) ON {name} TO {clinical}"
+        elif table.name in client_names:
+            # Clinical staff: every column; which rows, row-level security decides.
+            yield f"GRANT SELECT, INSERT, UPDATE ON {name} TO {clinical}"
+            if table.name in CLINICAL_DELETES:
+                yield f"GRANT DELETE ON {name} TO {clinical}"
+        else:
+            yield f"GRANT SELECT ON {name} TO {clinical}"
+            if table.name == "app_setting":
+                # Only the audit chain's recorded end (row-level security keeps it so).
+                yield f"GRANT INSERT, UPDATE ON {name} TO {clinical}"
+        if readable:
+            yield f"GRANT SELECT ({_columns(readable)}) ON {name} TO {admin}"
+        if table.name in ADMIN_TABLES and readable:
+            writable = readable + [c for t, c in SECRET_COLUMNS if t == table.name]
+            yield f"GRANT INSERT ({_columns(writable)}) ON {name} TO {admin}"
+            yield f"GRANT UPDATE ({_columns(writable)}) ON {name} TO {admin}"
+            if table.name in ADMIN_DELETES:
+                yield f"GRANT DELETE ON {name} TO {admin}"
+
+
+def _functions() -> Iterator[str]:
+    """``clinic_client_of_<table>(id)``: the client of a row that names no client itself."""
+    by_name = {entry.name: entry for entry in client_tables()}
+    # Parents before children: a child's function calls its parent's.
+    for table in _tables():
+        if table.name not in _parents():
+            continue
+        entry = by_name[table.name]
+        yield (
+            "CREATE OR REPLACE FUNCTION"  # noqa: S608 - names from the models
+            f" clinic_client_of_{table.name}(row_id integer) "
+            "RETURNS integer LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT "
+            f"AS $$ SELECT {entry.client_expr} FROM {_quote(table.name)} WHERE id = row_id $$"
+        )
+
+
+def _policy(table: str, name: str, command: str, roles: str, using: str, check: str) -> str:  # noqa: PLR0917 - reads as the SQL does
+    clauses = f" USING ({using})" if using else ""
+    clauses += f" WITH CHECK ({check})" if check else ""
+    return (
+        f"CREATE POLICY {POLICY_PREFIX}{name} ON {_quote(table)} FOR {command} TO {roles}" + clauses
+    )
+
+
+def _row_security() -> Iterator[str]:
+    clinical = ", ".join(_quote(g) for g in CLINICAL_GROUPS)
+    admin = _quote(ADMIN_GROUP)
+    me = "clinic_staff_id()"
+    for entry in client_tables():
+        table = entry.name
+        visible = f"clinic_can_see_client({entry.client_expr})"
+        if entry.nullable:
+            visible = f"({entry.client_expr} IS NULL OR {visible})"
+        yield from _reset_policies(table)
+        yield f"ALTER TABLE {_quote(table)} ENABLE ROW LEVEL SECURITY"
+        yield f"ALTER TABLE {_quote(table)} FORCE ROW LEVEL SECURITY"
+        # The owner (migrations, site init, imports) is bound by FORCE too, and allowed all.
+        yield _policy(table, "owner", "ALL", "CURRENT_USER", "true", "true")
+        yield _policy(table, "administrator_read", "SELECT", admin, "true", "")
+        if table == "client":
+            # A client just registered has no team yet: its registrant sees it until the
+            # same unit of work makes them its lead (a client always has a team after).
+            seen = f"({visible} OR NOT clinic_client_has_team(id))"
+            yield _policy(table, "clinical_read", "SELECT", clinical, seen, "")
+            yield _policy(table, "clinical_register", "INSERT", clinical, "", "true")
+            yield _policy(table, "clinical_change", "UPDATE", clinical, visible, visible)
+        elif table == "client_assignment":
+            own = f"staff_id = {me}"
+            first = f"({own} AND NOT clinic_client_has_team(client_id))"
+            yield _policy(table, "clinical_read", "SELECT", clinical, f"{own} OR {visible}", "")
+            yield _policy(table, "clinical_assign", "INSERT", clinical, "", f"{visible} OR {first}")
+            yield _policy(table, "clinical_change", "UPDATE", clinical, visible, visible)
+        elif table == "emergency_access":
+            own = f"staff_id = {me}"
+            limited = (
+                f"{own} AND expires_at <= (now() AT TIME ZONE 'UTC') "
+                f"+ interval '{MAX_EMERGENCY_HOURS} hours'"
+            )
+            yield _policy(table, "clinical_read", "SELECT", clinical, f"{own} OR {visible}", "")
+            yield _policy(table, "clinical_grant", "INSERT", clinical, "", limited)
+        elif table in OWN_ROWS_ONLY:
+            mine = f"staff_id = {me} AND {visible}"
+            yield _policy(table, "clinical_own", "ALL", clinical, mine, mine)
+        else:
+            yield _policy(table, "clinical", "ALL", clinical, visible, visible)
+    # Settings: everyone reads; clinical staff write only the audit chain's recorded end.
+    yield from _reset_policies("app_setting")
+    yield "ALTER TABLE app_setting ENABLE ROW LEVEL SECURITY"
+    yield "ALTER TABLE app_setting FORCE ROW LEVEL SECURITY"
+    head = f"key = '{AUDIT_HEAD_KEY}'"
+    yield _policy("app_setting", "owner", "ALL", "CURRENT_USER", "true", "true")
+    yield _policy("app_setting", "administrator", "ALL", admin, "true", "true")
+    yield _policy("app_setting", "clinical_read", "SELECT", clinical, "true", "")
+    yield _policy("app_setting", "clinical_head_add", "INSERT", clinical, "", head)
+    yield _policy("app_setting", "clinical_head_move", "UPDATE", clinical, head, head)
+
+
+def _reset_policies(table: str) -> Iterator[str]:
+    yield (
+        "DO $$ DECLARE p record; BEGIN "  # noqa: S608 - names from the models
+        "FOR p IN SELECT policyname FROM pg_policies "
+        f"WHERE tablename = '{table}' AND policyname LIKE '{POLICY_PREFIX}%' LOOP "
+        f"EXECUTE format('DROP POLICY %I ON %I', p.policyname, '{table}'); "
+        "END LOOP; END $$"
+    )
+
+
+# Account management: administrators create, re-password, disable and enable staff login
+# roles only through these functions, which run with the owner's right to create roles and
+# touch nothing but staff roles (never the owner, a superuser or a role of another kind).
+_STAFF_LOGIN_CHECKS = """
+        IF NOT (pg_has_role(session_user, 'administrator', 'MEMBER') OR clinic_is_owner()) THEN
+            RAISE EXCEPTION 'only administrators manage accounts'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM staff_user WHERE username = account_name) THEN
+            RAISE EXCEPTION 'there is no staff account of that name'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;"""
+_IS_STAFF_ROLE = """
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_roles r WHERE r.rolname = account_name AND NOT r.rolsuper
+              AND NOT r.rolcreaterole
+              AND (pg_has_role(account_name, 'psychologist', 'MEMBER')
+                   OR pg_has_role(account_name, 'clinician', 'MEMBER')
+                   OR pg_has_role(account_name, 'administrator', 'MEMBER'))) THEN
+            RAISE EXCEPTION 'that database role is not a staff login'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;"""
+_VERIFIER_CHECK = """
+        IF verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+            RAISE EXCEPTION 'a password reaches the server only as a SCRAM-SHA-256 verifier'
+                USING ERRCODE = 'invalid_password';
+        END IF;"""
+ACCOUNT_FUNCTIONS = {
+    "clinic_create_login(account_name text, verifier text, grp text)": f"""
+        {_STAFF_LOGIN_CHECKS}{_VERIFIER_CHECK}
+        IF grp NOT IN ('psychologist', 'clinician', 'administrator') THEN
+            RAISE EXCEPTION 'not a staff group' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = account_name) THEN
+            RAISE EXCEPTION 'a database role of that name exists already'
+                USING ERRCODE = 'duplicate_object';
+        END IF;
+        EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L IN ROLE %I',
+                       account_name, verifier, grp);""",  # noqa: S608 - constant SQL
+    "clinic_set_login_password(account_name text, verifier text)": f"""
+        {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}{_VERIFIER_CHECK}
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', account_name, verifier);""",
+    "clinic_set_login_enabled(account_name text, enabled boolean)": f"""
+        {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}
+        IF enabled THEN
+            EXECUTE format('ALTER ROLE %I LOGIN', account_name);
+        ELSE
+            EXECUTE format('ALTER ROLE %I NOLOGIN', account_name);
+        END IF;""",
+}
+
+
+def _account_functions() -> Iterator[str]:
+    admin = _quote(ADMIN_GROUP)
+    for signature, body in ACCOUNT_FUNCTIONS.items():
+        yield (
+            f"CREATE OR REPLACE FUNCTION {signature} RETURNS void LANGUAGE plpgsql "
+            f"SECURITY DEFINER SET search_path FROM CURRENT AS $$ BEGIN {body}\n    END $$"
+        )
+        types = ", ".join(part.split()[-1] for part in signature.split("(")[1][:-1].split(", "))
+        name = signature.split("(")[0]
+        yield f"REVOKE ALL ON FUNCTION {name}({types}) FROM PUBLIC"
+        yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {admin}"
+
+
+def _function_privileges() -> Iterator[str]:
+    """Functions run only for the staff groups (by default PostgreSQL lets anyone)."""
+    everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
+    yield "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC"
+    helpers = ["clinic_staff_id()", "clinic_is_owner()", "clinic_fold(text)"]
+    helpers += ["clinic_can_see_client(integer)", "clinic_client_has_team(integer)"]
+    helpers += [f"clinic_client_of_{parent}(integer)" for parent in sorted(_parents())]
+    for helper in helpers:
+        yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"
+    yield from _account_functions()
+
+
+def security_statements() -> list[str]:
+    """Every statement that sets a site's roles, privileges and row-level security."""
+    return [
+        *_group_roles(),
+        *_functions(),
+        *_grants(),
+        *_function_privileges(),
+        *_row_security(),
+    ]
+
+
+def apply_security(conn: Connection) -> None:
+    """Run :func:`security_statements` on the owner's connection (in its transaction)."""
+    for statement in security_statements():
+        conn.execute(text(statement))

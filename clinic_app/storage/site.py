@@ -1,0 +1,332 @@
+"""Site mode: the record on a PostgreSQL server (15 or newer) shared by a clinical team.
+
+A workstation either opens its own encrypted file (``storage.engine``, the default) or
+connects to a site. A site is named by :class:`SiteSettings`: host, port, database, the
+TLS mode and the certificate authority's file. No password is ever part of a setting:
+every member of staff signs in as their own PostgreSQL role with their own password
+(SCRAM-SHA-256), so the server itself knows who is acting and enforces who may see what
+(row-level security and column privileges, set up by ``services.site_security``).
+
+TLS: ``verify-full`` (the server's certificate is checked against the CA file and must
+name the host) is the default. A weaker mode is accepted only when explicitly allowed
+(``allow_weaker_tls``), and every connection made with one logs a warning.
+
+Settings are read from a machine-wide file (written by the installer or ``clinic-app site
+connect --machine``) and from the user's own file, the user's winning. Both are small
+JSON files; see :func:`machine_settings_path` and :func:`user_settings_path`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from clinic_app import config
+from clinic_app.errors import StorageError
+from clinic_app.storage import files
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5432
+STRONG_TLS = "verify-full"
+# Weaker modes, weakest last; each needs an explicit administrator's choice.
+WEAKER_TLS = ("verify-ca", "require")
+# How long a connection attempt may take before the user is told the site is unreachable.
+CONNECT_TIMEOUT_SECONDS = 10
+# Appends to the audit chain take this transaction-scoped advisory lock (one per database).
+AUDIT_CHAIN_LOCK = 0x636C696E6963  # "clinic"
+SETTINGS_FILENAME = "site.json"
+
+UNREACHABLE_MESSAGE = (
+    "The site's database server cannot be reached. Check the network connection; if it "
+    "continues, ask your IT service whether the server is running."
+)
+SIGN_IN_MESSAGE = "The username or password is not right, or the account cannot sign in."
+
+
+class SiteSettingsError(StorageError):
+    """The site settings are missing, unreadable or not acceptable."""
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Where a site is and how its server is checked. Never a password."""
+
+    host: str
+    database: str
+    port: int = DEFAULT_PORT
+    sslmode: str = STRONG_TLS
+    ca_file: Path | None = None
+    # An administrator's explicit, logged choice to accept a weaker TLS mode.
+    allow_weaker_tls: bool = False
+
+    def problems(self) -> list[str]:
+        """What is wrong with these settings, in plain words (empty when they are usable)."""
+        found = []
+        if not self.host.strip():
+            found.append("The server's host name is missing.")
+        if not self.database.strip():
+            found.append("The database name is missing.")
+        if not 0 < self.port < 65536:
+            found.append("The port must be a number from 1 to 65535.")
+        if self.sslmode != STRONG_TLS:
+            if self.sslmode not in WEAKER_TLS:
+                found.append(
+                    f"The TLS mode '{self.sslmode}' is not allowed: use {STRONG_TLS} "
+                    f"(or, with an administrator's explicit choice, {' or '.join(WEAKER_TLS)})."
+                )
+            elif not self.allow_weaker_tls:
+                found.append(
+                    f"The TLS mode '{self.sslmode}' does not check the server's identity as "
+                    f"fully as {STRONG_TLS}; an administrator must allow it explicitly."
+                )
+        if self.sslmode in (STRONG_TLS, "verify-ca") and self.ca_file is None:
+            found.append(
+                "The certificate authority's file (CA file) is needed to check the server."
+            )
+        if self.ca_file is not None and not Path(self.ca_file).is_file():
+            found.append(f"The certificate authority's file {self.ca_file} does not exist.")
+        return found
+
+    def check(self) -> None:
+        found = self.problems()
+        if found:
+            raise SiteSettingsError(" ".join(found))
+
+    def conninfo(self, user: str, password: str, *, application_name: str = "clinic-app") -> str:
+        """The libpq connection string for one member of staff (password never stored)."""
+        from psycopg.conninfo import make_conninfo  # noqa: PLC0415 - site mode only
+
+        params: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.database,
+            "user": user,
+            "password": password,
+            "sslmode": self.sslmode,
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "application_name": application_name,
+        }
+        if self.ca_file is not None:
+            params["sslrootcert"] = str(self.ca_file)
+        return str(make_conninfo(**params))
+
+    def to_json(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["ca_file"] = None if self.ca_file is None else str(self.ca_file)
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> SiteSettings:
+        if "password" in values:
+            raise SiteSettingsError(
+                "The site settings hold a password, which is never allowed. Remove it; each "
+                "member of staff signs in with their own."
+            )
+        try:
+            ca = values.get("ca_file")
+            return cls(
+                host=str(values["host"]),
+                database=str(values["database"]),
+                port=int(values.get("port", DEFAULT_PORT)),
+                sslmode=str(values.get("sslmode", STRONG_TLS)),
+                ca_file=None if ca in (None, "") else Path(str(ca)),
+                allow_weaker_tls=bool(values.get("allow_weaker_tls", False)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SiteSettingsError(
+                "The site settings are incomplete or damaged: they need at least the host "
+                "and the database."
+            ) from exc
+
+
+def machine_settings_path() -> Path:
+    """The machine-wide site setting (written by the installer for silent deployment)."""
+    override = os.environ.get("CLINIC_APP_MACHINE_DIR")
+    if override:
+        return Path(override) / SETTINGS_FILENAME
+    if sys.platform == "win32":
+        base = Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData"))
+        return base / "clinic-app" / SETTINGS_FILENAME
+    return Path("/etc/clinic-app") / SETTINGS_FILENAME
+
+
+def user_settings_path() -> Path:
+    """This user's own site setting (overrides the machine's)."""
+    return config.data_dir() / SETTINGS_FILENAME
+
+
+def read_settings(path: Path) -> SiteSettings | None:
+    """The settings in one file, or None when there is no file."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SiteSettingsError(f"The site settings in {path} cannot be read.") from exc
+    try:
+        values = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SiteSettingsError(f"The site settings in {path} are damaged.") from exc
+    if not isinstance(values, dict):
+        raise SiteSettingsError(f"The site settings in {path} are damaged.")
+    return SiteSettings.from_json(values)
+
+
+def configured_site() -> SiteSettings | None:
+    """The site this workstation uses (the user's setting, else the machine's), or None."""
+    for path in (user_settings_path(), machine_settings_path()):
+        settings = read_settings(path)
+        if settings is not None:
+            return settings
+    return None
+
+
+def write_settings(settings: SiteSettings, path: Path) -> Path:
+    """Check and write the settings (atomically); a weaker TLS choice is logged."""
+    settings.check()
+    if settings.sslmode != STRONG_TLS:
+        log.warning("site setting written with weaker TLS mode %s", settings.sslmode)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n").encode()
+    files.write_atomically(path, data)
+    return path
+
+
+def classify(exc: BaseException) -> StorageError | None:
+    """Translate a driver error into the error a user should see, or None if it is a bug."""
+    import psycopg  # noqa: PLC0415 - site mode only
+
+    if isinstance(exc, psycopg.OperationalError):
+        message = str(exc).lower()
+        if "password authentication failed" in message or "role" in message:
+            return SiteSignInError(SIGN_IN_MESSAGE)
+        if "certificate" in message or "ssl" in message:
+            return SiteSettingsError(
+                "The site's server could not be checked as the right server (its "
+                "certificate does not match the settings). Nothing was sent to it; tell your "
+                "IT service."
+            )
+        return StorageError(UNREACHABLE_MESSAGE)
+    return None
+
+
+class SiteSignInError(StorageError):
+    """The server refused the member of staff's name or password."""
+
+
+def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
+    """A SQLAlchemy engine whose connections come from ``connect()`` (a psycopg connection)."""
+    import psycopg  # noqa: PLC0415 - site mode only
+
+    engine = create_engine(
+        "postgresql+psycopg://",
+        creator=connect,
+        # Statement values are clinical text: never copy them into error messages.
+        hide_parameters=True,
+        poolclass=QueuePool,
+        pool_pre_ping=True,
+    )
+    if sslmode != STRONG_TLS:
+
+        @event.listens_for(engine, "connect")
+        def _weaker(*_: Any) -> None:
+            log.warning("connected to the site with weaker TLS mode %s", sslmode)
+
+    @event.listens_for(engine, "handle_error")
+    def _translate(context: ExceptionContext) -> StorageError | None:
+        original = context.original_exception
+        if isinstance(original, psycopg.OperationalError):
+            translated = classify(original)
+            if translated is not None:
+                log.info("site database error: %s", type(translated).__name__)
+                return translated
+        return None
+
+    return engine
+
+
+@dataclass
+class SiteDatabase:
+    """An open connection to a site as one member of staff: units of work, as ``Database``.
+
+    Every connection is that person's own PostgreSQL role; the server applies row-level
+    security and column privileges to everything they do.
+    """
+
+    settings: SiteSettings
+    user: str
+    engine: Engine
+    _sessions: sessionmaker[Session] = field(repr=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def writing(self) -> Session:
+        # PostgreSQL takes row locks as it writes; no write lock up front is needed.
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def checkpoint(self) -> bool:
+        return True  # the server keeps its own write-ahead log
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
+    """Connect to the site as ``user`` (their own PostgreSQL role), checking the TLS setting.
+
+    The first connection is made at once, so a wrong password, an unreachable server or a
+    certificate that does not match is reported here, in plain words.
+    """
+    engine = connect_engine(settings, user, password)
+    return SiteDatabase(settings, user, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def connect_engine(settings: SiteSettings, user: str, password: str) -> Engine:
+    """An engine whose every connection signs in as ``user``; the first is made at once."""
+    import psycopg  # noqa: PLC0415 - site mode only
+
+    settings.check()
+    conninfo = settings.conninfo(user, password)
+
+    def connect() -> Any:
+        return psycopg.connect(conninfo)
+
+    engine = make_engine(connect, sslmode=settings.sslmode)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def lock_audit_chain(session: Session) -> None:
+    """Serialise appends to the audit chain until this unit of work ends (site mode).
+
+    On PostgreSQL a transaction-scoped advisory lock: the next writer waits here until
+    this one commits or rolls back, then reads the chain's end as it now is. A
+    workstation database needs nothing: its writers already take the write lock first.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_CHAIN_LOCK})
