@@ -175,9 +175,7 @@ def _attendees(session: Session, ids: Sequence[int]) -> dict[int, tuple[Attendee
     if not ids:
         return {}
     for appointment_id, staff_id, name in session.execute(
-        select(
-            AppointmentClinician.appointment_id, StaffUser.id, StaffUser.display_name
-        )
+        select(AppointmentClinician.appointment_id, StaffUser.id, StaffUser.display_name)
         .join(StaffUser, StaffUser.id == AppointmentClinician.staff_id)
         .where(AppointmentClinician.appointment_id.in_(ids))
         .order_by(AppointmentClinician.appointment_id, StaffUser.display_name)
@@ -291,9 +289,7 @@ def appointments_for_client(
 
 def _require_clinical(by: StaffRef) -> None:
     if not by.is_clinical:
-        raise AccessDenied(
-            "Administrators manage the system but do not keep clinical diaries."
-        )
+        raise AccessDenied("Administrators manage the system but do not keep clinical diaries.")
 
 
 def diary(
@@ -440,7 +436,7 @@ def _clashes(
             if other_day == day and _overlaps(
                 begins, minutes, datetime.combine(other_day, other_start), other_minutes
             ):
-                until = (datetime.combine(day, other_start) + timedelta(minutes=other_minutes))
+                until = datetime.combine(day, other_start) + timedelta(minutes=other_minutes)
                 problems.append(
                     Problem(
                         "start_time",
@@ -457,16 +453,22 @@ def _check_place(
     """Refuse a place that is an address recorded for one of the client's third parties."""
     if not place.strip():
         return
-    wanted = _plain(place)
+    wanted = f" {_plain(place)} "
     for address in third_parties.identifiers(session, by, client_id).addresses:
-        recorded = _plain(address)
-        if recorded and (recorded in wanted or (len(wanted) >= 8 and wanted in recorded)):
-            check.add(
-                "place",
-                "This place is an address recorded for a victim or another person in this "
-                "record. An appointment is never held there: choose another place.",
-            )
-            return
+        # The whole address, or a line of it with a number in it (the house and street,
+        # the postcode), found in the place as whole words.
+        lines = [address, *address.split(",")]
+        for line in lines:
+            recorded = _plain(line)
+            if len(recorded) >= 5 and any(ch.isdigit() for ch in recorded) or line is address:
+                if recorded and f" {recorded} " in wanted:
+                    check.add(
+                        "place",
+                        "This place is an address recorded for a victim or another person "
+                        "in this record. An appointment is never held there: choose another "
+                        "place.",
+                    )
+                    return
 
 
 def _plain(text: str) -> str:
@@ -499,7 +501,7 @@ def _check_booking(
     check.text("video_link", video_link, label="The video link", max_length=MAX_LINK)
     if video_link.strip() and not video_link.strip().lower().startswith("https://"):
         check.add("video_link", "A video link starts with https://.")
-    if video_link.strip() and modality is not Modality.VIDEO:
+    elif video_link.strip() and modality is not Modality.VIDEO:
         check.add("video_link", "Only a video appointment has a video link.")
     _check_place(session, by, client_id, place, check)
     if not clinician_ids:
@@ -605,9 +607,7 @@ def book(
             entity_id=row.id,
             client_id=client_id,
         )
-    return _rows(
-        session, _query().where(Appointment.id.in_([r.id for r in made])), openable=None
-    )
+    return _rows(session, _query().where(Appointment.id.in_([r.id for r in made])), openable=None)
 
 
 def _for_change(
