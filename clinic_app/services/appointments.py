@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Select, and_, or_, select, union
+from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import AccessDenied, InvalidTransition, NotFound, Problem, ValidationError
@@ -460,15 +460,14 @@ def _check_place(
         lines = [address, *address.split(",")]
         for line in lines:
             recorded = _plain(line)
-            if len(recorded) >= 5 and any(ch.isdigit() for ch in recorded) or line is address:
-                if recorded and f" {recorded} " in wanted:
-                    check.add(
-                        "place",
-                        "This place is an address recorded for a victim or another person "
-                        "in this record. An appointment is never held there: choose another "
-                        "place.",
-                    )
-                    return
+            worth = line is address or (len(recorded) >= 5 and any(c.isdigit() for c in recorded))
+            if worth and recorded and f" {recorded} " in wanted:
+                check.add(
+                    "place",
+                    "This place is an address recorded for a victim or another person in "
+                    "this record. An appointment is never held there: choose another place.",
+                )
+                return
 
 
 def _plain(text: str) -> str:
@@ -887,8 +886,9 @@ def diary_ics(
     UIDs are stable (the appointment's id and the site), so importing again updates events
     rather than doubling them. Cancelled appointments are exported as cancelled.
     """
-    import icalendar  # noqa: PLC0415 - only for the export
     from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    import icalendar  # noqa: PLC0415 - only for the export
 
     found = diary(session, by, staff_id, start, end)
     zone = ZoneInfo(TIME_ZONE)
