@@ -20,6 +20,7 @@ from typing import IO
 from clinic_app import __version__, config
 from clinic_app.cli import (
     accounts,
+    appointments,
     audit_trail,
     evaluation,
     fhir,
@@ -47,6 +48,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     third_parties.register,  # third-party, protective-measure
     fhir.register,  # fhir export
     evaluation.register,  # evaluation project, evaluation export
+    appointments.register,  # appointments book, list, cancel, attended, dna, ics
 )
 
 

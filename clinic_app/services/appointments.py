@@ -915,4 +915,21 @@ def diary_ics(
         cal.add_component(event)
     cal.add_missing_timezones()
     data: bytes = cal.to_ical()
+    audit.record(
+        session,
+        audit.Action.EXPORT,
+        actor_id=by.id,
+        entity="diary",
+        entity_id=staff_id,
+        detail={"format": "ics", "appointments": len(found.rows)},
+    )
     return data
+
+
+def clinician_id(session: Session, by: StaffRef, username: str) -> int:
+    """The id of the clinician with this username (for the command line)."""
+    _require_clinical(by)
+    person = session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    if person is None or person.role is Role.ADMINISTRATOR:
+        raise NotFound(f"There is no member of clinical staff with the username '{username}'.")
+    return person.id

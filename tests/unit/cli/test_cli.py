@@ -276,6 +276,7 @@ def test_help_lists_every_command_group_in_its_usual_order():
         "protective-measure",
         "fhir",
         "evaluation",
+        "appointments",
     ]
 
 
