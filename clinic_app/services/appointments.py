@@ -933,3 +933,39 @@ def clinician_id(session: Session, by: StaffRef, username: str) -> int:
     if person is None or person.role is Role.ADMINISTRATOR:
         raise NotFound(f"There is no member of clinical staff with the username '{username}'.")
     return person.id
+
+
+@dataclass(frozen=True)
+class BookingChoices:
+    """What a booking form offers: the user's clients and the clinical staff who can attend."""
+
+    clients: tuple[tuple[int, str], ...]
+    clinicians: tuple[Attendee, ...]
+
+
+def booking_choices(session: Session, by: StaffRef) -> BookingChoices:
+    """The clients the user may open (by name, with their case reference), and clinicians."""
+    _require_clinical(by)
+    clients = session.execute(
+        select(Client.id, Client.family_name, Client.given_name, Client.local_ref)
+        .where(Client.id.in_(openable_clients(by)))
+        .order_by(Client.family_name, Client.given_name, Client.id)
+    ).all()
+    staff = session.execute(
+        select(StaffUser.id, StaffUser.display_name)
+        .where(StaffUser.role != Role.ADMINISTRATOR, StaffUser.disabled_at.is_(None))
+        .order_by(StaffUser.display_name)
+    ).all()
+    return BookingChoices(
+        tuple((c[0], f"{c[1].upper()}, {c[2]} ({c[3]})") for c in clients),
+        tuple(Attendee(s[0], s[1]) for s in staff),
+    )
+
+
+def start_note_from(
+    session: Session, by: StaffRef, appointment_id: int, *, today: date | None = None
+) -> notes.NoteRow:
+    """Start the appointment's note with its day, start time, length and modality filled
+    in, linked to it (the diary's "Write the note"); the clinician writes the rest."""
+    prefill = note_prefill(session, by, appointment_id)
+    return start_note(session, by, appointment_id, note_content_from(prefill), today=today)
