@@ -170,7 +170,7 @@ class DiaryView(QWidget):
         header.setSectionResizeMode(DiaryColumn.PLACE, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.empty = empty_state_label("No appointments on these days.")
-        layout.addWidget(self.empty)
+        layout.addWidget(self.empty, 1)
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
@@ -260,6 +260,7 @@ class DiaryView(QWidget):
         self.empty.setText(
             f"{diary.staff_name} has no appointments "
             + ("on this day." if diary.start == diary.end else "this week.")
+            + " Book one with Book… (Alt+B)."
         )
         self.table.setVisible(bool(diary.rows))
         if selected is not None:
