@@ -49,9 +49,7 @@ class Appointment(Base):
     status: Mapped[AppointmentStatus] = mapped_column(
         str_enum(AppointmentStatus), default=AppointmentStatus.BOOKED, info=SHAREABLE
     )
-    cancelled_by: Mapped[CancelledBy | None] = mapped_column(
-        str_enum(CancelledBy), info=SHAREABLE
-    )
+    cancelled_by: Mapped[CancelledBy | None] = mapped_column(str_enum(CancelledBy), info=SHAREABLE)
     cancel_reason: Mapped[str] = mapped_column(Text, default="", info=CLINICAL)
     note_id: Mapped[int | None] = mapped_column(
         ForeignKey("session_note.id"), index=True, info=OPERATIONAL

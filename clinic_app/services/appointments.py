@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session
@@ -209,11 +209,12 @@ _COLUMNS: Final = (
 
 
 def _query() -> Select[Any]:
-    return (
+    query = (
         select(*_COLUMNS)
         .join(Client, Client.id == Appointment.client_id)
         .outerjoin(SessionNote, SessionNote.id == Appointment.note_id)
     )
+    return cast("Select[Any]", query)
 
 
 def _rows(

@@ -245,6 +245,8 @@ def row_of(note: SessionNote, addenda: list[NoteAddendum] | None = None) -> Note
 
 def _apply(note: SessionNote, content: NoteContent) -> None:
     for name in content.__dataclass_fields__:
+        if name == "start_time" and content.start_time is None:
+            continue  # the note editor does not show the start time yet: keep the one given
         setattr(note, name, getattr(content, name))
     note.updated_at = utcnow()
 

@@ -160,6 +160,7 @@ class BookingDialog(_SavingForm):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Book an appointment", "&Book", parent)
+        self.setMinimumWidth(520)
         self._book = book
         self.client_ids = [c[0] for c in choices.clients]
         self.client = QComboBox()

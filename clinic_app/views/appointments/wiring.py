@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QTabBar
+from PySide6.QtWidgets import QMenu, QTabBar
 
 from clinic_app.views.appointments.actions import DiaryActions
 from clinic_app.views.appointments.view import DiaryView
@@ -53,8 +53,7 @@ def add_diary_tab(window: MainWindow, workspace: Workspace) -> DiaryView:
     action.setShortcut(QKeySequence(DIARY_SHORTCUT))
     action.triggered.connect(lambda: window.tabs.setCurrentWidget(diary))
     window.addAction(action)
-    for entry in window.menuBar().actions():
-        menu = entry.menu()
-        if entry.text() == "&View" and menu is not None:
+    for menu in window.menuBar().findChildren(QMenu):
+        if menu.title() == "&View":
             menu.addAction(action)
     return diary

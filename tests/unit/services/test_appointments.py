@@ -254,6 +254,13 @@ def test_a_note_started_from_an_appointment_is_prefilled_and_linked(db, psycholo
     assert stored.content.start_time == time(9, 15)
     with db.session() as s, pytest.raises(InvalidTransition):
         appointments.note_prefill(s, psychologist, row.id)
+    # The note editor does not show the start time yet: saving from it keeps the time.
+    edited = notes.NoteContent(TODAY, 50, Modality.IN_PERSON, Attendance.ATTENDED, agenda="x")
+    with db.transaction() as s:
+        notes.edit_draft(s, psychologist, note.id, edited, expected_version=1, today=TODAY)
+    with db.session() as s:
+        [stored] = notes.notes_for_client(s, psychologist, client_id)
+    assert stored.content.start_time == time(9, 15) and stored.content.agenda == "x"
 
 
 def _attendance(db, by, client_id):
