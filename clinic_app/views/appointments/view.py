@@ -176,13 +176,13 @@ class DiaryView(QWidget):
         buttons = QHBoxLayout()
         self.book_button = _button("&Book…", "Book an appointment")
         self.attended_button = _button("&Attended", "The client came")
-        self.dna_button = _button("Did &not attend", "The client did not come or cancel")
+        self.dna_button = _button("Did n&ot attend", "The client did not come or cancel")
         self.cancel_button = _button("&Cancel…", "Cancel, saying who cancelled and why")
         self.move_button = _button("&Move…", "Move this appointment alone")
         self.note_button = _button(
             "&Write the note", "Start the session note with the day, time, length and modality"
         )
-        self.open_button = _button("&Open record")
+        self.open_button = _button("Open &record")
         self.export_button = _button("&Export to calendar…", "Case references and times only")
         for button in (
             self.book_button,

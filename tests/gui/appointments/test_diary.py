@@ -222,3 +222,19 @@ def test_a_colleagues_client_shows_as_busy_without_a_name(qtbot):
     assert view.model.data(view.model.index(0, 2)) == diary_view.BUSY
     view.table.selectRow(0)
     assert not view.attended_button.isEnabled() and not view.open_button.isEnabled()
+
+
+def test_the_diary_model_is_sound_and_each_alt_letter_reaches_one_control(qtbot, qtmodeltester):
+    fakes = Fakes()
+    fakes.rows = (ROW,)
+    view = DiaryView(fakes.actions(), today=date(2026, 12, 8))
+    qtbot.addWidget(view)
+    qtmodeltester.check(view.model)
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    letters = []
+    for widget in view.findChildren(QAbstractButton) + view.findChildren(QLabel):
+        text = widget.text()
+        if "&" in text.replace("&&", ""):
+            letters.append(text[text.index("&") + 1].lower())
+    assert letters and len(letters) == len(set(letters))
