@@ -9,6 +9,7 @@ from datetime import date, time
 
 import pytest
 from PySide6.QtCore import QTime
+from PySide6.QtWidgets import QFileDialog
 
 from clinic_app.errors import Problem
 from clinic_app.models.enums import AppointmentStatus, CancelledBy, Modality, Repeat
@@ -22,7 +23,7 @@ from clinic_app.services.appointments import (
 )
 from clinic_app.views.appointments import view as diary_view
 from clinic_app.views.appointments.actions import DiaryActions
-from clinic_app.views.appointments.dialogs import BookingDialog, CancelDialog
+from clinic_app.views.appointments.dialogs import BookingDialog, CancelDialog, MoveDialog
 from clinic_app.views.appointments.view import DiaryView
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.conftest import settle
@@ -58,7 +59,7 @@ def fill_and_run(qtbot, monkeypatch, dialog_type, fill):
 
 
 def test_a_clinician_books_marks_cancels_and_writes_the_note_without_freezing(
-    qtbot, clinician_app, monkeypatch
+    qtbot, clinician_app, monkeypatch, tmp_path
 ):
     app = clinician_app
     diary = diary_of(app)
@@ -130,6 +131,25 @@ def test_a_clinician_books_marks_cancels_and_writes_the_note_without_freezing(
         diary.next_button.click()
         settle(qtbot, app)
     assert [r.occurrence for r in diary.model.items()] == [2]
+
+    def later(dialog: MoveDialog) -> None:
+        dialog.start.setTime(QTime(15, 30))
+
+    fill_and_run(qtbot, monkeypatch, MoveDialog, later)
+    diary.table.selectRow(0)
+    diary.move_button.click()
+    with no_stalls():
+        settle(qtbot, app)
+    assert diary.model.item(0).start_time == time(15, 30)
+
+    out = tmp_path / "diary.ics"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    with no_stalls():
+        diary.export_button.click()
+        settle(qtbot, app)
+    text = out.read_text()
+    assert text.count("BEGIN:VEVENT") == 1 and "Room 4" not in text
+    assert "Exported 1 appointment(s)" in diary.last_action.text()
 
 
 def test_home_can_ask_for_todays_appointments(qtbot, clinician_app):
