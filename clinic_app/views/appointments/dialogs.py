@@ -157,6 +157,7 @@ class BookingDialog(_SavingForm):
         me_id: int,
         day: date,
         start: time = time(10, 0),
+        client_id: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Book an appointment", "&Book", parent)
@@ -165,6 +166,8 @@ class BookingDialog(_SavingForm):
         self.client_ids = [c[0] for c in choices.clients]
         self.client = QComboBox()
         self.client.addItems([c[1] for c in choices.clients])
+        if client_id in self.client_ids:
+            self.client.setCurrentIndex(self.client_ids.index(client_id))
         self.field("C&lient", self.client)
         self.day = _date_edit(day)
         self.field("&Date", self.day)

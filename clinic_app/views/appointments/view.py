@@ -7,13 +7,14 @@ older one. Appointments with clients the user may not open show as busy time onl
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import IntEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -224,6 +225,12 @@ class DiaryView(QWidget):
 
     # -- what is shown ------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown again (the tab chosen): read the diary afresh, as notes may have changed."""
+        super().showEvent(event)
+        if self.diary is not None:
+            self.refresh()
+
     @property
     def week(self) -> bool:
         return self.span.currentIndex() == 1
@@ -327,11 +334,18 @@ class DiaryView(QWidget):
     def _on_book(self) -> None:
         if self.choices is None:
             return
+        selected = self.current()
+        now = datetime.now()
+        day = max(self.day, self.today)
+        # Today: the next hour to come; another day: ten in the morning.
+        start = time(min(now.hour + 1, 23), 0) if day == now.date() else time(10, 0)
         dialog = BookingDialog(
             self.choices,
             self._actions.book,
             me_id=self._actions.me_id,
-            day=max(self.day, self.today),
+            day=day,
+            start=start,
+            client_id=None if selected is None else selected.client_id,
             parent=self,
         )
         try:
