@@ -14,12 +14,18 @@ panel's "direction of change" is computed too. The summary is for the multi-agen
 Timed, interleaved so that load changes hit both alike:
 
 - **end to end**: ``drafts.prepare_partner_summary`` (build through the guarded reader
-  and the lexicon check) and ``documents.export_partner_summary`` (rebuild and compare,
-  lexicon again, Caldicott and gateway checks, render, register entry, atomic write with
-  fsync) in one unit of work, rolled back afterwards so the register does not grow;
+  and the lexicon check) and ``documents.export_partner_summary`` (the gate's record of
+  that build and check, taken as the command line takes it in the same unit of work;
+  Caldicott and gateway checks, render, register entry, atomic write with fsync) in one
+  unit of work, rolled back afterwards so the register does not grow;
 - **bare reportlab**: the same pages built from the same content with plain reportlab
   (one ``SimpleDocTemplate``, the same tables as plain strings, no page frame, no
-  checks, no database), written to a file the same way (write, fsync).
+  checks, no database), written to a file the same way (write, fsync);
+- **whole process** (what the budget is about): the real ``clinic-app summary ...
+  --password-stdin`` process from spawn to exit, on a store of 200 demo clients and the
+  same long record (``benchmarks/stores.py``, its key in a key file), against a
+  ``clinic-app --help`` process, in turns (``waits.measure_pdf``, the same code as the
+  headline figure of ``python -m benchmarks.run``).
 
 The parts of the end-to-end figure (build and check; render alone) are reported too.
 Figures are medians with the nearest-rank p95, in milliseconds. This prints figures; it
@@ -54,6 +60,8 @@ from benchmarks.run import (
     say,
     scratch_dir,
 )
+from benchmarks.stores import client_store
+from benchmarks.waits import measure_pdf
 from clinic_app.models.enums import Gateway, MeasureMode
 from clinic_app.reports import pdf
 from clinic_app.reports.content import PartnerSummary
@@ -203,8 +211,28 @@ def _timed(work: Callable[[], object]) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
+PROCESS_STORE_CLIENTS = 200
+
+
+def measure_process(work: Path, runs: int) -> dict[str, Any]:
+    """The whole ``clinic-app summary`` process against ``clinic-app --help``, in turns."""
+    store = client_store(work / "process", PROCESS_STORE_CLIENTS)
+    say(f"timing {runs} summary processes against --help processes ...")
+    out = work / "process-out"
+    out.mkdir()
+    figure = measure_pdf(store, runs, out)
+    summary, help_only = Stats(figure.samples), Stats(figure.baseline or [])
+    return {
+        "summary_process": summary.to_json(),
+        "help_process": help_only.to_json(),
+        "store_clients": PROCESS_STORE_CLIENTS,
+        "within_budget": summary.median <= TARGET_MS,
+    }
+
+
 def measure(repeats: int = 20, warmup: int = 2) -> dict[str, object]:
-    """Time the partner summary of a 500-session client against bare reportlab."""
+    """Time the partner summary of a 500-session client against bare reportlab, in process
+    and as the whole command-line process."""
     with scratch_dir() as work:
         fixture = new_database(work / "summary.db")
         try:
@@ -255,6 +283,7 @@ def measure(repeats: int = 20, warmup: int = 2) -> dict[str, object]:
                     bare.append(bare_ms)
         finally:
             fixture.database.close()
+        process = measure_process(work, max(5, repeats // 2))
     total, baseline = Stats(totals), Stats(bare)
     assert content.attendance is not None
     return {
@@ -268,15 +297,14 @@ def measure(repeats: int = 20, warmup: int = 2) -> dict[str, object]:
         "end_to_end": total.to_json(),
         "parts_median_ms": {
             "prepare (build + lexicon)": round(statistics.median(prepares), 2),
-            "export (rebuild + checks + render + register + write)": round(
-                statistics.median(exports), 2
-            ),
+            "export (checks + render + register + write)": round(statistics.median(exports), 2),
             "render alone": round(statistics.median(renders), 2),
         },
         "bare_reportlab": baseline.to_json(),
         "ratio_median": round(total.median / baseline.median, 2),
-        "target": {"median_ms_at_most": TARGET_MS},
-        "within_budget": total.median <= TARGET_MS,
+        "whole_process": process,
+        "target": {"median_ms_at_most": TARGET_MS, "of": "the whole process"},
+        "within_budget": process["within_budget"],
     }
 
 
@@ -297,8 +325,14 @@ def show(report: dict[str, Any], write: Callable[[str], None] = print) -> None:
     write(f"  ratio           {report['ratio_median']:.2f}x at the median")
     for part, value in report["parts_median_ms"].items():
         write(f"    {part}: {value:.0f} ms")
+    whole = report["whole_process"]
+    process, help_only = whole["summary_process"], whole["help_process"]
+    write(
+        f"  whole process   median {process['median_ms']:.0f} ms, p95 {process['p95_ms']:.0f} ms "
+        f"(n={process['n']}); `clinic-app --help` median {help_only['median_ms']:.0f} ms"
+    )
     verdict = "within" if report["within_budget"] else "OVER"
-    write(f"  budget          median <= {TARGET_MS:.0f} ms: {verdict}")
+    write(f"  budget          whole process median <= {TARGET_MS:.0f} ms: {verdict}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1018,7 +1018,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"where to write the figures (results/waits.json; with --only {DEFAULT_JSON})",
     )
     parser.add_argument(
-        "--keep", type=Path, help="build the record stores here and reuse them next time"
+        "--keep",
+        type=Path,
+        help="build the record stores here and reuse them next time (--only record: the "
+        "10,000-client store of the window figures)",
     )
     parser.add_argument(
         "--scale", action="store_true", help="growth at 1,000, 10,000 and 100,000 clients/notes"
@@ -1033,6 +1036,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile",
         action="store_true",
         help="always profile open_record (it is profiled anyway when over budget)",
+    )
+    parser.add_argument(
+        "--home",
+        action="store_true",
+        help="only sign-in to Home (40 clients, a team lead, everyone) and peak memory",
     )
     parser.add_argument("--child-cold-open", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -1050,6 +1058,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             *(["--quick"] if args.quick else []),
             *(["--scale"] if args.scale else []),
             *(["--profile"] if args.profile else []),
+            *(["--home"] if args.home else []),
             *(["--keep", str(args.keep)] if args.keep else []),
             *(["--json", str(args.json)] if args.json else []),
         ]
@@ -1107,6 +1116,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks import caseload_filter
 
         others["caseload_filter"] = caseload_filter.measure(repeats=5 if quick else 20)
+    if "record" in chosen:
+        # The same client in the real window, as the user waits for it (the window figures
+        # of the default run): first tab painted, then every tab visited once.
+        say("open the 500-session client in the window and visit every tab ...")
+        from benchmarks import waits
+
+        window_figures = waits.record_in_window(args.keep, quick)
+        others["record_in_window"] = [f.to_json() for f in window_figures]
+        print(waits.table(window_figures))
+        for figure in window_figures:
+            if "per_tab_median_ms" in figure.extra:
+                print(f"{figure.name}: per tab (median ms): {figure.extra['per_tab_median_ms']}")
+        print()
     if "search" in chosen:
         say("note search ...")
         from benchmarks import note_search

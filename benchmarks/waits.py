@@ -250,13 +250,14 @@ def session(
 def measure_home(
     store: Store, username: str, caseload: int, runs: int
 ) -> tuple[Figure, list[float]]:
-    samples, checks, built, peaks = [], [], [], []
+    samples, checks, built, peaks, resident = [], [], [], [], []
     for _ in range(runs):
         got = session(store, username)
         samples.append(got["home"]["painted_ms"])
         checks.append(got["home"]["sign_in_check_ms"])
         built.append(got["home"]["window_built_ms"])
         peaks.append(got["memory_home_shown"]["peak_kb"] / MB)
+        resident.append(got["memory_home_shown"]["rss_kb"] / MB)
     goal_ms = 1000.0 if caseload <= 100 else 2000.0
     figure = Figure(
         f"sign-in to Home painted, {store.clients:,}-client store, {caseload:,}-client caseload",
@@ -269,7 +270,7 @@ def measure_home(
             "a new process per sample: the first sign-in after start, database already "
             "open (it opens while the user types); from OK to the Home tab painted",
         ],
-        extra={"window_built_ms": built, "peak_memory_mb": peaks},
+        extra={"window_built_ms": built, "peak_memory_mb": peaks, "resident_memory_mb": resident},
     )
     return figure, peaks
 
@@ -312,6 +313,19 @@ def measure_record(store: Store, reps: int, profile: bool) -> tuple[list[Figure]
         },
     )
     return [opened, first, tabs], got
+
+
+def record_in_window(keep: Path | None, quick: bool) -> list[Figure]:
+    """The record's window figures alone (``run --only record``), on a kept store if given."""
+    root = keep or Path(tempfile.mkdtemp(prefix="clinic-bench-stores-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        store = client_store(root, 1_000 if quick else 10_000)
+        figures, _ = measure_record(store, 5 if quick else 15, False)
+    finally:
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return figures
 
 
 def measure_keystrokes(store: Store, profile: bool) -> tuple[Figure, Figure, dict[str, Any]]:
@@ -554,6 +568,7 @@ def run_default(root: Path, quick: bool, profile: bool) -> dict[str, Any]:
             },
         )
     )
+    figures.append(resident_memory(store, home40, bare_peaks))
     say("durable note save ...")
     figures.append(measure_saves(store, 50 if quick else 200))
     say("note search ...")
@@ -576,6 +591,72 @@ def run_default(root: Path, quick: bool, profile: bool) -> dict[str, Any]:
         "stores": {"clients": store.__dict__, "notes": search_store},
         "profiles": profiles,
     }
+
+
+def resident_memory(store: Store, home: Figure, bare_peaks: list[float]) -> Figure:
+    """Resident memory with Home shown: the peak less what the password check lent out."""
+    return Figure(
+        f"  resident memory, {store.clients:,}-client store, Home shown",
+        home.extra["resident_memory_mb"],
+        "(information)",
+        unit="MB",
+        baseline_name="bare PySide6 window (peak)",
+        baseline=bare_peaks,
+        notes=[
+            "VmRSS when Home is painted (40-client caseload). The peak above is higher by "
+            "about 64 MB: argon2's working memory during the password check (memory-hard "
+            "by design), given back once the check ends",
+        ],
+    )
+
+
+def measure_bare_memory(runs: int) -> list[float]:
+    """Peak resident memory of bare PySide6 window processes (the memory baseline), MB."""
+    bare_cmd = [sys.executable, str(PROBE_DIR / "bare_window.py")]
+    return [_marks(bare_cmd, _env())[1].get("peak_kb", 0) / MB for _ in range(runs)]
+
+
+def run_home(root: Path, quick: bool, profile: bool) -> dict[str, Any]:
+    """Only the Home figures: sign-in to Home (40 clients, a team lead, everyone) and memory."""
+    figures: list[Figure] = []
+    store = client_store(root, 1_000 if quick else 10_000)
+    runs = 3 if quick else 5
+    say("bare window (memory baseline) ...")
+    bare_peaks = measure_bare_memory(runs)
+    say("sign-in to Home (40 clients) ...")
+    home40, peaks = measure_home(store, CLINICIAN, 41, runs)
+    say("sign-in to Home (team lead) ...")
+    lead, lead_peaks = measure_home(store, LEAD, store.lead_caseload, runs)
+    say("sign-in to Home (every client) ...")
+    everyone, everyone_peaks = measure_home(store, EVERYONE, store.clients, 1 if quick else 3)
+    figures += [home40, lead, everyone]
+    figures.append(
+        Figure(
+            f"peak memory, {store.clients:,}-client store, Home shown",
+            peaks,
+            "<= bare window + 100 MB",
+            unit="MB",
+            at_most_ms=statistics.median(bare_peaks) + 100,
+            baseline_name="bare PySide6 window",
+            baseline=bare_peaks,
+            notes=["VmHWM of the sign-in-to-Home processes (40-client caseload)"],
+            extra={"team_lead_peak_mb": lead_peaks, "all_clients_caseload_peak_mb": everyone_peaks},
+        )
+    )
+    figures.append(resident_memory(store, home40, bare_peaks))
+    profiles = {}
+    if profile:
+        say("profiles ...")
+        profiles["sign-in to Home, 40 clients"] = session(store, CLINICIAN, profile=True).get(
+            "home_profile", ""
+        )
+        profiles["sign-in to Home, team lead"] = session(store, LEAD, profile=True).get(
+            "home_profile", ""
+        )
+        profiles["sign-in to Home, every client"] = session(store, EVERYONE, profile=True).get(
+            "home_profile", ""
+        )
+    return {"figures": figures, "stores": {"clients": store.__dict__}, "profiles": profiles}
 
 
 def growth(small: float, large: float, factor: float) -> float:
@@ -642,6 +723,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", action="store_true", help="1,000 / 10,000 / 100,000 growth")
     parser.add_argument("--quick", action="store_true", help="1,000 clients, fewer repetitions")
     parser.add_argument("--profile", action="store_true", help="cProfile the window figures")
+    parser.add_argument(
+        "--home", action="store_true", help="only sign-in to Home (three caseloads) and memory"
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     return parser.parse_args(argv)
 
@@ -659,7 +743,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["scale"] = scale
             print(scale_table(scale))
         else:
-            done = run_default(root, args.quick, args.profile)
+            run = run_home if args.home else run_default
+            done = run(root, args.quick, args.profile)
             figures: list[Figure] = done["figures"]
             report["figures"] = [f.to_json() for f in figures]
             report["stores"] = done["stores"]

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import gc
+import os
 import sys
+from typing import NoReturn
 
 QT_PROBE = ["self-test", "--qt-probe"]
+
+COMMAND_GC_THRESHOLDS = (10_000, 10, 10)
+"""Python's cycle collector for a command's process: it runs after every 10,000 new
+objects rather than 700 (the older generations in the usual proportion), so loading the
+command's modules is not interrupted again and again to walk objects that live until the
+process ends."""
 
 
 def main() -> int:
@@ -15,12 +26,29 @@ def main() -> int:
 
         return probe_main()
     if len(sys.argv) > 1:
+        gc.set_threshold(*COMMAND_GC_THRESHOLDS)
         from clinic_app.cli import main as cli_main  # noqa: PLC0415 - no Qt for commands
 
-        return cli_main(sys.argv[1:])
+        end_process(cli_main(sys.argv[1:]))
     from clinic_app.app import main as app_main  # noqa: PLC0415
 
     return int(app_main())
+
+
+def end_process(status: int) -> NoReturn:
+    """End a command's process once it has done its work, with ``status``.
+
+    The command has closed its database and written its files. The exit handlers run as
+    at any exit (log files flushed and closed, finalizers run) and the output is flushed;
+    what is skipped is Python tearing down each of the several hundred modules a command
+    loads, freeing memory the system takes back anyway (about a tenth of a partner
+    summary's time).
+    """
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that stopped early
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

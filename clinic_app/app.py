@@ -43,6 +43,7 @@ from clinic_app.views.shell.idle import IdleWatcher, LockKey
 from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
+    from clinic_app.services.clients import ClientSummary
     from clinic_app.services.common import StaffRef
     from clinic_app.services.form_drafts import OpenForm, SavedForm
     from clinic_app.services.notes import DraftRow
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
     from clinic_app.views.admin.view import AdministrationView
-    from clinic_app.views.common.record_part import RecordPart
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
     from clinic_app.views.sharing.actions import RiskNoticeActions
@@ -59,6 +59,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "Working…"
+
+
+def _load_what_sign_in_needs(database: Database) -> None:
+    """Import the models and the services that signing in and Home use, read the shipped
+    measure definitions and compile Home's statements (no Qt), on the runner's thread
+    while the user types: sign-in and the first Home would otherwise wait about 0.7 s.
+
+    The price is memory held during the password check, whose argon2 working memory
+    (64 MiB) sets the process's peak: about 6 MB more at that peak (jsonschema and the
+    definitions), which the process holds from Home's first load onwards anyway.
+    """
+    import clinic_app.services.clients  # noqa: PLC0415
+    import clinic_app.services.staff  # noqa: PLC0415, F401
+    from clinic_app.measures.definitions import shipped_definitions  # noqa: PLC0415
+    from clinic_app.services import dashboard  # noqa: PLC0415
+
+    shipped_definitions()  # parsed once per process
+    try:
+        with database.session() as session:
+            dashboard.warm_up(session)
+    except ClinicError:
+        log.info("Home's statements were not prepared ahead; they will be at its first load")
 
 
 def clear_clipboard() -> None:
@@ -164,6 +186,7 @@ class ClinicApp(QObject):
         # With the key store, so the integrity anchor kept beside the key moves on with
         # every commit (an opening without it would leave the anchor's digest stale).
         self.database = engine.open_database(self.database_path, key, key_store=store)
+        _load_what_sign_in_needs(self.database)
 
     def _open_with_recovery_key(self, recovered: bytes) -> None:
         """Open the database with a recovery key the user typed, and keep that key."""
@@ -174,6 +197,7 @@ class ClinicApp(QObject):
         database = engine.open_database(self.database_path, recovered, key_store=store)
         store.put(self.database_path, recovered)
         self.database = database
+        _load_what_sign_in_needs(database)
 
     def close_database(self) -> None:
         """Close the database cleanly (at quit); safe to call more than once."""
@@ -360,17 +384,27 @@ class ClinicApp(QObject):
                     if client_id is not None:
                         window.open_client(client_id)
             else:
-                view = window.open_client(form.client_id)
-                if view is not None and not view.reopen_form(
-                    form.tab, form.form, form.params, form.state
-                ):
-                    show_error(
-                        window,
-                        ClinicError(
-                            "A form that was open when the screen locked could not be "
-                            "opened again: what it was about has changed since."
-                        ),
-                    )
+
+                def reopen(view: ClientRecordView) -> None:
+                    if not view.reopen_form(form.tab, form.form, form.params, form.state):
+                        show_error(
+                            window,
+                            ClinicError(
+                                "A form that was open when the screen locked could not be "
+                                "opened again: what it was about has changed since."
+                            ),
+                        )
+                    QTimer.singleShot(0, self._reopen_next_form)
+
+                # The record opens on the runner: the next form is taken up once this one
+                # is open again (or once the record could not be opened).
+                view = window.open_client(form.client_id, reopen)
+                if view is not None:
+                    if not view.is_open:
+                        view.open_failed.connect(
+                            lambda _error: QTimer.singleShot(0, self._reopen_next_form)
+                        )
+                    return
         except ClinicError as error:
             show_error(window, error)
         QTimer.singleShot(0, self._reopen_next_form)
@@ -491,20 +525,29 @@ class ClinicApp(QObject):
             self._resume(window, workspace, resume)
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
+        """Open the records that were open again, and put autosaved text back in their
+        editors (all on the runner: each record opens when its client has been read)."""
         from clinic_app.services import notes  # noqa: PLC0415
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
 
         for client_id in resume.open_clients:
             window.open_client(client_id)
-        drafts = workspace.call(notes.drafts_to_recover)
-        for draft in drafts:
-            if draft.client_id in resume.open_clients:
-                view = window.open_client(draft.client_id)
-                sessions = view.tab("Sessions") if view is not None else None
-                if isinstance(sessions, SessionsTab):
-                    sessions.open_draft(draft)
         if resume.current is not None:
             window.open_client(resume.current)
+
+        def open_draft(view: ClientRecordView, draft: DraftRow) -> None:
+            sessions = view.tab("Sessions")
+            if isinstance(sessions, SessionsTab):
+                sessions.open_draft(draft)  # done once its notes are in
+
+        def put_back(drafts: list[DraftRow]) -> None:
+            for draft in drafts:
+                if draft.client_id in resume.open_clients:
+                    window.open_client(draft.client_id, partial(open_draft, draft=draft))
+            if resume.current is not None:
+                window.open_client(resume.current)
+
+        self.runner.run(lambda: workspace.call(notes.drafts_to_recover), put_back, parent=window)
 
     def _take_back_open_forms(self) -> None:
         """Reopen the forms kept at the lock (after the runner has finished keeping them)."""
@@ -614,10 +657,14 @@ class ClinicApp(QObject):
         )
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
             return
-        view = window.open_client(dialog.chosen.client_id)
-        sessions = view.show_tab("Sessions") if view is not None else None
-        if isinstance(sessions, SessionsTab):
-            sessions.open_draft(dialog.chosen)
+        chosen = dialog.chosen
+
+        def open_draft(view: ClientRecordView) -> None:
+            sessions = view.show_tab("Sessions")
+            if isinstance(sessions, SessionsTab):
+                sessions.open_draft(chosen)  # done once its notes are in
+
+        window.open_client(chosen.client_id, open_draft)
 
     def _new_client(
         self, workspace: Workspace, parent: QWidget, *, restore: dict[str, Any] | None = None
@@ -638,7 +685,15 @@ class ClinicApp(QObject):
         from clinic_app.services import dashboard  # noqa: PLC0415
         from clinic_app.views.home.dashboard import DashboardActions, DashboardView  # noqa: PLC0415
 
-        return DashboardView(DashboardActions(dashboard=workspace.bind(dashboard.dashboard)))
+        home = DashboardView(
+            DashboardActions(
+                dashboard=workspace.bind(dashboard.dashboard),
+                whole_section=workspace.bind(dashboard.whole_section),
+                generations=dashboard.generations,
+            )
+        )
+        home.refresh()  # Home is shown first: read it while the rest of the window is built
+        return home
 
     def _make_administration(self, workspace: Workspace) -> AdministrationView:
         """An administrator's Home: the command line's administration, in the window."""
@@ -708,7 +763,12 @@ class ClinicApp(QObject):
         return True
 
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
-        """Build a client's record; opening it is the audited view of the record."""
+        """A client's record, built without reading the database.
+
+        The view opens the record on the runner (``record.open_client``: the audited view,
+        which may need emergency access) and only then shows its tabs; each tab is built
+        the first time it is shown and reads its own part of the record then.
+        """
         from clinic_app.services import (  # noqa: PLC0415
             clients,
             critical_items,
@@ -735,16 +795,12 @@ class ClinicApp(QObject):
         from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
         from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
         from clinic_app.views.plan.tab import PlanActions, PlanTab  # noqa: PLC0415
-        from clinic_app.views.record.overview import (  # noqa: PLC0415
-            OverviewActions,
-            OverviewTab,
-            TeamMember,
-        )
+        from clinic_app.views.record.overview import OverviewActions, OverviewTab  # noqa: PLC0415
         from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
         from clinic_app.views.referrals.actions import ReferralsActions  # noqa: PLC0415
         from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
         from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
-        from clinic_app.views.risk.tab import RiskTab  # noqa: PLC0415
+        from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner  # noqa: PLC0415
         from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
         from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
@@ -754,8 +810,14 @@ class ClinicApp(QObject):
         from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
         from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
 
-        client = workspace.call(record.open_client, client_id)
-        names = workspace.call(staff.display_names)
+        # Staff names for the tabs, read with the opening (on the runner, before any tab
+        # is built): the view hands the opening's result to the GUI thread only after this.
+        names: dict[int, str] = {}
+
+        def open_client() -> ClientSummary:
+            client = workspace.call(record.open_client, client_id)
+            names.update(workspace.call(staff.display_names))
+            return client
 
         def describe_staff(staff_id: int) -> str:
             return names.get(staff_id, "a former member of staff")
@@ -772,36 +834,44 @@ class ClinicApp(QObject):
                 dialog.deleteLater()
             return bool(produced)
 
-        risk_tab = RiskTab(
-            client_id,
-            RiskActions(
-                events_for_client=workspace.bind(risk.events_for_client),
-                urgent_without_decision=workspace.bind(risk.urgent_without_decision),
-                record_risk_event=workspace.bind(risk.record_risk_event),
-                record_share_decision=workspace.bind(risk.record_share_decision),
-                describe_staff=describe_staff,
-                produce_risk_notice=produce_risk_notice,
-            ),
-        )
+        def risk_tab() -> RiskTab:
+            part = view.tab("Risk")
+            assert isinstance(part, RiskTab)
+            return part
+
+        def make_risk() -> RiskTab:
+            return RiskTab(
+                client_id,
+                RiskActions(
+                    events_for_client=workspace.bind(risk.events_for_client),
+                    urgent_without_decision=workspace.bind(risk.urgent_without_decision),
+                    record_risk_event=workspace.bind(risk.record_risk_event),
+                    record_share_decision=workspace.bind(risk.record_share_decision),
+                    describe_staff=describe_staff,
+                    produce_risk_notice=produce_risk_notice,
+                ),
+            )
+
+        def make_banner() -> UrgentRiskBanner:
+            return UrgentRiskBanner(
+                lambda: workspace.call(risk.urgent_without_decision, client_id),
+                lambda event: risk_tab().open_decision(event),
+            )
 
         def open_risk_event(session_note_id: int | None) -> None:
-            risk_tab.open_new_event(session_note_id=session_note_id)
+            risk_tab().open_new_event(session_note_id=session_note_id)
 
         def record_risk_event_for_review() -> int | None:
             """The Measures tab's way in: the new event's id, to record it as the review."""
-            event = risk_tab.open_new_event()
+            event = risk_tab().open_new_event()
             return event.id if event is not None else None
 
-        tabs: list[RecordPart] = [
-            OverviewTab(
+        def make_overview() -> OverviewTab:
+            return OverviewTab(
                 client_id,
                 OverviewActions(
-                    open_record=workspace.bind(record.read_record),
+                    overview=workspace.bind(record.overview),
                     client_details=workspace.bind(clients.client_details),
-                    client_team=lambda cid: [
-                        TeamMember(t.name, t.is_lead)
-                        for t in workspace.call(clients.client_team, cid)
-                    ],
                     update_client=workspace.bind(clients.update_client),
                     set_typology=workspace.bind(clients.set_typology),
                     record_risk_assessment=workspace.bind(clients.record_risk_assessment),
@@ -810,8 +880,10 @@ class ClinicApp(QObject):
                     known_sites=workspace.bind(clients.known_sites),
                     protection=workspace.bind(third_parties.protection),
                 ),
-            ),
-            PlanTab(
+            )
+
+        def make_plan() -> PlanTab:
+            return PlanTab(
                 client_id,
                 PlanActions(
                     plans_for_client=workspace.bind(plans.plans_for_client),
@@ -822,8 +894,10 @@ class ClinicApp(QObject):
                     rate_goal=workspace.bind(plans.rate_goal),
                     describe_staff=describe_staff,
                 ),
-            ),
-            SessionsTab(
+            )
+
+        def make_sessions() -> SessionsTab:
+            return SessionsTab(
                 client_id,
                 SessionsActions(
                     notes_for_client=workspace.bind(notes.notes_for_client),
@@ -839,9 +913,10 @@ class ClinicApp(QObject):
                     clinical_staff=workspace.bind(staff.clinical_staff),
                     open_risk_event=open_risk_event,
                 ),
-            ),
-            risk_tab,
-            ReferralsTab(
+            )
+
+        def make_referrals() -> ReferralsTab:
+            return ReferralsTab(
                 client_id,
                 ReferralsActions(
                     referrals_for_client=workspace.bind(referrals.referrals_for_client),
@@ -851,8 +926,10 @@ class ClinicApp(QObject):
                     preview_referral_letter=workspace.bind(letters.preview_referral_letter),
                     issue_referral_letter=workspace.bind(letters.issue_referral_letter),
                 ),
-            ),
-            MeasuresTab(
+            )
+
+        def make_measures() -> MeasuresTab:
+            return MeasuresTab(
                 client_id,
                 MeasuresActions(
                     results_for_client=workspace.bind(measures.results_for_client),
@@ -869,8 +946,10 @@ class ClinicApp(QObject):
                     critical_reviews=workspace.bind(critical_items.critical_reviews),
                     describe_staff=describe_staff,
                 ),
-            ),
-            SummariesTab(
+            )
+
+        def make_summaries() -> SummariesTab:
+            return SummariesTab(
                 client_id,
                 SummariesActions(
                     register_for_client=workspace.bind(disclosures.register_for_client),
@@ -892,8 +971,10 @@ class ClinicApp(QObject):
                     ),
                     my_name=lambda: workspace.me.display_name,
                 ),
-            ),
-            ThirdPartiesTab(
+            )
+
+        def make_third_parties() -> ThirdPartiesTab:
+            return ThirdPartiesTab(
                 client_id,
                 ThirdPartiesActions(
                     third_parties_for_client=workspace.bind(third_parties.third_parties_for_client),
@@ -908,25 +989,38 @@ class ClinicApp(QObject):
                         third_parties.revoke_protective_measure
                     ),
                 ),
-            ),
-        ]
-        search_notes = workspace.bind(search.search_notes)
-        finder = NoteSearchPanel(
-            lambda text: search_notes(text, client_id=client_id), show_client=False
-        )
-        view = ClientRecordView(
-            client,
-            [*zip(TAB_TITLES, tabs, strict=True), ("Search notes", finder)],
-            banner=risk_tab.make_banner(),
-            reload_client=lambda: workspace.call(clients.client_summary, client_id),
-        )
+            )
 
         def show_note(_client_id: int, note_id: int) -> None:
             sessions = view.show_tab("Sessions")
-            if isinstance(sessions, SessionsTab):
-                sessions.select_note(note_id)
+            if sessions is not None:
+                sessions.select_item(note_id)  # done once the notes are in
 
-        finder.note_activated.connect(show_note)
+        def make_finder() -> NoteSearchPanel:
+            search_notes = workspace.bind(search.search_notes)
+            finder = NoteSearchPanel(
+                lambda text: search_notes(text, client_id=client_id), show_client=False
+            )
+            finder.note_activated.connect(show_note)
+            return finder
+
+        makers = (
+            make_overview,
+            make_plan,
+            make_sessions,
+            make_risk,
+            make_referrals,
+            make_measures,
+            make_summaries,
+            make_third_parties,
+        )
+        view = ClientRecordView.opening(
+            client_id,
+            open_client,
+            [*zip(TAB_TITLES, makers, strict=True), ("Search notes", make_finder)],
+            banner=make_banner,
+            reload_client=lambda: workspace.call(clients.client_summary, client_id),
+        )
         return view
 
 

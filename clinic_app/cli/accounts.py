@@ -6,13 +6,14 @@ lists, disables and unlocks staff accounts (administrators).
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
 )
 from clinic_app.errors import ValidationError
@@ -21,6 +22,9 @@ from clinic_app.services import staff
 from clinic_app.services.common import StaffRef
 from clinic_app.storage import engine
 from clinic_app.storage.keys import generate_key, recovery_key_from
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def cmd_init(ctx: Context) -> None:
@@ -117,13 +121,13 @@ def cmd_password_change(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``init``, ``user`` (add, list, disable, unlock) and ``password change``."""
-    init = commands.add_parser("init", help="create a new encrypted database")
+    init = add_command(commands, "init")
     add_common_options(init, acting=False)
     init.add_argument("--admin", required=True, help="username of the first administrator")
     init.add_argument("--display-name", default="", help="the administrator's full name")
     init.set_defaults(run=cmd_init)
 
-    user = commands.add_parser("user", help="manage staff accounts")
+    user = add_command(commands, "user")
     users = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = users.add_parser("add", help="add an account (its password follows yours on stdin)")
     add_common_options(add)
@@ -145,7 +149,7 @@ def register(commands: Commands) -> None:
     unlock.add_argument("name")
     unlock.set_defaults(run=cmd_user_unlock)
 
-    password = commands.add_parser("password", help="change your own password")
+    password = add_command(commands, "password")
     passwords = password.add_subparsers(dest="password_command", metavar="ACTION", required=True)
     change = passwords.add_parser(
         "change",

@@ -22,6 +22,7 @@ from clinic_app.cli.common import (
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
     iso_date,
 )
@@ -224,7 +225,7 @@ def register(commands: Commands) -> None:
     """Add ``appointments book|list|cancel|attended|dna|ics``."""
     from clinic_app.models.enums import CancelledBy, Modality, Repeat  # noqa: PLC0415
 
-    group = commands.add_parser("appointments", help="book and keep a clinician's appointments")
+    group = add_command(commands, "appointments")
     actions = group.add_subparsers(dest="appointments_command", metavar="ACTION", required=True)
 
     book = actions.add_parser(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic_app.cli.common import Commands, Context, add_common_options
+from clinic_app.cli.common import Commands, Context, add_command, add_common_options
 from clinic_app.errors import ClinicError
 from clinic_app.services import audit
 from clinic_app.wording import counted
@@ -31,7 +31,7 @@ def cmd_audit_verify(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``audit verify``."""
-    aud = commands.add_parser("audit", help="check the audit trail")
+    aud = add_command(commands, "audit")
     auds = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = auds.add_parser("verify", help="verify the hash chain of the audit trail")
     add_common_options(verify)

@@ -12,21 +12,26 @@ import argparse
 import getpass
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, TypeAlias
-
-from sqlalchemy.orm import Session
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from clinic_app import config
+from clinic_app.cli.catalogue import help_for
 from clinic_app.errors import AuthError, ClinicError, ValidationError
-from clinic_app.services import staff
-from clinic_app.services.common import StaffRef
-from clinic_app.storage import engine
-from clinic_app.storage.keys import KeyStore, default_key_store
+
+if TYPE_CHECKING:
+    # Every command module imports this one, and so does ``clinic-app --help``: the
+    # database, the accounts service and the key stores load when a command uses them.
+    from sqlalchemy.orm import Session
+
+    from clinic_app.services.common import StaffRef
+    from clinic_app.storage import engine
+    from clinic_app.storage.keys import KeyStore
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -67,6 +72,8 @@ class Context:
         return path if path is not None else config.default_database_path()
 
     def key_store(self) -> KeyStore:
+        from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
+
         return default_key_store(self.args.key_file)
 
     def secret(self, what: str, *, prompt: str) -> str:
@@ -87,6 +94,8 @@ class Context:
         Every opening passes the key store, so the integrity anchor kept beside the key
         moves on with each commit and records the file's digest at a clean close.
         """
+        from clinic_app.storage import engine  # noqa: PLC0415
+
         store = self.key_store()
         key = store.get(self.db_path) if self.db_path.exists() else b""
         database = engine.open_database(
@@ -108,6 +117,8 @@ class Context:
         here unless the caller has read it already. Anything else the
         command then refuses rolls back with its work, the sign-in event included.
         """
+        from clinic_app.services import staff  # noqa: PLC0415
+
         if not self.args.user:
             raise CommandError("Say which account is acting with --user NAME.")
         if password is None:
@@ -127,6 +138,33 @@ class Context:
                 f"changed first: run 'clinic-app password change --user {me.username}'."
             )
         return me
+
+
+class LoadingMeanwhile:
+    """Steps that load what a command will need, run on a second thread meanwhile.
+
+    Checking the password takes a deliberate fifth of a second, which the password
+    hasher spends outside Python; what the command needs next (a renderer, its fonts,
+    word lists) can load on the other processor then. Steps only load: they read no
+    database and sign no one in. A step that fails is left for the command to meet and
+    report when it loads the same thing itself.
+    """
+
+    def __init__(self, *steps: Callable[[], object]) -> None:
+        self._steps = steps
+        self._thread = threading.Thread(target=self._run, name="clinic-app-loading")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for step in self._steps:
+                step()
+        except Exception:  # noqa: S110 - met and reported by the command itself
+            pass
+
+    def wait(self) -> None:
+        """Return when every step has run (at once if they all have)."""
+        self._thread.join()
 
 
 def iso_date(text: str) -> date:
@@ -149,6 +187,11 @@ def act_as_user(ctx: Context, work: Callable[[Session, StaffRef], None]) -> None
         me = ctx.acting(session)
         work(session, me)
         session.commit()
+
+
+def add_command(commands: Commands, name: str, **options: Any) -> argparse.ArgumentParser:
+    """Add the command ``name`` with its help from the catalogue (what ``--help`` lists)."""
+    return commands.add_parser(name, help=help_for(name), **options)
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, acting: bool = True) -> None:

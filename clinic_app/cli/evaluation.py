@@ -20,6 +20,7 @@ from clinic_app.cli.common import (
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
     iso_date,
 )
@@ -103,9 +104,7 @@ def cmd_export(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``evaluation project add|list`` and ``evaluation export``."""
-    group = commands.add_parser(
-        "evaluation", help="pseudonymised service-evaluation exports (administrators, leads)"
-    )
+    group = add_command(commands, "evaluation")
     actions = group.add_subparsers(dest="evaluation_command", metavar="ACTION", required=True)
 
     project = actions.add_parser("project", help="set up or list evaluation projects")

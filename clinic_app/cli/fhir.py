@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clinic_app.cli.common import CommandError, Commands, Context, add_common_options
+from clinic_app.cli.common import (
+    CommandError,
+    Commands,
+    Context,
+    add_command,
+    add_common_options,
+)
 from clinic_app.services.common import StaffRef, client_by_ref
 from clinic_app.storage import files
 
@@ -45,7 +51,7 @@ def _write(out: Path, text: str) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``fhir export``."""
-    fhir_cmd = commands.add_parser("fhir", help="self-report measures as FHIR R4")
+    fhir_cmd = add_command(commands, "fhir")
     actions = fhir_cmd.add_subparsers(dest="fhir_command", metavar="ACTION", required=True)
     export = actions.add_parser(
         "export", help="a client's measure administrations and scores as a FHIR R4 Bundle"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic_app.cli.common import Commands, Context
+from clinic_app.cli.common import Commands, Context, add_command
 from clinic_app.errors import ClinicError
 
 
@@ -19,7 +19,5 @@ def cmd_self_test(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``self-test`` (it takes no database, account or password)."""
-    self_test = commands.add_parser(
-        "self-test", help="check that this installation has everything it needs"
-    )
+    self_test = add_command(commands, "self-test")
     self_test.set_defaults(run=cmd_self_test)

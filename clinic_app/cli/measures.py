@@ -6,18 +6,21 @@ The measure definitions load only when one of these commands runs.
 from __future__ import annotations
 
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
 )
 from clinic_app.errors import ValidationError
 from clinic_app.services.common import StaffRef
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def cmd_measure_list(ctx: Context) -> None:
@@ -89,7 +92,7 @@ def cmd_measure_cutoff(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``measure list``, ``measure import`` and ``measure cutoff``."""
-    measure = commands.add_parser("measure", help="self-report measure definitions and cut-offs")
+    measure = add_command(commands, "measure")
     measure_actions = measure.add_subparsers(
         dest="measure_command", metavar="ACTION", required=True
     )

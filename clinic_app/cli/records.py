@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from clinic_app.cli.common import (
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
 )
 from clinic_app.services.common import StaffRef, client_by_ref
 from clinic_app.storage import files
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def cmd_demo(ctx: Context) -> None:
@@ -68,17 +71,17 @@ def cmd_export(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``demo``, ``import`` and ``export``."""
-    demo_cmd = commands.add_parser("demo", help="load a synthetic, clearly marked demo caseload")
+    demo_cmd = add_command(commands, "demo")
     add_common_options(demo_cmd)
     demo_cmd.add_argument("--clients", type=int, default=25)
     demo_cmd.set_defaults(run=cmd_demo)
 
-    imp = commands.add_parser("import", help="import a client record (all or nothing)")
+    imp = add_command(commands, "import")
     add_common_options(imp)
     imp.add_argument("file", type=Path)
     imp.set_defaults(run=cmd_import)
 
-    exp = commands.add_parser("export", help="export a client record as JSON")
+    exp = add_command(commands, "export")
     add_common_options(exp)
     exp.add_argument("--client", required=True, help="the client's local case reference")
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from clinic_app.cli.common import CommandError, Commands, Context, add_common_options
+from clinic_app.cli.common import CommandError, Commands, Context, add_command, add_common_options
 from clinic_app.errors import (
     CorruptDatabase,
     DatabaseMissing,
@@ -115,19 +115,17 @@ def cmd_recover(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``backup``, ``restore`` and ``recover``."""
-    backup = commands.add_parser("backup", help="write a verified, encrypted backup")
+    backup = add_command(commands, "backup")
     add_common_options(backup)
     backup.add_argument("--out", type=Path, required=True)
     backup.set_defaults(run=cmd_backup)
 
-    restore = commands.add_parser("restore", help="replace the database with a backup")
+    restore = add_command(commands, "restore")
     add_common_options(restore)
     restore.add_argument("file", type=Path)
     restore.set_defaults(run=cmd_restore)
 
-    recover = commands.add_parser(
-        "recover", help="enter the recovery key and keep it in the credential store"
-    )
+    recover = add_command(commands, "recover")
     add_common_options(recover, acting=False)
     recover.add_argument("--recovery-key-stdin", action="store_true")
     recover.set_defaults(run=cmd_recover)

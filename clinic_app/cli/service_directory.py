@@ -6,19 +6,21 @@ are kept). The directory code loads only when one of these commands runs.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
 )
 from clinic_app.services.common import StaffRef
 from clinic_app.wording import SERVICE_KIND_WORDS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def _service_named(session: Session, me: StaffRef, name: str) -> Any:
@@ -100,9 +102,7 @@ def register(commands: Commands) -> None:
     from clinic_app.models.enums import ServiceKind  # noqa: PLC0415
 
     kinds = [k.value for k in ServiceKind]
-    service = commands.add_parser(
-        "service", help="the specialist service directory (administrators keep it)"
-    )
+    service = add_command(commands, "service")
     service_actions = service.add_subparsers(
         dest="service_command", metavar="ACTION", required=True
     )

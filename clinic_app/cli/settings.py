@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
-from clinic_app.cli.common import Commands, Context, act_as_user, add_common_options
+from clinic_app.cli.common import Commands, Context, act_as_user, add_command, add_common_options
 from clinic_app.services import settings
 from clinic_app.services.common import StaffRef
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def cmd_setting_list(ctx: Context) -> None:
@@ -35,7 +38,7 @@ def cmd_setting_set(ctx: Context) -> None:
 
 def register(commands: Commands) -> None:
     """Add ``setting list`` and ``setting set``."""
-    setting = commands.add_parser("setting", help="administrators' settings (e.g. idle lock)")
+    setting = add_command(commands, "setting")
     setting_actions = setting.add_subparsers(
         dest="setting_command", metavar="ACTION", required=True
     )

@@ -4,7 +4,7 @@
 is confirmed and the client's being told (or not, and why) is said, and log it in the
 disclosure register; ``register`` lists or exports that register; ``audience`` shows what
 each partner audience receives (administrators change it). The renderers load only when a
-document is written.
+document is written, on a second thread while the password is checked.
 """
 
 from __future__ import annotations
@@ -12,19 +12,22 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
+    LoadingMeanwhile,
     act_as_user,
+    add_command,
     add_common_options,
 )
 from clinic_app.services.common import StaffRef, client_by_ref
 from clinic_app.wording import GATEWAY_WORDS, counted
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 CALDICOTT_QUESTIONS = ("necessary", "minimum", "relevant", "accurate")
 
@@ -139,14 +142,22 @@ def _resolve(ctx: Context, draft: Any) -> Any:
     return draft
 
 
-def cmd_summary(ctx: Context) -> None:
-    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
+def _load_for_export() -> None:
+    from clinic_app.services.sharing import documents  # noqa: PLC0415 - reportlab, fonts
 
+    documents.load_for_export()
+
+
+def cmd_summary(ctx: Context) -> None:
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
+    loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
+        loading.wait()  # signed in; the loading step registers the fonts: it ends first
+        from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
+
         client = client_by_ref(session, ctx.args.client)
         draft = drafts.prepare_partner_summary(
             session,
@@ -172,17 +183,22 @@ def cmd_summary(ctx: Context) -> None:
             f"the disclosure register.{accepted}"
         )
 
-    act_as_user(ctx, work)
+    try:
+        act_as_user(ctx, work)
+    finally:
+        loading.wait()
 
 
 def cmd_risk_notice(ctx: Context) -> None:
-    from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
-
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
+    loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
+        loading.wait()  # signed in; the loading step registers the fonts: it ends first
+        from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
+
         draft = drafts.prepare_risk_notice(session, me, ctx.args.event, audience=ctx.args.audience)
         draft = _resolve(ctx, draft)
         result = documents.export_risk_notice(
@@ -200,7 +216,10 @@ def cmd_risk_notice(ctx: Context) -> None:
             f"disclosure register.{accepted}"
         )
 
-    act_as_user(ctx, work)
+    try:
+        act_as_user(ctx, work)
+    finally:
+        loading.wait()
 
 
 def cmd_register_list(ctx: Context) -> None:
@@ -352,9 +371,9 @@ def register(commands: Commands) -> None:
 
     gateways = "\n".join(f"  {g.value:<16} {GATEWAY_WORDS[g]}" for g in Gateway)
     epilog = f"audiences: {', '.join(AUDIENCE_NAMES)}\n\ngateways:\n{gateways}"
-    summary = commands.add_parser(
+    summary = add_command(
+        commands,
         "summary",
-        help="write a partner-safe progress summary (PDF) and log the disclosure",
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -365,9 +384,9 @@ def register(commands: Commands) -> None:
     _sharing_arguments(summary)
     summary.set_defaults(run=cmd_summary)
 
-    notice = commands.add_parser(
+    notice = add_command(
+        commands,
         "risk-notice",
-        help="write an urgent risk notification (PDF) for one risk event and log it",
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -376,7 +395,7 @@ def register(commands: Commands) -> None:
     _sharing_arguments(notice)
     notice.set_defaults(run=cmd_risk_notice)
 
-    register = commands.add_parser("register", help="the disclosure register")
+    register = add_command(commands, "register")
     register_actions = register.add_subparsers(
         dest="register_command", metavar="ACTION", required=True
     )
@@ -392,9 +411,9 @@ def register(commands: Commands) -> None:
     reg_export.add_argument("--out", type=Path, required=True, help="the CSV file to write")
     reg_export.set_defaults(run=cmd_register_export)
 
-    audience = commands.add_parser(
+    audience = add_command(
+        commands,
         "audience",
-        help="what each partner audience receives (administrators change it)",
         epilog="sections: " + ", ".join(s.value for s in Section),
     )
     audience_actions = audience.add_subparsers(

@@ -15,21 +15,23 @@ import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Final
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, Final
 
 from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
     act_as_user,
+    add_command,
     add_common_options,
     iso_date,
 )
 from clinic_app.errors import Problem, ValidationError
 from clinic_app.services.common import StaffRef, client_by_ref
 from clinic_app.wording import counted
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # The service names a problem by its field; the command line by the option that set it.
 _OPTION_FOR = {
@@ -323,9 +325,7 @@ def register(commands: Commands) -> None:
     """Add ``third-party add|update|list|end`` and ``protective-measure add|revoke``."""
     from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation  # noqa: PLC0415
 
-    third_party = commands.add_parser(
-        "third-party", help="victims and other people in a client's record"
-    )
+    third_party = add_command(commands, "third-party")
     actions = third_party.add_subparsers(
         dest="third_party_command", metavar="ACTION", required=True
     )
@@ -406,9 +406,7 @@ def register(commands: Commands) -> None:
     end.add_argument("--reason", required=True, help="why their record ends")
     end.set_defaults(run=cmd_third_party_end)
 
-    measure = commands.add_parser(
-        "protective-measure", help="orders and conditions protecting a client's victims"
-    )
+    measure = add_command(commands, "protective-measure")
     measure_actions = measure.add_subparsers(
         dest="measure_command", metavar="ACTION", required=True
     )

@@ -455,47 +455,76 @@ class CaseloadRow:
 
 
 def caseload(session: Session, by: StaffRef) -> list[CaseloadRow]:
-    """Clients assigned to the user; administrators see every client's identity only."""
-    query = select(Client).order_by(Client.family_name, Client.given_name, Client.id)
-    if by.role is not Role.ADMINISTRATOR:
-        assigned = select(ClientAssignment.client_id).where(
+    """Clients assigned to the user; administrators see every client's identity only.
+
+    Read from the user's own open assignments (the assignment table's staff index), as
+    plain rows: the teams and typologies of those clients only, never of every client.
+    """
+    mine = (
+        select(ClientAssignment.client_id).where(
             ClientAssignment.staff_id == by.id, ClientAssignment.ended_at.is_(None)
         )
-        query = query.where(Client.id.in_(assigned))
-    clients = list(session.scalars(query))
-    staff = dict(session.execute(select(StaffUser.id, StaffUser.display_name)).all())
-    assigned_map: dict[int, list[tuple[bool, int]]] = {}
-    for client_id, staff_id, lead in session.execute(
-        select(
-            ClientAssignment.client_id, ClientAssignment.staff_id, ClientAssignment.is_lead
-        ).where(ClientAssignment.ended_at.is_(None))
-    ):
-        assigned_map.setdefault(client_id, []).append((lead, staff_id))
-    latest = (
-        select(TypologyAssessment.client_id, func.max(TypologyAssessment.id).label("last"))
-        .group_by(TypologyAssessment.client_id)
-        .subquery()
+        if by.role is not Role.ADMINISTRATOR
+        else None
     )
+    query = select(
+        Client.id,
+        Client.local_ref,
+        Client.given_name,
+        Client.family_name,
+        Client.date_of_birth,
+        Client.nhs_number,
+        Client.site,
+        Client.status,
+        Client.is_demo,
+        Client.version,
+    ).order_by(Client.family_name, Client.given_name, Client.id)
+    teams = (
+        select(
+            ClientAssignment.client_id,
+            ClientAssignment.is_lead,
+            StaffUser.id,
+            StaffUser.display_name,
+        )
+        .join(StaffUser, StaffUser.id == ClientAssignment.staff_id)
+        .where(ClientAssignment.ended_at.is_(None))
+    )
+    if mine is not None:
+        query = query.where(Client.id.in_(mine))
+        teams = teams.where(ClientAssignment.client_id.in_(mine))
+    session.flush()  # what this unit of work has added is listed too
+    connection = session.connection()  # plain rows: no ORM objects for a list
+    clients = [
+        ClientSummary(cid, ref, given, family, born, nhs, site, status, demo, version)
+        for cid, ref, given, family, born, nhs, site, status, demo, version in connection.execute(
+            query
+        )
+    ]
+    assigned_map: dict[int, list[tuple[bool, int, str]]] = {}
+    for client_id, lead, staff_id, name in connection.execute(teams):
+        assigned_map.setdefault(client_id, []).append((lead, staff_id, name))
     # Typology is a clinician's judgement: administrators get identity and status only.
-    typologies = (
-        dict(
-            session.execute(
+    typologies: dict[int, Typology] = {}
+    if mine is not None:
+        latest = (
+            select(TypologyAssessment.client_id, func.max(TypologyAssessment.id).label("last"))
+            .where(TypologyAssessment.client_id.in_(mine))
+            .group_by(TypologyAssessment.client_id)
+            .subquery()
+        )
+        typologies = dict(
+            connection.execute(
                 select(TypologyAssessment.client_id, TypologyAssessment.typology).join(
                     latest, TypologyAssessment.id == latest.c.last
                 )
             ).all()
         )
-        if by.role is not Role.ADMINISTRATOR
-        else {}
-    )
     rows = []
     for client in clients:
         team = sorted(assigned_map.get(client.id, []), key=lambda t: (not t[0], t[1]))
-        names = tuple(staff[s] for _, s in team)
+        names = tuple(name for _, _, name in team)
         rows.append(
-            CaseloadRow(
-                summary_of(client), typologies.get(client.id), names[0] if names else "", names
-            )
+            CaseloadRow(client, typologies.get(client.id), names[0] if names else "", names)
         )
     return rows
 

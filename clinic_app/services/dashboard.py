@@ -1,41 +1,63 @@
-"""The signed-in clinician's dashboard: what is happening and what needs doing, in one call.
+"""The signed-in clinician's dashboard: what needs doing, most urgent first, a page at a time.
 
-The dashboard covers the user's **caseload**: the clients currently assigned to them.
-Each section is one query over the whole caseload (no query per client), so it stays
-quick on a database of 10,000 clients. Items name the client and what needs doing in
-words, never clinical text, and say where it can be dealt with: the record tab ("Sessions",
-"Plan", "Referrals", "Measures", "Risk") and the item there.
+The dashboard covers the user's **caseload**: the clients currently assigned to them,
+found through the user's own assignments (the assignment table's staff index), never by
+looking at every client. Each section is read with a few queries over the whole caseload
+(no query per client) as plain rows (SQLAlchemy Core, no ORM objects), and gives its
+**first items** (:data:`FIRST_ITEMS`, in the order a clinician should act on them) with
+**the number there are in all**, so a caseload of 10,000 clients costs a count, not
+10,000 lines; :func:`whole_section` gives one section in full ("show all"). Items name the
+client and what needs doing in words, never clinical text, and say where it can be dealt
+with: the record tab ("Sessions", "Plan", "Referrals", "Measures", "Risk") and the item.
 
-Sections and their rules (dates are calendar days; ``today`` is the user's date):
+Sections and their rules (dates are calendar days; ``today`` is the user's date), each in
+the order it is listed:
 
 - **Today's sessions**: session notes dated today on caseload clients, drafts included,
-  by any author; notes marked entered in error are left out.
-- **Earlier this week**: the same, dated from Monday of this week to yesterday.
+  by any author; notes marked entered in error are left out. By client name.
+- **Earlier this week**: the same, dated from Monday of this week to yesterday. By date,
+  then client name.
 - **Notes not signed**: the user's own draft notes (only the author can sign) for a
   session more than a day ago: a note of a session on the 1st is listed from the 3rd.
+  Oldest session first.
 - **Plan reviews**: the latest revision of each plan that is draft, active or under
   review, whose next review date has passed (overdue) or falls within the next
-  ``REVIEW_NOTICE_DAYS`` days (due), unless a review held for that date is recorded.
+  ``REVIEW_NOTICE_DAYS`` days (due), unless a review held for that date is recorded;
+  and reviews recorded as due and not held. Earliest due date first.
 - **Referrals**: open referrals that are overdue or awaiting action under the rules in
-  :mod:`clinic_app.services.referrals`.
+  :mod:`clinic_app.services.referrals`. Overdue first, then by the date it fell due.
 - **Measures due**: from :func:`clinic_app.services.measure_schedules.measures_due_for_caseload`.
-- **Urgent risk events without a share decision**, oldest first.
+  Due longest first.
+- **Urgent risk events without a share decision**: oldest first.
+- **Critical items not reviewed**: from
+  :func:`clinic_app.services.critical_items.critical_answers_for_caseload`, oldest first.
+
+Each section reads the tables named in :data:`SECTION_TABLES`; :func:`generations` counts
+the committed changes to them (:mod:`clinic_app.services.changes`), so a screen can reload
+a section only when something it shows may have changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select, union
 from sqlalchemy.orm import Session, aliased
 
-from clinic_app.errors import AccessDenied
+from clinic_app.errors import AccessDenied, NotFound
 from clinic_app.models import (
     Client,
     ClientAssignment,
+    CriticalItemReview,
     InterventionPlan,
+    MeasureAdministration,
+    MeasureDefinition,
+    MeasureResponse,
+    MeasureSchedule,
     PlanReview,
     PlanRevision,
     Referral,
@@ -46,8 +68,8 @@ from clinic_app.models import (
     SpecialistService,
     StaffUser,
 )
-from clinic_app.models.enums import PlanStatus, ReferralStatus, Urgency
-from clinic_app.services import critical_items, measure_schedules, referrals
+from clinic_app.models.enums import PlanStatus, ReferralStatus, Role, Urgency
+from clinic_app.services import changes, critical_items, measure_schedules, referrals
 from clinic_app.services.common import StaffRef
 from clinic_app.wording import (
     ATTENDANCE_WORDS,
@@ -60,12 +82,66 @@ REVIEW_NOTICE_DAYS = 14
 """A plan review shows as due this many days ahead."""
 UNSIGNED_AFTER_DAYS = 1
 """A draft note is listed once its session is more than this many days ago."""
+_Select = Select[*tuple[Any, ...]]
+FIRST_ITEMS = 20
+"""How many items of each section the dashboard gives at first; the rest on request."""
 
 SESSIONS = "Sessions"
 PLAN = "Plan"
 REFERRALS = "Referrals"
 MEASURES = "Measures"
 RISK = "Risk"
+
+
+class SectionKey(StrEnum):
+    """The dashboard's sections."""
+
+    URGENT_RISK = "urgent_risk"
+    CRITICAL_ANSWERS = "critical_answers"
+    SESSIONS_TODAY = "sessions_today"
+    UNSIGNED_NOTES = "unsigned_notes"
+    REFERRALS = "referrals"
+    PLAN_REVIEWS = "plan_reviews"
+    MEASURES_DUE = "measures_due"
+    SESSIONS_THIS_WEEK = "sessions_this_week"
+
+
+TO_DO = frozenset(
+    {
+        SectionKey.URGENT_RISK,
+        SectionKey.CRITICAL_ANSWERS,
+        SectionKey.UNSIGNED_NOTES,
+        SectionKey.REFERRALS,
+        SectionKey.PLAN_REVIEWS,
+        SectionKey.MEASURES_DUE,
+    }
+)
+"""The sections that ask the user to do something (sessions are for information)."""
+
+
+def _tables(*models: type[Any]) -> frozenset[str]:
+    # Every section reads the caseload (assignments) and the clients' names.
+    every: tuple[Any, ...] = (Client, ClientAssignment, *models)
+    return frozenset(str(m.__tablename__) for m in every)
+
+
+_NOTES = (SessionNote, StaffUser)
+_PLANS = (InterventionPlan, PlanRevision, PlanReview)
+SECTION_TABLES: Mapping[SectionKey, frozenset[str]] = {
+    SectionKey.SESSIONS_TODAY: _tables(*_NOTES),
+    SectionKey.SESSIONS_THIS_WEEK: _tables(*_NOTES),
+    SectionKey.UNSIGNED_NOTES: _tables(*_NOTES),
+    SectionKey.PLAN_REVIEWS: _tables(*_PLANS),
+    SectionKey.REFERRALS: _tables(Referral, ReferralStatusChange, SpecialistService),
+    SectionKey.MEASURES_DUE: _tables(
+        *_PLANS, MeasureDefinition, MeasureSchedule, MeasureAdministration, SessionNote
+    ),
+    SectionKey.URGENT_RISK: _tables(RiskEvent, RiskShareDecision),
+    SectionKey.CRITICAL_ANSWERS: _tables(
+        MeasureDefinition, MeasureAdministration, MeasureResponse, CriticalItemReview
+    ),
+}
+"""The tables each section reads: a committed change to one may change the section."""
 
 
 @dataclass(frozen=True)
@@ -91,35 +167,68 @@ class DashboardItem:
 
 
 @dataclass(frozen=True)
+class DashboardSection:
+    """One section's most urgent items, in the order to act on them, and how many in all.
+
+    ``items`` holds the first ones (all of them when ``complete``); ``total`` counts every
+    item the section has on ``today``.
+    """
+
+    key: SectionKey
+    items: tuple[DashboardItem, ...]
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        """True when every item of the section is in ``items``."""
+        return len(self.items) >= self.total
+
+
+@dataclass(frozen=True)
 class Dashboard:
-    """The user's dashboard on ``today``: one tuple of items per section."""
+    """The user's dashboard on ``today``: the sections asked for, each its first items."""
 
     today: date
     week_start: date
-    sessions_today: tuple[DashboardItem, ...] = ()
-    sessions_this_week: tuple[DashboardItem, ...] = ()
-    unsigned_notes: tuple[DashboardItem, ...] = ()
-    plan_reviews: tuple[DashboardItem, ...] = ()
-    referrals: tuple[DashboardItem, ...] = ()
-    measures_due: tuple[DashboardItem, ...] = ()
-    urgent_risk: tuple[DashboardItem, ...] = ()
-    critical_answers: tuple[DashboardItem, ...] = ()
-    caseload_size: int = 0
+    caseload_size: int
+    sections: tuple[DashboardSection, ...] = ()
+
+    def section(self, key: str) -> DashboardSection:
+        """The section named ``key`` (an empty one if it was not asked for)."""
+        for found in self.sections:
+            if found.key == key:
+                return found
+        return DashboardSection(SectionKey(key), (), 0)
+
+    def items(self, key: str) -> tuple[DashboardItem, ...]:
+        """The items given for section ``key``, most urgent first."""
+        return self.section(key).items
 
     @property
     def needing_attention(self) -> int:
-        """How many items ask the user to do something (sessions are for information)."""
-        return sum(
-            len(s)
-            for s in (
-                self.unsigned_notes,
-                self.plan_reviews,
-                self.referrals,
-                self.measures_due,
-                self.urgent_risk,
-                self.critical_answers,
-            )
-        )
+        """How many items in all ask the user to do something."""
+        return sum(s.total for s in self.sections if s.key in TO_DO)
+
+
+def generations() -> dict[str, int]:
+    """For each section, a number that moves on whenever a table it reads has changed.
+
+    No database is read: the counts are kept in this process as units of work commit.
+    """
+    return {str(key): changes.generation(tables) for key, tables in SECTION_TABLES.items()}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _rows(session: Session, statement: _Select) -> list[Any]:
+    """Plain rows, straight from the connection: no ORM objects, no identity map."""
+    return list(session.connection().execute(statement).all())
+
+
+def _count(session: Session, statement: _Select) -> int:
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return int(session.connection().execute(counted).scalar_one())
 
 
 def _name(given: str, family: str) -> str:
@@ -134,14 +243,37 @@ def _days(n: int) -> str:
     return f"{n} day{'' if n == 1 else 's'}"
 
 
-def _caseload(by: StaffRef) -> Select[Any]:
+def _caseload(by: StaffRef) -> _Select:
+    """The user's clients, from the user's own open assignments only."""
     return select(ClientAssignment.client_id).where(
         ClientAssignment.staff_id == by.id, ClientAssignment.ended_at.is_(None)
     )
 
 
-def _sessions(session: Session, by: StaffRef, start: date, end: date) -> tuple[DashboardItem, ...]:
-    rows = session.execute(
+def _by_name(family: Any, given: Any) -> tuple[Any, Any]:
+    # As the names are shown: "FAMILY, Given".
+    return func.upper(family), given
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What a section reader is asked: whose, which day, and how many items (None: all)."""
+
+    by: StaffRef
+    today: date
+    limit: int | None
+
+    @property
+    def week_start(self) -> date:
+        return self.today - timedelta(days=self.today.weekday())
+
+
+def _sessions(
+    session: Session, ask: _Ask, key: SectionKey, start: date, end: date
+) -> DashboardSection:
+    if start > end:
+        return DashboardSection(key, (), 0)
+    query = (
         select(
             SessionNote.id,
             SessionNote.client_id,
@@ -160,18 +292,23 @@ def _sessions(session: Session, by: StaffRef, start: date, end: date) -> tuple[D
         .where(
             # "+ 0" keeps the planner on the session date index: a week of notes is few,
             # while a caseload can hold most of the database's clients.
-            (SessionNote.client_id + 0).in_(_caseload(by)),
+            (SessionNote.client_id + 0).in_(_caseload(ask.by)),
             SessionNote.session_date >= start,
             SessionNote.session_date <= end,
             SessionNote.entered_in_error_at.is_(None),
         )
-        .order_by(SessionNote.session_date, Client.family_name, Client.given_name, SessionNote.id)
-    ).all()
+        .order_by(
+            SessionNote.session_date,
+            *_by_name(Client.family_name, Client.given_name),
+            SessionNote.id,
+        )
+    )
+    rows = _rows(session, query.limit(ask.limit))
     items = []
     for note_id, client_id, day, modality, attendance, signed_at, author, author_name, *who in rows:
         given, family, ref = who
         signed = signed_at is not None
-        by_whom = "" if author == by.id else f" (by {author_name})"
+        by_whom = "" if author == ask.by.id else f" (by {author_name})"
         items.append(
             DashboardItem(
                 client_id,
@@ -186,12 +323,35 @@ def _sessions(session: Session, by: StaffRef, start: date, end: date) -> tuple[D
                 f"Session on {_long(day)}.",
             )
         )
-    return tuple(items)
+    return _section(session, key, items, query, ask)
 
 
-def _unsigned(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
-    latest_session = today - timedelta(days=UNSIGNED_AFTER_DAYS + 1)
-    rows = session.execute(
+def _section(
+    session: Session, key: SectionKey, items: list[DashboardItem], query: _Select, ask: _Ask
+) -> DashboardSection:
+    """The section, counting the rows in all only when the first page was full."""
+    full = ask.limit is not None and len(items) >= ask.limit
+    total = _count(session, query) if full else len(items)
+    return DashboardSection(key, tuple(items), total)
+
+
+def _sessions_today(session: Session, ask: _Ask) -> DashboardSection:
+    return _sessions(session, ask, SectionKey.SESSIONS_TODAY, ask.today, ask.today)
+
+
+def _sessions_this_week(session: Session, ask: _Ask) -> DashboardSection:
+    return _sessions(
+        session,
+        ask,
+        SectionKey.SESSIONS_THIS_WEEK,
+        ask.week_start,
+        ask.today - timedelta(days=1),
+    )
+
+
+def _unsigned(session: Session, ask: _Ask) -> DashboardSection:
+    latest_session = ask.today - timedelta(days=UNSIGNED_AFTER_DAYS + 1)
+    query = (
         select(
             SessionNote.id,
             SessionNote.client_id,
@@ -202,35 +362,38 @@ def _unsigned(session: Session, by: StaffRef, today: date) -> tuple[DashboardIte
         )
         .join(Client, Client.id == SessionNote.client_id)
         .where(
-            SessionNote.author_id == by.id,
+            SessionNote.author_id == ask.by.id,
             SessionNote.signed_at.is_(None),
             SessionNote.entered_in_error_at.is_(None),
             SessionNote.session_date <= latest_session,
-            SessionNote.client_id.in_(_caseload(by)),
+            SessionNote.client_id.in_(_caseload(ask.by)),
         )
         .order_by(SessionNote.session_date, SessionNote.id)
-    ).all()
-    return tuple(
+    )
+    items = [
         DashboardItem(
             client_id,
             _name(given, family),
             ref,
             SESSIONS,
             note_id,
-            f"Note not signed, {_days((today - day).days)} after the session",
+            f"Note not signed, {_days((ask.today - day).days)} after the session",
             day,
             "Not signed",
             f"The note of the session on {_long(day)} is still a draft: read it and sign it.",
         )
-        for note_id, client_id, day, given, family, ref in rows
-    )
+        for note_id, client_id, day, given, family, ref in _rows(session, query.limit(ask.limit))
+    ]
+    return _section(session, SectionKey.UNSIGNED_NOTES, items, query, ask)
 
 
-def _plan_reviews(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
+def _plan_reviews(session: Session, ask: _Ask) -> DashboardSection:
+    caseload = _caseload(ask.by)
+    horizon = ask.today + timedelta(days=REVIEW_NOTICE_DAYS)
     latest = (
         select(PlanRevision.plan_id, func.max(PlanRevision.number).label("number"))
         .join(InterventionPlan, InterventionPlan.id == PlanRevision.plan_id)
-        .where(InterventionPlan.client_id.in_(_caseload(by)))
+        .where(InterventionPlan.client_id.in_(caseload))
         .group_by(PlanRevision.plan_id)
         .subquery()
     )
@@ -241,32 +404,19 @@ def _plan_reviews(session: Session, by: StaffRef, today: date) -> tuple[Dashboar
             PlanReview.held_on.is_not(None),
         )
     )
-    horizon = today + timedelta(days=REVIEW_NOTICE_DAYS)
-    due_dates: dict[tuple[int, date], tuple[int, str, str, str]] = {}
-    for plan_id, client_id, due, given, family, ref in session.execute(
-        select(
-            PlanRevision.plan_id,
-            InterventionPlan.client_id,
-            PlanRevision.next_review_on,
-            Client.given_name,
-            Client.family_name,
-            Client.local_ref,
-        )
+    next_reviews = (
+        select(PlanRevision.plan_id.label("plan_id"), PlanRevision.next_review_on.label("due"))
         .join(
             latest,
             and_(latest.c.plan_id == PlanRevision.plan_id, latest.c.number == PlanRevision.number),
         )
-        .join(InterventionPlan, InterventionPlan.id == PlanRevision.plan_id)
-        .join(Client, Client.id == InterventionPlan.client_id)
         .where(
             PlanRevision.status.in_((PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.UNDER_REVIEW)),
             PlanRevision.next_review_on.is_not(None),
             PlanRevision.next_review_on <= horizon,
             ~held,
         )
-    ):
-        assert due is not None  # the query keeps only plans with a review date
-        due_dates[(plan_id, due)] = (client_id, given, family, ref)
+    )
     # Reviews recorded as due and not (yet) recorded as held count as well.
     pending = aliased(PlanReview)
     held_later = exists(
@@ -276,122 +426,150 @@ def _plan_reviews(session: Session, by: StaffRef, today: date) -> tuple[Dashboar
             PlanReview.held_on.is_not(None),
         )
     )
-    for plan_id, client_id, due, given, family, ref in session.execute(
-        select(
-            pending.plan_id,
-            InterventionPlan.client_id,
-            pending.due_on,
-            Client.given_name,
-            Client.family_name,
-            Client.local_ref,
-        )
+    recorded = (
+        select(pending.plan_id.label("plan_id"), pending.due_on.label("due"))
         .join(InterventionPlan, InterventionPlan.id == pending.plan_id)
-        .join(Client, Client.id == InterventionPlan.client_id)
         .where(
-            InterventionPlan.client_id.in_(_caseload(by)),
+            InterventionPlan.client_id.in_(caseload),
             pending.held_on.is_(None),
             pending.due_on <= horizon,
             ~held_later,
         )
-    ):
-        due_dates.setdefault((plan_id, due), (client_id, given, family, ref))
+    )
+    due = union(next_reviews, recorded).subquery()  # one line per plan and date
+    query = (
+        select(
+            due.c.plan_id,
+            InterventionPlan.client_id,
+            due.c.due,
+            Client.given_name,
+            Client.family_name,
+            Client.local_ref,
+        )
+        .join(InterventionPlan, InterventionPlan.id == due.c.plan_id)
+        .join(Client, Client.id == InterventionPlan.client_id)
+        .order_by(due.c.due, *_by_name(Client.family_name, Client.given_name), due.c.plan_id)
+    )
+    today = ask.today
     items = []
-    for (plan_id, due), (client_id, given, family, ref) in sorted(due_dates.items()):
-        if due < today:
-            what, flag = f"Plan review overdue by {_days((today - due).days)}", "Overdue"
-            detail = f"The plan's review was due on {_long(due)}."
-        elif due == today:
+    for plan_id, client_id, day, given, family, ref in _rows(session, query.limit(ask.limit)):
+        if day < today:
+            what, flag = f"Plan review overdue by {_days((today - day).days)}", "Overdue"
+            detail = f"The plan's review was due on {_long(day)}."
+        elif day == today:
             what, flag = "Plan review due today", "Due today"
             detail = "The plan is due for review today."
         else:
-            what, flag = f"Plan review due in {_days((due - today).days)}", "Due"
-            detail = f"The plan is due for review on {_long(due)}."
+            what, flag = f"Plan review due in {_days((day - today).days)}", "Due"
+            detail = f"The plan is due for review on {_long(day)}."
         items.append(
             DashboardItem(
-                client_id, _name(given, family), ref, PLAN, plan_id, what, due, flag, detail
+                client_id, _name(given, family), ref, PLAN, plan_id, what, day, flag, detail
             )
         )
-    items.sort(key=lambda i: (i.when or today, i.client_name, i.item_id or 0))
-    return tuple(items)
+    return _section(session, SectionKey.PLAN_REVIEWS, items, query, ask)
 
 
-def _referrals(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
+def _referrals(session: Session, ask: _Ask) -> DashboardSection:
+    # Whether a referral needs attention is worked out in Python (the rules of
+    # services.referrals); the lines are made for the first ones only.
+    caseload = _caseload(ask.by)
     last_change = (
         select(
             ReferralStatusChange.referral_id,
             func.max(ReferralStatusChange.id).label("last_id"),
         )
         .join(Referral, Referral.id == ReferralStatusChange.referral_id)
-        .where(Referral.client_id.in_(_caseload(by)), Referral.status != ReferralStatus.CLOSED)
+        .where(Referral.client_id.in_(caseload), Referral.status != ReferralStatus.CLOSED)
         .group_by(ReferralStatusChange.referral_id)
         .subquery()
     )
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(
             Referral.id,
             Referral.client_id,
             Referral.status,
             Referral.created_on,
             Referral.sent_on,
-            SpecialistService.name,
+            Referral.service_id,
             SpecialistService.expected_response_days,
             ReferralStatusChange.changed_on,
-            Client.given_name,
-            Client.family_name,
-            Client.local_ref,
         )
         .join(SpecialistService, SpecialistService.id == Referral.service_id)
-        .join(Client, Client.id == Referral.client_id)
         .outerjoin(last_change, last_change.c.referral_id == Referral.id)
         .outerjoin(ReferralStatusChange, ReferralStatusChange.id == last_change.c.last_id)
-        .where(Referral.client_id.in_(_caseload(by)), Referral.status != ReferralStatus.CLOSED)
-        .order_by(Referral.id)
-    ).all()
-    found: list[tuple[bool, date, DashboardItem]] = []
-    for (
-        referral_id,
-        client_id,
-        status,
-        created_on,
-        sent_on,
-        service,
-        days,
-        status_on,
-        given,
-        family,
-        ref,
-    ) in rows:
+        .where(Referral.client_id.in_(caseload), Referral.status != ReferralStatus.CLOSED),
+    )
+    found: list[tuple[bool, date, int, int, int, ReferralStatus, referrals.FollowUp]] = []
+    for referral_id, client_id, status, created_on, sent_on, service_id, days, status_on in rows:
         follow = referrals.follow_up(
             status,
             created_on=created_on,
             sent_on=sent_on,
             status_on=status_on or created_on,
             expected_response_days=days,
-            today=today,
+            today=ask.today,
         )
         if not follow.needs_attention or follow.due_on is None:
             continue
-        item = DashboardItem(
-            client_id,
-            _name(given, family),
-            ref,
-            REFERRALS,
-            referral_id,
-            f"{service}: {follow.summary}",
-            follow.due_on,
-            follow.flag,
-            f"Referral to {service} ({REFERRAL_STATUS_WORDS[status].lower()}). " + follow.message,
+        # Overdue first, then the one that fell due longest ago.
+        found.append(
+            (not follow.overdue, follow.due_on, referral_id, client_id, service_id, status, follow)
         )
-        found.append((not follow.overdue, follow.due_on, item))
-    found.sort(key=lambda t: (t[0], t[1], t[2].item_id or 0))  # overdue first, oldest first
-    return tuple(item for _, _, item in found)
+    found.sort(key=lambda t: (t[0], t[1], t[2]))
+    first = found[: ask.limit] if ask.limit is not None else found
+    people = _people(session, {t[3] for t in first})
+    services = dict(
+        _rows(
+            session,
+            select(SpecialistService.id, SpecialistService.name).where(
+                SpecialistService.id.in_(sorted({t[4] for t in first}))
+            ),
+        )
+    )
+    items = []
+    for _, due_on, referral_id, client_id, service_id, status, follow in first:
+        name, ref = people.get(client_id, ("", ""))
+        service = services.get(service_id, "")
+        items.append(
+            DashboardItem(
+                client_id,
+                name,
+                ref,
+                REFERRALS,
+                referral_id,
+                f"{service}: {follow.summary}",
+                due_on,
+                follow.flag,
+                f"Referral to {service} ({REFERRAL_STATUS_WORDS[status].lower()}). "
+                + follow.message,
+            )
+        )
+    return DashboardSection(SectionKey.REFERRALS, tuple(items), len(found))
 
 
-def _urgent_risk(session: Session, by: StaffRef) -> tuple[DashboardItem, ...]:
+def _people(session: Session, client_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Name (as shown) and case reference of these clients."""
+    wanted = sorted(set(client_ids))
+    if not wanted:
+        return {}
+    return {
+        client_id: (_name(given, family), ref)
+        for client_id, given, family, ref in _rows(
+            session,
+            select(Client.id, Client.given_name, Client.family_name, Client.local_ref).where(
+                Client.id.in_(wanted)
+            ),
+        )
+    }
+
+
+def _urgent_risk(session: Session, ask: _Ask) -> DashboardSection:
     decided = exists(
         select(RiskShareDecision.id).where(RiskShareDecision.risk_event_id == RiskEvent.id)
     )
-    rows = session.execute(
+    query = (
         select(
             RiskEvent.id,
             RiskEvent.client_id,
@@ -403,13 +581,13 @@ def _urgent_risk(session: Session, by: StaffRef) -> tuple[DashboardItem, ...]:
         )
         .join(Client, Client.id == RiskEvent.client_id)
         .where(
-            RiskEvent.client_id.in_(_caseload(by)),
+            RiskEvent.client_id.in_(_caseload(ask.by)),
             RiskEvent.urgency == Urgency.URGENT,
             ~decided,
         )
         .order_by(RiskEvent.occurred_on, RiskEvent.id)
-    ).all()
-    return tuple(
+    )
+    items = [
         DashboardItem(
             client_id,
             _name(given, family),
@@ -422,23 +600,18 @@ def _urgent_risk(session: Session, by: StaffRef) -> tuple[DashboardItem, ...]:
             f"An urgent risk event on {_long(day)} ({RISK_EVENT_WORDS[kind].lower()}) has "
             "no decision yet about sharing it with partner agencies.",
         )
-        for event_id, client_id, kind, day, given, family, ref in rows
-    )
-
-
-def _critical_answers(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
-    found = critical_items.critical_answers_for_caseload(session, by, today)
-    if not found:
-        return ()
-    people = {
-        client_id: (_name(given, family), ref)
-        for client_id, given, family, ref in session.execute(
-            select(Client.id, Client.given_name, Client.family_name, Client.local_ref).where(
-                Client.id.in_(sorted({a.client_id for a in found}))
-            )
+        for event_id, client_id, kind, day, given, family, ref in _rows(
+            session, query.limit(ask.limit)
         )
-    }
-    return tuple(
+    ]
+    return _section(session, SectionKey.URGENT_RISK, items, query, ask)
+
+
+def _critical_answers(session: Session, ask: _Ask) -> DashboardSection:
+    found = critical_items.critical_answers_for_caseload(session, ask.by, ask.today)
+    first = found[: ask.limit] if ask.limit is not None else found
+    people = _people(session, (a.client_id for a in first))
+    items = tuple(
         DashboardItem(
             a.client_id,
             people.get(a.client_id, ("", ""))[0],
@@ -452,64 +625,110 @@ def _critical_answers(session: Session, by: StaffRef, today: date) -> tuple[Dash
             f"{a.short_title} given on {_long(a.administered_on)}: {a.alert} No clinician "
             "has reviewed these answers yet.",
         )
-        for a in found
+        for a in first
     )
+    return DashboardSection(SectionKey.CRITICAL_ANSWERS, items, len(found))
 
 
-def _measures_due(session: Session, by: StaffRef, today: date) -> tuple[DashboardItem, ...]:
-    due = measure_schedules.measures_due_for_caseload(session, by, today)
-    if not due:
-        return ()
-    names = {
-        client_id: _name(given, family)
-        for client_id, given, family in session.execute(
-            select(Client.id, Client.given_name, Client.family_name).where(
-                Client.id.in_(sorted({d.client_id for d in due}))
-            )
-        )
-    }
-    items = [
+def _measures_due(session: Session, ask: _Ask) -> DashboardSection:
+    due = measure_schedules.measures_due_for_caseload(session, ask.by, ask.today)
+    names = _people(session, (d.client_id for d in due))
+    ordered = sorted(
+        due,
+        key=lambda d: (
+            d.due_since or ask.today,  # never given: due from today
+            names.get(d.client_id, ("", ""))[0],
+            d.short_title,
+            d.schedule_id,
+        ),
+    )
+    first = ordered[: ask.limit] if ask.limit is not None else ordered
+    items = tuple(
         DashboardItem(
             d.client_id,
-            names.get(d.client_id, ""),
+            names.get(d.client_id, ("", ""))[0],
             d.local_ref,
             MEASURES,
             d.schedule_id,
             f"{d.short_title} due: {d.reasons[0]}" if d.reasons else f"{d.short_title} due",
-            d.due_since or today,  # never given: due from today
+            d.due_since or ask.today,
             "Due",
             f"{d.short_title} is due. " + " ".join(d.reasons),
         )
-        for d in due
-    ]
-    items.sort(key=lambda i: (i.when or today, i.client_name, i.what))
-    return tuple(items)
+        for d in first
+    )
+    return DashboardSection(SectionKey.MEASURES_DUE, items, len(due))
 
 
-def dashboard(session: Session, by: StaffRef, *, today: date | None = None) -> Dashboard:
-    """The signed-in clinician's dashboard for ``today`` (default: the current date)."""
+_READERS: Mapping[SectionKey, Callable[[Session, _Ask], DashboardSection]] = {
+    SectionKey.URGENT_RISK: _urgent_risk,
+    SectionKey.CRITICAL_ANSWERS: _critical_answers,
+    SectionKey.SESSIONS_TODAY: _sessions_today,
+    SectionKey.UNSIGNED_NOTES: _unsigned,
+    SectionKey.REFERRALS: _referrals,
+    SectionKey.PLAN_REVIEWS: _plan_reviews,
+    SectionKey.MEASURES_DUE: _measures_due,
+    SectionKey.SESSIONS_THIS_WEEK: _sessions_this_week,
+}
+
+
+def _require_caseload(by: StaffRef) -> None:
     if not by.is_clinical:
         raise AccessDenied(
             "The dashboard lists a clinician's own caseload. Administrators have no "
             "caseload: use the caseload tab and the administration tools."
         )
+
+
+def _key(name: str) -> SectionKey:
+    try:
+        return SectionKey(name)
+    except ValueError:
+        raise NotFound("That part of the dashboard does not exist.") from None
+
+
+def dashboard(
+    session: Session,
+    by: StaffRef,
+    sections: Collection[str] | None = None,
+    *,
+    today: date | None = None,
+    limit: int = FIRST_ITEMS,
+) -> Dashboard:
+    """The signed-in clinician's dashboard for ``today`` (default: the current date).
+
+    Every section, or only those named in ``sections``; each with its first ``limit``
+    items and the number in all.
+    """
+    _require_caseload(by)
     today = today or date.today()
-    week_start = today - timedelta(days=today.weekday())
-    size = session.scalar(select(func.count()).select_from(_caseload(by).subquery())) or 0
+    keys = list(SectionKey) if sections is None else [_key(name) for name in sections]
+    ask = _Ask(by, today, max(limit, 0))
+    size = _count(session, _caseload(by))
     return Dashboard(
         today=today,
-        week_start=week_start,
-        sessions_today=_sessions(session, by, today, today),
-        sessions_this_week=(
-            _sessions(session, by, week_start, today - timedelta(days=1))
-            if week_start < today
-            else ()
-        ),
-        unsigned_notes=_unsigned(session, by, today),
-        plan_reviews=_plan_reviews(session, by, today),
-        referrals=_referrals(session, by, today),
-        measures_due=_measures_due(session, by, today),
-        urgent_risk=_urgent_risk(session, by),
-        critical_answers=_critical_answers(session, by, today),
+        week_start=ask.week_start,
         caseload_size=size,
+        sections=tuple(_READERS[key](session, ask) for key in keys),
     )
+
+
+NOBODY = StaffRef(0, "", "", Role.PSYCHOLOGIST)
+"""A clinician with no caseload (no member of staff has id 0): see :func:`warm_up`."""
+
+
+def warm_up(session: Session) -> None:
+    """Read every section once for a clinician with no caseload: nothing is found and
+    nothing is written, but SQLAlchemy compiles the statements (about 0.1 s, once per
+    process), so the first real dashboard, which a clinician waits for at sign-in, does
+    not. Run while the user types their password."""
+    dashboard(session, NOBODY)
+
+
+def whole_section(
+    session: Session, by: StaffRef, section: str, *, today: date | None = None
+) -> DashboardSection:
+    """Every item of one section ("show all"), most urgent first."""
+    _require_caseload(by)
+    ask = _Ask(by, today or date.today(), None)
+    return _READERS[_key(section)](session, ask)

@@ -5,14 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinic_app.models import Client, RiskAssessment, ThirdParty, TypologyAssessment
-from clinic_app.models.enums import RiskTool, ThirdPartyRelation, Typology
-from clinic_app.services import audit, measures, notes, plans, referrals, risk
+from clinic_app.models import (
+    Client,
+    Referral,
+    RiskAssessment,
+    SessionNote,
+    ThirdParty,
+    TypologyAssessment,
+)
+from clinic_app.models.enums import (
+    Attendance,
+    ReferralStatus,
+    RiskTool,
+    ThirdPartyRelation,
+    Typology,
+)
+from clinic_app.services import audit, clients, measures, notes, plans, referrals, risk
 from clinic_app.services.access import require_clinical_access
-from clinic_app.services.clients import ClientSummary, summary_of
+from clinic_app.services.clients import ClientDetails, ClientSummary, TeamRow, summary_of
 from clinic_app.services.common import StaffRef, get_or_raise
 
 
@@ -63,6 +76,104 @@ class ClientRecord:
         return self.typologies[-1].typology if self.typologies else None
 
 
+@dataclass(frozen=True)
+class RecordCounts:
+    """The counts at a glance on the record's Overview."""
+
+    attended: int
+    """Sessions attended (late counts as attended); notes entered in error do not count."""
+    did_not_attend: int
+    open_referrals: int
+    """Referrals neither closed nor declined."""
+    urgent_awaiting_decision: int
+    """Urgent risk events still waiting for a decision on sharing."""
+
+
+@dataclass(frozen=True)
+class RecordOverview:
+    """What the record's Overview shows, read in one unit of work without the long lists."""
+
+    details: ClientDetails
+    version: int
+    team: tuple[TeamRow, ...]
+    typologies: tuple[TypologyRow, ...]
+    risk_assessments: tuple[RiskAssessmentRow, ...]
+    counts: RecordCounts
+
+    @property
+    def current_typology(self) -> Typology | None:
+        return self.typologies[-1].typology if self.typologies else None
+
+
+ATTENDED = (Attendance.ATTENDED, Attendance.LATE)
+CLOSED_REFERRAL = (ReferralStatus.CLOSED, ReferralStatus.DECLINED)
+
+
+def overview(session: Session, by: StaffRef, client_id: int) -> RecordOverview:
+    """The record's Overview: identity, team, typologies, risk assessments and counts.
+
+    The counts are counted by the database: the sessions and referrals themselves are
+    read by their own tabs when those are shown, not here.
+    """
+    details, version = clients.client_details(session, by, client_id)
+    rows = session.execute(
+        select(SessionNote.attendance, func.count())
+        .where(SessionNote.client_id == client_id, SessionNote.entered_in_error_at.is_(None))
+        .group_by(SessionNote.attendance)
+    )
+    attendance: dict[Attendance, int] = dict(rows.all())
+    open_referrals = session.scalar(
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.client_id == client_id, Referral.status.not_in(CLOSED_REFERRAL))
+    )
+    counts = RecordCounts(
+        attended=sum(attendance.get(a, 0) for a in ATTENDED),
+        did_not_attend=attendance.get(Attendance.DID_NOT_ATTEND, 0),
+        open_referrals=open_referrals or 0,
+        urgent_awaiting_decision=len(risk.urgent_without_decision(session, by, client_id)),
+    )
+    return RecordOverview(
+        details=details,
+        version=version,
+        team=tuple(clients.client_team(session, by, client_id)),
+        typologies=_typologies(session, client_id),
+        risk_assessments=_risk_assessments(session, client_id),
+        counts=counts,
+    )
+
+
+def _typologies(session: Session, client_id: int) -> tuple[TypologyRow, ...]:
+    return tuple(
+        TypologyRow(t.typology, t.rationale, t.assessed_on, t.assessed_by)
+        for t in session.scalars(
+            select(TypologyAssessment)
+            .where(TypologyAssessment.client_id == client_id)
+            .order_by(TypologyAssessment.assessed_on, TypologyAssessment.id)
+        )
+    )
+
+
+def _risk_assessments(session: Session, client_id: int) -> tuple[RiskAssessmentRow, ...]:
+    return tuple(
+        RiskAssessmentRow(
+            a.id,
+            a.tool,
+            a.tool_name,
+            a.tool_version,
+            a.assessed_on,
+            tuple(sorted((str(k), str(v)) for k, v in a.judgements.items())),
+            a.rationale,
+            a.shareable_summary,
+        )
+        for a in session.scalars(
+            select(RiskAssessment)
+            .where(RiskAssessment.client_id == client_id)
+            .order_by(RiskAssessment.assessed_on, RiskAssessment.id)
+        )
+    )
+
+
 def open_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
     """Open a client's whole record: the view is audited."""
     open_client(session, by, client_id)
@@ -95,31 +206,8 @@ def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
     """
     require_clinical_access(session, by, client_id)
     client = get_or_raise(session, Client, client_id, "client")
-    typologies = tuple(
-        TypologyRow(t.typology, t.rationale, t.assessed_on, t.assessed_by)
-        for t in session.scalars(
-            select(TypologyAssessment)
-            .where(TypologyAssessment.client_id == client_id)
-            .order_by(TypologyAssessment.assessed_on, TypologyAssessment.id)
-        )
-    )
-    assessments = tuple(
-        RiskAssessmentRow(
-            a.id,
-            a.tool,
-            a.tool_name,
-            a.tool_version,
-            a.assessed_on,
-            tuple(sorted((str(k), str(v)) for k, v in a.judgements.items())),
-            a.rationale,
-            a.shareable_summary,
-        )
-        for a in session.scalars(
-            select(RiskAssessment)
-            .where(RiskAssessment.client_id == client_id)
-            .order_by(RiskAssessment.assessed_on, RiskAssessment.id)
-        )
-    )
+    typologies = _typologies(session, client_id)
+    assessments = _risk_assessments(session, client_id)
     people = tuple(
         ThirdPartyRow(p.label, p.relation, p.name, p.details)
         for p in session.scalars(

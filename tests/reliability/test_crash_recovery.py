@@ -110,6 +110,8 @@ def test_the_next_start_offers_the_draft_and_opens_it(qtbot, crashed, monkeypatc
         qtbot.addWidget(app.window)
         qtbot.waitUntil(lambda: app.runner.idle, timeout=10_000)  # the offer comes from the runner
         assert offered, "no recovery was offered"
+        # The record opens on the runner, and the draft once the notes are read.
+        qtbot.waitUntil(lambda: app.runner.idle, timeout=20_000)
         view = app.window.record_views()[0]
         sessions = view.tab("Sessions")
         assert isinstance(sessions, SessionsTab)

@@ -18,9 +18,11 @@ How a partner summary travels from the database to a PDF on disk:
    (:func:`clinic_app.reports.pdf.render`) in a frame of marking, handling, recipient
    and purpose; nothing is recorded.
 4. **The register.** :func:`documents.export_partner_summary` rebuilds the content from
-   the database (:func:`drafts.rebuild`) and refuses a draft that differs from it, any
-   unresolved hit and any incomplete sharing decision (gateway, Caldicott, whether the
-   client was told); then it renders the PDF and enters it in the disclosure register
+   the database (:func:`drafts.rebuild`; content built and checked earlier in the same
+   unit of work, with nothing written since, is taken from the gate's own record of that
+   build instead of being built and checked twice) and refuses a draft that differs from
+   it, any unresolved hit and any incomplete sharing decision (gateway, Caldicott, whether
+   the client was told); then it renders the PDF and enters it in the disclosure register
    (:func:`disclosures.record_disclosure`, with its SHA-256 and the content and frame as
    JSON, :mod:`payloads`).
 5. **The PDF on disk.** :func:`files.write_when_committed` writes the bytes beside the

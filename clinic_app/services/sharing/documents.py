@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.config import DOCUMENT_HANDLING, DOCUMENT_MARKING
 from clinic_app.errors import Problem, ValidationError
+from clinic_app.measures.definitions import shipped_definitions
 from clinic_app.models import Client, SpecialistService
 from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
 from clinic_app.reports import pdf, referral_letter
@@ -51,6 +52,7 @@ from clinic_app.reports.content import (
     PartnerSummary,
     RiskNotice,
 )
+from clinic_app.reports.page import ensure_fonts
 from clinic_app.services import audit, risk, settings
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef
@@ -102,6 +104,19 @@ class ExportResult:
     warnings_accepted: int
     """How many lexicon warnings were accepted wholesale (0 when each was resolved),
     those on the purpose and the recipient's name included."""
+
+
+def load_for_export() -> None:
+    """Load now what the first partner document of this process needs, each once per
+    process: the renderer's fonts, the wording check's word lists and the shipped
+    measure definitions (a summary names its questionnaires).
+
+    The command line calls this on a second thread while the password is checked. Call
+    it only while nothing is being rendered: it registers the fonts with the renderer.
+    """
+    ensure_fonts()
+    lexicon.load_lexicon()
+    shipped_definitions()
 
 
 # -- frames ---------------------------------------------------------------------------------------

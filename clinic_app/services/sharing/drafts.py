@@ -8,6 +8,14 @@
 3. :mod:`clinic_app.services.sharing.documents` previews and exports the draft; at export
    it calls :func:`rebuild` and refuses a draft that differs from what the builder gives
    (other than the author's edits) or has any unresolved hit.
+
+A document is built and checked once per export. When the draft handed to :func:`rebuild`
+carries the very content this module built and checked earlier in the same unit of work
+(the command line prepares and exports in one), and nothing has been written since, the
+rebuild is that build and that check: the gate's own record of them, never the hits the
+draft carries. In any other case (another unit of work, as in the window, where the
+record may have changed meanwhile; a write since; an edit; other content) the content is
+built and checked again from the database.
 """
 
 from __future__ import annotations
@@ -18,9 +26,9 @@ import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import ValidationError
@@ -225,6 +233,66 @@ def _checked(
     return hits, frozenset(k for k in kept if k in keys)
 
 
+# -- built once per unit of work -----------------------------------------------------------------
+
+_BUILT: Final = "clinic_app.sharing.built_and_checked"
+"""Where a session keeps the drafts built and checked in its current unit of work."""
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A draft as this module built and checked it, for whom, in the session's unit of work."""
+
+    by: StaffRef
+    draft: Draft[Any]
+    fingerprint: int
+    """The hash of its content (every field, all the way down) when it was checked."""
+
+
+def _remember(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[ContentT]:
+    """Note that ``draft`` was built and checked here, until the session next writes.
+
+    Any flush (a write of any kind) and the end of the unit of work forget it, so a later
+    export builds and checks again whenever the record might have changed. Content that
+    cannot be fingerprinted is not noted: its export builds and checks again.
+    """
+    try:
+        fingerprint = hash(draft.content)
+    except TypeError:  # pragma: no cover - content dataclasses hold tuples, not lists
+        return draft
+    built: list[_Built] | None = session.info.get(_BUILT)
+    if built is None:
+        built = session.info[_BUILT] = []
+        event.listen(session, "after_flush", _forget)
+        event.listen(session, "after_transaction_end", _forget_at_end)
+    built.append(_Built(by, draft, fingerprint))
+    return draft
+
+
+def _forget(session: Session, _flush_context: object = None) -> None:
+    session.info.get(_BUILT, []).clear()
+
+
+def _forget_at_end(session: Session, _transaction: object) -> None:
+    _forget(session)
+
+
+def _built_here(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[ContentT] | None:
+    """The gate's own draft whose content ``draft`` carries, built and checked in this
+    unit of work with nothing written since and not changed in place; None when there is
+    none."""
+    for built in session.info.get(_BUILT, ()):
+        own = built.draft
+        if (
+            own.content is draft.content
+            and own.request == draft.request
+            and built.by == by
+            and hash(draft.content) == built.fingerprint
+        ):
+            return typing.cast(Draft[ContentT], own)
+    return None
+
+
 def prepare_partner_summary(
     session: Session,
     by: StaffRef,
@@ -249,7 +317,8 @@ def prepare_partner_summary(
     request = SummaryRequest(
         client_id, summary.audience, period_from, period_to, summary.prepared_on
     )
-    return Draft(request=request, content=summary, hits=hits, notes=tuple(notes))
+    draft = Draft(request=request, content=summary, hits=hits, notes=tuple(notes))
+    return _remember(session, by, draft)
 
 
 def prepare_risk_notice(
@@ -267,7 +336,7 @@ def prepare_risk_notice(
     ).scalar_one()
     hits, _ = _checked(session, by, client_id, notice)
     request = NoticeRequest(client_id, risk_event_id, notice.audience, notice.prepared_on)
-    return Draft(request=request, content=notice, hits=hits)
+    return _remember(session, by, Draft(request=request, content=notice, hits=hits))
 
 
 def revise(
@@ -371,8 +440,23 @@ def rebuild(session: Session, by: StaffRef, draft: Draft[ContentT]) -> Draft[Con
     """The draft rebuilt from the database with the author's edits and keeps re-applied.
 
     Export uses this so that what leaves is exactly what the builder gives (plus the
-    author's checked edits), whatever object the caller handed in.
+    author's checked edits), whatever object the caller handed in. A draft whose content
+    was built and checked in this unit of work, with nothing written since and no edits,
+    is not built again: its content, hits and notes are taken from the gate's own record
+    of that build (the author's keeps and reasons re-applied as below), not from the draft.
     """
+    own = None if draft.edits else _built_here(session, by, draft)
+    if own is not None:
+        kept = frozenset(k for k in draft.kept if k in {h.key for h in own.hits})
+        return Draft(
+            request=own.request,
+            content=own.content,
+            hits=own.hits,
+            kept=kept,
+            warnings_accepted=draft.warnings_accepted,
+            notes=own.notes,
+            reasons=_reasons_for(dict(draft.reasons), kept),
+        )
     request = draft.request
     fresh: PartnerSummary | RiskNotice
     if isinstance(request, SummaryRequest):

@@ -138,7 +138,12 @@ class _Match:
 
 
 class Lexicon:
-    """Compiled terms by category, matched whole-word and case-insensitively."""
+    """Compiled terms by category, matched whole-word and case-insensitively.
+
+    The word lists are compiled once, when the lexicon is made (the shipped one once per
+    process, by :func:`load_lexicon`); adding a client's third parties (for one check) compiles
+    only their details.
+    """
 
     def __init__(self, terms: Mapping[TermCategory, Iterable[str]]) -> None:
         self.terms: dict[TermCategory, tuple[str, ...]] = {
@@ -168,8 +173,12 @@ class Lexicon:
         return kept
 
     def with_third_parties(self, found: Identifiers) -> Lexicon:
-        """This lexicon plus what is recorded about the client's third parties."""
-        out = Lexicon(self.terms)
+        """This lexicon plus what is recorded about the client's third parties.
+
+        The word lists are shared with this lexicon, not compiled again.
+        """
+        out = Lexicon({})
+        out.terms = self.terms
         out._patterns = dict(self._patterns)
         compiled = {
             TermCategory.THIRD_PARTY_NAME: _names_pattern(found.names),

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import Problem
+from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.measures.definitions import MeasureDefinition
 from clinic_app.models.enums import MeasureMode
 from clinic_app.services.measures import (
@@ -40,6 +40,7 @@ from clinic_app.services.measures import (
 from clinic_app.services.notes import NoteRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import problems_label, show_problems, to_date, to_qdate
 from clinic_app.views.measures.actions import RecordAdministration
 from clinic_app.views.measures.dialogs import (
@@ -393,22 +394,35 @@ class AdministerDialog(QDialog):
         self._count_answered()
 
     def _on_save(self) -> None:
-        with feedback.showing_errors(
-            self, title="The answers were not saved", problems=self.show_problems
-        ) as attempt:
-            row = self._record(
-                self.client_id,
-                measure_id=self.definition.id,
-                measure_version=self.definition.version,
-                administered_on=self.chosen_date(),
-                answers=self.answers(),
+        record, client_id, definition = self._record, self.client_id, self.definition
+        administered_on, answers = self.chosen_date(), self.answers()
+        session_note_id = self.chosen_session()
+
+        def save() -> AdministrationRow:
+            return record(
+                client_id,
+                measure_id=definition.id,
+                measure_version=definition.version,
+                administered_on=administered_on,
+                answers=answers,
                 mode=MeasureMode.CLINICIAN_ENTRY,
-                session_note_id=self.chosen_session(),
+                session_note_id=session_note_id,
                 # Unanswered items only as far as the measure's prorating rule allows.
                 require_score=True,
             )
-        if attempt.failed:
-            return
+
+        def refused(error: ClinicError) -> None:
+            self.save_button.setEnabled(True)
+            if isinstance(error, ValidationError):
+                self.show_problems(error.problems)
+            else:
+                feedback.show_error(self, error, title="The answers were not saved")
+
+        self.save_button.setEnabled(False)
+        runner().run(save, self._on_saved, parent=self, failed=refused)
+
+    def _on_saved(self, row: AdministrationRow) -> None:
+        self.save_button.setEnabled(True)
         self.errors.clear()
         show_problems(self.general_errors, [])
         self.saved_row = row

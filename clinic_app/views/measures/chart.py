@@ -17,7 +17,9 @@ placed by the chart itself so that they never sit on top of one another.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -34,7 +36,7 @@ from PySide6.QtCharts import (
     QScatterSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, QDateTime, QMargins, QPointF, QRectF, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QMargins, QPointF, QRectF, Qt, QTime, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
@@ -234,6 +236,11 @@ class TrendChart(QWidget):
         self.value_labels: list[QGraphicsSimpleTextItem] = []
         self._marked: list[bool] = []  # whether each total has a reliable-change marker
         self.band_labels: list[tuple[QGraphicsSimpleTextItem, float]] = []
+        self._placing = QTimer(self)
+        self._placing.setSingleShot(True)
+        self._placing.setInterval(0)
+        self._placing.timeout.connect(self._on_placing_due)
+        self._placed_in = QRectF()  # the plot area the labels were last placed in
         self.chart = self._new_chart()
         self.cutoff_label = self._cutoff_label(self.chart)
         self.view.setChart(self.chart)
@@ -267,6 +274,7 @@ class TrendChart(QWidget):
         self.view.setChart(self.chart)
         old.plotAreaChanged.disconnect(self._on_plot_area_changed)
         old.deleteLater()
+        self._placed_in = QRectF()
         self.legend_entries = []
         self.legend.clear()
         self.legend.hide()
@@ -500,11 +508,13 @@ class TrendChart(QWidget):
         area = self.chart.plotArea()
         if area.width() <= 0 or area.height() <= 0:
             return
+        self._placed_in = QRectF(area)
         line = [self.chart.mapToPosition(p, self.score_series) for p in self.score_series.points()]
         cutoff = self._cutoff_y()
-        taken = self._place_value_labels(area, line, cutoff)
+        crossing = _LineIndex(line)
+        taken = self._place_value_labels(area, line, cutoff, crossing)
         self._place_band_labels(area)
-        self._place_cutoff_label(area, taken, line, cutoff)
+        self._place_cutoff_label(area, taken, crossing, cutoff)
 
     def _cutoff_y(self) -> float | None:
         if self.cutoff_series is None or self.cutoff_series.count() < 1:
@@ -513,23 +523,40 @@ class TrendChart(QWidget):
         return self.chart.mapToPosition(first, self.cutoff_series).y()
 
     def _place_value_labels(
-        self, area: QRectF, line: Sequence[QPointF], cutoff: float | None
+        self,
+        area: QRectF,
+        line: Sequence[QPointF],
+        cutoff: float | None,
+        crossing: _LineIndex | None = None,
     ) -> list[QRectF]:
         """Each total by its point, clear of the others, the line and the cut-off.
 
         Tried above the point, then below, right and left; the rects taken (the points'
         markers and the labels) are returned for the cut-off label to keep clear of.
+
+        Linear in the number of points: what is near a candidate is looked up in grids of
+        the markers, the labels placed so far and the line's segments, rather than every
+        candidate being checked against everything (which took seconds for a long record).
         """
+        crossing = crossing if crossing is not None else _LineIndex(line)
         points = [_around(where, MARKER_SIZE / 2 + 1) for where in line]
         cutoff_line = (
             [QRectF(area.left(), cutoff - 1, area.width(), 2)] if cutoff is not None else []
         )
+        marked_near = _Grid(2.0)
+        for i, (m, p) in enumerate(zip(self._marked, line, strict=False)):
+            if m:
+                marked_near.add(i, QRectF(p.x(), p.y(), 0, 0))
+        markers = _Grid(GRID_CELL)
+        for i, rect in enumerate(points):
+            markers.add(i, rect)
+        placed = _Grid(GRID_CELL)
         labels: list[QRectF] = []
         for index, (label, where) in enumerate(zip(self.value_labels, line, strict=False)):
             # Clear of the largest marker drawn here (two totals on one day share a spot).
             marked = any(
-                m and abs(p.x() - where.x()) < 2 and abs(p.y() - where.y()) < 2
-                for m, p in zip(self._marked, line, strict=False)
+                abs(line[i].x() - where.x()) < 2 and abs(line[i].y() - where.y()) < 2
+                for i in marked_near.near(QRectF(where.x() - 2, where.y() - 2, 4, 4))
             )
             clearance = (MARKER_SIZE / 2 if marked else POINT_SIZE / 2) + LABEL_GAP
             size = label.boundingRect()
@@ -541,23 +568,36 @@ class TrendChart(QWidget):
                 QRectF(x + clearance, y - h / 2, w, h),  # right
                 QRectF(x - clearance - w, y - h / 2, w, h),  # left
             ]
-            others = [
-                r
-                for i, r in enumerate(points)
-                if i != index and not r.contains(where)  # not a total on the same spot
-            ]
             inside = [c for c in candidates if area.adjusted(0, -h / 2, 0, 0).contains(c)]
             inside = inside or candidates
+
+            def clear_of_labels(c: QRectF) -> bool:
+                return _clear_of(c, [labels[i] for i in placed.near(c)])
+
+            def clear_of_others(c: QRectF, index: int = index, where: QPointF = where) -> bool:
+                near = [
+                    points[i]
+                    for i in markers.near(c)
+                    # not a total on the same spot
+                    if i != index and not points[i].contains(where)
+                ]
+                return _clear_of(c, near)
+
             # Clear of everything if possible; else of the other totals and markers; else
             # at least of the other totals, so no number is ever written over another.
             tiers = [
-                [c for c in inside if _clear_of(c, labels + others + cutoff_line)],
-                [c for c in inside if _clear_of(c, labels + others)],
-                [c for c in inside if _clear_of(c, labels)],
+                [
+                    c
+                    for c in inside
+                    if clear_of_labels(c) and clear_of_others(c) and _clear_of(c, cutoff_line)
+                ],
+                [c for c in inside if clear_of_labels(c) and clear_of_others(c)],
+                [c for c in inside if clear_of_labels(c)],
             ]
-            free = [c for c in tiers[0] if not _crosses(c, line)]
+            free = [c for c in tiers[0] if not crossing.crosses(c)]
             choice = next((tier[0] for tier in (free, *tiers) if tier), inside[0])
             label.setPos(choice.topLeft())
+            placed.add(len(labels), choice)
             labels.append(choice)
         return points + labels
 
@@ -579,7 +619,7 @@ class TrendChart(QWidget):
         self,
         area: QRectF,
         taken: Sequence[QRectF],
-        line: Sequence[QPointF],
+        crossing: _LineIndex,
         y: float | None,
     ) -> None:
         """On the cut-off line, clear of the totals, the markers and the line of scores.
@@ -600,11 +640,17 @@ class TrendChart(QWidget):
         ]
         inside = [c for c in candidates if area.contains(c)] or candidates
         clear = [c for c in inside if _clear_of(c, taken)]
-        free = next((c for c in clear if not _crosses(c, line)), None)
+        free = next((c for c in clear if not crossing.crosses(c)), None)
         self.cutoff_label.setPos((free or (clear or inside)[0]).topLeft())
 
+    def _on_placing_due(self) -> None:
+        if self.chart.plotArea() != self._placed_in:  # else they are where they belong
+            self.place_labels()
+
     def _on_plot_area_changed(self) -> None:
-        self.place_labels()
+        # The plot area changes several times while the chart is laid out: place the
+        # labels once it has settled, not at every step.
+        self._placing.start()
 
 
 def _clear_of(rect: QRectF, obstacles: Sequence[QRectF]) -> bool:
@@ -613,13 +659,81 @@ def _clear_of(rect: QRectF, obstacles: Sequence[QRectF]) -> bool:
 
 def _crosses(rect: QRectF, line: Sequence[QPointF]) -> bool:
     """Whether the line through these points passes through ``rect`` (checked every 2 px)."""
-    for a, b in pairwise(line):
-        steps = max(int(max(abs(b.x() - a.x()), abs(b.y() - a.y())) / 2), 1)
-        for k in range(steps + 1):
-            t = k / steps
-            if rect.contains(QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t)):
-                return True
+    return any(_segment_crosses(rect, a, b) for a, b in pairwise(line))
+
+
+def _segment_crosses(rect: QRectF, a: QPointF, b: QPointF) -> bool:
+    steps = max(int(max(abs(b.x() - a.x()), abs(b.y() - a.y())) / 2), 1)
+    for k in range(steps + 1):
+        t = k / steps
+        if rect.contains(QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t)):
+            return True
     return False
+
+
+# Side of a cell of the grids that find what is near a label (px): about a label's size.
+GRID_CELL = 32.0
+
+
+class _Grid:
+    """Rectangles by the grid cells they cover, to find those near a rectangle quickly.
+
+    ``near`` returns every rectangle whose cells meet the query's (a superset of those
+    that touch it, each once, in the order they were added); the caller checks exactly.
+    """
+
+    def __init__(self, cell: float) -> None:
+        self._cell = cell
+        self._cells: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+
+    def _span(self, rect: QRectF) -> Iterator[tuple[int, int]]:
+        # Every cell the rect covers, edges included: a rect that meets or touches this
+        # one shares at least one of them.
+        cell = self._cell
+        left, right = math.floor(rect.left() / cell), math.floor(rect.right() / cell)
+        top, bottom = math.floor(rect.top() / cell), math.floor(rect.bottom() / cell)
+        for x in range(left, right + 1):
+            for y in range(top, bottom + 1):
+                yield x, y
+
+    def add(self, ident: int, rect: QRectF) -> None:
+        for key in self._span(rect):
+            self._cells[key].append(ident)
+
+    def near(self, rect: QRectF) -> list[int]:
+        found: set[int] = set()
+        for key in self._span(rect):
+            found.update(self._cells.get(key, ()))
+        return sorted(found)
+
+
+class _LineIndex:
+    """The segments of the line of scores, by grid cell, for :func:`_crosses` near a rect.
+
+    Gives the same answer as :func:`_crosses` over the whole line: a segment whose
+    bounding box does not reach the rect cannot have a sampled point inside it.
+    """
+
+    def __init__(self, line: Sequence[QPointF]) -> None:
+        self._segments = list(pairwise(line))
+        self._grid = _Grid(GRID_CELL)
+        for i, (a, b) in enumerate(self._segments):
+            self._grid.add(i, _box(a, b))
+
+    def crosses(self, rect: QRectF) -> bool:
+        return any(
+            _segment_crosses(rect, *self._segments[i])
+            for i in self._grid.near(rect)
+            if _box(*self._segments[i]).adjusted(-1, -1, 1, 1).intersects(rect)
+        )
+
+
+def _box(a: QPointF, b: QPointF) -> QRectF:
+    """The bounding box of a segment (may be flat)."""
+    return QRectF(
+        QPointF(min(a.x(), b.x()), min(a.y(), b.y())),
+        QPointF(max(a.x(), b.x()), max(a.y(), b.y())),
+    )
 
 
 def _around(centre: QPointF, radius: float) -> QRectF:

@@ -44,6 +44,7 @@ from clinic_app.services.measure_definitions import DefinitionRow
 from clinic_app.services.measure_schedules import ScheduleRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import SORT_ROLE
 from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.measures.actions import MeasuresActions
@@ -207,13 +208,20 @@ class SchedulesDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        try:
-            rows = list(self._actions.schedules_for_client(self.client_id))
-        except ClinicError as error:
-            rows = []
-            self.empty.setText(f"Schedules could not be loaded. {error.message}")
-        else:
-            self.empty.setText(NO_SCHEDULES)
+        """Reload the schedules, on the runner."""
+        schedules_for_client, client_id = self._actions.schedules_for_client, self.client_id
+
+        def read() -> tuple[list[ScheduleRow], str]:
+            try:
+                return list(schedules_for_client(client_id)), NO_SCHEDULES
+            except ClinicError as error:
+                return [], f"Schedules could not be loaded. {error.message}"
+
+        runner().run(read, self._show_schedules, key=f"schedules:{client_id}", parent=self)
+
+    def _show_schedules(self, loaded: tuple[list[ScheduleRow], str]) -> None:
+        rows, words = loaded
+        self.empty.setText(words)
         self.empty.setAccessibleName(self.empty.text())
         self.model.reset_items(rows)
         self.empty.setVisible(not rows)
@@ -233,31 +241,50 @@ class SchedulesDialog(QDialog):
         schedule = self.selected_schedule()
         if schedule is None:
             return
-        with feedback.showing_errors(self, title="The schedule was not stopped") as attempt:
-            self._actions.stop_schedule(schedule.id)
-        if attempt.failed:
-            return
-        self.refresh()
-        self.changed.emit()
+        stop, schedule_id = self._actions.stop_schedule, schedule.id
+
+        def stopped(_none: object) -> None:
+            self.refresh()
+            self.changed.emit()
+
+        runner().run(
+            lambda: stop(schedule_id),
+            stopped,
+            parent=self,
+            failed=lambda error: feedback.show_error(
+                self, error, title="The schedule was not stopped"
+            ),
+        )
 
     def _on_add(self) -> None:
         measure_id = self.measure.currentData()
-        with feedback.showing_errors(self, title="The schedule was not added") as attempt:
-            try:
-                self._actions.set_schedule(
-                    self.client_id,
-                    measure_id=measure_id if isinstance(measure_id, str) else "",
-                    every_n_sessions=self.sessions.value() if self.every.isChecked() else None,
-                    at_plan_review=self.at_review.isChecked(),
-                )
-            except ValidationError as error:
+        set_schedule, client_id = self._actions.set_schedule, self.client_id
+        chosen = measure_id if isinstance(measure_id, str) else ""
+        every = self.sessions.value() if self.every.isChecked() else None
+        at_review = self.at_review.isChecked()
+
+        def refused(error: ClinicError) -> None:
+            self.add_button.setEnabled(True)
+            if isinstance(error, ValidationError):
                 show_problems(self.general_errors, self.errors.show(error.problems))
-                return
-        if attempt.failed:
-            return
-        self.errors.clear()
-        show_problems(self.general_errors, [])
-        self.refresh()
+            else:
+                feedback.show_error(self, error, title="The schedule was not added")
+
+        def added(_row: object) -> None:
+            self.add_button.setEnabled(True)
+            self.errors.clear()
+            show_problems(self.general_errors, [])
+            self.refresh()
+
+        self.add_button.setEnabled(False)
+        runner().run(
+            lambda: set_schedule(
+                client_id, measure_id=chosen, every_n_sessions=every, at_plan_review=at_review
+            ),
+            added,
+            parent=self,
+            failed=refused,
+        )
         self.changed.emit()
 
 
@@ -358,41 +385,61 @@ class ImportDefinitionDialog(QDialog):
         if chosen:
             self.set_file(Path(chosen))
 
-    def _read(self, path: Path) -> str | None:
+    @staticmethod
+    def _read(path: Path) -> str:
+        """The file's text (off the GUI thread); a ``ClinicError`` saying why not."""
         try:
             if path.stat().st_size > MAX_DEFINITION_BYTES:
-                self._refused(
+                raise ClinicError(
                     "This file is too large to be a measure definition "
                     f"(at most {MAX_DEFINITION_BYTES // 1000:,} KB)."
                 )
-                return None
             return path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            self._refused("This file is not a text file in UTF-8, so it cannot be a definition.")
+            raise ClinicError(
+                "This file is not a text file in UTF-8, so it cannot be a definition."
+            ) from None
         except OSError:
-            self._refused("The file could not be read. Check that it exists and you may open it.")
-        return None
+            raise ClinicError(
+                "The file could not be read. Check that it exists and you may open it."
+            ) from None
 
     def _on_import(self) -> None:
+        """Read the file and import it, both on the runner; then say what happened."""
         if self.path is None:
             return
-        text = self._read(self.path)
-        if text is None:
-            return
+        path, import_definition = self.path, self._import
         started = datetime.now(UTC)
-        try:
-            row = self._import(text)
-        except ValidationError as error:
-            count = len(error.problems)
-            self._refused(
-                f"The file was not imported: {count} problem{'s were' if count != 1 else ' was'} "
-                "found. Nothing was stored.",
-                [_problem_words(p) for p in error.problems],
-            )
-            return
-        except ClinicError as error:
-            self._refused(f"The file was not imported. {error.message}")
-            return
+
+        def store() -> DefinitionRow:
+            text = ImportDefinitionDialog._read(path)  # a ClinicError here is said as it is
+            try:
+                return import_definition(text)
+            except ValidationError:
+                raise
+            except ClinicError as error:
+                raise ClinicError(f"The file was not imported. {error.message}") from error
+
+        def refused(error: ClinicError) -> None:
+            self.import_button.setEnabled(True)
+            if isinstance(error, ValidationError):
+                count = len(error.problems)
+                self._refused(
+                    f"The file was not imported: {count} problem"
+                    f"{'s were' if count != 1 else ' was'} found. Nothing was stored.",
+                    [_problem_words(p) for p in error.problems],
+                )
+            else:
+                self._refused(error.message)
+
+        def stored(row: DefinitionRow) -> None:
+            self.import_button.setEnabled(True)
+            self._show_imported(row, started)
+
+        self.import_button.setEnabled(False)
+        runner().run(store, stored, parent=self, failed=refused)
+
+    def _show_imported(self, row: DefinitionRow, started: datetime) -> None:
         self.imported = row
         # The service hands back the stored row, unchanged, for a file imported before.
         self.already_imported = row.imported_at is not None and row.imported_at < started
@@ -515,14 +562,20 @@ class NoFurtherActionDialog(QDialog):
                 [Problem("reason", "Say why no further action is needed: the reason is required.")]
             )
             return
-        try:
-            review = self._review(reason)
-        except ValidationError as error:
-            show_problems(self.problems, self.errors.show(error.problems))
-            return
-        except ClinicError as error:
-            show_problems(self.problems, [Problem("", error.message)])
-            return
+        review = self._review
+
+        def refused(error: ClinicError) -> None:
+            self.save_button.setEnabled(True)
+            if isinstance(error, ValidationError):
+                show_problems(self.problems, self.errors.show(error.problems))
+            else:
+                show_problems(self.problems, [Problem("", error.message)])
+
+        self.save_button.setEnabled(False)
+        runner().run(lambda: review(reason), self._on_recorded, parent=self, failed=refused)
+
+    def _on_recorded(self, review: CriticalReview) -> None:
+        self.save_button.setEnabled(True)
         self.errors.clear()
         self.recorded = review
         self.saved.emit(review)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, ValidationError
 from clinic_app.measures.definitions import MeasureDefinition
+from clinic_app.views.common.runner import runner
 
 BASE_POINT_SIZE = 20
 QUESTION_POINT_SIZE = 28
@@ -556,16 +557,24 @@ class SelfCompletionWindow(QWidget):
         if not password:
             self._sign_in_problem(NEEDS_PASSWORD)
             return
-        try:
-            right = self._verify_staff(password)
-        except ClinicError as error:
+        if not self.sign_in_button.isEnabled():
+            return  # the last password is still being checked
+        verify = self._verify_staff
+
+        def checked(right: bool) -> None:
+            self.sign_in_button.setEnabled(True)
+            if not right:
+                self._sign_in_problem(WRONG_PASSWORD)
+                return
+            self.staff_signed_in = True
+            self._show_decision()
+
+        def refused(error: ClinicError) -> None:
+            self.sign_in_button.setEnabled(True)
             self._sign_in_problem(error.message)
-            return
-        if not right:
-            self._sign_in_problem(WRONG_PASSWORD)
-            return
-        self.staff_signed_in = True
-        self._show_decision()
+
+        self.sign_in_button.setEnabled(False)
+        runner().run(lambda: verify(password), checked, parent=self, failed=refused)
 
     def _sign_in_problem(self, text: str) -> None:
         self.sign_in_message.setText(text)
@@ -619,9 +628,10 @@ class SelfCompletionWindow(QWidget):
         )
 
     def _on_save(self) -> None:
-        try:
-            stored = self._save_answers(dict(self.answers))
-        except ClinicError as error:
+        save, answers = self._save_answers, dict(self.answers)
+
+        def refused(error: ClinicError) -> None:
+            self.save_button.setEnabled(True)
             message = _error_words(error) + (
                 "\n\nYou can hand the device back to the client to answer more, or discard "
                 "the answers."
@@ -629,9 +639,14 @@ class SelfCompletionWindow(QWidget):
             self.save_message.setText(message)
             self.save_message.setAccessibleDescription(message)
             self.save_message.show()
-            return
-        self.saved.emit(stored)
-        self._end()
+
+        def stored(row: object) -> None:
+            self.save_button.setEnabled(True)
+            self.saved.emit(row)
+            self._end()
+
+        self.save_button.setEnabled(False)
+        runner().run(lambda: save(answers), stored, parent=self, failed=refused)
 
     def _on_discard(self) -> None:
         answered = self.answered_count()

@@ -20,11 +20,15 @@ its review buttons in :mod:`.alerts`.
 
 Dialogs are run through :func:`exec_dialog` and files chosen through
 :func:`~.dialogs.choose_file`, so tests can drive them without a modal loop.
+
+Everything is read and saved through the background runner; what is asked of the tab
+while it loads (show an administration) is done when the results arrive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from typing import Any
@@ -64,6 +68,7 @@ from clinic_app.views.common.list_tab import (
     sorted_by,
 )
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import exec_dialog
 from clinic_app.views.measures.actions import MeasuresActions
 from clinic_app.views.measures.administer import AdministerDialog, ChooseMeasureDialog
@@ -88,6 +93,27 @@ from clinic_app.views.measures.self_completion import SelfCompletionWindow
 # -- the tab -------------------------------------------------------------------------------------
 
 
+def _nothing() -> None:
+    """A unit of work with nothing to do (see ``MeasuresTab._next_turn``)."""
+
+
+FORM_GONE = (
+    "A form that was open when the screen locked could not be opened again: what it was "
+    "about has changed since."
+)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What one load of the tab read (on the runner)."""
+
+    results: list[MeasureResults]
+    reviews: dict[int, CriticalReview]
+    due: list[DueMeasure]
+    available: list[MeasureDefinition]
+    failure: str
+
+
 class MeasuresTab(RecordPart):
     """The Measures tab of a client's record: due reminders, alerts, results and the chart.
 
@@ -101,6 +127,8 @@ class MeasuresTab(RecordPart):
         super().__init__(parent)
         self.client_id = client_id
         self._actions = actions
+        self._loading = False
+        self._after_load: list[Callable[[], object]] = []
         self.results: list[MeasureResults] = []
         self.reviews: dict[int, CriticalReview] = {}
         self.available: list[MeasureDefinition] = []
@@ -190,7 +218,10 @@ class MeasuresTab(RecordPart):
         # Short cells sized to their contents; the change takes what room is left (and is
         # shortened with "..." when there is too little: its tooltip says it in full).
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized to their contents once per measure shown (``_load_measure``), not at every
+        # layout, which would read every cell each time.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(20)
         header.setSectionResizeMode(ResultColumn.CHANGE, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(40)
@@ -223,29 +254,75 @@ class MeasuresTab(RecordPart):
     # -- loading -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload results, reminders and the measures that can be given."""
+        """Reload results, reminders and the measures that can be given (on the runner)."""
+        actions, client_id = self._actions, self.client_id
+
+        def read() -> _Loaded:
+            failure = ""
+            try:
+                results = list(actions.results_for_client(client_id))
+            except ClinicError as error:
+                results = []
+                failure = f"Measures could not be loaded. {error.message}"
+            try:
+                reviews = dict(actions.critical_reviews(client_id))
+            except ClinicError:
+                # Cannot tell which were reviewed: show every alert as waiting rather than
+                # hide one (a second review of the same answers is refused, and says so).
+                reviews = {}
+            try:
+                due = list(actions.measures_due(client_id))
+            except ClinicError:
+                due = []
+            try:
+                available = list(actions.available_measures())
+            except ClinicError:
+                available = []
+            return _Loaded(results, reviews, due, available, failure)
+
+        self._loading = True
+        runner().run(read, self._on_loaded, key=f"measures:{client_id}", parent=self)
+
+    def when_loaded(self, then: Callable[[], object]) -> None:
+        """Run ``then`` once the results asked for last have arrived (at once if they have)."""
+        if self._loading:
+            self._after_load.append(then)
+        else:
+            then()
+
+    def _on_loaded(self, loaded: _Loaded) -> None:
+        keep_measure, keep_row = self._show_loaded(loaded)
+
+        def show_results() -> None:
+            if self.results:
+                self.show_measure(keep_measure or self._most_recent_measure())
+                if keep_row is not None:
+                    self.select_administration(keep_row.id)
+            else:
+                self.model.set_lines([])
+                self.details.clear()
+            self._loading = False
+            waiting, self._after_load = self._after_load, []
+            for then in waiting:
+                then()
+
+        self._next_turn(show_results, "results")
+
+    def _next_turn(self, then: Callable[[], None], what: str) -> None:
+        """Run ``then`` after the event loop has had a turn (it comes back through the
+        runner, which has nothing to do for it), so that one long stretch of work on the
+        GUI thread becomes two shorter ones and the window keeps responding. A newer
+        request for the same ``what`` replaces an older one still waiting."""
+        runner().run(_nothing, lambda _none: then(), key=f"measures-{what}:{id(self)}", parent=self)
+
+    def _show_loaded(self, loaded: _Loaded) -> tuple[str | None, ResultLine | None]:
+        """Show what was read, but the results of one measure (shown next); returns which
+        measure and row to show again."""
         keep_measure = self.current_measure_id()
         keep_row = self.selected_line()
-        failure = ""
-        try:
-            self.results = list(self._actions.results_for_client(self.client_id))
-        except ClinicError as error:
-            self.results = []
-            failure = f"Measures could not be loaded. {error.message}"
-        try:
-            self.reviews = dict(self._actions.critical_reviews(self.client_id))
-        except ClinicError:
-            # Cannot tell which were reviewed: show every alert as waiting rather than hide
-            # one (a second review of the same answers is refused, and says so).
-            self.reviews = {}
-        try:
-            self.due = list(self._actions.measures_due(self.client_id))
-        except ClinicError:
-            self.due = []
-        try:
-            self.available = list(self._actions.available_measures())
-        except ClinicError:
-            self.available = []
+        self.results, self.reviews = loaded.results, loaded.reviews
+        self.due, self.available = loaded.due, loaded.available
+        failure = loaded.failure
         self._show_due()
         self._show_alerts()
         self._set_tab_order()
@@ -268,13 +345,7 @@ class MeasuresTab(RecordPart):
                 measure.measure_id,
             )
         self.chooser.blockSignals(False)
-        if has_results:
-            self.show_measure(keep_measure or self._most_recent_measure())
-            if keep_row is not None:
-                self.select_administration(keep_row.id)
-        else:
-            self.model.set_lines([])
-            self.details.clear()
+        return keep_measure, keep_row
 
     def _most_recent_measure(self) -> str:
         """The measure given most recently (the one a clinician most likely wants)."""
@@ -388,9 +459,11 @@ class MeasuresTab(RecordPart):
             for result in measure.administrations
         ]
         self.model.set_lines(lines)
-        self._draw_chart(measure, lines)
+        self.table.resizeColumnsToContents()
         self._select_proxy_row(self.proxy.rowCount() - 1)  # the latest
         self._show_details()
+        # The chart after a turn of the event loop: the table is usable meanwhile.
+        self._next_turn(lambda: self._draw_chart(measure, lines), "chart")
 
     def _draw_chart(self, measure: MeasureResults, lines: Sequence[ResultLine]) -> None:
         points = [
@@ -439,8 +512,9 @@ class MeasuresTab(RecordPart):
         return self.model.line_at(self.proxy.mapToSource(current).row())
 
     def select_item(self, item_id: int) -> None:
-        """Show an administration (what a dashboard line about its critical items opens)."""
-        self.select_administration(item_id)
+        """Show an administration (what a dashboard line about its critical items opens),
+        once the results are in."""
+        self.when_loaded(lambda: self.select_administration(item_id))
 
     def select_administration(self, administration_id: int) -> bool:
         """Show and select an administration (of whichever measure it is)."""
@@ -497,24 +571,45 @@ class MeasuresTab(RecordPart):
         dialog.deleteLater()
         return chosen
 
-    def _sessions(self) -> list[NoteRow]:
-        try:
-            return list(self._actions.sessions_for_client(self.client_id))
-        except ClinicError:
-            return []  # the link to a session is optional; the measure can still be given
-
     def give_measure(
         self, definition: MeasureDefinition, *, restore: dict[str, Any] | None = None
-    ) -> AdministrationRow | None:
-        """Enter the client's answers to ``definition``; returns the stored row, or None.
+    ) -> None:
+        """Enter the client's answers to ``definition``, once the sessions (to link the
+        answers to) are read.
 
         ``restore`` puts back the answers chosen when the screen locked.
         """
+        sessions_for_client, client_id = self._actions.sessions_for_client, self.client_id
+
+        def read() -> list[NoteRow]:
+            try:
+                return list(sessions_for_client(client_id))
+            except ClinicError:
+                return []  # the link to a session is optional; the measure can still be given
+
+        def give(sessions: list[NoteRow]) -> None:
+            self.give_measure_with(definition, sessions, restore=restore)
+
+        runner().run(
+            read,
+            give,
+            key=f"measures-give:{client_id}",
+            parent=self,
+        )
+
+    def give_measure_with(
+        self,
+        definition: MeasureDefinition,
+        sessions: Sequence[NoteRow],
+        *,
+        restore: dict[str, Any] | None = None,
+    ) -> AdministrationRow | None:
+        """Run the form for ``definition``; returns the stored row, or None."""
         dialog = AdministerDialog(
             self.client_id,
             definition,
             self._actions.record_administration,
-            sessions=self._sessions(),
+            sessions=list(sessions),
             parent=self,
         )
         remember_form(
@@ -535,7 +630,23 @@ class MeasuresTab(RecordPart):
         return row
 
     def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
-        """Open a form again as it was when the screen locked; False if it cannot be."""
+        """Open a form again as it was when the screen locked; False if it cannot be.
+
+        While the results are loading the form opens when they arrive (or the user is
+        told that it cannot be opened again)."""
+        if form not in ("review", "give"):
+            return False
+        if self._loading:
+
+            def reopen() -> None:
+                if not self._reopen_form(form, params, state):
+                    feedback.show_error(self, ClinicError(FORM_GONE))
+
+            self.when_loaded(reopen)
+            return True
+        return self._reopen_form(form, params, state)
+
+    def _reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
         if form == "review":
             administration_id = params.get("administration_id")
             if not isinstance(administration_id, int) or all(
@@ -546,14 +657,10 @@ class MeasuresTab(RecordPart):
             return True
         if form != "give":
             return False
-        try:
-            available = list(self._actions.available_measures())
-        except ClinicError:
-            return False
         definition = next(
             (
                 d
-                for d in available
+                for d in self.available
                 if d.id == params.get("measure_id") and d.version == params.get("version")
             ),
             None,
@@ -566,10 +673,11 @@ class MeasuresTab(RecordPart):
     def start_self_completion(self, definition: MeasureDefinition) -> SelfCompletionWindow:
         """Open the full-screen self-completion window for ``definition`` on this device."""
         given_on = date.today()
+        record, client_id = self._actions.record_administration, self.client_id
 
         def save(answers: dict[int, int | None]) -> AdministrationRow:
-            return self._actions.record_administration(
-                self.client_id,
+            return record(
+                client_id,
                 measure_id=definition.id,
                 measure_version=definition.version,
                 administered_on=given_on,
@@ -589,7 +697,7 @@ class MeasuresTab(RecordPart):
 
     def _after_saving(self, row: AdministrationRow) -> None:
         self.refresh()
-        self.select_administration(row.id)
+        self.when_loaded(lambda: self.select_administration(row.id))
         self.changed.emit()
 
     # -- reviewing critical answers ------------------------------------------------------------
@@ -597,20 +705,15 @@ class MeasuresTab(RecordPart):
     def _awaiting(self, administration_id: int) -> AwaitingReview | None:
         return next((a for a in self.awaiting_review() if a.id == administration_id), None)
 
-    def record_risk_event_for(self, administration_id: int) -> CriticalReview | None:
-        """Open the risk event form; once the event is saved, record it as the review of
-        these answers. Returns the review, or None if no event was saved (or the review
-        could not be recorded, which is then said)."""
+    def record_risk_event_for(self, administration_id: int) -> None:
+        """Open the risk event form; once the event is saved, record it (on the runner) as
+        the review of these answers. If it cannot be recorded, that is said."""
         event_id = self._actions.record_risk_event()
         if event_id is None:
-            return None  # cancelled: the alert stands
-        try:
-            review = self._actions.review_critical_answers(
-                administration_id,
-                outcome=CriticalReviewOutcome.RISK_EVENT_RECORDED,
-                risk_event_id=event_id,
-            )
-        except ClinicError as error:
+            return  # cancelled: the alert stands
+        review = self._actions.review_critical_answers
+
+        def refused(error: ClinicError) -> None:
             feedback.show_error(
                 self,
                 ClinicError(
@@ -620,9 +723,17 @@ class MeasuresTab(RecordPart):
                 title="The review was not recorded",
             )
             self.refresh()
-            return None
-        self._after_review(administration_id)
-        return review
+
+        runner().run(
+            lambda: review(
+                administration_id,
+                outcome=CriticalReviewOutcome.RISK_EVENT_RECORDED,
+                risk_event_id=event_id,
+            ),
+            lambda _review: self._after_review(administration_id),
+            parent=self,
+            failed=refused,
+        )
 
     def review_no_further_action(
         self, administration_id: int, *, restore: dict[str, Any] | None = None
@@ -634,8 +745,10 @@ class MeasuresTab(RecordPart):
         awaiting = self._awaiting(administration_id)
         description = awaiting.words() if awaiting is not None else ""
 
+        review_critical_answers = self._actions.review_critical_answers
+
         def review(reason: str) -> CriticalReview:
-            return self._actions.review_critical_answers(
+            return review_critical_answers(
                 administration_id,
                 outcome=CriticalReviewOutcome.NO_FURTHER_ACTION,
                 reason=reason,
@@ -661,7 +774,7 @@ class MeasuresTab(RecordPart):
 
     def _after_review(self, administration_id: int) -> None:
         self.refresh()
-        self.select_administration(administration_id)
+        self.when_loaded(lambda: self.select_administration(administration_id))
         self.changed.emit()
 
     # -- slots ---------------------------------------------------------------------------------

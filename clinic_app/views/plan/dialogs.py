@@ -47,6 +47,7 @@ from clinic_app.services.plans import (
     RevisionRow,
 )
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import SORT_ROLE
 from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.views.plan.models import (
@@ -245,27 +246,33 @@ class ProgressDialog(QDialog):
     def _on_save(self) -> None:
         self.save_rating()
 
-    def save_rating(self) -> bool:
-        """Record the rating; True when recorded."""
+    def save_rating(self) -> None:
+        """Record the rating on the runner; the dialog closes once it is recorded."""
         key: str = self.goal.currentData()
-        try:
-            self._rate(
-                key,
-                self.rating.value(),
-                to_date(self.rated_on.date()),
-                self.comment.toPlainText(),
-            )
-        except ValidationError as error:
-            unplaced = self._errors.show(error.problems)
-            self._show_banner("\n".join(p.message for p in unplaced))
-            return False
-        except ClinicError as error:
-            self._errors.clear()
-            self._show_banner(error.message)
-            return False
+        rate, rating = self._rate, self.rating.value()
+        rated_on, comment = to_date(self.rated_on.date()), self.comment.toPlainText()
+
+        def refused(error: ClinicError) -> None:
+            self.save_button.setEnabled(True)
+            if isinstance(error, ValidationError):
+                unplaced = self._errors.show(error.problems)
+                self._show_banner("\n".join(p.message for p in unplaced))
+            else:
+                self._errors.clear()
+                self._show_banner(error.message)
+
+        self.save_button.setEnabled(False)
+        runner().run(
+            lambda: rate(key, rating, rated_on, comment),
+            lambda _none: self._on_rated(),
+            parent=self,
+            failed=refused,
+        )
+
+    def _on_rated(self) -> None:
+        self.save_button.setEnabled(True)
         self.rated.emit()
         self.accept()
-        return True
 
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)

@@ -47,8 +47,8 @@ from clinic_app.services.plans import (
     PlanInput,
     RevisionRow,
 )
-from clinic_app.views.common.feedback import run_guarded
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import to_date, to_qdate
 from clinic_app.views.plan.dialogs import (
     VICTIM_PROMPT_TEXT,
@@ -646,8 +646,11 @@ class PlanEditor(QDialog):
     def _on_save(self) -> None:
         self.save_plan()
 
-    def save_plan(self) -> bool:
-        """Save unless a goal involving the victim is unreviewed; True when saved."""
+    def save_plan(self) -> None:
+        """Save (on the runner) unless a goal involving the victim is unreviewed.
+
+        The form closes (accepted) once it is saved; otherwise the problems are shown and
+        everything typed stays as it was."""
         data = self.values()
         self.banner.hide()
         unreviewed = [
@@ -666,24 +669,28 @@ class PlanEditor(QDialog):
                 ]
             )
             self._prompt_victim_review(unreviewed)
-            return False
-        try:
-            row = self._save(data, self._based_on)
-        except ValidationError as error:
-            self.show_problems(error.problems)
-            return False
-        except ConflictError as error:
-            self._show_banner(error.message)
-            self.compare_button.setVisible(self._latest is not None)
-            return False
-        except ClinicError as error:
-            self._show_banner(error.message)
-            return False
+            return
+        save, based_on = self._save, self._based_on
+
+        def refused(error: ClinicError) -> None:
+            self.save_button.setEnabled(True)
+            if isinstance(error, ValidationError):
+                self.show_problems(error.problems)
+            elif isinstance(error, ConflictError):
+                self._show_banner(error.message)
+                self.compare_button.setVisible(self._latest is not None)
+            else:
+                self._show_banner(error.message)
+
+        self.save_button.setEnabled(False)
+        runner().run(lambda: save(data, based_on), self._on_saved, parent=self, failed=refused)
+
+    def _on_saved(self, row: RevisionRow) -> None:
+        self.save_button.setEnabled(True)
         self._errors.clear()
         self._item_errors.clear()
         self.saved.emit(row)
         self.accept()
-        return True
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
         """Show each problem under its field; any the form cannot place go at the top."""
@@ -740,9 +747,9 @@ class PlanEditor(QDialog):
     def _on_compare_latest(self) -> None:
         if self._latest is None:
             return
-        latest = run_guarded(self, self._latest)
-        if latest is None:
-            return
+        runner().run(self._latest, self._compare_with, parent=self)
+
+    def _compare_with(self, latest: RevisionRow) -> None:
         self._based_on = latest.number
         who = f" by {self._describe_staff(latest.saved_by)}" if self._describe_staff else ""
         lines = compare_plans(

@@ -49,9 +49,10 @@ from clinic_app.services.plans import (
     ProgressRow,
     RevisionRow,
 )
-from clinic_app.views.common.feedback import run_guarded
+from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.plan.dialogs import (
     WARNING_STYLE,
     PlanHistoryDialog,
@@ -71,6 +72,12 @@ from clinic_app.views.plan.models import (
     sorting_proxy,
 )
 from clinic_app.wording import PHASE_WORDS, PLAN_STATUS_WORDS
+
+LOADING = "Loading the plan…"
+FORM_GONE = (
+    "A form that was open when the screen locked could not be opened again: what it was "
+    "about has changed since."
+)
 
 # -- the tab -------------------------------------------------------------------------------------
 
@@ -114,6 +121,8 @@ class PlanTab(RecordPart):
         self.editor: PlanEditor | None = None
         self.progress_dialog: ProgressDialog | None = None
         self.history: PlanHistoryDialog | None = None
+        self._loading = False
+        self._after_load: list[Callable[[], object]] = []
         self.setAccessibleName("Intervention plan")
 
         layout = QVBoxLayout(self)
@@ -123,6 +132,9 @@ class PlanTab(RecordPart):
         self.pages.addWidget(self._build_empty_page())
         self.pages.addWidget(self._build_plan_page())
         self.pages.addWidget(self._build_error_page())
+        self.error_message.setText(LOADING)
+        self.retry_button.hide()
+        self.pages.setCurrentIndex(2)
         self.refresh()
 
     # -- pages -----------------------------------------------------------------------------------
@@ -166,6 +178,7 @@ class PlanTab(RecordPart):
         self.error_message = message_label("The plan could not be shown")
         retry = action_button("Try &again")
         retry.clicked.connect(self.refresh)
+        self.retry_button = retry
         layout.addStretch()
         self.error_message.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.error_message)
@@ -306,21 +319,53 @@ class PlanTab(RecordPart):
     # -- loading ---------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the client's plans and the shown plan's progress ratings."""
+        """Reload the client's plans and the shown plan's progress ratings (on the runner)."""
         keep = self.current.plan_id if self.current else None
-        try:
-            self._plans = self._actions.plans_for_client(self.client_id)
-            if not self._plans:
-                self.current = None
-                self._progress = []
-                self.pages.setCurrentIndex(0)
-                return
-            chosen = next((p for p in self._plans if p.plan_id == keep), self._plans[-1])
+        plans_for_client = self._actions.plans_for_client
+        goal_progress = self._actions.goal_progress
+        client_id = self.client_id
+
+        def read() -> tuple[list[RevisionRow], RevisionRow | None, list[ProgressRow]]:
+            plans = plans_for_client(client_id)
+            if not plans:
+                return plans, None, []
+            chosen = next((p for p in plans if p.plan_id == keep), plans[-1])
+            return plans, chosen, goal_progress(chosen.plan_id)
+
+        self._loading = True
+        runner().run(
+            read, self._on_loaded, key=f"plan:{client_id}", parent=self, failed=self._on_failed
+        )
+
+    def when_loaded(self, then: Callable[[], object]) -> None:
+        """Run ``then`` once the plans asked for last have arrived (at once if they have)."""
+        if self._loading:
+            self._after_load.append(then)
+        else:
+            then()
+
+    def _on_loaded(
+        self, loaded: tuple[list[RevisionRow], RevisionRow | None, list[ProgressRow]]
+    ) -> None:
+        self._loading = False
+        self._plans, chosen, progress = loaded
+        if chosen is None:
+            self.current = None
+            self._progress = []
+            self.pages.setCurrentIndex(0)
+        else:
             self._show_plan_choice(chosen)
-            self._show(chosen)
-        except ClinicError as error:
-            self.error_message.setText(f"The plan could not be shown. {error.message}")
-            self.pages.setCurrentIndex(2)
+            self._show(chosen, progress)
+        waiting, self._after_load = self._after_load, []
+        for then in waiting:
+            then()
+
+    def _on_failed(self, error: ClinicError) -> None:
+        self._loading = False
+        self._after_load.clear()
+        self.error_message.setText(f"The plan could not be shown. {error.message}")
+        self.retry_button.show()
+        self.pages.setCurrentIndex(2)
 
     def _show_plan_choice(self, chosen: RevisionRow) -> None:
         self.plan_choice.blockSignals(True)
@@ -338,14 +383,17 @@ class PlanTab(RecordPart):
         chosen = next((p for p in self._plans if p.plan_id == plan_id), None)
         if chosen is None:
             return
-        try:
-            self._show(chosen)
-        except ClinicError as error:
-            self.error_message.setText(f"The plan could not be shown. {error.message}")
-            self.pages.setCurrentIndex(2)
+        goal_progress = self._actions.goal_progress
+        runner().run(
+            lambda: goal_progress(chosen.plan_id),
+            lambda progress: self._show(chosen, progress),
+            key=f"plan-progress:{self.client_id}",
+            parent=self,
+            failed=self._on_failed,
+        )
 
-    def _show(self, plan: RevisionRow) -> None:
-        self._progress = self._actions.goal_progress(plan.plan_id)
+    def _show(self, plan: RevisionRow, progress: list[ProgressRow]) -> None:
+        self._progress = progress
         self.current = plan
         today = self._actions.today()
         self.heading.setText(
@@ -453,7 +501,23 @@ class PlanTab(RecordPart):
         editor.open()
 
     def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
-        """Open a form again as it was when the screen locked; False if it cannot be."""
+        """Open a form again as it was when the screen locked; False if it cannot be.
+
+        While the plan is loading the form opens when it arrives (or the user is told that
+        it cannot be opened again)."""
+        if form not in ("create", "revise", "rate"):
+            return False
+        if self._loading:
+
+            def reopen() -> None:
+                if not self._reopen_form(form, params, state):
+                    feedback.show_error(self, ClinicError(FORM_GONE))
+
+            self.when_loaded(reopen)
+            return True
+        return self._reopen_form(form, params, state)
+
+    def _reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
         if form == "create":
             self._on_create()
         elif form == "revise":
@@ -516,10 +580,10 @@ class PlanTab(RecordPart):
         current = self.current
         if current is None:
             return
-        plan_id = current.plan_id
-        rows = run_guarded(self, lambda: self._actions.revisions(plan_id))
-        if rows is None:
-            return
+        plan_id, revisions = current.plan_id, self._actions.revisions
+        runner().run(lambda: revisions(plan_id), self._show_history, parent=self)
+
+    def _show_history(self, rows: list[RevisionRow]) -> None:
         if self.history is not None:
             self.history.deleteLater()
         self.history = PlanHistoryDialog(rows, self._actions.describe_staff, parent=self)

@@ -287,7 +287,10 @@ class ClientDialog(SavingDialog):
             raise ValidationError(
                 [Problem("date_of_birth", "The date of birth is required."), *others]
             )
-        summary = self._save(self.details())
+        save, details = self._save, self.details()
+        self.run_save(lambda: save(details), self._on_saved)
+
+    def _on_saved(self, summary: ClientSummary) -> None:
         self.summary = summary
         self.saved.emit(summary)
         self.accept()
@@ -370,12 +373,14 @@ class TypologyDialog(SavingDialog):
         self.rationale.setAccessibleName(text.replace("&", ""))
 
     def save(self) -> None:
-        self._set_typology(
-            self.client_id,
-            self.chosen(),
-            rationale=self.rationale.toPlainText(),
-            assessed_on=to_date(self.assessed_on.date()),
+        set_typology, client_id, typology = self._set_typology, self.client_id, self.chosen()
+        rationale, assessed_on = self.rationale.toPlainText(), to_date(self.assessed_on.date())
+        self.run_save(
+            lambda: set_typology(client_id, typology, rationale=rationale, assessed_on=assessed_on),
+            lambda _none: self._on_saved(),
         )
+
+    def _on_saved(self) -> None:
         self.saved.emit()
         self.accept()
 
@@ -441,7 +446,13 @@ class AssignStaffDialog(SavingDialog):
         staff_id = self.person.currentData()
         if staff_id is None:
             raise ValidationError("Choose a member of staff.", where="staff_id")
-        self._assign(self.client_id, int(staff_id), is_lead=self.is_lead.isChecked())
+        assign, client_id, is_lead = self._assign, self.client_id, self.is_lead.isChecked()
+        chosen = int(staff_id)
+        self.run_save(
+            lambda: assign(client_id, chosen, is_lead=is_lead), lambda _none: self._on_saved()
+        )
+
+    def _on_saved(self) -> None:
         self.saved.emit()
         self.accept()
 
@@ -509,7 +520,10 @@ class EmergencyAccessDialog(SavingDialog):
         reason = self.reason.toPlainText()
         if not reason.strip():
             raise ValidationError("Give your reason for opening this record.", where="reason")
-        expires = self._grant(self.client_id, reason)
+        grant, client_id = self._grant, self.client_id
+        self.run_save(lambda: grant(client_id, reason), self._on_granted)
+
+    def _on_granted(self, expires: datetime) -> None:
         self.expires_at = expires
         local = expires.astimezone() if expires.tzinfo is not None else expires
         text = (

@@ -4,9 +4,9 @@ the dialog that saves through a service and shows its problems field by field.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -40,7 +40,10 @@ from clinic_app.services.clients import (
 from clinic_app.services.validation import nhs_number_problem
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import problems_label, to_qdate
+
+R = TypeVar("R")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -344,6 +347,8 @@ class SavingDialog(QDialog):
         self.resize(new_width, min(max(shown.height(), needed), room.height()))
 
     def _on_save(self) -> None:
+        if not self.save_button.isEnabled():
+            return  # the last save is still on its way
         try:
             self.save()
         except ValidationError as error:
@@ -353,5 +358,28 @@ class SavingDialog(QDialog):
             feedback.show_error(self, error, title=self.windowTitle())
 
     def save(self) -> None:
-        """Call the use case and accept; raise ``ClinicError`` to keep the dialog open."""
+        """Check what can be checked here (raise ``ClinicError`` to keep the dialog open),
+        then hand the use case to :meth:`run_save`."""
         raise NotImplementedError
+
+    def run_save(self, work: Callable[[], R], done: Callable[[R], None]) -> None:
+        """Run the use case on the runner, Save disabled meanwhile; ``done`` gets its result
+        (and usually accepts). If it is refused the problems are shown beside the fields
+        (or in a message box) and everything typed stays as it was.
+
+        ``work`` holds every value it needs, read from the fields already."""
+        self.save_button.setEnabled(False)
+
+        def finished(result: R) -> None:
+            self.save_button.setEnabled(True)
+            done(result)
+
+        def refused(error: ClinicError) -> None:
+            self.save_button.setEnabled(True)
+            if isinstance(error, ValidationError):
+                self.show_problems(error.problems)
+            else:
+                self.show_problems(())
+                feedback.show_error(self, error, title=self.windowTitle())
+
+        runner().run(work, finished, parent=self, failed=refused)

@@ -8,6 +8,10 @@ protective measures are in force, with any ending within 28 days flagged in word
 titles and dates only: no names, which live on the Victims and others tab). Its buttons
 open the dialogs of :mod:`client_form` without blocking (``open()``), and the tab emits
 ``changed`` after any of them saved.
+
+It reads through the background runner, in one unit of work (``record.overview``): the
+counts are counted by the database, so the sessions and referrals themselves are read only
+by their own tabs.
 """
 
 from __future__ import annotations
@@ -33,15 +37,20 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError
-from clinic_app.models.enums import Attendance, ReferralStatus, RiskTool, Urgency
+from clinic_app.models.enums import RiskTool
 from clinic_app.services.clients import ClientDetails
-from clinic_app.services.record import ClientRecord, RiskAssessmentRow, TypologyRow
+from clinic_app.services.record import (
+    RecordCounts,
+    RecordOverview,
+    RiskAssessmentRow,
+    TypologyRow,
+)
 from clinic_app.services.staff import StaffRow
 from clinic_app.services.third_parties import Protection
-from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.record.client_form import AssignStaffDialog, ClientDialog, TypologyDialog
 from clinic_app.views.record.form_parts import (
     LEVEL_WORDS,
@@ -74,8 +83,7 @@ DEMO_STYLE = (
     "padding: 6px; font-weight: bold;"
 )
 HINT_STYLE = "color: #4a4a4a;"
-OPEN_REFERRAL = frozenset(set(ReferralStatus) - {ReferralStatus.CLOSED, ReferralStatus.DECLINED})
-ATTENDED = frozenset({Attendance.ATTENDED, Attendance.LATE})
+LOADING_TEXT = "Loading the overview…"
 
 
 @dataclass(frozen=True)
@@ -94,13 +102,14 @@ def _no_sites() -> Sequence[str]:
 class OverviewActions:
     """What the Overview tab needs, each bound to the signed-in user (``Workspace.bind``).
 
-    ``client_team`` lists the client's team (``clients.client_team``), lead first;
-    ``known_sites`` the programme sites to offer when editing details.
+    ``overview`` reads what the tab shows (``record.overview``: identity, team lead first,
+    typologies, risk assessments and counts); ``client_details`` reads the details afresh
+    for editing; ``known_sites`` the programme sites to offer when editing details. Each
+    runs on the background runner, never on the GUI thread.
     """
 
-    open_record: Callable[[int], ClientRecord]
+    overview: Callable[[int], RecordOverview]
     client_details: Callable[[int], tuple[ClientDetails, int]]
-    client_team: Callable[[int], Sequence[TeamMember]]
     update_client: UpdateClient
     set_typology: SetTypology
     record_risk_assessment: RecordRiskAssessment
@@ -180,7 +189,7 @@ class OverviewTab(RecordPart):
         super().__init__(parent)
         self.client_id = client_id
         self._actions = actions
-        self.record: ClientRecord | None = None
+        self.record: RecordOverview | None = None
         self.details: ClientDetails | None = None
         self.team: tuple[TeamMember, ...] = ()
         # The dialog opened from a button, while it is open (tests drive it through this).
@@ -219,6 +228,9 @@ class OverviewTab(RecordPart):
         self.retry_button.clicked.connect(self.refresh)
         self.load_problem.hide()
         self.retry_button.hide()
+        self.loading = QLabel(LOADING_TEXT)
+        self.loading.setAccessibleName(LOADING_TEXT)
+        self.loading.setStyleSheet(HINT_STYLE)
 
         content = QWidget()
         grid = QGridLayout(content)
@@ -248,7 +260,11 @@ class OverviewTab(RecordPart):
         layout.addWidget(self.demo_marker)
         layout.addWidget(self.load_problem)
         layout.addWidget(self.retry_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.loading)
         layout.addWidget(self.content_area, stretch=1)
+        self.content_area.hide()
+        for button in self._action_buttons():
+            button.hide()  # nothing to act on until the record is shown
         self.refresh()
 
     # -- building ----------------------------------------------------------------------------
@@ -380,27 +396,44 @@ class OverviewTab(RecordPart):
     # -- loading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the record, the full identity and the team."""
-        try:
-            record = self._actions.open_record(self.client_id)
-            details, _version = self._actions.client_details(self.client_id)
-            team = tuple(self._actions.client_team(self.client_id))
-        except ClinicError as error:
-            self._show_load_problem(error.message)
-            return
-        self.record, self.details, self.team = record, details, team
+        """Reload the overview (on the runner); it is shown when it arrives."""
+        overview, protection = self._actions.overview, self._actions.protection
+        client_id, today = self.client_id, self._actions.today()
+
+        def read() -> tuple[RecordOverview, Protection | str | None]:
+            shown: Protection | str | None = None
+            if protection is not None:
+                try:
+                    shown = protection(client_id, today)
+                except ClinicError as error:
+                    shown = error.message  # the rest of the overview still shows
+            return overview(client_id), shown
+
+        runner().run(
+            read,
+            self._show_loaded,
+            key=f"overview:{client_id}",
+            parent=self,
+            failed=lambda error: self._show_load_problem(error.message),
+        )
+
+    def _show_loaded(self, loaded: tuple[RecordOverview, Protection | str | None]) -> None:
+        record, protection = loaded
+        team = tuple(TeamMember(t.name, t.is_lead) for t in record.team)
+        self.record, self.details, self.team = record, record.details, team
+        self.loading.hide()
         self.load_problem.hide()
         self.retry_button.hide()
         self.content_area.show()
         for button in self._action_buttons():
             button.show()
-        self._show_identity(details)
-        self._show_sharing(details)
+        self._show_identity(record.details)
+        self._show_sharing(record.details)
         self._show_team(team)
         self._show_typology(record.typologies)
         self._show_risk(record.risk_assessments)
-        self._show_counts(record)
-        self._show_protection()
+        self._show_counts(record.counts)
+        self._show_protection(protection)
 
     def _action_buttons(self) -> tuple[QPushButton, ...]:
         return (self.edit_button, self.typology_button, self.risk_button, self.assign_button)
@@ -411,6 +444,7 @@ class OverviewTab(RecordPart):
         self.load_problem.setAccessibleDescription(text)
         self.load_problem.show()
         self.retry_button.show()
+        self.loading.hide()
         self.content_area.hide()
         self.demo_marker.hide()
         for button in self._action_buttons():
@@ -509,15 +543,11 @@ class OverviewTab(RecordPart):
             )
         )
 
-    def _show_counts(self, record: ClientRecord) -> None:
-        notes = [n for n in record.notes if n.entered_in_error_at is None]
-        attended = sum(n.content.attendance in ATTENDED for n in notes)
-        missed = sum(n.content.attendance is Attendance.DID_NOT_ATTEND for n in notes)
-        open_referrals = sum(r.status in OPEN_REFERRAL for r in record.referrals)
-        urgent = sum(e.urgency is Urgency.URGENT and e.needs_decision for e in record.risk_events)
-        self.attended.show_text(str(attended))
-        self.did_not_attend.show_text(str(missed))
-        self.open_referrals.show_text(str(open_referrals))
+    def _show_counts(self, counts: RecordCounts) -> None:
+        urgent = counts.urgent_awaiting_decision
+        self.attended.show_text(str(counts.attended))
+        self.did_not_attend.show_text(str(counts.did_not_attend))
+        self.open_referrals.show_text(str(counts.open_referrals))
         self.urgent_events.show_text(str(urgent))
         if urgent:
             events = (
@@ -528,14 +558,12 @@ class OverviewTab(RecordPart):
             self.urgent_warning.setAccessibleDescription(text)
         self.urgent_warning.setVisible(bool(urgent))
 
-    def _show_protection(self) -> None:
-        if self._actions.protection is None:
+    def _show_protection(self, shown: Protection | str | None) -> None:
+        if shown is None:
             return
         today = self._actions.today()
-        try:
-            shown = self._actions.protection(self.client_id, today)
-        except ClinicError as error:
-            self.third_parties.show_text(f"Could not be read. {error.message}")
+        if isinstance(shown, str):
+            self.third_parties.show_text(f"Could not be read. {shown}")
             self.measures_in_force.show_text("")
             self.expiring_warning.hide()
             return
@@ -568,22 +596,34 @@ class OverviewTab(RecordPart):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def edit_details_dialog(self) -> ClientDialog | None:
-        """The edit dialog over freshly read details (so the version is current), or None."""
-        loaded = feedback.run_guarded(self, lambda: self._actions.client_details(self.client_id))
-        if loaded is None:
-            return None
-        sites = feedback.run_guarded(self, self._actions.known_sites) or ()
-        dialog = ClientDialog.for_editing(
-            self._actions.update_client,
-            self.client_id,
-            loaded,
-            sites=sites,
-            today=self._actions.today,
-            parent=self,
-        )
-        dialog.saved.connect(self._on_saved)
-        return dialog
+    def edit_details_dialog(self, then: Callable[[QDialog], None]) -> None:
+        """Read the details afresh (so the version is current) and the sites, on the
+        runner; hand the edit dialog over them to ``then`` (nothing, if they cannot be read)."""
+        client_details, known_sites = self._actions.client_details, self._actions.known_sites
+        client_id = self.client_id
+
+        def read() -> tuple[tuple[ClientDetails, int], Sequence[str]]:
+            loaded = client_details(client_id)
+            try:
+                sites = tuple(known_sites())
+            except ClinicError:
+                sites = ()  # the form still works: the site is typed instead
+            return loaded, sites
+
+        def build(read_back: tuple[tuple[ClientDetails, int], Sequence[str]]) -> None:
+            loaded, sites = read_back
+            dialog = ClientDialog.for_editing(
+                self._actions.update_client,
+                client_id,
+                loaded,
+                sites=sites,
+                today=self._actions.today,
+                parent=self,
+            )
+            dialog.saved.connect(self._on_saved)
+            then(dialog)
+
+        runner().run(read, build, key=f"overview-form:{client_id}", parent=self)
 
     def typology_dialog(self) -> TypologyDialog:
         current = self.record.current_typology if self.record is not None else None
@@ -607,19 +647,26 @@ class OverviewTab(RecordPart):
         dialog.saved.connect(self._on_saved)
         return dialog
 
-    def assign_staff_dialog(self) -> AssignStaffDialog | None:
-        staff = feedback.run_guarded(self, self._actions.clinical_staff)
-        if staff is None:
-            return None
-        dialog = AssignStaffDialog(
-            self.client_id,
-            staff,
-            self._actions.assign_staff,
-            already_assigned={m.name for m in self.team},
+    def assign_staff_dialog(self, then: Callable[[QDialog], None]) -> None:
+        """Read the clinical staff on the runner; hand the dialog to ``then``."""
+
+        def build(staff: Sequence[StaffRow]) -> None:
+            dialog = AssignStaffDialog(
+                self.client_id,
+                staff,
+                self._actions.assign_staff,
+                already_assigned={m.name for m in self.team},
+                parent=self,
+            )
+            dialog.saved.connect(self._on_saved)
+            then(dialog)
+
+        runner().run(
+            self._actions.clinical_staff,
+            build,
+            key=f"overview-form:{self.client_id}",
             parent=self,
         )
-        dialog.saved.connect(self._on_saved)
-        return dialog
 
     def _open(
         self, dialog: QDialog | None, form: str, restore: dict[str, Any] | None = None
@@ -639,7 +686,7 @@ class OverviewTab(RecordPart):
         dialog.deleteLater()
 
     def _on_edit_details(self) -> None:
-        self._open(self.edit_details_dialog(), "details")
+        self.edit_details_dialog(lambda dialog: self._open(dialog, "details"))
 
     def _on_set_typology(self) -> None:
         self._open(self.typology_dialog(), "typology")
@@ -648,24 +695,22 @@ class OverviewTab(RecordPart):
         self._open(self.risk_assessment_dialog(), "risk_assessment")
 
     def _on_assign_staff(self) -> None:
-        self._open(self.assign_staff_dialog(), "assign_staff")
+        self.assign_staff_dialog(lambda dialog: self._open(dialog, "assign_staff"))
 
     def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
-        """Open a form again as it was when the screen locked; False if it cannot be."""
+        """Open a form again as it was when the screen locked; False if there is no such
+        form. Forms over freshly read data open when that data arrives."""
         del params  # the overview's forms are about the client itself
-        makers = {
-            "details": self.edit_details_dialog,
-            "typology": self.typology_dialog,
-            "risk_assessment": self.risk_assessment_dialog,
-            "assign_staff": self.assign_staff_dialog,
-        }
-        maker = makers.get(form)
-        if maker is None:
+        if form == "details":
+            self.edit_details_dialog(lambda dialog: self._open(dialog, form, state))
+        elif form == "assign_staff":
+            self.assign_staff_dialog(lambda dialog: self._open(dialog, form, state))
+        elif form == "typology":
+            self._open(self.typology_dialog(), form, state)
+        elif form == "risk_assessment":
+            self._open(self.risk_assessment_dialog(), form, state)
+        else:
             return False
-        dialog = maker()
-        if dialog is None:
-            return False
-        self._open(dialog, form, state)
         return True
 
     def _on_typology_history_toggled(self, shown: bool) -> None:

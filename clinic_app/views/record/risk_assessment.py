@@ -334,16 +334,25 @@ class RiskAssessmentDialog(SavingDialog):
         super().show_problems(placed)
 
     def save(self) -> None:
-        tool = self.chosen_tool()
-        result = self._record(
-            self.client_id,
-            tool=tool,
-            tool_version=self.tool_version.text(),
-            assessed_on=to_date(self.assessed_on.date()),
-            judgements=self.judgements(),
-            rationale=self.rationale.toPlainText(),
-            shareable_summary=self.shareable_summary.toPlainText(),
-            tool_name=self.tool_name.text() if tool is RiskTool.OTHER else "",
+        tool, record, client_id = self.chosen_tool(), self._record, self.client_id
+        tool_version, assessed_on = self.tool_version.text(), to_date(self.assessed_on.date())
+        judgements, rationale = self.judgements(), self.rationale.toPlainText()
+        summary = self.shareable_summary.toPlainText()
+        tool_name = self.tool_name.text() if tool is RiskTool.OTHER else ""
+        self.run_save(
+            lambda: record(
+                client_id,
+                tool=tool,
+                tool_version=tool_version,
+                assessed_on=assessed_on,
+                judgements=judgements,
+                rationale=rationale,
+                shareable_summary=summary,
+                tool_name=tool_name,
+            ),
+            self._on_saved,
         )
+
+    def _on_saved(self, result: object) -> None:
         self.saved.emit(result)
         self.accept()

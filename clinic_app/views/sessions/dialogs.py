@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import (
     Qt,
@@ -29,8 +30,11 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.services.notes import AddendumRow, DraftRow, NoteRow
 from clinic_app.views.common.forms import FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import problems_label
 from clinic_app.views.sessions.models import ERROR_HELP, SIGNED_HELP, describe_draft
+
+R = TypeVar("R")
 
 
 def confirm(parent: QWidget | None, title: str, question: str) -> bool:
@@ -89,6 +93,32 @@ class _ActionDialog(QDialog):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
+    def run_action(
+        self,
+        work: Callable[[], R],
+        done: Callable[[R], None],
+        failed: Callable[[ClinicError], None],
+    ) -> None:
+        """Run the dialog's use case on the runner, its buttons disabled meanwhile.
+
+        ``work`` holds every value it needs, read from the fields already."""
+        self.ok_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+
+        def enable() -> None:
+            self.ok_button.setEnabled(True)
+            self.cancel_button.setEnabled(True)
+
+        def finished(result: R) -> None:
+            enable()
+            done(result)
+
+        def refused(error: ClinicError) -> None:
+            enable()
+            failed(error)
+
+        runner().run(work, finished, parent=self, failed=refused)
+
 
 class SignNoteDialog(_ActionDialog):
     """Asks for the password to sign a draft, after saying that signing is final.
@@ -127,13 +157,16 @@ class SignNoteDialog(_ActionDialog):
             self.say("Enter your password to sign the note.")
             self.password.setFocus()
             return
-        try:
-            row = self._sign(password)
-        except ClinicError as error:
+        sign = self._sign
+
+        def refused(error: ClinicError) -> None:
             self.say(error.message)
             self.password.clear()
             self.password.setFocus()
-            return
+
+        self.run_action(lambda: sign(password), self._on_signed, refused)
+
+    def _on_signed(self, row: NoteRow) -> None:
         self.password.clear()
         self.signed = row
         self.note_signed.emit(row)
@@ -210,17 +243,20 @@ class AddendumDialog(_ActionDialog):
             self.say("Enter your password to sign the addendum.")
             self.password.setFocus()
             return
-        try:
-            row = self._add(reason, text, self.password.text())
-        except ValidationError as error:
-            unplaced = self.errors.show(error.problems)
-            self.say("\n".join(p.message for p in unplaced))
-            return
-        except ClinicError as error:
+        add, password = self._add, self.password.text()
+
+        def refused(error: ClinicError) -> None:
+            if isinstance(error, ValidationError):
+                unplaced = self.errors.show(error.problems)
+                self.say("\n".join(p.message for p in unplaced))
+                return
             self.say(error.message)
             self.password.clear()
             self.password.setFocus()
-            return
+
+        self.run_action(lambda: add(reason, text, password), self._on_added, refused)
+
+    def _on_added(self, row: AddendumRow) -> None:
         self.password.clear()
         self.added = row
         self.addendum_added.emit(row)
@@ -270,15 +306,18 @@ class EnteredInErrorDialog(_ActionDialog):
         if not reason.strip():
             self.errors.show([Problem("reason", "Give the reason the note is in error.")])
             return
-        try:
-            row = self._mark(reason)
-        except ValidationError as error:
-            unplaced = self.errors.show(error.problems)
-            self.say("\n".join(p.message for p in unplaced))
-            return
-        except ClinicError as error:
-            self.say(error.message)
-            return
+        mark = self._mark
+
+        def refused(error: ClinicError) -> None:
+            if isinstance(error, ValidationError):
+                unplaced = self.errors.show(error.problems)
+                self.say("\n".join(p.message for p in unplaced))
+            else:
+                self.say(error.message)
+
+        self.run_action(lambda: mark(reason), self._on_marked, refused)
+
+    def _on_marked(self, row: NoteRow) -> None:
         self.result_row = row
         self.marked.emit(row)
         self.accept()
@@ -390,12 +429,20 @@ class RecoverDraftsDialog(QDialog):
             "Discard this unsaved text? It cannot be brought back.",
         ):
             return
-        try:
-            self._discard(draft.id)
-        except ClinicError as error:
+        discard, draft_id = self._discard, draft.id
+
+        def refused(error: ClinicError) -> None:
             self.message.setText(error.message)
             self.message.show()
-            return
+
+        runner().run(
+            lambda: discard(draft_id),
+            lambda _none: self._on_discarded(draft),
+            parent=self,
+            failed=refused,
+        )
+
+    def _on_discarded(self, draft: DraftRow) -> None:
         self.drafts = [d for d in self.drafts if d.id != draft.id]
         frame = self.rows.pop(draft.id)
         self.open_buttons.pop(draft.id)

@@ -32,12 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ValidationError
+from clinic_app.errors import ClinicError, ValidationError
 from clinic_app.models.enums import Attendance, Engagement, Modality
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow
 from clinic_app.views.common import feedback
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
+from clinic_app.views.common.runner import runner
 from clinic_app.views.sessions.actions import NoteEditorActions
 from clinic_app.views.sessions.dialogs import confirm
 from clinic_app.views.sessions.models import (
@@ -425,52 +426,85 @@ class NoteEditor(QWidget):
 
     # -- saving ------------------------------------------------------------------------------
 
-    def save(self) -> NoteRow | None:
-        """Create or edit the note; None (with the problems shown) if it was not saved."""
+    def save(self, then: Callable[[NoteRow], object] | None = None) -> None:
+        """Create or edit the note on the runner; ``then`` gets the saved row. If it is not
+        saved the problems are shown (beside their fields) and ``then`` is not called."""
         self.errors.clear()
         self.problems.hide()
         content = self.content()
-        with feedback.showing_errors(self, title="The note was not saved") as attempt:
-            try:
-                if self._note is None:
-                    row = self._actions.create_draft(self.client_id, content)
-                else:
-                    row = self._actions.edit_draft(
-                        self._note.id, content, expected_version=self._note.version
-                    )
-            except ValidationError as error:
+        client_id, note = self.client_id, self._note
+        create, edit = self._actions.create_draft, self._actions.edit_draft
+
+        def store() -> NoteRow:
+            if note is None:
+                return create(client_id, content)
+            return edit(note.id, content, expected_version=note.version)
+
+        def failed(error: ClinicError) -> None:
+            self.save_button.setEnabled(True)
+            if needed_autosave:
+                self._needs_autosave = True  # still to be kept, as before the attempt
+            if isinstance(error, ValidationError):
                 unplaced = self.errors.show(error.problems)
                 if unplaced:
                     self.problems.setText("\n".join(p.message for p in unplaced))
                     self.problems.show()
                 self.status.setText("Not saved: see the problems shown with the fields")
-                return None
-        if attempt.failed:
-            return None
-        self._note = row
-        self._discard_autosaved()
-        self.show_notice("")
-        self._set_clean(f"Saved at {datetime.now():%H:%M}")
-        self.saved.emit(row)
-        return row
+            else:
+                feedback.show_error(self, error, title="The note was not saved")
 
-    def autosave_now(self) -> DraftRow | None:
-        """Autosave the fields if they changed; never raises, keeps the text on failure."""
+        def saved(row: NoteRow) -> None:
+            self.save_button.setEnabled(True)
+            self._note = row
+            self._discard_autosaved()
+            self.show_notice("")
+            if self._needs_autosave:  # typed while it was saving: that text is not saved
+                self.status.setText(UNSAVED_CHANGES)
+            else:
+                self._set_clean(f"Saved at {datetime.now():%H:%M}")
+            self.saved.emit(row)
+            if then is not None:
+                then(row)
+
+        # The timer's autosave would only copy what is being saved now.
+        self.timer.stop()
+        needed_autosave, self._needs_autosave = self._needs_autosave, False
+        self.save_button.setEnabled(False)
+        self.status.setText("Saving…")
+        runner().run(store, saved, parent=self, failed=failed)
+
+    def autosave_now(self) -> None:
+        """Autosave the fields if they changed, on the runner; never raises, keeps the text
+        on failure.
+
+        The unit of work is queued at once, so it still runs (and completes) when the
+        record is closed or the screen locks straight afterwards: the runner finishes the
+        work it was given; only the news of it is then dropped.
+        """
         self.timer.stop()
         if not self._needs_autosave:
-            return None
+            return
         note_id = None if self._note is None else self._note.id
-        try:
-            draft = self._actions.autosave(self.client_id, self.fields(), note_id=note_id)
-        except Exception as error:  # autosave must never interrupt typing
-            log.warning("Autosave of a session note draft failed (%s)", type(error).__name__)
-            self.status.setText(AUTOSAVE_FAILED)
-            return None
-        self._draft_ids.add(draft.id)
+        client_id, fields, autosave = self.client_id, self.fields(), self._actions.autosave
         self._needs_autosave = False
-        self.status.setText(f"Draft autosaved at {local_time(draft.saved_at):%H:%M}")
-        self.autosaved.emit(draft)
-        return draft
+
+        def keep() -> DraftRow | None:
+            try:
+                return autosave(client_id, fields, note_id=note_id)
+            except Exception as error:  # autosave must never interrupt typing
+                log.warning("Autosave of a session note draft failed (%s)", type(error).__name__)
+                return None
+
+        def kept(draft: DraftRow | None) -> None:
+            if draft is None:
+                self._needs_autosave = True  # try again with the next pause or save
+                self.status.setText(AUTOSAVE_FAILED)
+                return
+            self._draft_ids.add(draft.id)
+            self.status.setText(f"Draft autosaved at {local_time(draft.saved_at):%H:%M}")
+            self.autosaved.emit(draft)
+
+        runner().run(keep, kept, parent=self)
 
     def drop_unsaved_text(self) -> None:
         """Forget unsaved text and its autosaved copies (the note can no longer change)."""
@@ -480,12 +514,21 @@ class NoteEditor(QWidget):
         self._needs_autosave = False
 
     def _discard_autosaved(self) -> None:
-        for draft_id in sorted(self._draft_ids):
-            try:
-                self._actions.discard_draft(draft_id)
-            except Exception as error:  # a stale copy is harmless
-                log.warning("An autosaved note draft was not discarded (%s)", type(error).__name__)
+        discard, draft_ids = self._actions.discard_draft, sorted(self._draft_ids)
         self._draft_ids.clear()
+        if not draft_ids:
+            return
+
+        def drop() -> None:
+            for draft_id in draft_ids:
+                try:
+                    discard(draft_id)
+                except Exception as error:  # a stale copy is harmless
+                    log.warning(
+                        "An autosaved note draft was not discarded (%s)", type(error).__name__
+                    )
+
+        runner().run(drop, lambda _none: None)
 
     # -- slots -------------------------------------------------------------------------------
 
@@ -503,7 +546,8 @@ class NoteEditor(QWidget):
         self.autosave_now()
 
     def _on_save(self) -> None:
-        self.save()
+        if self.save_button.isEnabled():  # not while the last save is still on its way
+            self.save()
 
     def _on_discard(self) -> None:
         if not confirm(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from enum import IntEnum
@@ -130,26 +131,88 @@ HEADERS: dict[SessionColumn, str] = {
 }
 
 
+COLUMNS = len(SessionColumn)
+
+# Column widths fit the contents of this many rows (Qt reads every row otherwise, at every
+# layout: thousands of calls to ``data`` for a long record, for widths that dates, short
+# words and names settle within the first rows anyway).
+ROWS_FOR_WIDTHS = 50
+
+
+NO_FONT, STRUCK_OUT, ITALIC = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class PreparedNotes:
+    """A client's notes ready for the list: newest first, each cell's words, sort keys and
+    font worked out (by :func:`prepare_notes`, which touches no widget and can run off
+    the GUI thread)."""
+
+    notes: tuple[NoteRow, ...]
+    authors: dict[int, str]
+    texts: tuple[tuple[str, ...], ...]
+    keys: tuple[tuple[Any, ...], ...]
+    fonts: tuple[int, ...]
+
+
+def prepare_notes(notes: Sequence[NoteRow], authors: Mapping[int, str]) -> PreparedNotes:
+    """The notes as the list shows them, newest first (the list's first order)."""
+    names = dict(authors)
+    ordered = sorted(notes, key=SessionModel.date_key, reverse=True)
+    columns = list(SessionColumn)
+    texts = tuple(tuple(SessionModel.words(n, c, names) for c in columns) for n in ordered)
+    keys = tuple(
+        tuple(SessionModel.key_of(n, c, text) for c, text in zip(columns, row, strict=True))
+        for n, row in zip(ordered, texts, strict=True)
+    )
+    fonts = tuple(
+        STRUCK_OUT
+        if n.entered_in_error_at is not None
+        else (ITALIC if not n.is_signed else NO_FONT)
+        for n in ordered
+    )
+    return PreparedNotes(tuple(ordered), names, texts, keys, fonts)
+
+
 class SessionModel(ListTableModel[NoteRow]):
     """The client's session notes, one row each; authors named from the staff list.
 
     Entered-in-error notes are struck through and drafts are in italics, but the Status
     column always says the same thing in words.
+
+    What each cell shows, its sort key and its font are worked out once per load, in
+    :meth:`set_notes`: the view asks ``data`` for every visible cell at every paint, and
+    the sort asks for every row's key, so ``data`` only looks them up.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(SessionColumn, HEADERS, parent)
         self._authors: dict[int, str] = {}
+        self._texts: tuple[tuple[str, ...], ...] = ()
+        self._keys: tuple[tuple[Any, ...], ...] = ()
+        self._fonts: tuple[int, ...] = ()
+        self._rows: dict[int, int] = {}
+        struck = QFont()
+        struck.setStrikeOut(True)
+        italic = QFont()
+        italic.setItalic(True)
+        self._font_of: tuple[QFont | None, ...] = (None, struck, italic)
 
     def set_notes(self, notes: Sequence[NoteRow], authors: Mapping[int, str]) -> None:
-        self._authors = dict(authors)
-        self.reset_items(notes)
+        self.set_prepared(prepare_notes(notes, authors))
+
+    def set_prepared(self, prepared: PreparedNotes) -> None:
+        """Show notes prepared by :func:`prepare_notes` (rows newest first)."""
+        self._authors = prepared.authors
+        self._texts, self._keys, self._fonts = prepared.texts, prepared.keys, prepared.fonts
+        self._rows = {n.id: row for row, n in enumerate(prepared.notes)}
+        self.reset_items(prepared.notes)
 
     def note_at(self, row: int) -> NoteRow:
         return self.item(row)
 
     def row_of(self, note_id: int) -> int | None:
-        return self.row_with_id(note_id)
+        return self._rows.get(note_id)
 
     def note(self, note_id: int) -> NoteRow | None:
         row = self.row_of(note_id)
@@ -159,26 +222,23 @@ class SessionModel(ListTableModel[NoteRow]):
         return self._authors.get(staff_id, FORMER_STAFF)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self.in_range(index):
+        row, column = index.row(), index.column()
+        if not 0 <= row < len(self._texts) or not 0 <= column < COLUMNS:
             return None
-        note = self._items[index.row()]
-        column = SessionColumn(index.column())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.display(note, column)
+            return self._texts[row][column]
         if role == SORT_ROLE:
-            return self.sort_key(note, column)
+            return self._keys[row][column]
         if role == Qt.ItemDataRole.FontRole:
-            if note.entered_in_error_at is not None:
-                font = QFont()
-                font.setStrikeOut(True)
-                return font
-            if not note.is_signed:
-                font = QFont()
-                font.setItalic(True)
-                return font
+            return self._font_of[self._fonts[row]]
         return None
 
     def display(self, note: NoteRow, column: SessionColumn) -> str:
+        return self.words(note, column, self._authors)
+
+    @staticmethod
+    def words(note: NoteRow, column: SessionColumn, authors: Mapping[int, str]) -> str:
+        """What one cell says (a pure function: it can run off the GUI thread)."""
         content = note.content
         match column:
             case SessionColumn.DATE:
@@ -192,15 +252,23 @@ class SessionModel(ListTableModel[NoteRow]):
             case SessionColumn.STATUS:
                 return status_words(note)
             case SessionColumn.AUTHOR:
-                return self.author_name(note.author_id)
+                return authors.get(note.author_id, FORMER_STAFF)
 
     def sort_key(self, note: NoteRow, column: SessionColumn) -> Any:
+        return self.key_of(note, column, self.display(note, column))
+
+    @staticmethod
+    def date_key(note: NoteRow) -> str:
+        # Same-day notes keep the order they were written in.
+        return f"{note.content.session_date.isoformat()}#{note.id:012d}"
+
+    @staticmethod
+    def key_of(note: NoteRow, column: SessionColumn, text: str) -> Any:
         if column == SessionColumn.DATE:
-            # Same-day notes keep the order they were written in.
-            return f"{note.content.session_date.isoformat()}#{note.id:012d}"
+            return SessionModel.date_key(note)
         if column == SessionColumn.DURATION:
             return note.content.duration_minutes
-        return self.display(note, column)
+        return text
 
 
 # -- the editor --------------------------------------------------------------------------------

@@ -12,6 +12,10 @@ offers it again at the next start.
 
 Dialogs never block in tests: the tab builds each dialog and hands it to
 :func:`run_dialog`, which tests replace to fill the dialog in and press its buttons.
+
+Every read and save goes through the background runner. Until the notes have arrived the
+list says it is loading; what is asked of the tab meanwhile (show a note, open a draft)
+is done when they arrive.
 """
 
 from __future__ import annotations
@@ -44,13 +48,15 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError
 from clinic_app.services.notes import DraftRow, NoteRow
-from clinic_app.services.plans import GoalRow
+from clinic_app.services.plans import GoalRow, RevisionRow
+from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.list_tab import (
     rows_table,
     sorted_by,
 )
 from clinic_app.views.common.record_part import RecordPart
+from clinic_app.views.common.runner import runner
 from clinic_app.views.sessions.actions import SessionsActions
 from clinic_app.views.sessions.dialogs import (
     AddendumDialog,
@@ -64,12 +70,15 @@ from clinic_app.views.sessions.models import (
     EMPTY_LIST,
     NO_PLAN_GOAL,
     PARTNER_UPDATE_TITLE,
+    ROWS_FOR_WIDTHS,
     SECTIONS,
     START_FIRST,
+    PreparedNotes,
     SessionColumn,
     SessionModel,
     current_goals,
     note_description,
+    prepare_notes,
     status_words,
     text_html,
     when,
@@ -77,6 +86,12 @@ from clinic_app.views.sessions.models import (
 from clinic_app.wording import ATTENDANCE_WORDS, ENGAGEMENT_WORDS, MODALITY_WORDS
 
 log = logging.getLogger(__name__)
+
+LOADING = "Loading the sessions…"
+FORM_GONE = (
+    "A form that was open when the screen locked could not be opened again: what it was "
+    "about has changed since."
+)
 
 
 # -- running dialogs (replaced in tests) --------------------------------------------------------
@@ -116,6 +131,8 @@ class SessionsTab(RecordPart):
         self._goal_words: dict[str, str] = {}
         self._shown: NoteRow | None = None  # the note in the reader or editor
         self._selecting = False
+        self._loading = False
+        self._after_load: list[Callable[[], object]] = []
         self.editor: NoteEditor | None = None
         self.setAccessibleName("Sessions")
 
@@ -141,8 +158,8 @@ class SessionsTab(RecordPart):
         buttons.addWidget(self.risk_button)
         buttons.addStretch()
         left_layout.addLayout(buttons)
-        self.empty = QLabel(EMPTY_LIST)
-        self.empty.setAccessibleName(EMPTY_LIST)
+        self.empty = QLabel(LOADING)
+        self.empty.setAccessibleName("Session notes")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         left_layout.addWidget(self.empty)
@@ -152,7 +169,10 @@ class SessionsTab(RecordPart):
             self, self.table, self.model, SessionColumn.DATE, Qt.SortOrder.DescendingOrder
         )
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized to their contents once per load (``_show_loaded``), from the first rows:
+        # sizing at every layout would read every cell of a long record each time.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(ROWS_FOR_WIDTHS)
         header.setStretchLastSection(True)
         self.table.setAccessibleName("Session notes, newest first")
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -238,20 +258,54 @@ class SessionsTab(RecordPart):
     # -- loading -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the notes (and the plan goals and staff names) from the services."""
-        try:
-            notes = self._actions.notes_for_client(self.client_id)
-            plans = self._actions.plans_for_client(self.client_id)
-            staff = self._actions.clinical_staff()
-        except ClinicError as error:
-            self.model.set_notes([], {})
-            self.empty.setText(f"The sessions could not be loaded. {error.message}")
-            self.empty.show()
-            self.table.hide()
-            return
+        """Reload the notes (and the plan goals and staff names), on the runner."""
+        actions, client_id = self._actions, self.client_id
+
+        def read() -> tuple[PreparedNotes, list[RevisionRow]]:
+            notes = actions.notes_for_client(client_id)
+            plans = actions.plans_for_client(client_id)
+            staff = actions.clinical_staff()
+            # The list's words are worked out here too, off the GUI thread.
+            return prepare_notes(notes, {s.id: s.display_name for s in staff}), plans
+
+        self._loading = True
+        runner().run(
+            read,
+            self._on_loaded,
+            key=f"sessions:{client_id}",
+            parent=self,
+            failed=self._on_load_failed,
+        )
+
+    def when_loaded(self, then: Callable[[], object]) -> None:
+        """Run ``then`` once the notes asked for last have arrived (at once if they have)."""
+        if self._loading:
+            self._after_load.append(then)
+        else:
+            then()
+
+    def _on_load_failed(self, error: ClinicError) -> None:
+        self._loading = False
+        self._after_load.clear()
+        self.model.set_prepared(prepare_notes([], {}))
+        self.empty.setText(f"The sessions could not be loaded. {error.message}")
+        self.empty.show()
+        self.table.hide()
+
+    def _on_loaded(self, loaded: tuple[PreparedNotes, list[RevisionRow]]) -> None:
+        self._loading = False
+        self._show_loaded(*loaded)
+        waiting, self._after_load = self._after_load, []
+        for then in waiting:
+            then()
+
+    def _show_loaded(self, prepared: PreparedNotes, plans: list[RevisionRow]) -> None:
         self._goals = current_goals(plans)
         self._goal_words = {g.goal_key: g.partner_wording for p in plans for g in p.goals}
-        self.model.set_notes(notes, {s.id: s.display_name for s in staff})
+        notes = prepared.notes
+        self._keep_first_order()
+        self.model.set_prepared(prepared)
+        self.table.resizeColumnsToContents()
         self.empty.setText(EMPTY_LIST)
         self.empty.setVisible(not notes)
         self.table.setVisible(bool(notes))
@@ -271,6 +325,22 @@ class SessionsTab(RecordPart):
                 return
         self._shown = None
         self.pane.setCurrentWidget(self.placeholder)
+
+    def _keep_first_order(self) -> None:
+        """The notes arrive newest first, the list's first order: when the list is shown
+        in that order the proxy is told not to sort them again (for a long record that
+        sort asks the model for thousands of keys, on the GUI thread). A column the
+        clinician chose is sorted as before."""
+        column, order = self.proxy.sortColumn(), self.proxy.sortOrder()
+        if column not in (-1, SessionColumn.DATE) or (
+            column == SessionColumn.DATE and order != Qt.SortOrder.DescendingOrder
+        ):
+            return
+        self.proxy.sort(-1)
+        header = self.table.horizontalHeader()
+        blocked = header.blockSignals(True)
+        header.setSortIndicator(SessionColumn.DATE, Qt.SortOrder.DescendingOrder)
+        header.blockSignals(blocked)
 
     def _select_row(self, note_id: int | None) -> None:
         """Select a note's row (or none) without reopening it."""
@@ -305,7 +375,10 @@ class SessionsTab(RecordPart):
         self.select_note(item_id)
 
     def select_note(self, note_id: int) -> None:
-        """Show one note (e.g. a search result), selecting its row."""
+        """Show one note (e.g. a search result), selecting its row (once the notes are in)."""
+        self.when_loaded(lambda: self._select_note(note_id))
+
+    def _select_note(self, note_id: int) -> None:
         note = self.model.note(note_id)
         if note is None:
             return
@@ -323,15 +396,20 @@ class SessionsTab(RecordPart):
         self.save_drafts_now()
         self._select_row(None)
         editor = self._open_editor(None)
-        kept = self._kept_draft(note_id=None)
-        if kept is not None:
-            editor.restore_draft(kept)
+        self._restore_kept_draft(editor, note_id=None)
         editor.session_date.setFocus()
         return editor
 
     def open_draft(self, draft: DraftRow) -> NoteEditor | None:
-        """Open an autosaved draft (e.g. chosen in :class:`RecoverDraftsDialog`)."""
+        """Open an autosaved draft (e.g. chosen in :class:`RecoverDraftsDialog`).
+
+        The editor, or None when the draft is another client's or the notes are still
+        loading (it is then opened when they arrive).
+        """
         if draft.client_id != self.client_id:
+            return None
+        if self._loading:
+            self.when_loaded(lambda: self.open_draft(draft))
             return None
         self.save_drafts_now()
         note = self.model.note(draft.note_id) if draft.note_id is not None else None
@@ -365,9 +443,7 @@ class SessionsTab(RecordPart):
             ):
                 return
             editor = self._open_editor(note)
-            kept = self._kept_draft(note_id=note.id)
-            if kept is not None:
-                editor.restore_draft(kept)
+            self._restore_kept_draft(editor, note_id=note.id)
             return
         self._close_editor()
         self.reader_text.setHtml(self._note_html(note))
@@ -377,15 +453,29 @@ class SessionsTab(RecordPart):
         self.reader_error_button.setVisible(not in_error)
         self.pane.setCurrentWidget(self.reader)
 
-    def _kept_draft(self, *, note_id: int | None) -> DraftRow | None:
-        """An autosaved copy of this note's unsaved text, if one was left."""
-        try:
-            drafts = self._actions.drafts_to_recover()
-        except Exception as error:  # a convenience: the note opens anyway
-            log.warning("Autosaved drafts could not be listed (%s)", type(error).__name__)
-            return None
-        matching = [d for d in drafts if d.client_id == self.client_id and d.note_id == note_id]
-        return matching[-1] if matching else None
+    def _restore_kept_draft(self, editor: NoteEditor, *, note_id: int | None) -> None:
+        """Put back an autosaved copy of this note's unsaved text, if one was left.
+
+        Read on the runner, after any autosave already asked for (the runner keeps the
+        order), and put back only if the editor is still open and untouched meanwhile.
+        """
+        drafts_to_recover, client_id = self._actions.drafts_to_recover, self.client_id
+
+        def read() -> list[DraftRow]:
+            try:
+                return drafts_to_recover()
+            except Exception as error:  # a convenience: the note opens anyway
+                log.warning("Autosaved drafts could not be listed (%s)", type(error).__name__)
+                return []
+
+        def restore(drafts: list[DraftRow]) -> None:
+            if self.editor is not editor or editor.has_unsaved_text:
+                return
+            matching = [d for d in drafts if d.client_id == client_id and d.note_id == note_id]
+            if matching:
+                editor.restore_draft(matching[-1])
+
+        runner().run(read, restore, parent=editor)
 
     def _open_editor(self, note: NoteRow | None) -> NoteEditor:
         self._close_editor()
@@ -517,16 +607,20 @@ class SessionsTab(RecordPart):
         editor = self.editor
         if editor is None or editor.note is None:
             return
-        if editor.has_unsaved_text and editor.save() is None:
-            return  # the problems are shown in the editor; nothing is signed
-        note = editor.note
-        if note is None:
+        if editor.has_unsaved_text:
+            # Saved first; if it is not saved the problems are shown and nothing is signed.
+            editor.save(then=lambda _row: self._sign(editor))
             return
+        self._sign(editor)
+
+    def _sign(self, editor: NoteEditor) -> None:
+        note = editor.note
+        if note is None or self.editor is not editor:
+            return
+        sign_note = self._actions.sign_note  # the dialog runs it off the GUI thread
         dialog = SignNoteDialog(
             note_description(note),
-            lambda password: self._actions.sign_note(
-                note.id, password=password, expected_version=note.version
-            ),
+            lambda password: sign_note(note.id, password=password, expected_version=note.version),
             self,
         )
         signed = run_dialog(dialog)
@@ -544,9 +638,10 @@ class SessionsTab(RecordPart):
         note = self.current_note()
         if note is None:
             return
+        add_addendum = self._actions.add_addendum
         dialog = AddendumDialog(
             note_description(note),
-            lambda reason, text, password: self._actions.add_addendum(
+            lambda reason, text, password: add_addendum(
                 note.id, reason=reason, text=text, password=password
             ),
             self,
@@ -564,9 +659,10 @@ class SessionsTab(RecordPart):
         note = self.current_note()
         if note is None:
             return
+        mark = self._actions.mark_entered_in_error
         dialog = EnteredInErrorDialog(
             note_description(note),
-            lambda reason: self._actions.mark_entered_in_error(note.id, reason=reason),
+            lambda reason: mark(note.id, reason=reason),
             self,
         )
         self._remember(dialog, "entered_in_error", note.id, restore)
@@ -587,24 +683,39 @@ class SessionsTab(RecordPart):
             restore_input_state(dialog, restore)
 
     def reopen_form(self, form: str, params: dict[str, Any], state: dict[str, Any]) -> bool:
-        """Open a form again as it was when the screen locked; False if it cannot be."""
+        """Open a form again as it was when the screen locked; False if it cannot be.
+
+        While the notes are loading it is opened when they arrive (or, if its note has
+        gone meanwhile, the user is told).
+        """
         note_id = params.get("note_id")
         if form not in ("addendum", "entered_in_error") or not isinstance(note_id, int):
             return False
-        if self.model.note(note_id) is None:
+        if not self._loading and self.model.note(note_id) is None:
             return False
-        self.select_note(note_id)
-        if form == "addendum":
-            self._open_addendum(state)
-        else:
-            self._open_entered_in_error(state)
+
+        def reopen() -> None:
+            if self.model.note(note_id) is None:
+                feedback.show_error(self, ClinicError(FORM_GONE))
+                return
+            self._select_note(note_id)
+            if form == "addendum":
+                self._open_addendum(state)
+            else:
+                self._open_entered_in_error(state)
+
+        self.when_loaded(reopen)
         return True
 
     def _finish_change(self, note_id: int) -> None:
         self._shown = None
         self.refresh()
-        note = self.model.note(note_id)
-        if note is not None:
-            self._select_row(note_id)
-            self._show_note(note)
+
+        def show_changed() -> None:
+            note = self.model.note(note_id)
+            if note is not None:
+                self._select_row(note_id)
+                self._show_note(note)
+
+        self.when_loaded(show_changed)
         self.changed.emit()

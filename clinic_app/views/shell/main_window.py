@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import EmergencyAccessRequired
+from clinic_app.errors import ClinicError, EmergencyAccessRequired
 from clinic_app.services.common import StaffRef
 from clinic_app.views.caseload.view import CaseloadView
 from clinic_app.views.common import feedback
 from clinic_app.views.common.home_screen import HomeScreen
-from clinic_app.views.record.window import ClientRecordView
+from clinic_app.views.record.window import OPENING_TEXT, ClientRecordView
 from clinic_app.views.search.panel import NoteSearchPanel
 
 
@@ -34,7 +34,9 @@ class MainWindowParts:
 
     ``make_caseload`` builds the caseload (its ``client_activated(int)`` opens a record);
     ``make_search`` the note search (its ``note_activated(int, int)`` opens a note);
-    ``make_record`` builds a client's record and may raise ``EmergencyAccessRequired``;
+    ``make_record`` builds a client's record without reading it (the view reads the client
+    on the runner when the window calls its ``start_opening``; the reading may fail with
+    ``EmergencyAccessRequired``, and so may ``make_record`` itself);
     ``ask_emergency_access`` asks for a reason and returns True once access is granted;
     ``new_client`` runs the registration dialog and returns the new client's id;
     ``find_client`` turns an exact case reference or NHS number into a client id.
@@ -164,17 +166,27 @@ class MainWindow(QMainWindow):
         ]
 
     def open_client_ids(self) -> list[int]:
-        return [view.client.id for view in self.record_views()]
+        return [view.client_id for view in self.record_views()]
 
     def current_client_id(self) -> int | None:
         widget = self.tabs.currentWidget()
-        return widget.client.id if isinstance(widget, ClientRecordView) else None
+        return widget.client_id if isinstance(widget, ClientRecordView) else None
 
-    def open_client(self, client_id: int) -> ClientRecordView | None:
-        """Show the client's record, opening it if needed (asking for emergency access)."""
+    def open_client(
+        self, client_id: int, then: Callable[[ClientRecordView], object] | None = None
+    ) -> ClientRecordView | None:
+        """Show the client's record, opening it if needed (asking for emergency access).
+
+        The record's tab appears at once, "Opening the record…", and the client is read on
+        the background runner. ``then`` runs with the view once it is open (at once if it
+        already was); it never runs if the record cannot be opened. Returns the view,
+        which may still be opening, or None when it was refused at once.
+        """
         for view in self.record_views():
-            if view.client.id == client_id:
+            if view.client_id == client_id:
                 self.tabs.setCurrentWidget(view)
+                if then is not None:
+                    view.when_open(then)
                 return view
         with feedback.showing_errors(self) as attempt:
             try:
@@ -186,27 +198,31 @@ class MainWindow(QMainWindow):
         if attempt.failed:
             return None
         view.record_changed.connect(self._on_record_changed)
-        index = self.tabs.addTab(view, view.client.display_name)
-        self.tabs.setTabToolTip(index, f"{view.client.display_name} ({view.client.local_ref})")
+        view.opened.connect(lambda: self._on_record_opened(view))
+        view.open_failed.connect(lambda error: self._on_open_failed(view, error, then))
+        if then is not None:
+            view.when_open(then)
+        index = self.tabs.addTab(view, OPENING_TEXT)
         self.tabs.setCurrentIndex(index)
-        return view
+        if view.is_open:
+            self._on_record_opened(view)
+        else:
+            view.start_opening()
+        # The opening may already have been refused (a runner that runs work at once).
+        return view if self.tabs.indexOf(view) >= 0 else None
 
     def open_at(self, client_id: int, tab: str, item_id: int | None = None) -> None:
         """Open a client's record at one of its parts, with an item there selected."""
-        view = self.open_client(client_id)
-        if view is None:
-            return
-        part = view.show_tab(tab)
-        if part is not None and item_id is not None:
-            part.select_item(item_id)
+
+        def show(view: ClientRecordView) -> None:
+            part = view.show_tab(tab)
+            if part is not None and item_id is not None:
+                part.select_item(item_id)
+
+        self.open_client(client_id, show)
 
     def open_note(self, client_id: int, note_id: int) -> None:
-        view = self.open_client(client_id)
-        if view is None:
-            return
-        sessions = view.show_tab("Sessions")
-        if sessions is not None:
-            sessions.select_item(note_id)
+        self.open_at(client_id, "Sessions", note_id)
 
     def prepare_to_lock(self) -> None:
         for view in self.record_views():
@@ -284,14 +300,38 @@ class MainWindow(QMainWindow):
             return
         self.open_client(client_id)
 
+    def _on_record_opened(self, view: ClientRecordView) -> None:
+        self._name_tab(view)
+
+    def _name_tab(self, view: ClientRecordView) -> None:
+        index = self.tabs.indexOf(view)
+        if index < 0 or view.client is None:
+            return
+        self.tabs.setTabText(index, view.client.display_name)
+        self.tabs.setTabToolTip(index, f"{view.client.display_name} ({view.client.local_ref})")
+
+    def _on_open_failed(
+        self,
+        view: ClientRecordView,
+        error: object,
+        then: Callable[[ClientRecordView], object] | None,
+    ) -> None:
+        """The record could not be opened: close its tab; ask for emergency access if
+        that is what it needs, then open it again."""
+        index = self.tabs.indexOf(view)
+        if index >= 0:
+            self.tabs.removeTab(index)
+        view.deleteLater()
+        if isinstance(error, EmergencyAccessRequired):
+            if self.parts.ask_emergency_access(self, view.client_id):
+                self.open_client(view.client_id, then)
+        elif isinstance(error, ClinicError):
+            feedback.show_error(self, error)
+
     def _on_record_changed(self, client_id: int) -> None:
         for view in self.record_views():
-            if view.client.id == client_id:  # the name may have changed
-                index = self.tabs.indexOf(view)
-                self.tabs.setTabText(index, view.client.display_name)
-                self.tabs.setTabToolTip(
-                    index, f"{view.client.display_name} ({view.client.local_ref})"
-                )
+            if view.client_id == client_id:  # the name may have changed
+                self._name_tab(view)
         self._on_refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:

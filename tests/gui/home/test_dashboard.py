@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QTableView,
+    QWidget,
+)
 
 from clinic_app.errors import AccessDenied, ClinicError
-from clinic_app.services.dashboard import Dashboard, DashboardItem
+from clinic_app.services.dashboard import Dashboard, DashboardItem, DashboardSection, SectionKey
 from clinic_app.views.home.dashboard import (
     SECTIONS,
     DashboardActions,
@@ -40,23 +48,51 @@ TODAYS = DashboardItem(
 
 
 def board(**sections: Any) -> Dashboard:
-    return Dashboard(TODAY, date(2026, 3, 16), caseload_size=2, **sections)
+    """A dashboard with these sections: a tuple of items, or a DashboardSection."""
+    made = tuple(
+        value
+        if isinstance(value, DashboardSection)
+        else DashboardSection(SectionKey(key), value, len(value))
+        for key, value in sections.items()
+    )
+    return Dashboard(TODAY, date(2026, 3, 16), 2, made)
 
 
 class FakeDashboard:
-    def __init__(self, result: Dashboard | Exception) -> None:
-        self.result = result
-        self.calls = 0
+    """The dashboard's actions over a fixed dashboard: records what was asked for."""
 
-    def __call__(self) -> Dashboard:
-        self.calls += 1
+    def __init__(self, result: Dashboard | Exception, whole: dict[str, Any] | None = None):
+        self.result = result
+        self.whole = whole or {}
+        self.asked: list[list[str]] = []
+        self.whole_asked: list[str] = []
+        self.marks: dict[str, int] = {}
+
+    @property
+    def calls(self) -> int:
+        return len(self.asked)
+
+    def __call__(self, sections) -> Dashboard:
+        self.asked.append([str(key) for key in sections])
         if isinstance(self.result, Exception):
             raise self.result
-        return self.result
+        wanted = tuple(s for s in self.result.sections if s.key in sections)
+        return replace(self.result, sections=wanted)
+
+    def whole_section(self, key: str) -> DashboardSection:
+        self.whole_asked.append(key)
+        items = self.whole[key]
+        return DashboardSection(SectionKey(key), items, len(items))
+
+    def generations(self) -> dict[str, int]:
+        return dict(self.marks)
+
+    def actions(self) -> DashboardActions:
+        return DashboardActions(self, self.whole_section, self.generations)
 
 
-def make(qtbot: Any, fake: FakeDashboard) -> DashboardView:
-    view = DashboardView(DashboardActions(fake))
+def make(qtbot: Any, fake: FakeDashboard, today: date = TODAY) -> DashboardView:
+    view = DashboardView(fake.actions(), today=lambda: today)
     qtbot.addWidget(view)
     return view
 
@@ -68,19 +104,62 @@ def test_the_list_model_passes_the_model_tester(qtmodeltester):
     assert model.headerData(DashboardColumn.DATE, Qt.Orientation.Horizontal) == "Due"
 
 
-def test_it_loads_when_shown_and_on_f5_and_refresh(qtbot):
+def test_it_loads_when_first_shown_and_on_f5_and_refresh(qtbot):
     fake = FakeDashboard(board(unsigned_notes=(NOTE,)))
     view = make(qtbot, fake)
     assert fake.calls == 0  # nothing is read until the dashboard is on screen
     view.show()
-    assert fake.calls == 1
-    view.hide()
-    view.show()  # shown again (e.g. back to its tab): read again
-    assert fake.calls == 2
+    assert fake.asked == [[s.key for s in SECTIONS]]
     qtbot.keyClick(view, Qt.Key.Key_F5)
-    assert fake.calls == 3
+    assert fake.calls == 2
     view.refresh_button.click()
-    assert fake.calls == 4
+    assert fake.calls == 3
+    assert all(asked == fake.asked[0] for asked in fake.asked)
+
+
+def test_a_visit_reloads_only_the_sections_that_changed(qtbot):
+    fake = FakeDashboard(board(unsigned_notes=(NOTE,), referrals=(REFERRAL,)))
+    view = make(qtbot, fake)
+    view.show()
+    view.hide()
+    view.show()  # back to the tab, nothing changed: nothing is read
+    assert fake.calls == 1
+    fake.marks = {"unsigned_notes": 1, "sessions_today": 1}  # a note was saved meanwhile
+    view.hide()
+    view.show()
+    assert fake.asked[-1] == ["sessions_today", "unsigned_notes"]  # in the lists' order
+    assert view.items("unsigned_notes") == [NOTE]
+    assert view.items("referrals") == [REFERRAL]  # kept from the first load
+    view.hide()
+    view.show()
+    assert fake.calls == 2
+
+
+def test_a_refresh_asked_while_hidden_waits_for_the_next_showing(qtbot):
+    fake = FakeDashboard(board(unsigned_notes=(NOTE,)))
+    view = make(qtbot, fake)
+    view.show()
+    view.hide()  # the user is in a record, whose save asks Home to refresh
+    view.refresh()
+    view.refresh()
+    assert fake.calls == 1  # nothing read for a screen nobody sees
+    view.show()
+    assert fake.calls == 2 and len(fake.asked[1]) == len(SECTIONS)
+    view.hide()
+    view.show()
+    assert fake.calls == 2
+
+
+def test_on_a_new_day_a_visit_reloads_everything(qtbot):
+    fake = FakeDashboard(board(unsigned_notes=(NOTE,)))
+    day = [TODAY]
+    view = DashboardView(fake.actions(), today=lambda: day[0])
+    qtbot.addWidget(view)
+    view.show()
+    view.hide()
+    day[0] = TODAY + timedelta(days=1)
+    view.show()
+    assert fake.calls == 2 and len(fake.asked[1]) == len(SECTIONS)
 
 
 def test_each_section_lists_its_items_or_says_it_is_empty(qtbot):
@@ -103,6 +182,7 @@ def test_each_section_lists_its_items_or_says_it_is_empty(qtbot):
     )
     referrals = view.sections["referrals"]
     assert referrals.title.text() == "&Referrals overdue or awaiting action (1)"
+    assert not referrals.show_all_button.isVisible()  # everything is listed already
     model = referrals.model
     assert [model.index(0, c).data() for c in range(model.columnCount())] == [
         "EXAMPLE, Alex (MASIP-0001)",
@@ -208,3 +288,101 @@ def test_no_control_is_unnamed(qtbot):
         and not w.accessibleName()
     ]
     assert unnamed == []
+
+
+def _many(n: int) -> tuple[DashboardItem, ...]:
+    return tuple(
+        DashboardItem(i, f"CLIENT, {i}", f"REF-{i}", "Referrals", i, f"Referral {i}", TODAY)
+        for i in range(1, n + 1)
+    )
+
+
+def test_a_long_section_shows_its_first_lines_with_the_count_and_shows_all_on_request(qtbot):
+    every = _many(143)
+    first = DashboardSection(SectionKey.REFERRALS, every[:20], 143)
+    fake = FakeDashboard(board(referrals=first), whole={"referrals": every})
+    view = make(qtbot, fake)
+    view.show()
+    section = view.sections["referrals"]
+    assert section.title.text() == "&Referrals overdue or awaiting action (20 of 143)"
+    assert view.items("referrals") == list(every[:20])
+    button = section.show_all_button
+    assert button.isVisible() and button.text() == "Show all 143"
+    assert view.summary.text().startswith("2 clients on your caseload. 143 things need")
+    button.click()
+    assert fake.whole_asked == ["referrals"]
+    assert view.items("referrals") == list(every)
+    assert section.title.text() == "&Referrals overdue or awaiting action (143)"
+    assert button.text() == "Show the first 20"
+    button.click()  # back to the first lines, without reading again
+    assert view.items("referrals") == list(every[:20])
+    assert fake.whole_asked == ["referrals"]
+    assert button.text() == "Show all 143"
+
+
+def test_large_counts_are_written_with_thousands_separated(qtbot):
+    first = DashboardSection(SectionKey.REFERRALS, _many(20), 1204)
+    view = make(qtbot, FakeDashboard(board(referrals=first)))
+    view.show()
+    section = view.sections["referrals"]
+    assert section.title.text() == "&Referrals overdue or awaiting action (20 of 1,204)"
+    assert section.show_all_button.text() == "Show all 1,204"
+    assert "1,204 things need your attention" in view.summary.text()
+
+
+def test_thousands_of_lines_cost_only_the_lines_on_screen(qtbot, monkeypatch):
+    asked = 0
+    plain_data = DashboardItemModel.data
+
+    def counting(model, index, role=Qt.ItemDataRole.DisplayRole):
+        nonlocal asked
+        asked += 1
+        return plain_data(model, index, role)
+
+    monkeypatch.setattr(DashboardItemModel, "data", counting)
+    every = _many(5000)
+    first = DashboardSection(SectionKey.REFERRALS, every[:20], 5000)
+    fake = FakeDashboard(board(referrals=first), whole={"referrals": every})
+    view = make(qtbot, fake)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    section = view.sections["referrals"]
+    header = section.table.horizontalHeader()
+    modes = {header.sectionResizeMode(c) for c in DashboardColumn}
+    assert QHeaderView.ResizeMode.ResizeToContents not in modes  # widths from the font
+    asked = 0
+    section.show_all_button.click()
+    view.grab()  # paint everything that is on screen
+    assert section.model.rowCount() == 5000
+    assert 0 < asked < 5000  # the lines on screen, not every line
+
+
+def test_the_keyboard_goes_from_each_list_to_its_show_all(qtbot):
+    first = DashboardSection(SectionKey.REFERRALS, _many(20), 30)
+    view = make(qtbot, FakeDashboard(board(referrals=first, unsigned_notes=(NOTE,))))
+    view.show()
+    order = []
+    widget = view.refresh_button.nextInFocusChain()
+    while widget is not view.refresh_button and len(order) < 100:
+        if widget.isVisible() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            order.append(widget)
+        widget = widget.nextInFocusChain()
+    referrals = view.sections["referrals"]
+    notes = view.sections["unsigned_notes"]
+    assert order.index(notes.table) < order.index(referrals.table)  # most pressing first
+    assert order.index(referrals.show_all_button) == order.index(referrals.table) + 1
+
+
+def test_tab_leaves_a_list_for_its_show_all_and_the_next_list(qtbot):
+    first = DashboardSection(SectionKey.REFERRALS, _many(20), 30)
+    view = make(qtbot, FakeDashboard(board(referrals=first, plan_reviews=(NOTE,))))
+    with qtbot.waitActive(view):
+        view.show()
+        view.activateWindow()
+    referrals = view.sections["referrals"]
+    referrals.table.setFocus()
+    qtbot.keyClick(referrals.table, Qt.Key.Key_Tab)  # not to the next cell: out of the list
+    assert QApplication.focusWidget() is referrals.show_all_button
+    qtbot.keyClick(referrals.show_all_button, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.sections["plan_reviews"].table

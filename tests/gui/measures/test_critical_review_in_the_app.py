@@ -16,6 +16,7 @@ from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.dialogs import RiskEventDialog
 from clinic_app.wording import RISK_EVENT_DESCRIBED
 from tests.conftest import STAFF_PASSWORD
+from tests.gui.record.opening import open_record, settle, show_part
 
 # PHQ-9 version 2, item 9 answered "More than half the days" (2); demo clients answer 0.
 ANSWERS: dict[int, int | None] = {item: 2 if item == 9 else 1 for item in range(1, 10)}
@@ -35,10 +36,9 @@ def _give_phq9_with_item_9(app) -> tuple[int, int]:
     return client_id, row.id
 
 
-def _measures_tab(app, client_id: int) -> MeasuresTab:
-    view = app.window.open_client(client_id)
-    assert view is not None
-    tab = view.show_tab("Measures")
+def _measures_tab(qtbot, app, client_id: int) -> MeasuresTab:
+    view = open_record(qtbot, app, client_id)
+    tab = show_part(qtbot, app, view, "Measures")
     assert isinstance(tab, MeasuresTab)
     return tab
 
@@ -55,7 +55,7 @@ def test_a_later_unrelated_risk_event_does_not_end_the_alert(qtbot, start, seede
         occurred_on=date.today(),
         detail="Sent a birthday card to the victim's workplace.",
     )
-    tab = _measures_tab(app, client_id)
+    tab = _measures_tab(qtbot, app, client_id)
     assert tab.alert.isVisible()
     assert [b.administration_id for b in tab.alert.blocks] == [administration_id]
     assert "More than half the days" in tab.alert.lines[0]
@@ -63,10 +63,12 @@ def test_a_later_unrelated_risk_event_does_not_end_the_alert(qtbot, start, seede
     # The dashboard lists it, and its line opens the Measures tab on that administration.
     home = app.window.home
     assert home is not None
-    home.refresh()
+    app.window.tabs.setCurrentWidget(home)  # back to Home: it reads what changed
+    settle(qtbot, app)
     [line] = [i for i in home.items("critical_answers") if i.item_id == administration_id]
     tab.show_measure("gad-7")  # elsewhere first, so opening has to find it
     home.open_item(line)
+    settle(qtbot, app)
     assert app.window.record_views()[0].tab("Measures") is tab
     assert tab.isVisible() and tab.current_measure_id() == "phq-9"
     assert tab.selected_line() is not None and tab.selected_line().id == administration_id
@@ -75,8 +77,8 @@ def test_a_later_unrelated_risk_event_does_not_end_the_alert(qtbot, start, seede
 def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded, monkeypatch):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id, administration_id = _give_phq9_with_item_9(app)
-    tab = _measures_tab(app, client_id)
-    saved: list[QDialog] = []
+    tab = _measures_tab(qtbot, app, client_id)
+    saved: list[int] = []
 
     def fill_and_save(dialog: QDialog) -> int:
         assert isinstance(dialog, RiskEventDialog)
@@ -86,7 +88,7 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
         dialog.occurred_on.setDate(QDate.currentDate())
         dialog.detail.setPlainText("Item 9 answered: thoughts of self-harm; safety plan reviewed.")
         dialog.save_button.click()
-        saved.append(dialog)
+        saved.append(dialog.result())
         return dialog.result()
 
     def event_ids() -> set[int]:
@@ -95,12 +97,13 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
     before = event_ids()
     monkeypatch.setattr(risk_view, "exec_dialog", fill_and_save)
     tab.alert.blocks[0].risk_button.click()
-    assert len(saved) == 1 and saved[0].result() == QDialog.DialogCode.Accepted
+    settle(qtbot, app)
+    assert saved == [QDialog.DialogCode.Accepted]
     [new_event] = event_ids() - before
     reviews = app.workspace.call(critical_items.critical_reviews, client_id)
     assert reviews[administration_id].risk_event_id == new_event
     assert not tab.alert.isVisible()
-    tab = _measures_tab(app, client_id)  # the record may have been rebuilt around it
+    tab = _measures_tab(qtbot, app, client_id)  # the record may have been rebuilt around it
     tab.select_administration(administration_id)
     assert "Risk event recorded by Dr" in tab.details.toPlainText()
     assert administration_id not in app.workspace.call(

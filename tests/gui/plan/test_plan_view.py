@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -520,7 +521,8 @@ def test_victim_prompt_blocks_saving_until_a_review_note_is_given(qtbot, tab, fa
     assert card.involves_victim.isChecked()
     assert card.review_state.isVisible()  # flagged in the editor before saving, in words
 
-    assert editor.save_plan() is False
+    editor.save_plan()  # refused: the form stays open
+    assert editor.result() != QDialog.DialogCode.Accepted
     assert fake.saved == []
     prompt = editor.victim_prompt
     assert prompt is not None and prompt.isVisible()
@@ -547,7 +549,8 @@ def test_victim_prompt_blocks_saving_until_a_review_note_is_given(qtbot, tab, fa
     )
     assert not card.review_state.isVisible()
     with qtbot.waitSignal(tab.changed):
-        assert editor.save_plan() is True
+        editor.save_plan()
+    assert editor.result() == QDialog.DialogCode.Accepted
     assert fake.saved[0][1].goals[1].victim_review_note.startswith("Challenged")
 
 
@@ -580,7 +583,8 @@ def test_validation_problems_appear_beside_their_fields(tab: PlanTab, fake: Fake
     editor = open_editor(tab)
     editor.goal_cards[1].victim_review_note.setPlainText("Reviewed.")
     editor.goal_cards[0].partner_wording.setPlainText("")
-    assert editor.save_plan() is False
+    editor.save_plan()  # refused: the form stays open
+    assert editor.result() != QDialog.DialogCode.Accepted
     assert editor.isVisible()
 
     def problem_under(name: str) -> QLabel:
@@ -623,7 +627,8 @@ def test_a_conflict_is_shown_and_the_clinicians_text_is_kept(qtbot, tab, fake):
     editor = open_editor(tab)
     editor.goal_cards[1].victim_review_note.setPlainText("Reviewed.")
     editor.formulation.setPlainText("My careful formulation.")
-    assert editor.save_plan() is False
+    editor.save_plan()  # refused: the form stays open
+    assert editor.result() != QDialog.DialogCode.Accepted
     assert editor.isVisible()
     assert "revised by someone else" in editor.banner.text()
     assert editor.banner.isVisible()
@@ -640,7 +645,8 @@ def test_a_conflict_is_shown_and_the_clinicians_text_is_kept(qtbot, tab, fake):
     editor.comparison.reject()
 
     with qtbot.waitSignal(tab.changed):
-        assert editor.save_plan() is True
+        editor.save_plan()
+    assert editor.result() == QDialog.DialogCode.Accepted
     assert fake.saved[-1][2] == 3  # saved on top of the revision the clinician compared
     assert fake.saved[-1][1].formulation == "My careful formulation."
 
@@ -649,7 +655,8 @@ def test_other_errors_on_save_are_shown_in_the_editor(tab: PlanTab, fake: FakePl
     fake.save_errors.append(AccessDenied("Only an assigned clinician may change the plan."))
     editor = open_editor(tab)
     editor.goal_cards[1].victim_review_note.setPlainText("Reviewed.")
-    assert editor.save_plan() is False
+    editor.save_plan()  # refused: the form stays open
+    assert editor.result() != QDialog.DialogCode.Accepted
     assert editor.isVisible()
     assert editor.banner.text() == "Only an assigned clinician may change the plan."
     assert not editor.compare_button.isVisible()
@@ -715,7 +722,8 @@ def test_a_refused_rating_is_shown_and_the_dialog_stays_open(tab: PlanTab, fake:
     dialog = tab.progress_dialog
     assert dialog is not None
     dialog.comment.setPlainText("Kept.")
-    assert dialog.save_rating() is False
+    dialog.save_rating()  # refused: the dialog stays open
+    assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.isVisible()
     problems = [
         label.text()
@@ -833,6 +841,7 @@ CONTROLS = (
     QSlider,
     QTableView,
     QCheckBox,
+    QDialog,
 )
 
 

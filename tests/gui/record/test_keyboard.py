@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabBar
 from clinic_app.services import clients
 from clinic_app.views.record.window import TAB_TITLES
 from tests.conftest import STAFF_PASSWORD
+from tests.gui.record.opening import open_record, settle
 
 
 def _mnemonic(text: str) -> str | None:
@@ -48,10 +49,11 @@ def _visible_mnemonics(window) -> dict[str, list[str]]:
 def test_no_alt_letter_reaches_two_controls_on_any_part_of_the_record(qtbot, start, seeded):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id = app.workspace.call(clients.caseload)[0].client.id
-    view = app.window.open_client(client_id)
+    view = open_record(qtbot, app, client_id)
     clashes = {}
     for title in TAB_TITLES:
         view.show_tab(title)
+        settle(qtbot, app)
         qtbot.waitExposed(view)
         for key, texts in _visible_mnemonics(app.window).items():
             if len(texts) > 1:
@@ -62,7 +64,7 @@ def test_no_alt_letter_reaches_two_controls_on_any_part_of_the_record(qtbot, sta
 def test_alt_and_a_number_goes_to_that_part_of_the_record(qtbot, start, seeded):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id = app.workspace.call(clients.caseload)[0].client.id
-    view = app.window.open_client(client_id)
+    view = open_record(qtbot, app, client_id)
     shortcuts = {s.key().toString(): s for s in view.findChildren(QShortcut)}
     assert [f"Alt+{n}" in shortcuts for n in range(1, 10)] == [True] * 9
     # The offscreen platform has no active window to route key presses to a shortcut, so

@@ -29,9 +29,15 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
-from clinic_app.services.clients import ClientDetails, ClientSummary
+from clinic_app.services.clients import ClientDetails, ClientSummary, TeamRow
 from clinic_app.services.notes import NoteContent, NoteRow
-from clinic_app.services.record import ClientRecord, RiskAssessmentRow, TypologyRow
+from clinic_app.services.record import (
+    ClientRecord,
+    RecordCounts,
+    RecordOverview,
+    RiskAssessmentRow,
+    TypologyRow,
+)
 from clinic_app.services.referrals import ReferralRow
 from clinic_app.services.risk import RiskEventRow
 from clinic_app.services.staff import StaffRow
@@ -182,6 +188,13 @@ RICH = ClientRecord(
     ),
     measures=(),
 )
+# RICH's notes: attended twice and late once, one not attended, one cancelled, and one
+# attended but entered in error; referrals sent and draft open, closed and declined not;
+# one urgent event undecided, one decided and one routine.
+RICH_COUNTS = RecordCounts(
+    attended=3, did_not_attend=1, open_referrals=2, urgent_awaiting_decision=1
+)
+NO_COUNTS = RecordCounts(attended=0, did_not_attend=0, open_referrals=0, urgent_awaiting_decision=0)
 EMPTY = replace(RICH, typologies=(), risk_assessments=(), notes=(), risk_events=(), referrals=())
 NEW_DETAILS = replace(
     DETAILS,
@@ -220,18 +233,23 @@ class Fakes:
         return [(a, k) for n, a, k in self.calls if n == name]
 
     def actions(self) -> OverviewActions:
-        def open_record(client_id: int) -> ClientRecord:
-            self._note("open_record", client_id)
+        def overview(client_id: int) -> RecordOverview:
+            self._note("overview", client_id)
             if self.load_error is not None:
                 raise self.load_error
-            return self.record
+            return RecordOverview(
+                details=self.details,
+                version=self.version,
+                team=tuple(TeamRow(i, m.name, m.is_lead) for i, m in enumerate(self.team)),
+                typologies=self.record.typologies,
+                risk_assessments=self.record.risk_assessments,
+                # What the database counts for these records (see the service's tests).
+                counts=RICH_COUNTS if self.record.notes else NO_COUNTS,
+            )
 
         def client_details(client_id: int) -> tuple[ClientDetails, int]:
             self._note("client_details", client_id)
             return self.details, self.version
-
-        def client_team(client_id: int) -> tuple[TeamMember, ...]:
-            return self.team
 
         def update_client(
             client_id: int, details: ClientDetails, *, expected_version: int
@@ -254,9 +272,8 @@ class Fakes:
             self._note("assign_staff", client_id, staff_id, is_lead=is_lead)
 
         return OverviewActions(
-            open_record=open_record,
+            overview=overview,
             client_details=client_details,
-            client_team=client_team,
             update_client=update_client,
             set_typology=set_typology,
             record_risk_assessment=record_risk_assessment,
@@ -462,7 +479,7 @@ def test_edit_details_opens_the_form_over_fresh_details_and_saves(qtbot):
     fakes = Fakes()
     tab = make_tab(qtbot, fakes)
     fakes.version = 4  # someone saved since the tab loaded: the edit starts from version 4
-    loads = len(fakes.named("open_record"))
+    loads = len(fakes.named("overview"))
     tab.edit_button.click()
     dialog = tab.current_dialog
     assert isinstance(dialog, ClientDialog)
@@ -477,7 +494,7 @@ def test_edit_details_opens_the_form_over_fresh_details_and_saves(qtbot):
         replace(DETAILS, family_name="Whitfield-Smith", nhs_number="999 000 0018"),
     )
     assert kwargs == {"expected_version": 4}
-    assert len(fakes.named("open_record")) == loads + 1  # the tab reloaded
+    assert len(fakes.named("overview")) == loads + 1  # the tab reloaded
     assert tab.current_dialog is None
 
 

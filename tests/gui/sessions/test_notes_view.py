@@ -369,7 +369,8 @@ def test_saving_a_draft_sends_its_version_and_drops_the_autosaved_copy(qtbot, fa
     tab.save_drafts_now()
     [(_client, _fields, note_id)] = fake.named("autosave")
     assert note_id == 6
-    assert editor.save() is not None
+    editor.save()
+    assert not editor.has_unsaved_text
     [(edited_id, body, version)] = fake.named("edit_draft")
     assert (edited_id, body.homework, version) == (6, "New homework.", 3)
     assert fake.named("discard_draft") == [71]
@@ -778,7 +779,8 @@ def test_a_clinic_error_on_save_is_shown_and_the_text_kept(qtbot, fake, monkeypa
     tab = make_tab(qtbot, fake)
     editor = tab.new_note()
     editor.sections["homework"].setPlainText("Kept")
-    assert editor.save() is None
+    editor.save()
+    assert editor.note is None  # not saved
     assert [e.message for e in shown] == ["Someone else changed this first."]
     assert editor.sections["homework"].toPlainText() == "Kept"
 

@@ -12,16 +12,17 @@ from clinic_app.views.sessions.tab import SessionsTab
 from clinic_app.views.shell.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.conftest import ScriptedApp, visible_texts
+from tests.gui.record.opening import open_record, settle, show_part
 from tests.gui.stall import no_stalls
 
 CANARY = "Canary-7f3a unsaved clinical words"
 
 
-def _type_in_new_note(app) -> SessionsTab:
+def _type_in_new_note(qtbot, app) -> SessionsTab:
     client_id = app.workspace.call(clients.caseload)[0].client.id
-    view = app.window.open_client(client_id)
+    view = open_record(qtbot, app, client_id)
     assert isinstance(view, ClientRecordView)
-    sessions = view.show_tab("Sessions")
+    sessions = show_part(qtbot, app, view, "Sessions")
     assert isinstance(sessions, SessionsTab)
     editor = sessions.new_note()
     editor.sections["intervention_content"].setPlainText(CANARY)
@@ -38,7 +39,7 @@ def test_sign_in_shows_the_users_caseload(start, seeded):
 
 def test_lock_leaves_no_clinical_text_in_any_widget_and_unlock_restores_it(qtbot, start, seeded):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
-    sessions = _type_in_new_note(app)
+    sessions = _type_in_new_note(qtbot, app)
     client_id = sessions.client_id
     assert CANARY in visible_texts()
 
@@ -57,6 +58,7 @@ def test_lock_leaves_no_clinical_text_in_any_widget_and_unlock_restores_it(qtbot
     # Unlocked as the same user: the record is open again with the unsaved text back.
     qtbot.addWidget(app.window)
     assert app.window.open_client_ids() == [client_id]
+    settle(qtbot, app)  # the record opens, its notes and the autosaved text come back
     view = app.window.record_views()[0]
     restored = view.tab("Sessions")
     assert isinstance(restored, SessionsTab)
@@ -66,7 +68,7 @@ def test_lock_leaves_no_clinical_text_in_any_widget_and_unlock_restores_it(qtbot
 
 def test_another_user_unlocking_gets_a_fresh_session(qtbot, start, seeded):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("nurse.patel", STAFF_PASSWORD)])
-    _type_in_new_note(app)
+    _type_in_new_note(qtbot, app)
     app.lock()
     qtbot.waitUntil(lambda: not app.locked, timeout=5000)
     qtbot.addWidget(app.window)
@@ -144,14 +146,16 @@ def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, 
         if n.content.intervention_content
     ]
     word = written[0].content.intervention_content.split()[0]
-    view = app.window.open_client(client_id)
-    finder = view.show_tab("Search notes")
+    view = open_record(qtbot, app, client_id)
+    view.show_tab("Search notes")
+    finder = view.widget_of("Search notes")
     assert isinstance(finder, NoteSearchPanel)
     hits = finder._search(word)
     assert hits
     assert {h.client_id for h in hits} == {client_id}  # other clients' notes never appear
     finder.note_activated.emit(client_id, hits[0].note_id)
-    sessions = view.tabs.currentWidget()
+    settle(qtbot, app)
+    sessions = view.current_part()
     assert isinstance(sessions, SessionsTab)
     assert sessions.current_note() is not None
     assert sessions.current_note().id == hits[0].note_id
@@ -260,9 +264,10 @@ def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, mon
     quits = []
     monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    sessions = _type_in_new_note(app)
+    sessions = _type_in_new_note(qtbot, app)
     app.window.close()
     assert quits == [True]
+    settle(qtbot, app)  # the autosave asked for as the window closed completes
     drafts = app.workspace.call(notes.drafts_to_recover)
     assert [d.fields.get("intervention_content") for d in drafts] == [CANARY]
     assert sessions.client_id == drafts[0].client_id

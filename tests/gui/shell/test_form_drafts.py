@@ -25,6 +25,7 @@ from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.tab import RiskTab
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.conftest import settle, visible_texts
+from tests.gui.record.opening import open_record, show_part
 
 FORMULATION = "Canary-41d9 formulation typed but not saved"
 GOAL = "Canary-41d9 partner wording of a new goal"
@@ -76,11 +77,11 @@ def test_a_forms_controls_are_read_and_put_back_but_never_a_password(qtbot):
     assert second.findChild(QDateEdit).date() == QDate(2026, 3, 4)
 
 
-def _open_plan_editor(app) -> PlanTab:
+def _open_plan_editor(qtbot, app) -> PlanTab:
     client_id = app.workspace.call(clients.caseload)[0].client.id
-    view = app.window.open_client(client_id)
+    view = open_record(qtbot, app, client_id)
     assert isinstance(view, ClientRecordView)
-    plan = view.show_tab("Plan")
+    plan = show_part(qtbot, app, view, "Plan")
     assert isinstance(plan, PlanTab)
     if plan.current is None:
         plan._on_create()
@@ -95,7 +96,7 @@ def _open_plan_editor(app) -> PlanTab:
 
 def test_unlocking_as_the_same_user_reopens_the_plan_editor_with_its_text(qtbot, start, seeded):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
-    plan = _open_plan_editor(app)
+    plan = _open_plan_editor(qtbot, app)
     goals_before = len(plan.editor.values().goals)
     client_id = plan.client_id
 
@@ -130,7 +131,7 @@ def test_another_user_never_sees_the_form_and_its_owner_is_offered_it_later(
     qtbot, start, seeded, monkeypatch
 ):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("nurse.patel", STAFF_PASSWORD)])
-    _open_plan_editor(app)
+    _open_plan_editor(qtbot, app)
     app.lock()
     qtbot.waitUntil(lambda: not app.locked, timeout=5000)
     settle(qtbot, app)
@@ -163,7 +164,7 @@ def test_another_user_never_sees_the_form_and_its_owner_is_offered_it_later(
 
 def test_declining_the_offer_discards_the_kept_text(qtbot, start, seeded, monkeypatch):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("nurse.patel", STAFF_PASSWORD)])
-    _open_plan_editor(app)
+    _open_plan_editor(qtbot, app)
     app.lock()
     qtbot.waitUntil(lambda: not app.locked, timeout=5000)
     settle(qtbot, app)
@@ -187,8 +188,8 @@ def test_declining_the_offer_discards_the_kept_text(qtbot, start, seeded, monkey
 def test_a_risk_event_form_comes_back_with_its_private_detail(qtbot, start, seeded, monkeypatch):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id = app.workspace.call(clients.caseload)[0].client.id
-    view = app.window.open_client(client_id)
-    risk = view.show_tab("Risk")
+    view = open_record(qtbot, app, client_id)
+    risk = show_part(qtbot, app, view, "Risk")
     assert isinstance(risk, RiskTab)
     shown = []
 
@@ -211,8 +212,9 @@ def test_a_risk_event_form_comes_back_with_its_private_detail(qtbot, start, seed
 def test_the_overviews_forms_reopen(qtbot, start, seeded, form):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id = app.workspace.call(clients.caseload)[0].client.id
-    view = app.window.open_client(client_id)
+    view = open_record(qtbot, app, client_id)
     assert view.reopen_form("Overview", form, {}, {})
+    settle(qtbot, app)  # the edit form opens over details read afresh
     overview = view.tab("Overview")
     assert overview.current_dialog is not None and overview.current_dialog.isVisible()
     overview.current_dialog.reject()
@@ -242,7 +244,7 @@ def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, 
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id = app.workspace.call(clients.caseload)[0].client.id
-    view = app.window.open_client(client_id)
+    view = open_record(qtbot, app, client_id)
     shown = []
 
     def fake_exec(dialog):
@@ -258,6 +260,7 @@ def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, 
     assert view.reopen_form(
         "Measures", "give", {"measure_id": "phq-9", "version": "2"}, {first: True}
     )
+    settle(qtbot, app)  # the form opens once the results and the sessions are read
     assert shown[-1][first] is True
     assert not view.reopen_form("Measures", "give", {"measure_id": "gone", "version": "1"}, {})
 
@@ -267,7 +270,7 @@ def test_forms_that_could_not_be_kept_are_owned_up_to_at_unlock(qtbot, start, se
     from clinic_app.errors import DatabaseLocked
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
-    _open_plan_editor(app)
+    _open_plan_editor(qtbot, app)
 
     def refuse(*_args, **_kwargs):
         raise DatabaseLocked("in use")

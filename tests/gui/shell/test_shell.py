@@ -261,7 +261,7 @@ def test_a_search_result_opens_the_note_in_its_record(qtbot):
     window.search.note_activated.emit(7, 42)
     sessions = made[0].tab("Sessions")
     assert sessions.selected == [42]
-    assert made[0].tabs.currentWidget() is sessions
+    assert made[0].current_part() is sessions
 
 
 def test_closing_a_record_keeps_its_drafts(qtbot):
@@ -330,7 +330,7 @@ def test_the_home_screen_comes_first_and_its_items_open_where_they_are_dealt_wit
     assert window.tabs.currentWidget() is window.home
     window.home.open_requested.emit(Target(7, "Sessions", 42))
     assert window.current_client_id() == 7
-    assert made[0].tabs.currentWidget() is made[0].tab("Sessions")
+    assert made[0].current_part() is made[0].tab("Sessions")
     assert made[0].tab("Sessions").selected == [42]
     # F5 and any change to a record refresh the home screen as well as the caseload.
     before = window.home.refreshed

@@ -7,6 +7,8 @@ import io
 import os
 import subprocess
 import sys
+import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 import keyring
@@ -14,8 +16,10 @@ import pytest
 from keyring.backends import fail
 
 from clinic_app import __version__, cli
+from clinic_app.cli import catalogue
 from clinic_app.cli.common import EXIT_ERROR
-from clinic_app.storage.keys import SERVICE_NAME, key_from_recovery
+from clinic_app.storage.keys import SERVICE_NAME, KeyFile, key_from_recovery
+from tests.conftest import STAFF_PASSWORD, own_password
 
 ADMIN_PW = "admin password 1"
 PSY_PW = "psych password 1"
@@ -280,6 +284,28 @@ def test_help_lists_every_command_group_in_its_usual_order():
     ]
 
 
+def test_every_group_module_adds_the_commands_the_catalogue_lists():
+    """--help is answered from the catalogue; each group, when its command runs, adds the
+    same commands in the same order, each with the catalogue's help."""
+    everything = [name for group in catalogue.GROUPS for name in group.names]
+    for group in catalogue.GROUPS:
+        parser = cli.build_parser(group.names[0])
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        assert list(commands.choices) == everything
+        shown = {a.dest: a.help for a in commands._choices_actions}
+        for name, text in group.commands:
+            assert shown[name] == text
+            assert _in_full(commands.choices[name]), name
+        others = set(everything) - set(group.names)
+        assert not any(_in_full(commands.choices[name]) for name in others)
+
+
+def _in_full(parser: argparse.ArgumentParser) -> bool:
+    """True for a command added by its group (options, actions or what it runs), not
+    listed by name alone."""
+    return bool(parser._actions[1:] or parser._defaults)
+
+
 def test_starting_the_command_line_loads_no_renderer_measures_or_qt():
     """Heavy modules load inside the command that needs them, so every command starts fast."""
     probe = (
@@ -293,12 +319,153 @@ def test_starting_the_command_line_loads_no_renderer_measures_or_qt():
         "PySide6",
         "reportlab",
         "jsonschema",
+        "sqlalchemy",
+        "clinic_app.models",
+        "clinic_app.services",
         "clinic_app.reports",
         "clinic_app.measures",
         "clinic_app.services.interchange",
         "clinic_app.services.demo",
     ):
         assert heavy not in loaded, heavy
+
+
+# What a whole `clinic-app` process imported, written out as it exits.
+MODULES_PROBE = """\
+import atexit, os, sys
+
+def _write_modules():
+    with open(os.environ["CLINIC_TEST_MODULES"], "w", encoding="utf-8") as out:
+        out.write("\\n".join(sorted(sys.modules)))
+
+atexit.register(_write_modules)
+sys.argv[0] = "clinic-app"
+from clinic_app.__main__ import main
+sys.exit(main())
+"""
+QT = ("PySide6", "shiboken6", "clinic_app.views", "clinic_app.app")
+COMMAND_GROUPS = {f"clinic_app.cli.{group.module}" for group in catalogue.GROUPS}
+
+
+def modules_of_a_process(tmp_path: Path, *args: str, stdin: str = "") -> tuple[int, set[str]]:
+    """(exit status, every module imported) of ``clinic-app ARGS`` run as its own process."""
+    listing = tmp_path / "modules.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", MODULES_PROBE, *args],
+        input=stdin,
+        env=dict(os.environ, CLINIC_TEST_MODULES=str(listing)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert listing.exists(), done.stderr
+    return done.returncode, set(listing.read_text(encoding="utf-8").split())
+
+
+def _under(loaded: set[str], package: str) -> set[str]:
+    return {m for m in loaded if m == package or m.startswith(package + ".")}
+
+
+def test_help_imports_no_command_group_database_service_renderer_or_qt(tmp_path):
+    code, loaded = modules_of_a_process(tmp_path, "--help")
+    assert code == 0
+    for heavy in (
+        *QT,
+        *COMMAND_GROUPS,
+        "sqlalchemy",
+        "sqlcipher3",
+        "argon2",
+        "reportlab",
+        "jsonschema",
+        "alembic",
+        "clinic_app.models",
+        "clinic_app.storage",
+        "clinic_app.services",
+        "clinic_app.measures",
+        "clinic_app.reports",
+    ):
+        assert not _under(loaded, heavy), heavy
+
+
+@pytest.fixture
+def summary_store(db, db_key, psychologist, admin, tmp_path):  # type: ignore[no-untyped-def]
+    """A database (its key in a key file) holding a client with a record to summarise."""
+    from tests.unit.services.sharing.test_summaries import build_record
+
+    build_record(db, psychologist, admin)
+    own_password(db, "dr.jones")
+    key_file = tmp_path / "clinic.key"
+    KeyFile(key_file).put(db.path, db_key)
+    return ["--db", str(db.path), "--key-file", str(key_file), "--user", "dr.jones"]
+
+
+def test_a_summary_imports_its_own_group_and_the_renderer_but_never_qt(summary_store, tmp_path):
+    out = tmp_path / "police.pdf"
+    today = date.today()
+    code, loaded = modules_of_a_process(
+        tmp_path,
+        "summary",
+        *summary_store,
+        "--password-stdin",
+        "--client",
+        "MASIP-0101",
+        "--audience",
+        "police",
+        "--from",
+        (today - timedelta(days=90)).isoformat(),
+        "--to",
+        today.isoformat(),
+        "--recipient",
+        "Metropolitan Police",
+        "--purpose",
+        "Quarterly review",
+        "--gateway",
+        "cda-s115",
+        "--client-informed",
+        "--caldicott",
+        "necessary,minimum,relevant,accurate",
+        "--out",
+        str(out),
+        stdin=STAFF_PASSWORD + "\n",
+    )
+    assert code == 0 and out.exists()
+    assert "reportlab" in loaded and "clinic_app.reports.pdf" in loaded
+    assert _under(loaded, "clinic_app.cli") & COMMAND_GROUPS == {"clinic_app.cli.sharing"}
+    for never in (*QT, "clinic_app.services.interchange", "clinic_app.services.demo"):
+        assert not _under(loaded, never), never
+
+
+@pytest.mark.parametrize(
+    ("command", "group", "status"),
+    [
+        (("user", "list"), "accounts", EXIT_ERROR),  # a psychologist may not list accounts
+        (("export", "--client", "MASIP-0101", "--out", "{tmp}/record.json"), "records", 0),
+        (("audit", "verify"), "audit_trail", 0),
+        (("setting", "list"), "settings", EXIT_ERROR),  # administrators only
+        (("measure", "list"), "measures", 0),
+        (("register", "list"), "sharing", 0),
+        (("audience", "list"), "sharing", 0),
+        (("service", "list"), "service_directory", 0),
+        (("third-party", "list", "--client", "MASIP-0101"), "third_parties", 0),
+    ],
+)
+def test_a_command_that_writes_no_pdf_never_imports_the_renderer_or_qt(
+    summary_store, tmp_path, command, group, status
+):
+    # The process ends without tearing its modules down, but with its own exit status and
+    # after the exit handlers (the probe's listing is written by one).
+    code, loaded = modules_of_a_process(
+        tmp_path,
+        *(word.format(tmp=tmp_path) for word in command),
+        *summary_store,
+        "--password-stdin",
+        stdin=STAFF_PASSWORD + "\n",
+    )
+    assert code == status
+    assert _under(loaded, "clinic_app.cli") & COMMAND_GROUPS == {f"clinic_app.cli.{group}"}
+    for never in (*QT, "reportlab", "clinic_app.reports.pdf", "clinic_app.reports.page"):
+        assert not _under(loaded, never), never
 
 
 def test_the_installed_entry_point_runs_a_command():
@@ -435,3 +602,56 @@ def test_output_cut_short_by_a_closed_pipe_is_said_plainly(initialised):
     assert code == EXIT_ERROR
     assert "output was cut short" in err.getvalue()
     assert "something unexpected" not in err.getvalue()
+
+
+def _summary(store_args: list[str], out: Path, password: str) -> Run:
+    today = date.today()
+    return run(
+        "summary",
+        *store_args,
+        "--password-stdin",
+        "--client",
+        "MASIP-0101",
+        "--audience",
+        "police",
+        "--from",
+        (today - timedelta(days=90)).isoformat(),
+        "--to",
+        today.isoformat(),
+        "--recipient",
+        "Metropolitan Police",
+        "--purpose",
+        "Quarterly review",
+        "--gateway",
+        "cda-s115",
+        "--client-informed",
+        "--caldicott",
+        "necessary,minimum,relevant,accurate",
+        "--out",
+        str(out),
+        stdin=password + "\n",
+    )
+
+
+def test_what_loads_while_the_password_is_checked_ends_with_the_command(summary_store, tmp_path):
+    before = threading.active_count()
+    refused = _summary(summary_store, tmp_path / "no.pdf", "not the password")
+    assert refused.code == EXIT_ERROR and "password is not right" in refused.err
+    assert not (tmp_path / "no.pdf").exists()
+    written = _summary(summary_store, tmp_path / "yes.pdf", STAFF_PASSWORD)
+    assert written.code == 0, written.err
+    assert threading.active_count() == before
+
+
+def test_a_step_that_fails_while_loading_is_left_to_the_command(
+    summary_store, tmp_path, monkeypatch
+):
+    from clinic_app.services.sharing import documents
+
+    def broken() -> None:
+        raise OSError("the fonts could not be read")
+
+    monkeypatch.setattr(documents, "load_for_export", broken)
+    result = _summary(summary_store, tmp_path / "police.pdf", STAFF_PASSWORD)
+    assert result.code == 0, result.err  # the command loads what it needs itself
+    assert (tmp_path / "police.pdf").exists()

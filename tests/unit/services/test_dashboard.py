@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event
 
-from clinic_app.errors import AccessDenied
+from clinic_app.errors import AccessDenied, NotFound
 from clinic_app.models.enums import (
     Attendance,
     CriticalReviewOutcome,
@@ -32,6 +32,7 @@ from clinic_app.services import (
     measures,
     notes,
     plans,
+    record,
     referrals,
     risk,
     service_directory,
@@ -45,9 +46,9 @@ MONDAY = date(2026, 3, 16)
 GOAL = plans.GoalInput(private_detail="PLAN-CANARY detail", partner_wording="Manage thoughts")
 
 
-def _dash(db, by, today=TODAY) -> Dashboard:
+def _dash(db, by, today=TODAY, limit=1000) -> Dashboard:
     with db.session() as session:
-        return dashboard.dashboard(session, by, today=today)
+        return dashboard.dashboard(session, by, today=today, limit=limit)
 
 
 def _note(session, by, client_id, day, *, sign=False, text="NOTE-CANARY content"):
@@ -122,11 +123,11 @@ def test_sessions_today_and_earlier_this_week_include_drafts(
         _note(session, clinician, other_client, TODAY)  # not on my caseload
     board = _dash(db, psychologist)
     assert board.week_start == MONDAY
-    assert sorted(_ids(board.sessions_today)) == sorted([today_draft, today_signed])
-    assert _ids(board.sessions_this_week) == [monday]
-    flags = {i.item_id: i.flag for i in board.sessions_today}
+    assert sorted(_ids(board.items("sessions_today"))) == sorted([today_draft, today_signed])
+    assert _ids(board.items("sessions_this_week")) == [monday]
+    flags = {i.item_id: i.flag for i in board.items("sessions_today")}
     assert flags == {today_draft: "Draft", today_signed: "Signed"}
-    (colleague,) = board.sessions_this_week
+    (colleague,) = board.items("sessions_this_week")
     assert colleague.what == (
         f"Video session, attended: note not signed yet (by {clinician.display_name})"
     )
@@ -143,7 +144,7 @@ def test_on_a_monday_there_is_no_earlier_this_week(db, psychologist, client_id):
         _note(session, psychologist, client_id, MONDAY - timedelta(days=1))
     board = _dash(db, psychologist, today=MONDAY)
     assert board.week_start == MONDAY
-    assert board.sessions_this_week == ()
+    assert board.items("sessions_this_week") == ()
 
 
 # -- unsigned notes ----------------------------------------------------------------------------
@@ -161,27 +162,27 @@ def test_a_draft_is_listed_once_its_session_is_more_than_a_day_ago(
         wrong = _note(session, psychologist, client_id, TODAY - timedelta(days=5))
         notes.mark_entered_in_error(session, psychologist, wrong, reason="Wrong client")
     board = _dash(db, psychologist)
-    assert _ids(board.unsigned_notes) == [two_days]
-    (item,) = board.unsigned_notes
+    assert _ids(board.items("unsigned_notes")) == [two_days]
+    (item,) = board.items("unsigned_notes")
     # 18 March - 16 March = 2 days.
     assert item.what == "Note not signed, 2 days after the session"
     assert item.detail == (
         "The note of the session on 16 March 2026 is still a draft: read it and sign it."
     )
     assert (item.tab, item.flag, item.when) == ("Sessions", "Not signed", TODAY - timedelta(days=2))
-    assert yesterday not in _ids(board.unsigned_notes)
+    assert yesterday not in _ids(board.items("unsigned_notes"))
     # Tomorrow yesterday's note is two days old too.
     tomorrow = _dash(db, psychologist, today=TODAY + timedelta(days=1))
-    assert sorted(_ids(tomorrow.unsigned_notes)) == sorted([two_days, yesterday])
+    assert sorted(_ids(tomorrow.items("unsigned_notes"))) == sorted([two_days, yesterday])
 
 
 def test_signing_clears_the_note_from_the_dashboard(db, psychologist, client_id):
     with db.transaction() as session:
         note_id = _note(session, psychologist, client_id, TODAY - timedelta(days=3))
-    assert _ids(_dash(db, psychologist).unsigned_notes) == [note_id]
+    assert _ids(_dash(db, psychologist).items("unsigned_notes")) == [note_id]
     with db.transaction() as session:
         notes.sign_note(session, psychologist, note_id, password=STAFF_PASSWORD)
-    assert _dash(db, psychologist).unsigned_notes == ()
+    assert _dash(db, psychologist).items("unsigned_notes") == ()
 
 
 # -- plan reviews ------------------------------------------------------------------------------
@@ -196,13 +197,13 @@ def test_plan_reviews_due_within_two_weeks_or_overdue(db, psychologist, client_i
         _plan(session, psychologist, client_id, None)  # no review date
         _plan(session, psychologist, client_id, TODAY, status=PlanStatus.COMPLETED)
     board = _dash(db, psychologist)
-    assert _ids(board.plan_reviews) == [overdue, today, edge]
-    assert [(i.what, i.flag, i.when) for i in board.plan_reviews] == [
+    assert _ids(board.items("plan_reviews")) == [overdue, today, edge]
+    assert [(i.what, i.flag, i.when) for i in board.items("plan_reviews")] == [
         ("Plan review overdue by 1 day", "Overdue", TODAY - timedelta(days=1)),
         ("Plan review due today", "Due today", TODAY),
         ("Plan review due in 14 days", "Due", date(2026, 4, 1)),
     ]
-    assert {i.tab for i in board.plan_reviews} == {"Plan"}
+    assert {i.tab for i in board.items("plan_reviews")} == {"Plan"}
 
 
 def test_a_new_revision_or_a_held_review_clears_the_plan_review(db, psychologist, client_id):
@@ -235,7 +236,7 @@ def test_a_new_revision_or_a_held_review_clears_the_plan_review(db, psychologist
             outcome="Reviewed.",
             today=TODAY,
         )
-    assert _dash(db, psychologist).plan_reviews == ()
+    assert _dash(db, psychologist).items("plan_reviews") == ()
 
 
 def test_a_review_recorded_as_due_is_listed_until_held(db, psychologist, client_id):
@@ -250,7 +251,7 @@ def test_a_review_recorded_as_due_is_listed_until_held(db, psychologist, client_
             outcome="",
             today=TODAY,
         )
-    (item,) = _dash(db, psychologist).plan_reviews
+    (item,) = _dash(db, psychologist).items("plan_reviews")
     assert (item.item_id, item.flag) == (plan_id, "Overdue")
     with db.transaction() as session:
         plans.record_review(
@@ -262,7 +263,7 @@ def test_a_review_recorded_as_due_is_listed_until_held(db, psychologist, client_
             outcome="Held.",
             today=TODAY,
         )
-    assert _dash(db, psychologist).plan_reviews == ()
+    assert _dash(db, psychologist).items("plan_reviews") == ()
 
 
 # -- referrals ---------------------------------------------------------------------------------
@@ -314,13 +315,13 @@ def test_referrals_overdue_first_then_awaiting_action(db, admin, psychologist, c
         )
     board = _dash(db, psychologist)
     # Overdue first; then by due date: declined on 10 March, the draft due on 17 March.
-    assert _ids(board.referrals) == [overdue, declined, stale_draft]
-    assert on_time not in _ids(board.referrals)
-    first = board.referrals[0]
+    assert _ids(board.items("referrals")) == [overdue, declined, stale_draft]
+    assert on_time not in _ids(board.items("referrals"))
+    first = board.items("referrals")[0]
     assert (first.flag, first.tab, first.when) == ("Overdue", "Referrals", date(2026, 3, 17))
     assert first.what == "PD Service: no response, 1 day overdue"
     assert first.detail.startswith("Referral to PD Service (sent). Overdue by 1 day")
-    assert [i.flag for i in board.referrals[1:]] == ["Awaiting action", "Awaiting action"]
+    assert [i.flag for i in board.items("referrals")[1:]] == ["Awaiting action", "Awaiting action"]
 
 
 def test_acknowledging_clears_an_overdue_referral(db, admin, psychologist, client_id):
@@ -341,12 +342,12 @@ def test_acknowledging_clears_an_overdue_referral(db, admin, psychologist, clien
         referrals.change_status(
             session, psychologist, row.id, ReferralStatus.SENT, on=date(2026, 2, 1), today=TODAY
         )
-    assert [i.flag for i in _dash(db, psychologist).referrals] == ["Overdue"]
+    assert [i.flag for i in _dash(db, psychologist).items("referrals")] == ["Overdue"]
     with db.transaction() as session:
         referrals.change_status(
             session, psychologist, row.id, ReferralStatus.ACKNOWLEDGED, on=TODAY, today=TODAY
         )
-    assert _dash(db, psychologist).referrals == ()
+    assert _dash(db, psychologist).items("referrals") == ()
 
 
 # -- risk and measures -------------------------------------------------------------------------
@@ -382,7 +383,7 @@ def test_urgent_risk_events_without_a_decision(
         )
         event(client_id, psychologist, Urgency.SOON, date(2026, 3, 2))
         event(other_client, clinician, Urgency.URGENT, date(2026, 3, 2))
-    (item,) = _dash(db, psychologist).urgent_risk
+    (item,) = _dash(db, psychologist).items("urgent_risk")
     assert (item.item_id, item.tab, item.flag) == (waiting, "Risk", "URGENT")
     assert item.what == "Breach of an order or condition: no share decision yet"
     assert item.when == date(2026, 3, 5)
@@ -395,7 +396,7 @@ def test_measures_due_come_from_the_measures_service(db, psychologist, client_id
             session, psychologist, client_id, measure_id=measure_id, every_n_sessions=1
         )
     board = _dash(db, psychologist)
-    (item,) = board.measures_due
+    (item,) = board.items("measures_due")
     assert (item.item_id, item.tab, item.client_name, item.flag) == (
         schedule.id,
         "Measures",
@@ -487,17 +488,18 @@ def test_the_demo_caseload_matches_the_per_client_services(db, psychologist):
                 if ref.follow_up(TODAY).needs_attention:
                     follow.append(ref.id)
             urgent += [e.id for e in risk.urgent_without_decision(session, psychologist, cid)]
-    assert sorted(_ids(board.sessions_today)) == sorted(today_notes)
-    assert sorted(_ids(board.sessions_this_week)) == sorted(week_notes)
-    assert sorted(_ids(board.unsigned_notes)) == sorted(unsigned)
-    assert sorted(_ids(board.plan_reviews)) == sorted(reviews)
-    assert sorted(_ids(board.referrals)) == sorted(follow)
-    assert sorted(_ids(board.urgent_risk)) == sorted(urgent)
+    assert sorted(_ids(board.items("sessions_today"))) == sorted(today_notes)
+    assert sorted(_ids(board.items("sessions_this_week"))) == sorted(week_notes)
+    assert sorted(_ids(board.items("unsigned_notes"))) == sorted(unsigned)
+    assert sorted(_ids(board.items("plan_reviews"))) == sorted(reviews)
+    assert sorted(_ids(board.items("referrals"))) == sorted(follow)
+    assert sorted(_ids(board.items("urgent_risk"))) == sorted(urgent)
     # The demo caseload gives the dashboard something in every "to do" section but measures
     # (the demo schedules none).
     assert board.caseload_size == 40
-    assert board.unsigned_notes and board.plan_reviews and board.referrals and board.urgent_risk
-    overdue = [i for i in board.referrals if i.flag == "Overdue"]
+    for key in ("unsigned_notes", "plan_reviews", "referrals", "urgent_risk"):
+        assert board.items(key), key
+    overdue = [i for i in board.items("referrals") if i.flag == "Overdue"]
     assert overdue, "the demo caseload should show an overdue referral"
 
 
@@ -519,7 +521,8 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(db, psychologist)
     _demo(db, psychologist, 3, seed=1)
     small = queries()
     _demo(db, psychologist, 60, seed=2)
-    assert queries() == small
+    # At most one count more per section, for the sections whose first page is now full.
+    assert small <= queries() <= small + len(dashboard.SectionKey)
 
 
 def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
@@ -562,9 +565,9 @@ def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
     assert [h.to_status for h in row.history][-1] is ReferralStatus.ACCEPTED
 
     board = _dash(db, psychologist)
-    assert row.id not in _ids(board.referrals)  # accepted today: nothing to chase
-    overdue = next(i for i in board.referrals if i.flag == "Overdue")
-    unsigned = board.unsigned_notes[0]
+    assert row.id not in _ids(board.items("referrals"))  # accepted today: nothing to chase
+    overdue = next(i for i in board.items("referrals") if i.flag == "Overdue")
+    unsigned = board.items("unsigned_notes")[0]
     assert (overdue.tab, unsigned.tab) == ("Referrals", "Sessions")
     with db.transaction() as session:
         referrals.change_status(
@@ -576,8 +579,8 @@ def test_the_issue_done_when_on_the_demo_caseload(db, psychologist, tmp_path):
         )
         notes.sign_note(session, psychologist, unsigned.item_id, password=STAFF_PASSWORD)
     after = _dash(db, psychologist)
-    assert overdue.item_id not in _ids(after.referrals)
-    assert unsigned.item_id not in _ids(after.unsigned_notes)
+    assert overdue.item_id not in _ids(after.items("referrals"))
+    assert unsigned.item_id not in _ids(after.items("unsigned_notes"))
 
 
 def test_critical_items_wait_on_the_dashboard_until_that_administration_is_reviewed(
@@ -605,11 +608,11 @@ def test_critical_items_wait_on_the_dashboard_until_that_administration_is_revie
         waiting = critical_items.awaiting_risk_review(session, psychologist, client_id)
     assert waiting == {flagged.id, old.id}  # time does not end an alert
     board = _dash(db, psychologist)
-    assert [(i.item_id, i.tab, i.flag) for i in board.critical_answers] == [
+    assert [(i.item_id, i.tab, i.flag) for i in board.items("critical_answers")] == [
         (old.id, "Measures", "CRITICAL"),
         (flagged.id, "Measures", "CRITICAL"),
     ]
-    assert board.critical_answers[1].what == "PHQ-9 item 9: review risk"
+    assert board.items("critical_answers")[1].what == "PHQ-9 item 9: review risk"
     assert board.needing_attention >= 2
     with db.transaction() as session:
         unrelated = risk.record_risk_event(
@@ -623,7 +626,7 @@ def test_critical_items_wait_on_the_dashboard_until_that_administration_is_revie
             today=TODAY,
         )
     # A later, unrelated risk event does not end either alert.
-    assert len(_dash(db, psychologist).critical_answers) == 2
+    assert len(_dash(db, psychologist).items("critical_answers")) == 2
     with db.transaction() as session:
         event = risk.record_risk_event(
             session,
@@ -642,7 +645,7 @@ def test_critical_items_wait_on_the_dashboard_until_that_administration_is_revie
             outcome=CriticalReviewOutcome.RISK_EVENT_RECORDED,
             risk_event_id=event.id,
         )
-    (left,) = _dash(db, psychologist).critical_answers
+    (left,) = _dash(db, psychologist).items("critical_answers")
     assert left.item_id == old.id
     assert unrelated.id != event.id
     with db.transaction() as session:
@@ -653,6 +656,97 @@ def test_critical_items_wait_on_the_dashboard_until_that_administration_is_revie
             outcome=CriticalReviewOutcome.NO_FURTHER_ACTION,
             reason="Asked at the next session: passive thoughts, now gone; safety plan in place.",
         )
-    assert _dash(db, psychologist).critical_answers == ()
+    assert _dash(db, psychologist).items("critical_answers") == ()
     with db.session() as session:  # the Measures tab applies the same rule
         assert critical_items.awaiting_risk_review(session, psychologist, client_id) == frozenset()
+
+
+# -- the first items, the count, and "show all" ------------------------------------------------
+
+
+def test_a_section_gives_its_most_urgent_items_first_and_counts_them_all(
+    db, psychologist, client_id
+):
+    with db.transaction() as session:
+        drafts = [
+            _note(session, psychologist, client_id, TODAY - timedelta(days=days))
+            for days in range(2, 27)  # 25 drafts, the oldest session 26 days ago
+        ]
+    oldest_first = list(reversed(drafts))
+    board = _dash(db, psychologist, limit=dashboard.FIRST_ITEMS)
+    section = board.section("unsigned_notes")
+    assert dashboard.FIRST_ITEMS == 20
+    assert _ids(section.items) == oldest_first[:20]  # the longest waiting first
+    assert (section.total, section.complete) == (25, False)
+    assert board.needing_attention == 25  # every one counts, shown or not
+    with db.session() as session:
+        whole = dashboard.whole_section(session, psychologist, "unsigned_notes", today=TODAY)
+    assert _ids(whole.items) == oldest_first
+    assert (whole.total, whole.complete) == (25, True)
+
+
+def test_the_first_items_are_the_head_of_the_whole_section(db, psychologist):
+    _demo(db, psychologist, 60)
+    with db.session() as session:
+        board = dashboard.dashboard(session, psychologist, today=TODAY, limit=3)
+        for key in dashboard.SectionKey:
+            whole = dashboard.whole_section(session, psychologist, key, today=TODAY)
+            first = board.section(key)
+            assert first.items == whole.items[:3], key
+            assert first.total == whole.total == len(whole.items), key
+
+
+def test_only_the_sections_asked_for_are_read(db, admin, psychologist, client_id):
+    with db.transaction() as session:
+        _note(session, psychologist, client_id, TODAY - timedelta(days=3))
+        _plan(session, psychologist, client_id, TODAY)
+    with db.session() as session:
+        board = dashboard.dashboard(session, psychologist, ["plan_reviews"], today=TODAY)
+        assert [s.key for s in board.sections] == ["plan_reviews"]
+        assert board.items("unsigned_notes") == ()  # not asked for
+        assert board.caseload_size == 1
+        with pytest.raises(NotFound):
+            dashboard.dashboard(session, psychologist, ["gossip"], today=TODAY)
+        with pytest.raises(NotFound):
+            dashboard.whole_section(session, psychologist, "gossip", today=TODAY)
+        with pytest.raises(AccessDenied):
+            dashboard.whole_section(session, admin, "referrals", today=TODAY)
+
+
+def test_generations_move_on_with_committed_changes_to_what_a_section_reads(
+    db, psychologist, client_id
+):
+    before = dashboard.generations()
+    with db.transaction() as session:
+        note_id = _note(session, psychologist, client_id, TODAY - timedelta(days=3))
+    after_note = dashboard.generations()
+    assert after_note["unsigned_notes"] > before["unsigned_notes"]
+    assert after_note["sessions_today"] > before["sessions_today"]
+    assert after_note["referrals"] == before["referrals"]  # no referral table was touched
+    assert after_note["urgent_risk"] == before["urgent_risk"]
+    # Undone work counts nothing.
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        _note(session, psychologist, client_id, TODAY - timedelta(days=4))
+        raise RuntimeError("changed my mind")
+    assert dashboard.generations() == after_note
+    # Reading a record writes only to the audit trail: nothing a section shows.
+    with db.transaction() as session:
+        notes.notes_for_client(session, psychologist, client_id)
+        record.open_record(session, psychologist, client_id)
+    assert dashboard.generations() == after_note
+    with db.transaction() as session:
+        notes.sign_note(session, psychologist, note_id, password=STAFF_PASSWORD)
+    assert dashboard.generations()["unsigned_notes"] > after_note["unsigned_notes"]
+
+
+def test_warming_up_finds_nothing_and_writes_nothing(db, psychologist, client_id):
+    with db.transaction() as session:
+        _note(session, psychologist, client_id, TODAY - timedelta(days=3))
+    before = dashboard.generations()
+    with db.session() as session:
+        dashboard.warm_up(session)  # a clinician with no caseload: every section empty
+        board = dashboard.dashboard(session, dashboard.NOBODY, today=TODAY)
+        assert board.caseload_size == 0 and board.needing_attention == 0
+        assert not (session.new or session.dirty or session.deleted)
+        session.commit()
+    assert dashboard.generations() == before

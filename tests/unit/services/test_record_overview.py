@@ -1,0 +1,57 @@
+"""The record's Overview, read in one unit of work: the counts the database counts are the
+counts of the whole record, as the Overview used to work them out from every row."""
+
+from __future__ import annotations
+
+from clinic_app.models.enums import Attendance, ReferralStatus, Urgency
+from clinic_app.services import clients, demo, record
+from clinic_app.services.record import ClientRecord, RecordCounts
+
+
+def counted_from_every_row(whole: ClientRecord) -> RecordCounts:
+    """How the Overview counted before, from the whole record read row by row."""
+    notes = [n for n in whole.notes if n.entered_in_error_at is None]
+    return RecordCounts(
+        attended=sum(n.content.attendance in (Attendance.ATTENDED, Attendance.LATE) for n in notes),
+        did_not_attend=sum(n.content.attendance is Attendance.DID_NOT_ATTEND for n in notes),
+        open_referrals=sum(
+            r.status not in (ReferralStatus.CLOSED, ReferralStatus.DECLINED)
+            for r in whole.referrals
+        ),
+        urgent_awaiting_decision=sum(
+            e.urgency is Urgency.URGENT and e.needs_decision for e in whole.risk_events
+        ),
+    )
+
+
+def test_the_overview_counts_what_the_whole_record_holds(db, psychologist):
+    with db.transaction() as session:
+        demo.load_demo_caseload(session, psychologist, 12)
+    with db.session() as session:
+        caseload = clients.caseload(session, psychologist)
+        counted = []
+        for row in caseload:
+            client_id = row.client.id
+            shown = record.overview(session, psychologist, client_id)
+            whole = record.read_record(session, psychologist, client_id)
+            assert shown.counts == counted_from_every_row(whole)
+            assert shown.typologies == whole.typologies
+            assert shown.risk_assessments == whole.risk_assessments
+            assert shown.details.local_ref == whole.client.local_ref
+            assert [t.name for t in shown.team] == [
+                t.name for t in clients.client_team(session, psychologist, client_id)
+            ]
+            counted.append(shown.counts)
+    # The demo caseload has something to count in every column.
+    assert all(any(getattr(c, f) for c in counted) for f in RecordCounts.__dataclass_fields__)
+
+
+def test_reading_the_overview_is_not_an_audited_opening(db, psychologist, client_id):
+    from sqlalchemy import func, select
+
+    from clinic_app.models import AuditEvent
+
+    with db.session() as session:
+        before = session.scalar(select(func.count()).select_from(AuditEvent))
+        record.overview(session, psychologist, client_id)
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == before
