@@ -505,6 +505,10 @@ class ClinicApp(QObject):
             menus=app_menus(workspace),
         )
         window = MainWindow(parts)
+        if me.is_clinical:
+            from clinic_app.views.appointments.wiring import add_diary_tab  # noqa: PLC0415
+
+            add_diary_tab(window, workspace)
         window.lock_requested.connect(self.lock)
         window.sign_out_requested.connect(self.sign_out)
         window.closed_by_user.connect(self._quit)

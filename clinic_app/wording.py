@@ -16,7 +16,9 @@ from datetime import date
 from typing import Final
 
 from clinic_app.models.enums import (
+    AppointmentStatus,
     Attendance,
+    CancelledBy,
     ClientStatus,
     ConsentToShare,
     CriticalReviewOutcome,
@@ -31,6 +33,7 @@ from clinic_app.models.enums import (
     ProtectiveMeasureKind,
     ReferralStatus,
     ReferralUrgency,
+    Repeat,
     RiskEventKind,
     RiskTool,
     Role,
@@ -350,6 +353,26 @@ MEASURE_MODE_WORDS: dict[MeasureMode, str] = {
     MeasureMode.CLINICIAN_ENTRY: "Clinician entry",
     MeasureMode.SELF_COMPLETION: "Self-completion",
 }
+
+APPOINTMENT_STATUS_WORDS: dict[AppointmentStatus, str] = {
+    AppointmentStatus.BOOKED: "Booked",
+    AppointmentStatus.ATTENDED: "Attended",
+    AppointmentStatus.DID_NOT_ATTEND: "Did not attend",
+    AppointmentStatus.CANCELLED: "Cancelled",
+}
+
+CANCELLED_BY_WORDS: dict[CancelledBy, str] = {
+    CancelledBy.CLIENT: "Cancelled by the client",
+    CancelledBy.SERVICE: "Cancelled by the service",
+}
+
+REPEAT_WORDS: dict[Repeat, str] = {
+    Repeat.NONE: "Does not repeat",
+    Repeat.WEEKLY: "Weekly",
+    Repeat.FORTNIGHTLY: "Fortnightly",
+    Repeat.MONTHLY: "Monthly",
+}
+# Not in WORDS: appointment statuses share their values with attendance ("attended").
 
 # -- every coded value's long form --------------------------------------------------------------
 

@@ -89,6 +89,7 @@ GROUPS: Final = (
     ),
     Group("sar", (("sar", "subject access requests: a client asks for their records"),)),
     Group("site", (("site", "a team's shared record on PostgreSQL (site mode)"),)),
+    Group("appointments", (("appointments", "book and keep a clinician's appointments"),)),
 )
 """Every group, in the order ``clinic-app --help`` lists their commands."""
 

@@ -1,5 +1,6 @@
 """SQLAlchemy typed models of the whole clinical record; every column has a privacy class."""
 
+from clinic_app.models.appointment import Appointment, AppointmentClinician
 from clinic_app.models.audit import AppSetting, AuditEvent
 from clinic_app.models.base import Base, Privacy, privacy_of, utcnow
 from clinic_app.models.client import (
@@ -43,6 +44,8 @@ from clinic_app.models.subject_access import SubjectAccessRequest, SubjectAccess
 __all__ = [
     "NOTE_SECTIONS",
     "AppSetting",
+    "Appointment",
+    "AppointmentClinician",
     "AudienceProfile",
     "AuditEvent",
     "Base",

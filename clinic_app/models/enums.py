@@ -95,6 +95,27 @@ class Attendance(StrEnum):
     CANCELLED_BY_SERVICE = "cancelled_by_service"
 
 
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    ATTENDED = "attended"
+    DID_NOT_ATTEND = "did_not_attend"
+    CANCELLED = "cancelled"
+
+
+class CancelledBy(StrEnum):
+    CLIENT = "client"
+    SERVICE = "service"
+
+
+class Repeat(StrEnum):
+    """How a booking repeats; each occurrence is stored as its own appointment."""
+
+    NONE = "none"
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
 class Engagement(StrEnum):
     GOOD = "good"
     PARTIAL = "partial"

@@ -7,10 +7,10 @@ services and by database triggers.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.models.base import (
@@ -55,6 +55,7 @@ class SessionNote(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
     session_date: Mapped[date] = mapped_column(Date, index=True, info=SHAREABLE)
     duration_minutes: Mapped[int] = mapped_column(Integer, info=SHAREABLE)
+    start_time: Mapped[time | None] = mapped_column(Time, info=SHAREABLE)
     modality: Mapped[Modality] = mapped_column(str_enum(Modality), info=SHAREABLE)
     attendance: Mapped[Attendance] = mapped_column(str_enum(Attendance), info=SHAREABLE)
     engagement: Mapped[Engagement] = mapped_column(

@@ -15,7 +15,7 @@ signed note never depends on the ``-wal`` file beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -53,6 +53,22 @@ class NoteContent:
     risk_rerating: str = ""
     actions: str = ""
     partner_update: str = ""
+    start_time: time | None = None
+    """When the session began (filled in when the note is started from an appointment)."""
+
+
+# The start time is kept fixed on a signed note by the database, but the seal does not
+# cover it yet: the client record file does not carry it, and a seal over it could not be
+# checked in another installation. It joins the seal with the record file's next version.
+_UNSEALED: Final = frozenset({"start_time"})
+
+
+def _sealed_fields(content: NoteContent) -> dict[str, Any]:
+    return {
+        name: getattr(content, name)
+        for name in content.__dataclass_fields__
+        if name not in _UNSEALED
+    }
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,7 @@ def content_of(note: SessionNote) -> NoteContent:
         attendance=note.attendance,
         engagement=note.engagement,
         plan_goal_key=note.plan_goal_key,
+        start_time=note.start_time,
         **{name: getattr(note, name) for name in (*NOTE_SECTIONS, "partner_update")},
     )
 
@@ -139,7 +156,7 @@ def note_seal(content: NoteContent, author: str, *, signer: str, signed_at: date
     record travels (an export checked in another database gives the same hash); staff
     are named by username. Re-attributing the note or its signature breaks the seal.
     """
-    fields = {name: getattr(content, name) for name in content.__dataclass_fields__}
+    fields = _sealed_fields(content)
     return content_hash(
         {
             "seal": SEAL_VERSION,
@@ -153,7 +170,7 @@ def note_seal(content: NoteContent, author: str, *, signer: str, signed_at: date
 
 def note_seal_v1(content: NoteContent, author: str) -> str:
     """The first version of the seal: the note's content and its author's username only."""
-    fields = {name: getattr(content, name) for name in content.__dataclass_fields__}
+    fields = _sealed_fields(content)
     return content_hash({"author": author, **fields})
 
 
@@ -228,6 +245,8 @@ def row_of(note: SessionNote, addenda: list[NoteAddendum] | None = None) -> Note
 
 def _apply(note: SessionNote, content: NoteContent) -> None:
     for name in content.__dataclass_fields__:
+        if name == "start_time" and content.start_time is None:
+            continue  # the note editor does not show the start time yet: keep the one given
         setattr(note, name, getattr(content, name))
     note.updated_at = utcnow()
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Enum, String, Text, event, inspect
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from clinic_app.models import Base, Privacy, privacy_of
 from clinic_app.models.enums import (
     Attendance,
+    CancelledBy,
     ConsentToShare,
     CriticalReviewOutcome,
     Engagement,
@@ -49,6 +50,7 @@ from clinic_app.models.enums import (
 )
 from clinic_app.models.subject_access import HarmDecision, RequesterKind
 from clinic_app.services import (
+    appointments,
     clients,
     critical_items,
     form_drafts,
@@ -288,6 +290,30 @@ def build(
         reason = canaries.value("session_note", "entered_in_error_reason")
         notes.mark_entered_in_error(s, me, note_ids[-1], reason=reason)
         notes.autosave(s, me, cid, {"agenda": "x"})
+        # Appointments without notes: one attended, one cancelled with a reason.
+        for day_offset, cancelled in ((3, False), (4, True)):
+            [booked] = appointments.book(
+                s,
+                me,
+                cid,
+                day=START + timedelta(days=day_offset),
+                start_time=time(10, 0),
+                duration_minutes=50,
+                modality=Modality.IN_PERSON,
+                place="Room 2",
+                allow_overlap=True,  # each example's client is booked at the same time
+                today=START,
+            )
+            if cancelled:
+                appointments.cancel(
+                    s,
+                    me,
+                    booked.id,
+                    cancelled_by=CancelledBy.CLIENT,
+                    reason=canaries.value("appointment", "cancel_reason"),
+                )
+            else:
+                appointments.mark_attended(s, me, booked.id)
         form_drafts.keep_open_forms(
             s, me, [form_drafts.OpenForm(cid, "Plan", "plan", {}, {"x": "x"})]
         )

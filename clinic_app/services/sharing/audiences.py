@@ -67,6 +67,12 @@ SECTION_COLUMNS: Final[Mapping[Section, tuple[str, ...]]] = {
         "session_note.modality",
         "session_note.attendance",
         "session_note.duration_minutes",
+        # Appointments marked attended, not attended or cancelled that have no note.
+        "appointment.day",
+        "appointment.modality",
+        "appointment.status",
+        "appointment.cancelled_by",
+        "appointment.duration_minutes",
     ),
     Section.ENGAGEMENT: ("session_note.session_date", "session_note.engagement"),
     Section.SESSION_UPDATES: ("session_note.session_date", "session_note.partner_update"),

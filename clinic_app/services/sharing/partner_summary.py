@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.measures.scoring import Verdict, reliable_change
 from clinic_app.models import (
+    Appointment,
     Client,
     GoalProgress,
     InterventionPlan,
@@ -35,7 +36,9 @@ from clinic_app.models import (
     StaffUser,
 )
 from clinic_app.models.enums import (
+    AppointmentStatus,
     Attendance,
+    CancelledBy,
     ConsentToShare,
     Engagement,
     Gateway,
@@ -87,6 +90,62 @@ def read_author(session: Session, reader: PartnerReader, staff_id: int) -> Autho
     return Author(row[0], row[1] or "", row[2] or "")
 
 
+_APPOINTMENT_ATTENDANCE: dict[tuple[AppointmentStatus, CancelledBy | None], Attendance] = {
+    (AppointmentStatus.ATTENDED, None): Attendance.ATTENDED,
+    (AppointmentStatus.DID_NOT_ATTEND, None): Attendance.DID_NOT_ATTEND,
+    (AppointmentStatus.CANCELLED, CancelledBy.CLIENT): Attendance.CANCELLED_BY_CLIENT,
+    (AppointmentStatus.CANCELLED, CancelledBy.SERVICE): Attendance.CANCELLED_BY_SERVICE,
+}
+
+
+def _appointment_entries(
+    session: Session,
+    reader: PartnerReader,
+    client_id: int,
+    period: ReportingPeriod,
+    noted_days: list[date],
+) -> list[tuple[AttendanceEntry, int]]:
+    """Attendance from appointments that have no note (a note, when there is one, counts).
+
+    A contact is counted once. An appointment linked to a note is counted through the note;
+    one without a link is taken as recorded by an unlinked note of the same day, one for one
+    (``noted_days``: the days of the period's notes not linked to an appointment). Booked
+    appointments say nothing yet and are left out.
+    """
+    rows = session.execute(
+        reader.select(
+            Appointment.day,
+            Appointment.modality,
+            Appointment.status,
+            Appointment.cancelled_by,
+            Appointment.duration_minutes,
+            Appointment.id,
+        )
+        .where(
+            Appointment.client_id == client_id,
+            Appointment.day >= period.start,
+            Appointment.day <= period.end,
+            Appointment.note_id.is_(None),
+            Appointment.status != AppointmentStatus.BOOKED,
+        )
+        .order_by(Appointment.day, Appointment.start_time, Appointment.id)
+    ).all()
+    unmatched = list(noted_days)
+    entries = []
+    for day, modality, status, cancelled_by, minutes, ident in rows:
+        attendance = _APPOINTMENT_ATTENDANCE.get(
+            (status, cancelled_by if status is AppointmentStatus.CANCELLED else None)
+        )
+        if attendance is None:
+            continue
+        if day in unmatched:
+            unmatched.remove(day)
+            continue
+        held = attendance is Attendance.ATTENDED
+        entries.append((AttendanceEntry(day, modality, attendance, minutes if held else 0), ident))
+    return entries
+
+
 def _attendance(
     session: Session, reader: PartnerReader, client_id: int, period: ReportingPeriod
 ) -> AttendanceSection:
@@ -96,6 +155,7 @@ def _attendance(
             SessionNote.modality,
             SessionNote.attendance,
             SessionNote.duration_minutes,
+            SessionNote.id,
         )
         .where(
             SessionNote.client_id == client_id,
@@ -105,7 +165,22 @@ def _attendance(
         )
         .order_by(SessionNote.session_date, SessionNote.id)
     ).all()
-    entries = tuple(AttendanceEntry(r[0], r[1], r[2], r[3]) for r in rows)
+    linked = set(
+        session.scalars(
+            reader.select(Appointment.note_id).where(
+                Appointment.client_id == client_id, Appointment.note_id.is_not(None)
+            )
+        )
+    )
+    from_notes = [(AttendanceEntry(r[0], r[1], r[2], r[3]), 0) for r in rows]
+    noted_days = [r[0] for r in rows if r[4] not in linked]
+    from_appointments = _appointment_entries(session, reader, client_id, period, noted_days)
+    entries = tuple(
+        entry
+        for entry, _ in sorted(
+            [*from_notes, *from_appointments], key=lambda pair: pair[0].session_date
+        )
+    )
     tally = dict.fromkeys(Attendance, 0)
     for entry in entries:
         tally[entry.attendance] += 1

@@ -330,8 +330,12 @@ class NoteEditor(QWidget):
             attendance=Attendance(self.attendance.currentData()),
             engagement=Engagement(self.engagement.currentData()),
             plan_goal_key=self.plan_goal.currentData(),
-            **{name: edit.toPlainText() for name, edit in self.sections.items()},
+            **self._section_texts(),
         )
+
+    def _section_texts(self) -> dict[str, Any]:
+        # Typed loosely: NoteContent's other keywords (the start time) are not text.
+        return {name: edit.toPlainText() for name, edit in self.sections.items()}
 
     def fields(self) -> dict[str, str | int | None]:
         """The editor's fields as an autosaved draft keeps them (plain values only)."""

@@ -282,6 +282,7 @@ def test_help_lists_every_command_group_in_its_usual_order():
         "evaluation",
         "sar",
         "site",
+        "appointments",
     ]
 
 
