@@ -31,6 +31,7 @@ def test_home_reads_off_the_gui_thread_and_after_a_save_only_what_changed(
     with app.database.transaction() as session:
         notes.sign_note(session, app.workspace.me, unsigned[0].item_id, password=STAFF_PASSWORD)
     assert set(home.stale_sections()) == {
+        "appointments_today",  # an appointment's line says whether its note is signed
         "sessions_today",
         "sessions_this_week",
         "unsigned_notes",
