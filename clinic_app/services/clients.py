@@ -489,7 +489,7 @@ def _highest(judgements: Any) -> str:
     return max(known, key=RISK_ORDER.__getitem__) if known else ""
 
 
-def _per_client(connection: Connection, query: Select[Any]) -> dict[int, Any]:
+def _per_client(connection: Connection, query: Select[int, Any]) -> dict[int, Any]:
     return {client_id: value for client_id, value in connection.execute(query)}  # noqa: C416
 
 
