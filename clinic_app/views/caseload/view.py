@@ -87,22 +87,23 @@ SEARCH_PLACEHOLDER = "Search by name, case reference or NHS number"
 
 
 class CaseloadColumn(IntEnum):
-    """The caseload's columns, in order."""
+    """The caseload's columns, in order: who, then what a clinician scans, then the rest of
+    the identity (which a narrow screen reaches by scrolling)."""
 
     NAME = 0
     REFERENCE = 1
-    NHS_NUMBER = 2
-    DATE_OF_BIRTH = 3
-    AGE = 4
-    SITE = 5
-    STATUS = 6
-    LAST_SEEN = 7
-    NEXT_APPOINTMENT = 8
-    RISK = 9
-    UNSIGNED_NOTES = 10
-    PROTECTIVE_MEASURES = 11
-    TYPOLOGY = 12
-    LEAD_CLINICIAN = 13
+    STATUS = 2
+    LAST_SEEN = 3
+    NEXT_APPOINTMENT = 4
+    RISK = 5
+    UNSIGNED_NOTES = 6
+    PROTECTIVE_MEASURES = 7
+    TYPOLOGY = 8
+    LEAD_CLINICIAN = 9
+    NHS_NUMBER = 10
+    DATE_OF_BIRTH = 11
+    AGE = 12
+    SITE = 13
 
 
 CLINICAL_COLUMNS = (
@@ -119,10 +120,6 @@ CLINICAL_COLUMNS = (
 HEADERS: dict[CaseloadColumn, str] = {
     CaseloadColumn.NAME: "Name",
     CaseloadColumn.REFERENCE: "Case reference",
-    CaseloadColumn.NHS_NUMBER: "NHS number",
-    CaseloadColumn.DATE_OF_BIRTH: "Date of birth",
-    CaseloadColumn.AGE: "Age",
-    CaseloadColumn.SITE: "Site",
     CaseloadColumn.STATUS: "Status",
     CaseloadColumn.LAST_SEEN: "Last seen",
     CaseloadColumn.NEXT_APPOINTMENT: "Next appointment",
@@ -131,6 +128,10 @@ HEADERS: dict[CaseloadColumn, str] = {
     CaseloadColumn.PROTECTIVE_MEASURES: "Protection",
     CaseloadColumn.TYPOLOGY: "Typology",
     CaseloadColumn.LEAD_CLINICIAN: "Lead clinician",
+    CaseloadColumn.NHS_NUMBER: "NHS number",
+    CaseloadColumn.DATE_OF_BIRTH: "Date of birth",
+    CaseloadColumn.AGE: "Age",
+    CaseloadColumn.SITE: "Site",
 }
 HEADER_TIPS: dict[CaseloadColumn, str] = {
     CaseloadColumn.REFERENCE: "The programme's local case reference",
@@ -195,10 +196,6 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
     texts = (
         name,
         client.local_ref,
-        format_nhs_number(client.nhs_number) or NOT_RECORDED,
-        f"{born.day:02d}/{born.month:02d}/{born.year:04d}",
-        str(age),
-        client.site,
         CLIENT_STATUS_WORDS[client.status],
         f"{seen:%d/%m/%Y}" if seen is not None else NOT_SEEN,
         f"{booked:%a %d/%m/%Y %H:%M}" if booked is not None else NONE_BOOKED,
@@ -207,14 +204,14 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
         f"Yes ({measures})" if measures else "None",
         typology,
         lead,
+        format_nhs_number(client.nhs_number) or NOT_RECORDED,
+        f"{born.day:02d}/{born.month:02d}/{born.year:04d}",
+        str(age),
+        client.site,
     )
     sort_keys = (
         f"{family}\t{given}",
         client.local_ref.casefold(),
-        nhs_digits,
-        client.date_of_birth,
-        age,
-        client.site.casefold(),
         STATUS_ORDER[client.status],
         seen or date.min,  # never seen sorts first: the longest since seen
         booked or datetime.max,  # none booked sorts last: the soonest first
@@ -223,6 +220,10 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
         measures,
         typology.casefold(),
         row.lead_clinician.casefold(),
+        nhs_digits,
+        client.date_of_birth,
+        age,
+        client.site.casefold(),
     )
     team = frozenset(row.assigned) | ({row.lead_clinician} if row.lead_clinician else set())
     return CaseloadLine(row, texts, sort_keys, search_key, team)
@@ -806,6 +807,7 @@ class CaseloadView(QWidget):
             CaseloadColumn.UNSIGNED_NOTES: _sized("Unsigned", t),
             CaseloadColumn.PROTECTIVE_MEASURES: _sized("Protection", t),
             CaseloadColumn.TYPOLOGY: _sized("Incompetent suitor", t),
+            CaseloadColumn.LEAD_CLINICIAN: _sized("Dr Alexandra Jones", t),
         }
         for column, width in widths.items():
             t.setColumnWidth(column, width)

@@ -173,10 +173,6 @@ def test_model_shows_plain_words_and_formatted_values():
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in CaseloadColumn] == [
         "Name",
         "Case reference",
-        "NHS number",
-        "Date of birth",
-        "Age",
-        "Site",
         "Status",
         "Last seen",
         "Next appointment",
@@ -185,6 +181,10 @@ def test_model_shows_plain_words_and_formatted_values():
         "Protection",
         "Typology",
         "Lead clinician",
+        "NHS number",
+        "Date of birth",
+        "Age",
+        "Site",
     ]
     assert text(0, CaseloadColumn.NAME) == "JONES, Alex"
     assert text(0, CaseloadColumn.REFERENCE) == "MASIP-0001"
