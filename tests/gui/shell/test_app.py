@@ -11,7 +11,7 @@ from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.sessions.tab import SessionsTab
 from clinic_app.views.shell.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
-from tests.gui.conftest import ScriptedApp, visible_texts
+from tests.gui.conftest import ScriptedApp, outside, visible_texts
 from tests.gui.record.opening import open_record, settle, show_part
 from tests.gui.stall import no_stalls
 
@@ -19,7 +19,7 @@ CANARY = "Canary-7f3a unsaved clinical words"
 
 
 def _type_in_new_note(qtbot, app) -> SessionsTab:
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     assert isinstance(view, ClientRecordView)
     sessions = show_part(qtbot, app, view, "Sessions")
@@ -139,10 +139,10 @@ def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, 
     from clinic_app.views.search.panel import NoteSearchPanel
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     written = [
         n
-        for n in app.workspace.call(notes.notes_for_client, client_id)
+        for n in outside(app).call(notes.notes_for_client, client_id)
         if n.content.intervention_content
     ]
     word = written[0].content.intervention_content.split()[0]
@@ -270,7 +270,7 @@ def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, mon
     app.window.close()
     assert quits == [True]
     settle(qtbot, app)  # the autosave asked for as the window closed completes
-    drafts = app.workspace.call(notes.drafts_to_recover)
+    drafts = outside(app).call(notes.drafts_to_recover)
     assert [d.fields.get("intervention_content") for d in drafts] == [CANARY]
     assert sessions.client_id == drafts[0].client_id
 
