@@ -11,7 +11,7 @@ from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.sessions.tab import SessionsTab
 from clinic_app.views.shell.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
-from tests.gui.conftest import ScriptedApp, outside, visible_texts
+from tests.gui.conftest import ScriptedApp, outside, settle, visible_texts
 from tests.gui.record.opening import open_record, settle, show_part
 from tests.gui.stall import no_stalls
 
@@ -353,3 +353,22 @@ def test_the_window_says_it_is_busy_while_work_takes_longer_than_a_moment(qtbot,
     qtbot.waitUntil(lambda: app.runner.idle)
     assert app.window.statusBar().currentMessage() == ""
     assert QApplication.overrideCursor() is None
+
+
+def test_registering_a_client_reads_the_sites_off_the_gui_thread(qtbot, start, seeded, monkeypatch):
+    from clinic_app.views.record import client_form
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    existing = outside(app).call(clients.caseload)[0].client
+    offered: list[tuple[str, ...]] = []
+
+    def register(parent, register_client, *, sites=(), restore=None):
+        offered.append(tuple(sites))
+        return existing  # as if the form had registered this client
+
+    monkeypatch.setattr(client_form, "register_new_client", register)
+    with no_stalls():
+        app.window._on_new_client()
+        settle(qtbot, app)
+    assert offered and existing.site in offered[0]
+    assert app.window.open_client_ids() == [existing.id]
