@@ -11,7 +11,7 @@ from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.sessions.tab import SessionsTab
 from clinic_app.views.shell.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
-from tests.gui.conftest import ScriptedApp, outside, settle, visible_texts
+from tests.gui.conftest import ScriptedApp, outside, visible_texts
 from tests.gui.record.opening import open_record, settle, show_part
 from tests.gui.stall import no_stalls
 
