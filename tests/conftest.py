@@ -11,6 +11,8 @@ import pytest
 from keyring.backend import KeyringBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A view that runs a use case on the GUI thread fails the test instead of logging it.
+os.environ["CLINIC_APP_STRICT_THREADS"] = "1"
 
 from clinic_app.storage.engine import Database, create_database
 from clinic_app.storage.keys import generate_key

@@ -98,6 +98,33 @@ def cmd_user_unlock(ctx: Context) -> None:
     act_as_user(ctx, work)
 
 
+def cmd_user_enable(ctx: Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        row = staff.enable_user(session, me, ctx.args.name)
+        ctx.say(f"Enabled the account '{row.username}'; it can sign in again.")
+
+    act_as_user(ctx, work)
+
+
+def cmd_user_reset(ctx: Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        password = ctx.secret("the temporary password", prompt="Temporary password: ")
+        row = staff.reset_password(session, me, ctx.args.name, password)
+        ctx.say(
+            f"Reset the password of '{row.username}'; they choose their own at their next sign-in."
+        )
+
+    act_as_user(ctx, work)
+
+
+def cmd_user_role(ctx: Context) -> None:
+    def work(session: Session, me: StaffRef) -> None:
+        row = staff.change_role(session, me, ctx.args.name, Role(ctx.args.role))
+        ctx.say(f"The account '{row.username}' is now {row.role.value}.")
+
+    act_as_user(ctx, work)
+
+
 def cmd_password_change(ctx: Context) -> None:
     """Change one's own password: the current one first, then the new one.
 
@@ -120,7 +147,8 @@ def cmd_password_change(ctx: Context) -> None:
 
 
 def register(commands: Commands) -> None:
-    """Add ``init``, ``user`` (add, list, disable, unlock) and ``password change``."""
+    """Add ``init``, ``user`` (add, list, disable, unlock, enable, reset, role) and
+    ``password change``."""
     init = add_command(commands, "init")
     add_common_options(init, acting=False)
     init.add_argument("--admin", required=True, help="username of the first administrator")
@@ -148,6 +176,22 @@ def register(commands: Commands) -> None:
     add_common_options(unlock)
     unlock.add_argument("name")
     unlock.set_defaults(run=cmd_user_unlock)
+    enable = users.add_parser("enable", help="let a disabled account sign in again")
+    add_common_options(enable)
+    enable.add_argument("name")
+    enable.set_defaults(run=cmd_user_enable)
+    reset = users.add_parser(
+        "reset",
+        help="set a temporary password (it follows yours on stdin); they choose their own next",
+    )
+    add_common_options(reset)
+    reset.add_argument("name")
+    reset.set_defaults(run=cmd_user_reset)
+    role = users.add_parser("role", help="change what an account may do")
+    add_common_options(role)
+    role.add_argument("name")
+    role.add_argument("role", choices=[r.value for r in Role])
+    role.set_defaults(run=cmd_user_role)
 
     password = add_command(commands, "password")
     passwords = password.add_subparsers(dest="password_command", metavar="ACTION", required=True)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, Q
 from clinic_app.app import ClinicApp
 from clinic_app.services import demo
 from clinic_app.services.common import StaffRef
+from clinic_app.services.workspace import Workspace
 from clinic_app.storage.keys import CredentialStore
 from clinic_app.views.common.runner import InlineRunner, use_runner
 
@@ -59,6 +60,16 @@ def visible_texts() -> str:
         elif isinstance(widget, QLineEdit | QLabel):
             texts.append(widget.text())
     return "\n".join(texts)
+
+
+def outside(app: ClinicApp) -> Workspace:
+    """The signed-in user's workspace for a test's own reads and writes.
+
+    The application refuses a use case on the GUI thread (the test runs there, but it is
+    not a view: it may wait on the database to check what the screens did).
+    """
+    assert app.database is not None and app.workspace is not None
+    return Workspace(app.database, app.workspace.me)
 
 
 def settle(qtbot, app: ClinicApp, timeout: int = 10_000) -> None:

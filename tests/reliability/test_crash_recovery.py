@@ -27,10 +27,12 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     from clinic_app.app import ClinicApp
     from clinic_app.services import clients
+    from clinic_app.services.workspace import Workspace
 
     class Scripted(ClinicApp):
         def _ask_sign_in(self, locked_user):
@@ -38,12 +40,33 @@ WRITER = textwrap.dedent(
 
     controller = Scripted(Path(sys.argv[1]), key_file=Path(sys.argv[2]))
     controller.start()
-    client = controller.workspace.call(clients.caseload)[0].client.id
-    view = controller.window.open_client(client)
-    sessions = view.show_tab("Sessions")
-    editor = sessions.new_note()
-    editor.sections["intervention_content"].setPlainText(sys.argv[4])
-    editor.autosaved.connect(lambda draft: print("autosaved", flush=True))
+    # The script's own read (the app refuses use cases on the GUI thread from its views).
+    me = controller.workspace.me
+    client = Workspace(controller.database, me).call(clients.caseload)[0].client.id
+    steps = []
+
+    def when_idle(step):
+        # The record opens and its parts read on the runner: act once all is in.
+        def poll():
+            if controller.runner.idle:
+                timer.stop()
+                step()
+        timer = QTimer()
+        timer.timeout.connect(poll)
+        timer.start(20)
+        steps.append(timer)
+
+    def write():
+        sessions = controller.window.record_views()[0].show_tab("Sessions")
+        when_idle(lambda: type_in(sessions))
+
+    def type_in(sessions):
+        editor = sessions.new_note()
+        editor.sections["intervention_content"].setPlainText(sys.argv[4])
+        editor.autosaved.connect(lambda draft: print("autosaved", flush=True))
+
+    controller.window.open_client(client)
+    when_idle(write)
     app.exec()
     """
 )

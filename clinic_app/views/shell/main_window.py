@@ -38,7 +38,7 @@ class MainWindowParts:
     on the runner when the window calls its ``start_opening``; the reading may fail with
     ``EmergencyAccessRequired``, and so may ``make_record`` itself);
     ``ask_emergency_access`` asks for a reason and returns True once access is granted;
-    ``new_client`` runs the registration dialog and returns the new client's id;
+    ``new_client`` runs the registration dialog and hands the new client's id on;
     ``find_client`` turns an exact case reference or NHS number into a client id.
     ``make_home`` (optional) builds the home screen shown first; its
     ``open_requested(object)`` carries something with ``client_id``, ``tab`` and
@@ -53,7 +53,7 @@ class MainWindowParts:
     make_search: Callable[[], NoteSearchPanel] | None
     make_record: Callable[[int], ClientRecordView]
     ask_emergency_access: Callable[[QWidget, int], bool]
-    new_client: Callable[[QWidget], int | None]
+    new_client: Callable[[QWidget, Callable[[int], object]], None]
     find_client: Callable[[str], int]
     make_home: Callable[[], HomeScreen] | None = None
     menus: Sequence[MenuEntries] = ()
@@ -280,10 +280,11 @@ class MainWindow(QMainWindow):
             self.open_at(client_id, tab, item_id if isinstance(item_id, int) else None)
 
     def _on_new_client(self) -> None:
-        client_id = self.parts.new_client(self)
-        if client_id is not None:
-            self._on_refresh()
-            self.open_client(client_id)
+        self.parts.new_client(self, self._client_registered)
+
+    def _client_registered(self, client_id: int) -> None:
+        self._on_refresh()
+        self.open_client(client_id)
 
     def _on_find_client(self) -> None:
         text, ok = QInputDialog.getText(

@@ -16,6 +16,7 @@ from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.dialogs import RiskEventDialog
 from clinic_app.wording import RISK_EVENT_DESCRIBED
 from tests.conftest import STAFF_PASSWORD
+from tests.gui.conftest import outside
 from tests.gui.record.opening import open_record, settle, show_part
 
 # PHQ-9 version 2, item 9 answered "More than half the days" (2); demo clients answer 0.
@@ -24,8 +25,8 @@ ANSWERS: dict[int, int | None] = {item: 2 if item == 9 else 1 for item in range(
 
 def _give_phq9_with_item_9(app) -> tuple[int, int]:
     """A client of the signed-in user, and a PHQ-9 given to them today with item 9 at 2."""
-    client_id = app.workspace.call(clients.caseload)[0].client.id
-    row = app.workspace.call(
+    client_id = outside(app).call(clients.caseload)[0].client.id
+    row = outside(app).call(
         measures.record_administration,
         client_id,
         measure_id="phq-9",
@@ -47,7 +48,7 @@ def test_a_later_unrelated_risk_event_does_not_end_the_alert(qtbot, start, seede
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
     client_id, administration_id = _give_phq9_with_item_9(app)
     # Recorded after the answers, about something else: it is not their review.
-    app.workspace.call(
+    outside(app).call(
         risk.record_risk_event,
         client_id,
         kind=RiskEventKind.CONTACT_WITH_VICTIM,
@@ -94,7 +95,7 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
         return dialog.result()
 
     def event_ids() -> set[int]:
-        return {e.id for e in app.workspace.call(risk.events_for_client, client_id)}
+        return {e.id for e in outside(app).call(risk.events_for_client, client_id)}
 
     before = event_ids()
     monkeypatch.setattr(risk_view, "exec_dialog", fill_and_save)
@@ -102,12 +103,12 @@ def test_a_risk_event_recorded_from_the_alert_is_its_review(qtbot, start, seeded
     settle(qtbot, app)
     assert saved == [QDialog.DialogCode.Accepted]
     [new_event] = event_ids() - before
-    reviews = app.workspace.call(critical_items.critical_reviews, client_id)
+    reviews = outside(app).call(critical_items.critical_reviews, client_id)
     assert reviews[administration_id].risk_event_id == new_event
     assert not tab.alert.isVisible()
     tab = _measures_tab(qtbot, app, client_id)  # the record may have been rebuilt around it
     tab.select_administration(administration_id)
     assert "Risk event recorded by Dr" in tab.details.toPlainText()
-    assert administration_id not in app.workspace.call(
+    assert administration_id not in outside(app).call(
         critical_items.awaiting_risk_review, client_id
     )

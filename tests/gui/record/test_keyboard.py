@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabBar
 from clinic_app.services import clients
 from clinic_app.views.record.window import TAB_TITLES
 from tests.conftest import STAFF_PASSWORD
+from tests.gui.conftest import outside
 from tests.gui.record.opening import open_record, settle
 
 
@@ -48,7 +49,7 @@ def _visible_mnemonics(window) -> dict[str, list[str]]:
 
 def test_no_alt_letter_reaches_two_controls_on_any_part_of_the_record(qtbot, start, seeded):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     clashes = {}
     for title in TAB_TITLES:
@@ -63,7 +64,7 @@ def test_no_alt_letter_reaches_two_controls_on_any_part_of_the_record(qtbot, sta
 
 def test_alt_and_a_number_goes_to_that_part_of_the_record(qtbot, start, seeded):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     shortcuts = {s.key().toString(): s for s in view.findChildren(QShortcut)}
     assert [f"Alt+{n}" in shortcuts for n in range(1, 10)] == [True] * 9

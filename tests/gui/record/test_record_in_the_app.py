@@ -19,7 +19,6 @@ from sqlalchemy import event
 
 from benchmarks.run import build_big_client
 from clinic_app.services import clients, demo, notes
-from clinic_app.services.workspace import Workspace
 from clinic_app.storage.keys import CredentialStore
 from clinic_app.views.measures.tab import MeasuresTab
 from clinic_app.views.plan.tab import PlanTab
@@ -27,6 +26,7 @@ from clinic_app.views.record.overview import OverviewTab
 from clinic_app.views.record.window import OPENING_TEXT, ClientRecordView
 from clinic_app.views.sessions.tab import SessionsTab
 from tests.conftest import STAFF_PASSWORD
+from tests.gui.conftest import outside
 from tests.gui.record.opening import open_record, settle, show_part
 from tests.gui.stall import no_stalls
 
@@ -39,10 +39,6 @@ SESSIONS = 500
 # 11. What this guards against, reading the record on the GUI thread, stalled the window
 # for 0.6 to 2.3 s here.
 STALL_LIMIT_MS = 400.0
-
-# Use cases of record parts that others are moving onto the runner at the same time: the
-# urgent-risk banner still reads on the GUI thread. Empty this once it reads on the runner.
-NOT_YET_ON_THE_RUNNER = frozenset({"urgent_without_decision"})
 
 # Opening the record and showing its Overview: the audited opening with the staff names,
 # then the overview (details, team, typologies, risk assessments, three counts, the urgent
@@ -69,7 +65,7 @@ def warm_up(qtbot: Any, app: Any, long_client_id: int) -> None:
     which is not what these tests are about."""
     other = next(
         row.client.id
-        for row in app.workspace.call(clients.caseload)
+        for row in outside(app).call(clients.caseload)
         if row.client.id != long_client_id
     )
     view = open_record(qtbot, app, other)
@@ -83,18 +79,6 @@ def refuse_on_the_gui_thread(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch on the workspace's guard: a use case run on the GUI thread is refused."""
     app.workspace.gui_thread = threading.main_thread()
     app.workspace.strict = True
-    original = Workspace.call
-
-    def call(self: Workspace, use_case: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if getattr(use_case, "__name__", "") in NOT_YET_ON_THE_RUNNER and self.strict:
-            self.strict = False
-            try:
-                return original(self, use_case, *args, **kwargs)
-            finally:
-                self.strict = True
-        return original(self, use_case, *args, **kwargs)
-
-    monkeypatch.setattr(Workspace, "call", call)
 
 
 @contextmanager
@@ -177,5 +161,5 @@ def test_a_note_being_typed_is_autosaved_when_its_record_is_closed(
         assert app.window.open_client_ids() == []
         settle(qtbot, app)
     app.workspace.strict = False
-    drafts = app.workspace.call(notes.drafts_to_recover)
+    drafts = outside(app).call(notes.drafts_to_recover)
     assert [d.fields.get("homework") for d in drafts] == ["Canary-31 typed, then the record closed"]

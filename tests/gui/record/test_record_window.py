@@ -143,7 +143,7 @@ def make_window(qtbot, needs_access: set[int], grant: bool) -> MainWindow:
             make_search=None,
             make_record=make_record,
             ask_emergency_access=ask,
-            new_client=lambda parent: None,
+            new_client=lambda parent, then: None,
             find_client=lambda text: 1,
         )
     )

@@ -11,7 +11,7 @@ from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.sessions.tab import SessionsTab
 from clinic_app.views.shell.signin import SignInDialog
 from tests.conftest import STAFF_PASSWORD
-from tests.gui.conftest import ScriptedApp, visible_texts
+from tests.gui.conftest import ScriptedApp, outside, visible_texts
 from tests.gui.record.opening import open_record, settle, show_part
 from tests.gui.stall import no_stalls
 
@@ -19,7 +19,7 @@ CANARY = "Canary-7f3a unsaved clinical words"
 
 
 def _type_in_new_note(qtbot, app) -> SessionsTab:
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     assert isinstance(view, ClientRecordView)
     sessions = show_part(qtbot, app, view, "Sessions")
@@ -139,10 +139,10 @@ def test_a_records_own_search_finds_only_its_notes_and_opens_them(qtbot, start, 
     from clinic_app.views.search.panel import NoteSearchPanel
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     written = [
         n
-        for n in app.workspace.call(notes.notes_for_client, client_id)
+        for n in outside(app).call(notes.notes_for_client, client_id)
         if n.content.intervention_content
     ]
     word = written[0].content.intervention_content.split()[0]
@@ -270,7 +270,7 @@ def test_closing_the_window_quits_after_keeping_drafts(qtbot, start, seeded, mon
     app.window.close()
     assert quits == [True]
     settle(qtbot, app)  # the autosave asked for as the window closed completes
-    drafts = app.workspace.call(notes.drafts_to_recover)
+    drafts = outside(app).call(notes.drafts_to_recover)
     assert [d.fields.get("intervention_content") for d in drafts] == [CANARY]
     assert sessions.client_id == drafts[0].client_id
 
@@ -353,3 +353,22 @@ def test_the_window_says_it_is_busy_while_work_takes_longer_than_a_moment(qtbot,
     qtbot.waitUntil(lambda: app.runner.idle)
     assert app.window.statusBar().currentMessage() == ""
     assert QApplication.overrideCursor() is None
+
+
+def test_registering_a_client_reads_the_sites_off_the_gui_thread(qtbot, start, seeded, monkeypatch):
+    from clinic_app.views.record import client_form
+
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
+    existing = outside(app).call(clients.caseload)[0].client
+    offered: list[tuple[str, ...]] = []
+
+    def register(parent, register_client, *, sites=(), restore=None):
+        offered.append(tuple(sites))
+        return existing  # as if the form had registered this client
+
+    monkeypatch.setattr(client_form, "register_new_client", register)
+    with no_stalls():
+        app.window._on_new_client()
+        settle(qtbot, app)
+    assert offered and existing.site in offered[0]
+    assert app.window.open_client_ids() == [existing.id]

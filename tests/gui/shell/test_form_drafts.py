@@ -24,7 +24,7 @@ from clinic_app.views.record.window import ClientRecordView
 from clinic_app.views.risk import tab as risk_view
 from clinic_app.views.risk.tab import RiskTab
 from tests.conftest import STAFF_PASSWORD
-from tests.gui.conftest import settle, visible_texts
+from tests.gui.conftest import outside, settle, visible_texts
 from tests.gui.record.opening import open_record, show_part
 
 FORMULATION = "Canary-41d9 formulation typed but not saved"
@@ -78,7 +78,7 @@ def test_a_forms_controls_are_read_and_put_back_but_never_a_password(qtbot):
 
 
 def _open_plan_editor(qtbot, app) -> PlanTab:
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     assert isinstance(view, ClientRecordView)
     plan = show_part(qtbot, app, view, "Plan")
@@ -124,7 +124,7 @@ def test_unlocking_as_the_same_user_reopens_the_plan_editor_with_its_text(qtbot,
     assert values.goals[-1].partner_wording == GOAL
     assert app.window.current_client_id() == client_id
     # Taken back once: nothing is left waiting in the database.
-    assert app.workspace.call(form_drafts.waiting_forms) == []
+    assert outside(app).call(form_drafts.waiting_forms) == []
 
 
 def test_another_user_never_sees_the_form_and_its_owner_is_offered_it_later(
@@ -139,7 +139,7 @@ def test_another_user_never_sees_the_form_and_its_owner_is_offered_it_later(
     QApplication.sendPostedEvents(None, 0)
     assert app.workspace.me.username == "nurse.patel"
     assert FORMULATION not in visible_texts()
-    assert app.workspace.call(form_drafts.waiting_forms) == []
+    assert outside(app).call(form_drafts.waiting_forms) == []
 
     # Dr Jones signs in again later and accepts the offer to reopen what was left open.
     asked = []
@@ -182,12 +182,12 @@ def test_declining_the_offer_discards_the_kept_text(qtbot, start, seeded, monkey
     settle(qtbot, app)
     qtbot.addWidget(app.window)
     assert app.window.open_client_ids() == []
-    assert app.workspace.call(form_drafts.waiting_forms) == []
+    assert outside(app).call(form_drafts.waiting_forms) == []
 
 
 def test_a_risk_event_form_comes_back_with_its_private_detail(qtbot, start, seeded, monkeypatch):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     risk = show_part(qtbot, app, view, "Risk")
     assert isinstance(risk, RiskTab)
@@ -212,7 +212,7 @@ def test_a_risk_event_form_comes_back_with_its_private_detail(qtbot, start, seed
 @pytest.mark.parametrize("form", ["details", "typology", "risk_assessment"])
 def test_the_overviews_forms_reopen(qtbot, start, seeded, form):
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     assert view.reopen_form("Overview", form, {}, {})
     settle(qtbot, app)  # the edit form opens over details read afresh
@@ -244,7 +244,7 @@ def test_a_referral_and_a_measure_being_entered_come_back(qtbot, start, seeded, 
     from clinic_app.views.referrals import tab as referrals_view
 
     app = start(seeded, [("dr.jones", STAFF_PASSWORD)])
-    client_id = app.workspace.call(clients.caseload)[0].client.id
+    client_id = outside(app).call(clients.caseload)[0].client.id
     view = open_record(qtbot, app, client_id)
     shown = []
 

@@ -229,7 +229,7 @@ def make_window(qtbot, *, assigned=(7,), grant=True, home=None, menus=()):
         make_search=FakeSearch,
         make_record=make_record,
         ask_emergency_access=ask,
-        new_client=lambda parent: 9,
+        new_client=lambda parent, then: then(9),
         find_client=find_client,
         make_home=home,
         menus=menus,
@@ -361,7 +361,7 @@ def test_administrators_get_no_note_search(qtbot):
         make_search=None,
         make_record=lambda client_id: None,
         ask_emergency_access=lambda parent, client_id: False,
-        new_client=lambda parent: None,
+        new_client=lambda parent, then: None,
         find_client=lambda text: 1,
     )
     window = MainWindow(parts)

@@ -587,6 +587,29 @@ def test_an_administrator_unlocks_an_account_from_the_command_line(initialised):
     assert again.code == 1 and "is not locked" in again.err
 
 
+def test_an_administrator_resets_a_password_changes_a_role_and_enables_an_account(initialised):
+    dbfile, _ = initialised
+    reset = as_user(dbfile, "admin", ADMIN_PW, "user", "reset", "dr.jones", extra="short\n")
+    assert reset.code == 1 and "Traceback" not in reset.err  # too short: nothing changed
+    assert as_user(dbfile, "dr.jones", PSY_PW, "user", "list").code == 1  # (not an admin)
+    temporary = "temporary pass 77"
+    reset = as_user(dbfile, "admin", ADMIN_PW, "user", "reset", "dr.jones", extra=temporary + "\n")
+    assert reset.code == 0 and "choose their own" in reset.out
+    # The old password no longer works; the temporary one must be replaced first.
+    assert as_user(dbfile, "dr.jones", PSY_PW, "demo", "--clients", "1").code == 1
+    must_change = as_user(dbfile, "dr.jones", temporary, "demo", "--clients", "1")
+    assert must_change.code == 1 and "password" in must_change.err.lower()
+    role = as_user(dbfile, "admin", ADMIN_PW, "user", "role", "dr.jones", "clinician")
+    assert role.code == 0 and "now clinician" in role.out
+    own = as_user(dbfile, "admin", ADMIN_PW, "user", "role", "admin", "clinician")
+    assert own.code == 1 and "your own role" in own.err
+    assert as_user(dbfile, "admin", ADMIN_PW, "user", "disable", "dr.jones").code == 0
+    enabled = as_user(dbfile, "admin", ADMIN_PW, "user", "enable", "dr.jones")
+    assert enabled.code == 0 and "can sign in again" in enabled.out
+    listing = as_user(dbfile, "admin", ADMIN_PW, "user", "list")
+    assert "dr.jones\tclinician\tactive" in listing.out
+
+
 def test_output_cut_short_by_a_closed_pipe_is_said_plainly(initialised):
     dbfile, _ = initialised
 
