@@ -189,9 +189,7 @@ class _Copy:
     def _match(self, table: Table, found: Sequence[RowMapping], ids: dict[int, int]) -> None:
         keys = MATCHED[table.name]
         key_columns = [table.c[k] for k in keys]
-        there = {
-            tuple(r[1:]): r[0] for r in self.target.execute(select(table.c.id, *key_columns))
-        }
+        there = {tuple(r[1:]): r[0] for r in self.target.execute(select(table.c.id, *key_columns))}
         missing = []
         for row in found:
             match = there.get(tuple(row[k] for k in keys))
