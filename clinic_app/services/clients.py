@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ from clinic_app.services.validation import (
     nhs_number_problem,
     normalise_nhs_number,
 )
+from clinic_app.storage import site as site_storage
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 JUDGEMENT_LEVELS = ("low", "moderate", "high", "not rated")
@@ -308,7 +309,8 @@ def grant_emergency_access(session: Session, by: StaffRef, client_id: int, reaso
     """Break-glass access to an unassigned client; the reason is kept and the access audited."""
     if not by.is_clinical:
         raise AccessDenied("Only clinical staff may use emergency access to a client record.")
-    get_or_raise(session, Client, client_id, "client")
+    if not _client_exists(session, client_id):
+        raise NotFound("That client could not be found. It may have been removed or moved.")
     check = Checker()
     check.text("reason", reason, label="The reason", required=True, max_length=2000)
     if reason.strip() and len(reason.strip()) < 10:
@@ -728,6 +730,28 @@ def client_summary(session: Session, by: StaffRef, client_id: int) -> ClientSumm
     return summary_of(get_or_raise(session, Client, client_id, "client"))
 
 
+# At a site, row-level security hides a client who is not on the user's caseload; the
+# server answers these two questions through functions that reveal nothing else.
+
+
+def _find_client_id(session: Session, reference: str, nhs_number: str) -> int | None:
+    if site_storage.is_site(session):
+        found = session.scalar(
+            text("SELECT clinic_find_client(:ref, :nhs)"), {"ref": reference, "nhs": nhs_number}
+        )
+        return None if found is None else int(found)
+    matches = [Client.local_ref == reference]
+    if nhs_number:
+        matches.append(Client.nhs_number == nhs_number)
+    return session.scalar(select(Client.id).where(or_(*matches)))
+
+
+def _client_exists(session: Session, client_id: int) -> bool:
+    if site_storage.is_site(session):
+        return bool(session.scalar(text("SELECT clinic_client_exists(:id)"), {"id": client_id}))
+    return session.get(Client, client_id) is not None
+
+
 def find_client(session: Session, by: StaffRef, reference: str) -> int:
     """The id of the client with exactly this case reference or NHS number.
 
@@ -738,10 +762,7 @@ def find_client(session: Session, by: StaffRef, reference: str) -> int:
         raise AccessDenied("Only clinical staff open client records.")
     text = reference.strip()
     number = normalise_nhs_number(text)
-    matches = [Client.local_ref == text]
-    if number.isdigit():
-        matches.append(Client.nhs_number == number)
-    found = session.scalar(select(Client.id).where(or_(*matches)))
+    found = _find_client_id(session, text, number if number.isdigit() else "")
     if found is None:
         raise NotFound("No client has that case reference or NHS number. Check it and try again.")
     audit.record(

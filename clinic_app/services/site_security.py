@@ -348,6 +348,35 @@ def _account_functions() -> Iterator[str]:
         yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {admin}"
 
 
+# Reaching a client who is not on one's caseload (emergency access follows): row-level
+# security hides the client's row, so whether such a client exists is asked of these two,
+# which answer nothing but an id or yes/no, and only to clinical staff.
+LOOKUP_FUNCTIONS = {
+    "clinic_find_client(reference text, nhs text)": (
+        "integer",
+        "SELECT id FROM client WHERE local_ref = reference "
+        "OR (nhs <> '' AND nhs_number = nhs) ORDER BY id LIMIT 1",
+    ),
+    "clinic_client_exists(target integer)": (
+        "boolean",
+        "SELECT EXISTS (SELECT 1 FROM client WHERE id = target)",
+    ),
+}
+
+
+def _lookup_functions() -> Iterator[str]:
+    clinical = ", ".join(_quote(g) for g in CLINICAL_GROUPS)
+    for signature, (returns, body) in LOOKUP_FUNCTIONS.items():
+        yield (
+            f"CREATE OR REPLACE FUNCTION {signature} RETURNS {returns} LANGUAGE sql STABLE "
+            f"SECURITY DEFINER SET search_path FROM CURRENT AS $$ {body} $$"
+        )
+        types = ", ".join(part.split()[-1] for part in signature.split("(")[1][:-1].split(", "))
+        name = signature.split("(")[0]
+        yield f"REVOKE ALL ON FUNCTION {name}({types}) FROM PUBLIC"
+        yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {clinical}"
+
+
 def _function_privileges() -> Iterator[str]:
     """Functions run only for the staff groups (by default PostgreSQL lets anyone)."""
     everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
@@ -358,6 +387,7 @@ def _function_privileges() -> Iterator[str]:
     for helper in helpers:
         yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"
     yield from _account_functions()
+    yield from _lookup_functions()
 
 
 def security_statements() -> list[str]:
