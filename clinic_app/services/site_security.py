@@ -47,6 +47,10 @@ ADMIN_TABLES = frozenset(
     {"staff_user", "app_setting", "specialist_service", "audience_profile", "measure_definition"}
 )
 ADMIN_DELETES = frozenset({"audience_profile", "app_setting"})
+# Administrators put clients on caseloads and take them off (an assignment is ended, never
+# deleted): they add assignments, and change nothing in one but its end.
+ASSIGNMENTS = "client_assignment"
+ASSIGNMENT_END = "ended_at"
 # Tables clinical staff delete rows from (their own autosaved drafts).
 CLINICAL_DELETES = frozenset({"note_draft", "form_draft"})
 # Drafts belong to the person who typed them, not to the whole team.
@@ -194,6 +198,9 @@ def _grants() -> Iterator[str]:
             yield f"GRANT UPDATE ({_columns(writable)}) ON {name} TO {admin}"
             if table.name in ADMIN_DELETES:
                 yield f"GRANT DELETE ON {name} TO {admin}"
+        if table.name == ASSIGNMENTS:
+            yield f"GRANT INSERT ({_columns(readable)}) ON {name} TO {admin}"
+            yield f"GRANT UPDATE ({ASSIGNMENT_END}) ON {name} TO {admin}"
 
 
 def _functions() -> Iterator[str]:
@@ -242,12 +249,14 @@ def _row_security() -> Iterator[str]:
             yield _policy(table, "clinical_read", "SELECT", clinical, seen, "")
             yield _policy(table, "clinical_register", "INSERT", clinical, "", "true")
             yield _policy(table, "clinical_change", "UPDATE", clinical, visible, visible)
-        elif table == "client_assignment":
+        elif table == ASSIGNMENTS:
             own = f"staff_id = {me}"
             first = f"({own} AND NOT clinic_client_has_team(client_id))"
             yield _policy(table, "clinical_read", "SELECT", clinical, f"{own} OR {visible}", "")
             yield _policy(table, "clinical_assign", "INSERT", clinical, "", f"{visible} OR {first}")
             yield _policy(table, "clinical_change", "UPDATE", clinical, visible, visible)
+            yield _policy(table, "administrator_assign", "INSERT", admin, "", "true")
+            yield _policy(table, "administrator_end", "UPDATE", admin, "true", "true")
         elif table == "emergency_access":
             own = f"staff_id = {me}"
             limited = (
