@@ -206,6 +206,27 @@ def test_release_is_refused_after_a_decision_not_to_release(
     assert list(tmp_path.glob("pack*")) == []
 
 
+def test_the_database_never_changes_a_review_nor_deletes_a_request(
+    db, psychologist, client_id
+) -> None:
+    from sqlalchemy import text
+
+    row = _register(db, psychologist, client_id)
+    with db.transaction() as s:
+        packs.record_review(
+            s, psychologist, row.id, decision=HarmDecision.DO_NOT_RELEASE, rationale="Harm"
+        )
+    for sql, refusal in (
+        ("UPDATE subject_access_review SET decision = 'release_in_full'", "cannot be changed"),
+        ("DELETE FROM subject_access_review", "cannot be changed"),
+        ("DELETE FROM subject_access_request", "never deleted"),
+    ):
+        with db.session() as s, pytest.raises(Exception, match=refusal):
+            s.execute(text(sql))
+    assert _count(db, SubjectAccessReview) == 1
+    assert _count(db, SubjectAccessRequest) == 1
+
+
 def test_only_a_health_professional_reviews(db, admin, psychologist, client_id) -> None:
     row = _register(db, psychologist, client_id)
     with pytest.raises(AccessDenied), db.transaction() as s:
