@@ -489,3 +489,42 @@ def test_the_caseload_reads_the_same_few_statements_whatever_its_size(db, psycho
         return counted
 
     assert statements(2) == statements(6)
+
+
+def test_records_added_after_a_demo_caseload_take_new_ids(db, psychologist) -> None:
+    """The demo loader writes rows with their ids; what anyone adds afterwards (here a
+    client and a note, through the services) must not collide with them."""
+    from datetime import timedelta
+
+    from clinic_app.models.enums import Attendance, Modality
+    from clinic_app.services import demo, notes
+
+    with db.transaction() as session:
+        loaded = demo.load_demo_caseload(session, psychologist, 3)
+    with db.transaction() as session:
+        made = clients.register_client(
+            session,
+            psychologist,
+            clients.ClientDetails(
+                local_ref="AFTER-1",
+                given_name="Ola",
+                family_name="Berg",
+                date_of_birth=date(1990, 6, 1),
+                site="North",
+                referral_date=date.today() - timedelta(days=2),
+            ),
+        )
+        notes.create_draft(
+            session,
+            psychologist,
+            made.id,
+            notes.NoteContent(
+                session_date=date.today() - timedelta(days=1),
+                duration_minutes=50,
+                modality=Modality.IN_PERSON,
+                attendance=Attendance.ATTENDED,
+            ),
+        )
+    with db.session() as session:
+        refs = {row.client.local_ref for row in clients.caseload(session, psychologist)}
+    assert {loaded.first_ref, loaded.last_ref, "AFTER-1"} <= refs
