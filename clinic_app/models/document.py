@@ -45,9 +45,7 @@ class ReceivedDocument(Base):
     title: Mapped[str] = mapped_column(String(200), info=CLINICAL)
     received_from: Mapped[str] = mapped_column(String(200), info=CLINICAL)
     received_on: Mapped[date] = mapped_column(Date, info=OPERATIONAL)
-    document_class: Mapped[DocumentClass] = mapped_column(
-        str_enum(DocumentClass), info=OPERATIONAL
-    )
+    document_class: Mapped[DocumentClass] = mapped_column(str_enum(DocumentClass), info=OPERATIONAL)
     # The name the file had when attached: it can name people ("Statement of J Smith.pdf").
     file_name: Mapped[str] = mapped_column(String(255), info=CLINICAL)
     media_type: Mapped[str] = mapped_column(String(100), info=OPERATIONAL)

@@ -350,7 +350,9 @@ def attach_file(
         else:
             content = path.read_bytes()
     except OSError:
-        trouble = f"“{path.name}” could not be read. Check that it exists and is not open elsewhere."
+        trouble = (
+            f"“{path.name}” could not be read. Check that it exists and is not open elsewhere."
+        )
     if trouble is not None or content is None:
         _checked(details, path.name, None, trouble or "The file could not be read.").raise_if_any()
         raise ValidationError(trouble or "The file could not be read.", where="file")

@@ -81,9 +81,7 @@ def test_a_document_is_kept_whole_with_its_hash_and_audited(db, psychologist, cl
             session.scalars(select(AuditEvent).where(AuditEvent.entity == "received_document"))
         )
     assert listed == row
-    assert [(e.action, e.entity_id, e.client_id) for e in events] == [
-        ("create", row.id, client_id)
-    ]
+    assert [(e.action, e.entity_id, e.client_id) for e in events] == [("create", row.id, client_id)]
     # Ids and coded values only: no title, sender or file name in the trail.
     assert "Police" not in str(events[0].detail) and "report" not in str(events[0].detail)
     with db.transaction() as session:
@@ -122,7 +120,11 @@ def test_the_list_reads_no_file(db, psychologist, client_id):
         ("photo.jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
         ("fax.tif", b"II*\x00" + b"\x00" * 20, "image/tiff"),
         ("letter.docx", docx(), documents.DOCX.media_type),
-        ("old letter.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 20, "application/msword"),
+        (
+            "old letter.doc",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 20,
+            "application/msword",
+        ),
         ("minutes.rtf", b"{\\rtf1\\ansi Minutes}", "application/rtf"),
         ("email.txt", "Dear colleague,\r\nSee the café note.\n".encode(), "text/plain"),
         ("old email.txt", b"Caf\xe9 \x93quoted\x94", "text/plain"),
@@ -208,7 +210,9 @@ def test_every_problem_with_the_details_is_reported_together(db, psychologist, c
     assert stored(db) == []
 
 
-def test_only_the_clients_team_attaches_lists_or_opens(db, psychologist, clinician, admin, client_id):
+def test_only_the_clients_team_attaches_lists_or_opens(
+    db, psychologist, clinician, admin, client_id
+):
     row = add(db, psychologist, client_id)
     for who, error in ((admin, AccessDenied), (clinician, EmergencyAccessRequired)):
         with pytest.raises(error):
@@ -264,8 +268,10 @@ def test_the_database_keeps_an_error_mark_final(db, psychologist, client_id):
         documents.mark_entered_in_error(session, psychologist, row.id, reason="Wrong client")
     with pytest.raises((IntegrityError, DBAPIError)), db.transaction() as session:
         session.execute(
-            text("UPDATE received_document SET entered_in_error_reason = 'changed', "
-                 "entered_in_error_at = NULL")
+            text(
+                "UPDATE received_document SET entered_in_error_reason = 'changed', "
+                "entered_in_error_at = NULL"
+            )
         )
     with db.session() as session:
         [listed] = documents.documents_for_client(session, psychologist, client_id)
