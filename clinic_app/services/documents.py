@@ -144,6 +144,14 @@ def size_in_words(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def too_large(name: str, size: int) -> str:
+    """The refusal of a file over the limit, which says what the limit is."""
+    return (
+        f"“{name}” is {size_in_words(size)}; the largest file that can be attached is "
+        f"{MAX_MEGABYTES} MB. Ask the sender for a smaller copy, or attach it in parts."
+    )
+
+
 def file_problem(file_name: str, content: bytes) -> str | None:
     """Why this file cannot be attached, in a sentence; None when it can."""
     shown = PurePath(file_name).name or "This file"
@@ -154,11 +162,7 @@ def file_problem(file_name: str, content: bytes) -> str | None:
     if not content:
         return f"“{shown}” is empty: there is nothing in it to attach."
     if len(content) > MAX_BYTES:
-        return (
-            f"“{shown}” is {size_in_words(len(content))}; the largest file that can be "
-            f"attached is {MAX_MEGABYTES} MB. Ask the sender for a smaller copy, or attach "
-            "it in parts."
-        )
+        return too_large(shown, len(content))
     found = sniff(content)
     if found is not named:
         return (
@@ -175,7 +179,8 @@ class DocumentDetails:
     title: str
     received_from: str
     received_on: date
-    document_class: DocumentClass
+    document_class: DocumentClass | None
+    """None until the clinician chooses: there is no default, it is their judgement."""
 
 
 @dataclass(frozen=True)
@@ -299,7 +304,7 @@ def add_document(
     check = _checked(details, file_name, content, None)
     check.raise_if_any()
     kind = sniff(content)
-    assert kind is not None  # file_problem refused anything else
+    assert kind is not None and details.document_class is not None  # checked above
     document = ReceivedDocument(
         client_id=client_id,
         title=details.title.strip(),
@@ -337,25 +342,26 @@ def attach_file(
     require_clinical_access(session, by, client_id)
     trouble: str | None = None
     content: bytes | None = None
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+    if not path.name:
+        trouble = "Choose the file to attach."
+    else:
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                trouble = f"“{path.name}” is not a file."
+            elif size > MAX_BYTES:
+                trouble = too_large(path.name, size)
+            else:
+                content = path.read_bytes()
+        except OSError:
             trouble = (
-                f"“{path.name}” is {size_in_words(size)}; the largest file that can be "
-                f"attached is {MAX_MEGABYTES} MB. Ask the sender for a smaller copy, or attach "
-                "it in parts."
+                f"“{path.name}” could not be read. Check that it is there and not open in "
+                "another program."
             )
-        elif not path.is_file():
-            trouble = f"“{path.name}” is not a file."
-        else:
-            content = path.read_bytes()
-    except OSError:
-        trouble = (
-            f"“{path.name}” could not be read. Check that it exists and is not open elsewhere."
-        )
-    if trouble is not None or content is None:
-        _checked(details, path.name, None, trouble or "The file could not be read.").raise_if_any()
-        raise ValidationError(trouble or "The file could not be read.", where="file")
+    if content is None:
+        trouble = trouble or "The file could not be read."
+        _checked(details, path.name, None, trouble).raise_if_any()
+        raise ValidationError(trouble, where="file")  # not reached: the check above raises
     return add_document(session, by, client_id, details, file_name=path.name, content=content)
 
 
