@@ -93,6 +93,7 @@ def _import_record_screens() -> None:
     the first record opened then only builds its widgets (about 0.3 s less on the GUI
     thread).
     """
+    import clinic_app.views.documents.tab  # noqa: PLC0415
     import clinic_app.views.measures.tab  # noqa: PLC0415
     import clinic_app.views.plan.tab  # noqa: PLC0415
     import clinic_app.views.record.overview  # noqa: PLC0415
@@ -102,7 +103,6 @@ def _import_record_screens() -> None:
     import clinic_app.views.sar.tab  # noqa: PLC0415
     import clinic_app.views.sessions.tab  # noqa: PLC0415
     import clinic_app.views.sharing.tab  # noqa: PLC0415
-    import clinic_app.views.documents.tab  # noqa: PLC0415
     import clinic_app.views.third_parties.tab  # noqa: PLC0415, F401
 
 

@@ -22,8 +22,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from clinic_app.models.subject_access import HarmDecision, RequesterKind
 from clinic_app.models import DocumentClass
+from clinic_app.models.subject_access import HarmDecision, RequesterKind
 from clinic_app.services import clients, documents, evaluation, fhir, interchange, referrals
 from clinic_app.services import subject_access as sar
 from clinic_app.services.sharing import disclosures, letters
