@@ -102,6 +102,8 @@ class _Form(QDialog):
     def show_problems(self, problems: Sequence[Problem]) -> None:
         show_problems(self.general_errors, self.errors.show(problems))
 
+    saved_document: DocumentRow | None = None
+
     def _on_save(self) -> None:
         raise NotImplementedError
 
@@ -130,7 +132,7 @@ class AttachDocumentDialog(_Form):
             "Attach a document", "&Attach", "Attach the document to the record", parent
         )
         self._attach = attach
-        self.saved_document: DocumentRow | None = None
+        self.saved_document = None
         self.setMinimumWidth(640)
         intro = QLabel(
             f"Attach {KINDS_IN_WORDS}, up to {MAX_MEGABYTES} MB. It is kept inside the "
@@ -243,7 +245,7 @@ class MarkInErrorDialog(_Form):
             parent,
         )
         self._mark = mark
-        self.saved_document: DocumentRow | None = None
+        self.saved_document = None
         intro = QLabel(
             f"“{document.title}” stays in the record, marked entered in error with your "
             "reason (for example, attached to the wrong client's record). This cannot be undone."
