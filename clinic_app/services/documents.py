@@ -152,13 +152,17 @@ def too_large(name: str, size: int) -> str:
     )
 
 
+def not_a_kind(name: str) -> str:
+    """The refusal of a file whose name says it is of a kind that cannot be attached."""
+    return f"“{name}” is not a kind of file that can be attached. Attach {KINDS_IN_WORDS}."
+
+
 def file_problem(file_name: str, content: bytes) -> str | None:
     """Why this file cannot be attached, in a sentence; None when it can."""
     shown = PurePath(file_name).name or "This file"
-    suffix = PurePath(file_name).suffix.lower()
-    named = KIND_BY_SUFFIX.get(suffix)
+    named = KIND_BY_SUFFIX.get(PurePath(file_name).suffix.lower())
     if named is None:
-        return f"“{shown}” is not a kind of file that can be attached. Attach {KINDS_IN_WORDS}."
+        return not_a_kind(shown)
     if not content:
         return f"“{shown}” is empty: there is nothing in it to attach."
     if len(content) > MAX_BYTES:
@@ -344,6 +348,8 @@ def attach_file(
     content: bytes | None = None
     if not path.name:
         trouble = "Choose the file to attach."
+    elif path.suffix.lower() not in KIND_BY_SUFFIX:
+        trouble = not_a_kind(path.name)  # said before anything is read
     else:
         try:
             size = path.stat().st_size

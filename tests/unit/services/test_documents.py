@@ -10,6 +10,7 @@ import re
 import zipfile
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -289,3 +290,27 @@ def test_a_damaged_copy_is_not_opened(db, psychologist, client_id):
             pytest.skip("the site's triggers are dropped only by hand")
     with pytest.raises(ValidationError, match="does not match"), db.transaction() as session:
         documents.open_document(session, psychologist, row.id)
+
+
+def test_the_class_is_the_clinicians_choice_with_no_default(db, psychologist, client_id):
+    with pytest.raises(ValidationError) as refused:
+        add(db, psychologist, client_id, details=replace(POLICE, document_class=None))
+    [problem] = refused.value.problems
+    assert problem.where == "document_class" and "clinical or a third party" in problem.message
+    assert stored(db) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("", "Choose the file to attach."), ("setup.exe", "not a kind of file")],
+)
+def test_a_path_is_refused_before_anything_is_read(
+    db, psychologist, client_id, tmp_path, name, words
+):
+    path = tmp_path / name if name else Path()
+    if name:
+        path.write_bytes(b"MZ")
+    with pytest.raises(ValidationError) as refused, db.transaction() as session:
+        documents.attach_file(session, psychologist, client_id, POLICE, path)
+    assert words in str(refused.value)
+    assert stored(db) == []
