@@ -341,6 +341,7 @@ class ClinicApp(QObject):
         self.locked = True
         self.idle.pause()
         clear_clipboard()
+        remove_temporary_copies()  # copies a viewer no longer holds open
         window = self.window
         window.prepare_to_lock()
         resume = _Resume(self.workspace.me, window.open_client_ids(), window.current_client_id())

@@ -8,8 +8,9 @@ reader, Word, the picture viewer) needs a file, so opening one writes a copy:
 - readable by its owner only, and read-only, so the viewer does not save changes into it;
 - under a neutral name (``received-document-12.pdf``): the viewer shows the name in its
   title and keeps it in its list of recent files, so it never holds the document's title;
-- removed when the user signs out or the application quits, and any copy left behind
-  (after a power cut, say) is removed the next time the application starts.
+- removed when the screen locks, the user signs out or the application quits, and any
+  copy left behind (after a power cut, say) is removed the next time the application
+  starts.
 
 A copy is not removed while the viewer may still be reading it: on Windows a file open in
 another program cannot be removed, and a viewer that reads as it goes (a long PDF) would

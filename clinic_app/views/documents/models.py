@@ -20,7 +20,7 @@ ABOUT = (
     "minutes, letters. Each is kept inside the record's encrypted database, and none ever "
     "leaves the service: no summary, letter, subject access pack or export includes them. "
     "Opening one shows it in this computer's own viewer, through a temporary copy that is "
-    "removed when you sign out or close the application."
+    "removed when the screen locks, you sign out or you close the application."
 )
 NO_DOCUMENTS = (
     "No documents have been attached to this record. Use Attach a document to add a police "

@@ -314,7 +314,7 @@ class DocumentsTab(RecordPart):
             if open_in_viewer(path):
                 self._say(
                     f"“{document.title}” opened in this computer's viewer. Its temporary copy "
-                    "is removed when you sign out or close the application."
+                    "is removed when the screen locks, you sign out or you close the application."
                 )
             else:
                 self._say("")

@@ -60,3 +60,29 @@ def test_a_document_is_attached_opened_and_its_copy_removed_at_sign_out(
     assert copy.read_bytes() == PDF
     app.sign_out()
     assert not copy.exists()
+
+
+def test_locking_the_screen_removes_the_copies(qtbot, start, seeded, monkeypatch, tmp_path):
+    app = start(seeded, [("dr.jones", STAFF_PASSWORD), ("dr.jones", STAFF_PASSWORD)])
+    _view, tab = open_part(qtbot, app, "Documents")
+    source = tmp_path / "letter.txt"
+    source.write_text("A letter from the probation service.", encoding="utf-8")
+
+    def attach(dialog: AttachDocumentDialog) -> None:
+        dialog.path.setText(str(source))
+        dialog.title.setText("Probation letter")
+        dialog.received_from.setText("Probation service")
+        dialog.class_buttons[DocumentClass.CLINICAL].setChecked(True)
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
+
+    when_modal(AttachDocumentDialog, attach)
+    assert tab.open_attach() is not None
+    qtbot.waitUntil(lambda: len(tab.documents()) == 1)
+    shown = []
+    monkeypatch.setattr(view, "open_in_viewer", lambda path: shown.append(path) or True)
+    tab.open_document()
+    qtbot.waitUntil(lambda: bool(shown))
+    assert shown[0].suffix == ".txt" and shown[0].exists()
+    app.lock()
+    assert not shown[0].exists()
