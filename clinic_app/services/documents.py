@@ -71,6 +71,11 @@ class FileKind:
     suffixes: tuple[str, ...]
 
     @property
+    def heading(self) -> str:
+        """The kind as a list shows it, with a capital: "Plain text file"."""
+        return self.name[:1].upper() + self.name[1:]
+
+    @property
     def suffix(self) -> str:
         """The ending a copy of such a file is given, so the viewer knows what it is."""
         return self.suffixes[0]

@@ -93,7 +93,7 @@ class DocumentsTableModel(ListTableModel[DocumentRow]):
             case DocumentColumn.CLASS:
                 return class_short(row)
             case DocumentColumn.KIND:
-                return f"{row.kind.name}, {row.size_words}"
+                return f"{row.kind.heading}, {row.size_words}"
             case DocumentColumn.ADDED_BY:
                 return self._describe_staff(row.added_by)
             case DocumentColumn.ADDED:
