@@ -1,0 +1,349 @@
+"""Every window and dialog, walked for keyboard and screen-reader use.
+
+The checks are in tests/gui/accessibility.py. One database and one running application
+per signed-in user serve the whole walk (class-scoped), so the walk takes seconds per
+screen, not a fresh start each time. Dialogs are found by pressing the buttons (and menu
+entries) whose text ends in "…": each dialog is checked while its own event loop runs,
+then dismissed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+import shiboken6
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.models.enums import Role
+from clinic_app.services import clients, demo, staff
+from clinic_app.services.common import StaffRef
+from clinic_app.storage.engine import create_database
+from clinic_app.storage.keys import CredentialStore, generate_key
+from clinic_app.views.common.palette import accessible_palette, apply_accessible_palette
+from clinic_app.views.common.runner import use_runner
+from clinic_app.views.record.window import TAB_TITLES
+from clinic_app.views.shell.password import ChangePasswordDialog
+from clinic_app.views.shell.signin import SignInDialog
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, MemoryKeyring
+from tests.gui.accessibility import low_contrast, problems
+from tests.gui.conftest import ScriptedApp, outside
+
+Found = dict[str, list[str]]
+
+
+def report(found: Found) -> str:
+    return "\n".join(f"{where}:\n  " + "\n  ".join(lines) for where, lines in found.items())
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the application did not finish its work in time"
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def check(widget: QWidget, where: str, found: Found) -> None:
+    if not widget.isVisible():
+        widget.show()
+    wait_for(widget.isVisible)
+    QApplication.processEvents()
+    if lines := problems(widget):
+        found.setdefault(where, []).extend(lines)
+
+
+# -- one database, one application per user ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> tuple[Path, bytes]:
+    key = generate_key()
+    db = create_database(tmp_path_factory.mktemp("a11y") / "clinic.db", key)
+    with db.transaction() as session:
+        admin = staff.create_first_admin(session, "admin", ADMIN_PASSWORD, display_name="Admin")
+    with db.transaction() as session:
+        row = staff.add_user(
+            session,
+            admin,
+            "dr.jones",
+            role=Role.PSYCHOLOGIST,
+            password=STAFF_PASSWORD,
+            display_name="Dr Jones",
+        )
+        me = StaffRef(row.id, row.username, row.display_name, row.role)
+    with db.transaction() as session:
+        demo.load_demo_caseload(session, me, 3)
+    path = db.path
+    db.close()
+    return path, key
+
+
+def _running(database: tuple[Path, bytes], username: str, password: str) -> Iterator[ScriptedApp]:
+    path, key = database
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    CredentialStore().put(path, key)
+    app = ScriptedApp(path, [(username, password)])
+    assert app.start()
+    wait_for(lambda: app.runner.idle)
+    keyring.set_keyring(previous)
+    yield app
+    app.idle.pause()
+    app.runner.stop()
+    if app.window is not None:
+        app.window.closed_by_user.disconnect()
+        app.window.close()
+        app.window.deleteLater()
+    if app.database is not None:
+        app.database.close()
+    QApplication.processEvents()
+
+
+@pytest.fixture(scope="class")
+def clinicians_app(qapp, database) -> Iterator[ScriptedApp]:
+    yield from _running(database, "dr.jones", STAFF_PASSWORD)
+
+
+@pytest.fixture(scope="class")
+def administrators_app(qapp, database) -> Iterator[ScriptedApp]:
+    yield from _running(database, "admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def psychologist_app(clinicians_app) -> ScriptedApp:
+    use_runner(clinicians_app.runner)  # the real runner, not the fakes' inline one
+    return clinicians_app
+
+
+@pytest.fixture
+def admin_app(administrators_app) -> ScriptedApp:
+    use_runner(administrators_app.runner)
+    return administrators_app
+
+
+# -- the dialogs behind buttons ----------------------------------------------------------------
+
+
+class DialogWalker:
+    """While active, checks every modal dialog that opens, then dismisses it.
+
+    It runs on a timer inside the dialog's own event loop, so dialogs opened by Qt's own
+    functions (a question, a file name) are dismissed too. A sharing wizard is checked
+    on each of its steps.
+    """
+
+    def __init__(self, app: ScriptedApp, where: str, found: Found) -> None:
+        self.app = app
+        self.where = where
+        self.found = found
+        self.seen: list[str] = []
+        self._busy = False
+        self._timer = QTimer()
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._tick)
+
+    def __enter__(self) -> DialogWalker:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        if self._busy:
+            return
+        modal = QApplication.activeModalWidget()
+        if modal is None or not shiboken6.isValid(modal) or not self.app.runner.idle:
+            return
+        self._busy = True
+        try:
+            title = modal.windowTitle() or type(modal).__name__
+            self.seen.append(title)
+            where = f"{self.where}: {title}"
+            if not isinstance(modal, QFileDialog):  # Qt's own, not the app's
+                stack = getattr(modal, "stack", None)
+                if stack is not None and hasattr(modal, "steps"):
+                    for index in range(stack.count()):
+                        stack.setCurrentIndex(index)
+                        check(modal, f"{where}, step {index + 1}", self.found)
+                else:
+                    check(modal, where, self.found)
+        except Exception as error:  # noqa: BLE001 - reported as a finding, not lost in Qt
+            self.found.setdefault(f"{self.where}: checking a dialog", []).append(repr(error))
+        finally:
+            if shiboken6.isValid(modal):
+                if isinstance(modal, QDialog):
+                    modal.reject()
+                else:
+                    modal.close()
+            self._busy = False
+
+    def press(self, screen: QWidget, done: set[int]) -> None:
+        """Press every button of ``screen`` that opens a form ("…"), once each."""
+        buttons = [
+            b
+            for b in screen.findChildren(QPushButton)
+            if b.text().endswith("…") and b.isVisibleTo(screen) and id(b) not in done
+        ]
+        for button in buttons:
+            done.add(id(button))
+            if shiboken6.isValid(button) and button.isEnabled():
+                button.click()
+                wait_for(lambda: self.app.runner.idle)
+                QApplication.processEvents()
+                self.windows_shown()
+
+    def windows_shown(self) -> None:
+        """Check and close the windows a button showed without waiting for them."""
+        main = self.app.window
+        for widget in QApplication.topLevelWidgets():
+            if widget is main or not widget.isVisible() or not isinstance(widget, QDialog):
+                continue
+            title = widget.windowTitle() or type(widget).__name__
+            self.seen.append(title)
+            check(widget, f"{self.where}: {title}", self.found)
+            widget.close()
+
+    def trigger(self, actions: list[QAction]) -> None:
+        for action in actions:
+            action.trigger()
+            wait_for(lambda: self.app.runner.idle)
+            QApplication.processEvents()
+            self.windows_shown()
+
+
+# -- the walk ----------------------------------------------------------------------------------
+
+
+def test_the_sign_in_lock_and_password_windows(qtbot, tmp_path):
+    apply_accessible_palette(QApplication.instance())  # as the application does at start
+    me = StaffRef(2, "dr.jones", "Dr Jones", Role.PSYCHOLOGIST)
+    found: Found = {}
+    database = str(tmp_path / "clinic.db")
+    for where, dialog in (
+        ("sign in", SignInDialog(lambda u, p: me, database=database)),
+        ("lock", SignInDialog(lambda u, p: me, database=database, locked_user=me)),
+        ("change password", ChangePasswordDialog(lambda c, n: None, required=True)),
+    ):
+        qtbot.addWidget(dialog)
+        check(dialog, where, found)
+    assert not found, report(found)
+
+
+class TestAPsychologistsScreens:
+    def test_the_main_screens_and_their_dialogs(self, psychologist_app):
+        app = psychologist_app
+        window = app.window
+        found: Found = {}
+        done: set[int] = set()
+        with DialogWalker(app, "main window", found) as walker:
+            for index in range(window.tabs.count()):
+                window.tabs.setCurrentIndex(index)
+                wait_for(lambda: app.runner.idle)
+                where = f"main window, {window.tabs.tabText(index)}"
+                check(window, where, found)
+                walker.where = where
+                walker.press(window.tabs.widget(index), done)
+            walker.where = "main window, menus"
+            walker.trigger([a for a in window.actions() if a.text().endswith("…")])
+        assert walker.seen, "no dialog was opened"
+        assert not found, report(found)
+
+    def test_a_client_record_every_tab_and_the_dialogs_behind_its_buttons(
+        self, psychologist_app
+    ):
+        app = psychologist_app
+        window = app.window
+        client_id = outside(app).call(clients.caseload)[0].client.id
+        view = window.open_client(client_id)
+        assert view is not None
+        wait_for(lambda: app.runner.idle and view.is_open)
+        found: Found = {}
+        done: set[int] = set()
+        with DialogWalker(app, "record", found) as walker:
+            for title in TAB_TITLES:
+                view.show_tab(title)
+                wait_for(lambda: app.runner.idle)
+                where = f"record, {title}"
+                check(window, where, found)
+                walker.where = where
+                walker.press(view, done)
+        assert len(walker.seen) >= len(TAB_TITLES), walker.seen
+        assert not found, report(found)
+
+
+class TestAnAdministratorsScreens:
+    def test_administration_and_its_dialogs(self, admin_app):
+        app = admin_app
+        home = app.window.home
+        found: Found = {}
+        done: set[int] = set()
+        with DialogWalker(app, "administration", found) as walker:
+            for index in range(app.window.tabs.count()):
+                app.window.tabs.setCurrentIndex(index)
+                wait_for(lambda: app.runner.idle)
+                check(app.window, f"main window, {app.window.tabs.tabText(index)}", found)
+            app.window.tabs.setCurrentWidget(home)
+            for index in range(home.tabs.count()):
+                home.tabs.setCurrentIndex(index)
+                home.accounts.table.selectRow(1)
+                wait_for(lambda: app.runner.idle)
+                where = f"administration, {home.tabs.tabText(index)}"
+                check(app.window, where, found)
+                walker.where = where
+                walker.press(home.tabs.widget(index), done)
+        assert walker.seen, "no dialog was opened"
+        assert not found, report(found)
+
+
+# -- the checks can fail -----------------------------------------------------------------------
+
+
+def test_an_unnamed_control_is_found(qtbot):
+    screen = QWidget()
+    layout = QVBoxLayout(screen)
+    named = QLineEdit()
+    named.setAccessibleName("Named")
+    layout.addWidget(named)
+    layout.addWidget(QLineEdit())
+    screen.setPalette(accessible_palette(screen.palette()))
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitExposed(screen)
+    assert problems(screen) == ["no accessible name: QLineEdit < QWidget"]
+
+
+def test_a_text_box_that_takes_tab_as_a_character_is_found(qtbot):
+    screen = QWidget()
+    layout = QVBoxLayout(screen)
+    for name in ("Before", "Notes", "After"):
+        box = QPlainTextEdit() if name == "Notes" else QLineEdit()
+        box.setAccessibleName(name)
+        layout.addWidget(box)
+    screen.setPalette(accessible_palette(screen.palette()))
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitExposed(screen)
+    assert problems(screen) == ["Tab never reaches: QLineEdit[After] < QWidget"]
+
+
+def test_a_low_contrast_palette_is_found():
+    grey = QPalette(QApplication.palette())
+    grey.setColor(QPalette.ColorRole.Text, QColor("#999999"))
+    grey.setColor(QPalette.ColorRole.Base, QColor("#bbbbbb"))
+    assert any(line.startswith("text on an input") for line in low_contrast(grey))
