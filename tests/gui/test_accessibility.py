@@ -277,12 +277,24 @@ class TestAPsychologistsScreens:
         done: set[int] = set()
         with DialogWalker(app, "record", found) as walker:
             for title in TAB_TITLES:
-                view.show_tab(title)
+                part = view.show_tab(title)
                 wait_for(lambda: app.runner.idle)
                 where = f"record, {title}"
                 check(window, where, found)
                 walker.where = where
                 walker.press(view, done)
+                table = getattr(part, "table", None)
+                if table is not None and table.model() is not None and table.model().rowCount():
+                    table.selectRow(0)  # the buttons about a selected row, and its details
+                    wait_for(lambda: app.runner.idle)
+                    check(window, f"{where}, a row selected", found)
+                    walker.press(view, done)
+            sessions = view.show_tab("Sessions")
+            sessions.new_button.click()
+            wait_for(lambda: app.runner.idle)
+            walker.where = "record, Sessions, a new note"
+            check(window, walker.where, found)
+            walker.press(view, done)
         assert len(walker.seen) >= len(TAB_TITLES), walker.seen
         assert not found, report(found)
 
