@@ -87,6 +87,8 @@ def focusable(root: QWidget) -> list[QWidget]:
             continue
         if isinstance(widget, QTabBar | QScrollBar) or widget.focusProxy() is not None:
             continue  # a tab bar is named by its tabs; a proxy passes focus on
+        if isinstance(widget.parentWidget(), QTabBar):
+            continue  # a tab bar's scroll arrows: its arrow keys do the same
         if type(widget).__name__ == "QScrollArea":
             continue  # a scroll area is a frame around controls, not one itself
         owner = control(widget)

@@ -9,11 +9,9 @@ then dismissed.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 import shiboken6
 from PySide6.QtCore import QTimer
@@ -30,32 +28,29 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.models.enums import Role
-from clinic_app.services import clients, demo, staff
+from clinic_app.services import clients
 from clinic_app.services.common import StaffRef
-from clinic_app.storage.engine import create_database
-from clinic_app.storage.keys import CredentialStore, generate_key
 from clinic_app.views.common.palette import accessible_palette, apply_accessible_palette
 from clinic_app.views.common.runner import use_runner
 from clinic_app.views.record.window import TAB_TITLES
 from clinic_app.views.shell.password import ChangePasswordDialog
 from clinic_app.views.shell.signin import SignInDialog
-from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, MemoryKeyring
 from tests.gui.accessibility import low_contrast, problems
 from tests.gui.conftest import ScriptedApp, outside
+from tests.gui.whole_app import (
+    ADMINISTRATOR,
+    PSYCHOLOGIST,
+    build_database,
+    start_app,
+    stop_app,
+    wait_for,
+)
 
 Found = dict[str, list[str]]
 
 
 def report(found: Found) -> str:
     return "\n".join(f"{where}:\n  " + "\n  ".join(lines) for where, lines in found.items())
-
-
-def wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the application did not finish its work in time"
-        QApplication.processEvents()
-        time.sleep(0.005)
 
 
 def check(widget: QWidget, where: str, found: Found) -> None:
@@ -72,56 +67,23 @@ def check(widget: QWidget, where: str, found: Found) -> None:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> tuple[Path, bytes]:
-    key = generate_key()
-    db = create_database(tmp_path_factory.mktemp("a11y") / "clinic.db", key)
-    with db.transaction() as session:
-        admin = staff.create_first_admin(session, "admin", ADMIN_PASSWORD, display_name="Admin")
-    with db.transaction() as session:
-        row = staff.add_user(
-            session,
-            admin,
-            "dr.jones",
-            role=Role.PSYCHOLOGIST,
-            password=STAFF_PASSWORD,
-            display_name="Dr Jones",
-        )
-        me = StaffRef(row.id, row.username, row.display_name, row.role)
-    with db.transaction() as session:
-        demo.load_demo_caseload(session, me, 3)
-    path = db.path
-    db.close()
-    return path, key
+    return build_database(tmp_path_factory.mktemp("a11y"))
 
 
-def _running(database: tuple[Path, bytes], username: str, password: str) -> Iterator[ScriptedApp]:
-    path, key = database
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    CredentialStore().put(path, key)
-    app = ScriptedApp(path, [(username, password)])
-    assert app.start()
-    wait_for(lambda: app.runner.idle)
-    keyring.set_keyring(previous)
+def _running(database: tuple[Path, bytes], user: tuple[str, str]) -> Iterator[ScriptedApp]:
+    app = start_app(*database, user)
     yield app
-    app.idle.pause()
-    app.runner.stop()
-    if app.window is not None:
-        app.window.closed_by_user.disconnect()
-        app.window.close()
-        app.window.deleteLater()
-    if app.database is not None:
-        app.database.close()
-    QApplication.processEvents()
+    stop_app(app)
 
 
 @pytest.fixture(scope="class")
 def clinicians_app(qapp, database) -> Iterator[ScriptedApp]:
-    yield from _running(database, "dr.jones", STAFF_PASSWORD)
+    yield from _running(database, PSYCHOLOGIST)
 
 
 @pytest.fixture(scope="class")
 def administrators_app(qapp, database) -> Iterator[ScriptedApp]:
-    yield from _running(database, "admin", ADMIN_PASSWORD)
+    yield from _running(database, ADMINISTRATOR)
 
 
 @pytest.fixture
@@ -183,7 +145,7 @@ class DialogWalker:
                         check(modal, f"{where}, step {index + 1}", self.found)
                 else:
                     check(modal, where, self.found)
-        except Exception as error:  # noqa: BLE001 - reported as a finding, not lost in Qt
+        except Exception as error:
             self.found.setdefault(f"{self.where}: checking a dialog", []).append(repr(error))
         finally:
             if shiboken6.isValid(modal):
@@ -264,9 +226,7 @@ class TestAPsychologistsScreens:
         assert walker.seen, "no dialog was opened"
         assert not found, report(found)
 
-    def test_a_client_record_every_tab_and_the_dialogs_behind_its_buttons(
-        self, psychologist_app
-    ):
+    def test_a_client_record_every_tab_and_the_dialogs_behind_its_buttons(self, psychologist_app):
         app = psychologist_app
         window = app.window
         client_id = outside(app).call(clients.caseload)[0].client.id
