@@ -19,9 +19,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QTabBar, QWidget
 
 from clinic_app.services import clients
-from clinic_app.views.record.window import TAB_TITLES
 from tests.gui.conftest import outside
-from tests.gui.whole_app import PSYCHOLOGIST, build_database, start_app, stop_app, wait_for
+from tests.gui.whole_app import (
+    PSYCHOLOGIST,
+    build_database,
+    record_parts,
+    start_app,
+    stop_app,
+    wait_for,
+)
 
 
 def _size(size) -> list[int]:
@@ -87,7 +93,7 @@ def measure() -> dict[str, object]:
         view = window.open_client(client_id)
         assert view is not None
         wait_for(lambda: clinic.runner.idle and view.is_open)
-        for title in TAB_TITLES:
+        for title in record_parts(view):
             view.show_tab(title)
             wait_for(lambda: clinic.runner.idle)
             screens[f"record, {title}"] = _size(view.minimumSizeHint())
@@ -112,9 +118,9 @@ def measure() -> dict[str, object]:
 
 def lock_screen() -> dict[str, object]:
     """The lock window's size and any text of it that does not fit."""
-    from clinic_app.models.enums import Role  # noqa: PLC0415
-    from clinic_app.services.common import StaffRef  # noqa: PLC0415
-    from clinic_app.views.shell.signin import SignInDialog  # noqa: PLC0415
+    from clinic_app.models.enums import Role
+    from clinic_app.services.common import StaffRef
+    from clinic_app.views.shell.signin import SignInDialog
 
     me = StaffRef(2, "dr.jones", "Dr Jones", Role.PSYCHOLOGIST)
     dialog = SignInDialog(lambda _u, _p: me, database="/home/clinician/clinic.db", locked_user=me)

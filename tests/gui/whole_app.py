@@ -18,6 +18,7 @@ from clinic_app.services import demo, staff
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import create_database
 from clinic_app.storage.keys import CredentialStore, generate_key
+from clinic_app.views.record.window import ClientRecordView
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, MemoryKeyring
 from tests.gui.conftest import ScriptedApp
 
@@ -81,3 +82,8 @@ def stop_app(app: ScriptedApp) -> None:
     if app.database is not None:
         app.database.close()
     QApplication.processEvents()
+
+
+def record_parts(view: ClientRecordView) -> list[str]:
+    """The titles of every part of an open record (Overview, Plan, ... Subject access)."""
+    return [view.tabs.tabText(index) for index in range(view.tabs.count())]
