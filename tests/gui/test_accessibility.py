@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,6 +32,7 @@ from clinic_app.services import clients
 from clinic_app.services.common import StaffRef
 from clinic_app.views.common.palette import accessible_palette, apply_accessible_palette
 from clinic_app.views.common.runner import use_runner
+from clinic_app.views.common.widgets import FRAME_ALLOWANCE
 from clinic_app.views.shell.password import ChangePasswordDialog
 from clinic_app.views.shell.signin import SignInDialog
 from tests.gui.accessibility import low_contrast, problems
@@ -47,6 +48,7 @@ from tests.gui.whole_app import (
 )
 
 Found = dict[str, list[str]]
+LAPTOP = QSize(1366, 728)  # a 1366x768 screen less the taskbar
 
 
 def report(found: Found) -> str:
@@ -60,7 +62,12 @@ def check(widget: QWidget, where: str, found: Found) -> None:
     QApplication.processEvents()
     if not shiboken6.isValid(widget):
         return  # closed by its own work meanwhile
-    if lines := problems(widget):
+    lines = problems(widget)
+    if isinstance(widget, QDialog):  # the main window: tests/gui/test_screen_size.py
+        smallest = widget.minimumSizeHint().expandedTo(widget.minimumSize()) + FRAME_ALLOWANCE
+        if smallest.width() > LAPTOP.width() or smallest.height() > LAPTOP.height():
+            lines.append(f"larger than a laptop's screen at its smallest: {smallest.toTuple()}")
+    if lines:
         found.setdefault(where, []).extend(lines)
 
 
