@@ -48,7 +48,7 @@ def alive(widget: QWidget | None) -> bool:
 
 def describe(widget: QWidget) -> str:
     """A widget as a developer finds it: its class, name and the chain of its parents."""
-    chain = []
+    chain: list[str] = []
     current: QWidget | None = widget
     while alive(current) and len(chain) < 4:
         assert current is not None

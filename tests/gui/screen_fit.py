@@ -69,8 +69,9 @@ def clipped_text(window: QWidget) -> list[str]:
 
 
 def measure() -> dict[str, object]:
-    app = QApplication.instance() or QApplication(sys.argv)
-    screen = app.primaryScreen()
+    if QApplication.instance() is None:
+        QApplication(sys.argv)
+    screen = QApplication.primaryScreen()
     with tempfile.TemporaryDirectory() as folder:
         path, key = build_database(Path(folder))
         clinic = start_app(path, key, PSYCHOLOGIST)
@@ -87,7 +88,7 @@ def measure() -> dict[str, object]:
             window.tabs.setCurrentIndex(index)
             wait_for(lambda: clinic.runner.idle)
             name = window.tabs.tabText(index)
-            screens[name] = _size(window.tabs.widget(index).minimumSizeHint())
+            screens[name] = _size(window.tabs.currentWidget().minimumSizeHint())
             clipped[name] = clipped_text(window)
         client_id = outside(clinic).call(clients.caseload)[0].client.id
         view = window.open_client(client_id)

@@ -333,3 +333,49 @@ def test_a_low_contrast_palette_is_found():
     grey.setColor(QPalette.ColorRole.Text, QColor("#999999"))
     grey.setColor(QPalette.ColorRole.Base, QColor("#bbbbbb"))
     assert any(line.startswith("text on an input") for line in low_contrast(grey))
+
+
+def test_the_application_sets_a_readable_palette_at_start(tmp_path):
+    from clinic_app.app import ClinicApp
+
+    qt = QApplication.instance()
+    assert isinstance(qt, QApplication)
+    before = qt.palette()
+    qt.setPalette(qt.style().standardPalette())
+    assert low_contrast(qt.palette())  # Fusion's own selection is 3.69:1
+    try:
+        app = ClinicApp(tmp_path / "clinic.db")
+        app.runner.stop()
+        assert low_contrast(qt.palette()) == []
+    finally:
+        qt.setPalette(before)
+
+
+def test_a_dark_palette_is_made_readable_and_stays_dark():
+    dark = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202020"),
+        (QPalette.ColorRole.WindowText, "#5a5a5a"),
+        (QPalette.ColorRole.Base, "#181818"),
+        (QPalette.ColorRole.AlternateBase, "#262626"),
+        (QPalette.ColorRole.Text, "#e0e0e0"),
+        (QPalette.ColorRole.PlaceholderText, "#808080"),
+        (QPalette.ColorRole.Button, "#303030"),
+        (QPalette.ColorRole.ButtonText, "#e0e0e0"),
+        (QPalette.ColorRole.Highlight, "#7fb2ff"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+        (QPalette.ColorRole.ToolTipBase, "#303030"),
+        (QPalette.ColorRole.ToolTipText, "#e0e0e0"),
+    ):
+        dark.setColor(role, QColor(colour))
+    assert {line.split(":")[0] for line in low_contrast(dark)} >= {
+        "text on a window",
+        "selected text",
+    }
+    fixed = accessible_palette(dark)
+    assert low_contrast(fixed) == []
+    assert fixed.color(QPalette.ColorRole.Text) == QColor("#e0e0e0")  # readable: kept
+    assert fixed.color(QPalette.ColorRole.WindowText).lightness() > 128  # lighter, not black
+    assert fixed.color(QPalette.ColorRole.Window) == QColor("#202020")
+    assert fixed.color(QPalette.ColorRole.HighlightedText) == QColor("#ffffff")
+    assert fixed.color(QPalette.ColorRole.Highlight).lightness() < QColor("#7fb2ff").lightness()
