@@ -221,6 +221,22 @@ def test_the_sign_in_lock_and_password_windows(qtbot, tmp_path):
     assert not found, report(found)
 
 
+def test_the_first_run_setup_every_page(qtbot):
+    from clinic_app.views.shell.setup_wizard import SetupWizard
+    from tests.gui.shell.test_setup_wizard import FakeSetup
+
+    apply_accessible_palette(QApplication.instance())
+    wizard = SetupWizard(FakeSetup().actions())
+    qtbot.addWidget(wizard)
+    found: Found = {}
+    for page in wizard.pageIds():
+        wizard.setStartId(page)  # each page shown as the first, to walk it
+        wizard.restart()
+        check(wizard, f"setup, page {page}: {wizard.currentPage().title()}", found)
+    assert len(wizard.pageIds()) > 3
+    assert not found, report(found)
+
+
 class TestAPsychologistsScreens:
     def test_the_main_screens_and_their_dialogs(self, psychologist_app):
         app = psychologist_app
