@@ -26,7 +26,7 @@ PSYCHOLOGIST = ("dr.jones", STAFF_PASSWORD)
 ADMINISTRATOR = ("admin", ADMIN_PASSWORD)
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> None:
     """Process events until ``condition`` holds (fails after ``timeout`` seconds)."""
     deadline = time.monotonic() + timeout
     while not condition():
