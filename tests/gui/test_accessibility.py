@@ -1,10 +1,14 @@
 """Every window and dialog, walked for keyboard and screen-reader use.
 
-The checks are in tests/gui/accessibility.py. One database and one running application
-per signed-in user serve the whole walk (class-scoped), so the walk takes seconds per
-screen, not a fresh start each time. Dialogs are found by pressing the buttons (and menu
-entries) whose text ends in "…": each dialog is checked while its own event loop runs,
-then dismissed.
+A screen fails when a control that takes the focus has no accessible name, when Tab does
+not reach one of its inputs, when its palette's text is under 4.5:1, or (a dialog) when it
+cannot be made small enough for a 1366x768 laptop; the checks are in
+tests/gui/accessibility.py, and the last tests here show that they do fail.
+
+One database (per module) and one running application (per signed-in user) serve the
+whole walk, so it takes seconds, not a fresh start for each screen. Dialogs are found by
+pressing the buttons (and menu entries) whose text ends in "…": each is checked while its
+own event loop runs, then dismissed; a sharing wizard is checked at each of its steps.
 """
 
 from __future__ import annotations
