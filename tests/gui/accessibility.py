@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QGroupBox,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
@@ -97,8 +99,33 @@ def focusable(root: QWidget) -> list[QWidget]:
     return found
 
 
+def _strip_marks(text: str) -> str:
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def _buddy_text(widget: QWidget) -> str:
+    """What Qt names a control by when it has no name of its own: a label beside it (same
+    parent) whose buddy it is, or the title of the group box it sits in."""
+    parent = widget.parentWidget()
+    if parent is None:
+        return ""
+    for child in parent.children():
+        if isinstance(child, QLabel) and child.buddy() is widget and child.text().strip():
+            return _strip_marks(child.text())
+    if isinstance(parent, QGroupBox):
+        return _strip_marks(parent.title())
+    return ""
+
+
 def accessible_name(widget: QWidget) -> str:
-    """The name a screen reader announces (Qt's accessibility interface for the widget)."""
+    """The name a screen reader announces (Qt's accessibility interface for the widget).
+
+    A list to choose from or a number field is named by its own name or its label: on
+    Linux Qt would hand over the value shown instead (on Windows, nothing), which names
+    nothing.
+    """
+    if isinstance(widget, QComboBox | QAbstractSpinBox):
+        return widget.accessibleName() or _buddy_text(widget)
     interface = QAccessible.queryAccessibleInterface(widget)
     if interface is None or not interface.isValid():
         return ""

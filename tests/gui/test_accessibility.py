@@ -22,8 +22,10 @@ from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDialog,
     QFileDialog,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -332,6 +334,25 @@ def test_an_unnamed_control_is_found(qtbot):
     screen.show()
     qtbot.waitExposed(screen)
     assert problems(screen) == ["no accessible name: QLineEdit < QWidget"]
+
+
+def test_a_list_named_only_by_its_value_is_found(qtbot):
+    screen = QWidget()
+    layout = QVBoxLayout(screen)
+    unnamed = QComboBox()
+    unnamed.addItems(["Telephone", "Video"])
+    layout.addWidget(unnamed)
+    labelled = QComboBox()
+    labelled.addItems(["Telephone", "Video"])
+    label = QLabel("&Modality")
+    label.setBuddy(labelled)
+    layout.addWidget(label)
+    layout.addWidget(labelled)
+    screen.setPalette(accessible_palette(screen.palette()))
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitExposed(screen)
+    assert problems(screen) == ["no accessible name: QComboBox < QWidget"]
 
 
 def test_a_text_box_that_takes_tab_as_a_character_is_found(qtbot):
