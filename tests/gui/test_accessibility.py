@@ -180,8 +180,8 @@ class DialogWalker:
             if b.text().endswith("…") and b.isVisibleTo(screen) and id(b) not in done
         ]
         for button in buttons:
-            done.add(id(button))
             if shiboken6.isValid(button) and button.isEnabled():
+                done.add(id(button))  # a button not yet enabled is pressed when it is
                 button.click()
                 wait_for(lambda: self.app.runner.idle)
                 QApplication.processEvents()
@@ -257,6 +257,12 @@ class TestAPsychologistsScreens:
                 check(window, where, found)
                 walker.where = where
                 walker.press(window.tabs.widget(index), done)
+                table = getattr(window.tabs.widget(index), "table", None)
+                if table is not None and table.model() is not None and table.model().rowCount():
+                    table.selectRow(0)  # the buttons about a selected row
+                    wait_for(lambda: app.runner.idle)
+                    check(window, f"{where}, a row selected", found)
+                    walker.press(window.tabs.widget(index), done)
             walker.where = "main window, menus"
             walker.trigger([a for a in window.actions() if a.text().endswith("…")])
         assert walker.seen, "no dialog was opened"

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
+from datetime import time as clock
 from pathlib import Path
 
 import keyring
 from PySide6.QtWidgets import QApplication
 
-from clinic_app.models.enums import Role
-from clinic_app.services import demo, staff
+from clinic_app.models.enums import Modality, Role
+from clinic_app.services import appointments, clients, demo, staff
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import create_database
 from clinic_app.storage.keys import CredentialStore, generate_key
@@ -36,7 +38,8 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> None:
 
 
 def build_database(folder: Path) -> tuple[Path, bytes]:
-    """An administrator, a psychologist and a small demo caseload; the path and its key."""
+    """An administrator, a psychologist, a small demo caseload and an appointment today;
+    the path and its key."""
     key = generate_key()
     db = create_database(folder / "clinic.db", key)
     with db.transaction() as session:
@@ -53,6 +56,17 @@ def build_database(folder: Path) -> tuple[Path, bytes]:
         me = StaffRef(row.id, row.username, row.display_name, row.role)
     with db.transaction() as session:
         demo.load_demo_caseload(session, me, 3)
+    with db.transaction() as session:  # today's diary has an appointment to act on
+        client_id = clients.caseload(session, me)[0].client.id
+        appointments.book(
+            session,
+            me,
+            client_id,
+            day=date.today(),
+            start_time=clock(23, 0),
+            duration_minutes=30,
+            modality=Modality.PHONE,
+        )
     path = db.path
     db.close()
     return path, key
