@@ -165,6 +165,8 @@ def unreached_by_tab(root: QWidget) -> list[str]:
     QApplication.processEvents()
     visited: list[QWidget] = []
     for _ in range(len(controls) * 2 + 5):
+        if not alive(root):
+            return []  # the screen closed itself meanwhile
         current = QApplication.focusWidget()
         if not alive(current):
             break
