@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QTabBar, QWidget
 
 from clinic_app.services import clients
-from tests.gui.conftest import outside
+from tests.gui.conftest import ScriptedApp, outside
 from tests.gui.whole_app import (
     PSYCHOLOGIST,
     build_database,
@@ -68,6 +68,13 @@ def clipped_text(window: QWidget) -> list[str]:
     return found
 
 
+def settle(clinic: ScriptedApp) -> None:
+    """The application's work done and the layouts it changed laid out again."""
+    wait_for(lambda: clinic.runner.idle)
+    for _ in range(3):
+        QApplication.processEvents()
+
+
 def measure() -> dict[str, object]:
     if QApplication.instance() is None:
         QApplication(sys.argv)
@@ -86,7 +93,7 @@ def measure() -> dict[str, object]:
         clipped: dict[str, list[str]] = {}
         for index in range(window.tabs.count()):
             window.tabs.setCurrentIndex(index)
-            wait_for(lambda: clinic.runner.idle)
+            settle(clinic)
             name = window.tabs.tabText(index)
             screens[name] = _size(window.tabs.currentWidget().minimumSizeHint())
             clipped[name] = clipped_text(window)
@@ -96,7 +103,7 @@ def measure() -> dict[str, object]:
         wait_for(lambda: clinic.runner.idle and view.is_open)
         for title in record_parts(view):
             view.show_tab(title)
-            wait_for(lambda: clinic.runner.idle)
+            settle(clinic)
             screens[f"record, {title}"] = _size(view.minimumSizeHint())
             clipped[f"record, {title}"] = clipped_text(window)
         QApplication.processEvents()
