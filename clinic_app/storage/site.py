@@ -320,6 +320,11 @@ def connect_engine(settings: SiteSettings, user: str, password: str) -> Engine:
     return engine
 
 
+def is_site(session: Session) -> bool:
+    """Whether this unit of work is on a site (PostgreSQL) rather than a workstation file."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def lock_audit_chain(session: Session) -> None:
     """Serialise appends to the audit chain until this unit of work ends (site mode).
 
@@ -327,6 +332,5 @@ def lock_audit_chain(session: Session) -> None:
     this one commits or rolls back, then reads the chain's end as it now is. A
     workstation database needs nothing: its writers already take the write lock first.
     """
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if is_site(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_CHAIN_LOCK})

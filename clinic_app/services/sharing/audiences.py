@@ -623,6 +623,8 @@ SUBJECT_ACCESS_TABLES: Final[Mapping[str, tuple[str, str | None]]] = {
     "plan_review": ("plan_id", "intervention_plan"),
     "session_note": ("client_id", "client"),
     "note_addendum": ("note_id", "session_note"),
+    "appointment": ("client_id", "client"),
+    "appointment_clinician": ("appointment_id", "appointment"),
     "measure_schedule": ("client_id", "client"),
     "measure_administration": ("client_id", "client"),
     "measure_response": ("administration_id", "measure_administration"),
@@ -654,6 +656,9 @@ SUBJECT_ACCESS_NOT_INCLUDED: Final[Mapping[str, str]] = {
     "app_setting": "Settings, not about the client.",
     "audience_profile": "Partner audience policies, not about the client.",
     "evaluation_project": "A service evaluation's pseudonym key, not about the client.",
+    "received_document": "Documents received from other services (police reports, panel "
+    "minutes, letters) are their senders' records, often about other people: they are "
+    "never given out by this service; the client may ask the sender for them.",
 }
 """Every other table, with why it is not in the pack (a test keeps this list whole)."""
 
@@ -664,6 +669,8 @@ SUBJECT_ACCESS_OMITTED: Final[Mapping[str, str]] = {
     "session_note.content_sha256": "the note's signature seal",
     "note_addendum.content_sha256": "the addendum's signature seal",
     "referral.version": "an edit counter",
+    "appointment.version": "an edit counter",
+    "appointment.series_id": "an internal link between the repeats of a booking",
     "plan_goal.goal_key": "an internal link between revisions",
     "goal_progress.goal_key": "an internal link between revisions",
     "session_note.plan_goal_key": "an internal link between revisions",
