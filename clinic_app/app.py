@@ -39,6 +39,7 @@ from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
 from clinic_app.views.common.feedback import install_excepthook, show_error
+from clinic_app.views.common.palette import apply_accessible_palette
 from clinic_app.views.common.runner import Runner, use_runner
 from clinic_app.views.documents.copies import remove_temporary_copies
 from clinic_app.views.shell.idle import IdleWatcher, LockKey
@@ -156,6 +157,8 @@ class ClinicApp(QObject):
         if app is not None:
             app.installEventFilter(self.idle)
             app.installEventFilter(self.lock_key)
+        if isinstance(app, QApplication):
+            apply_accessible_palette(app)  # text readable on its background (WCAG AA)
         self.locked = False
         self._forms_to_reopen: list[OpenForm] = []
         self._forms_not_kept = 0  # forms whose text could not be kept at the last lock
