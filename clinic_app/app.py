@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
+from clinic_app.views.common import live as live_refresh
 from clinic_app.views.common.feedback import install_excepthook, show_error
 from clinic_app.views.common.runner import Runner, use_runner
 from clinic_app.views.shell.idle import IdleWatcher, LockKey
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
     from clinic_app.views.admin.view import AdministrationView
+    from clinic_app.views.common.live import LiveRefresh
     from clinic_app.views.common.record_part import RecordPart
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
@@ -140,6 +142,7 @@ class ClinicApp(QObject):
         self.database: Database | None = None
         self.workspace: Workspace | None = None
         self.window: MainWindow | None = None
+        self.live: LiveRefresh | None = None  # a site's live refresh, while signed in
         # The one runner of units of work: every view hands it what would wait on the
         # database, so that the window never freezes.
         self.runner = Runner(self)
@@ -222,6 +225,7 @@ class ClinicApp(QObject):
 
     def close_database(self) -> None:
         """Close the database cleanly (at quit); safe to call more than once."""
+        self._stop_live()
         self.runner.stop()  # work already asked for (a save) finishes first
         database, self.database = self.database, None
         if database is not None:
@@ -483,7 +487,13 @@ class ClinicApp(QObject):
         clear_clipboard()
         QApplication.quit()
 
+    def _stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
     def _close_window(self) -> None:
+        self._stop_live()
         if self.window is not None:
             self.window.close_for_lock()
             self.window.deleteLater()
@@ -536,6 +546,10 @@ class ClinicApp(QObject):
         window.sign_out_requested.connect(self.sign_out)
         window.closed_by_user.connect(self._quit)
         self.window = window
+        # At a site: other workstations' changes, and whether the server answers.
+        self.live = live_refresh.for_workspace(workspace, window)
+        if self.live is not None:
+            window.follow_site(self.live)
         database = self.database
 
         def lock_minutes() -> int:
