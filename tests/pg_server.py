@@ -4,7 +4,9 @@ No mock and no SQLite stand-in: ``PgServer.start()`` makes a temporary folder, a
 directory in it (``initdb`` with SCRAM-SHA-256 passwords), a small certificate authority
 and a server certificate for ``localhost`` (so ``sslmode=verify-full`` is exercised), and
 starts ``postgres`` on a free port, listening on 127.0.0.1 (TLS only) and on a Unix
-socket inside the folder. ``stop()`` stops it and removes the folder.
+socket inside the folder. ``stop()`` stops it and removes the folder. ``halt()`` stops it
+and keeps its data, ``resume()`` starts it again on the same port (a server restarted
+under a running application).
 
 PostgreSQL refuses to run as root. When the tests run as root (a container, CI), the
 server's files belong to the unprivileged user ``nobody`` and every server program is run
@@ -182,6 +184,17 @@ class PgServer:
             server._remove()
             raise
         return server
+
+    def halt(self) -> None:
+        """Stop the server (connections are cut at once), keeping its data for resume()."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a halted server again, on the same port with the same data."""
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
+            str(self.root / "server.log"), "-w", "-t", "60", "start",
+        )  # fmt: skip
 
     def stop(self) -> None:
         try:
