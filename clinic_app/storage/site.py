@@ -269,6 +269,10 @@ def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
     @event.listens_for(engine, "handle_error")
     def _translate(context: ExceptionContext) -> StorageError | None:
         original = context.original_exception
+        if context.is_pre_ping:
+            # A pooled connection the server closed (it restarted): SQLAlchemy recognises
+            # the disconnection and connects again, which it cannot do with a new error.
+            return None
         if isinstance(original, psycopg.OperationalError):
             translated = classify(original)
             if translated is not None:
