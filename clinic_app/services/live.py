@@ -56,8 +56,7 @@ def visible_changes(
     visible = {
         client_id
         for client_id in present
-        if is_assigned(session, me.id, client_id)
-        or has_emergency_access(session, me.id, client_id)
+        if is_assigned(session, me.id, client_id) or has_emergency_access(session, me.id, client_id)
     }
     kept: list[ChangeNotice] = []
     for notice in notices:

@@ -114,7 +114,7 @@ class ChangeListener:
         while not self._stopping.is_set():
             try:
                 conn = self._connect()
-            except Exception as error:  # noqa: BLE001 - any failure means: not reachable
+            except Exception as error:
                 log.info("site listener cannot connect (%s)", type(error).__name__)
                 self._set_reachable(False)
                 self._stopping.wait(pause)
@@ -123,7 +123,7 @@ class ChangeListener:
             pause = FIRST_RETRY_SECONDS
             try:
                 self._listen(conn)
-            except Exception as error:  # noqa: BLE001 - the connection broke
+            except Exception as error:
                 log.info("site listener lost its connection (%s)", type(error).__name__)
                 self._listening.clear()
                 if not self._stopping.is_set():
@@ -131,7 +131,7 @@ class ChangeListener:
             finally:
                 try:
                     conn.close()
-                except Exception:  # noqa: BLE001 - closing a broken connection
+                except Exception:
                     log.debug("closing the listener's broken connection failed")
 
     def _listen(self, conn: Any) -> None:

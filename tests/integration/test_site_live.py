@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from clinic_app.models.enums import ReferralUrgency, Role, RiskEventKind, Urgency
+from clinic_app.models.enums import ReferralUrgency, RiskEventKind, Role, Urgency
 from clinic_app.services import changes, clients, live, notes, risk
 from clinic_app.services.common import StaffRef
 from clinic_app.services.workspace import Workspace
@@ -239,7 +239,9 @@ def test_the_payload_holds_ids_only(team, shared_client):
     raw = team.raw(team.staff["lee"])
     try:
         raw.execute("LISTEN clinic_change")
-        _record_risk(Workspace(team.open_as(team.staff["smith"]), team.staff["smith"]), shared_client)
+        _record_risk(
+            Workspace(team.open_as(team.staff["smith"]), team.staff["smith"]), shared_client
+        )
         payloads = [n.payload for n in raw.notifies(timeout=DELIVERY_SECONDS, stop_after=1)]
     finally:
         raw.close()

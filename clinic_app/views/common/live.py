@@ -93,7 +93,9 @@ class LiveRefresh(QObject):
         # Emitted on the listener's thread, delivered on this object's (the GUI) thread.
         self._heard.connect(self._on_heard)
         self._reachability.connect(self._on_reachability)
-        self._listener: Listening | None = start_listening(self._heard.emit, self._reachability.emit)
+        self._listener: Listening | None = start_listening(
+            self._heard.emit, self._reachability.emit
+        )
 
     def stop(self) -> None:
         """Stop listening (sign-out, lock, quit)."""

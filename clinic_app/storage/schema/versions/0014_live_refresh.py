@@ -31,9 +31,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-CHANNEL = "clinic_change"
-
-NOTIFY_FUNCTION = f"""
+NOTIFY_FUNCTION = """
 CREATE OR REPLACE FUNCTION clinic_notify_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -50,7 +48,7 @@ BEGIN
     END IF;
     IF found_client IS NOT NULL THEN
         PERFORM pg_notify(
-            '{CHANNEL}',
+            'clinic_change',
             json_build_object('client_id', found_client, 'kind', TG_ARGV[0])::text
         );
     END IF;
