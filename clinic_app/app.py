@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
+    from clinic_app.storage.local_drafts import LocalDraftStore
     from clinic_app.views.admin.view import AdministrationView
     from clinic_app.views.common.live import LiveRefresh
     from clinic_app.views.common.record_part import RecordPart
@@ -143,6 +144,8 @@ class ClinicApp(QObject):
         self.workspace: Workspace | None = None
         self.window: MainWindow | None = None
         self.live: LiveRefresh | None = None  # a site's live refresh, while signed in
+        # At a site: what is typed while the server is away, kept on this computer.
+        self.kept_drafts: tuple[LocalDraftStore, str] | None = None
         # The one runner of units of work: every view hands it what would wait on the
         # database, so that the window never freezes.
         self.runner = Runner(self)
@@ -550,6 +553,7 @@ class ClinicApp(QObject):
         self.live = live_refresh.for_workspace(workspace, window)
         if self.live is not None:
             window.follow_site(self.live)
+        self._keep_drafts_locally(workspace)
         database = self.database
 
         def lock_minutes() -> int:
@@ -564,6 +568,33 @@ class ClinicApp(QObject):
             self.runner.run(_import_record_screens, lambda _none: None)
         if resume is not None:
             self._resume(window, workspace, resume)
+
+    def _keep_drafts_locally(self, workspace: Workspace) -> None:
+        """At a site: keep what is typed while the server is away on this computer, and
+        save at the site what was kept (now, and whenever the server is back)."""
+        from clinic_app.services import offline  # noqa: PLC0415
+        from clinic_app.storage import local_drafts  # noqa: PLC0415
+        from clinic_app.storage.keys import CredentialStore  # noqa: PLC0415
+
+        site = offline.site_name(workspace)
+        if site is None:
+            self.kept_drafts = None
+            return
+        # Always the operating system's credential store (a key file holds the workstation
+        # database's own key, which this must never replace).
+        store = local_drafts.LocalDraftStore(local_drafts.default_path(), CredentialStore)
+        self.kept_drafts = (store, site)
+
+        def send_kept() -> None:
+            self.runner.run(
+                partial(offline.send_kept_drafts, workspace, store, site),
+                lambda _sent: None,
+                failed=lambda error: log.info("kept drafts not sent (%s)", type(error).__name__),
+            )
+
+        send_kept()
+        if self.live is not None:
+            self.live.reachable_changed.connect(lambda back: send_kept() if back else None)
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
         """Open the records that were open again, and put autosaved text back in their
@@ -811,6 +842,15 @@ class ClinicApp(QObject):
             return False
         return True
 
+    def _autosave(self, workspace: Workspace) -> Callable[..., DraftRow]:
+        """The note editor's autosave: at a site, kept on this computer while it is away."""
+        from clinic_app.services import notes, offline  # noqa: PLC0415
+
+        if self.kept_drafts is None:
+            return workspace.bind(notes.autosave)
+        store, site = self.kept_drafts
+        return offline.autosave_keeping_locally(workspace, store, site)
+
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """A client's record, built without reading the database.
 
@@ -956,7 +996,7 @@ class ClinicApp(QObject):
                     sign_note=workspace.bind(notes.sign_note),
                     add_addendum=workspace.bind(notes.add_addendum),
                     mark_entered_in_error=workspace.bind(notes.mark_entered_in_error),
-                    autosave=workspace.bind(notes.autosave),
+                    autosave=self._autosave(workspace),
                     drafts_to_recover=workspace.bind(notes.drafts_to_recover),
                     discard_draft=workspace.bind(notes.discard_draft),
                     plans_for_client=workspace.bind(plans.plans_for_client),

@@ -403,14 +403,45 @@ def test_the_server_away_is_said_in_one_sentence_and_typed_text_is_saved_when_it
         editor.autosave_now()  # fails: the server is away
         _idle(qtbot, app)
         assert editor.sections["intervention_content"].toPlainText() == canary
-        assert editor.needs_autosave  # still to be kept
+        assert editor.needs_autosave  # still to be tried again
+    # Kept meanwhile in the encrypted store on this computer (a crash would not lose it).
+    assert app.kept_drafts is not None
+    store, site = app.kept_drafts
+    jones_id = team.staff["jones"].id
+    assert [k.fields["intervention_content"] for k in store.kept(site, jones_id)] == [canary]
+    with no_stalls():
         resuming = in_background(own_server.resume)
         qtbot.waitUntil(lambda: not resuming.is_alive(), timeout=60_000)
         qtbot.waitUntil(lambda: not notice.isVisible(), timeout=10_000)
         _idle(qtbot, app)
     assert not editor.needs_autosave
+    assert store.kept(site, jones_id) == []  # the site has it: the copy here is gone
     with team.owner_db().session() as session:
         kept = session.scalars(
             select(NoteDraft).where(NoteDraft.staff_id == team.staff["jones"].id)
         ).all()
     assert any(draft.fields.get("intervention_content") == canary for draft in kept)
+
+
+def test_text_kept_here_when_the_application_closed_is_saved_at_the_next_sign_in(
+    qtbot, team, shared_client, window_of
+):
+    from sqlalchemy import select
+
+    from clinic_app.models import NoteDraft
+    from clinic_app.storage.keys import CredentialStore
+    from clinic_app.storage.local_drafts import LocalDraftStore, default_path
+
+    canary = "Canary-site kept when the window closed"
+    jones = team.staff["jones"]
+    site = f"{team.settings.host}:{team.settings.port}/{team.settings.database}"
+    LocalDraftStore(default_path(), CredentialStore).keep(
+        site, jones.id, shared_client, None, {"agenda": canary}
+    )
+    app = window_of(jones)
+    _idle(qtbot, app)
+    assert app.kept_drafts is not None
+    assert app.kept_drafts[0].kept(site, jones.id) == []
+    with team.owner_db().session() as session:
+        kept = session.scalars(select(NoteDraft).where(NoteDraft.staff_id == jones.id)).all()
+    assert any(draft.fields.get("agenda") == canary for draft in kept)
