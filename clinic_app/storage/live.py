@@ -16,7 +16,9 @@ notice about a client they cannot see leads to nothing (``services.live``).
 **The server away.** The listener is also the application's detector of a site that cannot
 be reached: a server that stops closes the connection at once; a network that goes down is
 noticed by TCP keepalives and ``tcp_user_timeout`` (``storage.site``) and by a small query
-the listener sends every :data:`PROBE_SECONDS`. Either way ``on_reachable(False)`` is called
+the listener sends every :data:`PROBE_SECONDS`; a server that stops answering without
+closing anything (frozen, or packets silently dropped) is noticed by a watchdog after
+:data:`SILENT_SECONDS` without an answer. Either way ``on_reachable(False)`` is called
 within 10 seconds; the listener then tries to connect again, with growing pauses up to
 :data:`LONGEST_RETRY_SECONDS`, and calls ``on_reachable(True)`` once it is listening again
 (notices sent meanwhile are lost: the application reloads what it shows at that moment).
@@ -39,6 +41,9 @@ CHANNEL = "clinic_change"
 KINDS = frozenset({"risk_event", "share_decision", "signed_note", "referral"})
 # How often an idle listener checks that its server still answers.
 PROBE_SECONDS = 3.0
+# A server that has not answered for this long (frozen, or a network that swallows
+# packets without a word) is said to be unreachable, even while the probe still waits.
+SILENT_SECONDS = 7.0
 # How long the listener waits for notices before looking at its stop flag.
 WAIT_SECONDS = 0.25
 FIRST_RETRY_SECONDS = 0.5
@@ -87,10 +92,16 @@ class ChangeListener:
         self._stopping = threading.Event()
         self._listening = threading.Event()
         self._reachable = True
+        self._reachable_lock = threading.Lock()
+        self._last_answer = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="clinic-app listener", daemon=True)
+        self._watchdog = threading.Thread(
+            target=self._watch, name="clinic-app listener watchdog", daemon=True
+        )
 
     def start(self) -> ChangeListener:
         self._thread.start()
+        self._watchdog.start()
         return self
 
     @property
@@ -137,20 +148,31 @@ class ChangeListener:
     def _listen(self, conn: Any) -> None:
         conn.autocommit = True
         conn.execute(f"LISTEN {CHANNEL}")
+        self._last_answer = time.monotonic()
         self._listening.set()
         self._set_reachable(True)
-        last_probe = time.monotonic()
         while not self._stopping.is_set():
             for notify in conn.notifies(timeout=WAIT_SECONDS):
                 notice = parse(notify.payload)
                 if notice is not None:
                     self._on_notice(notice)
-            if time.monotonic() - last_probe >= PROBE_SECONDS:
+            if time.monotonic() - self._last_answer >= PROBE_SECONDS:
                 conn.execute("SELECT 1")  # a broken network fails here, within seconds
-                last_probe = time.monotonic()
+                self._last_answer = time.monotonic()
+                self._set_reachable(True)  # answering again after a silence
+
+    def _watch(self) -> None:
+        """Say the server is unreachable when it has been silent too long, even while the
+        listener's thread still waits for its answer."""
+        while not self._stopping.wait(WAIT_SECONDS):
+            silent = time.monotonic() - self._last_answer
+            if self._listening.is_set() and silent > SILENT_SECONDS:
+                self._set_reachable(False)
 
     def _set_reachable(self, reachable: bool) -> None:
-        if reachable != self._reachable:
+        with self._reachable_lock:
+            if reachable == self._reachable:
+                return
             self._reachable = reachable
-            log.info("site %s", "reachable again" if reachable else "cannot be reached")
-            self._on_reachable(reachable)
+        log.info("site %s", "reachable again" if reachable else "cannot be reached")
+        self._on_reachable(reachable)

@@ -279,6 +279,23 @@ def test_the_server_away_is_noticed_and_listening_resumes_when_it_is_back(
         heard.listener.stop()
 
 
+def test_a_server_that_stops_answering_without_closing_is_noticed_within_ten_seconds(
+    own_server, team
+):
+    # A frozen server, or a network that drops packets silently: nothing is closed and the
+    # kernel still acknowledges, so only the listener's own patience can tell.
+    heard = Heard(team.open_as(team.staff["jones"]))
+    try:
+        own_server.freeze()
+        try:
+            assert heard.reachability.get(timeout=UNREACHABLE_SECONDS) is False
+        finally:
+            own_server.thaw()
+        assert heard.reachability.get(timeout=UNREACHABLE_SECONDS) is True
+    finally:
+        heard.listener.stop()
+
+
 # -- the window, signed in to the site -------------------------------------------------------
 #
 # The window's own sign-in to a site is not built yet: these tests give the real
