@@ -113,9 +113,12 @@ class ChangeListener:
         return self._listening.wait(timeout)
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Stop listening (at sign-out, lock or quit); the connection is closed."""
+        """Stop listening (at sign-out, lock or quit); the connection is closed. Waits up
+        to ``timeout`` seconds for the listener's thread to end (0: not at all; it ends
+        at its next look, within :data:`WAIT_SECONDS` unless the server keeps it waiting)."""
         self._stopping.set()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+        alive = self._thread.is_alive()
+        if timeout > 0 and alive and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
     # -- the listener's thread ---------------------------------------------------------------

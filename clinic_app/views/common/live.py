@@ -100,7 +100,9 @@ class LiveRefresh(QObject):
     def stop(self) -> None:
         """Stop listening (sign-out, lock, quit)."""
         if self._listener is not None:
-            self._listener.stop()
+            # Without waiting: the GUI thread must not wait for a listener that may itself
+            # be waiting for a server that does not answer. It ends at its next look.
+            self._listener.stop(0)
             self._listener = None
         self._gather.stop()
         self._waiting.clear()
