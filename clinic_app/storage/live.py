@@ -31,7 +31,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +85,12 @@ class ChangeListener:
         connect: Callable[[], Any],
         on_notice: Callable[[ChangeNotice], None],
         on_reachable: Callable[[bool], None],
+        *,
+        own_pids: Collection[int] = (),
     ) -> None:
+        """``own_pids``: the server processes of this workstation's own connections (kept
+        up to date by the caller); what they commit is not announced back here."""
+        self._own_pids = own_pids
         self._connect = connect
         self._on_notice = on_notice
         self._on_reachable = on_reachable
@@ -156,6 +161,8 @@ class ChangeListener:
         self._set_reachable(True)
         while not self._stopping.is_set():
             for notify in conn.notifies(timeout=WAIT_SECONDS):
+                if notify.pid in self._own_pids:
+                    continue  # committed here: the screens that made it have refreshed
                 notice = parse(notify.payload)
                 if notice is not None:
                     self._on_notice(notice)

@@ -298,6 +298,9 @@ class SiteDatabase:
     # A new psycopg connection as the same member of staff (for the live-refresh listener,
     # which holds a connection of its own); None for a database opened without one.
     connect: Callable[[], Any] | None = field(default=None, repr=False)
+    # The server processes of this database's own connections: the listener does not
+    # announce back to this workstation the changes it committed itself.
+    backend_pids: set[int] = field(default_factory=set, repr=False)
 
     def session(self) -> Session:
         return self._sessions()
@@ -325,9 +328,16 @@ def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
     certificate that does not match is reported here, in plain words.
     """
     connect = connector(settings, user, password)
-    engine = connect_engine(settings, user, password, connect=connect)
+    pids: set[int] = set()
+
+    def remembered() -> Any:
+        conn = connect()
+        pids.add(int(conn.info.backend_pid))
+        return conn
+
+    engine = connect_engine(settings, user, password, connect=remembered)
     return SiteDatabase(
-        settings, user, engine, sessionmaker(engine, expire_on_commit=False), connect
+        settings, user, engine, sessionmaker(engine, expire_on_commit=False), connect, pids
     )
 
 

@@ -217,6 +217,49 @@ def test_share_decisions_signed_notes_and_referrals_are_announced(team, shared_c
         heard.listener.stop()
 
 
+def test_a_workstation_is_not_told_of_its_own_changes(team, shared_client):
+    # Its own screens refreshed when they saved; the same person on another computer is
+    # told (another process, other connections).
+    from clinic_app.models.enums import ShareDecisionKind
+
+    jones_ref = team.staff["jones"]
+    here = team.open_as(jones_ref)
+    assert here.connect is not None
+    heard_here: queue.Queue[ChangeNotice] = queue.Queue()
+    own = ChangeListener(
+        here.connect, heard_here.put, queue.Queue().put, own_pids=here.backend_pids
+    ).start()
+    elsewhere = Heard(team.open_as(jones_ref))
+    try:
+        assert own.wait_listening(10)
+        event = Workspace(here, jones_ref).call(
+            risk.record_risk_event,
+            shared_client,
+            kind=RiskEventKind.NEW_VICTIM,
+            urgency=Urgency.URGENT,
+            occurred_on=date(2026, 12, 7),
+            detail="Detail",
+            shareable_statement="Statement",
+        )
+        assert elsewhere.notice() == ChangeNotice(shared_client, "risk_event")
+        # Then a colleague's change: it is the first thing heard here (notices arrive in
+        # commit order, so the own change would have come before it).
+        smith = Workspace(team.open_as(team.staff["smith"]), team.staff["smith"])
+        smith.call(
+            risk.record_share_decision,
+            event.id,
+            decision=ShareDecisionKind.NOT_SHARED,
+            reason="Not needed yet",
+            client_informed=True,
+        )
+        assert heard_here.get(timeout=DELIVERY_SECONDS) == ChangeNotice(
+            shared_client, "share_decision"
+        )
+    finally:
+        own.stop()
+        elsewhere.listener.stop()
+
+
 def test_a_client_not_assigned_leads_to_nothing_visible(team, shared_client):
     lee_ref = team.staff["lee"]
     lee_db = team.open_as(lee_ref)

@@ -148,7 +148,8 @@ def for_workspace(workspace: Workspace, parent: QObject | None = None) -> LiveRe
     def start(
         on_notice: Callable[[Notice], None], on_reachable: Callable[[bool], None]
     ) -> Listening:
-        return ChangeListener(connect, on_notice, on_reachable).start()
+        own = getattr(workspace.database, "backend_pids", ())
+        return ChangeListener(connect, on_notice, on_reachable, own_pids=own).start()
 
     def visible(notices: Sequence[Notice]) -> Sequence[Notice]:
         wanted = [live.ChangeNotice(n.client_id, n.kind) for n in notices]
