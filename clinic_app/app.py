@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
+from clinic_app.views.common import live as live_refresh
 from clinic_app.views.common.feedback import install_excepthook, show_error
 from clinic_app.views.common.palette import apply_accessible_palette
 from clinic_app.views.common.runner import Runner, use_runner
@@ -53,7 +54,9 @@ if TYPE_CHECKING:
     from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
+    from clinic_app.storage.local_drafts import LocalDraftStore
     from clinic_app.views.admin.view import AdministrationView
+    from clinic_app.views.common.live import LiveRefresh
     from clinic_app.views.common.record_part import RecordPart
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
@@ -143,6 +146,9 @@ class ClinicApp(QObject):
         self.database: Database | None = None
         self.workspace: Workspace | None = None
         self.window: MainWindow | None = None
+        self.live: LiveRefresh | None = None  # a site's live refresh, while signed in
+        # At a site: what is typed while the server is away, kept on this computer.
+        self.kept_drafts: tuple[LocalDraftStore, str] | None = None
         # The one runner of units of work: every view hands it what would wait on the
         # database, so that the window never freezes.
         self.runner = Runner(self)
@@ -227,6 +233,7 @@ class ClinicApp(QObject):
 
     def close_database(self) -> None:
         """Close the database cleanly (at quit); safe to call more than once."""
+        self._stop_live()
         self.runner.stop()  # work already asked for (a save) finishes first
         database, self.database = self.database, None
         if database is not None:
@@ -490,7 +497,13 @@ class ClinicApp(QObject):
         clear_clipboard()
         QApplication.quit()
 
+    def _stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
     def _close_window(self) -> None:
+        self._stop_live()
         if self.window is not None:
             self.window.close_for_lock()
             self.window.deleteLater()
@@ -543,6 +556,11 @@ class ClinicApp(QObject):
         window.sign_out_requested.connect(self.sign_out)
         window.closed_by_user.connect(self._quit)
         self.window = window
+        # At a site: other workstations' changes, and whether the server answers.
+        self.live = live_refresh.for_workspace(workspace, window)
+        if self.live is not None:
+            window.follow_site(self.live)
+        self._keep_drafts_locally(workspace)
         database = self.database
 
         def lock_minutes() -> int:
@@ -557,6 +575,33 @@ class ClinicApp(QObject):
             self.runner.run(_import_record_screens, lambda _none: None)
         if resume is not None:
             self._resume(window, workspace, resume)
+
+    def _keep_drafts_locally(self, workspace: Workspace) -> None:
+        """At a site: keep what is typed while the server is away on this computer, and
+        save at the site what was kept (now, and whenever the server is back)."""
+        from clinic_app.services import offline  # noqa: PLC0415
+        from clinic_app.storage import local_drafts  # noqa: PLC0415
+        from clinic_app.storage.keys import CredentialStore  # noqa: PLC0415
+
+        site = offline.site_name(workspace)
+        if site is None:
+            self.kept_drafts = None
+            return
+        # Always the operating system's credential store (a key file holds the workstation
+        # database's own key, which this must never replace).
+        store = local_drafts.LocalDraftStore(local_drafts.default_path(), CredentialStore)
+        self.kept_drafts = (store, site)
+
+        def send_kept() -> None:
+            self.runner.run(
+                partial(offline.send_kept_drafts, workspace, store, site),
+                lambda _sent: None,
+                failed=lambda error: log.info("kept drafts not sent (%s)", type(error).__name__),
+            )
+
+        send_kept()
+        if self.live is not None:
+            self.live.reachable_changed.connect(lambda back: send_kept() if back else None)
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
         """Open the records that were open again, and put autosaved text back in their
@@ -804,6 +849,15 @@ class ClinicApp(QObject):
             return False
         return True
 
+    def _autosave(self, workspace: Workspace) -> Callable[..., DraftRow]:
+        """The note editor's autosave: at a site, kept on this computer while it is away."""
+        from clinic_app.services import notes, offline  # noqa: PLC0415
+
+        if self.kept_drafts is None:
+            return workspace.bind(notes.autosave)
+        store, site = self.kept_drafts
+        return offline.autosave_keeping_locally(workspace, store, site)
+
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """A client's record, built without reading the database.
 
@@ -949,7 +1003,7 @@ class ClinicApp(QObject):
                     sign_note=workspace.bind(notes.sign_note),
                     add_addendum=workspace.bind(notes.add_addendum),
                     mark_entered_in_error=workspace.bind(notes.mark_entered_in_error),
-                    autosave=workspace.bind(notes.autosave),
+                    autosave=self._autosave(workspace),
                     drafts_to_recover=workspace.bind(notes.drafts_to_recover),
                     discard_draft=workspace.bind(notes.discard_draft),
                     plans_for_client=workspace.bind(plans.plans_for_client),

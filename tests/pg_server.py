@@ -4,7 +4,10 @@ No mock and no SQLite stand-in: ``PgServer.start()`` makes a temporary folder, a
 directory in it (``initdb`` with SCRAM-SHA-256 passwords), a small certificate authority
 and a server certificate for ``localhost`` (so ``sslmode=verify-full`` is exercised), and
 starts ``postgres`` on a free port, listening on 127.0.0.1 (TLS only) and on a Unix
-socket inside the folder. ``stop()`` stops it and removes the folder.
+socket inside the folder. ``stop()`` stops it and removes the folder. ``halt()`` stops it
+and keeps its data, ``resume()`` starts it again on the same port (a server restarted
+under a running application); ``freeze()`` and ``thaw()`` pause its processes (a network
+that silently drops every packet).
 
 PostgreSQL refuses to run as root. When the tests run as root (a container, CI), the
 server's files belong to the unprivileged user ``nobody`` and every server program is run
@@ -21,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -182,6 +186,40 @@ class PgServer:
             server._remove()
             raise
         return server
+
+    def halt(self) -> None:
+        """Stop the server (connections are cut at once), keeping its data for resume()."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a halted server again, on the same port with the same data."""
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
+            str(self.root / "server.log"), "-w", "-t", "60", "start",
+        )  # fmt: skip
+
+    def _server_pids(self) -> list[int]:
+        """The postmaster of this server and its children (backends, workers)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """Stop this server's processes without closing anything (SIGSTOP): to a client it
+        looks like a network that swallows every packet. thaw() lets them go on."""
+        for pid in self._server_pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._server_pids():
+            os.kill(pid, signal.SIGCONT)
 
     def stop(self) -> None:
         try:

@@ -9,6 +9,9 @@ rows added, changed or deleted through the ORM, and INSERT, UPDATE and DELETE st
 run through a session. The audit trail and its head (written when a record is merely
 opened) do not count: they change what happened, not what needs doing. Another program
 writing to the same file is not seen here; refreshing by hand (F5) covers that.
+
+At a site, changes committed by other workstations arrive as notices (``services.live``),
+which count here too (:func:`changed_elsewhere`), so the same screens reload.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ def generation(tables: Iterable[str]) -> int:
     """How many committed units of work have changed any of ``tables`` in this process."""
     with _lock:
         return sum(_committed[table] for table in tables)
+
+
+def changed_elsewhere(tables: Iterable[str]) -> None:
+    """Count a change to ``tables`` committed by someone else (a site's notice)."""
+    with _lock:
+        _committed.update(set(tables))
 
 
 def _note(session: Session, table: str | None) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from clinic_app.errors import AuthError, DatabaseLocked
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import Database
+from clinic_app.storage.site import SiteDatabase
 
 P = ParamSpec("P")
 
@@ -45,7 +46,7 @@ class Workspace:
 
     def __init__(
         self,
-        database: Database,
+        database: Database | SiteDatabase,
         me: StaffRef,
         *,
         gui_thread: threading.Thread | None = None,

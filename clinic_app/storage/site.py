@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,7 +44,15 @@ STRONG_TLS = "verify-full"
 # Weaker modes, weakest last; each needs an explicit administrator's choice.
 WEAKER_TLS = ("verify-ca", "require")
 # How long a connection attempt may take before the user is told the site is unreachable.
-CONNECT_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+# A connection whose server has gone (network down, server switched off) is noticed by
+# TCP keepalives after KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_COUNT seconds of
+# silence (7 s), and data sent but not acknowledged fails after TCP_USER_TIMEOUT_MS: the
+# window says the site cannot be reached within 10 seconds, and no unit of work hangs.
+KEEPALIVE_IDLE = 3
+KEEPALIVE_INTERVAL = 2
+KEEPALIVE_COUNT = 2
+TCP_USER_TIMEOUT_MS = 7000
 # Appends to the audit chain take this transaction-scoped advisory lock (one per database).
 AUDIT_CHAIN_LOCK = 0x636C696E6963  # "clinic"
 SETTINGS_FILENAME = "site.json"
@@ -117,6 +125,11 @@ class SiteSettings:
             "password": password,
             "sslmode": self.sslmode,
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "keepalives": 1,
+            "keepalives_idle": KEEPALIVE_IDLE,
+            "keepalives_interval": KEEPALIVE_INTERVAL,
+            "keepalives_count": KEEPALIVE_COUNT,
+            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
             "application_name": application_name,
         }
         if self.ca_file is not None:
@@ -219,12 +232,20 @@ def classify(exc: BaseException) -> StorageError | None:
                 "certificate does not match the settings). Nothing was sent to it; tell your "
                 "IT service."
             )
-        return StorageError(UNREACHABLE_MESSAGE)
+        return SiteUnreachable(UNREACHABLE_MESSAGE)
     return None
 
 
 class SiteSignInError(StorageError):
     """The server refused the member of staff's name or password."""
+
+
+class SiteUnreachable(StorageError):
+    """The site's server cannot be reached now (network down, server restarting).
+
+    Nothing of the unit of work was written; the same work may succeed once the server is
+    back, so a view keeps what was typed and tries again then.
+    """
 
 
 def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
@@ -248,6 +269,10 @@ def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
     @event.listens_for(engine, "handle_error")
     def _translate(context: ExceptionContext) -> StorageError | None:
         original = context.original_exception
+        if context.is_pre_ping:
+            # A pooled connection the server closed (it restarted): SQLAlchemy recognises
+            # the disconnection and connects again, which it cannot do with a new error.
+            return None
         if isinstance(original, psycopg.OperationalError):
             translated = classify(original)
             if translated is not None:
@@ -270,6 +295,12 @@ class SiteDatabase:
     user: str
     engine: Engine
     _sessions: sessionmaker[Session] = field(repr=False)
+    # A new psycopg connection as the same member of staff (for the live-refresh listener,
+    # which holds a connection of its own); None for a database opened without one.
+    connect: Callable[[], Any] | None = field(default=None, repr=False)
+    # The server processes of this database's own connections: the listener does not
+    # announce back to this workstation the changes it committed itself.
+    backend_pids: set[int] = field(default_factory=set, repr=False)
 
     def session(self) -> Session:
         return self._sessions()
@@ -296,12 +327,22 @@ def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
     The first connection is made at once, so a wrong password, an unreachable server or a
     certificate that does not match is reported here, in plain words.
     """
-    engine = connect_engine(settings, user, password)
-    return SiteDatabase(settings, user, engine, sessionmaker(engine, expire_on_commit=False))
+    connect = connector(settings, user, password)
+    pids: set[int] = set()
+
+    def remembered() -> Any:
+        conn = connect()
+        pids.add(int(conn.info.backend_pid))
+        return conn
+
+    engine = connect_engine(settings, user, password, connect=remembered)
+    return SiteDatabase(
+        settings, user, engine, sessionmaker(engine, expire_on_commit=False), connect, pids
+    )
 
 
-def connect_engine(settings: SiteSettings, user: str, password: str) -> Engine:
-    """An engine whose every connection signs in as ``user``; the first is made at once."""
+def connector(settings: SiteSettings, user: str, password: str) -> Callable[[], Any]:
+    """A function making a new psycopg connection as ``user`` (settings checked first)."""
     import psycopg  # noqa: PLC0415 - site mode only
 
     settings.check()
@@ -310,6 +351,19 @@ def connect_engine(settings: SiteSettings, user: str, password: str) -> Engine:
     def connect() -> Any:
         return psycopg.connect(conninfo)
 
+    return connect
+
+
+def connect_engine(
+    settings: SiteSettings,
+    user: str,
+    password: str,
+    *,
+    connect: Callable[[], Any] | None = None,
+) -> Engine:
+    """An engine whose every connection signs in as ``user``; the first is made at once."""
+    if connect is None:
+        connect = connector(settings, user, password)
     engine = make_engine(connect, sslmode=settings.sslmode)
     try:
         with engine.connect() as conn:

@@ -23,3 +23,7 @@ class HomeScreen(QWidget):
 
     def refresh(self) -> None:
         """Show what the services have now."""
+
+    def refresh_changed(self) -> None:
+        """Reload what may have changed since it was loaded (by default, everything)."""
+        self.refresh()

@@ -19,8 +19,9 @@ Every dialog that saves does the same few things, so they live here once::
   one that was cancelled.
 - ``saved`` gets the result on the GUI thread (it usually accepts the dialog).
 - A :class:`ValidationError` goes to ``problems`` (shown beside the fields); any other
-  :class:`ClinicError` is shown in a message box titled ``title``. Either way the buttons
-  are enabled again and the user's input is left exactly as it was.
+  :class:`ClinicError` is shown in a message box titled ``title`` (a site that cannot be
+  reached adds that what was typed is still in the form). Either way the buttons are
+  enabled again and the user's input is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -34,10 +35,16 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QWidget
 
 from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.storage.site import SiteUnreachable
 from clinic_app.views.common import feedback
 from clinic_app.views.common.runner import runner
 
 R = TypeVar("R")
+
+KEPT_IN_FORM = (
+    "Nothing was saved. What you typed is still in this form: save it again when the team "
+    "database is back."
+)
 
 
 class _HoldOpen(QObject):
@@ -91,6 +98,9 @@ def save_through_runner(
         enable_again()
         if problems is not None and isinstance(error, ValidationError):
             problems(error.problems)
+        elif isinstance(error, SiteUnreachable):
+            away = SiteUnreachable(f"{error.message} {KEPT_IN_FORM}")
+            feedback.show_error(form, away, title=title)
         else:
             feedback.show_error(form, error, title=title)
 

@@ -435,6 +435,7 @@ class DashboardView(HomeScreen):
         self._runner_key = f"dashboard:{id(self)}"
         self._asked: set[SectionKey] = set()  # sections on their way from the runner
         self._everything_stale = False  # a refresh was asked while hidden
+        self._check_again = False  # a change was announced while sections were on their way
         self.current: Dashboard | None = None
         self._loaded: dict[SectionKey, DashboardSection] = {}
         self._generations: dict[SectionKey, int] = {}
@@ -521,7 +522,10 @@ class DashboardView(HomeScreen):
         on a new day, before the first load or after a refresh asked while hidden);
         nothing when none has."""
         if self.loading:
-            return  # on its way already; a change made meanwhile shows at the next visit
+            # On its way already: look again when it has arrived (a change committed
+            # meanwhile, by someone at a site say, is counted after the sections' marks).
+            self._check_again = True
+            return
         stale = self.stale_sections()
         self._everything_stale = False
         if stale:
@@ -584,9 +588,14 @@ class DashboardView(HomeScreen):
         )
         self.summary.show()
         self.loaded.emit()
+        if self._check_again:
+            self._check_again = False
+            if self.isVisible():
+                self.refresh_changed()
 
     def _show_problem(self, error: ClinicError) -> None:
         self._asked.clear()
+        self._check_again = False
         self.current = None
         self._loaded.clear()
         self._generations.clear()

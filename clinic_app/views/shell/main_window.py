@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QTabWidget,
     QTextEdit,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -24,6 +25,7 @@ from clinic_app.services.common import StaffRef
 from clinic_app.views.caseload.view import CaseloadView
 from clinic_app.views.common import feedback
 from clinic_app.views.common.home_screen import HomeScreen
+from clinic_app.views.common.live import UNREACHABLE_TEXT, LiveRefresh
 from clinic_app.views.common.widgets import fit_to_screen
 from clinic_app.views.record.window import OPENING_TEXT, ClientRecordView
 from clinic_app.views.search.panel import NoteSearchPanel
@@ -89,7 +91,23 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Caseload, search and open records")
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self._on_close_tab)
-        self.setCentralWidget(self.tabs)
+        # One plain sentence above the tabs while a site's server cannot be reached.
+        self.connection_notice = QLabel(UNREACHABLE_TEXT)
+        self.connection_notice.setObjectName("connectionNotice")
+        self.connection_notice.setAccessibleName("Team database connection")
+        self.connection_notice.setWordWrap(True)
+        self.connection_notice.setStyleSheet(
+            "QLabel#connectionNotice { background: #fff4ce; color: #3b2f00; padding: 6px; "
+            "border-bottom: 1px solid #c8a600; }"
+        )
+        self.connection_notice.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.connection_notice)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
 
         self.home: HomeScreen | None = None
         if parts.make_home is not None:
@@ -337,6 +355,34 @@ class MainWindow(QMainWindow):
         for view in self.record_views():
             if view.client_id == client_id:  # the name may have changed
                 self._name_tab(view)
+        self._on_refresh()
+
+    # -- a site's live refresh -----------------------------------------------------------
+
+    def follow_site(self, live: LiveRefresh) -> None:
+        """Show a site's changes as they are committed elsewhere, and whether it answers."""
+        live.clients_changed.connect(self.show_changes)
+        live.reachable_changed.connect(self.show_reachable)
+
+    def show_changes(self, client_ids: Sequence[int]) -> None:
+        """Reload what shows these clients (each one the signed-in person can see)."""
+        wanted = set(client_ids)
+        for view in self.record_views():
+            if view.client_id in wanted and view.is_open:
+                view.refresh_all()
+        if self.home is not None and self.home.isVisible():
+            self.home.refresh_changed()  # hidden, it reloads when next shown
+
+    def show_reachable(self, reachable: bool) -> None:
+        """Say so while the server cannot be reached; when it is back, keep what is being
+        typed (autosaves that failed meanwhile) and reload every screen once."""
+        self.connection_notice.setVisible(not reachable)
+        if not reachable:
+            return
+        for view in self.record_views():
+            view.prepare_to_lock()  # autosave whatever is being typed, now
+            if view.is_open:
+                view.refresh_all()
         self._on_refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -89,3 +89,23 @@ def test_another_known_error_is_shown_with_the_forms_title(qtbot, threaded, monk
     qtbot.waitUntil(lambda: threaded.idle)
     assert shown == [("Not saved", "The database is busy.")]
     assert form.save_button.isEnabled() and form.problems == []
+
+
+def test_a_site_out_of_reach_says_the_text_is_still_in_the_form(qtbot, threaded, monkeypatch):
+    from clinic_app.storage.site import UNREACHABLE_MESSAGE, SiteUnreachable
+    from clinic_app.views.common.saving import KEPT_IN_FORM
+
+    shown: list[str] = []
+    monkeypatch.setattr(
+        feedback, "show_error", lambda parent, error, title="": shown.append(error.message)
+    )
+    form = Form()
+    qtbot.addWidget(form)
+
+    def away() -> str:
+        raise SiteUnreachable(UNREACHABLE_MESSAGE)
+
+    form.save(away)
+    qtbot.waitUntil(lambda: threaded.idle)
+    assert shown == [f"{UNREACHABLE_MESSAGE} {KEPT_IN_FORM}"]
+    assert form.text.text() == "as typed" and form.save_button.isEnabled()

@@ -449,3 +449,41 @@ def test_a_subject_access_request_opens_the_subject_access_tab_at_the_request(qt
     with qtbot.waitSignal(view.open_requested) as opened:
         requests.table.doubleClicked.emit(model.index(0, 1))
     assert opened.args == [OpenTarget(3, "Subject access", 8)]
+
+
+def test_a_change_announced_while_sections_are_on_their_way_is_loaded_after_them(qtbot):
+    # At a site a colleague's change can be announced while the dashboard is loading:
+    # it must not wait for the next visit.
+    from clinic_app.views.common.runner import use_runner
+
+    class Deferred:
+        """A runner that holds each unit of work until the test lets it run."""
+
+        def __init__(self) -> None:
+            self.waiting: list[Any] = []
+
+        def run(self, work, done, *, key=None, parent=None, failed=None):  # type: ignore[no-untyped-def]
+            self.waiting.append((work, done))
+
+        def cancel(self, key: str) -> None:
+            pass
+
+        def finish(self) -> None:
+            while self.waiting:
+                work, done = self.waiting.pop(0)
+                done(work())
+
+    deferred = Deferred()
+    previous = use_runner(deferred)
+    try:
+        fake = FakeDashboard(board(urgent_risk=(RISK,)))
+        view = make(qtbot, fake)
+        view.show()
+        assert view.loading
+        fake.marks = {"urgent_risk": 1}  # announced while loading
+        view.refresh_changed()
+        deferred.finish()
+        assert fake.asked[-1] == ["urgent_risk"]
+        assert not view.loading
+    finally:
+        use_runner(previous)

@@ -383,3 +383,39 @@ def test_a_renamed_client_s_record_tab_shows_the_new_name(qtbot):
     index = window.tabs.indexOf(view)
     assert window.tabs.tabText(index) == view.client.display_name
     assert "Chris" in window.tabs.tabText(index)
+
+
+def test_a_site_out_of_reach_is_said_in_one_sentence_and_everything_reloads_when_back(qtbot):
+    from clinic_app.views.common.live import UNREACHABLE_TEXT
+
+    window, made = make_window(qtbot)
+    window.open_client(7)
+    window.show()
+    [view] = made
+    parts = view.parts()
+    assert parts  # the first tab is built
+    notice = window.connection_notice
+    assert not notice.isVisible()
+    window.show_reachable(False)
+    assert notice.isVisible() and notice.text() == UNREACHABLE_TEXT
+    saved = [part.saved for part in parts]
+    refreshed = [part.refreshed for part in parts]
+    window.show_reachable(True)
+    assert not notice.isVisible()
+    # What is being typed is kept again (autosaves that failed meanwhile), and every
+    # screen reloads once: changes made while it was away were not heard.
+    assert [part.saved for part in parts] == [n + 1 for n in saved]
+    assert [part.refreshed for part in parts] == [n + 1 for n in refreshed]
+    assert window.caseload.refreshed >= 1
+
+
+def test_a_change_elsewhere_reloads_the_open_record_of_that_client_only(qtbot):
+    window, made = make_window(qtbot, assigned=(7, 8))
+    window.open_client(7)
+    window.open_client(8)
+    seven, eight = made
+    assert seven.parts() and eight.parts()
+    before = ([p.refreshed for p in seven.parts()], [p.refreshed for p in eight.parts()])
+    window.show_changes([8])
+    assert [p.refreshed for p in seven.parts()] == before[0]
+    assert [p.refreshed for p in eight.parts()] == [n + 1 for n in before[1]]

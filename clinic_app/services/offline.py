@@ -1,0 +1,78 @@
+"""A site out of reach: keep what is typed on this computer, save it when the site is back.
+
+The session note editor autosaves its fields every few seconds (``notes.autosave``). At a
+site, :func:`autosave_keeping_locally` wraps that use case: when the server cannot be
+reached (:class:`~clinic_app.storage.site.SiteUnreachable`) the fields are kept in the
+encrypted store on this computer (``storage.local_drafts``) and the error still reaches the
+editor, which keeps its text and tries again; once a save reaches the server, the local
+copy is deleted. :func:`send_kept_drafts` saves, as the person's autosaved drafts, what the
+store still holds (after the server is back, or at the next sign-in after the application
+was closed or crashed meanwhile). No two-way synchronisation: a kept text becomes that
+person's draft, which they see and save or discard as any autosaved draft.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from clinic_app.errors import ClinicError
+from clinic_app.services import notes
+from clinic_app.services.notes import DraftRow
+from clinic_app.services.workspace import Workspace
+from clinic_app.storage.local_drafts import LocalDraftStore
+from clinic_app.storage.site import SiteUnreachable
+
+log = logging.getLogger(__name__)
+
+Autosave = Callable[..., DraftRow]
+
+
+def site_name(workspace: Workspace) -> str | None:
+    """The site a workspace is signed in to (host, port, database), or None."""
+    settings = getattr(workspace.database, "settings", None)
+    if settings is None:
+        return None
+    return f"{settings.host}:{settings.port}/{settings.database}"
+
+
+def autosave_keeping_locally(workspace: Workspace, store: LocalDraftStore, site: str) -> Autosave:
+    """``notes.autosave`` as the signed-in user, kept on this computer while the site is
+    away (the error is raised all the same: the text is not yet at the site)."""
+    me = workspace.me
+
+    def autosave(client_id: int, fields: dict[str, Any], *, note_id: int | None = None) -> DraftRow:
+        try:
+            row = workspace.call(notes.autosave, client_id, fields, note_id=note_id)
+        except SiteUnreachable:
+            store.keep(site, me.id, client_id, note_id, fields)
+            log.info("a draft was kept on this computer while the site is away")
+            raise
+        store.forget(site, me.id, client_id, note_id)
+        return row
+
+    autosave.__name__ = "autosave"
+    return autosave
+
+
+def send_kept_drafts(workspace: Workspace, store: LocalDraftStore, site: str) -> int:
+    """Save at the site what was kept on this computer; how many drafts were saved.
+
+    Stops at the first SiteUnreachable (the rest stays kept). A draft the site refuses for
+    good (the person is no longer on the case, the note is gone) is dropped here: it could
+    never be saved, and the person could not have seen it anyway.
+    """
+    me = workspace.me
+    sent = 0
+    for kept in store.kept(site, me.id):
+        try:
+            workspace.call(notes.autosave, kept.client_id, kept.fields, note_id=kept.note_id)
+        except SiteUnreachable:
+            break
+        except ClinicError as error:
+            log.warning("a kept draft was refused by the site (%s)", type(error).__name__)
+        else:
+            sent += 1
+        store.forget(site, me.id, kept.client_id, kept.note_id)
+    return sent

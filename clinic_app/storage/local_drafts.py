@@ -1,0 +1,142 @@
+"""Text typed while the site cannot be reached, kept encrypted on this computer.
+
+At a site every draft lives on the server. While the server cannot be reached (network
+down, server restarting) an autosave there fails; the editor keeps its text, and this
+store keeps a copy on the workstation's disk, so that closing the application or a crash
+meanwhile loses nothing. When the server answers again the copy is saved there as the
+person's autosaved draft (``services.offline``) and deleted here.
+
+The store is a small SQLCipher file in the user's data folder (:data:`FILENAME`), opened
+with a random 256-bit key kept in the operating system's credential store, like a
+workstation database. One row per site, member of staff, client and note (the newest text
+replaces the older); ``secure_delete`` overwrites what is deleted. Nothing here is merged
+with anyone else's changes: there is no two-way synchronisation.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from clinic_app import config
+from clinic_app.errors import KeyNotFound
+from clinic_app.storage.keys import KeyStore, generate_key
+
+FILENAME = "kept-while-away.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kept_draft (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    staff_id INTEGER NOT NULL,
+    client_id INTEGER NOT NULL,
+    note_id INTEGER NOT NULL,  -- 0: a new note
+    fields TEXT NOT NULL,
+    kept_at TEXT NOT NULL,
+    UNIQUE (site, staff_id, client_id, note_id)
+)
+"""
+
+
+@dataclass(frozen=True)
+class KeptDraft:
+    """A session note's fields, typed while the site could not be reached."""
+
+    client_id: int
+    note_id: int | None
+    fields: dict[str, Any]
+    kept_at: datetime
+
+
+def default_path() -> Path:
+    return config.data_dir() / FILENAME
+
+
+class LocalDraftStore:
+    """The encrypted store of text typed while the site is away (opened on first use).
+
+    Every method reads or writes the disk: call them off the GUI thread (the runner).
+    """
+
+    def __init__(self, path: Path, key_store: Callable[[], KeyStore]) -> None:
+        """``key_store`` makes the credential store (on first use, off the GUI thread)."""
+        self.path = path
+        self._key_store = key_store
+        self._key: bytes | None = None
+        self._lock = threading.Lock()
+
+    def _key_now(self) -> bytes:
+        if self._key is None:
+            try:
+                store = self._key_store()
+                self._key = store.get(self.path)
+            except KeyNotFound:
+                if self.path.exists():
+                    # Its key is gone: what it held cannot be read; start again.
+                    self.path.unlink()
+                key = generate_key()
+                store.put(self.path, key)
+                self._key = key
+        return self._key
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        with self._lock:
+            key = self._key_now()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlcipher3.connect(str(self.path), isolation_level=None)
+            try:
+                conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+                conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+                conn.execute("PRAGMA secure_delete = ON")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute(_SCHEMA)
+                yield conn
+            finally:
+                conn.close()
+
+    def keep(
+        self, site: str, staff_id: int, client_id: int, note_id: int | None, fields: dict[str, Any]
+    ) -> None:
+        """Keep (or replace) the text of one note being typed."""
+        now = datetime.now(UTC).isoformat()
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO kept_draft (site, staff_id, client_id, note_id, fields, kept_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, staff_id, client_id, note_id) "
+                "DO UPDATE SET fields = excluded.fields, kept_at = excluded.kept_at",
+                (site, staff_id, client_id, note_id or 0, json.dumps(fields), now),
+            )
+
+    def kept(self, site: str, staff_id: int) -> list[KeptDraft]:
+        """What this member of staff typed at this site while it was away, oldest first."""
+        if not self.path.exists():
+            return []
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT client_id, note_id, fields, kept_at FROM kept_draft "
+                "WHERE site = ? AND staff_id = ? ORDER BY kept_at",
+                (site, staff_id),
+            ).fetchall()
+        return [
+            KeptDraft(c, n or None, json.loads(f), datetime.fromisoformat(k)) for c, n, f, k in rows
+        ]
+
+    def forget(self, site: str, staff_id: int, client_id: int, note_id: int | None) -> None:
+        """Delete the copy once the server has it."""
+        if not self.path.exists():
+            return
+        with self._connection() as conn:
+            conn.execute(
+                "DELETE FROM kept_draft WHERE site = ? AND staff_id = ? AND client_id = ? "
+                "AND note_id = ?",
+                (site, staff_id, client_id, note_id or 0),
+            )

@@ -1,0 +1,79 @@
+"""What is typed while the site is away is kept on this computer and saved when it is back.
+
+The site's absence is played by a workspace whose units of work fail as an unreachable
+server makes them fail (``SiteUnreachable``, nothing written); the rest is real.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clinic_app.services import notes, offline
+from clinic_app.services.workspace import Workspace
+from clinic_app.storage.keys import CredentialStore
+from clinic_app.storage.local_drafts import LocalDraftStore, default_path
+from clinic_app.storage.site import UNREACHABLE_MESSAGE, SiteUnreachable
+
+SITE = "db.trust.example:5432/clinic"
+CANARY = "Canary-5b2c typed while away"
+
+
+class SometimesAway(Workspace):
+    away = False
+
+    def call(self, use_case, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.away:
+            raise SiteUnreachable(UNREACHABLE_MESSAGE)
+        return super().call(use_case, *args, **kwargs)
+
+
+@pytest.fixture
+def store() -> LocalDraftStore:
+    return LocalDraftStore(default_path(), CredentialStore)
+
+
+def test_an_autosave_while_away_is_kept_here_and_still_fails(db, psychologist, client_id, store):
+    workspace = SometimesAway(db, psychologist)
+    autosave = offline.autosave_keeping_locally(workspace, store, SITE)
+    workspace.away = True
+    with pytest.raises(SiteUnreachable):  # the editor must keep its text and try again
+        autosave(client_id, {"agenda": CANARY})
+    assert [k.fields for k in store.kept(SITE, psychologist.id)] == [{"agenda": CANARY}]
+    workspace.away = False
+    saved = autosave(client_id, {"agenda": CANARY + " and more"})
+    assert saved.fields == {"agenda": CANARY + " and more"}
+    assert store.kept(SITE, psychologist.id) == []  # the site has it now
+
+
+def test_what_was_kept_is_saved_as_the_persons_draft_when_the_site_is_back(
+    db, psychologist, client_id, store
+):
+    # Kept while away, then the application was closed: the next sign-in sends it.
+    store.keep(SITE, psychologist.id, client_id, None, {"agenda": CANARY})
+    workspace = SometimesAway(db, psychologist)
+    workspace.away = True
+    assert offline.send_kept_drafts(workspace, store, SITE) == 0
+    assert len(store.kept(SITE, psychologist.id)) == 1  # still kept
+    workspace.away = False
+    assert offline.send_kept_drafts(workspace, store, SITE) == 1
+    assert store.kept(SITE, psychologist.id) == []
+    drafts = workspace.call(notes.drafts_to_recover)
+    assert [d.fields for d in drafts] == [{"agenda": CANARY}]
+
+
+def test_a_kept_draft_the_site_refuses_for_good_is_dropped(db, clinician, client_id, store):
+    # The clinician is not on this client's case: the site will never take it.
+    store.keep(SITE, clinician.id, client_id, None, {"agenda": CANARY})
+    workspace = SometimesAway(db, clinician)
+    assert offline.send_kept_drafts(workspace, store, SITE) == 0
+    assert store.kept(SITE, clinician.id) == []
+
+
+def test_only_a_site_has_a_name_to_keep_drafts_under(db, psychologist):
+    from clinic_app.storage.site import SiteDatabase
+
+    name = offline.site_name(Workspace(db, psychologist))
+    if isinstance(db, SiteDatabase):
+        assert name == f"{db.settings.host}:{db.settings.port}/{db.settings.database}"
+    else:
+        assert name is None
