@@ -647,6 +647,7 @@ class SessionsTab(RecordPart):
             self,
         )
         self._remember(dialog, "addendum", note.id, restore)
+        dialog.focus_first_empty()
         added = run_dialog(dialog)
         dialog.deleteLater()
         if added:
