@@ -24,7 +24,12 @@ from clinic_app.models.enums import PlanStatus
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.views.common.table import SORT_ROLE, ListTableModel
-from clinic_app.wording import ATTENDANCE_SHORT, ATTENDANCE_WORDS, MODALITY_WORDS
+from clinic_app.wording import (
+    ATTENDANCE_SHORT,
+    ATTENDANCE_WORDS,
+    CONTACT_TYPE_WORDS,
+    MODALITY_WORDS,
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -311,8 +316,9 @@ def describe_draft(draft: DraftRow) -> str:
 def note_description(note: NoteRow) -> str:
     """One line naming a session, e.g. for a dialog: date, attendance, modality, length."""
     content = note.content
+    kind = "Session" if content.contact_type is None else CONTACT_TYPE_WORDS[content.contact_type]
     return (
-        f"Session on {content.session_date:%A %d %B %Y}: "
+        f"{kind} on {content.session_date:%A %d %B %Y}: "
         f"{ATTENDANCE_WORDS[content.attendance]}, {MODALITY_WORDS[content.modality].lower()}, "
         f"{content.duration_minutes} minutes"
     )
