@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -143,6 +143,7 @@ class NoteEditor(QWidget):
         self._needs_autosave = False  # edited since the last autosave or save
         self._unsaved = False  # differs from the saved note
         self._draft_ids: set[int] = set()
+        self._focus_when_shown = False
         self._template = template_for(contact_type)
         self.errors = FieldErrors()
         self.setAccessibleName("Session note editor")
@@ -421,8 +422,22 @@ class NoteEditor(QWidget):
         return self.sections["partner_update"]
 
     def focus_writing(self) -> None:
-        """Put the caret in the first section, to start writing."""
-        self.first_section().setFocus(Qt.FocusReason.OtherFocusReason)
+        """Put the caret in the first section, to start writing (as soon as it shows, when
+        the editor is not on screen yet: a record still opening, for example)."""
+        self._focus_when_shown = not self.isVisible()
+        if not self._focus_when_shown:
+            self.first_section().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._focus_when_shown:
+            self._focus_when_shown = False
+            # After the show has finished: the window may still be placing its own focus.
+            QTimer.singleShot(0, self, self._focus_first_section)
+
+    def _focus_first_section(self) -> None:
+        if self.isVisible():
+            self.first_section().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_goals(self, goals: Sequence[GoalRow]) -> None:
         """Offer the current plan's goals, by their partner wording."""
