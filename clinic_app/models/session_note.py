@@ -59,9 +59,7 @@ class SessionNote(Base):
     modality: Mapped[Modality] = mapped_column(str_enum(Modality), info=SHAREABLE)
     # What kind of contact the note records (its template); null on notes written before
     # contact types were recorded.
-    contact_type: Mapped[ContactType | None] = mapped_column(
-        str_enum(ContactType), info=SHAREABLE
-    )
+    contact_type: Mapped[ContactType | None] = mapped_column(str_enum(ContactType), info=SHAREABLE)
     attendance: Mapped[Attendance] = mapped_column(str_enum(Attendance), info=SHAREABLE)
     engagement: Mapped[Engagement] = mapped_column(
         str_enum(Engagement), default=Engagement.NOT_ASSESSED, info=SHAREABLE

@@ -236,9 +236,7 @@ class AddendumDialog(_ActionDialog):
         """Put the focus in the first field still to fill: the reason, the text, or (once
         they are written, as when the dialog is opened again after a lock) the password."""
         for field in (self.reason, self.text, self.password):
-            empty = (
-                not field.text() if isinstance(field, QLineEdit) else not field.toPlainText()
-            )
+            empty = not field.text() if isinstance(field, QLineEdit) else not field.toPlainText()
             if empty:
                 field.setFocus()
                 return

@@ -276,6 +276,7 @@ class NoteEditor(QWidget):
         self.duration.setRange(0, 600)
         self.duration.setSuffix(" min")
         self.duration.setToolTip("Length of the session in minutes; 0 if it did not take place")
+        self.duration.setMaximumWidth(self.duration.sizeHint().width() * 2)
         self.modality = self._combo(MODALITY_WORDS)
         self.attendance = self._combo(ATTENDANCE_WORDS)
         self.engagement = self._combo(ENGAGEMENT_WORDS)
@@ -380,9 +381,7 @@ class NoteEditor(QWidget):
             self.attendance.setCurrentIndex(self.attendance.findData(template.attendance.value))
         elif previous.attendance is not None and self._attendance() is previous.attendance:
             # Leaving a template that fixed the attendance: start again from "attended".
-            self.attendance.setCurrentIndex(
-                self.attendance.findData(Attendance.ATTENDED.value)
-            )
+            self.attendance.setCurrentIndex(self.attendance.findData(Attendance.ATTENDED.value))
         self._fact_cells["attendance"].setVisible(template.asks_attendance)
         self._fact_cells["engagement"].setVisible(template.asks_engagement)
         self._fact_cells["plan_goal_key"].setVisible(

@@ -574,11 +574,11 @@ class SessionsTab(RecordPart):
                 "</td></tr></table>"
             )
         template = template_for(content.contact_type)
-        kind = "Session" if content.contact_type is None else CONTACT_TYPE_WORDS[content.contact_type]
-        began = "" if content.start_time is None else f" at {content.start_time:%H:%M}"
-        parts.append(
-            f"<h2>{html.escape(kind)} on {content.session_date:%A %d %B %Y}{began}</h2>"
+        kind = (
+            "Session" if content.contact_type is None else CONTACT_TYPE_WORDS[content.contact_type]
         )
+        began = "" if content.start_time is None else f" at {content.start_time:%H:%M}"
+        parts.append(f"<h2>{html.escape(kind)} on {content.session_date:%A %d %B %Y}{began}</h2>")
         facts = (
             ("Attendance", ATTENDANCE_WORDS[content.attendance]),
             ("Modality", MODALITY_WORDS[content.modality]),

@@ -113,7 +113,7 @@ def test_from_home_a_note_is_written_and_signed_in_at_most_eight_actions(
 
     # 1. Ctrl+2: the diary, today.
     window.activateWindow()
-    qtbot.waitUntil(lambda: window.isActiveWindow())
+    qtbot.waitUntil(window.isActiveWindow)
     hands.key("Ctrl+2 for the diary", Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     [diary] = window.findChildren(DiaryView)
     assert window.tabs.currentWidget() is diary

@@ -170,7 +170,7 @@ def test_sign_on_a_new_note_saves_it_then_asks_for_the_password(qtbot, monkeypat
 
     monkeypatch.setattr(notes_view, "run_dialog", run)
     editor.sign_button.click()
-    [(dialog, calls_before)] = seen
+    [(_dialog, calls_before)] = seen
     assert [name for name, _ in calls_before] == ["create_draft"]  # saved first
     assert fake.named("sign_note") == [(101, "secret password")]
     assert fake.signed_versions == [1]
@@ -204,7 +204,7 @@ def test_ctrl_shift_s_signs_from_the_editor(qtbot, monkeypatch):
     asked = []
     monkeypatch.setattr(notes_view, "run_dialog", lambda dialog: asked.append(dialog) or False)
     editor.focus_writing()
-    qtbot.waitUntil(lambda: editor.sections["risk_checkin"].hasFocus())
+    qtbot.waitUntil(editor.sections["risk_checkin"].hasFocus)
     qtbot.keyClick(
         editor.sections["risk_checkin"],
         Qt.Key.Key_S,
@@ -219,7 +219,7 @@ def test_a_new_note_opens_with_the_caret_in_its_first_section(qtbot):
     tab.show()
     editor = tab.new_note()
     qtbot.waitExposed(tab)
-    qtbot.waitUntil(lambda: editor.sections["risk_checkin"].hasFocus())
+    qtbot.waitUntil(editor.sections["risk_checkin"].hasFocus)
 
 
 def test_the_note_is_shown_with_its_kind_and_headings(qtbot):

@@ -28,9 +28,7 @@ def test_the_sign_dialog_opens_in_the_password_field(qtbot):
 
 def test_return_in_the_password_field_signs(qtbot):
     asked: list[str] = []
-    dialog = shown(
-        qtbot, SignNoteDialog("Session on 4 March", lambda password: asked.append(password))
-    )
+    dialog = shown(qtbot, SignNoteDialog("Session on 4 March", asked.append))
     qtbot.keyClicks(dialog.password, "secret")
     qtbot.keyClick(dialog.password, "\r")
     assert asked == ["secret"]
