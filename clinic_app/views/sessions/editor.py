@@ -287,7 +287,7 @@ class NoteEditor(QWidget):
         )
         self.plan_goal.setMinimumContentsLength(24)
         facts: tuple[tuple[str, str, str, QWidget], ...] = (
-            ("contact_type", "&Kind of contact", "Kind of contact", self.contact_type),
+            ("contact_type", "Kind &of contact", "Kind of contact", self.contact_type),
             ("session_date", "Session &date", "Session date", self.session_date),
             ("start_time", "Start ti&me", "Start time", self.start_time),
             ("duration_minutes", "Dura&tion", "Duration in minutes", self.duration),
@@ -393,7 +393,7 @@ class NoteEditor(QWidget):
             edit = self.sections[name]
             label = self.section_labels[name]
             if section is not None:
-                label.setText(section.heading)
+                label.setText(_with_mnemonic(section.heading, title))
                 edit.setAccessibleName(section.heading)
                 edit.setPlaceholderText(section.prompt)
                 if isinstance(edit, _SectionEdit):
@@ -773,6 +773,16 @@ class NoteEditor(QWidget):
             finally:
                 self._loading = False
         self._set_clean("Unsaved text discarded")
+
+
+def _with_mnemonic(heading: str, title: str) -> str:
+    """The heading with the Alt+letter its section always has (from ``title``, e.g. "Risk
+    &check-in"), when the heading holds that letter; otherwise without one."""
+    if "&" not in title:
+        return heading
+    letter = title[title.index("&") + 1].lower()
+    at = heading.lower().find(letter)
+    return heading if at < 0 else f"{heading[:at]}&{heading[at:]}"
 
 
 def _kept(saved_at: datetime) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from clinic_app.models.enums import Attendance, ContactType, Modality
 from clinic_app.services.note_templates import TEMPLATES
@@ -38,7 +39,7 @@ def test_each_kind_of_contact_shows_its_own_sections_and_headings(qtbot):
         choose(editor, kind)
         assert shown_sections(editor) == list(template.fields), kind
         for section in template.sections:
-            assert editor.section_labels[section.field].text() == section.heading
+            assert editor.section_labels[section.field].text().replace("&", "") == section.heading
             assert editor.sections[section.field].placeholderText() == section.prompt
             assert editor.sections[section.field].accessibleName() == section.heading
         assert editor.partner_box.isVisibleTo(editor) == template.partner_update
@@ -257,3 +258,22 @@ def test_old_notes_without_a_kind_still_show_every_section(qtbot):
     for heading in ("Risk check-in", "Homework", "Risk re-rating", "Partner update"):
         assert heading in text
     assert content().contact_type is None
+
+
+def test_each_alt_letter_of_the_editor_reaches_one_control_whatever_the_kind(qtbot):
+    tab = make_tab(qtbot, Fake())
+    tab.show()
+    editor = tab.new_note()
+    for kind in TEMPLATES:
+        choose(editor, kind)
+        seen: dict[str, list[str]] = {}
+        for widget in tab.findChildren(QLabel) + tab.findChildren(QAbstractButton):
+            if not widget.isVisibleTo(tab) or "&" not in widget.text():
+                continue
+            text = widget.text().replace("&&", "")
+            if "&" in text:
+                seen.setdefault(text[text.index("&") + 1].lower(), []).append(text)
+        assert all(len(texts) == 1 for texts in seen.values()), (kind, seen)
+    choose(editor, ContactType.INTERVENTION_SESSION)
+    assert editor.section_labels["risk_rerating"].text() == "Ris&k re-rating"
+    assert editor.section_labels["risk_checkin"].text() == "Risk &check-in"
