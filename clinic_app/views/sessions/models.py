@@ -45,14 +45,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("risk_rerating", "Ris&k re-rating"),
     ("actions", "Actions"),
 )
-SECTION_HINTS: dict[str, str] = {
-    "risk_checkin": "Contact or attempted contact, intent, breaches, mental state since last time",
-    "agenda": "What the session set out to do, and which plan goal it served",
-    "intervention_content": "What was worked on and how the client responded",
-    "homework": "What the client agreed to do before the next session",
-    "risk_rerating": "Whether risk has changed since the check-in, and why",
-    "actions": "What you or the team will do next",
-}
 PARTNER_UPDATE_TITLE = "Partner update (may be shared with partner agencies)"
 PARTNER_UPDATE_HELP = (
     "Written for police, probation, victim advocates and the multi-agency panel. "
