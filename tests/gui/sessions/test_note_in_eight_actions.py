@@ -29,6 +29,7 @@ from tests.gui.conftest import outside, settle
 from tests.gui.stall import no_stalls
 
 MOST_ACTIONS = 8
+SIGNING_STALL_LIMIT_MS = 400.0
 
 
 class Hands:
@@ -102,7 +103,9 @@ def test_from_home_a_note_is_written_and_signed_in_at_most_eight_actions(
         dialog.activateWindow()
         qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.password)
         hands.type_password(STAFF_PASSWORD)
-        with no_stalls():
+        # Checking the password is slow on purpose (argon2, on several threads), which on a
+        # busy two-core test machine can hold the GUI thread off the processor for a moment.
+        with no_stalls(SIGNING_STALL_LIMIT_MS):
             hands.key("Return to sign", Qt.Key.Key_Return)
             qtbot.waitUntil(lambda: dialog.result() != 0 or not dialog.message.isHidden())
         signed.append(dialog.result() == dialog.DialogCode.Accepted)
@@ -144,11 +147,12 @@ def test_from_home_a_note_is_written_and_signed_in_at_most_eight_actions(
     qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.first_section())
 
     # The note itself (typing: not counted).
-    hands.write("No contact with the victim reported; no breaches.")
-    hands.next_section()
-    hands.write("Review of the week's diary; goal: fewer checks of her social media.")
-    hands.next_section()
-    hands.write("Worked on the urge to check: delay and distraction plan.")
+    with no_stalls():
+        hands.write("No contact with the victim reported; no breaches.")
+        hands.next_section()
+        hands.write("Review of the week's diary; goal: fewer checks of her social media.")
+        hands.next_section()
+        hands.write("Worked on the urge to check: delay and distraction plan.")
 
     # 4. Sign… (it saves first), 5. the password, 6. Return.
     # (Building the dialog is left out of the stall watch; signing from it is watched.)
