@@ -734,8 +734,14 @@ class NoteEditor(QWidget):
 
     def _on_contact_type(self) -> None:
         template = template_for(ContactType(self.contact_type.currentData()))
-        # A new note still at the last template's usual length takes the new one's.
-        fill = self._note is None and self.duration.value() == self._template.default_minutes
+        # The new kind's usual length replaces a length of 0 (a contact that did not take
+        # place), or one a new note still has from the last kind; a missed contact has none.
+        minutes = self.duration.value()
+        fill = (
+            minutes == 0
+            or template.default_minutes == 0
+            or (self._note is None and minutes == self._template.default_minutes)
+        )
         self._apply_template(template, fill=fill)
         self._on_edited()
 

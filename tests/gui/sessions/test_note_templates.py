@@ -74,6 +74,24 @@ def test_a_new_note_starts_at_the_usual_length_of_its_kind_never_zero(qtbot):
     editor.duration.setValue(75)
     choose(editor, ContactType.INTERVENTION_SESSION)
     assert editor.duration.value() == 75
+    # A missed contact has no length; a contact that did take place is never left at 0.
+    choose(editor, ContactType.DID_NOT_ATTEND)
+    assert editor.duration.value() == 0
+    choose(editor, ContactType.TELEPHONE_CONTACT)
+    assert editor.duration.value() == 15
+
+
+def test_a_note_from_an_appointment_keeps_its_length_unless_the_client_did_not_come(qtbot):
+    fake = Fake([note(9, TODAY, signed=False, duration_minutes=50, contact_type=None)])
+    tab = make_tab(qtbot, fake)
+    tab.select_note(9)
+    editor = tab.editor
+    assert editor is not None and editor.duration.value() == 50
+    choose(editor, ContactType.ASSESSMENT)
+    assert editor.duration.value() == 50
+    choose(editor, ContactType.DID_NOT_ATTEND)
+    assert editor.duration.value() == 0
+    assert editor.content().attendance is Attendance.DID_NOT_ATTEND
 
 
 def test_text_written_is_never_hidden_by_a_change_of_kind(qtbot):
