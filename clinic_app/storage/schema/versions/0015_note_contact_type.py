@@ -7,8 +7,8 @@ Create Date: 2026-12-07 12:00:00.000000
 ``session_note`` gains ``contact_type`` (assessment, intervention session, telephone
 contact, professionals' meeting, did not attend), null on notes written before it was
 recorded. Once a note is signed the database keeps it fixed like the rest of the note, so
-the signed-note trigger is made again with it, on SQLite and on PostgreSQL (where the
-trigger now also covers the start time added in 0011).
+the signed-note trigger is made again with it, on SQLite and on PostgreSQL (there with the
+start time too, as the site history guards have it).
 """
 
 from alembic import op
@@ -50,7 +50,6 @@ SIGNED_NOTE_COLUMNS = (
     "content_sha256",
     "start_time",
 )
-PG_SIGNED_NOTE_COLUMNS_0010 = SIGNED_NOTE_COLUMNS[:-1]
 
 
 def _sqlite_trigger(columns: tuple[str, ...]) -> None:
@@ -90,6 +89,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_trigger(SIGNED_NOTE_COLUMNS)
     else:
-        _postgresql_trigger(PG_SIGNED_NOTE_COLUMNS_0010)
+        # As a site's guard stands without the contact type (start time included, as the
+        # site history guards give it).
+        _postgresql_trigger(SIGNED_NOTE_COLUMNS)
     # Dropped in place: rebuilding the table would lose its other triggers.
     op.execute("ALTER TABLE session_note DROP COLUMN contact_type")
