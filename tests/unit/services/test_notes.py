@@ -94,7 +94,6 @@ def test_the_database_refuses_to_change_a_signed_note_whatever_the_code(db, psyc
     for sql in (
         "UPDATE session_note SET intervention_content = 'changed' WHERE id = :id",
         "UPDATE session_note SET signed_at = NULL WHERE id = :id",
-        "UPDATE session_note SET contact_type = 'assessment' WHERE id = :id",
         "DELETE FROM session_note WHERE id = :id",
     ):
         with db.session() as session, pytest.raises(Exception, match="signed") as caught:
@@ -315,3 +314,12 @@ def test_a_did_not_attend_note_cannot_say_the_client_attended(db, psychologist, 
     with db.transaction() as session:
         row = notes.create_draft(session, psychologist, client_id, right)
     assert row.content.contact_type is ContactType.DID_NOT_ATTEND
+
+
+def test_the_database_keeps_a_signed_notes_contact_type(db, psychologist, note):
+    with db.transaction() as session:
+        notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+    sql = "UPDATE session_note SET contact_type = 'assessment' WHERE id = :id"
+    with db.session() as session, pytest.raises(Exception, match="signed") as caught:
+        session.execute(text(sql), {"id": note.id})
+    assert not isinstance(caught.value, StorageError)
