@@ -59,7 +59,11 @@ class Hands:
         """Note text, typed where the caret is (not counted)."""
         focused = QApplication.focusWidget()
         assert isinstance(focused, QPlainTextEdit), f"typing went to {focused!r}"
-        self.qtbot.keyClicks(focused, text)
+        # Key by key with the event loop running between keys, as a person types (one
+        # synchronous burst of keys would itself look like a stall to the watch).
+        for character in text:
+            self.qtbot.keyClicks(focused, character)
+            QApplication.processEvents()
 
     def next_section(self) -> None:
         """Tab to the next section of the note (part of typing the text: not counted)."""
