@@ -21,6 +21,7 @@ from clinic_app.models.enums import (
     CancelledBy,
     ClientStatus,
     ConsentToShare,
+    ContactType,
     CriticalReviewOutcome,
     DisclosureKind,
     Engagement,
@@ -114,6 +115,15 @@ MODALITY_WORDS: dict[Modality, str] = {
     Modality.IN_PERSON: "In person",
     Modality.VIDEO: "Video",
     Modality.PHONE: "Telephone",
+}
+
+# Not in WORDS: "did_not_attend" is also an attendance value.
+CONTACT_TYPE_WORDS: dict[ContactType, str] = {
+    ContactType.ASSESSMENT: "Assessment",
+    ContactType.INTERVENTION_SESSION: "Intervention session",
+    ContactType.TELEPHONE_CONTACT: "Telephone contact",
+    ContactType.PROFESSIONALS_MEETING: "Professionals' meeting",
+    ContactType.DID_NOT_ATTEND: "Did not attend",
 }
 
 ENGAGEMENT_WORDS: dict[Engagement, str] = {

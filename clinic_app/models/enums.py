@@ -87,6 +87,16 @@ class Modality(StrEnum):
     PHONE = "phone"
 
 
+class ContactType(StrEnum):
+    """What kind of contact a session note records; its template follows from it."""
+
+    ASSESSMENT = "assessment"
+    INTERVENTION_SESSION = "intervention_session"
+    TELEPHONE_CONTACT = "telephone_contact"
+    PROFESSIONALS_MEETING = "professionals_meeting"
+    DID_NOT_ATTEND = "did_not_attend"
+
+
 class Attendance(StrEnum):
     ATTENDED = "attended"
     LATE = "late"

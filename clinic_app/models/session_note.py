@@ -22,7 +22,7 @@ from clinic_app.models.base import (
     str_enum,
     utcnow,
 )
-from clinic_app.models.enums import Attendance, Engagement, Modality
+from clinic_app.models.enums import Attendance, ContactType, Engagement, Modality
 
 NOTE_SECTIONS = (
     "risk_checkin",
@@ -57,6 +57,9 @@ class SessionNote(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer, info=SHAREABLE)
     start_time: Mapped[time | None] = mapped_column(Time, info=SHAREABLE)
     modality: Mapped[Modality] = mapped_column(str_enum(Modality), info=SHAREABLE)
+    # What kind of contact the note records (its template); null on notes written before
+    # contact types were recorded.
+    contact_type: Mapped[ContactType | None] = mapped_column(str_enum(ContactType), info=SHAREABLE)
     attendance: Mapped[Attendance] = mapped_column(str_enum(Attendance), info=SHAREABLE)
     engagement: Mapped[Engagement] = mapped_column(
         str_enum(Engagement), default=Engagement.NOT_ASSESSED, info=SHAREABLE

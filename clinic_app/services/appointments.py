@@ -56,7 +56,7 @@ from clinic_app.models.enums import (
     Repeat,
     Role,
 )
-from clinic_app.services import audit, notes, third_parties
+from clinic_app.services import audit, note_templates, notes, third_parties
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker
@@ -856,14 +856,20 @@ def start_note(
     return row
 
 
-def note_content_from(prefill: NotePrefill) -> notes.NoteContent:
-    """A note's starting content from an appointment: day, start time, length, modality."""
+def note_content_from(prefill: NotePrefill, *, first: bool = False) -> notes.NoteContent:
+    """A note's starting content from an appointment: day, start time, length, modality,
+    and the kind of contact (did not attend when the client did not; an assessment for a
+    client's ``first`` note; else an intervention session)."""
+    contact_type = note_templates.contact_type_for(prefill.attendance, first=first)
     return notes.NoteContent(
         session_date=prefill.session_date,
         start_time=prefill.start_time,
-        duration_minutes=prefill.duration_minutes,
+        duration_minutes=(
+            0 if prefill.attendance is Attendance.DID_NOT_ATTEND else prefill.duration_minutes
+        ),
         modality=prefill.modality,
         attendance=prefill.attendance,
+        contact_type=contact_type,
     )
 
 
@@ -969,4 +975,16 @@ def start_note_from(
     """Start the appointment's note with its day, start time, length and modality filled
     in, linked to it (the diary's "Write the note"); the clinician writes the rest."""
     prefill = note_prefill(session, by, appointment_id)
-    return start_note(session, by, appointment_id, note_content_from(prefill), today=today)
+    first = (
+        session.scalar(
+            select(SessionNote.id)
+            .where(
+                SessionNote.client_id == prefill.client_id,
+                SessionNote.entered_in_error_at.is_(None),
+            )
+            .limit(1)
+        )
+        is None
+    )
+    content = note_content_from(prefill, first=first)
+    return start_note(session, by, appointment_id, content, today=today)

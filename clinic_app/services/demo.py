@@ -44,6 +44,7 @@ from clinic_app.models.enums import (
     Attendance,
     ClientStatus,
     ConsentToShare,
+    ContactType,
     Engagement,
     Gateway,
     InterventionKind,
@@ -518,6 +519,13 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
             "risk_rerating": rng.choice(RERATING) if attended else "",
             "actions": rng.choice(ACTIONS),
             "partner_update": rng.choice(PARTNER_UPDATES) if attended else "Did not attend.",
+            "contact_type": (
+                ContactType.DID_NOT_ATTEND
+                if attendance is Attendance.DID_NOT_ATTEND
+                else ContactType.ASSESSMENT
+                if i == 0
+                else ContactType.INTERVENTION_SESSION
+            ),
         }
         is_last = i == sessions - 1
         written = _at(day, 16)

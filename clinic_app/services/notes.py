@@ -5,9 +5,15 @@ note's content with a hash; after that it changes only through signed addenda, a
 wrong note is marked *entered in error*, never deleted. The database's triggers hold the
 same rules, so no code path can get round them.
 
-The hash (the *seal*) has two versions. Version 2, written since, covers the content, the
-author, who signed and when. Version 1, written before, covers the content and the author
-only; such seals still verify, as what they are (:func:`note_seal_version` says which).
+The hash (the *seal*) has three versions. Version 3, written since, covers the content
+with its contact type, the author, who signed and when. Version 2 covers the same without
+the contact type (written before contact types were recorded); version 1 covers the content
+and the author only. Older seals still verify, as what they are (:func:`note_seal_version`
+says which).
+
+Each contact type has its template (:mod:`clinic_app.services.note_templates`): the
+sections the editor shows and a usual length. A did-not-attend note records that the
+client did not attend.
 Once a signature commits, the write-ahead log is folded into the database file, so a
 signed note never depends on the ``-wal`` file beside it.
 """
@@ -24,7 +30,7 @@ from sqlalchemy.orm import Session
 from clinic_app.errors import AccessDenied, AlreadySigned, ConflictError, NotFound, ValidationError
 from clinic_app.models import NOTE_SECTIONS, NoteAddendum, NoteDraft, SessionNote
 from clinic_app.models.base import utcnow
-from clinic_app.models.enums import Attendance, Engagement, Modality
+from clinic_app.models.enums import Attendance, ContactType, Engagement, Modality
 from clinic_app.services import audit, staff
 from clinic_app.services.access import has_emergency_access, is_assigned, require_clinical_access
 from clinic_app.services.common import StaffRef, content_hash, get_or_raise
@@ -33,7 +39,9 @@ from clinic_app.storage import integrity
 
 MAX_SECTION_LENGTH = 100_000
 MAX_DURATION_MINUTES = 600
-SEAL_VERSION: Final = 2
+SEAL_VERSION: Final = 3
+"""The version of the note seal written now."""
+ADDENDUM_SEAL_VERSION: Final = 2
 
 
 @dataclass(frozen=True)
@@ -55,19 +63,25 @@ class NoteContent:
     partner_update: str = ""
     start_time: time | None = None
     """When the session began (filled in when the note is started from an appointment)."""
+    contact_type: ContactType | None = None
+    """What kind of contact this was (its template); None on notes written before it was
+    recorded."""
 
 
 # The start time is kept fixed on a signed note by the database, but the seal does not
 # cover it yet: the client record file does not carry it, and a seal over it could not be
-# checked in another installation. It joins the seal with the record file's next version.
+# checked in another installation. It joins the seal when the record file carries it.
 _UNSEALED: Final = frozenset({"start_time"})
+# What each older version of the seal did not cover yet.
+_NOT_IN_V2: Final = frozenset({"contact_type"})
 
 
-def _sealed_fields(content: NoteContent) -> dict[str, Any]:
+def _sealed_fields(content: NoteContent, *, version: int = SEAL_VERSION) -> dict[str, Any]:
+    left_out = _UNSEALED if version >= 3 else _UNSEALED | _NOT_IN_V2
     return {
         name: getattr(content, name)
         for name in content.__dataclass_fields__
-        if name not in _UNSEALED
+        if name not in left_out
     }
 
 
@@ -125,6 +139,15 @@ def check_content(content: NoteContent, *, today: date) -> None:
         content.duration_minutes
     ):
         check.add("duration_minutes", "Give the length of a session the client attended.")
+    if content.contact_type is ContactType.DID_NOT_ATTEND and content.attendance in (
+        Attendance.ATTENDED,
+        Attendance.LATE,
+    ):
+        check.add(
+            "attendance",
+            "A did-not-attend note cannot record the client as attending: choose another "
+            "kind of contact, or the attendance that happened.",
+        )
     for name, label in _SECTION_LABELS.items():
         check.text(name, getattr(content, name), label=label, max_length=MAX_SECTION_LENGTH)
     check.raise_if_any()
@@ -140,6 +163,7 @@ def content_of(note: SessionNote) -> NoteContent:
         engagement=note.engagement,
         plan_goal_key=note.plan_goal_key,
         start_time=note.start_time,
+        contact_type=note.contact_type,
         **{name: getattr(note, name) for name in (*NOTE_SECTIONS, "partner_update")},
     )
 
@@ -150,16 +174,23 @@ def _moment(signed_at: datetime) -> str:
 
 
 def note_seal(content: NoteContent, author: str, *, signer: str, signed_at: datetime) -> str:
-    """The hash a signature fixes (version 2): content, author, signer and signing time.
+    """The hash a signature fixes (version 3): content with its contact type, author, signer
+    and signing time.
 
     No database id is part of it, so a signed note's seal can be checked wherever the
     record travels (an export checked in another database gives the same hash); staff
     are named by username. Re-attributing the note or its signature breaks the seal.
     """
-    fields = _sealed_fields(content)
+    return _note_seal(content, author, signer=signer, signed_at=signed_at, version=SEAL_VERSION)
+
+
+def _note_seal(
+    content: NoteContent, author: str, *, signer: str, signed_at: datetime, version: int
+) -> str:
+    fields = _sealed_fields(content, version=version)
     return content_hash(
         {
-            "seal": SEAL_VERSION,
+            "seal": version,
             "author": author,
             "signer": signer,
             "signed_at": _moment(signed_at),
@@ -168,24 +199,31 @@ def note_seal(content: NoteContent, author: str, *, signer: str, signed_at: date
     )
 
 
+def note_seal_v2(content: NoteContent, author: str, *, signer: str, signed_at: datetime) -> str:
+    """The second version of the seal: as version 3 without the contact type."""
+    return _note_seal(content, author, signer=signer, signed_at=signed_at, version=2)
+
+
 def note_seal_v1(content: NoteContent, author: str) -> str:
     """The first version of the seal: the note's content and its author's username only."""
-    fields = _sealed_fields(content)
+    fields = _sealed_fields(content, version=1)
     return content_hash({"author": author, **fields})
 
 
 def note_seal_version(
     seal: str | None, content: NoteContent, author: str, *, signer: str, signed_at: datetime
 ) -> int | None:
-    """Which version of the seal ``seal`` is for this note (2 or 1), or None if neither.
+    """Which version of the seal ``seal`` is for this note (3, 2 or 1), or None if none.
 
-    A version 1 seal vouches for the content and the author only, not for who signed
-    or when.
+    A version 2 seal does not vouch for the contact type; a version 1 seal vouches for
+    the content and the author only, not for who signed or when.
     """
     if seal is None:
         return None
     if seal == note_seal(content, author, signer=signer, signed_at=signed_at):
         return SEAL_VERSION
+    if seal == note_seal_v2(content, author, signer=signer, signed_at=signed_at):
+        return 2
     if seal == note_seal_v1(content, author):
         return 1
     return None
@@ -197,7 +235,7 @@ def addendum_seal(
     """The hash of a signed addendum (version 2), chained to the seal of the note it amends."""
     return content_hash(
         {
-            "seal": SEAL_VERSION,
+            "seal": ADDENDUM_SEAL_VERSION,
             "note": note_seal,
             "reason": reason,
             "text": text,
@@ -220,7 +258,7 @@ def addendum_seal_version(
     if seal is None:
         return None
     if seal == addendum_seal(note_seal, reason, text, author, signed_at=signed_at):
-        return SEAL_VERSION
+        return ADDENDUM_SEAL_VERSION
     v1 = content_hash({"note": note_seal, "reason": reason, "text": text, "author": author})
     return 1 if seal == v1 else None
 

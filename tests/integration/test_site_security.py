@@ -200,9 +200,12 @@ def test_an_event_out_of_its_place_in_the_chain_is_refused(populated):
         )
 
 
-def test_a_signed_note_cannot_be_changed_even_by_the_owner(populated):
+@pytest.mark.parametrize(
+    "change", ["agenda = 'changed'", "contact_type = 'assessment'", "start_time = '09:00'"]
+)
+def test_a_signed_note_cannot_be_changed_even_by_the_owner(populated, change):
     with (
         populated.site.owner.connect() as conn,
         pytest.raises(Exception, match="signed session notes cannot be changed"),
     ):
-        conn.execute(text("UPDATE session_note SET agenda = 'changed' WHERE signed_at IS NOT NULL"))
+        conn.execute(text(f"UPDATE session_note SET {change} WHERE signed_at IS NOT NULL"))

@@ -24,6 +24,7 @@ from clinic_app.models.enums import (
     Attendance,
     ClientStatus,
     ConsentToShare,
+    ContactType,
     CriticalReviewOutcome,
     DisclosureKind,
     Engagement,
@@ -47,8 +48,9 @@ from clinic_app.services.third_parties import ThirdPartyInput
 
 FORMAT: Final = "clinic-app/client-record"
 # Version 2 added what is recorded about third parties and their protection, and the
-# reviews of critical answers; a version 1 file is brought up to it on reading (versions.py).
-FORMAT_VERSION: Final = 2
+# reviews of critical answers; version 3 a session's contact type. Older files are brought
+# up to the current version on reading (versions.py).
+FORMAT_VERSION: Final = 3
 
 Kind = Literal["value", "int", "text", "date", "time", "staff", "enum", "mapping", "json", "lines"]
 
@@ -249,6 +251,7 @@ NOTE_CONTENT: Final = (
     _date("session_date", "The session date"),
     _int("duration_minutes"),
     _enum("modality", Modality),
+    _enum("contact_type", ContactType),
     _enum("attendance", Attendance),
     _enum("engagement", Engagement),
     _value("plan_goal_key"),

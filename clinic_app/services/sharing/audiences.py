@@ -67,6 +67,8 @@ SECTION_COLUMNS: Final[Mapping[Section, tuple[str, ...]]] = {
         "session_note.modality",
         "session_note.attendance",
         "session_note.duration_minutes",
+        # Only to leave out professionals' meetings (not contacts with the client).
+        "session_note.contact_type",
         # Appointments marked attended, not attended or cancelled that have no note.
         "appointment.day",
         "appointment.modality",
@@ -74,7 +76,11 @@ SECTION_COLUMNS: Final[Mapping[Section, tuple[str, ...]]] = {
         "appointment.cancelled_by",
         "appointment.duration_minutes",
     ),
-    Section.ENGAGEMENT: ("session_note.session_date", "session_note.engagement"),
+    Section.ENGAGEMENT: (
+        "session_note.session_date",
+        "session_note.engagement",
+        "session_note.contact_type",
+    ),
     Section.SESSION_UPDATES: ("session_note.session_date", "session_note.partner_update"),
     Section.PHASE: (
         "plan_revision.phase",

@@ -40,6 +40,7 @@ from clinic_app.models.enums import (
     Attendance,
     CancelledBy,
     ConsentToShare,
+    ContactType,
     Engagement,
     Gateway,
     ReferralStatus,
@@ -146,6 +147,10 @@ def _appointment_entries(
     return entries
 
 
+# A professionals' meeting is about the client, not with them: not attendance or engagement.
+_WITH_THE_CLIENT = SessionNote.contact_type.is_distinct_from(ContactType.PROFESSIONALS_MEETING)
+
+
 def _attendance(
     session: Session, reader: PartnerReader, client_id: int, period: ReportingPeriod
 ) -> AttendanceSection:
@@ -162,6 +167,7 @@ def _attendance(
             SessionNote.session_date >= period.start,
             SessionNote.session_date <= period.end,
             SessionNote.entered_in_error_at.is_(None),
+            _WITH_THE_CLIENT,
         )
         .order_by(SessionNote.session_date, SessionNote.id)
     ).all()
@@ -205,6 +211,7 @@ def _engagement(
             SessionNote.session_date <= period.end,
             SessionNote.entered_in_error_at.is_(None),
             SessionNote.engagement != Engagement.NOT_ASSESSED,
+            _WITH_THE_CLIENT,
         )
         .order_by(SessionNote.session_date, SessionNote.id)
     ).all()

@@ -374,7 +374,8 @@ class OverviewTab(RecordPart):
         self.expiring_warning.setAccessibleName("Protective measures expiring soon")
         self.expiring_warning.hide()
         column.addWidget(self.expiring_warning)
-        box.setVisible(self._actions.protection is not None)
+        if self._actions.protection is None:
+            box.hide()  # never setVisible(True) here: without a parent yet it would open a window
         return box
 
     def _build_counts(self) -> QGroupBox:

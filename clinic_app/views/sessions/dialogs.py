@@ -150,6 +150,9 @@ class SignNoteDialog(_ActionDialog):
         label.setBuddy(self.password)
         self.form.addRow(label, self.password)
         self.ok_button.clicked.connect(self._on_sign)
+        self.password.returnPressed.connect(self.ok_button.click)
+        # Typing starts in the password, never on a button.
+        self.password.setFocus()
 
     def _on_sign(self) -> None:
         password = self.password.text()
@@ -226,6 +229,18 @@ class AddendumDialog(_ActionDialog):
         label.setBuddy(self.password)
         self.form.addRow(label, self.password)
         self.ok_button.clicked.connect(self._on_add)
+        self.password.returnPressed.connect(self.ok_button.click)
+        self.focus_first_empty()
+
+    def focus_first_empty(self) -> None:
+        """Put the focus in the first field still to fill: the reason, the text, or (once
+        they are written, as when the dialog is opened again after a lock) the password."""
+        for field in (self.reason, self.text, self.password):
+            empty = not field.text() if isinstance(field, QLineEdit) else not field.toPlainText()
+            if empty:
+                field.setFocus()
+                return
+        self.password.setFocus()
 
     def _on_add(self) -> None:
         self.say("")

@@ -1,21 +1,29 @@
-"""The session note editor: the note's sections, saved as a draft and autosaved while typed."""
+"""The session note editor: the note's sections, saved as a draft and autosaved while typed.
+
+The kind of contact (assessment, intervention session, telephone contact, professionals'
+meeting, did not attend) chooses the template: which sections show, with which headings
+and prompts, and which facts are asked for (:mod:`clinic_app.services.note_templates`).
+A section the template leaves out still shows while it holds text, so nothing written is
+ever hidden. "Sign…" saves the draft first and then asks for the password.
+"""
 
 from __future__ import annotations
 
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from PySide6.QtCore import (
     QDate,
     QSize,
     Qt,
+    QTime,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -27,13 +35,20 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic_app.errors import ClinicError, ValidationError
-from clinic_app.models.enums import Attendance, Engagement, Modality
+from clinic_app.models.enums import Attendance, ContactType, Engagement, Modality
+from clinic_app.services.note_templates import (
+    DEFAULT_CONTACT_TYPE,
+    NoteTemplate,
+    template_for,
+)
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow
 from clinic_app.views.common import feedback
@@ -49,15 +64,20 @@ from clinic_app.views.sessions.models import (
     NOT_SAVED_YET,
     PARTNER_UPDATE_HELP,
     PARTNER_UPDATE_TITLE,
-    SECTION_HINTS,
     SECTIONS,
     UNSAVED_CHANGES,
     local_time,
     when,
 )
-from clinic_app.wording import ATTENDANCE_WORDS, ENGAGEMENT_WORDS, MODALITY_WORDS
+from clinic_app.wording import (
+    ATTENDANCE_WORDS,
+    CONTACT_TYPE_WORDS,
+    ENGAGEMENT_WORDS,
+    MODALITY_WORDS,
+)
 
 AUTOSAVE_MS = 3000
+NO_START_TIME = "Not recorded"
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +89,10 @@ class _SectionEdit(QPlainTextEdit):
         super().__init__()
         self._lines = lines
 
+    def set_lines(self, lines: int) -> None:
+        self._lines = lines
+        self.updateGeometry()
+
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         height = self.fontMetrics().lineSpacing() * self._lines + 2 * self.frameWidth() + 12
@@ -76,21 +100,27 @@ class _SectionEdit(QPlainTextEdit):
 
 
 class NoteEditor(QWidget):
-    """The structured session-note template, for a new note or a draft.
+    """The structured session note, for a new note or a draft, laid out by its template.
 
     Any edit restarts a single-shot timer (``autosave_ms``, 3 s by default); when it
     fires the fields are autosaved. Autosave never raises to the user: if it fails the
     status line says so and the text stays where it is. "Save draft" creates or edits
     the note, shows the service's problems beside their fields, and then drops the
-    autosaved copy.
+    autosaved copy. "Sign…" asks for the note to be signed (``sign_requested``): the tab
+    saves it first, then asks for the password.
+
+    One status line says where the text stands: not saved yet, unsaved changes (and when
+    a copy was kept), saving, or when the draft was saved.
 
     Signals:
         saved(object): the NoteRow, after the note was created or edited.
         autosaved(object): the DraftRow, after the fields were autosaved.
+        sign_requested(): "Sign…" was pressed.
     """
 
     saved = Signal(object)
     autosaved = Signal(object)
+    sign_requested = Signal()
 
     def __init__(
         self,
@@ -101,6 +131,7 @@ class NoteEditor(QWidget):
         goals: Sequence[GoalRow] = (),
         autosave_ms: int = AUTOSAVE_MS,
         today: Callable[[], date] = date.today,
+        contact_type: ContactType = DEFAULT_CONTACT_TYPE,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -112,6 +143,8 @@ class NoteEditor(QWidget):
         self._needs_autosave = False  # edited since the last autosave or save
         self._unsaved = False  # differs from the saved note
         self._draft_ids: set[int] = set()
+        self._focus_when_shown = False
+        self._template = template_for(contact_type)
         self.errors = FieldErrors()
         self.setAccessibleName("Session note editor")
 
@@ -143,8 +176,10 @@ class NoteEditor(QWidget):
         form = QVBoxLayout(body)
         form.addLayout(self._build_facts())
         self.sections: dict[str, QPlainTextEdit] = {}
+        self.section_labels: dict[str, QLabel] = {}
+        self._section_cells: dict[str, QWidget] = {}
         for name, title in SECTIONS:
-            form.addLayout(self._build_section(name, title))
+            form.addWidget(self._build_section(name, title))
         self.partner_box = QGroupBox(PARTNER_UPDATE_TITLE)
         self.partner_box.setAccessibleName(PARTNER_UPDATE_TITLE)
         self.partner_box.setStyleSheet(
@@ -158,7 +193,7 @@ class NoteEditor(QWidget):
         help_label.setStyleSheet("font-weight: normal;")
         help_label.setAccessibleName("About the partner update")
         partner_layout.addWidget(help_label)
-        partner_layout.addLayout(self._build_section("partner_update", "Partner &update"))
+        partner_layout.addWidget(self._build_section("partner_update", "Partner &update"))
         form.addWidget(self.partner_box)
         form.addStretch()
         outer.addWidget(scroll, stretch=1)
@@ -176,18 +211,36 @@ class NoteEditor(QWidget):
         self.save_button.setToolTip("Save the draft (Ctrl+S). It stays editable until signed.")
         self.save_button.clicked.connect(self._on_save)
         buttons.addWidget(self.save_button)
+        # "Si&gn" rather than "&Sign": Alt+S belongs to Save draft (and the Sessions tab).
+        self.sign_button = QPushButton("Si&gn…")
+        self.sign_button.setAccessibleName("Sign note")
+        self.sign_button.setToolTip(
+            "Save the note and sign it with your password (Ctrl+Shift+S); it is then final"
+        )
+        self.sign_button.clicked.connect(self._on_sign)
+        buttons.addWidget(self.sign_button)
         outer.addLayout(buttons)
         self.save_shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
         self.save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.save_shortcut.activated.connect(self._on_save)
+        self.sign_shortcut = QShortcut(QKeySequence("Ctrl+Shift+S"), self)
+        self.sign_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.sign_shortcut.activated.connect(self._on_sign)
 
         self._set_tab_order()
         self.set_goals(goals)
         if note is not None:
             self._show_content(note.content)
+        else:
+            self._loading = True
+            try:
+                self._apply_template(self._template, fill=True)
+            finally:
+                self._loading = False
         self._set_clean(NOT_SAVED_YET if note is None else "No unsaved changes")
         for signal in (
             self.session_date.dateChanged,
+            self.start_time.timeChanged,
             self.duration.valueChanged,
             self.modality.currentIndexChanged,
             self.attendance.currentIndexChanged,
@@ -195,6 +248,7 @@ class NoteEditor(QWidget):
             self.plan_goal.currentIndexChanged,
         ):
             signal.connect(self._on_edited)
+        self.contact_type.currentIndexChanged.connect(self._on_contact_type)
         for edit in self.sections.values():
             edit.textChanged.connect(self._on_edited)
 
@@ -202,6 +256,8 @@ class NoteEditor(QWidget):
 
     def _build_facts(self) -> QGridLayout:
         grid = QGridLayout()
+        self.contact_type = self._combo(CONTACT_TYPE_WORDS)
+        self.contact_type.setToolTip("The kind of contact: it sets the note's sections")
         self.session_date = QDateEdit()
         self.session_date.setDisplayFormat("dd/MM/yyyy")
         self.session_date.setCalendarPopup(True)
@@ -209,10 +265,18 @@ class NoteEditor(QWidget):
         today = self._today()
         self.session_date.setMaximumDate(QDate(today.year, today.month, today.day))
         self.session_date.setDate(QDate(today.year, today.month, today.day))
+        self.start_time = QTimeEdit()
+        self.start_time.setDisplayFormat("HH:mm")
+        # The earliest time stands for "not recorded": a session never starts at midnight.
+        self.start_time.setMinimumTime(QTime(0, 0))
+        self.start_time.setSpecialValueText(NO_START_TIME)
+        self.start_time.setTime(QTime(0, 0))
+        self.start_time.setToolTip("When the contact began (filled in from the appointment)")
         self.duration = QSpinBox()
         self.duration.setRange(0, 600)
         self.duration.setSuffix(" min")
         self.duration.setToolTip("Length of the session in minutes; 0 if it did not take place")
+        self.duration.setMaximumWidth(self.duration.sizeHint().width() * 2)
         self.modality = self._combo(MODALITY_WORDS)
         self.attendance = self._combo(ATTENDANCE_WORDS)
         self.engagement = self._combo(ENGAGEMENT_WORDS)
@@ -223,25 +287,31 @@ class NoteEditor(QWidget):
         )
         self.plan_goal.setMinimumContentsLength(24)
         facts: tuple[tuple[str, str, str, QWidget], ...] = (
+            ("contact_type", "Kind &of contact", "Kind of contact", self.contact_type),
             ("session_date", "Session &date", "Session date", self.session_date),
+            ("start_time", "Start ti&me", "Start time", self.start_time),
             ("duration_minutes", "Dura&tion", "Duration in minutes", self.duration),
             ("modality", "Modalit&y", "Modality", self.modality),
             ("attendance", "&Attendance", "Attendance", self.attendance),
             ("engagement", "Engagement", "Engagement", self.engagement),
             ("plan_goal_key", "Plan goa&l", "Plan goal worked on", self.plan_goal),
         )
+        self._fact_cells: dict[str, QWidget] = {}
         for i, (where, title, name, widget) in enumerate(facts):
             widget.setAccessibleName(name)
             label = QLabel(title)
             label.setBuddy(widget)
-            row, col = divmod(i, 3)
-            cell = QVBoxLayout()
-            cell.setSpacing(2)
-            cell.addWidget(label)
-            cell.addWidget(widget)
-            cell.addWidget(self.errors.label_for(where, widget))
-            grid.addLayout(cell, row, col, Qt.AlignmentFlag.AlignTop)
-        grid.setColumnStretch(2, 1)
+            row, col = divmod(i, 4)
+            cell = QWidget()
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(label)
+            column.addWidget(widget)
+            column.addWidget(self.errors.label_for(where, widget))
+            self._fact_cells[where] = cell
+            grid.addWidget(cell, row, col, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(3, 1)
         return grid
 
     def _combo(self, words: Mapping[Any, str]) -> QComboBox:
@@ -250,25 +320,31 @@ class NoteEditor(QWidget):
             combo.addItem(text, value.value)
         return combo
 
-    def _build_section(self, name: str, title: str) -> QVBoxLayout:
-        cell = QVBoxLayout()
-        cell.setSpacing(2)
+    def _build_section(self, name: str, title: str) -> QWidget:
+        cell = QWidget()
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
         label = QLabel(title)
         label.setStyleSheet("font-weight: bold;")
         edit = _SectionEdit(lines=8 if name == "intervention_content" else 4)
+        edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         edit.setTabChangesFocus(True)
-        edit.setPlaceholderText(SECTION_HINTS.get(name, ""))
         edit.setAccessibleName(title.replace("&", ""))
         label.setBuddy(edit)
         self.sections[name] = edit
-        cell.addWidget(label)
-        cell.addWidget(edit)
-        cell.addWidget(self.errors.label_for(name, edit))
+        self.section_labels[name] = label
+        self._section_cells[name] = cell
+        column.addWidget(label)
+        column.addWidget(edit)
+        column.addWidget(self.errors.label_for(name, edit))
         return cell
 
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = [
+            self.contact_type,
             self.session_date,
+            self.start_time,
             self.duration,
             self.modality,
             self.attendance,
@@ -277,9 +353,90 @@ class NoteEditor(QWidget):
             *self.sections.values(),
             self.discard_button,
             self.save_button,
+            self.sign_button,
         ]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+
+    # -- the template ------------------------------------------------------------------------
+
+    @property
+    def template(self) -> NoteTemplate:
+        """The template the editor is laid out by (from the kind of contact chosen)."""
+        return self._template
+
+    def _apply_template(self, template: NoteTemplate, *, fill: bool) -> None:
+        """Lay the editor out for ``template``; with ``fill``, also set what the template
+        starts a note with (its usual length, attendance and modality)."""
+        previous, self._template = self._template, template
+        index = self.contact_type.findData(template.contact_type.value)
+        blocked = self.contact_type.blockSignals(True)
+        self.contact_type.setCurrentIndex(index)
+        self.contact_type.blockSignals(blocked)
+        if fill:
+            self.duration.setValue(template.default_minutes)
+            if template.modality is not None:
+                self.modality.setCurrentIndex(self.modality.findData(template.modality.value))
+        if template.attendance is not None:
+            self.attendance.setCurrentIndex(self.attendance.findData(template.attendance.value))
+        elif previous.attendance is not None and self._attendance() is previous.attendance:
+            # Leaving a template that fixed the attendance: start again from "attended".
+            self.attendance.setCurrentIndex(self.attendance.findData(Attendance.ATTENDED.value))
+        self._fact_cells["attendance"].setVisible(template.asks_attendance)
+        self._fact_cells["engagement"].setVisible(template.asks_engagement)
+        self._fact_cells["plan_goal_key"].setVisible(
+            template.asks_plan_goal or self.plan_goal.currentData() is not None
+        )
+        shown = {section.field: section for section in template.sections}
+        for name, title in SECTIONS:
+            section = shown.get(name)
+            edit = self.sections[name]
+            label = self.section_labels[name]
+            if section is not None:
+                label.setText(_with_mnemonic(section.heading, title))
+                edit.setAccessibleName(section.heading)
+                edit.setPlaceholderText(section.prompt)
+                if isinstance(edit, _SectionEdit):
+                    edit.set_lines(section.lines)
+            else:
+                label.setText(title)
+                edit.setAccessibleName(title.replace("&", ""))
+                edit.setPlaceholderText("")
+            # Text already written is never hidden, whatever the template.
+            self._section_cells[name].setVisible(
+                section is not None or bool(edit.toPlainText().strip())
+            )
+        self.partner_box.setVisible(
+            template.partner_update or bool(self.sections["partner_update"].toPlainText().strip())
+        )
+
+    def _attendance(self) -> Attendance:
+        return Attendance(self.attendance.currentData())
+
+    def first_section(self) -> QPlainTextEdit:
+        """The first section the template shows (where writing starts)."""
+        for name, _title in SECTIONS:
+            if self._section_cells[name].isVisibleTo(self):
+                return self.sections[name]
+        return self.sections["partner_update"]
+
+    def focus_writing(self) -> None:
+        """Put the caret in the first section, to start writing (as soon as it shows, when
+        the editor is not on screen yet: a record still opening, for example)."""
+        self._focus_when_shown = not self.isVisible()
+        if not self._focus_when_shown:
+            self.first_section().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._focus_when_shown:
+            self._focus_when_shown = False
+            # After the show has finished: the window may still be placing its own focus.
+            QTimer.singleShot(0, self, self._focus_first_section)
+
+    def _focus_first_section(self) -> None:
+        if self.isVisible():
+            self.first_section().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_goals(self, goals: Sequence[GoalRow]) -> None:
         """Offer the current plan's goals, by their partner wording."""
@@ -320,6 +477,12 @@ class NoteEditor(QWidget):
     def needs_autosave(self) -> bool:
         return self._needs_autosave
 
+    def _start(self) -> time | None:
+        chosen = self.start_time.time()
+        if chosen == self.start_time.minimumTime():
+            return None
+        return time(chosen.hour(), chosen.minute())
+
     def content(self) -> NoteContent:
         """What the editor holds, as the services take it."""
         qdate = self.session_date.date()
@@ -327,9 +490,11 @@ class NoteEditor(QWidget):
             session_date=date(qdate.year(), qdate.month(), qdate.day()),
             duration_minutes=self.duration.value(),
             modality=Modality(self.modality.currentData()),
-            attendance=Attendance(self.attendance.currentData()),
+            attendance=self._attendance(),
             engagement=Engagement(self.engagement.currentData()),
             plan_goal_key=self.plan_goal.currentData(),
+            start_time=self._start(),
+            contact_type=self._template.contact_type,
             **self._section_texts(),
         )
 
@@ -345,7 +510,9 @@ class NoteEditor(QWidget):
             value = getattr(content, name)
             if isinstance(value, date):
                 values[name] = value.isoformat()
-            elif isinstance(value, Modality | Attendance | Engagement):
+            elif isinstance(value, time):
+                values[name] = value.strftime("%H:%M")
+            elif isinstance(value, Modality | Attendance | Engagement | ContactType):
                 values[name] = value.value
             else:
                 values[name] = value
@@ -355,6 +522,9 @@ class NoteEditor(QWidget):
         """Fill the editor from autosaved fields, skipping any that cannot be read."""
         self._loading = True
         try:
+            kind = fields.get("contact_type")
+            if isinstance(kind, str) and kind in {c.value for c in ContactType}:
+                self._apply_template(template_for(ContactType(kind)), fill=False)
             raw_date = fields.get("session_date")
             if isinstance(raw_date, str):
                 try:
@@ -363,6 +533,14 @@ class NoteEditor(QWidget):
                     pass
                 else:
                     self.session_date.setDate(QDate(day.year, day.month, day.day))
+            raw_time = fields.get("start_time")
+            if isinstance(raw_time, str):
+                try:
+                    began = time.fromisoformat(raw_time)
+                except ValueError:
+                    pass
+                else:
+                    self.start_time.setTime(QTime(began.hour, began.minute))
             minutes = fields.get("duration_minutes")
             if isinstance(minutes, int) and not isinstance(minutes, bool):
                 self.duration.setValue(minutes)
@@ -380,6 +558,7 @@ class NoteEditor(QWidget):
                 text = fields.get(name)
                 if isinstance(text, str):
                     edit.setPlainText(text)
+            self._apply_template(self._template, fill=False)
         finally:
             self._loading = False
         self._unsaved = True
@@ -392,7 +571,7 @@ class NoteEditor(QWidget):
         self.load_fields(draft.fields)
         self._draft_ids.add(draft.id)
         self._needs_autosave = False
-        self.status.setText(f"Draft autosaved at {local_time(draft.saved_at):%H:%M}")
+        self.status.setText(_kept(draft.saved_at))
         self.show_notice(
             f"This is text you had not saved, autosaved on {when(draft.saved_at)}. "
             "Save the draft to keep it in the note."
@@ -407,6 +586,10 @@ class NoteEditor(QWidget):
         try:
             day = content.session_date
             self.session_date.setDate(QDate(day.year, day.month, day.day))
+            began = content.start_time
+            self.start_time.setTime(
+                QTime(0, 0) if began is None else QTime(began.hour, began.minute)
+            )
             self.duration.setValue(content.duration_minutes)
             self.modality.setCurrentIndex(self.modality.findData(content.modality.value))
             self.attendance.setCurrentIndex(self.attendance.findData(content.attendance.value))
@@ -414,6 +597,7 @@ class NoteEditor(QWidget):
             self._choose_goal(content.plan_goal_key)
             for name, edit in self.sections.items():
                 edit.setPlainText(getattr(content, name))
+            self._apply_template(template_for(content.contact_type), fill=False)
         finally:
             self._loading = False
 
@@ -441,7 +625,7 @@ class NoteEditor(QWidget):
             return edit(note.id, content, expected_version=note.version)
 
         def failed(error: ClinicError) -> None:
-            self.save_button.setEnabled(True)
+            self._enable_saving(True)
             if needed_autosave:
                 self._needs_autosave = True  # still to be kept, as before the attempt
             if isinstance(error, ValidationError):
@@ -451,17 +635,18 @@ class NoteEditor(QWidget):
                     self.problems.show()
                 self.status.setText("Not saved: see the problems shown with the fields")
             else:
+                self.status.setText(UNSAVED_CHANGES)
                 feedback.show_error(self, error, title="The note was not saved")
 
         def saved(row: NoteRow) -> None:
-            self.save_button.setEnabled(True)
+            self._enable_saving(True)
             self._note = row
             self._discard_autosaved()
             self.show_notice("")
             if self._needs_autosave:  # typed while it was saving: that text is not saved
                 self.status.setText(UNSAVED_CHANGES)
             else:
-                self._set_clean(f"Saved at {datetime.now():%H:%M}")
+                self._set_clean(f"Draft saved {datetime.now():%H:%M}")
             self.saved.emit(row)
             if then is not None:
                 then(row)
@@ -469,9 +654,13 @@ class NoteEditor(QWidget):
         # The timer's autosave would only copy what is being saved now.
         self.timer.stop()
         needed_autosave, self._needs_autosave = self._needs_autosave, False
-        self.save_button.setEnabled(False)
+        self._enable_saving(False)
         self.status.setText("Saving…")
         runner().run(store, saved, parent=self, failed=failed)
+
+    def _enable_saving(self, enabled: bool) -> None:
+        self.save_button.setEnabled(enabled)
+        self.sign_button.setEnabled(enabled)
 
     def autosave_now(self) -> None:
         """Autosave the fields if they changed, on the runner; never raises, keeps the text
@@ -501,7 +690,8 @@ class NoteEditor(QWidget):
                 self.status.setText(AUTOSAVE_FAILED)
                 return
             self._draft_ids.add(draft.id)
-            self.status.setText(f"Draft autosaved at {local_time(draft.saved_at):%H:%M}")
+            if self._unsaved:
+                self.status.setText(_kept(draft.saved_at))
             self.autosaved.emit(draft)
 
         runner().run(keep, kept, parent=self)
@@ -542,12 +732,29 @@ class NoteEditor(QWidget):
         self.discard_button.setVisible(True)
         self.timer.start()  # restarts: autosave once typing pauses
 
+    def _on_contact_type(self) -> None:
+        template = template_for(ContactType(self.contact_type.currentData()))
+        # The new kind's usual length replaces a length of 0 (a contact that did not take
+        # place), or one a new note still has from the last kind; a missed contact has none.
+        minutes = self.duration.value()
+        fill = (
+            minutes == 0
+            or template.default_minutes == 0
+            or (self._note is None and minutes == self._template.default_minutes)
+        )
+        self._apply_template(template, fill=fill)
+        self._on_edited()
+
     def _on_autosave_due(self) -> None:
         self.autosave_now()
 
     def _on_save(self) -> None:
         if self.save_button.isEnabled():  # not while the last save is still on its way
             self.save()
+
+    def _on_sign(self) -> None:
+        if self.sign_button.isEnabled():  # not while a save is on its way
+            self.sign_requested.emit()
 
     def _on_discard(self) -> None:
         if not confirm(
@@ -568,6 +775,21 @@ class NoteEditor(QWidget):
             try:
                 for edit in self.sections.values():
                     edit.clear()
+                self._apply_template(self._template, fill=False)
             finally:
                 self._loading = False
         self._set_clean("Unsaved text discarded")
+
+
+def _with_mnemonic(heading: str, title: str) -> str:
+    """The heading with the Alt+letter its section always has (from ``title``, e.g. "Risk
+    &check-in"), when the heading holds that letter; otherwise without one."""
+    if "&" not in title:
+        return heading
+    letter = title[title.index("&") + 1].lower()
+    at = heading.lower().find(letter)
+    return heading if at < 0 else f"{heading[:at]}&{heading[at:]}"
+
+
+def _kept(saved_at: datetime) -> str:
+    return f"Unsaved changes, kept safe at {local_time(saved_at):%H:%M}"

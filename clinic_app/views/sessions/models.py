@@ -24,7 +24,12 @@ from clinic_app.models.enums import PlanStatus
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.views.common.table import SORT_ROLE, ListTableModel
-from clinic_app.wording import ATTENDANCE_SHORT, ATTENDANCE_WORDS, MODALITY_WORDS
+from clinic_app.wording import (
+    ATTENDANCE_SHORT,
+    ATTENDANCE_WORDS,
+    CONTACT_TYPE_WORDS,
+    MODALITY_WORDS,
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -40,14 +45,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("risk_rerating", "Ris&k re-rating"),
     ("actions", "Actions"),
 )
-SECTION_HINTS: dict[str, str] = {
-    "risk_checkin": "Contact or attempted contact, intent, breaches, mental state since last time",
-    "agenda": "What the session set out to do, and which plan goal it served",
-    "intervention_content": "What was worked on and how the client responded",
-    "homework": "What the client agreed to do before the next session",
-    "risk_rerating": "Whether risk has changed since the check-in, and why",
-    "actions": "What you or the team will do next",
-}
 PARTNER_UPDATE_TITLE = "Partner update (may be shared with partner agencies)"
 PARTNER_UPDATE_HELP = (
     "Written for police, probation, victim advocates and the multi-agency panel. "
@@ -311,8 +308,9 @@ def describe_draft(draft: DraftRow) -> str:
 def note_description(note: NoteRow) -> str:
     """One line naming a session, e.g. for a dialog: date, attendance, modality, length."""
     content = note.content
+    kind = "Session" if content.contact_type is None else CONTACT_TYPE_WORDS[content.contact_type]
     return (
-        f"Session on {content.session_date:%A %d %B %Y}: "
+        f"{kind} on {content.session_date:%A %d %B %Y}: "
         f"{ATTENDANCE_WORDS[content.attendance]}, {MODALITY_WORDS[content.modality].lower()}, "
         f"{content.duration_minutes} minutes"
     )

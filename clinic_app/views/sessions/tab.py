@@ -47,6 +47,11 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.errors import ClinicError
+from clinic_app.services.note_templates import (
+    DEFAULT_CONTACT_TYPE,
+    FIRST_CONTACT_TYPE,
+    template_for,
+)
 from clinic_app.services.notes import DraftRow, NoteRow
 from clinic_app.services.plans import GoalRow, RevisionRow
 from clinic_app.views.common import feedback
@@ -83,7 +88,12 @@ from clinic_app.views.sessions.models import (
     text_html,
     when,
 )
-from clinic_app.wording import ATTENDANCE_WORDS, ENGAGEMENT_WORDS, MODALITY_WORDS
+from clinic_app.wording import (
+    ATTENDANCE_WORDS,
+    CONTACT_TYPE_WORDS,
+    ENGAGEMENT_WORDS,
+    MODALITY_WORDS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +201,9 @@ class SessionsTab(RecordPart):
         self.pane.addWidget(self._build_reader())
         self.pane.addWidget(self._build_editor_page())
         splitter.addWidget(self.pane)
-        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([620, 660])
+        splitter.setSizes([360, 920])
 
         self.new_shortcut = QShortcut(QKeySequence("Ctrl+N"), self)
         self.new_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -240,20 +250,27 @@ class SessionsTab(RecordPart):
         self.editor_state.setAccessibleName("State of the note")
         self.editor_state.setWordWrap(True)
         top.addWidget(self.editor_state, stretch=1)
-        # "Si&gn" rather than "&Sign": Alt+S belongs to Save draft (and the Sessions tab).
-        self.sign_button = QPushButton("Si&gn…")
-        self.sign_button.setAccessibleName("Sign note")
-        self.sign_button.setToolTip("Sign the note with your password; it is then final")
-        self.sign_button.clicked.connect(self._on_sign)
         self.draft_error_button = QPushButton("Mark entered in &error…")
         self.draft_error_button.setAccessibleName("Mark entered in error")
         self.draft_error_button.clicked.connect(self._on_entered_in_error)
-        top.addWidget(self.sign_button)
         top.addWidget(self.draft_error_button)
         layout.addLayout(top)
         self.editor_holder = QVBoxLayout()
         layout.addLayout(self.editor_holder, stretch=1)
         return self.editor_page
+
+    @property
+    def sign_button(self) -> QPushButton | None:
+        """The open editor's "Sign…" button (it saves the note first), if a note is open."""
+        return None if self.editor is None else self.editor.sign_button
+
+    def _give_the_editor_room(self) -> None:
+        """The list keeps a narrow column; the note being written takes the rest."""
+        splitter = self.pane.parentWidget()
+        if isinstance(splitter, QSplitter):
+            width = max(splitter.width(), 1000)
+            left = max(280, width // 4)
+            splitter.setSizes([left, width - left])
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -385,6 +402,10 @@ class SessionsTab(RecordPart):
         self.save_drafts_now()
         self._select_row(note_id)
         self._show_note(note)
+        editor = self.editor
+        if editor is not None and editor.note is not None and editor.note.id == note_id:
+            # Opened to be written (from the diary, a search, a reminder): start writing.
+            editor.focus_writing()
 
     def save_drafts_now(self) -> None:
         """Autosave whatever the editor holds, now (before the screen locks)."""
@@ -397,7 +418,7 @@ class SessionsTab(RecordPart):
         self._select_row(None)
         editor = self._open_editor(None)
         self._restore_kept_draft(editor, note_id=None)
-        editor.session_date.setFocus()
+        editor.focus_writing()
         return editor
 
     def open_draft(self, draft: DraftRow) -> NoteEditor | None:
@@ -479,6 +500,7 @@ class SessionsTab(RecordPart):
 
     def _open_editor(self, note: NoteRow | None) -> NoteEditor:
         self._close_editor()
+        first = not any(n.entered_in_error_at is None for n in self.model.items())
         editor = NoteEditor(
             self.client_id,
             self._actions.for_editor(),
@@ -486,13 +508,16 @@ class SessionsTab(RecordPart):
             goals=self._goals,
             autosave_ms=self._autosave_ms,
             today=self._today,
+            contact_type=FIRST_CONTACT_TYPE if first else DEFAULT_CONTACT_TYPE,
         )
         editor.saved.connect(self._on_editor_saved)
+        editor.sign_requested.connect(self._on_sign)
         self.editor_holder.addWidget(editor)
         self.editor = editor
         self._shown = note
         self._update_editor_state()
         self.pane.setCurrentWidget(self.editor_page)
+        self._give_the_editor_room()
         return editor
 
     def _close_editor(self, *, keep_text: bool = True) -> None:
@@ -511,14 +536,14 @@ class SessionsTab(RecordPart):
     def _update_editor_state(self) -> None:
         editor = self.editor
         note = None if editor is None else editor.note
+        # What the note is; whether it is saved is the editor's one status line.
         if note is None:
-            self.editor_state.setText("<b>New session note</b> — not saved yet")
+            self.editor_state.setText("<b>New session note</b>")
         else:
             author = self.model.author_name(note.author_id)
             self.editor_state.setText(
                 f"<b>Draft</b> — not yet signed · written by {html.escape(author)}"
             )
-        self.sign_button.setVisible(note is not None)
         self.draft_error_button.setVisible(note is not None)
 
     def _state_text(self, note: NoteRow) -> str:
@@ -548,7 +573,12 @@ class SessionsTab(RecordPart):
                 f"<br><b>Reason:</b> {html.escape(note.entered_in_error_reason)}"
                 "</td></tr></table>"
             )
-        parts.append(f"<h2>Session on {content.session_date:%A %d %B %Y}</h2>")
+        template = template_for(content.contact_type)
+        kind = (
+            "Session" if content.contact_type is None else CONTACT_TYPE_WORDS[content.contact_type]
+        )
+        began = "" if content.start_time is None else f" at {content.start_time:%H:%M}"
+        parts.append(f"<h2>{html.escape(kind)} on {content.session_date:%A %d %B %Y}{began}</h2>")
         facts = (
             ("Attendance", ATTENDANCE_WORDS[content.attendance]),
             ("Modality", MODALITY_WORDS[content.modality]),
@@ -561,14 +591,20 @@ class SessionsTab(RecordPart):
         for label, value in facts:
             parts.append(f"<tr><td><b>{label}:</b>&nbsp;</td><td>{html.escape(value)}</td></tr>")
         parts.append("</table>")
+        headings = {section.field: section.heading for section in template.sections}
         for name, title in SECTIONS:
-            parts.append(f"<h3>{title.replace('&', '')}</h3>")
-            parts.append(text_html(getattr(content, name)))
-        parts.append(
-            "<table width='100%' cellpadding='8' style='border: 2px solid #1d5b8f;'><tr><td>"
-            f"<h3>{PARTNER_UPDATE_TITLE}</h3>{text_html(content.partner_update)}"
-            "</td></tr></table>"
-        )
+            text = getattr(content, name)
+            if name not in headings and not text.strip():
+                continue  # not part of this kind of note, and nothing written
+            heading = headings.get(name, title.replace("&", ""))
+            parts.append(f"<h3>{html.escape(heading)}</h3>")
+            parts.append(text_html(text))
+        if template.partner_update or content.partner_update.strip():
+            parts.append(
+                "<table width='100%' cellpadding='8' style='border: 2px solid #1d5b8f;'>"
+                f"<tr><td><h3>{PARTNER_UPDATE_TITLE}</h3>{text_html(content.partner_update)}"
+                "</td></tr></table>"
+            )
         if note.addenda:
             parts.append(f"<h2>Addenda ({len(note.addenda)}, oldest first)</h2>")
         for number, addendum in enumerate(note.addenda, start=1):
@@ -605,9 +641,9 @@ class SessionsTab(RecordPart):
 
     def _on_sign(self) -> None:
         editor = self.editor
-        if editor is None or editor.note is None:
+        if editor is None:
             return
-        if editor.has_unsaved_text:
+        if editor.note is None or editor.has_unsaved_text:
             # Saved first; if it is not saved the problems are shown and nothing is signed.
             editor.save(then=lambda _row: self._sign(editor))
             return
@@ -647,6 +683,7 @@ class SessionsTab(RecordPart):
             self,
         )
         self._remember(dialog, "addendum", note.id, restore)
+        dialog.focus_first_empty()
         added = run_dialog(dialog)
         dialog.deleteLater()
         if added:

@@ -342,7 +342,7 @@ def test_a_new_note_is_saved_with_what_was_typed(qtbot, fake):
     assert body.partner_update == "typed partner_update"
     assert editor.note is not None and editor.note.id == 101
     assert cell(tab, 0, SessionColumn.STATUS) == "Draft"  # the new note is in the list
-    assert tab.sign_button.isVisibleTo(tab)
+    assert tab.sign_button is not None and tab.sign_button.isVisibleTo(tab)
 
 
 def test_the_plan_goal_offers_partner_wordings_or_no_goal(qtbot, fake):
@@ -421,7 +421,7 @@ def test_autosave_runs_once_typing_stops(qtbot, fake):
     assert fields["session_date"] == "2025-04-01"
     assert fields["attendance"] == "attended"
     assert set(fields) == set(NoteContent.__dataclass_fields__)
-    assert editor.status.text().startswith("Draft autosaved at ")
+    assert editor.status.text().startswith("Unsaved changes, kept safe at ")
 
 
 def test_save_drafts_now_autosaves_at_once_and_only_when_needed(qtbot, fake):
@@ -450,7 +450,7 @@ def test_a_failed_autosave_keeps_the_text_and_says_so(qtbot, fake, error):
     assert editor.needs_autosave  # tried again later, e.g. before the screen locks
     fake.autosave_error = None
     tab.save_drafts_now()
-    assert editor.status.text().startswith("Draft autosaved at ")
+    assert editor.status.text().startswith("Unsaved changes, kept safe at ")
 
 
 def test_choosing_another_note_autosaves_the_text_being_typed(qtbot, fake):
@@ -713,7 +713,7 @@ def test_load_fields_skips_what_it_cannot_read(qtbot, fake):
         }
     )
     assert editor.session_date.date().toPython() == TODAY
-    assert editor.duration.value() == 0
+    assert editor.duration.value() == 60  # an intervention session's usual length
     assert editor.modality.currentData() == "in_person"
     assert editor.attendance.currentData() == "late"
     assert editor.plan_goal.currentText() == "A goal from an earlier plan"

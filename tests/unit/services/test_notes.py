@@ -15,7 +15,7 @@ from clinic_app.errors import (
     StorageError,
     ValidationError,
 )
-from clinic_app.models.enums import Attendance, Modality
+from clinic_app.models.enums import Attendance, ContactType, Modality
 from clinic_app.services import notes
 from clinic_app.services.common import content_hash
 from tests.conftest import STAFF_PASSWORD
@@ -25,6 +25,7 @@ CONTENT = notes.NoteContent(
     duration_minutes=50,
     modality=Modality.IN_PERSON,
     attendance=Attendance.ATTENDED,
+    contact_type=ContactType.INTERVENTION_SESSION,
     risk_checkin="No contact reported.",
     intervention_content="Worked on rumination.",
     partner_update="Attended and engaged.",
@@ -60,12 +61,14 @@ def test_signing_needs_the_password(db, psychologist, note):
         signed = notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
     assert signed.is_signed
     assert signed.signed_by == psychologist.id
-    # The seal (version 2) covers the content, the author's and the signer's usernames
-    # and the signing time, and no database id. The start time is not sealed (yet).
+    # The seal (version 3) covers the content with its contact type, the author's and the
+    # signer's usernames and the signing time, and no database id. The start time is not
+    # sealed (yet).
     sealed = {k: v for k, v in CONTENT.__dict__.items() if k != "start_time"}
+    assert sealed["contact_type"] is ContactType.INTERVENTION_SESSION
     expected = content_hash(
         {
-            "seal": 2,
+            "seal": 3,
             "author": "dr.jones",
             "signer": "dr.jones",
             "signed_at": signed.signed_at.isoformat(),
@@ -280,3 +283,44 @@ def test_wrong_passwords_when_signing_count_towards_lockout(db, psychologist, no
     # The account is locked for sign-in too, even with the right password.
     with db.session() as session, pytest.raises(AccountLocked):
         staff.sign_in(session, "dr.jones", STAFF_PASSWORD)
+
+
+def test_a_version_2_seal_still_verifies_and_does_not_vouch_for_the_contact_type(
+    db, psychologist, note
+):
+    with db.transaction() as session:
+        signed = notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+    assert signed.signed_at is not None
+    at = signed.signed_at
+
+    def version(seal, content):
+        return notes.note_seal_version(seal, content, "dr.jones", signer="dr.jones", signed_at=at)
+
+    older = notes.note_seal_v2(signed.content, "dr.jones", signer="dr.jones", signed_at=at)
+    other = notes.NoteContent(**{**signed.content.__dict__, "contact_type": ContactType.ASSESSMENT})
+    assert version(signed.content_sha256, signed.content) == 3
+    assert version(signed.content_sha256, other) is None  # the contact type is sealed
+    assert version(older, signed.content) == 2
+    assert version(older, other) == 2  # a version 2 seal never covered it
+
+
+def test_a_did_not_attend_note_cannot_say_the_client_attended(db, psychologist, client_id):
+    wrong = notes.NoteContent(
+        **{**CONTENT.__dict__, "contact_type": ContactType.DID_NOT_ATTEND, "duration_minutes": 0}
+    )
+    with db.session() as session, pytest.raises(ValidationError) as caught:
+        notes.create_draft(session, psychologist, client_id, wrong)
+    assert "attendance" in [p.where for p in caught.value.problems]
+    right = notes.NoteContent(**{**wrong.__dict__, "attendance": Attendance.DID_NOT_ATTEND})
+    with db.transaction() as session:
+        row = notes.create_draft(session, psychologist, client_id, right)
+    assert row.content.contact_type is ContactType.DID_NOT_ATTEND
+
+
+def test_the_database_keeps_a_signed_notes_contact_type(db, psychologist, note):
+    with db.transaction() as session:
+        notes.sign_note(session, psychologist, note.id, password=STAFF_PASSWORD)
+    sql = "UPDATE session_note SET contact_type = 'assessment' WHERE id = :id"
+    with db.session() as session, pytest.raises(Exception, match="signed") as caught:
+        session.execute(text(sql), {"id": note.id})
+    assert not isinstance(caught.value, StorageError)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.errors import AccessDenied, EmergencyAccessRequired, ValidationError
 from clinic_app.models import (
+    NOTE_SECTIONS,
     AuditEvent,
     Base,
     ClientAssignment,
@@ -329,11 +330,18 @@ def build_rich_record(session: Session, team: Team) -> int:
     notes.sign_note(session, psy, n2.id, password=PASSWORD)
     notes.mark_entered_in_error(session, psy, n2.id, reason="Written on the wrong record")
     # Written out of date order, so the export's order by session date shows.
-    n4 = note(date(2024, 3, 22), duration=0, attendance=E.Attendance.DID_NOT_ATTEND)
+    n4 = note(
+        date(2024, 3, 22),
+        duration=0,
+        attendance=E.Attendance.DID_NOT_ATTEND,
+        contact_type=E.ContactType.DID_NOT_ATTEND,
+        actions="Letter sent offering another appointment.",
+    )
     notes.sign_note(session, psy, n4.id, password=PASSWORD)
     note(
         date(2024, 3, 15),
         modality=E.Modality.PHONE,
+        contact_type=E.ContactType.TELEPHONE_CONTACT,
         plan_goal_key=second.goals[1].goal_key,
         agenda="Draft still being written",
     )
@@ -575,7 +583,7 @@ def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["properties"]["format"]["const"] == "clinic-app/client-record"
-    assert schema["properties"]["format_version"]["const"] == 2
+    assert schema["properties"]["format_version"]["const"] == 3
 
 
 def test_every_schema_field_is_described() -> None:
@@ -1241,6 +1249,12 @@ DRAFT = 2  # sessions[2]: an unsigned draft
             "does not match its signature",
         ),
         (
+            ("sessions", 3, "contact_type"),
+            "assessment",
+            "$.sessions[3].content_sha256",
+            "does not match its signature",
+        ),
+        (
             ("sessions", SIGNED, "author"),
             "nurse.two",
             "$.sessions[0].content_sha256",
@@ -1333,12 +1347,12 @@ def test_a_file_of_another_kind_is_refused_in_one_sentence(checker: Checker) -> 
             "'clinic-app/client-record').",
         )
     ]
-    problems = checker.problems({"format": "clinic-app/client-record", "format_version": 3})
+    problems = checker.problems({"format": "clinic-app/client-record", "format_version": 4})
     assert problems == [
         (
             "$.format_version",
-            "This file is in version 3 of the client record format; this "
-            "version of clinic-app reads version 2.",
+            "This file is in version 4 of the client record format; this "
+            "version of clinic-app reads version 3.",
         )
     ]
     assert checker.problems(["not", "an", "object"]) == [
@@ -1472,9 +1486,34 @@ def test_the_export_holds_what_is_recorded_about_third_parties(source: Source) -
     assert source.document["risk_events"][review["risk_event_index"]]["urgency"] == "urgent"
 
 
-def as_version_1(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as a version 1 file held it: without what version 2 added."""
+def as_version_2(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as a version 2 file held it: without sessions' contact types, each
+    signed note sealed as version 2 seals were (without its contact type)."""
     old = copy.deepcopy(document)
+    old["format_version"] = 2
+    for n in old["sessions"]:
+        if n.pop("contact_type") is not None and n["signed_at"] is not None:
+            content = notes.NoteContent(
+                session_date=date.fromisoformat(n["session_date"]),
+                duration_minutes=n["duration_minutes"],
+                modality=E.Modality(n["modality"]),
+                attendance=E.Attendance(n["attendance"]),
+                engagement=E.Engagement(n["engagement"]),
+                plan_goal_key=n["plan_goal_key"],
+                **{name: n[name] for name in (*NOTE_SECTIONS, "partner_update")},
+            )
+            n["content_sha256"] = notes.note_seal_v2(
+                content,
+                n["author"],
+                signer=n["signed_by"],
+                signed_at=datetime.fromisoformat(n["signed_at"]),
+            )
+    return old
+
+
+def as_version_1(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as a version 1 file held it: without what versions 2 and 3 added."""
+    old = as_version_2(document)
     old["format_version"] = 1
     del old["critical_item_reviews"]
     added = {
@@ -1501,7 +1540,7 @@ def test_a_version_1_file_still_imports(source: Source, db: Database, target: Te
     summary = import_into(db, target.psychologist, old)
     with db.transaction() as session:
         again = interchange.export_client(session, target.psychologist, summary.id)
-    assert again["format_version"] == 2
+    assert again["format_version"] == 3
     assert again["critical_item_reviews"] == []
     for person in again["third_parties"]:
         assert person["phones"] == [] and person["protective_measures"] == []
@@ -1510,6 +1549,39 @@ def test_a_version_1_file_still_imports(source: Source, db: Database, target: Te
         without_exported_at(source.document)
     )
     assert old["format_version"] == 1 and "critical_item_reviews" not in old  # not changed
+
+
+def test_a_version_2_file_still_imports_without_contact_types(
+    source: Source, db: Database, target: Team
+) -> None:
+    old = as_version_2(source.document)
+    summary = import_into(db, target.psychologist, old)
+    with db.transaction() as session:
+        again = interchange.export_client(session, target.psychologist, summary.id)
+    assert again["format_version"] == 3
+    assert {n["contact_type"] for n in again["sessions"]} == {None}
+    with db.session() as session:
+        signed = session.scalars(
+            select(SessionNote).where(
+                SessionNote.client_id == summary.id, SessionNote.signed_at.is_not(None)
+            )
+        )
+        versions = [
+            notes.note_seal_version(
+                n.content_sha256,
+                notes.content_of(n),
+                target.psychologist.username,
+                signer=target.psychologist.username,
+                signed_at=n.signed_at,
+            )
+            for n in signed
+            if n.signed_at is not None
+        ]
+    assert sorted(v or 0 for v in versions) == [2, 3, 3]  # the DNA note's seal was 2 in the file
+    assert as_version_2(without_exported_at(again)) == as_version_2(
+        without_exported_at(source.document)
+    )
+    assert all("contact_type" not in n for n in old["sessions"])  # not changed
 
 
 def test_a_version_1_file_reports_problems_at_its_own_paths(

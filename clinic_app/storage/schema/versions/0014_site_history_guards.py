@@ -1,7 +1,7 @@
 """At a site, the history rules that later workstation migrations added.
 
-Revision ID: 0017
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 12:30:00.000000
 
 Migrations 0008, 0009 and 0011 gave the workstation engine triggers that a site did not
@@ -13,8 +13,8 @@ site the same rules as PostgreSQL triggers. A workstation database needs nothing
 
 from alembic import op
 
-revision = "0017"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

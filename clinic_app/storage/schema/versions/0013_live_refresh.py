@@ -1,6 +1,6 @@
 """Live refresh at a site: a notice on channel ``clinic_change`` when a record changes.
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 12:00:00.000000
 
@@ -26,7 +26,7 @@ migration does nothing.
 
 from alembic import op
 
-revision = "0014"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
