@@ -16,7 +16,8 @@ is never read, and an event decided not to be shared is not listed.
   it is not the letter that was reviewed (same SHA-256), records the disclosure to the
   service in the register with the letter's SHA-256 and the facts it was drawn from, and
   only then writes the file atomically. If anything fails nothing is written and, as the
-  caller rolls back, nothing is recorded.
+  caller rolls back, nothing is recorded. A draft referral becomes Sent on the day its
+  letter is issued.
 
 A past letter is drawn again from its register entry by
 :func:`clinic_app.services.sharing.documents.regenerate`.
@@ -45,6 +46,7 @@ from clinic_app.models.enums import (
     ConsentToShare,
     DisclosureKind,
     Gateway,
+    ReferralStatus,
     RiskTool,
     ShareDecisionKind,
 )
@@ -59,7 +61,7 @@ from clinic_app.reports.referral_letter import (
 from clinic_app.services import risk
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
-from clinic_app.services.referrals import client_consent
+from clinic_app.services.referrals import change_status, client_consent
 from clinic_app.services.sharing import disclosures
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.services.sharing.redaction import redact_third_parties
@@ -322,5 +324,18 @@ def issue_referral_letter(
         referral_id=referral_id,
         document_id=document_id,
     )
+    # Issuing the letter is sending the referral: a draft moves on to Sent on the day the
+    # letter was issued, so the record no longer says "Draft / Not sent".
+    referral = get_or_raise(session, Referral, referral_id, "referral")
+    if referral.status is ReferralStatus.DRAFT:
+        change_status(
+            session,
+            by,
+            referral_id,
+            ReferralStatus.SENT,
+            on=issued_on,
+            note="Referral letter issued.",
+            today=max(issued_on, date.today()),
+        )
     write_atomically(out, data)
     return IssuedLetter(row, Path(out), sha256)

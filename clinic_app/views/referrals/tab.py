@@ -415,6 +415,7 @@ class ReferralsTab(RecordPart):
             f"Referral letter saved to {issued.path} and recorded in the disclosure register "
             f"as shared with {referral.service_name}."
         )
+        self.refresh(select=referral.id)
         self.changed.emit()
         return issued
 

@@ -430,3 +430,39 @@ def test_consent_is_the_letters_basis_only_if_the_record_shows_it(
     assert not out.exists()
     _issue(db, psychologist, referral_id, out, preview)  # health care basis: allowed
     assert out.exists()
+
+
+def test_issuing_the_letter_of_a_draft_referral_marks_it_sent(
+    db, admin, psychologist, client_id, tmp_path
+):
+    with db.transaction() as session:
+        service = service_directory.add_service(
+            session, admin, name="Demo Forensic Service", kind=ServiceKind.FORENSIC
+        ).id
+        draft = referrals.create_referral(
+            session,
+            psychologist,
+            client_id,
+            service_id=service,
+            reason="Assessment requested.",
+            urgency=ReferralUrgency.ROUTINE,
+            created_on=date(2026, 3, 2),
+            today=ISSUED,
+        )
+    assert draft.status is ReferralStatus.DRAFT
+    preview = _preview(db, psychologist, draft.id)
+    _issue(db, psychologist, draft.id, tmp_path / "letter.pdf", preview)
+    with db.session() as session:
+        row = referrals.get_referral(session, psychologist, draft.id)
+    # The record no longer says "Draft / Not sent" once its letter has gone.
+    assert (row.status, row.sent_on) == (ReferralStatus.SENT, ISSUED)
+
+
+def test_issuing_the_letter_of_a_sent_referral_leaves_its_status(
+    db, psychologist, referral_id, tmp_path
+):
+    preview = _preview(db, psychologist, referral_id)
+    _issue(db, psychologist, referral_id, tmp_path / "letter.pdf", preview)
+    with db.session() as session:
+        row = referrals.get_referral(session, psychologist, referral_id)
+    assert (row.status, row.sent_on) == (ReferralStatus.SENT, date(2026, 3, 3))
