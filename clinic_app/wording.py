@@ -26,6 +26,7 @@ from clinic_app.models.enums import (
     Engagement,
     Gateway,
     InterventionKind,
+    LetterKind,
     MeasureMode,
     Modality,
     Phase,
@@ -315,6 +316,7 @@ DISCLOSURE_KIND_WORDS: dict[DisclosureKind, str] = {
     DisclosureKind.DECISION_NOT_TO_SHARE: "Decision not to share",
     DisclosureKind.RISK_EVENT_SHARED: "Risk event shared",
     DisclosureKind.SUBJECT_ACCESS: "Subject access disclosure",
+    DisclosureKind.LETTER: "Letter",
 }
 
 DISCLOSURE_KIND_SHORT: dict[DisclosureKind, str] = {
@@ -323,6 +325,27 @@ DISCLOSURE_KIND_SHORT: dict[DisclosureKind, str] = {
 }
 """What each register entry is, as the register's table names it; the full words are in its
 tooltip."""
+
+LETTER_KIND_WORDS: dict[LetterKind, str] = {
+    LetterKind.REFERRAL: "Referral letter",
+    LetterKind.GP_UPDATE: "GP update letter",
+    LetterKind.DID_NOT_ATTEND: "Did-not-attend letter",
+}
+"""Each kind of letter a template is kept for."""
+
+NO_GATEWAY_WORDS: Final = "None needed (our own clinical record)"
+"""A document that does not leave the service needs no gateway: said the same everywhere."""
+
+GATEWAY_LABEL: Final = "Legal gateway"
+"""What every form and document calls the basis a disclosure is made under."""
+
+
+def gateway_words(gateway: Gateway | None, *, short: bool = False) -> str:
+    """A gateway in the one wording every screen and document uses."""
+    if gateway is None:
+        return NO_GATEWAY_WORDS
+    return (GATEWAY_SHORT if short else GATEWAY_WORDS)[gateway]
+
 
 # -- other people and measures ----------------------------------------------------------------
 

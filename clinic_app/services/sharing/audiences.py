@@ -653,6 +653,8 @@ SUBJECT_ACCESS_NOT_INCLUDED: Final[Mapping[str, str]] = {
     "measure_definition": "Questionnaire definitions, not about the client.",
     "app_setting": "Settings, not about the client.",
     "audience_profile": "Partner audience policies, not about the client.",
+    "letter_template": "The wording of letters, not about the client; each letter issued is "
+    "in the disclosure register.",
     "evaluation_project": "A service evaluation's pseudonym key, not about the client.",
 }
 """Every other table, with why it is not in the pack (a test keeps this list whole)."""

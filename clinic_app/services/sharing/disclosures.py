@@ -51,6 +51,10 @@ from clinic_app.wording import DISCLOSURE_KIND_WORDS, GATEWAY_WORDS
 CLINICAL_AUDIENCE: Final = "clinical"
 """The audience recorded for a clinical summary (never a partner agency)."""
 
+CLIENT_AUDIENCE: Final = "client"
+"""The audience recorded for a letter to the client: their own correspondence, which needs
+no gateway."""
+
 
 WITHOUT_DOCUMENT: Final = frozenset(
     {DisclosureKind.DECISION_NOT_TO_SHARE, DisclosureKind.RISK_EVENT_SHARED}
@@ -63,7 +67,7 @@ WITHOUT_GATEWAY: Final = frozenset({DisclosureKind.CLINICAL_SUMMARY, DisclosureK
 subject access pack, which is the client's own right (UK GDPR Art. 15), not a sharing."""
 
 CLINICAL_CORRESPONDENCE: Final = frozenset(
-    {DisclosureKind.REFERRAL_LETTER, DisclosureKind.CLINICAL_SUMMARY}
+    {DisclosureKind.REFERRAL_LETTER, DisclosureKind.CLINICAL_SUMMARY, DisclosureKind.LETTER}
 )
 """Kinds whose recipient and purpose administrators see only in neutral words."""
 
@@ -287,7 +291,8 @@ def record_disclosure(
         max_length=2000,
     )
     is_document = kind not in WITHOUT_DOCUMENT
-    if is_document and gateway is None and kind not in WITHOUT_GATEWAY:
+    to_client = kind is DisclosureKind.LETTER and audience == CLIENT_AUDIENCE
+    if is_document and gateway is None and kind not in WITHOUT_GATEWAY and not to_client:
         check.add("gateway", "Choose the legal gateway the document is shared under.")
     if kind is DisclosureKind.RISK_EVENT_SHARED and gateway is None:
         check.add("gateway", "Choose the legal gateway the information is shared under.")
