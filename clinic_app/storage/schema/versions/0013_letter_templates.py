@@ -55,7 +55,7 @@ def _disclosure_kinds(new: tuple[str, ...]) -> None:
     if op.get_bind().dialect.name != "sqlite":
         # PostgreSQL changes the check in place: the table keeps its row-level security,
         # its privileges and its append-only rules.
-        op.drop_constraint("ck_disclosure_disclosurekind", "disclosure", type_="check")
+        op.drop_constraint(op.f("ck_disclosure_disclosurekind"), "disclosure", type_="check")
         listed = ", ".join(f"'{kind}'" for kind in new)
         op.create_check_constraint("disclosurekind", "disclosure", sa.text(f"kind IN ({listed})"))
         return
