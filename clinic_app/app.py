@@ -826,6 +826,7 @@ class ClinicApp(QObject):
             documents,
             drafts,
             letters,
+            template_letters,
         )
         from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
         from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
@@ -842,6 +843,7 @@ class ClinicApp(QObject):
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
         from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
         from clinic_app.views.sharing.document_wizards import RiskNoticeDialog  # noqa: PLC0415
+        from clinic_app.views.sharing.letters import LetterActions  # noqa: PLC0415
         from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
         from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
         from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
@@ -1006,6 +1008,11 @@ class ClinicApp(QObject):
                         export=workspace.bind(documents.export_clinical_summary),
                     ),
                     my_name=lambda: workspace.me.display_name,
+                    letters=LetterActions(
+                        draft=workspace.bind(template_letters.draft_letter),
+                        preview=workspace.bind(template_letters.preview_letter),
+                        issue=workspace.bind(template_letters.issue_letter),
+                    ),
                 ),
             )
 
