@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -147,10 +148,10 @@ class WriteLetterDialog(QDialog):
         self.address.setAccessibleName("Recipient's address")
         self.address.setTabChangesFocus(True)
         self.address.setFixedHeight(70)
-        form.addRow(
-            _label("&Address", self.address),
-            self.errors.with_field("recipient_address", self.address),
-        )
+        address_box = self.errors.with_field("recipient_address", self.address)
+        # The body, not the address, takes the room the dialog has to spare.
+        address_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        form.addRow(_label("&Address", self.address), address_box)
         self.salutation = QLineEdit()
         self.salutation.setAccessibleName("Salutation")
         form.addRow(
