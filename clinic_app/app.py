@@ -733,7 +733,9 @@ class ClinicApp(QObject):
     def _make_administration(self, workspace: Workspace) -> AdministrationView:
         """An administrator's Home: the command line's administration, in the window."""
         from clinic_app.services import assignments, safekeeping, settings, staff  # noqa: PLC0415
+        from clinic_app.services.sharing import letter_templates  # noqa: PLC0415
         from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
+        from clinic_app.views.admin.letters import LetterTemplateActions  # noqa: PLC0415
         from clinic_app.views.admin.view import AdminActions, AdministrationView  # noqa: PLC0415
 
         database = workspace.database
@@ -768,6 +770,11 @@ class ClinicApp(QObject):
                 backup_now=backup_now,
                 check_audit_trail=workspace.bind(safekeeping.check_audit_trail),
                 suggested_backup=suggested_backup,
+                letters=LetterTemplateActions(
+                    list_templates=workspace.bind(letter_templates.list_templates),
+                    set_template=workspace.bind(letter_templates.set_template),
+                    restore_built_in=workspace.bind(letter_templates.restore_built_in),
+                ),
             )
         )
 

@@ -39,6 +39,7 @@ from clinic_app.services.safekeeping import BackupRow
 from clinic_app.services.settings import SettingRow, TextSettingRow
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.admin.dialogs import AddAccountDialog, AssignClientDialog, ResetPasswordDialog
+from clinic_app.views.admin.letters import LetterTemplateActions, LetterTemplatesPage
 from clinic_app.views.common.home_screen import HomeScreen
 from clinic_app.views.common.list_tab import empty_state_label, last_action_label, rows_table
 from clinic_app.views.common.runner import runner
@@ -68,6 +69,8 @@ class AdminActions:
     backup_now: Callable[[Path], BackupRow]
     check_audit_trail: Callable[[], AuditReport]
     suggested_backup: Callable[[], Path]
+    letters: LetterTemplateActions | None = None
+    """The letter templates (absent: no Letters page)."""
 
 
 NO_CLIENTS = "No clients are assigned."
@@ -615,6 +618,10 @@ class AdministrationView(HomeScreen):
         self.tabs.addTab(self.accounts, "Staff &accounts")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.safekeeping, "Backups and au&dit")
+        self.letters: LetterTemplatesPage | None = None
+        if actions.letters is not None:
+            self.letters = LetterTemplatesPage(actions.letters)
+            self.tabs.addTab(self.letters, "&Letters")
         layout.addWidget(self.tabs)
         self.refresh()
 
@@ -622,3 +629,5 @@ class AdministrationView(HomeScreen):
         self.accounts.refresh()
         self.settings.refresh()
         self.safekeeping.refresh()
+        if self.letters is not None:
+            self.letters.refresh()
