@@ -1009,6 +1009,7 @@ class ClinicApp(QObject):
                         revise=workspace.bind(drafts.revise),
                         preview=workspace.bind(documents.preview_partner_summary),
                         export=workspace.bind(documents.export_partner_summary),
+                        previous=workspace.bind(disclosures.previous_sharing),
                     ),
                     clinical=ClinicalSummaryActions(
                         preview=workspace.bind(documents.preview_clinical_summary),

@@ -631,3 +631,64 @@ def document_matches(session: Session, by: StaffRef, disclosure_id: int, data: b
     return stored_document(session, by, disclosure_id).disclosure.document_sha256 == sha256_hex(
         data
     )
+
+
+# -- what was chosen last time ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviousSharing:
+    """What the author chose when this client's last summary went to this audience.
+
+    A starting point the author confirms, never a decision made for them: the wizard fills
+    the form with it and says where it came from. ``recorded_on`` is None (and the rest
+    empty) when nothing has been sent to this audience about the client before.
+    """
+
+    case_reference: str
+    """The client's case reference, for the file's name."""
+    recorded_on: date | None = None
+    recipient_agency: str = ""
+    recipient_person: str = ""
+    purpose: str = ""
+    gateway: Gateway | None = None
+    client_informed: bool | None = None
+    client_not_informed_reason: str = ""
+    period_to: date | None = None
+    """The end of the last summary's period: the next one usually starts the day after."""
+
+
+def previous_sharing(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    audience: str,
+    *,
+    kind: DisclosureKind = DisclosureKind.PARTNER_SUMMARY,
+) -> PreviousSharing:
+    """The choices of the last ``kind`` sent about the client to ``audience`` (if any)."""
+    require_clinical_access(session, by, client_id)
+    client = get_or_raise(session, Client, client_id, "client")
+    last = session.scalar(
+        select(Disclosure)
+        .where(
+            Disclosure.client_id == client_id,
+            Disclosure.kind == kind,
+            Disclosure.audience == audience,
+        )
+        .order_by(Disclosure.recorded_at.desc(), Disclosure.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return PreviousSharing(client.local_ref)
+    return PreviousSharing(
+        case_reference=client.local_ref,
+        recorded_on=last.recorded_at.date(),
+        recipient_agency=last.recipient_agency,
+        recipient_person=last.recipient_person,
+        purpose=last.purpose,
+        gateway=last.gateway,
+        client_informed=last.client_informed,
+        client_not_informed_reason=last.client_not_informed_reason,
+        period_to=last.period_to,
+    )

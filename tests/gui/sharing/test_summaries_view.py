@@ -861,7 +861,8 @@ def test_save_exports_to_the_chosen_path_with_the_previewed_document_id(qtbot, s
         wizard.next_button.click()
 
     [(_title, suggested)] = save_to
-    assert Path(suggested).name == "partner-summary-doc-new.pdf"  # no client name in it
+    # What the document is, and no client name in it.
+    assert Path(suggested).name == "Progress summary Police 2025-03-31 to 2025-06-30.pdf"
     [(args, kwargs)] = fake.named("export")
     draft, decision, out = args
     assert out == tmp_path / "partner-summary-doc-new.pdf"
