@@ -865,7 +865,7 @@ def test_save_exports_to_the_chosen_path_with_the_previewed_document_id(qtbot, s
     assert Path(suggested).name == "Progress summary Police 2025-03-31 to 2025-06-30.pdf"
     [(args, kwargs)] = fake.named("export")
     draft, decision, out = args
-    assert out == tmp_path / "partner-summary-doc-new.pdf"
+    assert out == tmp_path / "Progress summary Police 2025-03-31 to 2025-06-30.pdf"
     assert draft is wizard.draft and decision.recipient_person == "DS Rivers"
     assert decision.caldicott.all_confirmed
     assert kwargs == {"document_id": "doc-new", "issued_on": TODAY}
