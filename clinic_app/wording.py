@@ -269,17 +269,6 @@ GATEWAY_WORDS: dict[Gateway, str] = {
     Gateway.PUBLIC_INTEREST: "Common-law public-interest disclosure (serious harm)",
 }
 
-GATEWAY_SHORT: dict[Gateway, str] = {
-    Gateway.CONSENT: "Consent",
-    Gateway.CDA_S115: "CDA 1998 s115",
-    Gateway.DPA_SCH1_PARA2: "DPA Sch 1 para 2",
-    Gateway.DPA_SCH1_PARA10: "DPA Sch 1 para 10",
-    Gateway.DPA_SCH1_PARA18: "DPA Sch 1 para 18",
-    Gateway.GDPR_ART10: "UK GDPR Art 10",
-    Gateway.PUBLIC_INTEREST: "Public interest",
-}
-"""Each gateway as the register's table names it; the full basis is in its tooltip."""
-
 GATEWAY_BASIS: dict[Gateway, str] = {
     Gateway.CONSENT: "The client has agreed to this information being shared.",
     Gateway.CDA_S115: (
@@ -340,11 +329,11 @@ GATEWAY_LABEL: Final = "Legal gateway"
 """What every form and document calls the basis a disclosure is made under."""
 
 
-def gateway_words(gateway: Gateway | None, *, short: bool = False) -> str:
+def gateway_words(gateway: Gateway | None) -> str:
     """A gateway in the one wording every screen and document uses."""
     if gateway is None:
         return NO_GATEWAY_WORDS
-    return (GATEWAY_SHORT if short else GATEWAY_WORDS)[gateway]
+    return GATEWAY_WORDS[gateway]
 
 
 # -- other people and measures ----------------------------------------------------------------

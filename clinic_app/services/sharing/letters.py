@@ -194,14 +194,14 @@ def check_letter_choices(
     """
     check = Checker()
     if gateway is None:
-        check.add("gateway", "Choose the basis on which the letter is shared with the service.")
+        check.add("gateway", "Choose the legal gateway the letter is shared under.")
     elif gateway is Gateway.CONSENT and consent is not ConsentToShare.GIVEN:
         recorded = "nothing" if consent is None else CONSENT_PHRASES[consent]
         check.add(
             "gateway",
-            "Consent cannot be the basis: the client's record does not show consent to "
+            "Consent cannot be the gateway: the client's record does not show consent to "
             f"share ({recorded}). Record consent on the Overview first, or "
-            "choose the basis that applies.",
+            "choose the gateway that applies.",
         )
     if not client_informed:
         check.text(

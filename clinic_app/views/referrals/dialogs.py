@@ -44,6 +44,7 @@ from clinic_app.views.common.widgets import problems_label, show_problems
 from clinic_app.views.referrals.actions import ChangeStatus, CreateReferral, IssueLetter
 from clinic_app.views.referrals.models import LETTER_GATEWAYS, html_text, long_date, service_title
 from clinic_app.wording import (
+    GATEWAY_LABEL,
     GATEWAY_WORDS,
     REFERRAL_NEXT_STEP_WORDS,
     REFERRAL_STATUS_WORDS,
@@ -202,10 +203,10 @@ class NewReferralDialog(QDialog):
         share_layout.addLayout(choice_row)
         gateway_row = QFormLayout()
         self.gateway, self._gateways = _gateway_box(
-            "Consent or gateway allowing the fact to be shared",
-            "Choose the consent or gateway",
+            "Legal gateway allowing the fact to be shared",
+            "Choose the legal gateway (consent is one)",
         )
-        self.gateway_label = _buddy("Consent or &gateway", self.gateway)
+        self.gateway_label = _buddy("Legal &gateway", self.gateway)
         gateway_row.addRow(
             self.gateway_label, self.errors.with_field("share_gateway", self.gateway)
         )
@@ -494,10 +495,8 @@ class LetterDialog(QDialog):
         about.setAccessibleName("About this letter")
         side.addWidget(about)
 
-        self.gateway, self._gateways = _gateway_box(
-            "Basis for sharing the letter with the service", "Choose the basis for sharing"
-        )
-        side.addWidget(_buddy("&Basis for sharing with the service", self.gateway, bold=True))
+        self.gateway, self._gateways = _gateway_box(GATEWAY_LABEL, "Choose the legal gateway")
+        side.addWidget(_buddy("Legal &gateway", self.gateway, bold=True))
         side.addWidget(self.gateway)
         side.addWidget(self.errors.label_for("gateway", self.gateway))
 
@@ -572,9 +571,7 @@ class LetterDialog(QDialog):
             )
         if self.chosen_gateway() is None:
             problems.append(
-                Problem(
-                    "gateway", "Choose the basis on which the letter is shared with the service."
-                )
+                Problem("gateway", "Choose the legal gateway the letter is shared under.")
             )
         if problems:
             self.show_problems(problems)

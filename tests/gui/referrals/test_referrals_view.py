@@ -562,7 +562,7 @@ def test_the_letter_is_reviewed_then_saved_and_recorded(qtbot, monkeypatch, tmp_
         assert dialog.pages.data == fake.pdf
         dialog.save_button.click()  # nothing chosen yet
         assert dialog.errors._fields["gateway"][1].text() == (
-            "Choose the basis on which the letter is shared with the service."
+            "Choose the legal gateway the letter is shared under."
         )
         assert dialog.errors._fields["client_informed"][1].text() == (
             "Say whether the client has been told about it."

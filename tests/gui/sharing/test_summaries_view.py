@@ -1203,7 +1203,8 @@ def test_the_register_lists_entries_newest_first_with_the_hash_shortened(qtbot):
     assert cell(0, RegisterColumn.SHA256) == "No document"
     assert cell(0, RegisterColumn.KIND) == "Decision not to share"
     assert cell(0, RegisterColumn.GATEWAY) == "None (not shared)"
-    assert cell(1, RegisterColumn.GATEWAY) == "CDA 1998 s115"
+    # The one wording of the gateway, as every form and document shows it.
+    assert cell(1, RegisterColumn.GATEWAY) == "Crime and Disorder Act 1998 s115"
     assert cell(0, RegisterColumn.CLIENT_TOLD) == "No"
     assert cell(0, RegisterColumn.CLIENT_TOLD, Qt.ItemDataRole.ToolTipRole) == (
         "Not told: It would raise the risk."

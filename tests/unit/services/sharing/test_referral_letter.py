@@ -275,7 +275,7 @@ def test_the_sharing_choices_are_required(db, psychologist, referral_id, tmp_pat
             client_not_informed_reason=" ",
         )
     assert {p.where: p.message for p in refused.value.problems} == {
-        "gateway": "Choose the basis on which the letter is shared with the service.",
+        "gateway": "Choose the legal gateway the letter is shared under.",
         "client_not_informed_reason": "The reason the client has not been told is required.",
     }
     assert not out.exists()
