@@ -63,9 +63,10 @@ BUILT_IN: Final[dict[LetterKind, TemplateWording]] = {
     LetterKind.REFERRAL: TemplateWording(
         "Dear colleague,",
         "Re: {client_name}, born {date_of_birth}, our reference {case_reference}\n\n"
-        "I am writing to refer {client_first_name} to your service.\n\n"
-        "[Say why you are referring and what you are asking the service to do.]\n\n"
-        "Please reply to me at {clinician_contact}.",
+        "I am writing to refer {client_first_name} to your service for assessment. The "
+        "reasons for the referral and what we know of the risks follow.\n\n"
+        "Please reply to me at {clinician_contact}, acknowledging the referral and telling "
+        "me your decision.",
         "Yours sincerely,",
     ),
     LetterKind.GP_UPDATE: TemplateWording(
