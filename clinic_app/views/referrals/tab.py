@@ -405,7 +405,13 @@ class ReferralsTab(RecordPart):
         return issued[0] if issued else None
 
     def _review_letter(self, referral: ReferralRow, preview: LetterPreview) -> IssuedLetter | None:
-        dialog = LetterDialog(referral, preview, self._actions.issue_referral_letter, self)
+        dialog = LetterDialog(
+            referral,
+            preview,
+            self._actions.issue_referral_letter,
+            self,
+            redraw=self._actions.preview_referral_letter,
+        )
         exec_dialog(dialog)
         issued = dialog.issued
         dialog.deleteLater()
