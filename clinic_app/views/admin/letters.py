@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -122,7 +123,7 @@ class LetterTemplatesPage(QWidget):
         help_text.setWordWrap(True)
         help_text.setAccessibleName("The placeholders a letter template may use")
         help_text.setMaximumWidth(320)
-        layout.addWidget(help_text, stretch=1)
+        layout.addWidget(help_text, 1, Qt.AlignmentFlag.AlignTop)
 
         for line in (self.salutation, self.sign_off):
             line.textChanged.connect(self._on_edited)

@@ -519,7 +519,7 @@ class LetterDialog(QDialog):
             _buddy("&Opening", self.opening), self.errors.with_field("opening", self.opening)
         )
         words.addRow(_buddy("Sign-o&ff", self.sign_off), self.sign_off)
-        self.redraw_button = QPushButton("Update the &preview")
+        self.redraw_button = QPushButton("Dra&w again with these words")
         self.redraw_button.setAccessibleName("Draw the letter again with these words")
         self.redraw_button.clicked.connect(self._on_redraw)
         words.addRow(self.redraw_button)
