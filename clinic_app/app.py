@@ -770,6 +770,7 @@ class ClinicApp(QObject):
                 backup_now=backup_now,
                 check_audit_trail=workspace.bind(safekeeping.check_audit_trail),
                 suggested_backup=suggested_backup,
+                set_letter_details=workspace.bind(staff.set_letter_details),
                 letters=LetterTemplateActions(
                     list_templates=workspace.bind(letter_templates.list_templates),
                     set_template=workspace.bind(letter_templates.set_template),

@@ -71,6 +71,8 @@ class AdminActions:
     suggested_backup: Callable[[], Path]
     letters: LetterTemplateActions | None = None
     """The letter templates (absent: no Letters page)."""
+    set_letter_details: Callable[..., StaffRow] | None = None
+    """``staff.set_letter_details``: job title and contact details for letters."""
 
 
 NO_CLIENTS = "No clients are assigned."
@@ -200,6 +202,12 @@ class AccountsPage(QWidget):
         )
         self.disable_button = _button("&Disable", self._on_disable, "Stop the account signing in")
         self.enable_button = _button("&Enable", self._on_enable, "Let the account sign in again")
+        self.details_button = _button(
+            "Signature &block…",
+            self._on_letter_details,
+            "The job title, phone and email printed under the member of staff's letters",
+        )
+        self.details_button.setVisible(actions.set_letter_details is not None)
         for button in (
             self.add_button,
             self.role_button,
@@ -207,6 +215,7 @@ class AccountsPage(QWidget):
             self.unlock_button,
             self.disable_button,
             self.enable_button,
+            self.details_button,
         ):
             row.addWidget(button)
         row.addStretch(1)
@@ -331,6 +340,34 @@ class AccountsPage(QWidget):
             partial(self._actions.change_role, row.username, role),
             lambda changed: self._done(
                 f"{changed.username} is now {ROLE_WORDS[changed.role].lower()}.", changed.username
+            ),
+            parent=self,
+        )
+
+    def _on_letter_details(self) -> None:
+        row = self.current()
+        if row is None or self._actions.set_letter_details is None:
+            return
+        who = f"{row.display_name} ({row.username})"
+        title, ok = QInputDialog.getText(
+            self, "Signature block", f"Job title of {who}:", text=row.job_title
+        )
+        if not ok:
+            return
+        contact, ok = QInputDialog.getText(
+            self,
+            "Signature block",
+            f"Phone and email of {who}, as letters print them:",
+            text=row.contact,
+        )
+        if not ok:
+            return
+        runner().run(
+            partial(
+                self._actions.set_letter_details, row.username, job_title=title, contact=contact
+            ),
+            lambda changed: self._done(
+                f"Saved the signature block of '{changed.username}'.", changed.username
             ),
             parent=self,
         )

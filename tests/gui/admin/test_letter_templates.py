@@ -69,3 +69,33 @@ def test_an_unknown_placeholder_is_shown_under_the_body_and_nothing_is_saved(qtb
     # The message goes as soon as the body is changed.
     letters.body.setPlainText("About {client_name}.")
     assert letters.body.accessibleDescription() == ""
+
+
+def test_the_signature_block_of_a_clinicians_letters_is_kept_in_the_window(
+    qtbot, page, monkeypatch
+):
+    from PySide6.QtWidgets import QInputDialog
+
+    from clinic_app.services import staff
+    from clinic_app.views.admin.view import AdministrationView
+
+    app, _letters = page
+    home = app.window.home
+    assert isinstance(home, AdministrationView)
+    accounts = home.accounts
+    row = next(i for i, r in enumerate(accounts.model.items()) if r.username == "dr.jones")
+    accounts.table.selectRow(row)
+    answers = iter(["Clinical Psychologist", "01632 960 123"])
+    monkeypatch.setattr(
+        QInputDialog, "getText", staticmethod(lambda *_args, **_kw: (next(answers), True))
+    )
+    accounts.details_button.click()
+    settle(qtbot, app)
+    assert "Saved the signature block" in accounts.status.text()
+    app.workspace.strict = False
+    try:
+        users = app.workspace.call(staff.list_users)
+    finally:
+        app.workspace.strict = True
+    [jones] = [u for u in users if u.username == "dr.jones"]
+    assert (jones.job_title, jones.contact) == ("Clinical Psychologist", "01632 960 123")
