@@ -41,7 +41,7 @@ from clinic_app.services.referrals import (
 )
 from clinic_app.services.service_directory import ServiceRow
 from clinic_app.services.sharing.disclosures import DisclosureRow
-from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview, ReferralWording
 from clinic_app.views.common import feedback
 from clinic_app.views.referrals import dialogs as referral_dialogs
 from clinic_app.views.referrals import models as referral_models
@@ -182,7 +182,9 @@ class FakeReferrals:
         self.rows = [updated if r.id == referral_id else r for r in self.rows]
         return updated
 
-    def preview_referral_letter(self, referral_id: int) -> LetterPreview:
+    def preview_referral_letter(
+        self, referral_id: int, *, wording: ReferralWording | None = None
+    ) -> LetterPreview:
         self.calls.append(("preview_referral_letter", referral_id, {}))
         return LetterPreview(
             referral_id,
