@@ -119,12 +119,12 @@ class SharingDetails(QWidget):
             self._fill_audiences(default_audience)
             self.audience_about.setWordWrap(True)
             self.audience_about.setAccessibleName("What this audience receives")
-            box = QWidget()
-            column = QVBoxLayout(box)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(self.errors.with_field("audience", self.audience))
-            column.addWidget(self.audience_about)
-            form.addRow(_buddy("&Audience", self.audience), box)
+            form.addRow(
+                _buddy("&Audience", self.audience),
+                self.errors.with_field("audience", self.audience),
+            )
+            # A row of its own: the form gives a wrapped label the height it needs.
+            form.addRow("", self.audience_about)
             self.audience.currentIndexChanged.connect(self._on_audience_changed)
 
         self.limit_period: QCheckBox | None = None
