@@ -785,7 +785,9 @@ class ClinicApp(QObject):
     def _make_administration(self, workspace: Workspace) -> AdministrationView:
         """An administrator's Home: the command line's administration, in the window."""
         from clinic_app.services import assignments, safekeeping, settings, staff  # noqa: PLC0415
+        from clinic_app.services.sharing import letter_templates  # noqa: PLC0415
         from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
+        from clinic_app.views.admin.letters import LetterTemplateActions  # noqa: PLC0415
         from clinic_app.views.admin.view import AdminActions, AdministrationView  # noqa: PLC0415
 
         database = workspace.database
@@ -820,6 +822,12 @@ class ClinicApp(QObject):
                 backup_now=backup_now,
                 check_audit_trail=workspace.bind(safekeeping.check_audit_trail),
                 suggested_backup=suggested_backup,
+                set_letter_details=workspace.bind(staff.set_letter_details),
+                letters=LetterTemplateActions(
+                    list_templates=workspace.bind(letter_templates.list_templates),
+                    set_template=workspace.bind(letter_templates.set_template),
+                    restore_built_in=workspace.bind(letter_templates.restore_built_in),
+                ),
             )
         )
 
@@ -887,6 +895,7 @@ class ClinicApp(QObject):
             documents,
             drafts,
             letters,
+            template_letters,
         )
         from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
         from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
@@ -903,6 +912,7 @@ class ClinicApp(QObject):
         from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
         from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
         from clinic_app.views.sharing.document_wizards import RiskNoticeDialog  # noqa: PLC0415
+        from clinic_app.views.sharing.letters import LetterActions  # noqa: PLC0415
         from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
         from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
         from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
@@ -1061,12 +1071,18 @@ class ClinicApp(QObject):
                         revise=workspace.bind(drafts.revise),
                         preview=workspace.bind(documents.preview_partner_summary),
                         export=workspace.bind(documents.export_partner_summary),
+                        previous=workspace.bind(disclosures.previous_sharing),
                     ),
                     clinical=ClinicalSummaryActions(
                         preview=workspace.bind(documents.preview_clinical_summary),
                         export=workspace.bind(documents.export_clinical_summary),
                     ),
                     my_name=lambda: workspace.me.display_name,
+                    letters=LetterActions(
+                        draft=workspace.bind(template_letters.draft_letter),
+                        preview=workspace.bind(template_letters.preview_letter),
+                        issue=workspace.bind(template_letters.issue_letter),
+                    ),
                 ),
             )
 

@@ -169,6 +169,12 @@ DOCUMENT_HANDLING: Final = TextSetting(
     "Do not forward or disclose to the subject without consulting the author.",
     300,
 )
+SERVICE_NAME: Final = TextSetting(
+    "service_name",
+    "The service's name, as letters print it in the signature block",
+    "Stalking Clinic",
+    120,
+)
 
 SETTINGS: Final[tuple[IntSetting | TextSetting, ...]] = (
     IDLE_LOCK_MINUTES,
@@ -177,6 +183,7 @@ SETTINGS: Final[tuple[IntSetting | TextSetting, ...]] = (
     EMERGENCY_ACCESS_HOURS,
     DOCUMENT_MARKING,
     DOCUMENT_HANDLING,
+    SERVICE_NAME,
 )
 """Every administrator's setting, in the order ``setting list`` shows them.
 

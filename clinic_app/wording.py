@@ -27,6 +27,7 @@ from clinic_app.models.enums import (
     Engagement,
     Gateway,
     InterventionKind,
+    LetterKind,
     MeasureMode,
     Modality,
     Phase,
@@ -278,17 +279,6 @@ GATEWAY_WORDS: dict[Gateway, str] = {
     Gateway.PUBLIC_INTEREST: "Common-law public-interest disclosure (serious harm)",
 }
 
-GATEWAY_SHORT: dict[Gateway, str] = {
-    Gateway.CONSENT: "Consent",
-    Gateway.CDA_S115: "CDA 1998 s115",
-    Gateway.DPA_SCH1_PARA2: "DPA Sch 1 para 2",
-    Gateway.DPA_SCH1_PARA10: "DPA Sch 1 para 10",
-    Gateway.DPA_SCH1_PARA18: "DPA Sch 1 para 18",
-    Gateway.GDPR_ART10: "UK GDPR Art 10",
-    Gateway.PUBLIC_INTEREST: "Public interest",
-}
-"""Each gateway as the register's table names it; the full basis is in its tooltip."""
-
 GATEWAY_BASIS: dict[Gateway, str] = {
     Gateway.CONSENT: "The client has agreed to this information being shared.",
     Gateway.CDA_S115: (
@@ -325,6 +315,7 @@ DISCLOSURE_KIND_WORDS: dict[DisclosureKind, str] = {
     DisclosureKind.DECISION_NOT_TO_SHARE: "Decision not to share",
     DisclosureKind.RISK_EVENT_SHARED: "Risk event shared",
     DisclosureKind.SUBJECT_ACCESS: "Subject access disclosure",
+    DisclosureKind.LETTER: "Letter",
 }
 
 DISCLOSURE_KIND_SHORT: dict[DisclosureKind, str] = {
@@ -333,6 +324,27 @@ DISCLOSURE_KIND_SHORT: dict[DisclosureKind, str] = {
 }
 """What each register entry is, as the register's table names it; the full words are in its
 tooltip."""
+
+LETTER_KIND_WORDS: dict[LetterKind, str] = {
+    LetterKind.REFERRAL: "Referral letter",
+    LetterKind.GP_UPDATE: "GP update letter",
+    LetterKind.DID_NOT_ATTEND: "Did-not-attend letter",
+}
+"""Each kind of letter a template is kept for."""
+
+NO_GATEWAY_WORDS: Final = "None needed (our own clinical record)"
+"""A document that does not leave the service needs no gateway: said the same everywhere."""
+
+GATEWAY_LABEL: Final = "Legal gateway"
+"""What every form and document calls the basis a disclosure is made under."""
+
+
+def gateway_words(gateway: Gateway | None) -> str:
+    """A gateway in the one wording every screen and document uses."""
+    if gateway is None:
+        return NO_GATEWAY_WORDS
+    return GATEWAY_WORDS[gateway]
+
 
 # -- other people and measures ----------------------------------------------------------------
 

@@ -72,6 +72,10 @@ GROUPS: Final = (
         ),
     ),
     Group(
+        "letters",
+        (("letter-template", "the wording of each kind of letter (administrators keep it)"),),
+    ),
+    Group(
         "service_directory",
         (("service", "the specialist service directory (administrators keep it)"),),
     ),

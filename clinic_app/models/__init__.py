@@ -12,7 +12,7 @@ from clinic_app.models.client import (
     ThirdParty,
     TypologyAssessment,
 )
-from clinic_app.models.disclosure import AudienceProfile, Disclosure
+from clinic_app.models.disclosure import AudienceProfile, Disclosure, LetterTemplate
 from clinic_app.models.document import DocumentClass, ReceivedDocument
 from clinic_app.models.evaluation import EvaluationProject
 from clinic_app.models.measure import (
@@ -60,6 +60,7 @@ __all__ = [
     "FormDraft",
     "GoalProgress",
     "InterventionPlan",
+    "LetterTemplate",
     "MeasureAdministration",
     "MeasureDefinition",
     "MeasureResponse",

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.models.base import CLINICAL, OPERATIONAL, Base, UtcDateTime, str_enum, utcnow
-from clinic_app.models.enums import DisclosureKind, Gateway
+from clinic_app.models.enums import DisclosureKind, Gateway, LetterKind
 
 
 class Disclosure(Base):
@@ -55,5 +55,25 @@ class AudienceProfile(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True, info=OPERATIONAL)
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, info=OPERATIONAL)
+    updated_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
+
+
+class LetterTemplate(Base):
+    """The administrator's wording of one kind of letter (salutation, body, sign-off).
+
+    The built-in wording lives in code; a row here replaces one kind's. A template holds
+    placeholders such as ``{client_name}``, filled from the record when a letter is
+    written, and never any client's data itself.
+    """
+
+    __tablename__ = "letter_template"
+
+    kind: Mapped[LetterKind] = mapped_column(
+        str_enum(LetterKind), primary_key=True, info=OPERATIONAL
+    )
+    salutation: Mapped[str] = mapped_column(String(200), info=OPERATIONAL)
+    body: Mapped[str] = mapped_column(Text, info=OPERATIONAL)
+    sign_off: Mapped[str] = mapped_column(String(200), info=OPERATIONAL)
     updated_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)

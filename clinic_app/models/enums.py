@@ -202,6 +202,15 @@ class DisclosureKind(StrEnum):
     DECISION_NOT_TO_SHARE = "decision_not_to_share"
     RISK_EVENT_SHARED = "risk_event_shared"
     SUBJECT_ACCESS = "subject_access"
+    LETTER = "letter"
+
+
+class LetterKind(StrEnum):
+    """A letter written from a template the administrator keeps."""
+
+    REFERRAL = "referral"
+    GP_UPDATE = "gp_update"
+    DID_NOT_ATTEND = "did_not_attend"
 
 
 class ProtectiveMeasureKind(StrEnum):

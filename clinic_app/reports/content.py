@@ -488,6 +488,12 @@ class LetterFacts:
     referrer_name: str
     referrer_title: str
     referrer_contact: str
+    salutation: str = ""
+    """The letter's salutation, from the service's referral template (empty in letters
+    issued before templates: they are drawn again without one)."""
+    opening: str = ""
+    """The covering paragraphs before the referral's facts, as the clinician approved them."""
+    sign_off: str = ""
 
     def as_payload(self) -> dict[str, Any]:
         """The facts as JSON-ready values (kept with the disclosure so it can be reproduced)."""

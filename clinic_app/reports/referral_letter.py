@@ -98,6 +98,13 @@ def render_referral_letter(facts: LetterFacts, frame: DocumentFrame) -> bytes:
                 f"{page.text(facts.urgency.upper())} REFERRAL: please respond promptly"
             )
         )
+    if facts.salutation:
+        story.append(Spacer(1, 6))
+        story.append(page.para(facts.salutation))
+        for block in facts.opening.replace("\r\n", "\n").split("\n\n"):
+            if block.strip():
+                lines = (page.text(line) for line in block.strip().split("\n"))
+                story.append(page.markup("<br/>".join(lines)))
     w = page.CONTENT_WIDTH
     service_rows = [("Urgency", facts.urgency)]
     if facts.service_contact.strip():
@@ -121,12 +128,15 @@ def render_referral_letter(facts: LetterFacts, frame: DocumentFrame) -> bytes:
     story.append(page.heading("Clinical detail"))
     story.append(page.para(facts.clinical_detail or "No further detail beyond the reason above."))
     story.extend(_risk_story(facts))
-    story.append(
-        page.para(
-            "Please reply to the referrer below, acknowledging this referral and telling us "
-            "your decision."
+    if not facts.opening.strip():
+        story.append(
+            page.para(
+                "Please reply to the referrer below, acknowledging this referral and telling "
+                "us your decision."
+            )
         )
-    )
+    if facts.sign_off:
+        story.append(page.para(facts.sign_off))
     story.extend(
         page.author_block(facts.referrer_name, facts.referrer_title, facts.referrer_contact)
     )

@@ -393,7 +393,7 @@ def create_referral(
     if fact_shareable and share_gateway is None:
         check.add(
             "share_gateway",
-            "Record the consent or gateway that allows the referral to be mentioned.",
+            "Record the legal gateway that allows the referral to be mentioned.",
         )
     if fact_shareable and share_gateway is Gateway.CONSENT:
         consent = client_consent(session, client_id)

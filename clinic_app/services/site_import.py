@@ -49,6 +49,7 @@ AUDIT_TABLE: Final = "audit_event"
 NOT_COPIED: Final[Mapping[str, str]] = {
     "app_setting": "the site keeps its own settings",
     "audience_profile": "the site keeps its own partner audience policies",
+    "letter_template": "the site keeps its own letter templates",
 }
 """Tables left behind, with why."""
 

@@ -58,6 +58,8 @@ class StaffRow:
     job_title: str
     disabled: bool
     locked_until: datetime | None
+    contact: str = ""
+    """Phone and email, printed with the job title in the signature block of letters."""
 
 
 def _ref(user: StaffUser) -> StaffRef:
@@ -73,6 +75,7 @@ def _row(user: StaffUser) -> StaffRow:
         user.job_title,
         user.disabled_at is not None,
         user.locked_until,
+        user.contact,
     )
 
 
@@ -493,5 +496,33 @@ def enable_user(session: Session, by: StaffRef, username: str) -> StaffRow:
         actor_id=by.id,
         entity="staff_user",
         entity_id=user.id,
+    )
+    return _row(user)
+
+
+def set_letter_details(
+    session: Session, by: StaffRef, username: str, *, job_title: str, contact: str
+) -> StaffRow:
+    """An administrator records the job title and contact details (phone, email) that the
+    signature block of the member of staff's letters prints (checked first; bad input
+    changes nothing)."""
+    require_role(by, Role.ADMINISTRATOR, action="change staff contact details")
+    user = _account(session, username)
+    check = Checker()
+    check.text("job_title", job_title, label="The job title", max_length=200)
+    check.text("contact", contact, label="The contact details", max_length=300)
+    if "\n" in job_title.strip() or "\n" in contact.strip():
+        check.add("contact", "Put the job title and the contact details each on one line.")
+    check.raise_if_any()
+    user.job_title = job_title.strip()
+    user.contact = contact.strip()
+    session.flush()
+    audit.record(
+        session,
+        audit.Action.UPDATE,
+        actor_id=by.id,
+        entity="staff_user",
+        entity_id=user.id,
+        detail={"letter_details": True},
     )
     return _row(user)

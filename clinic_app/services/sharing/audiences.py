@@ -661,6 +661,8 @@ SUBJECT_ACCESS_NOT_INCLUDED: Final[Mapping[str, str]] = {
     "measure_definition": "Questionnaire definitions, not about the client.",
     "app_setting": "Settings, not about the client.",
     "audience_profile": "Partner audience policies, not about the client.",
+    "letter_template": "The wording of letters, not about the client; each letter issued is "
+    "in the disclosure register.",
     "evaluation_project": "A service evaluation's pseudonym key, not about the client.",
     "received_document": "Documents received from other services (police reports, panel "
     "minutes, letters) are their senders' records, often about other people: they are "

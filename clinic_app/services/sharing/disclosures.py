@@ -51,6 +51,10 @@ from clinic_app.wording import DISCLOSURE_KIND_WORDS, GATEWAY_WORDS
 CLINICAL_AUDIENCE: Final = "clinical"
 """The audience recorded for a clinical summary (never a partner agency)."""
 
+CLIENT_AUDIENCE: Final = "client"
+"""The audience recorded for a letter to the client: their own correspondence, which needs
+no gateway."""
+
 
 WITHOUT_DOCUMENT: Final = frozenset(
     {DisclosureKind.DECISION_NOT_TO_SHARE, DisclosureKind.RISK_EVENT_SHARED}
@@ -63,7 +67,7 @@ WITHOUT_GATEWAY: Final = frozenset({DisclosureKind.CLINICAL_SUMMARY, DisclosureK
 subject access pack, which is the client's own right (UK GDPR Art. 15), not a sharing."""
 
 CLINICAL_CORRESPONDENCE: Final = frozenset(
-    {DisclosureKind.REFERRAL_LETTER, DisclosureKind.CLINICAL_SUMMARY}
+    {DisclosureKind.REFERRAL_LETTER, DisclosureKind.CLINICAL_SUMMARY, DisclosureKind.LETTER}
 )
 """Kinds whose recipient and purpose administrators see only in neutral words."""
 
@@ -287,7 +291,8 @@ def record_disclosure(
         max_length=2000,
     )
     is_document = kind not in WITHOUT_DOCUMENT
-    if is_document and gateway is None and kind not in WITHOUT_GATEWAY:
+    to_client = kind is DisclosureKind.LETTER and audience == CLIENT_AUDIENCE
+    if is_document and gateway is None and kind not in WITHOUT_GATEWAY and not to_client:
         check.add("gateway", "Choose the legal gateway the document is shared under.")
     if kind is DisclosureKind.RISK_EVENT_SHARED and gateway is None:
         check.add("gateway", "Choose the legal gateway the information is shared under.")
@@ -625,4 +630,65 @@ def document_matches(session: Session, by: StaffRef, disclosure_id: int, data: b
     """Whether ``data`` is exactly the document recorded in this entry (by SHA-256)."""
     return stored_document(session, by, disclosure_id).disclosure.document_sha256 == sha256_hex(
         data
+    )
+
+
+# -- what was chosen last time ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviousSharing:
+    """What the author chose when this client's last summary went to this audience.
+
+    A starting point the author confirms, never a decision made for them: the wizard fills
+    the form with it and says where it came from. ``recorded_on`` is None (and the rest
+    empty) when nothing has been sent to this audience about the client before.
+    """
+
+    case_reference: str
+    """The client's case reference, for the file's name."""
+    recorded_on: date | None = None
+    recipient_agency: str = ""
+    recipient_person: str = ""
+    purpose: str = ""
+    gateway: Gateway | None = None
+    client_informed: bool | None = None
+    client_not_informed_reason: str = ""
+    period_to: date | None = None
+    """The end of the last summary's period: the next one usually starts the day after."""
+
+
+def previous_sharing(
+    session: Session,
+    by: StaffRef,
+    client_id: int,
+    audience: str,
+    *,
+    kind: DisclosureKind = DisclosureKind.PARTNER_SUMMARY,
+) -> PreviousSharing:
+    """The choices of the last ``kind`` sent about the client to ``audience`` (if any)."""
+    require_clinical_access(session, by, client_id)
+    client = get_or_raise(session, Client, client_id, "client")
+    last = session.scalar(
+        select(Disclosure)
+        .where(
+            Disclosure.client_id == client_id,
+            Disclosure.kind == kind,
+            Disclosure.audience == audience,
+        )
+        .order_by(Disclosure.recorded_at.desc(), Disclosure.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return PreviousSharing(client.local_ref)
+    return PreviousSharing(
+        case_reference=client.local_ref,
+        recorded_on=last.recorded_at.date(),
+        recipient_agency=last.recipient_agency,
+        recipient_person=last.recipient_person,
+        purpose=last.purpose,
+        gateway=last.gateway,
+        client_informed=last.client_informed,
+        client_not_informed_reason=last.client_not_informed_reason,
+        period_to=last.period_to,
     )

@@ -43,7 +43,7 @@ from clinic_app.errors import Problem, ValidationError
 from clinic_app.measures.definitions import shipped_definitions
 from clinic_app.models import Client, SpecialistService
 from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
-from clinic_app.reports import pdf, referral_letter, subject_access
+from clinic_app.reports import letter, pdf, referral_letter, subject_access
 from clinic_app.reports.content import (
     CLINICAL_HANDLING,
     CLINICAL_MARKING,
@@ -714,6 +714,8 @@ def regenerate(session: Session, by: StaffRef, disclosure_id: int) -> bytes:
     payload = stored.payload
     if stored.disclosure.kind is DisclosureKind.REFERRAL_LETTER:
         data = referral_letter.render_from_payload(payload)
+    elif stored.disclosure.kind is DisclosureKind.LETTER:
+        data = letter.render_from_payload(payload)
     elif stored.disclosure.kind is DisclosureKind.SUBJECT_ACCESS:
         data = subject_access.render_from_payload(payload)
     else:

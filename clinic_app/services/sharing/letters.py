@@ -16,7 +16,8 @@ is never read, and an event decided not to be shared is not listed.
   it is not the letter that was reviewed (same SHA-256), records the disclosure to the
   service in the register with the letter's SHA-256 and the facts it was drawn from, and
   only then writes the file atomically. If anything fails nothing is written and, as the
-  caller rolls back, nothing is recorded.
+  caller rolls back, nothing is recorded. A draft referral becomes Sent on the day its
+  letter is issued.
 
 A past letter is drawn again from its register entry by
 :func:`clinic_app.services.sharing.documents.regenerate`.
@@ -24,7 +25,8 @@ A past letter is drawn again from its register entry by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
@@ -32,6 +34,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic_app.config import SERVICE_NAME
 from clinic_app.errors import ValidationError
 from clinic_app.models import (
     Client,
@@ -45,6 +48,8 @@ from clinic_app.models.enums import (
     ConsentToShare,
     DisclosureKind,
     Gateway,
+    LetterKind,
+    ReferralStatus,
     RiskTool,
     ShareDecisionKind,
 )
@@ -59,8 +64,9 @@ from clinic_app.reports.referral_letter import (
 from clinic_app.services import risk
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
-from clinic_app.services.referrals import client_consent
-from clinic_app.services.sharing import disclosures
+from clinic_app.services.referrals import change_status, client_consent
+from clinic_app.services.settings import get_text_setting
+from clinic_app.services.sharing import disclosures, letter_templates, lexicon
 from clinic_app.services.sharing.disclosures import CLINICAL_AUDIENCE, DisclosureRow
 from clinic_app.services.sharing.redaction import redact_third_parties
 from clinic_app.services.third_parties import identifiers
@@ -73,6 +79,7 @@ from clinic_app.wording import (
     RISK_EVENT_WORDS,
     RISK_TOOL_WORDS,
     SERVICE_KIND_WORDS,
+    long_date,
 )
 
 # -- what a referral letter is made from ------------------------------------------------------
@@ -192,14 +199,14 @@ def check_letter_choices(
     """
     check = Checker()
     if gateway is None:
-        check.add("gateway", "Choose the basis on which the letter is shared with the service.")
+        check.add("gateway", "Choose the legal gateway the letter is shared under.")
     elif gateway is Gateway.CONSENT and consent is not ConsentToShare.GIVEN:
         recorded = "nothing" if consent is None else CONSENT_PHRASES[consent]
         check.add(
             "gateway",
-            "Consent cannot be the basis: the client's record does not show consent to "
+            "Consent cannot be the gateway: the client's record does not show consent to "
             f"share ({recorded}). Record consent on the Overview first, or "
-            "choose the basis that applies.",
+            "choose the gateway that applies.",
         )
     if not client_informed:
         check.text(
@@ -216,6 +223,15 @@ def check_letter_choices(
 
 
 @dataclass(frozen=True)
+class ReferralWording:
+    """The letter's own words around the referral's facts, which the clinician may edit."""
+
+    salutation: str
+    opening: str
+    sign_off: str
+
+
+@dataclass(frozen=True)
 class LetterPreview:
     """A letter drawn for review: its bytes, fingerprint, and what to issue it with."""
 
@@ -226,6 +242,91 @@ class LetterPreview:
     sha256: str
     service_name: str
     suggested_filename: str
+    wording: ReferralWording | None = None
+    """The words drawn (issue with the same to get the same bytes)."""
+
+
+def referral_wording(session: Session, facts: LetterFacts) -> ReferralWording:
+    """The service's referral template filled from the letter's facts (identity, referrer)."""
+    nhs = facts.nhs_number or ""
+    values = {
+        "client_name": facts.client_name,
+        "client_first_name": facts.client_name.split(" ")[0],
+        "case_reference": facts.local_ref,
+        "date_of_birth": long_date(facts.date_of_birth),
+        "nhs_number": f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}" if len(nhs) == 10 else "[NHS number]",
+        "clinician_name": facts.referrer_name,
+        # A referrer without recorded details is reached as the letter's foot says.
+        "clinician_job_title": facts.referrer_title,
+        "clinician_contact": facts.referrer_contact or "the details below",
+        "service_name": get_text_setting(session, SERVICE_NAME),
+        "appointment_date": "[appointment date]",
+        "appointment_time": "[appointment time]",
+        "today": long_date(facts.letter_date),
+    }
+    template = letter_templates.wording_for(session, LetterKind.REFERRAL)
+    return ReferralWording(
+        letter_templates.fill(template.salutation, values),
+        letter_templates.fill(template.body, values),
+        letter_templates.fill(template.sign_off, values),
+    )
+
+
+_UNFILLED: Final = re.compile(r"\[[^\]\n]{1,120}\]")
+
+
+def check_wording(
+    session: Session, by: StaffRef, client_id: int, wording: ReferralWording, *, complete: bool
+) -> None:
+    """The one gate for the letter's own words: never a third party's recorded details
+    (clinical words may go to a clinical service); when ``complete``, nothing left to
+    fill in."""
+    check = Checker()
+    parts = (
+        ("salutation", "the salutation", wording.salutation, 200),
+        ("opening", "the opening of the letter", wording.opening, 20_000),
+        ("sign_off", "the sign-off", wording.sign_off, 200),
+    )
+    for where, label, text, limit in parts:
+        check.text(where, text, label=label[:1].upper() + label[1:], max_length=limit)
+        left = _UNFILLED.search(text)
+        if complete and left is not None:
+            check.add(
+                where, f"{label[:1].upper()}{label[1:]} still has {left.group(0)} to fill in."
+            )
+    hits = lexicon.check_fields(
+        [lexicon.TextField(where, label, text) for where, label, text, _ in parts],
+        third_parties=lexicon.third_party_details(session, by, client_id),
+    )
+    for hit in hits:
+        if hit.category.is_third_party:
+            check.add(
+                hit.field,
+                f"{hit.explanation} Details of the victim and other people never leave the "
+                "service: take it out.",
+            )
+    check.raise_if_any()
+
+
+def _worded(
+    session: Session,
+    by: StaffRef,
+    facts: LetterFacts,
+    wording: ReferralWording | None,
+    *,
+    complete: bool,
+) -> tuple[LetterFacts, ReferralWording]:
+    given = wording is not None
+    wording = wording or referral_wording(session, facts)
+    if given or complete:  # the template's own words need checking only before issue
+        check_wording(session, by, facts.client_id, wording, complete=complete)
+    worded = replace(
+        facts,
+        salutation=wording.salutation.strip(),
+        opening=wording.opening.strip(),
+        sign_off=wording.sign_off.strip(),
+    )
+    return worded, wording
 
 
 @dataclass(frozen=True)
@@ -249,13 +350,22 @@ def preview_referral_letter(
     *,
     document_id: str | None = None,
     issued_on: date | None = None,
+    wording: ReferralWording | None = None,
 ) -> LetterPreview:
     """The exact pages of the letter (nothing is recorded).
 
-    Issue it with the same ``document_id`` and ``issued_on`` to get these very bytes.
+    ``wording`` is the clinician's edit of the letter's own words (by default the
+    service's referral template, filled in). Issue it with the same ``document_id``,
+    ``issued_on`` and wording to get these very bytes.
     """
     issued_on = issued_on or date.today()
-    facts = letter_facts(session, by, referral_id, today=issued_on)
+    facts, wording = _worded(
+        session,
+        by,
+        letter_facts(session, by, referral_id, today=issued_on),
+        wording,
+        complete=False,
+    )
     frame = letter_frame(
         facts, document_id=document_id or disclosures.new_document_id(), issued_on=issued_on
     )
@@ -268,6 +378,7 @@ def preview_referral_letter(
         pdf.sha256_hex(data),
         facts.service_name,
         _filename(facts, issued_on),
+        wording,
     )
 
 
@@ -283,6 +394,7 @@ def issue_referral_letter(
     gateway: Gateway | None,
     client_informed: bool,
     client_not_informed_reason: str = "",
+    wording: ReferralWording | None = None,
 ) -> IssuedLetter:
     """Record the letter reviewed in the preview as disclosed to the service, then write it.
 
@@ -290,7 +402,13 @@ def issue_referral_letter(
     referral or the record changed since, the letter would differ from what was reviewed
     and nothing is issued.
     """
-    facts = letter_facts(session, by, referral_id, today=issued_on)
+    facts, _wording = _worded(
+        session,
+        by,
+        letter_facts(session, by, referral_id, today=issued_on),
+        wording,
+        complete=True,
+    )
     check_letter_choices(
         gateway=gateway,
         client_informed=client_informed,
@@ -322,5 +440,18 @@ def issue_referral_letter(
         referral_id=referral_id,
         document_id=document_id,
     )
+    # Issuing the letter is sending the referral: a draft moves on to Sent on the day the
+    # letter was issued, so the record no longer says "Draft / Not sent".
+    referral = get_or_raise(session, Referral, referral_id, "referral")
+    if referral.status is ReferralStatus.DRAFT:
+        change_status(
+            session,
+            by,
+            referral_id,
+            ReferralStatus.SENT,
+            on=issued_on,
+            note="Referral letter issued.",
+            today=max(issued_on, date.today()),
+        )
     write_atomically(out, data)
     return IssuedLetter(row, Path(out), sha256)

@@ -39,6 +39,7 @@ from clinic_app.services.safekeeping import BackupRow
 from clinic_app.services.settings import SettingRow, TextSettingRow
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.admin.dialogs import AddAccountDialog, AssignClientDialog, ResetPasswordDialog
+from clinic_app.views.admin.letters import LetterTemplateActions, LetterTemplatesPage
 from clinic_app.views.common.home_screen import HomeScreen
 from clinic_app.views.common.list_tab import empty_state_label, last_action_label, rows_table
 from clinic_app.views.common.runner import runner
@@ -68,6 +69,10 @@ class AdminActions:
     backup_now: Callable[[Path], BackupRow]
     check_audit_trail: Callable[[], AuditReport]
     suggested_backup: Callable[[], Path]
+    letters: LetterTemplateActions | None = None
+    """The letter templates (absent: no Letters page)."""
+    set_letter_details: Callable[..., StaffRow] | None = None
+    """``staff.set_letter_details``: job title and contact details for letters."""
 
 
 NO_CLIENTS = "No clients are assigned."
@@ -197,6 +202,12 @@ class AccountsPage(QWidget):
         )
         self.disable_button = _button("&Disable", self._on_disable, "Stop the account signing in")
         self.enable_button = _button("&Enable", self._on_enable, "Let the account sign in again")
+        self.details_button = _button(
+            "Signature &block…",
+            self._on_letter_details,
+            "The job title, phone and email printed under the member of staff's letters",
+        )
+        self.details_button.setVisible(actions.set_letter_details is not None)
         for button in (
             self.add_button,
             self.role_button,
@@ -204,6 +215,7 @@ class AccountsPage(QWidget):
             self.unlock_button,
             self.disable_button,
             self.enable_button,
+            self.details_button,
         ):
             row.addWidget(button)
         row.addStretch(1)
@@ -328,6 +340,34 @@ class AccountsPage(QWidget):
             partial(self._actions.change_role, row.username, role),
             lambda changed: self._done(
                 f"{changed.username} is now {ROLE_WORDS[changed.role].lower()}.", changed.username
+            ),
+            parent=self,
+        )
+
+    def _on_letter_details(self) -> None:
+        row = self.current()
+        if row is None or self._actions.set_letter_details is None:
+            return
+        who = f"{row.display_name} ({row.username})"
+        title, ok = QInputDialog.getText(
+            self, "Signature block", f"Job title of {who}:", text=row.job_title
+        )
+        if not ok:
+            return
+        contact, ok = QInputDialog.getText(
+            self,
+            "Signature block",
+            f"Phone and email of {who}, as letters print them:",
+            text=row.contact,
+        )
+        if not ok:
+            return
+        runner().run(
+            partial(
+                self._actions.set_letter_details, row.username, job_title=title, contact=contact
+            ),
+            lambda changed: self._done(
+                f"Saved the signature block of '{changed.username}'.", changed.username
             ),
             parent=self,
         )
@@ -615,6 +655,10 @@ class AdministrationView(HomeScreen):
         self.tabs.addTab(self.accounts, "Staff &accounts")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.safekeeping, "Backups and au&dit")
+        self.letters: LetterTemplatesPage | None = None
+        if actions.letters is not None:
+            self.letters = LetterTemplatesPage(actions.letters)
+            self.tabs.addTab(self.letters, "&Letters")
         layout.addWidget(self.tabs)
         self.refresh()
 
@@ -622,3 +666,5 @@ class AdministrationView(HomeScreen):
         self.accounts.refresh()
         self.settings.refresh()
         self.safekeeping.refresh()
+        if self.letters is not None:
+            self.letters.refresh()

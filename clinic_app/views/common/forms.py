@@ -41,6 +41,16 @@ class FieldErrors:
         column.addWidget(self.label_for(where, field))
         return box
 
+    def clear_field(self, where: str) -> None:
+        """Take away the message under one field (it was just filled in or changed)."""
+        known = self._fields.get(where)
+        if known is None:
+            return
+        field, label = known
+        label.clear()
+        label.hide()
+        field.setAccessibleDescription("")
+
     def clear(self) -> None:
         for field, label in self._fields.values():
             label.clear()

@@ -11,7 +11,7 @@ from typing import Protocol
 from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
 from clinic_app.services.referrals import ReferralRow
 from clinic_app.services.service_directory import ServiceRow
-from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview, ReferralWording
 
 # -- what the tab needs ---------------------------------------------------------------------------
 
@@ -49,7 +49,9 @@ class ChangeStatus(Protocol):
 class PreviewLetter(Protocol):
     """``referral_letter.preview_referral_letter`` bound to the signed-in user."""
 
-    def __call__(self, referral_id: int) -> LetterPreview: ...
+    def __call__(
+        self, referral_id: int, *, wording: ReferralWording | None = None
+    ) -> LetterPreview: ...
 
 
 class IssueLetter(Protocol):
@@ -66,6 +68,7 @@ class IssueLetter(Protocol):
         gateway: Gateway | None,
         client_informed: bool,
         client_not_informed_reason: str = "",
+        wording: ReferralWording | None = None,
     ) -> IssuedLetter: ...
 
 

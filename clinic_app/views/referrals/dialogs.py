@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -36,14 +38,20 @@ from clinic_app.errors import ClinicError, Problem
 from clinic_app.models.enums import Gateway, ReferralStatus, ReferralUrgency
 from clinic_app.services.referrals import ReferralRow, allowed_next
 from clinic_app.services.service_directory import ServiceRow
-from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview, ReferralWording
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.pdf_preview import PdfPreview
 from clinic_app.views.common.saving import save_through_runner
 from clinic_app.views.common.widgets import problems_label, show_problems
-from clinic_app.views.referrals.actions import ChangeStatus, CreateReferral, IssueLetter
+from clinic_app.views.referrals.actions import (
+    ChangeStatus,
+    CreateReferral,
+    IssueLetter,
+    PreviewLetter,
+)
 from clinic_app.views.referrals.models import LETTER_GATEWAYS, html_text, long_date, service_title
 from clinic_app.wording import (
+    GATEWAY_LABEL,
     GATEWAY_WORDS,
     REFERRAL_NEXT_STEP_WORDS,
     REFERRAL_STATUS_WORDS,
@@ -202,10 +210,10 @@ class NewReferralDialog(QDialog):
         share_layout.addLayout(choice_row)
         gateway_row = QFormLayout()
         self.gateway, self._gateways = _gateway_box(
-            "Consent or gateway allowing the fact to be shared",
-            "Choose the consent or gateway",
+            "Legal gateway allowing the fact to be shared",
+            "Choose the legal gateway (consent is one)",
         )
-        self.gateway_label = _buddy("Consent or &gateway", self.gateway)
+        self.gateway_label = _buddy("Legal &gateway", self.gateway)
         gateway_row.addRow(
             self.gateway_label, self.errors.with_field("share_gateway", self.gateway)
         )
@@ -467,11 +475,14 @@ class LetterDialog(QDialog):
         preview: LetterPreview,
         issue: IssueLetter,
         parent: QWidget | None = None,
+        *,
+        redraw: PreviewLetter | None = None,
     ) -> None:
         super().__init__(parent)
         self.referral = referral
         self.preview_data = preview
         self._issue = issue
+        self._redraw = redraw
         self.issued: IssuedLetter | None = None
         self.errors = FieldErrors()
         self.setWindowTitle("Referral letter: review before it is produced")
@@ -494,10 +505,36 @@ class LetterDialog(QDialog):
         about.setAccessibleName("About this letter")
         side.addWidget(about)
 
-        self.gateway, self._gateways = _gateway_box(
-            "Basis for sharing the letter with the service", "Choose the basis for sharing"
+        # The letter's own words (from the service's referral template), editable.
+        self.wording_box = QGroupBox("The letter's own words")
+        self.wording_box.setAccessibleName("The letter's own words")
+        words = QFormLayout(self.wording_box)
+        self.salutation = QLineEdit()
+        self.salutation.setAccessibleName("Salutation")
+        self.opening = _text_box("Opening of the letter", "", height=90)
+        self.sign_off = QLineEdit()
+        self.sign_off.setAccessibleName("Sign-off")
+        words.addRow(_buddy("Sal&utation", self.salutation), self.salutation)
+        words.addRow(
+            _buddy("&Opening", self.opening), self.errors.with_field("opening", self.opening)
         )
-        side.addWidget(_buddy("&Basis for sharing with the service", self.gateway, bold=True))
+        words.addRow(_buddy("Sign-o&ff", self.sign_off), self.sign_off)
+        self.redraw_button = QPushButton("Dra&w again with these words")
+        self.redraw_button.setAccessibleName("Draw the letter again with these words")
+        self.redraw_button.clicked.connect(self._on_redraw)
+        words.addRow(self.redraw_button)
+        side.addWidget(self.wording_box)
+        self.wording_box.setVisible(preview.wording is not None and redraw is not None)
+        if preview.wording is not None:
+            self.salutation.setText(preview.wording.salutation)
+            self.opening.setPlainText(preview.wording.opening)
+            self.sign_off.setText(preview.wording.sign_off)
+        for line in (self.salutation, self.sign_off):
+            line.textChanged.connect(self._on_wording_edited)
+        self.opening.textChanged.connect(self._on_wording_edited)
+
+        self.gateway, self._gateways = _gateway_box(GATEWAY_LABEL, "Choose the legal gateway")
+        side.addWidget(_buddy("Legal &gateway", self.gateway, bold=True))
         side.addWidget(self.gateway)
         side.addWidget(self.errors.label_for("gateway", self.gateway))
 
@@ -547,6 +584,8 @@ class LetterDialog(QDialog):
         self.told_no.toggled.connect(self._on_told_changed)
         self._on_told_changed()
         self.pages.show_pdf(preview.data)
+        self.setTabOrder(self.sign_off, self.redraw_button)
+        self.setTabOrder(self.redraw_button, self.gateway)
         self.setTabOrder(self.gateway, self.told_yes)
         self.setTabOrder(self.told_yes, self.not_told_reason)
         self.setTabOrder(self.not_told_reason, self.save_button)
@@ -564,6 +603,37 @@ class LetterDialog(QDialog):
         self.not_told_reason.setVisible(not_told)
         self.not_told_label.setVisible(not_told)
 
+    def wording(self) -> ReferralWording:
+        return ReferralWording(
+            self.salutation.text(), self.opening.toPlainText(), self.sign_off.text()
+        )
+
+    def _on_wording_edited(self) -> None:
+        # What is on screen is no longer what would be saved: draw it again first.
+        self.errors.clear_field("opening")
+        self.save_button.setEnabled(False)
+        self.redraw_button.setDefault(True)
+
+    def _on_redraw(self) -> None:
+        if self._redraw is None:
+            return
+        work = partial(self._redraw, self.referral.id, wording=self.wording())
+        save_through_runner(
+            self,
+            work,
+            self._on_redrawn,
+            busy=[self.buttons, self.redraw_button],
+            title="The letter could not be drawn",
+            problems=self.show_problems,
+        )
+
+    def _on_redrawn(self, preview: LetterPreview) -> None:
+        self.preview_data = preview
+        self.pages.show_pdf(preview.data)
+        self.save_button.setEnabled(True)
+        self.save_button.setDefault(True)
+        self.errors.clear()
+
     def _on_save(self) -> None:
         problems = []
         if not (self.told_yes.isChecked() or self.told_no.isChecked()):
@@ -572,9 +642,7 @@ class LetterDialog(QDialog):
             )
         if self.chosen_gateway() is None:
             problems.append(
-                Problem(
-                    "gateway", "Choose the basis on which the letter is shared with the service."
-                )
+                Problem("gateway", "Choose the legal gateway the letter is shared under.")
             )
         if problems:
             self.show_problems(problems)
@@ -594,6 +662,8 @@ class LetterDialog(QDialog):
             client_informed=informed,
             client_not_informed_reason=("" if informed else self.not_told_reason.toPlainText()),
         )
+        if self.preview_data.wording is not None:  # the words drawn, for the same bytes
+            issue = partial(issue, wording=self.preview_data.wording)
 
         def work() -> IssuedLetter:
             try:

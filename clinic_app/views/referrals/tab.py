@@ -405,7 +405,13 @@ class ReferralsTab(RecordPart):
         return issued[0] if issued else None
 
     def _review_letter(self, referral: ReferralRow, preview: LetterPreview) -> IssuedLetter | None:
-        dialog = LetterDialog(referral, preview, self._actions.issue_referral_letter, self)
+        dialog = LetterDialog(
+            referral,
+            preview,
+            self._actions.issue_referral_letter,
+            self,
+            redraw=self._actions.preview_referral_letter,
+        )
         exec_dialog(dialog)
         issued = dialog.issued
         dialog.deleteLater()
@@ -415,6 +421,7 @@ class ReferralsTab(RecordPart):
             f"Referral letter saved to {issued.path} and recorded in the disclosure register "
             f"as shared with {referral.service_name}."
         )
+        self.refresh(select=referral.id)
         self.changed.emit()
         return issued
 

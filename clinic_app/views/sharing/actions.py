@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from clinic_app.services.sharing.audiences import AudiencePolicy
-from clinic_app.services.sharing.disclosures import SharingDecision
+from clinic_app.services.sharing.disclosures import PreviousSharing, SharingDecision
 from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
 from clinic_app.services.sharing.drafts import NoticeDraft, SummaryDraft
 
@@ -155,6 +155,9 @@ class PartnerSummaryActions:
     revise: ReviseSummary
     preview: PreviewSummary
     export: ExportSummary
+    previous: Callable[[int, str], PreviousSharing] | None = None
+    """What was chosen when the client's last summary went to an audience (client id,
+    audience name), offered as the starting point."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, ValidationError
 from clinic_app.models.enums import Section
 from clinic_app.services.sharing.audiences import AudiencePolicy
-from clinic_app.services.sharing.disclosures import SharingDecision
+from clinic_app.services.sharing.disclosures import PreviousSharing, SharingDecision
 from clinic_app.services.sharing.documents import ExportResult, RenderedDocument
 from clinic_app.services.sharing.drafts import Draft, NoticeDraft, SummaryDraft
 from clinic_app.views.common.runner import runner
@@ -79,12 +79,45 @@ class PartnerSummaryWizard(ShareWizard):
             parent,
             today=day,
         )
+        self._today = day
+        self._case_reference = ""
         runner().run(
             actions.list_audiences,
             self.details.set_audiences,
             parent=self,
             failed=self._audiences_not_loaded,
         )
+        if self.details.audience is not None:
+            self.details.audience.currentIndexChanged.connect(self._on_audience_chosen)
+
+    def _on_audience_chosen(self, _index: int) -> None:
+        """Offer what was chosen last time this client's summary went to this audience."""
+        policy = self.details.chosen_audience()
+        if policy is None or self._actions.previous is None:
+            return
+        runner().run(
+            partial(self._actions.previous, self.client_id, policy.name),
+            partial(self._offer_previous, policy),
+            key=f"previous-sharing:{self.client_id}",
+            parent=self,
+            failed=lambda _error: None,  # only a starting point: the author types it instead
+        )
+
+    def _offer_previous(self, policy: AudiencePolicy, previous: PreviousSharing) -> None:
+        self._case_reference = previous.case_reference
+        if self.details.chosen_audience() is policy:
+            self.details.offer_previous(previous, audience_title=policy.title, today=self._today)
+
+    def suggested_file_name(self) -> str:
+        """What the document is: progress summary, case reference, audience and period."""
+        policy = self.details.chosen_audience()
+        period = self.details.period()
+        parts = ["Progress summary", self._case_reference, policy.title if policy else ""]
+        if period is not None:
+            parts.append(f"{period[0].isoformat()} to {period[1].isoformat()}")
+        name = " ".join(p for p in parts if p)
+        safe = "".join(ch if ch.isalnum() or ch in " -_()," else "-" for ch in name)
+        return f"{safe}.pdf"
 
     def _audiences_not_loaded(self, error: ClinicError) -> None:
         show_messages(self.page_errors, [f"The audiences could not be loaded. {error.message}"])

@@ -60,7 +60,6 @@ from clinic_app.wording import (
     DISCLOSURE_KIND_SHORT,
     DISCLOSURE_KIND_WORDS,
     GATEWAY_BASIS,
-    GATEWAY_SHORT,
     GATEWAY_WORDS,
 )
 
@@ -90,7 +89,10 @@ def gateway_words(row: DisclosureRow, *, short: bool = False) -> str:
         return (
             NOT_SHARED_GATEWAY if row.kind is DisclosureKind.DECISION_NOT_TO_SHARE else NO_GATEWAY
         )
-    return (GATEWAY_SHORT if short else GATEWAY_WORDS)[row.gateway]
+    # One wording per gateway, on every screen and document (the table elides a long one
+    # and its tooltip adds the basis in law).
+    del short
+    return GATEWAY_WORDS[row.gateway]
 
 
 def audience_words(audience: str, *, short: bool = False) -> str:

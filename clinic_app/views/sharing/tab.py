@@ -63,6 +63,7 @@ from clinic_app.views.sharing import register as register_view
 from clinic_app.views.sharing import wizard as summary_wizard
 from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions
 from clinic_app.views.sharing.document_wizards import ClinicalSummaryDialog, PartnerSummaryWizard
+from clinic_app.views.sharing.letters import LetterActions, WriteLetterDialog
 from clinic_app.views.sharing.register import (
     NO_ENTRIES_CLIENT,
     DisclosureModel,
@@ -81,6 +82,7 @@ FILE_STEMS: dict[DisclosureKind, str] = {
     DisclosureKind.CLINICAL_SUMMARY: "clinical-summary",
     DisclosureKind.REFERRAL_LETTER: "referral-letter",
     DisclosureKind.RECORD_EXPORT: "record-export",
+    DisclosureKind.LETTER: "letter",
 }
 
 
@@ -120,6 +122,8 @@ class SummariesActions:
     clinical: ClinicalSummaryActions
     my_name: Callable[[], str]
     """The signed-in member of staff's name: the decision-maker the register records."""
+    letters: LetterActions | None = None
+    """Writing letters from the administrator's templates (absent: no Letter button)."""
 
 
 # -- a decision not to share -------------------------------------------------------------------
@@ -568,6 +572,14 @@ class SummariesTab(RecordPart):
             "partner agencies"
         )
         self.clinical_button.clicked.connect(self._on_clinical_summary)
+        self.letter_button = QPushButton("&Write a letter…")
+        self.letter_button.setAccessibleName("Write a letter from a template")
+        self.letter_button.setToolTip(
+            "A GP update, a did-not-attend letter or a referral, from the service's "
+            "templates: you edit it, it is checked, then recorded in the register"
+        )
+        self.letter_button.clicked.connect(self._on_write_letter)
+        self.letter_button.setVisible(actions.letters is not None)
         self.regenerate_button = QPushButton("&Regenerate…")
         self.regenerate_button.setAccessibleName("Regenerate the selected document")
         self.regenerate_button.setToolTip(
@@ -577,7 +589,12 @@ class SummariesTab(RecordPart):
         self.export_button = QPushButton("E&xport register as CSV…")
         self.export_button.setAccessibleName("Export this client's register as a CSV file")
         self.export_button.clicked.connect(self._on_export_csv)
-        for button in (self.partner_button, self.decision_button, self.clinical_button):
+        for button in (
+            self.partner_button,
+            self.decision_button,
+            self.clinical_button,
+            self.letter_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(self.regenerate_button)
@@ -612,7 +629,8 @@ class SummariesTab(RecordPart):
 
         self.setTabOrder(self.partner_button, self.decision_button)
         self.setTabOrder(self.decision_button, self.clinical_button)
-        self.setTabOrder(self.clinical_button, self.regenerate_button)
+        self.setTabOrder(self.clinical_button, self.letter_button)
+        self.setTabOrder(self.letter_button, self.regenerate_button)
         self.setTabOrder(self.regenerate_button, self.export_button)
         self.setTabOrder(self.export_button, self.table)
         self.setTabOrder(self.table, self.details)
@@ -691,6 +709,13 @@ class SummariesTab(RecordPart):
         wizard.exported.connect(self._on_exported)
         return wizard
 
+    def make_letter_dialog(self) -> WriteLetterDialog | None:
+        if self._actions.letters is None:
+            return None
+        dialog = WriteLetterDialog(self.client_id, self._actions.letters, self)
+        dialog.issued_letter.connect(self._on_exported)
+        return dialog
+
     def make_clinical_dialog(self) -> ClinicalSummaryDialog:
         dialog = ClinicalSummaryDialog(self.client_id, self._actions.clinical, self)
         dialog.exported.connect(self._on_exported)
@@ -757,6 +782,11 @@ class SummariesTab(RecordPart):
 
     def _on_partner_summary(self) -> None:
         self._run(self.make_partner_wizard(), "partner_summary")
+
+    def _on_write_letter(self) -> None:
+        dialog = self.make_letter_dialog()
+        if dialog is not None:
+            self._run(dialog)
 
     def _on_clinical_summary(self) -> None:
         self._run(self.make_clinical_dialog(), "clinical_summary")

@@ -66,7 +66,7 @@ from clinic_app.views.sharing.wizard_parts import (
     LexiconReview,
     SharingDetails,
 )
-from clinic_app.wording import GATEWAY_WORDS, long_date
+from clinic_app.wording import GATEWAY_LABEL, gateway_words, long_date
 
 R = TypeVar("R")
 
@@ -685,10 +685,7 @@ class ShareWizard(QDialog):
             *self._save_facts(),
             ("To", self._recipient_words()),
             ("Purpose", " ".join(details.purpose.toPlainText().split())),
-            (
-                "Gateway",
-                GATEWAY_WORDS[gateway] if gateway is not None else "None (clinical record)",
-            ),
+            (GATEWAY_LABEL, gateway_words(gateway)),
             (
                 "Client told",
                 "Yes" if told else "No: " + " ".join(details.not_told_reason.toPlainText().split()),

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -36,7 +37,11 @@ from PySide6.QtWidgets import (
 from clinic_app.errors import ClinicError, Problem, ValidationError
 from clinic_app.models.enums import Gateway
 from clinic_app.services.sharing.audiences import AudiencePolicy
-from clinic_app.services.sharing.disclosures import CaldicottConfirmation, SharingDecision
+from clinic_app.services.sharing.disclosures import (
+    CaldicottConfirmation,
+    PreviousSharing,
+    SharingDecision,
+)
 from clinic_app.services.sharing.drafts import Draft
 from clinic_app.services.sharing.lexicon import LexiconHit, TextField
 from clinic_app.views.common.form_drafts import restore_input_state
@@ -53,7 +58,7 @@ from clinic_app.views.sharing.words import (
     hit_context_html,
     hit_context_text,
 )
-from clinic_app.wording import GATEWAY_BASIS, GATEWAY_WORDS
+from clinic_app.wording import GATEWAY_BASIS, NO_GATEWAY_WORDS, gateway_words, long_date
 
 DEFAULT_PERIOD_DAYS = 91  # about three months, a usual reporting interval
 FEW_FIELDS = 3  # a document with this few pieces of text shows them on the wording step
@@ -114,12 +119,12 @@ class SharingDetails(QWidget):
             self._fill_audiences(default_audience)
             self.audience_about.setWordWrap(True)
             self.audience_about.setAccessibleName("What this audience receives")
-            box = QWidget()
-            column = QVBoxLayout(box)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(self.errors.with_field("audience", self.audience))
-            column.addWidget(self.audience_about)
-            form.addRow(_buddy("&Audience", self.audience), box)
+            form.addRow(
+                _buddy("&Audience", self.audience),
+                self.errors.with_field("audience", self.audience),
+            )
+            # A row of its own: the form gives a wrapped label the height it needs.
+            form.addRow("", self.audience_about)
             self.audience.currentIndexChanged.connect(self._on_audience_changed)
 
         self.limit_period: QCheckBox | None = None
@@ -180,10 +185,10 @@ class SharingDetails(QWidget):
         self.gateway.setAccessibleName("Legal gateway")
         self._gateways: list[Gateway | None] = []
         if not gateway_required:
-            self.gateway.addItem("None needed (our own clinical record)", None)
+            self.gateway.addItem(NO_GATEWAY_WORDS, None)
             self._gateways.append(None)
         for gateway in Gateway:
-            self.gateway.addItem(GATEWAY_WORDS[gateway], gateway)
+            self.gateway.addItem(gateway_words(gateway), gateway)
             self._gateways.append(gateway)
         self.gateway.setPlaceholderText("Choose the legal gateway")
         self.gateway.setCurrentIndex(-1)
@@ -230,10 +235,32 @@ class SharingDetails(QWidget):
         self.told_yes.toggled.connect(self._on_told_changed)
         self.told_no.toggled.connect(self._on_told_changed)
 
+        self.remembered = QLabel()
+        self.remembered.setWordWrap(True)
+        self.remembered.setAccessibleName("Where these details came from")
+        self.remembered.hide()
+        form.addRow(self.remembered)
+
         for line_edit in (self.recipient_agency, self.recipient_person):
             line_edit.textChanged.connect(self._on_edited)
         for box in (self.purpose, self.not_told_reason):
             box.textChanged.connect(self._on_edited)
+        # A field's message goes as soon as the field is filled in or changed.
+        fields: list[tuple[str, Any]] = [
+            ("recipient_agency", self.recipient_agency.textChanged),
+            ("recipient_person", self.recipient_person.textChanged),
+            ("purpose", self.purpose.textChanged),
+            ("client_not_informed_reason", self.not_told_reason.textChanged),
+            ("gateway", self.gateway.currentIndexChanged),
+            ("client_informed", self.told_yes.toggled),
+            ("client_informed", self.told_no.toggled),
+            ("period_from", self.period_from.dateChanged),
+            ("period_from", self.period_to.dateChanged),
+        ]
+        if self.audience is not None:
+            fields.append(("audience", self.audience.currentIndexChanged))
+        for where, signal in fields:
+            signal.connect(partial(self._clear_problem, where))
         self._on_told_changed()
         self._on_gateway_changed()
         self._on_audience_changed()
@@ -337,7 +364,47 @@ class SharingDetails(QWidget):
             )
         return found
 
+    # -- what was chosen last time ---------------------------------------------------------
+
+    def offer_previous(
+        self, previous: PreviousSharing, *, audience_title: str, today: date
+    ) -> None:
+        """Fill the form with what was chosen last time for this audience, to be confirmed.
+
+        Only fields the author has left empty are filled; the period starts the day after
+        the last one ended. A note says where the values came from.
+        """
+        if previous.recorded_on is None:
+            self.remembered.hide()
+            return
+        if not self.recipient_agency.text().strip():
+            self.recipient_agency.setText(previous.recipient_agency)
+        if not self.recipient_person.text().strip():
+            self.recipient_person.setText(previous.recipient_person)
+        if not self.purpose.toPlainText().strip():
+            self.purpose.setPlainText(previous.purpose)
+        if self.gateway.currentIndex() < 0 and previous.gateway in self._gateways:
+            self.gateway.setCurrentIndex(self._gateways.index(previous.gateway))
+        if self.client_informed() is None and previous.client_informed is not None:
+            (self.told_yes if previous.client_informed else self.told_no).setChecked(True)
+            if not previous.client_informed and not self.not_told_reason.toPlainText().strip():
+                self.not_told_reason.setPlainText(previous.client_not_informed_reason)
+        starts = previous.period_to + timedelta(days=1) if previous.period_to else None
+        if self._period_mode != "none" and starts is not None and starts <= today:
+            self.period_from.setDate(to_qdate(starts))
+            self.period_to.setDate(to_qdate(today))
+        self.remembered.setText(
+            f"Filled in from the summary sent to {audience_title} on "
+            f"{long_date(previous.recorded_on)}. Check each detail before you go on: "
+            "anything you change is used instead."
+        )
+        self.remembered.setAccessibleDescription(self.remembered.text())
+        self.remembered.show()
+
     # -- slots -----------------------------------------------------------------------------
+
+    def _clear_problem(self, where: str, *_args: object) -> None:
+        self.errors.clear_field(where)
 
     def _on_edited(self, *_args: object) -> None:
         self.edited.emit()

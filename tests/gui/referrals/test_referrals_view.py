@@ -41,7 +41,7 @@ from clinic_app.services.referrals import (
 )
 from clinic_app.services.service_directory import ServiceRow
 from clinic_app.services.sharing.disclosures import DisclosureRow
-from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview
+from clinic_app.services.sharing.letters import IssuedLetter, LetterPreview, ReferralWording
 from clinic_app.views.common import feedback
 from clinic_app.views.referrals import dialogs as referral_dialogs
 from clinic_app.views.referrals import models as referral_models
@@ -182,7 +182,9 @@ class FakeReferrals:
         self.rows = [updated if r.id == referral_id else r for r in self.rows]
         return updated
 
-    def preview_referral_letter(self, referral_id: int) -> LetterPreview:
+    def preview_referral_letter(
+        self, referral_id: int, *, wording: ReferralWording | None = None
+    ) -> LetterPreview:
         self.calls.append(("preview_referral_letter", referral_id, {}))
         return LetterPreview(
             referral_id,
@@ -562,7 +564,7 @@ def test_the_letter_is_reviewed_then_saved_and_recorded(qtbot, monkeypatch, tmp_
         assert dialog.pages.data == fake.pdf
         dialog.save_button.click()  # nothing chosen yet
         assert dialog.errors._fields["gateway"][1].text() == (
-            "Choose the basis on which the letter is shared with the service."
+            "Choose the legal gateway the letter is shared under."
         )
         assert dialog.errors._fields["client_informed"][1].text() == (
             "Say whether the client has been told about it."

@@ -861,10 +861,11 @@ def test_save_exports_to_the_chosen_path_with_the_previewed_document_id(qtbot, s
         wizard.next_button.click()
 
     [(_title, suggested)] = save_to
-    assert Path(suggested).name == "partner-summary-doc-new.pdf"  # no client name in it
+    # What the document is, and no client name in it.
+    assert Path(suggested).name == "Progress summary Police 2025-03-31 to 2025-06-30.pdf"
     [(args, kwargs)] = fake.named("export")
     draft, decision, out = args
-    assert out == tmp_path / "partner-summary-doc-new.pdf"
+    assert out == tmp_path / "Progress summary Police 2025-03-31 to 2025-06-30.pdf"
     assert draft is wizard.draft and decision.recipient_person == "DS Rivers"
     assert decision.caldicott.all_confirmed
     assert kwargs == {"document_id": "doc-new", "issued_on": TODAY}
@@ -1202,7 +1203,8 @@ def test_the_register_lists_entries_newest_first_with_the_hash_shortened(qtbot):
     assert cell(0, RegisterColumn.SHA256) == "No document"
     assert cell(0, RegisterColumn.KIND) == "Decision not to share"
     assert cell(0, RegisterColumn.GATEWAY) == "None (not shared)"
-    assert cell(1, RegisterColumn.GATEWAY) == "CDA 1998 s115"
+    # The one wording of the gateway, as every form and document shows it.
+    assert cell(1, RegisterColumn.GATEWAY) == "Crime and Disorder Act 1998 s115"
     assert cell(0, RegisterColumn.CLIENT_TOLD) == "No"
     assert cell(0, RegisterColumn.CLIENT_TOLD, Qt.ItemDataRole.ToolTipRole) == (
         "Not told: It would raise the risk."

@@ -275,6 +275,7 @@ def test_help_lists_every_command_group_in_its_usual_order():
         "risk-notice",
         "register",
         "audience",
+        "letter-template",
         "service",
         "third-party",
         "protective-measure",

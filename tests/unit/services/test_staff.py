@@ -263,3 +263,30 @@ def test_a_refused_command_after_signing_in_leaves_no_sign_in_event(db, psycholo
         me = staff.sign_in(session, "dr.jones", STAFF_PASSWORD)
         staff.list_users(session, me)  # administrators only
     assert _actions(db) == before
+
+
+def test_the_administrator_records_a_signature_block_and_bad_input_changes_nothing(
+    db, admin, psychologist
+):
+    with db.transaction() as session:
+        row = staff.set_letter_details(
+            session,
+            admin,
+            "dr.jones",
+            job_title=" Clinical Psychologist ",
+            contact="01632 960 123, dr.jones@nhs.example",
+        )
+    assert (row.job_title, row.contact) == (
+        "Clinical Psychologist",
+        "01632 960 123, dr.jones@nhs.example",
+    )
+    with db.transaction() as session, pytest.raises(ValidationError):
+        staff.set_letter_details(session, admin, "dr.jones", job_title="x" * 201, contact="")
+    with db.transaction() as session, pytest.raises(AccessDenied):
+        staff.set_letter_details(session, psychologist, "dr.jones", job_title="", contact="")
+    with db.session() as session:
+        [kept] = [r for r in staff.list_users(session, admin) if r.username == "dr.jones"]
+    assert (kept.job_title, kept.contact) == (
+        "Clinical Psychologist",
+        "01632 960 123, dr.jones@nhs.example",
+    )

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -802,3 +802,49 @@ def test_consent_is_a_gateway_only_while_the_record_shows_it(db, psychologist, a
     with db.transaction() as s:  # the gateway that applies is still open to the author
         documents.export_partner_summary(s, psychologist, draft, DECISION, out)
     assert out.exists()
+
+
+def test_the_last_summary_to_an_audience_is_offered_as_the_starting_point(
+    db, psychologist, client_id
+):
+    from clinic_app.services.sharing.disclosures import previous_sharing
+
+    with db.session() as session:
+        nothing = previous_sharing(session, psychologist, client_id, "police")
+    assert (nothing.case_reference, nothing.recorded_on, nothing.gateway) == (
+        "MASIP-0001",
+        None,
+        None,
+    )
+    for purpose, audience in (("First", "police"), ("Second", "police"), ("Other", "probation")):
+        with db.transaction() as session:
+            disclosures.record_disclosure(
+                session,
+                psychologist,
+                kind=DisclosureKind.PARTNER_SUMMARY,
+                client_id=client_id,
+                audience=audience,
+                recipient_agency=f"{audience} agency",
+                recipient_person="DC Patel",
+                purpose=purpose,
+                gateway=Gateway.CDA_S115,
+                client_informed=False,
+                client_not_informed_reason="It would raise the risk.",
+                document_sha256="b" * 64,
+                payload={},
+                period_from=date(2026, 1, 1),
+                period_to=date(2026, 3, 31),
+            )
+    with db.session() as session:
+        last = previous_sharing(session, psychologist, client_id, "police")
+    assert (last.purpose, last.recipient_agency, last.recipient_person) == (
+        "Second",
+        "police agency",
+        "DC Patel",
+    )
+    assert (last.gateway, last.client_informed, last.period_to) == (
+        Gateway.CDA_S115,
+        False,
+        date(2026, 3, 31),
+    )
+    assert last.client_not_informed_reason == "It would raise the risk."

@@ -275,7 +275,7 @@ def test_the_sharing_choices_are_required(db, psychologist, referral_id, tmp_pat
             client_not_informed_reason=" ",
         )
     assert {p.where: p.message for p in refused.value.problems} == {
-        "gateway": "Choose the basis on which the letter is shared with the service.",
+        "gateway": "Choose the legal gateway the letter is shared under.",
         "client_not_informed_reason": "The reason the client has not been told is required.",
     }
     assert not out.exists()
@@ -430,3 +430,79 @@ def test_consent_is_the_letters_basis_only_if_the_record_shows_it(
     assert not out.exists()
     _issue(db, psychologist, referral_id, out, preview)  # health care basis: allowed
     assert out.exists()
+
+
+def test_issuing_the_letter_of_a_draft_referral_marks_it_sent(
+    db, admin, psychologist, client_id, tmp_path
+):
+    with db.transaction() as session:
+        service = service_directory.add_service(
+            session, admin, name="Demo Forensic Service", kind=ServiceKind.FORENSIC
+        ).id
+        draft = referrals.create_referral(
+            session,
+            psychologist,
+            client_id,
+            service_id=service,
+            reason="Assessment requested.",
+            urgency=ReferralUrgency.ROUTINE,
+            created_on=date(2026, 3, 2),
+            today=ISSUED,
+        )
+    assert draft.status is ReferralStatus.DRAFT
+    preview = _preview(db, psychologist, draft.id)
+    _issue(db, psychologist, draft.id, tmp_path / "letter.pdf", preview)
+    with db.session() as session:
+        row = referrals.get_referral(session, psychologist, draft.id)
+    # The record no longer says "Draft / Not sent" once its letter has gone.
+    assert (row.status, row.sent_on) == (ReferralStatus.SENT, ISSUED)
+
+
+def test_issuing_the_letter_of_a_sent_referral_leaves_its_status(
+    db, psychologist, referral_id, tmp_path
+):
+    preview = _preview(db, psychologist, referral_id)
+    _issue(db, psychologist, referral_id, tmp_path / "letter.pdf", preview)
+    with db.session() as session:
+        row = referrals.get_referral(session, psychologist, referral_id)
+    assert (row.status, row.sent_on) == (ReferralStatus.SENT, date(2026, 3, 3))
+
+
+def test_the_letter_opens_with_the_services_referral_template(db, psychologist, referral_id):
+    preview = _preview(db, psychologist, referral_id)
+    assert preview.wording is not None
+    assert preview.wording.salutation == "Dear colleague,"
+    text = _text(preview.data)
+    assert "Dear colleague," in text and "Yours sincerely," in text
+    assert "I am writing to refer Alex to your service" in " ".join(text.split())
+
+
+def test_the_clinicians_edit_of_the_opening_is_what_is_issued(
+    db, psychologist, referral_id, tmp_path
+):
+    edited = letters.ReferralWording(
+        "Dear Dr Okafor,", "Thank you for discussing Alex with me last week.", "Best wishes,"
+    )
+    preview = _preview(db, psychologist, referral_id, wording=edited)
+    assert "Thank you for discussing Alex" in _text(preview.data)
+    out = tmp_path / "letter.pdf"
+    # The same words give the same bytes; the template's words would not.
+    with pytest.raises(ValidationError):
+        _issue(db, psychologist, referral_id, out, preview)
+    _issue(db, psychologist, referral_id, out, preview, wording=edited)
+    assert out.read_bytes() == preview.data
+    with db.session() as session:
+        (entry,) = [
+            e
+            for e in disclosures.register_for_client(session, psychologist, 1)
+            if e.kind is DisclosureKind.REFERRAL_LETTER
+        ]
+        assert documents.regenerate(session, psychologist, entry.id) == preview.data
+
+
+def test_a_victims_name_in_the_opening_is_refused(db, psychologist, referral_id):
+    edited = letters.ReferralWording("Dear colleague,", "He still writes to Jane.", "Yours,")
+    with pytest.raises(ValidationError) as refused:
+        _preview(db, psychologist, referral_id, wording=edited)
+    assert "never leave the service" in str(refused.value)
+    assert "Jane" not in str(refused.value)
