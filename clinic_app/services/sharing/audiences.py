@@ -664,6 +664,8 @@ SUBJECT_ACCESS_OMITTED: Final[Mapping[str, str]] = {
     "session_note.content_sha256": "the note's signature seal",
     "note_addendum.content_sha256": "the addendum's signature seal",
     "referral.version": "an edit counter",
+    "intervention_plan.version": "an edit counter",
+    "measure_schedule.version": "an edit counter",
     "plan_goal.goal_key": "an internal link between revisions",
     "goal_progress.goal_key": "an internal link between revisions",
     "session_note.plan_goal_key": "an internal link between revisions",
