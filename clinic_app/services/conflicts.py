@@ -109,10 +109,14 @@ def conflict(
         mine, now = theirs.get(name), saved.get(name)
         if mine == now:
             continue
-        editable = isinstance(mine, str) and (now is None or isinstance(now, str))
+        editable = _is_text(mine) and (now is None or _is_text(now))
         fields.append(ConflictField(name, label, shown(mine), shown(now), editable))
     who, when = last_saved(session, entity, entity_id)
     return EditConflict(what, fields=fields, saved_by=who, saved_at=when, version=version)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and not isinstance(value, enum.Enum)
 
 
 def item_labels(items: Mapping[str, str], count: int, *, name: str, title: str) -> dict[str, str]:
@@ -138,7 +142,7 @@ def reapply(data: D, edits: Mapping[str, str]) -> D:
         if item is not None:
             index = int(item["index"]) - 1
             lists.setdefault(item["list"], {}).setdefault(index, {})[item["field"]] = text
-        elif name in names and isinstance(getattr(data, name), str):
+        elif name in names and _is_text(getattr(data, name)):
             changes[name] = text
     for list_name, by_index in lists.items():
         if list_name not in names:
@@ -146,6 +150,9 @@ def reapply(data: D, edits: Mapping[str, str]) -> D:
         items = list(getattr(data, list_name))
         for index, fields in by_index.items():
             if 0 <= index < len(items):
-                items[index] = dataclasses.replace(items[index], **fields)
+                texts = {
+                    k: v for k, v in fields.items() if _is_text(getattr(items[index], k, None))
+                }
+                items[index] = dataclasses.replace(items[index], **texts)
         changes[list_name] = tuple(items)
     return dataclasses.replace(data, **changes)  # type: ignore[type-var]
