@@ -136,6 +136,7 @@ class EditConflict(ConflictError):
     Carries both versions of every part that differs, who saved the newer one and when,
     and the ``version`` that is saved now: saving again with that version puts the
     user's text over it (the choice is theirs, and is audited like any save).
+    ``saved_record`` is the saved version whole, where the service gives it.
     """
 
     def __init__(
@@ -146,8 +147,12 @@ class EditConflict(ConflictError):
         saved_by: str,
         saved_at: datetime | None,
         version: int,
+        saved_record: object = None,
     ) -> None:
         self.what = what
+        # The saved version whole, as the form's input (e.g. a NoteContent), so a screen
+        # can show it when the user keeps it; None when the service does not give it.
+        self.saved_record = saved_record
         self.fields: tuple[ConflictField, ...] = tuple(fields)
         self.saved_by = saved_by
         self.saved_at = saved_at

@@ -100,6 +100,7 @@ def conflict(
     saved: Mapping[str, object],
     labels: Mapping[str, str],
     version: int,
+    saved_record: object = None,
 ) -> EditConflict:
     """The refusal of a save: every labelled part where ``theirs`` and ``saved`` differ."""
     fields = []
@@ -112,7 +113,14 @@ def conflict(
         editable = _is_text(mine) and (now is None or _is_text(now))
         fields.append(ConflictField(name, label, shown(mine), shown(now), editable))
     who, when = last_saved(session, entity, entity_id)
-    return EditConflict(what, fields=fields, saved_by=who, saved_at=when, version=version)
+    return EditConflict(
+        what,
+        fields=fields,
+        saved_by=who,
+        saved_at=when,
+        version=version,
+        saved_record=saved_record,
+    )
 
 
 def _is_text(value: object) -> bool:

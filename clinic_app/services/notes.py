@@ -300,15 +300,17 @@ _CONFLICT_LABELS: Final = {
 
 
 def _edit_conflict(session: Session, note: SessionNote, content: NoteContent) -> EditConflict:
+    saved = content_of(note)
     return conflicts.conflict(
         session,
         "this note",
         entity="session_note",
         entity_id=note.id,
         theirs=conflicts.parts(content),
-        saved=conflicts.parts(content_of(note)),
+        saved=conflicts.parts(saved),
         labels=_CONFLICT_LABELS,
         version=note.version,
+        saved_record=saved,
     )
 
 

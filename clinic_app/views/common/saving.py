@@ -21,11 +21,19 @@ Every dialog that saves does the same few things, so they live here once::
 - A :class:`ValidationError` goes to ``problems`` (shown beside the fields); any other
   :class:`ClinicError` is shown in a message box titled ``title``. Either way the buttons
   are enabled again and the user's input is left exactly as it was.
+- An :class:`EditConflict` (someone else saved this record since the form was opened)
+  opens the conflict dialog (:mod:`clinic_app.views.common.conflict`): both texts side by
+  side. "Save mine over it" runs ``again(version, edits)``, the same save with the newer
+  version and the user's texts as edited there; "Keep the saved one" calls
+  ``keep_saved``. A form that saves from a version passes both, in a line::
+
+      again=lambda version, edits: partial(self._update, item_id, reapply(data, edits),
+                                           expected_version=version),
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import shiboken6
@@ -33,8 +41,9 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QWidget
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import ClinicError, EditConflict, Problem, ValidationError
 from clinic_app.views.common import feedback
+from clinic_app.views.common.conflict import offer_conflict
 from clinic_app.views.common.runner import runner
 
 R = TypeVar("R")
@@ -65,8 +74,12 @@ def save_through_runner(
     title: str,
     problems: Callable[[Sequence[Problem]], None] | None = None,
     key: str | None = None,
+    again: Callable[[int, Mapping[str, str]], Callable[[], R]] | None = None,
+    keep_saved: Callable[[], None] | None = None,
 ) -> None:
-    """Run ``work`` on the runner with ``busy`` disabled; hand the result to ``saved``."""
+    """Run ``work`` on the runner with ``busy`` disabled; hand the result to ``saved``.
+
+    ``again`` and ``keep_saved``: what the conflict dialog's choices do (see above)."""
     buttons = list(busy)
     for button in buttons:
         button.setEnabled(False)
@@ -87,10 +100,29 @@ def save_through_runner(
         enable_again()
         saved(result)
 
+    def save_mine(version: int, edits: Mapping[str, str]) -> None:
+        assert again is not None
+        if shiboken6.isValid(form):
+            save_through_runner(
+                form,
+                again(version, edits),
+                saved,
+                busy=buttons,
+                title=title,
+                problems=problems,
+                key=key,
+                again=again,
+                keep_saved=keep_saved,
+            )
+
     def failed(error: ClinicError) -> None:
         enable_again()
         if problems is not None and isinstance(error, ValidationError):
             problems(error.problems)
+        elif isinstance(error, EditConflict):
+            offer_conflict(
+                form, error, save_mine=save_mine if again else None, keep_saved=keep_saved
+            )
         else:
             feedback.show_error(form, error, title=title)
 

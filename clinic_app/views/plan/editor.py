@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, ConflictError, Problem, ValidationError
+from clinic_app.errors import ClinicError, ConflictError, EditConflict, Problem, ValidationError
 from clinic_app.models.enums import InterventionKind, Phase, PlanStatus
+from clinic_app.services.conflicts import reapply
 from clinic_app.services.plan_comparison import (
     PRIVATE_NEVER_SHARED,
     PlanSnapshot,
@@ -47,6 +48,7 @@ from clinic_app.services.plans import (
     PlanInput,
     RevisionRow,
 )
+from clinic_app.views.common.conflict import offer_conflict
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import to_date, to_qdate
@@ -676,11 +678,20 @@ class PlanEditor(QDialog):
             self.save_button.setEnabled(True)
             if isinstance(error, ValidationError):
                 self.show_problems(error.problems)
+            elif isinstance(error, EditConflict):
+                offer_conflict(self, error, save_mine=save_mine, keep_saved=self.reject)
             elif isinstance(error, ConflictError):
                 self._show_banner(error.message)
                 self.compare_button.setVisible(self._latest is not None)
             else:
                 self._show_banner(error.message)
+
+        def save_mine(version: int, edits: Mapping[str, str]) -> None:
+            """Save the plan, as edited in the conflict dialog, over the newer revision."""
+            self._based_on = version
+            again = reapply(data, edits)
+            self.save_button.setEnabled(False)
+            runner().run(lambda: save(again, version), self._on_saved, parent=self, failed=refused)
 
         self.save_button.setEnabled(False)
         runner().run(lambda: save(data, based_on), self._on_saved, parent=self, failed=refused)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -32,11 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, ValidationError
+from clinic_app.errors import ClinicError, EditConflict, ValidationError
 from clinic_app.models.enums import Attendance, Engagement, Modality
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow
 from clinic_app.views.common import feedback
+from clinic_app.views.common.conflict import offer_conflict
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.common.runner import runner
 from clinic_app.views.sessions.actions import NoteEditorActions
@@ -444,7 +446,10 @@ class NoteEditor(QWidget):
             self.save_button.setEnabled(True)
             if needed_autosave:
                 self._needs_autosave = True  # still to be kept, as before the attempt
-            if isinstance(error, ValidationError):
+            if isinstance(error, EditConflict) and note is not None:
+                self.status.setText("Not saved: someone else saved this note meanwhile")
+                offer_conflict(self, error, **self._conflict_choices(note, error, then))
+            elif isinstance(error, ValidationError):
                 unplaced = self.errors.show(error.problems)
                 if unplaced:
                     self.problems.setText("\n".join(p.message for p in unplaced))
@@ -472,6 +477,26 @@ class NoteEditor(QWidget):
         self.save_button.setEnabled(False)
         self.status.setText("Saving…")
         runner().run(store, saved, parent=self, failed=failed)
+
+    def _conflict_choices(
+        self, note: NoteRow, conflict: EditConflict, then: Callable[[NoteRow], object] | None
+    ) -> dict[str, Any]:
+        """What the conflict dialog's choices do: save the editor's text (as edited in the
+        dialog) over the newer version, or show the saved version in the editor."""
+
+        def save_mine(version: int, edits: Mapping[str, str]) -> None:
+            self.load_fields(edits)
+            self._note = replace(note, version=version)
+            self.save(then)
+
+        def keep_saved() -> None:
+            if isinstance(conflict.saved_record, NoteContent):
+                self._show_content(conflict.saved_record)
+                self._note = replace(note, version=conflict.version, content=conflict.saved_record)
+                self._discard_autosaved()
+                self._set_clean("Showing the saved version")
+
+        return {"save_mine": save_mine, "keep_saved": keep_saved}
 
     def autosave_now(self) -> None:
         """Autosave the fields if they changed, on the runner; never raises, keeps the text
