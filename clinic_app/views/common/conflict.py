@@ -108,7 +108,6 @@ class ConflictDialog(QDialog):
         self.save_mine_button.setAccessibleDescription(
             "Save your text, as shown on the right, over the newer saved version"
         )
-        self.save_mine_button.setVisible(can_save_mine)
         self.keep_saved_button = QPushButton("&Keep the saved one")
         self.keep_saved_button.setAccessibleName("Keep the saved one")
         self.keep_saved_button.setAccessibleDescription(
@@ -120,6 +119,7 @@ class ConflictDialog(QDialog):
         buttons.addButton(self.save_mine_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.keep_saved_button, QDialogButtonBox.ButtonRole.RejectRole)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_mine_button.setVisible(can_save_mine)  # (the box shows what it is given)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.copy_button.clicked.connect(self._on_copy)
@@ -189,10 +189,9 @@ def offer_conflict(
 
     ``save_mine(version, edits)`` saves again with the newer version (None: the screen
     cannot, and the button is hidden); ``keep_saved()`` makes the screen show the saved
-    version. The dialog is returned (tests drive it; it deletes itself when closed).
+    version. The dialog is returned (tests drive it); it is deleted once closed.
     """
     dialog = ConflictDialog(conflict, can_save_mine=save_mine is not None, parent=parent)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
 
     def chosen(result: int) -> None:
@@ -200,6 +199,7 @@ def offer_conflict(
             save_mine(conflict.version, dialog.edits())
         elif result != QDialog.DialogCode.Accepted and keep_saved is not None:
             keep_saved()
+        dialog.deleteLater()
 
     dialog.finished.connect(chosen)
     dialog.open()
