@@ -108,7 +108,7 @@ def test_save_mine_over_it_saves_my_text_as_edited_with_the_newer_version(qtbot,
     dialog.mine["agenda"].setPlainText("My agenda, after reading theirs.")
     with qtbot.waitSignal(editor.saved):
         dialog.save_mine_button.click()
-    ((note_id, body, version),) = colleague.named("edit_draft")
+    ((_note_id, body, version),) = colleague.named("edit_draft")
     assert version == 2  # saved over the version the user has now seen
     assert body.agenda == "My agenda, after reading theirs."
     assert editor.sections["agenda"].toPlainText() == "My agenda, after reading theirs."
@@ -190,7 +190,7 @@ def test_the_saving_helper_offers_the_dialog_and_saves_again_with_the_newer_vers
     assert form.result() != QDialog.DialogCode.Accepted
 
     save(mine, 1)
-    dialog = [d for d in form.findChildren(ConflictDialog) if d.isVisible()][0]
+    dialog = next(d for d in form.findChildren(ConflictDialog) if d.isVisible())
     dialog.mine["agenda"].setPlainText("Mine, reapplied.")
     dialog.save_mine_button.click()
     assert form.stored == [(replace(mine, agenda="Mine, reapplied."), 5)]
