@@ -164,6 +164,18 @@ class EditConflict(ConflictError):
             "keep the saved one."
         )
 
+    def only(self, names: Iterable[str]) -> EditConflict:
+        """The same conflict showing only the parts named (those the user changed)."""
+        wanted = set(names)
+        return EditConflict(
+            self.what,
+            fields=[f for f in self.fields if f.name in wanted],
+            saved_by=self.saved_by,
+            saved_at=self.saved_at,
+            version=self.version,
+            saved_record=self.saved_record,
+        )
+
     @property
     def theirs_text(self) -> str:
         """Everything the user tried to save that differs, one part after another."""

@@ -296,6 +296,7 @@ def update_client(
             saved=_as_stored(_details_of(client)),
             labels=_CONFLICT_LABELS,
             version=client.version,
+            saved_record=_details_of(client),
         )
     _apply(client, details)
     session.flush()

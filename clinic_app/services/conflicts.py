@@ -136,6 +136,28 @@ def item_labels(items: Mapping[str, str], count: int, *, name: str, title: str) 
     }
 
 
+def changed(base: object, mine: object) -> set[str]:
+    """The parts (names as in :func:`parts`) the user changed from the version they opened."""
+    before, after = parts(base), parts(mine)
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
+
+def merge(base: D, mine: D, saved: object) -> D:
+    """``mine`` with every top-level field the user left as it was taken from ``saved``.
+
+    So saving the user's text over a colleague's keeps what the colleague changed where
+    the user changed nothing. ``saved`` of another type (or None) changes nothing.
+    """
+    if type(saved) is not type(mine):
+        return mine
+    kept = {
+        f.name: getattr(saved, f.name)
+        for f in dataclasses.fields(mine)  # type: ignore[arg-type]
+        if getattr(mine, f.name) == getattr(base, f.name)
+    }
+    return dataclasses.replace(mine, **kept)  # type: ignore[type-var]
+
+
 def reapply(data: D, edits: Mapping[str, str]) -> D:
     """``data`` (a frozen dataclass) with the user's edited texts put back into its fields.
 

@@ -286,30 +286,27 @@ _GOAL_LABELS: Final = {
 }
 
 
-def _parts_of_revision(revision: PlanRevision) -> dict[str, object]:
-    return conflicts.parts(
-        PlanInput(
-            status=revision.status,
-            phase=revision.phase,
-            formulation=revision.formulation,
-            planned_sessions=revision.planned_sessions,
-            planned_weeks=revision.planned_weeks,
-            next_review_on=revision.next_review_on,
-            change_note=revision.change_note,
-            goals=tuple(
-                GoalInput(
-                    g.private_detail,
-                    g.partner_wording,
-                    g.involves_victim,
-                    g.victim_review_note,
-                    g.goal_key,
-                )
-                for g in revision.goals
-            ),
-            interventions=tuple(
-                InterventionInput(i.kind, i.detail) for i in revision.interventions
-            ),
-        )
+def input_of(row: RevisionRow) -> PlanInput:
+    """A saved revision as the input that would save it again (what an editor starts from)."""
+    return PlanInput(
+        status=row.status,
+        phase=row.phase,
+        formulation=row.formulation,
+        planned_sessions=row.planned_sessions,
+        planned_weeks=row.planned_weeks,
+        next_review_on=row.next_review_on,
+        change_note=row.change_note,
+        goals=tuple(
+            GoalInput(
+                g.private_detail,
+                g.partner_wording,
+                g.involves_victim,
+                g.victim_review_note,
+                g.goal_key,
+            )
+            for g in row.goals
+        ),
+        interventions=tuple(InterventionInput(kind, detail) for kind, detail in row.interventions),
     )
 
 
@@ -319,7 +316,8 @@ def _edit_conflict(
     revision = session.scalar(
         select(PlanRevision).where(PlanRevision.plan_id == plan.id, PlanRevision.number == latest)
     )
-    saved = {} if revision is None else _parts_of_revision(revision)
+    saved_input = None if revision is None else input_of(_revision_row(plan, revision))
+    saved = {} if saved_input is None else conflicts.parts(saved_input)
     count = max(len(data.goals), sum(1 for name in saved if name.endswith("].private_detail")))
     interventions = max(
         len(data.interventions), sum(1 for name in saved if name.endswith("].kind"))
@@ -349,6 +347,7 @@ def _edit_conflict(
         saved=saved,
         labels=labels,
         version=latest,
+        saved_record=saved_input,
     )
 
 

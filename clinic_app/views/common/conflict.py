@@ -37,8 +37,9 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ConflictField, EditConflict
 
-SaveMine = Callable[[int, Mapping[str, str]], None]
-"""Save the user's text again: given the newer version and their texts by field name."""
+SaveMine = Callable[[EditConflict, Mapping[str, str]], None]
+"""Save the user's text again: given the conflict (its newer version) and their texts, as
+edited in the dialog, by field name."""
 
 TITLE = "Someone else saved this while you were editing"
 
@@ -187,7 +188,7 @@ def offer_conflict(
 ) -> ConflictDialog:
     """Open the conflict dialog over ``parent``; call back with the user's choice.
 
-    ``save_mine(version, edits)`` saves again with the newer version (None: the screen
+    ``save_mine(conflict, edits)`` saves again with the newer version (None: the screen
     cannot, and the button is hidden); ``keep_saved()`` makes the screen show the saved
     version. The dialog is returned (tests drive it); it is deleted once closed.
     """
@@ -196,7 +197,7 @@ def offer_conflict(
 
     def chosen(result: int) -> None:
         if result == QDialog.DialogCode.Accepted and save_mine is not None:
-            save_mine(conflict.version, dialog.edits())
+            save_mine(conflict, dialog.edits())
         elif result != QDialog.DialogCode.Accepted and keep_saved is not None:
             keep_saved()
         dialog.deleteLater()

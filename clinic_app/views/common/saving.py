@@ -23,17 +23,18 @@ Every dialog that saves does the same few things, so they live here once::
   are enabled again and the user's input is left exactly as it was.
 - An :class:`EditConflict` (someone else saved this record since the form was opened)
   opens the conflict dialog (:mod:`clinic_app.views.common.conflict`): both texts side by
-  side. "Save mine over it" runs ``again(version, edits)``, the same save with the newer
-  version and the user's texts as edited there; "Keep the saved one" calls
+  side (only the parts in ``mine_changed``, when given: those the user changed). "Save
+  mine over it" runs ``again(conflict, edits)``, the same save with the newer version
+  (``conflict.version``) and the user's texts as edited there; "Keep the saved one" calls
   ``keep_saved``. A form that saves from a version passes both, in a line::
 
-      again=lambda version, edits: partial(self._update, item_id, reapply(data, edits),
-                                           expected_version=version),
+      again=lambda conflict, edits: partial(self._update, item_id, reapply(data, edits),
+                                            expected_version=conflict.version),
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import shiboken6
@@ -74,8 +75,9 @@ def save_through_runner(
     title: str,
     problems: Callable[[Sequence[Problem]], None] | None = None,
     key: str | None = None,
-    again: Callable[[int, Mapping[str, str]], Callable[[], R]] | None = None,
+    again: Callable[[EditConflict, Mapping[str, str]], Callable[[], R]] | None = None,
     keep_saved: Callable[[], None] | None = None,
+    mine_changed: Collection[str] | None = None,
 ) -> None:
     """Run ``work`` on the runner with ``busy`` disabled; hand the result to ``saved``.
 
@@ -100,12 +102,12 @@ def save_through_runner(
         enable_again()
         saved(result)
 
-    def save_mine(version: int, edits: Mapping[str, str]) -> None:
+    def save_mine(conflict: EditConflict, edits: Mapping[str, str]) -> None:
         assert again is not None
         if shiboken6.isValid(form):
             save_through_runner(
                 form,
-                again(version, edits),
+                again(conflict, edits),
                 saved,
                 busy=buttons,
                 title=title,
@@ -113,6 +115,7 @@ def save_through_runner(
                 key=key,
                 again=again,
                 keep_saved=keep_saved,
+                mine_changed=mine_changed,
             )
 
     def failed(error: ClinicError) -> None:
@@ -120,8 +123,9 @@ def save_through_runner(
         if problems is not None and isinstance(error, ValidationError):
             problems(error.problems)
         elif isinstance(error, EditConflict):
+            shown = error if mine_changed is None else error.only(mine_changed)
             offer_conflict(
-                form, error, save_mine=save_mine if again else None, keep_saved=keep_saved
+                form, shown, save_mine=save_mine if again else None, keep_saved=keep_saved
             )
         else:
             feedback.show_error(form, error, title=title)

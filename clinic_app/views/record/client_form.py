@@ -42,7 +42,7 @@ from clinic_app.services.clients import (
     ClientSummary,
     detail_problems,
 )
-from clinic_app.services.conflicts import reapply
+from clinic_app.services.conflicts import changed, merge, reapply
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
@@ -103,7 +103,9 @@ class ClientDialog(SavingDialog):
         self._save = save
         self._today = today
         self.version = existing[1] if existing is not None else None
-        # Editing: the save given the version to save over (after a conflict).
+        # Editing: the details as opened, and the save given the version to save over
+        # (after a conflict).
+        self._opened = details
         self.save_at_version: Callable[[ClientDetails, int], ClientSummary] | None = None
         self.summary: ClientSummary | None = None
         now = today()
@@ -294,12 +296,18 @@ class ClientDialog(SavingDialog):
                 [Problem("date_of_birth", "The date of birth is required."), *others]
             )
         save, details, again = self._save, self.details(), self.save_at_version
+        opened = self._opened
         self.run_save(
             lambda: save(details),
             self._on_saved,
             again=None
-            if again is None
-            else lambda version, edits: partial(again, reapply(details, edits), version),
+            if again is None or opened is None
+            else lambda conflict, edits: partial(
+                again,
+                reapply(merge(opened, details, conflict.saved_record), edits),
+                conflict.version,
+            ),
+            mine_changed=None if opened is None else changed(opened, details),
         )
 
     def _on_saved(self, summary: ClientSummary) -> None:

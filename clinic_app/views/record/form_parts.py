@@ -4,7 +4,7 @@ the dialog that saves through a service and shows its problems field by field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -368,7 +368,8 @@ class SavingDialog(QDialog):
         work: Callable[[], R],
         done: Callable[[R], None],
         *,
-        again: Callable[[int, Mapping[str, str]], Callable[[], R]] | None = None,
+        again: Callable[[EditConflict, Mapping[str, str]], Callable[[], R]] | None = None,
+        mine_changed: Collection[str] | None = None,
     ) -> None:
         """Run the use case on the runner, Save disabled meanwhile; ``done`` gets its result
         (and usually accepts). If it is refused the problems are shown beside the fields
@@ -376,7 +377,8 @@ class SavingDialog(QDialog):
 
         ``work`` holds every value it needs, read from the fields already. When someone
         else saved the record meanwhile, the conflict dialog shows both versions; "Save
-        mine over it" runs ``again(version, edits)``, "Keep the saved one" closes the form."""
+        mine over it" runs ``again(conflict, edits)``, "Keep the saved one" closes the form;
+        ``mine_changed`` names the parts the user changed (the only ones shown)."""
         self.save_button.setEnabled(False)
 
         def finished(result: R) -> None:
@@ -391,11 +393,11 @@ class SavingDialog(QDialog):
                 self.show_problems(())
                 offer_conflict(
                     self,
-                    error,
+                    error if mine_changed is None else error.only(mine_changed),
                     save_mine=None
                     if again is None
-                    else lambda version, edits: self.run_save(
-                        again(version, edits), done, again=again
+                    else lambda conflict, edits: self.run_save(
+                        again(conflict, edits), done, again=again, mine_changed=mine_changed
                     ),
                     keep_saved=self.reject,
                 )

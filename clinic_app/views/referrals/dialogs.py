@@ -436,8 +436,10 @@ class ChangeStatusDialog(QDialog):
             busy=[self.buttons],
             title="The status was not changed",
             problems=self.show_problems,
-            again=lambda version, edits: partial(
-                work, note=edits.get("note", work.keywords["note"]), expected_version=version
+            again=lambda conflict, edits: partial(
+                work,
+                note=edits.get("note", work.keywords["note"]),
+                expected_version=conflict.version,
             ),
             keep_saved=self.reject,
         )

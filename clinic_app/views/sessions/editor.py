@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, EditConflict, ValidationError
 from clinic_app.models.enums import Attendance, Engagement, Modality
+from clinic_app.services.conflicts import changed, merge
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow
 from clinic_app.views.common import feedback
@@ -448,7 +449,9 @@ class NoteEditor(QWidget):
                 self._needs_autosave = True  # still to be kept, as before the attempt
             if isinstance(error, EditConflict) and note is not None:
                 self.status.setText("Not saved: someone else saved this note meanwhile")
-                offer_conflict(self, error, **self._conflict_choices(note, error, then))
+                shown = error.only(changed(note.content, content))
+                choices = self._conflict_choices(note, content, error, then)
+                offer_conflict(self, shown, **choices)
             elif isinstance(error, ValidationError):
                 unplaced = self.errors.show(error.problems)
                 if unplaced:
@@ -479,20 +482,27 @@ class NoteEditor(QWidget):
         runner().run(store, saved, parent=self, failed=failed)
 
     def _conflict_choices(
-        self, note: NoteRow, conflict: EditConflict, then: Callable[[NoteRow], object] | None
-    ) -> dict[str, Any]:
+        self,
+        note: NoteRow,
+        mine: NoteContent,
+        conflict: EditConflict,
+        then: Callable[[NoteRow], object] | None,
+    ) -> dict[str, Callable[..., None]]:
         """What the conflict dialog's choices do: save the editor's text (as edited in the
-        dialog) over the newer version, or show the saved version in the editor."""
+        dialog, and the colleague's where the user changed nothing) over the newer version,
+        or show the saved version in the editor."""
 
-        def save_mine(version: int, edits: Mapping[str, str]) -> None:
+        def save_mine(newer: EditConflict, edits: Mapping[str, str]) -> None:
+            self._show_content(merge(note.content, mine, newer.saved_record))
             self.load_fields(edits)
-            self._note = replace(note, version=version)
+            self._note = replace(note, version=newer.version)
             self.save(then)
 
         def keep_saved() -> None:
-            if isinstance(conflict.saved_record, NoteContent):
-                self._show_content(conflict.saved_record)
-                self._note = replace(note, version=conflict.version, content=conflict.saved_record)
+            saved = conflict.saved_record
+            if isinstance(saved, NoteContent):
+                self._show_content(saved)
+                self._note = replace(note, version=conflict.version, content=saved)
                 self._discard_autosaved()
                 self._set_clean("Showing the saved version")
 

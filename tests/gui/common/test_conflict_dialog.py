@@ -86,12 +86,13 @@ def test_the_dialog_shows_both_texts_side_by_side(qtbot, colleague):
     dialog = the_dialog(editor)
     assert dialog.isVisible()
     assert "Nurse Patel saved this note" in dialog.message.text()
-    # The newer saved text is read-only; mine can still be edited, unless it is not text.
+    # The newer saved text is read-only; mine can still be edited. Only what I changed
+    # is shown: the colleague's homework is not mine to weigh up.
     assert dialog.saved["agenda"].toPlainText() == "Their agenda."
     assert dialog.saved["agenda"].isReadOnly()
     assert dialog.mine["agenda"].toPlainText() == "My agenda."
     assert not dialog.mine["agenda"].isReadOnly()
-    assert dialog.mine["attendance"].isReadOnly()
+    assert set(dialog.mine) == {"agenda"}
     for widget in (*dialog.saved.values(), *dialog.mine.values()):
         assert widget.accessibleName()
     assert dialog.saved["agenda"].accessibleName().startswith("The agenda, saved by nurse patel")
@@ -111,6 +112,7 @@ def test_save_mine_over_it_saves_my_text_as_edited_with_the_newer_version(qtbot,
     ((_note_id, body, version),) = colleague.named("edit_draft")
     assert version == 2  # saved over the version the user has now seen
     assert body.agenda == "My agenda, after reading theirs."
+    assert body.homework == "Their homework."  # the colleague's, where I changed nothing
     assert editor.sections["agenda"].toPlainText() == "My agenda, after reading theirs."
     assert editor.note == colleague.notes[-1]  # the row the save returned
     assert not editor.has_unsaved_text
@@ -173,8 +175,8 @@ def test_the_saving_helper_offers_the_dialog_and_saves_again_with_the_newer_vers
             busy=[form.buttons],
             title="Not saved",
             problems=lambda found: form.problems.append(tuple(found)),
-            again=lambda version, edits: partial(
-                update, reapply(data, edits), expected_version=version
+            again=lambda conflict, edits: partial(
+                update, reapply(data, edits), expected_version=conflict.version
             ),
             keep_saved=lambda: setattr(form, "kept", form.kept + 1),
         )
@@ -183,6 +185,8 @@ def test_the_saving_helper_offers_the_dialog_and_saves_again_with_the_newer_vers
     save(mine, 1)
     dialog = the_dialog(form)
     assert form.buttons.isEnabled()  # the form can be used again meanwhile
+    assert dialog.mine["attendance"].isReadOnly()  # not text: shown, not edited here
+    assert not dialog.mine["agenda"].isReadOnly()
     # Bad input in the dialog changes nothing: the save is refused beside the fields.
     dialog.mine["agenda"].setPlainText("  ")
     dialog.save_mine_button.click()
@@ -211,7 +215,7 @@ def test_keep_the_saved_one_through_the_helper_saves_nothing(qtbot):
         lambda _row: form.accept(),
         busy=[form.buttons],
         title="Not saved",
-        again=lambda version, edits: lambda: "stored",
+        again=lambda conflict, edits: lambda: "stored",
         keep_saved=lambda: setattr(form, "kept", form.kept + 1),
     )
     the_dialog(form).keep_saved_button.click()
