@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +43,9 @@ SaveMine = Callable[[EditConflict, Mapping[str, str]], None]
 edited in the dialog, by field name."""
 
 TITLE = "Someone else saved this while you were editing"
+
+# Text that cannot be edited here looks it: on the window's colour, not the page's.
+READ_ONLY_STYLE = "QPlainTextEdit { background: palette(window); }"
 
 
 def saved_when(moment: datetime | None) -> str:
@@ -83,7 +87,7 @@ class ConflictDialog(QDialog):
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
-        for column, text in ((1, saved_heading), (2, "Yours, not saved yet")):
+        for column, text in ((1, saved_heading), (2, "Yours, not saved yet (you can edit it)")):
             heading = QLabel(f"<b>{text}</b>")
             heading.setAccessibleName(text)
             grid.addWidget(heading, 0, column)
@@ -91,6 +95,7 @@ class ConflictDialog(QDialog):
         self.mine: dict[str, QPlainTextEdit] = {}
         for row, field in enumerate(conflict.fields, start=1):
             self._add_row(grid, row, field, saved_heading)
+        grid.setRowStretch(len(conflict.fields) + 1, 1)
         if not conflict.fields:
             same = QLabel("What you typed is the same as what is saved now.")
             same.setAccessibleName("What you typed is the same as what is saved now")
@@ -131,7 +136,10 @@ class ConflictDialog(QDialog):
         # Keeping the saved one is the safe default (Enter, Escape): saving over a
         # colleague's text must be chosen.
         self.keep_saved_button.setDefault(True)
-        self.resize(900, 560)
+        # As tall as the parts need (the scroll area takes any more), within the screen.
+        wanted = body.sizeHint().height() + self.message.sizeHint().height() + 120
+        screen = self.screen().availableGeometry().height() if self.screen() else 800
+        self.resize(960, min(max(wanted, 320), int(screen * 0.85)))
 
     def _add_row(self, grid: QGridLayout, row: int, field: ConflictField, saved: str) -> None:
         label = QLabel(field.label)
@@ -148,11 +156,17 @@ class ConflictDialog(QDialog):
         if not field.editable:
             mine.setAccessibleDescription("Not text: saved as you chose it in the form")
         mine.setTabChangesFocus(True)
+        # As tall as the longer text (a few lines at most, then it scrolls), no taller:
+        # short parts stay short, so every part that differs is in view at once.
         lines = max(field.saved.count("\n"), field.theirs.count("\n")) + 1
-        height = newer.fontMetrics().lineSpacing() * min(max(lines, 1), 8) + 16
+        lines = min(lines + 1, 10) if field.editable else min(lines, 4)  # room to type
+        margins = int(newer.document().documentMargin() * 2) + newer.frameWidth() * 2 + 4
+        height = newer.fontMetrics().lineSpacing() * lines + margins
         for edit in (newer, mine):
-            edit.setMinimumHeight(height)
-            edit.setMaximumHeight(max(height, 220))
+            edit.setFixedHeight(height)
+            edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            if edit.isReadOnly():
+                edit.setStyleSheet(READ_ONLY_STYLE)
         grid.addWidget(newer, row, 1)
         grid.addWidget(mine, row, 2)
         self.saved[field.name] = newer
