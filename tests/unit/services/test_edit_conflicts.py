@@ -339,3 +339,15 @@ def test_reapply_puts_edited_text_back_and_ignores_what_does_not_fit():
     assert edited.formulation == "Changed."
     assert edited.goals[0].private_detail == "Goal changed."
     assert len(edited.goals) == 1 and edited.status is PlanStatus.ACTIVE
+
+
+def test_merge_keeps_the_colleagues_change_wherever_the_user_changed_nothing():
+    opened = CONTENT
+    mine = replace(CONTENT, agenda="Mine.")
+    saved = replace(CONTENT, homework="Theirs.", agenda="Their agenda.")
+    assert conflicts.changed(opened, mine) == {"agenda"}
+    merged = conflicts.merge(opened, mine, saved)
+    assert (merged.agenda, merged.homework) == ("Mine.", "Theirs.")
+    assert conflicts.merge(opened, mine, None) == mine  # nothing known of the saved one
+    dropped = conflicts.changed(PLAN, replace(PLAN, goals=()))
+    assert "goals[1].private_detail" in dropped and "formulation" not in dropped
