@@ -449,6 +449,7 @@ def update_third_party(
             saved=_stored_person(_fresh(session, person)),
             labels=_PERSON_LABELS,
             version=person.version,
+            saved_record=_fresh(session, person).as_input(),
         )
     apply_input(person, data)
     session.flush()

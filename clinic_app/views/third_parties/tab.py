@@ -383,10 +383,11 @@ class ThirdPartiesTab(RecordPart):
         person = self._person(person, "Edit person")
         if person is None:
             return None
-        person_id = person.id
+        person_id, update = person.id, self._actions.update_third_party
         dialog = PersonDialog(
-            lambda data: self._actions.update_third_party(person_id, data),
+            lambda data: update(person_id, data, expected_version=person.version),
             existing=person,
+            save_over=lambda data, version: update(person_id, data, expected_version=version),
             parent=self,
         )
         self._run(dialog, "edit_person", {"person_id": person_id}, restore)
