@@ -580,6 +580,7 @@ def update_protective_measure(
             saved=conflicts.parts(saved),
             labels=_MEASURE_LABELS,
             version=measure.version,
+            saved_record=saved,
         )
     measure.kind = data.kind
     measure.starts_on = data.starts_on

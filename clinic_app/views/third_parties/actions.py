@@ -37,6 +37,19 @@ class UpdateThirdParty(Protocol):
     ) -> ThirdPartyRow: ...
 
 
+class UpdateMeasure(Protocol):
+    """``third_parties.update_protective_measure`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        measure_id: int,
+        data: ProtectiveMeasureInput,
+        /,
+        *,
+        expected_version: int | None = None,
+    ) -> ProtectiveMeasureRow: ...
+
+
 class RevokeMeasure(Protocol):
     """``third_parties.revoke_protective_measure`` bound to the signed-in user."""
 
@@ -56,6 +69,6 @@ class ThirdPartiesActions:
     update_third_party: UpdateThirdParty
     end_third_party: EndThirdParty
     add_protective_measure: Callable[[int, ProtectiveMeasureInput], ProtectiveMeasureRow]
-    update_protective_measure: Callable[[int, ProtectiveMeasureInput], ProtectiveMeasureRow]
+    update_protective_measure: UpdateMeasure
     revoke_protective_measure: RevokeMeasure
     today: Callable[[], date] = field(default=date.today)

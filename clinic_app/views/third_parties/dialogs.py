@@ -393,9 +393,12 @@ class MeasureDialog(_Form):
         save: Callable[[ProtectiveMeasureInput], ProtectiveMeasureRow],
         *,
         existing: ProtectiveMeasureRow | None = None,
+        save_over: Callable[[ProtectiveMeasureInput, int], ProtectiveMeasureRow] | None = None,
         today: date,
         parent: QWidget | None = None,
     ) -> None:
+        """``save_over(data, version)``: the edit saved over a newer version (a conflict)."""
+        self._save_over = save_over
         title = (
             f"Add a protective measure for {person.label}"
             if existing is None
@@ -474,8 +477,23 @@ class MeasureDialog(_Form):
             ends_on=to_date(self.ends_on.date()) if self.has_end.isChecked() else None,
             reference=self.reference.text(),
         )
+        over, opened = self._save_over, self.existing
+        if over is None or opened is None:
+            self._attempt(
+                partial(self._save, data), "The protective measure was not saved", self._on_saved
+            )
+            return
+        before = ProtectiveMeasureInput(
+            opened.kind, opened.starts_on, opened.forbids, opened.ends_on, opened.reference
+        )
         self._attempt(
-            partial(self._save, data), "The protective measure was not saved", self._on_saved
+            partial(self._save, data),
+            "The protective measure was not saved",
+            self._on_saved,
+            over=lambda conflict, edits: partial(
+                over, reapply(merge(before, data, conflict.saved_record), edits), conflict.version
+            ),
+            changed_parts=changed(before, data),
         )
 
     def _on_saved(self, row: ProtectiveMeasureRow) -> None:

@@ -453,11 +453,13 @@ class ThirdPartiesTab(RecordPart):
         if measure is None or person is None:
             feedback.show_error(self, ClinicError(CHOOSE_MEASURE), title="Edit a measure")
             return None
-        measure_id = measure.id
+        measure_id, version = measure.id, measure.version
+        update = self._actions.update_protective_measure
         dialog = MeasureDialog(
             person,
-            lambda data: self._actions.update_protective_measure(measure_id, data),
+            lambda data: update(measure_id, data, expected_version=version),
             existing=measure,
+            save_over=lambda data, newer: update(measure_id, data, expected_version=newer),
             today=self._actions.today(),
             parent=self,
         )

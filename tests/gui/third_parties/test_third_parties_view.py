@@ -198,7 +198,12 @@ class FakeThirdParties:
         return new
 
     def update_protective_measure(
-        self, measure_id: int, data: ProtectiveMeasureInput
+        self,
+        measure_id: int,
+        data: ProtectiveMeasureInput,
+        /,
+        *,
+        expected_version: int | None = None,
     ) -> ProtectiveMeasureRow:
         self.calls.append(("update_protective_measure", measure_id, data))
         self._check()

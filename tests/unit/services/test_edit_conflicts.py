@@ -351,3 +351,41 @@ def test_merge_keeps_the_colleagues_change_wherever_the_user_changed_nothing():
     assert conflicts.merge(opened, mine, None) == mine  # nothing known of the saved one
     dropped = conflicts.changed(PLAN, replace(PLAN, goals=()))
     assert "goals[1].private_detail" in dropped and "formulation" not in dropped
+
+
+def test_a_protective_measure_changed_meanwhile_is_not_saved_over(
+    db, psychologist, colleague, client_id
+):
+    from clinic_app.models.enums import ProtectiveMeasureKind
+
+    person = third_parties.ThirdPartyInput(relation=ThirdPartyRelation.VICTIM, name="Sarah Jones")
+    order = third_parties.ProtectiveMeasureInput(
+        kind=ProtectiveMeasureKind.STALKING_PROTECTION_ORDER,
+        starts_on=date(2026, 1, 10),
+        forbids="Contacting Sarah.",
+    )
+    with db.transaction() as session:
+        added = third_parties.add_third_party(session, psychologist, client_id, person)
+        measure = third_parties.add_protective_measure(session, psychologist, added.id, order)
+    with db.transaction() as session:
+        third_parties.update_protective_measure(
+            session,
+            colleague,
+            measure.id,
+            replace(order, ends_on=date(2028, 1, 9)),
+            expected_version=measure.version,
+        )
+    mine = replace(order, forbids="Contacting Sarah; entering Elm Road.")
+    with db.session() as session, pytest.raises(EditConflict) as refused:
+        third_parties.update_protective_measure(
+            session, psychologist, measure.id, mine, expected_version=measure.version
+        )
+    conflict = refused.value
+    assert {f.name for f in conflict.fields} == {"forbids", "ends_on"}
+    merged = conflicts.merge(order, mine, conflict.saved_record)
+    assert merged.ends_on == date(2028, 1, 9) and merged.forbids == mine.forbids
+    with db.transaction() as session:
+        saved = third_parties.update_protective_measure(
+            session, psychologist, measure.id, merged, expected_version=conflict.version
+        )
+    assert (saved.ends_on, saved.forbids, saved.version) == (date(2028, 1, 9), mine.forbids, 3)
