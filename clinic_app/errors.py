@@ -7,8 +7,9 @@ Anything that is not a ``ClinicError`` is a bug and goes to the crash handler.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class ClinicError(Exception):
@@ -110,6 +111,84 @@ class NotFound(ClinicError):
 
 class ConflictError(ClinicError):
     """Someone else changed the record first."""
+
+
+@dataclass(frozen=True)
+class ConflictField:
+    """One part of a record that two people saved differently.
+
+    ``name`` is the field of the input the save was given (``agenda``,
+    ``goals[2].private_detail``), so the user's text can be put back into it; ``theirs`` is
+    what the user tried to save, ``saved`` what is saved now. A part that is not free text
+    (a date, a status) is shown but not ``editable``.
+    """
+
+    name: str
+    label: str
+    theirs: str
+    saved: str
+    editable: bool = True
+
+
+class EditConflict(ConflictError):
+    """A save over a change the user had not seen: nothing was overwritten.
+
+    Carries both versions of every part that differs, who saved the newer one and when,
+    and the ``version`` that is saved now: saving again with that version puts the
+    user's text over it (the choice is theirs, and is audited like any save).
+    ``saved_record`` is the saved version whole, where the service gives it.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        fields: Sequence[ConflictField],
+        saved_by: str,
+        saved_at: datetime | None,
+        version: int,
+        saved_record: object = None,
+    ) -> None:
+        self.what = what
+        # The saved version whole, as the form's input (e.g. a NoteContent), so a screen
+        # can show it when the user keeps it; None when the service does not give it.
+        self.saved_record = saved_record
+        self.fields: tuple[ConflictField, ...] = tuple(fields)
+        self.saved_by = saved_by
+        self.saved_at = saved_at
+        self.version = version
+        who = saved_by or "someone else"
+        super().__init__(
+            f"{who} saved {what} while you were editing it. Nothing has been "
+            "overwritten: your text is kept. Compare the two, then save yours over it or "
+            "keep the saved one."
+        )
+
+    def only(self, names: Iterable[str]) -> EditConflict:
+        """The same conflict showing only the parts named (those the user changed)."""
+        wanted = set(names)
+        return EditConflict(
+            self.what,
+            fields=[f for f in self.fields if f.name in wanted],
+            saved_by=self.saved_by,
+            saved_at=self.saved_at,
+            version=self.version,
+            saved_record=self.saved_record,
+        )
+
+    @property
+    def theirs_text(self) -> str:
+        """Everything the user tried to save that differs, one part after another."""
+        return _joined((f.label, f.theirs) for f in self.fields)
+
+    @property
+    def saved_text(self) -> str:
+        """The newer saved version of the same parts."""
+        return _joined((f.label, f.saved) for f in self.fields)
+
+
+def _joined(parts: Iterable[tuple[str, str]]) -> str:
+    return "\n\n".join(f"{label}:\n{text}" for label, text in parts)
 
 
 class AlreadySigned(ClinicError):

@@ -143,6 +143,9 @@ class ThirdParty(Base):
     disclosure_consent_by: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id"), info=OPERATIONAL
     )
+    version: Mapped[int] = mapped_column(Integer, default=1, info=OPERATIONAL)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class ProtectiveMeasure(Base):
@@ -165,6 +168,9 @@ class ProtectiveMeasure(Base):
     recorded_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
     revoked_on: Mapped[date | None] = mapped_column(Date, info=THIRD_PARTY)
+    version: Mapped[int] = mapped_column(Integer, default=1, info=OPERATIONAL)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class EmergencyAccess(Base):

@@ -56,6 +56,9 @@ class MeasureSchedule(Base):
     every_n_sessions: Mapped[int | None] = mapped_column(Integer, info=OPERATIONAL)
     at_plan_review: Mapped[bool] = mapped_column(default=False, info=OPERATIONAL)
     active: Mapped[bool] = mapped_column(default=True, info=OPERATIONAL)
+    version: Mapped[int] = mapped_column(Integer, default=1, info=OPERATIONAL)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class MeasureDefinition(Base):

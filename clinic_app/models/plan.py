@@ -28,6 +28,8 @@ class InterventionPlan(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True, info=OPERATIONAL)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, info=OPERATIONAL)
     created_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
+    # Moved on by every saved revision, so two saves from the same revision cannot both pass.
+    version: Mapped[int] = mapped_column(Integer, default=1, info=OPERATIONAL)
 
     revisions: Mapped[list[PlanRevision]] = relationship(
         order_by="PlanRevision.number", back_populates="plan"

@@ -36,6 +36,9 @@ class SpecialistService(Base):
     expected_response_days: Mapped[int] = mapped_column(Integer, default=28, info=OPERATIONAL)
     snomed_concept_id: Mapped[str | None] = mapped_column(String(18), info=OPERATIONAL)
     active: Mapped[bool] = mapped_column(default=True, info=OPERATIONAL)
+    version: Mapped[int] = mapped_column(Integer, default=1, info=OPERATIONAL)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Referral(Base):

@@ -15,7 +15,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.models.base import (
@@ -78,6 +78,9 @@ class SubjectAccessRequest(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, info=OPERATIONAL)
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), info=OPERATIONAL)
     disclosure_id: Mapped[int | None] = mapped_column(ForeignKey("disclosure.id"), info=OPERATIONAL)
+    version: Mapped[int] = mapped_column(Integer, default=1, info=OPERATIONAL)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class SubjectAccessReview(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from clinic_app.config import EMERGENCY_ACCESS_HOURS
-from clinic_app.errors import AccessDenied, ConflictError, NotFound, Problem, ValidationError
+from clinic_app.errors import AccessDenied, NotFound, Problem, ValidationError
 from clinic_app.models import (
     Appointment,
     Client,
@@ -34,7 +34,7 @@ from clinic_app.models.enums import (
     Role,
     Typology,
 )
-from clinic_app.services import audit
+from clinic_app.services import audit, conflicts
 from clinic_app.services.access import is_assigned, require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.settings import get_setting
@@ -180,7 +180,11 @@ def client_details(session: Session, by: StaffRef, client_id: int) -> tuple[Clie
     """A client's editable details and the version they were read at (for update_client)."""
     require_clinical_access(session, by, client_id)
     c = get_or_raise(session, Client, client_id, "client")
-    details = ClientDetails(
+    return _details_of(c), c.version
+
+
+def _details_of(c: Client) -> ClientDetails:
+    return ClientDetails(
         local_ref=c.local_ref,
         given_name=c.given_name,
         family_name=c.family_name,
@@ -196,7 +200,33 @@ def client_details(session: Session, by: StaffRef, client_id: int) -> tuple[Clie
         sharing_notes=c.sharing_notes,
         is_demo=c.is_demo,
     )
-    return details, c.version
+
+
+_CONFLICT_LABELS = {
+    "local_ref": "The case reference",
+    "given_name": "The given name",
+    "family_name": "The family name",
+    "date_of_birth": "The date of birth",
+    "site": "The site",
+    "referral_date": "The referral date",
+    "nhs_number": "The NHS number",
+    "police_ref": "The police reference",
+    "address": "The address",
+    "referral_source": "Who referred",
+    "status": "The status",
+    "consent_to_share": "Consent to share",
+    "sharing_notes": "Notes on sharing",
+}
+
+
+def _as_stored(details: ClientDetails) -> dict[str, object]:
+    """The details as they would be stored (trimmed, the NHS number in digits)."""
+    found = conflicts.parts(details)
+    for name in ("local_ref", "given_name", "family_name", "police_ref", "address", "site"):
+        found[name] = str(found[name]).strip()
+    found["referral_source"] = str(found["referral_source"]).strip()
+    found["nhs_number"] = normalise_nhs_number(details.nhs_number)
+    return found
 
 
 def _apply(client: Client, details: ClientDetails) -> None:
@@ -260,15 +290,23 @@ def update_client(
     today: date | None = None,
 ) -> ClientSummary:
     require_clinical_access(session, by, client_id)
-    client = get_or_raise(session, Client, client_id, "client")
-    if client.version != expected_version:
-        raise ConflictError(
-            "Someone else changed this client's details while you were editing. Your "
-            "changes have not been saved; reopen the record to see theirs."
-        )
+    client = conflicts.for_update(session, Client, client_id, "client")
     problems = check_details(session, details, today=today or date.today(), client_id=client_id)
     if problems:
         raise ValidationError(problems)
+    if client.version != expected_version:
+        # Someone saved these details since the user opened them: overwrite nothing.
+        raise conflicts.conflict(
+            session,
+            "this client's details",
+            entity="client",
+            entity_id=client.id,
+            theirs=_as_stored(details),
+            saved=_as_stored(_details_of(client)),
+            labels=_CONFLICT_LABELS,
+            version=client.version,
+            saved_record=_details_of(client),
+        )
     _apply(client, details)
     session.flush()
     audit.record(

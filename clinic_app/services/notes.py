@@ -27,13 +27,20 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic_app.errors import AccessDenied, AlreadySigned, ConflictError, NotFound, ValidationError
+from clinic_app.errors import (
+    AccessDenied,
+    AlreadySigned,
+    ConflictError,
+    EditConflict,
+    NotFound,
+    ValidationError,
+)
 from clinic_app.models import NOTE_SECTIONS, NoteAddendum, NoteDraft, SessionNote
 from clinic_app.models.base import utcnow
 from clinic_app.models.enums import Attendance, ContactType, Engagement, Modality
-from clinic_app.services import audit, staff
+from clinic_app.services import audit, conflicts, staff
 from clinic_app.services.access import has_emergency_access, is_assigned, require_clinical_access
-from clinic_app.services.common import StaffRef, content_hash, get_or_raise
+from clinic_app.services.common import StaffRef, content_hash
 from clinic_app.services.validation import Checker, date_problem
 from clinic_app.storage import integrity
 
@@ -315,9 +322,34 @@ def create_draft(
 
 
 def _note_for_change(session: Session, by: StaffRef, note_id: int) -> SessionNote:
-    note = get_or_raise(session, SessionNote, note_id, "session note")
+    note = conflicts.for_update(session, SessionNote, note_id, "session note")
     require_clinical_access(session, by, note.client_id)
     return note
+
+
+_CONFLICT_LABELS: Final = {
+    "session_date": "The session date",
+    "duration_minutes": "The length in minutes",
+    "modality": "How the session was held",
+    "attendance": "Attendance",
+    "engagement": "Engagement",
+    **_SECTION_LABELS,
+}
+
+
+def _edit_conflict(session: Session, note: SessionNote, content: NoteContent) -> EditConflict:
+    saved = content_of(note)
+    return conflicts.conflict(
+        session,
+        "this note",
+        entity="session_note",
+        entity_id=note.id,
+        theirs=conflicts.parts(content),
+        saved=conflicts.parts(saved),
+        labels=_CONFLICT_LABELS,
+        version=note.version,
+        saved_record=saved,
+    )
 
 
 def edit_draft(
@@ -332,12 +364,10 @@ def edit_draft(
     note = _note_for_change(session, by, note_id)
     if note.signed_at is not None:
         raise AlreadySigned("This note is signed and cannot be changed. Add an addendum instead.")
-    if note.version != expected_version:
-        raise ConflictError(
-            "This draft was changed elsewhere since you opened it. Your text is kept in "
-            "your editor; reopen the note to compare."
-        )
     check_content(content, today=today or date.today())
+    if note.version != expected_version:
+        # Someone saved this draft since the user opened it: overwrite nothing, show both.
+        raise _edit_conflict(session, note, content)
     _apply(note, content)
     session.flush()
     audit.record(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from clinic_app.errors import ConflictError, ValidationError
+from clinic_app.errors import ConflictError, EditConflict, ValidationError
 from clinic_app.models import (
     GoalProgress,
     InterventionPlan,
@@ -19,7 +20,7 @@ from clinic_app.models import (
     PlanRevision,
 )
 from clinic_app.models.enums import InterventionKind, Phase, PlanStatus
-from clinic_app.services import audit
+from clinic_app.services import audit, conflicts
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker, date_problem
@@ -230,18 +231,18 @@ def save_revision(
     *,
     based_on: int,
 ) -> RevisionRow:
-    """Save the plan as a new revision; ``based_on`` is the revision the editor started from."""
-    plan = get_or_raise(session, InterventionPlan, plan_id, "plan")
+    """Save the plan as a new revision; ``based_on`` is the revision the editor started from.
+
+    A plan revised by someone else since then is not saved over: the
+    :class:`~clinic_app.errors.EditConflict` shows both, and saving again based on the
+    newer revision puts the user's plan over it.
+    """
+    plan = conflicts.for_update(session, InterventionPlan, plan_id, "plan")
     require_clinical_access(session, by, plan.client_id)
     latest = (
         session.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.plan_id == plan_id))
         or 0
     )
-    if latest != based_on:
-        raise ConflictError(
-            f"The plan was revised by someone else (revision {latest}) while you edited "
-            f"revision {based_on}. Your changes are not saved yet; compare and save again."
-        )
     known = set(
         session.scalars(
             select(PlanGoal.goal_key).join(PlanRevision).where(PlanRevision.plan_id == plan_id)
@@ -251,7 +252,103 @@ def save_revision(
     if unknown:
         raise ValidationError("A goal does not belong to this plan.", where="goals")
     _check(data)
+    if latest != based_on:
+        raise _edit_conflict(session, plan, data, latest)
+    _move_on(session, plan)
     return _revision_row(plan, _write_revision(session, by, plan, latest + 1, data))
+
+
+def _move_on(session: Session, plan: InterventionPlan) -> None:
+    """Count one more saved revision on the plan row, from the version read.
+
+    The last guard against two saves from the same revision: the second one's update
+    finds the plan already moved on and changes nothing.
+    """
+    moved = session.execute(
+        update(InterventionPlan)
+        .where(InterventionPlan.id == plan.id, InterventionPlan.version == plan.version)
+        .values(version=plan.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(
+            "Someone else saved this plan at the same moment. Nothing of yours was saved; "
+            "open the plan again and save."
+        )
+    session.expire(plan, ["version"])
+
+
+_GOAL_LABELS: Final = {
+    "private_detail": "detail",
+    "partner_wording": "partner wording",
+    "involves_victim": "involvement of the victim",
+    "victim_review_note": "review note",
+}
+
+
+def input_of(row: RevisionRow) -> PlanInput:
+    """A saved revision as the input that would save it again (what an editor starts from)."""
+    return PlanInput(
+        status=row.status,
+        phase=row.phase,
+        formulation=row.formulation,
+        planned_sessions=row.planned_sessions,
+        planned_weeks=row.planned_weeks,
+        next_review_on=row.next_review_on,
+        change_note=row.change_note,
+        goals=tuple(
+            GoalInput(
+                g.private_detail,
+                g.partner_wording,
+                g.involves_victim,
+                g.victim_review_note,
+                g.goal_key,
+            )
+            for g in row.goals
+        ),
+        interventions=tuple(InterventionInput(kind, detail) for kind, detail in row.interventions),
+    )
+
+
+def _edit_conflict(
+    session: Session, plan: InterventionPlan, data: PlanInput, latest: int
+) -> EditConflict:
+    revision = session.scalar(
+        select(PlanRevision).where(PlanRevision.plan_id == plan.id, PlanRevision.number == latest)
+    )
+    saved_input = None if revision is None else input_of(_revision_row(plan, revision))
+    saved = {} if saved_input is None else conflicts.parts(saved_input)
+    count = max(len(data.goals), sum(1 for name in saved if name.endswith("].private_detail")))
+    interventions = max(
+        len(data.interventions), sum(1 for name in saved if name.endswith("].kind"))
+    )
+    labels = {
+        "status": "The status",
+        "phase": "The phase",
+        "formulation": "The formulation",
+        "planned_sessions": "The planned sessions",
+        "planned_weeks": "The planned weeks",
+        "next_review_on": "The next review",
+        "change_note": "The note of what changed",
+        **conflicts.item_labels(_GOAL_LABELS, count, name="goals", title="Goal"),
+        **conflicts.item_labels(
+            {"kind": "kind", "detail": "detail"},
+            interventions,
+            name="interventions",
+            title="Intervention",
+        ),
+    }
+    return conflicts.conflict(
+        session,
+        "this plan",
+        entity="plan_revision",
+        entity_id=0 if revision is None else revision.id,
+        theirs=conflicts.parts(data),
+        saved=saved,
+        labels=labels,
+        version=latest,
+        saved_record=saved_input,
+    )
 
 
 def revisions(session: Session, by: StaffRef, plan_id: int) -> list[RevisionRow]:

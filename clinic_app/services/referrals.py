@@ -44,7 +44,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic_app.errors import ConflictError, InvalidTransition
+from clinic_app.errors import InvalidTransition
 from clinic_app.models import (
     Client,
     Referral,
@@ -58,7 +58,7 @@ from clinic_app.models.enums import (
     ReferralStatus,
     ReferralUrgency,
 )
-from clinic_app.services import audit
+from clinic_app.services import audit, conflicts
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.service_directory import DEFAULT_RESPONSE_DAYS
@@ -474,14 +474,26 @@ def change_status(
     ``expected_version`` is the version the user saw: a change made meanwhile by someone
     else is not silently built upon.
     """
-    referral = get_or_raise(session, Referral, referral_id, "referral")
+    referral = conflicts.for_update(session, Referral, referral_id, "referral")
     require_clinical_access(session, by, referral.client_id)
     today = today or date.today()
     on = on or today
     if expected_version is not None and referral.version != expected_version:
-        raise ConflictError(
-            "Someone else changed this referral since you opened it. Look at its status "
-            "again, then make your change."
+        last_note = session.scalar(
+            select(ReferralStatusChange.note)
+            .where(ReferralStatusChange.referral_id == referral.id)
+            .order_by(ReferralStatusChange.id.desc())
+            .limit(1)
+        )
+        raise conflicts.conflict(
+            session,
+            "a change to this referral",
+            entity="referral",
+            entity_id=referral.id,
+            theirs={"status": to, "note": note.strip()},
+            saved={"status": referral.status, "note": last_note or ""},
+            labels={"status": "The status", "note": "The note"},
+            version=referral.version,
         )
     problem = transition_problem(referral.status, to)
     if problem is not None:

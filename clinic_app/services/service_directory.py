@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.models import SpecialistService
 from clinic_app.models.enums import Role, ServiceKind
-from clinic_app.services import audit
+from clinic_app.services import audit, conflicts
 from clinic_app.services.access import require_role
 from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.validation import Checker
@@ -111,6 +111,8 @@ class ServiceRow:
     contact: str = ""
     snomed_concept_id: str | None = None
     active: bool = True
+    version: int = 1
+    """The edit counter, given back with a change (see ``update_service``)."""
 
 
 def _service_row(s: SpecialistService) -> ServiceRow:
@@ -122,6 +124,7 @@ def _service_row(s: SpecialistService) -> ServiceRow:
         s.contact,
         s.snomed_concept_id,
         s.active,
+        s.version,
     )
 
 
@@ -213,10 +216,15 @@ def update_service(
     contact: str,
     expected_response_days: int,
     snomed_concept_id: str | None,
+    expected_version: int | None = None,
 ) -> ServiceRow:
-    """Change a service's details (administrators only); its referrals keep pointing at it."""
+    """Change a service's details (administrators only); its referrals keep pointing at it.
+
+    ``expected_version`` is the version the administrator started editing from: a change
+    saved meanwhile by someone else is not overwritten (an ``EditConflict`` shows both).
+    """
     require_role(by, Role.ADMINISTRATOR, action="change specialist services")
-    service = get_or_raise(session, SpecialistService, service_id, "specialist service")
+    service = conflicts.for_update(session, SpecialistService, service_id, "specialist service")
     check = Checker()
     _check_service(
         session,
@@ -228,6 +236,35 @@ def update_service(
         service_id=service_id,
     )
     check.raise_if_any()
+    if expected_version is not None and service.version != expected_version:
+        raise conflicts.conflict(
+            session,
+            "this service's details",
+            entity="specialist_service",
+            entity_id=service.id,
+            theirs={
+                "name": name.strip(),
+                "kind": kind,
+                "contact": contact.strip(),
+                "expected_response_days": expected_response_days,
+                "snomed_concept_id": _clean_sctid(snomed_concept_id),
+            },
+            saved={
+                "name": service.name,
+                "kind": service.kind,
+                "contact": service.contact,
+                "expected_response_days": service.expected_response_days,
+                "snomed_concept_id": service.snomed_concept_id,
+            },
+            labels={
+                "name": "The name",
+                "kind": "The kind of service",
+                "contact": "The contact",
+                "expected_response_days": "Days to expect a response",
+                "snomed_concept_id": "The SNOMED CT concept",
+            },
+            version=service.version,
+        )
     service.name = name.strip()
     service.kind = kind
     service.contact = contact.strip()

@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session
 from clinic_app.errors import ValidationError
 from clinic_app.models import ProtectiveMeasure, ThirdParty
 from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
-from clinic_app.services import audit
+from clinic_app.services import audit, conflicts
 from clinic_app.services.access import require_clinical_access
-from clinic_app.services.common import StaffRef, get_or_raise
+from clinic_app.services.common import StaffRef
 from clinic_app.services.validation import Checker
 from clinic_app.wording import PROTECTIVE_MEASURE_WORDS, RELATION_WORDS
 
@@ -105,6 +105,8 @@ class ProtectiveMeasureRow:
     forbids: str
     reference: str
     revoked_on: date | None
+    version: int = 1
+    """The edit counter, given back with a change (see ``update_protective_measure``)."""
 
     @property
     def title(self) -> str:
@@ -162,6 +164,8 @@ class ThirdPartyRow:
     disclosure_consent_on: date | None = None
     """When the person agreed to their name being given to the client in answer to a
     subject access request (None: no such consent is recorded)."""
+    version: int = 1
+    """The edit counter, given back with a change (see ``update_third_party``)."""
 
     @property
     def relation_words(self) -> str:
@@ -226,7 +230,15 @@ def _joined(entries: Sequence[str]) -> str:
 
 def _measure_row(m: ProtectiveMeasure) -> ProtectiveMeasureRow:
     return ProtectiveMeasureRow(
-        m.id, m.third_party_id, m.kind, m.starts_on, m.ends_on, m.forbids, m.reference, m.revoked_on
+        m.id,
+        m.third_party_id,
+        m.kind,
+        m.starts_on,
+        m.ends_on,
+        m.forbids,
+        m.reference,
+        m.revoked_on,
+        m.version,
     )
 
 
@@ -250,6 +262,7 @@ def _row(p: ThirdParty, measures: Sequence[ProtectiveMeasure]) -> ThirdPartyRow:
         ended_reason=p.ended_reason,
         measures=tuple(_measure_row(m) for m in measures),
         disclosure_consent_on=p.disclosure_consent_on,
+        version=p.version,
     )
 
 
@@ -322,7 +335,7 @@ def _audit(
 
 
 def _load(session: Session, by: StaffRef, third_party_id: int) -> ThirdParty:
-    person = get_or_raise(session, ThirdParty, third_party_id, "person")
+    person = conflicts.for_update(session, ThirdParty, third_party_id, "person")
     require_clinical_access(session, by, person.client_id)
     return person
 
@@ -376,12 +389,68 @@ def add_third_party(
     return _fresh(session, person)
 
 
+_PERSON_LABELS: Final = {
+    "relation": "Relationship to the client",
+    "name": "Name",
+    "aliases": "Other names",
+    "addresses": "Addresses",
+    "phones": "Phone numbers",
+    "emails": "Email addresses",
+    "vehicles": "Vehicles",
+    "advocate_service": "Advocate's service",
+    "advocate_contact": "Advocate's contact",
+    "wishes_and_concerns": "Wishes and concerns",
+    "details": "Details",
+}
+
+_MEASURE_LABELS: Final = {
+    "kind": "The kind of order",
+    "starts_on": "Starts on",
+    "ends_on": "Ends on",
+    "forbids": "What it forbids",
+    "reference": "The reference",
+}
+
+
+def _stored_person(row: ThirdPartyRow | ThirdPartyInput) -> dict[str, object]:
+    data = row.as_input() if isinstance(row, ThirdPartyRow) else row
+    found = conflicts.parts(data)
+    for name, value in found.items():
+        if isinstance(value, str):
+            found[name] = value.strip()
+        elif isinstance(value, tuple):
+            found[name] = tuple(line.strip() for line in value if line.strip())
+    found["vehicles"] = _normalised_vehicles(data.vehicles)
+    return found
+
+
 def update_third_party(
-    session: Session, by: StaffRef, third_party_id: int, data: ThirdPartyInput
+    session: Session,
+    by: StaffRef,
+    third_party_id: int,
+    data: ThirdPartyInput,
+    *,
+    expected_version: int | None = None,
 ) -> ThirdPartyRow:
-    """Change what is recorded about a third party (audited; the label stays)."""
+    """Change what is recorded about a third party (audited; the label stays).
+
+    ``expected_version`` is the version the user started editing from: a change saved
+    meanwhile by someone else is not overwritten (an ``EditConflict`` shows both).
+    """
     person = _load(session, by, third_party_id)
     check_third_party(data)
+    if expected_version is not None and person.version != expected_version:
+        raise conflicts.conflict(
+            session,
+            f"{person.label}'s details",
+            entity="third_party",
+            entity_id=person.id,
+            theirs=_stored_person(data),
+            saved=_stored_person(_fresh(session, person)),
+            labels=_PERSON_LABELS,
+            version=person.version,
+            saved_record=_fresh(session, person).as_input(),
+        )
     apply_input(person, data)
     session.flush()
     _audit(session, by, audit.Action.UPDATE, "third_party", person.id, client=person.client_id)
@@ -480,12 +549,39 @@ def add_protective_measure(
 
 
 def update_protective_measure(
-    session: Session, by: StaffRef, measure_id: int, data: ProtectiveMeasureInput
+    session: Session,
+    by: StaffRef,
+    measure_id: int,
+    data: ProtectiveMeasureInput,
+    *,
+    expected_version: int | None = None,
 ) -> ProtectiveMeasureRow:
-    """Correct a protective measure (for example a varied order's new end date)."""
-    measure = get_or_raise(session, ProtectiveMeasure, measure_id, "protective measure")
+    """Correct a protective measure (for example a varied order's new end date).
+
+    ``expected_version``: as for :func:`update_third_party`.
+    """
+    measure = conflicts.for_update(session, ProtectiveMeasure, measure_id, "protective measure")
     require_clinical_access(session, by, measure.client_id)
     check_protective_measure(data)
+    if expected_version is not None and measure.version != expected_version:
+        saved = ProtectiveMeasureInput(
+            measure.kind, measure.starts_on, measure.forbids, measure.ends_on, measure.reference
+        )
+        raise conflicts.conflict(
+            session,
+            "this protective measure",
+            entity="protective_measure",
+            entity_id=measure.id,
+            theirs={
+                **conflicts.parts(data),
+                "forbids": data.forbids.strip(),
+                "reference": data.reference.strip(),
+            },
+            saved=conflicts.parts(saved),
+            labels=_MEASURE_LABELS,
+            version=measure.version,
+            saved_record=saved,
+        )
     measure.kind = data.kind
     measure.starts_on = data.starts_on
     measure.ends_on = data.ends_on
@@ -502,7 +598,7 @@ def revoke_protective_measure(
     session: Session, by: StaffRef, measure_id: int, *, revoked_on: date
 ) -> ProtectiveMeasureRow:
     """Record that an order or condition was discharged or revoked on a day."""
-    measure = get_or_raise(session, ProtectiveMeasure, measure_id, "protective measure")
+    measure = conflicts.for_update(session, ProtectiveMeasure, measure_id, "protective measure")
     require_clinical_access(session, by, measure.client_id)
     if measure.revoked_on is not None:
         raise ValidationError("This measure is already recorded as revoked.", where="revoked_on")

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from clinic_app.errors import AuthError, DatabaseLocked
+from clinic_app.errors import AuthError, ConflictError, DatabaseLocked
 from clinic_app.services.common import StaffRef
 from clinic_app.storage.engine import Database
 from clinic_app.storage.site import SiteDatabase
@@ -87,6 +88,14 @@ class Workspace:
                 except AuthError:
                     session.commit()
                     raise
+                except StaleDataError as stale:
+                    # The row's version moved on between reading and writing (the services
+                    # read rows locked, so only a path that did not is left to this guard).
+                    session.rollback()
+                    raise ConflictError(
+                        "Someone else saved this record at the same moment. Nothing of "
+                        "yours was saved; open it again and make your change."
+                    ) from stale
                 except DatabaseLocked:
                     session.rollback()
                     # Nothing of this unit of work was written: run it again, on fresh

@@ -679,6 +679,8 @@ SUBJECT_ACCESS_OMITTED: Final[Mapping[str, str]] = {
     "referral.version": "an edit counter",
     "appointment.version": "an edit counter",
     "appointment.series_id": "an internal link between the repeats of a booking",
+    "intervention_plan.version": "an edit counter",
+    "measure_schedule.version": "an edit counter",
     "plan_goal.goal_key": "an internal link between revisions",
     "goal_progress.goal_key": "an internal link between revisions",
     "session_note.plan_goal_key": "an internal link between revisions",

@@ -22,11 +22,20 @@ Every dialog that saves does the same few things, so they live here once::
   :class:`ClinicError` is shown in a message box titled ``title`` (a site that cannot be
   reached adds that what was typed is still in the form). Either way the buttons are
   enabled again and the user's input is left exactly as it was.
+- An :class:`EditConflict` (someone else saved this record since the form was opened)
+  opens the conflict dialog (:mod:`clinic_app.views.common.conflict`): both texts side by
+  side (only the parts in ``mine_changed``, when given: those the user changed). "Save
+  mine over it" runs ``again(conflict, edits)``, the same save with the newer version
+  (``conflict.version``) and the user's texts as edited there; "Keep the saved one" calls
+  ``keep_saved``. A form that saves from a version passes both, in a line::
+
+      again=lambda conflict, edits: partial(self._update, item_id, reapply(data, edits),
+                                            expected_version=conflict.version),
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import shiboken6
@@ -34,9 +43,10 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QWidget
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import ClinicError, EditConflict, Problem, ValidationError
 from clinic_app.storage.site import SiteUnreachable
 from clinic_app.views.common import feedback
+from clinic_app.views.common.conflict import offer_conflict
 from clinic_app.views.common.runner import runner
 
 R = TypeVar("R")
@@ -72,8 +82,13 @@ def save_through_runner(
     title: str,
     problems: Callable[[Sequence[Problem]], None] | None = None,
     key: str | None = None,
+    again: Callable[[EditConflict, Mapping[str, str]], Callable[[], R]] | None = None,
+    keep_saved: Callable[[], None] | None = None,
+    mine_changed: Collection[str] | None = None,
 ) -> None:
-    """Run ``work`` on the runner with ``busy`` disabled; hand the result to ``saved``."""
+    """Run ``work`` on the runner with ``busy`` disabled; hand the result to ``saved``.
+
+    ``again`` and ``keep_saved``: what the conflict dialog's choices do (see above)."""
     buttons = list(busy)
     for button in buttons:
         button.setEnabled(False)
@@ -94,6 +109,22 @@ def save_through_runner(
         enable_again()
         saved(result)
 
+    def save_mine(conflict: EditConflict, edits: Mapping[str, str]) -> None:
+        assert again is not None
+        if shiboken6.isValid(form):
+            save_through_runner(
+                form,
+                again(conflict, edits),
+                saved,
+                busy=buttons,
+                title=title,
+                problems=problems,
+                key=key,
+                again=again,
+                keep_saved=keep_saved,
+                mine_changed=mine_changed,
+            )
+
     def failed(error: ClinicError) -> None:
         enable_again()
         if problems is not None and isinstance(error, ValidationError):
@@ -101,6 +132,11 @@ def save_through_runner(
         elif isinstance(error, SiteUnreachable):
             away = SiteUnreachable(f"{error.message} {KEPT_IN_FORM}")
             feedback.show_error(form, away, title=title)
+        elif isinstance(error, EditConflict):
+            shown = error if mine_changed is None else error.only(mine_changed)
+            offer_conflict(
+                form, shown, save_mine=save_mine if again else None, keep_saved=keep_saved
+            )
         else:
             feedback.show_error(form, error, title=title)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, ConflictError, Problem, ValidationError
+from clinic_app.errors import ClinicError, ConflictError, EditConflict, Problem, ValidationError
 from clinic_app.models.enums import InterventionKind, Phase, PlanStatus
+from clinic_app.services.conflicts import changed, merge, reapply
 from clinic_app.services.plan_comparison import (
     PRIVATE_NEVER_SHARED,
     PlanSnapshot,
@@ -46,7 +47,9 @@ from clinic_app.services.plans import (
     InterventionInput,
     PlanInput,
     RevisionRow,
+    input_of,
 )
+from clinic_app.views.common.conflict import offer_conflict
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import to_date, to_qdate
@@ -244,6 +247,7 @@ class PlanEditor(QDialog):
         self._describe_staff = describe_staff
         self._today = today
         self._based_on = current.number if current else 0
+        self._opened = input_of(current) if current else None
         self.victim_prompt: QMessageBox | None = None
         self.comparison: TextDialog | None = None
         self._goal_cards: list[_GoalCard] = []
@@ -670,17 +674,29 @@ class PlanEditor(QDialog):
             )
             self._prompt_victim_review(unreviewed)
             return
-        save, based_on = self._save, self._based_on
+        save, based_on, opened = self._save, self._based_on, self._opened
 
         def refused(error: ClinicError) -> None:
             self.save_button.setEnabled(True)
             if isinstance(error, ValidationError):
                 self.show_problems(error.problems)
+            elif isinstance(error, EditConflict):
+                shown = error if opened is None else error.only(changed(opened, data))
+                offer_conflict(self, shown, save_mine=save_mine, keep_saved=self.reject)
             elif isinstance(error, ConflictError):
                 self._show_banner(error.message)
                 self.compare_button.setVisible(self._latest is not None)
             else:
                 self._show_banner(error.message)
+
+        def save_mine(conflict: EditConflict, edits: Mapping[str, str]) -> None:
+            """Save the plan, as edited in the conflict dialog (and the colleague's where
+            the user changed nothing), over the newer revision."""
+            self._based_on = version = conflict.version
+            merged = data if opened is None else merge(opened, data, conflict.saved_record)
+            again = reapply(merged, edits)
+            self.save_button.setEnabled(False)
+            runner().run(lambda: save(again, version), self._on_saved, parent=self, failed=refused)
 
         self.save_button.setEnabled(False)
         runner().run(lambda: save(data, based_on), self._on_saved, parent=self, failed=refused)
@@ -751,6 +767,7 @@ class PlanEditor(QDialog):
 
     def _compare_with(self, latest: RevisionRow) -> None:
         self._based_on = latest.number
+        self._opened = input_of(latest)
         who = f" by {self._describe_staff(latest.saved_by)}" if self._describe_staff else ""
         lines = compare_plans(
             PlanSnapshot.of_revision(latest), PlanSnapshot.of_input(self.values())

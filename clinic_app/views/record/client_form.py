@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -41,6 +42,7 @@ from clinic_app.services.clients import (
     ClientSummary,
     detail_problems,
 )
+from clinic_app.services.conflicts import changed, merge, reapply
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.forms import ERROR_STYLE
@@ -101,6 +103,10 @@ class ClientDialog(SavingDialog):
         self._save = save
         self._today = today
         self.version = existing[1] if existing is not None else None
+        # Editing: the details as opened, and the save given the version to save over
+        # (after a conflict).
+        self._opened = details
+        self.save_at_version: Callable[[ClientDetails, int], ClientSummary] | None = None
         self.summary: ClientSummary | None = None
         now = today()
 
@@ -249,10 +255,12 @@ class ClientDialog(SavingDialog):
         """The dialog editing ``existing`` (details and the version they were read at)."""
         version = existing[1]
 
-        def save(details: ClientDetails) -> ClientSummary:
+        def save(details: ClientDetails, version: int = version) -> ClientSummary:
             return update_client(client_id, details, expected_version=version)
 
-        return cls(save, existing, sites=sites, today=today, parent=parent)
+        dialog = cls(save, existing, sites=sites, today=today, parent=parent)
+        dialog.save_at_version = save
+        return dialog
 
     def details(self) -> ClientDetails:
         """The details as typed (the use case trims and checks them)."""
@@ -287,8 +295,20 @@ class ClientDialog(SavingDialog):
             raise ValidationError(
                 [Problem("date_of_birth", "The date of birth is required."), *others]
             )
-        save, details = self._save, self.details()
-        self.run_save(lambda: save(details), self._on_saved)
+        save, details, again = self._save, self.details(), self.save_at_version
+        opened = self._opened
+        self.run_save(
+            lambda: save(details),
+            self._on_saved,
+            again=None
+            if again is None or opened is None
+            else lambda conflict, edits: partial(
+                again,
+                reapply(merge(opened, details, conflict.saved_record), edits),
+                conflict.version,
+            ),
+            mine_changed=None if opened is None else changed(opened, details),
+        )
 
     def _on_saved(self, summary: ClientSummary) -> None:
         self.summary = summary

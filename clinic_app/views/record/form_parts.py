@@ -4,7 +4,7 @@ the dialog that saves through a service and shows its problems field by field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem, ValidationError
+from clinic_app.errors import ClinicError, EditConflict, Problem, ValidationError
 from clinic_app.models.enums import RiskTool, Typology
 from clinic_app.services.clients import (
     JUDGEMENT_LEVELS,
@@ -39,6 +39,7 @@ from clinic_app.services.clients import (
 )
 from clinic_app.services.validation import nhs_number_problem
 from clinic_app.views.common import feedback
+from clinic_app.views.common.conflict import offer_conflict
 from clinic_app.views.common.forms import FieldErrors
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import problems_label, to_qdate
@@ -362,12 +363,22 @@ class SavingDialog(QDialog):
         then hand the use case to :meth:`run_save`."""
         raise NotImplementedError
 
-    def run_save(self, work: Callable[[], R], done: Callable[[R], None]) -> None:
+    def run_save(
+        self,
+        work: Callable[[], R],
+        done: Callable[[R], None],
+        *,
+        again: Callable[[EditConflict, Mapping[str, str]], Callable[[], R]] | None = None,
+        mine_changed: Collection[str] | None = None,
+    ) -> None:
         """Run the use case on the runner, Save disabled meanwhile; ``done`` gets its result
         (and usually accepts). If it is refused the problems are shown beside the fields
         (or in a message box) and everything typed stays as it was.
 
-        ``work`` holds every value it needs, read from the fields already."""
+        ``work`` holds every value it needs, read from the fields already. When someone
+        else saved the record meanwhile, the conflict dialog shows both versions; "Save
+        mine over it" runs ``again(conflict, edits)``, "Keep the saved one" closes the form;
+        ``mine_changed`` names the parts the user changed (the only ones shown)."""
         self.save_button.setEnabled(False)
 
         def finished(result: R) -> None:
@@ -378,6 +389,18 @@ class SavingDialog(QDialog):
             self.save_button.setEnabled(True)
             if isinstance(error, ValidationError):
                 self.show_problems(error.problems)
+            elif isinstance(error, EditConflict):
+                self.show_problems(())
+                offer_conflict(
+                    self,
+                    error if mine_changed is None else error.only(mine_changed),
+                    save_mine=None
+                    if again is None
+                    else lambda conflict, edits: self.run_save(
+                        again(conflict, edits), done, again=again, mine_changed=mine_changed
+                    ),
+                    keep_saved=self.reject,
+                )
             else:
                 self.show_problems(())
                 feedback.show_error(self, error, title=self.windowTitle())

@@ -444,6 +444,12 @@ class ChangeStatusDialog(QDialog):
             busy=[self.buttons],
             title="The status was not changed",
             problems=self.show_problems,
+            again=lambda conflict, edits: partial(
+                work,
+                note=edits.get("note", work.keywords["note"]),
+                expected_version=conflict.version,
+            ),
+            keep_saved=self.reject,
         )
 
     def _on_saved(self, row: ReferralRow) -> None:

@@ -11,7 +11,7 @@ Dialogs are run through :func:`exec_dialog` so tests can drive them without a mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, Problem
+from clinic_app.errors import ClinicError, EditConflict, Problem
 from clinic_app.models.enums import ServiceKind
 from clinic_app.services.service_directory import (
     DEFAULT_RESPONSE_DAYS,
@@ -96,6 +96,7 @@ class UpdateService(Protocol):
         contact: str,
         expected_response_days: int,
         snomed_concept_id: str | None,
+        expected_version: int | None = None,
     ) -> ServiceRow: ...
 
 
@@ -261,10 +262,17 @@ class ServiceDialog(QDialog):
             "expected_response_days": self.response_days.value(),
             "snomed_concept_id": self.snomed.text().strip() or None,
         }
+        over: Callable[[EditConflict, Mapping[str, str]], Callable[[], ServiceRow]] | None = None
         if self.service is None:
             work: Callable[[], ServiceRow] = partial(self._actions.add_service, **values)
         else:
-            work = partial(self._actions.update_service, self.service.id, **values)
+            update, service_id = self._actions.update_service, self.service.id
+            work = partial(update, service_id, **values, expected_version=self.service.version)
+
+            def over(conflict: EditConflict, edits: Mapping[str, str]) -> Callable[[], ServiceRow]:
+                again = {**values, **{k: v for k, v in edits.items() if k in values}}
+                return partial(update, service_id, **again, expected_version=conflict.version)
+
         save_through_runner(
             self,
             work,
@@ -272,6 +280,8 @@ class ServiceDialog(QDialog):
             busy=[self.buttons],
             title="The service was not saved",
             problems=self.show_problems,
+            again=over,
+            keep_saved=self.reject,
         )
 
     def _on_saved(self, row: ServiceRow) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -42,8 +43,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import ClinicError, ValidationError
+from clinic_app.errors import ClinicError, EditConflict, ValidationError
 from clinic_app.models.enums import Attendance, ContactType, Engagement, Modality
+from clinic_app.services.conflicts import changed, merge
 from clinic_app.services.note_templates import (
     DEFAULT_CONTACT_TYPE,
     NoteTemplate,
@@ -52,6 +54,7 @@ from clinic_app.services.note_templates import (
 from clinic_app.services.notes import DraftRow, NoteContent, NoteRow
 from clinic_app.services.plans import GoalRow
 from clinic_app.views.common import feedback
+from clinic_app.views.common.conflict import offer_conflict
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 from clinic_app.views.common.runner import runner
 from clinic_app.views.sessions.actions import NoteEditorActions
@@ -628,7 +631,12 @@ class NoteEditor(QWidget):
             self._enable_saving(True)
             if needed_autosave:
                 self._needs_autosave = True  # still to be kept, as before the attempt
-            if isinstance(error, ValidationError):
+            if isinstance(error, EditConflict) and note is not None:
+                self.status.setText("Not saved: someone else saved this note meanwhile")
+                shown = error.only(changed(note.content, content))
+                choices = self._conflict_choices(note, content, error, then)
+                offer_conflict(self, shown, **choices)
+            elif isinstance(error, ValidationError):
                 unplaced = self.errors.show(error.problems)
                 if unplaced:
                     self.problems.setText("\n".join(p.message for p in unplaced))
@@ -661,6 +669,33 @@ class NoteEditor(QWidget):
     def _enable_saving(self, enabled: bool) -> None:
         self.save_button.setEnabled(enabled)
         self.sign_button.setEnabled(enabled)
+
+    def _conflict_choices(
+        self,
+        note: NoteRow,
+        mine: NoteContent,
+        conflict: EditConflict,
+        then: Callable[[NoteRow], object] | None,
+    ) -> dict[str, Callable[..., None]]:
+        """What the conflict dialog's choices do: save the editor's text (as edited in the
+        dialog, and the colleague's where the user changed nothing) over the newer version,
+        or show the saved version in the editor."""
+
+        def save_mine(newer: EditConflict, edits: Mapping[str, str]) -> None:
+            self._show_content(merge(note.content, mine, newer.saved_record))
+            self.load_fields(edits)
+            self._note = replace(note, version=newer.version)
+            self.save(then)
+
+        def keep_saved() -> None:
+            saved = conflict.saved_record
+            if isinstance(saved, NoteContent):
+                self._show_content(saved)
+                self._note = replace(note, version=conflict.version, content=saved)
+                self._discard_autosaved()
+                self._set_clean("Showing the saved version")
+
+        return {"save_mine": save_mine, "keep_saved": keep_saved}
 
     def autosave_now(self) -> None:
         """Autosave the fields if they changed, on the runner; never raises, keeps the text

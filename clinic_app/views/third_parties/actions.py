@@ -29,6 +29,27 @@ class EndThirdParty(Protocol):
     ) -> ThirdPartyRow: ...
 
 
+class UpdateThirdParty(Protocol):
+    """``third_parties.update_third_party`` bound to the signed-in user."""
+
+    def __call__(
+        self, third_party_id: int, data: ThirdPartyInput, /, *, expected_version: int | None = None
+    ) -> ThirdPartyRow: ...
+
+
+class UpdateMeasure(Protocol):
+    """``third_parties.update_protective_measure`` bound to the signed-in user."""
+
+    def __call__(
+        self,
+        measure_id: int,
+        data: ProtectiveMeasureInput,
+        /,
+        *,
+        expected_version: int | None = None,
+    ) -> ProtectiveMeasureRow: ...
+
+
 class RevokeMeasure(Protocol):
     """``third_parties.revoke_protective_measure`` bound to the signed-in user."""
 
@@ -45,9 +66,9 @@ class ThirdPartiesActions:
 
     third_parties_for_client: ListThirdParties
     add_third_party: Callable[[int, ThirdPartyInput], ThirdPartyRow]
-    update_third_party: Callable[[int, ThirdPartyInput], ThirdPartyRow]
+    update_third_party: UpdateThirdParty
     end_third_party: EndThirdParty
     add_protective_measure: Callable[[int, ProtectiveMeasureInput], ProtectiveMeasureRow]
-    update_protective_measure: Callable[[int, ProtectiveMeasureInput], ProtectiveMeasureRow]
+    update_protective_measure: UpdateMeasure
     revoke_protective_measure: RevokeMeasure
     today: Callable[[], date] = field(default=date.today)

@@ -9,7 +9,7 @@ names, addresses, phones, emails, vehicles) take one entry a line.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from functools import partial
 from typing import TypeVar
@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.errors import Problem
+from clinic_app.errors import EditConflict, Problem
 from clinic_app.models.enums import ProtectiveMeasureKind, ThirdPartyRelation
+from clinic_app.services.conflicts import changed, merge, reapply
 from clinic_app.services.third_parties import (
     ProtectiveMeasureInput,
     ProtectiveMeasureRow,
@@ -123,9 +124,19 @@ class _Form(QDialog):
     def _on_save(self) -> None:
         raise NotImplementedError
 
-    def _attempt(self, save: Callable[[], R], failed: str, then: Callable[[R], None]) -> None:
+    def _attempt(
+        self,
+        save: Callable[[], R],
+        failed: str,
+        then: Callable[[R], None],
+        *,
+        over: Callable[[EditConflict, Mapping[str, str]], Callable[[], R]] | None = None,
+        changed_parts: Collection[str] | None = None,
+    ) -> None:
         """Run the save off the GUI thread (every value already read from the form), then
-        ``then`` with what was stored; or show its problems (the form stays as typed)."""
+        ``then`` with what was stored; or show its problems (the form stays as typed).
+        Someone else's change saved meanwhile opens the conflict dialog: ``over`` saves
+        the user's text over it, keeping the saved one closes the form."""
 
         def saved(row: R) -> None:
             self.errors.clear()
@@ -139,6 +150,9 @@ class _Form(QDialog):
             busy=[self.buttons],
             title=failed,
             problems=self.show_problems,
+            again=over,
+            keep_saved=self.reject,
+            mine_changed=changed_parts,
         )
 
 
@@ -163,9 +177,12 @@ class PersonDialog(_Form):
         save: Callable[[ThirdPartyInput], ThirdPartyRow],
         *,
         existing: ThirdPartyRow | None = None,
+        save_over: Callable[[ThirdPartyInput, int], ThirdPartyRow] | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``save_over(data, version)``: the edit saved over a newer version (a conflict)."""
         title = "Add a person" if existing is None else f"Edit {existing.label}"
+        self._save_over = save_over
         super().__init__(title, "&Save", "Save what is recorded about this person", parent)
         self._save = save
         self.existing = existing
@@ -278,8 +295,20 @@ class PersonDialog(_Form):
         )
 
     def _on_save(self) -> None:
-        data = self.entered()
-        self._attempt(partial(self._save, data), "The person was not saved", self._on_saved)
+        data, over, opened = self.entered(), self._save_over, self.existing
+        if over is None or opened is None:
+            self._attempt(partial(self._save, data), "The person was not saved", self._on_saved)
+            return
+        before = opened.as_input()
+        self._attempt(
+            partial(self._save, data),
+            "The person was not saved",
+            self._on_saved,
+            over=lambda conflict, edits: partial(
+                over, reapply(merge(before, data, conflict.saved_record), edits), conflict.version
+            ),
+            changed_parts=changed(before, data),
+        )
 
     def _on_saved(self, row: ThirdPartyRow) -> None:
         self.saved_person = row
@@ -364,9 +393,12 @@ class MeasureDialog(_Form):
         save: Callable[[ProtectiveMeasureInput], ProtectiveMeasureRow],
         *,
         existing: ProtectiveMeasureRow | None = None,
+        save_over: Callable[[ProtectiveMeasureInput, int], ProtectiveMeasureRow] | None = None,
         today: date,
         parent: QWidget | None = None,
     ) -> None:
+        """``save_over(data, version)``: the edit saved over a newer version (a conflict)."""
+        self._save_over = save_over
         title = (
             f"Add a protective measure for {person.label}"
             if existing is None
@@ -445,8 +477,23 @@ class MeasureDialog(_Form):
             ends_on=to_date(self.ends_on.date()) if self.has_end.isChecked() else None,
             reference=self.reference.text(),
         )
+        over, opened = self._save_over, self.existing
+        if over is None or opened is None:
+            self._attempt(
+                partial(self._save, data), "The protective measure was not saved", self._on_saved
+            )
+            return
+        before = ProtectiveMeasureInput(
+            opened.kind, opened.starts_on, opened.forbids, opened.ends_on, opened.reference
+        )
         self._attempt(
-            partial(self._save, data), "The protective measure was not saved", self._on_saved
+            partial(self._save, data),
+            "The protective measure was not saved",
+            self._on_saved,
+            over=lambda conflict, edits: partial(
+                over, reapply(merge(before, data, conflict.saved_record), edits), conflict.version
+            ),
+            changed_parts=changed(before, data),
         )
 
     def _on_saved(self, row: ProtectiveMeasureRow) -> None:

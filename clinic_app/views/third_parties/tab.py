@@ -383,10 +383,11 @@ class ThirdPartiesTab(RecordPart):
         person = self._person(person, "Edit person")
         if person is None:
             return None
-        person_id = person.id
+        person_id, update = person.id, self._actions.update_third_party
         dialog = PersonDialog(
-            lambda data: self._actions.update_third_party(person_id, data),
+            lambda data: update(person_id, data, expected_version=person.version),
             existing=person,
+            save_over=lambda data, version: update(person_id, data, expected_version=version),
             parent=self,
         )
         self._run(dialog, "edit_person", {"person_id": person_id}, restore)
@@ -452,11 +453,13 @@ class ThirdPartiesTab(RecordPart):
         if measure is None or person is None:
             feedback.show_error(self, ClinicError(CHOOSE_MEASURE), title="Edit a measure")
             return None
-        measure_id = measure.id
+        measure_id, version = measure.id, measure.version
+        update = self._actions.update_protective_measure
         dialog = MeasureDialog(
             person,
-            lambda data: self._actions.update_protective_measure(measure_id, data),
+            lambda data: update(measure_id, data, expected_version=version),
             existing=measure,
+            save_over=lambda data, newer: update(measure_id, data, expected_version=newer),
             today=self._actions.today(),
             parent=self,
         )

@@ -651,6 +651,43 @@ def test_a_conflict_is_shown_and_the_clinicians_text_is_kept(qtbot, tab, fake):
     assert fake.saved[-1][1].formulation == "My careful formulation."
 
 
+def test_a_save_over_a_newer_revision_opens_the_conflict_dialog(qtbot, tab, fake):
+    from clinic_app.errors import ConflictField, EditConflict
+    from clinic_app.services.plans import input_of
+    from clinic_app.views.common.conflict import ConflictDialog
+
+    newer = replace(REVISION_2, number=3, formulation="Their formulation.", saved_by=2)
+    fake.save_errors.append(
+        EditConflict(
+            "this plan",
+            fields=[
+                ConflictField(
+                    "formulation", "The formulation", "My formulation.", "Their formulation."
+                )
+            ],
+            saved_by="Nurse Patel",
+            saved_at=None,
+            version=3,
+            saved_record=input_of(newer),
+        )
+    )
+    editor = open_editor(tab)
+    editor.goal_cards[1].victim_review_note.setPlainText("Reviewed.")
+    editor.formulation.setPlainText("My formulation.")
+    editor.save_plan()
+    (dialog,) = editor.findChildren(ConflictDialog)
+    assert dialog.saved["formulation"].toPlainText() == "Their formulation."
+    assert editor.formulation.toPlainText() == "My formulation."  # kept while deciding
+    dialog.mine["formulation"].setPlainText("My formulation, having read theirs.")
+    with qtbot.waitSignal(tab.changed):
+        dialog.save_mine_button.click()
+    assert editor.result() == QDialog.DialogCode.Accepted
+    data, based_on = fake.saved[-1][1], fake.saved[-1][2]
+    assert based_on == 3  # saved over the newer revision, which the clinician has seen
+    assert data.formulation == "My formulation, having read theirs."
+    assert data.goals[1].victim_review_note == "Reviewed."
+
+
 def test_other_errors_on_save_are_shown_in_the_editor(tab: PlanTab, fake: FakePlans):
     fake.save_errors.append(AccessDenied("Only an assigned clinician may change the plan."))
     editor = open_editor(tab)

@@ -34,6 +34,7 @@ from clinic_app.models.enums import ClientStatus, ConsentToShare, RiskTool, Role
 from clinic_app.services.clients import ClientDetails, ClientSummary
 from clinic_app.services.staff import StaffRow
 from clinic_app.views.common import feedback
+from clinic_app.views.common.conflict import ConflictDialog
 from clinic_app.views.record import client_form
 from clinic_app.views.record.client_form import (
     AssignStaffDialog,
@@ -819,9 +820,18 @@ def test_a_conflicting_edit_through_the_real_services(
     )
     dialog.family_name.setText("Changed")
     dialog.save_button.click()
-    assert len(shown_errors) == 1 and "Someone else changed" in shown_errors[0]
+    # Nothing is overwritten: the conflict dialog shows what I changed beside what is saved.
+    assert shown_errors == []
+    (conflict,) = dialog.findChildren(ConflictDialog)
+    assert set(conflict.mine) == {"family_name"}
+    assert conflict.saved["family_name"].toPlainText() == "Example"
     assert dialog.family_name.text() == "Changed"
     assert workspace.call(clients.client_details, client_id)[0].family_name == "Example"
+    # Save mine over it: my change is saved, and the colleague's police reference kept.
+    with qtbot.waitSignal(dialog.saved):
+        conflict.save_mine_button.click()
+    details, version = workspace.call(clients.client_details, client_id)
+    assert (details.family_name, details.police_ref, version) == ("Changed", "PR/99999", 3)
 
 
 def test_a_bad_nhs_number_is_explained_once_after_saving(qtbot):

@@ -161,7 +161,9 @@ class FakeThirdParties:
         self.rows.append(row)
         return row
 
-    def update_third_party(self, person_id: int, data: ThirdPartyInput) -> ThirdPartyRow:
+    def update_third_party(
+        self, person_id: int, data: ThirdPartyInput, /, *, expected_version: int | None = None
+    ) -> ThirdPartyRow:
         self.calls.append(("update_third_party", person_id, data))
         self._check()
         old = next(r for r in self.rows if r.id == person_id)
@@ -196,7 +198,12 @@ class FakeThirdParties:
         return new
 
     def update_protective_measure(
-        self, measure_id: int, data: ProtectiveMeasureInput
+        self,
+        measure_id: int,
+        data: ProtectiveMeasureInput,
+        /,
+        *,
+        expected_version: int | None = None,
     ) -> ProtectiveMeasureRow:
         self.calls.append(("update_protective_measure", measure_id, data))
         self._check()
@@ -672,6 +679,52 @@ def test_adding_a_victim_and_an_order_through_the_real_services(
     ]
     shown = workspace.call(third_parties.protection, client_id, TODAY)
     assert shown.expiring == (("Interim stalking protection order", date(2026, 4, 1)),)
+
+
+def test_an_edit_over_a_colleagues_change_shows_both_and_loses_neither(
+    qtbot, monkeypatch, db, psychologist, clinician, client_id
+):
+    from clinic_app.services import clients, third_parties
+    from clinic_app.services.workspace import Workspace
+    from clinic_app.views.common.conflict import ConflictDialog
+
+    workspace = Workspace(db, psychologist)
+    workspace.call(clients.assign_staff, client_id, clinician.id)
+    person = workspace.call(third_parties.add_third_party, client_id, SARAH.as_input())
+    actions = ThirdPartiesActions(
+        third_parties_for_client=workspace.bind(third_parties.third_parties_for_client),
+        add_third_party=workspace.bind(third_parties.add_third_party),
+        update_third_party=workspace.bind(third_parties.update_third_party),
+        end_third_party=workspace.bind(third_parties.end_third_party),
+        add_protective_measure=workspace.bind(third_parties.add_protective_measure),
+        update_protective_measure=workspace.bind(third_parties.update_protective_measure),
+        revoke_protective_measure=workspace.bind(third_parties.revoke_protective_measure),
+        today=lambda: TODAY,
+    )
+    tab = ThirdPartiesTab(client_id, actions)
+    qtbot.addWidget(tab)
+    shown: dict[str, object] = {}
+
+    def edit(dialog: PersonDialog) -> None:
+        # A colleague saves the advocate's contact while this form is open.
+        Workspace(db, clinician).call(
+            third_parties.update_third_party,
+            person.id,
+            dataclasses.replace(SARAH.as_input(), advocate_contact="B. Advocate, 020 7946 1111"),
+            expected_version=person.version,
+        )
+        dialog.wishes.setPlainText("No contact at her workplace.")
+        dialog.save_button.click()
+        (conflict,) = dialog.findChildren(ConflictDialog)
+        shown["parts"] = set(conflict.mine)
+        conflict.save_mine_button.click()
+
+    monkeypatch.setattr(view, "exec_dialog", DialogScript(edit))
+    assert tab.open_edit_person(person) is not None
+    assert shown["parts"] == {"wishes_and_concerns"}  # only what this user changed
+    (now,) = workspace.call(third_parties.third_parties_for_client, client_id)
+    assert now.wishes_and_concerns == "No contact at her workplace."
+    assert now.advocate_contact == "B. Advocate, 020 7946 1111"  # the colleague's, kept
 
 
 # -- the Overview ------------------------------------------------------------------------------
