@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, Table, text
 
+from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT, LOCKOUT_MINUTES
 from clinic_app.models import Base, Privacy, privacy_of
 from clinic_app.models.enums import Role
 
@@ -55,6 +56,13 @@ AUDIT_TABLE = "audit_event"
 AUDIT_HEAD_KEY = "audit_chain_head"  # services.audit.HEAD_SETTING
 MAX_EMERGENCY_HOURS = 72  # config.EMERGENCY_ACCESS_HOURS's maximum
 POLICY_PREFIX = "clinic_"
+
+# The sign-in gate (see "Sign-in gate" below). Its role's name and password are public by
+# design: all it may do is call ``clinic_open_gate``.
+GATE_ROLE = "clinic_gate"
+GATE_PASSWORD = "clinic-gate"  # noqa: S105 - public by design, not a secret
+GATE_SECONDS = 15  # how long one opening lets a member of staff's password be tried
+GATE_CLOSED = "1970-01-01 00:00:00+00"  # a staff role's VALID UNTIL while its gate is shut
 
 
 def _quote(name: str) -> str:
@@ -320,8 +328,9 @@ ACCOUNT_FUNCTIONS = {
             RAISE EXCEPTION 'a database role of that name exists already'
                 USING ERRCODE = 'duplicate_object';
         END IF;
-        EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L IN ROLE %I',
-                       account_name, verifier, grp);""",  # noqa: S608 - constant SQL
+        -- Created with its password expired: it opens only through the sign-in gate.
+        EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L VALID UNTIL %L IN ROLE %I',
+                       account_name, verifier, CLOSED, grp);""",  # noqa: S608 - constant SQL
     "clinic_set_login_password(account_name text, verifier text)": f"""
         {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}{_VERIFIER_CHECK}
         EXECUTE format('ALTER ROLE %I PASSWORD %L', account_name, verifier);""",
@@ -332,6 +341,13 @@ ACCOUNT_FUNCTIONS = {
         ELSE
             EXECUTE format('ALTER ROLE %I NOLOGIN', account_name);
         END IF;""",
+    "clinic_set_login_group(account_name text, grp text)": f"""
+        {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}
+        IF grp NOT IN ('psychologist', 'clinician', 'administrator') THEN
+            RAISE EXCEPTION 'not a staff group' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        EXECUTE format('REVOKE psychologist, clinician, administrator FROM %I', account_name);
+        EXECUTE format('GRANT %I TO %I', grp, account_name);""",
 }
 
 
@@ -340,12 +356,105 @@ def _account_functions() -> Iterator[str]:
     for signature, body in ACCOUNT_FUNCTIONS.items():
         yield (
             f"CREATE OR REPLACE FUNCTION {signature} RETURNS void LANGUAGE plpgsql "
-            f"SECURITY DEFINER SET search_path FROM CURRENT AS $$ BEGIN {body}\n    END $$"
+            "SECURITY DEFINER SET search_path FROM CURRENT AS $$ "
+            f"DECLARE CLOSED CONSTANT text := '{GATE_CLOSED}';\n    BEGIN {body}\n    END $$"
         )
         types = ", ".join(part.split()[-1] for part in signature.split("(")[1][:-1].split(", "))
         name = signature.split("(")[0]
         yield f"REVOKE ALL ON FUNCTION {name}({types}) FROM PUBLIC"
         yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {admin}"
+
+
+# Sign-in gate: server-side lockout. A staff login role's password is expired (VALID
+# UNTIL in the past) except for GATE_SECONDS after ``clinic_open_gate`` opened it; every
+# opening counts as a failed attempt until the member of staff, signed in, calls
+# ``clinic_gate_passed``. After ``failed_sign_ins_before_lockout`` openings with no
+# sign-in the account is locked for ``lockout_minutes`` (the administrator's settings,
+# the same as a workstation's) and the gate stays shut; an administrator's unlock (which
+# clears ``staff_user.locked_until`` and ``failed_attempts``) lets it open again. A
+# client that skips the gate meets an expired password: PostgreSQL refuses it, right or
+# wrong, with the same message as a wrong one.
+_SETTING_VALUE = (
+    "(SELECT NULLIF(regexp_replace(value, '[^0-9]', '', 'g'), '')::integer "
+    "FROM app_setting WHERE key = '{key}')"
+)
+GATE_FUNCTIONS = {
+    "clinic_open_gate(account_name text)": f"""
+    RETURNS timestamp LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DECLARE
+        account staff_user%ROWTYPE;
+        now_utc timestamp := now() AT TIME ZONE 'UTC';
+        attempts integer := coalesce({
+        _SETTING_VALUE.format(key=FAILED_SIGN_INS_BEFORE_LOCKOUT.key)
+    }, {FAILED_SIGN_INS_BEFORE_LOCKOUT.default});
+        minutes integer := coalesce({_SETTING_VALUE.format(key=LOCKOUT_MINUTES.key)}, {
+        LOCKOUT_MINUTES.default
+    });
+    BEGIN
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_roles r WHERE r.rolname = account_name AND r.rolcanlogin
+              AND NOT r.rolsuper AND NOT r.rolcreaterole
+              AND (pg_has_role(r.oid, 'psychologist', 'MEMBER')
+                   OR pg_has_role(r.oid, 'clinician', 'MEMBER')
+                   OR pg_has_role(r.oid, 'administrator', 'MEMBER'))) THEN
+            RETURN NULL;  -- not a staff login: nothing opens, nothing is said
+        END IF;
+        SELECT * INTO account FROM staff_user WHERE username = account_name FOR UPDATE;
+        IF NOT FOUND OR account.disabled_at IS NOT NULL THEN
+            RETURN NULL;
+        END IF;
+        IF account.locked_until IS NOT NULL AND account.locked_until > now_utc THEN
+            RETURN account.locked_until;
+        END IF;
+        IF account.failed_attempts >= attempts THEN
+            UPDATE staff_user SET failed_attempts = 0,
+                locked_until = now_utc + make_interval(mins => minutes)
+                WHERE id = account.id RETURNING locked_until INTO account.locked_until;
+            EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name, '{GATE_CLOSED}');
+            RETURN account.locked_until;
+        END IF;
+        UPDATE staff_user SET failed_attempts = failed_attempts + 1, locked_until = NULL
+            WHERE id = account.id;
+        EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name,
+                       (now() + make_interval(secs => {GATE_SECONDS}))::text);
+        RETURN NULL;
+    END $$""",
+    "clinic_gate_passed()": """
+    RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+        UPDATE staff_user SET failed_attempts = 0, locked_until = NULL
+        WHERE username = session_user $$""",
+}
+
+
+def _gate() -> Iterator[str]:
+    everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
+    gate = _quote(GATE_ROLE)
+    yield (
+        "DO $$ BEGIN "  # noqa: S608 - constant names
+        f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{GATE_ROLE}') THEN "
+        f"CREATE ROLE {gate} LOGIN NOINHERIT PASSWORD '{GATE_PASSWORD}'; END IF; END $$"
+    )
+    yield (
+        "DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO "
+        f"{gate}', current_database()); END $$"
+    )
+    yield f"GRANT USAGE ON SCHEMA public TO {gate}"
+    for signature, body in GATE_FUNCTIONS.items():
+        yield f"CREATE OR REPLACE FUNCTION {signature} {body}"
+    yield "REVOKE ALL ON FUNCTION clinic_open_gate(text) FROM PUBLIC"
+    yield f"GRANT EXECUTE ON FUNCTION clinic_open_gate(text) TO {gate}"
+    yield "REVOKE ALL ON FUNCTION clinic_gate_passed() FROM PUBLIC"
+    yield f"GRANT EXECUTE ON FUNCTION clinic_gate_passed() TO {everyone}"
+    # Staff logins made before the gate existed: shut theirs too.
+    yield (
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles "
+        "WHERE rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND rolvaliduntil IS NULL "
+        "AND (pg_has_role(rolname, 'psychologist', 'MEMBER') "
+        "OR pg_has_role(rolname, 'clinician', 'MEMBER') "
+        "OR pg_has_role(rolname, 'administrator', 'MEMBER')) LOOP "
+        f"EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.rolname, '{GATE_CLOSED}'); "
+        "END LOOP; END $$"
+    )
 
 
 def _function_privileges() -> Iterator[str]:
@@ -358,6 +467,7 @@ def _function_privileges() -> Iterator[str]:
     for helper in helpers:
         yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"
     yield from _account_functions()
+    yield from _gate()
 
 
 def security_statements() -> list[str]:
