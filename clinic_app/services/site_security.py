@@ -378,18 +378,16 @@ _SETTING_VALUE = (
     "(SELECT NULLIF(regexp_replace(value, '[^0-9]', '', 'g'), '')::integer "
     "FROM app_setting WHERE key = '{key}')"
 )
+_ATTEMPTS = _SETTING_VALUE.format(key=FAILED_SIGN_INS_BEFORE_LOCKOUT.key)
+_MINUTES = _SETTING_VALUE.format(key=LOCKOUT_MINUTES.key)
 GATE_FUNCTIONS = {
     "clinic_open_gate(account_name text)": f"""
     RETURNS timestamp LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     DECLARE
         account staff_user%ROWTYPE;
         now_utc timestamp := now() AT TIME ZONE 'UTC';
-        attempts integer := coalesce({
-        _SETTING_VALUE.format(key=FAILED_SIGN_INS_BEFORE_LOCKOUT.key)
-    }, {FAILED_SIGN_INS_BEFORE_LOCKOUT.default});
-        minutes integer := coalesce({_SETTING_VALUE.format(key=LOCKOUT_MINUTES.key)}, {
-        LOCKOUT_MINUTES.default
-    });
+        attempts integer := coalesce({_ATTEMPTS}, {FAILED_SIGN_INS_BEFORE_LOCKOUT.default});
+        minutes integer := coalesce({_MINUTES}, {LOCKOUT_MINUTES.default});
     BEGIN
         IF NOT EXISTS (
             SELECT 1 FROM pg_roles r WHERE r.rolname = account_name AND r.rolcanlogin
@@ -418,7 +416,7 @@ GATE_FUNCTIONS = {
         EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name,
                        (now() + make_interval(secs => {GATE_SECONDS}))::text);
         RETURN NULL;
-    END $$""",
+    END $$""",  # noqa: S608 - constant SQL
     "clinic_gate_passed()": """
     RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
         UPDATE staff_user SET failed_attempts = 0, locked_until = NULL
@@ -447,7 +445,7 @@ def _gate() -> Iterator[str]:
     yield f"GRANT EXECUTE ON FUNCTION clinic_gate_passed() TO {everyone}"
     # Staff logins made before the gate existed: shut theirs too.
     yield (
-        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles "
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles "  # noqa: S608
         "WHERE rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND rolvaliduntil IS NULL "
         "AND (pg_has_role(rolname, 'psychologist', 'MEMBER') "
         "OR pg_has_role(rolname, 'clinician', 'MEMBER') "
