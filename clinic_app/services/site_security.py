@@ -397,7 +397,8 @@ GATE_FUNCTIONS = {
                    OR pg_has_role(r.oid, 'administrator', 'MEMBER'))) THEN
             RETURN NULL;  -- not a staff login: nothing opens, nothing is said
         END IF;
-        SELECT * INTO account FROM staff_user WHERE username = account_name FOR UPDATE;
+        SELECT * INTO account FROM staff_user WHERE username = account_name
+            FOR NO KEY UPDATE;
         IF NOT FOUND OR account.disabled_at IS NOT NULL THEN
             RETURN NULL;
         END IF;
@@ -421,6 +422,24 @@ GATE_FUNCTIONS = {
     RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
         UPDATE staff_user SET failed_attempts = 0, locked_until = NULL
         WHERE username = session_user $$""",
+    # A member of staff's own new password (as a verifier); done with having to change it.
+    "clinic_set_own_password(verifier text)": """
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+            RAISE EXCEPTION 'a password reaches the server only as a SCRAM-SHA-256 verifier'
+                USING ERRCODE = 'invalid_password';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM staff_user WHERE username = session_user
+                       AND disabled_at IS NULL) THEN
+            RAISE EXCEPTION 'not an active member of staff'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', session_user, verifier);
+        UPDATE staff_user SET must_change_password = false,
+            password_changed_at = now() AT TIME ZONE 'UTC'
+            WHERE username = session_user;
+    END $$""",
 }
 
 
@@ -441,8 +460,9 @@ def _gate() -> Iterator[str]:
         yield f"CREATE OR REPLACE FUNCTION {signature} {body}"
     yield "REVOKE ALL ON FUNCTION clinic_open_gate(text) FROM PUBLIC"
     yield f"GRANT EXECUTE ON FUNCTION clinic_open_gate(text) TO {gate}"
-    yield "REVOKE ALL ON FUNCTION clinic_gate_passed() FROM PUBLIC"
-    yield f"GRANT EXECUTE ON FUNCTION clinic_gate_passed() TO {everyone}"
+    for own in ("clinic_gate_passed()", "clinic_set_own_password(text)"):
+        yield f"REVOKE ALL ON FUNCTION {own} FROM PUBLIC"
+        yield f"GRANT EXECUTE ON FUNCTION {own} TO {everyone}"
     # Staff logins made before the gate existed: shut theirs too.
     yield (
         "DO $$ DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles "  # noqa: S608
