@@ -147,7 +147,7 @@ def add_site_account(
 ) -> StaffRef:
     """Add a member of staff and their own login role, in their group."""
     row = add_user(session, by, username, role=role, password=password, display_name=display_name)
-    return StaffRef(row.id, row.username, row.display_name, row.role, row.must_change_password)
+    return StaffRef(row.id, row.username, row.display_name, row.role)
 
 
 # Accounts at a site: the same rules, checks and audit events as ``services.staff`` (each
@@ -301,7 +301,7 @@ def signed_in_staff(session: Session) -> StaffRef:
             "This database account is not a member of staff of this site, or the account "
             "has been disabled. Ask an administrator."
         )
-    return StaffRef(row.id, row.username, row.display_name, row.role, row.must_change_password)
+    return StaffRef(row.id, row.username, row.display_name, row.role)
 
 
 def record_sign_in(session: Session, me: StaffRef) -> None:

@@ -27,16 +27,18 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from typing import TYPE_CHECKING, Any
 
 from clinic_app import config
 from clinic_app.errors import AccountLocked, StorageError
 from clinic_app.storage import files
+
+if TYPE_CHECKING:
+    # The database layer loads when a site is opened, not when its setting is read (the
+    # application reads it before its sign-in window shows).
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import ExceptionContext
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +241,8 @@ class SiteSignInError(StorageError):
 def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
     """A SQLAlchemy engine whose connections come from ``connect()`` (a psycopg connection)."""
     import psycopg  # noqa: PLC0415 - site mode only
+    from sqlalchemy import create_engine, event  # noqa: PLC0415
+    from sqlalchemy.pool import QueuePool  # noqa: PLC0415
 
     engine = create_engine(
         "postgresql+psycopg://",
@@ -307,6 +311,8 @@ def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
     so a wrong password, a locked account, an unreachable server or a certificate that
     does not match is reported here, in plain words.
     """
+    from sqlalchemy.orm import sessionmaker  # noqa: PLC0415
+
     engine = connect_engine(settings, user, password, gate=True)
     return SiteDatabase(settings, user, engine, sessionmaker(engine, expire_on_commit=False))
 
@@ -371,6 +377,7 @@ def connect_engine(
     owner's role has no gate).
     """
     import psycopg  # noqa: PLC0415 - site mode only
+    from sqlalchemy import text  # noqa: PLC0415
 
     settings.check()
     conninfo = settings.conninfo(user, password)
@@ -405,6 +412,8 @@ def lock_audit_chain(session: Session) -> None:
     this one commits or rolls back, then reads the chain's end as it now is. A
     workstation database needs nothing: its writers already take the write lock first.
     """
+    from sqlalchemy import text  # noqa: PLC0415
+
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_CHAIN_LOCK})
