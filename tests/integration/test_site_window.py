@@ -170,3 +170,47 @@ def _row_text(caseload) -> str:  # type: ignore[no-untyped-def]
     return " ".join(
         str(model.data(model.index(0, column))) for column in range(model.columnCount())
     )
+
+
+def test_the_administration_screen_at_a_site_manages_login_roles(qtbot, fresh_site):
+    from clinic_app.services.site import BACKUP_MESSAGE, SiteError
+    from clinic_app.views.admin.view import AdministrationView
+    from tests.conftest import ADMIN_PASSWORD
+
+    nurse = _staff_with_a_client(fresh_site, "nurse", Role.CLINICIAN, "N1")
+    app = SiteApp(fresh_site.settings, [(fresh_site.admin.username, ADMIN_PASSWORD)])
+    try:
+        assert app.start()
+        qtbot.addWidget(app.window)
+        home = app.window.home
+        assert isinstance(home, AdministrationView)
+        accounts = home.accounts
+        qtbot.waitUntil(lambda: app.runner.idle, timeout=WAIT_MS)
+        actions = accounts._actions
+        # The screen's actions, run as the screen runs them (on the runner's thread).
+        done: list[object] = []
+        failed: list[object] = []
+        app.runner.run(
+            lambda: actions.change_role(nurse.username, Role.PSYCHOLOGIST),
+            done.append,
+            failed=failed.append,
+        )
+        app.runner.run(
+            lambda: actions.backup_now(Path("unused.db")), done.append, failed=failed.append
+        )
+        qtbot.waitUntil(lambda: len(done) + len(failed) == 2, timeout=WAIT_MS)
+        assert len(done) == 1 and len(failed) == 1
+        assert isinstance(failed[0], SiteError) and failed[0].message == BACKUP_MESSAGE
+        with fresh_site.owner.connect() as conn:
+            groups = conn.execute(
+                text(
+                    "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+                    "JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :n"
+                ),
+                {"n": nurse.username},
+            ).scalars()
+            assert list(groups) == ["psychologist"]
+    finally:
+        app.idle.pause()
+        app.runner.stop()
+        app.close_database()
