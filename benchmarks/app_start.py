@@ -77,6 +77,7 @@ def _spawn(script: str, *args: str) -> list[float]:
 
 
 def _database(work: Path) -> tuple[Path, Path, Any, Any]:
+    from clinic_app.models.enums import Role
     from clinic_app.services import staff
     from clinic_app.services.common import StaffRef
     from clinic_app.storage import engine
@@ -88,7 +89,7 @@ def _database(work: Path) -> tuple[Path, Path, Any, Any]:
     with database.transaction() as session:
         admin = staff.create_first_admin(session, "admin", "admin password 1")
         row = staff.add_user(
-            session, admin, "dr.jones", role=staff.Role.PSYCHOLOGIST, password="psych password 1"
+            session, admin, "dr.jones", role=Role.PSYCHOLOGIST, password="psych password 1"
         )
     return path, key_file, database, StaffRef(row.id, row.username, row.display_name, row.role)
 

@@ -273,7 +273,7 @@ def build(
                 modality=Modality.IN_PERSON,
                 attendance=Attendance.ATTENDED,
                 engagement=Engagement.GOOD,
-                **sections,
+                **sections,  # type: ignore[arg-type]
             )
             signed = number < NOTES_PER_CLIENT - 1
             seal = (

@@ -47,9 +47,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped, unused-ignore]
+from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped, unused-ignore]
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table  # type: ignore[import-untyped, unused-ignore]
 
 from benchmarks.run import (
     Fixture,

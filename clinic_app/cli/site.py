@@ -8,6 +8,11 @@ administrator's new password the second.
 ``site upgrade`` (owner connection again) runs the migrations of a newer clinic-app and
 re-applies the generated security, so new tables and columns are covered at once.
 
+``site import`` copies a whole workstation database (``--from``, opened with its key as
+any command opens one, and signed into by one of its administrators with ``--user``) into
+a site, on the owner's connection, all or nothing: standard input gives the owner's
+password first, then the administrator's.
+
 ``site connect`` writes this user's (or, with ``--machine``, this computer's) site
 setting: host, port, database, TLS mode and CA file. Never a password. ``verify-full`` is
 the default; anything weaker needs ``--allow-weaker-tls``, and the choice is logged.
@@ -18,10 +23,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from clinic_app.cli.common import CommandError, Commands, Context, add_command
 from clinic_app.services import site
 from clinic_app.storage import site as site_storage
 from clinic_app.storage.site import SiteSettings
+from clinic_app.wording import counted
 
 
 def _settings(ctx: Context) -> SiteSettings:
@@ -70,6 +78,45 @@ def cmd_site_upgrade(ctx: Context) -> None:
     ctx.say(f"Site '{settings.database}' is at schema {revision}; its security is up to date.")
 
 
+def cmd_site_import(ctx: Context) -> None:
+    from clinic_app.services import site_import  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    settings.check()
+    source: Path = ctx.args.db
+    if not source.is_file():
+        raise CommandError(f"There is no workstation database at {source}.")
+    owner_password = ctx.secret("the owner's password", prompt=f"Password of {ctx.args.owner}: ")
+    with ctx.database() as database, database.transaction() as work:
+        me = ctx.acting(work)
+        engine = site_storage.connect_engine(settings, ctx.args.owner, owner_password)
+        try:
+            with engine.begin() as conn:
+                done = site_import.import_workstation(
+                    work, me, Session(bind=conn), source_name=source.name
+                )
+        finally:
+            engine.dispose()
+        site_import.record_moved(work, me, database=settings.database, host=settings.host)
+    ctx.say(
+        f"Copied {counted(done.clients, 'client')} ({counted(done.rows, 'row')}) and "
+        f"{counted(done.audit_events, 'audit event')} from {source.name} into the site "
+        f"'{settings.database}'; the workstation's trail now starts at event "
+        f"{done.first_event} of the site's."
+    )
+    if done.staff_added:
+        ctx.say(
+            "Accounts added so that what they recorded keeps their name, disabled (they "
+            "cannot sign in to the site; add a sign-in with 'clinic-app user add'): "
+            + ", ".join(done.staff_added)
+            + "."
+        )
+    ctx.say(
+        f"Keep {source.name} unchanged as the record of what was moved, and record new "
+        "work at the site only."
+    )
+
+
 def cmd_site_connect(ctx: Context) -> None:
     settings = _settings(ctx)
     path = site.connect_workstation(settings, machine=ctx.args.machine)
@@ -107,7 +154,7 @@ def _add_site_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(commands: Commands) -> None:
-    """Add ``site init``, ``site upgrade`` and ``site connect``."""
+    """Add ``site init``, ``site upgrade``, ``site import`` and ``site connect``."""
     group = add_command(commands, "site")
     actions = group.add_subparsers(dest="site_command", metavar="ACTION", required=True)
     init = actions.add_parser(
@@ -124,6 +171,19 @@ def register(commands: Commands) -> None:
     _add_site_options(upgrade)
     upgrade.add_argument("--owner", required=True, help="the role that owns the site's schema")
     upgrade.set_defaults(run=cmd_site_upgrade)
+    moving = actions.add_parser(
+        "import", help="copy a whole workstation database into a site, all or nothing (owner)"
+    )
+    _add_site_options(moving)
+    moving.add_argument("--owner", required=True, help="the role that owns the site's schema")
+    moving.add_argument(
+        "--from", dest="db", type=Path, required=True, help="the workstation database file"
+    )
+    moving.add_argument(
+        "--key-file", type=Path, help="the workstation database's key file, if it has one"
+    )
+    moving.add_argument("--user", required=True, help="an administrator of that database")
+    moving.set_defaults(run=cmd_site_import)
     connect = actions.add_parser("connect", help="point this workstation at a site")
     _add_site_options(connect)
     connect.add_argument(

@@ -76,7 +76,12 @@ def assign_client(
     matches = [Client.local_ref == text]
     if number.isdigit():
         matches.append(Client.nhs_number == number)
-    client = session.scalar(select(Client).where(or_(*matches)))
+    # Only the columns an administrator may read (at a site the server refuses the rest).
+    client = session.execute(
+        select(Client.id, Client.local_ref, Client.given_name, Client.family_name).where(
+            or_(*matches)
+        )
+    ).first()
     if client is None:
         raise NotFound("No client has that case reference or NHS number. Check it and try again.")
     current = session.scalar(

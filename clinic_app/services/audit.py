@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -105,6 +106,31 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one event to the chain (in the caller's unit of work)."""
+    append(
+        session,
+        action.value,
+        occurred_at=utcnow(),
+        actor_id=actor_id,
+        entity=entity,
+        entity_id=entity_id,
+        client_id=client_id,
+        detail=detail,
+    )
+
+
+def append(
+    session: Session,
+    action: str,
+    *,
+    occurred_at: datetime,
+    actor_id: int | None,
+    entity: str = "",
+    entity_id: int | None = None,
+    client_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """Append one event as it happened at ``occurred_at`` (now, or when an event copied
+    from another database's trail happened there); returns its position in the chain."""
     site.lock_audit_chain(session)  # concurrent writers at a site append one at a time
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -113,9 +139,9 @@ def record(
     # Microseconds dropped: what is hashed must be exactly what the database gives back.
     event = AuditEvent(
         seq=seq,
-        occurred_at=utcnow().replace(microsecond=0),
+        occurred_at=occurred_at.replace(microsecond=0),
         actor_id=actor_id,
-        action=action.value,
+        action=action,
         entity=entity,
         entity_id=entity_id,
         client_id=client_id,
@@ -133,6 +159,7 @@ def record(
         head.value = value
     session.flush()
     integrity.chain_extended(session, seq, event.hash)
+    return seq
 
 
 @dataclass(frozen=True)

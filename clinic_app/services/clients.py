@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from clinic_app.config import EMERGENCY_ACCESS_HOURS
 from clinic_app.errors import AccessDenied, ConflictError, NotFound, Problem, ValidationError
 from clinic_app.models import (
+    Appointment,
     Client,
     ClientAssignment,
     EmergencyAccess,
+    ProtectiveMeasure,
     RiskAssessment,
+    SessionNote,
     StaffUser,
     TypologyAssessment,
 )
 from clinic_app.models.base import utcnow
 from clinic_app.models.enums import (
+    AppointmentStatus,
+    Attendance,
     ClientStatus,
     ConsentToShare,
     RiskTool,
@@ -36,6 +44,7 @@ from clinic_app.services.validation import (
     nhs_number_problem,
     normalise_nhs_number,
 )
+from clinic_app.storage import site as site_storage
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 JUDGEMENT_LEVELS = ("low", "moderate", "high", "not rated")
@@ -300,7 +309,8 @@ def grant_emergency_access(session: Session, by: StaffRef, client_id: int, reaso
     """Break-glass access to an unassigned client; the reason is kept and the access audited."""
     if not by.is_clinical:
         raise AccessDenied("Only clinical staff may use emergency access to a client record.")
-    get_or_raise(session, Client, client_id, "client")
+    if not _client_exists(session, client_id):
+        raise NotFound("That client could not be found. It may have been removed or moved.")
     check = Checker()
     check.text("reason", reason, label="The reason", required=True, max_length=2000)
     if reason.strip() and len(reason.strip()) < 10:
@@ -446,19 +456,164 @@ def record_risk_assessment(
 
 @dataclass(frozen=True)
 class CaseloadRow:
-    """One line of a caseload: identity and status only, no clinical content."""
+    """One line of a caseload: identity and status, and what a clinician scans.
+
+    For a clinician's own caseload: ``last_seen`` (the last session attended, from a note
+    or an appointment marked attended), ``next_appointment`` (the next booked one, from
+    today), ``risk_judgement`` (the highest level in the latest structured risk
+    assessment, e.g. "high", with its date), ``unsigned_notes`` (draft notes on the
+    record, by anyone) and ``protective_measures`` (how many are in force today: a count
+    only, their details stay in the record's Victims tab). Administrators get identity and
+    status only: these stay empty for them.
+    """
 
     client: ClientSummary
     typology: Typology | None
     lead_clinician: str
     assigned: tuple[str, ...] = field(default=())
+    last_seen: date | None = None
+    next_appointment: datetime | None = None
+    risk_judgement: str = ""
+    risk_assessed_on: date | None = None
+    unsigned_notes: int = 0
+    protective_measures: int = 0
 
 
-def caseload(session: Session, by: StaffRef) -> list[CaseloadRow]:
+RISK_ORDER = {"not rated": 0, "low": 1, "moderate": 2, "high": 3}
+"""The judgement levels, lowest first: a caseload line shows the highest in force."""
+SEEN = (Attendance.ATTENDED, Attendance.LATE)
+"""A note of a session with this attendance means the client was seen."""
+
+
+def _highest(judgements: Any) -> str:
+    levels = [str(v) for v in (judgements.values() if isinstance(judgements, dict) else ())]
+    known = [v for v in levels if v in RISK_ORDER]
+    return max(known, key=RISK_ORDER.__getitem__) if known else ""
+
+
+def _per_client(connection: Connection, query: Select[int, Any]) -> dict[int, Any]:
+    return {client_id: value for client_id, value in connection.execute(query)}  # noqa: C416
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What a clinician scans on each caseload line, read over the whole caseload at once."""
+
+    last_seen: Mapping[int, date]
+    next_appointment: Mapping[int, datetime]
+    risk: Mapping[int, tuple[str, date]]
+    unsigned: Mapping[int, int]
+    protective: Mapping[int, int]
+
+
+def _scan(connection: Connection, mine: Select[Any], today: date) -> _Scan:
+    """One grouped query per column over the user's caseload: never a query per client."""
+    noted = _per_client(
+        connection,
+        select(SessionNote.client_id, func.max(SessionNote.session_date))
+        .where(
+            SessionNote.client_id.in_(mine),
+            SessionNote.attendance.in_(SEEN),
+            SessionNote.entered_in_error_at.is_(None),
+            SessionNote.session_date <= today,
+        )
+        .group_by(SessionNote.client_id),
+    )
+    attended = _per_client(
+        connection,
+        select(Appointment.client_id, func.max(Appointment.day))
+        .where(
+            Appointment.client_id.in_(mine),
+            Appointment.status == AppointmentStatus.ATTENDED,
+            Appointment.day <= today,
+        )
+        .group_by(Appointment.client_id),
+    )
+    last_seen = dict(noted)
+    for client_id, day in attended.items():
+        if client_id not in last_seen or day > last_seen[client_id]:
+            last_seen[client_id] = day
+    first_day = (
+        select(Appointment.client_id, func.min(Appointment.day).label("day"))
+        .where(
+            Appointment.client_id.in_(mine),
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.day >= today,
+        )
+        .group_by(Appointment.client_id)
+        .subquery()
+    )
+    next_appointment: dict[int, datetime] = {}
+    for client_id, day, start in connection.execute(
+        select(Appointment.client_id, first_day.c.day, func.min(Appointment.start_time))
+        .join(
+            first_day,
+            and_(
+                first_day.c.client_id == Appointment.client_id, first_day.c.day == Appointment.day
+            ),
+        )
+        .where(Appointment.status == AppointmentStatus.BOOKED)
+        .group_by(Appointment.client_id, first_day.c.day)
+    ):
+        next_appointment[client_id] = datetime.combine(day, start)
+    ranked = (
+        select(
+            RiskAssessment.client_id,
+            RiskAssessment.assessed_on,
+            RiskAssessment.judgements,
+            func.row_number()
+            .over(
+                partition_by=RiskAssessment.client_id,
+                order_by=(RiskAssessment.assessed_on.desc(), RiskAssessment.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(RiskAssessment.client_id.in_(mine))
+        .subquery()
+    )
+    risk = {
+        client_id: (_highest(judgements), on)
+        for client_id, on, judgements in connection.execute(
+            select(ranked.c.client_id, ranked.c.assessed_on, ranked.c.judgements).where(
+                ranked.c.n == 1
+            )
+        )
+    }
+    unsigned = _per_client(
+        connection,
+        select(SessionNote.client_id, func.count())
+        .where(
+            SessionNote.client_id.in_(mine),
+            SessionNote.signed_at.is_(None),
+            SessionNote.entered_in_error_at.is_(None),
+        )
+        .group_by(SessionNote.client_id),
+    )
+    protective = _per_client(
+        connection,
+        select(ProtectiveMeasure.client_id, func.count())
+        .where(
+            ProtectiveMeasure.client_id.in_(mine),
+            ProtectiveMeasure.revoked_on.is_(None),
+            ProtectiveMeasure.starts_on <= today,
+            or_(ProtectiveMeasure.ends_on.is_(None), ProtectiveMeasure.ends_on >= today),
+        )
+        .group_by(ProtectiveMeasure.client_id),
+    )
+    return _Scan(last_seen, next_appointment, risk, unsigned, protective)
+
+
+_NOTHING = _Scan({}, {}, {}, {}, {})
+
+
+def caseload(session: Session, by: StaffRef, *, today: date | None = None) -> list[CaseloadRow]:
     """Clients assigned to the user; administrators see every client's identity only.
 
     Read from the user's own open assignments (the assignment table's staff index), as
-    plain rows: the teams and typologies of those clients only, never of every client.
+    plain rows: the teams and typologies of those clients only, never of every client;
+    for a clinician, the columns they scan (see :class:`CaseloadRow`) with one grouped
+    query each over the whole caseload. ``today`` (default: the current date) decides
+    which appointment is next and which protective measures are in force.
     """
     mine = (
         select(ClientAssignment.client_id).where(
@@ -519,12 +674,25 @@ def caseload(session: Session, by: StaffRef) -> list[CaseloadRow]:
                 )
             ).all()
         )
+    scan = _scan(connection, mine, today or date.today()) if mine is not None else _NOTHING
     rows = []
     for client in clients:
         team = sorted(assigned_map.get(client.id, []), key=lambda t: (not t[0], t[1]))
         names = tuple(name for _, _, name in team)
+        judged, judged_on = scan.risk.get(client.id, ("", None))
         rows.append(
-            CaseloadRow(client, typologies.get(client.id), names[0] if names else "", names)
+            CaseloadRow(
+                client,
+                typologies.get(client.id),
+                names[0] if names else "",
+                names,
+                last_seen=scan.last_seen.get(client.id),
+                next_appointment=scan.next_appointment.get(client.id),
+                risk_judgement=judged,
+                risk_assessed_on=judged_on,
+                unsigned_notes=scan.unsigned.get(client.id, 0),
+                protective_measures=scan.protective.get(client.id, 0),
+            )
         )
     return rows
 
@@ -562,6 +730,28 @@ def client_summary(session: Session, by: StaffRef, client_id: int) -> ClientSumm
     return summary_of(get_or_raise(session, Client, client_id, "client"))
 
 
+# At a site, row-level security hides a client who is not on the user's caseload; the
+# server answers these two questions through functions that reveal nothing else.
+
+
+def _find_client_id(session: Session, reference: str, nhs_number: str) -> int | None:
+    if site_storage.is_site(session):
+        found = session.scalar(
+            text("SELECT clinic_find_client(:ref, :nhs)"), {"ref": reference, "nhs": nhs_number}
+        )
+        return None if found is None else int(found)
+    matches = [Client.local_ref == reference]
+    if nhs_number:
+        matches.append(Client.nhs_number == nhs_number)
+    return session.scalar(select(Client.id).where(or_(*matches)))
+
+
+def _client_exists(session: Session, client_id: int) -> bool:
+    if site_storage.is_site(session):
+        return bool(session.scalar(text("SELECT clinic_client_exists(:id)"), {"id": client_id}))
+    return session.get(Client, client_id) is not None
+
+
 def find_client(session: Session, by: StaffRef, reference: str) -> int:
     """The id of the client with exactly this case reference or NHS number.
 
@@ -572,10 +762,7 @@ def find_client(session: Session, by: StaffRef, reference: str) -> int:
         raise AccessDenied("Only clinical staff open client records.")
     text = reference.strip()
     number = normalise_nhs_number(text)
-    matches = [Client.local_ref == text]
-    if number.isdigit():
-        matches.append(Client.nhs_number == number)
-    found = session.scalar(select(Client.id).where(or_(*matches)))
+    found = _find_client_id(session, text, number if number.isdigit() else "")
     if found is None:
         raise NotFound("No client has that case reference or NHS number. Check it and try again.")
     audit.record(

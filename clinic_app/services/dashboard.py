@@ -13,8 +13,13 @@ with: the record tab ("Sessions", "Plan", "Referrals", "Measures", "Risk") and t
 Sections and their rules (dates are calendar days; ``today`` is the user's date), each in
 the order it is listed:
 
-- **Today's sessions**: session notes dated today on caseload clients, drafts included,
-  by any author; notes marked entered in error are left out. By client name.
+- **Today's appointments**: the user's own appointments today with clients they may open,
+  cancelled ones left out (:func:`clinic_app.services.appointments.todays_appointments`).
+  By start time. Each opens the Sessions tab at the appointment's note, if it has one.
+- **Other contacts recorded today** (the key ``sessions_today``): session notes dated today
+  on caseload clients, drafts included, by any author, that were not started from an
+  appointment (those show with their appointment); notes marked entered in error are left
+  out. By client name.
 - **Earlier this week**: the same, dated from Monday of this week to yesterday. By date,
   then client name.
 - **Notes not signed**: the user's own draft notes (only the author can sign) for a
@@ -31,6 +36,9 @@ the order it is listed:
 - **Urgent risk events without a share decision**: oldest first.
 - **Critical items not reviewed**: from
   :func:`clinic_app.services.critical_items.critical_answers_for_caseload`, oldest first.
+- **Subject access requests**: open requests about caseload clients
+  (:func:`clinic_app.services.subject_access.open_subject_access_requests`), overdue first,
+  then by the deadline in force. Each opens the record's "Subject access" tab at the request.
 
 Each section reads the tables named in :data:`SECTION_TABLES`; :func:`generations` counts
 the committed changes to them (:mod:`clinic_app.services.changes`), so a screen can reload
@@ -41,7 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -50,9 +58,12 @@ from sqlalchemy.orm import Session, aliased
 
 from clinic_app.errors import AccessDenied, NotFound
 from clinic_app.models import (
+    Appointment,
+    AppointmentClinician,
     Client,
     ClientAssignment,
     CriticalItemReview,
+    EmergencyAccess,
     InterventionPlan,
     MeasureAdministration,
     MeasureDefinition,
@@ -67,11 +78,21 @@ from clinic_app.models import (
     SessionNote,
     SpecialistService,
     StaffUser,
+    SubjectAccessRequest,
+    SubjectAccessReview,
 )
 from clinic_app.models.enums import PlanStatus, ReferralStatus, Role, Urgency
-from clinic_app.services import changes, critical_items, measure_schedules, referrals
+from clinic_app.services import (
+    appointments,
+    changes,
+    critical_items,
+    measure_schedules,
+    referrals,
+    subject_access,
+)
 from clinic_app.services.common import StaffRef
 from clinic_app.wording import (
+    APPOINTMENT_STATUS_WORDS,
     ATTENDANCE_WORDS,
     MODALITY_WORDS,
     REFERRAL_STATUS_WORDS,
@@ -91,6 +112,7 @@ PLAN = "Plan"
 REFERRALS = "Referrals"
 MEASURES = "Measures"
 RISK = "Risk"
+SUBJECT_ACCESS = "Subject access"
 
 
 class SectionKey(StrEnum):
@@ -98,6 +120,8 @@ class SectionKey(StrEnum):
 
     URGENT_RISK = "urgent_risk"
     CRITICAL_ANSWERS = "critical_answers"
+    APPOINTMENTS_TODAY = "appointments_today"
+    SUBJECT_ACCESS = "subject_access"
     SESSIONS_TODAY = "sessions_today"
     UNSIGNED_NOTES = "unsigned_notes"
     REFERRALS = "referrals"
@@ -110,13 +134,15 @@ TO_DO = frozenset(
     {
         SectionKey.URGENT_RISK,
         SectionKey.CRITICAL_ANSWERS,
+        SectionKey.SUBJECT_ACCESS,
         SectionKey.UNSIGNED_NOTES,
         SectionKey.REFERRALS,
         SectionKey.PLAN_REVIEWS,
         SectionKey.MEASURES_DUE,
     }
 )
-"""The sections that ask the user to do something (sessions are for information)."""
+"""The sections that ask the user to do something (sessions and appointments are for
+information)."""
 
 
 def _tables(*models: type[Any]) -> frozenset[str]:
@@ -127,15 +153,26 @@ def _tables(*models: type[Any]) -> frozenset[str]:
 
 _NOTES = (SessionNote, StaffUser)
 _PLANS = (InterventionPlan, PlanRevision, PlanReview)
+_MEASURES_DUE = (
+    *_PLANS,
+    MeasureDefinition,
+    MeasureSchedule,
+    MeasureAdministration,
+    SessionNote,
+)
 SECTION_TABLES: Mapping[SectionKey, frozenset[str]] = {
-    SectionKey.SESSIONS_TODAY: _tables(*_NOTES),
+    # An appointment line says whether its note is written and signed, and which
+    # measures are due; the clients listed are those the user may open now.
+    SectionKey.APPOINTMENTS_TODAY: _tables(
+        Appointment, AppointmentClinician, EmergencyAccess, *_NOTES, *_MEASURES_DUE
+    ),
+    SectionKey.SUBJECT_ACCESS: _tables(SubjectAccessRequest, SubjectAccessReview),
+    SectionKey.SESSIONS_TODAY: _tables(*_NOTES, Appointment),
     SectionKey.SESSIONS_THIS_WEEK: _tables(*_NOTES),
     SectionKey.UNSIGNED_NOTES: _tables(*_NOTES),
     SectionKey.PLAN_REVIEWS: _tables(*_PLANS),
     SectionKey.REFERRALS: _tables(Referral, ReferralStatusChange, SpecialistService),
-    SectionKey.MEASURES_DUE: _tables(
-        *_PLANS, MeasureDefinition, MeasureSchedule, MeasureAdministration, SessionNote
-    ),
+    SectionKey.MEASURES_DUE: _tables(*_MEASURES_DUE),
     SectionKey.URGENT_RISK: _tables(RiskEvent, RiskShareDecision),
     SectionKey.CRITICAL_ANSWERS: _tables(
         MeasureDefinition, MeasureAdministration, MeasureResponse, CriticalItemReview
@@ -164,6 +201,8 @@ class DashboardItem:
     flag: str = ""
     detail: str = ""
     """The whole story in a sentence or two (for a tooltip); ``what`` is the short form."""
+    at: time | None = None
+    """The time of day that matters (an appointment's start), when there is one."""
 
 
 @dataclass(frozen=True)
@@ -269,7 +308,13 @@ class _Ask:
 
 
 def _sessions(
-    session: Session, ask: _Ask, key: SectionKey, start: date, end: date
+    session: Session,
+    ask: _Ask,
+    key: SectionKey,
+    start: date,
+    end: date,
+    *,
+    without_appointment: bool = False,
 ) -> DashboardSection:
     if start > end:
         return DashboardSection(key, (), 0)
@@ -303,6 +348,10 @@ def _sessions(
             SessionNote.id,
         )
     )
+    if without_appointment:
+        query = query.where(
+            ~exists(select(Appointment.id).where(Appointment.note_id == SessionNote.id))
+        )
     rows = _rows(session, query.limit(ask.limit))
     items = []
     for note_id, client_id, day, modality, attendance, signed_at, author, author_name, *who in rows:
@@ -336,7 +385,90 @@ def _section(
 
 
 def _sessions_today(session: Session, ask: _Ask) -> DashboardSection:
-    return _sessions(session, ask, SectionKey.SESSIONS_TODAY, ask.today, ask.today)
+    return _sessions(
+        session, ask, SectionKey.SESSIONS_TODAY, ask.today, ask.today, without_appointment=True
+    )
+
+
+def _clock(at: time) -> str:
+    return f"{at:%H:%M}"
+
+
+def _appointments_today(session: Session, ask: _Ask) -> DashboardSection:
+    try:
+        found = appointments.todays_appointments(session, ask.by, ask.today)
+    except NotFound:  # no such member of staff (see warm_up): no diary
+        found = ()
+    first = found[: ask.limit] if ask.limit is not None else found
+    items = []
+    for row in first:
+        if row.client_id is None:  # busy time only (never listed for Home, but be sure)
+            continue
+        ends = row.ends.time()
+        status = APPOINTMENT_STATUS_WORDS[row.status]
+        if row.note_id is None:
+            note = "no note yet"
+        elif row.note_signed:
+            note = "note signed"
+        else:
+            note = "note not signed yet"
+        due = f"; due: {', '.join(row.measures_due)}" if row.measures_due else ""
+        with_whom = [a.name for a in row.clinicians if a.staff_id != ask.by.id]
+        joint = f" with {', '.join(with_whom)}" if with_whom else ""
+        items.append(
+            DashboardItem(
+                row.client_id,
+                row.client_name,
+                row.local_ref,
+                SESSIONS,
+                row.note_id,
+                f"{MODALITY_WORDS[row.modality]}, {row.duration_minutes} minutes"
+                f" to {_clock(ends)}{joint}: {note}{due}",
+                row.day,
+                status,
+                f"Appointment today from {_clock(row.start_time)} to {_clock(ends)} "
+                f"({row.duration_minutes} minutes, {MODALITY_WORDS[row.modality].lower()}): "
+                f"{status.lower()}, {note}."
+                + (f" Measures due: {', '.join(row.measures_due)}." if row.measures_due else ""),
+                row.start_time,
+            )
+        )
+    return DashboardSection(SectionKey.APPOINTMENTS_TODAY, tuple(items), len(found))
+
+
+def _subject_access(session: Session, ask: _Ask) -> DashboardSection:
+    found = sorted(
+        subject_access.open_subject_access_requests(session, ask.by, today=ask.today),
+        key=lambda r: (not r.overdue, r.due_on, r.request_id),  # overdue first
+    )
+    first = found[: ask.limit] if ask.limit is not None else found
+    people = _people(session, (r.client_id for r in first))
+    items = []
+    for r in first:
+        name, ref = people.get(r.client_id, (r.client_name, r.local_ref))
+        days = (r.due_on - ask.today).days
+        if r.overdue:
+            flag, when = "Overdue", f"overdue by {_days(-days)}"
+        elif days == 0:
+            flag, when = "Due today", "due today"
+        else:
+            flag, when = "Due", f"due in {_days(days)}"
+        extended = " (extended)" if r.extended else ""
+        items.append(
+            DashboardItem(
+                r.client_id,
+                name,
+                ref,
+                SUBJECT_ACCESS,
+                r.request_id,
+                f"{r.what}; {when}{extended}",
+                r.due_on,
+                flag,
+                f"A request for their records received on {_long(r.received_on)} must be "
+                f"answered by {_long(r.due_on)}{extended}. {r.what}.",
+            )
+        )
+    return DashboardSection(SectionKey.SUBJECT_ACCESS, tuple(items), len(found))
 
 
 def _sessions_this_week(session: Session, ask: _Ask) -> DashboardSection:
@@ -663,6 +795,8 @@ def _measures_due(session: Session, ask: _Ask) -> DashboardSection:
 _READERS: Mapping[SectionKey, Callable[[Session, _Ask], DashboardSection]] = {
     SectionKey.URGENT_RISK: _urgent_risk,
     SectionKey.CRITICAL_ANSWERS: _critical_answers,
+    SectionKey.APPOINTMENTS_TODAY: _appointments_today,
+    SectionKey.SUBJECT_ACCESS: _subject_access,
     SectionKey.SESSIONS_TODAY: _sessions_today,
     SectionKey.UNSIGNED_NOTES: _unsigned,
     SectionKey.REFERRALS: _referrals,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from clinic_app.errors import AccessDenied, ValidationError
@@ -65,6 +65,7 @@ from clinic_app.services import audit
 from clinic_app.services.common import StaffRef
 from clinic_app.services.notes import NoteContent, addendum_seal, note_seal
 from clinic_app.services.validation import nhs_check_digit
+from clinic_app.storage import site as site_storage
 
 MAX_DEMO_CLIENTS = 100_000
 DEMO_PREFIX = "DEMO-"
@@ -215,17 +216,55 @@ def _ensure_services(session: Session) -> list[int]:
     return ids
 
 
+class _Ids:
+    """Row ids for rows written with their ids (so children can name their parents).
+
+    On a workstation, counting on from the largest id in each table. At a site, drawn
+    from the table's own sequence in blocks: the largest id a member of staff can see is
+    not the largest there is (row-level security), and rows added later by anyone take
+    their ids from the same sequence.
+    """
+
+    BLOCK = 500
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.on_site = site_storage.is_site(session)
+        self.next: dict[type[Any], int] = {}
+        self.pool: dict[type[Any], list[int]] = {}
+
+    def take(self, model: type[Any]) -> int:
+        if self.on_site:
+            pool = self.pool.setdefault(model, [])
+            if not pool:
+                pool.extend(
+                    self.session.scalars(
+                        text(
+                            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                            "FROM generate_series(1, :n)"
+                        ),
+                        {"table": model.__tablename__, "n": self.BLOCK},
+                    )
+                )
+                pool.reverse()
+            return pool.pop()
+        if model not in self.next:
+            self.next[model] = (self.session.scalar(select(func.max(model.id))) or 0) + 1
+        ident = self.next[model]
+        self.next[model] = ident + 1
+        return ident
+
+
 class _Builder:
     """Collects rows per table, then inserts each table in one executemany."""
 
-    def __init__(self, session: Session, next_ids: dict[type[Any], int]) -> None:
+    def __init__(self, session: Session, ids: _Ids) -> None:
         self.session = session
-        self.next_ids = next_ids
+        self.ids = ids
         self.rows: dict[type[Any], list[dict[str, Any]]] = {}
 
     def add(self, model: type[Any], **values: Any) -> int:
-        ident = self.next_ids[model]
-        self.next_ids[model] = ident + 1
+        ident = self.ids.take(model)
         self.rows.setdefault(model, []).append({"id": ident, **values})
         return ident
 
@@ -270,7 +309,6 @@ def load_demo_caseload(
     today = today or date.today()
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     service_ids = _ensure_services(session)
-    next_ids = {model: (session.scalar(select(func.max(model.id))) or 0) + 1 for model in ORDER}
     existing = (
         session.scalar(
             select(func.count()).select_from(Client).where(Client.local_ref.like(f"{DEMO_PREFIX}%"))
@@ -281,7 +319,7 @@ def load_demo_caseload(
         session.scalars(select(Client.nhs_number).where(Client.nhs_number.is_not(None))).all()
     ) - {None}
     used: set[str] = {n for n in used_numbers if n}
-    builder = _Builder(session, next_ids)
+    builder = _Builder(session, _Ids(session))
     total_sessions = 0
     refs = []
     for n in range(clients):

@@ -48,6 +48,10 @@ ADMIN_TABLES = frozenset(
     {"staff_user", "app_setting", "specialist_service", "audience_profile", "measure_definition"}
 )
 ADMIN_DELETES = frozenset({"audience_profile", "app_setting"})
+# Administrators put clients on caseloads and take them off (an assignment is ended, never
+# deleted): they add assignments, and change nothing in one but its end.
+ASSIGNMENTS = "client_assignment"
+ASSIGNMENT_END = "ended_at"
 # Tables clinical staff delete rows from (their own autosaved drafts).
 CLINICAL_DELETES = frozenset({"note_draft", "form_draft"})
 # Drafts belong to the person who typed them, not to the whole team.
@@ -202,6 +206,9 @@ def _grants() -> Iterator[str]:
             yield f"GRANT UPDATE ({_columns(writable)}) ON {name} TO {admin}"
             if table.name in ADMIN_DELETES:
                 yield f"GRANT DELETE ON {name} TO {admin}"
+        if table.name == ASSIGNMENTS:
+            yield f"GRANT INSERT ({_columns(readable)}) ON {name} TO {admin}"
+            yield f"GRANT UPDATE ({ASSIGNMENT_END}) ON {name} TO {admin}"
 
 
 def _functions() -> Iterator[str]:
@@ -250,12 +257,14 @@ def _row_security() -> Iterator[str]:
             yield _policy(table, "clinical_read", "SELECT", clinical, seen, "")
             yield _policy(table, "clinical_register", "INSERT", clinical, "", "true")
             yield _policy(table, "clinical_change", "UPDATE", clinical, visible, visible)
-        elif table == "client_assignment":
+        elif table == ASSIGNMENTS:
             own = f"staff_id = {me}"
             first = f"({own} AND NOT clinic_client_has_team(client_id))"
             yield _policy(table, "clinical_read", "SELECT", clinical, f"{own} OR {visible}", "")
             yield _policy(table, "clinical_assign", "INSERT", clinical, "", f"{visible} OR {first}")
             yield _policy(table, "clinical_change", "UPDATE", clinical, visible, visible)
+            yield _policy(table, "administrator_assign", "INSERT", admin, "", "true")
+            yield _policy(table, "administrator_end", "UPDATE", admin, "true", "true")
         elif table == "emergency_access":
             own = f"staff_id = {me}"
             limited = (
@@ -475,6 +484,35 @@ def _gate() -> Iterator[str]:
     )
 
 
+# Reaching a client who is not on one's caseload (emergency access follows): row-level
+# security hides the client's row, so whether such a client exists is asked of these two,
+# which answer nothing but an id or yes/no, and only to clinical staff.
+LOOKUP_FUNCTIONS = {
+    "clinic_find_client(reference text, nhs text)": (
+        "integer",
+        "SELECT id FROM client WHERE local_ref = reference "
+        "OR (nhs <> '' AND nhs_number = nhs) ORDER BY id LIMIT 1",
+    ),
+    "clinic_client_exists(target integer)": (
+        "boolean",
+        "SELECT EXISTS (SELECT 1 FROM client WHERE id = target)",
+    ),
+}
+
+
+def _lookup_functions() -> Iterator[str]:
+    clinical = ", ".join(_quote(g) for g in CLINICAL_GROUPS)
+    for signature, (returns, body) in LOOKUP_FUNCTIONS.items():
+        yield (
+            f"CREATE OR REPLACE FUNCTION {signature} RETURNS {returns} LANGUAGE sql STABLE "
+            f"SECURITY DEFINER SET search_path FROM CURRENT AS $$ {body} $$"
+        )
+        types = ", ".join(part.split()[-1] for part in signature.split("(")[1][:-1].split(", "))
+        name = signature.split("(")[0]
+        yield f"REVOKE ALL ON FUNCTION {name}({types}) FROM PUBLIC"
+        yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {clinical}"
+
+
 def _function_privileges() -> Iterator[str]:
     """Functions run only for the staff groups (by default PostgreSQL lets anyone)."""
     everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
@@ -486,6 +524,7 @@ def _function_privileges() -> Iterator[str]:
         yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"
     yield from _account_functions()
     yield from _gate()
+    yield from _lookup_functions()
 
 
 def security_statements() -> list[str]:

@@ -405,6 +405,11 @@ def connect_engine(
     return engine
 
 
+def is_site(session: Session) -> bool:
+    """Whether this unit of work is on a site (PostgreSQL) rather than a workstation file."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def lock_audit_chain(session: Session) -> None:
     """Serialise appends to the audit chain until this unit of work ends (site mode).
 
@@ -414,6 +419,5 @@ def lock_audit_chain(session: Session) -> None:
     """
     from sqlalchemy import text  # noqa: PLC0415
 
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if is_site(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_CHAIN_LOCK})

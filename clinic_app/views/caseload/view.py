@@ -2,8 +2,12 @@
 
 A clinician finds a client by typing part of a name (either order), a case reference or an
 NHS number, and narrows the list by site, status or a clinician on the team. Enter or a
-double-click opens the client. The list holds identity and status only, never clinical
-content.
+double-click opens the client. Beside identity and status, a clinician scans when each
+client was last seen, their next appointment, the current risk judgement (the highest
+level in the latest structured assessment), how many notes are unsigned and whether
+protective measures are in force (a count only: their details, which are about third
+parties, stay in the record's Victims tab); administrators see identity and status only.
+No clinical text is ever shown.
 
 Filtering has to stay quick with 10,000 clients (ARCHITECTURE.md: <= 50 ms), so every row's
 display text, sort keys and a lowercase search key are computed once when the caseload is
@@ -17,7 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -65,6 +69,11 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 STATUS_ORDER: dict[ClientStatus, int] = {status: n for n, status in enumerate(CLIENT_STATUS_WORDS)}
 
 NOT_RECORDED = "Not recorded"
+NOT_SEEN = "Not yet"
+NONE_BOOKED = "None booked"
+NOT_ASSESSED = "Not assessed"
+RISK_WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "not rated": "Not rated"}
+RISK_RANK = {"": -1, "not rated": 0, "low": 1, "moderate": 2, "high": 3}
 NOT_ASSIGNED = "Not assigned"
 DEMO_MARKER = "(demo)"
 
@@ -78,33 +87,62 @@ SEARCH_PLACEHOLDER = "Search by name, case reference or NHS number"
 
 
 class CaseloadColumn(IntEnum):
-    """The caseload's columns, in order."""
+    """The caseload's columns, in order: who, then what a clinician scans, then the rest of
+    the identity (which a narrow screen reaches by scrolling)."""
 
     NAME = 0
     REFERENCE = 1
-    NHS_NUMBER = 2
-    DATE_OF_BIRTH = 3
-    AGE = 4
-    SITE = 5
-    STATUS = 6
-    TYPOLOGY = 7
-    LEAD_CLINICIAN = 8
+    STATUS = 2
+    LAST_SEEN = 3
+    NEXT_APPOINTMENT = 4
+    RISK = 5
+    UNSIGNED_NOTES = 6
+    PROTECTIVE_MEASURES = 7
+    TYPOLOGY = 8
+    LEAD_CLINICIAN = 9
+    NHS_NUMBER = 10
+    DATE_OF_BIRTH = 11
+    AGE = 12
+    SITE = 13
+
+
+CLINICAL_COLUMNS = (
+    CaseloadColumn.LAST_SEEN,
+    CaseloadColumn.NEXT_APPOINTMENT,
+    CaseloadColumn.RISK,
+    CaseloadColumn.UNSIGNED_NOTES,
+    CaseloadColumn.PROTECTIVE_MEASURES,
+    CaseloadColumn.TYPOLOGY,
+)
+"""A clinician's columns: hidden from administrators, who see identity and status only."""
 
 
 HEADERS: dict[CaseloadColumn, str] = {
     CaseloadColumn.NAME: "Name",
     CaseloadColumn.REFERENCE: "Case reference",
+    CaseloadColumn.STATUS: "Status",
+    CaseloadColumn.LAST_SEEN: "Last seen",
+    CaseloadColumn.NEXT_APPOINTMENT: "Next appointment",
+    CaseloadColumn.RISK: "Risk",
+    CaseloadColumn.UNSIGNED_NOTES: "Unsigned",
+    CaseloadColumn.PROTECTIVE_MEASURES: "Protection",
+    CaseloadColumn.TYPOLOGY: "Typology",
+    CaseloadColumn.LEAD_CLINICIAN: "Lead clinician",
     CaseloadColumn.NHS_NUMBER: "NHS number",
     CaseloadColumn.DATE_OF_BIRTH: "Date of birth",
     CaseloadColumn.AGE: "Age",
     CaseloadColumn.SITE: "Site",
-    CaseloadColumn.STATUS: "Status",
-    CaseloadColumn.TYPOLOGY: "Typology",
-    CaseloadColumn.LEAD_CLINICIAN: "Lead clinician",
 }
 HEADER_TIPS: dict[CaseloadColumn, str] = {
     CaseloadColumn.REFERENCE: "The programme's local case reference",
     CaseloadColumn.AGE: "Age in years today",
+    CaseloadColumn.LAST_SEEN: "The last session the client attended",
+    CaseloadColumn.NEXT_APPOINTMENT: "The next appointment booked, from today",
+    CaseloadColumn.RISK: "Current risk: the highest judgement in the latest risk assessment",
+    CaseloadColumn.UNSIGNED_NOTES: "Session notes on the record not signed yet",
+    CaseloadColumn.PROTECTIVE_MEASURES: (
+        "Protective measures in force today (their details are in the Victims and others tab)"
+    ),
     CaseloadColumn.TYPOLOGY: "Typology (Mullen et al.) as last recorded",
     CaseloadColumn.LEAD_CLINICIAN: "The lead clinician; hover over a name to see the whole team",
 }
@@ -153,27 +191,39 @@ def prepare_line(row: CaseloadRow, today: date) -> CaseloadLine:
     age = age_on(born, today)
     typology = TYPOLOGY_WORDS[row.typology] if row.typology is not None else NOT_RECORDED
     lead = row.lead_clinician or NOT_ASSIGNED
+    seen, booked = row.last_seen, row.next_appointment
+    measures = row.protective_measures
     texts = (
         name,
         client.local_ref,
+        CLIENT_STATUS_WORDS[client.status],
+        f"{seen:%d/%m/%Y}" if seen is not None else NOT_SEEN,
+        f"{booked:%a %d/%m/%Y %H:%M}" if booked is not None else NONE_BOOKED,
+        RISK_WORDS.get(row.risk_judgement, NOT_ASSESSED),
+        str(row.unsigned_notes) if row.unsigned_notes else "None",
+        f"Yes ({measures})" if measures else "None",
+        typology,
+        lead,
         format_nhs_number(client.nhs_number) or NOT_RECORDED,
         f"{born.day:02d}/{born.month:02d}/{born.year:04d}",
         str(age),
         client.site,
-        CLIENT_STATUS_WORDS[client.status],
-        typology,
-        lead,
     )
     sort_keys = (
         f"{family}\t{given}",
         client.local_ref.casefold(),
+        STATUS_ORDER[client.status],
+        seen or date.min,  # never seen sorts first: the longest since seen
+        booked or datetime.max,  # none booked sorts last: the soonest first
+        RISK_RANK.get(row.risk_judgement, -1),
+        row.unsigned_notes,
+        measures,
+        typology.casefold(),
+        row.lead_clinician.casefold(),
         nhs_digits,
         client.date_of_birth,
         age,
         client.site.casefold(),
-        STATUS_ORDER[client.status],
-        typology.casefold(),
-        row.lead_clinician.casefold(),
     )
     team = frozenset(row.assigned) | ({row.lead_clinician} if row.lead_clinician else set())
     return CaseloadLine(row, texts, sort_keys, search_key, team)
@@ -327,6 +377,10 @@ class CaseloadModel(ListTableModel[CaseloadLine]):
             return f"{client.display_name}: a demonstration record, not a real person"
         if column == CaseloadColumn.DATE_OF_BIRTH:
             return f"Born {client.date_of_birth.strftime('%d %B %Y')}"
+        if column == CaseloadColumn.RISK and line.row.risk_assessed_on is not None:
+            return f"From the risk assessment of {line.row.risk_assessed_on:%d %B %Y}"
+        if column == CaseloadColumn.PROTECTIVE_MEASURES and line.row.protective_measures:
+            return "Protective measures in force: see the Victims and others tab"
         if column == CaseloadColumn.LEAD_CLINICIAN and line.row.assigned:
             return "Team: " + ", ".join(line.row.assigned)
         return None
@@ -645,7 +699,8 @@ class CaseloadView(QWidget):
         self.table = OpenableTable()
         self.table.setModel(self.proxy)
         # Administrators see who is on the caseload, not clinicians' judgements about them.
-        self.table.setColumnHidden(CaseloadColumn.TYPOLOGY, not show_typology)
+        for column in CLINICAL_COLUMNS:
+            self.table.setColumnHidden(column, not show_typology)
         self.table.setAccessibleName("Caseload")
         self.table.setAccessibleDescription("Press Enter to open the selected client's record.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -746,7 +801,13 @@ class CaseloadView(QWidget):
             CaseloadColumn.AGE: _sized("Age", t, 36),
             CaseloadColumn.SITE: _sized("North London", t),
             CaseloadColumn.STATUS: _sized("Referred", t, 36),
+            CaseloadColumn.LAST_SEEN: _sized("00/00/0000", t),
+            CaseloadColumn.NEXT_APPOINTMENT: _sized("Wed 00/00/0000 00:00", t),
+            CaseloadColumn.RISK: _sized("Not assessed", t),
+            CaseloadColumn.UNSIGNED_NOTES: _sized("Unsigned", t),
+            CaseloadColumn.PROTECTIVE_MEASURES: _sized("Protection", t),
             CaseloadColumn.TYPOLOGY: _sized("Incompetent suitor", t),
+            CaseloadColumn.LEAD_CLINICIAN: _sized("Dr Alexandra Jones", t),
         }
         for column, width in widths.items():
             t.setColumnWidth(column, width)

@@ -1,8 +1,10 @@
 """The dashboard: the signed-in clinician's home screen.
 
-It shows, for the user's caseload, what needs doing (urgent risk events without a share
-decision, critical answers not reviewed, notes not signed, referrals overdue or awaiting
-action, plan reviews and measures due) and this week's sessions. Each section lists its
+It shows, for the user's caseload, today's appointments (time, client, modality, what
+became of it and whether its note is written), what needs doing (urgent risk events
+without a share decision, critical answers not reviewed, subject access requests, notes
+not signed, referrals overdue or awaiting action, plan reviews and measures due) and the
+contacts recorded this week without an appointment. Each section lists its
 most urgent lines first (the first :data:`~clinic_app.services.dashboard.FIRST_ITEMS`)
 and says how many there are in all ("20 of 143"); "Show all" lists the whole section.
 Every line names the client and what needs doing, never clinical text; Enter or a
@@ -68,8 +70,9 @@ MAX_VISIBLE_ROWS = 6
 @dataclass(frozen=True)
 class OpenTarget:
     """Where a dashboard line is dealt with: a client's record, one of its tabs
-    ("Sessions", "Plan", "Referrals", "Measures", "Risk") and the item there (a note,
-    plan, referral, measure schedule or risk event id; None for the tab itself)."""
+    ("Sessions", "Plan", "Referrals", "Measures", "Risk", "Subject access") and the item
+    there (a note, plan, referral, measure schedule, risk event or subject access request
+    id; None for the tab itself)."""
 
     client_id: int
     tab: str
@@ -121,7 +124,22 @@ SECTIONS: tuple[Section, ...] = (
         "Given",
     ),
     Section(
-        SectionKey.SESSIONS_TODAY, "&Today's sessions", "No session recorded today.", "Session"
+        SectionKey.APPOINTMENTS_TODAY,
+        "&Today's appointments",
+        "No appointment in your diary today.",
+        "Time",
+    ),
+    Section(
+        SectionKey.SESSIONS_TODAY,
+        "&Other contacts recorded today (no appointment)",
+        "No other contact recorded today.",
+        "Session",
+    ),
+    Section(
+        SectionKey.SUBJECT_ACCESS,
+        "Subject access re&quests",
+        "None: no request for records is open.",
+        "Due by",
     ),
     Section(
         SectionKey.UNSIGNED_NOTES,
@@ -167,12 +185,14 @@ DASHBOARD_HEADERS: dict[DashboardColumn, str] = {
     DashboardColumn.DATE: "Date",
     DashboardColumn.FLAG: "Status",
 }
-STANDING_OUT = frozenset({"URGENT", "Overdue", "Not signed", "Awaiting action", "Due today"})
+STANDING_OUT = frozenset(
+    {"URGENT", "Overdue", "Not signed", "Awaiting action", "Due today", "Did not attend"}
+)
 WARNED = frozenset({"URGENT", "Overdue"})
 """Flags shown with a warning icon as well as in bold."""
 FLAG_WORDS = (
     *("Signed", "Draft", "Not signed", "OVERDUE", "Due today", "Due", "Awaiting action"),
-    *("URGENT", "CRITICAL"),
+    *("URGENT", "CRITICAL", "Booked", "Attended", "Did not attend"),
 )
 """Every flag as shown: the status column is as wide as the widest."""
 CLIENT_SAMPLE = "MACKENZIE-ROBERTSON, Alexandra (MASIP-00000)"
@@ -191,6 +211,8 @@ class DashboardItemModel(ListTableModel[DashboardItem]):
         if column == DashboardColumn.WHAT:
             return item.what
         if column == DashboardColumn.DATE:
+            if item.at is not None:  # today's appointments: the time is what matters
+                return f"{item.at:%H:%M}"
             return f"{item.when:%d/%m/%Y}" if item.when else ""
         return item.flag.upper() if item.flag == "Overdue" else item.flag
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -172,13 +173,18 @@ def test_model_shows_plain_words_and_formatted_values():
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in CaseloadColumn] == [
         "Name",
         "Case reference",
+        "Status",
+        "Last seen",
+        "Next appointment",
+        "Risk",
+        "Unsigned",
+        "Protection",
+        "Typology",
+        "Lead clinician",
         "NHS number",
         "Date of birth",
         "Age",
         "Site",
-        "Status",
-        "Typology",
-        "Lead clinician",
     ]
     assert text(0, CaseloadColumn.NAME) == "JONES, Alex"
     assert text(0, CaseloadColumn.REFERENCE) == "MASIP-0001"
@@ -600,6 +606,91 @@ def test_activation_ignores_an_invalid_index(qtbot):
 def test_the_typology_column_is_left_out_for_administrators(qtbot):
     view = CaseloadView(small_caseload, today=lambda: TODAY, show_typology=False)
     qtbot.addWidget(view)
-    assert view.table.isColumnHidden(CaseloadColumn.TYPOLOGY)
+    clinical = [
+        CaseloadColumn.TYPOLOGY,
+        CaseloadColumn.LAST_SEEN,
+        CaseloadColumn.NEXT_APPOINTMENT,
+        CaseloadColumn.RISK,
+        CaseloadColumn.UNSIGNED_NOTES,
+        CaseloadColumn.PROTECTIVE_MEASURES,
+    ]
+    assert all(view.table.isColumnHidden(c) for c in clinical)
+    assert not view.table.isColumnHidden(CaseloadColumn.STATUS)
     clinician_view, _ = make_view(qtbot)
-    assert not clinician_view.table.isColumnHidden(CaseloadColumn.TYPOLOGY)
+    assert not any(clinician_view.table.isColumnHidden(c) for c in clinical)
+
+
+def scanned_caseload() -> list[CaseloadRow]:
+    """Three clients with what a clinician scans: seen, booked, judged, unsigned, protected."""
+    first, second, third = small_caseload()[:3]
+    return [
+        replace(
+            first,
+            last_seen=date(2026, 5, 20),
+            next_appointment=datetime(2026, 6, 3, 14, 0),
+            risk_judgement="moderate",
+            risk_assessed_on=date(2026, 4, 2),
+            unsigned_notes=2,
+            protective_measures=1,
+        ),
+        replace(
+            second,
+            last_seen=date(2026, 3, 1),
+            next_appointment=datetime(2026, 6, 1, 9, 30),
+            risk_judgement="high",
+            risk_assessed_on=date(2026, 1, 10),
+        ),
+        third,  # never seen, nothing booked, not assessed
+    ]
+
+
+def test_the_columns_a_clinician_scans_say_in_words_what_is_known(qtbot):
+    view = CaseloadView(scanned_caseload, today=lambda: TODAY)
+    qtbot.addWidget(view)
+    proxy = view.proxy
+
+    def texts(column: CaseloadColumn) -> list[str]:
+        by_id = {proxy.index(r, 0).data(CaseloadRole.CLIENT_ID): r for r in range(3)}
+        return [proxy.index(by_id[i], column).data() for i in (1, 2, 3)]
+
+    assert texts(CaseloadColumn.LAST_SEEN) == ["20/05/2026", "01/03/2026", "Not yet"]
+    assert texts(CaseloadColumn.NEXT_APPOINTMENT) == [
+        "Wed 03/06/2026 14:00",
+        "Mon 01/06/2026 09:30",
+        "None booked",
+    ]
+    assert texts(CaseloadColumn.RISK) == ["Moderate", "High", "Not assessed"]
+    assert texts(CaseloadColumn.UNSIGNED_NOTES) == ["2", "None", "None"]
+    assert texts(CaseloadColumn.PROTECTIVE_MEASURES) == ["Yes (1)", "None", "None"]
+    first = proxy.index(
+        next(r for r in range(3) if proxy.index(r, 0).data(CaseloadRole.CLIENT_ID) == 1),
+        CaseloadColumn.RISK,
+    )
+    assert first.data(Qt.ItemDataRole.ToolTipRole) == "From the risk assessment of 02 April 2026"
+    assert first.data(Qt.ItemDataRole.AccessibleTextRole) == "Moderate"
+    header = proxy.headerData(
+        CaseloadColumn.PROTECTIVE_MEASURES, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    assert "Victims and others" in header
+
+
+@pytest.mark.parametrize(
+    ("column", "ascending"),
+    [
+        (CaseloadColumn.LAST_SEEN, [3, 2, 1]),  # longest since seen first
+        (CaseloadColumn.NEXT_APPOINTMENT, [2, 1, 3]),  # soonest first, none booked last
+        (CaseloadColumn.RISK, [3, 1, 2]),
+        (CaseloadColumn.UNSIGNED_NOTES, [3, 2, 1]),  # ties keep the order by name
+        (CaseloadColumn.PROTECTIVE_MEASURES, [3, 2, 1]),
+    ],
+)
+def test_the_columns_a_clinician_scans_sort_by_value(qtbot, column, ascending):
+    view = CaseloadView(scanned_caseload, today=lambda: TODAY)
+    qtbot.addWidget(view)
+    view.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+    assert shown_ids(view.proxy) == ascending
+    view.table.sortByColumn(column, Qt.SortOrder.DescendingOrder)
+    if column in (CaseloadColumn.LAST_SEEN, CaseloadColumn.NEXT_APPOINTMENT, CaseloadColumn.RISK):
+        assert shown_ids(view.proxy) == ascending[::-1]
+    view.search_box.setText("smith")  # the filter still works on the sorted lines
+    assert shown_ids(view.proxy) == [2]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -353,6 +353,8 @@ def test_thousands_of_lines_cost_only_the_lines_on_screen(qtbot, monkeypatch):
     assert QHeaderView.ResizeMode.ResizeToContents not in modes  # widths from the font
     asked = 0
     section.show_all_button.click()
+    QApplication.processEvents()  # lay the lists out, then bring this one into view
+    view.lists_area.ensureWidgetVisible(section.table)
     view.grab()  # paint everything that is on screen
     assert section.model.rowCount() == 5000
     assert 0 < asked < 5000  # the lines on screen, not every line
@@ -386,3 +388,64 @@ def test_tab_leaves_a_list_for_its_show_all_and_the_next_list(qtbot):
     assert QApplication.focusWidget() is referrals.show_all_button
     qtbot.keyClick(referrals.show_all_button, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is view.sections["plan_reviews"].table
+
+
+APPOINTMENT = DashboardItem(
+    5, "SAMPLE, Sam", "MASIP-0002", "Sessions", None, "Video, 50 minutes to 10:20: no note yet",
+    TODAY, "Booked", "Appointment today from 09:30 to 10:20.", time(9, 30),
+)  # fmt: skip
+MISSED = DashboardItem(
+    3, "EXAMPLE, Alex", "MASIP-0001", "Sessions", 47, "In person, 50 minutes to 12:50: no note",
+    TODAY, "Did not attend", "Appointment today from 12:00 to 12:50.", time(12, 0),
+)  # fmt: skip
+REQUEST = DashboardItem(
+    3, "EXAMPLE, Alex", "MASIP-0001", "Subject access", 8,
+    "Subject access request: serious-harm review needed; overdue by 2 days",
+    date(2026, 3, 16), "Overdue", "A request for their records must be answered by 16 March.",
+)  # fmt: skip
+
+
+def test_today_lists_the_appointments_by_time_and_opens_the_record(qtbot):
+    view = make(
+        qtbot,
+        FakeDashboard(board(appointments_today=(APPOINTMENT, MISSED), subject_access=(REQUEST,))),
+    )
+    view.show()
+    today = view.sections["appointments_today"]
+    assert today.title.text() == "&Today's appointments (2)"
+    model = today.model
+    assert model.headerData(DashboardColumn.DATE, Qt.Orientation.Horizontal) == "Time"
+    assert [model.index(0, c).data() for c in range(model.columnCount())] == [
+        "SAMPLE, Sam (MASIP-0002)",
+        "Video, 50 minutes to 10:20: no note yet",
+        "09:30",
+        "Booked",
+    ]
+    missed = model.index(1, DashboardColumn.FLAG)
+    assert missed.data() == "Did not attend" and missed.data(Qt.ItemDataRole.FontRole).bold()
+    assert SECTIONS[2].key == "appointments_today"  # after what is urgent, before the rest
+    # Appointments are for information; the open request asks for something.
+    assert "1 thing needs your attention" in view.summary.text()
+    with qtbot.waitSignal(view.open_requested) as opened:
+        today.table.setFocus()
+        today.table.setCurrentIndex(model.index(1, 0))
+        qtbot.keyClick(today.table, Qt.Key.Key_Return)
+    assert opened.args == [OpenTarget(3, "Sessions", 47)]
+
+
+def test_a_subject_access_request_opens_the_subject_access_tab_at_the_request(qtbot):
+    view = make(qtbot, FakeDashboard(board(subject_access=(REQUEST,))))
+    view.show()
+    requests = view.sections["subject_access"]
+    assert requests.title.text() == "Subject access re&quests (1)"
+    model = requests.model
+    assert [model.index(0, c).data() for c in range(model.columnCount())] == [
+        "EXAMPLE, Alex (MASIP-0001)",
+        "Subject access request: serious-harm review needed; overdue by 2 days",
+        "16/03/2026",
+        "OVERDUE",
+    ]
+    assert model.headerData(DashboardColumn.DATE, Qt.Orientation.Horizontal) == "Due by"
+    with qtbot.waitSignal(view.open_requested) as opened:
+        requests.table.doubleClicked.emit(model.index(0, 1))
+    assert opened.args == [OpenTarget(3, "Subject access", 8)]

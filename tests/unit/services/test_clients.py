@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -331,3 +332,199 @@ def test_the_database_itself_refuses_a_reference_differing_only_in_case(db, clie
         )
     with db.transaction() as session:  # a different reference is fine
         session.execute(Client.__table__.insert().values(local_ref="MASIP-0002", **row))
+
+
+def _caseload_scan_fixture(db, psychologist, clinician, client_id):
+    """A client with notes, appointments, two risk assessments and protective measures."""
+    from clinic_app.models.enums import (
+        Attendance,
+        Modality,
+        ProtectiveMeasureKind,
+        ThirdPartyRelation,
+    )
+    from clinic_app.services import appointments, notes
+    from clinic_app.services import third_parties as tp
+
+    today = date(2026, 3, 18)
+
+    def note(day, attendance=Attendance.ATTENDED):
+        content = notes.NoteContent(
+            session_date=day,
+            duration_minutes=50,
+            modality=Modality.VIDEO,
+            attendance=attendance,
+            intervention_content="NOTE-CANARY content",
+        )
+        return notes.create_draft(session, psychologist, client_id, content, today=today).id
+
+    def book(day, at):
+        (row,) = appointments.book(
+            session,
+            psychologist,
+            client_id,
+            day=day,
+            start_time=at,
+            duration_minutes=50,
+            modality=Modality.IN_PERSON,
+            today=min(day, today),
+        )
+        return row.id
+
+    with db.transaction() as session:
+        clients.assign_staff(session, psychologist, client_id, clinician.id)
+        note(date(2026, 3, 2))
+        note(date(2026, 3, 9), Attendance.DID_NOT_ATTEND)  # not seen that day
+        wrong = note(date(2026, 3, 12))
+        notes.mark_entered_in_error(session, psychologist, wrong, reason="Wrong client")
+        attended = book(today, time(9, 0))
+        appointments.mark_attended(session, psychologist, attended, today=today)
+        book(date(2026, 3, 25), time(15, 0))
+        book(date(2026, 3, 25), time(10, 30))  # the earlier the same day is next
+        book(date(2026, 4, 1), time(9, 0))
+        for on, levels in (
+            (date(2026, 1, 5), {"persistence": "high"}),
+            (date(2026, 3, 1), {"persistence": "moderate", "recurrence": "low"}),
+        ):
+            clients.record_risk_assessment(
+                session,
+                psychologist,
+                client_id,
+                tool=RiskTool.SRP,
+                tool_version="2",
+                assessed_on=on,
+                judgements=levels,
+                rationale="Judged with the tool.",
+                today=today,
+            )
+        victim = tp.add_third_party(
+            session,
+            psychologist,
+            client_id,
+            tp.ThirdPartyInput(relation=ThirdPartyRelation.VICTIM, name="VICTIM-CANARY Name"),
+        )
+        for starts, ends in (
+            (date(2026, 1, 1), None),  # in force
+            (date(2026, 1, 1), date(2026, 2, 1)),  # expired
+            (date(2026, 4, 1), None),  # not yet
+        ):
+            tp.add_protective_measure(
+                session,
+                psychologist,
+                victim.id,
+                tp.ProtectiveMeasureInput(
+                    kind=ProtectiveMeasureKind.RESTRAINING_ORDER,
+                    starts_on=starts,
+                    ends_on=ends,
+                    forbids="FORBIDS-CANARY no contact",
+                ),
+            )
+    return today
+
+
+def test_the_caseload_shows_what_a_clinician_scans(db, admin, psychologist, clinician, client_id):
+    from datetime import datetime
+
+    today = _caseload_scan_fixture(db, psychologist, clinician, client_id)
+    with db.session() as session:
+        [mine] = clients.caseload(session, psychologist, today=today)
+        [theirs] = clients.caseload(session, admin, today=today)
+        [colleague] = clients.caseload(session, clinician, today=today)
+    assert mine.last_seen == today  # the appointment marked attended today
+    assert mine.next_appointment == datetime(2026, 3, 25, 10, 30)
+    assert (mine.risk_judgement, mine.risk_assessed_on) == ("moderate", date(2026, 3, 1))
+    assert mine.unsigned_notes == 2  # drafts on the record; entered in error left out
+    assert mine.protective_measures == 1  # a count only: no detail of a third party
+    assert colleague == replace(mine, lead_clinician=colleague.lead_clinician)
+    # Administrators see identity and status only.
+    assert (theirs.last_seen, theirs.next_appointment, theirs.risk_judgement) == (None, None, "")
+    assert (theirs.unsigned_notes, theirs.protective_measures) == (0, 0)
+    text = repr(mine)
+    assert "CANARY" not in text
+
+
+def test_the_caseload_is_seen_from_notes_when_no_appointment_was_attended(
+    db, psychologist, client_id
+):
+    from clinic_app.models.enums import Attendance, Modality
+    from clinic_app.services import notes
+
+    with db.transaction() as session:
+        for day, attendance in (
+            (date(2026, 3, 2), Attendance.LATE),
+            (date(2026, 3, 9), Attendance.CANCELLED_BY_CLIENT),
+        ):
+            content = notes.NoteContent(
+                session_date=day,
+                duration_minutes=50,
+                modality=Modality.VIDEO,
+                attendance=attendance,
+                intervention_content="x",
+            )
+            notes.create_draft(session, psychologist, client_id, content, today=date(2026, 3, 18))
+    with db.session() as session:
+        [row] = clients.caseload(session, psychologist, today=date(2026, 3, 18))
+    assert row.last_seen == date(2026, 3, 2)  # late is seen; cancelled is not
+    assert row.next_appointment is None and row.risk_judgement == ""
+
+
+def test_the_caseload_reads_the_same_few_statements_whatever_its_size(db, psychologist):
+    from sqlalchemy import event
+
+    from clinic_app.services import demo
+
+    def statements(n_clients: int) -> int:
+        with db.transaction() as session:
+            demo.load_demo_caseload(session, psychologist, n_clients)
+        counted = 0
+
+        def count(*_args):  # type: ignore[no-untyped-def]
+            nonlocal counted
+            counted += 1
+
+        with db.session() as session:
+            event.listen(session.connection(), "before_cursor_execute", count)
+            rows = clients.caseload(session, psychologist)
+            event.remove(session.connection(), "before_cursor_execute", count)
+        assert rows
+        return counted
+
+    assert statements(2) == statements(6)
+
+
+def test_records_added_after_a_demo_caseload_take_new_ids(db, psychologist) -> None:
+    """The demo loader writes rows with their ids; what anyone adds afterwards (here a
+    client and a note, through the services) must not collide with them."""
+    from datetime import timedelta
+
+    from clinic_app.models.enums import Attendance, Modality
+    from clinic_app.services import demo, notes
+
+    with db.transaction() as session:
+        loaded = demo.load_demo_caseload(session, psychologist, 3)
+    with db.transaction() as session:
+        made = clients.register_client(
+            session,
+            psychologist,
+            clients.ClientDetails(
+                local_ref="AFTER-1",
+                given_name="Ola",
+                family_name="Berg",
+                date_of_birth=date(1990, 6, 1),
+                site="North",
+                referral_date=date.today() - timedelta(days=2),
+            ),
+        )
+        notes.create_draft(
+            session,
+            psychologist,
+            made.id,
+            notes.NoteContent(
+                session_date=date.today() - timedelta(days=1),
+                duration_minutes=50,
+                modality=Modality.IN_PERSON,
+                attendance=Attendance.ATTENDED,
+            ),
+        )
+    with db.session() as session:
+        refs = {row.client.local_ref for row in clients.caseload(session, psychologist)}
+    assert {loaded.first_ref, loaded.last_ref, "AFTER-1"} <= refs

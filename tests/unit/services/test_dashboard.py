@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -10,6 +10,7 @@ from sqlalchemy import event
 from clinic_app.errors import AccessDenied, NotFound
 from clinic_app.models.enums import (
     Attendance,
+    CancelledBy,
     CriticalReviewOutcome,
     Gateway,
     Modality,
@@ -22,7 +23,9 @@ from clinic_app.models.enums import (
     ShareDecisionKind,
     Urgency,
 )
+from clinic_app.models.subject_access import RequesterKind
 from clinic_app.services import (
+    appointments,
     clients,
     critical_items,
     dashboard,
@@ -36,6 +39,7 @@ from clinic_app.services import (
     referrals,
     risk,
     service_directory,
+    subject_access,
 )
 from clinic_app.services.dashboard import Dashboard, DashboardItem
 from clinic_app.services.sharing import disclosures, letters
@@ -750,3 +754,121 @@ def test_warming_up_finds_nothing_and_writes_nothing(db, psychologist, client_id
         assert not (session.new or session.dirty or session.deleted)
         session.commit()
     assert dashboard.generations() == before
+
+
+def _book(session, by, client_id, at, *, day=TODAY, **more):
+    (row,) = appointments.book(
+        session,
+        by,
+        client_id,
+        day=day,
+        start_time=at,
+        duration_minutes=50,
+        modality=Modality.VIDEO,
+        today=TODAY,
+        **more,
+    )
+    return row.id
+
+
+def test_today_comes_from_the_appointments_in_time_order(
+    db, psychologist, clinician, client_id, other_client
+):
+    with db.transaction() as session:
+        clients.assign_staff(session, clinician, other_client, psychologist.id)
+        _book(session, psychologist, client_id, time(14, 0))
+        early = _book(session, psychologist, other_client, time(9, 30))
+        called_off = _book(session, psychologist, client_id, time(11, 0))
+        appointments.cancel(
+            session, psychologist, called_off, cancelled_by=CancelledBy.CLIENT, reason="Unwell"
+        )
+        _book(session, psychologist, client_id, time(9, 0), day=TODAY + timedelta(days=1))
+        # A colleague's appointment with my client is in their diary, not mine.
+        clients.assign_staff(session, psychologist, client_id, clinician.id)
+        _book(session, clinician, client_id, time(16, 0))
+        appointments.mark_attended(session, psychologist, early, today=TODAY)
+        from_appointment = appointments.start_note_from(session, psychologist, early, today=TODAY)
+        unbooked = _note(session, psychologist, client_id, TODAY)  # a contact not booked
+    board = _dash(db, psychologist)
+    first, second = board.items("appointments_today")
+    assert board.section("appointments_today").total == 2
+    assert (first.client_id, first.at, first.flag) == (other_client, time(9, 30), "Attended")
+    assert (first.tab, first.item_id) == ("Sessions", from_appointment.id)  # opens its note
+    assert first.what == "Video, 50 minutes to 10:20: note not signed yet"
+    assert first.local_ref and first.client_name
+    assert (second.client_id, second.at, second.flag) == (client_id, time(14, 0), "Booked")
+    assert (second.tab, second.item_id) == ("Sessions", None)
+    assert "no note yet" in second.what
+    # The note written from the appointment shows with it; the unbooked contact on its own.
+    assert _ids(board.items("sessions_today")) == [unbooked]
+    # Appointments are for information: nothing "needs attention" because of them.
+    assert "appointments_today" not in dashboard.TO_DO
+    with db.session() as session:
+        whole = dashboard.whole_section(session, psychologist, "appointments_today", today=TODAY)
+    assert whole.items == board.items("appointments_today")
+
+
+def test_today_lists_the_first_appointments_and_counts_them_all(db, psychologist, client_id):
+    with db.transaction() as session:
+        for hour in range(8, 13):
+            _book(session, psychologist, client_id, time(hour, 0))
+    board = _dash(db, psychologist, limit=3)
+    section = board.section("appointments_today")
+    assert [i.at for i in section.items] == [time(8, 0), time(9, 0), time(10, 0)]
+    assert section.total == 5 and not section.complete
+
+
+def _request(session, by, client_id, received_on):
+    return subject_access.register_request(
+        session,
+        by,
+        client_id,
+        received_on=received_on,
+        requester_kind=RequesterKind.CLIENT,
+        requester_name="Alex Example",
+        identity_method="Passport seen at the clinic",
+        identity_checked_on=received_on,
+        today=received_on,
+    ).id
+
+
+def test_subject_access_requests_overdue_first_and_open_the_subject_access_tab(
+    db, psychologist, clinician, client_id, other_client
+):
+    with db.transaction() as session:
+        clients.assign_staff(session, clinician, other_client, psychologist.id)
+        later = _request(session, psychologist, client_id, date(2026, 3, 10))  # due 10 April
+        overdue = _request(session, psychologist, other_client, date(2026, 2, 1))  # 1 March
+        due_today = _request(session, psychologist, client_id, date(2026, 2, 18))
+    board = _dash(db, psychologist)
+    items = board.items("subject_access")
+    assert _ids(items) == [overdue, due_today, later]
+    assert [i.flag for i in items] == ["Overdue", "Due today", "Due"]
+    assert [i.when for i in items] == [date(2026, 3, 1), date(2026, 3, 18), date(2026, 4, 10)]
+    assert {i.tab for i in items} == {"Subject access"}
+    assert items[0].what == (
+        "Subject access request: serious-harm review needed; overdue by 17 days"
+    )
+    assert items[2].what.endswith("due in 23 days")
+    assert board.needing_attention >= 3  # they ask the user to act
+    assert items[0].client_name == "ELSEWHERE, Alex"  # as every dashboard line names them
+    # Only requests about the user's own caseload.
+    assert _ids(_dash(db, clinician).items("subject_access")) == [overdue]
+    with db.session() as session:
+        first = dashboard.dashboard(session, psychologist, ["subject_access"], today=TODAY, limit=1)
+    assert _ids(first.items("subject_access")) == [overdue]
+    assert first.section("subject_access").total == 3
+
+
+def test_new_sections_move_on_only_with_their_own_tables(db, psychologist, client_id):
+    before = dashboard.generations()
+    with db.transaction() as session:
+        _book(session, psychologist, client_id, time(10, 0))
+    booked = dashboard.generations()
+    assert booked["appointments_today"] > before["appointments_today"]
+    assert booked["subject_access"] == before["subject_access"]
+    with db.transaction() as session:
+        _request(session, psychologist, client_id, date(2026, 3, 10))
+    registered = dashboard.generations()
+    assert registered["subject_access"] > booked["subject_access"]
+    assert registered["appointments_today"] == booked["appointments_today"]

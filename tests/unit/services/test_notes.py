@@ -91,6 +91,7 @@ def test_the_database_refuses_to_change_a_signed_note_whatever_the_code(db, psyc
     for sql in (
         "UPDATE session_note SET intervention_content = 'changed' WHERE id = :id",
         "UPDATE session_note SET signed_at = NULL WHERE id = :id",
+        "UPDATE session_note SET start_time = '09:15:00' WHERE id = :id",
         "DELETE FROM session_note WHERE id = :id",
     ):
         with db.session() as session, pytest.raises(Exception, match="signed") as caught:

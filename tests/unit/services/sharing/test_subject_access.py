@@ -206,6 +206,27 @@ def test_release_is_refused_after_a_decision_not_to_release(
     assert list(tmp_path.glob("pack*")) == []
 
 
+def test_the_database_never_changes_a_review_nor_deletes_a_request(
+    db, psychologist, client_id
+) -> None:
+    from sqlalchemy import text
+
+    row = _register(db, psychologist, client_id)
+    with db.transaction() as s:
+        packs.record_review(
+            s, psychologist, row.id, decision=HarmDecision.DO_NOT_RELEASE, rationale="Harm"
+        )
+    for sql, refusal in (
+        ("UPDATE subject_access_review SET decision = 'release_in_full'", "cannot be changed"),
+        ("DELETE FROM subject_access_review", "cannot be changed"),
+        ("DELETE FROM subject_access_request", "never deleted"),
+    ):
+        with db.session() as s, pytest.raises(Exception, match=refusal):
+            s.execute(text(sql))
+    assert _count(db, SubjectAccessReview) == 1
+    assert _count(db, SubjectAccessRequest) == 1
+
+
 def test_only_a_health_professional_reviews(db, admin, psychologist, client_id) -> None:
     row = _register(db, psychologist, client_id)
     with pytest.raises(AccessDenied), db.transaction() as s:
@@ -422,3 +443,51 @@ def test_the_gate_refuses_third_party_columns_and_columns_outside_the_policy() -
     )
     wheres = {p.where for p in audiences.subject_access_problems(bad)}
     assert wheres == {"columns", "consented"}
+
+
+def test_appointments_are_in_the_pack_with_a_victims_name_taken_out_of_a_reason(
+    db, psychologist, client_id
+) -> None:
+    from datetime import time
+
+    from clinic_app.models.enums import CancelledBy
+    from clinic_app.services import appointments
+
+    with db.transaction() as s:
+        third_parties.add_third_party(
+            s,
+            psychologist,
+            client_id,
+            third_parties.ThirdPartyInput(relation=ThirdPartyRelation.VICTIM, name="Morgan Quill"),
+        )
+        booked = appointments.book(
+            s,
+            psychologist,
+            client_id,
+            day=TODAY + timedelta(days=3),
+            today=TODAY,
+            start_time=time(10, 30),
+            duration_minutes=50,
+            modality=Modality.IN_PERSON,
+            clinician_ids=(psychologist.id,),
+            allow_overlap=True,
+        )
+        appointments.cancel(
+            s,
+            psychologist,
+            booked[0].id,
+            cancelled_by=CancelledBy.CLIENT,
+            reason="Said Morgan Quill would be in town that day",
+        )
+    row = _register(db, psychologist, client_id)
+    with db.session() as s:
+        pack = packs.prepare_pack(s, psychologist, row.id).pack
+    [section] = [x for x in pack.sections if x.title == "Appointments"]
+    [appointment] = [i for i in section.items if i.key.startswith("appointment:")]
+    values = {f.name: f.value for f in appointment.fields}
+    assert values["day"] == (TODAY + timedelta(days=3)).isoformat()
+    assert "Morgan" not in (values["cancel_reason"] or "")
+    assert "in town" in (values["cancel_reason"] or "")
+    [attending] = [i for i in section.items if i.key.startswith("appointment_clinician:")]
+    assert psychologist.display_name in {f.value for f in attending.fields}
+    assert any(r.where.startswith("Appointment") for r in pack.removals)
