@@ -301,7 +301,7 @@ def signed_in_staff(session: Session) -> StaffRef:
             "This database account is not a member of staff of this site, or the account "
             "has been disabled. Ask an administrator."
         )
-    return StaffRef(row.id, row.username, row.display_name, row.role)
+    return StaffRef(row.id, row.username, row.display_name, row.role, row.must_change_password)
 
 
 def record_sign_in(session: Session, me: StaffRef) -> None:
