@@ -32,6 +32,7 @@ from sqlalchemy import Column, Connection, Table, text
 from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT, LOCKOUT_MINUTES
 from clinic_app.models import Base, Privacy, privacy_of
 from clinic_app.models.enums import Role
+from clinic_app.storage.site import GATE_PASSWORD, GATE_ROLE
 
 GROUP_ROLES: dict[Role, str] = {role: role.value for role in Role}
 CLINICAL_GROUPS = tuple(GROUP_ROLES[r] for r in Role if r.is_clinical)
@@ -61,10 +62,8 @@ AUDIT_HEAD_KEY = "audit_chain_head"  # services.audit.HEAD_SETTING
 MAX_EMERGENCY_HOURS = 72  # config.EMERGENCY_ACCESS_HOURS's maximum
 POLICY_PREFIX = "clinic_"
 
-# The sign-in gate (see "Sign-in gate" below). Its role's name and password are public by
-# design: all it may do is call ``clinic_open_gate``.
-GATE_ROLE = "clinic_gate"
-GATE_PASSWORD = "clinic-gate"  # noqa: S105 - public by design, not a secret
+# The sign-in gate (see "Sign-in gate" below). Its role's name and password
+# (``storage.site``) are public by design: all it may do is call ``clinic_open_gate``.
 GATE_SECONDS = 15  # how long one opening lets a member of staff's password be tried
 GATE_CLOSED = "1970-01-01 00:00:00+00"  # a staff role's VALID UNTIL while its gate is shut
 

@@ -133,3 +133,15 @@ def test_the_gate_role_can_do_nothing_but_knock(fresh_site):
         # An unknown name, or a role that is not a staff login, opens nothing.
         assert conn.execute("SELECT clinic_open_gate('nobody.here')").fetchone() == (None,)
         assert conn.execute("SELECT clinic_open_gate('clinic_owner')").fetchone() == (None,)
+
+
+def test_the_test_server_pauses_after_a_wrong_password_as_the_guide_advises(pg_server):
+    """``auth_delay`` (docs/site-mode.md) is loaded by the test server from Debian's
+    package, so every sign-in test runs with it."""
+    from tests.pg_server import AUTH_DELAY_MS
+
+    with pg_server.superuser() as conn:
+        loaded = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+        delay = conn.execute("SHOW auth_delay.milliseconds").fetchone()[0]
+    assert "auth_delay" in loaded
+    assert delay == f"{AUTH_DELAY_MS}ms"
