@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -111,17 +112,26 @@ def test_the_sign_in_window_names_the_site_and_signs_in_as_that_person(
         app.close_database()
 
 
-def test_an_unreachable_site_is_said_in_a_plain_sentence_and_nothing_freezes(
-    qtbot, fresh_site, small_heap
+@pytest.mark.parametrize("fault", ["unreachable", "another authority's certificate"])
+def test_a_site_that_cannot_be_used_is_said_in_a_plain_sentence_and_nothing_freezes(
+    qtbot, fresh_site, small_heap, tmp_path, fault
 ):
-    away = SiteSettings(
-        host="127.0.0.1",
-        port=1,  # nothing listens there
-        database=fresh_site.settings.database,
-        sslmode="require",
-        allow_weaker_tls=True,
-    )
-    app = ClinicApp(Path("not-used.db"), site=away)
+    from tests.pg_server import make_certificates
+
+    if fault == "unreachable":
+        where = SiteSettings(
+            host="127.0.0.1",
+            port=1,  # nothing listens there
+            database=fresh_site.settings.database,
+            sslmode="require",
+            allow_weaker_tls=True,
+        )
+        expected = site_storage.UNREACHABLE_MESSAGE
+    else:
+        other_ca, _, _ = make_certificates(tmp_path / "other")
+        where = replace(fresh_site.settings, ca_file=other_ca)
+        expected = "certificate does not match"
+    app = ClinicApp(Path("not-used.db"), site=where)
     dialog = _dialog(qtbot, app)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -132,7 +142,8 @@ def test_an_unreachable_site_is_said_in_a_plain_sentence_and_nothing_freezes(
             dialog.password.setText("a password")
             dialog.ok_button.click()
             qtbot.waitUntil(dialog.ok_button.isEnabled, timeout=WAIT_MS)
-        assert dialog.message.text() == site_storage.UNREACHABLE_MESSAGE
+        assert expected in dialog.message.text()
+        assert "Traceback" not in dialog.message.text()
         assert app.database is None
     finally:
         app.runner.stop()
