@@ -242,6 +242,9 @@ def run_tests(extra: list[str]) -> int:
     if sys.platform.startswith("linux"):
         # tests/installers builds the bundle and the .deb once and tests them.
         env.setdefault("CLINIC_APP_PACKAGE_TESTS", "1")
+    # The service tests run on both engines: the workstation file and a PostgreSQL site
+    # (tests/conftest.py starts the server; without its binaries the site half is skipped).
+    env.setdefault("CLINIC_APP_SITE_TESTS", "1")
     if extra:
         return _run(PYTHON, "-m", "pytest", *extra, env=env)
     gates = [

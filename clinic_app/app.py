@@ -39,7 +39,9 @@ from clinic_app import config
 from clinic_app.config import IDLE_LOCK_MINUTES
 from clinic_app.errors import AccountLocked, AuthError, ClinicError, KeyNotFound
 from clinic_app.views.common.feedback import install_excepthook, show_error
+from clinic_app.views.common.palette import apply_accessible_palette
 from clinic_app.views.common.runner import Runner, use_runner
+from clinic_app.views.documents.copies import remove_temporary_copies
 from clinic_app.views.shell.idle import IdleWatcher, LockKey
 from clinic_app.views.shell.signin import SignInDialog
 
@@ -108,6 +110,7 @@ def _import_record_screens() -> None:
     the first record opened then only builds its widgets (about 0.3 s less on the GUI
     thread).
     """
+    import clinic_app.views.documents.tab  # noqa: PLC0415
     import clinic_app.views.measures.tab  # noqa: PLC0415
     import clinic_app.views.plan.tab  # noqa: PLC0415
     import clinic_app.views.record.overview  # noqa: PLC0415
@@ -179,6 +182,8 @@ class ClinicApp(QObject):
         if app is not None:
             app.installEventFilter(self.idle)
             app.installEventFilter(self.lock_key)
+        if isinstance(app, QApplication):
+            apply_accessible_palette(app)  # text readable on its background (WCAG AA)
         self.locked = False
         self._forms_to_reopen: list[OpenForm] = []
         self._forms_not_kept = 0  # forms whose text could not be kept at the last lock
@@ -418,6 +423,7 @@ class ClinicApp(QObject):
         self.locked = True
         self.idle.pause()
         clear_clipboard()
+        remove_temporary_copies()  # copies a viewer no longer holds open
         window = self.window
         window.prepare_to_lock()
         resume = _Resume(self.workspace.me, window.open_client_ids(), window.current_client_id())
@@ -552,6 +558,7 @@ class ClinicApp(QObject):
         self.locked = True
         self.idle.pause()
         clear_clipboard()
+        remove_temporary_copies()  # the next person to sign in finds none of them
         self.window.prepare_to_lock()
         self._close_window()
         QTimer.singleShot(0, lambda: self._unlock(None))
@@ -1152,11 +1159,32 @@ class ClinicApp(QObject):
                 *zip(TAB_TITLES, makers, strict=True),
                 ("Search notes", make_finder),
                 (SAR_TITLE, lambda: self._subject_access_tab(workspace, client_id)),
+                ("Documents", lambda: self._documents_tab(workspace, client_id, describe_staff)),
             ],
             banner=make_banner,
             reload_client=lambda: workspace.call(clients.client_summary, client_id),
         )
         return view
+
+    @staticmethod
+    def _documents_tab(
+        workspace: Workspace, client_id: int, describe_staff: Callable[[int], str]
+    ) -> RecordPart:
+        """The Documents part of the record (documents received from other services)."""
+        from clinic_app.services import documents  # noqa: PLC0415
+        from clinic_app.views.documents.actions import DocumentsActions  # noqa: PLC0415
+        from clinic_app.views.documents.tab import DocumentsTab  # noqa: PLC0415
+
+        return DocumentsTab(
+            client_id,
+            DocumentsActions(
+                documents_for_client=workspace.bind(documents.documents_for_client),
+                attach_file=workspace.bind(documents.attach_file),
+                open_document=workspace.bind(documents.open_document),
+                mark_entered_in_error=workspace.bind(documents.mark_entered_in_error),
+                describe_staff=describe_staff,
+            ),
+        )
 
     @staticmethod
     def _subject_access_tab(workspace: Workspace, client_id: int) -> RecordPart:
@@ -1198,11 +1226,13 @@ def main() -> int:
     controller = ClinicApp(
         config.default_database_path(), key_file=Path(key_file) if key_file else None, site=site
     )
+    remove_temporary_copies()  # any left behind when the application last stopped
     try:
         if not controller.start():
             return 0
         return int(app.exec())
     finally:
+        remove_temporary_copies()
         # However the program quits, the database is closed cleanly: the write-ahead log
         # is folded into the file and the integrity anchor records the file as left.
         controller.close_database()

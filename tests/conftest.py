@@ -187,6 +187,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wanted = os.environ.get(SITE_ENGINES_VARIABLE)
     if "db" not in metafunc.fixturenames or wanted not in {"1", "only"}:
         return
+    if metafunc.definition.get_closest_marker("workstation_engine") is not None:
+        return  # checks the workstation engine itself: its SQLite, its file, its CLI
     if "tests/unit/services" not in Path(str(metafunc.definition.path)).as_posix():
         return
     engines = ["site"] if wanted == "only" else ["workstation", "site"]

@@ -13,6 +13,7 @@ from clinic_app.models.client import (
     TypologyAssessment,
 )
 from clinic_app.models.disclosure import AudienceProfile, Disclosure
+from clinic_app.models.document import DocumentClass, ReceivedDocument
 from clinic_app.models.evaluation import EvaluationProject
 from clinic_app.models.measure import (
     CriticalItemReview,
@@ -53,6 +54,7 @@ __all__ = [
     "ClientAssignment",
     "CriticalItemReview",
     "Disclosure",
+    "DocumentClass",
     "EmergencyAccess",
     "EvaluationProject",
     "FormDraft",
@@ -70,6 +72,7 @@ __all__ = [
     "PlannedIntervention",
     "Privacy",
     "ProtectiveMeasure",
+    "ReceivedDocument",
     "Referral",
     "ReferralStatusChange",
     "RiskAssessment",

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, String, Text, event, inspect
 from sqlalchemy.orm import Session
 
-from clinic_app.models import Base, Privacy, privacy_of
+from clinic_app.models import Base, DocumentClass, Privacy, privacy_of
 from clinic_app.models.enums import (
     Attendance,
     CancelledBy,
@@ -53,6 +53,7 @@ from clinic_app.services import (
     appointments,
     clients,
     critical_items,
+    documents,
     form_drafts,
     measure_definitions,
     measures,
@@ -314,6 +315,22 @@ def build(
                 )
             else:
                 appointments.mark_attended(s, me, booked.id)
+        # A document received from the police: its title, sender and file name get their
+        # canaries from the hook; its content (bytes, which the hook does not reach) is a
+        # plain text file holding a canary of its own.
+        documents.add_document(
+            s,
+            me,
+            cid,
+            documents.DocumentDetails(
+                title="x",
+                received_from="x",
+                received_on=START,
+                document_class=DocumentClass.THIRD_PARTY,
+            ),
+            file_name="report.txt",
+            content=canaries.value("received_document", "content").encode(),
+        )
         form_drafts.keep_open_forms(
             s, me, [form_drafts.OpenForm(cid, "Plan", "plan", {}, {"x": "x"})]
         )

@@ -48,6 +48,11 @@ def test_every_table_is_mapped_so_nothing_escapes_classification():
         ("ThirdParty", "details", Privacy.THIRD_PARTY),
         ("NoteDraft", "fields", Privacy.CLINICAL),
         ("Disclosure", "payload", Privacy.CLINICAL),
+        # Whatever the clinician's class for a received document, none of it leaves.
+        ("ReceivedDocument", "content", Privacy.CLINICAL),
+        ("ReceivedDocument", "title", Privacy.CLINICAL),
+        ("ReceivedDocument", "received_from", Privacy.CLINICAL),
+        ("ReceivedDocument", "file_name", Privacy.CLINICAL),
     ],
 )
 def test_sensitive_columns_are_classed_as_the_domain_requires(model, column, expected):

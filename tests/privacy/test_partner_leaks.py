@@ -60,8 +60,11 @@ DECISION = disclosures.SharingDecision(
 # only reach MeasureDirection, whose only fields are a title, two dates and a direction
 # word; a third party's relation is never selected (the guarded reader refuses it).
 # Coded values and dates no partner document reads: the policies cannot name them (they
-# are THIRD_PARTY or CLINICAL) and the builders never select them.
+# are THIRD_PARTY or CLINICAL) and the builders never select them. A received document's
+# content is bytes: the record's one is a text file holding its own canary, searched for
+# with the others (and no builder reads that table).
 NON_TEXT_ACCOUNTED_FOR = {
+    "received_document.content",
     "measure_response.value",
     "third_party.relation",
     "protective_measure.kind",

@@ -656,6 +656,9 @@ SUBJECT_ACCESS_NOT_INCLUDED: Final[Mapping[str, str]] = {
     "app_setting": "Settings, not about the client.",
     "audience_profile": "Partner audience policies, not about the client.",
     "evaluation_project": "A service evaluation's pseudonym key, not about the client.",
+    "received_document": "Documents received from other services (police reports, panel "
+    "minutes, letters) are their senders' records, often about other people: they are "
+    "never given out by this service; the client may ask the sender for them.",
 }
 """Every other table, with why it is not in the pack (a test keeps this list whole)."""
 

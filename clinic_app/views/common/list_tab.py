@@ -51,6 +51,7 @@ def rows_table(table: TableT, *, name: str = "", word_wrap: bool | None = False)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
+    table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move in rows
     if word_wrap is not None:
         table.setWordWrap(word_wrap)
     table.verticalHeader().hide()

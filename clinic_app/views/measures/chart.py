@@ -204,7 +204,9 @@ class TrendChart(QWidget):
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         # Repaint the whole chart on every change, never only the parts Qt thinks moved.
         self.view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
-        self.view.setMinimumHeight(260)
+        # Readable at its smallest, and small enough that a record with a critical-item
+        # alert still fits a 1366x768 laptop screen (tests/gui/test_screen_size.py).
+        self.view.setMinimumHeight(200)
         self.view.setAccessibleName("Trend chart of the totals over time")
         layout.addWidget(self.view, stretch=1)
         self.legend = QLabel()

@@ -247,6 +247,10 @@ class MeasuresTab(RecordPart):
         self.splitter.setSizes([1100, 900])
         results_column.addWidget(self.splitter, stretch=1)
         layout.addWidget(self.results_area, stretch=1)
+        # Until the first load says what there is: shown all at once they would ask for
+        # more height than a 1366x768 screen has, and the window would grow past it.
+        for waiting in (self.due_frame, self.alert, self.results_area):
+            waiting.hide()
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
         self.refresh()

@@ -53,6 +53,7 @@ from clinic_app.views.common import feedback
 from clinic_app.views.common.form_drafts import remember_form, restore_input_state
 from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.runner import runner
+from clinic_app.views.common.widgets import fit_to_screen
 from clinic_app.views.plan.dialogs import (
     WARNING_STYLE,
     PlanHistoryDialog,
@@ -587,4 +588,5 @@ class PlanTab(RecordPart):
         if self.history is not None:
             self.history.deleteLater()
         self.history = PlanHistoryDialog(rows, self._actions.describe_staff, parent=self)
+        fit_to_screen(self.history)
         self.history.show()

@@ -207,6 +207,7 @@ class RiskAssessmentDialog(SavingDialog):
         self.table.setModel(self.model)
         self.table.setItemDelegate(JudgementDelegate(self.table))
         self.table.setAccessibleName("Judgements: name and level")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QInputDialog,
@@ -24,6 +24,7 @@ from clinic_app.services.common import StaffRef
 from clinic_app.views.caseload.view import CaseloadView
 from clinic_app.views.common import feedback
 from clinic_app.views.common.home_screen import HomeScreen
+from clinic_app.views.common.widgets import fit_to_screen
 from clinic_app.views.record.window import OPENING_TEXT, ClientRecordView
 from clinic_app.views.search.panel import NoteSearchPanel
 
@@ -58,6 +59,9 @@ class MainWindowParts:
     make_home: Callable[[], HomeScreen] | None = None
     menus: Sequence[MenuEntries] = ()
 
+
+DEFAULT_SIZE = QSize(1280, 800)
+"""The main window's size where the screen has room (smaller on a 1366x768 laptop)."""
 
 MenuEntries = tuple[str, Sequence[tuple[str, str, Callable[[QWidget], object]]]]
 
@@ -117,7 +121,7 @@ class MainWindow(QMainWindow):
         where.setAccessibleName("Database in use")
         self.statusBar().addWidget(who)
         self.statusBar().addPermanentWidget(where)
-        self.resize(1280, 800)
+        fit_to_screen(self, DEFAULT_SIZE)
 
     # -- menus -------------------------------------------------------------------------------
 

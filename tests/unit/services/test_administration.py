@@ -133,6 +133,9 @@ def test_caseload_changes_are_refused_plainly(db, admin, psychologist, clinician
 # -- backups and the audit check -----------------------------------------------------------
 
 
+@pytest.mark.workstation_engine(
+    "a workstation's own backup; a site's backups are the trust's PostgreSQL backups"
+)
 def test_a_backup_is_verified_recorded_and_reported(db, db_key, admin, tmp_path):
     with db.session() as session:
         assert safekeeping.last_backup(session, admin) is None
@@ -161,6 +164,10 @@ def test_only_an_administrator_backs_up(db, db_key, psychologist, tmp_path):
     assert not (tmp_path / "b.db").exists()
 
 
+@pytest.mark.workstation_engine(
+    "tampers past the workstation's SQLite triggers; a site's tampering test is "
+    "tests/integration/test_site_audit.py"
+)
 def test_the_audit_check_finds_a_changed_event(db, admin, clinician):
     with db.transaction() as session:
         report = safekeeping.check_audit_trail(session, admin)

@@ -65,21 +65,37 @@ def test_events_hold_ids_and_actions_only(chain):
     }
 
 
+@pytest.mark.workstation_engine(
+    "tampers past the workstation's SQLite triggers; a site's tampering test is "
+    "tests/integration/test_site_audit.py"
+)
 def test_an_edited_event_is_named(chain):
     _raw(chain, "UPDATE audit_event SET entity_id = 99 WHERE seq = 5")
     assert _findings(chain) == ["event 5: its contents were changed after writing"]
 
 
+@pytest.mark.workstation_engine(
+    "tampers past the workstation's SQLite triggers; a site's tampering test is "
+    "tests/integration/test_site_audit.py"
+)
 def test_a_deleted_event_is_named(chain):
     _raw(chain, "DELETE FROM audit_event WHERE seq = 7")
     assert _findings(chain) == ["event 8: 1 event before it is missing (deleted)"]
 
 
+@pytest.mark.workstation_engine(
+    "tampers past the workstation's SQLite triggers; a site's tampering test is "
+    "tests/integration/test_site_audit.py"
+)
 def test_deleted_events_at_the_end_are_caught(chain):
     _raw(chain, "DELETE FROM audit_event WHERE seq >= 11")
     assert _findings(chain) == ["event 11: the last 2 events are missing"]
 
 
+@pytest.mark.workstation_engine(
+    "tampers past the workstation's SQLite triggers; a site's tampering test is "
+    "tests/integration/test_site_audit.py"
+)
 def test_an_inserted_event_is_named(chain):
     # Make room by shifting later events, then insert a forged one with a fresh hash:
     # the forged event is self-consistent, but the chain breaks after it.
@@ -113,6 +129,10 @@ def test_an_inserted_event_is_named(chain):
     )
 
 
+@pytest.mark.workstation_engine(
+    "tampers past the workstation's SQLite triggers; a site's tampering test is "
+    "tests/integration/test_site_audit.py"
+)
 def test_reordered_events_are_named(chain):
     _raw(
         chain,
@@ -125,6 +145,7 @@ def test_reordered_events_are_named(chain):
     assert "event 5: its contents were changed after writing" in findings
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_the_cli_says_which_events(chain, db_key):
     """`clinic-app audit verify` prints each finding and exits non-zero."""
     import io
@@ -176,6 +197,10 @@ def _delete_newest(db, count):  # type: ignore[no-untyped-def]
             conn.exec_driver_sql(sql)
 
 
+@pytest.mark.workstation_engine(
+    "tampers past the workstation's SQLite triggers; a site's tampering test is "
+    "tests/integration/test_site_audit.py"
+)
 def test_a_cut_end_is_found_although_signing_in_to_check_appends_an_event(chain, db):
     from clinic_app.services import staff
     from tests.conftest import ADMIN_PASSWORD

@@ -375,6 +375,7 @@ def keyed(db, db_key):
     return db
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_the_commands_set_up_a_project_and_write_the_export_folder(
     keyed, admin, caseload, tmp_path
 ):
@@ -402,6 +403,7 @@ def test_the_commands_set_up_a_project_and_write_the_export_folder(
     assert [p.name for p in out.parent.iterdir()] == ["one"]  # no partial folder left
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -424,6 +426,7 @@ def test_the_export_command_refuses_plainly_and_writes_nothing(
     assert not (tmp_path / "exports").exists() or not any((tmp_path / "exports").iterdir())
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_the_export_command_will_not_write_into_a_folder_in_use(keyed, admin, caseload, tmp_path):
     _cli(keyed, "evaluation", "project", "add", "Outcomes")
     (tmp_path / "used").mkdir()

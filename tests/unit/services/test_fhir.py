@@ -221,6 +221,7 @@ def keyed(db, db_key):
     return db
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_the_command_writes_a_valid_bundle(keyed, psychologist, client_id, tmp_path):
     _give(keyed, psychologist, client_id, shipped_definitions()[0], lambda n: 2)
     out = tmp_path / "out" / "measures.json"
@@ -230,6 +231,7 @@ def test_the_command_writes_a_valid_bundle(keyed, psychologist, client_id, tmp_p
     Bundle.model_validate_json(out.read_text(encoding="utf-8"))
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 @pytest.mark.parametrize(
     ("reference", "message"),
     [

@@ -1,7 +1,7 @@
 """At a site, the history rules that later workstation migrations added.
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 12:30:00.000000
 
 Migrations 0008, 0009 and 0011 gave the workstation engine triggers that a site did not
@@ -14,7 +14,7 @@ site the same rules as PostgreSQL triggers. A workstation database needs nothing
 from alembic import op
 
 revision = "0017"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -819,6 +819,10 @@ def test_unassigned_clinicians_may_not_export_without_emergency_access(source: S
         interchange.export_client(session, source.team.locum, source.client_id)
 
 
+@pytest.mark.workstation_engine(
+    "alters a note past the workstation's SQLite triggers; at a site the server's "
+    "triggers refuse it (tests/integration)"
+)
 def test_export_refuses_a_signed_note_altered_behind_the_apps_back(db: Database) -> None:
     with db.transaction() as session:
         team = make_team(session)

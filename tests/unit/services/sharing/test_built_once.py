@@ -156,6 +156,7 @@ def test_keeps_and_reasons_carry_over_to_the_export_without_a_second_check(
     assert result.warnings_accepted == 1  # the diagnosis; the name was kept with a reason
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_the_summary_command_builds_and_checks_the_document_once(
     keyed,  # noqa: F811 - the fixture
     psychologist,

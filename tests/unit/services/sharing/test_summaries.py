@@ -760,6 +760,7 @@ def _register_size(db) -> int:  # type: ignore[no-untyped-def]
         return s.scalar(select(func.count()).select_from(Disclosure).where(documents_only)) or 0
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_cli_summary_writes_and_logs(keyed, psychologist, admin, tmp_path):
     build_record(keyed, psychologist, admin)
     out = tmp_path / "police.pdf"
@@ -783,6 +784,7 @@ def test_cli_summary_writes_and_logs(keyed, psychologist, admin, tmp_path):
         assert (row.period_from, row.period_to) == (START, TODAY)
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_cli_refuses_without_every_caldicott_answer_and_writes_nothing(
     keyed, psychologist, admin, tmp_path
 ):
@@ -799,6 +801,7 @@ def test_cli_refuses_without_every_caldicott_answer_and_writes_nothing(
     assert not out.exists() and _register_size(keyed) == 0
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_cli_refuses_on_lexicon_hits_unless_accepted(keyed, psychologist, admin, tmp_path):
     build_record(keyed, psychologist, admin, goal_wording="Manage paranoid thoughts about Morgan")
     out = tmp_path / "police.pdf"
@@ -839,6 +842,7 @@ def test_cli_refuses_on_lexicon_hits_unless_accepted(keyed, psychologist, admin,
         assert not row.client_informed
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_cli_risk_notice_and_register(keyed, psychologist, admin, tmp_path):
     record = build_record(keyed, psychologist, admin)
     out = tmp_path / "notice.pdf"
@@ -873,6 +877,7 @@ def test_cli_risk_notice_and_register(keyed, psychologist, admin, tmp_path):
     assert "Risk event shared" in exported and "Decision not to share" in exported
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_cli_audience_commands(keyed, admin, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(

@@ -192,6 +192,7 @@ def test_a_kept_detail_without_its_reason_is_refused_at_export(db, psychologist,
     assert not (tmp_path / "p.pdf").exists()
 
 
+@pytest.mark.workstation_engine("runs the command line on a workstation database file")
 def test_the_command_line_never_prints_the_victims_details(keyed_db, psychologist, admin, tmp_path):
     build_record(keyed_db, psychologist, admin, goal_wording="Keep away from Morgan Quill")
     out = tmp_path / "police.pdf"

@@ -1,0 +1,416 @@
+"""Site mode against the workstation engine, and a site 20 ms away.
+
+    .venv/bin/python -m benchmarks.site              # about 2 minutes
+    .venv/bin/python -m benchmarks.site --notes 100000
+
+A real PostgreSQL server is started for the run (tests/pg_server.py: the distribution's
+binaries, an unprivileged user, TLS with a test certificate authority, SCRAM), a site is
+made on it with ``services.site.init_site`` and a psychologist signs in as their own role
+(``storage.site.open_site``), exactly as the application does. The same 500-session client
+is written to the site and to a workstation file, and these are timed in turns:
+
+- **opening the record**: ``record.overview`` (what the record's first tab reads) and
+  ``record.open_record`` (every part), each in a new unit of work, rolled back;
+- **a durable note save**: ``notes.create_draft`` committed;
+- **note search**: ``search.search_notes`` for a word in many notes, newest first, over the
+  client's notes plus ``--notes`` more notes of other clients (default 20,000).
+
+Then the site is reached through a proxy that holds every reply 20 ms (a round trip
+across a trust's network), and the record's open is timed again and its round trips
+counted: each statement, and each BEGIN and ROLLBACK, is one.
+
+The workstation figure is the baseline for each (the goal: the site within 1.5x); with the
+latency, the goal is at most 10 round trips and 300 ms for opening a record. Figures are
+printed as a table and written to ``benchmarks/results/site.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import random
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
+
+from benchmarks.run import (
+    ROOT,
+    Result,
+    Stats,
+    build_big_client,
+    new_database,
+    say,
+    scratch_dir,
+    table,
+)
+from clinic_app.models import Base, Client, ClientAssignment, SessionNote, StaffUser
+from clinic_app.models.enums import Attendance, Modality, Role
+from clinic_app.services import notes, record, site
+from clinic_app.services.common import StaffRef
+from clinic_app.services.search import Order, search_notes
+from clinic_app.storage.engine import Database
+from clinic_app.storage.site import SiteDatabase, SiteSettings, connect_engine, open_site
+
+OWNER, OWNER_PASSWORD = "bench_owner", "owner password 1"
+ADMIN_PASSWORD = "admin password 1"
+STAFF_PASSWORD = "staff password 1"
+LATENCY_S = 0.020
+RATIO_GOAL = 1.5
+OPEN_GOAL_MS = 300.0
+ROUND_TRIP_GOAL = 10
+WORDS = (
+    "contact", "victim", "phone", "letter", "rumination", "remorse", "court", "order",
+    "plan", "goal", "homework", "garage", "car", "bus", "text", "message", "police",
+)  # fmt: skip
+COMMON_WORD = "phone"
+
+
+class DelayProxy:
+    """A TCP proxy on localhost that holds every chunk from the server for ``delay`` s."""
+
+    def __init__(self, target_port: int, delay: float) -> None:
+        self.target_port = target_port
+        self.delay = delay
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> DelayProxy:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pipe(
+            source: asyncio.StreamReader, sink: asyncio.StreamWriter, delay: float
+        ) -> None:
+            try:
+                while chunk := await source.read(65536):
+                    if delay:
+                        await asyncio.sleep(delay)
+                    sink.write(chunk)
+                    await sink.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                sink.close()
+
+        with contextlib.suppress(asyncio.CancelledError):  # the proxy is closing
+            await asyncio.gather(pipe(reader, up_writer, 0.0), pipe(up_reader, writer, self.delay))
+
+
+@contextmanager
+def round_trips(database: Database | SiteDatabase) -> Iterator[list[int]]:
+    """Count statements sent (each a round trip), BEGIN and ROLLBACK/COMMIT included."""
+    counted = [0]
+
+    def one(*_: Any) -> None:
+        counted[0] += 1
+
+    engine = database.engine
+    event.listen(engine, "before_cursor_execute", one)
+    event.listen(engine, "begin", one)
+    event.listen(engine, "rollback", one)
+    event.listen(engine, "commit", one)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "before_cursor_execute", one)
+        event.remove(engine, "begin", one)
+        event.remove(engine, "rollback", one)
+        event.remove(engine, "commit", one)
+
+
+def _timed(database: Database | SiteDatabase, work: Callable[[Session], object]) -> float:
+    session = database.session()
+    try:
+        t0 = time.perf_counter()
+        work(session)
+        elapsed = time.perf_counter() - t0
+    finally:
+        session.rollback()
+        session.close()
+    return elapsed * 1000
+
+
+def _note(day: date, rng: random.Random) -> notes.NoteContent:
+    def text() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12))) + "."
+
+    return notes.NoteContent(
+        session_date=day,
+        duration_minutes=50,
+        modality=Modality.IN_PERSON,
+        attendance=Attendance.ATTENDED,
+        agenda=text(),
+        intervention_content=text(),
+        homework=text(),
+    )
+
+
+def _more_notes(session: Session, me: StaffRef, count: int) -> None:
+    """``count`` notes of other clients (on ``me``'s caseload), written in bulk."""
+    rng = random.Random(11)
+    clients_needed = max(1, count // 50)
+    today = date.today()
+    ids = list(
+        session.scalars(
+            insert(Client).returning(Client.id, sort_by_parameter_order=True),
+            [
+                {
+                    "local_ref": f"SITEBENCH-{n:05d}",
+                    "given_name": "Bench",
+                    "family_name": f"Client{n}",
+                    "date_of_birth": date(1980, 1, 1),
+                    "site": "North",
+                    "referral_date": today - timedelta(days=400),
+                    "is_demo": True,
+                }
+                for n in range(clients_needed)
+            ],
+        )
+    )
+    session.execute(
+        insert(ClientAssignment),
+        [{"client_id": ident, "staff_id": me.id, "is_lead": True} for ident in ids],
+    )
+    rows = []
+    for index in range(count):
+        content = _note(today - timedelta(days=1 + index % 350), rng)
+        fields = {k: v for k, v in content.__dict__.items() if k != "start_time"}
+        rows.append({**fields, "client_id": ids[index % clients_needed], "author_id": me.id})
+        if len(rows) == 5000:
+            session.execute(insert(SessionNote), rows)
+            rows = []
+    if rows:
+        session.execute(insert(SessionNote), rows)
+
+
+def _fix_sequences(session: Session) -> None:
+    """Rows written with their ids: move each table's sequence past them (site only)."""
+    from sqlalchemy import text
+
+    for each in Base.metadata.sorted_tables:
+        if "id" not in each.c or not each.c.id.primary_key:
+            continue
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{each.name}', 'id'), "
+                f"(SELECT max(id) FROM {each.name}))"
+            )
+        )
+
+
+def _build(database: Database | SiteDatabase, me: StaffRef, more: int, *, site_mode: bool) -> int:
+    with database.transaction() as session:
+        client_id, _ = build_big_client(session, me)
+        if site_mode:
+            _fix_sequences(session)  # its rows were written with their ids
+        _more_notes(session, me, more)
+    return client_id
+
+
+def _compare(
+    name: str,
+    reps: int,
+    workstation: Callable[[], float],
+    site_run: Callable[[], float],
+    *,
+    notes_: list[str],
+) -> Result:
+    ws, st = [], []
+    for _ in range(reps):  # in turns, so drift in the machine's load hits both alike
+        ws.append(workstation())
+        st.append(site_run())
+    return Result(
+        name=name,
+        stats=Stats(st),
+        target_ms=None,
+        target_text=f"<= {RATIO_GOAL}x the workstation",
+        baseline_name="the workstation engine, same work",
+        baseline=Stats(ws),
+        target_ratio=RATIO_GOAL,
+        notes=notes_,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.site", description=__doc__)
+    parser.add_argument("--notes", type=int, default=20_000, help="notes besides the client's")
+    parser.add_argument("--reps", type=int, default=15)
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/site.json")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from tests.pg_server import PgServer, find_binaries
+
+    folder = find_binaries()
+    if folder is None:
+        print("PostgreSQL 15 or newer is not installed (Debian package 'postgresql').")
+        return 2
+    started = time.monotonic()
+    server = PgServer.start(folder)
+    results: list[Result] = []
+    try:
+        with server.superuser() as conn:
+            conn.execute(
+                f"CREATE ROLE {OWNER} LOGIN CREATEROLE NOSUPERUSER PASSWORD '{OWNER_PASSWORD}'"
+            )
+            conn.execute(f"CREATE DATABASE bench OWNER {OWNER}")
+        settings = SiteSettings(
+            host=server.host, port=server.port, database="bench", ca_file=server.ca_file
+        )
+        owner = connect_engine(settings, OWNER, OWNER_PASSWORD)
+        made = site.init_site(owner, "bench.admin", ADMIN_PASSWORD)
+        owner_db = SiteDatabase(settings, OWNER, owner, _sessions(owner))
+        with owner_db.transaction() as s:
+            row = s.scalars(select(StaffUser).where(StaffUser.username == made.administrator)).one()
+            admin = StaffRef(row.id, row.username, row.display_name, row.role)
+            me_site = site.add_site_account(
+                s, admin, "bench.psy", role=Role.PSYCHOLOGIST, password=STAFF_PASSWORD
+            )
+        say(f"writing the 500-session client and {args.notes:,} notes to the site ...")
+        site_client = _build(owner_db, me_site, args.notes, site_mode=True)
+        mine = open_site(settings, me_site.username, STAFF_PASSWORD)
+        with scratch_dir() as work:
+            say("... and to a workstation file")
+            fixture = new_database(work / "ws.db")
+            ws = fixture.database
+            me_ws = fixture.me
+            ws_client = _build(ws, me_ws, args.notes, site_mode=False)
+
+            def overview(db: Any, me: StaffRef, client: int) -> Callable[[], float]:
+                return lambda: _timed(db, lambda s: record.overview(s, me, client))
+
+            def whole(db: Any, me: StaffRef, client: int) -> Callable[[], float]:
+                return lambda: _timed(db, lambda s: record.open_record(s, me, client))
+
+            def search(db: Any, me: StaffRef) -> Callable[[], float]:
+                return lambda: _timed(
+                    db, lambda s: search_notes(s, me, COMMON_WORD, order=Order.NEWEST)
+                )
+
+            def save(db: Any, me: StaffRef, client: int) -> Callable[[], float]:
+                rng = random.Random(3)
+
+                def one() -> float:
+                    with db.session() as s:
+                        t0 = time.perf_counter()
+                        notes.create_draft(s, me, client, _note(date.today(), rng))
+                        s.commit()
+                        return (time.perf_counter() - t0) * 1000
+
+                return one
+
+            say("timing, in turns ...")
+            for name, a, b, extra in (
+                (
+                    "open a 500-session client: the first tab's reads (record.overview)",
+                    overview(ws, me_ws, ws_client),
+                    overview(mine, me_site, site_client),
+                    [],
+                ),
+                (
+                    "open a 500-session client: every part (record.open_record)",
+                    whole(ws, me_ws, ws_client),
+                    whole(mine, me_site, site_client),
+                    [],
+                ),
+                (
+                    f"note search, a common word, {args.notes + 500:,} notes",
+                    search(ws, me_ws),
+                    search(mine, me_site),
+                    [f"'{COMMON_WORD}', newest first, the first page"],
+                ),
+                (
+                    "durable note save (notes.create_draft, committed)",
+                    save(ws, me_ws, ws_client),
+                    save(mine, me_site, site_client),
+                    ["the site: synchronous_commit off on the test server (see notes)"],
+                ),
+            ):
+                for _ in range(2):  # warm both
+                    a()
+                    b()
+                results.append(_compare(name, args.reps, a, b, notes_=extra))
+            ws.close()
+        local_trips = []
+        for _ in range(3):
+            with round_trips(mine) as counted:
+                _timed(mine, lambda s: record.overview(s, me_site, site_client))
+            local_trips.append(counted[0])
+        mine.close()
+        say("through a proxy holding every reply 20 ms ...")
+        with DelayProxy(server.port, LATENCY_S) as proxy:
+            far = open_site(replace(settings, port=proxy.port), me_site.username, STAFF_PASSWORD)
+            timings, trips = [], []
+            for _ in range(max(5, args.reps // 3)):
+                with round_trips(far) as counted:
+                    timings.append(_timed(far, lambda s: record.overview(s, me_site, site_client)))
+                trips.append(counted[0])
+            far.close()
+        results.append(
+            Result(
+                name="open a 500-session client at a site 20 ms away (record.overview)",
+                stats=Stats(timings),
+                target_ms=OPEN_GOAL_MS,
+                target_text=f"<= {ROUND_TRIP_GOAL} round trips, <= {OPEN_GOAL_MS:.0f} ms",
+                notes=[
+                    f"round trips: {statistics.median(trips):.0f} (median; goal <= "
+                    f"{ROUND_TRIP_GOAL}); the same on the local server "
+                    f"{statistics.median(local_trips):.0f}"
+                ],
+                extra={"round_trips": trips},
+            )
+        )
+        owner.dispose()
+    finally:
+        server.stop()
+    print(table(results))
+    took = time.monotonic() - started
+    print(f"\n(took {took:.0f} s)")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps([r.to_json() for r in results], indent=2) + "\n")
+    return 0
+
+
+def _sessions(engine: Any) -> Any:
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
