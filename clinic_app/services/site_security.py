@@ -210,8 +210,37 @@ def _grants() -> Iterator[str]:
             yield f"GRANT UPDATE ({ASSIGNMENT_END}) ON {name} TO {admin}"
 
 
+VISIBLE_CLIENTS = """CREATE OR REPLACE FUNCTION clinic_visible_clients() RETURNS SETOF integer
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+        SELECT a.client_id FROM client_assignment a
+        WHERE a.staff_id = clinic_staff_id() AND a.ended_at IS NULL
+        UNION
+        SELECT e.client_id FROM emergency_access e
+        WHERE e.staff_id = clinic_staff_id() AND e.expires_at > (now() AT TIME ZONE 'UTC')
+    $$"""
+"""The clients the signed-in member of staff may see now, as a set the planner reads once
+per statement (a policy calling a function for each row would cost a round of subqueries
+per row)."""
+
+
+def _visible(entry: ClientTable) -> str:
+    """The policy condition that a row's client is visible to the signed-in clinician.
+
+    A row that names its client is checked against :data:`VISIBLE_CLIENTS`; a row that
+    reaches its client through a parent row is visible when that parent is (its table's
+    own policy decides), so nothing is looked up row by row.
+    """
+    if entry.client_expr.startswith("clinic_client_of_"):
+        parent = entry.client_expr.split("(")[0].removeprefix("clinic_client_of_")
+        column = entry.client_expr.split("(")[1].rstrip(")")
+        return f"{column} IN (SELECT id FROM {_quote(parent)})"  # noqa: S608 - model names
+    return f"{entry.client_expr} IN (SELECT clinic_visible_clients())"
+
+
 def _functions() -> Iterator[str]:
-    """``clinic_client_of_<table>(id)``: the client of a row that names no client itself."""
+    """``clinic_client_of_<table>(id)``: the client of a row that names no client itself;
+    and :data:`VISIBLE_CLIENTS`."""
+    yield VISIBLE_CLIENTS
     by_name = {entry.name: entry for entry in client_tables()}
     # Parents before children: a child's function calls its parent's.
     for table in _tables():
@@ -240,7 +269,7 @@ def _row_security() -> Iterator[str]:
     me = "clinic_staff_id()"
     for entry in client_tables():
         table = entry.name
-        visible = f"clinic_can_see_client({entry.client_expr})"
+        visible = _visible(entry)
         if entry.nullable:
             visible = f"({entry.client_expr} IS NULL OR {visible})"
         yield from _reset_policies(table)
@@ -518,6 +547,7 @@ def _function_privileges() -> Iterator[str]:
     yield "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC"
     helpers = ["clinic_staff_id()", "clinic_is_owner()", "clinic_fold(text)"]
     helpers += ["clinic_can_see_client(integer)", "clinic_client_has_team(integer)"]
+    helpers += ["clinic_visible_clients()"]
     helpers += [f"clinic_client_of_{parent}(integer)" for parent in sorted(_parents())]
     for helper in helpers:
         yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"

@@ -317,6 +317,9 @@ def downgrade() -> None:
     for name, table in names:
         op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     for function in (
+        # Made by the generated security (services.site_security), not by this revision;
+        # its policies go with it.
+        "clinic_visible_clients()",
         "clinic_require_audit_event()",
         "clinic_audit_append()",
         "clinic_client_has_team(integer)",
