@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer
 from PySide6.QtGui import QClipboard, QGuiApplication
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
     from clinic_app.storage.local_drafts import LocalDraftStore
+    from clinic_app.storage.site import SiteSettings
     from clinic_app.views.admin.view import AdministrationView
     from clinic_app.views.common.live import LiveRefresh
     from clinic_app.views.common.record_part import RecordPart
@@ -88,6 +89,21 @@ def _load_what_sign_in_needs(database: Database) -> None:
             dashboard.warm_up(session)
     except ClinicError:
         log.info("Home's statements were not prepared ahead; they will be at its first load")
+
+
+def _load_what_site_sign_in_needs() -> None:
+    """At a site nothing can be opened before the password is typed (the connection is the
+    person's own): load the database layer, the driver and the services meanwhile.
+
+    Not the measure definitions: checking them against their schema holds the
+    interpreter for long stretches, which would stall the window while the user types.
+    """
+    import psycopg  # noqa: PLC0415, F401
+    import sqlalchemy.orm  # noqa: PLC0415, F401
+
+    import clinic_app.services.clients  # noqa: PLC0415
+    import clinic_app.services.dashboard  # noqa: PLC0415
+    import clinic_app.services.site  # noqa: PLC0415, F401
 
 
 def _import_record_screens() -> None:
@@ -139,10 +155,19 @@ class _Resume:
 class ClinicApp(QObject):
     """Owns the database, the signed-in workspace, the main window and the screen lock."""
 
-    def __init__(self, database_path: Path, *, key_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_path: Path,
+        *,
+        key_file: Path | None = None,
+        site: SiteSettings | None = None,
+    ) -> None:
         super().__init__()
         self.database_path = database_path
         self.key_file = key_file
+        # A site (``clinic-app site connect``): each person signs in as their own database
+        # role, so the connection opens with their password, at sign-in.
+        self.site = site
         self.database: Database | None = None
         self.workspace: Workspace | None = None
         self.window: MainWindow | None = None
@@ -185,7 +210,7 @@ class ClinicApp(QObject):
 
     def start(self) -> bool:
         """Set up (first run), then sign in; False if the user gave up."""
-        if not self.database_path.exists() and not self._run_setup():
+        if self.site is None and not self.database_path.exists() and not self._run_setup():
             return False
         me = self._ask_sign_in(None)
         if me is None:
@@ -262,6 +287,9 @@ class ClinicApp(QObject):
         The window is painted first: the database layer is imported and the file opened
         off the GUI thread. A sign-in asked for meanwhile queues behind the opening.
         """
+        if self.site is not None:
+            self.runner.run(_load_what_site_sign_in_needs, lambda _none: None, parent=dialog)
+            return
         if self.database is not None:
             return
         self.runner.run(
@@ -294,6 +322,8 @@ class ClinicApp(QObject):
     def _sign_in(self, username: str, password: str) -> StaffRef:
         from clinic_app.services import staff  # noqa: PLC0415
 
+        if self.site is not None:
+            return self._sign_in_to_site(self.site, username, password)
         if self.database is None:
             self._open_with_stored_key()
         assert self.database is not None
@@ -306,10 +336,40 @@ class ClinicApp(QObject):
             session.commit()
         return me
 
+    def _sign_in_to_site(self, site: SiteSettings, username: str, password: str) -> StaffRef:
+        """Connect to the site as this person (on the runner's thread): the server checks
+        the password, through its sign-in gate that counts failures and locks, and says
+        who is signed in. The connection of whoever was signed in before is closed."""
+        from clinic_app.services import site as site_service  # noqa: PLC0415
+        from clinic_app.services.staff import normalise_username  # noqa: PLC0415
+        from clinic_app.storage.site import open_site  # noqa: PLC0415
+
+        database = open_site(site, normalise_username(username), password)
+        try:
+            with database.transaction() as session:
+                me = site_service.signed_in_staff(session)
+                site_service.record_sign_in(session, me)
+        except BaseException:
+            database.close()
+            raise
+        # The same units of work as a workstation's database, on the person's connection.
+        previous, self.database = self.database, cast("Database", database)
+        if previous is not None:
+            previous.close()
+        return me
+
+    def where(self) -> str:
+        """What the windows say the record is: the file, or the site and how it is reached."""
+        if self.site is not None:
+            site = self.site
+            return (
+                f"the site '{site.database}' on {site.host}:{site.port} "
+                f"(TLS {site.sslmode}; each person signs in as themselves)"
+            )
+        return str(self.database_path)
+
     def _ask_sign_in(self, locked_user: StaffRef | None) -> StaffRef | None:
-        dialog = SignInDialog(
-            self._sign_in, database=str(self.database_path), locked_user=locked_user
-        )
+        dialog = SignInDialog(self._sign_in, database=self.where(), locked_user=locked_user)
         QTimer.singleShot(0, lambda: self._prepare(dialog))
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.staff is None:
             return None
@@ -325,13 +385,32 @@ class ClinicApp(QObject):
 
         assert self.database is not None
         database = self.database
+        site = self.site
 
         def change(current: str, new: str) -> None:
+            if site is not None:
+                self._change_site_password(site, me, current, new)
+                return
             with database.transaction() as session:
                 staff.change_password(session, me, current, new)
 
         dialog = ChangePasswordDialog(change, required=True)
         return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def _change_site_password(
+        self, site: SiteSettings, me: StaffRef, current: str, new: str
+    ) -> None:
+        """At a site the login role's password changes (checked by the server); the
+        connection then opens again with the new one, for the pool's next connections."""
+        from clinic_app.services import site as site_service  # noqa: PLC0415
+        from clinic_app.storage.site import open_site  # noqa: PLC0415
+
+        assert self.database is not None
+        with self.database.transaction() as session:
+            site_service.change_own_password(session, me, site, current, new)
+        reopened = open_site(site, me.username, new)
+        previous, self.database = self.database, cast("Database", reopened)
+        previous.close()
 
     def lock(self) -> None:
         """Lock the screen: autosave, destroy every clinical widget, ask for a sign-in."""
@@ -529,7 +608,7 @@ class ClinicApp(QObject):
         self.workspace = workspace
         parts = MainWindowParts(
             me=me,
-            database=str(self.database_path),
+            database=self.where(),
             make_caseload=lambda: CaseloadView(
                 workspace.bind(clients.caseload), show_typology=me.is_clinical
             ),
@@ -785,6 +864,7 @@ class ClinicApp(QObject):
     def _make_administration(self, workspace: Workspace) -> AdministrationView:
         """An administrator's Home: the command line's administration, in the window."""
         from clinic_app.services import assignments, safekeeping, settings, staff  # noqa: PLC0415
+        from clinic_app.services import site as site_service  # noqa: PLC0415
         from clinic_app.services.sharing import letter_templates  # noqa: PLC0415
         from clinic_app.storage.keys import default_key_store  # noqa: PLC0415
         from clinic_app.views.admin.letters import LetterTemplateActions  # noqa: PLC0415
@@ -793,8 +873,13 @@ class ClinicApp(QObject):
         database = workspace.database
         path = self.database_path
         key_file = self.key_file
+        at_site = self.site is not None
+        # At a site, accounts are login roles too (``services.site``: the same rules).
+        accounts: Any = site_service if at_site else staff
 
         def backup_now(out: Path) -> safekeeping.BackupRow:
+            if at_site:
+                raise site_service.SiteError(site_service.BACKUP_MESSAGE)
             key = default_key_store(key_file).get(path)
             return workspace.call(safekeeping.make_backup, database.engine, key, out)
 
@@ -806,12 +891,12 @@ class ClinicApp(QObject):
         return AdministrationView(
             AdminActions(
                 list_users=workspace.bind(staff.list_users),
-                add_user=workspace.bind(staff.add_user),
-                change_role=workspace.bind(staff.change_role),
-                reset_password=workspace.bind(staff.reset_password),
-                unlock_user=workspace.bind(staff.unlock_user),
-                disable_user=workspace.bind(staff.disable_user),
-                enable_user=workspace.bind(staff.enable_user),
+                add_user=workspace.bind(accounts.add_user),
+                change_role=workspace.bind(accounts.change_role),
+                reset_password=workspace.bind(accounts.reset_password),
+                unlock_user=workspace.bind(accounts.unlock_user),
+                disable_user=workspace.bind(accounts.disable_user),
+                enable_user=workspace.bind(accounts.enable_user),
                 assignments_of=workspace.bind(assignments.assignments_of),
                 assign_client=workspace.bind(assignments.assign_client),
                 end_assignment=workspace.bind(assignments.end_assignment),
@@ -844,11 +929,21 @@ class ClinicApp(QObject):
             export=workspace.bind(documents.export_risk_notice),
         )
 
-    @staticmethod
-    def _verify_staff(workspace: Workspace, password: str) -> bool:
-        """True when ``password`` is the signed-in user's (ends client self-completion)."""
+    def _verify_staff(self, workspace: Workspace, password: str) -> bool:
+        """True when ``password`` is the signed-in user's (ends client self-completion).
+
+        At a site the server checks it (a connection through its sign-in gate, so a wrong
+        one counts towards lockout there)."""
         from clinic_app.services import staff  # noqa: PLC0415
 
+        if self.site is not None:
+            from clinic_app.storage.site import SiteSignInError, check_password  # noqa: PLC0415
+
+            try:
+                check_password(self.site, workspace.me.username, password)
+            except SiteSignInError:
+                return False
+            return True
         try:
             workspace.call(staff.verify_password, password)
         except AccountLocked:
@@ -1191,8 +1286,15 @@ def main() -> int:
     config.configure_logging()
     install_excepthook(config.log_dir() / "clinic-app.log")
     key_file = os.environ.get("CLINIC_APP_KEY_FILE")
+    from clinic_app.storage.site import configured_site  # noqa: PLC0415 - reads one small file
+
+    try:
+        site = configured_site()
+    except ClinicError as error:  # a damaged setting, or one that holds a password
+        show_error(None, error)
+        return 1
     controller = ClinicApp(
-        config.default_database_path(), key_file=Path(key_file) if key_file else None
+        config.default_database_path(), key_file=Path(key_file) if key_file else None, site=site
     )
     remove_temporary_copies()  # any left behind when the application last stopped
     try:

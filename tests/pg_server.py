@@ -34,6 +34,7 @@ from pathlib import Path
 MIN_VERSION = 15
 SUPERUSER = "clinic_superuser"
 UNPRIVILEGED = "nobody"
+AUTH_DELAY_MS = 100  # auth_delay: a wrong password is answered this much later
 
 
 def find_binaries() -> Path | None:
@@ -171,6 +172,9 @@ class PgServer:
                     "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
                     "shared_buffers = 32MB\nmax_connections = 60\n"
                     "log_min_messages = warning\n"
+                    # As the IT guide advises: a pause after each failed sign-in.
+                    "shared_preload_libraries = 'auth_delay'\n"
+                    f"auth_delay.milliseconds = {AUTH_DELAY_MS}\n"
                 )
             # TLS on the network, always; passwords by SCRAM; nothing else is let in.
             (server.data / "pg_hba.conf").write_text(

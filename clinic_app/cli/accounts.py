@@ -1,7 +1,9 @@
 """A new database with its first administrator, and the staff accounts that use it.
 
 ``init`` creates the encrypted database and shows its recovery key once; ``user`` adds,
-lists, disables and unlocks staff accounts (administrators).
+lists, disables and unlocks staff accounts (administrators). At a site (``site connect``)
+the same commands sign in as ``--user``'s own login role and manage login roles and their
+groups too (``services.site``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from clinic_app.cli.common import (
 )
 from clinic_app.errors import ValidationError
 from clinic_app.models.enums import Role
-from clinic_app.services import staff
+from clinic_app.services import site, staff
 from clinic_app.services.common import StaffRef
 from clinic_app.storage import engine
 from clinic_app.storage.keys import generate_key, recovery_key_from
@@ -57,7 +59,8 @@ def cmd_init(ctx: Context) -> None:
 def cmd_user_add(ctx: Context) -> None:
     def work(session: Session, me: StaffRef) -> None:
         password = ctx.secret("the new account's password", prompt="New account's password: ")
-        row = staff.add_user(
+        add = site.add_user if ctx.at_site else staff.add_user
+        row = add(
             session,
             me,
             ctx.args.name,
@@ -84,7 +87,8 @@ def cmd_user_list(ctx: Context) -> None:
 
 def cmd_user_disable(ctx: Context) -> None:
     def work(session: Session, me: StaffRef) -> None:
-        row = staff.disable_user(session, me, ctx.args.name)
+        disable = site.disable_user if ctx.at_site else staff.disable_user
+        row = disable(session, me, ctx.args.name)
         ctx.say(f"Disabled the account '{row.username}'; its records stay attributed to it.")
 
     act_as_user(ctx, work)
@@ -92,7 +96,8 @@ def cmd_user_disable(ctx: Context) -> None:
 
 def cmd_user_unlock(ctx: Context) -> None:
     def work(session: Session, me: StaffRef) -> None:
-        row = staff.unlock_user(session, me, ctx.args.name)
+        unlock = site.unlock_user if ctx.at_site else staff.unlock_user
+        row = unlock(session, me, ctx.args.name)
         ctx.say(f"Unlocked the account '{row.username}'; it can sign in again now.")
 
     act_as_user(ctx, work)
@@ -100,7 +105,8 @@ def cmd_user_unlock(ctx: Context) -> None:
 
 def cmd_user_enable(ctx: Context) -> None:
     def work(session: Session, me: StaffRef) -> None:
-        row = staff.enable_user(session, me, ctx.args.name)
+        enable = site.enable_user if ctx.at_site else staff.enable_user
+        row = enable(session, me, ctx.args.name)
         ctx.say(f"Enabled the account '{row.username}'; it can sign in again.")
 
     act_as_user(ctx, work)
@@ -109,7 +115,8 @@ def cmd_user_enable(ctx: Context) -> None:
 def cmd_user_reset(ctx: Context) -> None:
     def work(session: Session, me: StaffRef) -> None:
         password = ctx.secret("the temporary password", prompt="Temporary password: ")
-        row = staff.reset_password(session, me, ctx.args.name, password)
+        reset = site.reset_password if ctx.at_site else staff.reset_password
+        row = reset(session, me, ctx.args.name, password)
         ctx.say(
             f"Reset the password of '{row.username}'; they choose their own at their next sign-in."
         )
@@ -119,7 +126,8 @@ def cmd_user_reset(ctx: Context) -> None:
 
 def cmd_user_role(ctx: Context) -> None:
     def work(session: Session, me: StaffRef) -> None:
-        row = staff.change_role(session, me, ctx.args.name, Role(ctx.args.role))
+        change = site.change_role if ctx.at_site else staff.change_role
+        row = change(session, me, ctx.args.name, Role(ctx.args.role))
         ctx.say(f"The account '{row.username}' is now {row.role.value}.")
 
     act_as_user(ctx, work)
@@ -133,7 +141,7 @@ def cmd_password_change(ctx: Context) -> None:
     """
     if not ctx.args.user:
         raise CommandError("Say whose password is changing with --user NAME.")
-    current = ctx.secret("the current password", prompt=f"Current password for {ctx.args.user}: ")
+    current = ctx.password()
     with ctx.database() as database, database.writing() as session:
         me = ctx.sign_in(session, current)
         new = ctx.secret("the new password", prompt="New password: ")
@@ -141,7 +149,11 @@ def cmd_password_change(ctx: Context) -> None:
             "the new password again", prompt="New password again: "
         ):
             raise ValidationError("The two new passwords differ; nothing was changed.")
-        staff.change_password(session, me, current, new)
+        where = ctx.site()
+        if ctx.at_site and where is not None:
+            site.change_own_password(session, me, where, current, new)
+        else:
+            staff.change_password(session, me, current, new)
         session.commit()
     ctx.say(f"Changed the password of '{me.username}'.")
 

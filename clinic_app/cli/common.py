@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, cast
 
 from clinic_app import config
 from clinic_app.cli.catalogue import help_for
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from clinic_app.services.common import StaffRef
     from clinic_app.storage import engine
     from clinic_app.storage.keys import KeyStore
+    from clinic_app.storage.site import SiteDatabase, SiteSettings
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -65,6 +66,34 @@ class Context:
         self.args = args
         self.input = _Input(stdin)
         self.stdout = stdout
+        self._password: str | None = None
+        self._site: SiteSettings | bool | None = False  # False: not looked up yet
+        self._at_site = False
+
+    def site(self) -> SiteSettings | None:
+        """The site this computer uses, unless ``--db`` names a workstation database."""
+        if self._site is False:
+            if getattr(self.args, "db", None) is not None:
+                self._site = None
+            else:
+                from clinic_app.storage.site import configured_site  # noqa: PLC0415
+
+                self._site = configured_site()
+        assert not isinstance(self._site, bool)
+        return self._site
+
+    @property
+    def at_site(self) -> bool:
+        """Whether the open database is a site (accounts are then login roles)."""
+        return self._at_site
+
+    def password(self) -> str:
+        """``--user``'s password, read once (stdin's next line or a hidden prompt)."""
+        if self._password is None:
+            self._password = self.secret(
+                "the password", prompt=f"Password for {getattr(self.args, 'user', '')}: "
+            )
+        return self._password
 
     @property
     def db_path(self) -> Path:
@@ -96,11 +125,36 @@ class Context:
         """
         from clinic_app.storage import engine  # noqa: PLC0415
 
+        site = self.site()
+        if site is not None:
+            with self._site_database(site) as at_site:
+                # The same units of work as a workstation's database, on the person's role.
+                yield cast("engine.Database", at_site)
+            return
         store = self.key_store()
         key = store.get(self.db_path) if self.db_path.exists() else b""
         database = engine.open_database(
             self.db_path, key, backup_dir=self.backups_dir(), key_store=store
         )
+        try:
+            yield database
+        finally:
+            database.close()
+
+    @contextmanager
+    def _site_database(self, site: SiteSettings) -> Iterator[SiteDatabase]:
+        """The site, connected as ``--user`` with their own password (their login role)."""
+        from clinic_app.services.staff import normalise_username  # noqa: PLC0415
+        from clinic_app.storage.site import open_site  # noqa: PLC0415
+
+        user = getattr(self.args, "user", None)
+        if not user:
+            raise CommandError(
+                f"This computer uses the site '{site.database}' on {site.host}, where every "
+                "command signs in as a member of staff: say who with --user NAME."
+            )
+        database = open_site(site, normalise_username(user), self.password())
+        self._at_site = True
         try:
             yield database
         finally:
@@ -121,8 +175,16 @@ class Context:
 
         if not self.args.user:
             raise CommandError("Say which account is acting with --user NAME.")
+        if self._at_site:
+            # The server checked the password when the connection opened (through its
+            # sign-in gate, which counts failures); it says who is signed in.
+            from clinic_app.services import site  # noqa: PLC0415
+
+            me = site.signed_in_staff(session)
+            site.record_sign_in(session, me)
+            return me
         if password is None:
-            password = self.secret("the password", prompt=f"Password for {self.args.user}: ")
+            password = self.password()
         try:
             return staff.sign_in(session, self.args.user, password)
         except AuthError:

@@ -28,7 +28,16 @@ from clinic_app.storage import engine
 from clinic_app.storage.keys import key_from_recovery
 
 
+def _not_at_a_site(ctx: Context) -> None:
+    """At a site backups are the trust's PostgreSQL backups: say so, plainly."""
+    if ctx.site() is not None:
+        from clinic_app.services.site import BACKUP_MESSAGE  # noqa: PLC0415
+
+        raise CommandError(BACKUP_MESSAGE)
+
+
 def cmd_backup(ctx: Context) -> None:
+    _not_at_a_site(ctx)
     out: Path = ctx.args.out
     if out.exists():
         raise CommandError(f"{out} already exists; choose a new file name for the backup.")
@@ -45,6 +54,7 @@ def cmd_backup(ctx: Context) -> None:
 
 
 def cmd_restore(ctx: Context) -> None:
+    _not_at_a_site(ctx)
     source: Path = ctx.args.file
     store = ctx.key_store()
     key = store.get(ctx.db_path)

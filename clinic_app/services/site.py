@@ -28,7 +28,6 @@ from clinic_app.errors import AccessDenied, ClinicError, ValidationError
 from clinic_app.models import StaffUser
 from clinic_app.models.enums import Role
 from clinic_app.services import audit, staff
-from clinic_app.services.access import require_role
 from clinic_app.services.common import StaffRef
 from clinic_app.services.site_security import GROUP_ROLES, apply_security
 from clinic_app.storage import migrations
@@ -36,6 +35,16 @@ from clinic_app.storage import site as site_storage
 from clinic_app.storage.site import SiteSettings
 
 log = logging.getLogger(__name__)
+
+
+BACKUP_MESSAGE = (
+    "This computer uses a site: the record lives on the trust's PostgreSQL server, so its "
+    "backups are the trust's own PostgreSQL backups (pg_dump, or base backups with the "
+    "write-ahead log archived), encrypted, kept away from the server and restored as a "
+    "test on a schedule by the trust's IT service. clinic-app makes no backup file of a "
+    "site and restores none; a workstation's 'backup' and 'restore' do not apply. The IT "
+    "guide (docs/site-mode.md, 'Backups') says how."
+)
 
 
 class SiteError(ClinicError):
@@ -136,44 +145,128 @@ def add_site_account(
     password: str,
     display_name: str = "",
 ) -> StaffRef:
-    """Add a member of staff and their own login role, in their group (owner connection).
-
-    The staff account keeps its password hash too, which no staff role can read: the
-    services still check it when a note is signed, until re-authentication at a site is
-    done by the server.
-    """
-    row = staff.add_user(
-        session, by, username, role=role, password=password, display_name=display_name
-    )
-    create_login_role(session.connection(), row.username, password, role)
+    """Add a member of staff and their own login role, in their group."""
+    row = add_user(session, by, username, role=role, password=password, display_name=display_name)
     return StaffRef(row.id, row.username, row.display_name, row.role)
 
 
-def disable_site_account(session: Session, by: StaffRef, username: str) -> None:
+# Accounts at a site: the same rules, checks and audit events as ``services.staff`` (each
+# function below calls its namesake there first), and the login role follows: created in
+# its group, re-passworded, disabled or enabled, moved to another group. Each takes the
+# same arguments as its namesake, so the command line and the administration screen pick
+# one set or the other by the store's kind and nothing else.
+
+
+def add_user(
+    session: Session,
+    by: StaffRef,
+    username: str,
+    *,
+    role: Role,
+    password: str,
+    display_name: str = "",
+    job_title: str = "",
+    contact: str = "",
+) -> staff.StaffRow:
+    """Add a member of staff and their own login role (they choose their own password at
+    their first sign-in). The staff account keeps an Argon2 hash too, which no staff role
+    can read."""
+    row = staff.add_user(
+        session,
+        by,
+        username,
+        role=role,
+        password=password,
+        display_name=display_name,
+        job_title=job_title,
+        contact=contact,
+    )
+    create_login_role(session.connection(), row.username, password, role)
+    return row
+
+
+def disable_user(session: Session, by: StaffRef, username: str) -> staff.StaffRow:
     """Disable an account and its login role: it can no longer connect to the site."""
     row = staff.disable_user(session, by, username)
     session.execute(text("SELECT clinic_set_login_enabled(:name, false)"), {"name": row.username})
+    return row
+
+
+def enable_user(session: Session, by: StaffRef, username: str) -> staff.StaffRow:
+    """Let a disabled account's login role connect again."""
+    row = staff.enable_user(session, by, username)
+    session.execute(text("SELECT clinic_set_login_enabled(:name, true)"), {"name": row.username})
+    return row
+
+
+def unlock_user(session: Session, by: StaffRef, username: str) -> staff.StaffRow:
+    """End a lockout: the sign-in gate reads the account's own lock, which this clears."""
+    return staff.unlock_user(session, by, username)
+
+
+def reset_password(
+    session: Session, by: StaffRef, username: str, new_password: str
+) -> staff.StaffRow:
+    """Set a temporary password on a member of staff's login role (they choose their own
+    at their next sign-in; a lockout ends)."""
+    row = staff.reset_password(session, by, username, new_password)
+    conn = session.connection()
+    session.execute(
+        text("SELECT clinic_set_login_password(:name, :verifier)"),
+        {"name": row.username, "verifier": _scram_verifier(conn, row.username, new_password)},
+    )
+    return row
+
+
+def change_role(session: Session, by: StaffRef, username: str, role: Role) -> staff.StaffRow:
+    """Change what an account may do: its login role moves to that group alone."""
+    row = staff.change_role(session, by, username, role)
+    session.execute(
+        text("SELECT clinic_set_login_group(:name, :grp)"),
+        {"name": row.username, "grp": GROUP_ROLES[role]},
+    )
+    return row
+
+
+def disable_site_account(session: Session, by: StaffRef, username: str) -> None:
+    """Disable an account and its login role (as :func:`disable_user`)."""
+    disable_user(session, by, username)
 
 
 def reset_site_password(session: Session, by: StaffRef, username: str, password: str) -> None:
     """An administrator sets a new password on a member of staff's login role."""
-    require_role(by, Role.ADMINISTRATOR, action="reset passwords")
-    name = staff.normalise_username(username)
-    problem = staff.password_problem(password, username=name)
-    if problem:
-        raise ValidationError(problem)
+    reset_password(session, by, username, password)
+
+
+def change_own_password(
+    session: Session,
+    me: StaffRef,
+    settings: SiteSettings,
+    current: str,
+    new: str,
+) -> None:
+    """A member of staff changes their own login role's password.
+
+    The current password is checked by the server (a second connection through the
+    sign-in gate, so a wrong one counts towards lockout); the new one reaches the server
+    only as a SCRAM-SHA-256 verifier, and the account no longer has to change it.
+    """
+    site_storage.check_password(settings, me.username, current)
+    if problem := staff.password_problem(new, username=me.username):
+        raise ValidationError(problem, where="new password")
+    if new == current:
+        raise ValidationError("The new password must differ from the current one.")
     conn = session.connection()
     session.execute(
-        text("SELECT clinic_set_login_password(:name, :verifier)"),
-        {"name": name, "verifier": _scram_verifier(conn, name, password)},
+        text("SELECT clinic_set_own_password(:verifier)"),
+        {"verifier": _scram_verifier(conn, me.username, new)},
     )
-    account = session.scalar(select(StaffUser.id).where(StaffUser.username == name))
     audit.record(
         session,
         audit.Action.PASSWORD_CHANGED,
-        actor_id=by.id,
+        actor_id=me.id,
         entity="staff_user",
-        entity_id=account,
+        entity_id=me.id,
     )
 
 

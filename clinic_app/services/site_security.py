@@ -29,8 +29,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, Table, text
 
+from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT, LOCKOUT_MINUTES
 from clinic_app.models import Base, Privacy, privacy_of
 from clinic_app.models.enums import Role
+from clinic_app.storage.site import GATE_PASSWORD, GATE_ROLE
 
 GROUP_ROLES: dict[Role, str] = {role: role.value for role in Role}
 CLINICAL_GROUPS = tuple(GROUP_ROLES[r] for r in Role if r.is_clinical)
@@ -59,6 +61,11 @@ AUDIT_TABLE = "audit_event"
 AUDIT_HEAD_KEY = "audit_chain_head"  # services.audit.HEAD_SETTING
 MAX_EMERGENCY_HOURS = 72  # config.EMERGENCY_ACCESS_HOURS's maximum
 POLICY_PREFIX = "clinic_"
+
+# The sign-in gate (see "Sign-in gate" below). Its role's name and password
+# (``storage.site``) are public by design: all it may do is call ``clinic_open_gate``.
+GATE_SECONDS = 15  # how long one opening lets a member of staff's password be tried
+GATE_CLOSED = "1970-01-01 00:00:00+00"  # a staff role's VALID UNTIL while its gate is shut
 
 
 def _quote(name: str) -> str:
@@ -358,8 +365,9 @@ ACCOUNT_FUNCTIONS = {
             RAISE EXCEPTION 'a database role of that name exists already'
                 USING ERRCODE = 'duplicate_object';
         END IF;
-        EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L IN ROLE %I',
-                       account_name, verifier, grp);""",  # noqa: S608 - constant SQL
+        -- Created with its password expired: it opens only through the sign-in gate.
+        EXECUTE format('CREATE ROLE %I LOGIN INHERIT PASSWORD %L VALID UNTIL %L IN ROLE %I',
+                       account_name, verifier, CLOSED, grp);""",  # noqa: S608 - constant SQL
     "clinic_set_login_password(account_name text, verifier text)": f"""
         {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}{_VERIFIER_CHECK}
         EXECUTE format('ALTER ROLE %I PASSWORD %L', account_name, verifier);""",
@@ -370,6 +378,13 @@ ACCOUNT_FUNCTIONS = {
         ELSE
             EXECUTE format('ALTER ROLE %I NOLOGIN', account_name);
         END IF;""",
+    "clinic_set_login_group(account_name text, grp text)": f"""
+        {_STAFF_LOGIN_CHECKS}{_IS_STAFF_ROLE}
+        IF grp NOT IN ('psychologist', 'clinician', 'administrator') THEN
+            RAISE EXCEPTION 'not a staff group' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        EXECUTE format('REVOKE psychologist, clinician, administrator FROM %I', account_name);
+        EXECUTE format('GRANT %I TO %I', grp, account_name);""",
 }
 
 
@@ -378,12 +393,123 @@ def _account_functions() -> Iterator[str]:
     for signature, body in ACCOUNT_FUNCTIONS.items():
         yield (
             f"CREATE OR REPLACE FUNCTION {signature} RETURNS void LANGUAGE plpgsql "
-            f"SECURITY DEFINER SET search_path FROM CURRENT AS $$ BEGIN {body}\n    END $$"
+            "SECURITY DEFINER SET search_path FROM CURRENT AS $$ "
+            f"DECLARE CLOSED CONSTANT text := '{GATE_CLOSED}';\n    BEGIN {body}\n    END $$"
         )
         types = ", ".join(part.split()[-1] for part in signature.split("(")[1][:-1].split(", "))
         name = signature.split("(")[0]
         yield f"REVOKE ALL ON FUNCTION {name}({types}) FROM PUBLIC"
         yield f"GRANT EXECUTE ON FUNCTION {name}({types}) TO {admin}"
+
+
+# Sign-in gate: server-side lockout. A staff login role's password is expired (VALID
+# UNTIL in the past) except for GATE_SECONDS after ``clinic_open_gate`` opened it; every
+# opening counts as a failed attempt until the member of staff, signed in, calls
+# ``clinic_gate_passed``. After ``failed_sign_ins_before_lockout`` openings with no
+# sign-in the account is locked for ``lockout_minutes`` (the administrator's settings,
+# the same as a workstation's) and the gate stays shut; an administrator's unlock (which
+# clears ``staff_user.locked_until`` and ``failed_attempts``) lets it open again. A
+# client that skips the gate meets an expired password: PostgreSQL refuses it, right or
+# wrong, with the same message as a wrong one.
+_SETTING_VALUE = (
+    "(SELECT NULLIF(regexp_replace(value, '[^0-9]', '', 'g'), '')::integer "
+    "FROM app_setting WHERE key = '{key}')"
+)
+_ATTEMPTS = _SETTING_VALUE.format(key=FAILED_SIGN_INS_BEFORE_LOCKOUT.key)
+_MINUTES = _SETTING_VALUE.format(key=LOCKOUT_MINUTES.key)
+GATE_FUNCTIONS = {
+    "clinic_open_gate(account_name text)": f"""
+    RETURNS timestamp LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DECLARE
+        account staff_user%ROWTYPE;
+        now_utc timestamp := now() AT TIME ZONE 'UTC';
+        attempts integer := coalesce({_ATTEMPTS}, {FAILED_SIGN_INS_BEFORE_LOCKOUT.default});
+        minutes integer := coalesce({_MINUTES}, {LOCKOUT_MINUTES.default});
+    BEGIN
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_roles r WHERE r.rolname = account_name AND r.rolcanlogin
+              AND NOT r.rolsuper AND NOT r.rolcreaterole
+              AND (pg_has_role(r.oid, 'psychologist', 'MEMBER')
+                   OR pg_has_role(r.oid, 'clinician', 'MEMBER')
+                   OR pg_has_role(r.oid, 'administrator', 'MEMBER'))) THEN
+            RETURN NULL;  -- not a staff login: nothing opens, nothing is said
+        END IF;
+        SELECT * INTO account FROM staff_user WHERE username = account_name
+            FOR NO KEY UPDATE;
+        IF NOT FOUND OR account.disabled_at IS NOT NULL THEN
+            RETURN NULL;
+        END IF;
+        IF account.locked_until IS NOT NULL AND account.locked_until > now_utc THEN
+            RETURN account.locked_until;
+        END IF;
+        IF account.failed_attempts >= attempts THEN
+            UPDATE staff_user SET failed_attempts = 0,
+                locked_until = now_utc + make_interval(mins => minutes)
+                WHERE id = account.id RETURNING locked_until INTO account.locked_until;
+            EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name, '{GATE_CLOSED}');
+            RETURN account.locked_until;
+        END IF;
+        UPDATE staff_user SET failed_attempts = failed_attempts + 1, locked_until = NULL
+            WHERE id = account.id;
+        EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name,
+                       (now() + make_interval(secs => {GATE_SECONDS}))::text);
+        RETURN NULL;
+    END $$""",  # noqa: S608 - constant SQL
+    "clinic_gate_passed()": """
+    RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+        UPDATE staff_user SET failed_attempts = 0, locked_until = NULL
+        WHERE username = session_user $$""",
+    # A member of staff's own new password (as a verifier); done with having to change it.
+    "clinic_set_own_password(verifier text)": """
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF verifier NOT LIKE 'SCRAM-SHA-256$%' THEN
+            RAISE EXCEPTION 'a password reaches the server only as a SCRAM-SHA-256 verifier'
+                USING ERRCODE = 'invalid_password';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM staff_user WHERE username = session_user
+                       AND disabled_at IS NULL) THEN
+            RAISE EXCEPTION 'not an active member of staff'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', session_user, verifier);
+        UPDATE staff_user SET must_change_password = false,
+            password_changed_at = now() AT TIME ZONE 'UTC'
+            WHERE username = session_user;
+    END $$""",
+}
+
+
+def _gate() -> Iterator[str]:
+    everyone = ", ".join(_quote(g) for g in GROUP_ROLES.values())
+    gate = _quote(GATE_ROLE)
+    yield (
+        "DO $$ BEGIN "  # noqa: S608 - constant names
+        f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{GATE_ROLE}') THEN "
+        f"CREATE ROLE {gate} LOGIN NOINHERIT PASSWORD '{GATE_PASSWORD}'; END IF; END $$"
+    )
+    yield (
+        "DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO "
+        f"{gate}', current_database()); END $$"
+    )
+    yield f"GRANT USAGE ON SCHEMA public TO {gate}"
+    for signature, body in GATE_FUNCTIONS.items():
+        yield f"CREATE OR REPLACE FUNCTION {signature} {body}"
+    yield "REVOKE ALL ON FUNCTION clinic_open_gate(text) FROM PUBLIC"
+    yield f"GRANT EXECUTE ON FUNCTION clinic_open_gate(text) TO {gate}"
+    for own in ("clinic_gate_passed()", "clinic_set_own_password(text)"):
+        yield f"REVOKE ALL ON FUNCTION {own} FROM PUBLIC"
+        yield f"GRANT EXECUTE ON FUNCTION {own} TO {everyone}"
+    # Staff logins made before the gate existed: shut theirs too.
+    yield (
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles "  # noqa: S608
+        "WHERE rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND rolvaliduntil IS NULL "
+        "AND (pg_has_role(rolname, 'psychologist', 'MEMBER') "
+        "OR pg_has_role(rolname, 'clinician', 'MEMBER') "
+        "OR pg_has_role(rolname, 'administrator', 'MEMBER')) LOOP "
+        f"EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.rolname, '{GATE_CLOSED}'); "
+        "END LOOP; END $$"
+    )
 
 
 # Reaching a client who is not on one's caseload (emergency access follows): row-level
@@ -426,6 +552,7 @@ def _function_privileges() -> Iterator[str]:
     for helper in helpers:
         yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"
     yield from _account_functions()
+    yield from _gate()
     yield from _lookup_functions()
 
 

@@ -33,6 +33,7 @@ from clinic_app.services.access import require_role
 from clinic_app.services.common import StaffRef
 from clinic_app.services.settings import get_setting
 from clinic_app.services.validation import Checker
+from clinic_app.storage import site as site_storage
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -347,6 +348,10 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
     Wrong answers count towards lockout exactly as at sign-in, so a signing dialog is no
     way round it; the caller keeps the count (``Workspace.call`` commits on ``AuthError``).
     """
+    at_site = site_storage.staff_site_of(session)
+    if at_site is not None:
+        _verify_at_site(session, at_site, by, password)
+        return
     user = session.get(StaffUser, by.id)
     if user is None:
         raise AuthError("Your account could not be found; nothing was done.")
@@ -384,6 +389,20 @@ def verify_password(session: Session, by: StaffRef, password: str) -> None:
         session.flush()
         raise AuthError("That password is not right; nothing was done.") from None
     user.failed_attempts = 0
+
+
+def _verify_at_site(
+    session: Session, site: site_storage.SiteSettings, by: StaffRef, password: str
+) -> None:
+    """At a site the password is the member of staff's own database role's: the server
+    checks it through the sign-in gate, which counts a wrong one towards the lockout it
+    enforces, and refuses a locked account, as at sign-in."""
+    try:
+        site_storage.check_password(site, by.username, password)
+    except site_storage.SiteSignInError:
+        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=by.id, detail={"reauth": True})
+        session.flush()
+        raise AuthError("That password is not right; nothing was done.") from None
 
 
 def clinical_staff(session: Session, by: StaffRef) -> list[StaffRow]:

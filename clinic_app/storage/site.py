@@ -22,20 +22,24 @@ import json
 import logging
 import os
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from typing import TYPE_CHECKING, Any
 
 from clinic_app import config
-from clinic_app.errors import StorageError
+from clinic_app.errors import AccountLocked, StorageError
 from clinic_app.storage import files
+
+if TYPE_CHECKING:
+    # The database layer loads when a site is opened, not when its setting is read (the
+    # application reads it before its sign-in window shows).
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import ExceptionContext
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,14 @@ UNREACHABLE_MESSAGE = (
     "continues, ask your IT service whether the server is running."
 )
 SIGN_IN_MESSAGE = "The username or password is not right, or the account cannot sign in."
+# The sign-in gate (``services.site_security``): a public role that may only open a member
+# of staff's login for a few seconds, counting each opening as an attempt until they sign in.
+GATE_ROLE = "clinic_gate"
+GATE_PASSWORD = "clinic-gate"  # noqa: S105 - public by design: the role can only knock
+GATE_MISSING_MESSAGE = (
+    "this site's sign-in gate is not set up (not a site, or made by an older clinic-app): "
+    "an administrator must run 'clinic-app site upgrade'"
+)
 
 
 class SiteSettingsError(StorageError):
@@ -251,6 +263,8 @@ class SiteUnreachable(StorageError):
 def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
     """A SQLAlchemy engine whose connections come from ``connect()`` (a psycopg connection)."""
     import psycopg  # noqa: PLC0415 - site mode only
+    from sqlalchemy import create_engine, event  # noqa: PLC0415
+    from sqlalchemy.pool import QueuePool  # noqa: PLC0415
 
     engine = create_engine(
         "postgresql+psycopg://",
@@ -324,10 +338,14 @@ class SiteDatabase:
 def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
     """Connect to the site as ``user`` (their own PostgreSQL role), checking the TLS setting.
 
-    The first connection is made at once, so a wrong password, an unreachable server or a
-    certificate that does not match is reported here, in plain words.
+    Every connection passes the sign-in gate first (:func:`open_gate`), so the server
+    counts the attempt and refuses a locked account. The first connection is made at once,
+    so a wrong password, a locked account, an unreachable server or a certificate that
+    does not match is reported here, in plain words.
     """
-    connect = connector(settings, user, password)
+    from sqlalchemy.orm import sessionmaker  # noqa: PLC0415
+
+    connect = connector(settings, user, password, gate=True)
     pids: set[int] = set()
 
     def remembered() -> Any:
@@ -336,20 +354,99 @@ def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
         return conn
 
     engine = connect_engine(settings, user, password, connect=remembered)
+    _STAFF_ENGINES[engine] = settings
     return SiteDatabase(
         settings, user, engine, sessionmaker(engine, expire_on_commit=False), connect, pids
     )
 
 
-def connector(settings: SiteSettings, user: str, password: str) -> Callable[[], Any]:
-    """A function making a new psycopg connection as ``user`` (settings checked first)."""
+# The engines opened as a member of staff (not the owner's), and the site each reaches: a
+# password asked for again (to sign a note) is then checked by the server, as at sign-in.
+_STAFF_ENGINES: weakref.WeakKeyDictionary[Any, SiteSettings] = weakref.WeakKeyDictionary()
+
+
+def staff_site_of(session: Session) -> SiteSettings | None:
+    """The site this unit of work reaches as a member of staff, or None (a workstation
+    file, or the owner's connection, which reads the accounts' own password hashes)."""
+    return _STAFF_ENGINES.get(session.get_bind())
+
+
+def _locked_message(until: datetime) -> str:
+    local = until.replace(tzinfo=UTC).astimezone()
+    return (
+        "Too many failed sign-in attempts: this account is locked until "
+        f"{local:%H:%M}. Try again then, or ask an administrator to unlock it."
+    )
+
+
+def open_gate(settings: SiteSettings, user: str) -> None:
+    """Ask the server's sign-in gate to let ``user``'s password be tried for a moment.
+
+    The server counts this as a failed attempt until the person signs in (then
+    ``clinic_gate_passed`` clears it); a locked account is refused here with the time it
+    unlocks.
+    """
+    import psycopg  # noqa: PLC0415 - site mode only
+
+    conninfo = settings.conninfo(GATE_ROLE, GATE_PASSWORD, application_name="clinic-app gate")
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            row = conn.execute("SELECT clinic_open_gate(%s)", (user,)).fetchone()
+    except psycopg.OperationalError as exc:
+        translated = classify(exc)
+        if not isinstance(translated, SiteSignInError):
+            raise (translated or StorageError(UNREACHABLE_MESSAGE)) from None
+        # No gate role: not a site, or one not yet upgraded. The server checks the
+        # password as it always does; its answer is the one the user sees.
+        log.warning("the site has no sign-in gate role: %s", GATE_MISSING_MESSAGE)
+        return
+    except psycopg.Error:
+        log.warning("the site has no sign-in gate function: %s", GATE_MISSING_MESSAGE)
+        return
+    if row is not None and row[0] is not None:
+        raise AccountLocked(_locked_message(row[0]))
+
+
+def check_password(settings: SiteSettings, user: str, password: str) -> None:
+    """Check a member of staff's password with the server (through the gate, counted).
+
+    Raises ``SiteSignInError`` when it is wrong, ``AccountLocked`` when locked.
+    """
+    import psycopg  # noqa: PLC0415 - site mode only
+
+    open_gate(settings, user)
+    try:
+        with psycopg.connect(settings.conninfo(user, password), autocommit=True) as conn:
+            conn.execute("SELECT clinic_gate_passed()")
+    except psycopg.OperationalError as exc:
+        raise (classify(exc) or StorageError(UNREACHABLE_MESSAGE)) from None
+
+
+def connector(
+    settings: SiteSettings, user: str, password: str, *, gate: bool = False
+) -> Callable[[], Any]:
+    """A function making a new psycopg connection as ``user`` (settings checked first).
+
+    ``gate``: pass the sign-in gate before each connection (a member of staff; the
+    owner's role has no gate).
+    """
     import psycopg  # noqa: PLC0415 - site mode only
 
     settings.check()
     conninfo = settings.conninfo(user, password)
 
     def connect() -> Any:
-        return psycopg.connect(conninfo)
+        if not gate:
+            return psycopg.connect(conninfo)
+        open_gate(settings, user)
+        conn = psycopg.connect(conninfo)
+        try:
+            conn.execute("SELECT clinic_gate_passed()")
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     return connect
 
@@ -360,10 +457,13 @@ def connect_engine(
     password: str,
     *,
     connect: Callable[[], Any] | None = None,
+    gate: bool = False,
 ) -> Engine:
     """An engine whose every connection signs in as ``user``; the first is made at once."""
+    from sqlalchemy import text  # noqa: PLC0415
+
     if connect is None:
-        connect = connector(settings, user, password)
+        connect = connector(settings, user, password, gate=gate)
     engine = make_engine(connect, sslmode=settings.sslmode)
     try:
         with engine.connect() as conn:
@@ -386,5 +486,7 @@ def lock_audit_chain(session: Session) -> None:
     this one commits or rolls back, then reads the chain's end as it now is. A
     workstation database needs nothing: its writers already take the write lock first.
     """
+    from sqlalchemy import text  # noqa: PLC0415
+
     if is_site(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_CHAIN_LOCK})

@@ -22,7 +22,13 @@ from sqlalchemy.orm import sessionmaker
 from clinic_app.models.enums import Role
 from clinic_app.services import measure_schedules, site
 from clinic_app.services.common import StaffRef
-from clinic_app.storage.site import SiteDatabase, SiteSettings, connect_engine, open_site
+from clinic_app.storage.site import (
+    SiteDatabase,
+    SiteSettings,
+    connect_engine,
+    open_gate,
+    open_site,
+)
 from tests.conftest import ADMIN_PASSWORD, SITE_OWNER, SITE_OWNER_PASSWORD, STAFF_PASSWORD
 from tests.privacy.canary_record import Canaries, Identity, build
 
@@ -69,9 +75,15 @@ class Site:
         return database
 
     def raw(self, who: StaffRef | str, password: str = STAFF_PASSWORD) -> psycopg.Connection:
-        """A plain psycopg connection as this person's role, as psql would make."""
+        """A plain psycopg connection as this person's role, as psql would make.
+
+        Through the sign-in gate first, as every staff connection must.
+        """
         name = who if isinstance(who, str) else who.username
-        return psycopg.connect(self.settings.conninfo(name, password), autocommit=True)
+        open_gate(self.settings, name)
+        conn = psycopg.connect(self.settings.conninfo(name, password), autocommit=True)
+        conn.execute("SELECT clinic_gate_passed()")
+        return conn
 
     def close(self) -> None:
         for database in self._open:

@@ -39,6 +39,15 @@ def test_site_init_prepares_a_site_whose_administrator_signs_in_as_themselves(pg
     conninfo = site_storage.SiteSettings(
         host=pg_server.host, port=pg_server.port, database="cli_site", ca_file=pg_server.ca_file
     ).conninfo("cli.admin", "admin password 2")
+    site_storage.open_gate(
+        site_storage.SiteSettings(
+            host=pg_server.host,
+            port=pg_server.port,
+            database="cli_site",
+            ca_file=pg_server.ca_file,
+        ),
+        "cli.admin",
+    )
     with psycopg.connect(conninfo) as conn:
         assert conn.execute("SELECT clinic_staff_id()").fetchone()[0] is not None
         member = conn.execute("SELECT pg_has_role('administrator', 'MEMBER')").fetchone()[0]

@@ -1,0 +1,147 @@
+"""Signing in to a site as oneself, and the server's own lockout (the sign-in gate)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT
+from clinic_app.errors import AccountLocked
+from clinic_app.models.enums import Role
+from clinic_app.services import clients, site, staff
+from clinic_app.services.clients import ClientDetails
+from clinic_app.services.workspace import Workspace
+from clinic_app.storage import site as site_storage
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
+from tests.integration.conftest import Site
+
+LIMIT = FAILED_SIGN_INS_BEFORE_LOCKOUT.default
+
+
+def _client(ref: str, family: str) -> ClientDetails:
+    return ClientDetails(
+        local_ref=ref,
+        given_name="Test",
+        family_name=family,
+        date_of_birth=date(1980, 1, 2),
+        site="North",
+        referral_date=date(2026, 1, 5),
+    )
+
+
+def _sign_in(where: Site, username: str, password: str = STAFF_PASSWORD) -> Workspace:
+    database = site_storage.open_site(where.settings, username, password)
+    where._open.append(database)
+    with database.transaction() as session:
+        me = site.signed_in_staff(session)
+        site.record_sign_in(session, me)
+    return Workspace(database, me)  # type: ignore[arg-type]
+
+
+def _refused_directly(where: Site, username: str, password: str) -> bool:
+    """Whether a plain psycopg connection (no gate, as psql would) is refused."""
+    try:
+        psycopg.connect(where.settings.conninfo(username, password)).close()
+    except psycopg.OperationalError as exc:
+        assert "password authentication failed" in str(exc)
+        return True
+    return False
+
+
+def test_two_members_of_staff_signed_in_see_only_their_own_caseloads(fresh_site):
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    patel = fresh_site.add("patel", Role.CLINICIAN)
+    with fresh_site.owner_db().transaction() as session:
+        clients.register_client(session, jones, _client("J1", "Jonesclient"))
+        clients.register_client(session, patel, _client("P1", "Patelclient"))
+    mine = _sign_in(fresh_site, jones.username)
+    theirs = _sign_in(fresh_site, patel.username)
+    assert mine.me.id == jones.id and theirs.me.id == patel.id  # the server said who
+    assert [row.client.local_ref for row in mine.call(clients.caseload)] == ["J1"]
+    assert [row.client.local_ref for row in theirs.call(clients.caseload)] == ["P1"]
+
+
+def test_a_wrong_password_is_refused_in_a_plain_sentence(fresh_site):
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    with pytest.raises(site_storage.SiteSignInError) as refused:
+        site_storage.open_site(fresh_site.settings, jones.username, "not the password")
+    assert refused.value.message == site_storage.SIGN_IN_MESSAGE
+
+
+def test_a_staff_password_is_refused_without_the_gate_even_when_right(fresh_site):
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    assert _refused_directly(fresh_site, jones.username, STAFF_PASSWORD)
+    with fresh_site.owner.connect() as conn:
+        valid_until = conn.execute(
+            text("SELECT rolvaliduntil < now() FROM pg_roles WHERE rolname = :n"),
+            {"n": jones.username},
+        ).scalar_one()
+    assert valid_until is True
+
+
+def test_lockout_is_enforced_by_the_server_when_the_client_ignores_it(fresh_site):
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    # A client that counts nothing itself: it knocks and guesses, LIMIT times.
+    for _ in range(LIMIT):
+        site_storage.open_gate(fresh_site.settings, jones.username)
+        assert _refused_directly(fresh_site, jones.username, "a wrong guess")
+    # The next knock is refused: the account is locked on the server ...
+    with pytest.raises(AccountLocked) as locked:
+        site_storage.open_gate(fresh_site.settings, jones.username)
+    assert "locked until" in locked.value.message
+    # ... and the right password no longer opens it, with or without the gate.
+    assert _refused_directly(fresh_site, jones.username, STAFF_PASSWORD)
+    with pytest.raises(AccountLocked):
+        site_storage.open_site(fresh_site.settings, jones.username, STAFF_PASSWORD)
+    with fresh_site.owner.connect() as conn:
+        row = conn.execute(
+            text("SELECT locked_until IS NOT NULL FROM staff_user WHERE id = :i"), {"i": jones.id}
+        ).scalar_one()
+    assert row is True
+
+    # An administrator, signed in as themselves, unlocks it; the right password works.
+    admin = _sign_in(fresh_site, fresh_site.admin.username, ADMIN_PASSWORD)
+    unlocked = admin.call(staff.unlock_user, jones.username)
+    assert unlocked.locked_until is None
+    back = _sign_in(fresh_site, jones.username)
+    assert back.me.id == jones.id
+
+
+def test_a_sign_in_clears_the_count_of_failures(fresh_site):
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    for _ in range(3):  # wrong passwords, fewer than the limit, then the right one: twice
+        for _ in range(LIMIT - 1):
+            with pytest.raises(site_storage.SiteSignInError):
+                site_storage.open_site(fresh_site.settings, jones.username, "wrong")
+        assert _sign_in(fresh_site, jones.username).me.id == jones.id
+
+
+def test_the_gate_role_can_do_nothing_but_knock(fresh_site):
+    conninfo = fresh_site.settings.conninfo(site_storage.GATE_ROLE, site_storage.GATE_PASSWORD)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for statement in (
+            "SELECT count(*) FROM staff_user",
+            "SELECT count(*) FROM client",
+            "SELECT count(*) FROM audit_event",
+            "SELECT clinic_gate_passed()",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        # An unknown name, or a role that is not a staff login, opens nothing.
+        assert conn.execute("SELECT clinic_open_gate('nobody.here')").fetchone() == (None,)
+        assert conn.execute("SELECT clinic_open_gate('clinic_owner')").fetchone() == (None,)
+
+
+def test_the_test_server_pauses_after_a_wrong_password_as_the_guide_advises(pg_server):
+    """``auth_delay`` (docs/site-mode.md) is loaded by the test server from Debian's
+    package, so every sign-in test runs with it."""
+    from tests.pg_server import AUTH_DELAY_MS
+
+    with pg_server.superuser() as conn:
+        loaded = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+        delay = conn.execute("SHOW auth_delay.milliseconds").fetchone()[0]
+    assert "auth_delay" in loaded
+    assert delay == f"{AUTH_DELAY_MS}ms"
