@@ -24,8 +24,9 @@ plain English (:class:`SearchNotUnderstood`), never shown an FTS5 message.
 id: the later written first), or best match first on request (``Order.RELEVANCE``: FTS5's
 bm25, then newest first among equal matches). Either way the page is decided in SQL,
 ties included (newest first tries the page for few matches first, and asks for the page
-for many only when that gives no rows). Results come a page at a time (``limit``, 50 by default) from
-``offset``; the page says whether more notes match (``more``), up to ``MAX_RESULTS``.
+for many only when that gives no rows). Results come a page at a time (``limit``, 50 by
+default) from ``offset``; the page says whether more notes match (``more``), up to
+``MAX_RESULTS``.
 
 Excerpts are plain text with each match between « and »; nothing in them is markup, so a
 view shows them as plain text and no note can inject anything. A note found through an
