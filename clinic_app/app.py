@@ -43,7 +43,7 @@ from clinic_app.views.common.feedback import install_excepthook, show_error
 from clinic_app.views.common.palette import apply_accessible_palette
 from clinic_app.views.common.runner import Runner, use_runner
 from clinic_app.views.documents.copies import remove_temporary_copies
-from clinic_app.views.shell.idle import IdleWatcher, LockKey
+from clinic_app.views.shell.idle import IdleWatcher, InputWatch, LockKey
 from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
@@ -182,12 +182,10 @@ class ClinicApp(QObject):
         self.idle = IdleWatcher(IDLE_LOCK_MINUTES.default, self)
         self.idle.idle.connect(self.lock)
         self.idle.pause()  # counting starts when a main window is shown
-        app = QApplication.instance()
         self.lock_key = LockKey(self)
         self.lock_key.pressed.connect(self.lock)
-        if app is not None:
-            app.installEventFilter(self.idle)
-            app.installEventFilter(self.lock_key)
+        self._input_watch = InputWatch(self.idle, self.lock_key, self)
+        app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_accessible_palette(app)  # text readable on its background (WCAG AA)
         self.locked = False
@@ -591,6 +589,19 @@ class ClinicApp(QObject):
 
     # -- the main window ---------------------------------------------------------------------
 
+    def _watch_input(self) -> None:
+        """Watch every input event for the idle lock and Ctrl+L, from the first main window.
+
+        Not before: both only act once a main window is shown, and a filter in Python on
+        every event (each event's class wrapped for Python the first time it passes) would
+        hold up the sign-in window's first paint by about 20 ms. Installing the same
+        filter again only moves it to the front, so a window rebuilt after unlocking
+        changes nothing.
+        """
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._input_watch)
+
     def _show_main(self, me: StaffRef, resume: _Resume | None = None) -> None:
         from clinic_app.services import clients, search  # noqa: PLC0415
         from clinic_app.services.settings import get_setting  # noqa: PLC0415
@@ -648,6 +659,7 @@ class ClinicApp(QObject):
 
         self.runner.run(lock_minutes, self.idle.set_minutes, parent=window)
         window.show()
+        self._watch_input()
         self.idle.resume()
         if me.is_clinical:
             # The first record opened would otherwise import its screens on the GUI thread.
