@@ -10,7 +10,6 @@ few values also have an explanation or a phrase for the middle of a sentence, na
 from __future__ import annotations
 
 import enum
-import itertools
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Final
@@ -118,7 +117,6 @@ MODALITY_WORDS: dict[Modality, str] = {
     Modality.PHONE: "Telephone",
 }
 
-# Not in WORDS: "did_not_attend" is also an attendance value.
 CONTACT_TYPE_WORDS: dict[ContactType, str] = {
     ContactType.ASSESSMENT: "Assessment",
     ContactType.INTERVENTION_SESSION: "Intervention session",
@@ -394,34 +392,11 @@ REPEAT_WORDS: dict[Repeat, str] = {
     Repeat.FORTNIGHTLY: "Fortnightly",
     Repeat.MONTHLY: "Monthly",
 }
-# Not in WORDS: appointment statuses share their values with attendance ("attended").
-
-# -- every coded value's long form --------------------------------------------------------------
-
-_LONG_FORMS: Final[tuple[Iterable[tuple[enum.Enum, str]], ...]] = (
-    ATTENDANCE_WORDS.items(),
-    ENGAGEMENT_WORDS.items(),
-    MODALITY_WORDS.items(),
-    PHASE_WORDS.items(),
-    PLAN_STATUS_WORDS.items(),
-    RISK_EVENT_WORDS.items(),
-    RISK_URGENCY_WORDS.items(),
-    SHARE_DECISION_WORDS.items(),
-    SERVICE_KIND_WORDS.items(),
-    REFERRAL_STATUS_WORDS.items(),
-    REFERRAL_URGENCY_WORDS.items(),
-    INTERVENTION_WORDS.items(),
-    TYPOLOGY_WORDS.items(),
-    ROLE_WORDS.items(),
-)
-
-WORDS: dict[enum.Enum, str] = dict(itertools.chain.from_iterable(_LONG_FORMS))
-"""The long form of each coded value that :func:`words` names."""
 
 
 def words(value: enum.Enum) -> str:
     """A coded value as a clinician would say it ("Did not attend")."""
-    return WORDS.get(value) or str(value.value).replace("_", " ").capitalize()
+    return WORDS.get((type(value), value.value)) or str(value.value).replace("_", " ").capitalize()
 
 
 def long_date(value: date) -> str:
@@ -469,3 +444,44 @@ SECTION_TITLES: Final[Mapping[Section, str]] = {
     Section.MEASURE_DIRECTION: "Direction of change on questionnaires",
     Section.NEXT_REVIEW: "Next review",
 }
+
+
+# -- every coded value's long form --------------------------------------------------------------
+
+_LONG_FORMS: Final[tuple[Iterable[tuple[enum.Enum, str]], ...]] = (
+    ROLE_WORDS.items(),
+    CLIENT_STATUS_WORDS.items(),
+    TYPOLOGY_WORDS.items(),
+    CONSENT_WORDS.items(),
+    RISK_TOOL_WORDS.items(),
+    ATTENDANCE_WORDS.items(),
+    MODALITY_WORDS.items(),
+    CONTACT_TYPE_WORDS.items(),
+    ENGAGEMENT_WORDS.items(),
+    PHASE_WORDS.items(),
+    PLAN_STATUS_WORDS.items(),
+    INTERVENTION_WORDS.items(),
+    RISK_EVENT_WORDS.items(),
+    RISK_URGENCY_WORDS.items(),
+    SHARE_DECISION_WORDS.items(),
+    SERVICE_KIND_WORDS.items(),
+    REFERRAL_STATUS_WORDS.items(),
+    REFERRAL_URGENCY_WORDS.items(),
+    GATEWAY_WORDS.items(),
+    DISCLOSURE_KIND_WORDS.items(),
+    LETTER_KIND_WORDS.items(),
+    RELATION_WORDS.items(),
+    PROTECTIVE_MEASURE_WORDS.items(),
+    CRITICAL_REVIEW_OUTCOME_WORDS.items(),
+    MEASURE_MODE_WORDS.items(),
+    APPOINTMENT_STATUS_WORDS.items(),
+    CANCELLED_BY_WORDS.items(),
+    REPEAT_WORDS.items(),
+    SECTION_TITLES.items(),
+)
+
+WORDS: Final[dict[tuple[type[enum.Enum], str], str]] = {
+    (type(value), value.value): text for form in _LONG_FORMS for value, text in form
+}
+"""The one long form of each coded value, by its kind and value, that :func:`words` names
+(by kind: an appointment's "attended" and a note's "attended" are different values)."""
