@@ -136,6 +136,7 @@ class DiaryView(QWidget):
         self.diary: Diary | None = None
         self.choices: BookingChoices | None = None
         self.loads = 0
+        self._focus_wanted = False  # Ctrl+2: the keyboard goes to the appointments once read
 
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
@@ -275,6 +276,34 @@ class DiaryView(QWidget):
             if row is not None:
                 self.table.selectRow(row)
         self._enable()
+        if self._focus_wanted:
+            self._focus_wanted = False
+            self._take_focus()
+
+    def focus_appointments(self) -> None:
+        """Put the keyboard in the appointments (Ctrl+2), now and again once they are read.
+
+        When none is chosen, the first of the clinician's own that has no note yet is
+        chosen, so that Alt+W writes its note straight away.
+        """
+        self._focus_wanted = True
+        self._take_focus()
+
+    def _take_focus(self) -> None:
+        if not self.table.isVisible():
+            return
+        if self.current() is None:
+            rows = self.model.items()
+            to_write = [
+                i
+                for i, row in enumerate(rows)
+                if not row.is_busy_only
+                and row.note_id is None
+                and row.status is not AppointmentStatus.CANCELLED
+            ]
+            if rows:
+                self.table.selectRow(to_write[0] if to_write else 0)
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _take_choices(self, choices: BookingChoices) -> None:
         self.choices = choices

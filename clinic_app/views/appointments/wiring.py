@@ -51,7 +51,12 @@ def add_diary_tab(window: MainWindow, workspace: Workspace) -> DiaryView:
     window.tabs.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, None)
     action = QAction("&Diary", window)
     action.setShortcut(QKeySequence(DIARY_SHORTCUT))
-    action.triggered.connect(lambda: window.tabs.setCurrentWidget(diary))
+
+    def show_diary() -> None:  # the keyboard goes to the appointments, ready for Alt+W
+        window.tabs.setCurrentWidget(diary)
+        diary.focus_appointments()
+
+    action.triggered.connect(show_diary)
     window.addAction(action)
     for menu in window.menuBar().findChildren(QMenu):
         if menu.title() == "&View":

@@ -68,6 +68,7 @@ class PartnerSummaryWizard(ShareWizard):
         parent: QWidget | None = None,
         *,
         today: date | None = None,
+        default_audience: str | None = None,
     ) -> None:
         self.client_id = client_id
         self._actions = actions
@@ -83,12 +84,19 @@ class PartnerSummaryWizard(ShareWizard):
         self._case_reference = ""
         runner().run(
             actions.list_audiences,
-            self.details.set_audiences,
+            partial(self._take_audiences, default_audience),
             parent=self,
             failed=self._audiences_not_loaded,
         )
         if self.details.audience is not None:
             self.details.audience.currentIndexChanged.connect(self._on_audience_chosen)
+
+    def _take_audiences(
+        self, default_audience: str | None, audiences: Sequence[AudiencePolicy]
+    ) -> None:
+        self.details.set_audiences(audiences, default_audience)
+        if default_audience is not None:
+            self._on_audience_chosen(-1)  # offer what was chosen last time for it
 
     def _on_audience_chosen(self, _index: int) -> None:
         """Offer what was chosen last time this client's summary went to this audience."""
@@ -359,6 +367,7 @@ class ClinicalSummaryDialog(ShareWizard):
         parent: QWidget | None = None,
         *,
         today: date | None = None,
+        default_audience: str | None = None,
     ) -> None:
         self.client_id = client_id
         self._actions = actions

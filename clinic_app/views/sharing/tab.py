@@ -705,7 +705,16 @@ class SummariesTab(RecordPart):
         self.changed.emit()
 
     def make_partner_wizard(self) -> PartnerSummaryWizard:
-        wizard = PartnerSummaryWizard(self.client_id, self._actions.partner, self)
+        # The audience of this client's last partner summary is chosen to start with (with
+        # what was chosen for it then), so a quarterly summary is confirmed, not retyped.
+        summaries = [r for r in self.entries() if r.kind is DisclosureKind.PARTNER_SUMMARY]
+        last = max(summaries, key=lambda r: (r.recorded_at, r.id), default=None)
+        wizard = PartnerSummaryWizard(
+            self.client_id,
+            self._actions.partner,
+            self,
+            default_audience=last.audience if last is not None else None,
+        )
         wizard.exported.connect(self._on_exported)
         return wizard
 

@@ -26,6 +26,7 @@ from clinic_app.views.caseload.view import CaseloadView
 from clinic_app.views.common import feedback
 from clinic_app.views.common.home_screen import HomeScreen
 from clinic_app.views.common.live import UNREACHABLE_TEXT, LiveRefresh
+from clinic_app.views.common.runner import runner
 from clinic_app.views.common.widgets import fit_to_screen
 from clinic_app.views.record.window import OPENING_TEXT, ClientRecordView
 from clinic_app.views.search.panel import NoteSearchPanel
@@ -317,11 +318,13 @@ class MainWindow(QMainWindow):
         )
         if not ok or not text.strip():
             return
-        with feedback.showing_errors(self) as attempt:
-            client_id = self.parts.find_client(text)
-        if attempt.failed:
-            return
-        self.open_client(client_id)
+        # Looked up on the background runner (never on the GUI thread); a reference not
+        # found is told in a message, as before.
+        runner().run(functools.partial(self.parts.find_client, text), self._open_found, parent=self)
+
+    def _open_found(self, client_id: int) -> None:
+        # The keyboard goes to the record's parts (arrows move between them; Alt+1...).
+        self.open_client(client_id, lambda view: view.tabs.setFocus())
 
     def _on_record_opened(self, view: ClientRecordView) -> None:
         self._name_tab(view)

@@ -258,3 +258,21 @@ def test_the_diary_model_is_sound_and_each_alt_letter_reaches_one_control(qtbot,
         if "&" in text.replace("&&", ""):
             letters.append(text[text.index("&") + 1].lower())
     assert letters and len(letters) == len(set(letters))
+
+
+def test_ctrl_2_puts_the_keyboard_on_the_first_appointment_still_to_write(qtbot):
+    fakes = Fakes()
+    written = dataclasses.replace(ROW, id=5, start_time=time(9), note_id=11, note_signed=True)
+    fakes.rows = (written, ROW)
+    view = DiaryView(fakes.actions(), today=date(2026, 12, 8))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    assert view.current() is None
+    view.focus_appointments()  # what Ctrl+2 does after showing the diary
+    qtbot.waitUntil(view.table.hasFocus)
+    current = view.current()
+    assert current is not None and current.id == ROW.id  # the 9:00 note is written
+    assert view.note_button.isEnabled()  # Alt+W writes its note
