@@ -78,7 +78,11 @@ COMMON_WORD = "phone"
 
 
 class DelayProxy:
-    """A TCP proxy on localhost that holds every chunk from the server for ``delay`` s."""
+    """A TCP proxy on localhost that holds every chunk from the server for ``delay`` s.
+
+    It runs its own event loop on a thread; leaving the ``with`` block closes every
+    connection through it, its listening socket and its loop.
+    """
 
     def __init__(self, target_port: int, delay: float) -> None:
         self.target_port = target_port
@@ -86,7 +90,9 @@ class DelayProxy:
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread = threading.Thread(target=self._run, name="delay proxy", daemon=True)
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
 
     def __enter__(self) -> DelayProxy:
         self._thread.start()
@@ -94,25 +100,38 @@ class DelayProxy:
         return self
 
     def __exit__(self, *_: object) -> None:
-        async def cancel_all() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(5)
+        asyncio.run_coroutine_threadsafe(self._close_all(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _close_all(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for writer in self._writers:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        if self._server is not None:
+            await self._server.wait_closed()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0)
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._writers.append(up_writer)
 
         async def pipe(
             source: asyncio.StreamReader, sink: asyncio.StreamWriter, delay: float
