@@ -93,5 +93,10 @@ def start(qtbot):
     for app in started:
         app.idle.pause()
         app.runner.stop()
+        # A window shown after a second sign-in (sign out, lock) is not the one qtbot
+        # was given: close it too, or its shortcuts would answer in the next test.
+        if app.window is not None:
+            app.window.close()
+            app.window.deleteLater()
         if app.database is not None:
             app.database.close()
