@@ -603,7 +603,7 @@ def build_big_client(
         client_id=client_id,
         label="Person 1",
         relation=ThirdPartyRelation.VICTIM,
-        name="Demo Victim-Name",
+        name="Vera Demovictim",
         details="Former partner (demo).",
         recorded_at=_at(start),
     )

@@ -417,7 +417,7 @@ def _one_client(  # noqa: PLR0917 - a private step of the generator
         client_id=client_id,
         label="Person 1",
         relation=ThirdPartyRelation.VICTIM,
-        name="Demo Victim-Name",
+        name="Vera Demovictim",
         details="Former partner (demo).",
         recorded_at=_at(start),
     )

@@ -492,7 +492,7 @@ def test_database_file_holds_no_plaintext_after_a_demo_load(initialised):
         if sidecar.exists():
             data += sidecar.read_bytes()
     for canary in (
-        "Demo Victim-Name",
+        "Vera Demovictim",
         "Reduce rumination",
         "dr.jones",
         "DEMO-00001",

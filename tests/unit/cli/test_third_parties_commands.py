@@ -73,7 +73,7 @@ def test_a_victim_is_recorded_and_listed_by_label_without_her_name(dbfile):
         "Person 1\tVictim\tcurrent\t0 measures in force",
         "Person 2\tVictim\tcurrent\t0 measures in force",
     ]
-    for secret in ("Sarah", "Elm Road", "07700", "AB12", "Demo Victim-Name"):
+    for secret in ("Sarah", "Elm Road", "07700", "AB12", "Vera Demovictim"):
         assert secret not in out
     detailed = listing(dbfile, "--show-details")
     for shown in (
@@ -82,7 +82,7 @@ def test_a_victim_is_recorded_and_listed_by_label_without_her_name(dbfile):
         "Person 2\taddresses and places\t14 Elm Road, Leyton, E10 5AB",
         "Person 2\tvehicles\tAB12 CDE",
         "Person 2\twishes and concerns\tNo contact of any kind.",
-        "Person 1\tname\tDemo Victim-Name",
+        "Person 1\tname\tVera Demovictim",
     ):
         assert shown in detailed.splitlines()
 
@@ -199,7 +199,7 @@ def test_an_administrator_cannot_read_or_record_a_victim(dbfile):
         result = as_user(dbfile, "admin", ADMIN_PW, *args)
         assert result.code == 1 and result.out == ""
         assert result.err.startswith("clinic-app: ") and len(result.err.splitlines()) == 1
-        assert "Demo Victim-Name" not in result.err
+        assert "Vera Demovictim" not in result.err
     assert len(listing(dbfile).splitlines()) == 1
 
 
