@@ -160,9 +160,16 @@ def unreached_by_tab(root: QWidget) -> list[str]:
     inputs = [w for w in controls if isinstance(w, INPUTS)]
     if not inputs:
         return []
-    root.activateWindow()
-    controls[0].setFocus(Qt.FocusReason.TabFocusReason)
-    QApplication.processEvents()
+    # The window must be the active one for the focus to land in it (a dialog opened by
+    # another one is activated a moment later on some platforms): ask again until it is.
+    for _ in range(20):
+        root.activateWindow()
+        controls[0].setFocus(Qt.FocusReason.TabFocusReason)
+        QApplication.processEvents()
+        landed = QApplication.focusWidget()
+        if landed is not None and (landed is root or root.isAncestorOf(landed)):
+            break
+        QTest.qWait(10)
     visited: list[QWidget] = []
     for _ in range(len(controls) * 2 + 5):
         if not alive(root):
@@ -171,8 +178,17 @@ def unreached_by_tab(root: QWidget) -> list[str]:
         if not alive(current):
             break
         assert current is not None
-        if current is not root and not root.isAncestorOf(current):
-            break
+        if current is not root and not root.isAncestorOf(current) and visited:
+            # The window lost its activation (a platform without a window manager moves
+            # it about under load): give it back, at the control the focus was on.
+            root.activateWindow()
+            last = visited[-1]
+            if alive(last):
+                last.setFocus(Qt.FocusReason.OtherFocusReason)
+            QApplication.processEvents()
+            current = QApplication.focusWidget()
+            if current is None or (current is not root and not root.isAncestorOf(current)):
+                break
         owner = control(current)
         if owner not in visited:
             visited.append(owner)

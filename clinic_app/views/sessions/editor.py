@@ -85,6 +85,14 @@ NO_START_TIME = "Not recorded"
 log = logging.getLogger(__name__)
 
 
+class _TimeEdit(QTimeEdit):
+    """A time field that Tab leaves, like every other field (the arrow keys move between
+    hours and minutes). Showing "not recorded", a plain QTimeEdit kept Tab to itself."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 class _SectionEdit(QPlainTextEdit):
     """A section's text box, a few lines tall; it scrolls when the text is longer."""
 
@@ -268,7 +276,7 @@ class NoteEditor(QWidget):
         today = self._today()
         self.session_date.setMaximumDate(QDate(today.year, today.month, today.day))
         self.session_date.setDate(QDate(today.year, today.month, today.day))
-        self.start_time = QTimeEdit()
+        self.start_time = _TimeEdit()
         self.start_time.setDisplayFormat("HH:mm")
         # The earliest time stands for "not recorded": a session never starts at midnight.
         self.start_time.setMinimumTime(QTime(0, 0))
