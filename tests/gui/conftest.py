@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
+from shiboken6 import isValid
 
 from clinic_app.app import ClinicApp
 from clinic_app.services import demo
@@ -80,12 +81,14 @@ def settle(qtbot, app: ClinicApp, timeout: int = 10_000) -> None:
 @pytest.fixture
 def start(qtbot):
     started = []
+    first_windows = {}
 
     def run(path, sign_ins):
         app = ScriptedApp(path, sign_ins)
         started.append(app)
         assert app.start()
         qtbot.addWidget(app.window)
+        first_windows[id(app)] = id(app.window)  # not the window: qtbot's weak hold ends
         settle(qtbot, app)
         return app
 
@@ -94,9 +97,12 @@ def start(qtbot):
         app.idle.pause()
         app.runner.stop()
         # A window shown after a second sign-in (sign out, lock) is not the one qtbot
-        # was given: close it too, or its shortcuts would answer in the next test.
-        if app.window is not None:
-            app.window.close()
-            app.window.deleteLater()
+        # was given: close it, or, still shown, its shortcuts would answer in the next
+        # test. (qtbot closes and deletes the first one itself; deleting this one here
+        # would also carry out the first one's deletion the application asked for, under
+        # qtbot's feet.)
+        window = app.window
+        if window is not None and id(window) != first_windows.get(id(app)) and isValid(window):
+            window.close()
         if app.database is not None:
             app.database.close()
