@@ -27,6 +27,12 @@ needs already read from the widgets) and what to do with its result::
 - **Busy.** When work has been waiting for longer than a moment (:data:`BUSY_AFTER_MS`),
   :attr:`Runner.busy_changed` says so; the main window shows a busy cursor and a line in
   its status bar until the work is done.
+- **Qt objects die on the GUI thread.** A Qt object deleted on another thread can crash
+  the process. Two ways lead there, and the runner closes both. The worker never holds the
+  last reference to a request (its callbacks and widget stay with the GUI thread until the
+  result is delivered). And while a runner runs, Python's cycle collector runs only on the
+  GUI thread (:class:`_GuiThreadCollector`): left automatic, it runs on whichever thread
+  happens to allocate, and a cycle it frees may hold a widget.
 
 Callbacks run on the GUI thread and must not block; a callback may ask the runner for
 more work (a save's ``done`` asks for the refreshed list, which then runs after it).
@@ -38,6 +44,7 @@ for them by the GUI tests' fixtures); the application itself always runs a :clas
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import queue
@@ -61,6 +68,9 @@ R = TypeVar("R")
 # Work that ends sooner than this shows nothing; longer, and the window says it is busy.
 BUSY_AFTER_MS = 250
 
+# How often the GUI thread looks whether the cycle collector is due (while a runner runs).
+COLLECT_EVERY_MS = 500
+
 
 @dataclass(eq=False)
 class _Task:
@@ -75,7 +85,9 @@ class _Task:
 
 @dataclass(frozen=True)
 class _Outcome:
-    task: _Task
+    """What the worker hands back: the request's ticket, never the request itself."""
+
+    ticket: int
     result: Any = None
     error: ClinicError | None = None
     bug: BaseException | None = None
@@ -98,9 +110,8 @@ class WorkRunner(Protocol):
     def cancel(self, key: str) -> None: ...
 
 
-def _hand_over(outcome: _Outcome) -> None:
-    """Give an outcome to its callbacks (on the GUI thread)."""
-    task = outcome.task
+def _hand_over(task: _Task, outcome: _Outcome) -> None:
+    """Give an outcome to the callbacks of the task it answers (on the GUI thread)."""
     if task.has_parent and (task.parent is None or not shiboken6.isValid(task.parent)):
         return  # the widget that asked is gone: nobody is waiting for this
     if outcome.bug is not None:
@@ -124,22 +135,104 @@ class _Bridge(QObject):
 def _work_through(
     tasks: queue.SimpleQueue[_Task | None], latest: dict[str, int], bridge: _Bridge
 ) -> None:
-    """The worker thread: run queued units of work one at a time; None stops it."""
+    """The worker thread: run queued units of work one at a time; None stops it.
+
+    The GUI thread keeps every task until its outcome is delivered, and the worker lets go
+    of a task before handing its outcome over: the last reference to a task (to its
+    callbacks, its widget and whatever its unit of work holds) is always dropped on the GUI
+    thread, where deleting a Qt object is safe.
+    """
     while True:
         task = tasks.get()
         if task is None:
             return
-        if task.key is not None and latest.get(task.key) != task.ticket:
-            bridge.finished_one.emit(_Outcome(task, skipped=True))
+        ticket = task.ticket
+        if task.key is not None and latest.get(task.key) != ticket:
+            del task
+            bridge.finished_one.emit(_Outcome(ticket, skipped=True))
             continue
+        work = task.work
+        del task
         try:
-            result = task.work()
+            outcome = _Outcome(ticket, result=work())
         except ClinicError as error:
-            bridge.finished_one.emit(_Outcome(task, error=error))
+            outcome = _Outcome(ticket, error=error)
         except BaseException as bug:  # a bug: handed to the excepthook on the GUI thread
-            bridge.finished_one.emit(_Outcome(task, bug=bug))
-        else:
-            bridge.finished_one.emit(_Outcome(task, result=result))
+            outcome = _Outcome(ticket, bug=bug)
+        del work
+        bridge.finished_one.emit(outcome)
+        del outcome
+
+
+class _GuiThreadCollector(QObject):
+    """Runs Python's cycle collector on the GUI thread only, while runners run.
+
+    Left automatic, the collector runs on whichever thread allocates when it is due, the
+    worker's included; a cycle it frees there may hold a widget, and Qt objects deleted off
+    the GUI thread crash the process. So while at least one runner runs, automatic
+    collection is off and a timer on the GUI thread collects each generation when it is
+    due, by the same thresholds Python uses (checked every :data:`COLLECT_EVERY_MS`).
+    Automatic collection is back on (if it was on) when the last runner stops.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._holders = 0
+        self._was_enabled = True
+        self._long_lived = 0  # objects in the oldest generation after its last collection
+        self._timer = QTimer(self)
+        self._timer.setInterval(COLLECT_EVERY_MS)
+        self._timer.timeout.connect(self.collect_due)
+
+    def hold(self) -> None:
+        self._holders += 1
+        if self._holders == 1:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+            self._timer.start()
+
+    def release(self) -> None:
+        if self._holders == 0:
+            return
+        self._holders -= 1
+        if self._holders == 0:
+            self._timer.stop()
+            self.collect_due()
+            if self._was_enabled:
+                gc.enable()
+
+    def collect_due(self) -> None:
+        """Collect the oldest generation that is due, as Python's own collector would.
+
+        The oldest generation is collected only once it has grown by a quarter since its
+        last collection (Python's rule for long-lived objects): a full walk of a large heap
+        is what would make the window stutter.
+        """
+        counts = gc.get_count()
+        thresholds = gc.get_threshold()
+        due = -1
+        for generation in range(3):
+            if thresholds[generation] and counts[generation] > thresholds[generation]:
+                due = generation
+            else:
+                break
+        if due == 2:
+            long_lived = len(gc.get_objects(generation=2))
+            if long_lived - self._long_lived <= self._long_lived // 4:
+                due = 1
+        if due >= 0:
+            gc.collect(due)
+        if due == 2:
+            self._long_lived = len(gc.get_objects(generation=2))
+
+
+_collectors: list[_GuiThreadCollector] = []  # the one collector, made with the first runner
+
+
+def _gui_thread_collector() -> _GuiThreadCollector:
+    if not _collectors:
+        _collectors.append(_GuiThreadCollector())
+    return _collectors[0]
 
 
 class Runner(QObject):
@@ -165,6 +258,10 @@ class Runner(QObject):
         self._busy_timer.timeout.connect(self._show_busy)
         self._bridge = _Bridge(self)
         self._bridge.finished_one.connect(self._finished)
+        # Each task, from the request until its outcome is delivered (see _work_through).
+        self._waiting: dict[int, _Task] = {}
+        self._collector = _gui_thread_collector()
+        self._collector.hold()
         # A daemon thread: a process that quits without stopping the runner is not held
         # up (the database is closed by then, and a unit of work commits or rolls back).
         self._worker = threading.Thread(
@@ -200,6 +297,7 @@ class Runner(QObject):
         if key is not None:
             self._latest[key] = ticket
         task = _Task(ticket, key, work, done, failed, parent, parent is not None)
+        self._waiting[ticket] = task
         self._pending += 1
         if self._pending == 1:
             self._busy_timer.start()
@@ -214,6 +312,7 @@ class Runner(QObject):
         if self._worker.is_alive():
             self._tasks.put(None)
             self._worker.join()
+            self._collector.release()
 
     def _finished(self, outcome: _Outcome) -> None:
         self._pending -= 1
@@ -222,10 +321,10 @@ class Runner(QObject):
             if self._busy:
                 self._busy = False
                 self.busy_changed.emit(False)
-        task = outcome.task
+        task = self._waiting.pop(outcome.ticket)
         if outcome.skipped or (task.key is not None and self._latest.get(task.key) != task.ticket):
             return  # superseded by a newer request with the same key
-        _hand_over(outcome)
+        _hand_over(task, outcome)
 
     def _show_busy(self) -> None:
         if self._pending and not self._busy:
@@ -252,9 +351,9 @@ class InlineRunner:
         try:
             result = work()
         except ClinicError as error:
-            _hand_over(_Outcome(task, error=error))
+            _hand_over(task, _Outcome(0, error=error))
         else:
-            _hand_over(_Outcome(task, result=result))
+            _hand_over(task, _Outcome(0, result=result))
 
     def cancel(self, key: str) -> None:
         """Nothing is ever waiting."""

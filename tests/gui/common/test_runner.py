@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -118,6 +119,72 @@ def test_nothing_is_delivered_to_a_widget_that_is_gone(qtbot, work_runner):
     release.set()
     settle(qtbot, work_runner)
     assert delivered == []
+
+
+class Mortal:
+    """Records the thread it is freed on (a stand-in for a widget, which must die on the GUI
+    thread)."""
+
+    freed_on: list[str]
+
+    def __init__(self, freed_on: list[str]) -> None:
+        self.freed_on = freed_on
+
+    def __del__(self) -> None:
+        self.freed_on.append(threading.current_thread().name)
+
+
+def ask_holding(work_runner: Runner, held: Mortal, got: list[int]) -> None:
+    """A request whose unit of work and callback both hold ``held``."""
+    work_runner.run(lambda: 1 if held else 0, lambda result: got.append(result) if held else None)
+
+
+def test_what_a_request_holds_is_let_go_on_the_gui_thread(qtbot, work_runner):
+    freed_on: list[str] = []
+    got: list[int] = []
+    ask_holding(work_runner, Mortal(freed_on), got)  # nothing else holds it
+    settle(qtbot, work_runner)
+    assert got == [1]
+    # The worker moves on to another request: it must not be the one to let go.
+    work_runner.run(lambda: 2, got.append)
+    settle(qtbot, work_runner)
+    assert got == [1, 2]
+    assert freed_on == [threading.main_thread().name]
+
+
+def test_cycles_made_by_the_work_are_collected_on_the_gui_thread_only(qtbot, work_runner):
+    assert not gc.isenabled()  # automatic collection would run on whichever thread allocates
+    freed_on: list[str] = []
+
+    def make_cycles() -> list[list[int]]:
+        litter: list[list[int]] = []
+        for _ in range(5):
+            first, second = [Mortal(freed_on)], [Mortal(freed_on)]
+            first.append(second)
+            second.append(first)
+            del first, second
+            # Enough new objects to pass the youngest generation's threshold several times.
+            litter += [[n] for n in range(gc.get_threshold()[0] * 3)]
+        return litter
+
+    kept: list[list[list[int]]] = []  # the new objects stay: the collector is due
+    work_runner.run(make_cycles, kept.append)
+    settle(qtbot, work_runner)
+    qtbot.waitUntil(lambda: len(freed_on) == 10, timeout=5000)
+    assert set(freed_on) == {threading.main_thread().name}
+
+
+def test_automatic_collection_is_back_when_the_last_runner_stops(qtbot):
+    was_enabled = gc.isenabled()
+    first, second = Runner(), Runner()
+    try:
+        assert not gc.isenabled()
+        first.stop()
+        assert not gc.isenabled()  # the second still runs
+    finally:
+        first.stop()
+        second.stop()
+    assert gc.isenabled() == was_enabled
 
 
 def test_the_window_says_it_is_busy_only_when_work_takes_longer_than_a_moment(qtbot, work_runner):
