@@ -223,7 +223,12 @@ class ClinicApp(QObject):
         from clinic_app.views.shell.setup_wizard import SetupWizard  # noqa: PLC0415
 
         wizard = SetupWizard(SetupActions.for_database(self.database_path, self.key_file))
-        return wizard.exec() == QDialog.DialogCode.Accepted and wizard.setup_result is not None
+        if wizard.exec() != QDialog.DialogCode.Accepted:
+            return False
+        if wizard.site_result is not None:
+            self.site = wizard.site_result  # the team's site: sign in to it now
+            return True
+        return wizard.setup_result is not None
 
     def _open_with_stored_key(self) -> None:
         """Open the database with the key from the credential store (on the runner's thread).

@@ -224,9 +224,20 @@ def write_settings(settings: SiteSettings, path: Path) -> Path:
     settings.check()
     if settings.sslmode != STRONG_TLS:
         log.warning("site setting written with weaker TLS mode %s", settings.sslmode)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(settings.to_json(), indent=2, sort_keys=True) + "\n").encode()
-    files.write_atomically(path, data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files.write_atomically(path, data)
+    except PermissionError:
+        raise SiteSettingsError(
+            f"The site setting could not be written to {path}: this account may not "
+            "write there. A setting for everyone who uses this computer needs an "
+            "administrator of the computer (or the installer)."
+        ) from None
+    except OSError as exc:
+        raise SiteSettingsError(
+            f"The site setting could not be written to {path} ({exc.strerror or exc})."
+        ) from None
     return path
 
 
@@ -405,6 +416,45 @@ def open_gate(settings: SiteSettings, user: str) -> None:
         return
     if row is not None and row[0] is not None:
         raise AccountLocked(_locked_message(row[0]))
+
+
+def not_a_site_message(settings: SiteSettings) -> str:
+    return (
+        f"The server answered, but its database '{settings.database}' is not a clinic-app "
+        "site: it has not been prepared with 'clinic-app site init', or was prepared by an "
+        "older clinic-app and needs 'clinic-app site upgrade'. Ask whoever runs the server."
+    )
+
+
+def check_site(settings: SiteSettings) -> None:
+    """Check, without anyone's password, that a site can be reached and is a clinic-app site.
+
+    The connection is the sign-in gate's (a public role that can do nothing else), so it
+    proves what can be proved before anyone signs in: the server answers, its certificate
+    matches the settings (checked before anything is sent), the database exists and was
+    prepared by ``clinic-app site init``. Raises :class:`SiteSettingsError` or
+    :class:`SiteUnreachable` with what is wrong, in plain words.
+    """
+    import psycopg  # noqa: PLC0415 - site mode only
+
+    settings.check()
+    conninfo = settings.conninfo(GATE_ROLE, GATE_PASSWORD, application_name="clinic-app check")
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            row = conn.execute("SELECT to_regproc('clinic_open_gate') IS NOT NULL").fetchone()
+    except psycopg.OperationalError as exc:
+        message = str(exc).lower()
+        if "database" in message and "does not exist" in message:
+            raise SiteSettingsError(
+                f"The server answered, but it has no database called '{settings.database}'. "
+                "Check the database name with whoever runs the server."
+            ) from None
+        translated = classify(exc)
+        if isinstance(translated, SiteSignInError):  # no gate role on this server
+            raise SiteSettingsError(not_a_site_message(settings)) from None
+        raise (translated or SiteUnreachable(UNREACHABLE_MESSAGE)) from None
+    if row is None or not row[0]:
+        raise SiteSettingsError(not_a_site_message(settings))
 
 
 def check_password(settings: SiteSettings, user: str, password: str) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -36,6 +37,7 @@ from clinic_app.services import setup
 from clinic_app.services.common import StaffRef
 from clinic_app.services.setup import KeyStoreStatus, NewAccount, SetupResult
 from clinic_app.storage.keys import default_key_store
+from clinic_app.storage.site import SiteSettings
 from clinic_app.views.common.forms import ERROR_STYLE, FieldErrors
 
 MAX_WIZARD_DEMO_CLIENTS = 1000
@@ -73,6 +75,8 @@ class SetupActions:
     initialise: Callable[[NewAccount, NewAccount | None], SetupResult]
     load_demo: Callable[[StaffRef, int], str]
     account_problems: AccountProblems
+    # Check a team site and point this workstation (True: this computer) at it.
+    connect_site: Callable[[SiteSettings, bool], Path]
 
     @classmethod
     def for_database(cls, database: Path, key_file: Path | None = None) -> SetupActions:
@@ -90,7 +94,14 @@ class SetupActions:
             initialise=initialise,
             load_demo=load_demo,
             account_problems=setup.account_problems,
+            connect_site=_connect_site,
         )
+
+
+def _connect_site(settings: SiteSettings, machine: bool) -> Path:
+    from clinic_app.services import site  # noqa: PLC0415 - only when a site is chosen
+
+    return site.check_and_connect(settings, machine=machine)
 
 
 class Page(IntEnum):
@@ -103,6 +114,7 @@ class Page(IntEnum):
     CREATE = 4
     RECOVERY_KEY = 5
     DEMO = 6
+    SITE = 7  # instead of all the above: a team site on a server
 
 
 def problem_in_words(problem: Problem) -> str:
@@ -187,21 +199,12 @@ class WelcomePage(QWizardPage):
             )
         )
         layout.addWidget(
-            _text(
-                "This wizard will:<ul>"
-                "<li>check that this computer can keep the database key safely;</li>"
-                "<li>create an administrator account, and your own clinical account;</li>"
-                "<li>create the encrypted database and show you its recovery key, once.</li>"
-                "</ul>",
-                name="What this wizard does",
-            )
+            _text("<b>Where will the records be kept?</b>", name="Where the records are kept")
         )
-        layout.addWidget(
-            _text(
-                "All records are kept in one encrypted database file, here:",
-                name="Where the database is kept",
-            )
-        )
+        self.here = QRadioButton("On &this computer, in one encrypted database file:")
+        self.here.setAccessibleName("On this computer, in one encrypted database file")
+        self.here.setChecked(True)
+        layout.addWidget(self.here)
         self.database = QLabel(str(database))
         self.database.setTextFormat(Qt.TextFormat.PlainText)
         self.database.setWordWrap(True)
@@ -210,16 +213,54 @@ class WelcomePage(QWizardPage):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.database.setAccessibleName("Database file")
-        self.database.setStyleSheet("font-weight: bold; margin-left: 16px;")
+        self.database.setStyleSheet("font-weight: bold; margin-left: 24px;")
         layout.addWidget(self.database)
         layout.addWidget(
-            _text(
-                "Choose <b>Next</b> to begin. Nothing is created until the step called "
-                "“Create the database”.",
-                name="How to begin",
+            _indented(
+                "For one clinician, a pilot or a laptop. This wizard checks that this computer "
+                "can keep the database key safely, creates an administrator account and your "
+                "own clinical account, then creates the database and shows you its recovery "
+                "key, once.",
+                name="About keeping the records on this computer",
             )
         )
+        self.site = QRadioButton("On our team's &site, a database server our IT service runs")
+        self.site.setAccessibleName("On our team's site, a database server our IT service runs")
+        layout.addWidget(self.site)
+        layout.addWidget(
+            _indented(
+                "For a team that shares its cases. The server must have been prepared once "
+                "with 'clinic-app site init'; everyone signs in with their own account on it. "
+                "This wizard asks where the server is and checks it.",
+                name="About a team site",
+            )
+        )
+        self.how_to_begin = _text("", name="How to begin")
+        layout.addWidget(self.how_to_begin)
         layout.addStretch()
+        self.here.toggled.connect(self._describe_next)
+        self._describe_next()
+
+    def nextId(self) -> int:
+        return int(Page.SITE if self.site.isChecked() else Page.KEY_STORE)
+
+    def _describe_next(self) -> None:
+        if self.site.isChecked():
+            self.how_to_begin.setText(
+                "Choose <b>Next</b> to say where the site is. Nothing is kept until it has "
+                "been checked."
+            )
+        else:
+            self.how_to_begin.setText(
+                "Choose <b>Next</b> to begin. Nothing is created until the step called "
+                "“Create the database”."
+            )
+
+
+def _indented(text: str, *, name: str) -> QLabel:
+    label = _text(text, name=name)
+    label.setStyleSheet("margin-left: 24px;")
+    return label
 
 
 class KeyStorePage(QWizardPage):
@@ -729,6 +770,9 @@ class DemoPage(QWizardPage):
             "Load them only on a computer used for training or trying clinic-app out: "
             "they stay in the database, clearly marked, alongside any real records."
         )
+
+    def nextId(self) -> int:
+        return -1  # the last page of a database on this computer
 
     def initializePage(self) -> None:
         self.load.setFocus()

@@ -1,5 +1,7 @@
 """The first-run setup wizard: credential store, accounts, the database and its recovery key.
 
+Or, for a team that shares one record on a server, where that site is (``setup_site``).
+
 It walks whoever installs clinic-app through what ``clinic-app init`` does, in words: check
 that the database key can be kept safely, choose the administrator account and (optionally)
 the clinical account its owner will use with clients, create the encrypted database, show
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.errors import ClinicError, ValidationError
 from clinic_app.services.setup import SetupResult
+from clinic_app.storage.site import SiteSettings
 from clinic_app.views.shell.setup_pages import (
     AccountPage,
     CreatePage,
@@ -30,6 +33,7 @@ from clinic_app.views.shell.setup_pages import (
     problem_in_words,
     show_problem,
 )
+from clinic_app.views.shell.setup_site import SitePage
 
 # -- the wizard --------------------------------------------------------------------------------
 
@@ -39,6 +43,8 @@ class SetupWizard(QWizard):
 
     After it finishes, ``setup_result`` holds what was created (None if the wizard was
     cancelled before the database was created), so the application can go to sign-in.
+    Or, when the records are kept on a team site, ``site_result`` holds the site this
+    workstation now uses.
 
     Signals:
         setup_completed(SetupResult): emitted once when the wizard closes after creating
@@ -46,6 +52,11 @@ class SetupWizard(QWizard):
     """
 
     setup_completed = Signal(object)
+
+    @property
+    def site_result(self) -> SiteSettings | None:
+        """The team site this workstation now uses, when that was the choice."""
+        return self.site_page.connected
 
     def __init__(self, actions: SetupActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +80,7 @@ class SetupWizard(QWizard):
         self.create_page = CreatePage()
         self.recovery_page = RecoveryKeyPage()
         self.demo_page = DemoPage()
+        self.site_page = SitePage(actions.connect_site)
         for page_id, page in (
             (Page.WELCOME, self.welcome_page),
             (Page.KEY_STORE, self.key_store_page),
@@ -77,6 +89,7 @@ class SetupWizard(QWizard):
             (Page.CREATE, self.create_page),
             (Page.RECOVERY_KEY, self.recovery_page),
             (Page.DEMO, self.demo_page),
+            (Page.SITE, self.site_page),
         ):
             self.setPage(page_id, page)
         self.setStartId(Page.WELCOME)

@@ -25,6 +25,7 @@ from clinic_app.services.common import StaffRef
 from clinic_app.services.setup import KeyStoreStatus, NewAccount, SetupResult
 from clinic_app.storage.engine import open_database
 from clinic_app.storage.keys import CredentialStore, key_from_recovery
+from clinic_app.storage.site import SiteSettings
 from clinic_app.views.shell.setup_pages import Page, SetupActions, grouped_key
 from clinic_app.views.shell.setup_wizard import SetupWizard
 
@@ -90,6 +91,9 @@ class FakeSetup:
             taken_usernames=taken_usernames,
         )
 
+    def connect_site(self, settings: SiteSettings, machine: bool) -> Path:
+        raise AssertionError("no site was chosen")
+
     def actions(self) -> SetupActions:
         return SetupActions(
             database=DATABASE,
@@ -97,6 +101,7 @@ class FakeSetup:
             initialise=self.initialise,
             load_demo=self.load_demo,
             account_problems=self.account_problems,
+            connect_site=self.connect_site,
         )
 
 
