@@ -32,7 +32,8 @@ from sqlalchemy import Column, Connection, Table, text
 from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT, LOCKOUT_MINUTES
 from clinic_app.models import Base, Privacy, privacy_of
 from clinic_app.models.enums import Role
-from clinic_app.storage.site import GATE_PASSWORD, GATE_ROLE
+from clinic_app.services.audit import GENESIS, Action
+from clinic_app.storage.site import AUDIT_CHAIN_LOCK, GATE_PASSWORD, GATE_ROLE
 
 GROUP_ROLES: dict[Role, str] = {role: role.value for role in Role}
 CLINICAL_GROUPS = tuple(GROUP_ROLES[r] for r in Role if r.is_clinical)
@@ -66,6 +67,10 @@ POLICY_PREFIX = "clinic_"
 # (``storage.site``) are public by design: all it may do is call ``clinic_open_gate``.
 GATE_SECONDS = 15  # how long one opening lets a member of staff's password be tried
 GATE_CLOSED = "1970-01-01 00:00:00+00"  # a staff role's VALID UNTIL while its gate is shut
+# Set for one transaction by the gate to the account it is locking, so that the audit
+# trail's guard accepts that account's lockout event (the name migration 0018 checks).
+GATE_LOCKOUT_MARK = "clinic.gate_lockout"
+LOCKOUT = Action.LOCKOUT.value
 
 
 def _quote(name: str) -> str:
@@ -447,6 +452,7 @@ GATE_FUNCTIONS = {
                 locked_until = now_utc + make_interval(mins => minutes)
                 WHERE id = account.id RETURNING locked_until INTO account.locked_until;
             EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name, '{GATE_CLOSED}');
+            PERFORM clinic_audit_lockout(account.id, now_utc);
             RETURN account.locked_until;
         END IF;
         UPDATE staff_user SET failed_attempts = failed_attempts + 1, locked_until = NULL
@@ -454,6 +460,36 @@ GATE_FUNCTIONS = {
         EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name,
                        (now() + make_interval(secs => {GATE_SECONDS}))::text);
         RETURN NULL;
+    END $$""",  # noqa: S608 - constant SQL
+    # The lockout's audit event, in the locked account's name as on a workstation: the
+    # chain's next link, hashed as services.audit hashes it (canonical JSON, SHA-256, the
+    # time as the application reads it back: whole seconds, UTC), and the chain's
+    # recorded end moved on. Run only by clinic_open_gate (no one may
+    # call it); the mark lets the trail's guard (migration 0018) accept this one event.
+    "clinic_audit_lockout(account integer, moment timestamp)": f"""
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DECLARE
+        last_seq integer;
+        last_hash text;
+        at timestamp := date_trunc('second', moment);
+        canonical text;
+        digest text;
+    BEGIN
+        PERFORM pg_advisory_xact_lock({AUDIT_CHAIN_LOCK});
+        SELECT seq, hash INTO last_seq, last_hash FROM audit_event ORDER BY seq DESC LIMIT 1;
+        last_seq := coalesce(last_seq, 0) + 1;
+        last_hash := coalesce(last_hash, '{GENESIS}');
+        canonical := format('[%s,"%s",%s,"{LOCKOUT}","",null,null,{{}},"%s"]',
+            last_seq, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'), account, last_hash);
+        digest := encode(sha256(convert_to(canonical, 'UTF8')), 'hex');
+        PERFORM set_config('{GATE_LOCKOUT_MARK}', account::text, true);
+        INSERT INTO audit_event (seq, occurred_at, actor_id, action, entity, entity_id,
+                                 client_id, detail, prev_hash, hash)
+            VALUES (last_seq, at, account, '{LOCKOUT}', '', NULL, NULL, '{{}}', last_hash,
+                    digest);
+        PERFORM set_config('{GATE_LOCKOUT_MARK}', '', true);
+        INSERT INTO app_setting (key, value) VALUES ('{AUDIT_HEAD_KEY}', last_seq || ':' || digest)
+            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
     END $$""",  # noqa: S608 - constant SQL
     "clinic_gate_passed()": """
     RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
@@ -496,6 +532,7 @@ def _gate() -> Iterator[str]:
     for signature, body in GATE_FUNCTIONS.items():
         yield f"CREATE OR REPLACE FUNCTION {signature} {body}"
     yield "REVOKE ALL ON FUNCTION clinic_open_gate(text) FROM PUBLIC"
+    yield "REVOKE ALL ON FUNCTION clinic_audit_lockout(integer, timestamp) FROM PUBLIC"
     yield f"GRANT EXECUTE ON FUNCTION clinic_open_gate(text) TO {gate}"
     for own in ("clinic_gate_passed()", "clinic_set_own_password(text)"):
         yield f"REVOKE ALL ON FUNCTION {own} FROM PUBLIC"

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT
 from clinic_app.errors import AccountLocked
 from clinic_app.models.enums import Role
-from clinic_app.services import clients, site, staff
+from clinic_app.services import audit, clients, site, staff
 from clinic_app.services.clients import ClientDetails
 from clinic_app.services.workspace import Workspace
 from clinic_app.storage import site as site_storage
@@ -108,6 +108,65 @@ def test_lockout_is_enforced_by_the_server_when_the_client_ignores_it(fresh_site
     assert unlocked.locked_until is None
     back = _sign_in(fresh_site, jones.username)
     assert back.me.id == jones.id
+
+
+def _lock_out(where: Site, username: str) -> None:
+    for _ in range(LIMIT):
+        site_storage.open_gate(where.settings, username)
+        assert _refused_directly(where, username, "a wrong guess")
+    for _ in range(2):  # locked: knocking again is refused, and adds nothing
+        with pytest.raises(AccountLocked):
+            site_storage.open_gate(where.settings, username)
+
+
+def test_a_lockout_made_by_the_server_is_audited_in_the_accounts_name(fresh_site):
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    _lock_out(fresh_site, jones.username)
+    admin = _sign_in(fresh_site, fresh_site.admin.username, ADMIN_PASSWORD)
+
+    def lockouts(session, _me):  # type: ignore[no-untyped-def]
+        return session.execute(
+            text("SELECT actor_id, entity, detail::text FROM audit_event WHERE action = 'lockout'")
+        ).all()
+
+    assert [tuple(row) for row in admin.call(lockouts)] == [(jones.id, "", "{}")]
+    # The server's link is hashed as the application hashes: the whole chain verifies,
+    # and the events appended after it (the administrator's sign-in) follow on.
+    report = admin.call(lambda session, _me: audit.verify(session))
+    assert report.ok, report.findings
+    admin.call(staff.unlock_user, jones.username)
+    assert admin.call(lambda session, _me: audit.verify(session)).ok
+
+
+def test_no_one_else_can_add_a_lockout_to_the_trail(fresh_site):
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    patel = fresh_site.add("patel", Role.CLINICIAN)
+    gate = fresh_site.settings.conninfo(site_storage.GATE_ROLE, site_storage.GATE_PASSWORD)
+    with (
+        psycopg.connect(gate, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT clinic_audit_lockout(%s, now()::timestamp)", (jones.id,))
+    # A member of staff who sets the gate's mark still adds events in their own name only.
+    conn = fresh_site.raw(patel)
+    try:
+        with (
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="member of staff"),
+            conn.transaction(),
+        ):
+            conn.execute("SELECT set_config('clinic.gate_lockout', %s, true)", (str(jones.id),))
+            last = conn.execute(
+                "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            assert last is not None
+            conn.execute(
+                "INSERT INTO audit_event (seq, occurred_at, actor_id, action, entity, "
+                "detail, prev_hash, hash) VALUES (%s, now(), %s, 'lockout', '', '{}', %s, "
+                "'forged')",
+                (last[0] + 1, jones.id, last[1]),
+            )
+    finally:
+        conn.close()
 
 
 def test_a_sign_in_clears_the_count_of_failures(fresh_site):
