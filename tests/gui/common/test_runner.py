@@ -159,7 +159,8 @@ def test_cycles_made_by_the_work_are_collected_on_the_gui_thread_only(qtbot, wor
     def make_cycles() -> list[list[int]]:
         litter: list[list[int]] = []
         for _ in range(5):
-            first, second = [Mortal(freed_on)], [Mortal(freed_on)]
+            first: list[object] = [Mortal(freed_on)]
+            second: list[object] = [Mortal(freed_on)]
             first.append(second)
             second.append(first)
             del first, second
