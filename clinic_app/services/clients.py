@@ -179,6 +179,11 @@ def check_details(
 def client_details(session: Session, by: StaffRef, client_id: int) -> tuple[ClientDetails, int]:
     """A client's editable details and the version they were read at (for update_client)."""
     require_clinical_access(session, by, client_id)
+    return details_read(session, client_id)
+
+
+def details_read(session: Session, client_id: int) -> tuple[ClientDetails, int]:
+    """:func:`client_details` for a use case that has checked the user's access itself."""
     c = get_or_raise(session, Client, client_id, "client")
     return _details_of(c), c.version
 
@@ -747,6 +752,11 @@ class TeamRow:
 def client_team(session: Session, by: StaffRef, client_id: int) -> list[TeamRow]:
     """The staff currently assigned to the client, lead first."""
     require_clinical_access(session, by, client_id)
+    return team_read(session, client_id)
+
+
+def team_read(session: Session, client_id: int) -> list[TeamRow]:
+    """:func:`client_team` for a use case that has checked the user's access itself."""
     rows = session.execute(
         select(StaffUser.id, StaffUser.display_name, ClientAssignment.is_lead)
         .join(ClientAssignment, ClientAssignment.staff_id == StaffUser.id)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from clinic_app.models import (
     Client,
     Referral,
     RiskAssessment,
+    RiskEvent,
+    RiskShareDecision,
     SessionNote,
     ThirdParty,
     TypologyAssessment,
@@ -22,6 +24,7 @@ from clinic_app.models.enums import (
     RiskTool,
     ThirdPartyRelation,
     Typology,
+    Urgency,
 )
 from clinic_app.services import audit, clients, measures, notes, plans, referrals, risk
 from clinic_app.services.access import require_clinical_access
@@ -112,34 +115,69 @@ CLOSED_REFERRAL = (ReferralStatus.CLOSED, ReferralStatus.DECLINED)
 def overview(session: Session, by: StaffRef, client_id: int) -> RecordOverview:
     """The record's Overview: identity, team, typologies, risk assessments and counts.
 
-    The counts are counted by the database: the sessions and referrals themselves are
-    read by their own tabs when those are shown, not here.
+    The first thing a user waits for when a record opens, so it is read in few
+    statements (at a site each is a round trip): the access is checked once, and the
+    counts are counted by the database in one statement. The sessions, referrals and
+    risk events themselves are read by their own tabs when those are shown.
     """
-    details, version = clients.client_details(session, by, client_id)
-    rows = session.execute(
-        select(SessionNote.attendance, func.count())
-        .where(SessionNote.client_id == client_id, SessionNote.entered_in_error_at.is_(None))
-        .group_by(SessionNote.attendance)
-    )
-    attendance: dict[Attendance, int] = dict(rows.all())
-    open_referrals = session.scalar(
-        select(func.count())
-        .select_from(Referral)
-        .where(Referral.client_id == client_id, Referral.status.not_in(CLOSED_REFERRAL))
-    )
-    counts = RecordCounts(
-        attended=sum(attendance.get(a, 0) for a in ATTENDED),
-        did_not_attend=attendance.get(Attendance.DID_NOT_ATTEND, 0),
-        open_referrals=open_referrals or 0,
-        urgent_awaiting_decision=len(risk.urgent_without_decision(session, by, client_id)),
-    )
+    require_clinical_access(session, by, client_id)
+    details, version = clients.details_read(session, client_id)
     return RecordOverview(
         details=details,
         version=version,
-        team=tuple(clients.client_team(session, by, client_id)),
+        team=tuple(clients.team_read(session, client_id)),
         typologies=_typologies(session, client_id),
         risk_assessments=_risk_assessments(session, client_id),
-        counts=counts,
+        counts=_counts(session, client_id),
+    )
+
+
+def _counts(session: Session, client_id: int) -> RecordCounts:
+    """Every count of the Overview in one statement."""
+
+    def notes_with(*attendance: Attendance) -> ScalarSelect[int]:
+        return (
+            select(func.count())
+            .select_from(SessionNote)
+            .where(
+                SessionNote.client_id == client_id,
+                SessionNote.entered_in_error_at.is_(None),
+                SessionNote.attendance.in_(attendance),
+            )
+            .scalar_subquery()
+        )
+
+    open_referrals = (
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.client_id == client_id, Referral.status.not_in(CLOSED_REFERRAL))
+        .scalar_subquery()
+    )
+    undecided = (
+        select(func.count())
+        .select_from(RiskEvent)
+        .where(
+            RiskEvent.client_id == client_id,
+            RiskEvent.urgency == Urgency.URGENT,
+            ~select(RiskShareDecision.id)
+            .where(RiskShareDecision.risk_event_id == RiskEvent.id)
+            .exists(),
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(
+            notes_with(*ATTENDED),
+            notes_with(Attendance.DID_NOT_ATTEND),
+            open_referrals,
+            undecided,
+        )
+    ).one()
+    return RecordCounts(
+        attended=row[0],
+        did_not_attend=row[1],
+        open_referrals=row[2],
+        urgent_awaiting_decision=row[3],
     )
 
 

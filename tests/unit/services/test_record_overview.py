@@ -55,3 +55,32 @@ def test_reading_the_overview_is_not_an_audited_opening(db, psychologist, client
         before = session.scalar(select(func.count()).select_from(AuditEvent))
         record.overview(session, psychologist, client_id)
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_the_overview_is_read_in_few_statements_and_still_checks_access(
+    db, psychologist, clinician, client_id
+):
+    """The first thing a user waits for when a record opens: at a site each statement is
+    a round trip across the trust's network (benchmarks/site.py times it 20 ms away)."""
+    import pytest
+    from sqlalchemy import event
+
+    from clinic_app.errors import EmergencyAccessRequired
+
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        with db.session() as session:
+            record.overview(session, psychologist, client_id)
+            read = len(sent)
+            with pytest.raises(EmergencyAccessRequired):
+                record.overview(session, clinician, client_id)  # not on their caseload
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    reads = [s for s in sent[:read] if s.lstrip().upper().startswith("SELECT")]
+    # The access check, the client, the team, typologies, risk assessments, the counts.
+    assert len(reads) <= 6, "\n\n".join(reads)
