@@ -189,6 +189,8 @@ class _GuiThreadCollector(QObject):
         if self._holders == 1:
             self._was_enabled = gc.isenabled()
             gc.disable()
+            gc.callbacks.append(self._after_collection)
+            self._long_lived = len(gc.get_objects(generation=2))
             self._timer.start()
 
     def release(self) -> None:
@@ -198,8 +200,15 @@ class _GuiThreadCollector(QObject):
         if self._holders == 0:
             self._timer.stop()
             self.collect_due()
+            gc.callbacks.remove(self._after_collection)
             if self._was_enabled:
                 gc.enable()
+
+    def _after_collection(self, phase: str, info: dict[str, int]) -> None:
+        """After any full collection (this one's, or an explicit ``gc.collect()``), what
+        survived is the oldest generation's new measure."""
+        if phase == "stop" and info.get("generation") == 2:
+            self._long_lived = len(gc.get_objects(generation=2))
 
     def collect_due(self) -> None:
         """Collect the oldest generation that is due, as Python's own collector would.
@@ -221,9 +230,7 @@ class _GuiThreadCollector(QObject):
             if long_lived - self._long_lived <= self._long_lived // 4:
                 due = 1
         if due >= 0:
-            gc.collect(due)
-        if due == 2:
-            self._long_lived = len(gc.get_objects(generation=2))
+            gc.collect(due)  # after a full one, _after_collection takes the new measure
 
 
 _collectors: list[_GuiThreadCollector] = []  # the one collector, made with the first runner
