@@ -57,7 +57,7 @@ _ONE_CLIENT = "n.client_id = :client_id"
 # Notes whose own text has every word, and notes that have every word only with their
 # addenda (then the best-matching addendum gives the excerpt). Scores are negated ranks,
 # so that lower is better, as bm25 is on a workstation.
-_SQL = """
+_CANDIDATES = """
 WITH q AS (SELECT to_tsquery('simple', clinic_fold(:all_words)) AS every,
                   to_tsquery('simple', clinic_fold(:any_word)) AS some),
 candidates AS (
@@ -72,7 +72,15 @@ candidates AS (
        AND (n.search_vector @@ q.every
             OR EXISTS (SELECT 1 FROM note_addendum AS ad
                         WHERE ad.note_id = n.id AND ad.search_vector @@ q.some))
-)
+),
+found AS (
+    SELECT c.* FROM candidates AS c, q
+     WHERE c.own @@ q.every OR (c.own || coalesce(c.added, ''::tsvector)) @@ q.every
+)"""
+
+# What each note found shows: its client, its score, its excerpt (from the note, or from
+# its best-matching addendum when the note's own text lacks a word).
+_SHOWN = """
 SELECT c0.id, c0.client_id, cl.local_ref, cl.given_name, cl.family_name, c0.session_date,
        c0.signed_at IS NOT NULL, c0.entered_in_error_at IS NOT NULL,
        CASE WHEN c0.own @@ q.every THEN -ts_rank(c0.own, q.every, 1)
@@ -81,7 +89,7 @@ SELECT c0.id, c0.client_id, cl.local_ref, cl.given_name, cl.family_name, c0.sess
             THEN {note_headline}
             ELSE {addendum_headline} END,
        CASE WHEN c0.own @@ q.every THEN NULL ELSE best.id END
-  FROM candidates AS c0
+  FROM {source} AS c0
   CROSS JOIN q
   JOIN session_note AS n ON n.id = c0.id
   JOIN client AS cl ON cl.id = c0.client_id
@@ -91,9 +99,24 @@ SELECT c0.id, c0.client_id, cl.local_ref, cl.given_name, cl.family_name, c0.sess
        WHERE ad.note_id = c0.id AND ad.search_vector @@ q.some
        ORDER BY score DESC, ad.id
        LIMIT 1) AS best ON true
- WHERE c0.own @@ q.every OR (c0.own || coalesce(c0.added, ''::tsvector)) @@ q.every
- ORDER BY {order}
- LIMIT :limit OFFSET :offset"""
+ ORDER BY {order}"""
+
+# Best match first: an addendum's score may decide a note's place, so every note found
+# is scored before the page is taken.
+_SQL_BEST = _CANDIDATES + _SHOWN.replace("{source}", "found") + "\n LIMIT :limit OFFSET :offset"
+
+# Newest first: the page is taken by date alone, and only its notes are scored and given
+# excerpts (a common word matches most notes; scoring them all was most of the time).
+_SQL_NEWEST = (
+    _CANDIDATES  # noqa: S608 - constants only; what is typed is passed as parameters
+    + """,
+page AS (
+    SELECT * FROM found AS f
+     ORDER BY f.session_date DESC, f.id DESC
+     LIMIT :limit OFFSET :offset
+)"""
+    + _SHOWN.replace("{source}", "page")
+)
 
 # Newest session first (the default), or best match first with ties newest first.
 NEWEST_FIRST = "c0.session_date DESC, c0.id DESC"
@@ -131,7 +154,7 @@ def find_notes(
     ``now`` is the current time as timestamps are stored (emergency access ends then).
     """
     terms = tsquery_terms(phrases)
-    sql = _SQL.format(
+    sql = (_SQL_BEST if best_first else _SQL_NEWEST).format(
         visible=_ONE_CLIENT if client_id is not None else _VISIBLE,
         note_headline=_headline(_NOTE_TEXT, "q.every"),
         addendum_headline=_headline("best.text", "q.some"),

@@ -143,6 +143,11 @@ class SiteSettings:
             "keepalives_count": KEEPALIVE_COUNT,
             "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
             "application_name": application_name,
+            # No just-in-time compilation: the application's statements are short, and
+            # on a server built with LLVM the planner's estimate for a note search (row-
+            # level security makes it guess high) set off compiling that took 0.6 s of
+            # a 0.7 s search.
+            "options": "-c jit=off",
         }
         if self.ca_file is not None:
             params["sslrootcert"] = str(self.ca_file)

@@ -204,3 +204,12 @@ def test_the_test_server_pauses_after_a_wrong_password_as_the_guide_advises(pg_s
         delay = conn.execute("SHOW auth_delay.milliseconds").fetchone()[0]
     assert "auth_delay" in loaded
     assert delay == f"{AUTH_DELAY_MS}ms"
+
+
+def test_the_applications_connections_compile_nothing_just_in_time(fresh_site):
+    """On a server built with LLVM, the planner's high guess for a note search under
+    row-level security set off compiling that took most of a search's time."""
+    jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
+    database = fresh_site.open_as(jones)
+    with database.session() as session:
+        assert session.scalar(text("SHOW jit")) == "off"
