@@ -452,7 +452,12 @@ GATE_FUNCTIONS = {
                 locked_until = now_utc + make_interval(mins => minutes)
                 WHERE id = account.id RETURNING locked_until INTO account.locked_until;
             EXECUTE format('ALTER ROLE %I VALID UNTIL %L', account_name, '{GATE_CLOSED}');
-            PERFORM clinic_audit_lockout(account.id, now_utc);
+            BEGIN  -- the lock holds even if its audit event cannot be written
+                PERFORM clinic_audit_lockout(account.id, now_utc);
+            EXCEPTION WHEN OTHERS THEN
+                RAISE WARNING 'the lockout of % was not written to the audit trail: %',
+                    account_name, SQLERRM;
+            END;
             RETURN account.locked_until;
         END IF;
         UPDATE staff_user SET failed_attempts = failed_attempts + 1, locked_until = NULL

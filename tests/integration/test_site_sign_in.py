@@ -138,9 +138,25 @@ def test_a_lockout_made_by_the_server_is_audited_in_the_accounts_name(fresh_site
     assert admin.call(lambda session, _me: audit.verify(session)).ok
 
 
+def _forge_lockout(conn: psycopg.Connection, victim: int) -> None:
+    """Set the gate's mark and append a lockout in ``victim``'s name, as psql could."""
+    with conn.transaction():
+        conn.execute("SELECT set_config('clinic.gate_lockout', %s, true)", (str(victim),))
+        last = conn.execute(
+            "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        assert last is not None
+        conn.execute(
+            "INSERT INTO audit_event (seq, occurred_at, actor_id, action, entity, detail, "
+            "prev_hash, hash) VALUES (%s, now(), %s, 'lockout', '', '{}', %s, 'forged')",
+            (last[0] + 1, victim, last[1]),
+        )
+
+
 def test_no_one_else_can_add_a_lockout_to_the_trail(fresh_site):
     jones = fresh_site.add("jones", Role.PSYCHOLOGIST)
     patel = fresh_site.add("patel", Role.CLINICIAN)
+    lee = fresh_site.add("lee", Role.CLINICIAN)
     gate = fresh_site.settings.conninfo(site_storage.GATE_ROLE, site_storage.GATE_PASSWORD)
     with (
         psycopg.connect(gate, autocommit=True) as conn,
@@ -150,21 +166,19 @@ def test_no_one_else_can_add_a_lockout_to_the_trail(fresh_site):
     # A member of staff who sets the gate's mark still adds events in their own name only.
     conn = fresh_site.raw(patel)
     try:
-        with (
-            pytest.raises(psycopg.errors.InsufficientPrivilege, match="member of staff"),
-            conn.transaction(),
-        ):
-            conn.execute("SELECT set_config('clinic.gate_lockout', %s, true)", (str(jones.id),))
-            last = conn.execute(
-                "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            assert last is not None
-            conn.execute(
-                "INSERT INTO audit_event (seq, occurred_at, actor_id, action, entity, "
-                "detail, prev_hash, hash) VALUES (%s, now(), %s, 'lockout', '', '{}', %s, "
-                "'forged')",
-                (last[0] + 1, jones.id, last[1]),
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="member of staff"):
+            _forge_lockout(conn, jones.id)
+    finally:
+        conn.close()
+    # Nor can a disabled account whose session is still open: it is no member of staff.
+    conn = fresh_site.raw(lee)
+    try:
+        with fresh_site.owner.begin() as owner:
+            owner.execute(
+                text("UPDATE staff_user SET disabled_at = now() WHERE id = :i"), {"i": lee.id}
             )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only signed-in staff"):
+            _forge_lockout(conn, jones.id)
     finally:
         conn.close()
 

@@ -9,12 +9,15 @@ the server's sign-in gate locks the account, on the connection of the gate's pub
 which is no member of staff: the trail's guard (``clinic_audit_append``, from 0010)
 refused any event from it, so a lockout went unrecorded. The gate now appends the event
 itself (``services.site_security``), in the locked account's name, as a workstation does.
-This revision lets the guard accept exactly that: with no member of staff signed in, an
-event that is a ``lockout`` in the name of the account the gate is locking in this same
-transaction (a transaction-local mark only the gate function sets before appending). The
-gate role itself still has no right to add to the trail, and everything else is as
-before: a member of staff adds events in their own name only, at the end of the chain.
-A workstation database needs nothing here.
+This revision lets the guard accept exactly that: on the gate role's own connection
+(``session_user`` is the gate role, which no SET ROLE changes and no other login has), a
+``lockout`` event in the name of the account the gate function has marked, for this
+transaction, as the one it is locking. The mark alone proves nothing (any connection can
+set such a setting); the gate role has no right to add to the trail, so on its connection
+an event can come only from the gate function. Everything else is as before: a member of
+staff adds events in their own name only, and a connection that is no active member of
+staff (a disabled account's session still open, say) adds none. A workstation database
+needs nothing here.
 """
 
 from alembic import op
@@ -29,12 +32,15 @@ AUDIT_CHAIN_LOCK = 0x636C696E6963
 GENESIS = "0" * 64
 # Set (transaction-local) by clinic_open_gate to the id of the account it is locking.
 GATE_LOCKOUT_MARK = "clinic.gate_lockout"
+# The sign-in gate's role (clinic_app.storage.site.GATE_ROLE).
+GATE_ROLE = "clinic_gate"
 
 
 def _append_guard(*, gate_lockout: bool) -> str:
     from_the_gate = (
         f"""
-        ELSIF NEW.action = 'lockout' AND NEW.actor_id IS NOT NULL
+        ELSIF session_user = '{GATE_ROLE}' AND NEW.action = 'lockout'
+              AND NEW.actor_id IS NOT NULL
               AND current_setting('{GATE_LOCKOUT_MARK}', true) = NEW.actor_id::text THEN
             NULL;  -- the sign-in gate, recording the lockout it has just made"""
         if gate_lockout
