@@ -285,17 +285,6 @@ def connect_workstation(settings: SiteSettings, *, machine: bool = False) -> Pat
     return site_storage.write_settings(settings, path)
 
 
-def check_and_connect(settings: SiteSettings, *, machine: bool = False) -> Path:
-    """Check that the site answers as a clinic-app site, then point this workstation at it.
-
-    What the setup wizard does; nothing is written when the check fails. (``clinic-app
-    site connect`` writes without the check, so a workstation can be prepared before its
-    server is up.)
-    """
-    site_storage.check_site(settings)
-    return connect_workstation(settings, machine=machine)
-
-
 def signed_in_staff(session: Session) -> StaffRef:
     """The member of staff whose own PostgreSQL role this connection is signed in as."""
     row = session.execute(

@@ -143,11 +143,6 @@ class SiteSettings:
             "keepalives_count": KEEPALIVE_COUNT,
             "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
             "application_name": application_name,
-            # No just-in-time compilation: the application's statements are short, and
-            # on a server built with LLVM the planner's estimate for a note search (row-
-            # level security makes it guess high) set off compiling that took 0.6 s of
-            # a 0.7 s search.
-            "options": "-c jit=off",
         }
         if self.ca_file is not None:
             params["sslrootcert"] = str(self.ca_file)
@@ -251,16 +246,20 @@ def classify(exc: BaseException) -> StorageError | None:
     import psycopg  # noqa: PLC0415 - site mode only
 
     if isinstance(exc, psycopg.OperationalError):
-        message = str(exc).lower()
-        if "password authentication failed" in message or "role" in message:
-            return SiteSignInError(SIGN_IN_MESSAGE)
-        if "certificate" in message or "ssl" in message:
-            return SiteSettingsError(
-                "The site's server could not be checked as the right server (its "
-                "certificate does not match the settings). Nothing was sent to it; tell your "
-                "IT service."
-            )
-        return SiteUnreachable(UNREACHABLE_MESSAGE)
+        return classify_message(str(exc).lower()) or SiteUnreachable(UNREACHABLE_MESSAGE)
+    return None
+
+
+def classify_message(message: str) -> StorageError | None:
+    """:func:`classify` for the driver's message (lower case) of a refused connection."""
+    if "password authentication failed" in message or "role" in message:
+        return SiteSignInError(SIGN_IN_MESSAGE)
+    if "certificate" in message or "ssl" in message:
+        return SiteSettingsError(
+            "The site's server could not be checked as the right server (its "
+            "certificate does not match the settings). Nothing was sent to it; tell your "
+            "IT service."
+        )
     return None
 
 
@@ -448,18 +447,32 @@ def check_site(settings: SiteSettings) -> None:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             row = conn.execute("SELECT to_regproc('clinic_open_gate') IS NOT NULL").fetchone()
     except psycopg.OperationalError as exc:
-        message = str(exc).lower()
-        if "database" in message and "does not exist" in message:
-            raise SiteSettingsError(
-                f"The server answered, but it has no database called '{settings.database}'. "
-                "Check the database name with whoever runs the server."
-            ) from None
-        translated = classify(exc)
-        if isinstance(translated, SiteSignInError):  # no gate role on this server
-            raise SiteSettingsError(not_a_site_message(settings)) from None
-        raise (translated or SiteUnreachable(UNREACHABLE_MESSAGE)) from None
+        raise _check_failure(settings, str(exc)) from None
+    except psycopg.Error:  # it answered, but not as a clinic-app site answers
+        raise SiteSettingsError(not_a_site_message(settings)) from None
     if row is None or not row[0]:
         raise SiteSettingsError(not_a_site_message(settings))
+
+
+def _check_failure(settings: SiteSettings, said: str) -> StorageError:
+    """What the server's refusal of the gate's connection means, in plain words."""
+    message = said.lower()
+    if f'database "{settings.database.lower()}" does not exist' in message:
+        return SiteSettingsError(
+            f"The server answered, but it has no database called '{settings.database}'. "
+            "Check the database name with whoever runs the server."
+        )
+    if "pg_hba.conf" in message:
+        return SiteSettingsError(
+            "The server answered, but refuses connections from this computer (its "
+            "pg_hba.conf has no entry for it). Ask whoever runs the server."
+        )
+    if "permission denied for database" in message:
+        return SiteSettingsError(not_a_site_message(settings))
+    translated = classify_message(message)
+    if isinstance(translated, SiteSignInError):  # no gate role on this server
+        return SiteSettingsError(not_a_site_message(settings))
+    return translated or SiteUnreachable(UNREACHABLE_MESSAGE)
 
 
 def check_password(settings: SiteSettings, user: str, password: str) -> None:

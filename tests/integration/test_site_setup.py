@@ -17,11 +17,10 @@ from PySide6.QtWidgets import QWizard
 
 from clinic_app.app import ClinicApp
 from clinic_app.models.enums import Role
-from clinic_app.services import site
 from clinic_app.storage import site as site_storage
 from clinic_app.storage.site import SiteDatabase, SiteSettingsError, SiteUnreachable
 from clinic_app.views.shell import setup_wizard
-from clinic_app.views.shell.setup_pages import Page
+from clinic_app.views.shell.setup_pages import Page, SetupActions
 from tests.conftest import STAFF_PASSWORD
 from tests.pg_server import make_certificates
 
@@ -35,20 +34,23 @@ def machine_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CLINIC_APP_MACHINE_DIR", str(tmp_path / "machine"))
 
 
+ACTIONS = SetupActions.for_database(Path("not-created.db"))  # what the wizard is given
+
+
 def test_a_prepared_site_is_checked_and_kept_without_any_password(fresh_site, tmp_path):
-    path = site.check_and_connect(fresh_site.settings)
+    ACTIONS.check_site(fresh_site.settings)
+    path = ACTIONS.keep_site(fresh_site.settings, False)
     assert path == tmp_path / "data" / "site.json"
     assert site_storage.configured_site() == fresh_site.settings
     assert "password" not in path.read_text().lower()
-    machine = site.check_and_connect(fresh_site.settings, machine=True)
+    machine = ACTIONS.keep_site(fresh_site.settings, True)
     assert machine == tmp_path / "machine" / "site.json"
 
 
 def test_a_wrong_database_name_is_said_and_nothing_is_kept(fresh_site):
     wrong = replace(fresh_site.settings, database="no_such_site")
     with pytest.raises(SiteSettingsError, match="has no database called 'no_such_site'"):
-        site.check_and_connect(wrong)
-    assert site_storage.configured_site() is None
+        ACTIONS.check_site(wrong)
 
 
 def test_a_database_that_is_not_a_clinic_app_site_is_refused(pg_server, fresh_site):
@@ -57,26 +59,23 @@ def test_a_database_that_is_not_a_clinic_app_site_is_refused(pg_server, fresh_si
         conn.execute(f"CREATE DATABASE {name}")
     try:
         with pytest.raises(SiteSettingsError, match="is not a clinic-app site"):
-            site.check_and_connect(replace(fresh_site.settings, database=name))
+            ACTIONS.check_site(replace(fresh_site.settings, database=name))
     finally:
         with pg_server.superuser() as conn:
             conn.execute(f"DROP DATABASE {name}")
-    assert site_storage.configured_site() is None
 
 
 def test_a_server_that_does_not_answer_is_said_plainly(fresh_site):
     away = replace(fresh_site.settings, host="127.0.0.1", port=1)  # nothing listens there
     with pytest.raises(SiteUnreachable) as raised:
-        site.check_and_connect(away)
+        ACTIONS.check_site(away)
     assert raised.value.message == site_storage.UNREACHABLE_MESSAGE
-    assert site_storage.configured_site() is None
 
 
 def test_a_server_with_another_authoritys_certificate_is_not_trusted(fresh_site, tmp_path):
     other_ca, _, _ = make_certificates(tmp_path / "other")
     with pytest.raises(SiteSettingsError, match="certificate does not match"):
-        site.check_and_connect(replace(fresh_site.settings, ca_file=other_ca))
-    assert site_storage.configured_site() is None
+        ACTIONS.check_site(replace(fresh_site.settings, ca_file=other_ca))
 
 
 def test_the_application_set_up_for_a_site_signs_in_to_it(qtbot, fresh_site, tmp_path, monkeypatch):
@@ -124,7 +123,7 @@ def test_a_setting_this_account_may_not_write_is_said_plainly(fresh_site, monkey
 
     monkeypatch.setattr(site_storage.files, "write_atomically", refused)
     with pytest.raises(SiteSettingsError, match="needs an administrator of the computer"):
-        site.check_and_connect(fresh_site.settings, machine=True)
+        ACTIONS.keep_site(fresh_site.settings, True)
     assert site_storage.configured_site() is None
 
 
@@ -132,5 +131,5 @@ def test_a_setting_that_cannot_be_written_is_said_plainly(fresh_site, tmp_path, 
     (tmp_path / "not-a-folder").write_text("")
     monkeypatch.setenv("CLINIC_APP_MACHINE_DIR", str(tmp_path / "not-a-folder" / "clinic-app"))
     with pytest.raises(SiteSettingsError, match="could not be written to"):
-        site.check_and_connect(fresh_site.settings, machine=True)
+        ACTIONS.keep_site(fresh_site.settings, True)
     assert site_storage.read_settings(site_storage.user_settings_path()) is None

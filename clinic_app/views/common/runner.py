@@ -29,9 +29,10 @@ needs already read from the widgets) and what to do with its result::
   its status bar until the work is done.
 - **Qt objects die on the GUI thread.** A Qt object deleted on another thread can crash
   the process. Two ways lead there, and the runner closes both. The worker never holds the
-  last reference to a request (its callbacks and widget stay with the GUI thread until the
-  result is delivered). And while a runner runs, Python's cycle collector runs only on the
-  GUI thread (:class:`_GuiThreadCollector`): left automatic, it runs on whichever thread
+  last reference to a request (its callbacks, widget and unit of work stay with the GUI
+  thread until the result is delivered, and an error comes back without its frames'
+  variables). And while a runner runs, Python's cycle collector runs only on the GUI
+  thread (:class:`_GuiThreadCollector`): left automatic, it runs on whichever thread
   happens to allocate, and a cycle it frees may hold a widget.
 
 Callbacks run on the GUI thread and must not block; a callback may ask the runner for
@@ -50,6 +51,7 @@ import logging
 import queue
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -156,8 +158,11 @@ def _work_through(
         try:
             outcome = _Outcome(ticket, result=work())
         except ClinicError as error:
-            outcome = _Outcome(ticket, error=error)
+            outcome = _Outcome(ticket, error=error.with_traceback(None))
         except BaseException as bug:  # a bug: handed to the excepthook on the GUI thread
+            # Its traceback is kept for the log, without the frames' local variables: an
+            # outcome holds nothing of the work's, whichever thread lets go of it last.
+            traceback.clear_frames(bug.__traceback__)
             outcome = _Outcome(ticket, bug=bug)
         del work
         bridge.finished_one.emit(outcome)
@@ -269,6 +274,7 @@ class Runner(QObject):
         self._waiting: dict[int, _Task] = {}
         self._collector = _gui_thread_collector()
         self._collector.hold()
+        self._stopped = False
         # A daemon thread: a process that quits without stopping the runner is not held
         # up (the database is closed by then, and a unit of work commits or rolls back).
         self._worker = threading.Thread(
@@ -319,6 +325,8 @@ class Runner(QObject):
         if self._worker.is_alive():
             self._tasks.put(None)
             self._worker.join()
+        if not self._stopped:
+            self._stopped = True
             self._collector.release()
 
     def _finished(self, outcome: _Outcome) -> None:

@@ -75,8 +75,10 @@ class SetupActions:
     initialise: Callable[[NewAccount, NewAccount | None], SetupResult]
     load_demo: Callable[[StaffRef, int], str]
     account_problems: AccountProblems
-    # Check a team site and point this workstation (True: this computer) at it.
-    connect_site: Callable[[SiteSettings, bool], Path]
+    # Check that a team site answers as one; point this workstation (True: every user of
+    # this computer) at it.
+    check_site: Callable[[SiteSettings], None]
+    keep_site: Callable[[SiteSettings, bool], Path]
 
     @classmethod
     def for_database(cls, database: Path, key_file: Path | None = None) -> SetupActions:
@@ -94,14 +96,21 @@ class SetupActions:
             initialise=initialise,
             load_demo=load_demo,
             account_problems=setup.account_problems,
-            connect_site=_connect_site,
+            check_site=_check_site,
+            keep_site=_keep_site,
         )
 
 
-def _connect_site(settings: SiteSettings, machine: bool) -> Path:
+def _check_site(settings: SiteSettings) -> None:
+    from clinic_app.storage.site import check_site  # noqa: PLC0415 - only for a site
+
+    check_site(settings)
+
+
+def _keep_site(settings: SiteSettings, machine: bool) -> Path:
     from clinic_app.services import site  # noqa: PLC0415 - only when a site is chosen
 
-    return site.check_and_connect(settings, machine=machine)
+    return site.connect_workstation(settings, machine=machine)
 
 
 class Page(IntEnum):

@@ -45,8 +45,10 @@ TLS_CHOICES = {
 }
 assert set(TLS_CHOICES) == {STRONG_TLS, *WEAKER_TLS}
 
-ConnectSite = Callable[[SiteSettings, bool], Path]
-"""Check a site and point this workstation (or, True, this computer) at it."""
+CheckSite = Callable[[SiteSettings], None]
+"""Check that a site answers as a clinic-app site (raises a ClinicError saying why not)."""
+KeepSite = Callable[[SiteSettings, bool], Path]
+"""Point this workstation (or, True, every user of this computer) at a site."""
 
 
 def _label(text: str, *, name: str) -> QLabel:
@@ -60,12 +62,17 @@ def _label(text: str, *, name: str) -> QLabel:
 class SitePage(QWizardPage):
     """Where the team's site is; Finish checks the server, then keeps the setting.
 
-    ``connected`` holds the settings once they are checked and written.
+    ``connected`` holds the settings once they are checked and written. The setting is
+    written only if the person is still on this page when the server has answered: going
+    Back or cancelling while the server is asked leaves nothing behind.
     """
 
-    def __init__(self, connect_site: ConnectSite, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, check_site: CheckSite, keep_site: KeepSite, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self._connect_site = connect_site
+        self._check_site = check_site
+        self._keep_site = keep_site
         self.connected: SiteSettings | None = None
         self._checking = False
         self._validating = False
@@ -189,11 +196,12 @@ class SitePage(QWizardPage):
             return False
         self._show_problems([])
         self._set_checking(True)
+        machine = self.everyone.isChecked()
         self._validating = True
         try:
             runner().run(
-                partial(self._connect_site, settings, self.everyone.isChecked()),
-                lambda _path: self._connected(settings),
+                partial(self._check_site, settings),
+                lambda _none: self._checked(settings, machine),
                 parent=self,
                 failed=self._not_connected,
             )
@@ -264,6 +272,23 @@ class SitePage(QWizardPage):
 
     def _weaker(self) -> bool:
         return bool(self.tls.currentData() != STRONG_TLS)
+
+    def _still_wanted(self) -> bool:
+        """The person is still on this page (not gone Back, not cancelled the wizard)."""
+        wizard = self.wizard()
+        return wizard is not None and wizard.isVisible() and wizard.currentPage() is self
+
+    def _checked(self, settings: SiteSettings, machine: bool) -> None:
+        """The server answered as a site: keep the setting, if it is still wanted."""
+        if not self._still_wanted():
+            self._set_checking(False)  # an answer nobody waits for: nothing is kept
+            return
+        runner().run(
+            partial(self._keep_site, settings, machine),
+            lambda _path: self._connected(settings),
+            parent=self,
+            failed=self._not_connected,
+        )
 
     def _connected(self, settings: SiteSettings) -> None:
         self._set_checking(False)

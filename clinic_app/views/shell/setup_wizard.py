@@ -55,8 +55,8 @@ class SetupWizard(QWizard):
 
     @property
     def site_result(self) -> SiteSettings | None:
-        """The team site this workstation now uses, when that was the choice."""
-        return self.site_page.connected
+        """The team site this workstation now uses, when the wizard finished there."""
+        return self.site_page.connected if self.currentId() == Page.SITE else None
 
     def __init__(self, actions: SetupActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,7 +80,7 @@ class SetupWizard(QWizard):
         self.create_page = CreatePage()
         self.recovery_page = RecoveryKeyPage()
         self.demo_page = DemoPage()
-        self.site_page = SitePage(actions.connect_site)
+        self.site_page = SitePage(actions.check_site, actions.keep_site)
         for page_id, page in (
             (Page.WELCOME, self.welcome_page),
             (Page.KEY_STORE, self.key_store_page),

@@ -25,15 +25,19 @@ class FakeSites(FakeSetup):
     def __init__(self, errors: list[ClinicError] | None = None) -> None:
         super().__init__()
         self.errors = list(errors or [])
+        self.checked: list[SiteSettings] = []
         self.connected: list[tuple[SiteSettings, bool]] = []
         self.hold: threading.Event | None = None
 
-    def connect_site(self, settings: SiteSettings, machine: bool) -> Path:
+    def check_site(self, settings: SiteSettings) -> None:
         if self.hold is not None:
             self.hold.wait(5)
-        self.connected.append((settings, machine))
+        self.checked.append(settings)
         if self.errors:
             raise self.errors.pop(0)
+
+    def keep_site(self, settings: SiteSettings, machine: bool) -> Path:
+        self.connected.append((settings, machine))
         return Path("/home/someone/.local/share/clinic-app/site.json")
 
 
@@ -101,14 +105,14 @@ def test_a_full_check_needs_the_certificate_authority_and_nothing_is_kept_withou
     assert wizard.isVisible() and wizard.currentId() == Page.SITE
     assert "certificate authority's file" in wizard.site_page.problems.text()
     assert wizard.site_page.problems.isVisible()
-    assert fake.connected == []
+    assert fake.checked == [] and fake.connected == []
     assert wizard.site_result is None
     wizard.site_page.ca_file.setText("/no/such/ca.pem")
     wizard.site_page.ca_file.textEdited.emit("/no/such/ca.pem")
     assert not wizard.site_page.problems.isVisible()  # the message goes as the field changes
     wizard.button(FINISH).click()
     assert "/no/such/ca.pem does not exist" in wizard.site_page.problems.text()
-    assert fake.connected == []
+    assert fake.checked == [] and fake.connected == []
 
 
 def test_a_weaker_check_needs_an_administrators_explicit_choice(qtbot, ca_file):
@@ -120,7 +124,7 @@ def test_a_weaker_check_needs_an_administrators_explicit_choice(qtbot, ca_file):
     assert page.weaker_allowed.isEnabled() and not page.weaker_allowed.isChecked()
     wizard.button(FINISH).click()
     assert "administrator must allow it explicitly" in page.problems.text()
-    assert fake.connected == []
+    assert fake.checked == [] and fake.connected == []
     page.weaker_allowed.setChecked(True)
     wizard.button(FINISH).click()
     [(settings, machine)] = fake.connected
@@ -159,6 +163,46 @@ def test_the_check_runs_off_the_gui_thread_and_finishes_the_wizard(qtbot, ca_fil
     assert wizard.setup_result is None and fake.initialised == []  # no local database
 
 
+@pytest.fixture
+def held(qtbot):  # type: ignore[no-untyped-def]
+    """The application's runner, and a site check that waits until released."""
+    fake = FakeSites()
+    fake.hold = threading.Event()
+    made = Runner()
+    previous = use_runner(made)
+    yield fake, made
+    fake.hold.set()
+    use_runner(previous)
+    made.stop()
+
+
+def test_going_back_while_the_server_is_asked_keeps_nothing(qtbot, ca_file, held):
+    fake, made = held
+    wizard = site_wizard(qtbot, fake)
+    fill(wizard, ca_file)
+    wizard.button(FINISH).click()
+    wizard.back()  # the person changes their mind: this computer after all
+    assert wizard.currentId() == Page.WELCOME
+    fake.hold.set()
+    qtbot.waitUntil(lambda: made.idle, timeout=5000)
+    assert len(fake.checked) == 1 and fake.connected == []  # checked, not kept
+    assert wizard.site_result is None
+    assert wizard.site_page.host.isEnabled()  # the page is usable again
+
+
+def test_cancelling_while_the_server_is_asked_keeps_nothing(qtbot, ca_file, held):
+    fake, made = held
+    wizard = site_wizard(qtbot, fake)
+    fill(wizard, ca_file)
+    wizard.button(FINISH).click()
+    wizard.reject()
+    assert not wizard.isVisible()
+    fake.hold.set()
+    qtbot.waitUntil(lambda: made.idle, timeout=5000)
+    assert len(fake.checked) == 1 and fake.connected == []
+    assert wizard.site_result is None
+
+
 def test_a_server_that_does_not_answer_is_said_plainly_and_the_details_stay(qtbot, ca_file):
     fake = FakeSites([SiteUnreachable("The site's database server cannot be reached.")])
     wizard = site_wizard(qtbot, fake)
@@ -171,8 +215,10 @@ def test_a_server_that_does_not_answer_is_said_plainly_and_the_details_stay(qtbo
     )
     assert page.host.text() == "clinic-db.trust.nhs.uk" and page.host.isEnabled()
     assert wizard.button(FINISH).isEnabled()
+    assert fake.connected == []  # nothing kept
     wizard.button(FINISH).click()  # tried again, the server answers
-    assert len(fake.connected) == 2 and wizard.site_result is not None
+    assert len(fake.checked) == 2 and len(fake.connected) == 1
+    assert wizard.site_result is not None
     assert not wizard.isVisible()
 
 

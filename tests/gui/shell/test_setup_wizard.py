@@ -91,7 +91,10 @@ class FakeSetup:
             taken_usernames=taken_usernames,
         )
 
-    def connect_site(self, settings: SiteSettings, machine: bool) -> Path:
+    def check_site(self, settings: SiteSettings) -> None:
+        raise AssertionError("no site was chosen")
+
+    def keep_site(self, settings: SiteSettings, machine: bool) -> Path:
         raise AssertionError("no site was chosen")
 
     def actions(self) -> SetupActions:
@@ -101,7 +104,8 @@ class FakeSetup:
             initialise=self.initialise,
             load_demo=self.load_demo,
             account_problems=self.account_problems,
-            connect_site=self.connect_site,
+            check_site=self.check_site,
+            keep_site=self.keep_site,
         )
 
 

@@ -77,3 +77,31 @@ def test_a_damaged_setting_is_reported_plainly(tmp_path: Path, content: str) -> 
     path.write_text(content)
     with pytest.raises(SiteSettingsError, match=r"damaged|incomplete"):
         site.read_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("said", "meaning"),
+    [
+        ('FATAL:  database "masip" does not exist', "has no database called 'masip'"),
+        # A host whose name holds "database" is not a missing database.
+        (
+            'connection to server at "clinic-database.trust.nhs.uk" failed: FATAL:  role '
+            '"clinic_gate" does not exist',
+            "is not a clinic-app site",
+        ),
+        (
+            'FATAL:  no pg_hba.conf entry for host "10.1.2.3", user "clinic_gate", database '
+            '"masip", SSL encryption',
+            "refuses connections from this computer",
+        ),
+        ('FATAL:  permission denied for database "masip"', "is not a clinic-app site"),
+        (
+            "SSL error: certificate verify failed",
+            "certificate does not match the settings",
+        ),
+        ("connection refused", "cannot be reached"),
+    ],
+)
+def test_a_refused_check_of_a_site_is_said_as_what_it_means(ca: Path, said, meaning) -> None:
+    settings = SiteSettings(host="clinic-database.trust.nhs.uk", database="masip", ca_file=ca)
+    assert meaning in site._check_failure(settings, said).message
