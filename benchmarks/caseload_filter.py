@@ -217,7 +217,8 @@ def measure(rows: int = 10_000, repeats: int = 20) -> dict[str, object]:
     """Time search typing and filter changes on a fake caseload of ``rows`` clients."""
     app = _application()
     from clinic_app.models.enums import ClientStatus
-    from clinic_app.views.caseload.view import CaseloadFilter, CaseloadModel, CaseloadView
+    from clinic_app.views.caseload.model import CaseloadFilter, CaseloadModel
+    from clinic_app.views.caseload.view import CaseloadView
     from clinic_app.views.common.runner import InlineRunner, use_runner
 
     # The rows are in memory: the view's load runs at once, inside the timing.

@@ -43,87 +43,27 @@ from clinic_app.views.common.feedback import install_excepthook, show_error
 from clinic_app.views.common.palette import apply_accessible_palette
 from clinic_app.views.common.runner import Runner, use_runner
 from clinic_app.views.documents.copies import remove_temporary_copies
+from clinic_app.views.shell import preload
 from clinic_app.views.shell.idle import IdleWatcher, InputWatch, LockKey
 from clinic_app.views.shell.signin import SignInDialog
 
 if TYPE_CHECKING:
-    from clinic_app.services.clients import ClientSummary
     from clinic_app.services.common import StaffRef
     from clinic_app.services.form_drafts import OpenForm, SavedForm
     from clinic_app.services.notes import DraftRow
-    from clinic_app.services.risk import RiskEventRow
     from clinic_app.services.workspace import Workspace
     from clinic_app.storage.engine import Database
     from clinic_app.storage.local_drafts import LocalDraftStore
     from clinic_app.storage.site import SiteSettings
     from clinic_app.views.admin.view import AdministrationView
     from clinic_app.views.common.live import LiveRefresh
-    from clinic_app.views.common.record_part import RecordPart
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
-    from clinic_app.views.sharing.actions import RiskNoticeActions
     from clinic_app.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "Working…"
-
-
-def _load_what_sign_in_needs(database: Database) -> None:
-    """Import the models and the services that signing in and Home use, read the shipped
-    measure definitions and compile Home's statements (no Qt), on the runner's thread
-    while the user types: sign-in and the first Home would otherwise wait about 0.7 s.
-
-    The price is memory held during the password check, whose argon2 working memory
-    (64 MiB) sets the process's peak: about 6 MB more at that peak (jsonschema and the
-    definitions), which the process holds from Home's first load onwards anyway.
-    """
-    import clinic_app.services.clients  # noqa: PLC0415
-    import clinic_app.services.staff  # noqa: PLC0415, F401
-    from clinic_app.measures.definitions import shipped_definitions  # noqa: PLC0415
-    from clinic_app.services import dashboard  # noqa: PLC0415
-
-    shipped_definitions()  # parsed once per process
-    try:
-        with database.session() as session:
-            dashboard.warm_up(session)
-    except ClinicError:
-        log.info("Home's statements were not prepared ahead; they will be at its first load")
-
-
-def _load_what_site_sign_in_needs() -> None:
-    """At a site nothing can be opened before the password is typed (the connection is the
-    person's own): load the database layer, the driver and the services meanwhile.
-
-    Not the measure definitions: checking them against their schema holds the
-    interpreter for long stretches, which would stall the window while the user types.
-    """
-    import psycopg  # noqa: PLC0415, F401
-    import sqlalchemy.orm  # noqa: PLC0415, F401
-
-    import clinic_app.services.clients  # noqa: PLC0415
-    import clinic_app.services.dashboard  # noqa: PLC0415
-    import clinic_app.services.site  # noqa: PLC0415, F401
-
-
-def _import_record_screens() -> None:
-    """Import the record's screens on the runner's thread once the main window shows.
-
-    Importing defines classes and creates no widget, so it is safe off the GUI thread;
-    the first record opened then only builds its widgets (about 0.3 s less on the GUI
-    thread).
-    """
-    import clinic_app.views.documents.tab  # noqa: PLC0415
-    import clinic_app.views.measures.tab  # noqa: PLC0415
-    import clinic_app.views.plan.tab  # noqa: PLC0415
-    import clinic_app.views.record.overview  # noqa: PLC0415
-    import clinic_app.views.record.window  # noqa: PLC0415
-    import clinic_app.views.referrals.tab  # noqa: PLC0415
-    import clinic_app.views.risk.tab  # noqa: PLC0415
-    import clinic_app.views.sar.tab  # noqa: PLC0415
-    import clinic_app.views.sessions.tab  # noqa: PLC0415
-    import clinic_app.views.sharing.tab  # noqa: PLC0415
-    import clinic_app.views.third_parties.tab  # noqa: PLC0415, F401
 
 
 def clear_clipboard() -> None:
@@ -246,7 +186,7 @@ class ClinicApp(QObject):
         # With the key store, so the integrity anchor kept beside the key moves on with
         # every commit (an opening without it would leave the anchor's digest stale).
         self.database = engine.open_database(self.database_path, key, key_store=store)
-        _load_what_sign_in_needs(self.database)
+        preload.load_what_sign_in_needs(self.database)
 
     def _open_with_recovery_key(self, recovered: bytes) -> None:
         """Open the database with a recovery key the user typed, and keep that key."""
@@ -257,7 +197,7 @@ class ClinicApp(QObject):
         database = engine.open_database(self.database_path, recovered, key_store=store)
         store.put(self.database_path, recovered)
         self.database = database
-        _load_what_sign_in_needs(database)
+        preload.load_what_sign_in_needs(database)
 
     def close_database(self) -> None:
         """Close the database cleanly (at quit); safe to call more than once."""
@@ -291,7 +231,7 @@ class ClinicApp(QObject):
         off the GUI thread. A sign-in asked for meanwhile queues behind the opening.
         """
         if self.site is not None:
-            self.runner.run(_load_what_site_sign_in_needs, lambda _none: None, parent=dialog)
+            self.runner.run(preload.load_what_site_sign_in_needs, lambda _none: None, parent=dialog)
             return
         if self.database is not None:
             return
@@ -668,7 +608,7 @@ class ClinicApp(QObject):
         self.idle.resume()
         if me.is_clinical:
             # The first record opened would otherwise import its screens on the GUI thread.
-            self.runner.run(_import_record_screens, lambda _none: None)
+            self.runner.run(preload.import_record_screens, lambda _none: None)
         if resume is not None:
             self._resume(window, workspace, resume)
 
@@ -933,19 +873,6 @@ class ClinicApp(QObject):
             )
         )
 
-    @staticmethod
-    def _risk_notice_actions(workspace: Workspace) -> RiskNoticeActions:
-        from clinic_app.services.sharing import audiences, documents, drafts  # noqa: PLC0415
-        from clinic_app.views.sharing.actions import RiskNoticeActions  # noqa: PLC0415
-
-        return RiskNoticeActions(
-            list_audiences=workspace.bind(audiences.list_audiences),
-            prepare=workspace.bind(drafts.prepare_risk_notice),
-            revise=workspace.bind(drafts.revise),
-            preview=workspace.bind(documents.preview_risk_notice),
-            export=workspace.bind(documents.export_risk_notice),
-        )
-
     def _verify_staff(self, workspace: Workspace, password: str) -> bool:
         """True when ``password`` is the signed-in user's (ends client self-completion).
 
@@ -979,318 +906,14 @@ class ClinicApp(QObject):
         return offline.autosave_keeping_locally(workspace, store, site)
 
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
-        """A client's record, built without reading the database.
+        """A client's record, built without reading the database (``views.record.assembly``)."""
+        from clinic_app.views.record.assembly import make_record  # noqa: PLC0415
 
-        The view opens the record on the runner (``record.open_client``: the audited view,
-        which may need emergency access) and only then shows its tabs; each tab is built
-        the first time it is shown and reads its own part of the record then.
-        """
-        from clinic_app.services import (  # noqa: PLC0415
-            clients,
-            critical_items,
-            measure_definitions,
-            measure_schedules,
-            measures,
-            notes,
-            plans,
-            record,
-            referrals,
-            risk,
-            search,
-            service_directory,
-            staff,
-            third_parties,
-        )
-        from clinic_app.services.sharing import (  # noqa: PLC0415
-            audiences,
-            disclosures,
-            documents,
-            drafts,
-            letters,
-            template_letters,
-        )
-        from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
-        from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
-        from clinic_app.views.plan.tab import PlanActions, PlanTab  # noqa: PLC0415
-        from clinic_app.views.record.overview import OverviewActions, OverviewTab  # noqa: PLC0415
-        from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
-        from clinic_app.views.referrals.actions import ReferralsActions  # noqa: PLC0415
-        from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
-        from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
-        from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner  # noqa: PLC0415
-        from clinic_app.views.sar.tab import TITLE as SAR_TITLE  # noqa: PLC0415
-        from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
-        from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
-        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
-        from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
-        from clinic_app.views.sharing.document_wizards import RiskNoticeDialog  # noqa: PLC0415
-        from clinic_app.views.sharing.letters import LetterActions  # noqa: PLC0415
-        from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
-        from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
-        from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
-
-        # Staff names for the tabs, read with the opening (on the runner, before any tab
-        # is built): the view hands the opening's result to the GUI thread only after this.
-        names: dict[int, str] = {}
-
-        def open_client() -> ClientSummary:
-            client = workspace.call(record.open_client, client_id)
-            names.update(workspace.call(staff.display_names))
-            return client
-
-        def describe_staff(staff_id: int) -> str:
-            return names.get(staff_id, "a former member of staff")
-
-        notice_actions = self._risk_notice_actions(workspace)
-
-        def produce_risk_notice(parent: QWidget, event: RiskEventRow) -> bool:
-            dialog = RiskNoticeDialog(event.id, notice_actions, parent)
-            produced: list[object] = []
-            dialog.exported.connect(produced.append)
-            try:
-                dialog.exec()
-            finally:
-                dialog.deleteLater()
-            return bool(produced)
-
-        def risk_tab() -> RiskTab:
-            part = view.tab("Risk")
-            assert isinstance(part, RiskTab)
-            return part
-
-        def make_risk() -> RiskTab:
-            return RiskTab(
-                client_id,
-                RiskActions(
-                    events_for_client=workspace.bind(risk.events_for_client),
-                    urgent_without_decision=workspace.bind(risk.urgent_without_decision),
-                    record_risk_event=workspace.bind(risk.record_risk_event),
-                    record_share_decision=workspace.bind(risk.record_share_decision),
-                    describe_staff=describe_staff,
-                    produce_risk_notice=produce_risk_notice,
-                ),
-            )
-
-        def make_banner() -> UrgentRiskBanner:
-            return UrgentRiskBanner(
-                lambda: workspace.call(risk.urgent_without_decision, client_id),
-                lambda event: risk_tab().open_decision(event),
-            )
-
-        def open_risk_event(session_note_id: int | None) -> None:
-            risk_tab().open_new_event(session_note_id=session_note_id)
-
-        def record_risk_event_for_review() -> int | None:
-            """The Measures tab's way in: the new event's id, to record it as the review."""
-            event = risk_tab().open_new_event()
-            return event.id if event is not None else None
-
-        def make_overview() -> OverviewTab:
-            return OverviewTab(
-                client_id,
-                OverviewActions(
-                    overview=workspace.bind(record.overview),
-                    client_details=workspace.bind(clients.client_details),
-                    update_client=workspace.bind(clients.update_client),
-                    set_typology=workspace.bind(clients.set_typology),
-                    record_risk_assessment=workspace.bind(clients.record_risk_assessment),
-                    clinical_staff=workspace.bind(staff.clinical_staff),
-                    assign_staff=workspace.bind(clients.assign_staff),
-                    known_sites=workspace.bind(clients.known_sites),
-                    protection=workspace.bind(third_parties.protection),
-                ),
-            )
-
-        def make_plan() -> PlanTab:
-            return PlanTab(
-                client_id,
-                PlanActions(
-                    plans_for_client=workspace.bind(plans.plans_for_client),
-                    revisions=workspace.bind(plans.revisions),
-                    goal_progress=workspace.bind(plans.goal_progress),
-                    create_plan=workspace.bind(plans.create_plan),
-                    save_revision=workspace.bind(plans.save_revision),
-                    rate_goal=workspace.bind(plans.rate_goal),
-                    describe_staff=describe_staff,
-                ),
-            )
-
-        def make_sessions() -> SessionsTab:
-            return SessionsTab(
-                client_id,
-                SessionsActions(
-                    notes_for_client=workspace.bind(notes.notes_for_client),
-                    create_draft=workspace.bind(notes.create_draft),
-                    edit_draft=workspace.bind(notes.edit_draft),
-                    sign_note=workspace.bind(notes.sign_note),
-                    add_addendum=workspace.bind(notes.add_addendum),
-                    mark_entered_in_error=workspace.bind(notes.mark_entered_in_error),
-                    autosave=self._autosave(workspace),
-                    drafts_to_recover=workspace.bind(notes.drafts_to_recover),
-                    discard_draft=workspace.bind(notes.discard_draft),
-                    plans_for_client=workspace.bind(plans.plans_for_client),
-                    clinical_staff=workspace.bind(staff.clinical_staff),
-                    open_risk_event=open_risk_event,
-                ),
-            )
-
-        def make_referrals() -> ReferralsTab:
-            return ReferralsTab(
-                client_id,
-                ReferralsActions(
-                    referrals_for_client=workspace.bind(referrals.referrals_for_client),
-                    service_directory=workspace.bind(service_directory.service_directory),
-                    create_referral=workspace.bind(referrals.create_referral),
-                    change_status=workspace.bind(referrals.change_status),
-                    preview_referral_letter=workspace.bind(letters.preview_referral_letter),
-                    issue_referral_letter=workspace.bind(letters.issue_referral_letter),
-                ),
-            )
-
-        def make_measures() -> MeasuresTab:
-            return MeasuresTab(
-                client_id,
-                MeasuresActions(
-                    results_for_client=workspace.bind(measures.results_for_client),
-                    measures_due=workspace.bind(measure_schedules.measures_due),
-                    available_measures=workspace.bind(measure_definitions.available_measures),
-                    record_administration=workspace.bind(measures.record_administration),
-                    sessions_for_client=workspace.bind(notes.notes_for_client),
-                    schedules_for_client=workspace.bind(measure_schedules.schedules_for_client),
-                    set_schedule=workspace.bind(measure_schedules.set_schedule),
-                    stop_schedule=workspace.bind(measure_schedules.stop_schedule),
-                    verify_staff=lambda password: self._verify_staff(workspace, password),
-                    record_risk_event=record_risk_event_for_review,
-                    review_critical_answers=workspace.bind(critical_items.review_critical_answers),
-                    critical_reviews=workspace.bind(critical_items.critical_reviews),
-                    describe_staff=describe_staff,
-                ),
-            )
-
-        def make_summaries() -> SummariesTab:
-            return SummariesTab(
-                client_id,
-                SummariesActions(
-                    register_for_client=workspace.bind(disclosures.register_for_client),
-                    register_csv=workspace.bind(disclosures.register_csv),
-                    record_decision_not_to_share=workspace.bind(
-                        disclosures.record_decision_not_to_share
-                    ),
-                    regenerate=workspace.bind(documents.regenerate),
-                    partner=PartnerSummaryActions(
-                        list_audiences=workspace.bind(audiences.list_audiences),
-                        prepare=workspace.bind(drafts.prepare_partner_summary),
-                        revise=workspace.bind(drafts.revise),
-                        preview=workspace.bind(documents.preview_partner_summary),
-                        export=workspace.bind(documents.export_partner_summary),
-                        previous=workspace.bind(disclosures.previous_sharing),
-                    ),
-                    clinical=ClinicalSummaryActions(
-                        preview=workspace.bind(documents.preview_clinical_summary),
-                        export=workspace.bind(documents.export_clinical_summary),
-                    ),
-                    my_name=lambda: workspace.me.display_name,
-                    letters=LetterActions(
-                        draft=workspace.bind(template_letters.draft_letter),
-                        preview=workspace.bind(template_letters.preview_letter),
-                        issue=workspace.bind(template_letters.issue_letter),
-                    ),
-                ),
-            )
-
-        def make_third_parties() -> ThirdPartiesTab:
-            return ThirdPartiesTab(
-                client_id,
-                ThirdPartiesActions(
-                    third_parties_for_client=workspace.bind(third_parties.third_parties_for_client),
-                    add_third_party=workspace.bind(third_parties.add_third_party),
-                    update_third_party=workspace.bind(third_parties.update_third_party),
-                    end_third_party=workspace.bind(third_parties.end_third_party),
-                    add_protective_measure=workspace.bind(third_parties.add_protective_measure),
-                    update_protective_measure=workspace.bind(
-                        third_parties.update_protective_measure
-                    ),
-                    revoke_protective_measure=workspace.bind(
-                        third_parties.revoke_protective_measure
-                    ),
-                ),
-            )
-
-        def show_note(_client_id: int, note_id: int) -> None:
-            sessions = view.show_tab("Sessions")
-            if sessions is not None:
-                sessions.select_item(note_id)  # done once the notes are in
-
-        def make_finder() -> NoteSearchPanel:
-            finder = NoteSearchPanel(
-                partial(workspace.bind(search.search_notes), client_id=client_id),
-                show_client=False,
-            )
-            finder.note_activated.connect(show_note)
-            return finder
-
-        makers = (
-            make_overview,
-            make_plan,
-            make_sessions,
-            make_risk,
-            make_referrals,
-            make_measures,
-            make_summaries,
-            make_third_parties,
-        )
-        view = ClientRecordView.opening(
+        return make_record(
+            workspace,
             client_id,
-            open_client,
-            [
-                *zip(TAB_TITLES, makers, strict=True),
-                ("Search notes", make_finder),
-                (SAR_TITLE, lambda: self._subject_access_tab(workspace, client_id)),
-                ("Documents", lambda: self._documents_tab(workspace, client_id, describe_staff)),
-            ],
-            banner=make_banner,
-            reload_client=lambda: workspace.call(clients.client_summary, client_id),
-        )
-        return view
-
-    @staticmethod
-    def _documents_tab(
-        workspace: Workspace, client_id: int, describe_staff: Callable[[int], str]
-    ) -> RecordPart:
-        """The Documents part of the record (documents received from other services)."""
-        from clinic_app.services import documents  # noqa: PLC0415
-        from clinic_app.views.documents.actions import DocumentsActions  # noqa: PLC0415
-        from clinic_app.views.documents.tab import DocumentsTab  # noqa: PLC0415
-
-        return DocumentsTab(
-            client_id,
-            DocumentsActions(
-                documents_for_client=workspace.bind(documents.documents_for_client),
-                attach_file=workspace.bind(documents.attach_file),
-                open_document=workspace.bind(documents.open_document),
-                mark_entered_in_error=workspace.bind(documents.mark_entered_in_error),
-                describe_staff=describe_staff,
-            ),
-        )
-
-    @staticmethod
-    def _subject_access_tab(workspace: Workspace, client_id: int) -> RecordPart:
-        """The Subject access part of the record (requests, review, release)."""
-        from clinic_app.services import subject_access  # noqa: PLC0415
-        from clinic_app.services.sharing import subject_access as packs  # noqa: PLC0415
-        from clinic_app.views.sar.actions import SubjectAccessActions  # noqa: PLC0415
-        from clinic_app.views.sar.tab import SubjectAccessTab  # noqa: PLC0415
-
-        return SubjectAccessTab(
-            client_id,
-            SubjectAccessActions(
-                requests_for_client=workspace.bind(subject_access.requests_for_client),
-                register_request=workspace.bind(subject_access.register_request),
-                extend_request=workspace.bind(subject_access.extend_request),
-                prepare_pack=workspace.bind(packs.prepare_pack),
-                record_review=workspace.bind(packs.record_review),
-                release_pack=workspace.bind(packs.release_pack),
-            ),
+            autosave=self._autosave(workspace),
+            verify_staff=partial(self._verify_staff, workspace),
         )
 
 

@@ -14,16 +14,14 @@ from clinic_app.errors import ClinicError
 from clinic_app.models.enums import ClientStatus, Typology
 from clinic_app.services.clients import CaseloadRow, ClientSummary
 from clinic_app.views.caseload import view as caseload_module
-from clinic_app.views.caseload.view import (
-    NO_CLIENTS,
-    NO_MATCHES,
+from clinic_app.views.caseload.model import (
     CaseloadColumn,
     CaseloadFilter,
     CaseloadModel,
     CaseloadRole,
-    CaseloadView,
     search_terms,
 )
+from clinic_app.views.caseload.view import NO_CLIENTS, NO_MATCHES, CaseloadView
 from clinic_app.wording import format_nhs_number
 
 TODAY = date(2026, 6, 1)

@@ -6,7 +6,7 @@ import threading
 
 from PySide6.QtCore import Qt
 
-from clinic_app.views.caseload import view as caseload_view
+from clinic_app.views.caseload import model as caseload_model
 from clinic_app.views.caseload.view import LOADING, CaseloadView
 from tests.conftest import STAFF_PASSWORD
 from tests.gui.stall import no_stalls
@@ -26,13 +26,13 @@ def test_the_caseload_is_read_off_the_gui_thread_and_filtered_as_typed(
     qtbot.waitUntil(lambda: app.runner.idle)
     first = caseload.model.line(0).row.client
     threads: set[threading.Thread] = set()
-    real_prepare = caseload_view.prepare_line
+    real_prepare = caseload_model.prepare_line
 
     def prepare(row, today):
         threads.add(threading.current_thread())
         return real_prepare(row, today)
 
-    monkeypatch.setattr(caseload_view, "prepare_line", prepare)
+    monkeypatch.setattr(caseload_model, "prepare_line", prepare)
     with no_stalls():
         caseload.refresh()  # as after any change: read again on the runner
         qtbot.waitUntil(lambda: app.runner.idle)
