@@ -14,7 +14,7 @@ from clinic_app.storage.site import SiteSettings, SiteUnreachable
 from clinic_app.views.common.runner import Runner, use_runner
 from clinic_app.views.shell.setup_pages import Page
 from clinic_app.views.shell.setup_wizard import SetupWizard
-from tests.gui.shell.test_setup_wizard import FakeSetup
+from tests.gui.shell.test_setup_wizard import FakeSetup, make_wizard
 
 FINISH = QWizard.WizardButton.FinishButton
 
@@ -49,11 +49,7 @@ def ca_file(tmp_path: Path) -> Path:
 
 
 def site_wizard(qtbot, fake: FakeSites) -> SetupWizard:
-    wizard = SetupWizard(fake.actions())
-    qtbot.addWidget(wizard)
-    wizard.show()
-    wizard.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard)
+    wizard = make_wizard(qtbot, fake)
     wizard.welcome_page.site.setChecked(True)
     wizard.next()
     assert wizard.currentId() == Page.SITE
@@ -224,11 +220,7 @@ def test_a_server_that_does_not_answer_is_said_plainly_and_the_details_stay(qtbo
 
 def test_the_site_page_works_from_the_keyboard(qtbot, ca_file):
     fake = FakeSites()
-    wizard = SetupWizard(fake.actions())
-    qtbot.addWidget(wizard)
-    wizard.show()
-    wizard.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard)
+    wizard = make_wizard(qtbot, fake)
 
     def alt(key: Qt.Key) -> None:
         qtbot.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.AltModifier)
