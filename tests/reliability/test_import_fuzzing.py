@@ -186,6 +186,18 @@ def _normalised(document: Any, importer: str) -> Any:
     for name in fields.CLIENT_TEXT_STRIPPED:
         out["client"][name] = out["client"][name].strip()
     out["assignments"] = [a for a in out["assignments"] if a["staff"] != importer or a["ended_at"]]
+    for person in out["third_parties"]:
+        # Stored as the app stores what is typed in (record-format.md): text trimmed, one
+        # entry a line with blank entries dropped, vehicle registrations in capitals.
+        texts = ("name", "details", "advocate_service", "advocate_contact", "wishes_and_concerns")
+        for name in (*texts, "ended_reason"):
+            person[name] = person[name].strip()
+        for name in fields.ENTRY_LISTS:
+            person[name] = [e.strip() for e in person[name] if e.strip()]
+        person["vehicles"] = [" ".join(v.upper().split()) for v in person["vehicles"]]
+        for measure in person["protective_measures"]:
+            measure["forbids"] = measure["forbids"].strip()
+            measure["reference"] = measure["reference"].strip()
     for administration in out["measure_administrations"]:
         # Never trusted on import: worked out again from the responses (record-format.md).
         administration.pop("computed", None)
@@ -315,6 +327,22 @@ def test_the_base_record_itself_imports_and_exports_back_the_same(
     before = fuzzer.figures["imported and exported back the same"]
     fuzzer.attempt(json.dumps(fuzzer.fresh()), tmp_path)
     assert fuzzer.figures["imported and exported back the same"] == before + 1
+
+
+@pytest.mark.parametrize("typed", ["", "  ", " ab12  cde "])
+def test_a_third_party_written_by_hand_reads_back_as_if_typed_in(
+    fuzzer: Fuzzer, tmp_path: Path, typed: str
+) -> None:
+    """Blank and padded text in every third-party field: refused, or stored as typed in."""
+    document = fuzzer.fresh()
+    people = document["third_parties"]
+    places = [p for p in _places(people) if isinstance(_parent(people, p)[p[-1]], str)]
+    assert any(p[1] == "addresses" for p in places)
+    for place in places:
+        document = fuzzer.fresh()
+        _parent(document["third_parties"], place)[place[-1]] = typed
+        fuzzer.attempt(json.dumps(document), tmp_path)
+    assert fuzzer.figures["imported and exported back the same"] > 0
 
 
 def test_the_depth_limit_is_below_where_parsing_would_fail() -> None:
