@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtCore import QDate, QPointF, Qt
+from PySide6.QtGui import QEnterEvent
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from clinic_app.errors import ClinicError, NotFound
 from clinic_app.models.enums import (
@@ -320,6 +321,16 @@ def test_identity_is_shown_in_full(qtbot):
     assert tab.referral.text() == "Police"
     assert tab.referral_date.text() == "03/11/2025"
     assert tab.date_of_birth.accessibleName() == "Date of birth: 23/07/1984 (age 41)"
+
+
+def test_a_value_can_be_selected_with_the_mouse_once_the_mouse_is_over_it(qtbot):
+    tab = make_tab(qtbot, Fakes())
+    tab.show()
+    selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+    over = QEnterEvent(QPointF(2, 2), QPointF(2, 2), QPointF(2, 2))
+    QApplication.sendEvent(tab.nhs_number, over)
+    assert tab.nhs_number.textInteractionFlags() & selectable
+    assert tab.nhs_number.text() == "999 000 0018"  # the text is unchanged by it
 
 
 def test_a_demo_record_is_marked_in_words(qtbot):
