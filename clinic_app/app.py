@@ -535,17 +535,16 @@ class ClinicApp(QObject):
     # -- the main window ---------------------------------------------------------------------
 
     def _watch_input(self) -> None:
-        """Watch every input event for the idle lock and Ctrl+L, from the first main window.
+        """Watch the windows' input for the idle lock and Ctrl+L, from the first main window.
 
-        Not before: both only act once a main window is shown, and a filter in Python on
-        every event (each event's class wrapped for Python the first time it passes) would
-        hold up the sign-in window's first paint by about 20 ms. Installing the same
-        filter again only moves it to the front, so a window rebuilt after unlocking
-        changes nothing.
+        Not before: both only act once a main window is shown, and a filter in Python
+        (each event's class wrapped for Python the first time it passes) would hold up the
+        sign-in window's first paint. Watching again, for a window rebuilt after unlocking,
+        changes nothing more.
         """
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._input_watch)
+        if isinstance(app, QApplication):
+            self._input_watch.watch(app)
 
     def _show_main(self, me: StaffRef, resume: _Resume | None = None) -> None:
         from clinic_app.services import clients, search  # noqa: PLC0415

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QTouchEvent, QWheelEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QTouchEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-# The classes of the events below. Every event in the application passes through these
-# filters (thousands when a record opens), so the class is checked first: a test in C,
-# where asking an event its type makes a Python enum member each time.
+# The classes of the events below. Every event a window receives passes through these
+# filters, so the class is checked first: a test in C, where asking an event its type
+# makes a Python enum member each time.
 _INPUT = (QKeyEvent, QMouseEvent, QWheelEvent, QTouchEvent)
 
 # Events that show someone is at the keyboard.
@@ -26,7 +26,8 @@ _ACTIVITY = frozenset(
 class IdleWatcher(QObject):
     """Emits ``idle`` after a period with no keyboard, mouse or touch input.
 
-    Install it on the QApplication with ``app.installEventFilter(watcher)``.
+    Install it as an event filter where input arrives (the application does so through
+    :class:`InputWatch`, on each top-level window).
 
     Signals:
         idle(): no input for the configured period.
@@ -69,7 +70,8 @@ class LockKey(QObject):
     """Ctrl+L locks the screen even while a dialog is open.
 
     The main window's own shortcut does not reach it while a modal dialog has the
-    keyboard, so this filter, installed on the QApplication, notices the keys then.
+    keyboard, so this filter, on the dialog's window (through :class:`InputWatch`),
+    notices the keys then.
 
     Signals:
         pressed(): Ctrl+L was pressed while a modal dialog was open.
@@ -90,18 +92,33 @@ class LockKey(QObject):
 
 
 class InputWatch(QObject):
-    """The idle watcher and the lock keys as one filter on the QApplication.
+    """The idle watcher and the lock keys as one filter on each top-level window.
 
-    Every event in the application passes through an application filter, and each filter
-    written in Python costs a call into Python for each (thousands when a record opens):
-    one filter for both costs half of two. Ctrl+L is looked at first, as when the lock
-    keys' filter was installed after the idle watcher's.
+    Keyboard, mouse and touch input reaches a window before any widget inside it, so the
+    windows are enough. A filter on the QApplication would be called for every event of
+    every widget (about 2,400 when a record opens, each a call into Python: about 5 ms of
+    the 43 the opening takes), and while the runner's thread holds the interpreter each of
+    those calls waits for it. Ctrl+L is looked at first, then the idle watcher.
     """
 
     def __init__(self, idle: IdleWatcher, lock_key: LockKey, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._idle = idle
         self._lock_key = lock_key
+        self._watching = False
+
+    def watch(self, app: QGuiApplication) -> None:
+        """Watch the input of every top-level window: those open now, and again whenever a
+        window takes the keyboard (a dialog as it opens, a main window rebuilt after the
+        lock). Installing the filter on a window again only moves it to the front."""
+        if not self._watching:
+            self._watching = True
+            app.focusWindowChanged.connect(self._watch_windows)
+        self._watch_windows()
+
+    def _watch_windows(self, *_focus: object) -> None:
+        for window in QGuiApplication.topLevelWindows():
+            window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not isinstance(event, _INPUT):

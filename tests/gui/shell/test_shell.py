@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QMouseEvent, QWindow
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from clinic_app.errors import AccountLocked, AuthError, EmergencyAccessRequired, NotFound
 from clinic_app.models.enums import (
@@ -19,7 +20,7 @@ from clinic_app.services.clients import ClientSummary
 from clinic_app.services.common import StaffRef
 from clinic_app.views.common.record_part import RecordBanner, RecordPart
 from clinic_app.views.record.window import ClientRecordView
-from clinic_app.views.shell.idle import IdleWatcher
+from clinic_app.views.shell.idle import IdleWatcher, InputWatch, LockKey
 from clinic_app.views.shell.main_window import MainWindow, MainWindowParts
 from clinic_app.views.shell.signin import SignInDialog
 
@@ -126,6 +127,54 @@ def test_idle_fires_after_the_period_and_input_postpones_it(qtbot):
         qtbot.waitUntil(lambda: fired == [True], timeout=2000)
     finally:
         app.removeEventFilter(watcher)
+
+
+class CountingWatch(InputWatch):
+    """The application's input watch, noting what each call was about."""
+
+    def __init__(self, idle: IdleWatcher, lock_key: LockKey) -> None:
+        super().__init__(idle, lock_key)
+        self.watched: list[QObject] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        self.watched.append(watched)
+        return super().eventFilter(watched, event)
+
+
+def test_the_input_watch_sees_input_at_the_windows_and_not_every_widgets_events(qtbot):
+    idle = IdleWatcher(minutes=0.005)  # 300 ms
+    watch = CountingWatch(idle, LockKey())
+    fired: list[bool] = []
+    idle.idle.connect(lambda: fired.append(True))
+    window = QWidget()
+    qtbot.addWidget(window)
+    column = QVBoxLayout(window)
+    for n in range(40):
+        column.addWidget(QLabel(f"Line {n}"))
+    window.show()
+    qtbot.waitExposed(window)
+    watch.watch(QGuiApplication.instance())
+    watch.watched.clear()
+    for n in range(40):  # widgets built, laid out and painted: none of it is input
+        column.addWidget(QLabel(f"More {n}"))
+    window.repaint()
+    QApplication.processEvents()
+    assert not any(isinstance(w, QWidget) for w in watch.watched)
+    for _ in range(4):  # the mouse moving over the window for ~400 ms: not idle
+        qtbot.wait(100)
+        QTest.mouseMove(window.windowHandle(), QPoint(5 + len(watch.watched) % 7, 5))
+    assert fired == []
+    assert watch.watched and all(isinstance(w, QWindow) for w in watch.watched)
+    qtbot.waitUntil(lambda: fired == [True], timeout=2000)
+    # A window opened later is watched once it takes the keyboard.
+    later = QWidget()
+    qtbot.addWidget(later)
+    later.show()
+    later.activateWindow()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is later.windowHandle(), timeout=2000)
+    watch.watched.clear()
+    QTest.mouseMove(later.windowHandle(), QPoint(3, 3))
+    assert later.windowHandle() in watch.watched
 
 
 # -- record host -------------------------------------------------------------------------------
