@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 
@@ -186,6 +187,21 @@ def test_automatic_collection_is_back_when_the_last_runner_stops(qtbot):
         first.stop()
         second.stop()
     assert gc.isenabled() == was_enabled
+
+
+def test_while_runners_run_the_gui_thread_waits_less_for_the_interpreter(qtbot):
+    before = sys.getswitchinterval()
+    first, second = Runner(), Runner()
+    try:
+        assert sys.getswitchinterval() == min(before, runner_module.SWITCH_INTERVAL_S)
+        assert sys.getswitchinterval() < 0.005  # Python's default
+        first.stop()
+        first.stop()  # stopping twice lets go once
+        assert sys.getswitchinterval() == min(before, runner_module.SWITCH_INTERVAL_S)
+    finally:
+        first.stop()
+        second.stop()
+    assert sys.getswitchinterval() == before
 
 
 def test_the_window_says_it_is_busy_only_when_work_takes_longer_than_a_moment(qtbot, work_runner):
