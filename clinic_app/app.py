@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "Working…"
+# While the site is away, how often what the open forms hold is kept on this computer.
+KEEP_FORMS_EVERY_MS = 5_000
 
 
 def clear_clipboard() -> None:
@@ -406,10 +408,11 @@ class ClinicApp(QObject):
         if forms:
             # Kept on the runner's thread; the screen locks meanwhile. The runner works in
             # order, so whoever signs in next finds the forms kept before anything else.
+            me = self.workspace.me
             self.runner.run(
                 partial(self.workspace.call, form_drafts.keep_open_forms, forms),
                 lambda _none: None,
-                failed=lambda error: self._forms_could_not_be_kept(error, len(forms)),
+                failed=lambda error: self._forms_could_not_be_kept(error, me, forms),
             )
         for dialog, _form in found:
             # Closed now, so that a second pass of the lock cannot keep them twice.
@@ -417,9 +420,24 @@ class ClinicApp(QObject):
                 dialog.reject()
             dialog.hide()
 
-    def _forms_could_not_be_kept(self, error: ClinicError, count: int) -> None:
+    def _forms_could_not_be_kept(
+        self, error: ClinicError, me: StaffRef, forms: list[OpenForm]
+    ) -> None:
+        from clinic_app.services import offline  # noqa: PLC0415
+        from clinic_app.storage.site import SiteUnreachable  # noqa: PLC0415
+
+        if isinstance(error, SiteUnreachable) and self.kept_drafts is not None:
+            # The site is away: kept on this computer, and handed to the site when this
+            # person next signs in (which needs the site).
+            store, site = self.kept_drafts
+            self.runner.run(
+                partial(offline.keep_forms_here, store, site, me.id, forms),
+                lambda _none: None,
+                failed=lambda again: self._forms_could_not_be_kept(again, me, forms),
+            )
+            return
         log.warning("Open forms could not be kept at lock: %s", type(error).__name__)
-        self._forms_not_kept += count
+        self._forms_not_kept += len(forms)
 
     def _reopen_forms(self, forms: list[OpenForm]) -> None:
         """Open the forms kept at lock again, one at a time (each may run its own loop)."""
@@ -626,17 +644,57 @@ class ClinicApp(QObject):
         # database's own key, which this must never replace).
         store = local_drafts.LocalDraftStore(local_drafts.default_path(), CredentialStore)
         self.kept_drafts = (store, site)
+        runner, me = self.runner, workspace.me
+
+        def not_sent(error: ClinicError) -> None:
+            log.info("text kept here not sent (%s)", type(error).__name__)
 
         def send_kept() -> None:
-            self.runner.run(
+            runner.run(
                 partial(offline.send_kept_drafts, workspace, store, site),
                 lambda _sent: None,
-                failed=lambda error: log.info("kept drafts not sent (%s)", type(error).__name__),
+                failed=not_sent,
             )
 
         send_kept()
-        if self.live is not None:
-            self.live.reachable_changed.connect(lambda back: send_kept() if back else None)
+        # Forms kept here when the application closed (or the screen locked) while the
+        # site was away: the site keeps them as forms left open, offered after sign-in.
+        runner.run(
+            partial(offline.send_kept_forms, workspace, store, site),
+            lambda _sent: None,
+            failed=not_sent,
+        )
+        if self.live is None or self.window is None:
+            return
+        window = self.window
+        # While the site is away, what the open forms hold is kept here every few seconds.
+        keeping = QTimer(window)
+        keeping.setInterval(KEEP_FORMS_EVERY_MS)
+
+        def keep_forms() -> None:
+            from clinic_app.views.common.form_drafts import open_forms  # noqa: PLC0415
+
+            forms = [form for _dialog, form in open_forms([window])]
+            runner.run(
+                partial(offline.keep_forms_here, store, site, me.id, forms),
+                lambda _none: None,
+                failed=lambda error: log.warning(
+                    "open forms not kept here (%s)", type(error).__name__
+                ),
+            )
+
+        def reachable(back: bool) -> None:
+            if back:
+                keeping.stop()
+                # The forms are still open, and the site can take them now.
+                runner.run(partial(store.forget_forms, site, me.id), lambda _none: None)
+                send_kept()
+            else:
+                keep_forms()
+                keeping.start()
+
+        keeping.timeout.connect(keep_forms)
+        self.live.reachable_changed.connect(reachable)
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
         """Open the records that were open again, and put autosaved text back in their
@@ -715,7 +773,8 @@ class ClinicApp(QObject):
             window,
             "Forms left open",
             f"{count} form{'s were' if count != 1 else ' was'} open with unsaved text when "
-            f"the screen was last locked ({waiting[0].saved_at.astimezone():%d/%m/%Y %H:%M})."
+            "the screen was locked or the application closed "
+            f"({waiting[0].saved_at.astimezone():%d/%m/%Y %H:%M})."
             " Open them again now? If you choose No, that text is discarded.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,

@@ -9,6 +9,11 @@ copy is deleted. :func:`send_kept_drafts` saves, as the person's autosaved draft
 store still holds (after the server is back, or at the next sign-in after the application
 was closed or crashed meanwhile). No two-way synchronisation: a kept text becomes that
 person's draft, which they see and save or discard as any autosaved draft.
+
+The other forms are kept as at a screen lock (``services.form_drafts``): while the server
+is away the application keeps what every open form holds with :func:`keep_forms_here`,
+and :func:`send_kept_forms` hands a kept list to the site as that person's forms left
+open, which the next sign-in offers to open again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from clinic_app.errors import ClinicError
-from clinic_app.services import notes
+from clinic_app.services import form_drafts, notes
+from clinic_app.services.form_drafts import OpenForm
 from clinic_app.services.notes import DraftRow
 from clinic_app.services.workspace import Workspace
 from clinic_app.storage.local_drafts import LocalDraftStore
@@ -75,4 +81,61 @@ def send_kept_drafts(workspace: Workspace, store: LocalDraftStore, site: str) ->
         else:
             sent += 1
         store.forget(site, me.id, kept.client_id, kept.note_id)
+    return sent
+
+
+def keep_forms_here(
+    store: LocalDraftStore, site: str, staff_id: int, forms: list[OpenForm]
+) -> None:
+    """Keep what this person's open forms hold on this computer (an empty list forgets it)."""
+    store.keep_forms(
+        site,
+        staff_id,
+        [
+            {
+                "client_id": f.client_id,
+                "tab": f.tab,
+                "form": f.form,
+                "params": f.params,
+                "state": f.state,
+            }
+            for f in forms
+        ],
+    )
+
+
+def _open_form(kept: dict[str, Any]) -> OpenForm | None:
+    client_id, tab, form = kept.get("client_id"), kept.get("tab"), kept.get("form")
+    params, state = kept.get("params"), kept.get("state")
+    if not (
+        (client_id is None or isinstance(client_id, int))
+        and isinstance(tab, str)
+        and isinstance(form, str)
+        and isinstance(params, dict)
+        and isinstance(state, dict)
+    ):
+        return None
+    return OpenForm(client_id, tab, form, params, state)
+
+
+def send_kept_forms(workspace: Workspace, store: LocalDraftStore, site: str) -> int:
+    """Hand the forms kept on this computer to the site as this person's forms left open
+    (offered again at sign-in); how many the site kept.
+
+    While the site is still away they stay kept here. Forms the site refuses for good
+    (text the checks refuse) are dropped, as a kept draft the site refuses is.
+    """
+    me = workspace.me
+    kept = [form for k in store.kept_forms(site, me.id) if (form := _open_form(k)) is not None]
+    if not kept:
+        store.forget_forms(site, me.id)
+        return 0
+    try:
+        sent = workspace.call(form_drafts.keep_open_forms, kept)
+    except SiteUnreachable:
+        return 0
+    except ClinicError as error:
+        log.warning("forms kept here were refused by the site (%s)", type(error).__name__)
+        sent = 0
+    store.forget_forms(site, me.id)
     return sent

@@ -6,6 +6,10 @@ store keeps a copy on the workstation's disk, so that closing the application or
 meanwhile loses nothing. When the server answers again the copy is saved there as the
 person's autosaved draft (``services.offline``) and deleted here.
 
+The other forms (a plan revision, a risk event, a letter...) are not autosaved: while the
+server is away, what every open form holds is kept here too, as one list per person and
+site (:meth:`LocalDraftStore.keep_forms`), replaced each time it is kept again.
+
 The store is a small SQLCipher file in the user's data folder (:data:`FILENAME`), opened
 with a random 256-bit key kept in the operating system's credential store, like a
 workstation database. One row per site, member of staff, client and note (the newest text
@@ -42,6 +46,14 @@ CREATE TABLE IF NOT EXISTS kept_draft (
     fields TEXT NOT NULL,
     kept_at TEXT NOT NULL,
     UNIQUE (site, staff_id, client_id, note_id)
+);
+CREATE TABLE IF NOT EXISTS kept_forms (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    staff_id INTEGER NOT NULL,
+    forms TEXT NOT NULL,  -- a JSON list: each open form's place, name, params and state
+    kept_at TEXT NOT NULL,
+    UNIQUE (site, staff_id)
 )
 """
 
@@ -98,7 +110,7 @@ class LocalDraftStore:
                 conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
                 conn.execute("PRAGMA secure_delete = ON")
                 conn.execute("PRAGMA synchronous = FULL")
-                conn.execute(_SCHEMA)
+                conn.executescript(_SCHEMA)
                 yield conn
             finally:
                 conn.close()
@@ -129,6 +141,40 @@ class LocalDraftStore:
         return [
             KeptDraft(c, n or None, json.loads(f), datetime.fromisoformat(k)) for c, n, f, k in rows
         ]
+
+    def keep_forms(self, site: str, staff_id: int, forms: list[dict[str, Any]]) -> None:
+        """Keep what this person's open forms hold (replacing what was kept before; an empty
+        list forgets it). Each form is plain JSON values."""
+        if not forms:
+            self.forget_forms(site, staff_id)
+            return
+        now = datetime.now(UTC).isoformat()
+        with self._connection() as conn:
+            conn.execute(
+                "INSERT INTO kept_forms (site, staff_id, forms, kept_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (site, staff_id) "
+                "DO UPDATE SET forms = excluded.forms, kept_at = excluded.kept_at",
+                (site, staff_id, json.dumps(forms), now),
+            )
+
+    def kept_forms(self, site: str, staff_id: int) -> list[dict[str, Any]]:
+        """The forms this person had open at this site while it was away, as kept last."""
+        if not self.path.exists():
+            return []
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT forms FROM kept_forms WHERE site = ? AND staff_id = ?", (site, staff_id)
+            ).fetchone()
+        forms = json.loads(row[0]) if row else []
+        return [form for form in forms if isinstance(form, dict)]
+
+    def forget_forms(self, site: str, staff_id: int) -> None:
+        """Delete what was kept of this person's forms (the site has them, or they are
+        still open with the site back)."""
+        if not self.path.exists():
+            return
+        with self._connection() as conn:
+            conn.execute("DELETE FROM kept_forms WHERE site = ? AND staff_id = ?", (site, staff_id))
 
     def forget(self, site: str, staff_id: int, client_id: int, note_id: int | None) -> None:
         """Delete the copy once the server has it."""

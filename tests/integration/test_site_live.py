@@ -505,3 +505,116 @@ def test_text_kept_here_when_the_application_closed_is_saved_at_the_next_sign_in
     with team.owner_db().session() as session:
         kept = session.scalars(select(NoteDraft).where(NoteDraft.staff_id == jones.id)).all()
     assert any(draft.fields.get("agenda") == canary for draft in kept)
+
+
+def _open_form(app, client_id: int, text: str):  # type: ignore[no-untyped-def]
+    """A form open in the window, marked as the record's forms are (its text not saved)."""
+    from PySide6.QtWidgets import QDialog, QPlainTextEdit, QVBoxLayout
+
+    from clinic_app.views.common.form_drafts import remember_form
+
+    dialog = QDialog(app.window)
+    detail = QPlainTextEdit(dialog)
+    detail.setAccessibleName("Detail")
+    QVBoxLayout(dialog).addWidget(detail)
+    detail.setPlainText(text)
+    remember_form(dialog, client_id=client_id, tab="Risk", form="new_event")
+    dialog.show()
+    return dialog, detail
+
+
+def _in_background(work):  # type: ignore[no-untyped-def]
+    import threading
+
+    thread = threading.Thread(target=work)  # pg_ctl waits; the GUI thread must not
+    thread.start()
+    return thread
+
+
+def test_open_forms_are_kept_here_while_the_server_is_away(
+    qtbot, own_server, team, shared_client, window_of, monkeypatch
+):
+    import clinic_app.app
+    from tests.gui.stall import no_stalls
+
+    monkeypatch.setattr(clinic_app.app, "KEEP_FORMS_EVERY_MS", 300)
+    canary = "Canary-form typed while the server was away"
+    jones = team.staff["jones"]
+    app = window_of(jones)
+    dialog, detail = _open_form(app, shared_client, canary)
+    assert app.kept_drafts is not None
+    store, site = app.kept_drafts
+    notice = app.window.connection_notice
+    with no_stalls():
+        halting = _in_background(own_server.halt)
+        qtbot.waitUntil(lambda: not halting.is_alive(), timeout=20_000)
+        qtbot.waitUntil(notice.isVisible, timeout=10_000)
+        # Kept at once, then again every few seconds with what has been typed since.
+        qtbot.waitUntil(
+            lambda: [f["state"] for f in store.kept_forms(site, jones.id)] == [{"Detail": canary}],
+            timeout=10_000,
+        )
+        detail.setPlainText(canary + " and more")
+        qtbot.waitUntil(
+            lambda: (
+                [f["state"]["Detail"] for f in store.kept_forms(site, jones.id)]
+                == [canary + " and more"]
+            ),
+            timeout=10_000,
+        )
+        resuming = _in_background(own_server.resume)
+        qtbot.waitUntil(lambda: not resuming.is_alive(), timeout=60_000)
+        qtbot.waitUntil(lambda: not notice.isVisible(), timeout=10_000)
+        _idle(qtbot, app)
+    # The site is back and the form still open: the copy here is gone, the text is not.
+    assert store.kept_forms(site, jones.id) == []
+    assert dialog.isVisible() and detail.toPlainText() == canary + " and more"
+    dialog.close()
+
+
+def test_forms_kept_here_when_the_application_closed_wait_at_the_site_for_the_next_sign_in(
+    qtbot, team, shared_client, window_of
+):
+    from clinic_app.services import form_drafts, offline
+    from clinic_app.services.form_drafts import OpenForm
+    from clinic_app.storage.keys import CredentialStore
+    from clinic_app.storage.local_drafts import LocalDraftStore, default_path
+
+    canary = "Canary-form kept when the window closed"
+    smith = team.staff["smith"]
+    site = f"{team.settings.host}:{team.settings.port}/{team.settings.database}"
+    form = OpenForm(shared_client, "Risk", "new_event", {}, {"Detail": canary})
+    here = LocalDraftStore(default_path(), CredentialStore)
+    offline.keep_forms_here(here, site, smith.id, [form])
+    app = window_of(smith)
+    _idle(qtbot, app)
+    assert app.kept_drafts is not None
+    assert app.kept_drafts[0].kept_forms(site, smith.id) == []
+    waiting = Workspace(team.open_as(smith), smith).call(form_drafts.waiting_forms)
+    assert [w.form for w in waiting] == [form]  # offered to open again after sign-in
+
+
+def test_forms_open_when_the_screen_locks_while_the_server_is_away_are_kept_here(
+    qtbot, own_server, team, shared_client, window_of
+):
+    canary = "Canary-form open when the screen locked, server away"
+    lee = team.staff["lee"]
+    client_of_lee = _client(team, team.staff["jones"], next(_numbers), lee)
+    app = window_of(lee)
+    _open_form(app, client_of_lee, canary)
+    assert app.kept_drafts is not None
+    store, site = app.kept_drafts
+    app._unlock = lambda resume: None  # type: ignore[method-assign]  # no sign-in asked
+    halting = _in_background(own_server.halt)
+    qtbot.waitUntil(lambda: not halting.is_alive(), timeout=20_000)
+    try:
+        app.lock()
+        assert app.window is None  # locked at once
+        qtbot.waitUntil(lambda: app.runner.idle, timeout=30_000)
+        kept = store.kept_forms(site, lee.id)
+        assert [(f["client_id"], f["state"]) for f in kept] == [(client_of_lee, {"Detail": canary})]
+        assert app._forms_not_kept == 0  # nothing lost
+    finally:
+        resuming = _in_background(own_server.resume)
+        qtbot.waitUntil(lambda: not resuming.is_alive(), timeout=60_000)
+    store.forget_forms(site, lee.id)

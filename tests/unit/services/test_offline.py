@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from clinic_app.services import notes, offline
+from clinic_app.services import form_drafts, notes, offline
+from clinic_app.services.form_drafts import OpenForm
 from clinic_app.services.workspace import Workspace
 from clinic_app.storage.keys import CredentialStore
 from clinic_app.storage.local_drafts import LocalDraftStore, default_path
@@ -77,3 +78,35 @@ def test_only_a_site_has_a_name_to_keep_drafts_under(db, psychologist):
         assert name == f"{db.settings.host}:{db.settings.port}/{db.settings.database}"
     else:
         assert name is None
+
+
+def _kept_form(client_id: int, text: str) -> OpenForm:
+    return OpenForm(client_id, "Risk", "new_event", {}, {"Detail": text})
+
+
+def test_forms_kept_here_go_to_the_site_as_forms_left_open_when_it_is_back(
+    db, psychologist, client_id, store
+):
+    offline.keep_forms_here(store, SITE, psychologist.id, [_kept_form(client_id, CANARY)])
+    workspace = SometimesAway(db, psychologist)
+    workspace.away = True
+    assert offline.send_kept_forms(workspace, store, SITE) == 0
+    assert len(store.kept_forms(SITE, psychologist.id)) == 1  # still kept here
+    workspace.away = False
+    assert offline.send_kept_forms(workspace, store, SITE) == 1
+    assert store.kept_forms(SITE, psychologist.id) == []
+    waiting = workspace.call(form_drafts.waiting_forms)
+    assert [w.form for w in waiting] == [_kept_form(client_id, CANARY)]
+    assert offline.send_kept_forms(workspace, store, SITE) == 0  # sent once only
+
+
+def test_kept_forms_the_site_refuses_or_cannot_read_are_dropped(db, psychologist, client_id, store):
+    workspace = SometimesAway(db, psychologist)
+    too_long = "x" * (form_drafts.MAX_STATE_CHARACTERS + 1)
+    offline.keep_forms_here(store, SITE, psychologist.id, [_kept_form(client_id, too_long)])
+    assert offline.send_kept_forms(workspace, store, SITE) == 0
+    assert store.kept_forms(SITE, psychologist.id) == []
+    store.keep_forms(SITE, psychologist.id, [{"tab": 3, "form": None}])  # not a form
+    assert offline.send_kept_forms(workspace, store, SITE) == 0
+    assert store.kept_forms(SITE, psychologist.id) == []
+    assert workspace.call(form_drafts.waiting_forms) == []

@@ -54,3 +54,28 @@ def test_a_store_whose_key_is_lost_starts_again_empty(store, memory_keyring):
     assert again.kept(SITE, 3) == []
     again.keep(SITE, 3, 7, None, {"agenda": "new"})
     assert [k.fields["agenda"] for k in again.kept(SITE, 3)] == ["new"]
+
+
+def test_the_open_forms_kept_last_come_back_for_the_same_person_at_the_same_site(store):
+    form = {"client_id": 7, "tab": "Risk", "form": "new_event", "params": {}, "state": {}}
+    store.keep_forms(SITE, 3, [{**form, "state": {"Detail": "first"}}])
+    store.keep_forms(SITE, 3, [{**form, "state": {"Detail": CANARY}}, {**form, "tab": "Plan"}])
+    store.keep_forms(SITE, 4, [{**form, "state": {"Detail": "Someone else's"}}])
+    store.keep_forms("other:5432/clinic", 3, [{**form, "state": {"Detail": "Another site"}}])
+    kept = store.kept_forms(SITE, 3)
+    shown = [(k["tab"], k["state"].get("Detail")) for k in kept]
+    assert shown == [("Risk", CANARY), ("Plan", None)]
+    store.keep_forms(SITE, 3, [])  # no form open any more
+    assert store.kept_forms(SITE, 3) == []
+    assert [k["state"]["Detail"] for k in store.kept_forms(SITE, 4)] == ["Someone else's"]
+    store.forget_forms(SITE, 4)
+    assert store.kept_forms(SITE, 4) == []
+
+
+def test_kept_forms_are_encrypted_on_disk(store, memory_keyring):
+    form = {"client_id": 7, "tab": "Risk", "form": "new_event", "params": {}}
+    store.keep_forms(SITE, 3, [{**form, "state": {"Detail": CANARY}}])
+    on_disk = b"".join(p.read_bytes() for p in store.path.parent.glob(store.path.name + "*"))
+    assert CANARY.encode() not in on_disk
+    again = LocalDraftStore(store.path, CredentialStore)
+    assert [k["state"]["Detail"] for k in again.kept_forms(SITE, 3)] == [CANARY]
