@@ -206,12 +206,6 @@ class OverviewTab(RecordPart):
         # The dialog opened from a button, while it is open (tests drive it through this).
         self.current_dialog: QDialog | None = None
         self.setAccessibleName("Overview")
-        # What the tab reads is asked for first and read on the runner while the widgets
-        # are built; what comes back before they are (at once, from an inline runner) is
-        # shown once they are.
-        self._built = False
-        self._arrived: Callable[[], None] | None = None
-        self.refresh()
 
         self.edit_button = self._button("&Edit details…", "Edit the client's details")
         self.typology_button = self._button("Set &typology…", "Set the typology")
@@ -282,10 +276,7 @@ class OverviewTab(RecordPart):
         self.content_area.hide()
         for button in self._action_buttons():
             button.hide()  # nothing to act on until the record is shown
-        self._built = True
-        if self._arrived is not None:
-            arrived, self._arrived = self._arrived, None
-            arrived()
+        self.refresh()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -432,17 +423,11 @@ class OverviewTab(RecordPart):
 
         runner().run(
             read,
-            lambda loaded: self._once_built(lambda: self._show_loaded(loaded)),
+            self._show_loaded,
             key=f"overview:{client_id}",
             parent=self,
-            failed=lambda error: self._once_built(lambda: self._show_load_problem(error.message)),
+            failed=lambda error: self._show_load_problem(error.message),
         )
-
-    def _once_built(self, show: Callable[[], None]) -> None:
-        if self._built:
-            show()
-        else:
-            self._arrived = show
 
     def _show_loaded(self, loaded: tuple[RecordOverview, Protection | str | None]) -> None:
         record, protection = loaded

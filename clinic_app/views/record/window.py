@@ -187,13 +187,9 @@ class ClientRecordView(QWidget):
             parent=self,
             failed=self._on_open_failed,
         )
-        # The banner and the first part are built now, behind "Opening the record…": what
-        # they read is asked for after the audited opening (the runner keeps the order)
-        # and is read while this thread builds their widgets. If the opening is refused,
-        # so are their reads. The banner is put in place once the record is open.
-        maker = self._banner_maker
-        if maker is not None and not isinstance(maker, RecordBanner):
-            self._banner_maker = maker()
+        # The first part is built now, behind "Opening the record…": what it reads is
+        # asked for after the audited opening (the runner keeps the order) and is read
+        # while this thread builds its widgets. If the opening is refused, so is its read.
         self._build_current(opening=True)
 
     def when_open(self, then: Callable[[ClientRecordView], object]) -> None:
@@ -224,10 +220,6 @@ class ClientRecordView(QWidget):
     def _on_open_failed(self, error: ClinicError) -> None:
         self._opening = False
         self._waiting = []
-        unused = self._banner_maker
-        self._banner_maker = None
-        if isinstance(unused, RecordBanner):
-            unused.deleteLater()  # built at the opening, never put in place
         self.open_failed.emit(error)
 
     def _show_header(self, client: ClientSummary) -> None:

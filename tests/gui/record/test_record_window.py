@@ -18,7 +18,7 @@ from clinic_app.errors import ClinicError, EmergencyAccessRequired
 from clinic_app.models.enums import ClientStatus, Role
 from clinic_app.services.clients import ClientSummary
 from clinic_app.services.common import StaffRef
-from clinic_app.views.common.record_part import RecordBanner, RecordPart
+from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.runner import use_runner
 from clinic_app.views.record.window import OPENING_TEXT, ClientRecordView
 from clinic_app.views.shell.main_window import MainWindow, MainWindowParts
@@ -182,49 +182,3 @@ def test_a_refused_emergency_access_leaves_no_tab(qtbot, held):
     held.deliver()
     assert window.asked == [8]  # type: ignore[attr-defined]
     assert window.open_client_ids() == [] and opened == []
-
-
-class Banner(RecordBanner):
-    """A banner that asks the runner for what it shows as soon as it is made."""
-
-    def __init__(self, runner: HeldRunner, read: list[str]) -> None:
-        super().__init__()
-        runner.run(lambda: read.append("banner"), lambda _none: None)
-
-
-def test_the_banner_reads_with_the_first_part_and_is_put_in_place_once_open(qtbot, held):
-    read: list[str] = []
-    view = ClientRecordView.opening(
-        7, lambda: read.append("opening") or summary(7), parts(), banner=lambda: Banner(held, read)
-    )
-    qtbot.addWidget(view)
-    view.start_opening()
-    # Asked for before the record is open, after the opening (the runner keeps the order).
-    assert len(held.waiting) == 2 and view.banner is None
-    held.deliver()
-    assert read == ["opening", "banner"]
-    assert isinstance(view.banner, Banner) and view.banner.parent() is view.record_page
-    assert not view.banner.isWindow()
-
-
-def test_a_refused_opening_lets_go_of_the_banner_it_made(qtbot, held):
-    made: list[Banner] = []
-
-    def refused() -> ClientSummary:
-        raise ClinicError("You cannot open this record.")
-
-    def banner() -> Banner:
-        made.append(Banner(held, []))
-        return made[-1]
-
-    view = ClientRecordView.opening(9, refused, parts(), banner=banner)
-    qtbot.addWidget(view)
-    failures: list[ClinicError] = []
-    view.open_failed.connect(failures.append)
-    view.start_opening()
-    held.deliver()
-    assert len(failures) == 1 and view.banner is None
-    [unused] = made
-    destroyed: list[bool] = []
-    unused.destroyed.connect(lambda: destroyed.append(True))
-    qtbot.waitUntil(lambda: destroyed == [True], timeout=2000)
