@@ -552,17 +552,14 @@ class ClinicApp(QObject):
 
     # -- the main window ---------------------------------------------------------------------
 
-    def _watch_input(self) -> None:
-        """Watch the windows' input for the idle lock and Ctrl+L, from the first main window.
+    def _watch_input(self, window: MainWindow) -> None:
+        """Watch the input for the idle lock and Ctrl+L, from the main window's showing.
 
         Not before: both only act once a main window is shown, and a filter in Python
         (each event's class wrapped for Python the first time it passes) would hold up the
-        sign-in window's first paint. Watching again, for a window rebuilt after unlocking,
-        changes nothing more.
+        sign-in window's first paint by about 20 ms.
         """
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            self._input_watch.watch(app)
+        self._input_watch.watch(window)
 
     def _show_main(self, me: StaffRef, resume: _Resume | None = None) -> None:
         from clinic_app.services import clients, search  # noqa: PLC0415
@@ -621,7 +618,7 @@ class ClinicApp(QObject):
 
         self.runner.run(lock_minutes, self.idle.set_minutes, parent=window)
         window.show()
-        self._watch_input()
+        self._watch_input(window)
         self.idle.resume()
         if me.is_clinical:
             # The first record opened would otherwise import its screens on the GUI thread.

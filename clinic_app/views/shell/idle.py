@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QTouchEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import (
+    QFocusEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QTouchEvent,
+    QWheelEvent,
+    QWindow,
+)
+from PySide6.QtWidgets import QApplication, QWidget
 
-# The classes of the events below. Every event a window receives passes through these
-# filters, so the class is checked first: a test in C, where asking an event its type
-# makes a Python enum member each time.
+# The classes of the events below. Every event in the application passes through these
+# filters (thousands when a record opens), so the class is checked first: a test in C,
+# where asking an event its type makes a Python enum member each time.
 _INPUT = (QKeyEvent, QMouseEvent, QWheelEvent, QTouchEvent)
 
 # Events that show someone is at the keyboard.
@@ -26,8 +35,7 @@ _ACTIVITY = frozenset(
 class IdleWatcher(QObject):
     """Emits ``idle`` after a period with no keyboard, mouse or touch input.
 
-    Install it as an event filter where input arrives (the application does so through
-    :class:`InputWatch`, on each top-level window).
+    Install it on the QApplication with ``app.installEventFilter(watcher)``.
 
     Signals:
         idle(): no input for the configured period.
@@ -70,8 +78,7 @@ class LockKey(QObject):
     """Ctrl+L locks the screen even while a dialog is open.
 
     The main window's own shortcut does not reach it while a modal dialog has the
-    keyboard, so this filter, on the dialog's window (through :class:`InputWatch`),
-    notices the keys then.
+    keyboard, so this filter, installed on the QApplication, notices the keys then.
 
     Signals:
         pressed(): Ctrl+L was pressed while a modal dialog was open.
@@ -92,35 +99,54 @@ class LockKey(QObject):
 
 
 class InputWatch(QObject):
-    """The idle watcher and the lock keys as one filter on each top-level window.
+    """The idle watcher and the lock keys as one filter: on the main window, and on the
+    whole application while another of its windows is active.
 
-    Keyboard, mouse and touch input reaches a window before any widget inside it, so the
-    windows are enough. A filter on the QApplication would be called for every event of
-    every widget (about 2,400 when a record opens, each a call into Python: about 5 ms of
-    the 43 the opening takes), and while the runner's thread holds the interpreter each of
-    those calls waits for it. Ctrl+L is looked at first, then the idle watcher.
+    Keyboard, mouse and touch input reaches a window before any widget in it, so while the
+    main window is active its window is enough. A filter on the QApplication is called for
+    every event of every widget (about 2,400 when a record opens, each a call into Python:
+    about 5 ms of the 40 the opening takes), so it is installed only while another window
+    of the application has the keyboard (a dialog, where Ctrl+L must still lock) and taken
+    away when the main window has it again. Ctrl+L is looked at first, then the idle
+    watcher.
     """
 
     def __init__(self, idle: IdleWatcher, lock_key: LockKey, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._idle = idle
         self._lock_key = lock_key
-        self._watching = False
+        self._main: QWindow | None = None
+        self._everywhere = False
 
-    def watch(self, app: QGuiApplication) -> None:
-        """Watch the input of every top-level window: those open now, and again whenever a
-        window takes the keyboard (a dialog as it opens, a main window rebuilt after the
-        lock). Installing the filter on a window again only moves it to the front."""
-        if not self._watching:
-            self._watching = True
-            app.focusWindowChanged.connect(self._watch_windows)
-        self._watch_windows()
+    def watch(self, main: QWidget) -> None:
+        """Watch the input of ``main`` (the main window, shown), and of every window while
+        ``main`` is not the active one. Watching a new main window replaces the old."""
+        handle = main.windowHandle()
+        if handle is None:  # not shown: watch everything, as before it is
+            self._watch_everywhere(True)
+            return
+        old = self._main
+        if old is not None and old is not handle and shiboken6.isValid(old):
+            old.removeEventFilter(self)
+        self._main = handle
+        handle.installEventFilter(self)
+        self._watch_everywhere(QGuiApplication.focusWindow() is not handle)
 
-    def _watch_windows(self, *_focus: object) -> None:
-        for window in QGuiApplication.topLevelWindows():
-            window.installEventFilter(self)
+    def _watch_everywhere(self, everywhere: bool) -> None:
+        app = QGuiApplication.instance()
+        if app is None or everywhere == self._everywhere:
+            return
+        self._everywhere = everywhere
+        if everywhere:
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QFocusEvent):
+            if watched is self._main:  # the main window gained or lost the keyboard
+                self._watch_everywhere(event.type() != QEvent.Type.FocusIn)
+            return False
         if not isinstance(event, _INPUT):
             return False
         if self._lock_key.eventFilter(watched, event):

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QMouseEvent, QWindow
+from PySide6.QtGui import QGuiApplication, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from clinic_app.errors import AccountLocked, AuthError, EmergencyAccessRequired, NotFound
 from clinic_app.models.enums import (
@@ -140,41 +140,56 @@ class CountingWatch(InputWatch):
         self.watched.append(watched)
         return super().eventFilter(watched, event)
 
+    def saw_widgets(self) -> bool:
+        return any(isinstance(w, QWidget) for w in self.watched)
 
-def test_the_input_watch_sees_input_at_the_windows_and_not_every_widgets_events(qtbot):
+
+def test_the_input_watch_looks_at_the_main_window_and_everywhere_only_while_a_dialog_is_up(
+    qtbot,
+):
     idle = IdleWatcher(minutes=0.005)  # 300 ms
-    watch = CountingWatch(idle, LockKey())
-    fired: list[bool] = []
-    idle.idle.connect(lambda: fired.append(True))
-    window = QWidget()
-    qtbot.addWidget(window)
-    column = QVBoxLayout(window)
-    for n in range(40):
-        column.addWidget(QLabel(f"Line {n}"))
-    window.show()
-    qtbot.waitExposed(window)
-    watch.watch(QGuiApplication.instance())
+    lock_key = LockKey()
+    locked: list[bool] = []
+    lock_key.pressed.connect(lambda: locked.append(True))
+    watch = CountingWatch(idle, lock_key)
+    main = QWidget()
+    qtbot.addWidget(main)
+    column = QVBoxLayout(main)
+    main.show()
+    main.activateWindow()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is main.windowHandle(), timeout=5000)
+    watch.watch(main)
     watch.watched.clear()
     for n in range(40):  # widgets built, laid out and painted: none of it is input
-        column.addWidget(QLabel(f"More {n}"))
-    window.repaint()
+        column.addWidget(QLabel(f"Line {n}"))
+    main.repaint()
     QApplication.processEvents()
-    assert not any(isinstance(w, QWidget) for w in watch.watched)
-    for _ in range(4):  # the mouse moving over the window for ~400 ms: not idle
+    assert not watch.saw_widgets()
+    fired: list[bool] = []
+    idle.idle.connect(lambda: fired.append(True))
+    for step in range(4):  # the mouse moving over the main window for ~400 ms: not idle
         qtbot.wait(100)
-        QTest.mouseMove(window.windowHandle(), QPoint(5 + len(watch.watched) % 7, 5))
-    assert fired == []
-    assert watch.watched and all(isinstance(w, QWindow) for w in watch.watched)
-    qtbot.waitUntil(lambda: fired == [True], timeout=2000)
-    # A window opened later is watched once it takes the keyboard.
-    later = QWidget()
-    qtbot.addWidget(later)
-    later.show()
-    later.activateWindow()
-    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is later.windowHandle(), timeout=2000)
+        QTest.mouseMove(main.windowHandle(), QPoint(5 + step, 5))
+    assert fired == [] and watch.watched
+    # A dialog has the keyboard: its input is watched, and Ctrl+L there asks for the lock.
+    dialog = QDialog(main)
+    field = QLineEdit(dialog)
+    QVBoxLayout(dialog).addWidget(field)
+    dialog.setModal(True)
+    dialog.open()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is dialog.windowHandle(), timeout=5000)
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert locked == [True]
+    # The main window has the keyboard again: widgets' events are no longer looked at.
+    dialog.reject()
+    main.activateWindow()  # as the window manager does (the offscreen platform does not)
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is main.windowHandle(), timeout=5000)
     watch.watched.clear()
-    QTest.mouseMove(later.windowHandle(), QPoint(3, 3))
-    assert later.windowHandle() in watch.watched
+    column.addWidget(QLabel("One more"))
+    main.repaint()
+    QApplication.processEvents()
+    assert not watch.saw_widgets()
 
 
 # -- record host -------------------------------------------------------------------------------
