@@ -16,6 +16,7 @@ drawn again exactly.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -544,3 +545,8 @@ class LetterFacts:
                 ),
             }
         )
+
+
+def sha256_hex(data: bytes) -> str:
+    """A document's fingerprint, as the disclosure register records it."""
+    return hashlib.sha256(data).hexdigest()

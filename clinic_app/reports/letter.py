@@ -12,21 +12,22 @@ the same bytes, so an issued letter is drawn again from its register entry
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Final
-
-from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
-from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
-from reportlab.platypus import Flowable, KeepTogether, Spacer  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Any, Final
 
 from clinic_app.errors import ValidationError
 from clinic_app.models.enums import LetterKind
-from clinic_app.reports import page
 from clinic_app.reports.content import DocumentFrame
 from clinic_app.wording import long_date
 
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+    from reportlab.platypus import Flowable  # type: ignore[import-untyped]
+
+# reportlab and the page are imported where a letter is drawn, not with this module: the
+# record's screens import it for the letter's content, and reportlab is about 15 MB of a
+# process that may never draw a letter.
+
 PAYLOAD_KIND: Final = "letter"
-RIGHT: Final = ParagraphStyle("letter-right", parent=page.BODY, alignment=TA_RIGHT, spaceAfter=0)
-LINE: Final = ParagraphStyle("letter-line", parent=page.BODY, spaceAfter=0)
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,16 @@ class LetterContent:
         )
 
 
-def _lines(value: str, style: ParagraphStyle = LINE) -> list[Flowable]:
+def _lines(value: str, style: ParagraphStyle) -> list[Flowable]:
+    from clinic_app.reports import page  # noqa: PLC0415
+
     return [page.para(line, style) for line in value.splitlines() if line.strip()]
 
 
 def _paragraphs(value: str) -> list[Flowable]:
     """Blank lines part paragraphs; a single line break stays a line break."""
+    from clinic_app.reports import page  # noqa: PLC0415
+
     blocks = [b.strip() for b in value.replace("\r\n", "\n").split("\n\n")]
     return [
         page.markup("<br/>".join(page.text(line) for line in b.split("\n"))) for b in blocks if b
@@ -83,6 +88,14 @@ def _paragraphs(value: str) -> list[Flowable]:
 
 def render_letter(content: LetterContent, frame: DocumentFrame) -> bytes:
     """The letter as PDF bytes (the same content and frame, the same bytes)."""
+    from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]  # noqa: PLC0415
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415
+    from reportlab.platypus import KeepTogether, Spacer  # noqa: PLC0415
+
+    from clinic_app.reports import page  # noqa: PLC0415
+
+    right = ParagraphStyle("letter-right", parent=page.BODY, alignment=TA_RIGHT, spaceAfter=0)
+    line = ParagraphStyle("letter-line", parent=page.BODY, spaceAfter=0)
     signature = content.signature
     story: list[Flowable] = []
     sender = [signature.service_name, signature.name]
@@ -90,22 +103,22 @@ def render_letter(content: LetterContent, frame: DocumentFrame) -> bytes:
         sender.append(signature.job_title)
     if signature.contact:
         sender.append(signature.contact)
-    story.extend(page.para(line, RIGHT) for line in sender if line.strip())
+    story.extend(page.para(part, right) for part in sender if part.strip())
     story.append(Spacer(1, 14))
-    story.extend(_lines(content.recipient_name))
-    story.extend(_lines(content.recipient_address))
+    story.extend(_lines(content.recipient_name, line))
+    story.extend(_lines(content.recipient_address, line))
     story.append(Spacer(1, 10))
     story.append(page.para(long_date(frame.issued_on)))
     story.append(Spacer(1, 6))
     story.append(page.para(content.salutation))
     story.extend(_paragraphs(content.body))
     close: list[Flowable] = [Spacer(1, 6), page.para(content.sign_off), Spacer(1, 22)]
-    close.append(page.para(signature.name, LINE))
+    close.append(page.para(signature.name, line))
     if signature.job_title:
-        close.append(page.para(signature.job_title, LINE))
-    close.append(page.para(signature.service_name, LINE))
+        close.append(page.para(signature.job_title, line))
+    close.append(page.para(signature.service_name, line))
     if signature.contact:
-        close.append(page.para(signature.contact, LINE))
+        close.append(page.para(signature.contact, line))
     story.append(KeepTogether(close))
     return page.build_pdf(frame, story)
 

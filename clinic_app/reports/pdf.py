@@ -7,7 +7,6 @@ and :func:`render`, which renders any of them with its frame.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Final
 
@@ -26,6 +25,7 @@ from clinic_app.reports.content import (
     DocumentFrame,
     PartnerSummary,
     RiskNotice,
+    sha256_hex,
 )
 from clinic_app.reports.page import (
     CONTENT_WIDTH,
@@ -44,6 +44,8 @@ from clinic_app.reports.page import (
 from clinic_app.wording import SECTION_TITLES, counted, long_date, words
 
 Renderable = PartnerSummary | RiskNotice | ClinicalSummary
+
+__all__ = ["Renderable", "render", "sha256_hex"]
 
 
 # -- the partner summary ------------------------------------------------------------------------
@@ -408,10 +410,3 @@ def render(content: Renderable, frame: DocumentFrame) -> bytes:
     if isinstance(content, RiskNotice):
         return render_risk_notice(content, frame)
     return render_clinical_summary(content, frame)
-
-
-# -- the document's fingerprint ---------------------------------------------------------------
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -11,13 +11,9 @@ previewed and issued, by :mod:`clinic_app.services.sharing.letters`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Final
-
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.platypus import Flowable, Spacer  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Any, Final
 
 from clinic_app.errors import ValidationError
-from clinic_app.reports import page
 from clinic_app.reports.content import (
     CLINICAL_HANDLING,
     CLINICAL_MARKING,
@@ -25,6 +21,13 @@ from clinic_app.reports.content import (
     LetterFacts,
 )
 from clinic_app.wording import long_date
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable  # type: ignore[import-untyped]
+
+# reportlab and the page are imported where a letter is drawn, not with this module: the
+# record's screens import it for the letter's words and frame, and reportlab is about
+# 15 MB of a process that may never draw a letter.
 
 TITLE: Final = "Referral letter"
 PURPOSE: Final = "Referral for specialist assessment and care"
@@ -56,6 +59,8 @@ def letter_frame(facts: LetterFacts, *, document_id: str, issued_on: date) -> Do
 
 
 def _risk_story(facts: LetterFacts) -> list[Flowable]:
+    from clinic_app.reports import page  # noqa: PLC0415
+
     story: list[Flowable] = [page.heading("Risk summary")]
     assessment = facts.risk_assessment
     if assessment is None:
@@ -88,6 +93,11 @@ def _risk_story(facts: LetterFacts) -> list[Flowable]:
 
 def render_referral_letter(facts: LetterFacts, frame: DocumentFrame) -> bytes:
     """The letter as PDF bytes (deterministic: the same facts and frame, the same bytes)."""
+    from reportlab.lib.units import mm  # type: ignore[import-untyped]  # noqa: PLC0415
+    from reportlab.platypus import Spacer  # noqa: PLC0415
+
+    from clinic_app.reports import page  # noqa: PLC0415
+
     subtitle = f"Confidential clinical referral to {facts.service_name} ({facts.service_kind})"
     story: list[Flowable] = page.document_head(frame, subtitle)
     if facts.is_demo:

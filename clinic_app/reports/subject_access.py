@@ -13,16 +13,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
-
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.platypus import Flowable, KeepTogether, Spacer  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Any, Final
 
 from clinic_app.errors import ValidationError
 from clinic_app.models.subject_access import Exemption, HarmDecision, RequesterKind
-from clinic_app.reports import page
 from clinic_app.reports.content import DocumentFrame
 from clinic_app.wording import long_date
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable  # type: ignore[import-untyped]
+
+# reportlab and the page are imported where the pack is drawn, not with this module: the
+# record's screens import it for the words of a request and the pack's content, and
+# reportlab is about 15 MB of a process that may never draw a pack.
 
 TITLE: Final = "Subject access disclosure"
 MARKING: Final = "OFFICIAL-SENSITIVE: PERSONAL"
@@ -289,6 +292,11 @@ def _shown(f: PackField) -> str:
 
 
 def _item_story(item: PackItem) -> list[Flowable]:
+    from reportlab.lib.units import mm  # type: ignore[import-untyped]  # noqa: PLC0415
+    from reportlab.platypus import KeepTogether, Spacer  # noqa: PLC0415
+
+    from clinic_app.reports import page  # noqa: PLC0415
+
     rows = [(f.label, _shown(f)) for f in item.fields if _shown(f).strip()]
     w = page.CONTENT_WIDTH
     body: list[Flowable] = [page.markup(f"<b>{page.text(item.heading)}</b>")]
@@ -301,6 +309,10 @@ def _item_story(item: PackItem) -> list[Flowable]:
 
 
 def _request_story(pack: SubjectAccessPack) -> list[Flowable]:
+    from reportlab.lib.units import mm  # noqa: PLC0415
+
+    from clinic_app.reports import page  # noqa: PLC0415
+
     request = pack.request
     rows = [
         ("Client", pack.client_name),
@@ -334,6 +346,8 @@ def _request_story(pack: SubjectAccessPack) -> list[Flowable]:
 
 
 def _log_story(pack: SubjectAccessPack) -> list[Flowable]:
+    from clinic_app.reports import page  # noqa: PLC0415
+
     story: list[Flowable] = [page.heading("What was taken out, and why")]
     if not pack.removals:
         story.append(page.para("Nothing was taken out."))
@@ -356,6 +370,8 @@ def _log_story(pack: SubjectAccessPack) -> list[Flowable]:
 
 def render_subject_access(pack: SubjectAccessPack, frame: DocumentFrame) -> bytes:
     """The pack as PDF bytes (deterministic: the same content and frame, the same bytes)."""
+    from clinic_app.reports import page  # noqa: PLC0415
+
     story: list[Flowable] = page.document_head(frame, f"The records held about {pack.client_name}")
     story.extend(_request_story(pack))
     for section in pack.sections:

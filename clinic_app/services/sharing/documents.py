@@ -43,7 +43,7 @@ from clinic_app.errors import Problem, ValidationError
 from clinic_app.measures.definitions import shipped_definitions
 from clinic_app.models import Client, SpecialistService
 from clinic_app.models.enums import ConsentToShare, DisclosureKind, Gateway, ShareDecisionKind
-from clinic_app.reports import letter, pdf, referral_letter, subject_access
+from clinic_app.reports import letter, referral_letter, subject_access
 from clinic_app.reports.content import (
     CLINICAL_HANDLING,
     CLINICAL_MARKING,
@@ -51,8 +51,8 @@ from clinic_app.reports.content import (
     DocumentFrame,
     PartnerSummary,
     RiskNotice,
+    sha256_hex,
 )
-from clinic_app.reports.page import ensure_fonts
 from clinic_app.services import audit, risk, settings
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef
@@ -114,6 +114,8 @@ def load_for_export() -> None:
     The command line calls this on a second thread while the password is checked. Call
     it only while nothing is being rendered: it registers the fonts with the renderer.
     """
+    from clinic_app.reports.page import ensure_fonts  # noqa: PLC0415
+
     ensure_fonts()
     lexicon.load_lexicon()
     shipped_definitions()
@@ -153,9 +155,14 @@ def document_frame(
     )
 
 
-def _rendered(content: pdf.Renderable, frame: DocumentFrame) -> RenderedDocument:
+def _rendered(
+    content: PartnerSummary | RiskNotice | ClinicalSummary, frame: DocumentFrame
+) -> RenderedDocument:
+    # reportlab is imported when a document is first drawn, not with the record's screens.
+    from clinic_app.reports import pdf  # noqa: PLC0415
+
     data = pdf.render(content, frame)
-    return RenderedDocument(frame, data, pdf.sha256_hex(data))
+    return RenderedDocument(frame, data, sha256_hex(data))
 
 
 # -- checks before anything leaves --------------------------------------------------------------
@@ -719,10 +726,12 @@ def regenerate(session: Session, by: StaffRef, disclosure_id: int) -> bytes:
     elif stored.disclosure.kind is DisclosureKind.SUBJECT_ACCESS:
         data = subject_access.render_from_payload(payload)
     else:
+        from clinic_app.reports import pdf  # noqa: PLC0415
+
         content = payloads.content_from_payload(payload["content"])
         frame = DocumentFrame.from_json(payload["frame"])
         data = pdf.render(content, frame)
-    if pdf.sha256_hex(data) != stored.disclosure.document_sha256:
+    if sha256_hex(data) != stored.disclosure.document_sha256:
         raise ValidationError(
             "This document can no longer be reproduced exactly (the program that drew it "
             "has changed); its recorded content is unchanged."

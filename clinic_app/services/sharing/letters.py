@@ -53,8 +53,12 @@ from clinic_app.models.enums import (
     RiskTool,
     ShareDecisionKind,
 )
-from clinic_app.reports import pdf
-from clinic_app.reports.content import LetterFacts, LetterRiskAssessment, LetterRiskEvent
+from clinic_app.reports.content import (
+    LetterFacts,
+    LetterRiskAssessment,
+    LetterRiskEvent,
+    sha256_hex,
+)
 from clinic_app.reports.referral_letter import (
     PURPOSE,
     letter_frame,
@@ -375,7 +379,7 @@ def preview_referral_letter(
         frame.document_id,
         issued_on,
         data,
-        pdf.sha256_hex(data),
+        sha256_hex(data),
         facts.service_name,
         _filename(facts, issued_on),
         wording,
@@ -417,7 +421,7 @@ def issue_referral_letter(
     )
     frame = letter_frame(facts, document_id=document_id, issued_on=issued_on)
     data = render_referral_letter(facts, frame)
-    sha256 = pdf.sha256_hex(data)
+    sha256 = sha256_hex(data)
     if sha256 != expected_sha256:
         raise ValidationError(
             "The referral or the client's record has changed since you reviewed this letter. "

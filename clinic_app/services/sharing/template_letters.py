@@ -42,8 +42,12 @@ from clinic_app.models.enums import (
     Gateway,
     LetterKind,
 )
-from clinic_app.reports import pdf
-from clinic_app.reports.content import CLINICAL_HANDLING, CLINICAL_MARKING, DocumentFrame
+from clinic_app.reports.content import (
+    CLINICAL_HANDLING,
+    CLINICAL_MARKING,
+    DocumentFrame,
+    sha256_hex,
+)
 from clinic_app.reports.letter import LetterContent, Signature, payload_of, render_letter
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.common import StaffRef, get_or_raise
@@ -363,7 +367,7 @@ def preview_letter(
         document_id,
         issued_on,
         data,
-        pdf.sha256_hex(data),
+        sha256_hex(data),
         suggested_filename(session, client_id, text.kind, issued_on),
     )
 
@@ -399,7 +403,7 @@ def issue_letter(
     content, frame, data = _draw(
         session, by, client_id, text, document_id=document_id, issued_on=issued_on
     )
-    sha256 = pdf.sha256_hex(data)
+    sha256 = sha256_hex(data)
     if sha256 != expected_sha256:
         raise ValidationError(
             "The letter or the record has changed since you reviewed it. Review the letter "
