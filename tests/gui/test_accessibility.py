@@ -190,16 +190,22 @@ class DialogWalker:
     def windows_shown(self) -> None:
         """Check and close the windows a button showed without waiting for them."""
         main = self.app.window
-        for widget in QApplication.topLevelWidgets():
-            # checking one window runs events, which may delete another of the list
-            if not shiboken6.isValid(widget) or widget is main:
-                continue
-            if not isinstance(widget, QDialog) or not widget.isVisible():
-                continue
-            title = widget.windowTitle() or type(widget).__name__
-            self.seen.append(title)
-            check(widget, f"{self.where}: {title}", self.found)
-            widget.close()
+        # The timer must not check (and dismiss) a dialog while it is being checked here.
+        self._busy = True
+        try:
+            for widget in QApplication.topLevelWidgets():
+                # checking one window runs events, which may delete another of the list
+                if not shiboken6.isValid(widget) or widget is main:
+                    continue
+                if not isinstance(widget, QDialog) or not widget.isVisible():
+                    continue
+                title = widget.windowTitle() or type(widget).__name__
+                self.seen.append(title)
+                check(widget, f"{self.where}: {title}", self.found)
+                if shiboken6.isValid(widget):
+                    widget.close()
+        finally:
+            self._busy = False
 
     def trigger(self, actions: list[QAction]) -> None:
         for action in actions:

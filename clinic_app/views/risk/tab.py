@@ -99,6 +99,17 @@ class UrgentRiskBanner(RecordBanner):
         self._open_decision = open_decision
         self.events: list[RiskEventRow] = []
         self.setObjectName("urgentRiskBanner")
+        self.setAccessibleName("Urgent risk alert")
+        # The band's look and words are made the first time it has something to say: most
+        # records have no urgent event, and building and styling them was about a tenth of
+        # opening a record.
+        self._built = False
+        self.refresh()
+
+    def _build(self) -> None:
+        if self._built:
+            return
+        self._built = True
         self.setFrameShape(QFrame.Shape.Box)
         self.setStyleSheet(
             f"QFrame#urgentRiskBanner {{ background: {BANNER_BACKGROUND};"
@@ -109,7 +120,6 @@ class UrgentRiskBanner(RecordBanner):
             f" border: 3px solid {BANNER_TEXT}; border-radius: 3px; }}"
             f" QFrame#urgentRiskBanner QPushButton:focus {{ border: 3px solid {BANNER_FOCUS}; }}"
         )
-        self.setAccessibleName("Urgent risk alert")
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         self.icon = QLabel()
@@ -144,7 +154,6 @@ class UrgentRiskBanner(RecordBanner):
         # Until the urgent events have been read there is nothing to offer.
         self.decide_button.hide()
         self.retry_button.hide()
-        self.refresh()
 
     @property
     def needed(self) -> bool:
@@ -182,15 +191,20 @@ class UrgentRiskBanner(RecordBanner):
             listing = "\n".join(lines)
         else:
             title = listing = ""
-        self.title.setText(title)
-        self.listing.setText(listing)
-        self.decide_button.setVisible(bool(events))
-        self.retry_button.setVisible(failure is not None)
-        if events:
-            first = event_title(events[0])
-            self.decide_button.setAccessibleName("Record the share decision for the first event")
-            self.decide_button.setAccessibleDescription(first)
-            self.decide_button.setToolTip(f"Record the share decision for {first} (Alt+D)")
+        if title:
+            self._build()
+        if self._built:
+            self.title.setText(title)
+            self.listing.setText(listing)
+            self.decide_button.setVisible(bool(events))
+            self.retry_button.setVisible(failure is not None)
+            if events:
+                first = event_title(events[0])
+                self.decide_button.setAccessibleName(
+                    "Record the share decision for the first event"
+                )
+                self.decide_button.setAccessibleDescription(first)
+                self.decide_button.setToolTip(f"Record the share decision for {first} (Alt+D)")
         description = f"{title}. {listing}".replace("\n", ". ") if title else ""
         self.setAccessibleDescription(description)
         self.setToolTip(description)
