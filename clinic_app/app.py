@@ -116,6 +116,8 @@ class ClinicApp(QObject):
         self.live: LiveRefresh | None = None  # a site's live refresh, while signed in
         # At a site: what is typed while the server is away, kept on this computer.
         self.kept_drafts: tuple[LocalDraftStore, str] | None = None
+        # While the site is away: keeps what the open forms hold on this computer now.
+        self._keep_forms_now: Callable[[], None] | None = None
         # The one runner of units of work: every view hands it what would wait on the
         # database, so that the window never freezes.
         self.runner = Runner(self)
@@ -411,7 +413,7 @@ class ClinicApp(QObject):
             me = self.workspace.me
             self.runner.run(
                 partial(self.workspace.call, form_drafts.keep_open_forms, forms),
-                lambda _none: None,
+                lambda _none: self._forms_kept_at_the_site(me),
                 failed=lambda error: self._forms_could_not_be_kept(error, me, forms),
             )
         for dialog, _form in found:
@@ -420,6 +422,19 @@ class ClinicApp(QObject):
                 dialog.reject()
             dialog.hide()
 
+    def _forms_kept_at_the_site(self, me: StaffRef) -> None:
+        """The site has the forms: what was kept of them here meanwhile (the site seemed
+        away a moment ago) must not come back a second time."""
+        if self.kept_drafts is not None:
+            store, site = self.kept_drafts
+            self.runner.run(
+                partial(store.forget_open_forms, site, me.id),
+                lambda _none: None,
+                failed=lambda error: log.warning(
+                    "open forms kept here not forgotten (%s)", type(error).__name__
+                ),
+            )
+
     def _forms_could_not_be_kept(
         self, error: ClinicError, me: StaffRef, forms: list[OpenForm]
     ) -> None:
@@ -427,11 +442,11 @@ class ClinicApp(QObject):
         from clinic_app.storage.site import SiteUnreachable  # noqa: PLC0415
 
         if isinstance(error, SiteUnreachable) and self.kept_drafts is not None:
-            # The site is away: kept on this computer, and handed to the site when this
-            # person next signs in (which needs the site).
+            # The site is away: kept on this computer, with any others waiting, and handed
+            # to the site when this person next signs in (which needs the site).
             store, site = self.kept_drafts
             self.runner.run(
-                partial(offline.keep_forms_here, store, site, me.id, forms),
+                partial(offline.keep_closed_forms_here, store, site, me.id, forms),
                 lambda _none: None,
                 failed=lambda again: self._forms_could_not_be_kept(again, me, forms),
             )
@@ -531,9 +546,12 @@ class ClinicApp(QObject):
         self._close_window()
         QTimer.singleShot(0, lambda: self._unlock(None))
 
-    @staticmethod
-    def _quit() -> None:
-        """The user closed the window: nothing of the record stays on the clipboard."""
+    def _quit(self) -> None:
+        """The user closed the window: nothing of the record stays on the clipboard, and
+        while the site is away what the open forms hold is kept here one last time (the
+        runner finishes it before the application ends)."""
+        if self._keep_forms_now is not None:
+            self._keep_forms_now()
         clear_clipboard()
         QApplication.quit()
 
@@ -544,6 +562,7 @@ class ClinicApp(QObject):
 
     def _close_window(self) -> None:
         self._stop_live()
+        self._keep_forms_now = None  # its window is going
         if self.window is not None:
             self.window.close_for_lock()
             self.window.deleteLater()
@@ -653,14 +672,19 @@ class ClinicApp(QObject):
                 failed=not_sent,
             )
 
+        def send_kept_forms(*, after_closing: bool = False) -> None:
+            runner.run(
+                partial(
+                    offline.send_kept_forms, workspace, store, site, after_closing=after_closing
+                ),
+                lambda _sent: None,
+                failed=not_sent,
+            )
+
         send_kept()
         # Forms kept here when the application closed (or the screen locked) while the
         # site was away: the site keeps them as forms left open, offered after sign-in.
-        runner.run(
-            partial(offline.send_kept_forms, workspace, store, site),
-            lambda _sent: None,
-            failed=not_sent,
-        )
+        send_kept_forms(after_closing=True)
         if self.live is None or self.window is None:
             return
         window = self.window
@@ -683,12 +707,20 @@ class ClinicApp(QObject):
         def reachable(back: bool) -> None:
             if back:
                 keeping.stop()
-                # The forms are still open, and the site can take them now.
-                runner.run(partial(store.forget_forms, site, me.id), lambda _none: None)
+                self._keep_forms_now = None
+                # The open forms are still open, and the site can take them now; those
+                # still waiting from earlier go to the site.
+                runner.run(
+                    partial(store.forget_open_forms, site, me.id),
+                    lambda _none: None,
+                    failed=not_sent,
+                )
                 send_kept()
+                send_kept_forms()
             else:
                 keep_forms()
                 keeping.start()
+                self._keep_forms_now = keep_forms  # once more when the application closes
 
         keeping.timeout.connect(keep_forms)
         self.live.reachable_changed.connect(reachable)
@@ -770,7 +802,7 @@ class ClinicApp(QObject):
             window,
             "Forms left open",
             f"{count} form{'s were' if count != 1 else ' was'} open with unsaved text when "
-            "the screen was locked or the application closed "
+            f"you last left {'them' if count != 1 else 'it'} "
             f"({waiting[0].saved_at.astimezone():%d/%m/%Y %H:%M})."
             " Open them again now? If you choose No, that text is discarded.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,

@@ -49,8 +49,13 @@ class SavedForm:
     form: OpenForm
 
 
-def keep_open_forms(session: Session, by: StaffRef, forms: list[OpenForm]) -> int:
-    """Keep the user's open forms until they come back; how many were kept."""
+def keep_open_forms(
+    session: Session, by: StaffRef, forms: list[OpenForm], *, left_at: datetime | None = None
+) -> int:
+    """Keep the user's open forms until they come back; how many were kept.
+
+    ``left_at``: when they were left, if not now (forms kept on a workstation while the
+    site was away, handed over later)."""
     check = Checker()
     if len(forms) > MAX_FORMS:
         check.add("forms", "Too many forms are open to keep them all.")
@@ -77,6 +82,7 @@ def keep_open_forms(session: Session, by: StaffRef, forms: list[OpenForm]) -> in
             form=form.form,
             params=form.params,
             state=form.state,
+            **({"saved_at": left_at} if left_at is not None else {}),
         )
         for form in forms
     )

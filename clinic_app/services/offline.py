@@ -11,9 +11,10 @@ was closed or crashed meanwhile). No two-way synchronisation: a kept text become
 person's draft, which they see and save or discard as any autosaved draft.
 
 The other forms are kept as at a screen lock (``services.form_drafts``): while the server
-is away the application keeps what every open form holds with :func:`keep_forms_here`,
-and :func:`send_kept_forms` hands a kept list to the site as that person's forms left
-open, which the next sign-in offers to open again.
+is away the application keeps what every open form holds with :func:`keep_forms_here`
+(replaced each time), forms closed meanwhile with :func:`keep_closed_forms_here` (added
+to), and :func:`send_kept_forms` hands what is waiting to the site as that person's forms
+left open, which the sign-in offers to open again.
 """
 
 from __future__ import annotations
@@ -84,24 +85,33 @@ def send_kept_drafts(workspace: Workspace, store: LocalDraftStore, site: str) ->
     return sent
 
 
+def _as_json(forms: list[OpenForm]) -> list[dict[str, Any]]:
+    return [
+        {
+            "client_id": f.client_id,
+            "tab": f.tab,
+            "form": f.form,
+            "params": f.params,
+            "state": f.state,
+        }
+        for f in forms
+    ]
+
+
 def keep_forms_here(
     store: LocalDraftStore, site: str, staff_id: int, forms: list[OpenForm]
 ) -> None:
-    """Keep what this person's open forms hold on this computer (an empty list forgets it)."""
-    store.keep_forms(
-        site,
-        staff_id,
-        [
-            {
-                "client_id": f.client_id,
-                "tab": f.tab,
-                "form": f.form,
-                "params": f.params,
-                "state": f.state,
-            }
-            for f in forms
-        ],
-    )
+    """Keep what this person's open forms hold now on this computer (replacing what was
+    kept of them before; an empty list forgets it)."""
+    store.keep_open_forms(site, staff_id, _as_json(forms))
+
+
+def keep_closed_forms_here(
+    store: LocalDraftStore, site: str, staff_id: int, forms: list[OpenForm]
+) -> None:
+    """Keep forms closed while the site is away (the screen locked) until the site can
+    take them: added to those already waiting, never replacing them."""
+    store.add_waiting_forms(site, staff_id, _as_json(forms))
 
 
 def _open_form(kept: dict[str, Any]) -> OpenForm | None:
@@ -118,24 +128,31 @@ def _open_form(kept: dict[str, Any]) -> OpenForm | None:
     return OpenForm(client_id, tab, form, params, state)
 
 
-def send_kept_forms(workspace: Workspace, store: LocalDraftStore, site: str) -> int:
-    """Hand the forms kept on this computer to the site as this person's forms left open
-    (offered again at sign-in); how many the site kept.
+def send_kept_forms(
+    workspace: Workspace, store: LocalDraftStore, site: str, *, after_closing: bool = False
+) -> int:
+    """Hand the forms waiting on this computer to the site as this person's forms left
+    open (offered again at sign-in); how many the site kept.
 
-    While the site is still away they stay kept here. Forms the site refuses for good
-    (text the checks refuse) are dropped, as a kept draft the site refuses is.
+    ``after_closing`` (at sign-in): what was open when the application last closed, or
+    crashed, is waiting too. While the site is still away they stay kept here. Forms the
+    site refuses for good (text the checks refuse) are dropped, as a kept draft the site
+    refuses is.
     """
     me = workspace.me
-    kept = [form for k in store.kept_forms(site, me.id) if (form := _open_form(k)) is not None]
+    if after_closing:
+        store.set_aside_open_forms(site, me.id)
+    waiting, left_at = store.waiting_forms(site, me.id)
+    kept = [form for k in waiting if (form := _open_form(k)) is not None]
     if not kept:
-        store.forget_forms(site, me.id)
+        store.forget_waiting_forms(site, me.id)
         return 0
     try:
-        sent = workspace.call(form_drafts.keep_open_forms, kept)
+        sent = workspace.call(form_drafts.keep_open_forms, kept, left_at=left_at)
     except SiteUnreachable:
         return 0
     except ClinicError as error:
         log.warning("forms kept here were refused by the site (%s)", type(error).__name__)
         sent = 0
-    store.forget_forms(site, me.id)
+    store.forget_waiting_forms(site, me.id)
     return sent

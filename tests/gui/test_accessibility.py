@@ -130,6 +130,7 @@ class DialogWalker:
         self.found = found
         self.seen: list[str] = []
         self._busy = False
+        self._checking: QWidget | None = None  # a dialog windows_shown is checking
         self._timer = QTimer()
         self._timer.setInterval(20)
         self._timer.timeout.connect(self._tick)
@@ -146,6 +147,8 @@ class DialogWalker:
             return
         modal = QApplication.activeModalWidget()
         if modal is None or not shiboken6.isValid(modal) or not self.app.runner.idle:
+            return
+        if modal is self._checking:
             return
         self._busy = True
         try:
@@ -190,22 +193,23 @@ class DialogWalker:
     def windows_shown(self) -> None:
         """Check and close the windows a button showed without waiting for them."""
         main = self.app.window
-        # The timer must not check (and dismiss) a dialog while it is being checked here.
-        self._busy = True
-        try:
-            for widget in QApplication.topLevelWidgets():
-                # checking one window runs events, which may delete another of the list
-                if not shiboken6.isValid(widget) or widget is main:
-                    continue
-                if not isinstance(widget, QDialog) or not widget.isVisible():
-                    continue
-                title = widget.windowTitle() or type(widget).__name__
-                self.seen.append(title)
+        for widget in QApplication.topLevelWidgets():
+            # checking one window runs events, which may delete another of the list
+            if not shiboken6.isValid(widget) or widget is main:
+                continue
+            if not isinstance(widget, QDialog) or not widget.isVisible():
+                continue
+            title = widget.windowTitle() or type(widget).__name__
+            self.seen.append(title)
+            # The timer must not check (and dismiss) this dialog while it is checked here;
+            # another that opens meanwhile it still checks and dismisses.
+            self._checking = widget
+            try:
                 check(widget, f"{self.where}: {title}", self.found)
-                if shiboken6.isValid(widget):
-                    widget.close()
-        finally:
-            self._busy = False
+            finally:
+                self._checking = None
+            if shiboken6.isValid(widget):
+                widget.close()
 
     def trigger(self, actions: list[QAction]) -> None:
         for action in actions:

@@ -551,13 +551,13 @@ def test_open_forms_are_kept_here_while_the_server_is_away(
         qtbot.waitUntil(notice.isVisible, timeout=10_000)
         # Kept at once, then again every few seconds with what has been typed since.
         qtbot.waitUntil(
-            lambda: [f["state"] for f in store.kept_forms(site, jones.id)] == [{"Detail": canary}],
+            lambda: [f["state"] for f in store.open_forms(site, jones.id)] == [{"Detail": canary}],
             timeout=10_000,
         )
         detail.setPlainText(canary + " and more")
         qtbot.waitUntil(
             lambda: (
-                [f["state"]["Detail"] for f in store.kept_forms(site, jones.id)]
+                [f["state"]["Detail"] for f in store.open_forms(site, jones.id)]
                 == [canary + " and more"]
             ),
             timeout=10_000,
@@ -567,7 +567,7 @@ def test_open_forms_are_kept_here_while_the_server_is_away(
         qtbot.waitUntil(lambda: not notice.isVisible(), timeout=10_000)
         _idle(qtbot, app)
     # The site is back and the form still open: the copy here is gone, the text is not.
-    assert store.kept_forms(site, jones.id) == []
+    assert store.open_forms(site, jones.id) == []
     assert dialog.isVisible() and detail.toPlainText() == canary + " and more"
     dialog.close()
 
@@ -589,7 +589,8 @@ def test_forms_kept_here_when_the_application_closed_wait_at_the_site_for_the_ne
     app = window_of(smith)
     _idle(qtbot, app)
     assert app.kept_drafts is not None
-    assert app.kept_drafts[0].kept_forms(site, smith.id) == []
+    assert app.kept_drafts[0].open_forms(site, smith.id) == []
+    assert app.kept_drafts[0].waiting_forms(site, smith.id) == ([], None)
     waiting = Workspace(team.open_as(smith), smith).call(form_drafts.waiting_forms)
     assert [w.form for w in waiting] == [form]  # offered to open again after sign-in
 
@@ -611,10 +612,34 @@ def test_forms_open_when_the_screen_locks_while_the_server_is_away_are_kept_here
         app.lock()
         assert app.window is None  # locked at once
         qtbot.waitUntil(lambda: app.runner.idle, timeout=30_000)
-        kept = store.kept_forms(site, lee.id)
+        kept, _when = store.waiting_forms(site, lee.id)
         assert [(f["client_id"], f["state"]) for f in kept] == [(client_of_lee, {"Detail": canary})]
         assert app._forms_not_kept == 0  # nothing lost
     finally:
         resuming = _in_background(own_server.resume)
         qtbot.waitUntil(lambda: not resuming.is_alive(), timeout=60_000)
-    store.forget_forms(site, lee.id)
+    store.forget_waiting_forms(site, lee.id)
+
+
+def test_forms_the_site_keeps_at_a_lock_are_not_also_kept_here(qtbot, team, window_of):
+    # The site seemed away a moment ago (its open forms were kept here), and is back when
+    # the screen locks: the forms reach the site, and the copy here must not come back too.
+    from clinic_app.services import form_drafts, offline
+    from clinic_app.services.form_drafts import OpenForm
+
+    canary = "Canary-form kept at the site at the lock"
+    smith = team.staff["smith"]
+    client_of_smith = _client(team, team.staff["jones"], next(_numbers), smith)
+    app = window_of(smith)
+    _open_form(app, client_of_smith, canary)
+    assert app.kept_drafts is not None
+    store, site = app.kept_drafts
+    earlier = OpenForm(client_of_smith, "Risk", "new_event", {}, {"Detail": canary[:20]})
+    offline.keep_forms_here(store, site, smith.id, [earlier])
+    app._unlock = lambda resume: None  # type: ignore[method-assign]  # no sign-in asked
+    app.lock()
+    qtbot.waitUntil(lambda: app.runner.idle, timeout=20_000)
+    assert store.open_forms(site, smith.id) == []
+    workspace = Workspace(team.open_as(smith), smith)
+    waiting = workspace.call(form_drafts.take_open_forms)
+    assert [w.state for w in waiting if w.client_id == client_of_smith] == [{"Detail": canary}]

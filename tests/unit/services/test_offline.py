@@ -87,26 +87,35 @@ def _kept_form(client_id: int, text: str) -> OpenForm:
 def test_forms_kept_here_go_to_the_site_as_forms_left_open_when_it_is_back(
     db, psychologist, client_id, store
 ):
+    # Open when the application closed while the site was away; the next sign-in sends them.
     offline.keep_forms_here(store, SITE, psychologist.id, [_kept_form(client_id, CANARY)])
     workspace = SometimesAway(db, psychologist)
     workspace.away = True
-    assert offline.send_kept_forms(workspace, store, SITE) == 0
-    assert len(store.kept_forms(SITE, psychologist.id)) == 1  # still kept here
+    assert offline.send_kept_forms(workspace, store, SITE, after_closing=True) == 0
+    assert len(store.waiting_forms(SITE, psychologist.id)[0]) == 1  # still kept here
+    # The new session's own open forms are kept while the site is away: nothing waiting
+    # from before is replaced or lost by that.
+    offline.keep_forms_here(store, SITE, psychologist.id, [])
+    offline.keep_closed_forms_here(
+        store, SITE, psychologist.id, [_kept_form(client_id, CANARY + " at a lock")]
+    )
     workspace.away = False
-    assert offline.send_kept_forms(workspace, store, SITE) == 1
-    assert store.kept_forms(SITE, psychologist.id) == []
+    _forms, left_at = store.waiting_forms(SITE, psychologist.id)
+    assert offline.send_kept_forms(workspace, store, SITE) == 2
+    assert store.waiting_forms(SITE, psychologist.id) == ([], None)
     waiting = workspace.call(form_drafts.waiting_forms)
-    assert [w.form for w in waiting] == [_kept_form(client_id, CANARY)]
+    assert [w.form.state["Detail"] for w in waiting] == [CANARY, CANARY + " at a lock"]
+    assert {w.saved_at for w in waiting} == {left_at}  # when they were left, not sent
     assert offline.send_kept_forms(workspace, store, SITE) == 0  # sent once only
 
 
 def test_kept_forms_the_site_refuses_or_cannot_read_are_dropped(db, psychologist, client_id, store):
     workspace = SometimesAway(db, psychologist)
     too_long = "x" * (form_drafts.MAX_STATE_CHARACTERS + 1)
-    offline.keep_forms_here(store, SITE, psychologist.id, [_kept_form(client_id, too_long)])
+    offline.keep_closed_forms_here(store, SITE, psychologist.id, [_kept_form(client_id, too_long)])
     assert offline.send_kept_forms(workspace, store, SITE) == 0
-    assert store.kept_forms(SITE, psychologist.id) == []
-    store.keep_forms(SITE, psychologist.id, [{"tab": 3, "form": None}])  # not a form
+    assert store.waiting_forms(SITE, psychologist.id) == ([], None)
+    store.add_waiting_forms(SITE, psychologist.id, [{"tab": 3, "form": None}])  # not a form
     assert offline.send_kept_forms(workspace, store, SITE) == 0
-    assert store.kept_forms(SITE, psychologist.id) == []
+    assert store.waiting_forms(SITE, psychologist.id) == ([], None)
     assert workspace.call(form_drafts.waiting_forms) == []
