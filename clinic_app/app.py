@@ -59,13 +59,12 @@ if TYPE_CHECKING:
     from clinic_app.views.common.live import LiveRefresh
     from clinic_app.views.home.dashboard import DashboardView
     from clinic_app.views.record.window import ClientRecordView
+    from clinic_app.views.shell.kept_here import KeptHere
     from clinic_app.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "Working…"
-# While the site is away, how often what the open forms hold is kept on this computer.
-KEEP_FORMS_EVERY_MS = 5_000
 
 
 def clear_clipboard() -> None:
@@ -115,9 +114,8 @@ class ClinicApp(QObject):
         self.window: MainWindow | None = None
         self.live: LiveRefresh | None = None  # a site's live refresh, while signed in
         # At a site: what is typed while the server is away, kept on this computer.
-        self.kept_drafts: tuple[LocalDraftStore, str] | None = None
-        # While the site is away: keeps what the open forms hold on this computer now.
-        self._keep_forms_now: Callable[[], None] | None = None
+        # At a site: what is typed while the server is away, kept on this computer.
+        self.kept_here: KeptHere | None = None
         # The one runner of units of work: every view hands it what would wait on the
         # database, so that the window never freezes.
         self.runner = Runner(self)
@@ -413,7 +411,7 @@ class ClinicApp(QObject):
             me = self.workspace.me
             self.runner.run(
                 partial(self.workspace.call, form_drafts.keep_open_forms, forms),
-                lambda _none: self._forms_kept_at_the_site(me),
+                lambda _none: self._forms_kept_at_the_site(),
                 failed=lambda error: self._forms_could_not_be_kept(error, me, forms),
             )
         for dialog, _form in found:
@@ -422,33 +420,23 @@ class ClinicApp(QObject):
                 dialog.reject()
             dialog.hide()
 
-    def _forms_kept_at_the_site(self, me: StaffRef) -> None:
+    def _forms_kept_at_the_site(self) -> None:
         """The site has the forms: what was kept of them here meanwhile (the site seemed
         away a moment ago) must not come back a second time."""
-        if self.kept_drafts is not None:
-            store, site = self.kept_drafts
-            self.runner.run(
-                partial(store.forget_open_forms, site, me.id),
-                lambda _none: None,
-                failed=lambda error: log.warning(
-                    "open forms kept here not forgotten (%s)", type(error).__name__
-                ),
-            )
+        if self.kept_here is not None:
+            self.kept_here.forget_open_forms()
 
     def _forms_could_not_be_kept(
         self, error: ClinicError, me: StaffRef, forms: list[OpenForm]
     ) -> None:
-        from clinic_app.services import offline  # noqa: PLC0415
         from clinic_app.storage.site import SiteUnreachable  # noqa: PLC0415
 
-        if isinstance(error, SiteUnreachable) and self.kept_drafts is not None:
+        kept_here = self.kept_here
+        if isinstance(error, SiteUnreachable) and kept_here is not None:
             # The site is away: kept on this computer, with any others waiting, and handed
             # to the site when this person next signs in (which needs the site).
-            store, site = self.kept_drafts
-            self.runner.run(
-                partial(offline.keep_closed_forms_here, store, site, me.id, forms),
-                lambda _none: None,
-                failed=lambda again: self._forms_could_not_be_kept(again, me, forms),
+            kept_here.keep_closed_forms(
+                forms, lambda again: self._forms_could_not_be_kept(again, me, forms)
             )
             return
         log.warning("Open forms could not be kept at lock: %s", type(error).__name__)
@@ -550,8 +538,8 @@ class ClinicApp(QObject):
         """The user closed the window: nothing of the record stays on the clipboard, and
         while the site is away what the open forms hold is kept here one last time (the
         runner finishes it before the application ends)."""
-        if self._keep_forms_now is not None:
-            self._keep_forms_now()
+        if self.kept_here is not None:
+            self.kept_here.keep_at_close()
         clear_clipboard()
         QApplication.quit()
 
@@ -562,7 +550,8 @@ class ClinicApp(QObject):
 
     def _close_window(self) -> None:
         self._stop_live()
-        self._keep_forms_now = None  # its window is going
+        if self.kept_here is not None:
+            self.kept_here.let_go_of_window()  # its window is going
         if self.window is not None:
             self.window.close_for_lock()
             self.window.deleteLater()
@@ -628,7 +617,7 @@ class ClinicApp(QObject):
         self.live = live_refresh.for_workspace(workspace, window)
         if self.live is not None:
             window.follow_site(self.live)
-        self._keep_drafts_locally(workspace)
+        self._keep_here(workspace, window)
         database = self.database
 
         def lock_minutes() -> int:
@@ -645,85 +634,25 @@ class ClinicApp(QObject):
         if resume is not None:
             self._resume(window, workspace, resume)
 
-    def _keep_drafts_locally(self, workspace: Workspace) -> None:
+    def _keep_here(self, workspace: Workspace, window: MainWindow) -> None:
         """At a site: keep what is typed while the server is away on this computer, and
         save at the site what was kept (now, and whenever the server is back)."""
-        from clinic_app.services import offline  # noqa: PLC0415
-        from clinic_app.storage import local_drafts  # noqa: PLC0415
-        from clinic_app.storage.keys import CredentialStore  # noqa: PLC0415
+        from clinic_app.views.shell.kept_here import KeptHere  # noqa: PLC0415
 
-        site = offline.site_name(workspace)
-        if site is None:
-            self.kept_drafts = None
+        self.kept_here = KeptHere.for_workspace(workspace, self.runner)
+        if self.kept_here is None:
             return
-        # Always the operating system's credential store (a key file holds the workstation
-        # database's own key, which this must never replace).
-        store = local_drafts.LocalDraftStore(local_drafts.default_path(), CredentialStore)
-        self.kept_drafts = (store, site)
-        runner, me = self.runner, workspace.me
+        # Kept here when the application closed (or the screen locked) while the site was
+        # away: the site keeps it now (forms as forms left open, offered after sign-in).
+        self.kept_here.send_kept(after_closing=True)
+        if self.live is not None:
+            self.kept_here.follow(window, self.live)
 
-        def not_sent(error: ClinicError) -> None:
-            log.info("text kept here not sent (%s)", type(error).__name__)
-
-        def send_kept() -> None:
-            runner.run(
-                partial(offline.send_kept_drafts, workspace, store, site),
-                lambda _sent: None,
-                failed=not_sent,
-            )
-
-        def send_kept_forms(*, after_closing: bool = False) -> None:
-            runner.run(
-                partial(
-                    offline.send_kept_forms, workspace, store, site, after_closing=after_closing
-                ),
-                lambda _sent: None,
-                failed=not_sent,
-            )
-
-        send_kept()
-        # Forms kept here when the application closed (or the screen locked) while the
-        # site was away: the site keeps them as forms left open, offered after sign-in.
-        send_kept_forms(after_closing=True)
-        if self.live is None or self.window is None:
-            return
-        window = self.window
-        # While the site is away, what the open forms hold is kept here every few seconds.
-        keeping = QTimer(window)
-        keeping.setInterval(KEEP_FORMS_EVERY_MS)
-
-        def keep_forms() -> None:
-            from clinic_app.views.common.form_drafts import open_forms  # noqa: PLC0415
-
-            forms = [form for _dialog, form in open_forms([window])]
-            runner.run(
-                partial(offline.keep_forms_here, store, site, me.id, forms),
-                lambda _none: None,
-                failed=lambda error: log.warning(
-                    "open forms not kept here (%s)", type(error).__name__
-                ),
-            )
-
-        def reachable(back: bool) -> None:
-            if back:
-                keeping.stop()
-                self._keep_forms_now = None
-                # The open forms are still open, and the site can take them now; those
-                # still waiting from earlier go to the site.
-                runner.run(
-                    partial(store.forget_open_forms, site, me.id),
-                    lambda _none: None,
-                    failed=not_sent,
-                )
-                send_kept()
-                send_kept_forms()
-            else:
-                keep_forms()
-                keeping.start()
-                self._keep_forms_now = keep_forms  # once more when the application closes
-
-        keeping.timeout.connect(keep_forms)
-        self.live.reachable_changed.connect(reachable)
+    @property
+    def kept_drafts(self) -> tuple[LocalDraftStore, str] | None:
+        """The local store and the site's name, while signed in to a site."""
+        kept = self.kept_here
+        return None if kept is None else (kept.store, kept.site)
 
     def _resume(self, window: MainWindow, workspace: Workspace, resume: _Resume) -> None:
         """Open the records that were open again, and put autosaved text back in their
@@ -987,10 +916,11 @@ class ClinicApp(QObject):
         """The note editor's autosave: at a site, kept on this computer while it is away."""
         from clinic_app.services import notes, offline  # noqa: PLC0415
 
-        if self.kept_drafts is None:
+        if self.kept_here is None:
             return workspace.bind(notes.autosave)
-        store, site = self.kept_drafts
-        return offline.autosave_keeping_locally(workspace, store, site)
+        return offline.autosave_keeping_locally(
+            workspace, self.kept_here.store, self.kept_here.site
+        )
 
     def _make_record(self, workspace: Workspace, client_id: int) -> ClientRecordView:
         """A client's record, built without reading the database (``views.record.assembly``)."""

@@ -534,10 +534,10 @@ def _in_background(work):  # type: ignore[no-untyped-def]
 def test_open_forms_are_kept_here_while_the_server_is_away(
     qtbot, own_server, team, shared_client, window_of, monkeypatch
 ):
-    import clinic_app.app
+    from clinic_app.views.shell import kept_here
     from tests.gui.stall import no_stalls
 
-    monkeypatch.setattr(clinic_app.app, "KEEP_FORMS_EVERY_MS", 300)
+    monkeypatch.setattr(kept_here, "KEEP_FORMS_EVERY_MS", 300)
     canary = "Canary-form typed while the server was away"
     jones = team.staff["jones"]
     app = window_of(jones)
