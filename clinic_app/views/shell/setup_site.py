@@ -150,7 +150,8 @@ class SitePage(QWizardPage):
         )
         layout.addStretch()
 
-        order: list[QWidget] = [
+        # The page's controls, in keyboard order (disabled together while checking).
+        self._controls: tuple[QWidget, ...] = (
             self.host,
             self.port,
             self.database,
@@ -159,8 +160,8 @@ class SitePage(QWizardPage):
             self.ca_file,
             self.browse,
             self.everyone,
-        ]
-        for first, second in itertools.pairwise(order):
+        )
+        for first, second in itertools.pairwise(self._controls):
             self.setTabOrder(first, second)
         for line in (self.host, self.database, self.ca_file):
             line.textEdited.connect(self._edited)
@@ -253,16 +254,7 @@ class SitePage(QWizardPage):
 
     def _set_checking(self, checking: bool) -> None:
         self._checking = checking
-        for field in (
-            self.host,
-            self.port,
-            self.database,
-            self.tls,
-            self.weaker_allowed,
-            self.ca_file,
-            self.browse,
-            self.everyone,
-        ):
+        for field in self._controls:
             field.setEnabled(not checking)
         if not checking:
             self.weaker_allowed.setEnabled(self._weaker())
