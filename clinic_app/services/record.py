@@ -26,10 +26,21 @@ from clinic_app.models.enums import (
     Typology,
     Urgency,
 )
-from clinic_app.services import audit, clients, measures, notes, plans, referrals, risk
+from clinic_app.services import (
+    audit,
+    clients,
+    measures,
+    notes,
+    plans,
+    referrals,
+    risk,
+    staff,
+    third_parties,
+)
 from clinic_app.services.access import require_clinical_access
 from clinic_app.services.clients import ClientDetails, ClientSummary, TeamRow, summary_of
 from clinic_app.services.common import StaffRef, get_or_raise
+from clinic_app.services.third_parties import Protection
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,11 @@ def overview(session: Session, by: StaffRef, client_id: int) -> RecordOverview:
     risk events themselves are read by their own tabs when those are shown.
     """
     require_clinical_access(session, by, client_id)
+    return overview_read(session, client_id)
+
+
+def overview_read(session: Session, client_id: int) -> RecordOverview:
+    """:func:`overview` for a use case that has checked the user's access itself."""
     details, version = clients.details_read(session, client_id)
     return RecordOverview(
         details=details,
@@ -218,11 +234,46 @@ def open_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
     return read_record(session, by, client_id)
 
 
+@dataclass(frozen=True)
+class RecordOpening:
+    """What opening a record reads before its first tab can be shown, in one unit of work."""
+
+    client: ClientSummary
+    staff_names: dict[int, str]
+    """Every account's name by id, for the tabs to say who wrote or decided something."""
+    overview: RecordOverview
+    protection: Protection
+    urgent: tuple[risk.RiskEventRow, ...]
+    """Urgent risk events still waiting for a decision on sharing (the record's banner)."""
+
+
+def opening(session: Session, by: StaffRef, client_id: int, today: date) -> RecordOpening:
+    """Open a client's record (the audited view) with what its first tab and banner show.
+
+    One unit of work with the access checked once: at a site each statement, and each
+    unit's start and end, is a round trip across the trust's network, and the user is
+    waiting. The other tabs read their own parts when first shown.
+    """
+    client = _viewed(session, by, client_id)  # kept: the Overview reads it again
+    return RecordOpening(
+        client=summary_of(client),
+        staff_names=staff.display_names(session, by),
+        overview=overview_read(session, client_id),
+        protection=third_parties.protection_read(session, client_id, today),
+        urgent=tuple(risk.urgent_read(session, client_id)),
+    )
+
+
 def open_client(session: Session, by: StaffRef, client_id: int) -> ClientSummary:
     """Open a client's record (the audited view) and return its header.
 
     The record screen calls this once; its tabs then read their own parts.
     """
+    return summary_of(_viewed(session, by, client_id))
+
+
+def _viewed(session: Session, by: StaffRef, client_id: int) -> Client:
+    """The client, once the user's access is checked and their viewing it audited."""
     require_clinical_access(session, by, client_id)
     client = get_or_raise(session, Client, client_id, "client")
     audit.record(
@@ -233,7 +284,7 @@ def open_client(session: Session, by: StaffRef, client_id: int) -> ClientSummary
         entity_id=client_id,
         client_id=client_id,
     )
-    return summary_of(client)
+    return client
 
 
 def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:

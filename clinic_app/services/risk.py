@@ -280,6 +280,11 @@ def latest_decisions(session: Session, event_ids: list[int]) -> dict[int, RiskSh
 
 def events_for_client(session: Session, by: StaffRef, client_id: int) -> list[RiskEventRow]:
     require_clinical_access(session, by, client_id)
+    return events_read(session, client_id)
+
+
+def events_read(session: Session, client_id: int) -> list[RiskEventRow]:
+    """:func:`events_for_client` for a use case that has checked the user's access itself."""
     events = list(
         session.scalars(
             select(RiskEvent)
@@ -293,8 +298,14 @@ def events_for_client(session: Session, by: StaffRef, client_id: int) -> list[Ri
 
 def urgent_without_decision(session: Session, by: StaffRef, client_id: int) -> list[RiskEventRow]:
     """Urgent events still awaiting a share decision: these go in the banner."""
+    require_clinical_access(session, by, client_id)
+    return urgent_read(session, client_id)
+
+
+def urgent_read(session: Session, client_id: int) -> list[RiskEventRow]:
+    """:func:`urgent_without_decision` for a use case that has checked access itself."""
     return [
         e
-        for e in events_for_client(session, by, client_id)
+        for e in events_read(session, client_id)
         if e.urgency is Urgency.URGENT and e.needs_decision
     ]

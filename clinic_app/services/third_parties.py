@@ -364,6 +364,12 @@ def third_parties_for_client(
 ) -> tuple[ThirdPartyRow, ...]:
     """The client's third parties, in the order recorded, each with their measures."""
     require_clinical_access(session, by, client_id)
+    return _people_read(session, client_id, include_ended=include_ended)
+
+
+def _people_read(
+    session: Session, client_id: int, *, include_ended: bool
+) -> tuple[ThirdPartyRow, ...]:
     query = select(ThirdParty).where(ThirdParty.client_id == client_id)
     if not include_ended:
         query = query.where(ThirdParty.ended_on.is_(None))
@@ -616,8 +622,13 @@ def protection(
     session: Session, by: StaffRef, client_id: int, today: date | None = None
 ) -> Protection:
     """For the Overview: how many third parties, and which measures are in force today."""
-    today = today or date.today()
-    people = third_parties_for_client(session, by, client_id, include_ended=False)
+    require_clinical_access(session, by, client_id)
+    return protection_read(session, client_id, today or date.today())
+
+
+def protection_read(session: Session, client_id: int, today: date) -> Protection:
+    """:func:`protection` for a use case that has checked the user's access itself."""
+    people = _people_read(session, client_id, include_ended=False)
     in_force = [m for p in people for m in p.measures if m.in_force(today)]
     in_force.sort(key=lambda m: (m.ends_on is None, m.ends_on or today, m.id))
     return Protection(

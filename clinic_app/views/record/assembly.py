@@ -9,15 +9,18 @@ importing this module costs the sign-in window nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from clinic_app.services.clients import ClientSummary
     from clinic_app.services.notes import DraftRow
+    from clinic_app.services.record import RecordOverview
     from clinic_app.services.risk import RiskEventRow
+    from clinic_app.services.third_parties import Protection
     from clinic_app.services.workspace import Workspace
     from clinic_app.views.common.record_part import RecordPart
     from clinic_app.views.record.window import ClientRecordView
@@ -33,9 +36,10 @@ def make_record(
 ) -> ClientRecordView:
     """A client's record, built without reading the database.
 
-    The view opens the record on the runner (``record.open_client``: the audited view,
-    which may need emergency access) and only then shows its tabs; each tab is built
-    the first time it is shown and reads its own part of the record then.
+    The view opens the record on the runner (``record.opening``: the audited view, which
+    may need emergency access, with what the Overview and the urgent-risk banner show, in
+    one unit of work) and only then shows its tabs; each other tab is built the first
+    time it is shown and reads its own part of the record then.
     """
     from clinic_app.services import (  # noqa: PLC0415
         clients,
@@ -84,11 +88,21 @@ def make_record(
     # Staff names for the tabs, read with the opening (on the runner, before any tab
     # is built): the view hands the opening's result to the GUI thread only after this.
     names: dict[int, str] = {}
+    # What the opening read for the Overview and the urgent-risk banner, each taken once:
+    # by the banner, made when the opening's result arrives; by the Overview's first read
+    # when the Overview is the tab built with the opening (the runner does its work in
+    # order, so that read runs just after the opening). A tab built later reads afresh.
+    first_reads: dict[str, Any] = {}
 
     def open_client() -> ClientSummary:
-        client = workspace.call(record.open_client, client_id)
-        names.update(workspace.call(staff.display_names))
-        return client
+        opened = workspace.call(record.opening, client_id, date.today())
+        names.update(opened.staff_names)
+        first_reads["overview"] = (opened.overview, opened.protection)
+        first_reads["urgent"] = list(opened.urgent)
+        return opened.client
+
+    def read_urgent() -> list[RiskEventRow]:
+        return workspace.call(risk.urgent_without_decision, client_id)
 
     def describe_staff(staff_id: int) -> str:
         return names.get(staff_id, "a former member of staff")
@@ -125,8 +139,9 @@ def make_record(
 
     def make_banner() -> UrgentRiskBanner:
         return UrgentRiskBanner(
-            lambda: workspace.call(risk.urgent_without_decision, client_id),
+            read_urgent,
             lambda event: risk_tab().open_decision(event),
+            known=first_reads.pop("urgent", None),
         )
 
     def open_risk_event(session_note_id: int | None) -> None:
@@ -138,6 +153,11 @@ def make_record(
         return event.id if event is not None else None
 
     def make_overview() -> OverviewTab:
+        with_opening = not view.is_open
+
+        def opened() -> tuple[RecordOverview, Protection] | None:
+            return first_reads.pop("overview", None) if with_opening else None
+
         return OverviewTab(
             client_id,
             OverviewActions(
@@ -150,6 +170,7 @@ def make_record(
                 assign_staff=workspace.bind(clients.assign_staff),
                 known_sites=workspace.bind(clients.known_sites),
                 protection=workspace.bind(third_parties.protection),
+                opened=opened,
             ),
         )
 

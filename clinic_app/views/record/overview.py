@@ -120,6 +120,9 @@ class OverviewActions:
     today: Callable[[], date] = date.today
     protection: Callable[[int, date], Protection] | None = None
     """``third_parties.protection``: without it the overview leaves the part out."""
+    opened: Callable[[], tuple[RecordOverview, Protection] | None] = lambda: None
+    """What the record's opening already read for this tab (``record.opening``), once:
+    the tab's first load uses it rather than reading the same rows again."""
 
 
 def _days_away(days: int) -> str:
@@ -410,9 +413,13 @@ class OverviewTab(RecordPart):
     def refresh(self) -> None:
         """Reload the overview (on the runner); it is shown when it arrives."""
         overview, protection = self._actions.overview, self._actions.protection
+        opened = self._actions.opened
         client_id, today = self.client_id, self._actions.today()
 
         def read() -> tuple[RecordOverview, Protection | str | None]:
+            already = opened()
+            if already is not None:
+                return already[0], (already[1] if protection is not None else None)
             shown: Protection | str | None = None
             if protection is not None:
                 try:

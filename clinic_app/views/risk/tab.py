@@ -92,7 +92,11 @@ class UrgentRiskBanner(RecordBanner):
         load_urgent: Callable[[], list[RiskEventRow]],
         open_decision: Callable[[RiskEventRow], object],
         parent: QWidget | None = None,
+        *,
+        known: list[RiskEventRow] | None = None,
     ) -> None:
+        """``known``: the urgent events as just read (with the record's opening); without
+        them the banner reads them itself."""
         self._needed = False
         super().__init__(parent)
         self._load_urgent = load_urgent
@@ -104,7 +108,10 @@ class UrgentRiskBanner(RecordBanner):
         # records have no urgent event, and building and styling them was about a tenth of
         # opening a record.
         self._built = False
-        self.refresh()
+        if known is None:
+            self.refresh()
+        else:
+            self._show_events(known)
 
     def _build(self) -> None:
         if self._built:

@@ -84,3 +84,90 @@ def test_the_overview_is_read_in_few_statements_and_still_checks_access(
     reads = [s for s in sent[:read] if s.lstrip().upper().startswith("SELECT")]
     # The access check, the client, the team, typologies, risk assessments, the counts.
     assert len(reads) <= 6, "\n\n".join(reads)
+
+
+# -- the opening: the audited view with what the first tab and the banner show -------------
+
+
+def _audit_count(session):  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from clinic_app.models import AuditEvent
+
+    return session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def test_the_opening_reads_what_each_part_would_read_on_its_own(db, psychologist):
+    from datetime import date
+
+    from clinic_app.services import risk, staff, third_parties
+
+    with db.transaction() as session:
+        demo.load_demo_caseload(session, psychologist, 12)
+    today = date.today()
+    with db.session() as session:
+        caseload = clients.caseload(session, psychologist)
+        urgent_seen = protected_seen = False
+        for row in caseload:
+            client_id = row.client.id
+            opened = record.opening(session, psychologist, client_id, today)
+            assert opened.client == clients.client_summary(session, psychologist, client_id)
+            assert opened.overview == record.overview(session, psychologist, client_id)
+            assert opened.protection == third_parties.protection(
+                session, psychologist, client_id, today
+            )
+            assert list(opened.urgent) == risk.urgent_without_decision(
+                session, psychologist, client_id
+            )
+            assert opened.staff_names == staff.display_names(session, psychologist)
+            urgent_seen |= bool(opened.urgent)
+            protected_seen |= opened.protection.people > 0
+        session.rollback()
+    # The demo caseload has urgent events to decide and third parties to count.
+    assert urgent_seen
+    assert protected_seen
+
+
+def test_the_opening_is_audited_once_and_refused_without_access(
+    db, psychologist, clinician, client_id
+):
+    from datetime import date
+
+    import pytest
+
+    from clinic_app.errors import EmergencyAccessRequired
+
+    with db.session() as session:
+        before = _audit_count(session)
+        record.opening(session, psychologist, client_id, date.today())
+        assert _audit_count(session) == before + 1
+        session.commit()
+    with db.session() as session:
+        with pytest.raises(EmergencyAccessRequired):
+            record.opening(session, clinician, client_id, date.today())  # not on their caseload
+        assert _audit_count(session) == before + 1
+
+
+def test_the_opening_checks_access_once_in_one_unit_of_work(db, psychologist, client_id):
+    """At a site each statement is a round trip (benchmarks/site.py counts them 20 ms
+    away): the opening asks who may see the client once, not once for each part."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        with db.session() as session:
+            record.opening(session, psychologist, client_id, date.today())
+            session.rollback()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    access_checks = [s for s in sent if s.startswith("SELECT client_assignment.id FROM")]
+    assert len(access_checks) == 1, "\n\n".join(sent)
+    client_reads = [s for s in sent if s.startswith("SELECT client.id,")]
+    assert len(client_reads) == 1, "\n\n".join(sent)
