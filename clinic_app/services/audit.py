@@ -19,15 +19,18 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from clinic_app.models import AppSetting, AuditEvent
 from clinic_app.models.base import utcnow
 from clinic_app.storage import integrity, site
 from clinic_app.wording import counted
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 GENESIS = "0" * 64
 HEAD_SETTING = "audit_chain_head"
@@ -131,10 +134,7 @@ def append(
 ) -> int:
     """Append one event as it happened at ``occurred_at`` (now, or when an event copied
     from another database's trail happened there); returns its position in the chain."""
-    site.lock_audit_chain(session)  # concurrent writers at a site append one at a time
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    last = site.locked_chain_end(session) if site.is_site(session) else _chain_end(session)
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microseconds dropped: what is hashed must be exactly what the database gives back.
     event = AuditEvent(
@@ -151,15 +151,25 @@ def append(
     )
     event.hash = _hash_of(event)
     session.add(event)
-    head = session.get(AppSetting, HEAD_SETTING)
+    # The recorded end moves with the event (the event is written first, as the unit of
+    # work flushes before this statement); only the very first event adds the setting.
     value = f"{seq}:{event.hash}"
-    if head is None:
+    moved = session.execute(
+        update(AppSetting).where(AppSetting.key == HEAD_SETTING).values(value=value)
+    )
+    if not cast("CursorResult[Any]", moved).rowcount:
         session.add(AppSetting(key=HEAD_SETTING, value=value))
-    else:
-        head.value = value
     session.flush()
     integrity.chain_extended(session, seq, event.hash)
     return seq
+
+
+def _chain_end(session: Session) -> tuple[int, str] | None:
+    """The last event's position and hash (a workstation: its writer holds the write lock)."""
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return (last[0], last[1]) if last else None
 
 
 @dataclass(frozen=True)

@@ -589,7 +589,7 @@ def _function_privileges() -> Iterator[str]:
     yield "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC"
     helpers = ["clinic_staff_id()", "clinic_is_owner()", "clinic_fold(text)"]
     helpers += ["clinic_can_see_client(integer)", "clinic_client_has_team(integer)"]
-    helpers += ["clinic_visible_clients()"]
+    helpers += ["clinic_visible_clients()", "clinic_audit_chain_end()"]
     helpers += [f"clinic_client_of_{parent}(integer)" for parent in sorted(_parents())]
     for helper in helpers:
         yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"

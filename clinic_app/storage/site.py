@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 import sys
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,6 +58,10 @@ CONNECT_TIMEOUT_SECONDS = 5
 KEEPALIVE_IDLE = 3
 KEEPALIVE_INTERVAL = 2
 KEEPALIVE_COUNT = 2
+# A pooled connection used within this many seconds is handed out without asking the
+# server whether it is still there (a round trip); one idle longer is asked first.
+PING_AFTER_IDLE_SECONDS = 1.0
+USED_AT = "clinic_app.used_at"
 TCP_USER_TIMEOUT_MS = 7000
 # Appends to the audit chain take this transaction-scoped advisory lock (one per database).
 AUDIT_CHAIN_LOCK = 0x636C696E6963  # "clinic"
@@ -279,6 +285,7 @@ def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
     """A SQLAlchemy engine whose connections come from ``connect()`` (a psycopg connection)."""
     import psycopg  # noqa: PLC0415 - site mode only
     from sqlalchemy import create_engine, event  # noqa: PLC0415
+    from sqlalchemy import exc as sa_exc  # noqa: PLC0415
     from sqlalchemy.pool import QueuePool  # noqa: PLC0415
 
     engine = create_engine(
@@ -287,7 +294,6 @@ def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
         # Statement values are clinical text: never copy them into error messages.
         hide_parameters=True,
         poolclass=QueuePool,
-        pool_pre_ping=True,
     )
     if sslmode != STRONG_TLS:
 
@@ -295,13 +301,31 @@ def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
         def _weaker(*_: Any) -> None:
             log.warning("connected to the site with weaker TLS mode %s", sslmode)
 
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection: Any, record: Any) -> None:
+        record.info[USED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A pooled connection may be one the server has closed (it restarted): ask it
+        # first, and have the pool connect again if it does not answer. A connection just
+        # made, or used a moment ago with nothing arrived from the server since (a server
+        # closing it says so first), is handed out as it is: a burst of work pays no
+        # round trip for asking.
+        used = record.info.get(USED_AT)
+        if used is None or (
+            time.monotonic() - used < PING_AFTER_IDLE_SECONDS
+            and not _server_has_spoken(dbapi_connection)
+        ):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except psycopg.Error as exc:
+            raise sa_exc.DisconnectionError("the site did not answer") from exc
+
     @event.listens_for(engine, "handle_error")
     def _translate(context: ExceptionContext) -> StorageError | None:
         original = context.original_exception
-        if context.is_pre_ping:
-            # A pooled connection the server closed (it restarted): SQLAlchemy recognises
-            # the disconnection and connects again, which it cannot do with a new error.
-            return None
         if isinstance(original, psycopg.OperationalError):
             translated = classify(original)
             if translated is not None:
@@ -310,6 +334,21 @@ def make_engine(connect: Any, *, sslmode: str = STRONG_TLS) -> Engine:
         return None
 
     return engine
+
+
+def _server_has_spoken(connection: Any) -> bool:
+    """Whether anything has arrived on an idle connection (at once, without waiting).
+
+    Between units of work the server sends nothing unless it is closing the connection
+    (it shuts down, restarts or ends the session); an unreadable socket counts as spoken.
+    """
+    import psycopg  # noqa: PLC0415 - site mode only
+
+    try:
+        ready, _, _ = select.select([connection.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):  # a connection already gone
+        return True
+    return bool(ready)
 
 
 @dataclass
@@ -547,14 +586,16 @@ def is_site(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def lock_audit_chain(session: Session) -> None:
-    """Serialise appends to the audit chain until this unit of work ends (site mode).
+def locked_chain_end(session: Session) -> tuple[int, str] | None:
+    """Take the audit chain's lock until this unit of work ends; the chain's end after it.
 
-    On PostgreSQL a transaction-scoped advisory lock: the next writer waits here until
-    this one commits or rolls back, then reads the chain's end as it now is. A
-    workstation database needs nothing: its writers already take the write lock first.
+    A transaction-scoped advisory lock (``AUDIT_CHAIN_LOCK``): the next writer waits until
+    this one commits or rolls back, then reads the chain's end as it now is. The server
+    function (migration 0019) takes the lock and reads the end in one round trip. The last
+    event's position and hash, or None when the trail is empty. Site mode only: a
+    workstation's writers already hold the database's write lock.
     """
     from sqlalchemy import text  # noqa: PLC0415
 
-    if is_site(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_CHAIN_LOCK})
+    row = session.execute(text("SELECT seq, hash FROM clinic_audit_chain_end()")).first()
+    return None if row is None or row[0] is None else (int(row[0]), str(row[1]))
