@@ -408,10 +408,48 @@ def open_site(settings: SiteSettings, user: str, password: str) -> SiteDatabase:
         return conn
 
     engine = connect_engine(settings, user, password, connect=remembered)
+    try:
+        check_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     _STAFF_ENGINES[engine] = settings
     return SiteDatabase(
         settings, user, engine, sessionmaker(engine, expire_on_commit=False), connect, pids
     )
+
+
+SITE_BEHIND_MESSAGE = (
+    "The site's database was prepared by an older clinic-app than this one. An "
+    "administrator must run 'clinic-app site upgrade' before this version can be used "
+    "with it; nothing has been changed."
+)
+SITE_AHEAD_MESSAGE = (
+    "The site's database has been upgraded by a newer clinic-app than this one. Install "
+    "that version (or newer) on this computer to sign in; nothing has been changed."
+)
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse a site whose schema is not the one this clinic-app was made for.
+
+    Migrations are numbered in order ("0001", "0002"...), so the site's revision tells
+    whether the site or this program is the older. A site left behind would fail at the
+    first use of what the newer schema adds (the audit trail's server functions among
+    them), in words no one could act on.
+    """
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from clinic_app.errors import SchemaTooNew  # noqa: PLC0415
+    from clinic_app.storage.migrations import HEAD_REVISION  # noqa: PLC0415
+
+    with engine.connect() as conn:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if revision == HEAD_REVISION:
+        return
+    if revision is not None and revision.isdigit() and int(revision) > int(HEAD_REVISION):
+        raise SchemaTooNew(SITE_AHEAD_MESSAGE)
+    raise SiteSettingsError(SITE_BEHIND_MESSAGE)
 
 
 # The engines opened as a member of staff (not the owner's), and the site each reaches: a

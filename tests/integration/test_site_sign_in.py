@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from clinic_app.config import FAILED_SIGN_INS_BEFORE_LOCKOUT
-from clinic_app.errors import AccountLocked
+from clinic_app.errors import AccountLocked, SchemaTooNew
 from clinic_app.models.enums import Role
 from clinic_app.services import audit, clients, site, staff
 from clinic_app.services.clients import ClientDetails
@@ -227,3 +227,31 @@ def test_the_applications_connections_compile_nothing_just_in_time(fresh_site):
     database = fresh_site.open_as(jones)
     with database.session() as session:
         assert session.scalar(text("SHOW jit")) == "off"
+
+
+@pytest.mark.parametrize(
+    ("revision", "refusal", "says"),
+    [
+        ("0018", site_storage.SiteSettingsError, "clinic-app site upgrade"),
+        ("0099", SchemaTooNew, "newer clinic-app"),
+    ],
+)
+def test_a_site_of_another_schema_revision_is_refused_at_sign_in_in_plain_words(
+    fresh_site, revision, refusal, says
+):
+    """A site left behind would fail at the first audited action (the audit trail's
+    server functions come with the migrations), in words no one could act on."""
+    me = fresh_site.add("versions", Role.PSYCHOLOGIST)
+    fresh_site.open_as(me)  # the site as made: this clinic-app's own revision
+    with fresh_site.owner.begin() as conn:
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    try:
+        with pytest.raises(refusal) as refused:
+            site_storage.open_site(fresh_site.settings, me.username, STAFF_PASSWORD)
+        assert says in refused.value.message
+        assert "nothing has been changed" in refused.value.message
+    finally:
+        with fresh_site.owner.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": current})
+    fresh_site.open_as(me)
