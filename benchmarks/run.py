@@ -159,6 +159,8 @@ class Result:
     target_ratio: float | None = None
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    counted_within: bool | None = None
+    """A part of the goal that is a count, not a time (round trips): whether it holds."""
 
     @property
     def ratio(self) -> float | None:
@@ -174,6 +176,8 @@ class Result:
             verdicts.append(self.stats.median <= self.target_ms)
         if self.target_ratio is not None and self.ratio is not None:
             verdicts.append(self.ratio <= self.target_ratio)
+        if self.counted_within is not None:
+            verdicts.append(self.counted_within)
         return all(verdicts) if verdicts else None
 
     def to_json(self) -> dict[str, Any]:

@@ -432,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{statistics.median(local_trips):.0f}"
                 ],
                 extra={"round_trips": trips},
+                counted_within=statistics.median(trips) <= ROUND_TRIP_GOAL,
             )
         )
         owner.dispose()

@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from clinic_app.models import AppSetting, AuditEvent
@@ -137,30 +137,31 @@ def append(
     last = site.locked_chain_end(session) if site.is_site(session) else _chain_end(session)
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microseconds dropped: what is hashed must be exactly what the database gives back.
-    event = AuditEvent(
-        seq=seq,
-        occurred_at=occurred_at.replace(microsecond=0),
-        actor_id=actor_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        client_id=client_id,
-        detail=dict(detail or {}),
-        prev_hash=prev_hash,
-        hash="",
-    )
-    event.hash = _hash_of(event)
-    session.add(event)
-    # The recorded end moves with the event (the event is written first, as the unit of
-    # work flushes before this statement); only the very first event adds the setting.
-    value = f"{seq}:{event.hash}"
-    moved = session.execute(
-        update(AppSetting).where(AppSetting.key == HEAD_SETTING).values(value=value)
-    )
+    at = occurred_at.replace(microsecond=0)
+    what: dict[str, Any] = {
+        "actor_id": actor_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "client_id": client_id,
+        "detail": dict(detail or {}),
+        "prev_hash": prev_hash,
+    }
+    chain_hash = _event_hash(seq=seq, occurred_at=at.isoformat(), **what)
+    event = insert(AuditEvent).values(seq=seq, occurred_at=at, hash=chain_hash, **what)
+    # The recorded end moves with the event; only the very first event adds the setting.
+    value = f"{seq}:{chain_hash}"
+    move = update(AppSetting).where(AppSetting.key == HEAD_SETTING).values(value=value)
+    if site.is_site(session):
+        # One round trip for both: the event, then the end (a data-changing WITH).
+        moved = session.execute(move.add_cte(event.returning(AuditEvent.seq).cte("appended")))
+    else:
+        session.execute(event)
+        moved = session.execute(move)
     if not cast("CursorResult[Any]", moved).rowcount:
         session.add(AppSetting(key=HEAD_SETTING, value=value))
     session.flush()
-    integrity.chain_extended(session, seq, event.hash)
+    integrity.chain_extended(session, seq, chain_hash)
     return seq
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import Row, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from clinic_app.models import (
@@ -13,7 +15,6 @@ from clinic_app.models import (
     Referral,
     RiskAssessment,
     RiskEvent,
-    RiskShareDecision,
     SessionNote,
     ThirdParty,
     TypologyAssessment,
@@ -24,7 +25,6 @@ from clinic_app.models.enums import (
     RiskTool,
     ThirdPartyRelation,
     Typology,
-    Urgency,
 )
 from clinic_app.services import (
     audit,
@@ -34,10 +34,9 @@ from clinic_app.services import (
     plans,
     referrals,
     risk,
-    staff,
     third_parties,
 )
-from clinic_app.services.access import require_clinical_access
+from clinic_app.services.access import client_with, require_clinical_access
 from clinic_app.services.clients import ClientDetails, ClientSummary, TeamRow, summary_of
 from clinic_app.services.common import StaffRef, get_or_raise
 from clinic_app.services.third_parties import Protection
@@ -135,21 +134,33 @@ def overview(session: Session, by: StaffRef, client_id: int) -> RecordOverview:
     return overview_read(session, client_id)
 
 
-def overview_read(session: Session, client_id: int) -> RecordOverview:
-    """:func:`overview` for a use case that has checked the user's access itself."""
+def overview_read(
+    session: Session,
+    client_id: int,
+    *,
+    team: Sequence[TeamRow] | None = None,
+    counts: RecordCounts | None = None,
+) -> RecordOverview:
+    """:func:`overview` for a use case that has checked the user's access itself (and may
+    have read the team or the counts already)."""
     details, version = clients.details_read(session, client_id)
     return RecordOverview(
         details=details,
         version=version,
-        team=tuple(clients.team_read(session, client_id)),
+        team=tuple(clients.team_read(session, client_id) if team is None else team),
         typologies=_typologies(session, client_id),
         risk_assessments=_risk_assessments(session, client_id),
-        counts=_counts(session, client_id),
+        counts=_counts(session, client_id) if counts is None else counts,
     )
 
 
 def _counts(session: Session, client_id: int) -> RecordCounts:
     """Every count of the Overview in one statement."""
+    return _counts_of(session.execute(select(*_counted(client_id))).one())
+
+
+def _counted(client_id: int) -> tuple[ScalarSelect[int], ...]:
+    """The Overview's counts, as scalar subqueries the database counts."""
 
     def notes_with(*attendance: Attendance) -> ScalarSelect[int]:
         return (
@@ -172,28 +183,24 @@ def _counts(session: Session, client_id: int) -> RecordCounts:
     undecided = (
         select(func.count())
         .select_from(RiskEvent)
-        .where(
-            RiskEvent.client_id == client_id,
-            RiskEvent.urgency == Urgency.URGENT,
-            ~select(RiskShareDecision.id)
-            .where(RiskShareDecision.risk_event_id == RiskEvent.id)
-            .exists(),
-        )
+        .where(risk.urgent_undecided(client_id))
         .scalar_subquery()
     )
-    row = session.execute(
-        select(
-            notes_with(*ATTENDED),
-            notes_with(Attendance.DID_NOT_ATTEND),
-            open_referrals,
-            undecided,
-        )
-    ).one()
+    return (
+        notes_with(*ATTENDED),
+        notes_with(Attendance.DID_NOT_ATTEND),
+        open_referrals,
+        undecided,
+    )
+
+
+def _counts_of(values: Sequence[int]) -> RecordCounts:
+    attended, did_not_attend, open_referrals, undecided = values
     return RecordCounts(
-        attended=row[0],
-        did_not_attend=row[1],
-        open_referrals=row[2],
-        urgent_awaiting_decision=row[3],
+        attended=attended,
+        did_not_attend=did_not_attend,
+        open_referrals=open_referrals,
+        urgent_awaiting_decision=undecided,
     )
 
 
@@ -254,11 +261,15 @@ def opening(session: Session, by: StaffRef, client_id: int, today: date) -> Reco
     unit's start and end, is a round trip across the trust's network, and the user is
     waiting. The other tabs read their own parts when first shown.
     """
-    client = _viewed(session, by, client_id)  # kept: the Overview reads it again
+    # The client is kept (the Overview reads it again), with its counts when the access
+    # was asked in the same statement.
+    client, read = _viewed(session, by, client_id, *_counted(client_id))
+    counts = None if read is None else _counts_of(tuple(read)[2:])
+    names, team = clients.names_and_team_read(session, client_id)
     return RecordOpening(
         client=summary_of(client),
-        staff_names=staff.display_names(session, by),
-        overview=overview_read(session, client_id),
+        staff_names=names,
+        overview=overview_read(session, client_id, team=team, counts=counts),
         protection=third_parties.protection_read(session, client_id, today),
         urgent=tuple(risk.urgent_read(session, client_id)),
     )
@@ -269,13 +280,15 @@ def open_client(session: Session, by: StaffRef, client_id: int) -> ClientSummary
 
     The record screen calls this once; its tabs then read their own parts.
     """
-    return summary_of(_viewed(session, by, client_id))
+    return summary_of(_viewed(session, by, client_id)[0])
 
 
-def _viewed(session: Session, by: StaffRef, client_id: int) -> Client:
-    """The client, once the user's access is checked and their viewing it audited."""
-    require_clinical_access(session, by, client_id)
-    client = get_or_raise(session, Client, client_id, "client")
+def _viewed(
+    session: Session, by: StaffRef, client_id: int, *also: ScalarSelect[int]
+) -> tuple[Client, Row[Any] | None]:
+    """The client, once the user's access is checked and their viewing it audited (and the
+    values of ``also``, as :func:`access.client_with` reads them)."""
+    client, read = client_with(session, by, client_id, *also)
     audit.record(
         session,
         audit.Action.VIEW,
@@ -284,7 +297,7 @@ def _viewed(session: Session, by: StaffRef, client_id: int) -> Client:
         entity_id=client_id,
         client_id=client_id,
     )
-    return client
+    return client, read
 
 
 def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:

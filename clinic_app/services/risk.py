@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from clinic_app.models import RiskEvent, RiskShareDecision, SessionNote
@@ -302,10 +302,25 @@ def urgent_without_decision(session: Session, by: StaffRef, client_id: int) -> l
     return urgent_read(session, client_id)
 
 
+def urgent_undecided(client_id: int) -> ColumnElement[bool]:
+    """The condition on ``RiskEvent`` of the client's urgent events with no decision yet."""
+    return and_(
+        RiskEvent.client_id == client_id,
+        RiskEvent.urgency == Urgency.URGENT,
+        ~select(RiskShareDecision.id)
+        .where(RiskShareDecision.risk_event_id == RiskEvent.id)
+        .exists(),
+    )
+
+
 def urgent_read(session: Session, client_id: int) -> list[RiskEventRow]:
-    """:func:`urgent_without_decision` for a use case that has checked access itself."""
-    return [
-        e
-        for e in events_read(session, client_id)
-        if e.urgency is Urgency.URGENT and e.needs_decision
-    ]
+    """:func:`urgent_without_decision` for a use case that has checked access itself.
+
+    One statement: an event with no decision recorded is exactly one that needs one.
+    """
+    undecided = (
+        select(RiskEvent)
+        .where(urgent_undecided(client_id))
+        .order_by(RiskEvent.occurred_on, RiskEvent.id)
+    )
+    return [_row(e, None) for e in session.scalars(undecided)]

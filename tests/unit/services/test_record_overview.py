@@ -116,9 +116,12 @@ def test_the_opening_reads_what_each_part_would_read_on_its_own(db, psychologist
             assert opened.protection == third_parties.protection(
                 session, psychologist, client_id, today
             )
-            assert list(opened.urgent) == risk.urgent_without_decision(
-                session, psychologist, client_id
-            )
+            # The banner's events, as worked out from every event of the record.
+            assert list(opened.urgent) == [
+                e
+                for e in risk.events_for_client(session, psychologist, client_id)
+                if e.urgency is Urgency.URGENT and e.needs_decision
+            ]
             assert opened.staff_names == staff.display_names(session, psychologist)
             urgent_seen |= bool(opened.urgent)
             protected_seen |= opened.protection.people > 0
@@ -150,7 +153,8 @@ def test_the_opening_is_audited_once_and_refused_without_access(
 
 def test_the_opening_checks_access_once_in_one_unit_of_work(db, psychologist, client_id):
     """At a site each statement is a round trip (benchmarks/site.py counts them 20 ms
-    away): the opening asks who may see the client once, not once for each part."""
+    away): the opening asks who may see the client once, with the client's row, not
+    once for each part."""
     from datetime import date
 
     from sqlalchemy import event
@@ -167,7 +171,33 @@ def test_the_opening_checks_access_once_in_one_unit_of_work(db, psychologist, cl
             session.rollback()
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
-    access_checks = [s for s in sent if s.startswith("SELECT client_assignment.id FROM")]
-    assert len(access_checks) == 1, "\n\n".join(sent)
+    # On the client's team: the access is asked with the client's row, in one statement.
+    assert not [s for s in sent if s.startswith("SELECT client_assignment.id FROM")], sent
     client_reads = [s for s in sent if s.startswith("SELECT client.id,")]
     assert len(client_reads) == 1, "\n\n".join(sent)
+    assert "EXISTS (SELECT client_assignment.id" in client_reads[0]
+
+
+def test_the_opening_with_emergency_access_shows_what_the_team_sees(
+    db, psychologist, clinician
+):
+    """Off the team, the access is checked apart and the counts read apart: the same."""
+    from datetime import date
+
+    with db.transaction() as session:
+        demo.load_demo_caseload(session, psychologist, 4)
+    with db.session() as session:
+        client_id = max(
+            clients.caseload(session, psychologist),
+            key=lambda row: record.overview(session, psychologist, row.client.id).counts.attended,
+        ).client.id
+        session.rollback()
+    with db.transaction() as session:
+        clients.grant_emergency_access(session, clinician, client_id, "Police call tonight.")
+    with db.session() as session:
+        by_team = record.opening(session, psychologist, client_id, date.today())
+        by_emergency = record.opening(session, clinician, client_id, date.today())
+        session.rollback()
+    assert by_emergency.overview == by_team.overview
+    assert by_emergency.overview.counts.attended > 0
+    assert by_emergency.urgent == by_team.urgent
