@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -439,11 +439,15 @@ def _reject_constant(name: str) -> None:
     raise ValueError(name)
 
 
-def parse_definition(text: str, *, origin: Origin = Origin.CLINIC) -> MeasureDefinition:
+def parse_definition(
+    text: str, *, origin: Origin = Origin.CLINIC, checked: Collection[str] = ()
+) -> MeasureDefinition:
     """Parse and check a definition file's text; raises ``ValidationError`` listing every problem.
 
     Each problem names where it is (a JSON path such as ``$.bands[2].minimum``) and says in
     plain English what is wrong. Nothing about the file is trusted until every check passes.
+    ``checked``: SHA-256 digests of texts known to pass every check (the shipped files, as
+    released): such a text is not checked again.
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_DEFINITION_BYTES:
         raise ValidationError(
@@ -471,13 +475,14 @@ def parse_definition(text: str, *, origin: Origin = Origin.CLINIC) -> MeasureDef
         raise ValidationError(
             "This file holds a number JSON does not allow (NaN or Infinity).", where="$"
         ) from None
-    # The checker is built on the dataclasses here, so it is imported when first needed.
-    from clinic_app.measures.checking import definition_problems  # noqa: PLC0415
-
-    problems = definition_problems(document)
-    if problems:
-        raise ValidationError(problems)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if sha256 not in checked:
+        # The checker is built on the dataclasses here, so it is imported when first needed.
+        from clinic_app.measures.checking import definition_problems  # noqa: PLC0415
+
+        problems = definition_problems(document)
+        if problems:
+            raise ValidationError(problems)
     return _build(document, origin, sha256)
 
 
@@ -498,6 +503,23 @@ def _shipped_files() -> Iterator[Path]:
     yield from sorted(shipped_dir().glob("*.json"))
 
 
+CHECKED_LIST = "checked.sha256"
+"""Beside the shipped files: the SHA-256 of each as released, every one of which passes the
+checks (a test keeps the list and the files in step). A shipped file whose text is on it
+is not checked again at each start: the checks and their schema take about 0.1 s to load
+and run, in every process that reads the measures. A file changed since is checked in
+full, as before."""
+
+
+def checked_at_release() -> frozenset[str]:
+    """The digests on :data:`CHECKED_LIST` (none when it is missing or unreadable)."""
+    try:
+        lines = (shipped_dir() / CHECKED_LIST).read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(line.split()[0] for line in lines if line.strip())
+
+
 @cache
 def shipped_definitions() -> tuple[MeasureDefinition, ...]:
     """Every shipped definition, every version, ordered by measure id then file name.
@@ -506,9 +528,11 @@ def shipped_definitions() -> tuple[MeasureDefinition, ...]:
     in the release, so it stops the app with the problems listed (tests check all parse).
     """
     found: list[MeasureDefinition] = []
+    checked = checked_at_release()
     for path in _shipped_files():
         try:
-            definition = parse_definition(path.read_text(encoding="utf-8"), origin=Origin.SHIPPED)
+            text = path.read_text(encoding="utf-8")
+            definition = parse_definition(text, origin=Origin.SHIPPED, checked=checked)
         except ValidationError as exc:
             raise RuntimeError(f"The shipped measure file {path.name} is faulty: {exc}") from exc
         expected = shipped_file_name(definition.id, definition.version)

@@ -55,9 +55,7 @@ def test_a_connection_idle_for_a_while_is_asked_first(fresh_site, monkeypatch):
     assert asked == [1]
 
 
-def test_a_connection_the_server_closed_a_moment_ago_is_replaced_not_used(
-    fresh_site, pg_server
-):
+def test_a_connection_the_server_closed_a_moment_ago_is_replaced_not_used(fresh_site, pg_server):
     me = fresh_site.add("closed", Role.PSYCHOLOGIST)
     database = fresh_site.open_as(me)
     work = Workspace(database, me)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 

@@ -476,6 +476,73 @@ def test_a_faulty_shipped_file_stops_the_app_with_its_name(
         D.shipped_definitions.cache_clear()
 
 
+def test_the_checked_list_is_every_shipped_file_as_it_is_each_passing_every_check() -> None:
+    """The list lets the app skip checks at each start: it must name exactly the files
+    as they are, and only files that pass every check."""
+    listed = {}
+    for line in (D.shipped_dir() / D.CHECKED_LIST).read_text(encoding="ascii").splitlines():
+        digest, name = line.split()
+        listed[name] = digest
+    expected = {}
+    for path in sorted(D.shipped_dir().glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        parse_definition(text, origin=Origin.SHIPPED)  # every check: nothing is skipped
+        expected[path.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    lines = "\n".join(f"{digest}  {name}" for name, digest in expected.items())
+    assert listed == expected, f"after checking the files, {D.CHECKED_LIST} should read:\n{lines}"
+
+
+def test_a_shipped_file_not_as_listed_is_checked_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "measures"
+    folder.mkdir()
+    text = (D.shipped_dir() / "gad-7.v1.json").read_text(encoding="utf-8")
+    (folder / "gad-7.v1.json").write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    (folder / D.CHECKED_LIST).write_text(f"{digest}  gad-7.v1.json\n", encoding="ascii")
+    monkeypatch.setattr(D, "shipped_dir", lambda: folder)
+    checks: list[object] = []
+    real = checking.definition_problems
+
+    def counted(document: Any) -> list[Any]:
+        checks.append(document)
+        return real(document)
+
+    monkeypatch.setattr(checking, "definition_problems", counted)
+    D.shipped_definitions.cache_clear()
+    try:
+        [as_listed] = D.shipped_definitions()
+        assert as_listed.id == "gad-7" and checks == []  # as released: not checked again
+        bad = json.loads(text)
+        bad["bands"][0]["maximum"] = 3
+        (folder / "gad-7.v1.json").write_text(json.dumps(bad), encoding="utf-8")
+        D.shipped_definitions.cache_clear()
+        with pytest.raises(RuntimeError, match=r"gad-7\.v1\.json is faulty"):
+            D.shipped_definitions()
+        assert len(checks) == 1
+    finally:
+        D.shipped_definitions.cache_clear()
+
+
+def test_reading_the_shipped_measures_loads_no_schema_checker() -> None:
+    """The checks and their schema library are about 0.1 s and 4 MB in every process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from clinic_app.measures.definitions import shipped_definitions\n"
+        "assert len(shipped_definitions()) >= 10\n"
+        "loaded = ('jsonschema', 'clinic_app.measures.checking')\n"
+        "print(sorted(m for m in loaded if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_shorten_cuts_long_item_text_at_a_word() -> None:
     assert D.shorten("Trouble falling or staying asleep, or sleeping too much") == (
         "Trouble falling or staying asleep..."

@@ -178,9 +178,7 @@ def test_the_opening_checks_access_once_in_one_unit_of_work(db, psychologist, cl
     assert "EXISTS (SELECT client_assignment.id" in client_reads[0]
 
 
-def test_the_opening_with_emergency_access_shows_what_the_team_sees(
-    db, psychologist, clinician
-):
+def test_the_opening_with_emergency_access_shows_what_the_team_sees(db, psychologist, clinician):
     """Off the team, the access is checked apart and the counts read apart: the same."""
     from datetime import date
 
