@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Row, ScalarSelect, func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from clinic_app.models import (
@@ -263,16 +262,20 @@ def opening(session: Session, by: StaffRef, client_id: int, today: date) -> Reco
     """
     # The client is kept (the Overview reads it again), with its counts when the access
     # was asked in the same statement.
-    client, read = _viewed(session, by, client_id, *_counted(client_id))
+    client, read = client_with(session, by, client_id, *_counted(client_id))
     counts = None if read is None else _counts_of(tuple(read)[2:])
     names, team = clients.names_and_team_read(session, client_id)
-    return RecordOpening(
+    opened = RecordOpening(
         client=summary_of(client),
         staff_names=names,
         overview=overview_read(session, client_id, team=team, counts=counts),
         protection=third_parties.protection_read(session, client_id, today),
         urgent=tuple(risk.urgent_read(session, client_id)),
     )
+    # The view is audited last: at a site the audit trail's lock is held from the append
+    # to the end of the unit of work, and every other audited action waits for it.
+    _audit_view(session, by, client_id)
+    return opened
 
 
 def open_client(session: Session, by: StaffRef, client_id: int) -> ClientSummary:
@@ -280,15 +283,12 @@ def open_client(session: Session, by: StaffRef, client_id: int) -> ClientSummary
 
     The record screen calls this once; its tabs then read their own parts.
     """
-    return summary_of(_viewed(session, by, client_id)[0])
+    client = client_with(session, by, client_id)[0]
+    _audit_view(session, by, client_id)
+    return summary_of(client)
 
 
-def _viewed(
-    session: Session, by: StaffRef, client_id: int, *also: ScalarSelect[int]
-) -> tuple[Client, Row[Any] | None]:
-    """The client, once the user's access is checked and their viewing it audited (and the
-    values of ``also``, as :func:`access.client_with` reads them)."""
-    client, read = client_with(session, by, client_id, *also)
+def _audit_view(session: Session, by: StaffRef, client_id: int) -> None:
     audit.record(
         session,
         audit.Action.VIEW,
@@ -297,7 +297,6 @@ def _viewed(
         entity_id=client_id,
         client_id=client_id,
     )
-    return client, read
 
 
 def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:

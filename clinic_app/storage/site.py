@@ -345,7 +345,12 @@ def _server_has_spoken(connection: Any) -> bool:
     import psycopg  # noqa: PLC0415 - site mode only
 
     try:
-        ready, _, _ = select.select([connection.pgconn.socket], [], [], 0)
+        socket = connection.pgconn.socket
+        if hasattr(select, "poll"):  # not Windows; select() refuses numbers over 1023
+            poller = select.poll()
+            poller.register(socket, select.POLLIN)  # a hang-up or an error counts too
+            return bool(poller.poll(0))
+        ready, _, _ = select.select([socket], [], [], 0)
     except (OSError, ValueError, psycopg.Error):  # a connection already gone
         return True
     return bool(ready)

@@ -62,7 +62,8 @@ def test_a_connection_the_server_closed_a_moment_ago_is_replaced_not_used(fresh_
     work.call(clients.caseload)
     with pg_server.superuser() as conn:  # as a restart or a database administrator does
         ended = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+            # Waiting (up to 5 s) until each has ended, and so has said it is closing.
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = %s",
             (me.username,),
         ).fetchall()
     assert ended and all(row[0] for row in ended)

@@ -90,14 +90,17 @@ def make_record(
     names: dict[int, str] = {}
     # What the opening read for the Overview and the urgent-risk banner, each taken once:
     # by the banner, made when the opening's result arrives; by the Overview's first read
-    # when the Overview is the tab built with the opening (the runner does its work in
-    # order, so that read runs just after the opening). A tab built later reads afresh.
+    # when the Overview is the tab built with the opening (it asks for it then; the runner
+    # does its work in order, so that read runs just after the opening). A tab built
+    # later reads afresh, and what no one asked for is not kept.
     first_reads: dict[str, Any] = {}
+    overview_waiting: list[bool] = []
 
     def open_client() -> ClientSummary:
         opened = workspace.call(record.opening, client_id, date.today())
         names.update(opened.staff_names)
-        first_reads["overview"] = (opened.overview, opened.protection)
+        if overview_waiting:
+            first_reads["overview"] = (opened.overview, opened.protection)
         first_reads["urgent"] = list(opened.urgent)
         return opened.client
 
@@ -153,10 +156,12 @@ def make_record(
         return event.id if event is not None else None
 
     def make_overview() -> OverviewTab:
-        with_opening = not view.is_open
+        if not view.is_open:
+            overview_waiting.append(True)
 
         def opened() -> tuple[RecordOverview, Protection] | None:
-            return first_reads.pop("overview", None) if with_opening else None
+            read: tuple[RecordOverview, Protection] | None = first_reads.pop("overview", None)
+            return read
 
         return OverviewTab(
             client_id,

@@ -203,6 +203,7 @@ class OverviewTab(RecordPart):
         super().__init__(parent)
         self.client_id = client_id
         self._actions = actions
+        self._loaded_once = False
         self.record: RecordOverview | None = None
         self.details: ClientDetails | None = None
         self.team: tuple[TeamMember, ...] = ()
@@ -415,10 +416,14 @@ class OverviewTab(RecordPart):
         overview, protection = self._actions.overview, self._actions.protection
         opened = self._actions.opened
         client_id, today = self.client_id, self._actions.today()
+        # Only the first load may show what the record's opening read: a later one is
+        # asked for because something changed (and one asked for first may be dropped
+        # for a newer one before it runs).
+        first, self._loaded_once = not self._loaded_once, True
 
         def read() -> tuple[RecordOverview, Protection | str | None]:
-            already = opened()
-            if already is not None:
+            already = opened()  # taken by any read, so that nothing is kept unused
+            if first and already is not None:
                 return already[0], (already[1] if protection is not None else None)
             shown: Protection | str | None = None
             if protection is not None:

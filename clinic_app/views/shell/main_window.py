@@ -371,8 +371,10 @@ class MainWindow(QMainWindow):
         """Reload what shows these clients (each one the signed-in person can see)."""
         wanted = set(client_ids)
         for view in self.record_views():
-            if view.client_id in wanted and view.is_open:
-                view.refresh_all()
+            if view.client_id in wanted:
+                # A record still opening may have read before the change: it reloads once
+                # it is open (at once if it already is).
+                view.when_open(lambda opened: opened.refresh_all())
         if self.home is not None and self.home.isVisible():
             self.home.refresh_changed()  # hidden, it reloads when next shown
 

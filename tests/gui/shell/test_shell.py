@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pytest
@@ -483,3 +483,48 @@ def test_a_change_elsewhere_reloads_the_open_record_of_that_client_only(qtbot):
     window.show_changes([8])
     assert [p.refreshed for p in seven.parts()] == before[0]
     assert [p.refreshed for p in eight.parts()] == [n + 1 for n in before[1]]
+
+
+class HeldRunner:
+    """A runner that keeps each unit of work until the test lets them all run, in order."""
+
+    idle = True
+    busy = False
+
+    def __init__(self):
+        self.held = []
+
+    def run(self, work, done, *, key=None, parent=None, failed=None):
+        self.held.append((work, done))
+
+    def cancel(self, key):
+        pass
+
+    def let_go(self):
+        while self.held:
+            work, done = self.held.pop(0)
+            done(work())
+
+
+def test_a_change_heard_while_a_record_is_opening_reloads_it_once_open(qtbot):
+    """The opening may have read the record before the change: it must not be missed."""
+    from clinic_app.views.common.runner import use_runner
+
+    tab = FakeTab()
+    held = HeldRunner()
+    previous = use_runner(held)
+    try:
+        window, _ = make_window(qtbot)
+        opening = ClientRecordView.opening(7, lambda: summary(7), [("&Overview", tab)])
+        window.parts = replace(window.parts, make_record=lambda client_id: opening)
+        window.open_client(7)
+        assert not opening.is_open
+        window.show_changes([7])
+        assert tab.refreshed == 0  # nothing to reload yet
+        held.let_go()
+        assert opening.is_open
+        assert tab.refreshed == 1
+        window.show_changes([8])  # another client's change: nothing
+        assert tab.refreshed == 1
+    finally:
+        use_runner(previous)

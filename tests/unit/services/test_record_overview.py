@@ -176,6 +176,10 @@ def test_the_opening_checks_access_once_in_one_unit_of_work(db, psychologist, cl
     client_reads = [s for s in sent if s.startswith("SELECT client.id,")]
     assert len(client_reads) == 1, "\n\n".join(sent)
     assert "EXISTS (SELECT client_assignment.id" in client_reads[0]
+    # The view is audited last: at a site the audit trail's lock is held from the append
+    # to the end of the unit of work, and every other audited action waits for it.
+    first_audit = next(i for i, s in enumerate(sent) if "audit" in s)
+    assert all("audit" in s or "app_setting" in s for s in sent[first_audit:]), sent
 
 
 def test_the_opening_with_emergency_access_shows_what_the_team_sees(db, psychologist, clinician):
