@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clinic_app import config
-from clinic_app.errors import AccountLocked, StorageError
+from clinic_app.errors import AccountLocked, SchemaTooNew, StorageError
 from clinic_app.storage import files
 
 if TYPE_CHECKING:
@@ -445,7 +445,6 @@ def check_schema(engine: Engine) -> None:
     """
     from sqlalchemy import text  # noqa: PLC0415
 
-    from clinic_app.errors import SchemaTooNew  # noqa: PLC0415
     from clinic_app.storage.migrations import HEAD_REVISION  # noqa: PLC0415
 
     with engine.connect() as conn:

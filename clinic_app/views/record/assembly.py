@@ -104,9 +104,6 @@ def make_record(
         first_reads["urgent"] = list(opened.urgent)
         return opened.client
 
-    def read_urgent() -> list[RiskEventRow]:
-        return workspace.call(risk.urgent_without_decision, client_id)
-
     def describe_staff(staff_id: int) -> str:
         return names.get(staff_id, "a former member of staff")
 
@@ -142,7 +139,7 @@ def make_record(
 
     def make_banner() -> UrgentRiskBanner:
         return UrgentRiskBanner(
-            read_urgent,
+            partial(workspace.call, risk.urgent_without_decision, client_id),
             lambda event: risk_tab().open_decision(event),
             known=first_reads.pop("urgent", None),
         )
