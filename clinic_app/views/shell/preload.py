@@ -22,9 +22,9 @@ def load_what_sign_in_needs(database: Database) -> None:
     measure definitions and compile Home's statements (no Qt), on the runner's thread
     while the user types: sign-in and the first Home would otherwise wait about 0.7 s.
 
-    The price is memory held during the password check, whose argon2 working memory
-    (64 MiB) sets the process's peak: about 6 MB more at that peak (jsonschema and the
-    definitions), which the process holds from Home's first load onwards anyway.
+    The price is memory held during the password check, when argon2's working memory
+    (19 MiB) comes on top of it: what is loaded here the process holds from Home's first
+    load onwards anyway, and that, not the check, sets the process's peak.
     """
     import clinic_app.services.clients  # noqa: PLC0415
     import clinic_app.services.staff  # noqa: PLC0415, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from clinic_app.errors import AccessDenied, AccountLocked, AuthError, NotFound, ValidationError
@@ -35,6 +36,34 @@ def test_first_admin_is_an_administrator_with_an_argon2id_hash(db, admin):
         user = session.get(StaffUser, admin.id)
         assert user.password_hash.startswith("$argon2id$")
         assert ADMIN_PASSWORD not in user.password_hash
+
+
+def _stored_hash(db, user_id):
+    with db.session() as session:
+        user = session.get(StaffUser, user_id)
+        assert user is not None
+        return user.password_hash
+
+
+def test_a_hash_with_the_old_parameters_signs_in_and_is_remade_with_the_current_ones(
+    db, psychologist
+):
+    """Accounts made before the parameters changed (the library's defaults: 64 MiB, three
+    passes) keep working, and their next sign-in stores a hash made with today's."""
+    old = PasswordHasher()  # what every account was hashed with before
+    with db.transaction() as session:
+        user = session.get(StaffUser, psychologist.id)
+        assert user is not None
+        user.password_hash = old.hash(STAFF_PASSWORD)
+    with pytest.raises(AuthError):
+        _sign_in(db, "dr.jones", "wrong password")
+    assert "$m=65536,t=3,p=4$" in _stored_hash(db, psychologist.id)  # kept when refused
+    assert _sign_in(db, "dr.jones", STAFF_PASSWORD).id == psychologist.id
+    remade = _stored_hash(db, psychologist.id)
+    assert f"$m={staff.PASSWORD_MEMORY_KIB},t={staff.PASSWORD_PASSES},p=4$" in remade
+    assert staff.PASSWORD_MEMORY_KIB * staff.PASSWORD_PASSES >= 0.95 * 65536 * 3  # same work
+    assert _sign_in(db, "dr.jones", STAFF_PASSWORD).id == psychologist.id
+    assert _stored_hash(db, psychologist.id) == remade  # remade once, not at every sign-in
 
 
 def test_a_second_first_admin_is_refused(db, admin):
