@@ -23,7 +23,9 @@ NOTES_EACH = 50
 
 def _notes_read(conn, query: str, params: tuple[object, ...]) -> tuple[int, int]:
     """Run ``query`` in a transaction of its own; the rows it returned, and the rows of
-    session_note the server read for it (by sequential and index scans)."""
+    session_note the server read for it, by sequential and index scans. (An index-only
+    scan, which these counts would miss, cannot serve here: the note's own policy needs
+    its client, which no index holds together with the note's id.)"""
     with conn.transaction():
         returned = len(conn.execute(query, params).fetchall())
         row = conn.execute(

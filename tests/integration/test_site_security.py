@@ -123,6 +123,25 @@ def test_staff_not_on_the_case_cannot_write_into_it(populated):
         )
 
 
+def test_a_row_reaching_its_client_through_a_parent_is_written_only_by_the_team(populated):
+    # An addendum reaches its client through its note: the policy's check on the new row
+    # looks the note up under the note's own policy.
+    site = populated.site
+    add = (
+        "INSERT INTO note_addendum (note_id, reason, text, author_id, signed_at, "
+        "content_sha256) VALUES (%s, 'x', 'x', %s, now(), repeat('0', 64))"
+    )
+    with site.raw(site.staff["jones"]) as jones:
+        note = jones.execute(
+            "SELECT id FROM session_note WHERE client_id = %s LIMIT 1", (populated.client_id,)
+        ).fetchone()[0]
+        with jones.transaction():
+            jones.execute(add, (note, site.staff["jones"].id))  # the lead may
+            raise psycopg.Rollback()
+    with site.raw(site.staff["lee"]) as lee, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        lee.execute(add, (note, site.staff["lee"].id))
+
+
 def test_through_the_application_the_client_is_not_there(populated):
     site = populated.site
     lee = site.staff["lee"]

@@ -50,7 +50,7 @@ def test_a_hash_with_the_old_parameters_signs_in_and_is_remade_with_the_current_
 ):
     """Accounts made before the parameters changed (the library's defaults: 64 MiB, three
     passes) keep working, and their next sign-in stores a hash made with today's."""
-    old = PasswordHasher()  # what every account was hashed with before
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)  # as before
     with db.transaction() as session:
         user = session.get(StaffUser, psychologist.id)
         assert user is not None
