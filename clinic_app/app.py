@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "Working…"
+# How long after the first record has opened its other tabs' screens are imported.
+OTHER_SCREENS_AFTER_MS = 300
 
 
 def clear_clipboard() -> None:
@@ -131,6 +133,7 @@ class ClinicApp(QObject):
         if isinstance(app, QApplication):
             apply_accessible_palette(app)  # text readable on its background (WCAG AA)
         self.locked = False
+        self._other_screens_asked = False  # the record's other tabs (see _after_first_record)
         self._forms_to_reopen: list[OpenForm] = []
         self._forms_not_kept = 0  # forms whose text could not be kept at the last lock
 
@@ -926,12 +929,28 @@ class ClinicApp(QObject):
         """A client's record, built without reading the database (``views.record.assembly``)."""
         from clinic_app.views.record.assembly import make_record  # noqa: PLC0415
 
-        return make_record(
+        view = make_record(
             workspace,
             client_id,
             autosave=self._autosave(workspace),
             verify_staff=partial(self._verify_staff, workspace),
         )
+        if not self._other_screens_asked:
+            view.when_open(self._after_first_record)
+        return view
+
+    def _after_first_record(self, _view: ClientRecordView) -> None:
+        """Import the record's other tabs on the runner once a first record is open: not
+        before, so that Home alone does not hold them (about 10 MB), and a moment after its
+        first frame, so that they do not compete with painting it."""
+        if self._other_screens_asked:
+            return
+        self._other_screens_asked = True
+        QTimer.singleShot(OTHER_SCREENS_AFTER_MS, self, self._import_other_screens)
+
+    def _import_other_screens(self) -> None:
+        if self.runner.running:  # not if the application has closed meanwhile
+            self.runner.run(preload.import_other_record_screens, lambda _none: None)
 
 
 def main() -> int:

@@ -355,6 +355,11 @@ class Runner(QObject):
         """Drop the result of any request with ``key`` (and skip it if not yet started)."""
         self._latest[key] = next(self._tickets)
 
+    @property
+    def running(self) -> bool:
+        """Whether work may still be asked for (false once :meth:`stop` has run)."""
+        return self._worker.is_alive() and not self._stopped
+
     def stop(self) -> None:
         """Finish the work already asked for, then stop the worker thread (at quit)."""
         if self._worker.is_alive():

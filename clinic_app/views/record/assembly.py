@@ -1,9 +1,12 @@
 """A client's record assembled from its parts, each handed use cases bound to the user.
 
 The composition root (``app.ClinicApp``) asks for a record here when one is opened. Every
-screen and service is imported inside the functions, when the first record opens (the
-application imports them on the runner's thread once the main window shows), so that
-importing this module costs the sign-in window nothing.
+screen and service is imported inside the functions, so that importing this module costs
+the sign-in window nothing: what a record's opening and its Overview need when the first
+record opens, each other tab's screens when that tab is first built. The application
+imports the first on the runner's thread once the main window shows, and the others once
+the first record has opened (``views.shell.preload``), so neither is imported on the GUI
+thread as a rule, and Home does not hold the tabs' screens before any record is opened.
 """
 
 from __future__ import annotations
@@ -23,8 +26,17 @@ if TYPE_CHECKING:
     from clinic_app.services.third_parties import Protection
     from clinic_app.services.workspace import Workspace
     from clinic_app.views.common.record_part import RecordPart
+    from clinic_app.views.measures.tab import MeasuresTab
+    from clinic_app.views.plan.tab import PlanTab
+    from clinic_app.views.record.overview import OverviewTab
     from clinic_app.views.record.window import ClientRecordView
+    from clinic_app.views.referrals.tab import ReferralsTab
+    from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner
+    from clinic_app.views.search.panel import NoteSearchPanel
+    from clinic_app.views.sessions.tab import SessionsTab
     from clinic_app.views.sharing.actions import RiskNoticeActions
+    from clinic_app.views.sharing.tab import SummariesTab
+    from clinic_app.views.third_parties.tab import ThirdPartiesTab
 
 
 def make_record(
@@ -41,49 +53,14 @@ def make_record(
     one unit of work) and only then shows its tabs; each other tab is built the first
     time it is shown and reads its own part of the record then.
     """
-    from clinic_app.services import (  # noqa: PLC0415
-        clients,
-        critical_items,
-        measure_definitions,
-        measure_schedules,
-        measures,
-        notes,
-        plans,
-        record,
-        referrals,
-        risk,
-        search,
-        service_directory,
-        staff,
-        third_parties,
-    )
-    from clinic_app.services.sharing import (  # noqa: PLC0415
-        audiences,
-        disclosures,
-        documents,
-        drafts,
-        letters,
-        template_letters,
-    )
-    from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
-    from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
-    from clinic_app.views.plan.tab import PlanActions, PlanTab  # noqa: PLC0415
+    # What the opening, the Overview and the urgent-risk banner need; each other tab
+    # imports its own screens and services when it is first built.
+    from clinic_app.services import clients, record, risk, staff, third_parties  # noqa: PLC0415
     from clinic_app.views.record.overview import OverviewActions, OverviewTab  # noqa: PLC0415
     from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
-    from clinic_app.views.referrals.actions import ReferralsActions  # noqa: PLC0415
-    from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
     from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
     from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner  # noqa: PLC0415
     from clinic_app.views.sar.tab import TITLE as SAR_TITLE  # noqa: PLC0415
-    from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
-    from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
-    from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
-    from clinic_app.views.sharing.actions import ClinicalSummaryActions, PartnerSummaryActions  # noqa: PLC0415
-    from clinic_app.views.sharing.document_wizards import RiskNoticeDialog  # noqa: PLC0415
-    from clinic_app.views.sharing.letters import LetterActions  # noqa: PLC0415
-    from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
-    from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
-    from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
 
     # Staff names for the tabs, read with the opening (on the runner, before any tab
     # is built): the view hands the opening's result to the GUI thread only after this.
@@ -107,10 +84,14 @@ def make_record(
     def describe_staff(staff_id: int) -> str:
         return names.get(staff_id, "a former member of staff")
 
-    notice_actions = risk_notice_actions(workspace)
+    notice_actions: list[RiskNoticeActions] = []
 
     def produce_risk_notice(parent: QWidget, event: RiskEventRow) -> bool:
-        dialog = RiskNoticeDialog(event.id, notice_actions, parent)
+        from clinic_app.views.sharing.document_wizards import RiskNoticeDialog  # noqa: PLC0415
+
+        if not notice_actions:
+            notice_actions.append(risk_notice_actions(workspace))
+        dialog = RiskNoticeDialog(event.id, notice_actions[0], parent)
         produced: list[object] = []
         dialog.exported.connect(produced.append)
         try:
@@ -177,6 +158,9 @@ def make_record(
         )
 
     def make_plan() -> PlanTab:
+        from clinic_app.services import plans  # noqa: PLC0415
+        from clinic_app.views.plan.tab import PlanActions, PlanTab  # noqa: PLC0415
+
         return PlanTab(
             client_id,
             PlanActions(
@@ -191,6 +175,10 @@ def make_record(
         )
 
     def make_sessions() -> SessionsTab:
+        from clinic_app.services import notes, plans  # noqa: PLC0415
+        from clinic_app.views.sessions.actions import SessionsActions  # noqa: PLC0415
+        from clinic_app.views.sessions.tab import SessionsTab  # noqa: PLC0415
+
         return SessionsTab(
             client_id,
             SessionsActions(
@@ -210,6 +198,11 @@ def make_record(
         )
 
     def make_referrals() -> ReferralsTab:
+        from clinic_app.services import referrals, service_directory  # noqa: PLC0415
+        from clinic_app.services.sharing import letters  # noqa: PLC0415
+        from clinic_app.views.referrals.actions import ReferralsActions  # noqa: PLC0415
+        from clinic_app.views.referrals.tab import ReferralsTab  # noqa: PLC0415
+
         return ReferralsTab(
             client_id,
             ReferralsActions(
@@ -223,6 +216,16 @@ def make_record(
         )
 
     def make_measures() -> MeasuresTab:
+        from clinic_app.services import (  # noqa: PLC0415
+            critical_items,
+            measure_definitions,
+            measure_schedules,
+            measures,
+            notes,
+        )
+        from clinic_app.views.measures.actions import MeasuresActions  # noqa: PLC0415
+        from clinic_app.views.measures.tab import MeasuresTab  # noqa: PLC0415
+
         return MeasuresTab(
             client_id,
             MeasuresActions(
@@ -243,6 +246,20 @@ def make_record(
         )
 
     def make_summaries() -> SummariesTab:
+        from clinic_app.services.sharing import (  # noqa: PLC0415
+            audiences,
+            disclosures,
+            documents,
+            drafts,
+            template_letters,
+        )
+        from clinic_app.views.sharing.actions import (  # noqa: PLC0415
+            ClinicalSummaryActions,
+            PartnerSummaryActions,
+        )
+        from clinic_app.views.sharing.letters import LetterActions  # noqa: PLC0415
+        from clinic_app.views.sharing.tab import SummariesActions, SummariesTab  # noqa: PLC0415
+
         return SummariesTab(
             client_id,
             SummariesActions(
@@ -274,6 +291,9 @@ def make_record(
         )
 
     def make_third_parties() -> ThirdPartiesTab:
+        from clinic_app.views.third_parties.actions import ThirdPartiesActions  # noqa: PLC0415
+        from clinic_app.views.third_parties.tab import ThirdPartiesTab  # noqa: PLC0415
+
         return ThirdPartiesTab(
             client_id,
             ThirdPartiesActions(
@@ -293,6 +313,9 @@ def make_record(
             sessions.select_item(note_id)  # done once the notes are in
 
     def make_finder() -> NoteSearchPanel:
+        from clinic_app.services import search  # noqa: PLC0415
+        from clinic_app.views.search.panel import NoteSearchPanel  # noqa: PLC0415
+
         finder = NoteSearchPanel(
             partial(workspace.bind(search.search_notes), client_id=client_id),
             show_client=False,

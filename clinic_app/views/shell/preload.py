@@ -55,21 +55,37 @@ def load_what_site_sign_in_needs() -> None:
 
 
 def import_record_screens() -> None:
-    """Import the record's screens on the runner's thread once the main window shows.
+    """Import what opening a record and its Overview need, on the runner's thread once the
+    main window shows.
 
     Importing defines classes and creates no widget, so it is safe off the GUI thread;
     the first record opened then only builds its widgets (about 0.3 s less on the GUI
-    thread).
+    thread). The other tabs' screens wait for :func:`import_other_record_screens`.
     """
-    import clinic_app.views.documents.tab  # noqa: PLC0415
-    import clinic_app.views.measures.tab  # noqa: PLC0415
-    import clinic_app.views.plan.tab  # noqa: PLC0415
+    import clinic_app.services.record  # noqa: PLC0415
     import clinic_app.views.record.assembly  # noqa: PLC0415
     import clinic_app.views.record.overview  # noqa: PLC0415
     import clinic_app.views.record.window  # noqa: PLC0415
-    import clinic_app.views.referrals.tab  # noqa: PLC0415
+    import clinic_app.views.risk.actions  # noqa: PLC0415
     import clinic_app.views.risk.tab  # noqa: PLC0415
-    import clinic_app.views.sar.tab  # noqa: PLC0415
+    import clinic_app.views.sar.tab  # noqa: PLC0415, F401
+
+
+def import_other_record_screens() -> None:
+    """Import the record's other tabs, on the runner's thread once the first record has
+    opened: each is built when first shown, and would otherwise import its screens (about
+    10 MB of them, with Qt Charts and Qt PDF) on the GUI thread then. Not before a record
+    is opened, so that Home alone does not hold them.
+    """
+    import clinic_app.views.documents.tab  # noqa: PLC0415
+    import clinic_app.views.measures.actions  # noqa: PLC0415
+    import clinic_app.views.measures.tab  # noqa: PLC0415
+    import clinic_app.views.plan.tab  # noqa: PLC0415
+    import clinic_app.views.referrals.actions  # noqa: PLC0415
+    import clinic_app.views.referrals.tab  # noqa: PLC0415
+    import clinic_app.views.sessions.actions  # noqa: PLC0415
     import clinic_app.views.sessions.tab  # noqa: PLC0415
+    import clinic_app.views.sharing.document_wizards  # noqa: PLC0415
     import clinic_app.views.sharing.tab  # noqa: PLC0415
+    import clinic_app.views.third_parties.actions  # noqa: PLC0415
     import clinic_app.views.third_parties.tab  # noqa: PLC0415, F401

@@ -250,3 +250,12 @@ def test_the_inline_runner_has_the_same_contract(qtbot, monkeypatch):
     inline.run(refuse, lambda _r: None)
     assert got == [3]
     assert shown == ["No."]
+
+
+def test_a_stopped_runner_says_so_and_takes_no_more_work(qtbot):
+    made = Runner()
+    assert made.running
+    made.stop()
+    assert not made.running
+    with pytest.raises(RuntimeError):
+        made.run(lambda: 1, lambda _result: None)

@@ -203,3 +203,31 @@ def test_a_note_being_typed_is_autosaved_when_its_record_is_closed(
     app.workspace.strict = False
     drafts = outside(app).call(notes.drafts_to_recover)
     assert [d.fields.get("homework") for d in drafts] == ["Canary-31 typed, then the record closed"]
+
+
+def test_the_other_tabs_screens_are_imported_on_the_runner_once_a_first_record_is_open(
+    qtbot, start, long_record, monkeypatch
+):
+    # Home alone does not hold them; the first record asks for them once, off the GUI
+    # thread, so that its other tabs do not import on the GUI thread when first shown.
+    from clinic_app.views.shell import preload
+
+    where: list[threading.Thread] = []
+    monkeypatch.setattr(
+        preload, "import_other_record_screens", lambda: where.append(threading.current_thread())
+    )
+    path, client_id = long_record
+    app = start(path, [("dr.jones", STAFF_PASSWORD)])
+    settle(qtbot, app)
+    assert where == []
+    open_record(qtbot, app, client_id)
+    qtbot.waitUntil(lambda: len(where) == 1, timeout=10_000)
+    assert where[0] is not threading.main_thread()
+    app.window._on_close_current()
+    other = next(
+        row.client.id for row in outside(app).call(clients.caseload) if row.client.id != client_id
+    )
+    open_record(qtbot, app, other)
+    qtbot.wait(800)  # longer than the pause before the first asking
+    settle(qtbot, app)
+    assert len(where) == 1
