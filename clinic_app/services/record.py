@@ -235,9 +235,11 @@ def _risk_assessments(session: Session, client_id: int) -> tuple[RiskAssessmentR
 
 
 def open_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
-    """Open a client's whole record: the view is audited."""
-    open_client(session, by, client_id)
-    return read_record(session, by, client_id)
+    """Open a client's whole record: the view is audited, last (as :func:`opening` does),
+    once the access is checked and the record read."""
+    whole = read_record(session, by, client_id)
+    _audit_view(session, by, client_id)
+    return whole
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,41 @@ def test_the_opening_checks_access_once_in_one_unit_of_work(db, psychologist, cl
     assert all("audit" in s or "app_setting" in s for s in sent[first_audit:]), sent
 
 
+def test_the_whole_record_is_audited_after_it_is_read_and_refused_without_access(
+    db, psychologist, clinician, client_id
+):
+    """As the opening: at a site the audit trail's lock is held from the append to the end
+    of the unit of work, so the append comes after the record's two dozen reads."""
+    import pytest
+    from sqlalchemy import event
+
+    from clinic_app.errors import EmergencyAccessRequired
+
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        sent.append(" ".join(statement.split()))
+
+    with db.session() as session:
+        before = _audit_count(session)
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        with db.transaction() as session:
+            whole = record.open_record(session, psychologist, client_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert whole.client.id == client_id
+    first_audit = next(i for i, s in enumerate(sent) if "audit" in s)
+    assert first_audit > 10, sent  # after the reads
+    assert all("audit" in s or "app_setting" in s for s in sent[first_audit:]), sent
+    with db.session() as session:
+        assert _audit_count(session) == before + 1
+        with pytest.raises(EmergencyAccessRequired):
+            record.open_record(session, clinician, client_id)
+        session.rollback()
+        assert _audit_count(session) == before + 1
+
+
 def test_the_opening_with_emergency_access_shows_what_the_team_sees(db, psychologist, clinician):
     """Off the team, the access is checked apart and the counts read apart: the same."""
     from datetime import date
