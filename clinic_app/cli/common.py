@@ -239,16 +239,36 @@ def iso_date(text: str) -> date:
         ) from None
 
 
-def act_as_user(ctx: Context, work: Callable[[Session, StaffRef], None]) -> None:
+def act_as_user(
+    ctx: Context,
+    work: Callable[[Session, StaffRef], None],
+    *,
+    loading: Callable[[], object] | None = None,
+) -> None:
     """Sign in as ``--user`` and do the work in one unit of work (all of it, or nothing).
 
     The sign-in and the work commit together: a command refused after signing in writes
     nothing, its sign-in event included. Only a failed sign-in is kept (see ``sign_in``).
+
+    ``loading`` (a step that only loads, see :class:`LoadingMeanwhile`) runs on a second
+    thread while the password is checked, and ends before ``work`` starts. It starts once
+    the database is open, not before: opening a workstation's database checks the whole
+    file against its integrity anchor in a loop that would share the interpreter with the
+    loading (measured: 0.2 s for a 180 MB file, against 40 ms alone).
     """
-    with ctx.database() as database, database.writing() as session:
-        me = ctx.acting(session)
-        work(session, me)
-        session.commit()
+    meanwhile: LoadingMeanwhile | None = None
+    try:
+        with ctx.database() as database, database.writing() as session:
+            if loading is not None:
+                meanwhile = LoadingMeanwhile(loading)
+            me = ctx.acting(session)
+            if meanwhile is not None:
+                meanwhile.wait()
+            work(session, me)
+            session.commit()
+    finally:
+        if meanwhile is not None:
+            meanwhile.wait()  # a refused command ends with the thread, not before it
 
 
 def add_command(commands: Commands, name: str, **options: Any) -> argparse.ArgumentParser:

@@ -18,7 +18,6 @@ from clinic_app.cli.common import (
     CommandError,
     Commands,
     Context,
-    LoadingMeanwhile,
     act_as_user,
     add_command,
     add_common_options,
@@ -152,10 +151,8 @@ def cmd_summary(ctx: Context) -> None:
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
-    loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
-        loading.wait()  # signed in; the loading step registers the fonts: it ends first
         from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
         client = client_by_ref(session, ctx.args.client)
@@ -183,20 +180,16 @@ def cmd_summary(ctx: Context) -> None:
             f"the disclosure register.{accepted}"
         )
 
-    try:
-        act_as_user(ctx, work)
-    finally:
-        loading.wait()
+    # The renderer and its fonts load while the password is checked.
+    act_as_user(ctx, work, loading=_load_for_export)
 
 
 def cmd_risk_notice(ctx: Context) -> None:
     out: Path = ctx.args.out
     _refuse_existing(out)
     decision = _sharing_decision(ctx)
-    loading = LoadingMeanwhile(_load_for_export)  # while the password is checked
 
     def work(session: Session, me: StaffRef) -> None:
-        loading.wait()  # signed in; the loading step registers the fonts: it ends first
         from clinic_app.services.sharing import documents, drafts  # noqa: PLC0415
 
         draft = drafts.prepare_risk_notice(session, me, ctx.args.event, audience=ctx.args.audience)
@@ -216,10 +209,8 @@ def cmd_risk_notice(ctx: Context) -> None:
             f"disclosure register.{accepted}"
         )
 
-    try:
-        act_as_user(ctx, work)
-    finally:
-        loading.wait()
+    # The renderer and its fonts load while the password is checked.
+    act_as_user(ctx, work, loading=_load_for_export)
 
 
 def cmd_register_list(ctx: Context) -> None:

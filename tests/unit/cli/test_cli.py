@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -681,3 +682,33 @@ def test_a_step_that_fails_while_loading_is_left_to_the_command(
     result = _summary(summary_store, tmp_path / "police.pdf", STAFF_PASSWORD)
     assert result.code == 0, result.err  # the command loads what it needs itself
     assert (tmp_path / "police.pdf").exists()
+
+
+def test_what_loads_while_the_password_is_checked_starts_once_the_database_is_open(
+    summary_store, tmp_path, monkeypatch
+):
+    # Opening checks the whole file against its integrity anchor, in a loop that a loading
+    # thread running beside it slowed about fivefold; the loading is meant to overlap the
+    # password check, which comes after.
+    from clinic_app.services.sharing import documents
+    from clinic_app.storage import engine
+
+    opened: list[bool] = []
+    seen_when_loading: list[bool] = []
+    real_open, real_load = engine.open_database, documents.load_for_export
+
+    def slow_open(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)  # long enough for a thread started before it to get going
+        database = real_open(*args, **kwargs)
+        opened.append(True)
+        return database
+
+    def load() -> None:
+        seen_when_loading.append(bool(opened))
+        real_load()
+
+    monkeypatch.setattr(engine, "open_database", slow_open)
+    monkeypatch.setattr(documents, "load_for_export", load)
+    result = _summary(summary_store, tmp_path / "panel.pdf", STAFF_PASSWORD)
+    assert result.code == 0, result.err
+    assert seen_when_loading == [True]
