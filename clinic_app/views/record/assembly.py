@@ -57,10 +57,13 @@ def make_record(
     # imports its own screens and services when it is first built.
     from clinic_app.services import clients, record, risk, staff, third_parties  # noqa: PLC0415
     from clinic_app.views.record.overview import OverviewActions, OverviewTab  # noqa: PLC0415
-    from clinic_app.views.record.window import TAB_TITLES, ClientRecordView  # noqa: PLC0415
+    from clinic_app.views.record.window import (  # noqa: PLC0415
+        SUBJECT_ACCESS_TITLE,
+        TAB_TITLES,
+        ClientRecordView,
+    )
     from clinic_app.views.risk.actions import RiskActions  # noqa: PLC0415
     from clinic_app.views.risk.tab import RiskTab, UrgentRiskBanner  # noqa: PLC0415
-    from clinic_app.views.sar.tab import TITLE as SAR_TITLE  # noqa: PLC0415
 
     # Staff names for the tabs, read with the opening (on the runner, before any tab
     # is built): the view hands the opening's result to the GUI thread only after this.
@@ -339,7 +342,7 @@ def make_record(
         [
             *zip(TAB_TITLES, makers, strict=True),
             ("Search notes", make_finder),
-            (SAR_TITLE, lambda: _subject_access_tab(workspace, client_id)),
+            (SUBJECT_ACCESS_TITLE, lambda: _subject_access_tab(workspace, client_id)),
             ("Documents", lambda: _documents_tab(workspace, client_id, describe_staff)),
         ],
         banner=make_banner,

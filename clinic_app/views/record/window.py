@@ -35,6 +35,9 @@ TAB_TITLES = (
     "Summaries",
     "Victims and others",
 )
+# The Subject access part's title, here so that naming it in the record imports nothing of
+# the part itself (its screens are imported when a first record is open).
+SUBJECT_ACCESS_TITLE = "Subject access"
 
 OPENING_TEXT = "Opening the record…"
 

@@ -40,11 +40,12 @@ from clinic_app.views.common.record_part import RecordPart
 from clinic_app.views.common.runner import runner
 from clinic_app.views.common.table import SORT_ROLE, ListTableModel
 from clinic_app.views.common.widgets import exec_dialog
+from clinic_app.views.record.window import SUBJECT_ACCESS_TITLE
 from clinic_app.views.sar.actions import SubjectAccessActions
 from clinic_app.views.sar.dialogs import ExtendRequestDialog, RegisterRequestDialog, ReviewDialog
 from clinic_app.wording import long_date
 
-TITLE = "Subject access"
+TITLE = SUBJECT_ACCESS_TITLE
 
 
 class Column(IntEnum):

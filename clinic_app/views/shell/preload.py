@@ -67,8 +67,7 @@ def import_record_screens() -> None:
     import clinic_app.views.record.overview  # noqa: PLC0415
     import clinic_app.views.record.window  # noqa: PLC0415
     import clinic_app.views.risk.actions  # noqa: PLC0415
-    import clinic_app.views.risk.tab  # noqa: PLC0415
-    import clinic_app.views.sar.tab  # noqa: PLC0415, F401
+    import clinic_app.views.risk.tab  # noqa: PLC0415, F401
 
 
 def import_other_record_screens() -> None:
@@ -83,6 +82,7 @@ def import_other_record_screens() -> None:
     import clinic_app.views.plan.tab  # noqa: PLC0415
     import clinic_app.views.referrals.actions  # noqa: PLC0415
     import clinic_app.views.referrals.tab  # noqa: PLC0415
+    import clinic_app.views.sar.tab  # noqa: PLC0415
     import clinic_app.views.sessions.actions  # noqa: PLC0415
     import clinic_app.views.sessions.tab  # noqa: PLC0415
     import clinic_app.views.sharing.document_wizards  # noqa: PLC0415

@@ -15,6 +15,8 @@ OTHER_TABS = (
     "clinic_app.views.referrals.tab",
     "clinic_app.views.sessions.tab",
     "clinic_app.views.sharing.tab",
+    "clinic_app.views.sar.tab",
+    "clinic_app.services.sharing.redaction",
     "clinic_app.views.third_parties.tab",
     "clinic_app.views.documents.tab",
     "PySide6.QtCharts",

@@ -712,3 +712,54 @@ def test_what_loads_while_the_password_is_checked_starts_once_the_database_is_op
     result = _summary(summary_store, tmp_path / "panel.pdf", STAFF_PASSWORD)
     assert result.code == 0, result.err
     assert seen_when_loading == [True]
+
+
+@pytest.mark.parametrize("at_site", [False, True])
+def test_the_loading_overlaps_the_password_check_in_either_mode(at_site):
+    # On a workstation the password is checked after the database opens (whose integrity
+    # check the loading would slow); at a site the server checks it as the connection
+    # opens, so the loading starts before that.
+    from contextlib import contextmanager
+
+    from clinic_app.cli.common import act_as_user
+
+    order: list[str] = []
+    started_before_opening: list[bool] = []
+    loaded = threading.Event()
+
+    class Session:
+        def commit(self) -> None:
+            order.append("commit")
+
+    class Database:
+        @contextmanager
+        def writing(self):  # type: ignore[no-untyped-def]
+            yield Session()
+
+    class Ctx:
+        def site(self):  # type: ignore[no-untyped-def]
+            return object() if at_site else None
+
+        @contextmanager
+        def database(self):  # type: ignore[no-untyped-def]
+            under_way = loaded.is_set() or any(
+                thread.name == "clinic-app-loading" for thread in threading.enumerate()
+            )
+            started_before_opening.append(under_way)
+            yield Database()
+
+        def acting(self, _session):  # type: ignore[no-untyped-def]
+            return "me"
+
+    def load() -> None:
+        order.append("loading")
+        loaded.set()
+
+    def work(_session, _me) -> None:  # type: ignore[no-untyped-def]
+        assert loaded.is_set()  # the loading ends before the work starts
+        order.append("work")
+
+    act_as_user(Ctx(), work, loading=load)  # type: ignore[arg-type]
+    assert started_before_opening == [at_site]
+    assert order == ["loading", "work", "commit"]
+    assert not any(thread.name == "clinic-app-loading" for thread in threading.enumerate())
