@@ -220,8 +220,9 @@ def _note(day: date, rng: random.Random) -> notes.NoteContent:
     )
 
 
-def _more_notes(session: Session, me: StaffRef, count: int) -> None:
-    """``count`` notes of other clients (on ``me``'s caseload), written in bulk."""
+def more_notes(session: Session, me: StaffRef, count: int) -> None:
+    """``count`` notes of other clients (on ``me``'s caseload, 50 notes each), written in
+    bulk. Also used by tests/integration/test_site_policy_cost.py."""
     rng = random.Random(11)
     clients_needed = max(1, count // 50)
     today = date.today()
@@ -278,7 +279,7 @@ def _build(database: Database | SiteDatabase, me: StaffRef, more: int, *, site_m
         client_id, _ = build_big_client(session, me)
         if site_mode:
             _fix_sequences(session)  # its rows were written with their ids
-        _more_notes(session, me, more)
+        more_notes(session, me, more)
     return client_id
 
 

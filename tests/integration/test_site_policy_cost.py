@@ -9,16 +9,13 @@ grew. These tests count the rows PostgreSQL itself reports reading.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import insert
-
-from clinic_app.models import Client, ClientAssignment, SessionNote
-from clinic_app.models.enums import Attendance, Modality, Role
+from benchmarks.site import more_notes
+from clinic_app.models.enums import Role
 from tests.privacy.canary_record import Canaries, Identity, build
 
-OTHER_CLIENTS = 40
-NOTES_EACH = 50
+EVERYONE = 2_000  # notes of the psychologist's other clients
 
 
 def _notes_read(conn, query: str, params: tuple[object, ...]) -> tuple[int, int]:
@@ -50,45 +47,10 @@ def test_a_records_addenda_are_read_without_reading_the_rest_of_the_sites_notes(
         ["Shareable text"] * 4,
         3,
     )
-    today = date.today()
+    with site.owner_db().transaction() as session:
+        more_notes(session, jones, EVERYONE)  # on 40 other clients of jones's caseload
     with site.owner.begin() as conn:
-        ids = list(
-            conn.scalars(
-                insert(Client).returning(Client.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "local_ref": f"COST-{n:03d}",
-                        "given_name": "Other",
-                        "family_name": f"Client{n}",
-                        "date_of_birth": date(1980, 1, 1),
-                        "site": "North",
-                        "referral_date": today - timedelta(days=400),
-                    }
-                    for n in range(OTHER_CLIENTS)
-                ],
-            )
-        )
-        conn.execute(
-            insert(ClientAssignment),
-            [{"client_id": ident, "staff_id": jones.id, "is_lead": True} for ident in ids],
-        )
-        conn.execute(
-            insert(SessionNote),
-            [
-                {
-                    "client_id": ident,
-                    "author_id": jones.id,
-                    "session_date": today - timedelta(days=1 + n),
-                    "duration_minutes": 50,
-                    "modality": Modality.IN_PERSON,
-                    "attendance": Attendance.ATTENDED,
-                }
-                for ident in ids
-                for n in range(NOTES_EACH)
-            ],
-        )
         conn.exec_driver_sql("ANALYZE")
-    everyone = OTHER_CLIENTS * NOTES_EACH
     addenda = (
         "SELECT a.id, a.text FROM note_addendum a JOIN session_note n ON a.note_id = n.id "
         "WHERE n.client_id = %s"
@@ -96,7 +58,7 @@ def test_a_records_addenda_are_read_without_reading_the_rest_of_the_sites_notes(
     with site.raw(jones) as conn:
         returned, read = _notes_read(conn, addenda, (record.client_id,))
         assert returned > 0  # the record has addenda, and jones sees them
-        assert read < everyone / 4, f"{read} notes read to find the addenda of one record"
+        assert read < EVERYONE / 4, f"{read} notes read to find the addenda of one record"
     # Still need-to-know: someone not on the case sees none of them.
     with site.raw(lee) as conn:
         assert _notes_read(conn, addenda, (record.client_id,))[0] == 0

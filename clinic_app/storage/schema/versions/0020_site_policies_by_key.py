@@ -15,51 +15,21 @@ is unchanged:
   where the SQL function (which runs as its owner and so is never inlined) was planned
   again at every call, once for each table a statement reads.
 
-The policies are generated from the models and set again by ``clinic-app site upgrade``
-after the migrations (``clinic_app.services.site_security``); this revision makes the
-schema check ask for that upgrade, and replaces the function here as well. A workstation
-database needs nothing here.
+Both are in the security that ``clinic_app.services.site_security`` generates, which
+``site init`` and ``site upgrade`` set after the migrations in the same transaction (they
+are the only ways a site's schema moves). So this revision changes nothing itself: it
+makes the schema check ask for that upgrade. A workstation database needs nothing here.
 """
-
-from alembic import op
 
 revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
 
-VISIBLE_CLIENTS = """CREATE OR REPLACE FUNCTION clinic_visible_clients() RETURNS SETOF integer
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-    DECLARE
-        me integer := clinic_staff_id();
-    BEGIN
-        RETURN QUERY
-            SELECT a.client_id FROM client_assignment a
-            WHERE a.staff_id = me AND a.ended_at IS NULL
-            UNION
-            SELECT e.client_id FROM emergency_access e
-            WHERE e.staff_id = me AND e.expires_at > (now() AT TIME ZONE 'UTC');
-    END $$"""
-
-SQL_FUNCTION = """CREATE OR REPLACE FUNCTION clinic_visible_clients() RETURNS SETOF integer
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-        SELECT a.client_id FROM client_assignment a
-        WHERE a.staff_id = clinic_staff_id() AND a.ended_at IS NULL
-        UNION
-        SELECT e.client_id FROM emergency_access e
-        WHERE e.staff_id = clinic_staff_id() AND e.expires_at > (now() AT TIME ZONE 'UTC')
-    $$"""
-
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute(VISIBLE_CLIENTS)
+    pass  # the security set after the migrations carries the change (see above)
 
 
 def downgrade() -> None:
-    # The function as it was; the policies are set again by the older version's own
-    # 'site upgrade'.
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute(SQL_FUNCTION)
+    pass  # an older version's own 'site upgrade' sets its own security again
