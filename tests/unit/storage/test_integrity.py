@@ -333,21 +333,47 @@ def test_a_writer_waits_for_another_programs_write_to_finish(db, db_key):
     assert time.monotonic() - started >= 0.4  # it waited instead of failing
 
 
-def test_a_reading_unit_of_work_begins_deferred_and_a_writing_one_immediately(db):
-    seen: list[str] = []
-    from sqlalchemy import event
+def test_a_reading_unit_of_work_begins_deferred_and_a_writing_one_immediately(
+    db, db_key, monkeypatch
+):
+    """A reader leaves the write lock free; a writer holds it from its first statement
+    (a deferred writer that has read cannot wait for another writer, and would fail)."""
+    import sqlcipher3
 
-    @event.listens_for(db.engine, "before_cursor_execute")
-    def _spy(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.startswith("BEGIN"):
-            seen.append(statement)
+    from clinic_app.errors import DatabaseLocked
+
+    def other_writer_waits() -> bool:
+        other = sqlcipher3.connect(str(db.path), timeout=0, isolation_level=None)
+        try:
+            other.execute(f"PRAGMA key = \"x'{db_key.hex()}'\"")
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return False
+        except sqlcipher3.OperationalError as error:
+            assert "locked" in str(error)
+            return True
+        finally:
+            other.close()
 
     with db.session() as session:
         session.execute(text("SELECT 1"))
+        assert not other_writer_waits()
     with db.transaction() as session:
         session.execute(text("SELECT 1"))
-    event.remove(db.engine, "before_cursor_execute", _spy)
-    assert seen == ["BEGIN", "BEGIN IMMEDIATE"]
+        assert other_writer_waits()
+    # The write lock, taken as the unit of work begins, is translated when another
+    # program holds it.
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_SECONDS", 0.1)
+    db.engine.dispose()
+    holder = sqlcipher3.connect(str(db.path), isolation_level=None)
+    try:
+        holder.execute(f"PRAGMA key = \"x'{db_key.hex()}'\"")
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DatabaseLocked), db.transaction() as session:
+            session.execute(text("SELECT 1"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 # -- nothing on the terminal -------------------------------------------------------------------
