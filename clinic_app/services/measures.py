@@ -250,10 +250,12 @@ def administrations_for_client(
 ) -> list[AdministrationRow]:
     """Every administration of the client, oldest first, with the answers as given."""
     require_clinical_access(session, by, client_id)
-    return _administrations(session, client_id)
+    return administrations_read(session, client_id)
 
 
-def _administrations(session: Session, client_id: int) -> list[AdministrationRow]:
+def administrations_read(session: Session, client_id: int) -> list[AdministrationRow]:
+    """:func:`administrations_for_client` for a use case that has checked the user's
+    access itself."""
     administrations = list(
         session.scalars(
             select(MeasureAdministration)
@@ -344,7 +346,7 @@ def results_for_client(
     Measures are ordered by short title; administrations oldest first.
     """
     require_clinical_access(session, by, client_id)
-    return _results(session, _administrations(session, client_id))
+    return _results(session, administrations_read(session, client_id))
 
 
 def results_between(
@@ -355,7 +357,9 @@ def results_between(
     No access check: for a caller that has made its own (the pseudonymised service
     evaluation, which an administrator may run and which carries no answers out).
     """
-    rows = [r for r in _administrations(session, client_id) if start <= r.administered_on <= end]
+    rows = [
+        r for r in administrations_read(session, client_id) if start <= r.administered_on <= end
+    ]
     return _results(session, rows)
 
 
@@ -476,7 +480,7 @@ def computed_results(session: Session, by: StaffRef, client_id: int) -> dict[int
     trusts these: scores are always recomputed from the answers.
     """
     require_clinical_access(session, by, client_id)
-    rows = _administrations(session, client_id)
+    rows = administrations_read(session, client_id)
     index = {row.id: i for i, row in enumerate(rows)}
     out: dict[int, dict[str, Any]] = {}
     for measure in _results(session, rows):
@@ -500,6 +504,7 @@ __all__ = [
     "ChangeBetween",
     "MeasureResults",
     "administrations_for_client",
+    "administrations_read",
     "computed_results",
     "record_administration",
     "results_between",

@@ -488,6 +488,11 @@ def mark_entered_in_error(session: Session, by: StaffRef, note_id: int, *, reaso
 
 def notes_for_client(session: Session, by: StaffRef, client_id: int) -> list[NoteRow]:
     require_clinical_access(session, by, client_id)
+    return notes_read(session, client_id)
+
+
+def notes_read(session: Session, client_id: int) -> list[NoteRow]:
+    """:func:`notes_for_client` for a use case that has checked the user's access itself."""
     notes = list(
         session.scalars(
             select(SessionNote)

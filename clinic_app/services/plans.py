@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from clinic_app.errors import ConflictError, EditConflict, ValidationError
 from clinic_app.models import (
@@ -360,12 +360,27 @@ def revisions(session: Session, by: StaffRef, plan_id: int) -> list[RevisionRow]
 def plans_for_client(session: Session, by: StaffRef, client_id: int) -> list[RevisionRow]:
     """The latest revision of each of the client's plans."""
     require_clinical_access(session, by, client_id)
-    plans = session.scalars(
-        select(InterventionPlan)
-        .where(InterventionPlan.client_id == client_id)
-        .order_by(InterventionPlan.id)
+    return plans_read(session, client_id)
+
+
+def plans_read(session: Session, client_id: int) -> list[RevisionRow]:
+    """:func:`plans_for_client` for a use case that has checked the user's access itself.
+
+    Three statements however many plans the client has: each plan with its latest
+    revision, then those revisions' goals, then their interventions.
+    """
+    each = aliased(PlanRevision)
+    latest = (
+        select(func.max(each.number)).where(each.plan_id == InterventionPlan.id).scalar_subquery()
     )
-    return [_revision_row(p, p.revisions[-1]) for p in plans if p.revisions]
+    found = session.execute(
+        select(InterventionPlan, PlanRevision)
+        .join(PlanRevision, PlanRevision.plan_id == InterventionPlan.id)
+        .where(InterventionPlan.client_id == client_id, PlanRevision.number == latest)
+        .order_by(InterventionPlan.id)
+        .options(selectinload(PlanRevision.goals), selectinload(PlanRevision.interventions))
+    ).all()
+    return [_revision_row(plan, revision) for plan, revision in found]
 
 
 def rate_goal(

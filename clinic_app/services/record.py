@@ -10,7 +10,6 @@ from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from clinic_app.models import (
-    Client,
     Referral,
     RiskAssessment,
     RiskEvent,
@@ -37,7 +36,7 @@ from clinic_app.services import (
 )
 from clinic_app.services.access import client_with, require_clinical_access
 from clinic_app.services.clients import ClientDetails, ClientSummary, TeamRow, summary_of
-from clinic_app.services.common import StaffRef, get_or_raise
+from clinic_app.services.common import StaffRef
 from clinic_app.services.third_parties import Protection
 
 
@@ -305,10 +304,10 @@ def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
     """Read again a record the user already has open (a screen refreshing itself).
 
     Opening a record is audited once, by :func:`open_record`; a refresh after a change
-    is part of that same view and is not audited again.
+    is part of that same view and is not audited again. The access is checked once, for
+    every part (at a site each statement is a round trip).
     """
-    require_clinical_access(session, by, client_id)
-    client = get_or_raise(session, Client, client_id, "client")
+    client = client_with(session, by, client_id)[0]
     typologies = _typologies(session, client_id)
     assessments = _risk_assessments(session, client_id)
     people = tuple(
@@ -322,10 +321,10 @@ def read_record(session: Session, by: StaffRef, client_id: int) -> ClientRecord:
         typologies=typologies,
         risk_assessments=assessments,
         third_parties=people,
-        plans=tuple(plans.plans_for_client(session, by, client_id)),
-        notes=tuple(notes.notes_for_client(session, by, client_id)),
-        risk_events=tuple(risk.events_for_client(session, by, client_id)),
-        referrals=tuple(referrals.referrals_for_client(session, by, client_id)),
-        measures=tuple(measures.administrations_for_client(session, by, client_id)),
+        plans=tuple(plans.plans_read(session, client_id)),
+        notes=tuple(notes.notes_read(session, client_id)),
+        risk_events=tuple(risk.events_read(session, client_id)),
+        referrals=tuple(referrals.referrals_read(session, client_id)),
+        measures=tuple(measures.administrations_read(session, client_id)),
     )
     return record

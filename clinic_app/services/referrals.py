@@ -37,7 +37,7 @@ it; the reason and clinical detail are clinical and never shared with partners.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -308,20 +308,13 @@ def _histories(session: Session, referral_ids: Sequence[int]) -> dict[int, list[
     return histories
 
 
-def _rows(session: Session, referrals: Iterable[Referral]) -> list[ReferralRow]:
-    """Rows for the referrals, with their services and histories (two queries in all)."""
-    referrals = list(referrals)
-    service_ids = {r.service_id for r in referrals}
-    services = {
-        s.id: s
-        for s in session.scalars(
-            select(SpecialistService).where(SpecialistService.id.in_(service_ids))
-        )
-    }
-    histories = _histories(session, [r.id for r in referrals])
+def _rows(
+    session: Session, referrals: Sequence[tuple[Referral, SpecialistService]]
+) -> list[ReferralRow]:
+    """Rows for the referrals, each with its service, and their histories (one query)."""
+    histories = _histories(session, [r.id for r, _ in referrals])
     rows = []
-    for r in referrals:
-        service = services[r.service_id]
+    for r, service in referrals:
         rows.append(
             ReferralRow(
                 r.id,
@@ -346,7 +339,8 @@ def _rows(session: Session, referrals: Iterable[Referral]) -> list[ReferralRow]:
 
 
 def _row(session: Session, referral: Referral) -> ReferralRow:
-    return _rows(session, [referral])[0]
+    service = get_or_raise(session, SpecialistService, referral.service_id, "service")
+    return _rows(session, [(referral, service)])[0]
 
 
 # -- referrals --------------------------------------------------------------------------------
@@ -544,12 +538,18 @@ def change_status(
 def referrals_for_client(session: Session, by: StaffRef, client_id: int) -> list[ReferralRow]:
     """The client's referrals, oldest first, each with its service and status history."""
     require_clinical_access(session, by, client_id)
-    return _rows(
-        session,
-        session.scalars(
-            select(Referral).where(Referral.client_id == client_id).order_by(Referral.id)
-        ),
-    )
+    return referrals_read(session, client_id)
+
+
+def referrals_read(session: Session, client_id: int) -> list[ReferralRow]:
+    """:func:`referrals_for_client` for a use case that has checked the user's access itself."""
+    found = session.execute(
+        select(Referral, SpecialistService)
+        .join(SpecialistService, SpecialistService.id == Referral.service_id)
+        .where(Referral.client_id == client_id)
+        .order_by(Referral.id)
+    ).all()
+    return _rows(session, [(referral, service) for referral, service in found])
 
 
 def get_referral(session: Session, by: StaffRef, referral_id: int) -> ReferralRow:

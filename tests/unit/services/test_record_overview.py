@@ -6,6 +6,7 @@ from __future__ import annotations
 from clinic_app.models.enums import Attendance, ReferralStatus, Urgency
 from clinic_app.services import clients, demo, record
 from clinic_app.services.record import ClientRecord, RecordCounts
+from tests.statements import statements_sent
 
 
 def counted_from_every_row(whole: ClientRecord) -> RecordCounts:
@@ -63,25 +64,15 @@ def test_the_overview_is_read_in_few_statements_and_still_checks_access(
     """The first thing a user waits for when a record opens: at a site each statement is
     a round trip across the trust's network (benchmarks/site.py times it 20 ms away)."""
     import pytest
-    from sqlalchemy import event
 
     from clinic_app.errors import EmergencyAccessRequired
 
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        with db.session() as session:
-            record.overview(session, psychologist, client_id)
-            read = len(sent)
-            with pytest.raises(EmergencyAccessRequired):
-                record.overview(session, clinician, client_id)  # not on their caseload
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    reads = [s for s in sent[:read] if s.lstrip().upper().startswith("SELECT")]
+    with statements_sent(db.engine) as sent, db.session() as session:
+        record.overview(session, psychologist, client_id)
+        read = len(sent)
+        with pytest.raises(EmergencyAccessRequired):
+            record.overview(session, clinician, client_id)  # not on their caseload
+    reads = [s for s in sent[:read] if s.upper().startswith("SELECT")]
     # The access check, the client, the team, typologies, risk assessments, the counts.
     assert len(reads) <= 6, "\n\n".join(reads)
 
@@ -188,26 +179,19 @@ def test_the_whole_record_is_audited_after_it_is_read_and_refused_without_access
     """As the opening: at a site the audit trail's lock is held from the append to the end
     of the unit of work, so the append comes after the record's two dozen reads."""
     import pytest
-    from sqlalchemy import event
 
     from clinic_app.errors import EmergencyAccessRequired
 
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        sent.append(" ".join(statement.split()))
-
     with db.session() as session:
         before = _audit_count(session)
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        with db.transaction() as session:
-            whole = record.open_record(session, psychologist, client_id)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+    with statements_sent(db.engine) as sent, db.transaction() as session:
+        whole = record.open_record(session, psychologist, client_id)
     assert whole.client.id == client_id
+    # The access is checked once for every part (at a site each check is a round trip).
+    assert sum("FROM client_assignment" in s for s in sent) == 1, sent
     first_audit = next(i for i, s in enumerate(sent) if "audit" in s)
-    assert first_audit > 10, sent  # after the reads
+    read_first = ("FROM session_note", "FROM intervention_plan", "FROM referral", "FROM risk_event")
+    assert all(any(part in s for s in sent[:first_audit]) for part in read_first), sent
     assert all("audit" in s or "app_setting" in s for s in sent[first_audit:]), sent
     with db.session() as session:
         assert _audit_count(session) == before + 1
