@@ -21,11 +21,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from clinic_app.models import AppSetting, AuditEvent
-from clinic_app.models.base import utcnow
+from clinic_app.models.base import UtcDateTime, utcnow
 from clinic_app.storage import integrity, site
 from clinic_app.wording import counted
 
@@ -63,6 +63,11 @@ class Action(StrEnum):
     DATABASE_CREATED = "database_created"
 
 
+def _canonical(items: list[Any]) -> str:
+    """The JSON that is hashed: keys sorted, no spaces, ASCII only."""
+    return json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def _event_hash(
     *,
     seq: int,
@@ -75,11 +80,8 @@ def _event_hash(
     detail: dict[str, Any],
     prev_hash: str,
 ) -> str:
-    canonical = json.dumps(
-        [seq, occurred_at, actor_id, action, entity, entity_id, client_id, detail, prev_hash],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
+    canonical = _canonical(
+        [seq, occurred_at, actor_id, action, entity, entity_id, client_id, detail, prev_hash]
     )
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
@@ -134,8 +136,6 @@ def append(
 ) -> int:
     """Append one event as it happened at ``occurred_at`` (now, or when an event copied
     from another database's trail happened there); returns its position in the chain."""
-    last = site.locked_chain_end(session) if site.is_site(session) else _chain_end(session)
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microseconds dropped: what is hashed must be exactly what the database gives back.
     at = occurred_at.replace(microsecond=0)
     what: dict[str, Any] = {
@@ -145,24 +145,78 @@ def append(
         "entity_id": entity_id,
         "client_id": client_id,
         "detail": dict(detail or {}),
-        "prev_hash": prev_hash,
     }
-    chain_hash = _event_hash(seq=seq, occurred_at=at.isoformat(), **what)
-    event = insert(AuditEvent).values(seq=seq, occurred_at=at, hash=chain_hash, **what)
+    if site.is_site(session):
+        seq, chain_hash = _append_at_site(session, at, what)
+    else:
+        seq, chain_hash = _append_here(session, at, what)
+    integrity.chain_extended(session, seq, chain_hash)
+    return seq
+
+
+def _append_here(session: Session, at: datetime, what: dict[str, Any]) -> tuple[int, str]:
+    """A workstation: its writer holds the database's write lock, so the chain's end read
+    here stays the end until the unit of work commits."""
+    last = _chain_end(session)
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    chain_hash = _event_hash(seq=seq, occurred_at=at.isoformat(), prev_hash=prev_hash, **what)
+    session.execute(
+        insert(AuditEvent).values(
+            seq=seq, occurred_at=at, hash=chain_hash, prev_hash=prev_hash, **what
+        )
+    )
     # The recorded end moves with the event; only the very first event adds the setting.
     value = f"{seq}:{chain_hash}"
-    move = update(AppSetting).where(AppSetting.key == HEAD_SETTING).values(value=value)
-    if site.is_site(session):
-        # One round trip for both: the event, then the end (a data-changing WITH).
-        moved = session.execute(move.add_cte(event.returning(AuditEvent.seq).cte("appended")))
-    else:
-        session.execute(event)
-        moved = session.execute(move)
+    moved = session.execute(
+        update(AppSetting).where(AppSetting.key == HEAD_SETTING).values(value=value)
+    )
     if not cast("CursorResult[Any]", moved).rowcount:
         session.add(AppSetting(key=HEAD_SETTING, value=value))
     session.flush()
-    integrity.chain_extended(session, seq, chain_hash)
-    return seq
+    return seq, chain_hash
+
+
+_SITE_APPEND = text(
+    "SELECT appended_seq, appended_hash FROM clinic_audit_append("
+    ":at, :actor, :what, :about, :about_id, :of_client, :detail, :middle)"
+).bindparams(bindparam("at", type_=UtcDateTime()))
+
+
+def _append_at_site(session: Session, at: datetime, what: dict[str, Any]) -> tuple[int, str]:
+    """A site: one round trip to the server function (migration 0021), which takes the
+    chain's lock until this unit of work ends, reads the chain's end as it then is, and
+    hashes and writes the event and the recorded end.
+
+    It is sent the event's canonical JSON without its first part (the position) and its
+    last (the previous event's hash), which only the chain's end decides: the server puts
+    them in, so the hash is the one :func:`_event_hash` gives for the event as stored,
+    which is what ``audit verify`` recomputes.
+    """
+    middle = _canonical(
+        [
+            at.isoformat(),
+            what["actor_id"],
+            what["action"],
+            what["entity"],
+            what["entity_id"],
+            what["client_id"],
+            what["detail"],
+        ]
+    )[1:-1]
+    row = session.execute(
+        _SITE_APPEND,
+        {
+            "at": at,
+            "actor": what["actor_id"],
+            "what": what["action"],
+            "about": what["entity"],
+            "about_id": what["entity_id"],
+            "of_client": what["client_id"],
+            "detail": json.dumps(what["detail"]),
+            "middle": middle,
+        },
+    ).one()
+    return int(row[0]), str(row[1])
 
 
 def _chain_end(session: Session) -> tuple[int, str] | None:

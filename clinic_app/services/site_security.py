@@ -60,6 +60,10 @@ CLINICAL_DELETES = frozenset({"note_draft", "form_draft"})
 OWN_ROWS_ONLY = frozenset({"note_draft", "form_draft"})
 AUDIT_TABLE = "audit_event"
 AUDIT_HEAD_KEY = "audit_chain_head"  # services.audit.HEAD_SETTING
+# Migration 0021's function: an audited action appends its event in one round trip.
+AUDIT_APPEND_SIGNATURE = (
+    "clinic_audit_append(timestamp, integer, text, text, integer, integer, text, text)"
+)
 MAX_EMERGENCY_HOURS = 72  # config.EMERGENCY_ACCESS_HOURS's maximum
 POLICY_PREFIX = "clinic_"
 
@@ -608,7 +612,7 @@ def _function_privileges() -> Iterator[str]:
     yield "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC"
     helpers = ["clinic_staff_id()", "clinic_is_owner()", "clinic_fold(text)"]
     helpers += ["clinic_can_see_client(integer)", "clinic_client_has_team(integer)"]
-    helpers += ["clinic_visible_clients()", "clinic_audit_chain_end()"]
+    helpers += ["clinic_visible_clients()", AUDIT_APPEND_SIGNATURE]
     helpers += [f"clinic_client_of_{parent}(integer)" for parent in sorted(_parents())]
     for helper in helpers:
         yield f"GRANT EXECUTE ON FUNCTION {helper} TO {everyone}"

@@ -626,18 +626,3 @@ def connect_engine(
 def is_site(session: Session) -> bool:
     """Whether this unit of work is on a site (PostgreSQL) rather than a workstation file."""
     return session.get_bind().dialect.name == "postgresql"
-
-
-def locked_chain_end(session: Session) -> tuple[int, str] | None:
-    """Take the audit chain's lock until this unit of work ends; the chain's end after it.
-
-    A transaction-scoped advisory lock (``AUDIT_CHAIN_LOCK``): the next writer waits until
-    this one commits or rolls back, then reads the chain's end as it now is. The server
-    function (migration 0019) takes the lock and reads the end in one round trip. The last
-    event's position and hash, or None when the trail is empty. Site mode only: a
-    workstation's writers already hold the database's write lock.
-    """
-    from sqlalchemy import text  # noqa: PLC0415
-
-    row = session.execute(text("SELECT seq, hash FROM clinic_audit_chain_end()")).first()
-    return None if row is None or row[0] is None else (int(row[0]), str(row[1]))

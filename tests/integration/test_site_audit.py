@@ -10,6 +10,7 @@ from sqlalchemy import text
 from clinic_app.models.enums import ConsentToShare, Role
 from clinic_app.services import audit, clients
 from clinic_app.services.common import StaffRef
+from tests.statements import statements_sent
 
 WRITERS = 10
 EVENTS_EACH = 15
@@ -110,3 +111,50 @@ def test_an_audit_row_deleted_by_the_owner_is_detected(fresh_site):
     with fresh_site.owner_db().session() as session:
         report = audit.verify(session)
     assert any(f.seq == 5 and "missing" in f.problem for f in report.findings)
+
+
+# Details that JSON writes with escapes, nesting and every kind of value: the server must
+# hash exactly the text the application's verifier computes from the stored event.
+AWKWARD_DETAILS = [
+    {},
+    {"reason": 'Zoë\'s "urgent" review\\', "line": "one\ntwo\ttab"},
+    {"b": [1, 2.5, None, True, False], "a": {"z": "é", "y": [{"k": "√"}]}, "n": -7},
+    {"emoji": "\U0001f4dd note", "empty": "", "zero": 0},
+]
+
+
+def test_events_appended_at_a_site_verify_whatever_their_detail(fresh_site):
+    me = fresh_site.add("detailer", Role.PSYCHOLOGIST)
+    database = fresh_site.open_as(me)
+    with fresh_site.owner_db().session() as session:
+        before = audit.verify(session).events
+    for detail in AWKWARD_DETAILS:
+        with database.transaction() as session:
+            audit.record(session, audit.Action.VIEW, actor_id=me.id, detail=detail)
+    with fresh_site.owner_db().session() as session:
+        report = audit.verify(session)
+        stored = session.execute(
+            text("SELECT detail FROM audit_event WHERE seq > :s ORDER BY seq"),
+            {"s": before},
+        ).all()
+        head = session.execute(
+            text("SELECT value FROM app_setting WHERE key = 'audit_chain_head'")
+        ).scalar_one()
+        last_hash = session.execute(
+            text("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        ).scalar_one()
+    assert report.ok, report.findings
+    assert report.events == before + len(AWKWARD_DETAILS)
+    assert [row.detail for row in stored] == AWKWARD_DETAILS
+    assert head == f"{before + len(AWKWARD_DETAILS)}:{last_hash}"
+
+
+def test_an_audited_action_at_a_site_appends_in_one_round_trip(fresh_site):
+    """The lock, the chain's end, the event and the recorded end: one statement."""
+    me = fresh_site.add("counted", Role.PSYCHOLOGIST)
+    database = fresh_site.open_as(me)
+    with statements_sent(database.engine) as sent, database.transaction() as session:
+        audit.record(session, audit.Action.VIEW, actor_id=me.id, entity="client")
+    assert len(sent) == 1, sent
+    with fresh_site.owner_db().session() as session:
+        assert audit.verify(session).ok
