@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QEnterEvent
+from PySide6.QtGui import QColor, QEnterEvent, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -83,7 +83,7 @@ DEMO_STYLE = (
     "background: #fff3c4; color: #3d2e00; border: 2px solid #7a5c00; "
     "padding: 6px; font-weight: bold;"
 )
-HINT_STYLE = "color: #4a4a4a;"
+HINT_COLOUR = "#4a4a4a"  # 8.9:1 on white
 LOADING_TEXT = "Loading the overview…"
 
 
@@ -144,12 +144,14 @@ class _Value(QLabel):
     A selectable label lays out and paints its text through a text document of its own,
     which for the overview's thirty values was about a third of building and painting the
     tab; a value becomes selectable when the mouse first comes over it, before any press.
+    Free text wraps; a value of a fixed, short form (a date, a number) does not, which
+    spares the layout asking its height for each width.
     """
 
-    def __init__(self, name: str, *, bold: bool = False) -> None:
+    def __init__(self, name: str, *, bold: bool = False, wrap: bool = True) -> None:
         super().__init__()
         self.name = name
-        self.setWordWrap(True)
+        self.setWordWrap(wrap)
         self.setTextFormat(Qt.TextFormat.PlainText)
         if bold:
             font = self.font()
@@ -174,11 +176,20 @@ def _group(title: str) -> tuple[QGroupBox, QVBoxLayout]:
     return box, layout
 
 
-def _form_row(form: QFormLayout, text: str) -> _Value:
+def _hinted(label: QLabel) -> QLabel:
+    """The grey of a field's name (8.9:1 on white), as a palette: a style sheet of its own
+    on each label was about a fifth of building the tab."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(HINT_COLOUR))
+    label.setPalette(palette)
+    return label
+
+
+def _form_row(form: QFormLayout, text: str, *, wrap: bool = True) -> _Value:
     label = QLabel(text)
     label.setAccessibleName(text)
-    label.setStyleSheet(HINT_STYLE)
-    value = _Value(text)
+    _hinted(label)
+    value = _Value(text, wrap=wrap)
     form.addRow(label, value)
     return value
 
@@ -186,7 +197,7 @@ def _form_row(form: QFormLayout, text: str) -> _Value:
 def _caption(text: str) -> QLabel:
     label = QLabel(text)
     label.setAccessibleName(text)
-    label.setStyleSheet(HINT_STYLE)
+    _hinted(label)
     return label
 
 
@@ -245,7 +256,7 @@ class OverviewTab(RecordPart):
         self.retry_button.hide()
         self.loading = QLabel(LOADING_TEXT)
         self.loading.setAccessibleName(LOADING_TEXT)
-        self.loading.setStyleSheet(HINT_STYLE)
+        _hinted(self.loading)
 
         content = QWidget()
         grid = QGridLayout(content)
@@ -293,15 +304,15 @@ class OverviewTab(RecordPart):
         box, column = _group("Identity")
         form = QFormLayout()
         self.name = _form_row(form, "Name")
-        self.date_of_birth = _form_row(form, "Date of birth")
-        self.nhs_number = _form_row(form, "NHS number")
+        self.date_of_birth = _form_row(form, "Date of birth", wrap=False)
+        self.nhs_number = _form_row(form, "NHS number", wrap=False)
         self.local_ref = _form_row(form, "Case reference")
         self.police_ref = _form_row(form, "Police or partner reference")
         self.address = _form_row(form, "Address")
         self.site = _form_row(form, "Programme site")
-        self.status = _form_row(form, "Status")
+        self.status = _form_row(form, "Status", wrap=False)
         self.referral = _form_row(form, "Referred by")
-        self.referral_date = _form_row(form, "Referral date")
+        self.referral_date = _form_row(form, "Referral date", wrap=False)
         column.addLayout(form)
         return box
 
@@ -396,10 +407,12 @@ class OverviewTab(RecordPart):
     def _build_counts(self) -> QGroupBox:
         box, column = _group("At a glance")
         form = QFormLayout()
-        self.attended = _form_row(form, "Sessions attended")
-        self.did_not_attend = _form_row(form, "Sessions not attended (DNA)")
-        self.open_referrals = _form_row(form, "Open referrals")
-        self.urgent_events = _form_row(form, "Urgent risk events awaiting a share decision")
+        self.attended = _form_row(form, "Sessions attended", wrap=False)
+        self.did_not_attend = _form_row(form, "Sessions not attended (DNA)", wrap=False)
+        self.open_referrals = _form_row(form, "Open referrals", wrap=False)
+        self.urgent_events = _form_row(
+            form, "Urgent risk events awaiting a share decision", wrap=False
+        )
         column.addLayout(form)
         self.urgent_warning = QLabel()
         self.urgent_warning.setWordWrap(True)

@@ -323,6 +323,36 @@ def test_identity_is_shown_in_full(qtbot):
     assert tab.date_of_birth.accessibleName() == "Date of birth: 23/07/1984 (age 41)"
 
 
+def test_long_free_text_wraps_and_field_names_are_grey_at_high_contrast(qtbot):
+    """Free text wraps within a narrow window rather than pushing it wider; a date or a
+    count keeps to one line. Every field's name is #4a4a4a (8.9:1 on white)."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QFormLayout
+
+    long_address = "Flat 4, " + ", ".join(f"{n} Long Example Road" for n in range(12))
+    fakes = Fakes()
+    fakes.details = replace(DETAILS, address=long_address)
+    tab = make_tab(qtbot, fakes)
+    tab.resize(700, 600)
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert tab.address.text() == long_address
+    assert tab.address.wordWrap()
+    qtbot.waitUntil(lambda: tab.address.height() > 3 * tab.name.height())  # laid out
+    assert tab.address.width() < 700
+    assert not tab.date_of_birth.wordWrap() and not tab.attended.wordWrap()
+    names = [
+        form.labelForField(value)
+        for form in tab.findChildren(QFormLayout)
+        for value in (tab.name, tab.address, tab.consent, tab.attended, tab.third_parties)
+        if form.labelForField(value) is not None
+    ]
+    assert len(names) == 5
+    for label in names:
+        colour = label.palette().color(QPalette.ColorRole.WindowText)
+        assert colour.name() == "#4a4a4a", label.text()
+
+
 def test_a_value_can_be_selected_with_the_mouse_once_the_mouse_is_over_it(qtbot):
     tab = make_tab(qtbot, Fakes())
     tab.show()
