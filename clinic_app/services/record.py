@@ -157,8 +157,9 @@ def _counts(session: Session, client_id: int) -> RecordCounts:
     return _counts_of(session.execute(select(*_counted(client_id))).one())
 
 
-def _counted(client_id: int) -> tuple[ScalarSelect[int], ...]:
-    """The Overview's counts, as scalar subqueries the database counts."""
+def _counted(client_id: int, *, undecided: bool = True) -> tuple[ScalarSelect[int], ...]:
+    """The Overview's counts, as scalar subqueries the database counts; without the urgent
+    events awaiting a decision when the caller reads those events themselves."""
 
     def notes_with(*attendance: Attendance) -> ScalarSelect[int]:
         return (
@@ -178,22 +179,23 @@ def _counted(client_id: int) -> tuple[ScalarSelect[int], ...]:
         .where(Referral.client_id == client_id, Referral.status.not_in(CLOSED_REFERRAL))
         .scalar_subquery()
     )
-    undecided = (
+    counted = (notes_with(*ATTENDED), notes_with(Attendance.DID_NOT_ATTEND), open_referrals)
+    if not undecided:
+        return counted
+    awaiting = (
         select(func.count())
         .select_from(RiskEvent)
         .where(risk.urgent_undecided(client_id))
         .scalar_subquery()
     )
-    return (
-        notes_with(*ATTENDED),
-        notes_with(Attendance.DID_NOT_ATTEND),
-        open_referrals,
-        undecided,
-    )
+    return (*counted, awaiting)
 
 
-def _counts_of(values: Sequence[int]) -> RecordCounts:
-    attended, did_not_attend, open_referrals, undecided = values
+def _counts_of(values: Sequence[int], *, undecided: int | None = None) -> RecordCounts:
+    """The counts from :func:`_counted`'s values (``undecided`` when it was left out)."""
+    attended, did_not_attend, open_referrals, *rest = values
+    if undecided is None:
+        undecided = rest[0]
     return RecordCounts(
         attended=attended,
         did_not_attend=did_not_attend,
@@ -262,16 +264,18 @@ def opening(session: Session, by: StaffRef, client_id: int, today: date) -> Reco
     waiting. The other tabs read their own parts when first shown.
     """
     # The client is kept (the Overview reads it again), with its counts when the access
-    # was asked in the same statement.
-    client, read = client_with(session, by, client_id, *_counted(client_id))
-    counts = None if read is None else _counts_of(tuple(read)[2:])
+    # was asked in the same statement; the urgent events awaiting a decision are counted
+    # from the banner's own list of them.
+    client, read = client_with(session, by, client_id, *_counted(client_id, undecided=False))
     names, team = clients.names_and_team_read(session, client_id)
+    urgent = tuple(risk.urgent_read(session, client_id))
+    counts = None if read is None else _counts_of(tuple(read)[2:], undecided=len(urgent))
     opened = RecordOpening(
         client=summary_of(client),
         staff_names=names,
         overview=overview_read(session, client_id, team=team, counts=counts),
         protection=third_parties.protection_read(session, client_id, today),
-        urgent=tuple(risk.urgent_read(session, client_id)),
+        urgent=urgent,
     )
     # The view is audited last: at a site the audit trail's lock is held from the append
     # to the end of the unit of work, and every other audited action waits for it.
