@@ -5,6 +5,7 @@ first in its process, as the user's is)::
 
     python -m benchmarks.session_probe STORE_DIR USERNAME [--record ID --reps N]
         [--keystrokes] [--profile]      (the password is the first line of stdin)
+    python -m benchmarks.session_probe --site HOST,PORT,DATABASE,CA_FILE - USERNAME ...
 
 It builds the real ``ClinicApp`` on Qt's offscreen platform with the store's key file,
 opens the database as the sign-in window does while the user types (untimed), then
@@ -12,7 +13,9 @@ times from "OK pressed" (``ClinicApp._sign_in``) until the Home tab is painted. 
 ``--record`` it then opens that client in the real window ``N + 1`` times (the first is
 the first in the process) and visits every tab of the record once each time, with the raw
 SQL of the same rows timed in between; with ``--keystrokes`` it types into the caseload
-search box. It prints one JSON object on stdout.
+search box. It prints one JSON object on stdout. With ``--site`` the application signs in
+to that site as USERNAME (its own PostgreSQL role, as the window does) instead of opening
+a store; the raw SQL baseline, written for the workstation engine, is left out.
 
 "Painted" is measured with an event filter on the application for ``QEvent.Paint``:
 the time when the last widget inside the target (the Home tab, the record, a tab, the
@@ -167,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--keystrokes", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--site", help="HOST,PORT,DATABASE,CA_FILE of a site to sign in to")
     args = parser.parse_args(argv)
     password = sys.stdin.readline().rstrip("\n")
 
@@ -189,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         signed_in = 0.0
 
         def _ask_sign_in(self, locked_user: Any) -> Any:
-            if self.database is None:
+            if self.database is None and self.site is None:
                 self._open_with_stored_key()  # while the user types: untimed
             app.processEvents()
             gc.collect()
@@ -201,7 +205,16 @@ def main(argv: list[str] | None = None) -> int:
             SignedIn.signed_in = time.perf_counter()
             return me
 
-    controller = SignedIn(args.store / config.DATABASE_FILENAME, key_file=args.store / "clinic.key")
+    if args.site:
+        from clinic_app.storage.site import SiteSettings
+
+        host, port, database, ca_file = args.site.split(",")
+        site = SiteSettings(host=host, port=int(port), database=database, ca_file=ca_file)
+        controller = SignedIn(Path("not-used.db"), site=site)
+    else:
+        controller = SignedIn(
+            args.store / config.DATABASE_FILENAME, key_file=args.store / "clinic.key"
+        )
     if not controller.start():
         raise SystemExit("sign-in failed")
     built = time.perf_counter()
@@ -236,7 +249,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.record is not None:
         figures["record"] = _records(
-            app, clock, controller, args.record, reps=args.reps, profile=args.profile
+            app,
+            clock,
+            controller,
+            args.record,
+            reps=args.reps,
+            profile=args.profile,
+            raw_sql=not args.site,
         )
     if args.keystrokes:
         figures["keystrokes"] = _keystrokes(app, clock, window, profile=args.profile)
@@ -254,6 +273,7 @@ def _records(
     *,
     reps: int,
     profile: bool,
+    raw_sql: bool = True,
 ) -> dict[str, Any]:
     from benchmarks.run import _raw_record
 
@@ -274,6 +294,7 @@ def _records(
     visits: list[float] = []
     per_tab: dict[str, list[float]] = {}
     raw: list[float] = []
+    rows = 0
     profiler = cProfile.Profile() if profile else None
     for rep in range(reps + 1):
         gc.collect()
@@ -311,6 +332,8 @@ def _records(
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
         gc.collect()
+        if not raw_sql:
+            continue
         raw_ms, rows = _raw_record(database, client_id)  # interleaved: same load as the open
         if rep > 0:
             raw.append(raw_ms)

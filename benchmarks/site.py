@@ -16,9 +16,15 @@ is written to the site and to a workstation file, and these are timed in turns:
 - **note search**: ``search.search_notes`` for a word in many notes, newest first, over the
   client's notes plus ``--notes`` more notes of other clients (default 20,000).
 
+What the user waits for is timed too: the real window (``benchmarks.session_probe``, a
+new process each time, Qt's offscreen platform) signs in to the site as the psychologist,
+or opens the workstation file, and opens the client again and again until its first tab
+is painted, then visits every tab; the two kinds of process take turns.
+
 Then the site is reached through a proxy that holds every reply 20 ms (a round trip
 across a trust's network), and the record's open is timed again and its round trips
-counted: each statement, and each BEGIN and ROLLBACK, is one.
+counted: each statement, and each BEGIN and ROLLBACK, is one; and the window opens the
+record through the proxy too.
 
 The workstation figure is the baseline for each (the goal: the site within 1.5x); with the
 latency, the goal is at most 10 round trips and 300 ms for opening a record. Figures are
@@ -31,8 +37,10 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -43,10 +51,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from benchmarks.run import (
+    CLINICIAN_PASSWORD,
     ROOT,
     Result,
     Stats,
@@ -56,12 +65,14 @@ from benchmarks.run import (
     scratch_dir,
     table,
 )
+from clinic_app import config
 from clinic_app.models import Base, Client, ClientAssignment, SessionNote, StaffUser
 from clinic_app.models.enums import Attendance, Modality, Role
 from clinic_app.services import notes, record, site
 from clinic_app.services.common import StaffRef
 from clinic_app.services.search import Order, search_notes
 from clinic_app.storage.engine import Database
+from clinic_app.storage.keys import KeyFile
 from clinic_app.storage.site import SiteDatabase, SiteSettings, connect_engine, open_site
 
 OWNER, OWNER_PASSWORD = "bench_owner", "owner password 1"
@@ -71,6 +82,8 @@ LATENCY_S = 0.020
 RATIO_GOAL = 1.5
 OPEN_GOAL_MS = 300.0
 ROUND_TRIP_GOAL = 10
+WINDOW_PROCESSES = 2  # of each kind, in turns
+WINDOW_REPS = 8  # record opens in each process, after its first
 WORDS = (
     "contact", "victim", "phone", "letter", "rumination", "remorse", "court", "order",
     "plan", "goal", "homework", "garage", "car", "bus", "text", "message", "police",
@@ -290,7 +303,11 @@ def _compare(
     site_run: Callable[[], float],
     *,
     notes_: list[str],
+    goal: bool = True,
 ) -> Result:
+    """The site against the workstation engine, in turns. ``goal``: whether the 1.5x goal
+    is this figure's; opening a record's goal is the window's figure (what the user waits
+    for, as in the performance budget), and the services' part of it is information."""
     ws, st = [], []
     for _ in range(reps):  # in turns, so drift in the machine's load hits both alike
         ws.append(workstation())
@@ -299,12 +316,82 @@ def _compare(
         name=name,
         stats=Stats(st),
         target_ms=None,
-        target_text=f"<= {RATIO_GOAL}x the workstation",
+        target_text=f"<= {RATIO_GOAL}x the workstation" if goal else "(information)",
         baseline_name="the workstation engine, same work",
         baseline=Stats(ws),
-        target_ratio=RATIO_GOAL,
+        target_ratio=RATIO_GOAL if goal else None,
         notes=notes_,
     )
+
+
+def _window(
+    where: list[str], username: str, password: str, client_id: int, reps: int
+) -> dict[str, Any]:
+    """The record figures of one ``benchmarks.session_probe`` process (the real window)."""
+    command = [sys.executable, "-m", "benchmarks.session_probe", *where, username]
+    command += ["--record", str(client_id), "--reps", str(reps)]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    done = subprocess.run(
+        command,
+        input=password + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=ROOT,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"the window probe failed:\n{done.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])["record"]
+    return figures
+
+
+def _compare_windows(
+    workstation: Callable[[], dict[str, Any]], site_run: Callable[[], dict[str, Any]]
+) -> list[Result]:
+    """The record opened in the real window, first tab painted, and every tab visited."""
+    ws: dict[str, list[float]] = {"open_ms": [], "tabs_total_ms": []}
+    st: dict[str, list[float]] = {"open_ms": [], "tabs_total_ms": []}
+    for _ in range(WINDOW_PROCESSES):  # in turns, as the in-process figures
+        for into, run in ((ws, workstation), (st, site_run)):
+            got = run()
+            for key, values in into.items():
+                values.extend(got[key])
+    return [
+        Result(
+            name="open a 500-session client in the window, first tab painted",
+            stats=Stats(st["open_ms"]),
+            target_ms=None,
+            target_text=f"<= {RATIO_GOAL}x the workstation",
+            baseline_name="the workstation engine, same window",
+            baseline=Stats(ws["open_ms"]),
+            target_ratio=RATIO_GOAL,
+            notes=[
+                "what the user waits for: MainWindow.open_client in the real application "
+                f"signed in to the site, {WINDOW_PROCESSES} processes x {WINDOW_REPS} opens"
+            ],
+        ),
+        Result(
+            name="every tab of that client visited once, in the window",
+            stats=Stats(st["tabs_total_ms"]),
+            target_ms=None,
+            target_text="(information)",
+            baseline_name="the workstation engine, same window",
+            baseline=Stats(ws["tabs_total_ms"]),
+            notes=[],
+        ),
+    ]
+
+
+def _as_if_password_changed(database: Database | SiteDatabase, staff_id: int) -> None:
+    """An account an administrator added must change its password when it first signs in;
+    the window is timed as if that had been done."""
+    with database.transaction() as session:
+        session.execute(
+            update(StaffUser).where(StaffUser.id == staff_id).values(must_change_password=False)
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,10 +433,12 @@ def main(argv: list[str] | None = None) -> int:
         mine = open_site(settings, me_site.username, STAFF_PASSWORD)
         with scratch_dir() as work:
             say("... and to a workstation file")
-            fixture = new_database(work / "ws.db")
+            fixture = new_database(work / config.DATABASE_FILENAME)
+            KeyFile(work / "clinic.key").put(fixture.path, fixture.key)
             ws = fixture.database
             me_ws = fixture.me
             ws_client = _build(ws, me_ws, args.notes, site_mode=False)
+            _as_if_password_changed(ws, me_ws.id)
 
             def opening(db: Any, me: StaffRef, client: int) -> Callable[[], float]:
                 return lambda: _opened(db, me, client)
@@ -375,37 +464,59 @@ def main(argv: list[str] | None = None) -> int:
                 return one
 
             say("timing, in turns ...")
-            for name, a, b, extra in (
+            for name, a, b, extra, goal in (
                 (
                     "open a 500-session client as the window does (record.opening, committed)",
                     opening(ws, me_ws, ws_client),
                     opening(mine, me_site, site_client),
-                    ["the audited view, the first tab and the banner: one unit of work"],
+                    [
+                        "the audited view, the first tab and the banner: one unit of work; "
+                        "the services' part of the window's figure below, which is the goal"
+                    ],
+                    False,
                 ),
                 (
                     "open a 500-session client: every part (record.open_record)",
                     whole(ws, me_ws, ws_client),
                     whole(mine, me_site, site_client),
-                    [],
+                    ["what an export reads"],
+                    False,
                 ),
                 (
                     f"note search, a common word, {args.notes + 500:,} notes",
                     search(ws, me_ws),
                     search(mine, me_site),
                     [f"'{COMMON_WORD}', newest first, the first page"],
+                    True,
                 ),
                 (
                     "durable note save (notes.create_draft, committed)",
                     save(ws, me_ws, ws_client),
                     save(mine, me_site, site_client),
                     ["the site: synchronous_commit off on the test server (see notes)"],
+                    True,
                 ),
             ):
                 for _ in range(2):  # warm both
                     a()
                     b()
-                results.append(_compare(name, args.reps, a, b, notes_=extra))
+                results.append(_compare(name, args.reps, a, b, notes_=extra, goal=goal))
             ws.close()
+            say("the window, signed in to each, in turns ...")
+            _as_if_password_changed(owner_db, me_site.id)
+            where_site = f"{settings.host},{settings.port},{settings.database},{settings.ca_file}"
+            results += _compare_windows(
+                lambda: _window(
+                    [str(work)], me_ws.username, CLINICIAN_PASSWORD, ws_client, WINDOW_REPS
+                ),
+                lambda: _window(
+                    ["--site", where_site, "-"],
+                    me_site.username,
+                    STAFF_PASSWORD,
+                    site_client,
+                    WINDOW_REPS,
+                ),
+            )
         local_trips = []
         for _ in range(3):
             with round_trips(mine) as counted:
@@ -421,6 +532,17 @@ def main(argv: list[str] | None = None) -> int:
                     timings.append(_opened(far, me_site, site_client))
                 trips.append(counted[0])
             far.close()
+            far_window = _window(
+                [
+                    "--site",
+                    f"{settings.host},{proxy.port},{settings.database},{settings.ca_file}",
+                    "-",
+                ],
+                me_site.username,
+                STAFF_PASSWORD,
+                site_client,
+                WINDOW_REPS,
+            )
         results.append(
             Result(
                 name="open a 500-session client at a site 20 ms away (record.opening)",
@@ -434,6 +556,15 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 extra={"round_trips": trips},
                 counted_within=statistics.median(trips) <= ROUND_TRIP_GOAL,
+            )
+        )
+        results.append(
+            Result(
+                name="the same in the window, first tab painted",
+                stats=Stats(far_window["open_ms"]),
+                target_ms=OPEN_GOAL_MS,
+                target_text=f"<= {OPEN_GOAL_MS:.0f} ms",
+                notes=["the real application signed in through the proxy"],
             )
         )
         owner.dispose()
