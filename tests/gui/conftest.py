@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from clinic_app.app import ClinicApp
@@ -31,6 +40,39 @@ class ScriptedApp(ClinicApp):
 
     def _offer_draft_recovery(self):
         """Tested through the Sessions tab; the modal prompt is not driven here."""
+
+
+class StrayWindows(QObject):
+    """Remembers each label or button shown as a window of its own.
+
+    Showing a widget before it has a parent makes it a window: it flashes up on the
+    desktop, and takes the keyboard from the window the user is in, before it joins its
+    form. A label or a button is never meant to be a window (tooltips are their own kind).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Show
+            and isinstance(watched, QLabel | QAbstractButton)
+            and isinstance(watched, QWidget)
+            and watched.windowType() == Qt.WindowType.Window
+        ):
+            self.shown.append(f"{type(watched).__name__} {watched.accessibleName()!r}")
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_stray_windows(qapp):
+    """Every GUI test fails if a label or a button was shown as a window of its own."""
+    watch = StrayWindows()
+    qapp.installEventFilter(watch)
+    yield watch
+    qapp.removeEventFilter(watch)
+    assert watch.shown == [], f"shown as windows of their own: {watch.shown}"
 
 
 @pytest.fixture(autouse=True)

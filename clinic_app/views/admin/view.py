@@ -207,7 +207,8 @@ class AccountsPage(QWidget):
             self._on_letter_details,
             "The job title, phone and email printed under the member of staff's letters",
         )
-        self.details_button.setVisible(actions.set_letter_details is not None)
+        if actions.set_letter_details is None:
+            self.details_button.hide()  # never shown here: it has no parent yet
         for button in (
             self.add_button,
             self.role_button,

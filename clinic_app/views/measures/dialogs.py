@@ -79,7 +79,8 @@ def licence_label(definition: MeasureDefinition) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setAccessibleName("Copyright and licence")
     label.setAccessibleDescription(text)
-    label.setVisible(bool(text))
+    if not text:
+        label.hide()  # never shown here: a label with no parent would be a window
     return label
 
 

@@ -218,7 +218,8 @@ class SelfCompletionWindow(QWidget):
         licence = self.definition.licence
         parts = [p for p in (licence.copyright_line, licence.attribution) if p]
         label = _label(" ".join(parts), "Copyright and licence", 12)
-        label.setVisible(bool(parts))
+        if not parts:
+            label.hide()  # never shown here: a label with no parent would be a window
         return label
 
     def _build_question(self) -> QWidget:

@@ -110,7 +110,8 @@ class RiskEventDialog(QDialog):
         )
         self.from_note.setWordWrap(True)
         self.from_note.setAccessibleName("Recorded from a session note")
-        self.from_note.setVisible(session_note_id is not None)
+        if session_note_id is None:
+            self.from_note.hide()  # never shown here: it has no parent yet
         layout.addWidget(self.from_note)
         layout.addWidget(self.errors.label_for("session_note_id", self.from_note))
 
@@ -304,7 +305,8 @@ class ShareDecisionDialog(QDialog):
         )
         self.prompt.setWordWrap(True)
         self.prompt.setAccessibleName("This event is urgent: decide now whether to share it")
-        self.prompt.setVisible(prompt_now)
+        if not prompt_now:
+            self.prompt.hide()  # never shown here: it has no parent yet
         layout.addWidget(self.prompt)
 
         about = QGroupBox("The event")

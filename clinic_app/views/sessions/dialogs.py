@@ -380,7 +380,8 @@ class RecoverDraftsDialog(QDialog):
         layout.addWidget(self.message)
         self.empty = QLabel("No unsaved session notes are left.")
         self.empty.setAccessibleName("No unsaved session notes are left.")
-        self.empty.setVisible(not self.drafts)
+        if self.drafts:
+            self.empty.hide()  # never shown here: it has no parent yet
         layout.addWidget(self.empty)
         self.rows: dict[int, QWidget] = {}
         self.open_buttons: dict[int, QPushButton] = {}

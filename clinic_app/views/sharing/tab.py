@@ -579,7 +579,11 @@ class SummariesTab(RecordPart):
             "templates: you edit it, it is checked, then recorded in the register"
         )
         self.letter_button.clicked.connect(self._on_write_letter)
-        self.letter_button.setVisible(actions.letters is not None)
+        if actions.letters is None:
+            # Hidden only, never shown here: showing a widget that has no parent yet makes
+            # it a window of its own, which flashes up (and takes the keyboard) before it
+            # joins the tab.
+            self.letter_button.hide()
         self.regenerate_button = QPushButton("&Regenerate…")
         self.regenerate_button.setAccessibleName("Regenerate the selected document")
         self.regenerate_button.setToolTip(
