@@ -11,17 +11,18 @@ from typing import NoReturn
 
 QT_PROBE = ["self-test", "--qt-probe"]
 
-COMMAND_GC_THRESHOLDS = (1_000_000, 10, 10)
+COMMAND_GC_THRESHOLDS = (1_000_000, 1, 1)
 """Python's cycle collector for a command's process: it runs once a million more objects
-that may hold cycles are alive, rather than 700.
+that may hold cycles are alive, rather than 700, and then collects the older generations
+more often than usual (every second time), so what it runs finds cycles of any age.
 
 A command loads several hundred modules and then does one piece of work; almost every
 object it makes lives until the process ends or is freed as soon as it is dropped. A
 partner summary for a 500-session client made about 180,000 such objects: with a
-threshold of 10,000 the collector ran 20 times, walked the imported modules' objects
-again and again, took about 65 ms of the process's 0.9 s and found about a thousand
-objects to free, with the same peak memory as never running. A command that works
-through a whole database (an import) still collects, once per million."""
+threshold of 10,000 the collector ran about 20 times, walked the imported modules'
+objects again and again, took about 65 ms of the process's 0.9 s and found about a
+thousand objects to free, with the same peak memory as never running. A command that
+works through a whole database (an import) still collects, once per million."""
 
 
 def main() -> int:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from clinic_app.errors import StorageError
 from clinic_app.models import AppSetting, AuditEvent
 from clinic_app.models.base import UtcDateTime, utcnow
 from clinic_app.storage import integrity, site
@@ -136,8 +137,9 @@ def append(
 ) -> int:
     """Append one event as it happened at ``occurred_at`` (now, or when an event copied
     from another database's trail happened there); returns its position in the chain."""
-    # Microseconds dropped: what is hashed must be exactly what the database gives back.
-    at = occurred_at.replace(microsecond=0)
+    # In UTC and without microseconds: what is hashed must be exactly what the database
+    # gives back.
+    at = occurred_at.astimezone(UTC).replace(microsecond=0)
     what: dict[str, Any] = {
         "actor_id": actor_id,
         "action": action,
@@ -177,7 +179,7 @@ def _append_here(session: Session, at: datetime, what: dict[str, Any]) -> tuple[
 
 
 _SITE_APPEND = text(
-    "SELECT appended_seq, appended_hash FROM clinic_audit_append("
+    "SELECT appended_seq, appended_hash, previous_hash FROM clinic_audit_append_event("
     ":at, :actor, :what, :about, :about_id, :of_client, :detail, :middle)"
 ).bindparams(bindparam("at", type_=UtcDateTime()))
 
@@ -216,7 +218,16 @@ def _append_at_site(session: Session, at: datetime, what: dict[str, Any]) -> tup
             "middle": middle,
         },
     ).one()
-    return int(row[0]), str(row[1])
+    seq, chain_hash, prev_hash = int(row[0]), str(row[1]), str(row[2])
+    if chain_hash != _event_hash(
+        seq=seq, occurred_at=at.isoformat(), prev_hash=prev_hash, **what
+    ):  # the server and this code would hash differently: write nothing
+        raise StorageError(
+            "The audit trail at the site could not be extended as this version of "
+            "clinic-app expects. Nothing was saved. Ask an administrator to check that "
+            "the site and this computer run the same version of clinic-app."
+        )
+    return seq, chain_hash
 
 
 def _chain_end(session: Session) -> tuple[int, str] | None:

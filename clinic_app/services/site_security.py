@@ -62,7 +62,7 @@ AUDIT_TABLE = "audit_event"
 AUDIT_HEAD_KEY = "audit_chain_head"  # services.audit.HEAD_SETTING
 # Migration 0021's function: an audited action appends its event in one round trip.
 AUDIT_APPEND_SIGNATURE = (
-    "clinic_audit_append(timestamp, integer, text, text, integer, integer, text, text)"
+    "clinic_audit_append_event(timestamp, integer, text, text, integer, integer, text, text)"
 )
 MAX_EMERGENCY_HOURS = 72  # config.EMERGENCY_ACCESS_HOURS's maximum
 POLICY_PREFIX = "clinic_"

@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -344,8 +345,10 @@ def _make_engine(path: Path, key: bytes) -> Engine:
             )
         except sqlcipher3.Error as error:
             translated = classify(error)
-            if translated is None:
-                raise
+            if translated is None:  # a bug: wrapped as SQLAlchemy wraps a statement's
+                raise sa_exc.DBAPIError.instance(
+                    "BEGIN", None, error, sqlcipher3.Error, hide_parameters=True
+                ) from error
             log.info("database error: %s", type(translated).__name__)
             raise translated from error
 

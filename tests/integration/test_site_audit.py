@@ -158,3 +158,43 @@ def test_an_audited_action_at_a_site_appends_in_one_round_trip(fresh_site):
     assert len(sent) == 1, sent
     with fresh_site.owner_db().session() as session:
         assert audit.verify(session).ok
+
+
+def test_a_site_that_hashes_differently_from_this_version_is_refused_and_nothing_written(
+    fresh_site,
+):
+    """The application checks the hash the server gives back against its own: a server
+    function out of step with this version (here, one that hashes an extra space) is
+    refused in plain words, and the unit of work writes nothing."""
+    import importlib
+
+    import pytest
+
+    from clinic_app.errors import StorageError
+
+    migration = importlib.import_module("clinic_app.storage.schema.versions.0021_site_audit_append")
+    out_of_step = migration.APPEND.replace(
+        "canonical_middle || ',\"'", "canonical_middle || ' ,\"'"
+    )
+    assert out_of_step != migration.APPEND
+    me = fresh_site.add("checked", Role.PSYCHOLOGIST)
+    database = fresh_site.open_as(me)
+    with fresh_site.owner_db().session() as session:
+        before = audit.verify(session).events
+    with fresh_site.owner.begin() as conn:
+        conn.execute(text(out_of_step))
+    try:
+        with pytest.raises(StorageError) as refused, database.transaction() as session:
+            clients.register_client(session, me, _details(99, 0))
+        assert "Nothing was saved" in str(refused.value)
+    finally:
+        with fresh_site.owner.begin() as conn:
+            conn.execute(text(migration.APPEND))
+    with fresh_site.owner_db().session() as session:
+        assert audit.verify(session).events == before
+        assert (
+            session.execute(
+                text("SELECT count(*) FROM client WHERE local_ref = 'W99-0'")
+            ).scalar_one()
+            == 0
+        )

@@ -736,3 +736,18 @@ def test_banner_made_by_the_tab_records_through_the_tab(qtbot, monkeypatch):
     assert tab.model.data(tab.model.index(tab.model.row_of_event(2), RiskColumn.DECISION)) == (
         "Not shared"
     )
+
+
+def test_the_event_and_decision_dialogs_leave_the_keyboard_where_it_is_until_shown(qtbot):
+    """Their note line and urgent prompt were shown before they had a parent: each
+    flashed up as a window of its own and took the keyboard."""
+    from tests.gui.conftest import keyboard_kept
+
+    fake = FakeRisk([event(1, urgency=Urgency.URGENT)])
+    with keyboard_kept(qtbot):
+        event_dialog = RiskEventDialog(CLIENT, fake.actions(), session_note_id=5)
+        decision_dialog = ShareDecisionDialog(fake.rows[0], fake.actions(), prompt_now=True)
+    qtbot.addWidget(event_dialog)
+    qtbot.addWidget(decision_dialog)
+    assert event_dialog.from_note.isVisibleTo(event_dialog)
+    assert decision_dialog.prompt.isVisibleTo(decision_dialog)

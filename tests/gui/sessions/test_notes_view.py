@@ -790,3 +790,13 @@ def test_the_model_returns_nothing_for_bad_indexes():
     assert model.data(QModelIndex()) is None
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Date"
     assert model.headerData(9, Qt.Orientation.Horizontal) is None
+
+
+def test_the_unsaved_notes_dialog_with_none_left_leaves_the_keyboard_where_it_is(qtbot):
+    """Its empty line was shown before it had a parent, as a window of its own."""
+    from tests.gui.conftest import keyboard_kept
+
+    with keyboard_kept(qtbot):
+        dialog = RecoverDraftsDialog([], lambda cid: "Client", lambda draft_id: None)
+    qtbot.addWidget(dialog)
+    assert dialog.empty.isVisibleTo(dialog)

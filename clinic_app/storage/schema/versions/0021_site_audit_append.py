@@ -9,7 +9,8 @@ Appending to the audit trail at a site took two round trips: ``clinic_audit_chai
 statement, once the application had hashed the event. Every audited action (opening a
 record, saving a note) waited for both across the trust's network.
 
-``clinic_audit_append(...)`` does it all in one call. The application sends the event
+``clinic_audit_append_event(...)`` does it all in one call (named apart from the trail's
+guard, the trigger function ``clinic_audit_append()``). The application sends the event
 and its canonical JSON without the two parts only the chain's end decides (the event's
 position, first, and the previous event's hash, last); the function takes the lock,
 reads the end with a snapshot taken after the lock is held (it is VOLATILE and in
@@ -35,26 +36,24 @@ AUDIT_CHAIN_LOCK = 0x636C696E6963
 GENESIS = "0" * 64
 HEAD_SETTING = "audit_chain_head"
 
-APPEND = f"""CREATE OR REPLACE FUNCTION clinic_audit_append(
+APPEND = f"""CREATE OR REPLACE FUNCTION clinic_audit_append_event(
         at timestamp, actor integer, what text, about text, about_id integer,
         of_client integer, detail text, canonical_middle text,
-        OUT appended_seq integer, OUT appended_hash text)
+        OUT appended_seq integer, OUT appended_hash text, OUT previous_hash text)
     LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
-    DECLARE
-        last_hash text;
     BEGIN
         PERFORM pg_advisory_xact_lock({AUDIT_CHAIN_LOCK});
-        SELECT e.seq, e.hash INTO appended_seq, last_hash
+        SELECT e.seq, e.hash INTO appended_seq, previous_hash
             FROM audit_event e ORDER BY e.seq DESC LIMIT 1;
         appended_seq := coalesce(appended_seq, 0) + 1;
-        last_hash := coalesce(last_hash, '{GENESIS}');
+        previous_hash := coalesce(previous_hash, '{GENESIS}');
         appended_hash := encode(sha256(convert_to(
-            '[' || appended_seq || ',' || canonical_middle || ',"' || last_hash || '"]',
+            '[' || appended_seq || ',' || canonical_middle || ',"' || previous_hash || '"]',
             'UTF8')), 'hex');
         INSERT INTO audit_event (seq, occurred_at, actor_id, action, entity, entity_id,
                                  client_id, detail, prev_hash, hash)
             VALUES (appended_seq, at, actor, what, about, about_id, of_client,
-                    detail::json, last_hash, appended_hash);
+                    detail::json, previous_hash, appended_hash);
         UPDATE app_setting SET value = appended_seq || ':' || appended_hash
             WHERE key = '{HEAD_SETTING}';
         IF NOT FOUND THEN
@@ -83,6 +82,6 @@ def downgrade() -> None:
         return
     op.execute(CHAIN_END)
     op.execute(
-        "DROP FUNCTION IF EXISTS clinic_audit_append(timestamp, integer, text, text, integer, "
-        "integer, text, text)"
+        "DROP FUNCTION IF EXISTS clinic_audit_append_event(timestamp, integer, text, text, "
+        "integer, integer, text, text)"
     )
