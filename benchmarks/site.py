@@ -37,10 +37,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -65,6 +63,7 @@ from benchmarks.run import (
     scratch_dir,
     table,
 )
+from benchmarks.waits import probe
 from clinic_app import config
 from clinic_app.models import Base, Client, ClientAssignment, SessionNote, StaffUser
 from clinic_app.models.enums import Attendance, Modality, Role
@@ -328,23 +327,9 @@ def _window(
     where: list[str], username: str, password: str, client_id: int, reps: int
 ) -> dict[str, Any]:
     """The record figures of one ``benchmarks.session_probe`` process (the real window)."""
-    command = [sys.executable, "-m", "benchmarks.session_probe", *where, username]
-    command += ["--record", str(client_id), "--reps", str(reps)]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    done = subprocess.run(
-        command,
-        input=password + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=ROOT,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        raise RuntimeError(f"the window probe failed:\n{done.stderr[-3000:]}")
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])["record"]
+    figures: dict[str, Any] = probe(where, username, password, record=client_id, reps=reps)[
+        "record"
+    ]
     return figures
 
 

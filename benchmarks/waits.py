@@ -230,7 +230,31 @@ def session(
     keystrokes: bool = False,
     profile: bool = False,
 ) -> dict[str, Any]:
-    command = [sys.executable, "-m", "benchmarks.session_probe", store.directory, username]
+    """One ``benchmarks.session_probe`` process on ``store``, signed in as ``username``."""
+    return probe(
+        [store.directory],
+        username,
+        PASSWORD,
+        record=record,
+        reps=reps,
+        keystrokes=keystrokes,
+        profile=profile,
+    )
+
+
+def probe(
+    where: Sequence[str],
+    username: str,
+    password: str,
+    *,
+    record: int | None = None,
+    reps: int = 10,
+    keystrokes: bool = False,
+    profile: bool = False,
+) -> dict[str, Any]:
+    """The figures of one ``benchmarks.session_probe`` process (the real window) signed in
+    as ``username`` where ``where`` says: a store's folder, or ``--site ... -``."""
+    command = [sys.executable, "-m", "benchmarks.session_probe", *where, username]
     if record is not None:
         command += ["--record", str(record), "--reps", str(reps)]
     if keystrokes:
@@ -239,7 +263,7 @@ def session(
         command.append("--profile")
     done = subprocess.run(
         command,
-        input=PASSWORD + "\n",
+        input=password + "\n",
         env=_env(),
         capture_output=True,
         text=True,

@@ -404,24 +404,23 @@ def summary_store(db, db_key, psychologist, admin, tmp_path):  # type: ignore[no
     return ["--db", str(db.path), "--key-file", str(key_file), "--user", "dr.jones"]
 
 
-def test_a_summary_imports_its_own_group_and_the_renderer_but_never_qt(summary_store, tmp_path):
-    out = tmp_path / "police.pdf"
+def summary_command(store: list[str], audience: str, recipient: str, out: Path) -> list[str]:
+    """`clinic-app summary` for MASIP-0101's last 90 days, every check answered."""
     today = date.today()
-    code, loaded = modules_of_a_process(
-        tmp_path,
+    return [
         "summary",
-        *summary_store,
+        *store,
         "--password-stdin",
         "--client",
         "MASIP-0101",
         "--audience",
-        "police",
+        audience,
         "--from",
         (today - timedelta(days=90)).isoformat(),
         "--to",
         today.isoformat(),
         "--recipient",
-        "Metropolitan Police",
+        recipient,
         "--purpose",
         "Quarterly review",
         "--gateway",
@@ -431,6 +430,14 @@ def test_a_summary_imports_its_own_group_and_the_renderer_but_never_qt(summary_s
         "necessary,minimum,relevant,accurate",
         "--out",
         str(out),
+    ]
+
+
+def test_a_summary_imports_its_own_group_and_the_renderer_but_never_qt(summary_store, tmp_path):
+    out = tmp_path / "police.pdf"
+    code, loaded = modules_of_a_process(
+        tmp_path,
+        *summary_command(summary_store, "police", "Metropolitan Police", out),
         stdin=STAFF_PASSWORD + "\n",
     )
     assert code == 0 and out.exists()
@@ -464,34 +471,12 @@ def test_a_summary_process_does_its_work_without_the_cycle_collector(summary_sto
     find cycles cost a partner summary about 65 ms and freed almost nothing."""
     out = tmp_path / "probation.pdf"
     count = tmp_path / "collections.txt"
-    today = date.today()
     done = subprocess.run(
         [
             sys.executable,
             "-c",
             COLLECTIONS_PROBE,
-            "summary",
-            *summary_store,
-            "--password-stdin",
-            "--client",
-            "MASIP-0101",
-            "--audience",
-            "probation",
-            "--from",
-            (today - timedelta(days=90)).isoformat(),
-            "--to",
-            today.isoformat(),
-            "--recipient",
-            "National Probation Service",
-            "--purpose",
-            "Quarterly review",
-            "--gateway",
-            "cda-s115",
-            "--client-informed",
-            "--caldicott",
-            "necessary,minimum,relevant,accurate",
-            "--out",
-            str(out),
+            *summary_command(summary_store, "probation", "National Probation Service", out),
         ],
         input=STAFF_PASSWORD + "\n",
         env=dict(os.environ, CLINIC_TEST_COLLECTIONS=str(count)),
